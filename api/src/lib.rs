@@ -1,0 +1,11 @@
+//! Wire types of Stagepad's HTTP API.
+//!
+//! Shared by the server (which produces them), the console (which compiles to wasm and
+//! consumes them) and the black-box tests. Only serde, uuid and time live here so that the
+//! wasm build stays small and free of server crates.
+
+mod error;
+mod health;
+
+pub use error::ErrorBody;
+pub use health::{DatabaseKind, HealthResponse, ReadinessResponse};

@@ -1,0 +1,6 @@
+//! sea-orm entities, one module per table.
+//!
+//! Tenant tables carry `org_id`; each exposes a `find_in_org(org_id)` helper, and services query
+//! tenant data only through it, so a forgotten filter cannot leak another organization's rows.
+
+pub mod organization;

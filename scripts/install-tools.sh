@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what building and testing Stagepad needs, skipping whatever is already there in the
+# right version. Only package registries are used (crates.io, npm, Debian): nothing downloads
+# its own binaries. Usage: install-tools.sh [--test]   (--test adds the browser for tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BINARYEN_VERSION=132.0.0
+want_test_tools=false
+[ "${1:-}" = "--test" ] && want_test_tools=true
+
+apt_packages=()
+command -v brotli >/dev/null || apt_packages+=(brotli)
+command -v npm >/dev/null || apt_packages+=(nodejs npm)
+command -v pkg-config >/dev/null || apt_packages+=(pkg-config)
+if $want_test_tools; then
+  command -v chromium >/dev/null || apt_packages+=(chromium)
+  command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
+fi
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${apt_packages[*]}"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen's CLI must match the library in Cargo.lock exactly. Its own lock file pins a
+# crate the registry no longer has, so it is installed without --locked.
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindgen_version" ]; then
+  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
+fi
+
+# Debian's binaryen (108) produces wasm that breaks Leptos at run time; npm's 132 works.
+if [ "$(node -p "require('./.tools/node_modules/binaryen/package.json').version" 2>/dev/null)" != "$BINARYEN_VERSION" ]; then
+  mkdir -p .tools
+  (cd .tools && npm install --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null)
+fi

@@ -1,0 +1,201 @@
+//! Settings from `STAGEPAD_*` environment variables. Every one has a default, so the embedded
+//! setup (SQLite file in `./data`, generated master key) runs with no settings at all.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::secrets::MasterKey;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the HTTP server listens; port 0 picks a free port (tests).
+    pub bind_address: SocketAddr,
+    /// The address people and Lever reach Stagepad at, without a trailing slash. Webhook URLs
+    /// and pad links are built from it.
+    pub public_url: String,
+    pub database_url: String,
+    /// Holds the SQLite database and the generated master key of the embedded setup.
+    pub data_dir: PathBuf,
+    /// Encrypts stored secrets. When absent, one is generated in `data_dir` (SQLite only).
+    pub master_key: Option<MasterKey>,
+    /// The built console (`index.html` and `assets/`).
+    pub static_dir: PathBuf,
+    pub log_format: LogFormat,
+    /// HTTP worker threads; defaults to the number of cores.
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("setting {name}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Builds settings from any variable source, so parsing is testable without touching the
+    /// process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let bind_address: SocketAddr = parse_or(&lookup, "STAGEPAD_BIND", "127.0.0.1:8080")?;
+        let data_dir = PathBuf::from(lookup("STAGEPAD_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = lookup("STAGEPAD_DATABASE_URL").unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("stagepad.db").display()
+            )
+        });
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(ConfigError {
+                name: "STAGEPAD_DATABASE_URL",
+                problem: "must start with sqlite: or postgres://".into(),
+            });
+        }
+        let public_url = match lookup("STAGEPAD_PUBLIC_URL") {
+            Some(url) => validate_public_url(&url)?,
+            None => format!("http://{bind_address}"),
+        };
+        let master_key = lookup("STAGEPAD_MASTER_KEY")
+            .map(|encoded| {
+                MasterKey::from_base64(&encoded).map_err(|problem| ConfigError {
+                    name: "STAGEPAD_MASTER_KEY",
+                    problem,
+                })
+            })
+            .transpose()?;
+        let log_format = match lookup("STAGEPAD_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(_) => {
+                return Err(ConfigError {
+                    name: "STAGEPAD_LOG_FORMAT",
+                    problem: "must be text or json".into(),
+                });
+            }
+        };
+        let workers = lookup("STAGEPAD_WORKERS")
+            .map(|v| {
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(ConfigError {
+                        name: "STAGEPAD_WORKERS",
+                        problem: "must be a positive whole number".into(),
+                    })
+            })
+            .transpose()?;
+        Ok(Settings {
+            bind_address,
+            public_url,
+            database_url,
+            data_dir,
+            master_key,
+            static_dir: PathBuf::from(
+                lookup("STAGEPAD_STATIC_DIR").unwrap_or_else(|| "dist".into()),
+            ),
+            log_format,
+            workers,
+        })
+    }
+
+    pub fn uses_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<T, ConfigError> {
+    let raw = lookup(name).unwrap_or_else(|| default.to_string());
+    raw.parse().map_err(|_| ConfigError {
+        name,
+        problem: format!("cannot parse {raw:?}"),
+    })
+}
+
+fn validate_public_url(url: &str) -> Result<String, ConfigError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => {
+            Ok(trimmed.to_string())
+        }
+        _ => Err(ConfigError {
+            name: "STAGEPAD_PUBLIC_URL",
+            problem: "must be an http:// or https:// address such as https://stagepad.example.com"
+                .into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_settings() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.bind_address.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://data/stagepad.db?mode=rwc");
+        assert!(s.uses_sqlite());
+        assert!(s.master_key.is_none());
+        assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn public_url_loses_its_trailing_slash_and_must_be_http() {
+        let s = settings(&[("STAGEPAD_PUBLIC_URL", "https://pads.example.com/")]).unwrap();
+        assert_eq!(s.public_url, "https://pads.example.com");
+        let err = settings(&[("STAGEPAD_PUBLIC_URL", "pads.example.com")]).unwrap_err();
+        assert_eq!(err.name, "STAGEPAD_PUBLIC_URL");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        assert_eq!(
+            settings(&[("STAGEPAD_BIND", "nowhere")]).unwrap_err().name,
+            "STAGEPAD_BIND"
+        );
+        assert_eq!(
+            settings(&[("STAGEPAD_LOG_FORMAT", "xml")])
+                .unwrap_err()
+                .name,
+            "STAGEPAD_LOG_FORMAT"
+        );
+        assert_eq!(
+            settings(&[("STAGEPAD_MASTER_KEY", "short")])
+                .unwrap_err()
+                .name,
+            "STAGEPAD_MASTER_KEY"
+        );
+        assert_eq!(
+            settings(&[("STAGEPAD_DATABASE_URL", "mysql://x")])
+                .unwrap_err()
+                .name,
+            "STAGEPAD_DATABASE_URL"
+        );
+    }
+}

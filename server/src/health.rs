@@ -1,0 +1,31 @@
+//! Liveness and readiness probes for load balancers and orchestration.
+
+use actix_web::{HttpResponse, web};
+use sea_orm::ConnectionTrait;
+
+use crate::db::database_kind;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(get_health))
+        .route("/readyz", web::get().to(get_readiness));
+}
+
+async fn get_health() -> HttpResponse {
+    HttpResponse::Ok().json(api::HealthResponse {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+async fn get_readiness(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    state.db.execute_unprepared("SELECT 1").await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness check: database unreachable");
+        ApiError::service_unavailable("database_unavailable", "The database does not answer.")
+    })?;
+    Ok(HttpResponse::Ok().json(api::ReadinessResponse {
+        status: "ready".into(),
+        database: database_kind(&state.db),
+    }))
+}

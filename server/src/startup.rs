@@ -1,0 +1,132 @@
+//! Builds the whole server from settings. `main` and the tests both go through here.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+pub use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::console::Console;
+use crate::error::{json_error, path_error, query_error};
+use crate::secrets::MasterKey;
+use crate::state::AppState;
+use crate::telemetry::log_request;
+use crate::{console, db, health};
+
+/// JSON bodies of the API stay small; anything larger is refused with 413.
+const JSON_LIMIT_BYTES: usize = 64 * 1024;
+
+pub struct Application {
+    port: u16,
+    public_url: String,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let master_key = resolve_master_key(&settings)?;
+        let db = db::connect(&settings.database_url)
+            .await
+            .context("cannot open the database (STAGEPAD_DATABASE_URL)")?;
+        db::migrate(&db)
+            .await
+            .context("database migrations failed")?;
+        let console = web::Data::new(Console::load(&settings.static_dir).with_context(|| {
+            format!(
+                "cannot read the console in {}",
+                settings.static_dir.display()
+            )
+        })?);
+
+        let listener = TcpListener::bind(settings.bind_address)
+            .with_context(|| format!("cannot listen on {}", settings.bind_address))?;
+        let port = listener.local_addr()?.port();
+        // With port 0 the real port is known only now; a default public URL must follow it.
+        let public_url = if settings.bind_address.port() == 0
+            && settings.public_url == format!("http://{}", settings.bind_address)
+        {
+            format!("http://{}:{port}", settings.bind_address.ip())
+        } else {
+            settings.public_url.clone()
+        };
+        let settings = Arc::new(Settings {
+            public_url: public_url.clone(),
+            ..settings
+        });
+        let state = AppState {
+            db,
+            settings: settings.clone(),
+            master_key,
+        };
+
+        let app_state = web::Data::new(state.clone());
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(log_request))
+                .app_data(app_state.clone())
+                .app_data(console.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(JSON_LIMIT_BYTES)
+                        .error_handler(json_error),
+                )
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .configure(health::routes)
+                .configure(console::routes)
+                .default_service(web::to(console::fallback))
+        })
+        .shutdown_timeout(10);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Self {
+            port,
+            public_url,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops the server from elsewhere (tests restart it); `stop(true)` drains requests first.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT (or a handle's stop), finishing in-flight requests first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn resolve_master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
+    if let Some(key) = &settings.master_key {
+        return Ok(key.clone());
+    }
+    anyhow::ensure!(
+        settings.uses_sqlite(),
+        "STAGEPAD_MASTER_KEY is required with PostgreSQL: every instance must decrypt the same \
+         secrets (generate one with `openssl rand -base64 32`)"
+    );
+    let path = settings.data_dir.join("master.key");
+    MasterKey::load_or_create(&path)
+        .with_context(|| format!("cannot read or create the master key at {}", path.display()))
+}

@@ -1,0 +1,132 @@
+use std::path::PathBuf;
+use std::sync::Once;
+
+use sea_orm::{ConnectionTrait, Database};
+use server::secrets::MasterKey;
+use server::startup::ServerHandle;
+use server::{Application, Settings};
+
+/// A running Stagepad with its own database, and a client that keeps cookies like a browser.
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    pub master_key: MasterKey,
+    handle: ServerHandle,
+    data_dir: tempfile::TempDir,
+}
+
+/// Where `make console` puts the built console.
+pub fn console_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist"))
+}
+
+pub fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// A client with its own cookie jar: one per simulated person.
+pub fn new_client() -> reqwest::Client {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("http client")
+}
+
+/// Starts the real server on a free port with a fresh database: a SQLite file in a temporary
+/// folder, or a new PostgreSQL database when `STAGEPAD_TEST_POSTGRES_URL` is set.
+pub async fn spawn_app() -> TestApp {
+    install_crypto_provider();
+    let data_dir = tempfile::tempdir().expect("temporary data folder");
+    let database_url = match std::env::var("STAGEPAD_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => fresh_postgres_database(&url).await,
+        _ => format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.path().join("stagepad.db").display()
+        ),
+    };
+    let master_key = MasterKey::generate();
+    start(database_url, master_key, data_dir).await
+}
+
+impl TestApp {
+    /// Stops this server (draining requests) and starts a new one on the same database, as a
+    /// restart or a deploy would.
+    pub async fn restart(self) -> TestApp {
+        let TestApp {
+            handle,
+            database_url,
+            master_key,
+            data_dir,
+            ..
+        } = self;
+        handle.stop(true).await;
+        start(database_url, master_key, data_dir).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+}
+
+async fn start(
+    database_url: String,
+    master_key: MasterKey,
+    data_dir: tempfile::TempDir,
+) -> TestApp {
+    let settings = Settings {
+        bind_address: "127.0.0.1:0".parse().unwrap(),
+        public_url: "http://127.0.0.1:0".into(),
+        database_url: database_url.clone(),
+        data_dir: data_dir.path().to_path_buf(),
+        master_key: Some(master_key.clone()),
+        static_dir: console_dir(),
+        log_format: server::config::LogFormat::Text,
+        workers: Some(2),
+    };
+    let application = Application::build(settings).await.expect("server starts");
+    let port = application.port();
+    let address = application.public_url().to_string();
+    let handle = application.handle();
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        port,
+        client: new_client(),
+        database_url,
+        master_key,
+        handle,
+        data_dir,
+    }
+}
+
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    let name = format!("stagepad_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("connect to STAGEPAD_TEST_POSTGRES_URL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create a test database");
+    admin.close().await.ok();
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin_url, String::new()),
+    };
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .expect("postgres URL with a database name");
+    format!("{prefix}/{name}{query}")
+}

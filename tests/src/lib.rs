@@ -1,0 +1,8 @@
+//! The black-box test harness: the real server on a free port with a fresh database, a
+//! cookie-keeping HTTP client, a headless browser, and polling helpers.
+
+pub mod app;
+pub mod browser;
+pub mod poll;
+
+pub use app::{TestApp, spawn_app};

@@ -1,0 +1,3 @@
+//! Browser tests: headless Chromium against the real served console.
+
+mod shell;
