@@ -15,7 +15,7 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 wasm-bindgen --target web --no-typescript --out-dir "$WORK" --out-name app \
   "$TARGET_DIR/wasm32-unknown-unknown/wasm-release/app.wasm"
 "$TOOLS/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --strip-debug --strip-producers \
   "$WORK/app_bg.wasm" -o "$WORK/app_bg.opt.wasm"
 
 hash_of() { sha256sum "$@" | sha256sum | cut -c1-16; }

@@ -38,5 +38,6 @@ fi
 # Debian's binaryen (108) produces wasm that breaks Leptos at run time; npm's 132 works.
 if [ "$(node -p "require('./.tools/node_modules/binaryen/package.json').version" 2>/dev/null)" != "$BINARYEN_VERSION" ]; then
   mkdir -p .tools
-  (cd .tools && npm install --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null)
+  printf '{ "private": true, "dependencies": { "binaryen": "%s" } }\n' "$BINARYEN_VERSION" > .tools/package.json
+  npm install --prefix .tools --no-audit --no-fund >/dev/null
 fi

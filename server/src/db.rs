@@ -45,10 +45,10 @@ pub fn database_kind(db: &DatabaseConnection) -> api::DatabaseKind {
 
 fn create_parent_dir(url: &str) -> anyhow::Result<()> {
     let options = SqliteConnectOptions::from_str(url)?;
-    if let Some(parent) = options.get_filename().parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent)?;
-        }
+    if let Some(parent) = options.get_filename().parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
     }
     Ok(())
 }
