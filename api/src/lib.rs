@@ -4,8 +4,14 @@
 //! consumes them) and the black-box tests. Only serde, uuid and time live here so that the
 //! wasm build stays small and free of server crates.
 
+mod account;
+mod audit;
 mod error;
 mod health;
+mod members;
 
+pub use account::*;
+pub use audit::*;
 pub use error::ErrorBody;
 pub use health::{DatabaseKind, HealthResponse, ReadinessResponse};
+pub use members::*;

@@ -3,4 +3,9 @@
 //! Tenant tables carry `org_id`; each exposes a `find_in_org(org_id)` helper, and services query
 //! tenant data only through it, so a forgotten filter cannot leak another organization's rows.
 
+pub mod audit_event;
+pub mod invitation;
 pub mod organization;
+pub mod user;
+
+pub use sea_orm;

@@ -9,13 +9,16 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::auth::password::Passwords;
+use crate::auth::session::Sessions;
+use crate::auth::throttle::{LoginThrottle, ThrottleLimits};
 use crate::config::Settings;
 use crate::console::Console;
 use crate::error::{json_error, path_error, query_error};
 use crate::secrets::MasterKey;
 use crate::state::AppState;
 use crate::telemetry::log_request;
-use crate::{console, db, health};
+use crate::{audit, auth, console, csrf, db, health, orgs};
 
 /// JSON bodies of the API stay small; anything larger is refused with 413.
 const JSON_LIMIT_BYTES: usize = 64 * 1024;
@@ -60,6 +63,9 @@ impl Application {
         });
         let state = AppState {
             db,
+            sessions: Sessions::new(&master_key, &public_url),
+            passwords: Passwords::default(),
+            login_throttle: Arc::new(LoginThrottle::new(ThrottleLimits::default())),
             settings: settings.clone(),
             master_key,
         };
@@ -78,6 +84,13 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .configure(health::routes)
+                .service(
+                    web::scope("/api")
+                        .wrap(from_fn(csrf::protect_api))
+                        .configure(auth::routes::routes)
+                        .configure(orgs::routes::routes)
+                        .configure(audit::routes::routes),
+                )
                 .configure(console::routes)
                 .default_service(web::to(console::fallback))
         })

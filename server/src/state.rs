@@ -2,6 +2,9 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::auth::password::Passwords;
+use crate::auth::session::Sessions;
+use crate::auth::throttle::LoginThrottle;
 use crate::config::Settings;
 use crate::secrets::MasterKey;
 
@@ -11,4 +14,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub master_key: MasterKey,
+    pub sessions: Sessions,
+    pub passwords: Passwords,
+    pub login_throttle: Arc<LoginThrottle>,
 }

@@ -1,8 +1,10 @@
 //! The black-box test harness: the real server on a free port with a fresh database, a
 //! cookie-keeping HTTP client, a headless browser, and polling helpers.
 
+pub mod accounts;
 pub mod app;
 pub mod browser;
 pub mod poll;
 
+pub use accounts::{Account, PASSWORD, expect_error, expect_json};
 pub use app::{TestApp, spawn_app};

@@ -1,4 +1,9 @@
 //! Black-box API tests: each starts the real server with its own database.
 
+mod accounts;
+mod audit;
+mod bad_input;
 mod console;
 mod health;
+mod members;
+mod tenancy;

@@ -1,0 +1,89 @@
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    Active,
+    /// Cannot log in; can be reactivated.
+    Deactivated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub status: MemberStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub joined_at: OffsetDateTime,
+}
+
+/// An invitation not yet accepted. Its link is shown only once, when it is created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvitation {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// `GET /api/members` (admins): everyone in the organization and who is invited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersResponse {
+    pub members: Vec<Member>,
+    pub invitations: Vec<PendingInvitation>,
+}
+
+/// `PATCH /api/members/{id}` (admins): change the role, or deactivate/reactivate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMemberRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<MemberStatus>,
+}
+
+/// `POST /api/invitations` (admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvitationRequest {
+    pub email: String,
+    pub role: Role,
+}
+
+/// The answer to creating an invitation: the single-use link to hand to the invitee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationCreated {
+    pub invitation: PendingInvitation,
+    /// `<public URL>/invite/<token>`; valid once, for 7 days.
+    pub link: String,
+}
+
+/// `GET /api/invitations/{token}` (no login): what the invitee is joining.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationPreview {
+    pub organization_name: String,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// `POST /api/invitations/{token}/accept` (no login): joins and logs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitationRequest {
+    pub name: String,
+    pub password: String,
+}

@@ -1,0 +1,41 @@
+use sea_orm::entity::prelude::*;
+
+/// One recorded action in an organization. `detail` is written for people and never holds a
+/// secret; the actor is kept as text too, so the entry survives the user's removal.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub org_id: Uuid,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_label: Option<String>,
+    pub action: String,
+    pub detail: String,
+    pub client_address: Option<String>,
+    pub created_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::organization::Entity",
+        from = "Column::OrgId",
+        to = "super::organization::Column::Id"
+    )]
+    Organization,
+}
+
+impl Related<super::organization::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Organization.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    pub fn find_in_org(org_id: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::OrgId.eq(org_id))
+    }
+}

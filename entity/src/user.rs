@@ -1,0 +1,63 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Role {
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    #[sea_orm(string_value = "member")]
+    Member,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Status {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "deactivated")]
+    Deactivated,
+}
+
+/// A person who logs in to the console. Belongs to exactly one organization.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub org_id: Uuid,
+    /// Lower-cased, unique across Stagepad: log-in is by email alone.
+    #[sea_orm(unique)]
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub status: Status,
+    /// Part of every session token; bumping it ends all of the user's sessions.
+    pub token_version: i32,
+    pub created_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::organization::Entity",
+        from = "Column::OrgId",
+        to = "super::organization::Column::Id"
+    )]
+    Organization,
+}
+
+impl Related<super::organization::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Organization.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    /// The only way services read users: scoped to one organization.
+    pub fn find_in_org(org_id: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::OrgId.eq(org_id))
+    }
+}

@@ -1,0 +1,7 @@
+//! Accounts and sessions: sign-up, log-in, log-out, password changes, and the session cookie.
+
+pub mod password;
+pub mod routes;
+pub mod service;
+pub mod session;
+pub mod throttle;

@@ -1,0 +1,305 @@
+//! Sign-up, log-in, log-out and password changes. Handlers stay thin; the rules live here.
+
+use entity::{organization, user};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, SqlErr,
+    TransactionTrait,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor};
+use crate::auth::password::check_new_password;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{AuthUser, ClientAddress};
+use crate::state::AppState;
+use crate::validate;
+
+/// A user with their organization: what a new session is issued for.
+pub struct SignedIn {
+    pub user: user::Model,
+    pub organization: organization::Model,
+}
+
+fn email_taken() -> ApiError {
+    ApiError::conflict(
+        "email_taken",
+        "An account with this email already exists; log in instead.",
+    )
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::unauthorized("invalid_credentials", "The email or the password is wrong.")
+}
+
+/// Maps a unique-constraint violation on insert to the answer the caller gives.
+pub fn on_unique_violation(error: sea_orm::DbErr, answer: fn() -> ApiError) -> ApiError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => answer(),
+        _ => ApiError::internal(error),
+    }
+}
+
+pub async fn sign_up(
+    state: &AppState,
+    request: api::SignupRequest,
+    client: &ClientAddress,
+) -> ApiResult<SignedIn> {
+    let org_name = validate::name("org_name", &request.org_name)?;
+    let name = validate::name("name", &request.name)?;
+    let email = validate::email(&request.email)?;
+    check_new_password(&request.password, &email)?;
+    if find_by_email(&state.db, &email).await?.is_some() {
+        return Err(email_taken());
+    }
+    let password_hash = state.passwords.hash(request.password).await?;
+    let now = OffsetDateTime::now_utc();
+
+    let txn = state.db.begin().await?;
+    let organization = organization::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(org_name),
+        plan: Set(crate::wire::db_plan(request.plan)),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let user = new_user(
+        organization.id,
+        email,
+        name,
+        password_hash,
+        user::Role::Admin,
+        now,
+    )
+    .insert(&txn)
+    .await
+    .map_err(|e| on_unique_violation(e, email_taken))?;
+    audit::record(
+        &txn,
+        organization.id,
+        Actor {
+            user_id: Some(user.id),
+            label: Some(label(&user)),
+        },
+        "signed_up",
+        format!(
+            "Created organization {:?} on the {} plan",
+            organization.name,
+            request.plan.label()
+        ),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(SignedIn { user, organization })
+}
+
+pub fn new_user(
+    org_id: Uuid,
+    email: String,
+    name: String,
+    password_hash: String,
+    role: user::Role,
+    now: OffsetDateTime,
+) -> user::ActiveModel {
+    user::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        org_id: Set(org_id),
+        email: Set(email),
+        name: Set(name),
+        password_hash: Set(password_hash),
+        role: Set(role),
+        status: Set(user::Status::Active),
+        token_version: Set(0),
+        created_at: Set(now),
+    }
+}
+
+pub fn label(user: &user::Model) -> String {
+    format!("{} <{}>", user.name, user.email)
+}
+
+/// Log-in is the one lookup that comes before any tenant is known: by email, across all.
+async fn find_by_email(db: &DatabaseConnection, email: &str) -> ApiResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?)
+}
+
+pub async fn log_in(
+    state: &AppState,
+    request: api::LoginRequest,
+    client: &ClientAddress,
+) -> ApiResult<SignedIn> {
+    let email = request.email.trim().to_lowercase();
+    if let Err(wait) = state.login_throttle.check(&email, client.as_key()) {
+        return Err(ApiError::too_many_requests(
+            "Too many failed log-ins; wait before trying again.",
+            wait.as_secs_f64().ceil() as u64,
+        ));
+    }
+    let user = find_by_email(&state.db, &email).await?;
+    let matches = state
+        .passwords
+        .verify(
+            request.password,
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await?;
+    let Some(user) = user.filter(|_| matches) else {
+        state.login_throttle.record_failure(&email, client.as_key());
+        if let Some(user) = find_by_email(&state.db, &email).await? {
+            audit::record(
+                &state.db,
+                user.org_id,
+                Actor {
+                    user_id: Some(user.id),
+                    label: Some(label(&user)),
+                },
+                "login_failed",
+                "Wrong password",
+                client,
+            )
+            .await?;
+        }
+        return Err(invalid_credentials());
+    };
+    let actor = || Actor {
+        user_id: Some(user.id),
+        label: Some(label(&user)),
+    };
+    if user.status != user::Status::Active {
+        audit::record(
+            &state.db,
+            user.org_id,
+            actor(),
+            "login_failed",
+            "Account is deactivated",
+            client,
+        )
+        .await?;
+        return Err(ApiError::forbidden(
+            "account_deactivated",
+            "This account has been deactivated; ask an admin of your organization.",
+        ));
+    }
+    state.login_throttle.record_success(&email);
+    audit::record(
+        &state.db,
+        user.org_id,
+        actor(),
+        "logged_in",
+        "Logged in",
+        client,
+    )
+    .await?;
+    let organization = organization::Entity::find_by_id(user.org_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user without organization")))?;
+    Ok(SignedIn { user, organization })
+}
+
+/// Ends every session of the user (the token version moves on).
+pub async fn log_out(state: &AppState, user: &AuthUser, client: &ClientAddress) -> ApiResult<()> {
+    let txn = state.db.begin().await?;
+    bump_token_version(&txn, user.org_id, user.user_id).await?;
+    audit::record(
+        &txn,
+        user.org_id,
+        user.into(),
+        "logged_out",
+        "Logged out",
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn bump_token_version(
+    db: &impl sea_orm::ConnectionTrait,
+    org_id: Uuid,
+    user_id: Uuid,
+) -> ApiResult<()> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::TokenVersion,
+            Expr::col(user::Column::TokenVersion).add(1),
+        )
+        .filter(user::Column::OrgId.eq(org_id))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Changes the password and ends the user's other sessions; the caller re-issues this one.
+pub async fn change_password(
+    state: &AppState,
+    user: &AuthUser,
+    request: api::ChangePasswordRequest,
+    client: &ClientAddress,
+) -> ApiResult<SignedIn> {
+    let current = user::Entity::find_in_org(user.org_id)
+        .filter(user::Column::Id.eq(user.user_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("not_logged_in", "Log in to continue."))?;
+    if !state
+        .passwords
+        .verify(
+            request.current_password,
+            Some(current.password_hash.clone()),
+        )
+        .await?
+    {
+        return Err(ApiError::forbidden(
+            "wrong_password",
+            "The current password is not right.",
+        ));
+    }
+    check_new_password(&request.new_password, &current.email)?;
+    let hash = state.passwords.hash(request.new_password).await?;
+    let txn = state.db.begin().await?;
+    let mut changed: user::ActiveModel = current.clone().into();
+    changed.password_hash = Set(hash);
+    changed.token_version = Set(current.token_version + 1);
+    let updated = changed.update(&txn).await?;
+    audit::record(
+        &txn,
+        user.org_id,
+        user.into(),
+        "password_changed",
+        "Changed their password",
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    let organization = organization::Entity::find_by_id(user.org_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user without organization")))?;
+    Ok(SignedIn {
+        user: updated,
+        organization,
+    })
+}
+
+pub async fn me(state: &AppState, user: &AuthUser) -> ApiResult<SignedIn> {
+    let found = user::Entity::find_in_org(user.org_id)
+        .filter(user::Column::Id.eq(user.user_id))
+        .find_also_related(organization::Entity)
+        .one(&state.db)
+        .await?;
+    match found {
+        Some((user, Some(organization))) => Ok(SignedIn { user, organization }),
+        _ => Err(ApiError::unauthorized(
+            "not_logged_in",
+            "Log in to continue.",
+        )),
+    }
+}

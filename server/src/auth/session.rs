@@ -1,0 +1,166 @@
+//! Sessions are HS256 JWTs in an HttpOnly, SameSite=Strict cookie. The token names the user,
+//! the organization and the user's token version; every request re-reads the user, so a bumped
+//! version (log-out, password change, deactivation) or a role change applies at once.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::secrets::MasterKey;
+
+const ISSUER: &str = "stagepad";
+const AUDIENCE: &str = "stagepad-console";
+pub const SESSION_HOURS: i64 = 12;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: Uuid,
+    pub org: Uuid,
+    pub ver: i32,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+#[derive(Clone)]
+pub struct Sessions {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    cookie_name: &'static str,
+    secure: bool,
+}
+
+impl Sessions {
+    pub fn new(master_key: &MasterKey, public_url: &str) -> Self {
+        // A key of its own, derived from the master key, so a session secret is never reused
+        // for encryption.
+        let signing_key = Sha256::new()
+            .chain_update(b"stagepad session signing key v1\0")
+            .chain_update(master_key.bytes())
+            .finalize();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        let secure = public_url.starts_with("https://");
+        Self {
+            encoding: EncodingKey::from_secret(&signing_key),
+            decoding: DecodingKey::from_secret(&signing_key),
+            validation,
+            // The __Host- prefix binds the cookie to this exact origin; browsers accept it only
+            // on https with Secure and Path=/.
+            cookie_name: if secure {
+                "__Host-stagepad_session"
+            } else {
+                "stagepad_session"
+            },
+            secure,
+        }
+    }
+
+    pub fn cookie_name(&self) -> &'static str {
+        self.cookie_name
+    }
+
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        org_id: Uuid,
+        token_version: i32,
+    ) -> anyhow::Result<Cookie<'static>> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = Claims {
+            sub: user_id,
+            org: org_id,
+            ver: token_version,
+            iat: now,
+            exp: now + SESSION_HOURS * 3600,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        Ok(self.cookie(token, CookieDuration::hours(SESSION_HOURS)))
+    }
+
+    pub fn cleared(&self) -> Cookie<'static> {
+        self.cookie(String::new(), CookieDuration::ZERO)
+    }
+
+    /// The claims of a genuine, unexpired token; `None` for anything else.
+    pub fn verify(&self, token: &str) -> Option<Claims> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()
+            .map(|data| data.claims)
+    }
+
+    fn cookie(&self, value: String, max_age: CookieDuration) -> Cookie<'static> {
+        Cookie::build(self.cookie_name, value)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure)
+            .max_age(max_age)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_tokens_verify_and_tampered_ones_do_not() {
+        let sessions = Sessions::new(&MasterKey::generate(), "http://127.0.0.1:8080");
+        let (user, org) = (Uuid::new_v4(), Uuid::new_v4());
+        let cookie = sessions.issue(user, org, 3).unwrap();
+        assert_eq!(cookie.name(), "stagepad_session");
+        assert_eq!(cookie.http_only(), Some(true));
+        assert_eq!(cookie.same_site(), Some(SameSite::Strict));
+        let claims = sessions.verify(cookie.value()).unwrap();
+        assert_eq!((claims.sub, claims.org, claims.ver), (user, org, 3));
+
+        let other = Sessions::new(&MasterKey::generate(), "http://127.0.0.1:8080");
+        assert!(
+            other.verify(cookie.value()).is_none(),
+            "another key's token"
+        );
+        let mut tampered = cookie.value().to_string();
+        tampered.insert(tampered.len() - 2, 'x');
+        assert!(sessions.verify(&tampered).is_none());
+    }
+
+    #[test]
+    fn https_sessions_use_a_host_prefixed_secure_cookie() {
+        let sessions = Sessions::new(&MasterKey::generate(), "https://pads.example.com");
+        let cookie = sessions.issue(Uuid::new_v4(), Uuid::new_v4(), 0).unwrap();
+        assert_eq!(cookie.name(), "__Host-stagepad_session");
+        assert_eq!(cookie.secure(), Some(true));
+        assert_eq!(cookie.path(), Some("/"));
+    }
+
+    #[test]
+    fn none_algorithm_and_expired_tokens_are_refused() {
+        let sessions = Sessions::new(&MasterKey::generate(), "http://x");
+        // {"alg":"none"} with valid-looking claims.
+        let unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ.";
+        assert!(sessions.verify(unsigned).is_none());
+        let expired = Claims {
+            sub: Uuid::new_v4(),
+            org: Uuid::new_v4(),
+            ver: 0,
+            iat: 1,
+            exp: 2,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        let token =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &expired, &sessions.encoding)
+                .unwrap();
+        assert!(sessions.verify(&token).is_none());
+    }
+}

@@ -1,0 +1,433 @@
+//! Members, invitations and plans. Changes that could leave an organization without an active
+//! admin take a lock on the organization row first, so two admins demoting each other at the
+//! same moment cannot both succeed.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::{invitation, organization, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::audit::{self, Actor};
+use crate::auth::password::check_new_password;
+use crate::auth::service::{SignedIn, label, new_user, on_unique_violation};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{AdminUser, AuthUser, ClientAddress};
+use crate::state::AppState;
+use crate::{validate, wire};
+
+pub const INVITATION_DAYS: i64 = 7;
+
+fn member_not_found() -> ApiError {
+    ApiError::not_found("There is no such member in this organization.")
+}
+
+fn invitation_not_found() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "invitation_not_found",
+        "This invitation link is not valid: it was used, revoked, or it expired. Ask an admin for a new one.",
+    )
+}
+
+fn already_registered() -> ApiError {
+    ApiError::conflict(
+        "email_taken",
+        "Someone with this email already has a Stagepad account.",
+    )
+}
+
+pub async fn organization(state: &AppState, user: &AuthUser) -> ApiResult<organization::Model> {
+    organization::Entity::find_by_id(user.org_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The organization no longer exists."))
+}
+
+pub async fn change_plan(
+    state: &AppState,
+    admin: &AdminUser,
+    plan: api::Plan,
+    client: &ClientAddress,
+) -> ApiResult<organization::Model> {
+    let txn = state.db.begin().await?;
+    let org = lock_organization(&txn, admin.org_id).await?;
+    let before = wire::plan(org.plan);
+    if before == plan {
+        return Ok(org);
+    }
+    let mut changed: organization::ActiveModel = org.into();
+    changed.plan = Set(wire::db_plan(plan));
+    let org = changed.update(&txn).await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        (&admin.0).into(),
+        "plan_changed",
+        format!(
+            "Changed the plan from {} to {}",
+            before.label(),
+            plan.label()
+        ),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(org)
+}
+
+pub async fn members(state: &AppState, admin: &AdminUser) -> ApiResult<api::MembersResponse> {
+    let users = user::Entity::find_in_org(admin.org_id)
+        .order_by_asc(user::Column::CreatedAt)
+        .all(&state.db)
+        .await?;
+    let now = OffsetDateTime::now_utc();
+    let invitations = invitation::Entity::find_in_org(admin.org_id)
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .order_by_desc(invitation::Column::CreatedAt)
+        .all(&state.db)
+        .await?;
+    Ok(api::MembersResponse {
+        members: users.iter().map(wire::member).collect(),
+        invitations: invitations
+            .iter()
+            .filter(|i| i.is_open(now))
+            .map(wire::pending_invitation)
+            .collect(),
+    })
+}
+
+pub async fn update_member(
+    state: &AppState,
+    admin: &AdminUser,
+    member_id: Uuid,
+    request: api::UpdateMemberRequest,
+    client: &ClientAddress,
+) -> ApiResult<api::Member> {
+    let txn = state.db.begin().await?;
+    lock_organization(&txn, admin.org_id).await?;
+    let member = find_member(&txn, admin.org_id, member_id).await?;
+    let new_role = request.role.map(wire::db_role).unwrap_or(member.role);
+    let new_status = request.status.map(wire::db_status).unwrap_or(member.status);
+    if new_role == member.role && new_status == member.status {
+        return Ok(wire::member(&member));
+    }
+    let stays_active_admin = new_role == user::Role::Admin && new_status == user::Status::Active;
+    if !stays_active_admin {
+        ensure_another_active_admin(&txn, &member).await?;
+    }
+    let mut changes = Vec::new();
+    if new_role != member.role {
+        changes.push((
+            "member_role_changed",
+            format!(
+                "Changed the role of {} from {} to {}",
+                label(&member),
+                wire::role(member.role).label(),
+                wire::role(new_role).label()
+            ),
+        ));
+    }
+    if new_status != member.status {
+        let (action, verb) = match new_status {
+            user::Status::Deactivated => ("member_deactivated", "Deactivated"),
+            user::Status::Active => ("member_reactivated", "Reactivated"),
+        };
+        changes.push((action, format!("{verb} {}", label(&member))));
+    }
+    let mut changed: user::ActiveModel = member.clone().into();
+    changed.role = Set(new_role);
+    changed.status = Set(new_status);
+    if new_status == user::Status::Deactivated {
+        // Their open sessions end with the next request.
+        changed.token_version = Set(member.token_version + 1);
+    }
+    let updated = changed.update(&txn).await?;
+    for (action, detail) in changes {
+        audit::record(
+            &txn,
+            admin.org_id,
+            (&admin.0).into(),
+            action,
+            detail,
+            client,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(wire::member(&updated))
+}
+
+pub async fn remove_member(
+    state: &AppState,
+    admin: &AdminUser,
+    member_id: Uuid,
+    client: &ClientAddress,
+) -> ApiResult<()> {
+    let txn = state.db.begin().await?;
+    lock_organization(&txn, admin.org_id).await?;
+    let member = find_member(&txn, admin.org_id, member_id).await?;
+    ensure_another_active_admin(&txn, &member).await?;
+    user::Entity::delete_many()
+        .filter(user::Column::OrgId.eq(admin.org_id))
+        .filter(user::Column::Id.eq(member.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        (&admin.0).into(),
+        "member_removed",
+        format!("Removed {}", label(&member)),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn find_member(
+    txn: &DatabaseTransaction,
+    org_id: Uuid,
+    member_id: Uuid,
+) -> ApiResult<user::Model> {
+    user::Entity::find_in_org(org_id)
+        .filter(user::Column::Id.eq(member_id))
+        .one(txn)
+        .await?
+        .ok_or_else(member_not_found)
+}
+
+/// Refuses a change that takes `member` out of the active admins when no other one is left.
+async fn ensure_another_active_admin(
+    txn: &DatabaseTransaction,
+    member: &user::Model,
+) -> ApiResult<()> {
+    if member.role != user::Role::Admin || member.status != user::Status::Active {
+        return Ok(());
+    }
+    let others = user::Entity::find_in_org(member.org_id)
+        .filter(user::Column::Role.eq(user::Role::Admin))
+        .filter(user::Column::Status.eq(user::Status::Active))
+        .filter(user::Column::Id.ne(member.id))
+        .count(txn)
+        .await?;
+    if others == 0 {
+        return Err(ApiError::conflict(
+            "last_admin",
+            format!(
+                "{} is the last active admin; make someone else an admin first.",
+                member.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn lock_organization(
+    txn: &DatabaseTransaction,
+    org_id: Uuid,
+) -> ApiResult<organization::Model> {
+    organization::Entity::find_by_id(org_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The organization no longer exists."))
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub async fn create_invitation(
+    state: &AppState,
+    admin: &AdminUser,
+    request: api::CreateInvitationRequest,
+    client: &ClientAddress,
+) -> ApiResult<api::InvitationCreated> {
+    let email = validate::email(&request.email)?;
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .count(&state.db)
+        .await?
+        > 0
+    {
+        return Err(already_registered());
+    }
+    let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let now = OffsetDateTime::now_utc();
+    let txn = state.db.begin().await?;
+    // A new invitation replaces any earlier one to the same address.
+    invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(invitation::Column::OrgId.eq(admin.org_id))
+        .filter(invitation::Column::Email.eq(&email))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let created = invitation::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        org_id: Set(admin.org_id),
+        email: Set(email.clone()),
+        role: Set(wire::db_role(request.role)),
+        token_hash: Set(token_hash(&token)),
+        invited_by_user_id: Set(Some(admin.user_id)),
+        invited_by_name: Set(admin.name.clone()),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::days(INVITATION_DAYS)),
+        accepted_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        (&admin.0).into(),
+        "invitation_created",
+        format!("Invited {email} as {}", request.role.label()),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(api::InvitationCreated {
+        invitation: wire::pending_invitation(&created),
+        link: format!("{}/invite/{token}", state.settings.public_url),
+    })
+}
+
+pub async fn revoke_invitation(
+    state: &AppState,
+    admin: &AdminUser,
+    invitation_id: Uuid,
+    client: &ClientAddress,
+) -> ApiResult<()> {
+    let txn = state.db.begin().await?;
+    let found = invitation::Entity::find_in_org(admin.org_id)
+        .filter(invitation::Column::Id.eq(invitation_id))
+        .one(&txn)
+        .await?
+        .filter(|i| i.is_open(OffsetDateTime::now_utc()))
+        .ok_or_else(|| {
+            ApiError::not_found("There is no such open invitation in this organization.")
+        })?;
+    let email = found.email.clone();
+    let mut revoked: invitation::ActiveModel = found.into();
+    revoked.revoked_at = Set(Some(OffsetDateTime::now_utc()));
+    revoked.update(&txn).await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        (&admin.0).into(),
+        "invitation_revoked",
+        format!("Revoked the invitation of {email}"),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An open invitation and its organization, found by the link's token.
+async fn open_invitation(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> ApiResult<(invitation::Model, organization::Model)> {
+    let found = invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(token_hash(token)))
+        .find_also_related(organization::Entity)
+        .one(db)
+        .await?;
+    match found {
+        Some((invitation, Some(org))) if invitation.is_open(OffsetDateTime::now_utc()) => {
+            Ok((invitation, org))
+        }
+        _ => Err(invitation_not_found()),
+    }
+}
+
+pub async fn preview_invitation(
+    state: &AppState,
+    token: &str,
+) -> ApiResult<api::InvitationPreview> {
+    let (invitation, org) = open_invitation(&state.db, token).await?;
+    Ok(api::InvitationPreview {
+        organization_name: org.name,
+        email: invitation.email,
+        role: wire::role(invitation.role),
+        invited_by: invitation.invited_by_name,
+        expires_at: invitation.expires_at,
+    })
+}
+
+pub async fn accept_invitation(
+    state: &AppState,
+    token: &str,
+    request: api::AcceptInvitationRequest,
+    client: &ClientAddress,
+) -> ApiResult<SignedIn> {
+    let name = validate::name("name", &request.name)?;
+    let (invitation, _) = open_invitation(&state.db, token).await?;
+    check_new_password(&request.password, &invitation.email)?;
+    let password_hash = state.passwords.hash(request.password).await?;
+    let now = OffsetDateTime::now_utc();
+
+    let txn = state.db.begin().await?;
+    // Single use: only the request that flips accepted_at from empty goes on.
+    let claimed = invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::AcceptedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(invitation::Column::Id.eq(invitation.id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(invitation_not_found());
+    }
+    let user = new_user(
+        invitation.org_id,
+        invitation.email.clone(),
+        name,
+        password_hash,
+        invitation.role,
+        now,
+    )
+    .insert(&txn)
+    .await
+    .map_err(|e| on_unique_violation(e, already_registered))?;
+    audit::record(
+        &txn,
+        invitation.org_id,
+        Actor {
+            user_id: Some(user.id),
+            label: Some(label(&user)),
+        },
+        "member_joined",
+        format!(
+            "Joined as {} (invited by {})",
+            wire::role(user.role).label(),
+            invitation.invited_by_name
+        ),
+        client,
+    )
+    .await?;
+    let organization = organization::Entity::find_by_id(invitation.org_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(invitation_not_found)?;
+    txn.commit().await?;
+    Ok(SignedIn { user, organization })
+}

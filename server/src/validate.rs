@@ -1,0 +1,79 @@
+//! Checks of user-typed fields, each refusing with a code and a sentence that names the field.
+
+use crate::error::ApiError;
+
+pub const MAX_NAME_CHARS: usize = 100;
+const MAX_EMAIL_CHARS: usize = 254;
+
+/// A trimmed, non-empty name of at most 100 characters.
+pub fn name(field: &'static str, value: &str) -> Result<String, ApiError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            format!("{field} must not be empty."),
+        ));
+    }
+    if trimmed.chars().count() > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            format!("{field} must be at most {MAX_NAME_CHARS} printable characters."),
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A plausible email address, lower-cased: emails are compared without regard to case.
+pub fn email(value: &str) -> Result<String, ApiError> {
+    let email = value.trim().to_lowercase();
+    let plausible = email.len() <= MAX_EMAIL_CHARS
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if plausible {
+        Ok(email)
+    } else {
+        Err(ApiError::unprocessable(
+            "invalid_email",
+            "email must be an address such as ada@example.com.",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_lowercased_and_checked() {
+        assert_eq!(email("  Ada@Example.COM ").unwrap(), "ada@example.com");
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.io",
+            "ada@.com",
+        ] {
+            assert_eq!(email(bad).unwrap_err().code(), "invalid_email", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(name("name", "  Ada  ").unwrap(), "Ada");
+        assert!(name("name", "   ").is_err());
+        assert!(name("name", &"x".repeat(101)).is_err());
+        assert!(name("name", "tab\tname").is_err());
+    }
+}

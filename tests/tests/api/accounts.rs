@@ -1,0 +1,348 @@
+//! Sign-up, log-in, sessions, log-out, password changes and log-in throttling.
+
+use std::time::{Duration, Instant};
+
+use api::Plan;
+use tests::accounts::unique_email;
+use tests::app::new_client;
+use tests::{PASSWORD, expect_error, expect_json, spawn_app};
+
+#[tokio::test]
+async fn sign_up_creates_an_organization_and_its_admin_and_logs_in() {
+    let app = spawn_app().await;
+    let client = new_client();
+    let email = unique_email("Founder").to_uppercase();
+    let request = api::SignupRequest {
+        org_name: "  Acme Hiring  ".into(),
+        name: "Ada Lovelace".into(),
+        email: email.clone(),
+        password: PASSWORD.into(),
+        plan: Plan::Team,
+    };
+    let response = app.post(&client, "/api/signup", &request).await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("stagepad_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/")
+    );
+    let me: api::MeResponse = expect_json(response, 201).await;
+    assert_eq!(me.organization.name, "Acme Hiring");
+    assert_eq!(me.organization.plan, Plan::Team);
+    assert_eq!(me.role, api::Role::Admin);
+    assert_eq!(me.user.email, email.to_lowercase());
+
+    let again: api::MeResponse = expect_json(app.get(&client, "/api/me").await, 200).await;
+    assert_eq!(again, me);
+
+    // Emails are unique whatever their case.
+    let mut twin = request.clone();
+    twin.email = email.to_lowercase();
+    twin.org_name = "Other".into();
+    expect_error(
+        app.post(&new_client(), "/api/signup", &twin).await,
+        409,
+        "email_taken",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn passwords_must_be_long_and_uncommon() {
+    let app = spawn_app().await;
+    let attempt = |password: &str| api::SignupRequest {
+        org_name: "Acme".into(),
+        name: "Ada".into(),
+        email: unique_email("weak"),
+        password: password.into(),
+        plan: Plan::Personal,
+    };
+    for password in ["elevenchars", "password1234", "QWERTY123456"] {
+        let message = expect_error(
+            app.post(&new_client(), "/api/signup", &attempt(password))
+                .await,
+            422,
+            "weak_password",
+        )
+        .await;
+        assert!(
+            !message.contains(password),
+            "the password is not echoed back"
+        );
+    }
+    let too_long = "x".repeat(257);
+    expect_error(
+        app.post(&new_client(), "/api/signup", &attempt(&too_long))
+            .await,
+        422,
+        "weak_password",
+    )
+    .await;
+    let _: api::MeResponse = expect_json(
+        app.post(&new_client(), "/api/signup", &attempt(&"y".repeat(256)))
+            .await,
+        201,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn log_in_and_the_same_answer_for_unknown_email_and_wrong_password() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+
+    let client = app.log_in_as(&admin.email.to_uppercase(), PASSWORD).await;
+    let me: api::MeResponse = expect_json(app.get(&client, "/api/me").await, 200).await;
+    assert_eq!(me.user.id, admin.id());
+
+    let mut wrong_times = Vec::new();
+    let mut unknown_times = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let wrong = expect_error(
+            app.log_in(&admin.email, "not the password at all").await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
+        wrong_times.push(started.elapsed());
+        let started = Instant::now();
+        let unknown = expect_error(
+            app.log_in(&unique_email("nobody"), "not the password at all")
+                .await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
+        unknown_times.push(started.elapsed());
+        assert_eq!(wrong, unknown);
+    }
+    // Both run a full Argon2 verification; a lookup alone would be far faster.
+    let wrong: Duration = wrong_times.iter().sum();
+    let unknown: Duration = unknown_times.iter().sum();
+    assert!(
+        unknown * 4 > wrong && wrong * 4 > unknown,
+        "wrong password {wrong:?}, unknown email {unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_a_session_the_api_answers_401() {
+    let app = spawn_app().await;
+    let client = new_client();
+    expect_error(app.get(&client, "/api/me").await, 401, "not_logged_in").await;
+    let forged = client
+        .get(app.url("/api/me"))
+        .header("cookie", "stagepad_session=eyJhbGciOiJIUzI1NiJ9.e30.bogus")
+        .send()
+        .await
+        .unwrap();
+    expect_error(forged, 401, "not_logged_in").await;
+}
+
+#[tokio::test]
+async fn log_out_ends_every_session_of_the_user() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let other_browser = app.log_in_as(&admin.email, PASSWORD).await;
+
+    let response = app
+        .post(&admin.client, "/api/logout", &serde_json::json!({}))
+        .await;
+    assert_eq!(response.status(), 204);
+    let cleared = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+
+    expect_error(
+        app.get(&admin.client, "/api/me").await,
+        401,
+        "not_logged_in",
+    )
+    .await;
+    expect_error(
+        app.get(&other_browser, "/api/me").await,
+        401,
+        "not_logged_in",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_password_change_keeps_this_session_and_ends_the_others() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let other_browser = app.log_in_as(&admin.email, PASSWORD).await;
+    let new_password = "an entirely new passphrase";
+
+    let wrong = api::ChangePasswordRequest {
+        current_password: "this is not it at all".into(),
+        new_password: new_password.into(),
+    };
+    expect_error(
+        app.put(&admin.client, "/api/me/password", &wrong).await,
+        403,
+        "wrong_password",
+    )
+    .await;
+    let weak = api::ChangePasswordRequest {
+        current_password: PASSWORD.into(),
+        new_password: "short".into(),
+    };
+    expect_error(
+        app.put(&admin.client, "/api/me/password", &weak).await,
+        422,
+        "weak_password",
+    )
+    .await;
+
+    let change = api::ChangePasswordRequest {
+        current_password: PASSWORD.into(),
+        new_password: new_password.into(),
+    };
+    assert_eq!(
+        app.put(&admin.client, "/api/me/password", &change)
+            .await
+            .status(),
+        204
+    );
+    let _: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
+    expect_error(
+        app.get(&other_browser, "/api/me").await,
+        401,
+        "not_logged_in",
+    )
+    .await;
+    expect_error(
+        app.log_in(&admin.email, PASSWORD).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    app.log_in_as(&admin.email, new_password).await;
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_with_retry_after() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    for _ in 0..5 {
+        expect_error(
+            app.log_in(&admin.email, "guessing wrongly here").await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    let locked = app.log_in(&admin.email, PASSWORD).await;
+    let retry_after: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= 15 * 60, "{retry_after}");
+    expect_error(locked, 429, "too_many_requests").await;
+    // The session already open is not affected.
+    let _: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
+}
+
+#[tokio::test]
+async fn many_failures_from_one_address_are_throttled_across_accounts() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let attempts: Vec<_> = (0..30)
+        .map(|_| {
+            let app = &app;
+            async move {
+                app.log_in(&unique_email("spray"), "guessing wrongly here")
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        })
+        .collect();
+    let statuses = futures_util::future::join_all(attempts).await;
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    let throttled = app.log_in(&admin.email, PASSWORD).await;
+    assert!(throttled.headers().contains_key("retry-after"));
+    expect_error(throttled, 429, "too_many_requests").await;
+}
+
+#[tokio::test]
+async fn log_ins_do_not_stall_the_server() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let logins: Vec<_> = (0..20)
+        .map(|_| {
+            let app = &app;
+            let email = admin.email.clone();
+            async move { app.log_in(&email, PASSWORD).await.status().as_u16() }
+        })
+        .collect();
+    let probe = async {
+        let mut slowest = Duration::ZERO;
+        let mut probes = 0;
+        let client = new_client();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let started = Instant::now();
+            let response = client.get(app.url("/healthz")).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            slowest = slowest.max(started.elapsed());
+            probes += 1;
+            if probes >= 20 || Instant::now() > deadline {
+                return (slowest, probes);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let (statuses, (slowest, probes)) = tokio::join!(futures_util::future::join_all(logins), probe);
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert!(probes >= 20);
+    // Generous: hashing runs off the request workers, so a probe never waits for it.
+    assert!(
+        slowest < Duration::from_millis(750),
+        "slowest /healthz took {slowest:?}"
+    );
+}
+
+#[tokio::test]
+async fn state_changes_must_be_json_and_same_origin() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let form = admin
+        .client
+        .post(app.url("/api/logout"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("x=1")
+        .send()
+        .await
+        .unwrap();
+    expect_error(form, 415, "json_required").await;
+    let cross_site = admin
+        .client
+        .post(app.url("/api/logout"))
+        .header("origin", "https://evil.example")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(cross_site, 403, "cross_origin").await;
+    let _: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
+
+    let same_site = admin
+        .client
+        .post(app.url("/api/logout"))
+        .header("origin", &app.address)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_site.status(), 204);
+}

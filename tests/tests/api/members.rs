@@ -1,0 +1,372 @@
+//! Invitations, roles, deactivation, removal, plans, and the last-admin rule.
+
+use api::{MemberStatus, Plan, Role, UpdateMemberRequest};
+use sea_orm::{ConnectionTrait, Database};
+use tests::accounts::unique_email;
+use tests::app::new_client;
+use tests::{PASSWORD, TestApp, expect_error, expect_json, spawn_app};
+
+#[tokio::test]
+async fn an_invitation_link_is_previewed_accepted_once_and_logs_the_invitee_in() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let email = unique_email("invitee");
+    let created = app
+        .invite(&admin, &email.to_uppercase(), Role::Member)
+        .await;
+    assert!(
+        created
+            .link
+            .starts_with(&format!("{}/invite/", app.address)),
+        "{}",
+        created.link
+    );
+    let token = TestApp::token_of(&created.link);
+    assert!(token.len() >= 43, "at least 256 bits");
+
+    let visitor = new_client();
+    let preview: api::InvitationPreview = expect_json(
+        app.get(&visitor, &format!("/api/invitations/{token}"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(preview.organization_name, admin.me.organization.name);
+    assert_eq!(preview.email, email);
+    assert_eq!(preview.role, Role::Member);
+    assert_eq!(preview.invited_by, "Ada Admin");
+
+    let members: api::MembersResponse =
+        expect_json(app.get(&admin.client, "/api/members").await, 200).await;
+    assert_eq!(members.invitations.len(), 1);
+    assert_eq!(members.invitations[0].email, email);
+
+    let accept = api::AcceptInvitationRequest {
+        name: "Grace Hopper".into(),
+        password: PASSWORD.into(),
+    };
+    let path = format!("/api/invitations/{token}/accept");
+    let me: api::MeResponse = expect_json(app.post(&visitor, &path, &accept).await, 201).await;
+    assert_eq!(me.role, Role::Member);
+    assert_eq!(me.organization.id, admin.me.organization.id);
+    let _: api::MeResponse = expect_json(app.get(&visitor, "/api/me").await, 200).await;
+
+    expect_error(
+        app.post(&new_client(), &path, &accept).await,
+        404,
+        "invitation_not_found",
+    )
+    .await;
+    expect_error(
+        app.get(&new_client(), &format!("/api/invitations/{token}"))
+            .await,
+        404,
+        "invitation_not_found",
+    )
+    .await;
+    let members: api::MembersResponse =
+        expect_json(app.get(&admin.client, "/api/members").await, 200).await;
+    assert!(members.invitations.is_empty());
+    assert_eq!(members.members.len(), 2);
+}
+
+#[tokio::test]
+async fn revoked_expired_and_unknown_invitations_do_not_work() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let revoked = app.invite(&admin, &unique_email("r"), Role::Member).await;
+    assert_eq!(
+        app.delete(
+            &admin.client,
+            &format!("/api/invitations/{}", revoked.invitation.id)
+        )
+        .await
+        .status(),
+        204
+    );
+    let token = TestApp::token_of(&revoked.link);
+    expect_error(
+        app.get(&new_client(), &format!("/api/invitations/{token}"))
+            .await,
+        404,
+        "invitation_not_found",
+    )
+    .await;
+
+    let expiring = app.invite(&admin, &unique_email("e"), Role::Member).await;
+    let db = Database::connect(&app.database_url).await.unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE invitations SET expires_at = created_at WHERE email = '{}'",
+        expiring.invitation.email
+    ))
+    .await
+    .unwrap();
+    let token = TestApp::token_of(&expiring.link);
+    let accept = api::AcceptInvitationRequest {
+        name: "Late".into(),
+        password: PASSWORD.into(),
+    };
+    expect_error(
+        app.post(
+            &new_client(),
+            &format!("/api/invitations/{token}/accept"),
+            &accept,
+        )
+        .await,
+        404,
+        "invitation_not_found",
+    )
+    .await;
+    expect_error(
+        app.get(&new_client(), "/api/invitations/not-a-real-token")
+            .await,
+        404,
+        "invitation_not_found",
+    )
+    .await;
+
+    // Someone who already has an account cannot be invited again.
+    let request = api::CreateInvitationRequest {
+        email: admin.email.clone(),
+        role: Role::Member,
+    };
+    expect_error(
+        app.post(&admin.client, "/api/invitations", &request).await,
+        409,
+        "email_taken",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn members_cannot_use_admin_routes() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let member = app.add_member(&admin, Role::Member).await;
+    let c = &member.client;
+    let someone = admin.id();
+    let responses = vec![
+        app.get(c, "/api/members").await,
+        app.get(c, "/api/audit").await,
+        app.post(
+            c,
+            "/api/invitations",
+            &api::CreateInvitationRequest {
+                email: unique_email("x"),
+                role: Role::Admin,
+            },
+        )
+        .await,
+        app.put(
+            c,
+            "/api/organization/plan",
+            &api::ChangePlanRequest {
+                plan: Plan::Personal,
+            },
+        )
+        .await,
+        app.patch(
+            c,
+            &format!("/api/members/{someone}"),
+            &UpdateMemberRequest {
+                role: Some(Role::Member),
+                status: None,
+            },
+        )
+        .await,
+        app.delete(c, &format!("/api/members/{someone}")).await,
+        app.delete(c, &format!("/api/invitations/{}", uuid::Uuid::new_v4()))
+            .await,
+    ];
+    for response in responses {
+        expect_error(response, 403, "admin_only").await;
+    }
+    // What members may do.
+    let org: api::OrganizationSummary =
+        expect_json(app.get(c, "/api/organization").await, 200).await;
+    assert_eq!(org.plan, Plan::Enterprise);
+    let me: api::MeResponse = expect_json(app.get(c, "/api/me").await, 200).await;
+    assert_eq!(me.role, Role::Member);
+}
+
+#[tokio::test]
+async fn role_changes_apply_on_the_next_request() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let member = app.add_member(&admin, Role::Member).await;
+    let path = format!("/api/members/{}", member.id());
+
+    let promote = UpdateMemberRequest {
+        role: Some(Role::Admin),
+        status: None,
+    };
+    let updated: api::Member =
+        expect_json(app.patch(&admin.client, &path, &promote).await, 200).await;
+    assert_eq!(updated.role, Role::Admin);
+    let _: api::MembersResponse =
+        expect_json(app.get(&member.client, "/api/members").await, 200).await;
+
+    let demote = UpdateMemberRequest {
+        role: Some(Role::Member),
+        status: None,
+    };
+    let _: api::Member = expect_json(app.patch(&admin.client, &path, &demote).await, 200).await;
+    expect_error(
+        app.get(&member.client, "/api/members").await,
+        403,
+        "admin_only",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn deactivated_members_lose_their_session_and_cannot_log_in_until_reactivated() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let member = app.add_member(&admin, Role::Member).await;
+    let path = format!("/api/members/{}", member.id());
+
+    let deactivate = UpdateMemberRequest {
+        role: None,
+        status: Some(MemberStatus::Deactivated),
+    };
+    let updated: api::Member =
+        expect_json(app.patch(&admin.client, &path, &deactivate).await, 200).await;
+    assert_eq!(updated.status, MemberStatus::Deactivated);
+    expect_error(
+        app.get(&member.client, "/api/me").await,
+        401,
+        "not_logged_in",
+    )
+    .await;
+    expect_error(
+        app.log_in(&member.email, PASSWORD).await,
+        403,
+        "account_deactivated",
+    )
+    .await;
+
+    let reactivate = UpdateMemberRequest {
+        role: None,
+        status: Some(MemberStatus::Active),
+    };
+    let _: api::Member = expect_json(app.patch(&admin.client, &path, &reactivate).await, 200).await;
+    app.log_in_as(&member.email, PASSWORD).await;
+}
+
+#[tokio::test]
+async fn the_last_active_admin_cannot_be_demoted_deactivated_or_removed() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let own = format!("/api/members/{}", admin.id());
+    let demote = UpdateMemberRequest {
+        role: Some(Role::Member),
+        status: None,
+    };
+    let deactivate = UpdateMemberRequest {
+        role: None,
+        status: Some(MemberStatus::Deactivated),
+    };
+    expect_error(
+        app.patch(&admin.client, &own, &demote).await,
+        409,
+        "last_admin",
+    )
+    .await;
+    expect_error(
+        app.patch(&admin.client, &own, &deactivate).await,
+        409,
+        "last_admin",
+    )
+    .await;
+    expect_error(app.delete(&admin.client, &own).await, 409, "last_admin").await;
+
+    // A deactivated admin does not count as an active one.
+    let second = app.add_member(&admin, Role::Admin).await;
+    let second_path = format!("/api/members/{}", second.id());
+    let _: api::Member = expect_json(
+        app.patch(&admin.client, &second_path, &deactivate).await,
+        200,
+    )
+    .await;
+    expect_error(
+        app.patch(&admin.client, &own, &demote).await,
+        409,
+        "last_admin",
+    )
+    .await;
+
+    let reactivate = UpdateMemberRequest {
+        role: None,
+        status: Some(MemberStatus::Active),
+    };
+    let _: api::Member = expect_json(
+        app.patch(&admin.client, &second_path, &reactivate).await,
+        200,
+    )
+    .await;
+    let me: api::Member = expect_json(app.patch(&admin.client, &own, &demote).await, 200).await;
+    assert_eq!(me.role, Role::Member);
+    expect_error(
+        app.get(&admin.client, "/api/members").await,
+        403,
+        "admin_only",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_removed_member_is_gone() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let member = app.add_member(&admin, Role::Member).await;
+    assert_eq!(
+        app.delete(&admin.client, &format!("/api/members/{}", member.id()))
+            .await
+            .status(),
+        204
+    );
+    expect_error(
+        app.get(&member.client, "/api/me").await,
+        401,
+        "not_logged_in",
+    )
+    .await;
+    expect_error(
+        app.log_in(&member.email, PASSWORD).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let members: api::MembersResponse =
+        expect_json(app.get(&admin.client, "/api/members").await, 200).await;
+    assert_eq!(members.members.len(), 1);
+    expect_error(
+        app.delete(&admin.client, &format!("/api/members/{}", member.id()))
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn admins_change_the_plan() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Personal).await;
+    let org: api::OrganizationSummary = expect_json(
+        app.put(
+            &admin.client,
+            "/api/organization/plan",
+            &api::ChangePlanRequest {
+                plan: Plan::Enterprise,
+            },
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(org.plan, Plan::Enterprise);
+    let me: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
+    assert_eq!(me.organization.plan, Plan::Enterprise);
+}
