@@ -1,5 +1,5 @@
 # Stagepad: `make run` serves it, `make test` checks everything. See README.md.
-.PHONY: run test console size tools test-tools lint postgres lever-sim
+.PHONY: run test console size tools test-tools lint postgres bench
 
 CARGO ?= cargo
 
@@ -8,11 +8,15 @@ run: tools console
 	./target/release/stagepad
 
 test: test-tools console lint postgres
-	env -u STAGEPAD_TEST_POSTGRES_URL $(CARGO) test --workspace --all-targets
+	env -u STAGEPAD_TEST_POSTGRES_URL $(CARGO) test --workspace --lib --bins --tests
 	@if [ -n "$$STAGEPAD_TEST_POSTGRES_URL" ]; then \
 	  echo "== database-facing tests again, on PostgreSQL ($$STAGEPAD_TEST_POSTGRES_URL)"; \
 	  $(CARGO) test -p tests --test api; \
 	fi
+
+# Figures, not pass/fail: release build, prints latencies and throughput.
+bench: console
+	$(CARGO) bench -p tests
 
 tools:
 	./scripts/install-tools.sh
