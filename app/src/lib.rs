@@ -4,22 +4,38 @@
 pub mod api;
 mod components;
 mod pages;
+pub mod state;
+pub mod text;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use components::header::Header;
-use pages::{landing::Landing, not_found::NotFound};
+use pages::{
+    account::Account, audit::Audit, home::Home, invite::AcceptInvitation, login::Login,
+    members::Members, not_found::NotFound, settings::Settings, signup::Signup,
+};
+use state::Session;
 
 #[component]
 pub fn App() -> impl IntoView {
+    let session = Session::provide();
+    let logged_in = move || session.logged_in();
+    let to_login = || "/login";
     view! {
         <Router>
             <Header/>
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Landing/>
+                    <Route path=path!("/") view=Home/>
+                    <Route path=path!("/signup") view=Signup/>
+                    <Route path=path!("/login") view=Login/>
+                    <Route path=path!("/invite/:token") view=AcceptInvitation/>
+                    <ProtectedRoute path=path!("/members") view=Members condition=logged_in redirect_path=to_login/>
+                    <ProtectedRoute path=path!("/settings") view=Settings condition=logged_in redirect_path=to_login/>
+                    <ProtectedRoute path=path!("/audit") view=Audit condition=logged_in redirect_path=to_login/>
+                    <ProtectedRoute path=path!("/account") view=Account condition=logged_in redirect_path=to_login/>
                 </Routes>
             </main>
         </Router>

@@ -1,17 +1,90 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::{self, Empty};
+use crate::state::{Session, SessionState, nav_links};
+use crate::text::whoami;
 
 #[component]
 pub fn Header() -> impl IntoView {
+    let session = Session::get();
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">
                 <span class="brand-mark">"{ }"</span>
                 " Stagepad"
             </A>
-            <nav class="site-nav">
-                <A href="/">"Home"</A>
-            </nav>
+            {move || match session.state() {
+                SessionState::Loading => view! { <nav class="site-nav"></nav> }.into_any(),
+                SessionState::LoggedOut => {
+                    view! {
+                        <nav class="site-nav" data-testid="nav">
+                            <A href="/">"Home"</A>
+                        </nav>
+                        <div class="session-links">
+                            <A href="/login">"Log in"</A>
+                            <A href="/signup" attr:class="button">"Sign up"</A>
+                        </div>
+                    }
+                        .into_any()
+                }
+                SessionState::LoggedIn(me) => {
+                    view! {
+                        <nav class="site-nav" data-testid="nav">
+                            {nav_links(me.role)
+                                .into_iter()
+                                .map(|link| view! { <A href=link.href>{link.label}</A> })
+                                .collect_view()}
+                        </nav>
+                        <div class="session-links">
+                            <span class="whoami" data-testid="whoami">
+                                {whoami(&me)}
+                            </span>
+                            <LogOut/>
+                        </div>
+                    }
+                        .into_any()
+                }
+            }}
         </header>
+    }
+}
+
+#[component]
+fn LogOut() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let log_out = Action::new_local(move |_: &()| {
+        let navigate = navigate.clone();
+        async move {
+            let answer = api::send_no_content(api::Method::POST, "/api/logout", &Empty {}).await;
+            // Whether or not the server still knew the session, this browser is logged out.
+            if answer.is_ok() || answer.as_ref().is_err_and(|f| f.status == 401) {
+                session.logged_out();
+                navigate("/login", Default::default());
+            }
+            answer
+        }
+    });
+    view! {
+        <button
+            type="button"
+            class="secondary"
+            data-testid="logout"
+            disabled=move || log_out.pending().get()
+            on:click=move |_| {
+                log_out.dispatch_local(());
+            }
+        >
+            "Log out"
+        </button>
+        {move || {
+            log_out
+                .value()
+                .get()
+                .and_then(Result::err)
+                .map(|failure| view! { <span class="error">{failure.message}</span> })
+        }}
     }
 }

@@ -1,1 +1,2 @@
+pub mod guard;
 pub mod header;

@@ -1,3 +1,4 @@
 //! Browser tests: headless Chromium against the real served console.
 
+mod accounts;
 mod shell;

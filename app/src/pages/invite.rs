@@ -1,0 +1,127 @@
+use ::api::{AcceptInvitationRequest, InvitationPreview, MeResponse};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api;
+use crate::components::guard::{error_note, failure_message, load_failed};
+use crate::state::Session;
+use crate::text::{
+    first_problem, format_date, password_hint, password_problem, required_problem, role_summary,
+};
+
+/// Where the invitation's details come from; the token is the last part of the link.
+pub fn preview_path(token: &str) -> String {
+    format!("/api/invitations/{token}")
+}
+
+#[component]
+pub fn AcceptInvitation() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let preview = LocalResource::new(move || {
+        let token = token();
+        async move { api::get::<InvitationPreview>(&preview_path(&token)).await }
+    });
+    view! {
+        <section class="card narrow">
+            <h1>"Join your team on Stagepad"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Opening the invitation…"</p> }>
+                <ErrorBoundary fallback=load_failed>
+                    {move || {
+                        preview
+                            .get()
+                            .map(|answer| {
+                                answer.map(|preview| view! { <JoinForm token=token() preview/> })
+                            })
+                    }}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn JoinForm(token: String, preview: InvitationPreview) -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let accept_path = format!("{}/accept", preview_path(&token));
+    let join = Action::new_local(move |request: &AcceptInvitationRequest| {
+        let request = request.clone();
+        let path = accept_path.clone();
+        let navigate = navigate.clone();
+        async move {
+            let answer = api::post::<_, MeResponse>(&path, &request).await;
+            if let Ok(me) = &answer {
+                session.logged_in_as(me.clone());
+                navigate("/", Default::default());
+            }
+            answer.map(|_| ())
+        }
+    });
+    let problem = RwSignal::new(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = AcceptInvitationRequest {
+            name: name.get_untracked().trim().to_string(),
+            password: password.get_untracked(),
+        };
+        problem.set(first_problem([
+            required_problem(&request.name, "your name"),
+            password_problem(&request.password),
+        ]));
+        if problem.get_untracked().is_none() {
+            join.dispatch_local(request);
+        }
+    };
+    let message = move || {
+        problem
+            .get()
+            .or_else(|| failure_message(join.value().get()))
+    };
+    let invited_email = preview.email.clone();
+    let logged_in_as = move || session.me().map(|me| me.user.email);
+
+    view! {
+        <dl class="facts" data-testid="invitation">
+            <dt>"Organization"</dt>
+            <dd data-testid="invitation-organization">{preview.organization_name.clone()}</dd>
+            <dt>"Email"</dt>
+            <dd data-testid="invitation-email">{preview.email.clone()}</dd>
+            <dt>"Role"</dt>
+            <dd data-testid="invitation-role">
+                {preview.role.label()} <span class="muted">" · " {role_summary(preview.role)}</span>
+            </dd>
+            <dt>"Invited by"</dt>
+            <dd>{preview.invited_by.clone()}</dd>
+            <dt>"Valid until"</dt>
+            <dd>{format_date(preview.expires_at)}</dd>
+        </dl>
+        {move || {
+            logged_in_as()
+                .map(|email| {
+                    view! {
+                        <p class="notice">
+                            {format!("This browser is logged in as {email}; joining logs it in as {invited_email} instead.")}
+                        </p>
+                    }
+                })
+        }}
+        <form class="form" on:submit=on_submit novalidate>
+            <label>
+                "Your name"
+                <input type="text" name="name" autocomplete="name" required bind:value=name/>
+            </label>
+            <label>
+                "Choose a password"
+                <input type="password" name="password" autocomplete="new-password" required bind:value=password/>
+                <span class="hint">{move || password.with(|p| password_hint(p))}</span>
+            </label>
+            {move || error_note(message())}
+            <button type="submit" disabled=move || join.pending().get()>
+                {move || if join.pending().get() { "Joining…" } else { "Join organization" }}
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,510 @@
+use ::api::{
+    CreateInvitationRequest, InvitationCreated, Member, MemberStatus, MembersResponse,
+    PendingInvitation, Role, UpdateMemberRequest,
+};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+
+use crate::api::{self, ApiFailure};
+use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
+use crate::state::Session;
+use crate::text::{
+    ROLES, email_problem, format_date, role_from_value, role_summary, role_value, status_label,
+};
+
+/// Something an admin does to the organization's people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Role(Uuid, Role),
+    Status(Uuid, MemberStatus),
+    Remove(Uuid),
+    Revoke(Uuid),
+}
+
+impl Change {
+    pub fn path(&self) -> String {
+        match self {
+            Change::Role(id, _) | Change::Status(id, _) | Change::Remove(id) => {
+                format!("/api/members/{id}")
+            }
+            Change::Revoke(id) => format!("/api/invitations/{id}"),
+        }
+    }
+
+    /// The `PATCH` body, for changes that are one.
+    pub fn update(&self) -> Option<UpdateMemberRequest> {
+        match self {
+            Change::Role(_, role) => Some(UpdateMemberRequest {
+                role: Some(*role),
+                status: None,
+            }),
+            Change::Status(_, status) => Some(UpdateMemberRequest {
+                role: None,
+                status: Some(*status),
+            }),
+            Change::Remove(_) | Change::Revoke(_) => None,
+        }
+    }
+
+    /// Whether this changes what the acting admin may do (their own role or status).
+    pub fn touches(&self, user_id: Uuid) -> bool {
+        matches!(self, Change::Role(id, _) | Change::Status(id, _) if *id == user_id)
+    }
+
+    async fn send(&self) -> Result<(), ApiFailure> {
+        match self.update() {
+            Some(update) => api::patch::<_, Member>(&self.path(), &update)
+                .await
+                .map(|_| ()),
+            None => api::delete(&self.path()).await,
+        }
+    }
+}
+
+/// The button that flips a member's status: its text and the status it asks for.
+pub fn status_toggle(status: MemberStatus) -> (&'static str, MemberStatus) {
+    match status {
+        MemberStatus::Active => ("Deactivate", MemberStatus::Deactivated),
+        MemberStatus::Deactivated => ("Reactivate", MemberStatus::Active),
+    }
+}
+
+type Listing = LocalResource<Result<MembersResponse, ApiFailure>>;
+
+#[component]
+pub fn Members() -> impl IntoView {
+    view! {
+        <AdminOnly title="Members" what="manage members">
+            <MembersAdmin/>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn MembersAdmin() -> impl IntoView {
+    let session = Session::get();
+    let listing: Listing =
+        LocalResource::new(move || session.fetch::<MembersResponse>("/api/members"));
+    let change = Action::new_local(move |change: &Change| {
+        let change = change.clone();
+        async move {
+            let answer = session.observe(change.send().await);
+            // Refetch even after a refusal, so that every control shows the server's truth.
+            listing.refetch();
+            if answer.is_ok()
+                && session
+                    .user_id_untracked()
+                    .is_some_and(|me| change.touches(me))
+            {
+                session.reload();
+            }
+            answer
+        }
+    });
+    let busy = move || change.pending().get();
+    let confirm_remove = RwSignal::new(None::<Uuid>);
+
+    view! {
+        <section class="card">
+            <h1>"Members"</h1>
+            <p class="muted">
+                {role_summary(Role::Admin)} " " {role_summary(Role::Member)}
+                " A deactivated member cannot log in until reactivated."
+            </p>
+            {move || error_note(failure_message(change.value().get()))}
+            <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
+                <ErrorBoundary fallback=load_failed>
+                    {move || {
+                        listing
+                            .get()
+                            .map(|answer| {
+                                answer
+                                    .map(|listing| {
+                                        let me = session.user_id_untracked();
+                                        view! {
+                                            <MemberTable
+                                                members=listing.members
+                                                me
+                                                change
+                                                busy=Signal::derive(busy)
+                                                confirm_remove
+                                            />
+                                            <InvitationTable
+                                                invitations=listing.invitations
+                                                change
+                                                busy=Signal::derive(busy)
+                                            />
+                                        }
+                                    })
+                            })
+                    }}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+        <InviteForm listing/>
+    }
+}
+
+#[component]
+fn MemberTable(
+    members: Vec<Member>,
+    me: Option<Uuid>,
+    change: Action<Change, Result<(), ApiFailure>>,
+    busy: Signal<bool>,
+    confirm_remove: RwSignal<Option<Uuid>>,
+) -> impl IntoView {
+    let rows = members
+        .into_iter()
+        .map(|member| {
+            let id = member.id;
+            let is_me = me == Some(id);
+            let (toggle_label, toggled) = status_toggle(member.status);
+            let name = member.name.clone();
+            let status_class = match member.status {
+                MemberStatus::Active => "badge ok",
+                MemberStatus::Deactivated => "badge warn",
+            };
+            view! {
+                <tr data-testid="member-row">
+                    <td>
+                        {member.name.clone()}
+                        {is_me.then(|| view! { " " <span class="badge">"you"</span> })}
+                    </td>
+                    <td>{member.email.clone()}</td>
+                    <td>
+                        <select
+                            name="role"
+                            aria-label=format!("Role of {}", member.name)
+                            // A refused change re-renders this row in place: put the server's
+                            // role back in the control the person changed.
+                            prop:value=role_value(member.role)
+                            disabled=move || busy.get()
+                            on:change=move |ev| {
+                                if let Some(role) = role_from_value(&event_target_value(&ev)) {
+                                    change.dispatch_local(Change::Role(id, role));
+                                }
+                            }
+                        >
+                            {ROLES
+                                .into_iter()
+                                .map(|role| {
+                                    view! {
+                                        <option value=role_value(role) selected=role == member.role>
+                                            {role.label()}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </td>
+                    <td>
+                        <span class=status_class>{status_label(member.status)}</span>
+                    </td>
+                    <td class="nowrap">{format_date(member.joined_at)}</td>
+                    <td class="actions">
+                        <button
+                            type="button"
+                            class="secondary"
+                            disabled=move || busy.get()
+                            on:click=move |_| {
+                                change.dispatch_local(Change::Status(id, toggled));
+                            }
+                        >
+                            {toggle_label}
+                        </button>
+                        {move || {
+                            if confirm_remove.get() == Some(id) {
+                                let name = name.clone();
+                                view! {
+                                    <span class="confirm">
+                                        {format!("Remove {name}?")}
+                                        <button
+                                            type="button"
+                                            class="danger"
+                                            disabled=move || busy.get()
+                                            on:click=move |_| {
+                                                confirm_remove.set(None);
+                                                change.dispatch_local(Change::Remove(id));
+                                            }
+                                        >
+                                            "Yes, remove"
+                                        </button>
+                                        <button
+                                            type="button"
+                                            class="secondary"
+                                            on:click=move |_| confirm_remove.set(None)
+                                        >
+                                            "Cancel"
+                                        </button>
+                                    </span>
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <button
+                                        type="button"
+                                        class="danger"
+                                        disabled=move || busy.get()
+                                        on:click=move |_| confirm_remove.set(Some(id))
+                                    >
+                                        "Remove"
+                                    </button>
+                                }
+                                    .into_any()
+                            }
+                        }}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="members" data-testid="members">
+            <thead>
+                <tr>
+                    <th>"Name"</th>
+                    <th>"Email"</th>
+                    <th>"Role"</th>
+                    <th>"Status"</th>
+                    <th>"Joined"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+#[component]
+fn InvitationTable(
+    invitations: Vec<PendingInvitation>,
+    change: Action<Change, Result<(), ApiFailure>>,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let body = if invitations.is_empty() {
+        view! { <p class="muted">"No pending invitations."</p> }.into_any()
+    } else {
+        let rows = invitations
+            .into_iter()
+            .map(|invitation| {
+                let id = invitation.id;
+                view! {
+                    <tr data-testid="invitation-row">
+                        <td>{invitation.email}</td>
+                        <td>{invitation.role.label()}</td>
+                        <td>{invitation.invited_by}</td>
+                        <td class="nowrap">{format_date(invitation.expires_at)}</td>
+                        <td class="actions">
+                            <button
+                                type="button"
+                                class="danger"
+                                disabled=move || busy.get()
+                                on:click=move |_| {
+                                    change.dispatch_local(Change::Revoke(id));
+                                }
+                            >
+                                "Revoke"
+                            </button>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table data-testid="invitations">
+                <thead>
+                    <tr>
+                        <th>"Email"</th>
+                        <th>"Role"</th>
+                        <th>"Invited by"</th>
+                        <th>"Expires"</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        <h2>"Pending invitations"</h2>
+        {body}
+    }
+}
+
+#[component]
+fn InviteForm(listing: Listing) -> impl IntoView {
+    let session = Session::get();
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new(role_value(Role::Member).to_string());
+    let invite = Action::new_local(move |request: &CreateInvitationRequest| {
+        let request = request.clone();
+        async move {
+            let answer = session
+                .observe(api::post::<_, InvitationCreated>("/api/invitations", &request).await);
+            if answer.is_ok() {
+                email.set(String::new());
+                listing.refetch();
+            }
+            answer
+        }
+    });
+    let problem = RwSignal::new(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = CreateInvitationRequest {
+            email: email.get_untracked().trim().to_string(),
+            role: role_from_value(&role.get_untracked()).unwrap_or(Role::Member),
+        };
+        problem.set(email_problem(&request.email));
+        if problem.get_untracked().is_none() {
+            invite.dispatch_local(request);
+        }
+    };
+    let message = move || {
+        problem
+            .get()
+            .or_else(|| failure_message(invite.value().get()))
+    };
+    let created = move || invite.value().get().and_then(Result::ok);
+
+    view! {
+        <section class="card">
+            <h2>"Invite someone"</h2>
+            <form class="form" data-testid="invite-form" on:submit=on_submit novalidate>
+                <label>
+                    "Email"
+                    <input type="email" name="email" autocomplete="off" required bind:value=email/>
+                </label>
+                <label>
+                    "Role"
+                    <select name="role" bind:value=role>
+                        {ROLES
+                            .into_iter()
+                            .map(|r| {
+                                view! {
+                                    <option value=role_value(r) selected=move || role.get() == role_value(r)>
+                                        {r.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                {move || error_note(message())}
+                <button type="submit" disabled=move || invite.pending().get()>
+                    {move || {
+                        if invite.pending().get() { "Creating the link…" } else { "Create invitation link" }
+                    }}
+                </button>
+            </form>
+            {move || created().map(|created| view! { <InvitationLink created/> })}
+        </section>
+    }
+}
+
+#[component]
+fn InvitationLink(created: InvitationCreated) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let link = created.link.clone();
+    let copy = move |_| {
+        let link = link.clone();
+        spawn_local(async move {
+            copied.set(Some(copy_to_clipboard(&link).await));
+        });
+    };
+    let select_all = |ev: leptos::ev::FocusEvent| {
+        event_target::<web_sys::HtmlInputElement>(&ev).select();
+    };
+    view! {
+        <div class="invitation-link" data-testid="invitation-created">
+            <p>
+                {format!(
+                    "Send this link to {} ({}). It works once, for 7 days, and is shown only now.",
+                    created.invitation.email,
+                    created.invitation.role.label(),
+                )}
+            </p>
+            <div class="copy-row">
+                <input
+                    type="text"
+                    readonly
+                    class="link-field"
+                    aria-label="Invitation link"
+                    data-testid="invitation-link"
+                    value=created.link.clone()
+                    on:focus=select_all
+                />
+                <button type="button" class="secondary" on:click=copy>
+                    "Copy"
+                </button>
+            </div>
+            {move || match copied.get() {
+                Some(true) => view! { <p class="ok">"Copied to the clipboard."</p> }.into_any(),
+                Some(false) => {
+                    view! {
+                        <p class="warn">"The browser did not allow copying: select the link and copy it."</p>
+                    }
+                        .into_any()
+                }
+                None => ().into_any(),
+            }}
+        </div>
+    }
+}
+
+/// Writes `text` to the clipboard; false when the browser has no clipboard here or refuses.
+async fn copy_to_clipboard(text: &str) -> bool {
+    let clipboard = window().navigator().clipboard();
+    if clipboard.is_undefined() {
+        return false;
+    }
+    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
+        .await
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_go_to_the_right_place_with_the_right_body() {
+        let id = Uuid::from_u128(7);
+        let role = Change::Role(id, Role::Admin);
+        assert_eq!(role.path(), format!("/api/members/{id}"));
+        assert_eq!(
+            serde_json::to_string(&role.update().unwrap()).unwrap(),
+            r#"{"role":"admin"}"#
+        );
+        let status = Change::Status(id, MemberStatus::Deactivated);
+        assert_eq!(
+            serde_json::to_string(&status.update().unwrap()).unwrap(),
+            r#"{"status":"deactivated"}"#
+        );
+        assert_eq!(Change::Remove(id).update(), None);
+        assert_eq!(Change::Revoke(id).path(), format!("/api/invitations/{id}"));
+    }
+
+    #[test]
+    fn only_own_role_or_status_changes_touch_the_session() {
+        let me = Uuid::from_u128(1);
+        let other = Uuid::from_u128(2);
+        assert!(Change::Role(me, Role::Member).touches(me));
+        assert!(!Change::Role(other, Role::Member).touches(me));
+        assert!(!Change::Remove(me).touches(me));
+    }
+
+    #[test]
+    fn the_status_button_offers_the_opposite() {
+        assert_eq!(
+            status_toggle(MemberStatus::Active),
+            ("Deactivate", MemberStatus::Deactivated)
+        );
+        assert_eq!(
+            status_toggle(MemberStatus::Deactivated),
+            ("Reactivate", MemberStatus::Active)
+        );
+    }
+}

@@ -1,0 +1,136 @@
+use ::api::{ChangePlanRequest, OrganizationSummary, Plan};
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
+use crate::state::Session;
+use crate::text::{format_date, lever_notice, plan_from_value, plan_summary, plan_value};
+
+#[component]
+pub fn Settings() -> impl IntoView {
+    view! {
+        <AdminOnly title="Organization settings" what="change the organization's settings">
+            <OrganizationSettings/>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn OrganizationSettings() -> impl IntoView {
+    let session = Session::get();
+    // The session knows the organization already; asking again shows another admin's change.
+    let fresh = LocalResource::new(move || async move {
+        let answer = session
+            .fetch::<OrganizationSummary>("/api/organization")
+            .await;
+        if let Ok(organization) = &answer {
+            session.organization_changed(organization.clone());
+        }
+        answer.map(|_| ())
+    });
+    let organization = move || session.me().map(|me| me.organization);
+
+    view! {
+        <section class="card">
+            <h1>"Organization settings"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=load_failed>
+                    {move || fresh.get()}
+                    {move || {
+                        organization()
+                            .map(|organization| {
+                                view! {
+                                    <dl class="facts">
+                                        <dt>"Name"</dt>
+                                        <dd>{organization.name}</dd>
+                                        <dt>"Plan"</dt>
+                                        <dd>
+                                            <span class="badge" data-testid="current-plan">
+                                                {organization.plan.label()}
+                                            </span>
+                                        </dd>
+                                        <dt>"Created"</dt>
+                                        <dd>{format_date(organization.created_at)}</dd>
+                                    </dl>
+                                }
+                            })
+                    }}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+        <PlanForm/>
+    }
+}
+
+#[component]
+fn PlanForm() -> impl IntoView {
+    let session = Session::get();
+    let current = Memo::new(move |_| session.me().map(|me| me.organization.plan));
+    let chosen = RwSignal::new(
+        current
+            .get_untracked()
+            .map(plan_value)
+            .unwrap_or_default()
+            .to_string(),
+    );
+    let change = Action::new_local(move |request: &ChangePlanRequest| {
+        let request = request.clone();
+        async move {
+            let answer = session.observe(
+                api::put::<_, OrganizationSummary>("/api/organization/plan", &request).await,
+            );
+            if let Ok(organization) = &answer {
+                session.organization_changed(organization.clone());
+            }
+            answer.map(|_| ())
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(plan) = plan_from_value(&chosen.get_untracked()) {
+            change.dispatch_local(ChangePlanRequest { plan });
+        }
+    };
+    let unchanged = move || plan_from_value(&chosen.get()) == current.get();
+    let has_lever = move || current.get().is_some_and(Plan::includes_lever);
+
+    view! {
+        <section class="card">
+            <h2>"Plan"</h2>
+            <p class="notice" class:ok=has_lever data-testid="lever-notice">
+                {move || current.get().map(lever_notice)}
+            </p>
+            <form class="form" on:submit=on_submit>
+                <fieldset class="plans">
+                    <legend>"Choose a plan"</legend>
+                    {Plan::ALL
+                        .into_iter()
+                        .map(|plan| {
+                            let is_current = move || current.get() == Some(plan);
+                            view! {
+                                <label class="choice">
+                                    <input
+                                        type="radio"
+                                        name="plan"
+                                        value=plan_value(plan)
+                                        prop:checked=move || chosen.get() == plan_value(plan)
+                                        on:change=move |_| chosen.set(plan_value(plan).to_string())
+                                    />
+                                    <span>
+                                        {plan_summary(plan)}
+                                        {move || is_current().then(|| view! { " " <span class="badge">"current"</span> })}
+                                    </span>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                {move || error_note(failure_message(change.value().get()))}
+                <button type="submit" disabled=move || change.pending().get() || unchanged()>
+                    {move || if change.pending().get() { "Changing the plan…" } else { "Change plan" }}
+                </button>
+            </form>
+            <p class="muted">"No payment is taken: the plan decides what your organization may use."</p>
+        </section>
+    }
+}

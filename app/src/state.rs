@@ -1,0 +1,280 @@
+//! Who is logged in: loaded from `GET /api/me` at start, provided to every page through
+//! context, and updated by sign-up, log-in, joining, log-out and plan changes.
+
+use ::api::{MeResponse, OrganizationSummary, Role};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{self as client, ApiFailure};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionState {
+    /// `GET /api/me` has not answered yet.
+    Loading,
+    LoggedOut,
+    LoggedIn(MeResponse),
+}
+
+impl SessionState {
+    /// `None` while loading: the shape `ProtectedRoute` expects.
+    pub fn logged_in(&self) -> Option<bool> {
+        match self {
+            SessionState::Loading => None,
+            SessionState::LoggedOut => Some(false),
+            SessionState::LoggedIn(_) => Some(true),
+        }
+    }
+
+    pub fn me(&self) -> Option<&MeResponse> {
+        match self {
+            SessionState::LoggedIn(me) => Some(me),
+            _ => None,
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.me().map(|me| me.role)
+    }
+
+    /// The state after `GET /api/me` answered.
+    pub fn from_me(answer: Result<MeResponse, ApiFailure>) -> Self {
+        match answer {
+            Ok(me) => SessionState::LoggedIn(me),
+            Err(_) => SessionState::LoggedOut,
+        }
+    }
+
+    /// The state after any other call answered: a "not logged in" answer means the session
+    /// ended on the server (log-out elsewhere, password change, deactivation).
+    pub fn after_failure(&self, failure: &ApiFailure) -> Option<Self> {
+        (failure.is_not_logged_in() && *self != SessionState::LoggedOut)
+            .then_some(SessionState::LoggedOut)
+    }
+
+    /// The state after the organization changed (e.g. its plan).
+    pub fn with_organization(&self, organization: OrganizationSummary) -> Self {
+        match self {
+            SessionState::LoggedIn(me) if me.organization.id == organization.id => {
+                SessionState::LoggedIn(MeResponse {
+                    organization,
+                    ..me.clone()
+                })
+            }
+            other => other.clone(),
+        }
+    }
+}
+
+/// A page at a glance: where it lives, its name in the navigation, and who may use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub admin_only: bool,
+}
+
+pub const NAV_LINKS: [NavLink; 5] = [
+    NavLink {
+        href: "/",
+        label: "Home",
+        admin_only: false,
+    },
+    NavLink {
+        href: "/members",
+        label: "Members",
+        admin_only: true,
+    },
+    NavLink {
+        href: "/settings",
+        label: "Settings",
+        admin_only: true,
+    },
+    NavLink {
+        href: "/audit",
+        label: "Audit log",
+        admin_only: true,
+    },
+    NavLink {
+        href: "/account",
+        label: "Account",
+        admin_only: false,
+    },
+];
+
+/// The pages a role can use; the console does not show links that would only be refused.
+pub fn nav_links(role: Role) -> Vec<NavLink> {
+    NAV_LINKS
+        .into_iter()
+        .filter(|link| role == Role::Admin || !link.admin_only)
+        .collect()
+}
+
+/// The session, shared through context. Copy it freely: it is a handle to one signal.
+#[derive(Debug, Clone, Copy)]
+pub struct Session {
+    state: RwSignal<SessionState>,
+    // Memos, so that what depends only on these does not rerun when, say, the plan changes.
+    logged_in: Memo<Option<bool>>,
+    role: Memo<Option<Role>>,
+}
+
+impl Session {
+    /// Creates the session, provides it to the app, and asks the server who is logged in.
+    pub fn provide() -> Self {
+        let state = RwSignal::new(SessionState::Loading);
+        let session = Session {
+            state,
+            logged_in: Memo::new(move |_| state.with(SessionState::logged_in)),
+            role: Memo::new(move |_| state.with(SessionState::role)),
+        };
+        provide_context(session);
+        session.reload();
+        session
+    }
+
+    pub fn get() -> Self {
+        expect_context::<Session>()
+    }
+
+    /// Asks the server again who is logged in (e.g. after changing one's own role).
+    pub fn reload(self) {
+        spawn_local(async move {
+            let answer = client::get::<MeResponse>("/api/me").await;
+            self.state.set(SessionState::from_me(answer));
+        });
+    }
+
+    pub fn state(self) -> SessionState {
+        self.state.get()
+    }
+
+    pub fn logged_in(self) -> Option<bool> {
+        self.logged_in.get()
+    }
+
+    pub fn me(self) -> Option<MeResponse> {
+        self.state.with(|state| state.me().cloned())
+    }
+
+    pub fn role(self) -> Option<Role> {
+        self.role.get()
+    }
+
+    /// The logged-in user's id, without subscribing to changes (for event handlers).
+    pub fn user_id_untracked(self) -> Option<uuid::Uuid> {
+        self.state
+            .with_untracked(|state| state.me().map(|me| me.user.id))
+    }
+
+    pub fn logged_in_as(self, me: MeResponse) {
+        self.state.set(SessionState::LoggedIn(me));
+    }
+
+    pub fn logged_out(self) {
+        self.state.set(SessionState::LoggedOut);
+    }
+
+    pub fn organization_changed(self, organization: OrganizationSummary) {
+        let next = self
+            .state
+            .with_untracked(|state| state.with_organization(organization));
+        if self.state.with_untracked(|state| *state != next) {
+            self.state.set(next);
+        }
+    }
+
+    /// Passes an answer through, noticing when it says the session has ended.
+    pub fn observe<T>(self, answer: Result<T, ApiFailure>) -> Result<T, ApiFailure> {
+        if let Err(failure) = &answer
+            && let Some(next) = self
+                .state
+                .with_untracked(|state| state.after_failure(failure))
+        {
+            self.state.set(next);
+        }
+        answer
+    }
+
+    /// `GET` for pages behind log-in: a "not logged in" answer sends the person to log in.
+    pub async fn fetch<T: serde::de::DeserializeOwned>(self, path: &str) -> Result<T, ApiFailure> {
+        self.observe(client::get(path).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api::{Plan, UserSummary};
+    use time::macros::datetime;
+    use uuid::Uuid;
+
+    fn me(role: Role) -> MeResponse {
+        MeResponse {
+            user: UserSummary {
+                id: Uuid::from_u128(1),
+                name: "Ada".into(),
+                email: "ada@example.com".into(),
+            },
+            organization: OrganizationSummary {
+                id: Uuid::from_u128(2),
+                name: "Acme".into(),
+                plan: Plan::Team,
+                created_at: datetime!(2026-01-01 0:00 UTC),
+            },
+            role,
+        }
+    }
+
+    #[test]
+    fn loading_is_neither_in_nor_out() {
+        assert_eq!(SessionState::Loading.logged_in(), None);
+        assert_eq!(SessionState::LoggedOut.logged_in(), Some(false));
+        let state = SessionState::from_me(Ok(me(Role::Member)));
+        assert_eq!(state.logged_in(), Some(true));
+        assert_eq!(state.role(), Some(Role::Member));
+        let out = SessionState::from_me(Err(ApiFailure::from_answer(401, None)));
+        assert_eq!(out, SessionState::LoggedOut);
+    }
+
+    #[test]
+    fn only_not_logged_in_ends_the_session() {
+        let state = SessionState::LoggedIn(me(Role::Admin));
+        let ended = ApiFailure {
+            status: 401,
+            code: "not_logged_in".into(),
+            message: "Log in first.".into(),
+        };
+        assert_eq!(state.after_failure(&ended), Some(SessionState::LoggedOut));
+        let refused = ApiFailure {
+            status: 409,
+            code: "last_admin".into(),
+            message: "Someone must stay admin.".into(),
+        };
+        assert_eq!(state.after_failure(&refused), None);
+        assert_eq!(SessionState::LoggedOut.after_failure(&ended), None);
+    }
+
+    #[test]
+    fn a_plan_change_updates_the_organization_shown() {
+        let state = SessionState::LoggedIn(me(Role::Admin));
+        let mut organization = me(Role::Admin).organization;
+        organization.plan = Plan::Enterprise;
+        let next = state.with_organization(organization.clone());
+        assert_eq!(next.me().unwrap().organization.plan, Plan::Enterprise);
+        organization.id = Uuid::from_u128(3);
+        organization.plan = Plan::Personal;
+        assert_eq!(
+            next.with_organization(organization),
+            next,
+            "another organization's answer changes nothing"
+        );
+    }
+
+    #[test]
+    fn members_see_no_admin_links() {
+        let member: Vec<_> = nav_links(Role::Member).iter().map(|l| l.href).collect();
+        assert_eq!(member, ["/", "/account"]);
+        let admin: Vec<_> = nav_links(Role::Admin).iter().map(|l| l.href).collect();
+        assert_eq!(admin, ["/", "/members", "/settings", "/audit", "/account"]);
+    }
+}

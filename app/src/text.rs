@@ -1,0 +1,326 @@
+//! How things read to people: labels, dates, and the hints and checks forms give before they
+//! ask the server (which checks everything again). Plain functions, tested natively.
+
+use ::api::{MeResponse, MemberStatus, Plan, Role};
+use time::{OffsetDateTime, UtcOffset};
+
+/// The server's password rule: 12 to 256 characters (it also refuses common passwords).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// The value a `<select>` option carries for a plan, as the API spells it.
+pub fn plan_value(plan: Plan) -> &'static str {
+    match plan {
+        Plan::Personal => "personal",
+        Plan::Team => "team",
+        Plan::Enterprise => "enterprise",
+    }
+}
+
+pub fn plan_from_value(value: &str) -> Option<Plan> {
+    Plan::ALL
+        .into_iter()
+        .find(|plan| plan_value(*plan) == value)
+}
+
+/// One line on what a plan gives, for the plan pickers.
+pub fn plan_summary(plan: Plan) -> &'static str {
+    match plan {
+        Plan::Personal => "Personal: interview pads and playback for one interviewer.",
+        Plan::Team => "Team: pads and playback for the whole hiring team.",
+        Plan::Enterprise => "Enterprise: everything in Team, plus the Lever integration.",
+    }
+}
+
+/// Whether the organization can use Lever, and if not, how to get it.
+pub fn lever_notice(plan: Plan) -> String {
+    if plan.includes_lever() {
+        "Your plan includes the Lever integration.".into()
+    } else {
+        format!(
+            "The Lever integration requires the Enterprise plan; your organization is on {}. \
+             To use Lever, choose Enterprise below and click Change plan (no payment is taken).",
+            plan.label()
+        )
+    }
+}
+
+pub const ROLES: [Role; 2] = [Role::Admin, Role::Member];
+
+pub fn role_value(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Member => "member",
+    }
+}
+
+pub fn role_from_value(value: &str) -> Option<Role> {
+    ROLES.into_iter().find(|role| role_value(*role) == value)
+}
+
+pub fn role_summary(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "Admins manage members, roles, the plan, integrations and the audit log.",
+        Role::Member => "Members run interview pads and watch their playback.",
+    }
+}
+
+pub fn status_label(status: MemberStatus) -> &'static str {
+    match status {
+        MemberStatus::Active => "Active",
+        MemberStatus::Deactivated => "Deactivated",
+    }
+}
+
+/// The header's "who am I": `Ada Lovelace · Acme · Admin`.
+pub fn whoami(me: &MeResponse) -> String {
+    format!(
+        "{} · {} · {}",
+        me.user.name,
+        me.organization.name,
+        me.role.label()
+    )
+}
+
+/// A moment as `2026-11-26 14:05:09 UTC`: the log is read across time zones, so it says UTC.
+pub fn format_time(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    format!(
+        "{} {:02}:{:02}:{:02} UTC",
+        format_date(at),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// A day as `2026-11-26` (in UTC).
+pub fn format_date(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day()
+    )
+}
+
+/// The audit log's action codes as sentences; unknown (newer) codes still read acceptably.
+pub fn action_label(action: &str) -> String {
+    let known = match action {
+        "signed_up" => "Signed up",
+        "logged_in" => "Logged in",
+        "login_failed" => "Log-in failed",
+        "logged_out" => "Logged out",
+        "password_changed" => "Changed password",
+        "invitation_created" => "Invited someone",
+        "invitation_revoked" => "Revoked an invitation",
+        "member_joined" => "Joined",
+        "member_role_changed" => "Changed a role",
+        "member_deactivated" => "Deactivated a member",
+        "member_reactivated" => "Reactivated a member",
+        "member_removed" => "Removed a member",
+        "plan_changed" => "Changed the plan",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.into();
+    }
+    let words = action.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Unknown action".into(),
+    }
+}
+
+/// A hint under a new-password field, updated as the person types.
+pub fn password_hint(password: &str) -> String {
+    let chars = password.chars().count();
+    if chars == 0 {
+        format!(
+            "{MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters; a long phrase is easiest. \
+             Common passwords are refused."
+        )
+    } else if chars < MIN_PASSWORD_CHARS {
+        let missing = MIN_PASSWORD_CHARS - chars;
+        let s = if missing == 1 { "" } else { "s" };
+        format!("{missing} more character{s} needed.")
+    } else if chars > MAX_PASSWORD_CHARS {
+        format!("Too long: at most {MAX_PASSWORD_CHARS} characters.")
+    } else {
+        "Long enough.".into()
+    }
+}
+
+/// Why a new password cannot be sent, if it cannot.
+pub fn password_problem(password: &str) -> Option<String> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        Some(format!(
+            "The password needs at least {MIN_PASSWORD_CHARS} characters."
+        ))
+    } else if chars > MAX_PASSWORD_CHARS {
+        Some(format!(
+            "The password may have at most {MAX_PASSWORD_CHARS} characters."
+        ))
+    } else {
+        None
+    }
+}
+
+/// A light check of an email address (the server is the judge): `something@something.tld`.
+pub fn email_problem(email: &str) -> Option<String> {
+    let email = email.trim();
+    if email.is_empty() {
+        return Some("Enter an email address.".into());
+    }
+    let valid = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !email.contains(char::is_whitespace)
+        }
+        None => false,
+    };
+    (!valid).then(|| format!("{email} is not an email address."))
+}
+
+/// `what` must not be blank: "Enter your name."
+pub fn required_problem(value: &str, what: &str) -> Option<String> {
+    value.trim().is_empty().then(|| format!("Enter {what}."))
+}
+
+/// The first problem among several checks, in form order.
+pub fn first_problem(checks: impl IntoIterator<Item = Option<String>>) -> Option<String> {
+    checks.into_iter().flatten().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn plan_and_role_values_round_trip_as_the_api_spells_them() {
+        for plan in Plan::ALL {
+            assert_eq!(plan_from_value(plan_value(plan)), Some(plan));
+            let json = serde_json::to_string(&plan).unwrap();
+            assert_eq!(json, format!("\"{}\"", plan_value(plan)));
+        }
+        for role in ROLES {
+            assert_eq!(role_from_value(role_value(role)), Some(role));
+            let json = serde_json::to_string(&role).unwrap();
+            assert_eq!(json, format!("\"{}\"", role_value(role)));
+        }
+        assert_eq!(plan_from_value("gold"), None);
+        assert_eq!(role_from_value(""), None);
+    }
+
+    #[test]
+    fn lever_needs_enterprise_and_says_how_to_get_it() {
+        assert_eq!(
+            lever_notice(Plan::Enterprise),
+            "Your plan includes the Lever integration."
+        );
+        let team = lever_notice(Plan::Team);
+        assert!(team.contains("requires the Enterprise plan"), "{team}");
+        assert!(team.contains("on Team"), "{team}");
+        assert!(team.contains("choose Enterprise"), "{team}");
+    }
+
+    #[test]
+    fn whoami_names_person_organization_and_role() {
+        let me = MeResponse {
+            user: api::UserSummary {
+                id: uuid::Uuid::nil(),
+                name: "Ada Lovelace".into(),
+                email: "ada@example.com".into(),
+            },
+            organization: api::OrganizationSummary {
+                id: uuid::Uuid::nil(),
+                name: "Acme".into(),
+                plan: Plan::Team,
+                created_at: datetime!(2026-01-01 0:00 UTC),
+            },
+            role: Role::Admin,
+        };
+        assert_eq!(whoami(&me), "Ada Lovelace · Acme · Admin");
+    }
+
+    #[test]
+    fn times_read_in_utc_whatever_their_offset() {
+        assert_eq!(
+            format_time(datetime!(2026-11-26 14:05:59 UTC)),
+            "2026-11-26 14:05:59 UTC"
+        );
+        assert_eq!(
+            format_time(datetime!(2026-01-01 01:30 +02:00)),
+            "2025-12-31 23:30:00 UTC"
+        );
+        assert_eq!(format_date(datetime!(2026-03-07 23:59 UTC)), "2026-03-07");
+    }
+
+    #[test]
+    fn actions_read_as_sentences() {
+        assert_eq!(action_label("login_failed"), "Log-in failed");
+        assert_eq!(action_label("member_role_changed"), "Changed a role");
+        assert_eq!(action_label("lever_connected"), "Lever connected");
+        assert_eq!(action_label(""), "Unknown action");
+    }
+
+    #[test]
+    fn password_hints_count_characters_not_bytes() {
+        assert!(password_hint("").starts_with("12 to 256 characters"));
+        assert_eq!(password_hint("abc"), "9 more characters needed.");
+        assert_eq!(password_hint("abcdefghijk"), "1 more character needed.");
+        assert_eq!(password_hint(&"é".repeat(12)), "Long enough.");
+        assert_eq!(
+            password_hint(&"x".repeat(257)),
+            "Too long: at most 256 characters."
+        );
+        assert_eq!(password_problem(&"é".repeat(12)), None);
+        assert_eq!(
+            password_problem("short").as_deref(),
+            Some("The password needs at least 12 characters.")
+        );
+        assert!(password_problem(&"x".repeat(257)).is_some());
+    }
+
+    #[test]
+    fn emails_get_a_light_check() {
+        assert_eq!(email_problem("ada@example.com"), None);
+        assert_eq!(email_problem("  ada@example.com "), None);
+        assert_eq!(
+            email_problem("").as_deref(),
+            Some("Enter an email address.")
+        );
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@x.io",
+            "a@b@c.io",
+        ] {
+            assert!(email_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_first_problem_wins() {
+        assert_eq!(
+            first_problem([
+                required_problem("Acme", "your organization's name"),
+                required_problem(" ", "your name"),
+                email_problem(""),
+            ])
+            .as_deref(),
+            Some("Enter your name.")
+        );
+        assert_eq!(first_problem([None, None]), None);
+    }
+}

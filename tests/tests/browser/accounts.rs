@@ -1,0 +1,329 @@
+//! The accounts story in a real browser: an admin signs up, logs out and in, invites a member;
+//! the member joins in a second browser and cannot reach admin pages; the admin reads it all
+//! in the audit log.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use fantoccini::elements::Element;
+use tests::browser::Browser;
+use tests::poll::wait_for;
+use tests::spawn_app;
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Waits for an element matching `css` to be on the page.
+async fn element(browser: &Browser, css: &str) -> Element {
+    wait_for(&format!("{css} to appear"), PATIENCE, || async {
+        browser.client.find(Locator::Css(css)).await.ok()
+    })
+    .await
+}
+
+/// Types `value` into the field matching `css`, replacing what was there.
+async fn fill(browser: &Browser, css: &str, value: &str) {
+    let field = element(browser, css).await;
+    field.clear().await.expect("clear a field");
+    field.send_keys(value).await.expect("type into a field");
+}
+
+/// Clicks the enabled button whose text is `text`, once it is there.
+async fn click_button(browser: &Browser, text: &str) {
+    let xpath = format!("//button[normalize-space()='{text}']");
+    let button = wait_for(&format!("an enabled button {text:?}"), PATIENCE, || async {
+        let button = browser.client.find(Locator::XPath(&xpath)).await.ok()?;
+        button.is_enabled().await.ok()?.then_some(button)
+    })
+    .await;
+    button.click().await.expect("click a button");
+}
+
+async fn click_link(browser: &Browser, text: &str) {
+    wait_for(&format!("a link {text:?}"), PATIENCE, || async {
+        browser.client.find(Locator::LinkText(text)).await.ok()
+    })
+    .await
+    .click()
+    .await
+    .expect("click a link");
+}
+
+async fn wait_for_path(browser: &Browser, path: &str) {
+    wait_for(&format!("the address to be {path}"), PATIENCE, || async {
+        let url = browser.client.current_url().await.ok()?;
+        (url.path() == path).then_some(())
+    })
+    .await;
+}
+
+/// The `data-action` of every audit row shown, top (newest) first, once `expected` are all in.
+async fn audit_actions(browser: &Browser, expected: &[&str]) -> Vec<String> {
+    wait_for("the audit log to show every action", PATIENCE, || async {
+        let rows = browser
+            .client
+            .find_all(Locator::Css("[data-testid=audit-row]"))
+            .await
+            .ok()?;
+        let mut actions = Vec::new();
+        for row in rows {
+            actions.push(row.attr("data-action").await.ok()??);
+        }
+        expected
+            .iter()
+            .all(|action| actions.iter().any(|a| a == action))
+            .then_some(actions)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
+    let app = spawn_app().await;
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let unique = &unique[..10];
+    let org = format!("Acme {unique}");
+    let admin_email = format!("ada-{unique}@example.com");
+    let member_email = format!("grace-{unique}@example.com");
+    let admin_password = "plum tractor under the glass roof";
+    let member_password = "seven quiet herons over the bay";
+    let new_member_password = "eight loud gulls past the pier";
+
+    // Sign up: the organization's first admin, logged in and sent home.
+    let admin = Browser::start().await;
+    admin.goto(&app.url("/signup")).await;
+    fill(&admin, "[name=org_name]", &org).await;
+    fill(&admin, "[name=name]", "Ada Lovelace").await;
+    fill(&admin, "[name=email]", &admin_email).await;
+    fill(&admin, "[name=password]", admin_password).await;
+    element(&admin, "select[name=plan]")
+        .await
+        .select_by_value("team")
+        .await
+        .expect("choose a plan");
+    click_button(&admin, "Create organization").await;
+    let admin_whoami = format!("Ada Lovelace · {org} · Admin");
+    admin
+        .wait_for_text("[data-testid=whoami]", &admin_whoami)
+        .await;
+    wait_for_path(&admin, "/").await;
+    admin.wait_for_text("[data-testid=home-plan]", "Team").await;
+    admin.wait_for_text("[data-testid=nav]", "Members").await;
+
+    // Log out, then log in again.
+    click_button(&admin, "Log out").await;
+    admin.wait_for_text("h1", "Log in").await;
+    admin.wait_for_text(".session-links", "Sign up").await;
+    // Logged out, a page behind log-in sends the visitor to the log-in page.
+    admin.goto(&app.url("/audit")).await;
+    wait_for_path(&admin, "/login").await;
+    fill(&admin, "[name=email]", &admin_email).await;
+    fill(&admin, "[name=password]", "not the password at all").await;
+    click_button(&admin, "Log in").await;
+    let refusal = admin.wait_for_text(".error", "").await;
+    assert!(
+        !refusal.trim().is_empty(),
+        "a wrong password is refused in words"
+    );
+    fill(&admin, "[name=password]", admin_password).await;
+    click_button(&admin, "Log in").await;
+    admin
+        .wait_for_text("[data-testid=whoami]", &admin_whoami)
+        .await;
+    wait_for_path(&admin, "/").await;
+
+    // Invite a member and read the link the page shows once.
+    click_link(&admin, "Members").await;
+    admin
+        .wait_for_text("[data-testid=members]", &admin_email)
+        .await;
+    fill(
+        &admin,
+        "[data-testid=invite-form] [name=email]",
+        &member_email,
+    )
+    .await;
+    element(&admin, "[data-testid=invite-form] select[name=role]")
+        .await
+        .select_by_value("member")
+        .await
+        .expect("choose a role");
+    click_button(&admin, "Create invitation link").await;
+    let link = wait_for("the invitation link", PATIENCE, || async {
+        let field = admin
+            .client
+            .find(Locator::Css("[data-testid=invitation-link]"))
+            .await
+            .ok()?;
+        field.prop("value").await.ok()?.filter(|v| !v.is_empty())
+    })
+    .await;
+    assert!(
+        link.starts_with(&app.url("/invite/")),
+        "{link} is an invitation link to this Stagepad"
+    );
+    admin
+        .wait_for_text("[data-testid=invitations]", &member_email)
+        .await;
+
+    // The invitee joins in a browser of their own.
+    let member = Browser::start().await;
+    member.goto(&link).await;
+    member
+        .wait_for_text("[data-testid=invitation-organization]", &org)
+        .await;
+    member
+        .wait_for_text("[data-testid=invitation-email]", &member_email)
+        .await;
+    member
+        .wait_for_text("[data-testid=invitation-role]", "Member")
+        .await;
+    fill(&member, "[name=name]", "Grace Hopper").await;
+    fill(&member, "[name=password]", member_password).await;
+    click_button(&member, "Join organization").await;
+    member
+        .wait_for_text(
+            "[data-testid=whoami]",
+            &format!("Grace Hopper · {org} · Member"),
+        )
+        .await;
+    wait_for_path(&member, "/").await;
+    member
+        .wait_for_text("[data-testid=home-role]", "Member")
+        .await;
+
+    // A member is shown no admin links, and admin pages say so instead of showing data.
+    let nav = member.wait_for_text("[data-testid=nav]", "Account").await;
+    for admin_page in ["Members", "Settings", "Audit log"] {
+        assert!(
+            !nav.contains(admin_page),
+            "member's nav shows {admin_page}: {nav}"
+        );
+    }
+    let admin_links = member
+        .client
+        .find_all(Locator::Css(
+            "a[href='/members'], a[href='/settings'], a[href='/audit']",
+        ))
+        .await
+        .unwrap();
+    assert!(admin_links.is_empty(), "a member sees links to admin pages");
+    member.goto(&app.url("/members")).await;
+    member
+        .wait_for_text("[data-testid=admin-only]", "Only admins can manage members")
+        .await;
+    let tables = member
+        .client
+        .find_all(Locator::Css(
+            "[data-testid=members], [data-testid=invite-form]",
+        ))
+        .await
+        .unwrap();
+    assert!(tables.is_empty(), "a member sees the members page's data");
+    member.goto(&app.url("/audit")).await;
+    member
+        .wait_for_text(
+            "[data-testid=admin-only]",
+            "Only admins can read the audit log",
+        )
+        .await;
+
+    // Any logged-in person can change their own password.
+    click_link(&member, "Account").await;
+    fill(&member, "[name=current_password]", member_password).await;
+    fill(&member, "[name=new_password]", new_member_password).await;
+    fill(&member, "[name=confirm_password]", new_member_password).await;
+    click_button(&member, "Change password").await;
+    member.wait_for_text(".ok", "Password changed").await;
+    member.close().await;
+
+    // The admin sees the new member, then everything in the audit log, newest first.
+    click_link(&admin, "Home").await;
+    click_link(&admin, "Members").await;
+    admin
+        .wait_for_text("[data-testid=members]", "Grace Hopper")
+        .await;
+    if let Ok(dir) = std::env::var("STAGEPAD_SCREENSHOTS") {
+        let png = admin.client.screenshot().await.expect("screenshot");
+        std::fs::write(std::path::Path::new(&dir).join("members.png"), png)
+            .expect("save the screenshot");
+    }
+
+    // The last admin cannot demote themselves: the refusal is shown and the role stays.
+    let own_role = format!(
+        "//tr[@data-testid='member-row'][contains(., '{admin_email}')]//select[@name='role']"
+    );
+    admin
+        .client
+        .find(Locator::XPath(&own_role))
+        .await
+        .expect("the admin's own row")
+        .select_by_value("member")
+        .await
+        .expect("choose a role");
+    let refusal = admin.wait_for_text(".error", "admin").await;
+    assert!(!refusal.trim().is_empty());
+    wait_for("the role to show Admin again", PATIENCE, || async {
+        let select = admin.client.find(Locator::XPath(&own_role)).await.ok()?;
+        (select.prop("value").await.ok()?? == "admin").then_some(())
+    })
+    .await;
+
+    // Lever needs Enterprise: the settings say so, and the upgrade shows everywhere at once.
+    click_link(&admin, "Settings").await;
+    admin
+        .wait_for_text("[data-testid=lever-notice]", "requires the Enterprise plan")
+        .await;
+    element(&admin, "input[name=plan][value=enterprise]")
+        .await
+        .click()
+        .await
+        .expect("choose Enterprise");
+    click_button(&admin, "Change plan").await;
+    admin
+        .wait_for_text(
+            "[data-testid=lever-notice]",
+            "includes the Lever integration",
+        )
+        .await;
+    admin
+        .wait_for_text("[data-testid=current-plan]", "Enterprise")
+        .await;
+    click_link(&admin, "Home").await;
+    admin
+        .wait_for_text("[data-testid=home-plan]", "Enterprise")
+        .await;
+
+    click_link(&admin, "Audit log").await;
+    let expected = [
+        "signed_up",
+        "logged_in",
+        "login_failed",
+        "logged_out",
+        "invitation_created",
+        "member_joined",
+        "password_changed",
+        "plan_changed",
+    ];
+    let actions = audit_actions(&admin, &expected).await;
+    let position = |action: &str| actions.iter().position(|a| a == action).unwrap();
+    assert_eq!(actions[0], "plan_changed", "newest first: {actions:?}");
+    assert!(
+        position("password_changed") < position("member_joined")
+            && position("member_joined") < position("invitation_created")
+            && position("invitation_created") < position("logged_out")
+            && position("logged_out") < position("signed_up"),
+        "newest first: {actions:?}"
+    );
+    assert_eq!(actions.last().map(String::as_str), Some("signed_up"));
+    let log = admin
+        .wait_for_text("[data-testid=audit]", "Grace Hopper")
+        .await;
+    assert!(log.contains("Ada Lovelace"), "{log}");
+    assert!(
+        [admin_password, member_password, new_member_password]
+            .iter()
+            .all(|password| !log.contains(password)),
+        "no password in the audit log"
+    );
+    admin.close().await;
+}
