@@ -8,10 +8,12 @@ mod account;
 mod audit;
 mod error;
 mod health;
+mod lever;
 mod members;
 
 pub use account::*;
 pub use audit::*;
 pub use error::ErrorBody;
 pub use health::{DatabaseKind, HealthResponse, ReadinessResponse};
+pub use lever::*;
 pub use members::*;

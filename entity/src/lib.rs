@@ -5,6 +5,7 @@
 
 pub mod audit_event;
 pub mod invitation;
+pub mod lever_integration;
 pub mod organization;
 pub mod user;
 

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_organizations;
 mod m20261126_000002_create_accounts;
+mod m20261126_000003_create_lever_integrations;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_organizations::Migration),
             Box::new(m20261126_000002_create_accounts::Migration),
+            Box::new(m20261126_000003_create_lever_integrations::Migration),
         ]
     }
 }

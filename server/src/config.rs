@@ -4,6 +4,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::time::Duration;
+
+use crate::lever::client::LeverClientOptions;
 use crate::secrets::MasterKey;
 
 #[derive(Debug, Clone)]
@@ -18,6 +21,12 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Encrypts stored secrets. When absent, one is generated in `data_dir` (SQLite only).
     pub master_key: Option<MasterKey>,
+    /// Earlier master keys, still able to decrypt what they sealed (for rotation).
+    pub previous_master_keys: Vec<MasterKey>,
+    /// Lets an admin enter any Lever base URL (a local simulator). Off in production: a tenant
+    /// must not make the server call arbitrary addresses.
+    pub lever_allow_custom_base_url: bool,
+    pub lever_client: LeverClientOptions,
     /// The built console (`index.html` and `assets/`).
     pub static_dir: PathBuf,
     pub log_format: LogFormat,
@@ -72,6 +81,49 @@ impl Settings {
                 })
             })
             .transpose()?;
+        let previous_master_keys = lookup("STAGEPAD_MASTER_KEY_PREVIOUS")
+            .map(|list| {
+                list.split(',')
+                    .filter(|k| !k.trim().is_empty())
+                    .map(|encoded| {
+                        MasterKey::from_base64(encoded).map_err(|problem| ConfigError {
+                            name: "STAGEPAD_MASTER_KEY_PREVIOUS",
+                            problem,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let lever_allow_custom_base_url =
+            match lookup("STAGEPAD_LEVER_ALLOW_CUSTOM_BASE_URL").as_deref() {
+                None | Some("false") | Some("0") => false,
+                Some("true") | Some("1") => true,
+                Some(_) => {
+                    return Err(ConfigError {
+                        name: "STAGEPAD_LEVER_ALLOW_CUSTOM_BASE_URL",
+                        problem: "must be true or false".into(),
+                    });
+                }
+            };
+        let defaults = LeverClientOptions::default();
+        let millis = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+            lookup(name)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .map(Duration::from_millis)
+                        .map_err(|_| ConfigError {
+                            name,
+                            problem: "must be a whole number of milliseconds".into(),
+                        })
+                })
+                .unwrap_or(Ok(default))
+        };
+        let lever_client = LeverClientOptions {
+            total_timeout: millis("STAGEPAD_LEVER_TIMEOUT_MS", defaults.total_timeout)?,
+            backoff_base: millis("STAGEPAD_LEVER_BACKOFF_BASE_MS", defaults.backoff_base)?,
+            ..defaults
+        };
         let log_format = match lookup("STAGEPAD_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -99,6 +151,9 @@ impl Settings {
             database_url,
             data_dir,
             master_key,
+            previous_master_keys,
+            lever_allow_custom_base_url,
+            lever_client,
             static_dir: PathBuf::from(
                 lookup("STAGEPAD_STATIC_DIR").unwrap_or_else(|| "dist".into()),
             ),

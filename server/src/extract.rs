@@ -5,8 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use entity::user;
-use sea_orm::{ColumnTrait, QueryFilter};
+use entity::{organization, user};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -43,6 +43,44 @@ impl std::ops::Deref for AdminUser {
     type Target = AuthUser;
     fn deref(&self) -> &AuthUser {
         &self.0
+    }
+}
+
+/// An admin of an organization on the enterprise plan: who may connect Lever.
+#[derive(Debug, Clone)]
+pub struct EnterpriseAdmin(pub AuthUser);
+
+impl std::ops::Deref for EnterpriseAdmin {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.0
+    }
+}
+
+impl FromRequest for EnterpriseAdmin {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let admin = AdminUser::from_request(request, payload);
+        let request = request.clone();
+        Box::pin(async move {
+            let AdminUser(user) = admin.await?;
+            let state = request
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
+            let plan = organization::Entity::find_by_id(user.org_id)
+                .one(&state.db)
+                .await?
+                .map(|org| org.plan);
+            if plan != Some(organization::Plan::Enterprise) {
+                return Err(ApiError::forbidden(
+                    "enterprise_required",
+                    "The Lever integration needs the Enterprise plan. An admin can switch plans under Settings.",
+                ));
+            }
+            Ok(EnterpriseAdmin(user))
+        })
     }
 }
 

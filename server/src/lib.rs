@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod lever;
 pub mod orgs;
 pub mod secrets;
 pub mod startup;
@@ -19,4 +20,9 @@ pub mod validate;
 pub mod wire;
 
 pub use config::Settings;
+
+/// reqwest is built without a bundled TLS provider; every client needs this one installed.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 pub use startup::Application;

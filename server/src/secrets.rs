@@ -1,9 +1,13 @@
-//! The master key that encrypts stored secrets, and how the embedded setup gets one.
+//! Secrets: the master key and how the embedded setup gets one, encryption of stored secrets
+//! (AES-256-GCM, tagged with the key's id so the master key can rotate), and a string type
+//! that never shows its content in `Debug` or `Display`.
 
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
 
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
@@ -81,9 +85,177 @@ impl fmt::Debug for MasterKey {
     }
 }
 
+/// A secret string (an API key, a signature token). Printing it shows only that it is hidden.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SecretString(String);
+
+impl SecretString {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The only way to the content; call it where the secret is really used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The last four characters, which the console may show to tell keys apart.
+    pub fn last_four(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        chars[chars.len().saturating_sub(4)..].iter().collect()
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretString(redacted)")
+    }
+}
+
+impl fmt::Display for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Encrypts secrets for storage with the current master key and decrypts with whichever key
+/// (current or previous) sealed them. Stored form: `v1:<key id>:<base64(nonce ‖ ciphertext)>`.
+/// The associated data binds a ciphertext to its place (organization and field), so a
+/// ciphertext copied to another row does not decrypt.
+#[derive(Clone, Debug)]
+pub struct Keyring {
+    current: MasterKey,
+    previous: Vec<MasterKey>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("the stored secret is not in the v1 format")]
+    Format,
+    #[error("the stored secret was sealed with master key {0}, which is not configured")]
+    UnknownKey(String),
+    #[error("the stored secret does not decrypt (wrong key or tampered)")]
+    Decrypt,
+}
+
+impl Keyring {
+    pub fn new(current: MasterKey, previous: Vec<MasterKey>) -> Self {
+        Self { current, previous }
+    }
+
+    pub fn current(&self) -> &MasterKey {
+        &self.current
+    }
+
+    pub fn seal(&self, plaintext: &str, context: &str) -> String {
+        let cipher = cipher(&self.current);
+        let nonce_bytes: [u8; 12] = rand::random();
+        let nonce = aes_gcm::Nonce::from(nonce_bytes);
+        let ciphertext = cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: context.as_bytes(),
+                },
+            )
+            .expect("AES-GCM encryption cannot fail for in-memory input");
+        let mut sealed = nonce_bytes.to_vec();
+        sealed.extend_from_slice(&ciphertext);
+        format!("v1:{}:{}", self.current.id(), BASE64.encode(sealed))
+    }
+
+    pub fn open(&self, stored: &str, context: &str) -> Result<SecretString, SealError> {
+        let mut parts = stored.splitn(3, ':');
+        let (Some("v1"), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(SealError::Format);
+        };
+        let key = std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|k| k.id() == key_id)
+            .ok_or_else(|| SealError::UnknownKey(key_id.to_string()))?;
+        let bytes = BASE64.decode(body).map_err(|_| SealError::Format)?;
+        if bytes.len() < 12 {
+            return Err(SealError::Format);
+        }
+        let (nonce_bytes, ciphertext) = bytes.split_at(12);
+        let nonce_bytes: [u8; 12] = nonce_bytes.try_into().map_err(|_| SealError::Format)?;
+        let plaintext = cipher(key)
+            .decrypt(
+                &aes_gcm::Nonce::from(nonce_bytes),
+                Payload {
+                    msg: ciphertext,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| SealError::Decrypt)?;
+        String::from_utf8(plaintext)
+            .map(SecretString)
+            .map_err(|_| SealError::Decrypt)
+    }
+}
+
+fn cipher(key: &MasterKey) -> Aes256Gcm {
+    // A key of its own for encryption, derived from the master key.
+    let derived = Sha256::new()
+        .chain_update(b"stagepad secret encryption key v1\0")
+        .chain_update(key.bytes())
+        .finalize();
+    Aes256Gcm::new_from_slice(&derived).expect("32-byte key")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_secrets_open_only_in_their_context_and_with_a_known_key() {
+        let keyring = Keyring::new(MasterKey::generate(), vec![]);
+        let sealed = keyring.seal("lever-api-key-1234", "org-1:api_key");
+        assert!(!sealed.contains("lever-api-key"));
+        assert!(sealed.starts_with(&format!("v1:{}:", keyring.current().id())));
+        assert_eq!(
+            keyring.open(&sealed, "org-1:api_key").unwrap().expose(),
+            "lever-api-key-1234"
+        );
+        assert!(matches!(
+            keyring.open(&sealed, "org-2:api_key"),
+            Err(SealError::Decrypt)
+        ));
+        assert_ne!(
+            sealed,
+            keyring.seal("lever-api-key-1234", "org-1:api_key"),
+            "fresh nonce each time"
+        );
+
+        let other = Keyring::new(MasterKey::generate(), vec![]);
+        assert!(matches!(
+            other.open(&sealed, "org-1:api_key"),
+            Err(SealError::UnknownKey(_))
+        ));
+        assert!(matches!(keyring.open("plain", "x"), Err(SealError::Format)));
+    }
+
+    #[test]
+    fn a_rotated_keyring_still_opens_old_secrets() {
+        let old = MasterKey::generate();
+        let sealed = Keyring::new(old.clone(), vec![]).seal("token", "ctx");
+        let rotated = Keyring::new(MasterKey::generate(), vec![old]);
+        assert_eq!(rotated.open(&sealed, "ctx").unwrap().expose(), "token");
+    }
+
+    #[test]
+    fn secret_strings_never_print() {
+        let secret = SecretString::new("canary-secret-9876");
+        assert_eq!(
+            format!("{secret:?} {secret}"),
+            "SecretString(redacted) [redacted]"
+        );
+        assert_eq!(secret.last_four(), "9876");
+        assert_eq!(SecretString::new("ab").last_four(), "ab");
+    }
 
     #[test]
     fn debug_never_shows_the_key() {

@@ -15,10 +15,11 @@ use crate::auth::throttle::{LoginThrottle, ThrottleLimits};
 use crate::config::Settings;
 use crate::console::Console;
 use crate::error::{json_error, path_error, query_error};
-use crate::secrets::MasterKey;
+use crate::lever::client::{LeverApi, ReqwestLever};
+use crate::secrets::{Keyring, MasterKey};
 use crate::state::AppState;
 use crate::telemetry::log_request;
-use crate::{audit, auth, console, csrf, db, health, orgs};
+use crate::{audit, auth, console, csrf, db, health, lever, orgs};
 
 /// JSON bodies of the API stay small; anything larger is refused with 413.
 const JSON_LIMIT_BYTES: usize = 64 * 1024;
@@ -32,7 +33,12 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let master_key = resolve_master_key(&settings)?;
+        crate::install_tls_provider();
+        let keyring = Keyring::new(
+            resolve_master_key(&settings)?,
+            settings.previous_master_keys.clone(),
+        );
+        let lever: Arc<dyn LeverApi> = Arc::new(ReqwestLever::new(settings.lever_client)?);
         let db = db::connect(&settings.database_url)
             .await
             .context("cannot open the database (STAGEPAD_DATABASE_URL)")?;
@@ -63,11 +69,12 @@ impl Application {
         });
         let state = AppState {
             db,
-            sessions: Sessions::new(&master_key, &public_url),
+            sessions: Sessions::new(keyring.current(), &public_url),
             passwords: Passwords::default(),
             login_throttle: Arc::new(LoginThrottle::new(ThrottleLimits::default())),
             settings: settings.clone(),
-            master_key,
+            keyring,
+            lever,
         };
 
         let app_state = web::Data::new(state.clone());
@@ -89,8 +96,10 @@ impl Application {
                         .wrap(from_fn(csrf::protect_api))
                         .configure(auth::routes::routes)
                         .configure(orgs::routes::routes)
+                        .configure(lever::routes::routes)
                         .configure(audit::routes::routes),
                 )
+                .configure(lever::webhook::routes)
                 .configure(console::routes)
                 .default_service(web::to(console::fallback))
         })

@@ -6,14 +6,16 @@ use crate::auth::password::Passwords;
 use crate::auth::session::Sessions;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Settings;
-use crate::secrets::MasterKey;
+use crate::lever::client::LeverApi;
+use crate::secrets::Keyring;
 
 /// What every handler may reach. Cheap to clone: everything inside is shared.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
-    pub master_key: MasterKey,
+    pub keyring: Keyring,
+    pub lever: Arc<dyn LeverApi>,
     pub sessions: Sessions,
     pub passwords: Passwords,
     pub login_throttle: Arc<LoginThrottle>,

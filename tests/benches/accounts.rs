@@ -73,6 +73,8 @@ async fn main() {
     println!(
         "log-in throughput: {:.1}/s on {} cores",
         total as f64 / elapsed.as_secs_f64(),
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
     );
 }

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 
 use sea_orm::{ConnectionTrait, Database};
+use server::lever::client::LeverClientOptions;
 use server::secrets::MasterKey;
 use server::startup::ServerHandle;
 use server::{Application, Settings};
@@ -44,6 +45,7 @@ pub fn new_client() -> reqwest::Client {
 /// folder, or a new PostgreSQL database when `STAGEPAD_TEST_POSTGRES_URL` is set.
 pub async fn spawn_app() -> TestApp {
     install_crypto_provider();
+    crate::logs::capture();
     let data_dir = tempfile::tempdir().expect("temporary data folder");
     let database_url = match std::env::var("STAGEPAD_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => fresh_postgres_database(&url).await,
@@ -91,6 +93,15 @@ async fn start(
         database_url: database_url.clone(),
         data_dir: data_dir.path().to_path_buf(),
         master_key: Some(master_key.clone()),
+        previous_master_keys: vec![],
+        // The simulator runs on a loopback port; Lever's real hosts are never called in tests.
+        lever_allow_custom_base_url: true,
+        lever_client: LeverClientOptions {
+            total_timeout: std::time::Duration::from_secs(2),
+            backoff_base: std::time::Duration::from_millis(20),
+            max_backoff: std::time::Duration::from_millis(500),
+            ..LeverClientOptions::default()
+        },
         static_dir: console_dir(),
         log_format: server::config::LogFormat::Text,
         workers: Some(2),

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod app;
 pub mod browser;
+pub mod logs;
 pub mod poll;
 
 pub use accounts::{Account, PASSWORD, expect_error, expect_json};

@@ -1,0 +1,155 @@
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Which Lever to talk to. `Custom` (any base URL) exists for a local simulator and is refused
+/// unless the server's own configuration allows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeverEnvironment {
+    Production,
+    Sandbox,
+    Eu,
+    Custom,
+}
+
+impl LeverEnvironment {
+    pub fn label(self) -> &'static str {
+        match self {
+            LeverEnvironment::Production => "Lever (production)",
+            LeverEnvironment::Sandbox => "Lever sandbox",
+            LeverEnvironment::Eu => "Lever EU",
+            LeverEnvironment::Custom => "Custom URL",
+        }
+    }
+}
+
+/// Step 1: `PUT /api/lever/credentials`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeverCredentialsRequest {
+    pub environment: LeverEnvironment,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    pub api_key: String,
+}
+
+/// Step 2: `PUT /api/lever/stages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeverStagesRequest {
+    pub stage_ids: Vec<String>,
+}
+
+/// Step 4: `PUT /api/lever/token`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeverTokenRequest {
+    pub signature_token: String,
+    pub pad_owner_id: Uuid,
+}
+
+/// `PUT /api/lever/options`: the tag and what Stagepad writes back to Lever.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeverOptionsRequest {
+    pub tag: String,
+    pub notes_enabled: bool,
+}
+
+/// `GET /api/lever/stages`: Lever's stages, live, with which are selected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeverStagesResponse {
+    pub stages: Vec<LeverStageChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeverStageChoice {
+    pub id: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+/// `GET /api/lever/webhook` and `POST /api/lever/webhook/rotate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeverWebhookResponse {
+    /// Paste into Lever under Settings → Integrations and API → Webhooks → Candidate Stage Change.
+    pub url: String,
+}
+
+/// `GET /api/lever/setup`: every step's state; the server decides what is done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeverSetup {
+    pub credentials: CredentialsStep,
+    pub stages: StagesStep,
+    pub webhook: WebhookStep,
+    pub token: TokenStep,
+    pub connection: ConnectionState,
+    pub tag: String,
+    pub notes_enabled: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_delivery_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialsStep {
+    pub done: bool,
+    pub environment: Option<LeverEnvironment>,
+    pub base_url: Option<String>,
+    /// The only part of the key ever shown again.
+    pub api_key_last4: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StagesStep {
+    pub done: bool,
+    pub selected: Vec<SelectedStage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectedStage {
+    pub id: String,
+    /// The name Lever gave it when it was selected.
+    pub name: String,
+    /// True when Lever no longer has this stage (as of the last look at Lever's stages).
+    pub missing: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookStep {
+    pub done: bool,
+    /// Absent until step 1 is done.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenStep {
+    pub done: bool,
+    pub pad_owner: Option<PadOwner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PadOwner {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// Whether Lever's Verify (or any signed delivery) reached Stagepad.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Not all steps are done yet.
+    NotConnected,
+    /// Steps done; waiting for the admin to click Verify in Lever.
+    WaitingForVerify,
+    Verified {
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The latest request carried a signature that the saved token does not produce: the
+    /// token in step 4 differs from the one Lever signs with (perhaps it was regenerated).
+    SignatureMismatch {
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+}

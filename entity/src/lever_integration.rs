@@ -1,0 +1,54 @@
+use sea_orm::entity::prelude::*;
+
+/// An organization's Lever connection (at most one). Secrets are stored sealed by the server's
+/// keyring; the webhook key is looked up by its SHA-256 and kept sealed for display.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "lever_integrations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub org_id: Uuid,
+    pub environment: String,
+    pub base_url: String,
+    pub api_key_sealed: Option<String>,
+    pub api_key_last4: Option<String>,
+    /// JSON: `[{"id": "...", "name": "..."}]`, the stages that create pads.
+    pub selected_stages: String,
+    /// JSON: the stage ids Lever had when last asked; a selected id not among them is flagged.
+    pub known_stage_ids: Option<String>,
+    #[sea_orm(unique)]
+    pub webhook_key_hash: Option<String>,
+    pub webhook_key_sealed: Option<String>,
+    pub signature_token_sealed: Option<String>,
+    pub pad_owner_id: Option<Uuid>,
+    pub tag: String,
+    pub notes_enabled: bool,
+    pub verified_at: Option<TimeDateTimeWithTimeZone>,
+    pub last_signature_failure_at: Option<TimeDateTimeWithTimeZone>,
+    pub last_delivery_at: Option<TimeDateTimeWithTimeZone>,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub updated_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::organization::Entity",
+        from = "Column::OrgId",
+        to = "super::organization::Column::Id"
+    )]
+    Organization,
+}
+
+impl Related<super::organization::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Organization.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    pub fn find_in_org(org_id: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::OrgId.eq(org_id))
+    }
+}

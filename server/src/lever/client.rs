@@ -1,0 +1,552 @@
+//! Stagepad's Lever client: a trait for the calls Stagepad makes, and its reqwest
+//! implementation with Lever's auth, pagination, a per-key request budget shared by the whole
+//! process, and backoff on 429/503. The base URL comes from the integration, so tests point the
+//! real client at the simulator.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use reqwest::{Method, StatusCode, header};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::types::*;
+use crate::secrets::SecretString;
+
+/// Where to reach one organization's Lever account, and with which key.
+#[derive(Clone, Debug)]
+pub struct LeverCredentials {
+    pub base_url: String,
+    pub api_key: SecretString,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LeverError {
+    #[error("Lever rejected the API key (401)")]
+    Unauthorized,
+    #[error("the API key is not allowed to use {endpoint} (403)")]
+    Forbidden { endpoint: &'static str },
+    #[error("Lever has no such object ({endpoint} answered 404)")]
+    NotFound { endpoint: &'static str },
+    #[error("Lever kept answering 429 (rate limited)")]
+    RateLimited,
+    #[error("Lever answered {status} to {endpoint}: {message}")]
+    Status {
+        status: u16,
+        endpoint: &'static str,
+        message: String,
+    },
+    #[error("Lever did not answer in time")]
+    Timeout,
+    #[error("Lever cannot be reached: {0}")]
+    Unreachable(String),
+    #[error("Lever's answer to {endpoint} could not be read: {detail}")]
+    Malformed {
+        endpoint: &'static str,
+        detail: String,
+    },
+}
+
+impl LeverError {
+    /// Worth trying again later: Lever was busy, down or slow, not refusing.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            LeverError::RateLimited | LeverError::Timeout | LeverError::Unreachable(_) => true,
+            LeverError::Status { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+#[async_trait]
+pub trait LeverApi: Send + Sync {
+    /// Every stage, all pages.
+    async fn stages(&self, credentials: &LeverCredentials) -> Result<Vec<LeverStage>, LeverError>;
+    /// Every user, all pages.
+    async fn users(&self, credentials: &LeverCredentials) -> Result<Vec<LeverUser>, LeverError>;
+    /// The opportunity with its applications expanded (so the posting id is known).
+    async fn opportunity(
+        &self,
+        credentials: &LeverCredentials,
+        id: &str,
+    ) -> Result<LeverOpportunity, LeverError>;
+    async fn posting(
+        &self,
+        credentials: &LeverCredentials,
+        id: &str,
+    ) -> Result<LeverPosting, LeverError>;
+    async fn add_links(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+        links: &[String],
+        perform_as: Option<&str>,
+    ) -> Result<(), LeverError>;
+    /// Returns the new note's id.
+    async fn create_note(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+        value: &str,
+        perform_as: Option<&str>,
+    ) -> Result<String, LeverError>;
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LeverClientOptions {
+    pub connect_timeout: Duration,
+    pub total_timeout: Duration,
+    /// Requests per second per API key, across the process (Lever allows 10).
+    pub requests_per_second: f64,
+    /// Attempts after the first when Lever answers 429 or 503.
+    pub max_retries: u32,
+    /// First backoff step; doubled each time, with jitter, capped at `max_backoff`.
+    pub backoff_base: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for LeverClientOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(2),
+            total_timeout: Duration::from_secs(10),
+            requests_per_second: 8.0,
+            max_retries: 4,
+            backoff_base: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+pub struct ReqwestLever {
+    http: reqwest::Client,
+    options: LeverClientOptions,
+    budget: KeyedRateLimiter,
+}
+
+impl ReqwestLever {
+    pub fn new(options: LeverClientOptions) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.total_timeout)
+            .user_agent(concat!("Stagepad/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            http,
+            budget: KeyedRateLimiter::new(options.requests_per_second),
+            options,
+        })
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        credentials: &LeverCredentials,
+        request: LeverRequest<'_>,
+    ) -> Result<T, LeverError> {
+        let url = format!(
+            "{}{}",
+            credentials.base_url.trim_end_matches('/'),
+            request.path
+        );
+        let mut attempt = 0;
+        loop {
+            self.budget.acquire(credentials.api_key.expose()).await;
+            let mut builder = self
+                .http
+                .request(request.method.clone(), &url)
+                .basic_auth(credentials.api_key.expose(), Some(""))
+                .header(header::ACCEPT, "application/json");
+            if !request.query.is_empty() {
+                builder = builder.query(request.query);
+            }
+            if let Some(body) = &request.body {
+                builder = builder.json(body);
+            }
+            let outcome = match builder.send().await {
+                Ok(response) => self.read(response, request.endpoint).await,
+                Err(e) if e.is_timeout() => Err(Attempt::failed(LeverError::Timeout)),
+                Err(e) => Err(Attempt::failed(LeverError::Unreachable(
+                    describe_transport_error(e),
+                ))),
+            };
+            match outcome {
+                Ok(value) => return Ok(value),
+                Err(failure) => {
+                    // Only when Lever asked to come back later (429, 503 maintenance): it did
+                    // not act on the request, so even a write is safe to repeat. Other failures
+                    // go back to the caller, whose job retries on its own schedule.
+                    let retry = attempt < self.options.max_retries
+                        && matches!(
+                            failure.error,
+                            LeverError::RateLimited | LeverError::Status { status: 503, .. }
+                        );
+                    if !retry {
+                        return Err(failure.error);
+                    }
+                    let wait = failure.retry_after.unwrap_or_else(|| self.backoff(attempt));
+                    tracing::info!(endpoint = request.endpoint, error = %failure.error, wait_ms = wait.as_millis() as u64, "Lever call will be retried");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn read<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+        endpoint: &'static str,
+    ) -> Result<T, Attempt> {
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|secs| Duration::from_secs(secs).min(self.options.max_backoff));
+        let bytes = response.bytes().await.map_err(|e| {
+            Attempt::failed(if e.is_timeout() {
+                LeverError::Timeout
+            } else {
+                LeverError::Unreachable(describe_transport_error(e))
+            })
+        })?;
+        if status.is_success() {
+            // Some write endpoints answer with an empty body.
+            let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+                &b"null"[..]
+            } else {
+                &bytes[..]
+            };
+            return serde_json::from_slice(bytes).map_err(|e| {
+                Attempt::failed(LeverError::Malformed {
+                    endpoint,
+                    detail: e.to_string(),
+                })
+            });
+        }
+        let body: LeverErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
+        let error = match status {
+            StatusCode::UNAUTHORIZED => LeverError::Unauthorized,
+            StatusCode::FORBIDDEN => LeverError::Forbidden { endpoint },
+            StatusCode::NOT_FOUND => LeverError::NotFound { endpoint },
+            StatusCode::TOO_MANY_REQUESTS => LeverError::RateLimited,
+            _ => LeverError::Status {
+                status: status.as_u16(),
+                endpoint,
+                message: if body.message.is_empty() {
+                    body.code
+                } else {
+                    body.message
+                },
+            },
+        };
+        Err(Attempt { error, retry_after })
+    }
+
+    /// Exponential backoff with full jitter: a random wait up to base·2^attempt (capped).
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .options
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(attempt))
+            .min(self.options.max_backoff);
+        let fraction: f64 = rand::random_range(0.5..=1.0);
+        ceiling.mul_f64(fraction)
+    }
+
+    async fn all_pages<T: DeserializeOwned>(
+        &self,
+        credentials: &LeverCredentials,
+        path: &str,
+        endpoint: &'static str,
+    ) -> Result<Vec<T>, LeverError> {
+        let mut items = Vec::new();
+        let mut offset: Option<String> = None;
+        // Bounded: 1,000 pages of 100 is far beyond any real account.
+        for _ in 0..1_000 {
+            let mut query = vec![("limit", "100".to_string())];
+            if let Some(token) = &offset {
+                query.push(("offset", token.clone()));
+            }
+            let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let page: LeverPage<T> = self
+                .call(
+                    credentials,
+                    LeverRequest {
+                        method: Method::GET,
+                        path,
+                        endpoint,
+                        query: &query,
+                        body: None,
+                    },
+                )
+                .await?;
+            items.extend(page.data);
+            match (page.has_next, page.next) {
+                (true, Some(next)) if !next.is_empty() => offset = Some(next),
+                _ => return Ok(items),
+            }
+        }
+        Err(LeverError::Malformed {
+            endpoint,
+            detail: "pagination did not end".into(),
+        })
+    }
+}
+
+struct LeverRequest<'a> {
+    method: Method,
+    path: &'a str,
+    /// A fixed name for messages and logs (no ids).
+    endpoint: &'static str,
+    query: &'a [(&'a str, &'a str)],
+    body: Option<serde_json::Value>,
+}
+
+struct Attempt {
+    error: LeverError,
+    retry_after: Option<Duration>,
+}
+
+impl Attempt {
+    fn failed(error: LeverError) -> Self {
+        Self {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
+fn describe_transport_error(error: reqwest::Error) -> String {
+    if error.is_connect() {
+        "the connection was refused or the host is unknown".into()
+    } else {
+        // Without the URL: it can carry ids, and reqwest's text names the whole address.
+        error.without_url().to_string()
+    }
+}
+
+fn perform_as_query(perform_as: Option<&str>) -> Vec<(&str, &str)> {
+    perform_as
+        .map(|user| vec![("perform_as", user)])
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl LeverApi for ReqwestLever {
+    async fn stages(&self, credentials: &LeverCredentials) -> Result<Vec<LeverStage>, LeverError> {
+        self.all_pages(credentials, "/stages", "GET /stages").await
+    }
+
+    async fn users(&self, credentials: &LeverCredentials) -> Result<Vec<LeverUser>, LeverError> {
+        self.all_pages(credentials, "/users", "GET /users").await
+    }
+
+    async fn opportunity(
+        &self,
+        credentials: &LeverCredentials,
+        id: &str,
+    ) -> Result<LeverOpportunity, LeverError> {
+        let path = format!("/opportunities/{}", encode_segment(id));
+        let answer: LeverData<LeverOpportunity> = self
+            .call(
+                credentials,
+                LeverRequest {
+                    method: Method::GET,
+                    path: &path,
+                    endpoint: "GET /opportunities/:id",
+                    query: &[("expand", "applications")],
+                    body: None,
+                },
+            )
+            .await?;
+        Ok(answer.data)
+    }
+
+    async fn posting(
+        &self,
+        credentials: &LeverCredentials,
+        id: &str,
+    ) -> Result<LeverPosting, LeverError> {
+        let path = format!("/postings/{}", encode_segment(id));
+        let answer: LeverData<LeverPosting> = self
+            .call(
+                credentials,
+                LeverRequest {
+                    method: Method::GET,
+                    path: &path,
+                    endpoint: "GET /postings/:id",
+                    query: &[],
+                    body: None,
+                },
+            )
+            .await?;
+        Ok(answer.data)
+    }
+
+    async fn add_links(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+        links: &[String],
+        perform_as: Option<&str>,
+    ) -> Result<(), LeverError> {
+        let path = format!("/opportunities/{}/addLinks", encode_segment(opportunity_id));
+        let body = serde_json::to_value(LeverAddLinks { links }).expect("serializable");
+        let _: serde_json::Value = self
+            .call(
+                credentials,
+                LeverRequest {
+                    method: Method::POST,
+                    path: &path,
+                    endpoint: "POST /opportunities/:id/addLinks",
+                    query: &perform_as_query(perform_as),
+                    body: Some(body),
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn create_note(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+        value: &str,
+        perform_as: Option<&str>,
+    ) -> Result<String, LeverError> {
+        let path = format!("/opportunities/{}/notes", encode_segment(opportunity_id));
+        let body = serde_json::to_value(LeverNewNote {
+            value,
+            secret: false,
+            notify_followers: false,
+        })
+        .expect("serializable");
+        let created: LeverData<LeverNoteCreated> = self
+            .call(
+                credentials,
+                LeverRequest {
+                    method: Method::POST,
+                    path: &path,
+                    endpoint: "POST /opportunities/:id/notes",
+                    query: &perform_as_query(perform_as),
+                    body: Some(body),
+                },
+            )
+            .await?;
+        Ok(created.data.note_id)
+    }
+}
+
+/// Ids come from webhooks: keep them from changing the path.
+fn encode_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A token bucket per API key (burst = one second's worth), shared by every task in the
+/// process. Callers wait for their turn instead of being refused.
+pub struct KeyedRateLimiter {
+    per_second: f64,
+    buckets: Mutex<HashMap<[u8; 32], Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+impl KeyedRateLimiter {
+    pub fn new(per_second: f64) -> Self {
+        Self {
+            per_second,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn acquire(&self, key: &str) {
+        let wait = self.reserve(key, Instant::now());
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Takes a token (possibly one not yet refilled) and says how long until it is due.
+    fn reserve(&self, key: &str, now: Instant) -> Duration {
+        let fingerprint: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let mut buckets = self.buckets.lock().expect("rate limiter lock");
+        let burst = self.per_second.max(1.0);
+        let bucket = buckets.entry(fingerprint).or_insert(Bucket {
+            tokens: burst,
+            updated: now,
+        });
+        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(burst);
+        bucket.updated = now;
+        bucket.tokens -= 1.0;
+        if bucket.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-bucket.tokens / self.per_second)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_allows_a_burst_then_spaces_requests() {
+        let limiter = KeyedRateLimiter::new(8.0);
+        let now = Instant::now();
+        let waits: Vec<Duration> = (0..12).map(|_| limiter.reserve("key-a", now)).collect();
+        assert!(waits[..8].iter().all(Duration::is_zero));
+        assert_eq!(waits[8], Duration::from_millis(125));
+        assert_eq!(waits[11], Duration::from_millis(500));
+        assert!(
+            limiter.reserve("key-b", now).is_zero(),
+            "keys have budgets of their own"
+        );
+        // After a quiet second the bucket is full again, but never fuller than the burst.
+        let later = now + Duration::from_secs(10);
+        let waits: Vec<Duration> = (0..9).map(|_| limiter.reserve("key-a", later)).collect();
+        assert!(waits[..8].iter().all(Duration::is_zero));
+        assert!(!waits[8].is_zero());
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(encode_segment("lead-new"), "lead-new");
+        assert_eq!(encode_segment("../users?x=1"), "..%2Fusers%3Fx%3D1");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        crate::install_tls_provider();
+        let client = ReqwestLever::new(LeverClientOptions {
+            backoff_base: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(700),
+            ..Default::default()
+        })
+        .unwrap();
+        for attempt in 0..6 {
+            let wait = client.backoff(attempt);
+            let ceiling =
+                Duration::from_millis(100 * 2u64.pow(attempt)).min(Duration::from_millis(700));
+            assert!(
+                wait <= ceiling && wait >= ceiling / 2,
+                "attempt {attempt}: {wait:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The Lever integration: the client, the four-step setup, and webhook ingest.
+
+pub mod client;
+pub mod routes;
+pub mod setup;
+pub mod signature;
+pub mod types;
+pub mod webhook;
+
+/// Lever's hosts by environment. A custom base URL (the simulator) needs the server setting.
+pub fn base_url(
+    environment: api::LeverEnvironment,
+    custom: Option<&str>,
+    allow_custom: bool,
+) -> Result<String, crate::error::ApiError> {
+    use api::LeverEnvironment::*;
+    Ok(match environment {
+        Production => "https://api.lever.co/v1".into(),
+        Sandbox => "https://api.sandbox.lever.co/v1".into(),
+        Eu => "https://api.eu.lever.co/v1".into(),
+        Custom => {
+            if !allow_custom {
+                return Err(crate::error::ApiError::unprocessable(
+                    "custom_base_url_disabled",
+                    "This Stagepad only connects to Lever's own hosts; pick production, sandbox or EU.",
+                ));
+            }
+            let url = custom
+                .map(str::trim)
+                .unwrap_or_default()
+                .trim_end_matches('/');
+            let valid = (url.starts_with("http://") || url.starts_with("https://"))
+                && url.len() <= 500
+                && !url.contains(char::is_whitespace);
+            if !valid {
+                return Err(crate::error::ApiError::unprocessable(
+                    "invalid_field",
+                    "base_url must be an http(s) address such as http://127.0.0.1:8090/v1.",
+                ));
+            }
+            url.to_string()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api::LeverEnvironment;
+
+    #[test]
+    fn known_environments_ignore_any_custom_url_and_custom_needs_the_setting() {
+        assert_eq!(
+            base_url(LeverEnvironment::Sandbox, Some("http://evil"), true).unwrap(),
+            "https://api.sandbox.lever.co/v1"
+        );
+        assert_eq!(
+            base_url(LeverEnvironment::Custom, Some("http://x"), false)
+                .unwrap_err()
+                .code(),
+            "custom_base_url_disabled"
+        );
+        assert_eq!(
+            base_url(
+                LeverEnvironment::Custom,
+                Some("http://127.0.0.1:9/v1/"),
+                true
+            )
+            .unwrap(),
+            "http://127.0.0.1:9/v1"
+        );
+        assert!(base_url(LeverEnvironment::Custom, Some("file:///etc"), true).is_err());
+    }
+}

@@ -1,0 +1,669 @@
+//! The four-step Lever setup. The server is the source of truth for which steps are done; the
+//! console only shows what `setup()` answers.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::{lever_integration, user};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::client::{LeverCredentials, LeverError};
+use crate::audit;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ClientAddress, EnterpriseAdmin};
+use crate::secrets::SecretString;
+use crate::state::AppState;
+
+pub const DEFAULT_TAG: &str = "coderpad";
+const MAX_SECRET_CHARS: usize = 500;
+/// An id no real opportunity or posting has: probing with it tells a missing permission (403)
+/// from a granted one (404) without touching real data.
+const PROBE_ID: &str = "stagepad-permission-probe";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredStage {
+    pub id: String,
+    pub name: String,
+}
+
+/// What the setup needs to know about a stored integration, decrypted on demand.
+pub struct Integration {
+    pub row: lever_integration::Model,
+}
+
+impl Integration {
+    pub fn selected_stages(&self) -> Vec<StoredStage> {
+        serde_json::from_str(&self.row.selected_stages).unwrap_or_default()
+    }
+
+    fn known_stage_ids(&self) -> Option<Vec<String>> {
+        self.row
+            .known_stage_ids
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+    }
+
+    pub fn credentials(&self, state: &AppState) -> ApiResult<LeverCredentials> {
+        let sealed = self.row.api_key_sealed.as_deref().ok_or_else(|| {
+            ApiError::conflict("step_incomplete", "Save a Lever API key first (step 1).")
+        })?;
+        let api_key = state
+            .keyring
+            .open(sealed, &secret_context(self.row.org_id, "api_key"))
+            .map_err(ApiError::internal)?;
+        Ok(LeverCredentials {
+            base_url: self.row.base_url.clone(),
+            api_key,
+        })
+    }
+
+    pub fn signature_token(&self, state: &AppState) -> Option<SecretString> {
+        let sealed = self.row.signature_token_sealed.as_deref()?;
+        match state
+            .keyring
+            .open(sealed, &secret_context(self.row.org_id, "signature_token"))
+        {
+            Ok(token) => Some(token),
+            Err(e) => {
+                tracing::error!(org_id = %self.row.org_id, error = %e, "cannot open the stored signature token");
+                None
+            }
+        }
+    }
+
+    fn webhook_url(&self, state: &AppState) -> ApiResult<Option<String>> {
+        let Some(sealed) = self.row.webhook_key_sealed.as_deref() else {
+            return Ok(None);
+        };
+        let key = state
+            .keyring
+            .open(sealed, &secret_context(self.row.org_id, "webhook_key"))
+            .map_err(ApiError::internal)?;
+        Ok(Some(format!(
+            "{}/webhooks/lever/{}",
+            state.settings.public_url,
+            key.expose()
+        )))
+    }
+}
+
+/// Binds a sealed secret to its organization and field.
+pub fn secret_context(org_id: Uuid, field: &str) -> String {
+    format!("lever_integrations/{org_id}/{field}")
+}
+
+pub fn webhook_key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+pub async fn load(state: &AppState, org_id: Uuid) -> ApiResult<Option<Integration>> {
+    Ok(lever_integration::Entity::find_in_org(org_id)
+        .one(&state.db)
+        .await?
+        .map(|row| Integration { row }))
+}
+
+async fn load_required(state: &AppState, org_id: Uuid) -> ApiResult<Integration> {
+    load(state, org_id).await?.ok_or_else(|| {
+        ApiError::conflict("step_incomplete", "Save a Lever API key first (step 1).")
+    })
+}
+
+pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::LeverSetup> {
+    let integration = load(state, admin.org_id).await?;
+    let Some(integration) = integration else {
+        return Ok(api::LeverSetup {
+            credentials: api::CredentialsStep {
+                done: false,
+                environment: None,
+                base_url: None,
+                api_key_last4: None,
+            },
+            stages: api::StagesStep {
+                done: false,
+                selected: vec![],
+            },
+            webhook: api::WebhookStep {
+                done: false,
+                url: None,
+            },
+            token: api::TokenStep {
+                done: false,
+                pad_owner: None,
+            },
+            connection: api::ConnectionState::NotConnected,
+            tag: DEFAULT_TAG.into(),
+            notes_enabled: true,
+            last_delivery_at: None,
+        });
+    };
+    let row = &integration.row;
+    let known = integration.known_stage_ids();
+    let selected: Vec<api::SelectedStage> = integration
+        .selected_stages()
+        .into_iter()
+        .map(|stage| api::SelectedStage {
+            missing: known.as_ref().is_some_and(|ids| !ids.contains(&stage.id)),
+            id: stage.id,
+            name: stage.name,
+        })
+        .collect();
+    let pad_owner = match row.pad_owner_id {
+        Some(id) => user::Entity::find_in_org(admin.org_id)
+            .filter(user::Column::Id.eq(id))
+            .one(&state.db)
+            .await?
+            .map(|u| api::PadOwner {
+                id: u.id,
+                name: u.name,
+            }),
+        None => None,
+    };
+    let token_done = row.signature_token_sealed.is_some() && pad_owner.is_some();
+    let connection = match (
+        row.signature_token_sealed.is_some(),
+        row.verified_at,
+        row.last_signature_failure_at,
+    ) {
+        (false, _, _) => api::ConnectionState::NotConnected,
+        (true, verified, Some(failed)) if verified.is_none_or(|v| failed > v) => {
+            api::ConnectionState::SignatureMismatch { at: failed }
+        }
+        (true, Some(at), _) => api::ConnectionState::Verified { at },
+        (true, None, _) => api::ConnectionState::WaitingForVerify,
+    };
+    Ok(api::LeverSetup {
+        credentials: api::CredentialsStep {
+            done: row.api_key_sealed.is_some(),
+            environment: environment_from_db(&row.environment),
+            base_url: (row.environment == "custom").then(|| row.base_url.clone()),
+            api_key_last4: row.api_key_last4.clone(),
+        },
+        stages: api::StagesStep {
+            done: !selected.is_empty(),
+            selected,
+        },
+        webhook: api::WebhookStep {
+            done: row.signature_token_sealed.is_some() || row.verified_at.is_some(),
+            url: integration.webhook_url(state)?,
+        },
+        token: api::TokenStep {
+            done: token_done,
+            pad_owner,
+        },
+        connection,
+        tag: row.tag.clone(),
+        notes_enabled: row.notes_enabled,
+        last_delivery_at: row.last_delivery_at,
+    })
+}
+
+fn environment_to_db(environment: api::LeverEnvironment) -> &'static str {
+    match environment {
+        api::LeverEnvironment::Production => "production",
+        api::LeverEnvironment::Sandbox => "sandbox",
+        api::LeverEnvironment::Eu => "eu",
+        api::LeverEnvironment::Custom => "custom",
+    }
+}
+
+fn environment_from_db(value: &str) -> Option<api::LeverEnvironment> {
+    Some(match value {
+        "production" => api::LeverEnvironment::Production,
+        "sandbox" => api::LeverEnvironment::Sandbox,
+        "eu" => api::LeverEnvironment::Eu,
+        "custom" => api::LeverEnvironment::Custom,
+        _ => return None,
+    })
+}
+
+/// Lever's answer to a check, in words an admin can act on.
+pub fn explain(error: &LeverError, base_url: &str) -> ApiError {
+    match error {
+        LeverError::Unauthorized => ApiError::unprocessable(
+            "lever_key_rejected",
+            "Lever rejected this API key (401). Copy the whole key again from Lever \
+             (Settings → Integrations and API → API Credentials) and check that it was not deleted.",
+        ),
+        LeverError::Forbidden { endpoint } => ApiError::unprocessable(
+            "lever_permissions_missing",
+            format!(
+                "The API key is not allowed to use {endpoint}. Add that permission to the key in Lever."
+            ),
+        ),
+        LeverError::Timeout => ApiError::new(
+            actix_web::http::StatusCode::GATEWAY_TIMEOUT,
+            "lever_timeout",
+            "Lever did not answer in time. Try again in a moment.",
+        ),
+        LeverError::Unreachable(detail) => ApiError::new(
+            actix_web::http::StatusCode::BAD_GATEWAY,
+            "lever_unreachable",
+            format!("Stagepad cannot reach Lever at {base_url}: {detail}."),
+        ),
+        LeverError::RateLimited => ApiError::new(
+            actix_web::http::StatusCode::BAD_GATEWAY,
+            "lever_rate_limited",
+            "Lever is limiting requests for this key right now. Try again in a minute.",
+        ),
+        other => ApiError::new(
+            actix_web::http::StatusCode::BAD_GATEWAY,
+            "lever_error",
+            format!("Lever could not answer as expected: {other}."),
+        ),
+    }
+}
+
+/// The permissions Stagepad needs, each checked with a harmless call.
+const NEEDED: [(&str, &str); 5] = [
+    ("GET /stages", "Read stages"),
+    ("GET /opportunities/:id", "Read opportunities"),
+    ("GET /postings/:id", "Read postings"),
+    (
+        "POST /opportunities/:id/addLinks",
+        "Add links to opportunities",
+    ),
+    ("POST /opportunities/:id/notes", "Create notes"),
+];
+
+/// Calls Lever with the key: a wrong key, each missing permission, or Lever being unreachable
+/// come back as one clear error.
+async fn check_access(
+    state: &AppState,
+    credentials: &LeverCredentials,
+) -> ApiResult<Vec<super::types::LeverStage>> {
+    let lever = &state.lever;
+    let stages = match lever.stages(credentials).await {
+        Ok(stages) => Some(stages),
+        Err(LeverError::Forbidden { .. }) => None,
+        Err(e) => return Err(explain(&e, &credentials.base_url)),
+    };
+    let probes = [
+        lever.opportunity(credentials, PROBE_ID).await.map(|_| ()),
+        lever.posting(credentials, PROBE_ID).await.map(|_| ()),
+        lever.add_links(credentials, PROBE_ID, &[], None).await,
+        lever
+            .create_note(credentials, PROBE_ID, "Stagepad permission check", None)
+            .await
+            .map(|_| ()),
+    ];
+    let mut missing = Vec::new();
+    if stages.is_none() {
+        missing.push(NEEDED[0]);
+    }
+    for (result, needed) in probes.into_iter().zip(&NEEDED[1..]) {
+        match result {
+            Ok(()) | Err(LeverError::NotFound { .. }) => {}
+            Err(LeverError::Forbidden { .. }) => missing.push(*needed),
+            // Some endpoints validate the body before looking up the id.
+            Err(LeverError::Status { status: 400, .. }) => {}
+            Err(e) => return Err(explain(&e, &credentials.base_url)),
+        }
+    }
+    if !missing.is_empty() {
+        let list: Vec<String> = missing
+            .iter()
+            .map(|(endpoint, name)| format!("{name} ({endpoint})"))
+            .collect();
+        return Err(ApiError::unprocessable(
+            "lever_permissions_missing",
+            format!(
+                "The API key is missing permissions Stagepad needs: {}. In Lever, edit the key's \
+                 permissions, then save it here again.",
+                list.join(", ")
+            ),
+        ));
+    }
+    Ok(stages.unwrap_or_default())
+}
+
+fn new_webhook_key() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+pub async fn save_credentials(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+    request: api::LeverCredentialsRequest,
+    client: &ClientAddress,
+) -> ApiResult<api::LeverSetup> {
+    let base_url = super::base_url(
+        request.environment,
+        request.base_url.as_deref(),
+        state.settings.lever_allow_custom_base_url,
+    )?;
+    let api_key = SecretString::new(request.api_key.trim());
+    if api_key.expose().is_empty() || api_key.expose().chars().count() > MAX_SECRET_CHARS {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            "api_key must be the key Lever shows, pasted whole.",
+        ));
+    }
+    let credentials = LeverCredentials {
+        base_url: base_url.clone(),
+        api_key,
+    };
+    let stages = check_access(state, &credentials).await?;
+
+    let org_id = admin.org_id;
+    let now = OffsetDateTime::now_utc();
+    let sealed_key = state.keyring.seal(
+        credentials.api_key.expose(),
+        &secret_context(org_id, "api_key"),
+    );
+    let known_ids =
+        serde_json::to_string(&stages.iter().map(|s| &s.id).collect::<Vec<_>>()).expect("json");
+    let txn = state.db.begin().await?;
+    let existing = lever_integration::Entity::find_in_org(org_id)
+        .one(&txn)
+        .await?;
+    let mut row: lever_integration::ActiveModel = match existing {
+        Some(row) => row.into(),
+        None => {
+            let key = new_webhook_key();
+            lever_integration::ActiveModel {
+                org_id: Set(org_id),
+                selected_stages: Set("[]".into()),
+                webhook_key_hash: Set(Some(webhook_key_hash(&key))),
+                webhook_key_sealed: Set(Some(
+                    state
+                        .keyring
+                        .seal(&key, &secret_context(org_id, "webhook_key")),
+                )),
+                signature_token_sealed: Set(None),
+                pad_owner_id: Set(Some(admin.user_id)),
+                tag: Set(DEFAULT_TAG.into()),
+                notes_enabled: Set(true),
+                verified_at: Set(None),
+                last_signature_failure_at: Set(None),
+                last_delivery_at: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
+        }
+    };
+    row.environment = Set(environment_to_db(request.environment).into());
+    row.base_url = Set(base_url);
+    row.api_key_sealed = Set(Some(sealed_key));
+    row.api_key_last4 = Set(Some(credentials.api_key.last_four()));
+    row.known_stage_ids = Set(Some(known_ids));
+    row.updated_at = Set(now);
+    row.save(&txn).await?;
+    audit::record(
+        &txn,
+        org_id,
+        (&admin.0).into(),
+        "lever_credentials_saved",
+        format!("Saved a Lever API key for {}", request.environment.label()),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    setup(state, admin).await
+}
+
+/// Lever's stages, live, marked with the selected ones. Remembers which ids exist, so a
+/// selected stage that Lever dropped is flagged.
+pub async fn live_stages(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+) -> ApiResult<api::LeverStagesResponse> {
+    let integration = load_required(state, admin.org_id).await?;
+    let credentials = integration.credentials(state)?;
+    let stages = state
+        .lever
+        .stages(&credentials)
+        .await
+        .map_err(|e| explain(&e, &credentials.base_url))?;
+    remember_known_stages(state, &integration, &stages).await?;
+    let selected: Vec<String> = integration
+        .selected_stages()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    Ok(api::LeverStagesResponse {
+        stages: stages
+            .into_iter()
+            .map(|s| api::LeverStageChoice {
+                selected: selected.contains(&s.id),
+                id: s.id,
+                name: s.text,
+            })
+            .collect(),
+    })
+}
+
+async fn remember_known_stages(
+    state: &AppState,
+    integration: &Integration,
+    stages: &[super::types::LeverStage],
+) -> ApiResult<()> {
+    let ids =
+        serde_json::to_string(&stages.iter().map(|s| &s.id).collect::<Vec<_>>()).expect("json");
+    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
+    row.known_stage_ids = Set(Some(ids));
+    row.update(&state.db).await?;
+    Ok(())
+}
+
+pub async fn save_stages(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+    request: api::LeverStagesRequest,
+    client: &ClientAddress,
+) -> ApiResult<api::LeverSetup> {
+    if request.stage_ids.is_empty() {
+        return Err(ApiError::unprocessable(
+            "no_stages",
+            "Pick at least one stage that creates pads.",
+        ));
+    }
+    let integration = load_required(state, admin.org_id).await?;
+    let credentials = integration.credentials(state)?;
+    let live = state
+        .lever
+        .stages(&credentials)
+        .await
+        .map_err(|e| explain(&e, &credentials.base_url))?;
+    let mut chosen = Vec::new();
+    for id in &request.stage_ids {
+        let stage = live.iter().find(|s| &s.id == id).ok_or_else(|| {
+            ApiError::unprocessable(
+                "unknown_stage",
+                format!("Lever has no stage with id {id:?}."),
+            )
+        })?;
+        if !chosen.iter().any(|c: &StoredStage| c.id == stage.id) {
+            chosen.push(StoredStage {
+                id: stage.id.clone(),
+                name: stage.text.clone(),
+            });
+        }
+    }
+    let names: Vec<&str> = chosen.iter().map(|s| s.name.as_str()).collect();
+    let detail = format!("Pads are now created at: {}", names.join(", "));
+    let txn = state.db.begin().await?;
+    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
+    row.selected_stages = Set(serde_json::to_string(&chosen).expect("json"));
+    row.known_stage_ids = Set(Some(
+        serde_json::to_string(&live.iter().map(|s| &s.id).collect::<Vec<_>>()).expect("json"),
+    ));
+    row.updated_at = Set(OffsetDateTime::now_utc());
+    row.update(&txn).await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        (&admin.0).into(),
+        "lever_stages_saved",
+        detail,
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    setup(state, admin).await
+}
+
+pub async fn webhook(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+) -> ApiResult<api::LeverWebhookResponse> {
+    let integration = load_required(state, admin.org_id).await?;
+    let url = integration.webhook_url(state)?.ok_or_else(|| {
+        ApiError::conflict("step_incomplete", "Save a Lever API key first (step 1).")
+    })?;
+    Ok(api::LeverWebhookResponse { url })
+}
+
+/// A new webhook URL; the old one answers 404 from now on.
+pub async fn rotate_webhook(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+    client: &ClientAddress,
+) -> ApiResult<api::LeverWebhookResponse> {
+    let integration = load_required(state, admin.org_id).await?;
+    let key = new_webhook_key();
+    let txn = state.db.begin().await?;
+    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
+    row.webhook_key_hash = Set(Some(webhook_key_hash(&key)));
+    row.webhook_key_sealed = Set(Some(
+        state
+            .keyring
+            .seal(&key, &secret_context(admin.org_id, "webhook_key")),
+    ));
+    row.verified_at = Set(None);
+    row.last_signature_failure_at = Set(None);
+    row.updated_at = Set(OffsetDateTime::now_utc());
+    row.update(&txn).await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        (&admin.0).into(),
+        "lever_webhook_rotated",
+        "Replaced the Lever webhook URL; the old one no longer works",
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    webhook(state, admin).await
+}
+
+pub async fn save_token(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+    request: api::LeverTokenRequest,
+    client: &ClientAddress,
+) -> ApiResult<api::LeverSetup> {
+    let token = request.signature_token.trim();
+    if token.is_empty()
+        || token.chars().count() > MAX_SECRET_CHARS
+        || token.contains(char::is_whitespace)
+    {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            "signature_token must be the token Lever shows for the webhook, pasted whole.",
+        ));
+    }
+    let owner = user::Entity::find_in_org(admin.org_id)
+        .filter(user::Column::Id.eq(request.pad_owner_id))
+        .filter(user::Column::Status.eq(user::Status::Active))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_pad_owner",
+                "The pad owner must be an active member of the organization.",
+            )
+        })?;
+    let integration = load_required(state, admin.org_id).await?;
+    let txn = state.db.begin().await?;
+    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
+    row.signature_token_sealed = Set(Some(
+        state
+            .keyring
+            .seal(token, &secret_context(admin.org_id, "signature_token")),
+    ));
+    row.pad_owner_id = Set(Some(owner.id));
+    // A new token starts a new wait for Lever's Verify.
+    row.last_signature_failure_at = Set(None);
+    row.updated_at = Set(OffsetDateTime::now_utc());
+    row.update(&txn).await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        (&admin.0).into(),
+        "lever_token_saved",
+        format!(
+            "Saved the Lever webhook signature token; pads will be owned by {}",
+            owner.name
+        ),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    setup(state, admin).await
+}
+
+pub async fn save_options(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+    request: api::LeverOptionsRequest,
+    client: &ClientAddress,
+) -> ApiResult<api::LeverSetup> {
+    let tag = request.tag.trim();
+    if tag.is_empty() || tag.chars().count() > 50 {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            "tag must be 1 to 50 characters, such as coderpad.",
+        ));
+    }
+    let integration = load_required(state, admin.org_id).await?;
+    let txn = state.db.begin().await?;
+    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
+    row.tag = Set(tag.to_string());
+    row.notes_enabled = Set(request.notes_enabled);
+    row.updated_at = Set(OffsetDateTime::now_utc());
+    row.update(&txn).await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        (&admin.0).into(),
+        "lever_options_saved",
+        format!(
+            "Tag set to {tag:?}; notes on candidates {}",
+            if request.notes_enabled { "on" } else { "off" }
+        ),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    setup(state, admin).await
+}
+
+/// Erases the key and the token and disables the webhook URL.
+pub async fn disconnect(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+    client: &ClientAddress,
+) -> ApiResult<()> {
+    let txn = state.db.begin().await?;
+    let deleted = lever_integration::Entity::delete_many()
+        .filter(lever_integration::Column::OrgId.eq(admin.org_id))
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected > 0 {
+        audit::record(
+            &txn,
+            admin.org_id,
+            (&admin.0).into(),
+            "lever_disconnected",
+            "Disconnected Lever: the API key and token were erased and the webhook URL disabled",
+            client,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}

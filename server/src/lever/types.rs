@@ -1,0 +1,168 @@
+//! Lever's wire format, as ../shared/lever-api.md describes it. Only the fields Stagepad reads;
+//! everything else Lever sends is ignored.
+
+use serde::{Deserialize, Serialize};
+
+/// `{"data": ...}` around every successful answer.
+#[derive(Debug, Deserialize)]
+pub struct LeverData<T> {
+    pub data: T,
+}
+
+/// A page of a list: pass `next` back as `offset` while `hasNext` is true.
+#[derive(Debug, Deserialize)]
+pub struct LeverPage<T> {
+    pub data: Vec<T>,
+    #[serde(rename = "hasNext", default)]
+    pub has_next: bool,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LeverStage {
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LeverUser {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeverStageChange {
+    pub to_stage_id: String,
+    #[serde(default)]
+    pub updated_at: Option<i64>,
+}
+
+/// With `expand=applications` an application is an object; without it, a plain id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum LeverApplication {
+    Expanded {
+        #[serde(default)]
+        posting: Option<String>,
+    },
+    Id(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeverOpportunity {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// The current stage id.
+    #[serde(default)]
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub stage_changes: Vec<LeverStageChange>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `null` while active; an object once archived.
+    #[serde(default)]
+    pub archived: Option<serde_json::Value>,
+    #[serde(default)]
+    pub links: Vec<String>,
+    #[serde(default)]
+    pub applications: Vec<LeverApplication>,
+}
+
+impl LeverOpportunity {
+    pub fn is_archived(&self) -> bool {
+        self.archived.as_ref().is_some_and(|a| !a.is_null())
+    }
+
+    /// The posting of the (at most one) application, when expanded.
+    pub fn posting_id(&self) -> Option<&str> {
+        self.applications.iter().find_map(|a| match a {
+            LeverApplication::Expanded { posting } => posting.as_deref(),
+            LeverApplication::Id(_) => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LeverPosting {
+    pub id: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LeverAddLinks<'a> {
+    pub links: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeverNewNote<'a> {
+    pub value: &'a str,
+    pub secret: bool,
+    pub notify_followers: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeverNoteCreated {
+    pub note_id: String,
+}
+
+/// Lever's error body.
+#[derive(Debug, Default, Deserialize)]
+pub struct LeverErrorBody {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// A webhook delivery as Lever posts it. The body is not signed: only (token, triggeredAt).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeverWebhook {
+    pub triggered_at: i64,
+    pub event: String,
+    #[serde(default)]
+    pub data: serde_json::Value,
+    pub signature: String,
+    pub token: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expanded_opportunity_reads_as_lever_sends_it() {
+        let body = r#"{"data": {"id": "o1", "name": "Ada", "contact": "c1", "stage": "s2",
+            "stageChanges": [{"toStageId": "s1", "toStageIndex": 0, "userId": "u", "updatedAt": 1},
+                             {"toStageId": "s2", "toStageIndex": 1, "userId": "u", "updatedAt": 2}],
+            "tags": ["CoderPad", "Engineering"], "archived": null, "links": [],
+            "urls": {"show": "https://hire.lever.co/candidates/o1"},
+            "applications": [{"id": "a1", "posting": "p1", "type": "posting"}]}}"#;
+        let opportunity: LeverData<LeverOpportunity> = serde_json::from_str(body).unwrap();
+        let o = opportunity.data;
+        assert_eq!(o.posting_id(), Some("p1"));
+        assert!(!o.is_archived());
+        assert_eq!(o.stage_changes.len(), 2);
+
+        let plain: LeverOpportunity = serde_json::from_str(
+            r#"{"id": "o2", "applications": ["a9"], "archived": {"archivedAt": 5, "reason": "r"}}"#,
+        )
+        .unwrap();
+        assert_eq!(plain.posting_id(), None);
+        assert!(plain.is_archived());
+    }
+}
