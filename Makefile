@@ -1,5 +1,5 @@
 # Stagepad: `make run` serves it, `make test` checks everything. See README.md.
-.PHONY: run test console size tools test-tools lint postgres bench
+.PHONY: run test console size tools test-tools lint postgres bench lever-sim
 
 CARGO ?= cargo
 
@@ -13,6 +13,10 @@ test: test-tools console lint postgres
 	  echo "== database-facing tests again, on PostgreSQL ($$STAGEPAD_TEST_POSTGRES_URL)"; \
 	  $(CARGO) test -p tests --test api; \
 	fi
+
+# A Lever stand-in for trying Stagepad without a Lever account (prints its URL and an API key).
+lever-sim:
+	$(CARGO) run -p tests --bin lever-sim
 
 # Figures, not pass/fail: release build, prints latencies and throughput.
 bench: console

@@ -31,6 +31,15 @@ pub fn unique_email(who: &str) -> String {
 pub async fn expect_json<T: DeserializeOwned>(response: Response, status: u16) -> T {
     let actual = response.status().as_u16();
     let body = response.text().await.unwrap();
+    if actual >= 500 && actual != status {
+        // The cause of a 5xx is only in the server's log.
+        let logs = crate::logs::captured();
+        let tail: Vec<&str> = logs.lines().filter(|l| l.contains("ERROR")).collect();
+        panic!(
+            "unexpected {actual}; body: {body}\nserver errors:\n{}",
+            tail.join("\n")
+        );
+    }
     assert_eq!(actual, status, "unexpected status; body: {body}");
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }

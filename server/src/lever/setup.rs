@@ -360,6 +360,7 @@ pub async fn save_credentials(
     let existing = lever_integration::Entity::find_in_org(org_id)
         .one(&txn)
         .await?;
+    let is_new = existing.is_none();
     let mut row: lever_integration::ActiveModel = match existing {
         Some(row) => row.into(),
         None => {
@@ -391,7 +392,11 @@ pub async fn save_credentials(
     row.api_key_last4 = Set(Some(credentials.api_key.last_four()));
     row.known_stage_ids = Set(Some(known_ids));
     row.updated_at = Set(now);
-    row.save(&txn).await?;
+    if is_new {
+        row.insert(&txn).await?;
+    } else {
+        row.update(&txn).await?;
+    }
     audit::record(
         &txn,
         org_id,
@@ -587,6 +592,7 @@ pub async fn save_token(
     ));
     row.pad_owner_id = Set(Some(owner.id));
     // A new token starts a new wait for Lever's Verify.
+    row.verified_at = Set(None);
     row.last_signature_failure_at = Set(None);
     row.updated_at = Set(OffsetDateTime::now_utc());
     row.update(&txn).await?;

@@ -5,5 +5,8 @@ mod audit;
 mod bad_input;
 mod console;
 mod health;
+mod lever_client;
+mod lever_secrets;
+mod lever_setup;
 mod members;
 mod tenancy;

@@ -1,0 +1,116 @@
+//! Stagepad's Lever client against the simulator: backoff on 429/503, the per-key budget, and
+//! pagination.
+
+use std::time::Duration;
+
+use server::lever::client::{
+    LeverApi, LeverClientOptions, LeverCredentials, LeverError, ReqwestLever,
+};
+use server::secrets::SecretString;
+use tests::lever_sim::LeverSim;
+
+fn lever_client() -> ReqwestLever {
+    server::install_tls_provider();
+    ReqwestLever::new(LeverClientOptions {
+        backoff_base: Duration::from_millis(20),
+        total_timeout: Duration::from_secs(2),
+        ..LeverClientOptions::default()
+    })
+    .unwrap()
+}
+
+async fn credentials(sim: &LeverSim) -> LeverCredentials {
+    LeverCredentials {
+        base_url: sim.api_base_url(),
+        api_key: SecretString::new(sim.create_api_key(None).await),
+    }
+}
+
+#[tokio::test]
+async fn rate_limits_and_maintenance_are_waited_out() {
+    let sim = LeverSim::start().await;
+    let credentials = credentials(&sim).await;
+    let client = lever_client();
+
+    sim.fail_next_on(1, 429, "/stages", Some(1)).await;
+    let started = std::time::Instant::now();
+    assert!(!client.stages(&credentials).await.unwrap().is_empty());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After is honoured"
+    );
+
+    sim.fail_next_on(2, 503, "/stages", None).await;
+    assert!(!client.stages(&credentials).await.unwrap().is_empty());
+    let statuses: Vec<u16> = sim.requests().await.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![429, 200, 503, 503, 200]);
+
+    // Too many in a row: the caller hears it.
+    sim.fail_next_on(10, 429, "/stages", None).await;
+    assert_eq!(
+        client.stages(&credentials).await.unwrap_err(),
+        LeverError::RateLimited
+    );
+}
+
+#[tokio::test]
+async fn a_500_is_not_repeated_by_the_client() {
+    let sim = LeverSim::start().await;
+    let credentials = credentials(&sim).await;
+    let candidate = sim
+        .create_candidate(tests::lever_sim::NewCandidate {
+            name: "Ada".into(),
+            ..Default::default()
+        })
+        .await;
+    sim.fail_next_on(1, 500, "addLinks", None).await;
+    let links = vec!["https://stagepad.example/pad/x".to_string()];
+    let error = lever_client()
+        .add_links(&credentials, &candidate, &links, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, LeverError::Status { status: 500, .. }),
+        "{error:?}"
+    );
+    assert!(error.is_transient());
+    assert!(sim.links(&candidate).await.is_empty());
+}
+
+#[tokio::test]
+async fn calls_per_key_stay_within_the_budget() {
+    let sim = LeverSim::start().await;
+    let credentials = credentials(&sim).await;
+    let client = lever_client();
+    let calls = (0..16).map(|_| client.posting(&credentials, "missing"));
+    let results = futures_util::future::join_all(calls).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Err(LeverError::NotFound { .. })))
+    );
+    let requests = sim.requests().await;
+    assert_eq!(requests.len(), 16);
+    assert!(
+        requests.iter().all(|r| r.status != 429),
+        "never over Lever's limit"
+    );
+    // Eight at once, then eight per second: the last starts about a second after the first.
+    let spread = requests.last().unwrap().at_ms - requests.first().unwrap().at_ms;
+    assert!(spread >= 900, "16 calls took only {spread} ms");
+}
+
+#[tokio::test]
+async fn every_page_of_users_is_read() {
+    let sim = LeverSim::start().await;
+    for i in 0..120 {
+        sim.create_user(&format!("User {i}"), &format!("user{i}@example.com"))
+            .await;
+    }
+    let users = lever_client()
+        .users(&credentials(&sim).await)
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 120);
+    assert_eq!(users[119].name, "User 119");
+}
