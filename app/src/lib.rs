@@ -13,8 +13,9 @@ use leptos_router::path;
 
 use components::header::Header;
 use pages::{
-    account::Account, audit::Audit, home::Home, invite::AcceptInvitation, login::Login,
-    members::Members, not_found::NotFound, settings::Settings, signup::Signup,
+    account::Account, audit::Audit, home::Home, invite::AcceptInvitation,
+    lever_setup::LeverSetupPage, login::Login, members::Members, not_found::NotFound,
+    settings::Settings, signup::Signup,
 };
 use state::Session;
 
@@ -34,6 +35,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view=AcceptInvitation/>
                     <ProtectedRoute path=path!("/members") view=Members condition=logged_in redirect_path=to_login/>
                     <ProtectedRoute path=path!("/settings") view=Settings condition=logged_in redirect_path=to_login/>
+                    <ProtectedRoute path=path!("/integrations/lever") view=LeverSetupPage condition=logged_in redirect_path=to_login/>
                     <ProtectedRoute path=path!("/audit") view=Audit condition=logged_in redirect_path=to_login/>
                     <ProtectedRoute path=path!("/account") view=Account condition=logged_in redirect_path=to_login/>
                 </Routes>

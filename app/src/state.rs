@@ -73,7 +73,7 @@ pub struct NavLink {
     pub admin_only: bool,
 }
 
-pub const NAV_LINKS: [NavLink; 5] = [
+pub const NAV_LINKS: [NavLink; 6] = [
     NavLink {
         href: "/",
         label: "Home",
@@ -87,6 +87,11 @@ pub const NAV_LINKS: [NavLink; 5] = [
     NavLink {
         href: "/settings",
         label: "Settings",
+        admin_only: true,
+    },
+    NavLink {
+        href: "/integrations/lever",
+        label: "Lever",
         admin_only: true,
     },
     NavLink {
@@ -275,6 +280,16 @@ mod tests {
         let member: Vec<_> = nav_links(Role::Member).iter().map(|l| l.href).collect();
         assert_eq!(member, ["/", "/account"]);
         let admin: Vec<_> = nav_links(Role::Admin).iter().map(|l| l.href).collect();
-        assert_eq!(admin, ["/", "/members", "/settings", "/audit", "/account"]);
+        assert_eq!(
+            admin,
+            [
+                "/",
+                "/members",
+                "/settings",
+                "/integrations/lever",
+                "/audit",
+                "/account"
+            ]
+        );
     }
 }

@@ -4,11 +4,14 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 use crate::poll::wait_for;
+
+const PATIENCE: Duration = Duration::from_secs(20);
 
 /// A chromedriver process and the browser session it drives. Call `close` at the end of a test;
 /// dropping it without closing still stops chromedriver and its browsers.
@@ -88,6 +91,73 @@ impl Browser {
             text.contains(expected).then_some(text)
         })
         .await
+    }
+
+    /// Waits for an element matching `css` to be on the page.
+    pub async fn element(&self, css: &str) -> Element {
+        wait_for(&format!("{css} to appear"), PATIENCE, || async {
+            self.client.find(Locator::Css(css)).await.ok()
+        })
+        .await
+    }
+
+    /// Types `value` into the field matching `css`, replacing what was there.
+    pub async fn fill(&self, css: &str, value: &str) {
+        let field = self.element(css).await;
+        field.clear().await.expect("clear a field");
+        field.send_keys(value).await.expect("type into a field");
+    }
+
+    /// Clicks the enabled button whose text is `text`, once it is there.
+    pub async fn click_button(&self, text: &str) {
+        self.click(&format!("//button[normalize-space()='{text}']"), text)
+            .await;
+    }
+
+    /// Clicks the button `text` inside the element whose `data-testid` is `testid` (for pages
+    /// with several buttons of the same name).
+    pub async fn click_button_in(&self, testid: &str, text: &str) {
+        self.click(
+            &format!("//*[@data-testid='{testid}']//button[normalize-space()='{text}']"),
+            text,
+        )
+        .await;
+    }
+
+    async fn click(&self, xpath: &str, text: &str) {
+        let button = wait_for(&format!("an enabled button {text:?}"), PATIENCE, || async {
+            let button = self.client.find(Locator::XPath(xpath)).await.ok()?;
+            button.is_enabled().await.ok()?.then_some(button)
+        })
+        .await;
+        button.click().await.expect("click a button");
+    }
+
+    pub async fn click_link(&self, text: &str) {
+        wait_for(&format!("a link {text:?}"), PATIENCE, || async {
+            self.client.find(Locator::LinkText(text)).await.ok()
+        })
+        .await
+        .click()
+        .await
+        .expect("click a link");
+    }
+
+    pub async fn wait_for_path(&self, path: &str) {
+        wait_for(&format!("the address to be {path}"), PATIENCE, || async {
+            let url = self.client.current_url().await.ok()?;
+            (url.path() == path).then_some(())
+        })
+        .await;
+    }
+
+    /// Saves a screenshot as `<name>.png` in the folder `STAGEPAD_SCREENSHOTS` names, if set.
+    pub async fn screenshot_if_asked(&self, name: &str) {
+        if let Ok(dir) = std::env::var("STAGEPAD_SCREENSHOTS") {
+            let png = self.client.screenshot().await.expect("screenshot");
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)
+                .expect("save the screenshot");
+        }
     }
 
     pub async fn close(mut self) {

@@ -11,6 +11,7 @@ pub fn link_purpose(href: &str) -> &'static str {
     match href {
         "/members" => "Invite people, change roles, deactivate or remove members.",
         "/settings" => "Your organization's plan and what it includes.",
+        "/integrations/lever" => "Connect Lever so that tagged candidates get pads automatically.",
         "/audit" => "Who did what, and when.",
         "/account" => "Your name, email and password.",
         _ => "",

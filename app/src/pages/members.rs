@@ -455,7 +455,7 @@ fn InvitationLink(created: InvitationCreated) -> impl IntoView {
 }
 
 /// Writes `text` to the clipboard; false when the browser has no clipboard here or refuses.
-async fn copy_to_clipboard(text: &str) -> bool {
+pub(crate) async fn copy_to_clipboard(text: &str) -> bool {
     let clipboard = window().navigator().clipboard();
     if clipboard.is_undefined() {
         return false;

@@ -3,6 +3,7 @@ pub mod audit;
 pub mod home;
 pub mod invite;
 pub mod landing;
+pub mod lever_setup;
 pub mod login;
 pub mod members;
 pub mod not_found;

@@ -5,56 +5,11 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use fantoccini::elements::Element;
 use tests::browser::Browser;
 use tests::poll::wait_for;
 use tests::spawn_app;
 
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// Waits for an element matching `css` to be on the page.
-async fn element(browser: &Browser, css: &str) -> Element {
-    wait_for(&format!("{css} to appear"), PATIENCE, || async {
-        browser.client.find(Locator::Css(css)).await.ok()
-    })
-    .await
-}
-
-/// Types `value` into the field matching `css`, replacing what was there.
-async fn fill(browser: &Browser, css: &str, value: &str) {
-    let field = element(browser, css).await;
-    field.clear().await.expect("clear a field");
-    field.send_keys(value).await.expect("type into a field");
-}
-
-/// Clicks the enabled button whose text is `text`, once it is there.
-async fn click_button(browser: &Browser, text: &str) {
-    let xpath = format!("//button[normalize-space()='{text}']");
-    let button = wait_for(&format!("an enabled button {text:?}"), PATIENCE, || async {
-        let button = browser.client.find(Locator::XPath(&xpath)).await.ok()?;
-        button.is_enabled().await.ok()?.then_some(button)
-    })
-    .await;
-    button.click().await.expect("click a button");
-}
-
-async fn click_link(browser: &Browser, text: &str) {
-    wait_for(&format!("a link {text:?}"), PATIENCE, || async {
-        browser.client.find(Locator::LinkText(text)).await.ok()
-    })
-    .await
-    .click()
-    .await
-    .expect("click a link");
-}
-
-async fn wait_for_path(browser: &Browser, path: &str) {
-    wait_for(&format!("the address to be {path}"), PATIENCE, || async {
-        let url = browser.client.current_url().await.ok()?;
-        (url.path() == path).then_some(())
-    })
-    .await;
-}
 
 /// The `data-action` of every audit row shown, top (newest) first, once `expected` are all in.
 async fn audit_actions(browser: &Browser, expected: &[&str]) -> Vec<String> {
@@ -91,63 +46,64 @@ async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
     // Sign up: the organization's first admin, logged in and sent home.
     let admin = Browser::start().await;
     admin.goto(&app.url("/signup")).await;
-    fill(&admin, "[name=org_name]", &org).await;
-    fill(&admin, "[name=name]", "Ada Lovelace").await;
-    fill(&admin, "[name=email]", &admin_email).await;
-    fill(&admin, "[name=password]", admin_password).await;
-    element(&admin, "select[name=plan]")
+    admin.fill("[name=org_name]", &org).await;
+    admin.fill("[name=name]", "Ada Lovelace").await;
+    admin.fill("[name=email]", &admin_email).await;
+    admin.fill("[name=password]", admin_password).await;
+    admin
+        .element("select[name=plan]")
         .await
         .select_by_value("team")
         .await
         .expect("choose a plan");
-    click_button(&admin, "Create organization").await;
+    admin.click_button("Create organization").await;
     let admin_whoami = format!("Ada Lovelace · {org} · Admin");
     admin
         .wait_for_text("[data-testid=whoami]", &admin_whoami)
         .await;
-    wait_for_path(&admin, "/").await;
+    admin.wait_for_path("/").await;
     admin.wait_for_text("[data-testid=home-plan]", "Team").await;
     admin.wait_for_text("[data-testid=nav]", "Members").await;
 
     // Log out, then log in again.
-    click_button(&admin, "Log out").await;
+    admin.click_button("Log out").await;
     admin.wait_for_text("h1", "Log in").await;
     admin.wait_for_text(".session-links", "Sign up").await;
     // Logged out, a page behind log-in sends the visitor to the log-in page.
     admin.goto(&app.url("/audit")).await;
-    wait_for_path(&admin, "/login").await;
-    fill(&admin, "[name=email]", &admin_email).await;
-    fill(&admin, "[name=password]", "not the password at all").await;
-    click_button(&admin, "Log in").await;
+    admin.wait_for_path("/login").await;
+    admin.fill("[name=email]", &admin_email).await;
+    admin
+        .fill("[name=password]", "not the password at all")
+        .await;
+    admin.click_button("Log in").await;
     let refusal = admin.wait_for_text(".error", "").await;
     assert!(
         !refusal.trim().is_empty(),
         "a wrong password is refused in words"
     );
-    fill(&admin, "[name=password]", admin_password).await;
-    click_button(&admin, "Log in").await;
+    admin.fill("[name=password]", admin_password).await;
+    admin.click_button("Log in").await;
     admin
         .wait_for_text("[data-testid=whoami]", &admin_whoami)
         .await;
-    wait_for_path(&admin, "/").await;
+    admin.wait_for_path("/").await;
 
     // Invite a member and read the link the page shows once.
-    click_link(&admin, "Members").await;
+    admin.click_link("Members").await;
     admin
         .wait_for_text("[data-testid=members]", &admin_email)
         .await;
-    fill(
-        &admin,
-        "[data-testid=invite-form] [name=email]",
-        &member_email,
-    )
-    .await;
-    element(&admin, "[data-testid=invite-form] select[name=role]")
+    admin
+        .fill("[data-testid=invite-form] [name=email]", &member_email)
+        .await;
+    admin
+        .element("[data-testid=invite-form] select[name=role]")
         .await
         .select_by_value("member")
         .await
         .expect("choose a role");
-    click_button(&admin, "Create invitation link").await;
+    admin.click_button("Create invitation link").await;
     let link = wait_for("the invitation link", PATIENCE, || async {
         let field = admin
             .client
@@ -177,16 +133,16 @@ async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
     member
         .wait_for_text("[data-testid=invitation-role]", "Member")
         .await;
-    fill(&member, "[name=name]", "Grace Hopper").await;
-    fill(&member, "[name=password]", member_password).await;
-    click_button(&member, "Join organization").await;
+    member.fill("[name=name]", "Grace Hopper").await;
+    member.fill("[name=password]", member_password).await;
+    member.click_button("Join organization").await;
     member
         .wait_for_text(
             "[data-testid=whoami]",
             &format!("Grace Hopper · {org} · Member"),
         )
         .await;
-    wait_for_path(&member, "/").await;
+    member.wait_for_path("/").await;
     member
         .wait_for_text("[data-testid=home-role]", "Member")
         .await;
@@ -228,25 +184,27 @@ async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
         .await;
 
     // Any logged-in person can change their own password.
-    click_link(&member, "Account").await;
-    fill(&member, "[name=current_password]", member_password).await;
-    fill(&member, "[name=new_password]", new_member_password).await;
-    fill(&member, "[name=confirm_password]", new_member_password).await;
-    click_button(&member, "Change password").await;
+    member.click_link("Account").await;
+    member
+        .fill("[name=current_password]", member_password)
+        .await;
+    member
+        .fill("[name=new_password]", new_member_password)
+        .await;
+    member
+        .fill("[name=confirm_password]", new_member_password)
+        .await;
+    member.click_button("Change password").await;
     member.wait_for_text(".ok", "Password changed").await;
     member.close().await;
 
     // The admin sees the new member, then everything in the audit log, newest first.
-    click_link(&admin, "Home").await;
-    click_link(&admin, "Members").await;
+    admin.click_link("Home").await;
+    admin.click_link("Members").await;
     admin
         .wait_for_text("[data-testid=members]", "Grace Hopper")
         .await;
-    if let Ok(dir) = std::env::var("STAGEPAD_SCREENSHOTS") {
-        let png = admin.client.screenshot().await.expect("screenshot");
-        std::fs::write(std::path::Path::new(&dir).join("members.png"), png)
-            .expect("save the screenshot");
-    }
+    admin.screenshot_if_asked("members").await;
 
     // The last admin cannot demote themselves: the refusal is shown and the role stays.
     let own_role = format!(
@@ -269,16 +227,17 @@ async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
     .await;
 
     // Lever needs Enterprise: the settings say so, and the upgrade shows everywhere at once.
-    click_link(&admin, "Settings").await;
+    admin.click_link("Settings").await;
     admin
         .wait_for_text("[data-testid=lever-notice]", "requires the Enterprise plan")
         .await;
-    element(&admin, "input[name=plan][value=enterprise]")
+    admin
+        .element("input[name=plan][value=enterprise]")
         .await
         .click()
         .await
         .expect("choose Enterprise");
-    click_button(&admin, "Change plan").await;
+    admin.click_button("Change plan").await;
     admin
         .wait_for_text(
             "[data-testid=lever-notice]",
@@ -288,12 +247,12 @@ async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
     admin
         .wait_for_text("[data-testid=current-plan]", "Enterprise")
         .await;
-    click_link(&admin, "Home").await;
+    admin.click_link("Home").await;
     admin
         .wait_for_text("[data-testid=home-plan]", "Enterprise")
         .await;
 
-    click_link(&admin, "Audit log").await;
+    admin.click_link("Audit log").await;
     let expected = [
         "signed_up",
         "logged_in",

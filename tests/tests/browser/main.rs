@@ -1,4 +1,5 @@
 //! Browser tests: headless Chromium against the real served console.
 
 mod accounts;
+mod lever;
 mod shell;

@@ -1,0 +1,442 @@
+//! The Lever setup: four steps, then Lever's Verify. Everything shown comes from the server's
+//! `GET /api/lever/setup`; each step's Update answers with the new state, which replaces it.
+
+mod step_credentials;
+mod step_stages;
+mod step_token;
+mod step_webhook;
+
+use ::api::{ConnectionState, LeverEnvironment, LeverSetup};
+use leptos::prelude::*;
+
+use crate::api::{self, ApiFailure};
+use crate::components::guard::{AdminOnly, error_note, failure_message};
+use crate::state::Session;
+use crate::text::format_time;
+
+/// While waiting for Lever's Verify, the page asks the server this often.
+const POLL_MILLIS: u64 = 2_000;
+
+/// The setup as last answered by the server, shared by the steps.
+#[derive(Clone, Copy)]
+pub struct SetupState(RwSignal<Option<LeverSetup>>);
+
+impl SetupState {
+    pub fn get(self) -> Option<LeverSetup> {
+        self.0.get()
+    }
+
+    /// Takes a step's answer: on success the server's new state replaces the old one.
+    pub fn accept(self, answer: Result<LeverSetup, ApiFailure>) -> Result<(), ApiFailure> {
+        answer.map(|setup| self.0.set(Some(setup)))
+    }
+}
+
+/// How a connection state reads, and the class that colours it.
+pub fn connection_text(connection: &ConnectionState) -> (&'static str, String) {
+    match connection {
+        ConnectionState::NotConnected => ("muted", "Not connected yet: finish the four steps.".into()),
+        ConnectionState::WaitingForVerify => (
+            "warn",
+            "Waiting for Lever's Verify: in Lever, click Verify next to the Candidate Stage Change webhook.".into(),
+        ),
+        ConnectionState::Verified { at } => ("ok", format!("Connection verified ({}).", format_time(*at))),
+        ConnectionState::SignatureMismatch { at } => (
+            "error",
+            format!(
+                "Lever's last request ({}) was signed with another token than the one saved in Step 4 \
+                 (was it regenerated in Lever?). Paste the current token from Lever in Step 4.",
+                format_time(*at)
+            ),
+        ),
+    }
+}
+
+/// Whether the page should keep asking the server (Lever's Verify has not arrived).
+pub fn waiting_for_lever(setup: &LeverSetup) -> bool {
+    setup.token.done && !matches!(setup.connection, ConnectionState::Verified { .. })
+}
+
+/// The first step not done yet (1 to 4), or none.
+pub fn next_step(setup: &LeverSetup) -> Option<u8> {
+    [
+        setup.credentials.done,
+        setup.stages.done,
+        setup.webhook.done,
+        setup.token.done,
+    ]
+    .iter()
+    .position(|done| !done)
+    .map(|i| i as u8 + 1)
+}
+
+/// What is wrong with the options before they are sent.
+pub fn tag_problem(tag: &str) -> Option<String> {
+    let chars = tag.trim().chars().count();
+    (chars == 0 || chars > 50)
+        .then(|| "The tag needs 1 to 50 characters, such as coderpad.".to_string())
+}
+
+/// What is wrong with a custom base URL before it is sent.
+pub fn base_url_problem(url: &str) -> Option<String> {
+    let url = url.trim();
+    let valid = (url.starts_with("http://") || url.starts_with("https://"))
+        && !url.contains(char::is_whitespace);
+    (!valid).then(|| "The base URL must start with http:// or https://.".to_string())
+}
+
+/// What is wrong with a pasted signature token before it is sent.
+pub fn token_problem(token: &str) -> Option<String> {
+    let token = token.trim();
+    if token.is_empty() {
+        Some("Paste the signature token Lever shows for the webhook.".into())
+    } else if token.contains(char::is_whitespace) {
+        Some("The signature token has no spaces: copy it again from Lever.".into())
+    } else {
+        None
+    }
+}
+
+pub fn environment_value(environment: LeverEnvironment) -> &'static str {
+    match environment {
+        LeverEnvironment::Production => "production",
+        LeverEnvironment::Sandbox => "sandbox",
+        LeverEnvironment::Eu => "eu",
+        LeverEnvironment::Custom => "custom",
+    }
+}
+
+pub fn environment_from_value(value: &str) -> LeverEnvironment {
+    match value {
+        "sandbox" => LeverEnvironment::Sandbox,
+        "eu" => LeverEnvironment::Eu,
+        "custom" => LeverEnvironment::Custom,
+        _ => LeverEnvironment::Production,
+    }
+}
+
+#[component]
+pub fn LeverSetupPage() -> impl IntoView {
+    view! {
+        <AdminOnly title="Lever" what="connect Lever">
+            <LeverSetupAdmin/>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn LeverSetupAdmin() -> impl IntoView {
+    let session = Session::get();
+    let setup = SetupState(RwSignal::new(None));
+    provide_context(setup);
+    let failure = RwSignal::new(None::<ApiFailure>);
+    let load = move || async move {
+        match session.fetch::<LeverSetup>("/api/lever/setup").await {
+            Ok(answer) => {
+                failure.set(None);
+                // Polling answers are mostly the same: leave the page alone then.
+                if setup
+                    .0
+                    .with_untracked(|known| known.as_ref() != Some(&answer))
+                {
+                    setup.0.set(Some(answer));
+                }
+            }
+            Err(error) => failure.set(Some(error)),
+        }
+    };
+    let loaded = Memo::new(move |_| setup.0.with(Option::is_some));
+    leptos::task::spawn_local(load());
+    // Lever's Verify arrives at the server, not here: ask again until it has.
+    let poll = set_interval_with_handle(
+        move || {
+            if setup
+                .0
+                .with_untracked(|s| s.as_ref().is_some_and(waiting_for_lever))
+            {
+                leptos::task::spawn_local(load());
+            }
+        },
+        std::time::Duration::from_millis(POLL_MILLIS),
+    );
+    on_cleanup(move || {
+        if let Ok(handle) = poll {
+            handle.clear();
+        }
+    });
+
+    view! {
+        <section class="card">
+            <h1>"Connect Lever"</h1>
+            <p class="lead">
+                "When a candidate whose job or profile carries the tag reaches a stage you pick, Stagepad creates an interview pad and adds its link to the candidate's Lever profile."
+            </p>
+            {move || {
+                failure
+                    .get()
+                    .map(|f| {
+                        let upgrade = f.code == "enterprise_required";
+                        view! {
+                            <p class="error" role="alert" data-testid="setup-error">{f.message}</p>
+                            {upgrade.then(|| view! { <p><a href="/settings">"Change the plan in Settings"</a></p> })}
+                        }
+                    })
+            }}
+            {move || setup.get().map(|s| view! { <Overview setup=s/> })}
+        </section>
+        // The steps are built once; after that they follow the setup signal piece by piece, so
+        // polling and saving neither refetch their lists nor clear what is being typed.
+        {move || {
+            loaded
+                .get()
+                .then(|| {
+                    view! {
+                        <step_credentials::StepCredentials/>
+                        <step_stages::StepStages/>
+                        <step_webhook::StepWebhook/>
+                        <step_token::StepToken/>
+                        <Options/>
+                        <Disconnect/>
+                    }
+                })
+        }}
+    }
+}
+
+#[component]
+fn Overview(setup: LeverSetup) -> impl IntoView {
+    let (class, text) = connection_text(&setup.connection);
+    let next = next_step(&setup).map(|n| format!("Next: step {n}."));
+    let steps = [
+        ("1. Provide Lever credentials", setup.credentials.done),
+        (
+            "2. Select Lever stages with pad creation",
+            setup.stages.done,
+        ),
+        ("3. Add webhook URL to Lever", setup.webhook.done),
+        ("4. Set Lever webhook token and pad owner", setup.token.done),
+    ];
+    view! {
+        <ul class="step-list" data-testid="step-overview">
+            {steps
+                .into_iter()
+                .map(|(name, done)| {
+                    view! {
+                        <li class:ok=done>
+                            {if done { "✓ " } else { "○ " }}
+                            {name}
+                            <span class="badge">{if done { "done" } else { "to do" }}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+        {next.map(|next| view! { <p data-testid="next-step">{next}</p> })}
+        <p class=class data-testid="connection-status">{text}</p>
+        <p class="muted" data-testid="last-delivery">
+            {match setup.last_delivery_at {
+                Some(at) => format!("Last request from Lever: {}.", format_time(at)),
+                None => "No request from Lever yet.".to_string(),
+            }}
+        </p>
+    }
+}
+
+#[component]
+fn Options() -> impl IntoView {
+    let setup = expect_context::<SetupState>();
+    let session = Session::get();
+    let current = setup.get();
+    let enabled = current.as_ref().is_some_and(|s| s.credentials.done);
+    let tag = RwSignal::new(current.as_ref().map(|s| s.tag.clone()).unwrap_or_default());
+    let notes = RwSignal::new(current.as_ref().is_none_or(|s| s.notes_enabled));
+    let save = Action::new_local(move |request: &::api::LeverOptionsRequest| {
+        let request = request.clone();
+        async move { setup.accept(session.observe(api::put("/api/lever/options", &request).await)) }
+    });
+    let problem = RwSignal::new(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        problem.set(tag_problem(&tag.get_untracked()));
+        if problem.get_untracked().is_none() {
+            save.dispatch_local(::api::LeverOptionsRequest {
+                tag: tag.get_untracked(),
+                notes_enabled: notes.get_untracked(),
+            });
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"Options"</h2>
+            <form class="form" on:submit=on_submit>
+                <label>
+                    "Tag that marks jobs and candidates"
+                    <input type="text" name="tag" prop:value=move || tag.get() on:input=move |ev| tag.set(event_target_value(&ev)) disabled=!enabled/>
+                </label>
+                <label class="choice">
+                    <input type="checkbox" name="notes_enabled" prop:checked=move || notes.get() on:change=move |ev| notes.set(event_target_checked(&ev)) disabled=!enabled/>
+                    <span>"Add a note to the candidate in Lever when a pad is created"</span>
+                </label>
+                {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
+                <button type="submit" disabled=move || !enabled || save.pending().get()>"Update"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn Disconnect() -> impl IntoView {
+    let setup = expect_context::<SetupState>();
+    let session = Session::get();
+    let confirming = RwSignal::new(false);
+    let disconnect = Action::new_local(move |_: &()| async move {
+        let answer = session.observe(api::delete("/api/lever").await);
+        if answer.is_ok() {
+            confirming.set(false);
+            let fresh = session.fetch::<LeverSetup>("/api/lever/setup").await;
+            return setup.accept(fresh);
+        }
+        answer
+    });
+    let connected = move || setup.get().is_some_and(|s| s.credentials.done);
+    view! {
+        <section class="card" class:hidden=move || !connected()>
+            <h2>"Disconnect"</h2>
+            <p>"Erases the API key and the webhook token, and turns the webhook URL off. Pads already created stay."</p>
+            {move || error_note(failure_message(disconnect.value().get()))}
+            {move || {
+                if confirming.get() {
+                    view! {
+                        <button type="button" class="danger" on:click=move |_| { disconnect.dispatch_local(()); }>
+                            "Yes, disconnect Lever"
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Disconnect Lever"</button>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::api::{CredentialsStep, StagesStep, TokenStep, WebhookStep};
+    use time::macros::datetime;
+
+    fn setup(done: [bool; 4], connection: ConnectionState) -> LeverSetup {
+        LeverSetup {
+            credentials: CredentialsStep {
+                done: done[0],
+                environment: None,
+                base_url: None,
+                api_key_last4: None,
+            },
+            stages: StagesStep {
+                done: done[1],
+                selected: vec![],
+            },
+            webhook: WebhookStep {
+                done: done[2],
+                url: None,
+            },
+            token: TokenStep {
+                done: done[3],
+                pad_owner: None,
+            },
+            connection,
+            tag: "coderpad".into(),
+            notes_enabled: true,
+            last_delivery_at: None,
+        }
+    }
+
+    #[test]
+    fn the_next_step_is_the_first_not_done() {
+        assert_eq!(
+            next_step(&setup([false; 4], ConnectionState::NotConnected)),
+            Some(1)
+        );
+        assert_eq!(
+            next_step(&setup(
+                [true, false, true, true],
+                ConnectionState::NotConnected
+            )),
+            Some(2)
+        );
+        assert_eq!(
+            next_step(&setup([true; 4], ConnectionState::WaitingForVerify)),
+            None
+        );
+    }
+
+    #[test]
+    fn polling_lasts_only_while_lever_has_not_verified() {
+        assert!(!waiting_for_lever(&setup(
+            [true, true, false, false],
+            ConnectionState::NotConnected
+        )));
+        assert!(waiting_for_lever(&setup(
+            [true; 4],
+            ConnectionState::WaitingForVerify
+        )));
+        let at = datetime!(2026-11-27 10:00 UTC);
+        assert!(waiting_for_lever(&setup(
+            [true; 4],
+            ConnectionState::SignatureMismatch { at }
+        )));
+        assert!(!waiting_for_lever(&setup(
+            [true; 4],
+            ConnectionState::Verified { at }
+        )));
+    }
+
+    #[test]
+    fn connection_states_read_plainly() {
+        let at = datetime!(2026-11-27 10:00 UTC);
+        let (class, text) = connection_text(&ConnectionState::Verified { at });
+        assert_eq!(class, "ok");
+        assert!(text.starts_with("Connection verified"));
+        let (class, text) = connection_text(&ConnectionState::SignatureMismatch { at });
+        assert_eq!(class, "error");
+        assert!(text.contains("Step 4"));
+        assert!(
+            connection_text(&ConnectionState::WaitingForVerify)
+                .1
+                .starts_with("Waiting for Lever's Verify")
+        );
+    }
+
+    #[test]
+    fn inputs_are_checked_before_sending() {
+        assert!(tag_problem("  ").is_some());
+        assert!(tag_problem(&"x".repeat(51)).is_some());
+        assert!(tag_problem(" coderpad ").is_none());
+        assert!(base_url_problem("127.0.0.1:8090").is_some());
+        assert!(base_url_problem("http://127.0.0.1:8090/v1").is_none());
+        assert!(token_problem("").is_some());
+        assert!(token_problem("abc def").is_some());
+        assert!(token_problem(" abcdef ").is_none());
+    }
+
+    #[test]
+    fn environments_round_trip() {
+        for environment in [
+            LeverEnvironment::Production,
+            LeverEnvironment::Sandbox,
+            LeverEnvironment::Eu,
+            LeverEnvironment::Custom,
+        ] {
+            assert_eq!(
+                environment_from_value(environment_value(environment)),
+                environment
+            );
+        }
+    }
+}

@@ -1,0 +1,131 @@
+use std::collections::BTreeSet;
+
+use ::api::{LeverStagesRequest, LeverStagesResponse};
+use leptos::prelude::*;
+
+use super::SetupState;
+use crate::api;
+use crate::components::guard::{error_note, failure_message};
+use crate::state::Session;
+
+#[component]
+pub fn StepStages() -> impl IntoView {
+    let setup = expect_context::<SetupState>();
+    let session = Session::get();
+    // Asked again whenever another key is saved.
+    let key_marker = Memo::new(move |_| {
+        setup
+            .get()
+            .and_then(|s| s.credentials.done.then_some(s.credentials.api_key_last4))
+    });
+    let chosen = RwSignal::new(BTreeSet::<String>::new());
+    let stages = LocalResource::new(move || {
+        let marker = key_marker.get();
+        async move {
+            marker?;
+            let answer = session
+                .fetch::<LeverStagesResponse>("/api/lever/stages")
+                .await;
+            if let Ok(live) = &answer {
+                chosen.set(
+                    live.stages
+                        .iter()
+                        .filter(|s| s.selected)
+                        .map(|s| s.id.clone())
+                        .collect(),
+                );
+            }
+            Some(answer)
+        }
+    });
+    let save = Action::new_local(move |request: &LeverStagesRequest| {
+        let request = request.clone();
+        async move { setup.accept(session.observe(api::put("/api/lever/stages", &request).await)) }
+    });
+    let problem = RwSignal::new(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let stage_ids: Vec<String> = chosen.get_untracked().into_iter().collect();
+        problem.set(
+            stage_ids
+                .is_empty()
+                .then(|| "Pick at least one stage.".to_string()),
+        );
+        if !stage_ids.is_empty() {
+            save.dispatch_local(LeverStagesRequest { stage_ids });
+        }
+    };
+    let missing = move || {
+        setup
+            .get()
+            .map(|s| {
+                s.stages
+                    .selected
+                    .into_iter()
+                    .filter(|stage| stage.missing)
+                    .map(|stage| stage.name)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+
+    view! {
+        <section class="card" data-testid="step-2">
+            <h2>"Step 2 · Select Lever stages with pad creation"</h2>
+            <p>"A tagged candidate who reaches one of these stages gets a pad (one per candidate)."</p>
+            {move || {
+                let gone = missing();
+                (!gone.is_empty())
+                    .then(|| {
+                        view! {
+                            <p class="warn" data-testid="missing-stages">
+                                {format!("No longer in Lever: {}. Pick the stages again.", gone.join(", "))}
+                            </p>
+                        }
+                    })
+            }}
+            <Transition fallback=|| view! { <p class="muted">"Loading Lever's stages…"</p> }>
+                {move || {
+                    stages
+                        .get()
+                        .map(|answer| match answer {
+                            None => view! { <p class="muted">"Save a Lever API key first (step 1)."</p> }.into_any(),
+                            Some(Err(failure)) => view! { <p class="error" role="alert">{failure.message}</p> }.into_any(),
+                            Some(Ok(live)) => {
+                                view! {
+                                    <form class="form" on:submit=on_submit>
+                                        <fieldset class="stage-choices">
+                                            <legend>"Stages"</legend>
+                                            {live
+                                                .stages
+                                                .into_iter()
+                                                .map(|stage| {
+                                                    let id = stage.id.clone();
+                                                    let checked_id = id.clone();
+                                                    view! {
+                                                        <label class="choice">
+                                                            <input type="checkbox" name="stage" value=id.clone()
+                                                                prop:checked=move || chosen.with(|c| c.contains(&checked_id))
+                                                                on:change=move |ev| {
+                                                                    let on = event_target_checked(&ev);
+                                                                    let id = id.clone();
+                                                                    chosen.update(|c| { if on { c.insert(id); } else { c.remove(&id); } });
+                                                                }/>
+                                                            <span>{stage.name}</span>
+                                                        </label>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </fieldset>
+                                        {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
+                                        <button type="submit" disabled=move || save.pending().get()>"Update"</button>
+                                    </form>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}

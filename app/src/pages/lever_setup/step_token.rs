@@ -1,0 +1,110 @@
+use ::api::{LeverTokenRequest, MemberStatus, MembersResponse};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::{SetupState, token_problem};
+use crate::api;
+use crate::components::guard::{error_note, failure_message};
+use crate::state::Session;
+
+#[component]
+pub fn StepToken() -> impl IntoView {
+    let setup = expect_context::<SetupState>();
+    let session = Session::get();
+    let token = RwSignal::new(String::new());
+    let owner = RwSignal::new(
+        setup
+            .get()
+            .and_then(|s| s.token.pad_owner.map(|o| o.id))
+            .or_else(|| session.user_id_untracked())
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    );
+    let problem = RwSignal::new(None::<String>);
+    let members = LocalResource::new(move || async move {
+        session.fetch::<MembersResponse>("/api/members").await
+    });
+    let save = Action::new_local(move |request: &LeverTokenRequest| {
+        let request = request.clone();
+        async move {
+            let answer =
+                setup.accept(session.observe(api::put("/api/lever/token", &request).await));
+            if answer.is_ok() {
+                token.set(String::new());
+            }
+            answer
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let signature_token = token.get_untracked();
+        let Ok(pad_owner_id) = owner.get_untracked().parse::<Uuid>() else {
+            problem.set(Some("Choose who owns the pads.".into()));
+            return;
+        };
+        problem.set(token_problem(&signature_token));
+        if problem.get_untracked().is_some() {
+            return;
+        }
+        save.dispatch_local(LeverTokenRequest {
+            signature_token,
+            pad_owner_id,
+        });
+    };
+    let ready = move || setup.get().is_some_and(|s| s.credentials.done);
+
+    view! {
+        <section class="card" data-testid="step-4">
+            <h2>"Step 4 · Set Lever webhook token and pad owner"</h2>
+            {move || {
+                setup
+                    .get()
+                    .filter(|s| s.token.done)
+                    .map(|s| {
+                        view! {
+                            <p class="ok" data-testid="saved-token">
+                                {format!("Token saved; pads are owned by {}.", s.token.pad_owner.map(|o| o.name).unwrap_or_default())}
+                            </p>
+                        }
+                    })
+            }}
+            <form class="form" on:submit=on_submit>
+                <label>
+                    "Signature token from Lever"
+                    <input type="password" name="signature_token" autocomplete="off" disabled=move || !ready()
+                        prop:value=move || token.get()
+                        on:input=move |ev| token.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    "Pad owner"
+                    <select name="pad_owner" on:change=move |ev| owner.set(event_target_value(&ev)) disabled=move || !ready()>
+                        <Transition fallback=|| ()>
+                            {move || {
+                                members
+                                    .get()
+                                    .and_then(Result::ok)
+                                    .map(|list| {
+                                        list.members
+                                            .into_iter()
+                                            .filter(|m| m.status == MemberStatus::Active)
+                                            .map(|m| {
+                                                let id = m.id.to_string();
+                                                let selected_id = id.clone();
+                                                view! {
+                                                    <option value=id selected=move || owner.get() == selected_id>
+                                                        {format!("{} ({})", m.name, m.email)}
+                                                    </option>
+                                                }
+                                            })
+                                            .collect_view()
+                                    })
+                            }}
+                        </Transition>
+                    </select>
+                </label>
+                {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
+                <button type="submit" disabled=move || !ready() || save.pending().get()>"Update"</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,74 @@
+use ::api::LeverWebhookResponse;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::SetupState;
+use crate::api::{self, Empty};
+use crate::components::guard::{error_note, failure_message};
+use crate::pages::members::copy_to_clipboard;
+use crate::state::Session;
+
+#[component]
+pub fn StepWebhook() -> impl IntoView {
+    let setup = expect_context::<SetupState>();
+    let session = Session::get();
+    let copied = RwSignal::new(None::<bool>);
+    let confirming = RwSignal::new(false);
+    let url = move || setup.get().and_then(|s| s.webhook.url);
+    let rotate = Action::new_local(move |_: &()| async move {
+        let answer = session.observe(
+            api::post::<_, LeverWebhookResponse>("/api/lever/webhook/rotate", &Empty {}).await,
+        );
+        if answer.is_ok() {
+            confirming.set(false);
+            return setup.accept(session.fetch("/api/lever/setup").await);
+        }
+        answer.map(|_| ())
+    });
+    let copy = move |_| {
+        if let Some(url) = url() {
+            spawn_local(async move { copied.set(Some(copy_to_clipboard(&url).await)) });
+        }
+    };
+
+    view! {
+        <section class="card" data-testid="step-3">
+            <h2>"Step 3 · Add webhook URL to Lever"</h2>
+            {move || match url() {
+                None => view! { <p class="muted">"The URL appears once a Lever API key is saved (step 1)."</p> }.into_any(),
+                Some(link) => {
+                    view! {
+                        <ol>
+                            <li>"In Lever, open Settings → Integrations and API → Webhooks."</li>
+                            <li>"Turn on Candidate Stage Change and paste this URL:"</li>
+                        </ol>
+                        <div class="copy-row">
+                            <input type="text" readonly class="link-field" aria-label="Webhook URL" data-testid="webhook-url" value=link/>
+                            <button type="button" class="secondary" on:click=copy>"Copy"</button>
+                        </div>
+                        {move || match copied.get() {
+                            Some(true) => view! { <p class="ok">"Copied to the clipboard."</p> }.into_any(),
+                            Some(false) => view! { <p class="warn">"The browser did not allow copying: select the URL and copy it."</p> }.into_any(),
+                            None => ().into_any(),
+                        }}
+                        <p>"Save it in Lever, then copy the signature token Lever shows for it into step 4."</p>
+                        {move || error_note(failure_message(rotate.value().get()))}
+                        {move || {
+                            if confirming.get() {
+                                view! {
+                                    <p class="warn">"The current URL will stop working; Lever must get the new one."</p>
+                                    <button type="button" class="danger" on:click=move |_| { rotate.dispatch_local(()); }>"Replace the URL"</button>
+                                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                                }
+                                    .into_any()
+                            } else {
+                                view! { <button type="button" class="secondary" on:click=move |_| confirming.set(true)>"Make a new URL"</button> }.into_any()
+                            }
+                        }}
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,113 @@
+//! The Lever setup in a real browser: an enterprise admin walks the four steps against the
+//! Lever simulator, presses Verify in "Lever", and the page turns to "Connection verified".
+
+use fantoccini::Locator;
+use tests::browser::Browser;
+use tests::lever_sim::LeverSim;
+use tests::{PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn an_admin_connects_lever_and_sees_the_connection_verified() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(api::Plan::Enterprise).await;
+    let api_key = sim.create_api_key(None).await;
+
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/login")).await;
+    browser.fill("[name=email]", &admin.email).await;
+    browser.fill("[name=password]", PASSWORD).await;
+    browser.click_button("Log in").await;
+    browser.wait_for_path("/").await;
+    browser.click_link("Lever").await;
+    browser.wait_for_path("/integrations/lever").await;
+    browser
+        .wait_for_text("[data-testid=connection-status]", "Not connected yet")
+        .await;
+
+    // Step 1: the simulator's address and key.
+    browser
+        .element("select[name=environment] option[value=custom]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.fill("[name=base_url]", &sim.api_base_url()).await;
+    browser.fill("[name=api_key]", &api_key).await;
+    browser.click_button_in("step-1", "Update").await;
+    browser
+        .wait_for_text(
+            "[data-testid=saved-key]",
+            &format!("ending in {}", &api_key[api_key.len() - 4..]),
+        )
+        .await;
+    let key_field = browser
+        .element("[name=api_key]")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        key_field.as_deref(),
+        Some(""),
+        "the key leaves the page once saved"
+    );
+
+    // Step 2: two stages by name.
+    for stage in ["Phone interview", "On-site interview"] {
+        let xpath = format!("//*[@data-testid='step-2']//label[normalize-space()='{stage}']/input");
+        let checkbox = tests::poll::wait_for(stage, std::time::Duration::from_secs(20), || async {
+            browser.client.find(Locator::XPath(&xpath)).await.ok()
+        })
+        .await;
+        checkbox.click().await.unwrap();
+    }
+    browser.click_button_in("step-2", "Update").await;
+    browser
+        .wait_for_text("[data-testid=next-step]", "Next: step 3")
+        .await;
+
+    // Step 3: the URL goes into Lever, which answers with a signature token.
+    let url = browser
+        .element("[data-testid=webhook-url]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        url.starts_with(&format!("{}/webhooks/lever/", app.address)),
+        "{url}"
+    );
+    let (webhook_id, token) = sim.register_webhook("candidateStageChange", &url).await;
+
+    // Step 4: the token, and the admin as pad owner (the default).
+    browser.fill("[name=signature_token]", &token).await;
+    browser.click_button_in("step-4", "Update").await;
+    browser
+        .wait_for_text("[data-testid=saved-token]", "pads are owned by Ada Admin")
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=connection-status]",
+            "Waiting for Lever's Verify",
+        )
+        .await;
+
+    // Verify in Lever; the page notices by itself.
+    assert_eq!(sim.verify(&webhook_id).await, 200);
+    browser
+        .wait_for_text("[data-testid=connection-status]", "Connection verified")
+        .await;
+    browser
+        .wait_for_text("[data-testid=last-delivery]", "Last request from Lever")
+        .await;
+    browser.screenshot_if_asked("lever-setup").await;
+
+    let page = browser.client.source().await.unwrap();
+    assert!(
+        !page.contains(&api_key) && !page.contains(&token),
+        "secrets are not in the page"
+    );
+    browser.close().await;
+}
