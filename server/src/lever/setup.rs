@@ -454,6 +454,35 @@ async fn remember_known_stages(
     Ok(())
 }
 
+/// Applies `change` to the stored integration and records it in the audit log, in one
+/// transaction: every step's Update goes through here.
+async fn change_integration(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+    client: &ClientAddress,
+    integration: &Integration,
+    action: &'static str,
+    detail: String,
+    change: impl FnOnce(&mut lever_integration::ActiveModel),
+) -> ApiResult<()> {
+    let txn = state.db.begin().await?;
+    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
+    change(&mut row);
+    row.updated_at = Set(OffsetDateTime::now_utc());
+    row.update(&txn).await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        (&admin.0).into(),
+        action,
+        detail,
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 pub async fn save_stages(
     state: &AppState,
     admin: &EnterpriseAdmin,
@@ -490,24 +519,22 @@ pub async fn save_stages(
     }
     let names: Vec<&str> = chosen.iter().map(|s| s.name.as_str()).collect();
     let detail = format!("Pads are now created at: {}", names.join(", "));
-    let txn = state.db.begin().await?;
-    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
-    row.selected_stages = Set(serde_json::to_string(&chosen).expect("json"));
-    row.known_stage_ids = Set(Some(
-        serde_json::to_string(&live.iter().map(|s| &s.id).collect::<Vec<_>>()).expect("json"),
-    ));
-    row.updated_at = Set(OffsetDateTime::now_utc());
-    row.update(&txn).await?;
-    audit::record(
-        &txn,
-        admin.org_id,
-        (&admin.0).into(),
+    let known_ids =
+        serde_json::to_string(&live.iter().map(|s| &s.id).collect::<Vec<_>>()).expect("json");
+    let selected = serde_json::to_string(&chosen).expect("json");
+    change_integration(
+        state,
+        admin,
+        client,
+        &integration,
         "lever_stages_saved",
         detail,
-        client,
+        |row| {
+            row.selected_stages = Set(selected);
+            row.known_stage_ids = Set(Some(known_ids));
+        },
     )
     .await?;
-    txn.commit().await?;
     setup(state, admin).await
 }
 
@@ -530,28 +557,25 @@ pub async fn rotate_webhook(
 ) -> ApiResult<api::LeverWebhookResponse> {
     let integration = load_required(state, admin.org_id).await?;
     let key = new_webhook_key();
-    let txn = state.db.begin().await?;
-    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
-    row.webhook_key_hash = Set(Some(webhook_key_hash(&key)));
-    row.webhook_key_sealed = Set(Some(
-        state
-            .keyring
-            .seal(&key, &secret_context(admin.org_id, "webhook_key")),
-    ));
-    row.verified_at = Set(None);
-    row.last_signature_failure_at = Set(None);
-    row.updated_at = Set(OffsetDateTime::now_utc());
-    row.update(&txn).await?;
-    audit::record(
-        &txn,
-        admin.org_id,
-        (&admin.0).into(),
-        "lever_webhook_rotated",
-        "Replaced the Lever webhook URL; the old one no longer works",
+    let sealed = state
+        .keyring
+        .seal(&key, &secret_context(admin.org_id, "webhook_key"));
+    let detail = "Replaced the Lever webhook URL; the old one no longer works".to_string();
+    change_integration(
+        state,
+        admin,
         client,
+        &integration,
+        "lever_webhook_rotated",
+        detail,
+        |row| {
+            row.webhook_key_hash = Set(Some(webhook_key_hash(&key)));
+            row.webhook_key_sealed = Set(Some(sealed));
+            row.verified_at = Set(None);
+            row.last_signature_failure_at = Set(None);
+        },
     )
     .await?;
-    txn.commit().await?;
     webhook(state, admin).await
 }
 
@@ -583,32 +607,29 @@ pub async fn save_token(
             )
         })?;
     let integration = load_required(state, admin.org_id).await?;
-    let txn = state.db.begin().await?;
-    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
-    row.signature_token_sealed = Set(Some(
-        state
-            .keyring
-            .seal(token, &secret_context(admin.org_id, "signature_token")),
-    ));
-    row.pad_owner_id = Set(Some(owner.id));
-    // A new token starts a new wait for Lever's Verify.
-    row.verified_at = Set(None);
-    row.last_signature_failure_at = Set(None);
-    row.updated_at = Set(OffsetDateTime::now_utc());
-    row.update(&txn).await?;
-    audit::record(
-        &txn,
-        admin.org_id,
-        (&admin.0).into(),
-        "lever_token_saved",
-        format!(
-            "Saved the Lever webhook signature token; pads will be owned by {}",
-            owner.name
-        ),
+    let sealed = state
+        .keyring
+        .seal(token, &secret_context(admin.org_id, "signature_token"));
+    let detail = format!(
+        "Saved the Lever webhook signature token; pads will be owned by {}",
+        owner.name
+    );
+    change_integration(
+        state,
+        admin,
         client,
+        &integration,
+        "lever_token_saved",
+        detail,
+        |row| {
+            row.signature_token_sealed = Set(Some(sealed));
+            row.pad_owner_id = Set(Some(owner.id));
+            // A new token starts a new wait for Lever's Verify.
+            row.verified_at = Set(None);
+            row.last_signature_failure_at = Set(None);
+        },
     )
     .await?;
-    txn.commit().await?;
     setup(state, admin).await
 }
 
@@ -626,25 +647,21 @@ pub async fn save_options(
         ));
     }
     let integration = load_required(state, admin.org_id).await?;
-    let txn = state.db.begin().await?;
-    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
-    row.tag = Set(tag.to_string());
-    row.notes_enabled = Set(request.notes_enabled);
-    row.updated_at = Set(OffsetDateTime::now_utc());
-    row.update(&txn).await?;
-    audit::record(
-        &txn,
-        admin.org_id,
-        (&admin.0).into(),
-        "lever_options_saved",
-        format!(
-            "Tag set to {tag:?}; notes on candidates {}",
-            if request.notes_enabled { "on" } else { "off" }
-        ),
+    let notes = if request.notes_enabled { "on" } else { "off" };
+    let detail = format!("Tag set to {tag:?}; notes on candidates {notes}");
+    change_integration(
+        state,
+        admin,
         client,
+        &integration,
+        "lever_options_saved",
+        detail,
+        |row| {
+            row.tag = Set(tag.to_string());
+            row.notes_enabled = Set(request.notes_enabled);
+        },
     )
     .await?;
-    txn.commit().await?;
     setup(state, admin).await
 }
 
