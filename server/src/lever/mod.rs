@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod routes;
+pub mod rules;
 pub mod setup;
 pub mod signature;
 pub mod types;
