@@ -153,3 +153,23 @@ pub enum ConnectionState {
         at: OffsetDateTime,
     },
 }
+
+/// One request from Lever, as the console lists it (`GET /api/lever/deliveries`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeverDelivery {
+    pub id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    pub event: String,
+    pub opportunity_id: Option<String>,
+    pub stage_id: Option<String>,
+    /// `queued`, `duplicate`, `ignored` or `rejected` (processing outcomes come with the pipeline).
+    pub status: String,
+    /// Why it was ignored or rejected, as a stable code.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeverDeliveriesResponse {
+    pub deliveries: Vec<LeverDelivery>,
+}

@@ -5,7 +5,10 @@
 
 pub mod audit_event;
 pub mod invitation;
+pub mod job;
+pub mod lever_delivery;
 pub mod lever_integration;
+pub mod lever_seen_token;
 pub mod organization;
 pub mod user;
 

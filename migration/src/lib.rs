@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_organizations;
 mod m20261126_000002_create_accounts;
 mod m20261126_000003_create_lever_integrations;
+mod m20261127_000004_create_deliveries_and_jobs;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_organizations::Migration),
             Box::new(m20261126_000002_create_accounts::Migration),
             Box::new(m20261126_000003_create_lever_integrations::Migration),
+            Box::new(m20261127_000004_create_deliveries_and_jobs::Migration),
         ]
     }
 }

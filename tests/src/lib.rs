@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod app;
 pub mod browser;
+pub mod lever;
 pub mod lever_sim;
 pub mod logs;
 pub mod poll;

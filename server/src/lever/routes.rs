@@ -17,6 +17,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lever/webhook/rotate", web::post().to(rotate_webhook))
         .route("/lever/token", web::put().to(save_token))
         .route("/lever/options", web::put().to(save_options))
+        .route(
+            "/lever/deliveries",
+            web::get().to(super::webhook::list_deliveries),
+        )
         .route("/lever", web::delete().to(disconnect));
 }
 

@@ -1,27 +1,73 @@
 //! `POST /webhooks/lever/<key>`: where Lever delivers. The key in the URL names the
-//! organization; the signature in the body proves Lever sent it.
+//! organization; the signature in the body proves Lever sent it. A valid delivery is written
+//! (with its job, for stage changes) in one transaction and answered at once: no call to
+//! Lever happens on the request path.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
-use entity::lever_integration;
+use entity::{job, lever_delivery, lever_integration, lever_seen_token};
 use futures_util::StreamExt;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use time::OffsetDateTime;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    TransactionTrait,
+};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
 use super::setup::{Integration, webhook_key_hash};
 use super::signature;
 use super::types::LeverWebhook;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::EnterpriseAdmin;
 use crate::state::AppState;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Lever's clock may run a little ahead; further than this is not a real delivery.
+const MAX_CLOCK_AHEAD: Duration = Duration::minutes(5);
+pub const STAGE_CHANGE: &str = "candidateStageChange";
+pub const STAGE_CHANGE_JOB: &str = "lever_stage_change";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/webhooks/lever/{key}",
         web::post().to(receive_lever_webhook),
     );
+}
+
+/// What the delivery said, as far as it is kept.
+struct Received<'a> {
+    org_id: Uuid,
+    event: &'a str,
+    triggered_at: Option<i64>,
+    data: Option<&'a serde_json::Value>,
+}
+
+fn delivery_row(
+    received: &Received,
+    now: OffsetDateTime,
+    status: &str,
+    reason: Option<&str>,
+) -> lever_delivery::ActiveModel {
+    let field = |name: &str| {
+        received
+            .data
+            .and_then(|d| d.get(name))
+            .and_then(|v| v.as_str())
+            .map(|v| v.chars().take(128).collect::<String>())
+    };
+    lever_delivery::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        org_id: Set(received.org_id),
+        received_at: Set(now),
+        event: Set(received.event.chars().take(64).collect()),
+        triggered_at: Set(received.triggered_at),
+        opportunity_id: Set(field("opportunityId")),
+        to_stage_id: Set(field("toStageId")),
+        status: Set(status.into()),
+        reason: Set(reason.map(String::from)),
+        detail: Set(None),
+    }
 }
 
 async fn receive_lever_webhook(
@@ -35,6 +81,7 @@ async fn receive_lever_webhook(
         .await?
         .map(|row| Integration { row })
         .ok_or_else(|| ApiError::not_found("No Lever webhook at this address."))?;
+    let org_id = integration.row.org_id;
     let body = read_limited(payload, MAX_BODY_BYTES).await?;
     let delivery: LeverWebhook = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(
@@ -51,21 +98,135 @@ async fn receive_lever_webhook(
             &delivery.signature,
         )
     });
-    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
+    // A forged request is recorded by its event name only: its data proves nothing.
+    let unsigned = Received {
+        org_id,
+        event: &delivery.event,
+        triggered_at: None,
+        data: None,
+    };
     if !signed {
+        let mut row: lever_integration::ActiveModel = integration.row.clone().into();
         row.last_signature_failure_at = Set(Some(now));
         row.update(&state.db).await?;
-        tracing::warn!(org_id = %integration.row.org_id, event = %delivery.event, "Lever webhook with a wrong signature");
+        delivery_row(&unsigned, now, "rejected", Some("bad_signature"))
+            .insert(&state.db)
+            .await?;
+        tracing::warn!(%org_id, event = %delivery.event, "Lever webhook with a wrong signature");
         return Err(ApiError::unauthorized(
             "invalid_signature",
             "The signature does not match the signature token saved in Stagepad.",
         ));
     }
+    let received = Received {
+        org_id,
+        event: &delivery.event,
+        triggered_at: Some(delivery.triggered_at),
+        data: Some(&delivery.data),
+    };
+    let ahead_ms = (MAX_CLOCK_AHEAD.whole_milliseconds()) as i64;
+    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    if delivery.triggered_at > now_ms + ahead_ms {
+        delivery_row(&received, now, "rejected", Some("triggered_in_future"))
+            .insert(&state.db)
+            .await?;
+        return Err(ApiError::bad_request(
+            "triggered_in_future",
+            "triggeredAt lies more than 5 minutes in the future.",
+        ));
+    }
+
+    let txn = state.db.begin().await?;
+    let first_sighting = lever_seen_token::ActiveModel {
+        org_id: Set(org_id),
+        token: Set(delivery.token.chars().take(128).collect()),
+        seen_at: Set(now),
+    }
+    .insert(&txn)
+    .await;
+    let status = match first_sighting {
+        Ok(_) => {
+            if delivery.event == STAGE_CHANGE {
+                let row = delivery_row(&received, now, "queued", None)
+                    .insert(&txn)
+                    .await?;
+                job::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    org_id: Set(org_id),
+                    kind: Set(STAGE_CHANGE_JOB.into()),
+                    delivery_id: Set(Some(row.id)),
+                    payload: Set(serde_json::to_string(&delivery.data).expect("json")),
+                    status: Set("queued".into()),
+                    attempts: Set(0),
+                    run_at: Set(now),
+                    lease_until: Set(None),
+                    last_error: Set(None),
+                    created_at: Set(now),
+                }
+                .insert(&txn)
+                .await?;
+                "queued"
+            } else {
+                delivery_row(&received, now, "ignored", Some("not_a_stage_change"))
+                    .insert(&txn)
+                    .await?;
+                "ignored"
+            }
+        }
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            // The transaction is unusable after a failed insert on PostgreSQL: start afresh.
+            txn.rollback().await?;
+            delivery_row(&received, now, "duplicate", Some("token_already_seen"))
+                .insert(&state.db)
+                .await?;
+            return Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "duplicate" })));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
     row.verified_at = Set(Some(now));
     row.last_delivery_at = Set(Some(now));
-    row.update(&state.db).await?;
-    tracing::info!(org_id = %integration.row.org_id, event = %delivery.event, "Lever webhook received");
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "received" })))
+    row.update(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(%org_id, event = %delivery.event, status, "Lever webhook received");
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status })))
+}
+
+/// `GET /api/lever/deliveries?status=`: the latest requests from Lever, newest first.
+pub async fn list_deliveries(
+    state: web::Data<AppState>,
+    admin: EnterpriseAdmin,
+    query: web::Query<DeliveriesQuery>,
+) -> ApiResult<HttpResponse> {
+    let mut select = lever_delivery::Entity::find_in_org(admin.org_id);
+    if let Some(status) = &query.status {
+        select = select.filter(lever_delivery::Column::Status.eq(status.as_str()));
+    }
+    let rows = select
+        .order_by_desc(lever_delivery::Column::ReceivedAt)
+        .limit(200)
+        .all(&state.db)
+        .await?;
+    Ok(HttpResponse::Ok().json(api::LeverDeliveriesResponse {
+        deliveries: rows
+            .into_iter()
+            .map(|row| api::LeverDelivery {
+                id: row.id,
+                received_at: row.received_at,
+                event: row.event,
+                opportunity_id: row.opportunity_id,
+                stage_id: row.to_stage_id,
+                status: row.status,
+                reason: row.reason,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveriesQuery {
+    status: Option<String>,
 }
 
 /// Reads at most `limit` bytes; a larger body is refused with 413 instead of being buffered.

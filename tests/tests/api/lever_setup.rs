@@ -25,42 +25,6 @@ async fn setup_of(app: &TestApp, admin: &Account) -> api::LeverSetup {
     expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await
 }
 
-/// Steps 1 to 4 done with the given key and token; returns the simulator's webhook id.
-async fn connect(
-    app: &TestApp,
-    admin: &Account,
-    sim: &LeverSim,
-    api_key: &str,
-) -> (String, String) {
-    let _: api::LeverSetup = expect_json(save_key(app, admin, sim, api_key).await, 200).await;
-    let stages: api::LeverStagesResponse =
-        expect_json(app.get(&admin.client, "/api/lever/stages").await, 200).await;
-    let chosen = vec![stages.stages[0].id.clone()];
-    let _: api::LeverSetup = expect_json(
-        app.put(
-            &admin.client,
-            "/api/lever/stages",
-            &api::LeverStagesRequest { stage_ids: chosen },
-        )
-        .await,
-        200,
-    )
-    .await;
-    let webhook: api::LeverWebhookResponse =
-        expect_json(app.get(&admin.client, "/api/lever/webhook").await, 200).await;
-    let (webhook_id, token) = sim.register_webhook(STAGE_CHANGE, &webhook.url).await;
-    let request = api::LeverTokenRequest {
-        signature_token: token.clone(),
-        pad_owner_id: admin.id(),
-    };
-    let _: api::LeverSetup = expect_json(
-        app.put(&admin.client, "/api/lever/token", &request).await,
-        200,
-    )
-    .await;
-    (webhook_id, token)
-}
-
 #[tokio::test]
 async fn an_admin_walks_the_four_steps_and_lever_verifies_the_connection() {
     let app = spawn_app().await;
@@ -370,8 +334,8 @@ async fn a_token_lever_does_not_sign_with_is_shown_until_the_right_one_is_pasted
     let app = spawn_app().await;
     let sim = LeverSim::start().await;
     let admin = app.sign_up(Plan::Enterprise).await;
-    let api_key = sim.create_api_key(None).await;
-    let (webhook_id, _) = connect(&app, &admin, &sim, &api_key).await;
+    let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let (webhook_id, _) = (lever.webhook_id.clone(), lever.signature_token.clone());
     assert_eq!(sim.verify(&webhook_id).await, 200);
 
     // The admin regenerates the token in Lever but has not pasted it yet.
@@ -406,8 +370,8 @@ async fn rotating_the_url_retires_the_old_one_and_unknown_keys_are_404() {
     let app = spawn_app().await;
     let sim = LeverSim::start().await;
     let admin = app.sign_up(Plan::Enterprise).await;
-    let api_key = sim.create_api_key(None).await;
-    let (old_webhook, token) = connect(&app, &admin, &sim, &api_key).await;
+    let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let (old_webhook, token) = (lever.webhook_id.clone(), lever.signature_token.clone());
     let old: api::LeverWebhookResponse =
         expect_json(app.get(&admin.client, "/api/lever/webhook").await, 200).await;
 
@@ -505,8 +469,8 @@ async fn disconnect_erases_the_connection_and_disables_the_url() {
     let app = spawn_app().await;
     let sim = LeverSim::start().await;
     let admin = app.sign_up(Plan::Enterprise).await;
-    let api_key = sim.create_api_key(None).await;
-    let (webhook_id, _) = connect(&app, &admin, &sim, &api_key).await;
+    let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let (webhook_id, _) = (lever.webhook_id.clone(), lever.signature_token.clone());
     assert_eq!(app.delete(&admin.client, "/api/lever").await.status(), 204);
     let setup = setup_of(&app, &admin).await;
     assert!(!setup.credentials.done && !setup.token.done && setup.webhook.url.is_none());
@@ -526,8 +490,8 @@ async fn signed_and_forged_requests_to_the_webhook() {
     let app = spawn_app().await;
     let sim = LeverSim::start().await;
     let admin = app.sign_up(Plan::Enterprise).await;
-    let api_key = sim.create_api_key(None).await;
-    let (_, token) = connect(&app, &admin, &sim, &api_key).await;
+    let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let (_, token) = (lever.webhook_id.clone(), lever.signature_token.clone());
     let webhook: api::LeverWebhookResponse =
         expect_json(app.get(&admin.client, "/api/lever/webhook").await, 200).await;
 

@@ -6,6 +6,7 @@ mod bad_input;
 mod console;
 mod health;
 mod lever_client;
+mod lever_ingest;
 mod lever_secrets;
 mod lever_setup;
 mod members;

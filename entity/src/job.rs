@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+/// Durable background work: written in the same transaction as what asks for it.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "jobs")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub kind: String,
+    pub delivery_id: Option<Uuid>,
+    /// JSON.
+    pub payload: String,
+    /// `queued`, `running`, `done`, `dead`.
+    pub status: String,
+    pub attempts: i32,
+    pub run_at: TimeDateTimeWithTimeZone,
+    pub lease_until: Option<TimeDateTimeWithTimeZone>,
+    pub last_error: Option<String>,
+    pub created_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    pub fn find_in_org(org_id: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::OrgId.eq(org_id))
+    }
+}

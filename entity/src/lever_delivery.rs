@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+/// One request Lever made to an organization's webhook URL, and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "lever_deliveries")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub received_at: TimeDateTimeWithTimeZone,
+    pub event: String,
+    pub triggered_at: Option<i64>,
+    pub opportunity_id: Option<String>,
+    pub to_stage_id: Option<String>,
+    /// `queued`, `duplicate`, `ignored`, `rejected` (and, once processed, the outcome).
+    pub status: String,
+    /// A stable code: `bad_signature`, `not_a_stage_change`, `triggered_in_future`, ...
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    pub fn find_in_org(org_id: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::OrgId.eq(org_id))
+    }
+}
