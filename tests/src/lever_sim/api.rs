@@ -1,299 +1,351 @@
-//! The Lever API surface under `/v1`: Basic auth with per-endpoint permissions, a token bucket
-//! per key, opaque pagination tokens, Lever's error bodies, and injected faults.
+//! The Lever API under `/v1`, as ../shared/lever-api.md sections 1 and 3 describe it.
+//!
+//! Every call goes through [`admit`], in this order:
+//! 1. HTTP Basic auth, the API key as user name and an empty password: else 401;
+//! 2. the key's token bucket (10/s, bursts of 20): else 429 (with `Retry-After` only when
+//!    `SimOptions::rate_limit_retry_after`);
+//! 3. the endpoint's permission: else 403 (checked before the object is looked up);
+//! 4. injected faults (an error status, or a hang before answering normally).
+//!
+//! Errors are always `{"code", "message"}`. Writes need `Content-Type: application/json`.
+//! `addLinks` answers 200 with an empty body (Lever's body is unknown: clients must accept any
+//! 2xx); `notes` answers 201 `{"data": {"noteId"}}`. A `perform_as` that names no user is 400.
 
 use std::time::{Duration, Instant};
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use super::state::{FaultKind, Note, RequestRecord, SimState, random_id};
-use super::{Shared, SimOptions};
+use super::state::{SimState, last4, now_ms, random_id};
+use super::{FaultKind, Shared, SimNote, SimRequest, pagination, query};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v1")
+            .wrap(from_fn(log_request))
             .route("/stages", web::get().to(list_stages))
+            .route("/stages/{id}", web::get().to(get_stage))
             .route("/users", web::get().to(list_users))
+            .route("/users/{id}", web::get().to(get_user))
             .route("/opportunities/{id}", web::get().to(get_opportunity))
-            .route("/postings/{id}", web::get().to(get_posting))
             .route("/opportunities/{id}/addLinks", web::post().to(add_links))
             .route("/opportunities/{id}/notes", web::post().to(create_note))
-            .default_service(web::to(|| async {
-                lever_error(
-                    StatusCode::NOT_FOUND,
-                    "ResourceNotFound",
-                    "No such endpoint",
-                )
-            })),
+            .route("/postings/{id}", web::get().to(get_posting))
+            .default_service(web::to(unknown_endpoint)),
     );
 }
 
+/// Lever's error body.
 pub fn lever_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({"code": code, "message": message}))
 }
 
-/// Auth, permission, rate limit and faults, in Lever's order; `Err` is the answer to give.
+/// The `code` Lever uses for a status.
+pub fn code_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "ResourceNotFound",
+        405 => "MethodNotAllowed",
+        409 => "Conflict",
+        415 => "UnsupportedMediaType",
+        422 => "UnprocessableEntity",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => "Error",
+    }
+}
+
+fn bad_request(message: &str) -> HttpResponse {
+    lever_error(StatusCode::BAD_REQUEST, "BadRequest", message)
+}
+
+fn not_found(message: &str) -> HttpResponse {
+    lever_error(StatusCode::NOT_FOUND, "ResourceNotFound", message)
+}
+
+/// Records every call (arrival time, key's last four characters, final status).
+async fn log_request(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let shared = request.app_data::<web::Data<Shared>>().cloned();
+    let started = Instant::now();
+    let seq = shared.as_ref().map(|shared| {
+        let mut state = shared.lock();
+        let seq = state.next_request_seq;
+        state.next_request_seq += 1;
+        let at_ms = state.elapsed_ms();
+        state.requests.push(SimRequest {
+            seq,
+            method: request.method().to_string(),
+            path: request.path().to_string(),
+            query: request.query_string().to_string(),
+            key_last4: match basic_credentials(request.headers()) {
+                Some((user, _)) => last4(&user),
+                None => String::new(),
+            },
+            status: 0,
+            at_ms,
+            duration_ms: 0,
+        });
+        seq
+    });
+    let result = next.call(request).await;
+    let status = match &result {
+        Ok(response) => response.status(),
+        Err(error) => error.as_response_error().status_code(),
+    };
+    if let (Some(shared), Some(seq)) = (shared, seq) {
+        let mut state = shared.lock();
+        if let Some(record) = state.requests.iter_mut().rev().find(|r| r.seq == seq) {
+            record.status = status.as_u16();
+            record.duration_ms = started.elapsed().as_millis() as u64;
+        }
+    }
+    result
+}
+
+/// The Basic-auth user name and password, if the header is well formed.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let header = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, encoded) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+enum Admission {
+    Refused(HttpResponse),
+    Hang(Duration),
+    Go,
+}
+
+/// Auth, rate limit, permission, faults, in that order. `Err` is the answer to give.
 async fn admit(
     request: &HttpRequest,
     shared: &Shared,
-    permission: &str,
-) -> Result<String, HttpResponse> {
-    let key = basic_auth_key(request);
-    let path = request.path().to_string();
-    let method = request.method().to_string();
-    let decision = {
-        let mut state = shared.state.lock().unwrap();
-        let decision = decide(
-            &mut state,
-            &shared.options,
-            key.as_deref(),
-            permission,
-            &path,
-        );
-        let status = match &decision {
-            Ok(None) => 200,
-            Ok(Some(FaultKind::Hang { .. })) => 200,
-            Ok(Some(FaultKind::Status { status, .. })) => *status,
-            Err((status, ..)) => status.as_u16(),
-        };
-        let at_ms = state.started.elapsed().as_millis() as u64;
-        state.requests.push(RequestRecord {
-            method,
-            path,
-            key_last4: key.as_deref().map(last4).unwrap_or_default(),
-            status,
-            at_ms,
-        });
-        decision
+    permission: Option<&str>,
+) -> Result<(), HttpResponse> {
+    let admission = {
+        let mut state = shared.lock();
+        decide(&mut state, shared, request, permission)
     };
-    match decision {
-        Err((status, code, message, retry_after)) => {
-            let mut response = lever_error(status, code, &message);
-            if let Some(secs) = retry_after {
-                response.headers_mut().insert(
-                    actix_web::http::header::RETRY_AFTER,
-                    actix_web::http::header::HeaderValue::from(secs),
-                );
-            }
-            Err(response)
+    match admission {
+        Admission::Refused(response) => Err(response),
+        Admission::Hang(wait) => {
+            tokio::time::sleep(wait).await;
+            Ok(())
         }
-        Ok(Some(FaultKind::Status {
-            status,
-            retry_after,
-        })) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut response = lever_error(
-                status,
-                "InjectedFault",
-                "The simulator was told to fail this call",
-            );
-            if let Some(secs) = retry_after {
-                response.headers_mut().insert(
-                    actix_web::http::header::RETRY_AFTER,
-                    actix_web::http::header::HeaderValue::from(secs),
-                );
-            }
-            Err(response)
-        }
-        Ok(Some(FaultKind::Hang { millis })) => {
-            tokio::time::sleep(Duration::from_millis(millis)).await;
-            Ok(key.unwrap_or_default())
-        }
-        Ok(None) => Ok(key.unwrap_or_default()),
+        Admission::Go => Ok(()),
     }
 }
-
-type Refusal = (StatusCode, &'static str, String, Option<u64>);
 
 fn decide(
     state: &mut SimState,
-    options: &SimOptions,
-    key: Option<&str>,
-    permission: &str,
-    path: &str,
-) -> Result<Option<FaultKind>, Refusal> {
-    let Some(key) = key else {
-        return Err((
+    shared: &Shared,
+    request: &HttpRequest,
+    permission: Option<&str>,
+) -> Admission {
+    let unauthorized = |message: &str| {
+        Admission::Refused(lever_error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
-            "Missing API key".into(),
-            None,
-        ));
+            message,
+        ))
     };
-    let Some(granted) = state.keys.get(key) else {
-        return Err((
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "Invalid API key".into(),
-            None,
-        ));
+    let Some((key, password)) = basic_credentials(request.headers()) else {
+        return unauthorized(
+            "Missing credentials: use HTTP Basic auth with the API key as the user name and an \
+             empty password",
+        );
     };
-    if !granted.contains(permission) {
-        let endpoint = path.trim_start_matches("/v1");
-        return Err((
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            format!("This API key is not authorized to access {endpoint}"),
-            None,
-        ));
+    if !password.is_empty() {
+        return unauthorized("Invalid credentials: the password must be empty");
     }
-    // A token bucket per key: 10 per second, bursts to 20.
-    let now = Instant::now();
-    let bucket = state
-        .buckets
-        .entry(key.to_string())
-        .or_insert(super::state::Bucket {
-            tokens: 20.0,
-            updated: now,
-        });
-    bucket.tokens =
-        (bucket.tokens + now.duration_since(bucket.updated).as_secs_f64() * 10.0).min(20.0);
-    bucket.updated = now;
-    if bucket.tokens < 1.0 {
-        let retry_after = options.rate_limit_retry_after.then_some(1);
-        return Err((
+    let Some(api_key) = state.keys.get_mut(&key) else {
+        return unauthorized("Invalid API key");
+    };
+    if let Err(wait) = api_key.bucket.take(Instant::now()) {
+        let mut response = lever_error(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
-            "Rate limit exceeded".into(),
-            retry_after,
+            "Rate limit exceeded: at most 10 requests per second per API key",
+        );
+        if shared.options.rate_limit_retry_after {
+            let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        return Admission::Refused(response);
+    }
+    if let Some(permission) = permission
+        && !api_key.permissions.contains(permission)
+    {
+        let endpoint = request.path().strip_prefix("/v1").unwrap_or(request.path());
+        return Admission::Refused(lever_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            &format!("This API key is not authorized to access {endpoint}"),
         ));
     }
-    bucket.tokens -= 1.0;
-    if let Some(position) = state
-        .faults
-        .iter()
-        .position(|f| f.path_contains.as_deref().is_none_or(|p| path.contains(p)))
-    {
-        let fault = &mut state.faults[position];
-        let kind = fault.kind.clone();
-        fault.remaining -= 1;
-        if fault.remaining == 0 {
-            state.faults.remove(position);
-        }
-        return Ok(Some(kind));
+    let path = request.path();
+    let Some(position) = state.faults.iter().position(|f| {
+        f.path_contains
+            .as_deref()
+            .is_none_or(|needle| path.contains(needle))
+    }) else {
+        return Admission::Go;
+    };
+    let fault = &mut state.faults[position];
+    let kind = fault.kind.clone();
+    fault.count = fault.count.saturating_sub(1);
+    if fault.count == 0 {
+        state.faults.remove(position);
     }
-    Ok(None)
-}
-
-fn basic_auth_key(request: &HttpRequest) -> Option<String> {
-    let header = request.headers().get("authorization")?.to_str().ok()?;
-    let encoded = header.strip_prefix("Basic ")?;
-    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
-    let (key, _password) = decoded.split_once(':')?;
-    (!key.is_empty()).then(|| key.to_string())
-}
-
-fn last4(key: &str) -> String {
-    key.chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect()
-}
-
-#[derive(Deserialize)]
-struct PageQuery {
-    limit: Option<String>,
-    offset: Option<String>,
-}
-
-/// Lever's paging: `limit` 1..=100, `offset` = an earlier answer's opaque `next`.
-fn page(state: &mut SimState, items: Vec<Value>, query: &PageQuery) -> HttpResponse {
-    let limit = match query.limit.as_deref().map(str::parse::<usize>) {
-        None => 100,
-        Some(Ok(n)) if (1..=100).contains(&n) => n,
-        _ => {
-            return lever_error(
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                "limit must be between 1 and 100",
-            );
+    match kind {
+        FaultKind::Hang { millis } => Admission::Hang(Duration::from_millis(millis)),
+        FaultKind::Status {
+            status,
+            retry_after,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let message = match status.as_u16() {
+                429 => "Rate limit exceeded",
+                503 => "Lever is down for maintenance. Please try again later.",
+                _ => "Something went wrong",
+            };
+            let mut response = lever_error(status, code_for(status), message);
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            if status.is_redirection() {
+                // Back to the same place: a client that follows redirects gets an answer.
+                let mut location = format!("{}{}", shared.root_url, request.path());
+                if !request.query_string().is_empty() {
+                    location = format!("{location}?{}", request.query_string());
+                }
+                if let Ok(value) = HeaderValue::from_str(&location) {
+                    response.headers_mut().insert(header::LOCATION, value);
+                }
+            }
+            Admission::Refused(response)
         }
-    };
-    let start = match &query.offset {
-        None => 0,
-        Some(token) => match state.page_tokens.get(token) {
-            Some(index) => *index,
-            None => return lever_error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid offset"),
-        },
-    };
-    let end = (start + limit).min(items.len());
-    let data: Vec<Value> = items[start.min(items.len())..end].to_vec();
-    if end < items.len() {
-        // Opaque, and full of characters that need percent-encoding in a query string.
-        let token = format!("{}+/{}=", STANDARD.encode(rand::random::<[u8; 9]>()), end);
-        state.page_tokens.insert(token.clone(), end);
-        HttpResponse::Ok().json(json!({"data": data, "hasNext": true, "next": token}))
-    } else {
-        HttpResponse::Ok().json(json!({"data": data, "hasNext": false}))
     }
 }
 
-async fn list_stages(
-    request: HttpRequest,
-    shared: web::Data<Shared>,
-    query: web::Query<PageQuery>,
-) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, "read_stages").await {
+async fn unknown_endpoint(request: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, None).await {
         return refusal;
     }
-    let mut state = shared.state.lock().unwrap();
+    not_found(&format!(
+        "No endpoint {} {}",
+        request.method(),
+        request.path()
+    ))
+}
+
+async fn list_stages(request: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_stages")).await {
+        return refusal;
+    }
+    let query = query::parse(request.query_string());
+    let mut state = shared.lock();
     let items = state
         .stages
         .iter()
         .map(|s| json!({"id": s.id, "text": s.text}))
         .collect();
-    page(&mut state, items, &query)
+    pagination::page(&mut state, "stages", items, &query)
 }
 
-async fn list_users(
+async fn get_stage(
     request: HttpRequest,
     shared: web::Data<Shared>,
-    query: web::Query<PageQuery>,
+    id: web::Path<String>,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, "read_users").await {
+    if let Err(refusal) = admit(&request, &shared, Some("read_stages")).await {
         return refusal;
     }
-    let mut state = shared.state.lock().unwrap();
-    let items = state
-        .users
-        .iter()
-        .map(|u| json!({"id": u.id, "name": u.name, "email": u.email, "accessRole": "interviewer"}))
-        .collect();
-    page(&mut state, items, &query)
+    let state = shared.lock();
+    match state.stages.iter().find(|s| s.id == *id) {
+        Some(stage) => {
+            HttpResponse::Ok().json(json!({"data": {"id": stage.id, "text": stage.text}}))
+        }
+        None => not_found("Stage not found"),
+    }
 }
 
-#[derive(Deserialize)]
-struct ExpandQuery {
-    expand: Option<String>,
+async fn list_users(request: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_users")).await {
+        return refusal;
+    }
+    let query = query::parse(request.query_string());
+    let mut state = shared.lock();
+    let items = state.users.iter().map(SimState::user_json).collect();
+    pagination::page(&mut state, "users", items, &query)
 }
+
+async fn get_user(
+    request: HttpRequest,
+    shared: web::Data<Shared>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_users")).await {
+        return refusal;
+    }
+    let state = shared.lock();
+    match state.users.iter().find(|u| u.id == *id) {
+        Some(user) => HttpResponse::Ok().json(json!({"data": SimState::user_json(user)})),
+        None => not_found("User not found"),
+    }
+}
+
+/// `expand` may repeat (`expand=applications&expand=stage`); unknown values are refused.
+const EXPANDABLE: [&str; 6] = [
+    "applications",
+    "stage",
+    "contact",
+    "owner",
+    "followers",
+    "sourcedBy",
+];
 
 async fn get_opportunity(
     request: HttpRequest,
     shared: web::Data<Shared>,
     id: web::Path<String>,
-    query: web::Query<ExpandQuery>,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, "read_opportunities").await {
+    if let Err(refusal) = admit(&request, &shared, Some("read_opportunities")).await {
         return refusal;
     }
-    let state = shared.state.lock().unwrap();
+    let query = query::parse(request.query_string());
+    let expand = query::values(&query, "expand");
+    if let Some(unknown) = expand.iter().find(|e| !EXPANDABLE.contains(e)) {
+        return bad_request(&format!("Invalid expand parameter {unknown:?}"));
+    }
+    let state = shared.lock();
     match state.opportunities.get(id.as_str()) {
-        Some(o) => {
-            let expand = query.expand.as_deref() == Some("applications");
-            HttpResponse::Ok().json(json!({"data": state.opportunity_json(o, expand)}))
-        }
-        None => lever_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFound",
-            "Opportunity not found",
-        ),
+        Some(o) => HttpResponse::Ok()
+            .json(json!({"data": state.opportunity_json(o, &expand, &shared.root_url)})),
+        None => not_found("Opportunity not found"),
     }
 }
 
@@ -302,104 +354,153 @@ async fn get_posting(
     shared: web::Data<Shared>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, "read_postings").await {
+    if let Err(refusal) = admit(&request, &shared, Some("read_postings")).await {
         return refusal;
     }
-    let state = shared.state.lock().unwrap();
+    let state = shared.lock();
     match state.postings.get(id.as_str()) {
-        Some(p) => HttpResponse::Ok().json(
-            json!({"data": {"id": p.id, "text": p.text, "tags": p.tags, "state": "published"}}),
-        ),
-        None => lever_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFound",
-            "Posting not found",
-        ),
+        Some(p) => {
+            HttpResponse::Ok().json(json!({"data": state.posting_json(p, &shared.root_url)}))
+        }
+        None => not_found("Posting not found"),
     }
 }
 
-#[derive(Deserialize)]
-struct PerformAs {
-    perform_as: Option<String>,
+/// The JSON object body of a write, or why it is a 400.
+fn json_object(request: &HttpRequest, body: &[u8]) -> Result<Map<String, Value>, String> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err("The body must be JSON, sent with Content-Type: application/json".into());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err("The body must be a JSON object".into()),
+        Err(e) => Err(format!("The body is not valid JSON: {e}")),
+    }
 }
 
+/// `perform_as`, which must name one of the account's users when given (else why not).
+fn perform_as(request: &HttpRequest, state: &SimState) -> Result<Option<String>, String> {
+    let query = query::parse(request.query_string());
+    match query::values(&query, "perform_as").as_slice() {
+        [] => Ok(None),
+        [user] if state.user_exists(user) => Ok(Some(user.to_string())),
+        [user] => Err(format!("perform_as {user:?} is not a user of this account")),
+        _ => Err("perform_as may be given only once".into()),
+    }
+}
+
+/// Adds links to the opportunity's contact (so every opportunity of that person shows them).
+/// Answers 200 with an empty body.
 async fn add_links(
     request: HttpRequest,
     shared: web::Data<Shared>,
     id: web::Path<String>,
-    query: web::Query<PerformAs>,
     body: web::Bytes,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, "add_links").await {
+    if let Err(refusal) = admit(&request, &shared, Some("add_links")).await {
         return refusal;
     }
-    let mut state = shared.state.lock().unwrap();
+    let mut state = shared.lock();
     let Some(contact) = state
         .opportunities
         .get(id.as_str())
         .map(|o| o.contact.clone())
     else {
-        return lever_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFound",
-            "Opportunity not found",
-        );
+        return not_found("Opportunity not found");
     };
-    let links = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
-        v.get("links")?
-            .as_array()?
-            .iter()
-            .map(|l| l.as_str().map(String::from))
-            .collect::<Option<Vec<_>>>()
-    });
+    let object = match json_object(&request, &body) {
+        Ok(object) => object,
+        Err(why) => return bad_request(&why),
+    };
+    let links = object
+        .get("links")
+        .and_then(Value::as_array)
+        .and_then(|links| {
+            links
+                .iter()
+                .map(|l| {
+                    l.as_str()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(String::from)
+                })
+                .collect::<Option<Vec<_>>>()
+        });
     let Some(links) = links.filter(|l| !l.is_empty()) else {
-        return lever_error(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            "links must be a non-empty array of strings",
-        );
+        return bad_request("links must be a non-empty array of non-empty strings");
     };
-    let _ = &query.perform_as;
-    // Links belong to the contact: every opportunity of that person shows them.
-    state
-        .contact_links
-        .entry(contact)
-        .or_default()
-        .extend(links);
-    HttpResponse::Ok().json(json!({"data": {}}))
+    if let Err(why) = perform_as(&request, &state) {
+        return bad_request(&why);
+    }
+    let now = now_ms();
+    if let Some(contact) = state.contacts.get_mut(&contact) {
+        // No idempotency: the same link added twice is there twice.
+        contact.links.extend(links);
+    }
+    for o in state.opportunities.values_mut() {
+        if o.contact == contact {
+            o.updated_at = now;
+        }
+    }
+    HttpResponse::Ok().finish()
 }
 
+/// Creates a note: 201 `{"data": {"noteId": "..."}}`.
 async fn create_note(
     request: HttpRequest,
     shared: web::Data<Shared>,
     id: web::Path<String>,
-    query: web::Query<PerformAs>,
     body: web::Bytes,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, "create_notes").await {
+    if let Err(refusal) = admit(&request, &shared, Some("create_notes")).await {
         return refusal;
     }
-    let mut state = shared.state.lock().unwrap();
+    let mut state = shared.lock();
     if !state.opportunities.contains_key(id.as_str()) {
-        return lever_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFound",
-            "Opportunity not found",
-        );
+        return not_found("Opportunity not found");
     }
-    let value = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("value")?.as_str().map(String::from))
-        .filter(|v| !v.trim().is_empty());
-    let Some(value) = value else {
-        return lever_error(StatusCode::BAD_REQUEST, "BadRequest", "value is required");
+    let object = match json_object(&request, &body) {
+        Ok(object) => object,
+        Err(why) => return bad_request(&why),
     };
-    let note = Note {
+    let Some(value) = object
+        .get("value")
+        .and_then(Value::as_str)
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return bad_request("value must be a non-empty string");
+    };
+    let flag = |name: &str| match object.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(format!("{name} must be a boolean")),
+    };
+    let (secret, notify_followers) = match (flag("secret"), flag("notifyFollowers")) {
+        (Ok(secret), Ok(notify)) => (secret, notify),
+        (Err(why), _) | (_, Err(why)) => return bad_request(&why),
+    };
+    let perform_as = match perform_as(&request, &state) {
+        Ok(user) => user,
+        Err(why) => return bad_request(&why),
+    };
+    let now = now_ms();
+    let note = SimNote {
         id: random_id(),
-        value,
-        perform_as: query.perform_as.clone(),
+        value: value.to_string(),
+        secret,
+        notify_followers,
+        perform_as,
+        created_at: now,
     };
     let note_id = note.id.clone();
-    state.notes.entry(id.into_inner()).or_default().push(note);
+    if let Some(o) = state.opportunities.get_mut(id.as_str()) {
+        o.notes.push(note);
+        o.updated_at = now;
+    }
     HttpResponse::Created().json(json!({"data": {"noteId": note_id}}))
 }

@@ -1,125 +1,280 @@
-//! A Lever simulator, as strict as ../shared/lever-api.md: the Lever API under `/v1` (Basic
-//! auth with per-endpoint permissions, a 10/s token bucket per key with bursts of 20, opaque
-//! pagination tokens, Lever's error bodies, injectable faults) and a control API under `/_sim`
-//! for tests and demos (`make lever-sim`). `LeverSim`'s methods drive the control API over HTTP.
+//! A Lever simulator, at least as strict as ../shared/lever-api.md.
+//!
+//! One HTTP server with two surfaces:
+//! - the Lever API under `/v1` (Basic auth with per-endpoint permissions, a token bucket of
+//!   10 requests/s with bursts of 20 per key, opaque pagination tokens, Lever's error bodies,
+//!   injectable faults): see `api.rs`;
+//! - a control API under `/_sim` for tests and demos (`make lever-sim`): keys, users, stages,
+//!   postings, opportunities, stage moves, webhooks, Verify, faults, read-backs: see
+//!   `control.rs` (`GET /_sim` lists its routes).
+//!
+//! `LeverSim`'s methods drive the control API over HTTP, so the by-hand API is the one tested.
 
 mod api;
 mod control;
+mod pagination;
+mod query;
 mod state;
 mod webhooks;
 
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-pub use state::PERMISSIONS;
-pub use webhooks::sign;
+pub use state::{EVENTS, PERMISSIONS};
+pub use webhooks::{sign, signed_body, signed_text};
 
+/// How to run a simulator.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
-    pub bind: String,
-    /// First wait before a failed delivery is retried; it doubles each time.
+    /// Address to listen on (127.0.0.1 unless told otherwise).
+    pub bind: IpAddr,
+    /// 0: a free port.
+    pub port: u16,
+    /// The wait before the first retry of a failed delivery; it doubles for each later one.
     pub webhook_retry_base: Duration,
-    /// Whether 429 answers carry Retry-After (unknown for real Lever, so off by default).
+    /// Retries after the first attempt (Lever: about five).
+    pub webhook_retries: u32,
+    /// How long one delivery attempt (or Verify) may take.
+    pub webhook_timeout: Duration,
+    /// Whether 429 answers carry `Retry-After` (unknown for real Lever, so off by default).
     pub rate_limit_retry_after: bool,
 }
 
 impl Default for SimOptions {
     fn default() -> Self {
         Self {
-            bind: "127.0.0.1:0".into(),
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
             webhook_retry_base: Duration::from_millis(50),
+            webhook_retries: 5,
+            webhook_timeout: Duration::from_secs(10),
             rate_limit_retry_after: false,
         }
     }
 }
 
+/// What the handlers share: the simulated Lever account, and how to behave.
 #[derive(Clone)]
-pub struct Shared {
+pub(crate) struct Shared {
     state: Arc<Mutex<state::SimState>>,
     options: SimOptions,
+    /// `http://host:port`, for links such as `urls.show`.
+    root_url: String,
 }
 
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, state::SimState> {
+        // A panicking handler must not take the whole simulator down with it.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A fault injected into the Lever API: the next `count` matching calls (after auth) answer
+/// `kind`. Over the control API: `{"count": 2, "type": "status", "status": 503,
+/// "retry_after": 1, "path_contains": "/stages"}` or `{"count": 1, "type": "hang",
+/// "millis": 3000}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    pub count: u32,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// Only calls whose path (like `/v1/opportunities/x/addLinks`) contains this.
+    #[serde(default)]
+    pub path_contains: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Answer this status with Lever's error body (and `Retry-After: secs` when given).
+    Status {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
+    /// Wait this long, then answer normally.
+    Hang { millis: u64 },
+}
+
+/// A candidate to create in Lever. Opportunities with the same email share one contact (and
+/// so one set of links), as Lever deduplicates people by email.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NewOpportunity {
+    pub name: String,
+    /// Empty: a made-up address of its own (a new contact).
+    pub email: String,
+    /// The opportunity's own tags; the posting's tags (as they are now) are added to them.
+    pub tags: Vec<String>,
+    pub posting_id: Option<String>,
+    /// None: `applicant-new` with a posting, `lead-new` without.
+    pub stage_id: Option<String>,
+    pub archived: bool,
+}
+
+/// The older name of [`NewOpportunity`].
+pub type NewCandidate = NewOpportunity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryKind {
+    /// An event (such as a stage move): retried until 2xx, up to `webhook_retries` times.
+    Event,
+    /// Lever's Verify button: its sample, sent once.
+    Verify,
+    /// Lever's Rerun: an earlier delivery's exact body, sent once.
+    Replay,
+    /// Whatever body a test forged, sent once with Lever's headers.
+    Raw,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+/// One POST the simulator made (or is making) to a webhook URL, with all its attempts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimDelivery {
+    pub id: String,
+    pub kind: DeliveryKind,
+    pub webhook_id: Option<String>,
+    /// The body's `event`, when it has one.
+    pub event: Option<String>,
+    pub url: String,
+    /// The body as JSON (`null` when a forged body is not JSON).
+    pub body: Value,
+    /// The exact bytes sent.
+    pub raw_body: String,
+    /// Each attempt's HTTP status, in order (0: no answer).
+    pub attempts: Vec<u16>,
+    /// Each attempt with its timing and error.
+    pub attempt_details: Vec<SimAttempt>,
+    pub state: DeliveryState,
+    /// No more attempts will come (succeeded, or failed for good).
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimAttempt {
+    /// The status answered; 0 when none came (refused, timed out, reset).
+    pub status: u16,
+    /// Why no status came.
+    pub error: Option<String>,
+    /// When the attempt started, in ms since the simulator started.
+    pub at_ms: u64,
+    pub duration_ms: u64,
+}
+
+/// One call to the Lever API, as the simulator saw it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimRequest {
+    /// Arrival order.
+    pub seq: u64,
+    pub method: String,
+    /// Without the query, like `/v1/stages`.
+    pub path: String,
+    pub query: String,
+    /// The last four characters of the Basic-auth user name (the API key), or "".
+    pub key_last4: String,
+    /// The status answered; 0 while still being answered (or if the caller gave up).
+    pub status: u16,
+    /// Arrival, in ms since the simulator started.
+    pub at_ms: u64,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimNote {
+    pub id: String,
+    pub value: String,
+    pub secret: bool,
+    pub notify_followers: bool,
+    pub perform_as: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimWebhook {
+    pub id: String,
+    pub event: String,
+    pub url: String,
+    pub signature_token: String,
+}
+
+/// A running simulator. Dropping it stops the server.
 pub struct LeverSim {
     url: String,
     client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct SimDelivery {
-    pub id: String,
-    pub webhook_id: String,
-    pub event: String,
-    pub body: Value,
-    pub attempts: Vec<u16>,
-    pub done: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SimRequest {
-    pub method: String,
-    pub path: String,
-    pub key_last4: String,
-    pub status: u16,
-    pub at_ms: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SimNote {
-    pub id: String,
-    pub value: String,
-    pub perform_as: Option<String>,
-}
-
-/// A candidate to create in Lever.
-#[derive(Debug, Clone, Default)]
-pub struct NewCandidate {
-    pub name: String,
-    pub tags: Vec<String>,
-    pub posting_id: Option<String>,
-    pub stage_id: Option<String>,
-    pub same_contact_as: Option<String>,
-}
-
 impl LeverSim {
+    /// On 127.0.0.1, a free port, test-speed retries.
     pub async fn start() -> LeverSim {
         Self::start_with(SimOptions::default()).await
     }
 
     pub async fn start_with(options: SimOptions) -> LeverSim {
-        let listener = TcpListener::bind(&options.bind).expect("simulator port");
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        match Self::try_start_with(options.clone()).await {
+            Ok(sim) => sim,
+            Err(e) => panic!(
+                "the Lever simulator cannot listen on {}:{}: {e}",
+                options.bind, options.port
+            ),
+        }
+    }
+
+    pub async fn try_start_with(options: SimOptions) -> std::io::Result<LeverSim> {
+        crate::app::install_crypto_provider();
+        let listener = TcpListener::bind(SocketAddr::new(options.bind, options.port))?;
+        let address = listener.local_addr()?;
+        let url = match address.ip() {
+            ip if ip.is_unspecified() => format!("http://127.0.0.1:{}", address.port()),
+            _ => format!("http://{address}"),
+        };
         let shared = web::Data::new(Shared {
             state: Arc::new(Mutex::new(state::SimState::new())),
             options,
+            root_url: url.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(shared.clone())
-                .app_data(web::JsonConfig::default().limit(1024 * 1024))
+                .app_data(web::PayloadConfig::new(1024 * 1024))
+                .app_data(control::json_config())
                 .configure(api::routes)
                 .configure(control::routes)
         })
         .workers(1)
         .disable_signals()
-        .listen(listener)
-        .expect("simulator listens")
+        .shutdown_timeout(1)
+        .listen(listener)?
         .run();
         let handle = server.handle();
         tokio::spawn(server);
-        crate::app::install_crypto_provider();
-        LeverSim {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("an HTTP client for the control API");
+        Ok(LeverSim {
             url,
-            client: reqwest::Client::new(),
+            client,
             handle,
-        }
+        })
     }
 
+    /// The root, like `http://127.0.0.1:41234`.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -129,7 +284,12 @@ impl LeverSim {
         format!("{}/v1", self.url)
     }
 
-    /// Stops the simulator (as if Lever went away).
+    /// The control API's root.
+    pub fn control_url(&self) -> String {
+        format!("{}/_sim", self.url)
+    }
+
+    /// Stops the simulator, as if Lever went away (connections are refused afterwards).
     pub async fn stop(&self) {
         self.handle.stop(false).await;
     }
@@ -137,218 +297,297 @@ impl LeverSim {
     async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let mut request = self
             .client
-            .request(method, format!("{}/_sim{path}", self.url));
+            .request(method.clone(), format!("{}/_sim{path}", self.url));
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.expect("simulator control API answers");
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => panic!("the simulator's control API did not answer {method} {path}: {e}"),
+        };
         let status = response.status();
-        let text = response.text().await.unwrap();
+        let text = response.text().await.unwrap_or_default();
         assert!(
             status.is_success(),
-            "simulator control {path}: {status} {text}"
+            "simulator control API {method} {path}: {status} {text}"
         );
-        if text.is_empty() {
+        if text.trim().is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(&text).unwrap()
+            serde_json::from_str(&text).expect("the control API answers JSON")
         }
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        self.control(reqwest::Method::POST, path, Some(body)).await
     }
 
     async fn get(&self, path: &str) -> Value {
         self.control(reqwest::Method::GET, path, None).await
     }
 
-    /// An API key with these permissions (None: all of them).
+    async fn post(&self, path: &str, body: Value) -> Value {
+        self.control(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> Value {
+        self.control(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    async fn delete(&self, path: &str) -> Value {
+        self.control(reqwest::Method::DELETE, path, None).await
+    }
+
+    // ---- keys, users, stages, postings ----
+
+    /// A new API key with these permissions (None: all of [`PERMISSIONS`]).
     pub async fn create_api_key(&self, permissions: Option<&[&str]>) -> String {
         let answer = self
-            .post("/api-keys", json!({"permissions": permissions}))
+            .post("/api-keys", json!({ "permissions": permissions }))
             .await;
-        answer["key"].as_str().unwrap().to_string()
+        string(&answer["key"])
     }
 
+    /// Returns the user's id (usable as `perform_as`).
     pub async fn create_user(&self, name: &str, email: &str) -> String {
-        self.post("/users", json!({"name": name, "email": email}))
-            .await["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    pub async fn create_stage(&self, text: &str) -> String {
-        self.post("/stages", json!({"text": text})).await["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    pub async fn delete_stage(&self, id: &str) {
-        self.control(reqwest::Method::DELETE, &format!("/stages/{id}"), None)
+        let answer = self
+            .post("/users", json!({ "name": name, "email": email }))
             .await;
+        string(&answer["id"])
     }
 
-    /// Every stage as (id, name).
+    /// A stage at the end of the pipeline; returns its (uuid) id.
+    pub async fn create_stage(&self, text: &str) -> String {
+        string(&self.post("/stages", json!({ "text": text })).await["id"])
+    }
+
+    /// Removes a stage from the pipeline (a stage Stagepad selected may disappear).
+    pub async fn delete_stage(&self, id: &str) {
+        self.delete(&format!("/stages/{}", segment(id))).await;
+    }
+
+    /// Every stage in pipeline order, as (id, text).
     pub async fn stages(&self) -> Vec<(String, String)> {
         let answer = self.get("/stages").await;
         answer
             .as_array()
-            .unwrap()
+            .expect("a list of stages")
             .iter()
-            .map(|s| {
-                (
-                    s["id"].as_str().unwrap().to_string(),
-                    s["text"].as_str().unwrap().to_string(),
-                )
-            })
+            .map(|s| (string(&s["id"]), string(&s["text"])))
             .collect()
     }
 
-    pub async fn stage_id(&self, name: &str) -> String {
+    /// The id of the stage with this text.
+    pub async fn stage_id(&self, text: &str) -> String {
         self.stages()
             .await
             .into_iter()
-            .find(|(_, n)| n == name)
-            .expect("a stage with that name")
+            .find(|(_, t)| t == text)
+            .unwrap_or_else(|| panic!("the simulator has no stage named {text:?}"))
             .0
     }
 
     pub async fn create_posting(&self, text: &str, tags: &[&str]) -> String {
-        self.post("/postings", json!({"text": text, "tags": tags}))
-            .await["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        let answer = self
+            .post("/postings", json!({ "text": text, "tags": tags }))
+            .await;
+        string(&answer["id"])
     }
 
+    /// Changes a job's tags. Existing opportunities keep the tags they inherited.
     pub async fn set_posting_tags(&self, posting_id: &str, tags: &[&str]) {
-        self.control(
-            reqwest::Method::PUT,
-            &format!("/postings/{posting_id}/tags"),
-            Some(json!({"tags": tags})),
+        self.put(
+            &format!("/postings/{}/tags", segment(posting_id)),
+            json!({ "tags": tags }),
         )
         .await;
     }
 
-    pub async fn create_candidate(&self, candidate: NewCandidate) -> String {
-        let body = json!({
-            "name": candidate.name,
-            "tags": candidate.tags,
-            "posting_id": candidate.posting_id,
-            "stage_id": candidate.stage_id,
-            "same_contact_as": candidate.same_contact_as,
-        });
-        self.post("/opportunities", body).await["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+    // ---- opportunities ----
+
+    pub async fn create_opportunity(&self, new: NewOpportunity) -> String {
+        let body = serde_json::to_value(new).expect("serializable");
+        string(&self.post("/opportunities", body).await["id"])
     }
 
+    /// The older name of [`LeverSim::create_opportunity`].
+    pub async fn create_candidate(&self, new: NewCandidate) -> String {
+        self.create_opportunity(new).await
+    }
+
+    /// Replaces the opportunity's tags (all of them, inherited ones included).
+    pub async fn set_tags(&self, opportunity_id: &str, tags: &[&str]) {
+        self.put(
+            &format!("/opportunities/{}/tags", segment(opportunity_id)),
+            json!({ "tags": tags }),
+        )
+        .await;
+    }
+
+    /// Archives the opportunity (and queues `candidateArchiveChange` to webhooks for it).
     pub async fn archive(&self, opportunity_id: &str) {
         self.post(
-            &format!("/opportunities/{opportunity_id}/archive"),
-            json!({}),
+            &format!("/opportunities/{}/archive", segment(opportunity_id)),
+            json!({ "archived": true }),
         )
         .await;
     }
 
-    /// Moves a candidate to a stage; Lever then delivers candidateStageChange to every
-    /// registered URL in the background. Returns the delivery ids.
-    pub async fn move_candidate(&self, opportunity_id: &str, stage_id: &str) -> Vec<String> {
+    /// Moves the opportunity to a stage: records the stage change and queues a signed
+    /// `candidateStageChange` to every webhook registered for it. Returns at once, with the
+    /// ids of the queued deliveries (see [`LeverSim::deliveries`]).
+    pub async fn move_opportunity(&self, opportunity_id: &str, to_stage_id: &str) -> Vec<String> {
         let answer = self
             .post(
-                &format!("/opportunities/{opportunity_id}/move"),
-                json!({"stage_id": stage_id}),
+                &format!("/opportunities/{}/move", segment(opportunity_id)),
+                json!({ "stage_id": to_stage_id }),
             )
             .await;
-        answer["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d.as_str().unwrap().to_string())
+        strings(&answer["deliveries"])
+    }
+
+    /// The older name of [`LeverSim::move_opportunity`].
+    pub async fn move_candidate(&self, opportunity_id: &str, to_stage_id: &str) -> Vec<String> {
+        self.move_opportunity(opportunity_id, to_stage_id).await
+    }
+
+    /// The opportunity as `GET /v1/opportunities/:id?expand=applications` shows it, plus its
+    /// `notes` (which Lever's opportunity does not carry).
+    pub async fn opportunity(&self, opportunity_id: &str) -> Value {
+        self.get(&format!("/opportunities/{}", segment(opportunity_id)))
+            .await
+    }
+
+    /// The links on the opportunity's contact, in the order they were added (duplicates kept).
+    pub async fn opportunity_links(&self, opportunity_id: &str) -> Vec<String> {
+        let path = format!("/opportunities/{}/links", segment(opportunity_id));
+        strings(&self.get(&path).await)
+    }
+
+    /// The older name of [`LeverSim::opportunity_links`].
+    pub async fn links(&self, opportunity_id: &str) -> Vec<String> {
+        self.opportunity_links(opportunity_id).await
+    }
+
+    /// Notes as (note id, value, perform_as).
+    pub async fn opportunity_notes(
+        &self,
+        opportunity_id: &str,
+    ) -> Vec<(String, String, Option<String>)> {
+        self.notes(opportunity_id)
+            .await
+            .into_iter()
+            .map(|n| (n.id, n.value, n.perform_as))
             .collect()
     }
 
-    /// The opportunity as Lever's API shows it, plus its notes.
-    pub async fn candidate(&self, opportunity_id: &str) -> Value {
-        self.get(&format!("/opportunities/{opportunity_id}")).await
-    }
-
-    pub async fn links(&self, opportunity_id: &str) -> Vec<String> {
-        let view = self.candidate(opportunity_id).await;
-        serde_json::from_value(view["links"].clone()).unwrap()
-    }
-
+    /// Notes with every detail.
     pub async fn notes(&self, opportunity_id: &str) -> Vec<SimNote> {
-        let view = self.candidate(opportunity_id).await;
-        serde_json::from_value(view["notes"].clone()).unwrap()
+        let path = format!("/opportunities/{}/notes", segment(opportunity_id));
+        serde_json::from_value(self.get(&path).await).expect("notes")
     }
 
-    /// Registers a webhook entry for `event` at `url`; returns its id and signature token.
+    // ---- webhooks ----
+
+    /// A webhook entry for `event` at `url`; returns its id and its own signature token.
     pub async fn register_webhook(&self, event: &str, url: &str) -> (String, String) {
         let answer = self
-            .post("/webhooks", json!({"event": event, "url": url}))
+            .post("/webhooks", json!({ "event": event, "url": url }))
             .await;
-        (
-            answer["id"].as_str().unwrap().into(),
-            answer["signature_token"].as_str().unwrap().into(),
-        )
+        (string(&answer["id"]), string(&answer["signature_token"]))
     }
 
+    /// Like [`LeverSim::register_webhook`], with a chosen signature token.
     pub async fn register_webhook_with_token(
         &self,
         event: &str,
         url: &str,
-        token: &str,
+        signature_token: &str,
     ) -> (String, String) {
-        let answer = self
-            .post(
-                "/webhooks",
-                json!({"event": event, "url": url, "signature_token": token}),
-            )
-            .await;
-        (
-            answer["id"].as_str().unwrap().into(),
-            answer["signature_token"].as_str().unwrap().into(),
-        )
+        let body = json!({ "event": event, "url": url, "signature_token": signature_token });
+        let answer = self.post("/webhooks", body).await;
+        (string(&answer["id"]), string(&answer["signature_token"]))
     }
 
+    pub async fn webhooks(&self) -> Vec<SimWebhook> {
+        serde_json::from_value(self.get("/webhooks").await).expect("webhooks")
+    }
+
+    pub async fn delete_webhook(&self, webhook_id: &str) {
+        self.delete(&format!("/webhooks/{}", segment(webhook_id)))
+            .await;
+    }
+
+    /// Lever's "regenerate": a new signature token for the entry; returns it.
     pub async fn regenerate_token(&self, webhook_id: &str) -> String {
-        let answer = self
-            .post(&format!("/webhooks/{webhook_id}/regenerate"), json!({}))
-            .await;
-        answer["signature_token"].as_str().unwrap().to_string()
+        let path = format!("/webhooks/{}/regenerate", segment(webhook_id));
+        string(&self.post(&path, json!({})).await["signature_token"])
     }
 
-    /// Lever's Verify button: returns the status Stagepad answered (0: no answer).
+    /// Lever's Verify button: its sample (`candidateHired`, empty `data`), signed with the
+    /// entry's token, sent once. Returns the status answered (0: no answer).
     pub async fn verify(&self, webhook_id: &str) -> u16 {
-        let answer = self
-            .post(&format!("/webhooks/{webhook_id}/verify"), json!({}))
-            .await;
-        answer["status"].as_u64().unwrap() as u16
+        let path = format!("/webhooks/{}/verify", segment(webhook_id));
+        status(&self.post(&path, json!({})).await)
     }
 
+    /// Queues a signed delivery of any event to every webhook registered for it.
+    pub async fn trigger_event(&self, event: &str, data: Value) -> Vec<String> {
+        let answer = self
+            .post("/events", json!({ "event": event, "data": data }))
+            .await;
+        strings(&answer["deliveries"])
+    }
+
+    /// Every delivery so far, oldest first, with each attempt.
     pub async fn deliveries(&self) -> Vec<SimDelivery> {
-        serde_json::from_value(self.get("/deliveries").await).unwrap()
+        serde_json::from_value(self.get("/deliveries").await).expect("deliveries")
     }
 
-    /// Lever's "Rerun" of a past delivery: the very same body again.
+    pub async fn delivery(&self, delivery_id: &str) -> SimDelivery {
+        let path = format!("/deliveries/{}", segment(delivery_id));
+        serde_json::from_value(self.get(&path).await).expect("a delivery")
+    }
+
+    /// Lever's "Rerun": the earlier delivery's exact body (same token and signature), sent
+    /// once to the entry's current URL. Returns the status answered (0: no answer).
+    pub async fn replay_delivery(&self, delivery_id: &str) -> u16 {
+        let path = format!("/deliveries/{}/replay", segment(delivery_id));
+        status(&self.post(&path, json!({})).await)
+    }
+
+    /// Like [`LeverSim::replay_delivery`], returning the new delivery's id (already done).
     pub async fn replay(&self, delivery_id: &str) -> String {
+        let path = format!("/deliveries/{}/replay", segment(delivery_id));
+        string(&self.post(&path, json!({})).await["delivery"])
+    }
+
+    /// POSTs `body` as is, once, with Lever's headers: for forged or altered deliveries
+    /// (see [`signed_body`]). Returns the status answered (0: no answer).
+    pub async fn send_raw_webhook(&self, url: &str, body: &str) -> u16 {
         let answer = self
-            .post(&format!("/deliveries/{delivery_id}/replay"), json!({}))
+            .post("/raw-webhooks", json!({ "url": url, "body": body }))
             .await;
-        answer["delivery"].as_str().unwrap().to_string()
+        status(&answer)
     }
 
-    /// The next `count` API calls (whose path contains `path_contains`, if given) answer `status`.
+    // ---- faults and the request log ----
+
+    pub async fn inject_fault(&self, fault: Fault) {
+        let body = serde_json::to_value(fault).expect("serializable");
+        self.post("/faults", body).await;
+    }
+
+    /// The next `count` API calls answer `status`.
     pub async fn fail_next(&self, count: u32, status: u16) {
-        self.post("/faults", json!({"count": count, "status": status}))
-            .await;
+        self.inject_fault(Fault {
+            count,
+            kind: FaultKind::Status {
+                status,
+                retry_after: None,
+            },
+            path_contains: None,
+        })
+        .await;
     }
 
+    /// The next `count` API calls whose path contains `path_contains` answer `status`.
     pub async fn fail_next_on(
         &self,
         count: u32,
@@ -356,18 +595,77 @@ impl LeverSim {
         path_contains: &str,
         retry_after: Option<u64>,
     ) {
-        let body = json!({"count": count, "status": status, "path_contains": path_contains, "retry_after": retry_after});
-        self.post("/faults", body).await;
+        self.inject_fault(Fault {
+            count,
+            kind: FaultKind::Status {
+                status,
+                retry_after,
+            },
+            path_contains: Some(path_contains.into()),
+        })
+        .await;
     }
 
     /// The next `count` API calls wait `millis` before answering.
     pub async fn hang_next(&self, count: u32, millis: u64) {
-        self.post("/faults", json!({"count": count, "hang_ms": millis}))
-            .await;
+        self.inject_fault(Fault {
+            count,
+            kind: FaultKind::Hang { millis },
+            path_contains: None,
+        })
+        .await;
     }
 
-    /// Every Lever API request so far.
-    pub async fn requests(&self) -> Vec<SimRequest> {
-        serde_json::from_value(self.get("/requests").await).unwrap()
+    /// Faults not used up yet.
+    pub async fn faults(&self) -> Vec<Fault> {
+        serde_json::from_value(self.get("/faults").await).expect("faults")
     }
+
+    pub async fn clear_faults(&self) {
+        self.delete("/faults").await;
+    }
+
+    /// Every Lever API call so far, in arrival order.
+    pub async fn requests(&self) -> Vec<SimRequest> {
+        serde_json::from_value(self.get("/requests").await).expect("requests")
+    }
+
+    pub async fn clear_requests(&self) {
+        self.delete("/requests").await;
+    }
+}
+
+impl Drop for LeverSim {
+    fn drop(&mut self) {
+        // The stop command is sent at once; nobody needs to wait for it.
+        drop(self.handle.stop(false));
+    }
+}
+
+fn string(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("the control API answered {value} where a string was due"))
+        .to_string()
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("the control API answered {value} where a list was due"))
+        .iter()
+        .map(string)
+        .collect()
+}
+
+fn status(answer: &Value) -> u16 {
+    answer["status"]
+        .as_u64()
+        .and_then(|s| u16::try_from(s).ok())
+        .unwrap_or_else(|| panic!("the control API answered {answer} without a status"))
+}
+
+/// Ids in control paths: keep them one path segment.
+fn segment(id: &str) -> String {
+    query::percent_encode(id)
 }

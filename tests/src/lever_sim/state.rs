@@ -1,11 +1,15 @@
-//! The simulator's memory: Lever's objects, API keys, webhooks, and what happened.
+//! The simulator's memory: the Lever account (stages, users, postings, contacts,
+//! opportunities), API keys with their rate buckets, webhooks, deliveries, faults, and the log
+//! of API calls.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::Instant;
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::{Fault, SimDelivery, SimNote, SimRequest};
+
+/// The permissions a key may carry, one per endpoint Stagepad uses.
 pub const PERMISSIONS: [&str; 6] = [
     "read_stages",
     "read_opportunities",
@@ -15,17 +19,87 @@ pub const PERMISSIONS: [&str; 6] = [
     "create_notes",
 ];
 
-#[derive(Clone, Serialize)]
+/// The events a webhook entry may be registered for.
+pub const EVENTS: [&str; 10] = [
+    "applicationCreated",
+    "candidateHired",
+    "candidateStageChange",
+    "candidateArchiveChange",
+    "candidateDeleted",
+    "interviewCreated",
+    "interviewUpdated",
+    "interviewDeleted",
+    "contactCreated",
+    "contactUpdated",
+];
+
+/// Lever's default stages: slug ids for the lead and applicant stages, uuids for the rest.
+/// Stage ids are opaque either way.
+const DEFAULT_STAGES: [(Option<&str>, &str); 8] = [
+    (Some("lead-new"), "New lead"),
+    (Some("lead-reached-out"), "Reached out"),
+    (Some("lead-responded"), "Responded"),
+    (Some("applicant-new"), "New applicant"),
+    (None, "Recruiter screen"),
+    (None, "Phone interview"),
+    (None, "On-site interview"),
+    (None, "Offer"),
+];
+
+/// Archive reasons are ids in Lever, not words.
+pub const ARCHIVE_REASON_ID: &str = "63dd55b2-a99f-4e7b-985f-22c7bf80ab42";
+
+pub struct ApiKey {
+    pub permissions: BTreeSet<String>,
+    pub bucket: Bucket,
+}
+
+/// Lever's rate limit: a token bucket per key, 10 per second, bursts of 20.
+pub struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+impl Bucket {
+    pub const CAPACITY: f64 = 20.0;
+    pub const PER_SECOND: f64 = 10.0;
+
+    pub fn full(now: Instant) -> Self {
+        Bucket {
+            tokens: Self::CAPACITY,
+            updated: now,
+        }
+    }
+
+    /// Takes a token, or says how long until one is there.
+    pub fn take(&mut self, now: Instant) -> Result<(), Duration> {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * Self::PER_SECOND).min(Self::CAPACITY);
+        self.updated = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - self.tokens) / Self::PER_SECOND,
+            ))
+        }
+    }
+}
+
+#[derive(Clone)]
 pub struct Stage {
     pub id: String,
     pub text: String,
 }
 
-#[derive(Clone, Serialize)]
+#[derive(Clone)]
 pub struct User {
     pub id: String,
     pub name: String,
     pub email: String,
+    pub access_role: String,
+    pub created_at: i64,
 }
 
 #[derive(Clone)]
@@ -33,110 +107,91 @@ pub struct Posting {
     pub id: String,
     pub text: String,
     pub tags: Vec<String>,
+    pub team: Option<String>,
+    pub location: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A person. Links live here, so every opportunity of the person shows them.
+pub struct Contact {
+    pub id: String,
+    pub name: String,
+    pub emails: Vec<String>,
+    pub links: Vec<String>,
+}
+
+pub struct StageChange {
+    pub to_stage_id: String,
+    pub to_stage_index: Option<usize>,
+    pub user_id: Option<String>,
+    pub updated_at: i64,
+}
+
+pub struct Archived {
+    pub archived_at: i64,
+    pub reason: String,
+}
+
+pub struct Opportunity {
+    pub id: String,
+    pub contact: String,
+    /// Own tags plus the posting's tags (and team, location) as they were at creation.
+    pub tags: Vec<String>,
+    pub posting: Option<String>,
+    pub application: Option<String>,
+    pub stage: String,
+    pub stage_changes: Vec<StageChange>,
+    pub archived: Option<Archived>,
+    pub notes: Vec<SimNote>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 #[derive(Clone)]
-pub struct Opportunity {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub contact: String,
-    /// The opportunity's own tags plus the posting's tags as they were at creation.
-    pub tags: Vec<String>,
-    pub posting: Option<String>,
-    pub application: String,
-    pub stage: Option<String>,
-    pub stage_changes: Vec<(String, i64)>,
-    pub archived_at: Option<i64>,
-    pub created_at: i64,
-}
-
-#[derive(Clone, Serialize)]
-pub struct Note {
-    pub id: String,
-    pub value: String,
-    pub perform_as: Option<String>,
-}
-
-#[derive(Clone, Serialize)]
 pub struct Webhook {
     pub id: String,
     pub event: String,
     pub url: String,
-    #[serde(rename = "signatureToken")]
     pub token: String,
 }
 
-#[derive(Clone, Serialize)]
-pub struct Delivery {
-    pub id: String,
-    pub webhook_id: String,
-    pub event: String,
-    pub body: Value,
-    /// Status of each attempt; 0 when no answer came.
-    pub attempts: Vec<u16>,
-    pub done: bool,
-}
-
-#[derive(Clone, Serialize)]
-pub struct RequestRecord {
-    pub method: String,
-    pub path: String,
-    pub key_last4: String,
-    pub status: u16,
-    pub at_ms: u64,
-}
-
-#[derive(Clone, Debug)]
-pub enum FaultKind {
-    Status {
-        status: u16,
-        retry_after: Option<u64>,
-    },
-    Hang {
-        millis: u64,
-    },
-}
-
-#[derive(Clone, Debug)]
-pub struct Fault {
-    pub remaining: u32,
-    pub kind: FaultKind,
-    pub path_contains: Option<String>,
-}
-
-pub struct Bucket {
-    pub tokens: f64,
-    pub updated: Instant,
+/// Where a pagination token continues.
+#[derive(Clone)]
+pub struct PageToken {
+    pub list: &'static str,
+    pub index: usize,
 }
 
 pub struct SimState {
     pub started: Instant,
-    pub keys: HashMap<String, HashSet<String>>,
+    pub keys: HashMap<String, ApiKey>,
     pub stages: Vec<Stage>,
     pub users: Vec<User>,
     pub postings: HashMap<String, Posting>,
+    pub contacts: HashMap<String, Contact>,
     pub opportunities: HashMap<String, Opportunity>,
-    pub contact_links: HashMap<String, Vec<String>>,
-    pub notes: HashMap<String, Vec<Note>>,
     pub webhooks: Vec<Webhook>,
-    pub deliveries: Vec<Delivery>,
-    pub requests: Vec<RequestRecord>,
-    pub faults: VecDeque<Fault>,
-    pub buckets: HashMap<String, Bucket>,
-    /// Pagination tokens handed out, and the index each continues at.
-    pub page_tokens: HashMap<String, usize>,
+    pub deliveries: Vec<SimDelivery>,
+    pub requests: Vec<SimRequest>,
+    pub next_request_seq: u64,
+    pub faults: Vec<Fault>,
+    /// Every token handed out, under both its exact and its percent-decoded form.
+    pub page_tokens: HashMap<String, PageToken>,
 }
 
 pub fn now_ms() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 pub fn random_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Lever-looking random strings (tokens, keys).
+/// Random letters and digits, like Lever's keys and tokens.
 pub fn random_token(len: usize) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -146,79 +201,228 @@ pub fn random_token(len: usize) -> String {
         .collect()
 }
 
+/// The last four characters (of a key), for logs that must not hold whole secrets.
+pub fn last4(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
 impl SimState {
     pub fn new() -> Self {
-        let mut state = SimState {
+        let stages = DEFAULT_STAGES
+            .iter()
+            .map(|(id, text)| Stage {
+                id: id.map(String::from).unwrap_or_else(random_id),
+                text: text.to_string(),
+            })
+            .collect();
+        SimState {
             started: Instant::now(),
             keys: HashMap::new(),
-            stages: Vec::new(),
+            stages,
             users: Vec::new(),
             postings: HashMap::new(),
+            contacts: HashMap::new(),
             opportunities: HashMap::new(),
-            contact_links: HashMap::new(),
-            notes: HashMap::new(),
             webhooks: Vec::new(),
             deliveries: Vec::new(),
             requests: Vec::new(),
-            faults: VecDeque::new(),
-            buckets: HashMap::new(),
+            next_request_seq: 0,
+            faults: Vec::new(),
             page_tokens: HashMap::new(),
-        };
-        // Lever's defaults: some ids are slugs, others uuids. Both are opaque.
-        for (id, text) in [
-            ("lead-new", "New lead"),
-            ("lead-reached-out", "Reached out"),
-            ("lead-responded", "Responded"),
-            ("applicant-new", "New applicant"),
-        ] {
-            state.stages.push(Stage {
-                id: id.into(),
-                text: text.into(),
-            });
         }
-        for text in [
-            "Recruiter screen",
-            "Phone interview",
-            "On-site interview",
-            "Offer",
-        ] {
-            state.stages.push(Stage {
-                id: random_id(),
-                text: text.into(),
-            });
-        }
-        state
+    }
+
+    /// Milliseconds since the simulator started (monotonic), for logs.
+    pub fn elapsed_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
     }
 
     pub fn stage_index(&self, id: &str) -> Option<usize> {
         self.stages.iter().position(|s| s.id == id)
     }
 
-    /// An opportunity as `GET /opportunities/:id` shows it.
-    pub fn opportunity_json(&self, o: &Opportunity, expand_applications: bool) -> Value {
-        let application = if expand_applications {
-            json!({"id": o.application, "type": "posting", "posting": o.posting, "opportunityId": o.id})
-        } else {
-            json!(o.application)
+    pub fn user_exists(&self, id: &str) -> bool {
+        self.users.iter().any(|u| u.id == id)
+    }
+
+    pub fn stage_json(&self, id: &str) -> Value {
+        match self.stages.iter().find(|s| s.id == id) {
+            Some(stage) => json!({"id": stage.id, "text": stage.text}),
+            // A stage deleted since: Lever still names the id.
+            None => json!({"id": id, "text": null}),
+        }
+    }
+
+    pub fn user_json(user: &User) -> Value {
+        json!({
+            "id": user.id,
+            "name": user.name,
+            "username": user.email.split('@').next().unwrap_or_default(),
+            "email": user.email,
+            "accessRole": user.access_role,
+            "photo": null,
+            "createdAt": user.created_at,
+            "deactivatedAt": null,
+            "externalDirectoryId": null,
+            "linkedContactIds": null,
+            "jobTitle": null,
+            "managerId": null,
+        })
+    }
+
+    pub fn posting_json(&self, posting: &Posting, root_url: &str) -> Value {
+        let owner = self.users.first().map(|u| u.id.clone());
+        json!({
+            "id": posting.id,
+            "text": posting.text,
+            "createdAt": posting.created_at,
+            "updatedAt": posting.updated_at,
+            "user": owner,
+            "owner": owner,
+            "hiringManager": null,
+            "confidentiality": "non-confidential",
+            "categories": {
+                "team": posting.team,
+                "department": null,
+                "location": posting.location,
+                "allLocations": posting.location.iter().collect::<Vec<_>>(),
+                "commitment": "Full-time",
+                "level": null,
+            },
+            "tags": posting.tags,
+            "state": "published",
+            "distributionChannels": ["public"],
+            "reqCode": null,
+            "requisitionCodes": [],
+            "followers": [],
+            "workplaceType": "onsite",
+            "urls": {
+                "list": format!("{root_url}/_sim/postings"),
+                "show": format!("https://jobs.lever.co/simulator/{}", posting.id),
+                "apply": format!("https://jobs.lever.co/simulator/{}/apply", posting.id),
+            },
+        })
+    }
+
+    /// An opportunity as `GET /opportunities/:id` shows it, with the given expansions.
+    pub fn opportunity_json(&self, o: &Opportunity, expand: &[&str], root_url: &str) -> Value {
+        let contact = &self.contacts[&o.contact];
+        let expanded = |name: &str| expand.contains(&name);
+        let applications: Vec<Value> = match &o.application {
+            None => vec![],
+            Some(id) if expanded("applications") => vec![json!({
+                "id": id,
+                "type": "posting",
+                "candidateId": o.id,
+                "opportunityId": o.id,
+                "posting": o.posting,
+                "postingHiringManager": null,
+                "postingOwner": self.users.first().map(|u| u.id.clone()),
+                "name": contact.name,
+                "company": null,
+                "phone": null,
+                "email": contact.emails.first(),
+                "links": [],
+                "comments": null,
+                "user": null,
+                "customQuestions": [],
+                "createdAt": o.created_at,
+                "archived": null,
+                "requisitionForHire": null,
+            })],
+            Some(id) => vec![json!(id)],
         };
+        let contact_value = if expanded("contact") {
+            json!({
+                "id": contact.id,
+                "name": contact.name,
+                "headline": "",
+                "isAnonymized": false,
+                "location": null,
+                "emails": contact.emails,
+                "phones": [],
+            })
+        } else {
+            json!(contact.id)
+        };
+        let stage = if expanded("stage") {
+            self.stage_json(&o.stage)
+        } else {
+            json!(o.stage)
+        };
+        let last_advanced = o.stage_changes.last().map(|c| c.updated_at);
         json!({
             "id": o.id,
-            "name": o.name,
-            "contact": o.contact,
-            "emails": [o.email],
-            "stage": o.stage,
-            "stageChanges": o.stage_changes.iter().map(|(stage, at)| json!({
-                "toStageId": stage,
-                "toStageIndex": self.stage_index(stage),
-                "userId": self.users.first().map(|u| u.id.clone()),
-                "updatedAt": at,
-            })).collect::<Vec<_>>(),
-            "tags": o.tags,
-            "archived": o.archived_at.map(|at| json!({"archivedAt": at, "reason": "simulator"})),
-            "links": self.contact_links.get(&o.contact).cloned().unwrap_or_default(),
-            "urls": {"show": format!("https://hire.lever.co/candidates/{}", o.id)},
-            "applications": [application],
+            "name": contact.name,
+            "headline": "",
+            "contact": contact_value,
+            "emails": contact.emails,
+            "phones": [],
+            "confidentiality": "non-confidential",
+            "location": null,
+            "links": contact.links,
             "createdAt": o.created_at,
+            "updatedAt": o.updated_at,
+            "lastInteractionAt": o.updated_at,
+            "lastAdvancedAt": last_advanced,
+            "snoozedUntil": null,
+            "archived": o.archived.as_ref().map(|a| json!({
+                "archivedAt": a.archived_at,
+                "reason": a.reason,
+            })),
+            "stage": stage,
+            "stageChanges": o.stage_changes.iter().map(|c| json!({
+                "toStageId": c.to_stage_id,
+                "toStageIndex": c.to_stage_index,
+                "userId": c.user_id,
+                "updatedAt": c.updated_at,
+            })).collect::<Vec<_>>(),
+            "owner": null,
+            "followers": [],
+            "sources": [],
+            "sourcedBy": null,
+            "origin": if o.posting.is_some() { "applied" } else { "sourced" },
+            "tags": o.tags,
+            "applications": applications,
+            "isAnonymized": false,
+            "dataProtection": null,
+            "urls": {
+                "list": format!("{root_url}/_sim/opportunities"),
+                "show": format!("{root_url}/_sim/opportunities/{}", o.id),
+            },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_allows_twenty_then_ten_per_second() {
+        let start = Instant::now();
+        let mut bucket = Bucket::full(start);
+        for _ in 0..20 {
+            assert!(bucket.take(start).is_ok());
+        }
+        let wait = bucket.take(start).unwrap_err();
+        assert_eq!(wait, Duration::from_millis(100));
+        let later = start + Duration::from_millis(250);
+        assert!(bucket.take(later).is_ok());
+        assert!(bucket.take(later).is_ok());
+        assert!(bucket.take(later).is_err(), "2.5 tokens refilled, not 3");
+        // Never fuller than the burst, however long the quiet.
+        let much_later = start + Duration::from_secs(60);
+        for _ in 0..20 {
+            assert!(bucket.take(much_later).is_ok());
+        }
+        assert!(bucket.take(much_later).is_err());
+    }
+
+    #[test]
+    fn last4_never_shows_more() {
+        assert_eq!(last4("abcdefgh"), "efgh");
+        assert_eq!(last4("ab"), "ab");
     }
 }

@@ -1,15 +1,23 @@
-//! Lever's side of webhooks: signing, delivering with retries, and the Verify button.
+//! Lever's side of webhooks (../shared/lever-api.md section 2): signing, deliveries retried
+//! in the background with growing waits, and the one-shot sends (Verify, Rerun, forged).
+//!
+//! A delivery is a POST with `Content-Type: application/json`, `User-Agent: Lever-Webhooks`
+//! and the body `{"triggeredAt", "event", "data", "signature", "token"}` in that order, where
+//! `signature = hex(HMAC-SHA256(key = the entry's signature token, token + triggeredAt))`.
+//! Anything but 2xx (3xx too: redirects are not followed) is a failure.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use sha2::Sha256;
 
-use super::Shared;
-use super::state::{Delivery, Webhook, now_ms, random_id, random_token};
+use super::state::{Webhook, now_ms, random_id, random_token};
+use super::{DeliveryKind, DeliveryState, Shared, SimAttempt, SimDelivery};
 
-/// Lowercase hex HMAC-SHA256 keyed with the signature token, over token + triggeredAt.
+/// Lowercase hex HMAC-SHA256 keyed with the signature token, over token + triggeredAt (its
+/// decimal digits, no separator).
 pub fn sign(signature_token: &str, token: &str, triggered_at: i64) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(signature_token.as_bytes()).expect("any key length");
@@ -18,91 +26,230 @@ pub fn sign(signature_token: &str, token: &str, triggered_at: i64) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// A delivery body exactly as Lever sends it, signed with the webhook's token.
-pub fn signed_body(webhook: &Webhook, event: &str, data: Value) -> Value {
-    let triggered_at = now_ms();
-    let token = random_token(48);
-    json!({
-        "triggeredAt": triggered_at,
-        "event": event,
-        "data": data,
-        "signature": sign(&webhook.token, &token, triggered_at),
-        "token": token,
-    })
+/// The body's fields, in Lever's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Body<'a> {
+    triggered_at: i64,
+    event: &'a str,
+    data: &'a Value,
+    signature: String,
+    token: String,
 }
 
-pub fn http_client() -> reqwest::Client {
+/// The exact JSON text Lever would send now for `event`, signed with `signature_token`, in
+/// Lever's field order.
+pub fn signed_text(signature_token: &str, event: &str, data: &Value) -> String {
+    let triggered_at = now_ms();
+    let token = random_token(48);
+    serde_json::to_string(&Body {
+        triggered_at,
+        event,
+        data,
+        signature: sign(signature_token, &token, triggered_at),
+        token,
+    })
+    .expect("serializable")
+}
+
+/// A delivery body as Lever sends it, signed with `signature_token`, as JSON to alter (its
+/// text no longer keeps Lever's field order; [`signed_text`] does). Send it with
+/// [`super::LeverSim::send_raw_webhook`].
+pub fn signed_body(signature_token: &str, event: &str, data: Value) -> Value {
+    serde_json::from_str(&signed_text(signature_token, event, &data)).expect("JSON")
+}
+
+fn http_client(timeout: Duration) -> reqwest::Client {
     crate::app::install_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .user_agent("Lever-Webhooks")
+        .timeout(timeout)
+        // A fresh connection each time: a receiver's idle keep-alive must not fail a retry.
+        .pool_max_idle_per_host(0)
         .build()
-        .expect("http client")
+        .expect("an HTTP client for deliveries")
 }
 
-/// One POST; the status, or 0 when no answer came.
-pub async fn post(client: &reqwest::Client, url: &str, body: &Value) -> u16 {
-    match client.post(url).json(body).send().await {
-        Ok(response) => response.status().as_u16(),
-        Err(_) => 0,
+/// One POST with Lever's headers.
+async fn attempt(client: &reqwest::Client, url: &str, body: &str, at_ms: u64) -> SimAttempt {
+    let started = Instant::now();
+    let outcome = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::USER_AGENT, "Lever-Webhooks")
+        .body(body.to_string())
+        .send()
+        .await;
+    let (status, error) = match outcome {
+        // Read the answer through, so its time counts.
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let _ = response.bytes().await;
+            (status, None)
+        }
+        Err(e) if e.is_timeout() => (0, Some("timed out".to_string())),
+        Err(e) if e.is_connect() => (0, Some("connection refused".to_string())),
+        Err(e) => (0, Some(e.without_url().to_string())),
+    };
+    SimAttempt {
+        status,
+        error,
+        at_ms,
+        duration_ms: started.elapsed().as_millis() as u64,
     }
 }
 
-/// Queues a delivery to every webhook registered for `event`; retried in the background.
-pub fn deliver(shared: &Shared, event: &str, data: Value) -> Vec<String> {
-    let targets: Vec<Webhook> = {
-        let state = shared.state.lock().unwrap();
-        state
-            .webhooks
-            .iter()
-            .filter(|w| w.event == event)
-            .cloned()
-            .collect()
-    };
+fn succeeded(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+fn event_of(body: &str) -> Option<String> {
+    serde_json::from_str::<Value>(body)
+        .ok()?
+        .get("event")?
+        .as_str()
+        .map(String::from)
+}
+
+fn record(
+    shared: &Shared,
+    kind: DeliveryKind,
+    webhook_id: Option<String>,
+    url: &str,
+    body: String,
+) -> String {
+    let id = random_id();
+    shared.lock().deliveries.push(SimDelivery {
+        id: id.clone(),
+        kind,
+        webhook_id,
+        event: event_of(&body),
+        url: url.to_string(),
+        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+        raw_body: body,
+        attempts: vec![],
+        attempt_details: vec![],
+        state: DeliveryState::Pending,
+        done: false,
+    });
+    id
+}
+
+fn add_attempt(shared: &Shared, delivery_id: &str, attempt: SimAttempt, last: bool) {
+    let mut state = shared.lock();
+    if let Some(delivery) = state.deliveries.iter_mut().find(|d| d.id == delivery_id) {
+        let ok = succeeded(attempt.status);
+        delivery.attempts.push(attempt.status);
+        delivery.attempt_details.push(attempt);
+        if ok {
+            delivery.state = DeliveryState::Succeeded;
+        } else if last {
+            delivery.state = DeliveryState::Failed;
+        }
+        delivery.done = delivery.state != DeliveryState::Pending;
+    }
+}
+
+/// Queues a signed delivery of `event` to every webhook registered for it; each is retried
+/// in the background. Returns the delivery ids at once.
+pub fn queue_event(shared: &Shared, event: &str, data: &Value) -> Vec<String> {
+    let targets: Vec<Webhook> = shared
+        .lock()
+        .webhooks
+        .iter()
+        .filter(|w| w.event == event)
+        .cloned()
+        .collect();
     targets
         .into_iter()
         .map(|webhook| {
-            let body = signed_body(&webhook, event, data.clone());
-            start_delivery(shared, &webhook, event, body)
+            let body = signed_text(&webhook.token, event, data);
+            let id = record(
+                shared,
+                DeliveryKind::Event,
+                Some(webhook.id.clone()),
+                &webhook.url,
+                body.clone(),
+            );
+            tokio::spawn(deliver_with_retries(
+                shared.clone(),
+                id.clone(),
+                webhook.url,
+                body,
+            ));
+            id
         })
         .collect()
 }
 
-/// Sends `body` to the webhook's URL: anything but 2xx is a failure, retried five more times
-/// with growing waits.
-pub fn start_delivery(shared: &Shared, webhook: &Webhook, event: &str, body: Value) -> String {
-    let id = random_id();
-    shared.state.lock().unwrap().deliveries.push(Delivery {
-        id: id.clone(),
-        webhook_id: webhook.id.clone(),
-        event: event.into(),
-        body: body.clone(),
-        attempts: vec![],
-        done: false,
-    });
-    let shared = shared.clone();
-    let url = webhook.url.clone();
-    let delivery_id = id.clone();
-    tokio::spawn(async move {
-        let client = http_client();
-        let mut wait = shared.options.webhook_retry_base;
-        for attempt in 0..6 {
-            if attempt > 0 {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
-            let status = post(&client, &url, &body).await;
-            let succeeded = (200..300).contains(&status);
-            let mut state = shared.state.lock().unwrap();
-            if let Some(delivery) = state.deliveries.iter_mut().find(|d| d.id == delivery_id) {
-                delivery.attempts.push(status);
-                delivery.done = succeeded || attempt == 5;
-            }
-            if succeeded {
-                break;
-            }
+/// The first attempt at once, then after base, 2·base, 4·base, ... until a 2xx or the last
+/// retry. Every attempt is recorded. Retries resend the very same body.
+async fn deliver_with_retries(shared: Shared, delivery_id: String, url: String, body: String) {
+    let client = http_client(shared.options.webhook_timeout);
+    let attempts = 1 + shared.options.webhook_retries;
+    let mut wait = shared.options.webhook_retry_base;
+    for n in 0..attempts {
+        if n > 0 {
+            tokio::time::sleep(wait).await;
+            wait = wait.saturating_mul(2);
         }
-    });
-    id
+        let at_ms = shared.lock().elapsed_ms();
+        let result = attempt(&client, &url, &body, at_ms).await;
+        let ok = succeeded(result.status);
+        add_attempt(&shared, &delivery_id, result, n + 1 == attempts);
+        if ok {
+            return;
+        }
+    }
+}
+
+/// Sends once (Verify, Rerun, forged) and waits for the answer: (delivery id, status).
+pub async fn send_once(
+    shared: &Shared,
+    kind: DeliveryKind,
+    webhook_id: Option<String>,
+    url: &str,
+    body: String,
+) -> (String, u16) {
+    let id = record(shared, kind, webhook_id, url, body.clone());
+    let client = http_client(shared.options.webhook_timeout);
+    let at_ms = shared.lock().elapsed_ms();
+    let result = attempt(&client, url, &body, at_ms).await;
+    let status = result.status;
+    add_attempt(shared, &id, result, true);
+    (id, status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_match_the_published_vector() {
+        assert_eq!(
+            sign(
+                "test-signature-token",
+                "be58f711f349c7780e4579cd7c63341ac6f881e4dccc3154",
+                1431454330072
+            ),
+            "67237316b71be6f4595c3313d347b09353b22d7cbab3726261b73d409acd8fd7"
+        );
+    }
+
+    #[test]
+    fn bodies_have_lever_fields_in_lever_order_and_verify() {
+        let data = serde_json::json!({"opportunityId": "o1"});
+        let text = signed_text("key", "candidateStageChange", &data);
+        let order: Vec<usize> = ["triggeredAt", "event", "data", "signature", "token"]
+            .iter()
+            .map(|field| text.find(&format!("\"{field}\"")).expect(field))
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+        let body: Value = serde_json::from_str(&text).unwrap();
+        let token = body["token"].as_str().unwrap();
+        assert_eq!(token.len(), 48);
+        let triggered_at = body["triggeredAt"].as_i64().unwrap();
+        assert_eq!(body["signature"], sign("key", token, triggered_at));
+        assert_eq!(body["data"], data);
+    }
 }
