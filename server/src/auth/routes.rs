@@ -14,20 +14,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/me/password", web::put().to(change_password));
 }
 
-/// Answers with who is now logged in, and the session cookie that says so.
-pub fn session_response(
+/// The cookie that carries a new session for `signed_in`.
+fn session_cookie(
     state: &AppState,
-    mut response: actix_web::HttpResponseBuilder,
     signed_in: &SignedIn,
-) -> ApiResult<HttpResponse> {
-    let cookie = state
+) -> ApiResult<actix_web::cookie::Cookie<'static>> {
+    state
         .sessions
         .issue(
             signed_in.user.id,
             signed_in.user.org_id,
             signed_in.user.token_version,
         )
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::internal)
+}
+
+/// Answers with who is now logged in, and the session cookie that says so.
+pub fn session_response(
+    state: &AppState,
+    mut response: actix_web::HttpResponseBuilder,
+    signed_in: &SignedIn,
+) -> ApiResult<HttpResponse> {
+    let cookie = session_cookie(state, signed_in)?;
     Ok(response
         .cookie(cookie)
         .json(wire::me(&signed_in.user, &signed_in.organization)))
@@ -74,13 +82,8 @@ async fn change_password(
     request: web::Json<api::ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let signed_in = service::change_password(&state, &user, request.into_inner(), &client).await?;
-    let cookie = state
-        .sessions
-        .issue(
-            signed_in.user.id,
-            signed_in.user.org_id,
-            signed_in.user.token_version,
-        )
-        .map_err(ApiError::internal)?;
-    Ok(HttpResponse::NoContent().cookie(cookie).finish())
+    // This session goes on with the new token version; the others end.
+    Ok(HttpResponse::NoContent()
+        .cookie(session_cookie(&state, &signed_in)?)
+        .finish())
 }

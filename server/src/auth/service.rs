@@ -149,23 +149,27 @@ pub async fn log_in(
             user.as_ref().map(|u| u.password_hash.clone()),
         )
         .await?;
-    let Some(user) = user.filter(|_| matches) else {
-        state.login_throttle.record_failure(&email, client.as_key());
-        if let Some(user) = find_by_email(&state.db, &email).await? {
-            audit::record(
-                &state.db,
-                user.org_id,
-                Actor {
+    let user = match user {
+        Some(user) if matches => user,
+        known => {
+            state.login_throttle.record_failure(&email, client.as_key());
+            if let Some(user) = known {
+                let actor = Actor {
                     user_id: Some(user.id),
                     label: Some(label(&user)),
-                },
-                "login_failed",
-                "Wrong password",
-                client,
-            )
-            .await?;
+                };
+                audit::record(
+                    &state.db,
+                    user.org_id,
+                    actor,
+                    "login_failed",
+                    "Wrong password",
+                    client,
+                )
+                .await?;
+            }
+            return Err(invalid_credentials());
         }
-        return Err(invalid_credentials());
     };
     let actor = || Actor {
         user_id: Some(user.id),
