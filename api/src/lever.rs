@@ -162,11 +162,26 @@ pub struct LeverDelivery {
     pub received_at: OffsetDateTime,
     pub event: String,
     pub opportunity_id: Option<String>,
+    /// Known once the job has read the opportunity from Lever.
+    pub candidate_name: Option<String>,
     pub stage_id: Option<String>,
-    /// `queued`, `duplicate`, `ignored` or `rejected` (processing outcomes come with the pipeline).
+    /// The stage's name when it is one of the selected stages.
+    pub stage_name: Option<String>,
+    /// `queued`, `pad_created`, `ignored`, `duplicate`, `rejected`, `failed` (will be retried)
+    /// or `dead` (no attempts left).
     pub status: String,
-    /// Why it was ignored or rejected, as a stable code.
+    /// Why it was ignored or rejected, as a stable code (`not_tagged`, `stage_not_selected`,
+    /// `already_has_pad`, `archived`, `stage_not_entered`, `token_already_seen`,
+    /// `not_a_stage_change`, `bad_signature`, `triggered_in_future`).
     pub reason: Option<String>,
+    /// What went wrong, while failed or dead.
+    pub error: Option<String>,
+    /// How many times its job ran.
+    pub attempts: i32,
+    /// The pad this delivery created.
+    pub pad_link: Option<String>,
+    /// Failed and dead deliveries can be retried by an admin.
+    pub can_retry: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

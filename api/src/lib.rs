@@ -10,6 +10,7 @@ mod error;
 mod health;
 mod lever;
 mod members;
+mod pads;
 
 pub use account::*;
 pub use audit::*;
@@ -17,3 +18,4 @@ pub use error::ErrorBody;
 pub use health::{DatabaseKind, HealthResponse, ReadinessResponse};
 pub use lever::*;
 pub use members::*;
+pub use pads::*;

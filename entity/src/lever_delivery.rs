@@ -12,11 +12,18 @@ pub struct Model {
     pub triggered_at: Option<i64>,
     pub opportunity_id: Option<String>,
     pub to_stage_id: Option<String>,
-    /// `queued`, `duplicate`, `ignored`, `rejected` (and, once processed, the outcome).
+    /// `queued`, `duplicate`, `rejected`, then what its job made of it: `pad_created`,
+    /// `ignored`, `failed` (will be retried) or `dead` (no attempts left).
     pub status: String,
     /// A stable code: `bad_signature`, `not_a_stage_change`, `triggered_in_future`, ...
     pub reason: Option<String>,
+    /// The last error, while failing.
     pub detail: Option<String>,
+    /// Learnt from Lever when the job re-reads the opportunity.
+    pub candidate_name: Option<String>,
+    pub pad_id: Option<String>,
+    /// How many times its job ran.
+    pub attempts: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ pub mod lever_delivery;
 pub mod lever_integration;
 pub mod lever_seen_token;
 pub mod organization;
+pub mod pad;
 pub mod user;
 
 pub use sea_orm;

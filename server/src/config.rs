@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use std::time::Duration;
 
+use crate::jobs::JobSettings;
 use crate::lever::client::LeverClientOptions;
 use crate::secrets::MasterKey;
 
@@ -27,6 +28,8 @@ pub struct Settings {
     /// must not make the server call arbitrary addresses.
     pub lever_allow_custom_base_url: bool,
     pub lever_client: LeverClientOptions,
+    /// The background job queue: concurrency, retries, leases.
+    pub jobs: JobSettings,
     /// The built console (`index.html` and `assets/`).
     pub static_dir: PathBuf,
     pub log_format: LogFormat,
@@ -124,6 +127,32 @@ impl Settings {
             backoff_base: millis("STAGEPAD_LEVER_BACKOFF_BASE_MS", defaults.backoff_base)?,
             ..defaults
         };
+        let job_defaults = JobSettings::default();
+        let whole = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            lookup(name)
+                .map(|v| {
+                    v.parse::<u64>().ok().filter(|n| *n > 0).ok_or(ConfigError {
+                        name,
+                        problem: "must be a positive whole number".into(),
+                    })
+                })
+                .unwrap_or(Ok(default))
+        };
+        let jobs = JobSettings {
+            concurrency: whole("STAGEPAD_JOB_CONCURRENCY", job_defaults.concurrency as u64)?
+                as usize,
+            max_attempts: whole(
+                "STAGEPAD_JOB_MAX_ATTEMPTS",
+                job_defaults.max_attempts as u64,
+            )?
+            .min(100) as i32,
+            retry_base: millis("STAGEPAD_JOB_RETRY_BASE_MS", job_defaults.retry_base)?,
+            lease: Duration::from_secs(whole(
+                "STAGEPAD_JOB_LEASE_SECS",
+                job_defaults.lease.as_secs(),
+            )?),
+            ..job_defaults
+        };
         let log_format = match lookup("STAGEPAD_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -154,6 +183,7 @@ impl Settings {
             previous_master_keys,
             lever_allow_custom_base_url,
             lever_client,
+            jobs,
             static_dir: PathBuf::from(
                 lookup("STAGEPAD_STATIC_DIR").unwrap_or_else(|| "dist".into()),
             ),

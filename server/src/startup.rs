@@ -15,11 +15,12 @@ use crate::auth::throttle::{LoginThrottle, ThrottleLimits};
 use crate::config::Settings;
 use crate::console::Console;
 use crate::error::{json_error, path_error, query_error};
+use crate::jobs::JobSignal;
 use crate::lever::client::{LeverApi, ReqwestLever};
 use crate::secrets::{Keyring, MasterKey};
 use crate::state::AppState;
 use crate::telemetry::log_request;
-use crate::{audit, auth, console, csrf, db, health, lever, orgs};
+use crate::{audit, auth, console, csrf, db, health, jobs, lever, orgs, pads};
 
 /// JSON bodies of the API stay small; anything larger is refused with 413.
 const JSON_LIMIT_BYTES: usize = 64 * 1024;
@@ -29,6 +30,8 @@ pub struct Application {
     public_url: String,
     server: Server,
     state: AppState,
+    worker: tokio::task::JoinHandle<()>,
+    stop_worker: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -75,6 +78,7 @@ impl Application {
             settings: settings.clone(),
             keyring,
             lever,
+            job_signal: JobSignal::default(),
         };
 
         let app_state = web::Data::new(state.clone());
@@ -97,6 +101,7 @@ impl Application {
                         .configure(auth::routes::routes)
                         .configure(orgs::routes::routes)
                         .configure(lever::routes::routes)
+                        .configure(pads::routes::routes)
                         .configure(audit::routes::routes),
                 )
                 .configure(lever::webhook::routes)
@@ -108,11 +113,15 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.listen(listener)?.run();
+        let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(jobs::worker::run(state.clone(), stopped));
         Ok(Self {
             port,
             public_url,
             server,
             state,
+            worker,
+            stop_worker,
         })
     }
 
@@ -133,9 +142,15 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM/SIGINT (or a handle's stop), finishing in-flight requests first.
+    /// Serves until SIGTERM/SIGINT (or a handle's stop), finishing in-flight requests first,
+    /// then lets running jobs finish (or leaves them to their lease).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let _ = self.stop_worker.send(true);
+        if let Err(e) = self.worker.await {
+            tracing::error!(error = %e, "the job worker ended abnormally");
+        }
+        served
     }
 }
 

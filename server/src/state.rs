@@ -6,6 +6,7 @@ use crate::auth::password::Passwords;
 use crate::auth::session::Sessions;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Settings;
+use crate::jobs::JobSignal;
 use crate::lever::client::LeverApi;
 use crate::secrets::Keyring;
 
@@ -19,4 +20,6 @@ pub struct AppState {
     pub sessions: Sessions,
     pub passwords: Passwords,
     pub login_throttle: Arc<LoginThrottle>,
+    /// Wakes the job worker when a job is written.
+    pub job_signal: JobSignal,
 }

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 
 use sea_orm::{ConnectionTrait, Database};
+use server::jobs::JobSettings;
 use server::lever::client::LeverClientOptions;
 use server::secrets::MasterKey;
 use server::startup::ServerHandle;
@@ -15,6 +16,7 @@ pub struct TestApp {
     pub database_url: String,
     pub master_key: MasterKey,
     handle: ServerHandle,
+    running: tokio::task::JoinHandle<std::io::Result<()>>,
     data_dir: tempfile::TempDir,
 }
 
@@ -64,12 +66,18 @@ impl TestApp {
     pub async fn restart(self) -> TestApp {
         let TestApp {
             handle,
+            running,
             database_url,
             master_key,
             data_dir,
             ..
         } = self;
         handle.stop(true).await;
+        // The old server's job worker must be gone before the new one starts.
+        running
+            .await
+            .expect("the server task")
+            .expect("the server stops cleanly");
         start(database_url, master_key, data_dir).await
     }
 
@@ -103,6 +111,14 @@ async fn start(
             ..LeverClientOptions::default()
         },
         static_dir: console_dir(),
+        // Retries in milliseconds; a short lease so a job orphaned by a stop runs again soon.
+        jobs: JobSettings {
+            retry_base: std::time::Duration::from_millis(50),
+            retry_max: std::time::Duration::from_millis(500),
+            lease: std::time::Duration::from_secs(3),
+            shutdown_grace: std::time::Duration::from_secs(1),
+            ..JobSettings::default()
+        },
         log_format: server::config::LogFormat::Text,
         workers: Some(2),
     };
@@ -110,7 +126,7 @@ async fn start(
     let port = application.port();
     let address = application.public_url().to_string();
     let handle = application.handle();
-    tokio::spawn(application.run_until_stopped());
+    let running = tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
         port,
@@ -118,6 +134,7 @@ async fn start(
         database_url,
         master_key,
         handle,
+        running,
         data_dir,
     }
 }

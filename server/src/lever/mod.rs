@@ -1,6 +1,8 @@
 //! The Lever integration: the client, the four-step setup, and webhook ingest.
 
 pub mod client;
+pub mod deliveries;
+pub mod pipeline;
 pub mod routes;
 pub mod rules;
 pub mod setup;

@@ -19,7 +19,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lever/options", web::put().to(save_options))
         .route(
             "/lever/deliveries",
-            web::get().to(super::webhook::list_deliveries),
+            web::get().to(super::deliveries::list_deliveries),
+        )
+        .route(
+            "/lever/deliveries/{id}/retry",
+            web::post().to(super::deliveries::retry_delivery),
         )
         .route("/lever", web::delete().to(disconnect));
 }

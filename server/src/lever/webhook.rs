@@ -6,12 +6,9 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
-use entity::{job, lever_delivery, lever_integration, lever_seen_token};
+use entity::{lever_delivery, lever_integration, lever_seen_token};
 use futures_util::StreamExt;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr, TransactionTrait};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -19,7 +16,7 @@ use super::setup::{Integration, webhook_key_hash};
 use super::signature;
 use super::types::LeverWebhook;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::EnterpriseAdmin;
+use crate::jobs::queue;
 use crate::state::AppState;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -67,6 +64,9 @@ fn delivery_row(
         status: Set(status.into()),
         reason: Set(reason.map(String::from)),
         detail: Set(None),
+        candidate_name: Set(None),
+        pad_id: Set(None),
+        attempts: Set(0),
     }
 }
 
@@ -150,19 +150,13 @@ async fn receive_lever_webhook(
                 let row = delivery_row(&received, now, "queued", None)
                     .insert(&txn)
                     .await?;
-                job::ActiveModel {
-                    id: Set(Uuid::new_v4()),
-                    org_id: Set(org_id),
-                    kind: Set(STAGE_CHANGE_JOB.into()),
-                    delivery_id: Set(Some(row.id)),
-                    payload: Set(serde_json::to_string(&delivery.data).expect("json")),
-                    status: Set("queued".into()),
-                    attempts: Set(0),
-                    run_at: Set(now),
-                    lease_until: Set(None),
-                    last_error: Set(None),
-                    created_at: Set(now),
-                }
+                queue::new_job(
+                    org_id,
+                    STAGE_CHANGE_JOB,
+                    Some(row.id),
+                    serde_json::to_string(&delivery.data).expect("json"),
+                    now,
+                )
                 .insert(&txn)
                 .await?;
                 "queued"
@@ -188,45 +182,11 @@ async fn receive_lever_webhook(
     row.last_delivery_at = Set(Some(now));
     row.update(&txn).await?;
     txn.commit().await?;
+    if status == "queued" {
+        state.job_signal.wake();
+    }
     tracing::info!(%org_id, event = %delivery.event, status, "Lever webhook received");
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status })))
-}
-
-/// `GET /api/lever/deliveries?status=`: the latest requests from Lever, newest first.
-pub async fn list_deliveries(
-    state: web::Data<AppState>,
-    admin: EnterpriseAdmin,
-    query: web::Query<DeliveriesQuery>,
-) -> ApiResult<HttpResponse> {
-    let mut select = lever_delivery::Entity::find_in_org(admin.org_id);
-    if let Some(status) = &query.status {
-        select = select.filter(lever_delivery::Column::Status.eq(status.as_str()));
-    }
-    let rows = select
-        .order_by_desc(lever_delivery::Column::ReceivedAt)
-        .limit(200)
-        .all(&state.db)
-        .await?;
-    Ok(HttpResponse::Ok().json(api::LeverDeliveriesResponse {
-        deliveries: rows
-            .into_iter()
-            .map(|row| api::LeverDelivery {
-                id: row.id,
-                received_at: row.received_at,
-                event: row.event,
-                opportunity_id: row.opportunity_id,
-                stage_id: row.to_stage_id,
-                status: row.status,
-                reason: row.reason,
-            })
-            .collect(),
-    }))
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeliveriesQuery {
-    status: Option<String>,
 }
 
 /// Reads at most `limit` bytes; a larger body is refused with 413 instead of being buffered.

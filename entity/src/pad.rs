@@ -1,0 +1,40 @@
+use sea_orm::entity::prelude::*;
+
+/// An interview pad. Its id is the unguessable part of its link (`<public URL>/pad/<id>`).
+/// Pads from Lever remember which side effects on Lever are done, so a retried job repeats none.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "pads")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub org_id: Uuid,
+    /// `lever` or `manual`.
+    pub source: String,
+    /// Unique per organization: one pad per candidate opportunity.
+    pub opportunity_id: Option<String>,
+    /// The delivery whose job created this pad.
+    pub delivery_id: Option<Uuid>,
+    pub candidate_name: String,
+    pub job_title: Option<String>,
+    pub stage_id: Option<String>,
+    pub stage_name: Option<String>,
+    pub owner_id: Option<Uuid>,
+    /// `not_started` until the next issue makes pads live.
+    pub status: String,
+    /// When Lever accepted the link on the candidate.
+    pub link_added_at: Option<TimeDateTimeWithTimeZone>,
+    /// Lever's id of the "pad created" note, once posted.
+    pub note_id: Option<String>,
+    pub created_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    pub fn find_in_org(org_id: Uuid) -> Select<Entity> {
+        Entity::find().filter(Column::OrgId.eq(org_id))
+    }
+}

@@ -1,0 +1,131 @@
+//! A durable job queue in the database. Jobs are written in the same transaction as what asks
+//! for them (a Lever delivery), claimed with a lease, retried with backoff, and buried as dead
+//! after the last attempt, where an admin can retry them.
+
+pub mod queue;
+pub mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::lever::client::LeverError;
+
+#[derive(Debug, Clone, Copy)]
+pub struct JobSettings {
+    /// Jobs running at once in one server instance.
+    pub concurrency: usize,
+    /// Jobs of one organization running at once: one tenant's burst leaves room for the others
+    /// (its Lever key's request budget would not let more go faster anyway).
+    pub per_org_concurrency: usize,
+    /// Runs of a job before it is dead.
+    pub max_attempts: i32,
+    /// Wait before the first retry; doubled each time, with jitter, capped at `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// How long a claim lasts without a heartbeat: a job whose worker died runs again after it.
+    pub lease: Duration,
+    /// Jobs written by other instances (PostgreSQL) are noticed at least this often.
+    pub poll_interval: Duration,
+    /// On shutdown, how long running jobs may take to finish before they are left to their
+    /// lease.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            per_org_concurrency: 2,
+            max_attempts: 8,
+            retry_base: Duration::from_secs(5),
+            retry_max: Duration::from_secs(15 * 60),
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl JobSettings {
+    /// Exponential backoff with jitter after the `attempts`-th run failed.
+    pub fn retry_delay(&self, attempts: i32) -> Duration {
+        let exponent = attempts.saturating_sub(1).clamp(0, 20) as u32;
+        let ceiling = self
+            .retry_base
+            .saturating_mul(2u32.saturating_pow(exponent))
+            .min(self.retry_max);
+        ceiling.mul_f64(rand::random_range(0.5..=1.0))
+    }
+}
+
+/// Wakes the worker when a job is written, so new work starts at once instead of at the next
+/// poll.
+#[derive(Clone, Default)]
+pub struct JobSignal(Arc<Notify>);
+
+impl JobSignal {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+
+    pub async fn woken(&self) {
+        self.0.notified().await
+    }
+}
+
+/// Why a job's run failed, and whether trying again later can help.
+#[derive(Debug, Clone)]
+pub struct JobError {
+    pub message: String,
+    pub transient: bool,
+}
+
+impl JobError {
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            transient: false,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for JobError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self {
+            message: format!("database: {e}"),
+            transient: true,
+        }
+    }
+}
+
+impl From<LeverError> for JobError {
+    fn from(e: LeverError) -> Self {
+        Self {
+            transient: e.is_transient(),
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_with_jitter_up_to_the_cap() {
+        let settings = JobSettings {
+            retry_base: Duration::from_millis(100),
+            retry_max: Duration::from_millis(1_000),
+            ..JobSettings::default()
+        };
+        for _ in 0..50 {
+            let first = settings.retry_delay(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let third = settings.retry_delay(3);
+            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400));
+            assert!(settings.retry_delay(30) <= Duration::from_millis(1_000));
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The queue's SQL. Every state change of a running job is fenced by its attempt number, so a
+//! worker whose lease expired (and whose job was claimed again) cannot overwrite the new run.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use entity::job;
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub const QUEUED: &str = "queued";
+pub const RUNNING: &str = "running";
+pub const DONE: &str = "done";
+pub const DEAD: &str = "dead";
+
+/// A new job, to be inserted in the caller's transaction.
+pub fn new_job(
+    org_id: Uuid,
+    kind: &str,
+    delivery_id: Option<Uuid>,
+    payload: String,
+    now: OffsetDateTime,
+) -> job::ActiveModel {
+    job::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        org_id: Set(org_id),
+        kind: Set(kind.into()),
+        delivery_id: Set(delivery_id),
+        payload: Set(payload),
+        status: Set(QUEUED.into()),
+        attempts: Set(0),
+        run_at: Set(now),
+        lease_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+    }
+}
+
+fn after(now: OffsetDateTime, wait: Duration) -> OffsetDateTime {
+    now + time::Duration::try_from(wait).unwrap_or(time::Duration::DAY)
+}
+
+/// Queued and due, or claimed by a worker whose lease ran out.
+fn due(now: OffsetDateTime) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(job::Column::Status.eq(QUEUED))
+                .add(job::Column::RunAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(job::Column::Status.eq(RUNNING))
+                .add(job::Column::LeaseUntil.lt(now)),
+        )
+}
+
+/// Claims the oldest due job of the organization after `cursor` (round-robin), skipping
+/// organizations that already run `per_org_limit` jobs here. Fair to small tenants: each
+/// organization with due work gets a turn before any gets a second.
+pub async fn claim_next(
+    db: &DatabaseConnection,
+    running_per_org: &HashMap<Uuid, usize>,
+    per_org_limit: usize,
+    cursor: &mut Option<Uuid>,
+    lease: Duration,
+) -> Result<Option<job::Model>, sea_orm::DbErr> {
+    let now = OffsetDateTime::now_utc();
+    let mut orgs: Vec<Uuid> = job::Entity::find()
+        .select_only()
+        .column(job::Column::OrgId)
+        .distinct()
+        .filter(due(now))
+        .into_tuple()
+        .all(db)
+        .await?;
+    orgs.sort();
+    orgs.retain(|org| running_per_org.get(org).copied().unwrap_or(0) < per_org_limit);
+    // Start with the first organization after the one served last, wrapping around.
+    let start = cursor
+        .and_then(|last| orgs.iter().position(|org| *org > last))
+        .unwrap_or(0);
+    orgs.rotate_left(start);
+    for org in orgs {
+        if let Some(job) = claim_in_org(db, org, now, lease).await? {
+            *cursor = Some(org);
+            return Ok(Some(job));
+        }
+    }
+    Ok(None)
+}
+
+async fn claim_in_org(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    now: OffsetDateTime,
+    lease: Duration,
+) -> Result<Option<job::Model>, sea_orm::DbErr> {
+    // PostgreSQL: SKIP LOCKED lets several instances claim side by side without waiting on
+    // each other. SQLite ignores the lock clause; there one worker is the only claimer.
+    let oldest_due = job::Entity::find()
+        .select_only()
+        .column(job::Column::Id)
+        .filter(job::Column::OrgId.eq(org_id))
+        .filter(due(now))
+        .order_by_asc(job::Column::RunAt)
+        .limit(1)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .into_query();
+    let claimed = job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value(RUNNING))
+        .col_expr(job::Column::Attempts, Expr::col(job::Column::Attempts).add(1))
+        .col_expr(job::Column::LeaseUntil, Expr::value(after(now, lease)))
+        .filter(job::Column::Id.in_subquery(oldest_due))
+        .filter(due(now))
+        .exec_with_returning(db)
+        .await?;
+    Ok(claimed.into_iter().next())
+}
+
+/// The claim of `job` (as claimed) as a filter: only that run may change it.
+fn this_run(job: &job::Model) -> Condition {
+    Condition::all()
+        .add(job::Column::Id.eq(job.id))
+        .add(job::Column::Status.eq(RUNNING))
+        .add(job::Column::Attempts.eq(job.attempts))
+}
+
+/// Keeps the claim alive while the job runs. False when the claim was lost.
+pub async fn extend_lease(
+    db: &DatabaseConnection,
+    job: &job::Model,
+    lease: Duration,
+) -> Result<bool, sea_orm::DbErr> {
+    let result = job::Entity::update_many()
+        .col_expr(
+            job::Column::LeaseUntil,
+            Expr::value(after(OffsetDateTime::now_utc(), lease)),
+        )
+        .filter(this_run(job))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn finish(db: &impl ConnectionTrait, job: &job::Model) -> Result<(), sea_orm::DbErr> {
+    job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value(DONE))
+        .col_expr(job::Column::LeaseUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .col_expr(job::Column::LastError, Expr::value(Option::<String>::None))
+        .filter(this_run(job))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Queues the job again after `wait`, or buries it as dead when `wait` is `None`.
+pub async fn fail(
+    db: &impl ConnectionTrait,
+    job: &job::Model,
+    error: &str,
+    wait: Option<Duration>,
+) -> Result<(), sea_orm::DbErr> {
+    let (status, run_at) = match wait {
+        Some(wait) => (QUEUED, after(OffsetDateTime::now_utc(), wait)),
+        None => (DEAD, job.run_at),
+    };
+    job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value(status))
+        .col_expr(job::Column::RunAt, Expr::value(run_at))
+        .col_expr(job::Column::LeaseUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .col_expr(
+            job::Column::LastError,
+            Expr::value(Some(error.chars().take(2_000).collect::<String>())),
+        )
+        .filter(this_run(job))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// An admin's retry: a failed or dead job runs again now, with a fresh set of attempts.
+/// False when the job is running or done.
+pub async fn retry_now(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    job_id: Uuid,
+) -> Result<bool, sea_orm::DbErr> {
+    let result = job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value(QUEUED))
+        .col_expr(job::Column::Attempts, Expr::value(0))
+        .col_expr(
+            job::Column::RunAt,
+            Expr::value(OffsetDateTime::now_utc()),
+        )
+        .filter(job::Column::Id.eq(job_id))
+        .filter(job::Column::OrgId.eq(org_id))
+        .filter(job::Column::Status.is_in([QUEUED, DEAD]))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// With SQLite only one server runs, so whatever was running when it stopped is orphaned:
+/// queue it again now instead of waiting for its lease.
+pub async fn requeue_orphans(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+    let result = job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value(QUEUED))
+        .col_expr(
+            job::Column::RunAt,
+            Expr::value(OffsetDateTime::now_utc()),
+        )
+        .col_expr(job::Column::LeaseUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .filter(job::Column::Status.eq(RUNNING))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// When the next queued job or expiring lease falls due, if any.
+pub async fn next_due_at(
+    db: &DatabaseConnection,
+) -> Result<Option<OffsetDateTime>, sea_orm::DbErr> {
+    let queued = job::Entity::find()
+        .filter(job::Column::Status.eq(QUEUED))
+        .order_by_asc(job::Column::RunAt)
+        .one(db)
+        .await?
+        .map(|job| job.run_at);
+    let lease = job::Entity::find()
+        .filter(job::Column::Status.eq(RUNNING))
+        .order_by_asc(job::Column::LeaseUntil)
+        .one(db)
+        .await?
+        .and_then(|job| job.lease_until);
+    Ok(match (queued, lease) {
+        (Some(a), Some(b)) => Some(Ord::min(a, b)),
+        (a, b) => a.or(b),
+    })
+}
+
+/// Finished jobs are history after two weeks; seen Lever tokens are kept 16 days (Lever
+/// reruns deliveries up to two weeks old, so a replay must still be recognised).
+pub async fn prune(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    let cutoff = OffsetDateTime::now_utc() - time::Duration::days(16);
+    let txn = db.begin().await?;
+    entity::lever_seen_token::Entity::delete_many()
+        .filter(entity::lever_seen_token::Column::SeenAt.lt(cutoff))
+        .exec(&txn)
+        .await?;
+    job::Entity::delete_many()
+        .filter(job::Column::Status.eq(DONE))
+        .filter(job::Column::CreatedAt.lt(cutoff))
+        .exec(&txn)
+        .await?;
+    txn.commit().await
+}

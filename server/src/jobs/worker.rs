@@ -1,0 +1,179 @@
+//! The loop that runs jobs: fills free slots round-robin across organizations, sleeps until
+//! woken (a new job), a slot frees up, or the next job falls due, and stops with the server.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use entity::job;
+use time::OffsetDateTime;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+use super::{JobError, queue};
+use crate::lever;
+use crate::state::AppState;
+
+/// Runs until `stop` turns true, then gives running jobs `shutdown_grace` to finish.
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let settings = state.settings.jobs;
+    let db = &state.db;
+    if state.settings.uses_sqlite() {
+        match queue::requeue_orphans(db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "jobs interrupted by the last stop run again"),
+            Err(e) => tracing::error!(error = %e, "cannot requeue interrupted jobs"),
+        }
+    }
+    let mut tasks = JoinSet::new();
+    let mut org_of_task = HashMap::new();
+    let mut running_per_org: HashMap<Uuid, usize> = HashMap::new();
+    let mut cursor = None;
+    let mut next_prune = tokio::time::Instant::now();
+    loop {
+        if tokio::time::Instant::now() >= next_prune {
+            if let Err(e) = queue::prune(db).await {
+                tracing::error!(error = %e, "pruning old jobs and Lever tokens failed");
+            }
+            next_prune += Duration::from_secs(3_600);
+        }
+        let mut trouble = false;
+        while tasks.len() < settings.concurrency {
+            match queue::claim_next(
+                db,
+                &running_per_org,
+                settings.per_org_concurrency,
+                &mut cursor,
+                settings.lease,
+            )
+            .await
+            {
+                Ok(Some(job)) => {
+                    *running_per_org.entry(job.org_id).or_default() += 1;
+                    let org_id = job.org_id;
+                    let handle = tasks.spawn(run_one(state.clone(), job));
+                    org_of_task.insert(handle.id(), org_id);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot claim jobs");
+                    trouble = true;
+                    break;
+                }
+            }
+        }
+        let wait = if trouble {
+            Duration::from_secs(1)
+        } else {
+            time_until_due(&state).await
+        };
+        tokio::select! {
+            _ = state.job_signal.woken() => {}
+            Some(finished) = tasks.join_next_with_id() => {
+                let id = match &finished {
+                    Ok((id, ())) => *id,
+                    Err(e) => e.id(),
+                };
+                if let Some(org_id) = org_of_task.remove(&id)
+                    && let Some(count) = running_per_org.get_mut(&org_id)
+                {
+                    *count -= 1;
+                    if *count == 0 {
+                        running_per_org.remove(&org_id);
+                    }
+                }
+            }
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => break,
+        }
+    }
+    let drained = tokio::time::timeout(settings.shutdown_grace, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            jobs = tasks.len(),
+            "jobs still running at shutdown are left to their lease"
+        );
+        tasks.shutdown().await;
+    }
+}
+
+async fn time_until_due(state: &AppState) -> Duration {
+    let poll = state.settings.jobs.poll_interval;
+    match queue::next_due_at(&state.db).await {
+        Ok(Some(at)) => {
+            let until = at - OffsetDateTime::now_utc();
+            // A job already due but not claimable (its organization is at its limit) waits
+            // for a slot to free up, which wakes the loop anyway.
+            Duration::try_from(until)
+                .unwrap_or(poll)
+                .clamp(Duration::from_millis(5), poll)
+        }
+        Ok(None) => poll,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the job queue");
+            Duration::from_secs(1)
+        }
+    }
+}
+
+/// Runs one claimed job while renewing its lease, then records the outcome.
+async fn run_one(state: AppState, job: job::Model) {
+    let lease = state.settings.jobs.lease;
+    let heartbeat = async {
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            match queue::extend_lease(&state.db, &job, lease).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(job_id = %job.id, "job lost its claim; another worker runs it");
+                    return;
+                }
+                Err(e) => tracing::warn!(job_id = %job.id, error = %e, "cannot renew a lease"),
+            }
+        }
+    };
+    let outcome = tokio::select! {
+        outcome = perform(&state, &job) => outcome,
+        _ = heartbeat => return,
+    };
+    let recorded = match outcome {
+        Ok(()) => queue::finish(&state.db, &job).await,
+        Err(error) => {
+            let settings = state.settings.jobs;
+            let retry = (error.transient && job.attempts < settings.max_attempts)
+                .then(|| settings.retry_delay(job.attempts));
+            tracing::warn!(
+                job_id = %job.id,
+                org_id = %job.org_id,
+                kind = %job.kind,
+                attempts = job.attempts,
+                error = %error.message,
+                retry_in_ms = retry.map(|d| d.as_millis() as u64),
+                "job failed"
+            );
+            after_failure(&state, &job, &error, retry.is_some()).await;
+            queue::fail(&state.db, &job, &error.message, retry).await
+        }
+    };
+    if let Err(e) = recorded {
+        tracing::error!(job_id = %job.id, error = %e, "cannot record a job's outcome; it runs again when its lease ends");
+    }
+}
+
+async fn perform(state: &AppState, job: &job::Model) -> Result<(), JobError> {
+    match job.kind.as_str() {
+        lever::webhook::STAGE_CHANGE_JOB => lever::pipeline::process(state, job).await,
+        other => Err(JobError::permanent(format!("unknown job kind {other}"))),
+    }
+}
+
+async fn after_failure(state: &AppState, job: &job::Model, error: &JobError, will_retry: bool) {
+    if job.kind == lever::webhook::STAGE_CHANGE_JOB
+        && let Err(e) = lever::pipeline::record_failure(state, job, error, will_retry).await
+    {
+        tracing::error!(job_id = %job.id, error = %e, "cannot record a failed delivery");
+    }
+}

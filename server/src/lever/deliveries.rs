@@ -1,0 +1,154 @@
+//! The console's view of Lever's deliveries: what each became, and an admin's Retry.
+
+use actix_web::{HttpResponse, web};
+use entity::{job, lever_delivery};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::setup;
+use crate::audit;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ClientAddress, EnterpriseAdmin};
+use crate::jobs::queue;
+use crate::pads;
+use crate::state::AppState;
+
+const STATUSES: &[&str] = &[
+    "queued",
+    "pad_created",
+    "ignored",
+    "duplicate",
+    "rejected",
+    "failed",
+    "dead",
+];
+
+fn can_retry(status: &str) -> bool {
+    status == "failed" || status == "dead"
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveriesQuery {
+    status: Option<String>,
+}
+
+/// `GET /api/lever/deliveries?status=`: the latest 200 requests from Lever, newest first.
+pub async fn list_deliveries(
+    state: web::Data<AppState>,
+    admin: EnterpriseAdmin,
+    query: web::Query<DeliveriesQuery>,
+) -> ApiResult<HttpResponse> {
+    let mut select = lever_delivery::Entity::find_in_org(admin.org_id);
+    if let Some(status) = query.status.as_deref().filter(|s| !s.is_empty()) {
+        if !STATUSES.contains(&status) {
+            return Err(ApiError::bad_request(
+                "invalid_status",
+                format!("status must be one of {}.", STATUSES.join(", ")),
+            ));
+        }
+        select = select.filter(lever_delivery::Column::Status.eq(status));
+    }
+    let rows = select
+        .order_by_desc(lever_delivery::Column::ReceivedAt)
+        .limit(200)
+        .all(&state.db)
+        .await?;
+    let stage_names = stage_names(&state, admin.org_id).await?;
+    Ok(HttpResponse::Ok().json(api::LeverDeliveriesResponse {
+        deliveries: rows
+            .into_iter()
+            .map(|row| to_wire(&state, &stage_names, row))
+            .collect(),
+    }))
+}
+
+/// `POST /api/lever/deliveries/<id>/retry`: a failed or dead delivery's job runs again now.
+pub async fn retry_delivery(
+    state: web::Data<AppState>,
+    admin: EnterpriseAdmin,
+    client: ClientAddress,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let delivery = lever_delivery::Entity::find_in_org(admin.org_id)
+        .filter(lever_delivery::Column::Id.eq(*id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such delivery in this organization."))?;
+    if !can_retry(&delivery.status) {
+        return Err(ApiError::conflict(
+            "not_retryable",
+            format!(
+                "Only failed and dead deliveries can be retried; this one is {}.",
+                delivery.status
+            ),
+        ));
+    }
+    let job = job::Entity::find_in_org(admin.org_id)
+        .filter(job::Column::DeliveryId.eq(delivery.id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("This delivery's job is gone."))?;
+    let txn = state.db.begin().await?;
+    if !queue::retry_now(&txn, admin.org_id, job.id).await? {
+        return Err(ApiError::conflict(
+            "not_retryable",
+            "This delivery is being processed right now.",
+        ));
+    }
+    let mut row: lever_delivery::ActiveModel = delivery.into();
+    row.status = Set("queued".into());
+    row.detail = Set(None);
+    let delivery = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        (&admin.0).into(),
+        "lever.delivery_retried",
+        format!("delivery {}", delivery.id),
+        &client,
+    )
+    .await?;
+    txn.commit().await?;
+    state.job_signal.wake();
+    let stage_names = stage_names(&state, admin.org_id).await?;
+    Ok(HttpResponse::Ok().json(to_wire(&state, &stage_names, delivery)))
+}
+
+async fn stage_names(state: &AppState, org_id: Uuid) -> ApiResult<Vec<setup::StoredStage>> {
+    Ok(setup::load(state, org_id)
+        .await?
+        .map(|integration| integration.selected_stages())
+        .unwrap_or_default())
+}
+
+fn to_wire(
+    state: &AppState,
+    stages: &[setup::StoredStage],
+    row: lever_delivery::Model,
+) -> api::LeverDelivery {
+    let stage_name = row
+        .to_stage_id
+        .as_deref()
+        .and_then(|id| stages.iter().find(|s| s.id == id))
+        .map(|s| s.name.clone());
+    let failing = can_retry(&row.status);
+    api::LeverDelivery {
+        id: row.id,
+        received_at: row.received_at,
+        event: row.event,
+        opportunity_id: row.opportunity_id,
+        candidate_name: row.candidate_name,
+        stage_id: row.to_stage_id,
+        stage_name,
+        can_retry: failing,
+        error: row.detail.filter(|_| failing),
+        attempts: row.attempts,
+        pad_link: row.pad_id.map(|id| pads::link(state, &id)),
+        status: row.status,
+        reason: row.reason,
+    }
+}

@@ -1,0 +1,242 @@
+//! What a queued stage change becomes: re-read the candidate from Lever, decide, then create the
+//! pad, put its link on the candidate and post the note. Each side effect is recorded on the
+//! pad as it happens, so a retry after a partial failure repeats none of them.
+
+use entity::{job, lever_delivery, pad};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::client::{LeverCredentials, LeverError};
+use super::rules::{self, Decision, Facts, IgnoreReason};
+use super::setup::{self, Integration};
+use super::types::LeverOpportunity;
+use crate::jobs::JobError;
+use crate::pads;
+use crate::state::AppState;
+
+/// The part of a `candidateStageChange` delivery's `data` the job needs.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StageChange {
+    opportunity_id: String,
+    to_stage_id: String,
+}
+
+/// How a delivery ended, as the console shows it.
+enum Outcome {
+    PadCreated(String),
+    Ignored(&'static str),
+}
+
+pub async fn process(state: &AppState, job: &job::Model) -> Result<(), JobError> {
+    let delivery_id = job
+        .delivery_id
+        .ok_or_else(|| JobError::permanent("the job names no delivery"))?;
+    set_delivery(state, delivery_id, |row| {
+        row.attempts = Set(job.attempts);
+    })
+    .await?;
+    let outcome = act(state, job, delivery_id).await?;
+    let (status, reason, pad_id) = match outcome {
+        Outcome::PadCreated(pad_id) => ("pad_created", None, Some(pad_id)),
+        Outcome::Ignored(reason) => ("ignored", Some(reason), None),
+    };
+    set_delivery(state, delivery_id, |row| {
+        row.status = Set(status.into());
+        row.reason = Set(reason.map(String::from));
+        row.pad_id = Set(pad_id);
+        row.detail = Set(None);
+    })
+    .await?;
+    Ok(())
+}
+
+async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Outcome, JobError> {
+    let Ok(change) = serde_json::from_str::<StageChange>(&job.payload) else {
+        return Ok(Outcome::Ignored("malformed_event"));
+    };
+    // Loading fails only when the database does: worth another try.
+    let Some(integration) = setup::load(state, job.org_id)
+        .await
+        .map_err(|e| JobError {
+            message: e.to_string(),
+            transient: true,
+        })?
+    else {
+        return Ok(Outcome::Ignored("not_connected"));
+    };
+    let credentials = integration
+        .credentials(state)
+        .map_err(|e| JobError::permanent(e.to_string()))?;
+    // A pad this delivery already created (an earlier run failed later on): finish its steps.
+    let existing = pad::Entity::find_in_org(job.org_id)
+        .filter(pad::Column::DeliveryId.eq(delivery_id))
+        .one(&state.db)
+        .await?;
+    let (pad, mut opportunity) = match existing {
+        Some(pad) => (pad, None),
+        None => match create_pad(state, &integration, &credentials, &change, delivery_id).await? {
+            Ok((pad, opportunity)) => (pad, Some(opportunity)),
+            Err(reason) => return Ok(Outcome::Ignored(reason.code())),
+        },
+    };
+
+    let link = pads::link(state, &pad.id);
+    if pad.link_added_at.is_none() {
+        let current = match opportunity.take() {
+            Some(o) => o,
+            None => {
+                state
+                    .lever
+                    .opportunity(&credentials, &change.opportunity_id)
+                    .await?
+            }
+        };
+        // Lever's addLinks takes no idempotency key: a response lost after Lever stored the
+        // link would add it twice, so look first.
+        if !current.links.iter().any(|l| l == &link) {
+            state
+                .lever
+                .add_links(&credentials, &change.opportunity_id, &[link.clone()], None)
+                .await?;
+        }
+        pad::Entity::update_many()
+            .col_expr(
+                pad::Column::LinkAddedAt,
+                Expr::value(Some(OffsetDateTime::now_utc())),
+            )
+            .filter(pad::Column::Id.eq(&pad.id))
+            .exec(&state.db)
+            .await?;
+    }
+    if integration.row.notes_enabled && pad.note_id.is_none() {
+        let stage = pad.stage_name.as_deref().unwrap_or("a selected stage");
+        let note = format!("Interview pad created at {stage}: {link}");
+        let note_id = state
+            .lever
+            .create_note(&credentials, &change.opportunity_id, &note, None)
+            .await?;
+        pad::Entity::update_many()
+            .col_expr(pad::Column::NoteId, Expr::value(Some(note_id)))
+            .filter(pad::Column::Id.eq(&pad.id))
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(Outcome::PadCreated(pad.id))
+}
+
+/// Reads what Lever says now, decides, and creates the pad when the rules say so.
+async fn create_pad(
+    state: &AppState,
+    integration: &Integration,
+    credentials: &LeverCredentials,
+    change: &StageChange,
+    delivery_id: Uuid,
+) -> Result<Result<(pad::Model, LeverOpportunity), IgnoreReason>, JobError> {
+    let selected = integration.selected_stages();
+    let selected_ids: Vec<String> = selected.iter().map(|s| s.id.clone()).collect();
+    let org_id = integration.row.org_id;
+    // A stage nobody selected creates nothing whatever Lever says: spare the Lever calls.
+    if !selected_ids.contains(&change.to_stage_id) {
+        return Ok(Err(IgnoreReason::StageNotSelected));
+    }
+    let opportunity = state
+        .lever
+        .opportunity(credentials, &change.opportunity_id)
+        .await?;
+    set_delivery(state, delivery_id, |row| {
+        row.candidate_name = Set(Some(opportunity.name.chars().take(200).collect()));
+    })
+    .await?;
+    let posting = match opportunity.posting_id() {
+        Some(id) => match state.lever.posting(credentials, id).await {
+            Ok(posting) => Some(posting),
+            // A deleted job leaves its candidates: decide on the candidate's own tags.
+            Err(LeverError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    let has_pad = pad::Entity::find_in_org(org_id)
+        .filter(pad::Column::OpportunityId.eq(&change.opportunity_id))
+        .one(&state.db)
+        .await?
+        .is_some();
+    let decision = rules::decide(&Facts {
+        to_stage_id: &change.to_stage_id,
+        selected_stage_ids: &selected_ids,
+        opportunity: &opportunity,
+        posting_tags: posting.as_ref().map(|p| p.tags.as_slice()),
+        tag: &integration.row.tag,
+        has_pad,
+    });
+    if let Decision::Ignore(reason) = decision {
+        return Ok(Err(reason));
+    }
+    let stage_name = selected
+        .iter()
+        .find(|s| s.id == change.to_stage_id)
+        .map(|s| s.name.clone());
+    let new_pad = pad::ActiveModel {
+        id: Set(pads::new_pad_id()),
+        org_id: Set(org_id),
+        source: Set(pads::SOURCE_LEVER.into()),
+        opportunity_id: Set(Some(change.opportunity_id.clone())),
+        delivery_id: Set(Some(delivery_id)),
+        candidate_name: Set(opportunity.name.chars().take(200).collect()),
+        job_title: Set(posting.map(|p| p.text.chars().take(300).collect())),
+        stage_id: Set(Some(change.to_stage_id.clone())),
+        stage_name: Set(stage_name),
+        owner_id: Set(integration.row.pad_owner_id),
+        status: Set(pads::NOT_STARTED.into()),
+        link_added_at: Set(None),
+        note_id: Set(None),
+        created_at: Set(OffsetDateTime::now_utc()),
+    };
+    match new_pad.insert(&state.db).await {
+        Ok(pad) => {
+            tracing::info!(%org_id, pad_id = %pad.id, "pad created for a Lever candidate");
+            Ok(Ok((pad, opportunity)))
+        }
+        // Another delivery for the same candidate won the race.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Ok(Err(IgnoreReason::AlreadyHasPad))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Shows a failed run on its delivery: `failed` while retries remain, `dead` after.
+pub async fn record_failure(
+    state: &AppState,
+    job: &job::Model,
+    error: &JobError,
+    will_retry: bool,
+) -> Result<(), sea_orm::DbErr> {
+    let Some(delivery_id) = job.delivery_id else {
+        return Ok(());
+    };
+    set_delivery(state, delivery_id, |row| {
+        row.status = Set(if will_retry { "failed" } else { "dead" }.into());
+        row.detail = Set(Some(error.message.chars().take(1_000).collect()));
+        row.attempts = Set(job.attempts);
+    })
+    .await
+}
+
+async fn set_delivery(
+    state: &AppState,
+    delivery_id: Uuid,
+    change: impl FnOnce(&mut lever_delivery::ActiveModel),
+) -> Result<(), sea_orm::DbErr> {
+    let mut row = lever_delivery::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(delivery_id),
+        ..Default::default()
+    };
+    change(&mut row);
+    row.update(&state.db).await?;
+    Ok(())
+}
