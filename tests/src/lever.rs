@@ -2,7 +2,10 @@
 
 use crate::accounts::{Account, expect_json};
 use crate::app::TestApp;
-use crate::lever_sim::LeverSim;
+use std::time::Duration;
+
+use crate::lever_sim::{LeverSim, signed_body};
+use crate::poll::wait_for;
 
 /// What step 3 and 4 left behind: Lever's webhook entry and Stagepad's URL for it.
 pub struct ConnectedLever {
@@ -81,5 +84,73 @@ impl TestApp {
         let answer: api::LeverDeliveriesResponse =
             expect_json(self.get(&admin.client, "/api/lever/deliveries").await, 200).await;
         answer.deliveries
+    }
+
+    /// The organization's pads, newest first.
+    pub async fn pads(&self, account: &Account) -> Vec<api::PadSummary> {
+        let answer: api::PadsResponse =
+            expect_json(self.get(&account.client, "/api/pads").await, 200).await;
+        answer.pads
+    }
+
+    /// Waits until every stage change of the organization has an outcome (no delivery queued
+    /// or failing) and returns the deliveries, newest first.
+    pub async fn settled_deliveries(&self, admin: &Account) -> Vec<api::LeverDelivery> {
+        wait_for(
+            "every delivery to have an outcome",
+            Duration::from_secs(30),
+            || async {
+                let deliveries = self.deliveries(admin).await;
+                deliveries
+                    .iter()
+                    .all(|d| !matches!(d.status.as_str(), "queued" | "failed"))
+                    .then_some(deliveries)
+            },
+        )
+        .await
+    }
+
+    /// The outcome of the newest stage change for `opportunity_id`, once it has one (replays
+    /// and refused deliveries do not count: they have no work to finish).
+    pub async fn outcome_for(&self, admin: &Account, opportunity_id: &str) -> api::LeverDelivery {
+        wait_for(
+            "the stage change's outcome",
+            Duration::from_secs(30),
+            || async {
+                self.deliveries(admin).await.into_iter().find(|d| {
+                    d.opportunity_id.as_deref() == Some(opportunity_id)
+                        && !matches!(
+                            d.status.as_str(),
+                            "queued" | "failed" | "duplicate" | "rejected"
+                        )
+                })
+            },
+        )
+        .await
+    }
+}
+
+impl ConnectedLever {
+    /// Posts a stage change signed with this webhook's token, as Lever would (a fresh token).
+    pub async fn post_stage_change(
+        &self,
+        client: &reqwest::Client,
+        opportunity_id: &str,
+        to_stage_id: &str,
+    ) -> u16 {
+        let body = signed_body(
+            &self.signature_token,
+            "candidateStageChange",
+            serde_json::json!({"opportunityId": opportunity_id, "toStageId": to_stage_id,
+                "fromStageId": null, "contactId": "c"}),
+        );
+        client
+            .post(&self.url)
+            .json(&body)
+            .send()
+            .await
+            .expect("the webhook answers")
+            .status()
+            .as_u16()
     }
 }

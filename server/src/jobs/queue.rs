@@ -114,7 +114,10 @@ async fn claim_in_org(
         .into_query();
     let claimed = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(RUNNING))
-        .col_expr(job::Column::Attempts, Expr::col(job::Column::Attempts).add(1))
+        .col_expr(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).add(1),
+        )
         .col_expr(job::Column::LeaseUntil, Expr::value(after(now, lease)))
         .filter(job::Column::Id.in_subquery(oldest_due))
         .filter(due(now))
@@ -151,7 +154,10 @@ pub async fn extend_lease(
 pub async fn finish(db: &impl ConnectionTrait, job: &job::Model) -> Result<(), sea_orm::DbErr> {
     job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(DONE))
-        .col_expr(job::Column::LeaseUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .col_expr(
+            job::Column::LeaseUntil,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
         .col_expr(job::Column::LastError, Expr::value(Option::<String>::None))
         .filter(this_run(job))
         .exec(db)
@@ -173,7 +179,10 @@ pub async fn fail(
     job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(status))
         .col_expr(job::Column::RunAt, Expr::value(run_at))
-        .col_expr(job::Column::LeaseUntil, Expr::value(Option::<OffsetDateTime>::None))
+        .col_expr(
+            job::Column::LeaseUntil,
+            Expr::value(Option::<OffsetDateTime>::None),
+        )
         .col_expr(
             job::Column::LastError,
             Expr::value(Some(error.chars().take(2_000).collect::<String>())),
@@ -194,10 +203,7 @@ pub async fn retry_now(
     let result = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(QUEUED))
         .col_expr(job::Column::Attempts, Expr::value(0))
-        .col_expr(
-            job::Column::RunAt,
-            Expr::value(OffsetDateTime::now_utc()),
-        )
+        .col_expr(job::Column::RunAt, Expr::value(OffsetDateTime::now_utc()))
         .filter(job::Column::Id.eq(job_id))
         .filter(job::Column::OrgId.eq(org_id))
         .filter(job::Column::Status.is_in([QUEUED, DEAD]))
@@ -211,11 +217,11 @@ pub async fn retry_now(
 pub async fn requeue_orphans(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
     let result = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(QUEUED))
+        .col_expr(job::Column::RunAt, Expr::value(OffsetDateTime::now_utc()))
         .col_expr(
-            job::Column::RunAt,
-            Expr::value(OffsetDateTime::now_utc()),
+            job::Column::LeaseUntil,
+            Expr::value(Option::<OffsetDateTime>::None),
         )
-        .col_expr(job::Column::LeaseUntil, Expr::value(Option::<OffsetDateTime>::None))
         .filter(job::Column::Status.eq(RUNNING))
         .exec(db)
         .await?;

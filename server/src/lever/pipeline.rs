@@ -59,12 +59,10 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
         return Ok(Outcome::Ignored("malformed_event"));
     };
     // Loading fails only when the database does: worth another try.
-    let Some(integration) = setup::load(state, job.org_id)
-        .await
-        .map_err(|e| JobError {
-            message: e.to_string(),
-            transient: true,
-        })?
+    let Some(integration) = setup::load(state, job.org_id).await.map_err(|e| JobError {
+        message: e.to_string(),
+        transient: true,
+    })?
     else {
         return Ok(Outcome::Ignored("not_connected"));
     };

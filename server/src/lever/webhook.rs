@@ -8,7 +8,9 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use entity::{lever_delivery, lever_integration, lever_seen_token};
 use futures_util::StreamExt;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr, TransactionTrait,
+};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 

@@ -63,9 +63,9 @@ async fn a_stage_change_is_queued_once_and_replays_are_duplicates() {
             "a replay is acknowledged, not refused"
         );
     }
-    let deliveries = app.deliveries(&admin).await;
+    let deliveries = app.settled_deliveries(&admin).await;
     let statuses: Vec<&str> = deliveries.iter().map(|d| d.status.as_str()).collect();
-    assert_eq!(statuses, vec!["duplicate", "duplicate", "queued"]);
+    assert_eq!(statuses, vec!["duplicate", "duplicate", "pad_created"]);
     assert_eq!(
         deliveries[2].opportunity_id.as_deref(),
         Some(candidate.as_str())

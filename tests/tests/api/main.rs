@@ -7,6 +7,7 @@ mod console;
 mod health;
 mod lever_client;
 mod lever_ingest;
+mod lever_pipeline;
 mod lever_secrets;
 mod lever_setup;
 mod members;
