@@ -14,8 +14,8 @@ use leptos_router::path;
 use components::header::Header;
 use pages::{
     account::Account, audit::Audit, home::Home, invite::AcceptInvitation,
-    lever_setup::LeverSetupPage, login::Login, members::Members, not_found::NotFound,
-    settings::Settings, signup::Signup,
+    lever_deliveries::LeverDeliveries, lever_setup::LeverSetupPage, login::Login, members::Members,
+    not_found::NotFound, pad::Pad, pads::Pads, settings::Settings, signup::Signup,
 };
 use state::Session;
 
@@ -36,6 +36,9 @@ pub fn App() -> impl IntoView {
                     <ProtectedRoute path=path!("/members") view=Members condition=logged_in redirect_path=to_login/>
                     <ProtectedRoute path=path!("/settings") view=Settings condition=logged_in redirect_path=to_login/>
                     <ProtectedRoute path=path!("/integrations/lever") view=LeverSetupPage condition=logged_in redirect_path=to_login/>
+                    <ProtectedRoute path=path!("/integrations/lever/deliveries") view=LeverDeliveries condition=logged_in redirect_path=to_login/>
+                    <ProtectedRoute path=path!("/pads") view=Pads condition=logged_in redirect_path=to_login/>
+                    <Route path=path!("/pad/:id") view=Pad/>
                     <ProtectedRoute path=path!("/audit") view=Audit condition=logged_in redirect_path=to_login/>
                     <ProtectedRoute path=path!("/account") view=Account condition=logged_in redirect_path=to_login/>
                 </Routes>

@@ -73,10 +73,15 @@ pub struct NavLink {
     pub admin_only: bool,
 }
 
-pub const NAV_LINKS: [NavLink; 6] = [
+pub const NAV_LINKS: [NavLink; 8] = [
     NavLink {
         href: "/",
         label: "Home",
+        admin_only: false,
+    },
+    NavLink {
+        href: "/pads",
+        label: "Pads",
         admin_only: false,
     },
     NavLink {
@@ -92,6 +97,11 @@ pub const NAV_LINKS: [NavLink; 6] = [
     NavLink {
         href: "/integrations/lever",
         label: "Lever",
+        admin_only: true,
+    },
+    NavLink {
+        href: "/integrations/lever/deliveries",
+        label: "Deliveries",
         admin_only: true,
     },
     NavLink {
@@ -278,15 +288,17 @@ mod tests {
     #[test]
     fn members_see_no_admin_links() {
         let member: Vec<_> = nav_links(Role::Member).iter().map(|l| l.href).collect();
-        assert_eq!(member, ["/", "/account"]);
+        assert_eq!(member, ["/", "/pads", "/account"]);
         let admin: Vec<_> = nav_links(Role::Admin).iter().map(|l| l.href).collect();
         assert_eq!(
             admin,
             [
                 "/",
+                "/pads",
                 "/members",
                 "/settings",
                 "/integrations/lever",
+                "/integrations/lever/deliveries",
                 "/audit",
                 "/account"
             ]

@@ -1,7 +1,7 @@
 //! How things read to people: labels, dates, and the hints and checks forms give before they
 //! ask the server (which checks everything again). Plain functions, tested natively.
 
-use ::api::{MeResponse, MemberStatus, Plan, Role};
+use ::api::{LeverDelivery, MeResponse, MemberStatus, Plan, Role};
 use time::{OffsetDateTime, UtcOffset};
 
 /// The server's password rule: 12 to 256 characters (it also refuses common passwords).
@@ -199,6 +199,60 @@ pub fn first_problem(checks: impl IntoIterator<Item = Option<String>>) -> Option
     checks.into_iter().flatten().next()
 }
 
+/// Why a Lever delivery created no pad, in words.
+pub fn delivery_reason(code: &str) -> &'static str {
+    match code {
+        "not_tagged" => "not tagged",
+        "stage_not_selected" => "stage not selected",
+        "already_has_pad" => "already has a pad",
+        "archived" => "archived",
+        "stage_not_entered" => "Lever shows no move into that stage",
+        "token_already_seen" => "duplicate of an earlier delivery",
+        "not_a_stage_change" => "not a stage change",
+        "bad_signature" => "bad signature",
+        "triggered_in_future" => "dated in the future",
+        "not_connected" => "Lever is not connected",
+        "malformed_event" => "the event lacks a candidate or stage",
+        _ => "other reason",
+    }
+}
+
+/// A delivery's outcome as the deliveries page shows it.
+pub fn delivery_outcome(delivery: &LeverDelivery) -> String {
+    let reason = delivery.reason.as_deref().map(delivery_reason);
+    match delivery.status.as_str() {
+        "pad_created" => "Pad created".into(),
+        "queued" => "Waiting to be processed".into(),
+        "ignored" => format!("Ignored: {}", reason.unwrap_or("no reason given")),
+        "duplicate" => "Duplicate: already received".into(),
+        "rejected" => format!("Rejected: {}", reason.unwrap_or("refused")),
+        "failed" | "dead" => {
+            let error = delivery.error.as_deref().unwrap_or("unknown error");
+            let attempts = match delivery.attempts {
+                1 => "1 attempt".to_string(),
+                n => format!("{n} attempts"),
+            };
+            let label = if delivery.status == "dead" {
+                "Failed for good"
+            } else {
+                "Failed, will retry"
+            };
+            format!("{label} after {attempts}: {error}")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A pad's status in words.
+pub fn pad_status(status: &str) -> &'static str {
+    match status {
+        "not_started" => "Not started",
+        "in_progress" => "In progress",
+        "ended" => "Ended",
+        _ => "Unknown",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,5 +376,37 @@ mod tests {
             Some("Enter your name.")
         );
         assert_eq!(first_problem([None, None]), None);
+    }
+
+    #[test]
+    fn delivery_outcomes_read_as_sentences() {
+        let delivery = |status: &str, reason: Option<&str>| LeverDelivery {
+            id: uuid::Uuid::nil(),
+            received_at: OffsetDateTime::UNIX_EPOCH,
+            event: "candidateStageChange".into(),
+            opportunity_id: None,
+            candidate_name: None,
+            stage_id: None,
+            stage_name: None,
+            status: status.into(),
+            reason: reason.map(String::from),
+            error: Some("Lever answered 500".into()),
+            attempts: 3,
+            pad_link: None,
+            can_retry: false,
+        };
+        assert_eq!(
+            delivery_outcome(&delivery("ignored", Some("not_tagged"))),
+            "Ignored: not tagged"
+        );
+        assert_eq!(
+            delivery_outcome(&delivery("dead", None)),
+            "Failed for good after 3 attempts: Lever answered 500"
+        );
+        assert_eq!(
+            delivery_outcome(&delivery("rejected", Some("bad_signature"))),
+            "Rejected: bad signature"
+        );
+        assert_eq!(delivery_reason("something_new"), "other reason");
     }
 }

@@ -13,6 +13,10 @@ pub fn link_purpose(href: &str) -> &'static str {
         "/settings" => "Your organization's plan and what it includes.",
         "/integrations/lever" => "Connect Lever so that tagged candidates get pads automatically.",
         "/audit" => "Who did what, and when.",
+        "/pads" => "Interview pads, with their candidate, job and link.",
+        "/integrations/lever/deliveries" => {
+            "What each of Lever's stage changes became: a pad, or why not."
+        }
         "/account" => "Your name, email and password.",
         _ => "",
     }

@@ -3,10 +3,13 @@ pub mod audit;
 pub mod home;
 pub mod invite;
 pub mod landing;
+pub mod lever_deliveries;
 pub mod lever_setup;
 pub mod login;
 pub mod members;
 pub mod not_found;
+pub mod pad;
+pub mod pads;
 pub mod settings;
 pub mod signup;
 

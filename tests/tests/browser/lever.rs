@@ -3,7 +3,7 @@
 
 use fantoccini::Locator;
 use tests::browser::Browser;
-use tests::lever_sim::LeverSim;
+use tests::lever_sim::{LeverSim, NewCandidate};
 use tests::{PASSWORD, spawn_app};
 
 #[tokio::test]
@@ -109,5 +109,125 @@ async fn an_admin_connects_lever_and_sees_the_connection_verified() {
         !page.contains(&api_key) && !page.contains(&token),
         "secrets are not in the page"
     );
+    browser.close().await;
+}
+
+/// The guide's "Using the integration": tag a candidate in Lever, move it to a selected stage,
+/// and the console shows the delivery and the pad while Lever shows the link on the candidate.
+#[tokio::test]
+async fn a_tagged_candidate_moved_in_lever_shows_up_as_a_delivery_and_a_pad() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(api::Plan::Enterprise).await;
+    app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let phone = sim.stage_id("Phone interview").await;
+
+    let ada = sim
+        .create_candidate(NewCandidate {
+            name: "Ada Lovelace".into(),
+            ..Default::default()
+        })
+        .await;
+    sim.set_tags(&ada, &["coderpad"]).await;
+    sim.move_candidate(&ada, &phone).await;
+    // A second one whose link Lever keeps refusing, until it recovers and the admin retries.
+    let bob = sim
+        .create_candidate(NewCandidate {
+            name: "Bob Babbage".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    app.outcome_for(&admin, &ada).await;
+    sim.fail_next_on(100, 500, &format!("/{bob}/addLinks"), None)
+        .await;
+    sim.move_candidate(&bob, &phone).await;
+    assert_eq!(app.outcome_for(&admin, &bob).await.status, "dead");
+    sim.clear_faults().await;
+
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/login")).await;
+    browser.fill("[name=email]", &admin.email).await;
+    browser.fill("[name=password]", PASSWORD).await;
+    browser.click_button("Log in").await;
+    browser.wait_for_path("/").await;
+    browser.click_link("Deliveries").await;
+    browser
+        .wait_for_path("/integrations/lever/deliveries")
+        .await;
+    browser
+        .wait_for_text("[data-status=pad_created]", "Ada Lovelace")
+        .await;
+    browser
+        .wait_for_text("[data-status=dead]", "Failed for good after 8 attempts")
+        .await;
+
+    // Only the failed ones.
+    browser
+        .element("[data-testid=delivery-filter] option[value=dead]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    tests::poll::wait_for(
+        "the filter to leave only the dead delivery",
+        std::time::Duration::from_secs(20),
+        || async {
+            let rows = browser
+                .client
+                .find_all(Locator::Css("[data-testid=delivery-row]"))
+                .await
+                .ok()?;
+            (rows.len() == 1).then_some(())
+        },
+    )
+    .await;
+    browser.click_button("Retry").await;
+    browser
+        .element("[data-testid=delivery-filter] option[value='']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    tests::poll::wait_for(
+        "Bob's retried delivery to create his pad",
+        std::time::Duration::from_secs(20),
+        || async {
+            browser.click_button("Refresh").await;
+            let row = browser
+                .client
+                .find(Locator::XPath(
+                    "//tr[@data-status='pad_created'][.//td[normalize-space()='Bob Babbage']]",
+                ))
+                .await
+                .ok()?;
+            Some(row)
+        },
+    )
+    .await;
+    browser.screenshot_if_asked("lever-deliveries").await;
+
+    browser.click_link("Pads").await;
+    browser.wait_for_path("/pads").await;
+    browser
+        .wait_for_text("[data-testid=pads]", "Ada Lovelace")
+        .await;
+    let pads = app.pads(&admin).await;
+    let ada_pad = pads
+        .iter()
+        .find(|p| p.candidate_name == "Ada Lovelace")
+        .expect("Ada's pad");
+    assert_eq!(sim.links(&ada).await, vec![ada_pad.link.clone()]);
+    assert_eq!(sim.links(&bob).await.len(), 1);
+    browser.screenshot_if_asked("pads").await;
+
+    // The candidate's link opens the pad.
+    browser.goto(&ada_pad.link).await;
+    browser
+        .wait_for_text("[data-testid=pad-candidate]", "Ada Lovelace")
+        .await;
+    browser
+        .wait_for_text("[data-testid=pad-status]", "Not started")
+        .await;
     browser.close().await;
 }

@@ -183,6 +183,12 @@ fn LeverSetupAdmin() -> impl IntoView {
                     })
             }}
             {move || setup.get().map(|s| view! { <Overview setup=s/> })}
+            <p>
+                <a href="/integrations/lever/deliveries">"Deliveries"</a>
+                ": what each of Lever's stage changes became. "
+                <a href="/pads">"Pads"</a>
+                ": the pads created so far."
+            </p>
         </section>
         // The steps are built once; after that they follow the setup signal piece by piece, so
         // polling and saving neither refetch their lists nor clear what is being typed.
