@@ -81,6 +81,21 @@ impl TestApp {
         start(database_url, master_key, data_dir).await
     }
 
+    /// Another server on the same database and master key, as a scaled-out deployment runs
+    /// (PostgreSQL only: SQLite means one server).
+    pub async fn another_instance(&self) -> TestApp {
+        assert!(
+            self.database_url.starts_with("postgres"),
+            "several instances need PostgreSQL"
+        );
+        let data_dir = tempfile::tempdir().expect("temporary data folder");
+        start(self.database_url.clone(), self.master_key.clone(), data_dir).await
+    }
+
+    pub fn uses_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -98,7 +98,12 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
         if !current.links.iter().any(|l| l == &link) {
             state
                 .lever
-                .add_links(&credentials, &change.opportunity_id, &[link.clone()], None)
+                .add_links(
+                    &credentials,
+                    &change.opportunity_id,
+                    std::slice::from_ref(&link),
+                    None,
+                )
                 .await?;
         }
         pad::Entity::update_many()

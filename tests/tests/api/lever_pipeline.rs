@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use api::Plan;
-use sea_orm::{ConnectionTrait, Database, Statement};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, EntityTrait, Statement};
 use tests::accounts::{Account, expect_json};
 use tests::lever::ConnectedLever;
 use tests::lever_sim::{LeverSim, NewCandidate};
@@ -539,4 +539,105 @@ async fn one_organizations_burst_does_not_hold_back_another() {
         "the burst was still being worked through ({still_waiting} queued)"
     );
     println!("quiet organization's pad after {waited:?}, {still_waiting} of the burst queued");
+}
+
+#[tokio::test]
+async fn two_instances_on_one_postgres_share_the_work_without_doing_it_twice() {
+    let Setup {
+        app,
+        sim,
+        admin,
+        lever,
+    } = connected(&[PHONE]).await;
+    if !app.uses_postgres() {
+        eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+        return;
+    }
+    let second = app.another_instance().await;
+    let phone = sim.stage_id(PHONE).await;
+    let mut candidates = Vec::new();
+    for i in 0..20 {
+        let id = sim
+            .create_candidate(NewCandidate {
+                name: format!("Candidate {i}"),
+                tags: vec!["coderpad".into()],
+                stage_id: Some(phone.clone()),
+                ..Default::default()
+            })
+            .await;
+        // Every stage change twice, once to each instance (as a load balancer would spread
+        // Lever's retries), so both claim from one queue.
+        let first_url = lever.url.clone();
+        let second_url = lever.url.replace(&app.address, &second.address);
+        for url in [first_url, second_url] {
+            let body = tests::lever_sim::signed_body(
+                &lever.signature_token,
+                "candidateStageChange",
+                serde_json::json!({"opportunityId": id, "toStageId": phone}),
+            );
+            let status = app.client.post(&url).json(&body).send().await.unwrap();
+            assert_eq!(status.status(), 200);
+        }
+        candidates.push(id);
+    }
+    let deliveries = tests::poll::wait_for(
+        "forty deliveries with outcomes",
+        Duration::from_secs(60),
+        || async {
+            let settled = app.settled_deliveries(&admin).await;
+            (settled.len() == 40).then_some(settled)
+        },
+    )
+    .await;
+    let created = deliveries
+        .iter()
+        .filter(|d| d.status == "pad_created")
+        .count();
+    assert_eq!(created, 20, "one pad per candidate");
+    for id in &candidates {
+        assert_eq!(sim.links(id).await.len(), 1, "one link for {id}");
+        assert_eq!(sim.notes(id).await.len(), 1, "one note for {id}");
+    }
+    assert_eq!(app.pads(&admin).await.len(), 20);
+}
+
+#[tokio::test]
+async fn seen_tokens_are_kept_sixteen_days_then_pruned() {
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let org_id = admin.me.organization.id;
+    let now = time::OffsetDateTime::now_utc();
+    for (token, age_days) in [("fresh-token", 14), ("stale-token", 17)] {
+        entity::lever_seen_token::ActiveModel {
+            org_id: sea_orm::Set(org_id),
+            token: sea_orm::Set(token.into()),
+            seen_at: sea_orm::Set(now - time::Duration::days(age_days)),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+    }
+    db.close().await.ok();
+    // Pruning runs when the worker starts, then hourly.
+    let app = app.restart().await;
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let left: Vec<String> = tests::poll::wait_for(
+        "the stale token to be pruned",
+        Duration::from_secs(10),
+        || async {
+            let tokens: Vec<String> = entity::lever_seen_token::Entity::find()
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.token)
+                .collect();
+            (!tokens.contains(&"stale-token".to_string())).then_some(tokens)
+        },
+    )
+    .await;
+    assert!(left.contains(&"fresh-token".to_string()), "{left:?}");
+    let _ = sim;
 }
