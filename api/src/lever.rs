@@ -55,6 +55,13 @@ pub struct LeverTokenRequest {
 pub struct LeverOptionsRequest {
     pub tag: String,
     pub notes_enabled: bool,
+    /// Post a results note (duration, language, participants, playback link) when a pad ends.
+    #[serde(default = "yes")]
+    pub results_notes_enabled: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `GET /api/lever/stages`: Lever's stages, live, with which are selected.
@@ -87,6 +94,7 @@ pub struct LeverSetup {
     pub connection: ConnectionState,
     pub tag: String,
     pub notes_enabled: bool,
+    pub results_notes_enabled: bool,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_delivery_at: Option<OffsetDateTime>,
 }

@@ -10,7 +10,9 @@ mod error;
 mod health;
 mod lever;
 mod members;
+pub mod ot;
 mod pads;
+pub mod playback;
 
 pub use account::*;
 pub use audit::*;

@@ -18,6 +18,8 @@ pub struct PadSummary {
     pub status: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub ended_at: Option<OffsetDateTime>,
     /// Lever accepted the link on the candidate.
     pub link_on_candidate: bool,
     /// The "pad created" note is on the candidate.
@@ -35,19 +37,154 @@ pub struct PadsResponse {
     pub pads: Vec<PadSummary>,
 }
 
-/// What anyone holding a pad's link sees (`GET /api/pads/<id>`).
+/// What a pad's link shows (`GET /api/pads/<id>`). Once the interview has ended, people
+/// outside the organization learn only that.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PadView {
     pub id: String,
-    pub candidate_name: String,
-    pub job_title: Option<String>,
+    /// `not_started`, `in_progress` or `ended`.
     pub status: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
+    pub candidate_name: Option<String>,
+    pub job_title: Option<String>,
+    pub language: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub ended_at: Option<OffsetDateTime>,
+    /// The viewer is a logged-in member of the pad's organization: may end it and play it back.
+    pub member: bool,
+    /// The viewer's account name, when a member (they join under it).
+    pub member_name: Option<String>,
+    /// The pad came from Lever: its code can go to the candidate as a note.
+    pub from_lever: bool,
+    /// The "code into a Lever note" request: `sending`, `sent` or `failed` (members only).
+    pub code_note_status: Option<String>,
+    pub code_note_error: Option<String>,
 }
 
-/// `POST /api/lever/deliveries/<id>/retry` answers the delivery as it now stands.
+/// `POST /api/pads`: a pad for an interview that does not come from Lever.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RetryResponse {
-    pub status: String,
+pub struct NewPadRequest {
+    pub candidate_name: String,
+    #[serde(default)]
+    pub job_title: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+/// The languages a pad can be set to: (id, label).
+pub const LANGUAGES: [(&str, &str); 12] = [
+    ("python", "Python"),
+    ("javascript", "JavaScript"),
+    ("typescript", "TypeScript"),
+    ("java", "Java"),
+    ("c", "C"),
+    ("cpp", "C++"),
+    ("csharp", "C#"),
+    ("go", "Go"),
+    ("rust", "Rust"),
+    ("ruby", "Ruby"),
+    ("kotlin", "Kotlin"),
+    ("sql", "SQL"),
+];
+
+pub fn language_label(id: &str) -> Option<&'static str> {
+    LANGUAGES
+        .iter()
+        .find(|(l, _)| *l == id)
+        .map(|(_, label)| *label)
+}
+
+/// A participant's colour, by the order they joined.
+pub const PARTICIPANT_COLORS: [&str; 8] = [
+    "#2563eb", "#db2777", "#16a34a", "#ea580c", "#7c3aed", "#0891b2", "#ca8a04", "#dc2626",
+];
+
+/// Someone in the pad.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub client_id: String,
+    pub name: String,
+    pub color: String,
+    /// Connected right now.
+    pub online: bool,
+}
+
+/// What a browser sends over the pad's WebSocket (`GET /api/pads/<id>/socket`), as JSON text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// The first message. `client_id` names this browser tab (8 to 64 letters, digits, `-`);
+    /// `since_revision` is the last revision it has, when reconnecting.
+    Join {
+        client_id: String,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        since_revision: Option<u64>,
+    },
+    /// An edit made on revision `revision`; `seq` counts this client's edits from 1.
+    Op {
+        revision: u64,
+        seq: u64,
+        op: crate::ot::Operation,
+    },
+    Language {
+        language: String,
+    },
+}
+
+/// What the server sends over the pad's WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The answer to `join`. `text` is the whole text at `revision` unless the client asked
+    /// for what came since its revision: then the missed edits follow as `op` messages.
+    Welcome {
+        color: String,
+        revision: u64,
+        text: Option<String>,
+        language: String,
+        /// The last `seq` the server has from this client id.
+        last_seq: u64,
+        status: String,
+    },
+    /// An edit the server stored as `revision`. To its author it is the acknowledgement.
+    Op {
+        revision: u64,
+        client_id: String,
+        seq: u64,
+        op: crate::ot::Operation,
+    },
+    Participants {
+        participants: Vec<Participant>,
+    },
+    Language {
+        language: String,
+    },
+    /// The interview ended: the pad is read-only.
+    Ended,
+    /// A refusal; the server closes the connection after it unless the code says otherwise.
+    Error {
+        code: String,
+        message: String,
+    },
+}
+
+/// `GET /api/pads/<id>/history`: everything playback needs (members of the organization).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PadHistory {
+    pub language: String,
+    pub participants: Vec<Participant>,
+    pub operations: Vec<HistoryOperation>,
+    pub final_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryOperation {
+    pub revision: u64,
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    pub client_id: String,
+    pub op: crate::ot::Operation,
 }

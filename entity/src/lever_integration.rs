@@ -22,6 +22,8 @@ pub struct Model {
     pub pad_owner_id: Option<Uuid>,
     pub tag: String,
     pub notes_enabled: bool,
+    /// Post a results note (duration, language, participants, playback link) when a pad ends.
+    pub results_notes_enabled: bool,
     pub verified_at: Option<TimeDateTimeWithTimeZone>,
     pub last_signature_failure_at: Option<TimeDateTimeWithTimeZone>,
     pub last_delivery_at: Option<TimeDateTimeWithTimeZone>,

@@ -11,6 +11,8 @@ pub mod lever_integration;
 pub mod lever_seen_token;
 pub mod organization;
 pub mod pad;
+pub mod pad_operation;
+pub mod pad_participant;
 pub mod user;
 
 pub use sea_orm;

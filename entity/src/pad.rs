@@ -19,13 +19,23 @@ pub struct Model {
     pub stage_id: Option<String>,
     pub stage_name: Option<String>,
     pub owner_id: Option<Uuid>,
-    /// `not_started` until the next issue makes pads live.
+    /// `not_started`, `in_progress` (someone edited) or `ended` (read-only).
     pub status: String,
     /// When Lever accepted the link on the candidate.
     pub link_added_at: Option<TimeDateTimeWithTimeZone>,
     /// Lever's id of the "pad created" note, once posted.
     pub note_id: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// One of `api::LANGUAGES`.
+    pub language: String,
+    /// The first edit.
+    pub started_at: Option<TimeDateTimeWithTimeZone>,
+    pub ended_at: Option<TimeDateTimeWithTimeZone>,
+    /// The "code into a Lever note" request: `sending`, `sent` or `failed`.
+    pub code_note_status: Option<String>,
+    pub code_note_error: Option<String>,
+    /// Lever's id of the results note posted when the interview ended.
+    pub results_note_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m20261126_000002_create_accounts;
 mod m20261126_000003_create_lever_integrations;
 mod m20261127_000004_create_deliveries_and_jobs;
 mod m20261127_000005_create_pads;
+mod m20261127_000006_pad_sessions;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_create_lever_integrations::Migration),
             Box::new(m20261127_000004_create_deliveries_and_jobs::Migration),
             Box::new(m20261127_000005_create_pads::Migration),
+            Box::new(m20261127_000006_pad_sessions::Migration),
         ]
     }
 }

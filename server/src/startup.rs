@@ -79,6 +79,7 @@ impl Application {
             keyring,
             lever,
             job_signal: JobSignal::default(),
+            pad_hub: Arc::default(),
         };
 
         let app_state = web::Data::new(state.clone());

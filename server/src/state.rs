@@ -8,6 +8,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::Settings;
 use crate::jobs::JobSignal;
 use crate::lever::client::LeverApi;
+use crate::pads::live::PadHub;
 use crate::secrets::Keyring;
 
 /// What every handler may reach. Cheap to clone: everything inside is shared.
@@ -22,4 +23,6 @@ pub struct AppState {
     pub login_throttle: Arc<LoginThrottle>,
     /// Wakes the job worker when a job is written.
     pub job_signal: JobSignal,
+    /// The live pads open on this instance.
+    pub pad_hub: Arc<PadHub>,
 }

@@ -111,6 +111,20 @@ impl TestApp {
         self.post(&new_client(), "/api/login", &request).await
     }
 
+    /// A fresh session's `Cookie` header value, for clients without a cookie jar (sockets).
+    pub async fn session_cookie(&self, account: &Account) -> String {
+        let response = self.log_in(&account.email, &account.password).await;
+        assert_eq!(response.status(), 200);
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     pub async fn log_in_as(&self, email: &str, password: &str) -> Client {
         let client = new_client();
         let request = api::LoginRequest {

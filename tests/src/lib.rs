@@ -7,6 +7,7 @@ pub mod browser;
 pub mod lever;
 pub mod lever_sim;
 pub mod logs;
+pub mod pad_client;
 pub mod poll;
 
 pub use accounts::{Account, PASSWORD, expect_error, expect_json};

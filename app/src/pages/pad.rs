@@ -36,7 +36,7 @@ fn PadDetails(pad: PadView) -> impl IntoView {
                 <dt>"Job"</dt>
                 <dd data-testid="pad-job">{pad.job_title.unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Created"</dt>
-                <dd>{format_time(pad.created_at)}</dd>
+                <dd>{pad.created_at.map(format_time)}</dd>
                 <dt>"Status"</dt>
                 <dd data-testid="pad-status">{pad_status(&pad.status)}</dd>
             </dl>

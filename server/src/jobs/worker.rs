@@ -11,8 +11,8 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use super::{JobError, queue};
-use crate::lever;
 use crate::state::AppState;
+use crate::{lever, pads};
 
 /// Runs until `stop` turns true, then gives running jobs `shutdown_grace` to finish.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
@@ -166,14 +166,19 @@ async fn run_one(state: AppState, job: job::Model) {
 async fn perform(state: &AppState, job: &job::Model) -> Result<(), JobError> {
     match job.kind.as_str() {
         lever::webhook::STAGE_CHANGE_JOB => lever::pipeline::process(state, job).await,
+        pads::notes::CODE_NOTE_JOB => pads::notes::send_code_note(state, job).await,
+        pads::notes::RESULTS_NOTE_JOB => pads::notes::send_results_note(state, job).await,
         other => Err(JobError::permanent(format!("unknown job kind {other}"))),
     }
 }
 
 async fn after_failure(state: &AppState, job: &job::Model, error: &JobError, will_retry: bool) {
-    if job.kind == lever::webhook::STAGE_CHANGE_JOB
-        && let Err(e) = lever::pipeline::record_failure(state, job, error, will_retry).await
-    {
-        tracing::error!(job_id = %job.id, error = %e, "cannot record a failed delivery");
+    let recorded = if job.kind == lever::webhook::STAGE_CHANGE_JOB {
+        lever::pipeline::record_failure(state, job, error, will_retry).await
+    } else {
+        pads::notes::record_failure(state, job, error, will_retry).await
+    };
+    if let Err(e) = recorded {
+        tracing::error!(job_id = %job.id, error = %e, "cannot record a failed job's outcome");
     }
 }

@@ -183,22 +183,17 @@ async fn create_pad(
         .iter()
         .find(|s| s.id == change.to_stage_id)
         .map(|s| s.name.clone());
-    let new_pad = pad::ActiveModel {
-        id: Set(pads::new_pad_id()),
-        org_id: Set(org_id),
-        source: Set(pads::SOURCE_LEVER.into()),
-        opportunity_id: Set(Some(change.opportunity_id.clone())),
-        delivery_id: Set(Some(delivery_id)),
-        candidate_name: Set(opportunity.name.chars().take(200).collect()),
-        job_title: Set(posting.map(|p| p.text.chars().take(300).collect())),
-        stage_id: Set(Some(change.to_stage_id.clone())),
-        stage_name: Set(stage_name),
-        owner_id: Set(integration.row.pad_owner_id),
-        status: Set(pads::NOT_STARTED.into()),
-        link_added_at: Set(None),
-        note_id: Set(None),
-        created_at: Set(OffsetDateTime::now_utc()),
-    };
+    let mut new_pad = pads::new_pad(
+        org_id,
+        pads::SOURCE_LEVER,
+        opportunity.name.clone(),
+        integration.row.pad_owner_id,
+    )
+    .job_title(posting.map(|p| p.text));
+    new_pad.0.opportunity_id = Set(Some(change.opportunity_id.clone()));
+    new_pad.0.delivery_id = Set(Some(delivery_id));
+    new_pad.0.stage_id = Set(Some(change.to_stage_id.clone()));
+    new_pad.0.stage_name = Set(stage_name);
     match new_pad.insert(&state.db).await {
         Ok(pad) => {
             tracing::info!(%org_id, pad_id = %pad.id, "pad created for a Lever candidate");

@@ -137,6 +137,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             connection: api::ConnectionState::NotConnected,
             tag: DEFAULT_TAG.into(),
             notes_enabled: true,
+            results_notes_enabled: true,
             last_delivery_at: None,
         });
     };
@@ -197,6 +198,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         connection,
         tag: row.tag.clone(),
         notes_enabled: row.notes_enabled,
+        results_notes_enabled: row.results_notes_enabled,
         last_delivery_at: row.last_delivery_at,
     })
 }
@@ -378,6 +380,7 @@ pub async fn save_credentials(
                 pad_owner_id: Set(Some(admin.user_id)),
                 tag: Set(DEFAULT_TAG.into()),
                 notes_enabled: Set(true),
+                results_notes_enabled: Set(true),
                 verified_at: Set(None),
                 last_signature_failure_at: Set(None),
                 last_delivery_at: Set(None),
@@ -648,7 +651,13 @@ pub async fn save_options(
     }
     let integration = load_required(state, admin.org_id).await?;
     let notes = if request.notes_enabled { "on" } else { "off" };
-    let detail = format!("Tag set to {tag:?}; notes on candidates {notes}");
+    let results = if request.results_notes_enabled {
+        "on"
+    } else {
+        "off"
+    };
+    let detail =
+        format!("Tag set to {tag:?}; notes on candidates {notes}; results notes {results}");
     change_integration(
         state,
         admin,
@@ -659,6 +668,7 @@ pub async fn save_options(
         |row| {
             row.tag = Set(tag.to_string());
             row.notes_enabled = Set(request.notes_enabled);
+            row.results_notes_enabled = Set(request.results_notes_enabled);
         },
     )
     .await?;

@@ -1,19 +1,34 @@
-//! Interview pads. Lever's pipeline creates them; the next issue makes them live. Their id is
-//! the secret part of their link: whoever holds the link may open the pad.
+//! Interview pads. Lever's pipeline creates them (or a member, by hand); their id is the secret
+//! part of their link: whoever holds the link may join the live pad. Members of the pad's
+//! organization may end it, play it back and send its code to Lever.
 
+pub mod live;
+pub mod notes;
 pub mod routes;
+pub mod socket;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::{pad, user};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use entity::{pad, pad_participant, user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::AuthUser;
+use crate::jobs::queue;
 use crate::state::AppState;
 
 pub const SOURCE_LEVER: &str = "lever";
+pub const SOURCE_MANUAL: &str = "manual";
 pub const NOT_STARTED: &str = "not_started";
+pub const IN_PROGRESS: &str = "in_progress";
+pub const ENDED: &str = "ended";
+pub const DEFAULT_LANGUAGE: &str = "python";
 
 /// 128 random bits, URL-safe: 22 characters.
 pub fn new_pad_id() -> String {
@@ -32,13 +47,77 @@ fn looks_like_pad_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+fn no_pad() -> ApiError {
+    ApiError::not_found("There is no pad at this link.")
+}
+
+/// Any pad by its link's id.
+pub async fn find(state: &AppState, pad_id: &str) -> ApiResult<pad::Model> {
+    if !looks_like_pad_id(pad_id) {
+        return Err(no_pad());
+    }
+    pad::Entity::find_by_id(pad_id.to_string())
+        .one(&state.db)
+        .await?
+        .ok_or_else(no_pad)
+}
+
+/// A pad of the member's organization; another organization's pad does not exist for them.
+pub async fn find_for_member(
+    state: &AppState,
+    user: &AuthUser,
+    pad_id: &str,
+) -> ApiResult<pad::Model> {
+    let pad = find(state, pad_id).await?;
+    if pad.org_id != user.org_id {
+        return Err(no_pad());
+    }
+    Ok(pad)
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PadFilter {
+    pub status: Option<String>,
+    /// Part of the candidate's name, any case.
+    pub q: Option<String>,
+}
+
 /// The organization's pads, newest first.
-pub async fn list(state: &AppState, org_id: Uuid) -> ApiResult<api::PadsResponse> {
-    let rows = pad::Entity::find_in_org(org_id)
+pub async fn list(
+    state: &AppState,
+    org_id: Uuid,
+    filter: &PadFilter,
+) -> ApiResult<api::PadsResponse> {
+    let mut select = pad::Entity::find_in_org(org_id);
+    if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
+        if ![NOT_STARTED, IN_PROGRESS, ENDED].contains(&status) {
+            return Err(ApiError::bad_request(
+                "invalid_status",
+                "status must be not_started, in_progress or ended.",
+            ));
+        }
+        select = select.filter(pad::Column::Status.eq(status));
+    }
+    let rows = select
         .order_by_desc(pad::Column::CreatedAt)
-        .limit(500)
+        .limit(1_000)
         .all(&state.db)
         .await?;
+    let wanted = filter
+        .q
+        .as_deref()
+        .map(|q| q.trim().to_lowercase())
+        .filter(|q| !q.is_empty());
+    let rows: Vec<pad::Model> = rows
+        .into_iter()
+        .filter(|p| {
+            wanted
+                .as_deref()
+                .is_none_or(|q| p.candidate_name.to_lowercase().contains(q))
+        })
+        .take(500)
+        .collect();
     let owner_ids: Vec<Uuid> = rows.iter().filter_map(|p| p.owner_id).collect();
     let owners: std::collections::HashMap<Uuid, String> = user::Entity::find_in_org(org_id)
         .filter(user::Column::Id.is_in(owner_ids))
@@ -67,27 +146,217 @@ pub async fn list(state: &AppState, org_id: Uuid) -> ApiResult<api::PadsResponse
                 stage_name: p.stage_name,
                 status: p.status,
                 created_at: p.created_at,
+                ended_at: p.ended_at,
             })
             .collect(),
     })
 }
 
-/// What the link shows to anyone holding it.
-pub async fn view(state: &AppState, pad_id: &str) -> ApiResult<api::PadView> {
-    let not_found = || ApiError::not_found("There is no pad at this link.");
-    if !looks_like_pad_id(pad_id) {
-        return Err(not_found());
-    }
-    let pad = pad::Entity::find_by_id(pad_id.to_string())
-        .one(&state.db)
-        .await?
-        .ok_or_else(not_found)?;
+/// What the link shows: everything to members and, while the interview runs, enough for the
+/// candidate to join; after it ended, outsiders learn only that.
+pub async fn view(
+    state: &AppState,
+    pad_id: &str,
+    viewer: Option<&AuthUser>,
+) -> ApiResult<api::PadView> {
+    let pad = find(state, pad_id).await?;
+    let member = viewer.filter(|user| user.org_id == pad.org_id);
+    let open = member.is_some() || pad.status != ENDED;
     Ok(api::PadView {
         id: pad.id,
-        candidate_name: pad.candidate_name,
-        job_title: pad.job_title,
         status: pad.status,
-        created_at: pad.created_at,
+        candidate_name: open.then_some(pad.candidate_name),
+        job_title: pad.job_title.filter(|_| open),
+        language: open.then_some(pad.language),
+        created_at: open.then_some(pad.created_at),
+        ended_at: pad.ended_at.filter(|_| open),
+        member: member.is_some(),
+        member_name: member.map(|user| user.name.clone()),
+        from_lever: member.is_some() && pad.source == SOURCE_LEVER,
+        code_note_status: pad.code_note_status.filter(|_| member.is_some()),
+        code_note_error: pad.code_note_error.filter(|_| member.is_some()),
+    })
+}
+
+/// `POST /api/pads`: a pad for an interview that does not come from Lever.
+pub async fn create(
+    state: &AppState,
+    user: &AuthUser,
+    request: api::NewPadRequest,
+) -> ApiResult<api::PadSummary> {
+    let candidate_name = request.candidate_name.trim().to_string();
+    if candidate_name.is_empty() || candidate_name.chars().count() > 200 {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            "candidate_name must be 1 to 200 characters.",
+        ));
+    }
+    let job_title = request
+        .job_title
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    if job_title.as_ref().is_some_and(|t| t.chars().count() > 300) {
+        return Err(ApiError::unprocessable(
+            "invalid_field",
+            "job_title must be at most 300 characters.",
+        ));
+    }
+    let language = request.language.unwrap_or_else(|| DEFAULT_LANGUAGE.into());
+    if api::language_label(&language).is_none() {
+        return Err(ApiError::unprocessable(
+            "invalid_language",
+            format!("Unknown language {language:?}."),
+        ));
+    }
+    let pad = new_pad(
+        user.org_id,
+        SOURCE_MANUAL,
+        candidate_name,
+        Some(user.user_id),
+    )
+    .job_title(job_title)
+    .language(language)
+    .insert(&state.db)
+    .await?;
+    list(state, user.org_id, &PadFilter::default())
+        .await?
+        .pads
+        .into_iter()
+        .find(|p| p.id == pad.id)
+        .ok_or_else(no_pad)
+}
+
+/// A new pad's row with everything a fresh pad has.
+pub fn new_pad(
+    org_id: Uuid,
+    source: &str,
+    candidate_name: String,
+    owner_id: Option<Uuid>,
+) -> NewPad {
+    NewPad(pad::ActiveModel {
+        id: Set(new_pad_id()),
+        org_id: Set(org_id),
+        source: Set(source.into()),
+        opportunity_id: Set(None),
+        delivery_id: Set(None),
+        candidate_name: Set(candidate_name.chars().take(200).collect()),
+        job_title: Set(None),
+        stage_id: Set(None),
+        stage_name: Set(None),
+        owner_id: Set(owner_id),
+        status: Set(NOT_STARTED.into()),
+        link_added_at: Set(None),
+        note_id: Set(None),
+        created_at: Set(OffsetDateTime::now_utc()),
+        language: Set(DEFAULT_LANGUAGE.into()),
+        started_at: Set(None),
+        ended_at: Set(None),
+        code_note_status: Set(None),
+        code_note_error: Set(None),
+        results_note_id: Set(None),
+    })
+}
+
+pub struct NewPad(pub pad::ActiveModel);
+
+impl NewPad {
+    pub fn job_title(mut self, title: Option<String>) -> Self {
+        self.0.job_title = Set(title.map(|t| t.chars().take(300).collect()));
+        self
+    }
+
+    pub fn language(mut self, language: String) -> Self {
+        self.0.language = Set(language);
+        self
+    }
+
+    pub async fn insert(
+        self,
+        db: &impl sea_orm::ConnectionTrait,
+    ) -> Result<pad::Model, sea_orm::DbErr> {
+        self.0.insert(db).await
+    }
+}
+
+/// `POST /api/pads/<id>/end`: the pad turns read-only for everyone. Ending twice is harmless.
+pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<api::PadView> {
+    let pad = find_for_member(state, user, pad_id).await?;
+    if pad.status != ENDED {
+        let txn = state.db.begin().await?;
+        let now = OffsetDateTime::now_utc();
+        let ended = pad::Entity::update_many()
+            .col_expr(pad::Column::Status, Expr::value(ENDED))
+            .col_expr(pad::Column::EndedAt, Expr::value(Some(now)))
+            .filter(pad::Column::Id.eq(&pad.id))
+            .filter(pad::Column::Status.ne(ENDED))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        let results_note = ended && notes::wants_results_note(state, &pad).await?;
+        if results_note {
+            queue::new_job(
+                pad.org_id,
+                notes::RESULTS_NOTE_JOB,
+                None,
+                serde_json::json!({ "pad_id": pad.id }).to_string(),
+                now,
+            )
+            .insert(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        if results_note {
+            state.job_signal.wake();
+        }
+        if let Some(room) = state.pad_hub.open_room(&pad.id) {
+            room.end().await;
+        }
+        tracing::info!(pad_id = %pad.id, org_id = %pad.org_id, "interview ended");
+    }
+    view(state, pad_id, Some(user)).await
+}
+
+/// `GET /api/pads/<id>/history`: every edit with its time and author, for playback.
+pub async fn history(
+    state: &AppState,
+    user: &AuthUser,
+    pad_id: &str,
+) -> ApiResult<api::PadHistory> {
+    let pad = find_for_member(state, user, pad_id).await?;
+    let rows = live::stored_operations(&state.db, &pad.id).await?;
+    let participants = pad_participant::Entity::find()
+        .filter(pad_participant::Column::PadId.eq(&pad.id))
+        .order_by_asc(pad_participant::Column::JoinedAt)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| api::Participant {
+            client_id: p.client_id,
+            name: p.name,
+            color: p.color,
+            online: false,
+        })
+        .collect();
+    let mut text = String::new();
+    let mut operations = Vec::with_capacity(rows.len());
+    for row in rows {
+        let op: api::ot::Operation = serde_json::from_str(&row.op).map_err(ApiError::internal)?;
+        text = op
+            .apply(&text)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+        operations.push(api::HistoryOperation {
+            revision: row.revision as u64,
+            at_ms: row.at_ms,
+            client_id: row.client_id,
+            op,
+        });
+    }
+    Ok(api::PadHistory {
+        language: pad.language,
+        participants,
+        operations,
+        final_text: text,
     })
 }
 

@@ -5,15 +5,66 @@ use crate::extract::AuthUser;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/pads", web::get().to(list_pads))
-        .route("/pads/{id}", web::get().to(view_pad));
+    cfg.service(
+        web::resource("/pads")
+            .route(web::get().to(list_pads))
+            .route(web::post().to(create_pad)),
+    )
+    .route("/pads/{id}", web::get().to(view_pad))
+    .route(
+        "/pads/{id}/socket",
+        web::get().to(super::socket::pad_socket),
+    )
+    .route("/pads/{id}/end", web::post().to(end_pad))
+    .route("/pads/{id}/history", web::get().to(pad_history))
+    .route("/pads/{id}/lever-note", web::post().to(code_to_lever));
 }
 
-async fn list_pads(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::list(&state, user.org_id).await?))
+async fn list_pads(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    filter: web::Query<super::PadFilter>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::list(&state, user.org_id, &filter).await?))
+}
+
+async fn create_pad(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    request: web::Json<api::NewPadRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(super::create(&state, &user, request.into_inner()).await?))
 }
 
 /// No account needed: the candidate opens the link from the invitation.
-async fn view_pad(state: web::Data<AppState>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::view(&state, &id).await?))
+async fn view_pad(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    viewer: Option<AuthUser>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::view(&state, &id, viewer.as_ref()).await?))
+}
+
+async fn end_pad(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::end(&state, &user, &id).await?))
+}
+
+async fn pad_history(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::history(&state, &user, &id).await?))
+}
+
+async fn code_to_lever(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::notes::request_code_note(&state, &user, &id).await?))
 }

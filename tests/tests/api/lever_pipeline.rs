@@ -92,7 +92,7 @@ async fn a_tagged_candidate_entering_a_selected_stage_gets_one_pad_link_and_note
         200,
     )
     .await;
-    assert_eq!(view.candidate_name, "Ada Lovelace");
+    assert_eq!(view.candidate_name.as_deref(), Some("Ada Lovelace"));
     assert_eq!(view.status, "not_started");
     expect_error(
         app.get(&stranger, "/api/pads/AAAAAAAAAAAAAAAAAAAAAA").await,

@@ -303,6 +303,7 @@ async fn members_and_other_plans_are_refused() {
         let options = api::LeverOptionsRequest {
             tag: "x".into(),
             notes_enabled: false,
+            results_notes_enabled: false,
         };
         expect_error(
             app.put(who, "/api/lever/options", &options).await,
@@ -444,6 +445,7 @@ async fn the_tag_and_notes_option_are_editable() {
     let request = api::LeverOptionsRequest {
         tag: "  live-coding ".into(),
         notes_enabled: false,
+        results_notes_enabled: false,
     };
     let setup: api::LeverSetup = expect_json(
         app.put(&admin.client, "/api/lever/options", &request).await,
@@ -452,9 +454,11 @@ async fn the_tag_and_notes_option_are_editable() {
     .await;
     assert_eq!(setup.tag, "live-coding");
     assert!(!setup.notes_enabled);
+    assert!(!setup.results_notes_enabled);
     let empty = api::LeverOptionsRequest {
         tag: "   ".into(),
         notes_enabled: true,
+        results_notes_enabled: true,
     };
     expect_error(
         app.put(&admin.client, "/api/lever/options", &empty).await,

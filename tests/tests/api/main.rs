@@ -11,4 +11,5 @@ mod lever_pipeline;
 mod lever_secrets;
 mod lever_setup;
 mod members;
+mod pads_live;
 mod tenancy;

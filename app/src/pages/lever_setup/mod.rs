@@ -256,6 +256,7 @@ fn Options() -> impl IntoView {
     let enabled = current.as_ref().is_some_and(|s| s.credentials.done);
     let tag = RwSignal::new(current.as_ref().map(|s| s.tag.clone()).unwrap_or_default());
     let notes = RwSignal::new(current.as_ref().is_none_or(|s| s.notes_enabled));
+    let results = RwSignal::new(current.as_ref().is_none_or(|s| s.results_notes_enabled));
     let save = Action::new_local(move |request: &::api::LeverOptionsRequest| {
         let request = request.clone();
         async move { setup.accept(session.observe(api::put("/api/lever/options", &request).await)) }
@@ -268,6 +269,7 @@ fn Options() -> impl IntoView {
             save.dispatch_local(::api::LeverOptionsRequest {
                 tag: tag.get_untracked(),
                 notes_enabled: notes.get_untracked(),
+                results_notes_enabled: results.get_untracked(),
             });
         }
     };
@@ -282,6 +284,10 @@ fn Options() -> impl IntoView {
                 <label class="choice">
                     <input type="checkbox" name="notes_enabled" prop:checked=move || notes.get() on:change=move |ev| notes.set(event_target_checked(&ev)) disabled=!enabled/>
                     <span>"Add a note to the candidate in Lever when a pad is created"</span>
+                </label>
+                <label class="choice">
+                    <input type="checkbox" name="results_notes_enabled" prop:checked=move || results.get() on:change=move |ev| results.set(event_target_checked(&ev)) disabled=!enabled/>
+                    <span>"Add a results note (duration, language, participants, playback link) when an interview ends"</span>
                 </label>
                 {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
                 <button type="submit" disabled=move || !enabled || save.pending().get()>"Update"</button>
@@ -359,6 +365,7 @@ mod tests {
             connection,
             tag: "coderpad".into(),
             notes_enabled: true,
+            results_notes_enabled: true,
             last_delivery_at: None,
         }
     }

@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+/// Someone who joined a pad: a browser tab with a display name and a colour.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "pad_participants")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub pad_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub client_id: String,
+    pub name: String,
+    pub color: String,
+    /// Set when a logged-in member joined.
+    pub user_id: Option<Uuid>,
+    pub joined_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

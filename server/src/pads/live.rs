@@ -1,0 +1,446 @@
+//! Live pads: one room per open pad holds its text, its history and who is there. The room
+//! orders edits: an edit made on an older revision is transformed past what came since, stored,
+//! and only then broadcast (to its author, that is the acknowledgement).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use api::ot::{self, Operation};
+use api::{Participant, ServerMessage};
+use entity::{pad, pad_operation, pad_participant};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use time::OffsetDateTime;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// The longest text a pad holds, in characters.
+pub const MAX_TEXT_CHARS: usize = 200_000;
+const EVENT_BUFFER: usize = 1_024;
+
+/// Why an edit or a join was refused: a stable code and a sentence.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for Refusal {
+    fn from(e: sea_orm::DbErr) -> Self {
+        tracing::error!(error = %e, "pad storage failed");
+        Refusal::new("storage_failed", "The edit could not be stored; try again.")
+    }
+}
+
+/// The open rooms of this server instance.
+#[derive(Default)]
+pub struct PadHub {
+    rooms: Mutex<HashMap<String, Arc<Room>>>,
+}
+
+impl PadHub {
+    /// The room of `pad`, opened if needed; counts a connection until [`PadHub::leave`].
+    pub fn enter(&self, pad: &pad::Model) -> Arc<Room> {
+        let mut rooms = self.rooms.lock().expect("rooms");
+        let room = rooms
+            .entry(pad.id.clone())
+            .or_insert_with(|| Arc::new(Room::new(pad)))
+            .clone();
+        room.connections.fetch_add(1, Ordering::SeqCst);
+        room
+    }
+
+    pub fn leave(&self, room: &Arc<Room>) {
+        let mut rooms = self.rooms.lock().expect("rooms");
+        if room.connections.fetch_sub(1, Ordering::SeqCst) == 1 {
+            rooms.remove(&room.pad_id);
+        }
+    }
+
+    /// The room of an open pad, if anyone is connected to it here.
+    pub fn open_room(&self, pad_id: &str) -> Option<Arc<Room>> {
+        self.rooms.lock().expect("rooms").get(pad_id).cloned()
+    }
+}
+
+pub struct Room {
+    pub pad_id: String,
+    connections: AtomicUsize,
+    state: tokio::sync::Mutex<Option<RoomState>>,
+    events: broadcast::Sender<Arc<str>>,
+}
+
+struct HistoryEntry {
+    op: Operation,
+    client_id: String,
+    seq: u64,
+}
+
+struct Present {
+    name: String,
+    color: String,
+    connections: usize,
+}
+
+struct RoomState {
+    text: String,
+    history: Vec<HistoryEntry>,
+    last_seq: HashMap<String, u64>,
+    language: String,
+    status: String,
+    /// In order of joining, online or not.
+    participants: Vec<(String, Present)>,
+}
+
+impl RoomState {
+    fn participants(&self) -> Vec<Participant> {
+        self.participants
+            .iter()
+            .map(|(client_id, p)| Participant {
+                client_id: client_id.clone(),
+                name: p.name.clone(),
+                color: p.color.clone(),
+                online: p.connections > 0,
+            })
+            .collect()
+    }
+}
+
+/// Who is joining.
+pub struct Joiner {
+    pub client_id: String,
+    pub name: String,
+    pub user_id: Option<Uuid>,
+    pub since_revision: Option<u64>,
+}
+
+fn encode(message: &ServerMessage) -> Arc<str> {
+    serde_json::to_string(message).expect("json").into()
+}
+
+impl Room {
+    fn new(pad: &pad::Model) -> Self {
+        Self {
+            pad_id: pad.id.clone(),
+            connections: AtomicUsize::new(0),
+            state: tokio::sync::Mutex::new(None),
+            events: broadcast::channel(EVENT_BUFFER).0,
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+        self.events.subscribe()
+    }
+
+    fn publish(&self, message: &ServerMessage) {
+        // No receivers is fine: nobody is connected.
+        let _ = self.events.send(encode(message));
+    }
+
+    /// Locks the room's state, loading it from the database the first time.
+    async fn locked(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<tokio::sync::MappedMutexGuard<'_, RoomState>, Refusal> {
+        let mut guard = self.state.lock().await;
+        if guard.is_none() {
+            *guard = Some(load(db, &self.pad_id).await?);
+        }
+        Ok(tokio::sync::MutexGuard::map(guard, |s| {
+            s.as_mut().expect("loaded")
+        }))
+    }
+
+    /// Registers the joiner and returns what to send them first: the welcome, then the edits
+    /// they missed when reconnecting.
+    pub async fn join(
+        &self,
+        db: &DatabaseConnection,
+        joiner: &Joiner,
+    ) -> Result<Vec<Arc<str>>, Refusal> {
+        let mut state = self.locked(db).await?;
+        let known = state
+            .participants
+            .iter_mut()
+            .find(|(id, _)| *id == joiner.client_id);
+        let color = match known {
+            Some((_, present)) => {
+                present.connections += 1;
+                present.name = joiner.name.clone();
+                present.color.clone()
+            }
+            None => {
+                let color = api::PARTICIPANT_COLORS
+                    [state.participants.len() % api::PARTICIPANT_COLORS.len()]
+                .to_string();
+                pad_participant::ActiveModel {
+                    pad_id: Set(self.pad_id.clone()),
+                    client_id: Set(joiner.client_id.clone()),
+                    name: Set(joiner.name.clone()),
+                    color: Set(color.clone()),
+                    user_id: Set(joiner.user_id),
+                    joined_at: Set(OffsetDateTime::now_utc()),
+                }
+                .insert(db)
+                .await?;
+                state.participants.push((
+                    joiner.client_id.clone(),
+                    Present {
+                        name: joiner.name.clone(),
+                        color: color.clone(),
+                        connections: 1,
+                    },
+                ));
+                color
+            }
+        };
+        let revision = state.history.len() as u64;
+        // A reconnecting client gets the edits it missed; anyone else the whole text.
+        let since = joiner.since_revision.filter(|since| *since <= revision);
+        let mut first = vec![encode(&ServerMessage::Welcome {
+            color,
+            revision: since.unwrap_or(revision),
+            text: since.is_none().then(|| state.text.clone()),
+            language: state.language.clone(),
+            last_seq: state.last_seq.get(&joiner.client_id).copied().unwrap_or(0),
+            status: state.status.clone(),
+        })];
+        if let Some(since) = since {
+            for (index, entry) in state.history.iter().enumerate().skip(since as usize) {
+                first.push(encode(&ServerMessage::Op {
+                    revision: index as u64 + 1,
+                    client_id: entry.client_id.clone(),
+                    seq: entry.seq,
+                    op: entry.op.clone(),
+                }));
+            }
+        }
+        self.publish(&ServerMessage::Participants {
+            participants: state.participants(),
+        });
+        Ok(first)
+    }
+
+    pub async fn leave(&self, db: &DatabaseConnection, client_id: &str) {
+        let Ok(mut state) = self.locked(db).await else {
+            return;
+        };
+        if let Some((_, present)) = state
+            .participants
+            .iter_mut()
+            .find(|(id, _)| id == client_id)
+        {
+            present.connections = present.connections.saturating_sub(1);
+        }
+        self.publish(&ServerMessage::Participants {
+            participants: state.participants(),
+        });
+    }
+
+    /// Orders, stores and broadcasts an edit made on `revision`.
+    pub async fn submit(
+        &self,
+        db: &DatabaseConnection,
+        client_id: &str,
+        seq: u64,
+        revision: u64,
+        op: Operation,
+    ) -> Result<(), Refusal> {
+        let mut state = self.locked(db).await?;
+        if state.status == super::ENDED {
+            return Err(Refusal::new(
+                "pad_ended",
+                "The interview has ended; the pad is read-only.",
+            ));
+        }
+        if state
+            .last_seq
+            .get(client_id)
+            .is_some_and(|last| seq <= *last)
+        {
+            // Sent again after a reconnect: the server has it already.
+            return Ok(());
+        }
+        let current = state.history.len() as u64;
+        if revision > current {
+            return Err(Refusal::new(
+                "invalid_revision",
+                format!("Revision {revision} does not exist yet (the pad is at {current})."),
+            ));
+        }
+        let invalid = |e: ot::OtError| Refusal::new("invalid_operation", e.to_string());
+        let mut op = op;
+        for earlier in &state.history[revision as usize..] {
+            op = ot::transform(&earlier.op, &op).map_err(invalid)?.1;
+        }
+        let text = op.apply(&state.text).map_err(invalid)?;
+        if text.chars().count() > MAX_TEXT_CHARS {
+            return Err(Refusal::new(
+                "text_too_long",
+                format!("A pad holds at most {MAX_TEXT_CHARS} characters."),
+            ));
+        }
+        let new_revision = current + 1;
+        let now = OffsetDateTime::now_utc();
+        pad_operation::ActiveModel {
+            pad_id: Set(self.pad_id.clone()),
+            revision: Set(new_revision as i64),
+            client_id: Set(client_id.to_string()),
+            seq: Set(seq as i64),
+            at_ms: Set((now.unix_timestamp_nanos() / 1_000_000) as i64),
+            op: Set(serde_json::to_string(&op).expect("json")),
+        }
+        .insert(db)
+        .await?;
+        if state.status == super::NOT_STARTED {
+            pad::Entity::update_many()
+                .col_expr(pad::Column::Status, Expr::value(super::IN_PROGRESS))
+                .col_expr(pad::Column::StartedAt, Expr::value(Some(now)))
+                .filter(pad::Column::Id.eq(&self.pad_id))
+                .filter(pad::Column::Status.eq(super::NOT_STARTED))
+                .exec(db)
+                .await?;
+            state.status = super::IN_PROGRESS.into();
+        }
+        state.text = text;
+        state.last_seq.insert(client_id.to_string(), seq);
+        state.history.push(HistoryEntry {
+            op: op.clone(),
+            client_id: client_id.to_string(),
+            seq,
+        });
+        self.publish(&ServerMessage::Op {
+            revision: new_revision,
+            client_id: client_id.to_string(),
+            seq,
+            op,
+        });
+        Ok(())
+    }
+
+    pub async fn set_language(
+        &self,
+        db: &DatabaseConnection,
+        language: &str,
+    ) -> Result<(), Refusal> {
+        if api::language_label(language).is_none() {
+            return Err(Refusal::new(
+                "invalid_language",
+                format!("Unknown language {language:?}."),
+            ));
+        }
+        let mut state = self.locked(db).await?;
+        if state.status == super::ENDED {
+            return Err(Refusal::new(
+                "pad_ended",
+                "The interview has ended; the pad is read-only.",
+            ));
+        }
+        pad::Entity::update_many()
+            .col_expr(pad::Column::Language, Expr::value(language))
+            .filter(pad::Column::Id.eq(&self.pad_id))
+            .exec(db)
+            .await?;
+        state.language = language.to_string();
+        self.publish(&ServerMessage::Language {
+            language: language.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Marks the open room ended (the database row is the caller's) and tells everyone.
+    pub async fn end(&self) {
+        if let Some(state) = self.state.lock().await.as_mut() {
+            state.status = super::ENDED.into();
+        }
+        self.publish(&ServerMessage::Ended);
+    }
+}
+
+/// A pad's text and history, rebuilt from its stored edits.
+async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Refusal> {
+    let pad = pad::Entity::find_by_id(pad_id.to_string())
+        .one(db)
+        .await?
+        .ok_or_else(|| Refusal::new("not_found", "There is no pad at this link."))?;
+    let (text, history) = replay(db, pad_id).await?;
+    let mut last_seq = HashMap::new();
+    for entry in &history {
+        last_seq.insert(entry.client_id.clone(), entry.seq);
+    }
+    let participants = pad_participant::Entity::find()
+        .filter(pad_participant::Column::PadId.eq(pad_id))
+        .order_by_asc(pad_participant::Column::JoinedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                p.client_id,
+                Present {
+                    name: p.name,
+                    color: p.color,
+                    connections: 0,
+                },
+            )
+        })
+        .collect();
+    Ok(RoomState {
+        text,
+        history,
+        last_seq,
+        language: pad.language,
+        status: pad.status,
+        participants,
+    })
+}
+
+async fn replay(
+    db: &DatabaseConnection,
+    pad_id: &str,
+) -> Result<(String, Vec<HistoryEntry>), Refusal> {
+    let rows = stored_operations(db, pad_id).await?;
+    let mut text = String::new();
+    let mut history = Vec::with_capacity(rows.len());
+    for row in rows {
+        let op: Operation = serde_json::from_str(&row.op)
+            .map_err(|e| Refusal::new("corrupt_history", format!("stored edit unreadable: {e}")))?;
+        text = op
+            .apply(&text)
+            .map_err(|e| Refusal::new("corrupt_history", e.to_string()))?;
+        history.push(HistoryEntry {
+            op,
+            client_id: row.client_id,
+            seq: row.seq as u64,
+        });
+    }
+    Ok((text, history))
+}
+
+pub async fn stored_operations(
+    db: &DatabaseConnection,
+    pad_id: &str,
+) -> Result<Vec<pad_operation::Model>, sea_orm::DbErr> {
+    pad_operation::Entity::find()
+        .filter(pad_operation::Column::PadId.eq(pad_id))
+        .order_by_asc(pad_operation::Column::Revision)
+        .all(db)
+        .await
+}
+
+/// The pad's text now, from its stored edits (for notes and playback).
+pub async fn final_text(db: &DatabaseConnection, pad_id: &str) -> Result<String, Refusal> {
+    Ok(replay(db, pad_id).await?.0)
+}

@@ -1,0 +1,218 @@
+//! What an ended pad sends to Lever, through the job queue: the code as a candidate note (on a
+//! member's request) and the results note (automatically, unless switched off in the setup).
+
+use entity::{job, pad, pad_participant};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::{ENDED, SOURCE_LEVER, live};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::AuthUser;
+use crate::jobs::{JobError, queue};
+use crate::lever::setup::{self, Integration};
+use crate::state::AppState;
+
+pub const CODE_NOTE_JOB: &str = "pad_code_note";
+pub const RESULTS_NOTE_JOB: &str = "pad_results_note";
+const SENDING: &str = "sending";
+const SENT: &str = "sent";
+const FAILED: &str = "failed";
+
+#[derive(Deserialize)]
+struct PadJob {
+    pad_id: String,
+}
+
+/// Whether ending this pad posts a results note.
+pub async fn wants_results_note(state: &AppState, pad: &pad::Model) -> ApiResult<bool> {
+    if pad.source != SOURCE_LEVER || pad.opportunity_id.is_none() {
+        return Ok(false);
+    }
+    Ok(setup::load(state, pad.org_id)
+        .await?
+        .is_some_and(|i| i.row.results_notes_enabled && i.row.api_key_sealed.is_some()))
+}
+
+/// `POST /api/pads/<id>/lever-note`: queues the final code for the candidate's notes.
+pub async fn request_code_note(
+    state: &AppState,
+    user: &AuthUser,
+    pad_id: &str,
+) -> ApiResult<api::PadView> {
+    let pad = super::find_for_member(state, user, pad_id).await?;
+    if pad.source != SOURCE_LEVER || pad.opportunity_id.is_none() {
+        return Err(ApiError::conflict(
+            "not_from_lever",
+            "This pad was not created for a Lever candidate.",
+        ));
+    }
+    if pad.status != ENDED {
+        return Err(ApiError::conflict(
+            "pad_not_ended",
+            "End the interview first; then its code can go to Lever.",
+        ));
+    }
+    if pad.code_note_status.as_deref() == Some(SENDING) {
+        return Err(ApiError::conflict(
+            "note_in_progress",
+            "The code is on its way to Lever already.",
+        ));
+    }
+    let connected = setup::load(state, pad.org_id)
+        .await?
+        .is_some_and(|i| i.row.api_key_sealed.is_some());
+    if !connected {
+        return Err(ApiError::conflict(
+            "lever_not_connected",
+            "Lever is not connected any more; an admin can connect it again.",
+        ));
+    }
+    use sea_orm::{ActiveModelTrait, TransactionTrait};
+    let txn = state.db.begin().await?;
+    set_code_note(&txn, &pad.id, SENDING, None).await?;
+    queue::new_job(
+        pad.org_id,
+        CODE_NOTE_JOB,
+        None,
+        serde_json::json!({ "pad_id": pad.id }).to_string(),
+        OffsetDateTime::now_utc(),
+    )
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    state.job_signal.wake();
+    super::view(state, pad_id, Some(user)).await
+}
+
+async fn set_code_note(
+    db: &impl sea_orm::ConnectionTrait,
+    pad_id: &str,
+    status: &str,
+    error: Option<String>,
+) -> Result<(), sea_orm::DbErr> {
+    pad::Entity::update_many()
+        .col_expr(
+            pad::Column::CodeNoteStatus,
+            Expr::value(Some(status.to_string())),
+        )
+        .col_expr(pad::Column::CodeNoteError, Expr::value(error))
+        .filter(pad::Column::Id.eq(pad_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The pad a note job is about, with its organization's Lever connection.
+async fn job_pad(
+    state: &AppState,
+    job: &job::Model,
+) -> Result<(pad::Model, Integration), JobError> {
+    let payload: PadJob = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::permanent(format!("unreadable job: {e}")))?;
+    let pad = pad::Entity::find_in_org(job.org_id)
+        .filter(pad::Column::Id.eq(&payload.pad_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| JobError::permanent("the pad is gone"))?;
+    let integration = setup::load(state, job.org_id)
+        .await
+        .map_err(|e| JobError {
+            message: e.to_string(),
+            transient: true,
+        })?
+        .ok_or_else(|| JobError::permanent("Lever is not connected"))?;
+    Ok((pad, integration))
+}
+
+pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), JobError> {
+    let (pad, integration) = job_pad(state, job).await?;
+    let credentials = integration
+        .credentials(state)
+        .map_err(|e| JobError::permanent(e.to_string()))?;
+    let code = live::final_text(&state.db, &pad.id)
+        .await
+        .map_err(|r| JobError::permanent(r.message))?;
+    let label = api::language_label(&pad.language).unwrap_or("Code");
+    let note = format!(
+        "Code from the interview ({label}):\n\n```{}\n{}\n```\n\nPlayback: {}",
+        pad.language,
+        code.trim_end(),
+        super::link(state, &pad.id)
+    );
+    let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
+    state
+        .lever
+        .create_note(&credentials, opportunity, &note, None)
+        .await?;
+    set_code_note(&state.db, &pad.id, SENT, None).await?;
+    Ok(())
+}
+
+pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(), JobError> {
+    let (pad, integration) = job_pad(state, job).await?;
+    if pad.results_note_id.is_some() {
+        return Ok(());
+    }
+    let credentials = integration
+        .credentials(state)
+        .map_err(|e| JobError::permanent(e.to_string()))?;
+    let participants: Vec<String> = pad_participant::Entity::find()
+        .filter(pad_participant::Column::PadId.eq(&pad.id))
+        .order_by_asc(pad_participant::Column::JoinedAt)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let duration = match (pad.started_at, pad.ended_at) {
+        (Some(start), Some(end)) => {
+            let minutes = (end - start).whole_minutes().max(0);
+            format!("{minutes} min")
+        }
+        _ => "no code was written".into(),
+    };
+    let note = format!(
+        "Interview ended. Duration: {duration}. Language: {}. Participants: {}. Playback: {}",
+        api::language_label(&pad.language).unwrap_or("unknown"),
+        if participants.is_empty() {
+            "nobody joined".to_string()
+        } else {
+            participants.join(", ")
+        },
+        super::link(state, &pad.id)
+    );
+    let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
+    let note_id = state
+        .lever
+        .create_note(&credentials, opportunity, &note, None)
+        .await?;
+    pad::Entity::update_many()
+        .col_expr(pad::Column::ResultsNoteId, Expr::value(Some(note_id)))
+        .filter(pad::Column::Id.eq(&pad.id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Shows a failed code note on the pad: still sending while retries remain, failed after.
+pub async fn record_failure(
+    state: &AppState,
+    job: &job::Model,
+    error: &JobError,
+    will_retry: bool,
+) -> Result<(), sea_orm::DbErr> {
+    if job.kind != CODE_NOTE_JOB {
+        return Ok(());
+    }
+    let Ok(payload) = serde_json::from_str::<PadJob>(&job.payload) else {
+        return Ok(());
+    };
+    let (status, message) = if will_retry {
+        (SENDING, format!("{} (trying again)", error.message))
+    } else {
+        (FAILED, error.message.clone())
+    };
+    set_code_note(&state.db, &payload.pad_id, status, Some(message)).await
+}

@@ -1,0 +1,268 @@
+//! `GET /api/pads/<id>/socket`: one participant's WebSocket. The first message joins; then edits
+//! and language changes go to the room, and the room's broadcasts come back. Bad input (not
+//! JSON, too large, an edit that does not fit the text, a flood) gets an `error` message and
+//! the connection is closed: the pad itself is never touched by it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use api::{ClientMessage, ServerMessage};
+use entity::pad;
+use futures_util::StreamExt;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::live::{Joiner, Refusal, Room};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::AuthUser;
+use crate::state::AppState;
+
+/// The largest message accepted; an edit of a pasted file fits easily.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Messages per second a participant may send, with bursts up to `BURST`. Fast typing makes
+/// about 15.
+const RATE: f64 = 40.0;
+const BURST: f64 = 120.0;
+
+pub async fn pad_socket(
+    request: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    viewer: Option<AuthUser>,
+) -> ApiResult<HttpResponse> {
+    let pad = super::find(&state, &id).await?;
+    let (response, session, stream) = actix_ws::handle(&request, body)
+        .map_err(|e| ApiError::bad_request("websocket_required", e.to_string()))?;
+    let stream = stream
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_MESSAGE_BYTES);
+    let member = viewer.filter(|user| user.org_id == pad.org_id);
+    actix_web::rt::spawn(connection(state.into_inner(), pad, member, session, stream));
+    Ok(response)
+}
+
+async fn connection(
+    state: Arc<AppState>,
+    pad: pad::Model,
+    member: Option<AuthUser>,
+    mut session: Session,
+    mut stream: actix_ws::AggregatedMessageStream,
+) {
+    let joiner = match tokio::time::timeout(JOIN_TIMEOUT, stream.next()).await {
+        Ok(Some(Ok(AggregatedMessage::Text(text)))) => match parse_join(&text, member.as_ref()) {
+            Ok(joiner) => joiner,
+            Err(refusal) => return refuse(session, refusal).await,
+        },
+        Ok(Some(Ok(_))) | Ok(Some(Err(_))) => {
+            let refusal = Refusal {
+                code: "join_required",
+                message: "Send a join message first.".into(),
+            };
+            return refuse(session, refusal).await;
+        }
+        Ok(None) => return,
+        Err(_) => {
+            let refusal = Refusal {
+                code: "join_timeout",
+                message: "No join message within 10 seconds.".into(),
+            };
+            return refuse(session, refusal).await;
+        }
+    };
+    let room = state.pad_hub.enter(&pad);
+    let outcome = serve(&state, &room, &joiner, &mut session, &mut stream).await;
+    room.leave(&state.db, &joiner.client_id).await;
+    state.pad_hub.leave(&room);
+    match outcome {
+        Ok(()) => {
+            let _ = session.close(None).await;
+        }
+        Err(refusal) => refuse(session, refusal).await,
+    }
+}
+
+async fn serve(
+    state: &AppState,
+    room: &Arc<Room>,
+    joiner: &Joiner,
+    session: &mut Session,
+    stream: &mut actix_ws::AggregatedMessageStream,
+) -> Result<(), Refusal> {
+    // Subscribe before the welcome is taken, so nothing falls between the two; the client
+    // skips broadcasts its welcome already covers.
+    let mut events = room.subscribe();
+    for message in room.join(&state.db, joiner).await? {
+        if session.text(message.to_string()).await.is_err() {
+            return Ok(());
+        }
+    }
+    let mut bucket = TokenBucket::new();
+    loop {
+        tokio::select! {
+            incoming = stream.next() => {
+                let message = match incoming {
+                    None => return Ok(()),
+                    Some(Ok(message)) => message,
+                    Some(Err(e)) => {
+                        return Err(Refusal {
+                            code: "protocol_error",
+                            message: format!("{e} (messages are at most {MAX_MESSAGE_BYTES} bytes)"),
+                        });
+                    }
+                };
+                match message {
+                    AggregatedMessage::Text(text) => {
+                        if !bucket.take() {
+                            return Err(Refusal {
+                                code: "too_many_messages",
+                                message: format!("More than {RATE} messages a second."),
+                            });
+                        }
+                        handle(state, room, joiner, &text).await?;
+                    }
+                    AggregatedMessage::Ping(bytes) => {
+                        if session.pong(&bytes).await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                    AggregatedMessage::Pong(_) => {}
+                    AggregatedMessage::Binary(_) => {
+                        return Err(Refusal {
+                            code: "text_only",
+                            message: "Messages are JSON text.".into(),
+                        });
+                    }
+                    AggregatedMessage::Close(_) => return Ok(()),
+                }
+            }
+            event = events.recv() => match event {
+                Ok(message) => {
+                    if session.text(message.to_string()).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                // Too far behind to catch up message by message: the client reconnects and
+                // asks for what it missed.
+                Err(RecvError::Lagged(_)) => {
+                    return Err(Refusal {
+                        code: "lagging",
+                        message: "This connection fell behind; reconnect.".into(),
+                    });
+                }
+                Err(RecvError::Closed) => return Ok(()),
+            }
+        }
+    }
+}
+
+async fn handle(state: &AppState, room: &Room, joiner: &Joiner, text: &str) -> Result<(), Refusal> {
+    let message: ClientMessage = serde_json::from_str(text).map_err(|e| Refusal {
+        code: "malformed_message",
+        message: format!("The message is not one the pad understands: {e}."),
+    })?;
+    match message {
+        ClientMessage::Op { revision, seq, op } => {
+            room.submit(&state.db, &joiner.client_id, seq, revision, op)
+                .await
+        }
+        ClientMessage::Language { language } => room.set_language(&state.db, &language).await,
+        ClientMessage::Join { .. } => Err(Refusal {
+            code: "already_joined",
+            message: "This connection has joined already.".into(),
+        }),
+    }
+}
+
+fn parse_join(text: &str, member: Option<&AuthUser>) -> Result<Joiner, Refusal> {
+    let malformed = |message: String| Refusal {
+        code: "malformed_message",
+        message,
+    };
+    let message: ClientMessage = serde_json::from_str(text)
+        .map_err(|e| malformed(format!("The first message must be a join: {e}.")))?;
+    let ClientMessage::Join {
+        client_id,
+        name,
+        since_revision,
+    } = message
+    else {
+        return Err(Refusal {
+            code: "join_required",
+            message: "Send a join message first.".into(),
+        });
+    };
+    let valid_id = (8..=64).contains(&client_id.len())
+        && client_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !valid_id {
+        return Err(malformed(
+            "client_id must be 8 to 64 letters, digits or dashes.".into(),
+        ));
+    }
+    let name = match member {
+        Some(user) => user.name.clone(),
+        None => {
+            let name = name.unwrap_or_default().trim().to_string();
+            if name.is_empty() || name.chars().count() > 50 {
+                return Err(Refusal {
+                    code: "name_required",
+                    message: "Give a display name of 1 to 50 characters.".into(),
+                });
+            }
+            name
+        }
+    };
+    Ok(Joiner {
+        client_id,
+        name,
+        user_id: member.map(|user| user.user_id),
+        since_revision,
+    })
+}
+
+async fn refuse(mut session: Session, refusal: Refusal) {
+    let message = ServerMessage::Error {
+        code: refusal.code.to_string(),
+        message: refusal.message.clone(),
+    };
+    let _ = session
+        .text(serde_json::to_string(&message).expect("json"))
+        .await;
+    let _ = session
+        .close(Some(CloseReason {
+            code: CloseCode::Policy,
+            description: Some(refusal.code.to_string()),
+        }))
+        .await;
+}
+
+struct TokenBucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl TokenBucket {
+    fn new() -> Self {
+        Self {
+            tokens: BURST,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE).min(BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}

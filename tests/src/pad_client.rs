@@ -1,0 +1,251 @@
+//! A pad participant at the socket level: the same `ClientDoc` the console uses, over a real
+//! WebSocket to the server.
+
+use std::time::Duration;
+
+use api::ot::{ClientDoc, Outgoing, ServerOpEffect};
+use api::{ClientMessage, Participant, ServerMessage};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::app::TestApp;
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens the pad's socket, with the session cookie of `cookie_from` when given.
+pub async fn open_socket(app: &TestApp, pad_id: &str, cookie: Option<&str>) -> Socket {
+    let url = format!("ws://127.0.0.1:{}/api/pads/{pad_id}/socket", app.port);
+    let mut request = url.into_client_request().expect("a websocket request");
+    if let Some(cookie) = cookie {
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().expect("a cookie header"));
+    }
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the pad's socket opens");
+    socket
+}
+
+/// False when the connection is gone (what was sent is then resent after a reconnect).
+pub async fn send(socket: &mut Socket, message: &ClientMessage) -> bool {
+    socket
+        .send(Message::text(serde_json::to_string(message).unwrap()))
+        .await
+        .is_ok()
+}
+
+/// The next message from the server, or None once the connection is closed.
+pub async fn receive(socket: &mut Socket) -> Option<ServerMessage> {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("the server answers within 10 s");
+        match message {
+            Some(Ok(Message::Text(text))) => {
+                return Some(serde_json::from_str(&text).expect("a server message"));
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+/// Reads until an `error` message arrives and the connection closes; returns the error code.
+pub async fn expect_refusal(socket: &mut Socket) -> String {
+    let mut code = None;
+    while let Some(message) = receive(socket).await {
+        if let ServerMessage::Error { code: c, .. } = message {
+            code = Some(c);
+        }
+    }
+    code.expect("an error message before the close")
+}
+
+pub struct PadClient {
+    pub client_id: String,
+    pub doc: ClientDoc,
+    pub participants: Vec<Participant>,
+    pub language: String,
+    pub status: String,
+    pub ended: bool,
+    socket: Socket,
+}
+
+impl PadClient {
+    /// Joins as a guest named `name` (or as the member whose cookie is given).
+    pub async fn join(app: &TestApp, pad_id: &str, name: &str, cookie: Option<&str>) -> PadClient {
+        let client_id = format!("test-{}", uuid::Uuid::new_v4().simple());
+        Self::join_as(app, pad_id, &client_id, name, cookie, None).await
+    }
+
+    async fn join_as(
+        app: &TestApp,
+        pad_id: &str,
+        client_id: &str,
+        name: &str,
+        cookie: Option<&str>,
+        previous: Option<ClientDoc>,
+    ) -> PadClient {
+        let mut socket = open_socket(app, pad_id, cookie).await;
+        let since_revision = previous.as_ref().map(|doc| doc.revision);
+        send(
+            &mut socket,
+            &ClientMessage::Join {
+                client_id: client_id.into(),
+                name: Some(name.into()),
+                since_revision,
+            },
+        )
+        .await;
+        let Some(ServerMessage::Welcome {
+            revision,
+            text,
+            language,
+            last_seq,
+            status,
+            ..
+        }) = receive(&mut socket).await
+        else {
+            panic!("a welcome first");
+        };
+        let doc = match (text, previous) {
+            (Some(text), _) => ClientDoc::new(text, revision).with_next_seq(last_seq),
+            (None, Some(previous)) => previous,
+            (None, None) => panic!("a welcome without text to a new client"),
+        };
+        let mut client = PadClient {
+            client_id: client_id.into(),
+            doc,
+            participants: Vec::new(),
+            language,
+            ended: status == "ended",
+            status,
+            socket,
+        };
+        if let Some(out) = client.doc.unacknowledged() {
+            client.send_op(out).await;
+        }
+        client
+    }
+
+    /// Connects again after the old connection is gone, keeping what was not acknowledged.
+    pub async fn reconnect(self, app: &TestApp, pad_id: &str, name: &str) -> PadClient {
+        let PadClient {
+            client_id,
+            doc,
+            mut socket,
+            ..
+        } = self;
+        let _ = socket.close(None).await;
+        Self::join_as(app, pad_id, &client_id, name, None, Some(doc)).await
+    }
+
+    async fn send_op(&mut self, out: Outgoing) {
+        send(
+            &mut self.socket,
+            &ClientMessage::Op {
+                revision: out.revision,
+                seq: out.seq,
+                op: out.op,
+            },
+        )
+        .await;
+    }
+
+    /// Types so that the editor shows `new_text`.
+    pub async fn edit(&mut self, new_text: &str) {
+        if let Some(out) = self.doc.edit(new_text) {
+            self.send_op(out).await;
+        }
+    }
+
+    pub async fn set_language(&mut self, language: &str) {
+        send(
+            &mut self.socket,
+            &ClientMessage::Language {
+                language: language.into(),
+            },
+        )
+        .await;
+    }
+
+    /// Handles one message from the server; false once the connection is closed.
+    pub async fn pump(&mut self) -> bool {
+        let Some(message) = receive(&mut self.socket).await else {
+            return false;
+        };
+        self.handle(message).await;
+        true
+    }
+
+    /// Handles messages that are already waiting, without blocking for more.
+    pub async fn pump_ready(&mut self) {
+        while let Ok(Some(Ok(Message::Text(text)))) =
+            tokio::time::timeout(Duration::from_millis(1), self.socket.next()).await
+        {
+            let message = serde_json::from_str(&text).expect("a server message");
+            self.handle(message).await;
+        }
+    }
+
+    async fn handle(&mut self, message: ServerMessage) {
+        match message {
+            ServerMessage::Op {
+                revision,
+                client_id,
+                seq,
+                op,
+            } => {
+                let effect = self
+                    .doc
+                    .on_server_op(&self.client_id, revision, &client_id, seq, &op)
+                    .expect("edits apply in order");
+                if let ServerOpEffect::Acknowledged { next: Some(out) } = effect {
+                    self.send_op(out).await;
+                }
+            }
+            ServerMessage::Participants { participants } => self.participants = participants,
+            ServerMessage::Language { language } => self.language = language,
+            ServerMessage::Ended => self.ended = true,
+            ServerMessage::Error { code, message } => panic!("refused: {code}: {message}"),
+            ServerMessage::Welcome { .. } => panic!("a second welcome"),
+        }
+    }
+
+    /// Waits until the server acknowledged all our edits and we are at `revision`.
+    pub async fn settle_at(&mut self, revision: u64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !(self.doc.is_synchronized() && self.doc.revision >= revision) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "client {} stuck at revision {} (wanted {revision})",
+                self.client_id,
+                self.doc.revision
+            );
+            assert!(self.pump().await, "the connection closed while settling");
+        }
+    }
+
+    /// Waits for a message that makes `check` true.
+    pub async fn wait_until(&mut self, what: &str, check: impl Fn(&PadClient) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !check(self) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            assert!(
+                self.pump().await,
+                "the connection closed while waiting for {what}"
+            );
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+}

@@ -1,0 +1,413 @@
+//! The live pad over its WebSocket, black-box: convergence under concurrent edits, storage
+//! before acknowledgement, reconnects and restarts, bad input, ending and playback.
+
+use api::playback::Timeline;
+use api::{ClientMessage, Plan, ServerMessage};
+use futures_util::SinkExt;
+use tests::accounts::{Account, expect_json};
+use tests::pad_client::{PadClient, expect_refusal, open_socket, receive, send};
+use tests::{TestApp, expect_error, spawn_app};
+use tokio_tungstenite::tungstenite::Message;
+
+async fn new_pad(app: &TestApp, member: &Account, candidate: &str) -> api::PadSummary {
+    let request = api::NewPadRequest {
+        candidate_name: candidate.into(),
+        job_title: Some("Backend Engineer".into()),
+        language: Some("rust".into()),
+    };
+    expect_json(app.post(&member.client, "/api/pads", &request).await, 201).await
+}
+
+async fn history(app: &TestApp, member: &Account, pad_id: &str) -> api::PadHistory {
+    expect_json(
+        app.get(&member.client, &format!("/api/pads/{pad_id}/history"))
+            .await,
+        200,
+    )
+    .await
+}
+
+/// A tiny deterministic generator, so a failure reproduces from its seed.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+fn random_edit(rng: &mut Rng, text: &str) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    let at = rng.below(chars.len() + 1);
+    if !chars.is_empty() && rng.below(4) == 0 {
+        let end = (at + 1 + rng.below(3)).min(chars.len());
+        chars.drain(at.min(end)..end);
+    } else {
+        let piece = ["x", "fn ", "\n", "ü", "{}", "    "][rng.below(6)];
+        for (i, c) in piece.chars().enumerate() {
+            chars.insert(at + i, c);
+        }
+    }
+    chars.into_iter().collect()
+}
+
+#[tokio::test]
+async fn three_clients_editing_concurrently_converge_everywhere_and_in_storage() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut clients = Vec::new();
+    for name in ["Ada", "Bob", "Cy"] {
+        clients.push(PadClient::join(&app, &pad.id, name, None).await);
+    }
+    let mut rng = Rng(0x5EED_1234_ABCD);
+    for _ in 0..400 {
+        let who = rng.below(3);
+        match rng.below(3) {
+            0 | 1 => {
+                let edited = random_edit(&mut rng, &clients[who].doc.text);
+                clients[who].edit(&edited).await;
+            }
+            _ => clients[who].pump_ready().await,
+        }
+    }
+    for client in clients.iter_mut() {
+        client.settle_at(0).await;
+    }
+    let stored = history(&app, &member, &pad.id).await;
+    let revision = stored.operations.len() as u64;
+    assert!(revision > 100, "many edits were made: {revision}");
+    for client in clients.iter_mut() {
+        client.settle_at(revision).await;
+        assert_eq!(client.doc.text, stored.final_text, "{}", client.client_id);
+    }
+    // Storage holds it across a restart.
+    let app = app.restart().await;
+    assert_eq!(
+        history(&app, &member, &pad.id).await.final_text,
+        stored.final_text
+    );
+}
+
+#[tokio::test]
+async fn playback_shows_at_every_moment_what_the_editors_showed() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut typist = PadClient::join(&app, &pad.id, "Ada", None).await;
+    let mut watcher = PadClient::join(&app, &pad.id, "Bob", None).await;
+    // What the watcher's editor showed at each revision.
+    let mut seen = vec![(0u64, String::new())];
+    let code = "fn main() {\n    println!(\"hi\");\n}\n";
+    let mut typed = String::new();
+    for c in code.chars() {
+        typed.push(c);
+        typist.edit(&typed).await;
+        typist.settle_at(0).await;
+        let revision = typist.doc.revision;
+        watcher.settle_at(revision).await;
+        seen.push((revision, watcher.doc.text.clone()));
+    }
+    // The watcher deletes a line, too.
+    let shorter = watcher.doc.text.replace("    println!(\"hi\");\n", "");
+    watcher.edit(&shorter).await;
+    watcher.settle_at(0).await;
+    seen.push((watcher.doc.revision, watcher.doc.text.clone()));
+
+    let stored = history(&app, &member, &pad.id).await;
+    let timeline = Timeline::new(&stored);
+    for (revision, text) in &seen {
+        assert_eq!(
+            &timeline.text_at(*revision as usize),
+            text,
+            "at revision {revision}"
+        );
+        // Scrubbing to the moment that revision appeared shows it too (unless the next edit
+        // came within the same millisecond: then the later one is what stood at that moment).
+        let next_same_ms = timeline.play_ms_of(*revision as usize + 1)
+            == timeline.play_ms_of(*revision as usize)
+            && (*revision as usize) < timeline.revisions();
+        if *revision > 0 && !next_same_ms {
+            let at = timeline.play_ms_of(*revision as usize);
+            assert_eq!(timeline.text_at(timeline.revision_at(at)), *text);
+        }
+    }
+    assert_eq!(stored.participants.len(), 2);
+    assert_ne!(stored.participants[0].color, stored.participants[1].color);
+}
+
+#[tokio::test]
+async fn presence_language_and_reconnects_with_unacknowledged_edits() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let cookie = app.session_cookie(&member).await;
+    let mut interviewer = PadClient::join(&app, &pad.id, "ignored", Some(&cookie)).await;
+    let mut candidate = PadClient::join(&app, &pad.id, "Ada", None).await;
+    interviewer
+        .wait_until("two people online", |c| {
+            c.participants.iter().filter(|p| p.online).count() == 2
+        })
+        .await;
+    let names: Vec<&str> = interviewer
+        .participants
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [member.me.user.name.as_str(), "Ada"],
+        "members join under their account name"
+    );
+    assert_eq!(candidate.language, "rust");
+
+    candidate.set_language("go").await;
+    interviewer
+        .wait_until("the language to change", |c| c.language == "go")
+        .await;
+
+    candidate.edit("package main\n").await;
+    candidate.settle_at(0).await;
+    // Typed while the connection is down: kept and sent after reconnecting.
+    let pad_id = pad.id.clone();
+    candidate.edit("package main\n\nfunc main() {}\n").await;
+    let mut candidate = candidate.reconnect(&app, &pad_id, "Ada").await;
+    candidate.settle_at(0).await;
+    interviewer.settle_at(candidate.doc.revision).await;
+    assert_eq!(interviewer.doc.text, "package main\n\nfunc main() {}\n");
+    assert_eq!(candidate.doc.text, interviewer.doc.text);
+    candidate.close().await;
+    interviewer
+        .wait_until("the candidate to show offline", |c| {
+            c.participants.iter().filter(|p| p.online).count() == 1
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_restart_mid_session_loses_nothing_acknowledged() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut candidate = PadClient::join(&app, &pad.id, "Ada", None).await;
+    candidate.edit("print('before')\n").await;
+    candidate.settle_at(0).await;
+    let acknowledged = candidate.doc.revision;
+
+    let app = app.restart().await;
+    let mut candidate = candidate.reconnect(&app, &pad.id, "Ada").await;
+    assert_eq!(candidate.doc.revision, acknowledged);
+    candidate.edit("print('before')\nprint('after')\n").await;
+    candidate.settle_at(0).await;
+    let mut late = PadClient::join(&app, &pad.id, "Bob", None).await;
+    late.settle_at(candidate.doc.revision).await;
+    assert_eq!(late.doc.text, "print('before')\nprint('after')\n");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_and_never_touches_the_pad() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut writer = PadClient::join(&app, &pad.id, "Ada", None).await;
+    writer.edit("safe").await;
+    writer.settle_at(0).await;
+
+    let join = |name: &str| ClientMessage::Join {
+        client_id: format!("bad-{}", uuid::Uuid::new_v4().simple()),
+        name: Some(name.into()),
+        since_revision: None,
+    };
+    // Not JSON.
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    socket.send(Message::text("{nope")).await.unwrap();
+    assert_eq!(expect_refusal(&mut socket).await, "malformed_message");
+    // An edit before joining; a guest without a name.
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(
+        &mut socket,
+        &ClientMessage::Language {
+            language: "go".into(),
+        },
+    )
+    .await;
+    assert_eq!(expect_refusal(&mut socket).await, "join_required");
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(&mut socket, &join("  ")).await;
+    assert_eq!(expect_refusal(&mut socket).await, "name_required");
+
+    // An edit reaching past the end of the text, and one for a revision not yet there.
+    for (op, revision, code) in [
+        (
+            api::ot::Operation::new().retain(10).insert("!"),
+            1,
+            "invalid_operation",
+        ),
+        (
+            api::ot::Operation::new().retain(4).insert("!"),
+            9,
+            "invalid_revision",
+        ),
+    ] {
+        let mut socket = open_socket(&app, &pad.id, None).await;
+        send(&mut socket, &join("Mallory")).await;
+        assert!(matches!(
+            receive(&mut socket).await,
+            Some(ServerMessage::Welcome { .. })
+        ));
+        send(
+            &mut socket,
+            &ClientMessage::Op {
+                revision,
+                seq: 1,
+                op,
+            },
+        )
+        .await;
+        assert_eq!(expect_refusal(&mut socket).await, code);
+    }
+    // Oversized, binary, unknown language.
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(&mut socket, &join("Mallory")).await;
+    let huge = api::ot::Operation::new()
+        .retain(4)
+        .insert(&"x".repeat(300 * 1024));
+    send(
+        &mut socket,
+        &ClientMessage::Op {
+            revision: 1,
+            seq: 1,
+            op: huge,
+        },
+    )
+    .await;
+    assert_eq!(expect_refusal(&mut socket).await, "protocol_error");
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(&mut socket, &join("Mallory")).await;
+    socket.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    assert_eq!(expect_refusal(&mut socket).await, "text_only");
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(&mut socket, &join("Mallory")).await;
+    send(
+        &mut socket,
+        &ClientMessage::Language {
+            language: "cobol".into(),
+        },
+    )
+    .await;
+    assert_eq!(expect_refusal(&mut socket).await, "invalid_language");
+    // A flood.
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(&mut socket, &join("Mallory")).await;
+    for _ in 0..400 {
+        if !send(
+            &mut socket,
+            &ClientMessage::Language {
+                language: "go".into(),
+            },
+        )
+        .await
+        {
+            break;
+        }
+    }
+    assert_eq!(expect_refusal(&mut socket).await, "too_many_messages");
+
+    // The pad is as the honest writer left it.
+    let stored = history(&app, &member, &pad.id).await;
+    assert_eq!(stored.final_text, "safe");
+    assert_eq!(stored.operations.len(), 1);
+    writer.pump_ready().await;
+    assert_eq!(writer.doc.text, "safe");
+    // A pad that does not exist has no socket.
+    let missing = app
+        .client
+        .get(app.url("/api/pads/AAAAAAAAAAAAAAAAAAAAAA/socket"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let outsider = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut candidate = PadClient::join(&app, &pad.id, "Ada", None).await;
+    candidate.edit("SELECT 1;").await;
+    candidate.settle_at(0).await;
+
+    let path = format!("/api/pads/{}", pad.id);
+    expect_error(
+        app.post(&outsider.client, &format!("{path}/end"), &())
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    let ended: api::PadView = expect_json(
+        app.post(&member.client, &format!("{path}/end"), &()).await,
+        200,
+    )
+    .await;
+    assert_eq!(ended.status, "ended");
+    assert!(ended.ended_at.is_some());
+    candidate.wait_until("the ended notice", |c| c.ended).await;
+    let stranger = tests::app::new_client();
+    let view: api::PadView = expect_json(app.get(&stranger, &path).await, 200).await;
+    assert_eq!(view.status, "ended");
+    assert_eq!(
+        view.candidate_name, None,
+        "the link shows only that it ended"
+    );
+    expect_error(
+        app.get(&stranger, &format!("{path}/history")).await,
+        401,
+        "not_logged_in",
+    )
+    .await;
+    expect_error(
+        app.get(&outsider.client, &format!("{path}/history")).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let stored = history(&app, &member, &pad.id).await;
+    assert_eq!(stored.final_text, "SELECT 1;", "nothing after the end");
+
+    // A late edit on a fresh connection is refused with a clear message.
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(
+        &mut socket,
+        &ClientMessage::Join {
+            client_id: "late-client-1".into(),
+            name: Some("Late".into()),
+            since_revision: None,
+        },
+    )
+    .await;
+    let Some(ServerMessage::Welcome { status, .. }) = receive(&mut socket).await else {
+        panic!("welcome");
+    };
+    assert_eq!(status, "ended");
+    send(
+        &mut socket,
+        &ClientMessage::Op {
+            revision: 1,
+            seq: 1,
+            op: api::ot::Operation::new().retain(9).insert("!"),
+        },
+    )
+    .await;
+    assert_eq!(expect_refusal(&mut socket).await, "pad_ended");
+    let listed: api::PadsResponse = expect_json(
+        app.get(&member.client, "/api/pads?status=ended&q=ad").await,
+        200,
+    )
+    .await;
+    assert_eq!(listed.pads.len(), 1);
+}
