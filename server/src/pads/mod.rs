@@ -282,6 +282,8 @@ impl NewPad {
 pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<api::PadView> {
     let pad = find_for_member(state, user, pad_id).await?;
     if pad.status != ENDED {
+        // Read before the transaction: SQLite has one connection, which the transaction holds.
+        let wants_results_note = notes::wants_results_note(state, &pad).await?;
         let txn = state.db.begin().await?;
         let now = OffsetDateTime::now_utc();
         let ended = pad::Entity::update_many()
@@ -293,7 +295,7 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
             .await?
             .rows_affected
             == 1;
-        let results_note = ended && notes::wants_results_note(state, &pad).await?;
+        let results_note = ended && wants_results_note;
         if results_note {
             queue::new_job(
                 pad.org_id,

@@ -11,5 +11,6 @@ mod lever_pipeline;
 mod lever_secrets;
 mod lever_setup;
 mod members;
+mod pads_lever;
 mod pads_live;
 mod tenancy;
