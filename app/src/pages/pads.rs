@@ -1,18 +1,64 @@
-//! `/pads`: the organization's interview pads, newest first.
+//! `/pads`: the organization's interview pads, newest first, with a status filter, a search by
+//! candidate, "New pad" for interviews that do not come from Lever, and End for running ones.
 
-use ::api::{PadSummary, PadsResponse};
+use ::api::{LANGUAGES, NewPadRequest, PadSummary, PadView, PadsResponse};
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
-use crate::components::guard::load_failed;
+use crate::api::{self, ApiFailure};
+use crate::components::guard::{error_note, failure_message, load_failed};
 use crate::state::Session;
 use crate::text::{format_time, pad_status};
+
+/// The list's address for a status filter and a search.
+pub fn pads_path(status: &str, search: &str) -> String {
+    let mut query = Vec::new();
+    if !status.is_empty() {
+        query.push(format!("status={status}"));
+    }
+    let search = search.trim();
+    if !search.is_empty() {
+        query.push(format!("q={}", encode_query_value(search)));
+    }
+    if query.is_empty() {
+        "/api/pads".into()
+    } else {
+        format!("/api/pads?{}", query.join("&"))
+    }
+}
+
+/// Percent-encodes a query value (letters, digits and `-_.~` stay).
+fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 #[component]
 pub fn Pads() -> impl IntoView {
     let session = Session::get();
-    let listing = LocalResource::new(move || session.fetch::<PadsResponse>("/api/pads"));
+    let status = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let listing = LocalResource::new(move || {
+        let path = pads_path(&status.get(), &search.get());
+        async move { session.fetch::<PadsResponse>(&path).await }
+    });
+    let end = Action::new_local(move |id: &String| {
+        let path = format!("/api/pads/{id}/end");
+        async move {
+            let answer = session.observe(api::post::<_, PadView>(&path, &api::Empty {}).await);
+            listing.refetch();
+            answer
+        }
+    });
     view! {
-        <section class="card">
+        <section class="card wide">
             <div class="title-row">
                 <h1>"Pads"</h1>
                 <button type="button" class="secondary" on:click=move |_| listing.refetch()>
@@ -20,40 +66,69 @@ pub fn Pads() -> impl IntoView {
                 </button>
             </div>
             <p class="muted">
-                "Interview pads of your organization, newest first. Pads for Lever candidates appear here once a tagged candidate reaches a selected stage."
+                "Interview pads of your organization, newest first. Pads for Lever candidates appear here once a tagged candidate reaches a selected stage. Open an ended pad to play it back."
             </p>
+            <div class="filters">
+                <label>
+                    "Status "
+                    <select data-testid="pad-filter" on:change=move |ev| status.set(event_target_value(&ev))>
+                        <option value="">"All"</option>
+                        <option value="not_started">"Not started"</option>
+                        <option value="in_progress">"In progress"</option>
+                        <option value="ended">"Ended"</option>
+                    </select>
+                </label>
+                <label>
+                    "Candidate "
+                    <input type="search" name="q" placeholder="Search by name" on:input=move |ev| search.set(event_target_value(&ev))/>
+                </label>
+            </div>
+            {move || error_note(failure_message(end.value().get()))}
             <Transition fallback=|| view! { <p class="muted">"Loading pads…"</p> }>
                 <ErrorBoundary fallback=load_failed>
                     {move || {
                         listing
                             .get()
-                            .map(|answer| answer.map(|listing| view! { <PadTable pads=listing.pads/> }))
+                            .map(|answer| answer.map(|listing| view! { <PadTable pads=listing.pads end/> }))
                     }}
                 </ErrorBoundary>
             </Transition>
         </section>
+        <NewPad/>
     }
 }
 
 #[component]
-fn PadTable(pads: Vec<PadSummary>) -> impl IntoView {
+fn PadTable(
+    pads: Vec<PadSummary>,
+    end: Action<String, Result<PadView, ApiFailure>>,
+) -> impl IntoView {
     if pads.is_empty() {
-        return view! { <p class="muted" data-testid="no-pads">"No pads yet."</p> }.into_any();
+        return view! { <p class="muted" data-testid="no-pads">"No pads here."</p> }.into_any();
     }
     let rows = pads
         .into_iter()
         .map(|pad| {
             let owner = pad.owner.map(|o| o.name).unwrap_or_else(|| "—".into());
+            let id = pad.id.clone();
+            let running = pad.status != "ended";
             view! {
-                <tr data-testid="pad-row">
+                <tr data-testid="pad-row" data-status=pad.status.clone()>
                     <td data-testid="pad-candidate">{pad.candidate_name}</td>
                     <td>{pad.job_title.unwrap_or_default()}</td>
                     <td>{pad.stage_name.unwrap_or_default()}</td>
                     <td>{owner}</td>
                     <td>{pad_status(&pad.status)}</td>
                     <td class="nowrap">{format_time(pad.created_at)}</td>
-                    <td>
-                        <a href=pad.link.clone() title=pad.link.clone() data-testid="pad-link">"Open pad"</a>
+                    <td class="nowrap">{pad.ended_at.map(format_time).unwrap_or_default()}</td>
+                    <td class="nowrap">
+                        <a href=pad.link.clone() title=pad.link.clone() data-testid="pad-link">
+                            {if running { "Open pad" } else { "Play back" }}
+                        </a>
+                        {running.then(|| view! {
+                            " "
+                            <button type="button" class="secondary small" on:click=move |_| { end.dispatch_local(id.clone()); }>"End"</button>
+                        })}
                     </td>
                 </tr>
             }
@@ -69,11 +144,88 @@ fn PadTable(pads: Vec<PadSummary>) -> impl IntoView {
                     <th>"Owner"</th>
                     <th>"Status"</th>
                     <th>"Created"</th>
-                    <th>"Link"</th>
+                    <th>"Ended"</th>
+                    <th></th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
         </table>
     }
     .into_any()
+}
+
+#[component]
+fn NewPad() -> impl IntoView {
+    let session = Session::get();
+    let candidate = RwSignal::new(String::new());
+    let job = RwSignal::new(String::new());
+    let language = RwSignal::new("python".to_string());
+    let navigate = use_navigate();
+    let create = Action::new_local(move |request: &NewPadRequest| {
+        let request = request.clone();
+        let navigate = navigate.clone();
+        async move {
+            let answer = session.observe(api::post::<_, PadSummary>("/api/pads", &request).await);
+            if let Ok(pad) = &answer {
+                navigate(&format!("/pad/{}", pad.id), Default::default());
+            }
+            answer
+        }
+    });
+    let problem = RwSignal::new(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let name = candidate.get_untracked().trim().to_string();
+        if name.is_empty() {
+            problem.set(Some("Enter the candidate's name.".into()));
+            return;
+        }
+        problem.set(None);
+        let job_title = Some(job.get_untracked()).filter(|j| !j.trim().is_empty());
+        create.dispatch_local(NewPadRequest {
+            candidate_name: name,
+            job_title,
+            language: Some(language.get_untracked()),
+        });
+    };
+    let languages = LANGUAGES
+        .iter()
+        .map(|(id, label)| view! { <option value=*id>{*label}</option> })
+        .collect_view();
+    view! {
+        <section class="card">
+            <h2>"New pad"</h2>
+            <p class="muted">"For an interview that does not come from Lever."</p>
+            <form class="form" on:submit=on_submit>
+                <label>
+                    "Candidate"
+                    <input type="text" name="candidate_name" on:input=move |ev| candidate.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    "Job (optional)"
+                    <input type="text" name="job_title" on:input=move |ev| job.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    "Language"
+                    <select name="new_language" on:change=move |ev| language.set(event_target_value(&ev))>
+                        {languages}
+                    </select>
+                </label>
+                {move || error_note(problem.get().or_else(|| failure_message(create.value().get())))}
+                <button type="submit" disabled=move || create.pending().get()>"Create pad"</button>
+            </form>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_and_searches_become_the_query() {
+        assert_eq!(pads_path("", "  "), "/api/pads");
+        assert_eq!(pads_path("ended", ""), "/api/pads?status=ended");
+        assert_eq!(pads_path("", "Ada L&x"), "/api/pads?q=Ada%20L%26x");
+    }
 }

@@ -42,8 +42,11 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
     )
     .await;
 
-    let _: api::PadView =
-        expect_json(app.post(&admin.client, &format!("{path}/end"), &()).await, 200).await;
+    let _: api::PadView = expect_json(
+        app.post(&admin.client, &format!("{path}/end"), &()).await,
+        200,
+    )
+    .await;
     let results = wait_for("the results note", Duration::from_secs(20), || async {
         sim.notes(&ada)
             .await
@@ -51,8 +54,16 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
             .find(|n| n.value.starts_with("Interview ended."))
     })
     .await;
-    assert!(results.value.contains("Language: Python"), "{}", results.value);
-    assert!(results.value.contains("Participants: Ada"), "{}", results.value);
+    assert!(
+        results.value.contains("Language: Python"),
+        "{}",
+        results.value
+    );
+    assert!(
+        results.value.contains("Participants: Ada"),
+        "{}",
+        results.value
+    );
     assert!(results.value.contains(&link), "{}", results.value);
 
     let sending: api::PadView = expect_json(
@@ -62,10 +73,14 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
     )
     .await;
     assert_eq!(sending.code_note_status.as_deref(), Some("sending"));
-    wait_for("the code note to be sent", Duration::from_secs(20), || async {
-        let view: api::PadView = expect_json(app.get(&admin.client, &path).await, 200).await;
-        (view.code_note_status.as_deref() == Some("sent")).then_some(())
-    })
+    wait_for(
+        "the code note to be sent",
+        Duration::from_secs(20),
+        || async {
+            let view: api::PadView = expect_json(app.get(&admin.client, &path).await, 200).await;
+            (view.code_note_status.as_deref() == Some("sent")).then_some(())
+        },
+    )
     .await;
     let code_note = sim
         .notes(&ada)
@@ -96,7 +111,11 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
     })
     .await;
     assert!(
-        failed.code_note_error.as_deref().unwrap_or("").contains("500"),
+        failed
+            .code_note_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("500"),
         "{failed:?}"
     );
 

@@ -2,4 +2,5 @@
 
 mod accounts;
 mod lever;
+mod pads;
 mod shell;

@@ -1,0 +1,470 @@
+//! The live editor: a textarea kept in step with the server over the pad's WebSocket through
+//! the shared `ClientDoc` (operational transformation), with presence, the language, and a
+//! reconnect that keeps whatever was typed while the connection was down.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use ::api::ot::{ClientDoc, Outgoing, ServerOpEffect};
+use ::api::{ClientMessage, LANGUAGES, PadView, Participant, ServerMessage};
+use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
+use leptos::wasm_bindgen::closure::Closure;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+use super::editing::{char_index, insert_indent, line_numbers, utf16_index};
+use crate::api;
+use crate::components::guard::{error_note, failure_message};
+
+const NAME_KEY: &str = "stagepad-name";
+const CLIENT_KEY: &str = "stagepad-client-id";
+
+#[component]
+pub fn LivePad(pad: PadView, ended: RwSignal<bool>) -> impl IntoView {
+    let stored_name = local_storage().and_then(|s| s.get_item(NAME_KEY).ok().flatten());
+    let name = RwSignal::new(pad.member_name.clone());
+    let typed = RwSignal::new(stored_name.unwrap_or_default());
+    let problem = RwSignal::new(None::<String>);
+    let title = format!(
+        "Interview with {}{}",
+        pad.candidate_name.clone().unwrap_or_default(),
+        pad.job_title
+            .as_ref()
+            .map(|t| format!(" · {t}"))
+            .unwrap_or_default()
+    );
+    let on_join = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let chosen = typed.get_untracked().trim().to_string();
+        if chosen.is_empty() || chosen.chars().count() > 50 {
+            problem.set(Some("Enter a name of 1 to 50 characters.".into()));
+            return;
+        }
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(NAME_KEY, &chosen);
+        }
+        name.set(Some(chosen));
+    };
+    let pad = StoredValue::new(pad);
+    move || {
+        match name.get() {
+        Some(name) => view! { <Editor pad=pad.get_value() name ended/> }.into_any(),
+        None => view! {
+            <section class="card narrow">
+                <h1>{title.clone()}</h1>
+                <form class="form" on:submit=on_join>
+                    <label>
+                        "Your name, as the others will see it"
+                        <input type="text" name="display_name" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev))/>
+                    </label>
+                    {move || error_note(problem.get())}
+                    <button type="submit">"Join the pad"</button>
+                </form>
+            </section>
+        }
+        .into_any(),
+    }
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// This tab's id: kept for the tab's life, so a reload continues its numbering.
+fn client_id() -> String {
+    let storage = window().session_storage().ok().flatten();
+    if let Some(id) = storage
+        .as_ref()
+        .and_then(|s| s.get_item(CLIENT_KEY).ok().flatten())
+    {
+        return id;
+    }
+    let id: String = (0..24)
+        .map(|_| {
+            let n = (js_sys::Math::random() * 36.0) as u32;
+            char::from_digit(n.min(35), 36).unwrap_or('x')
+        })
+        .collect();
+    if let Some(storage) = storage {
+        let _ = storage.set_item(CLIENT_KEY, &id);
+    }
+    id
+}
+
+/// What the page shows, updated by the connection.
+#[derive(Clone, Copy)]
+struct Shown {
+    connection: RwSignal<&'static str>,
+    participants: RwSignal<Vec<Participant>>,
+    language: RwSignal<String>,
+    lines: RwSignal<String>,
+    problem: RwSignal<Option<String>>,
+    ended: RwSignal<bool>,
+    textarea: NodeRef<leptos::html::Textarea>,
+}
+
+struct Connection {
+    pad_id: String,
+    client_id: String,
+    name: String,
+    doc: ClientDoc,
+    /// A welcome arrived before: reconnects ask only for what they missed.
+    joined: bool,
+    socket: Option<WebSocket>,
+    /// The socket's callbacks, alive as long as it is.
+    callbacks: Vec<Box<dyn std::any::Any>>,
+    retry_ms: u64,
+    closed: bool,
+    shown: Shown,
+}
+
+type Shared = Rc<RefCell<Connection>>;
+
+fn socket_url(pad_id: &str) -> String {
+    let location = window().location();
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+        "wss"
+    } else {
+        "ws"
+    };
+    let host = location.host().unwrap_or_default();
+    format!("{scheme}://{host}/api/pads/{pad_id}/socket")
+}
+
+fn send(shared: &Shared, message: &ClientMessage) {
+    let connection = shared.borrow();
+    if let Some(socket) = &connection.socket
+        && socket.ready_state() == WebSocket::OPEN
+    {
+        let _ = socket.send_with_str(&serde_json::to_string(message).expect("json"));
+    }
+}
+
+fn send_op(shared: &Shared, out: Outgoing) {
+    send(
+        shared,
+        &ClientMessage::Op {
+            revision: out.revision,
+            seq: out.seq,
+            op: out.op,
+        },
+    );
+}
+
+fn connect(shared: &Shared) {
+    let url = socket_url(&shared.borrow().pad_id);
+    let Ok(socket) = WebSocket::new(&url) else {
+        schedule_reconnect(shared);
+        return;
+    };
+    let on_open = {
+        let shared = shared.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            let join = {
+                let mut c = shared.borrow_mut();
+                c.retry_ms = 500;
+                ClientMessage::Join {
+                    client_id: c.client_id.clone(),
+                    name: Some(c.name.clone()),
+                    since_revision: c.joined.then_some(c.doc.revision),
+                }
+            };
+            send(&shared, &join);
+        })
+    };
+    let on_message = {
+        let shared = shared.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(text) = event.data().as_string()
+                && let Ok(message) = serde_json::from_str::<ServerMessage>(&text)
+            {
+                handle(&shared, message);
+            }
+        })
+    };
+    let on_close = {
+        let shared = shared.clone();
+        Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
+            let shown = {
+                let mut c = shared.borrow_mut();
+                c.socket = None;
+                c.shown
+            };
+            if !shown.ended.get_untracked() {
+                shown.connection.set("Reconnecting…");
+                schedule_reconnect(&shared);
+            }
+        })
+    };
+    socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    let mut c = shared.borrow_mut();
+    c.callbacks = vec![Box::new(on_open), Box::new(on_message), Box::new(on_close)];
+    c.socket = Some(socket);
+}
+
+fn schedule_reconnect(shared: &Shared) {
+    let wait = {
+        let mut c = shared.borrow_mut();
+        if c.closed {
+            return;
+        }
+        let wait = c.retry_ms;
+        c.retry_ms = (c.retry_ms * 2).min(5_000);
+        wait
+    };
+    let shared = shared.clone();
+    set_timeout(move || connect(&shared), Duration::from_millis(wait));
+}
+
+/// Shows `text` in the editor, moving the caret as `moved` says.
+fn show_text(shown: Shown, text: &str, moved: Option<&::api::ot::Operation>) {
+    if let Some(area) = shown.textarea.get_untracked() {
+        let old = area.value();
+        let start = char_index(&old, area.selection_start().ok().flatten().unwrap_or(0));
+        let end = char_index(&old, area.selection_end().ok().flatten().unwrap_or(0));
+        area.set_value(text);
+        if let Some(op) = moved {
+            let (start, end) = (
+                op.transform_index(start, false),
+                op.transform_index(end, false),
+            );
+            let _ = area.set_selection_range(utf16_index(text, start), utf16_index(text, end));
+        }
+    }
+    shown.lines.set(line_numbers(text));
+}
+
+fn handle(shared: &Shared, message: ServerMessage) {
+    let shown = shared.borrow().shown;
+    match message {
+        ServerMessage::Welcome {
+            revision,
+            text,
+            language,
+            last_seq,
+            status,
+            ..
+        } => {
+            shown.connection.set("Connected");
+            shown.problem.set(None);
+            shown.language.set(language);
+            let resend = {
+                let mut c = shared.borrow_mut();
+                c.joined = true;
+                if let Some(text) = text {
+                    c.doc = ClientDoc::new(text, revision).with_next_seq(last_seq);
+                    show_text(shown, &c.doc.text, None);
+                }
+                c.doc.unacknowledged()
+            };
+            if let Some(out) = resend {
+                send_op(shared, out);
+            }
+            if status == "ended" {
+                shown.ended.set(true);
+            }
+        }
+        ServerMessage::Op {
+            revision,
+            client_id,
+            seq,
+            op,
+        } => {
+            let effect = {
+                let mut c = shared.borrow_mut();
+                let me = c.client_id.clone();
+                c.doc.on_server_op(&me, revision, &client_id, seq, &op)
+            };
+            match effect {
+                Ok(ServerOpEffect::Applied { applied }) => {
+                    let text = shared.borrow().doc.text.clone();
+                    show_text(shown, &text, Some(&applied));
+                }
+                Ok(ServerOpEffect::Acknowledged { next: Some(out) }) => send_op(shared, out),
+                Ok(_) => {}
+                // Out of step: start over from the server's text.
+                Err(_) => resync(shared),
+            }
+        }
+        ServerMessage::Participants { participants } => shown.participants.set(participants),
+        ServerMessage::Language { language } => shown.language.set(language),
+        ServerMessage::Ended => shown.ended.set(true),
+        ServerMessage::Error { code, message } => {
+            shown.problem.set(Some(message));
+            if matches!(
+                code.as_str(),
+                "invalid_operation" | "invalid_revision" | "text_too_long"
+            ) {
+                resync(shared);
+            }
+        }
+    }
+}
+
+/// Drops local state and reconnects for the server's whole text.
+fn resync(shared: &Shared) {
+    let socket = {
+        let mut c = shared.borrow_mut();
+        c.joined = false;
+        c.doc = ClientDoc::default();
+        c.socket.clone()
+    };
+    if let Some(socket) = socket {
+        let _ = socket.close();
+    }
+}
+
+#[component]
+fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
+    let shown = Shown {
+        connection: RwSignal::new("Connecting…"),
+        participants: RwSignal::new(Vec::new()),
+        language: RwSignal::new(pad.language.clone().unwrap_or_else(|| "python".into())),
+        lines: RwSignal::new("1".into()),
+        problem: RwSignal::new(None),
+        ended,
+        textarea: NodeRef::new(),
+    };
+    let shared: Shared = Rc::new(RefCell::new(Connection {
+        pad_id: pad.id.clone(),
+        client_id: client_id(),
+        name,
+        doc: ClientDoc::default(),
+        joined: false,
+        socket: None,
+        callbacks: Vec::new(),
+        retry_ms: 500,
+        closed: false,
+        shown,
+    }));
+    connect(&shared);
+    let stored = StoredValue::new_local(shared);
+    on_cleanup(move || {
+        stored.try_with_value(|shared| {
+            let mut c = shared.borrow_mut();
+            c.closed = true;
+            if let Some(socket) = c.socket.take() {
+                let _ = socket.close();
+            }
+        });
+    });
+
+    let on_input = move |_| {
+        let Some(area) = shown.textarea.get_untracked() else {
+            return;
+        };
+        let value = area.value();
+        shown.lines.set(line_numbers(&value));
+        let out = stored.with_value(|shared| shared.borrow_mut().doc.edit(&value));
+        if let Some(out) = out {
+            stored.with_value(|shared| send_op(shared, out));
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() != "Tab" || ev.shift_key() || ev.ctrl_key() || ev.alt_key() || ev.meta_key() {
+            return;
+        }
+        ev.prevent_default();
+        let Some(area) = shown.textarea.get_untracked() else {
+            return;
+        };
+        let value = area.value();
+        let start = char_index(&value, area.selection_start().ok().flatten().unwrap_or(0));
+        let end = char_index(&value, area.selection_end().ok().flatten().unwrap_or(0));
+        let (text, caret) = insert_indent(&value, start, end);
+        area.set_value(&text);
+        let caret = utf16_index(&text, caret);
+        let _ = area.set_selection_range(caret, caret);
+        on_input(());
+    };
+    let on_language = move |ev: leptos::ev::Event| {
+        let language = event_target_value(&ev);
+        stored.with_value(|shared| send(shared, &ClientMessage::Language { language }));
+    };
+    let pad_id = pad.id.clone();
+    let end = Action::new_local(move |_: &()| {
+        let path = format!("/api/pads/{pad_id}/end");
+        async move {
+            let answer = api::post::<_, PadView>(&path, &api::Empty {}).await;
+            if answer.is_ok() {
+                ended.set(true);
+            }
+            answer
+        }
+    });
+    let confirm_end = RwSignal::new(false);
+    let languages = LANGUAGES
+        .iter()
+        .map(|(id, label)| view! { <option value=*id>{*label}</option> })
+        .collect_view();
+    let title = format!(
+        "{}{}",
+        pad.candidate_name.clone().unwrap_or_default(),
+        pad.job_title
+            .as_ref()
+            .map(|t| format!(" · {t}"))
+            .unwrap_or_default()
+    );
+
+    view! {
+        <section class="card wide pad">
+            <div class="title-row">
+                <h1>{title}</h1>
+                <span class="muted" data-testid="connection">{move || shown.connection.get()}</span>
+            </div>
+            <div class="pad-bar">
+                <label>
+                    "Language "
+                    <select name="language" data-testid="language" on:change=on_language prop:value=move || shown.language.get()>
+                        {languages}
+                    </select>
+                </label>
+                <ul class="participants" data-testid="participants">
+                    {move || {
+                        shown
+                            .participants
+                            .get()
+                            .into_iter()
+                            .map(|p| {
+                                view! {
+                                    <li class:offline=!p.online style:border-color=p.color.clone()>
+                                        <span class="dot" style:background=p.color.clone()></span>
+                                        {p.name.clone()}
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+                {pad.member.then(|| view! {
+                    {move || if confirm_end.get() {
+                        view! {
+                            <button type="button" class="danger" on:click=move |_| { end.dispatch_local(()); }>"Yes, end it for everyone"</button>
+                            <button type="button" class="secondary" on:click=move |_| confirm_end.set(false)>"Cancel"</button>
+                        }.into_any()
+                    } else {
+                        view! { <button type="button" class="danger" on:click=move |_| confirm_end.set(true)>"End interview"</button> }.into_any()
+                    }}
+                })}
+            </div>
+            {move || error_note(shown.problem.get().or_else(|| failure_message(end.value().get())))}
+            <div class="editor">
+                <pre class="gutter" aria-hidden="true">{move || shown.lines.get()}</pre>
+                <textarea
+                    node_ref=shown.textarea
+                    data-testid="editor"
+                    spellcheck="false"
+                    autocomplete="off"
+                    wrap="off"
+                    rows=move || shown.lines.with(|l| l.split('\n').count() + 2)
+                    on:input=move |_| on_input(())
+                    on:keydown=on_keydown
+                ></textarea>
+            </div>
+        </section>
+    }
+}

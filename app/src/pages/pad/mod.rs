@@ -1,0 +1,60 @@
+//! `/pad/<id>`: the link written on the candidate. While the interview runs it is the live
+//! editor (no account needed: guests give a display name); once it has ended, members of the
+//! organization get the playback and everyone else a notice that it ended.
+
+mod editing;
+mod live;
+mod playback;
+
+use ::api::PadView;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api;
+use crate::components::guard::load_failed;
+
+#[component]
+pub fn Pad() -> impl IntoView {
+    let params = use_params_map();
+    let pad_id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let pad = LocalResource::new(move || {
+        let id = pad_id();
+        async move { api::get::<PadView>(&format!("/api/pads/{id}")).await }
+    });
+    // The live editor reports the end; the page then shows what fits the viewer.
+    let ended = RwSignal::new(false);
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Opening the pad…"</p> }>
+            <ErrorBoundary fallback=load_failed>
+                {move || {
+                    pad.get()
+                        .map(|answer| {
+                            answer.map(|view| {
+                                let is_ended = view.status == "ended" || ended.get();
+                                match (is_ended, view.member) {
+                                    (false, _) => {
+                                        view! { <live::LivePad pad=view ended/> }.into_any()
+                                    }
+                                    (true, true) => {
+                                        view! { <playback::Playback pad_id=view.id.clone() from_lever=view.from_lever/> }
+                                            .into_any()
+                                    }
+                                    (true, false) => view! { <EndedNotice/> }.into_any(),
+                                }
+                            })
+                        })
+                }}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn EndedNotice() -> impl IntoView {
+    view! {
+        <section class="card" data-testid="pad-ended">
+            <h1>"This interview has ended"</h1>
+            <p>"Thank you for taking part. You can close this page."</p>
+        </section>
+    }
+}

@@ -1,0 +1,257 @@
+//! Playback of an ended pad, for members: a timeline to scrub, play and pause at 1x to 8x
+//! (idle stretches shortened), each character coloured by who typed it, and the final code to
+//! copy or to send to Lever.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use ::api::playback::{Timeline, runs};
+use ::api::{PadHistory, PadView, Participant};
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::guard::{error_note, failure_message, load_failed};
+use crate::pages::members::copy_to_clipboard;
+use crate::text::format_time;
+
+/// How often the playing timeline advances.
+const TICK_MS: u64 = 50;
+pub const SPEEDS: [u32; 4] = [1, 2, 4, 8];
+
+/// The revision shown at slider position `position`: 0 is the empty pad before any edit,
+/// `n` shows every edit made up to playback time `n - 1`.
+pub fn revision_at_position(timeline: &Timeline, position: i64) -> usize {
+    if position <= 0 {
+        0
+    } else {
+        timeline.revision_at(position - 1)
+    }
+}
+
+#[component]
+pub fn Playback(pad_id: String, from_lever: bool) -> impl IntoView {
+    let path = format!("/api/pads/{pad_id}/history");
+    let history = LocalResource::new(move || {
+        let path = path.clone();
+        async move { api::get::<PadHistory>(&path).await }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the session…"</p> }>
+            <ErrorBoundary fallback=load_failed>
+                {move || {
+                    history
+                        .get()
+                        .map(|answer| {
+                            let pad_id = pad_id.clone();
+                            answer.map(move |history| view! { <Player history pad_id from_lever/> })
+                        })
+                }}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn Player(history: PadHistory, pad_id: String, from_lever: bool) -> impl IntoView {
+    let timeline = Rc::new(Timeline::new(&history));
+    let end_position = timeline.duration_ms() + 1;
+    let timeline = StoredValue::new_local(timeline);
+    let participants = StoredValue::new(history.participants.clone());
+    // Start at the end: the final code first, then rewind.
+    let position = RwSignal::new(end_position);
+    let playing = RwSignal::new(false);
+    let speed = RwSignal::new(1u32);
+    let revision =
+        Memo::new(move |_| timeline.with_value(|t| revision_at_position(t, position.get())));
+
+    let ticker = set_interval_with_handle(
+        move || {
+            if playing.get_untracked() {
+                let next =
+                    position.get_untracked() + (TICK_MS as i64) * speed.get_untracked() as i64;
+                if next >= end_position {
+                    position.set(end_position);
+                    playing.set(false);
+                } else {
+                    position.set(next);
+                }
+            }
+        },
+        Duration::from_millis(TICK_MS),
+    );
+    on_cleanup(move || {
+        if let Ok(handle) = ticker {
+            handle.clear();
+        }
+    });
+    let toggle = move |_| {
+        if !playing.get_untracked() && position.get_untracked() >= end_position {
+            position.set(0);
+        }
+        playing.update(|p| *p = !*p);
+    };
+    let colored = move || {
+        let people = participants.get_value();
+        timeline.with_value(|t| {
+            runs(&t.authored_at(revision.get()))
+                .into_iter()
+                .map(|(author, text)| {
+                    let color = author
+                        .and_then(|i| people.get(i as usize))
+                        .map(|p: &Participant| p.color.clone())
+                        .unwrap_or_else(|| "inherit".into());
+                    view! { <span style:color=color>{text}</span> }
+                })
+                .collect_view()
+        })
+    };
+    let moment = move || {
+        timeline.with_value(|t| {
+            let shown = revision.get();
+            match t.at_ms_of(shown) {
+                Some(at_ms) => {
+                    let at =
+                        time::OffsetDateTime::from_unix_timestamp_nanos(at_ms as i128 * 1_000_000)
+                            .map(format_time)
+                            .unwrap_or_default();
+                    format!("Edit {shown} of {} · {at}", t.revisions())
+                }
+                None => format!("Before the first edit · {} edits in all", t.revisions()),
+            }
+        })
+    };
+    let legend = history
+        .participants
+        .iter()
+        .map(|p| view! { <li><span class="dot" style:background=p.color.clone()></span>{p.name.clone()}</li> })
+        .collect_view();
+    let speeds = SPEEDS
+        .iter()
+        .map(|s| {
+            let s = *s;
+            view! {
+                <button
+                    type="button"
+                    class="secondary"
+                    class:selected=move || speed.get() == s
+                    on:click=move |_| speed.set(s)
+                >
+                    {format!("{s}x")}
+                </button>
+            }
+        })
+        .collect_view();
+    let final_text = history.final_text.clone();
+
+    view! {
+        <section class="card wide" data-testid="playback">
+            <h1>"Playback"</h1>
+            <p class="muted">
+                {format!("Language: {}. ", ::api::language_label(&history.language).unwrap_or("unknown"))}
+                "Pauses longer than 1.5 seconds are shortened."
+            </p>
+            <ul class="participants">{legend}</ul>
+            <div class="player">
+                <button type="button" data-testid="play" on:click=toggle>
+                    {move || if playing.get() { "Pause" } else { "Play" }}
+                </button>
+                <input
+                    type="range"
+                    data-testid="timeline"
+                    min="0"
+                    max=end_position.to_string()
+                    prop:value=move || position.get().to_string()
+                    on:input=move |ev| {
+                        playing.set(false);
+                        position.set(event_target_value(&ev).parse().unwrap_or(0));
+                    }
+                />
+                <span class="speeds">{speeds}</span>
+            </div>
+            <p class="muted" data-testid="moment">{moment}</p>
+            <pre class="code playback-code" data-testid="playback-code">{colored}</pre>
+        </section>
+        <FinalCode text=final_text pad_id from_lever/>
+    }
+}
+
+#[component]
+fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let to_copy = text.clone();
+    let copy = move |_| {
+        let text = to_copy.clone();
+        leptos::task::spawn_local(async move { copied.set(Some(copy_to_clipboard(&text).await)) });
+    };
+    let path = format!("/api/pads/{pad_id}");
+    let status = LocalResource::new({
+        let path = path.clone();
+        move || {
+            let path = path.clone();
+            async move { api::get::<PadView>(&path).await }
+        }
+    });
+    let send = Action::new_local(move |_: &()| {
+        let path = format!("{path}/lever-note");
+        async move {
+            let answer = api::post::<_, PadView>(&path, &api::Empty {}).await;
+            status.refetch();
+            answer
+        }
+    });
+    // While the note is on its way, look again every second.
+    let poll = set_interval_with_handle(
+        move || {
+            let sending = status
+                .get_untracked()
+                .and_then(|a| a.ok())
+                .is_some_and(|v| v.code_note_status.as_deref() == Some("sending"));
+            if sending {
+                status.refetch();
+            }
+        },
+        Duration::from_secs(1),
+    );
+    on_cleanup(move || {
+        if let Ok(handle) = poll {
+            handle.clear();
+        }
+    });
+    let note_state = move || {
+        status.get().and_then(|a| a.ok()).map(|view| {
+            match view.code_note_status.as_deref() {
+                Some("sending") => view! { <p class="muted" data-testid="note-status">"Sending the code to Lever…"</p> }.into_any(),
+                Some("sent") => view! { <p class="ok" data-testid="note-status">"The code is in the candidate's notes in Lever."</p> }.into_any(),
+                Some("failed") => view! {
+                    <p class="error" role="alert" data-testid="note-status">
+                        {format!("Lever did not take the note: {}", view.code_note_error.unwrap_or_default())}
+                    </p>
+                }.into_any(),
+                _ => ().into_any(),
+            }
+        })
+    };
+    view! {
+        <section class="card wide">
+            <div class="title-row">
+                <h2>"Final code"</h2>
+                <span>
+                    <button type="button" class="secondary" on:click=copy>"Copy code"</button>
+                    {from_lever.then(|| view! {
+                        <button type="button" disabled=move || send.pending().get() on:click=move |_| { send.dispatch_local(()); }>
+                            "Send code to Lever"
+                        </button>
+                    })}
+                </span>
+            </div>
+            {move || match copied.get() {
+                Some(true) => view! { <p class="ok">"Copied to the clipboard."</p> }.into_any(),
+                Some(false) => view! { <p class="error">"The browser did not allow copying; select the code instead."</p> }.into_any(),
+                None => ().into_any(),
+            }}
+            {move || error_note(failure_message(send.value().get()))}
+            {note_state}
+            <pre class="code" data-testid="final-code">{text}</pre>
+        </section>
+    }
+}

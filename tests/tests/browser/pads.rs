@@ -1,0 +1,172 @@
+//! Two people in one pad, in two real browsers: the candidate (no account) and the
+//! interviewer type and see each other's text; the interviewer ends the interview, the
+//! candidate sees that it ended, the interviewer plays it back to an intermediate moment and
+//! sends the code to Lever, where it lands in the candidate's notes.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use tests::browser::Browser;
+use tests::lever_sim::{LeverSim, NewCandidate};
+use tests::poll::wait_for;
+use tests::{PASSWORD, spawn_app};
+
+async fn editor_text(browser: &Browser) -> Option<String> {
+    browser
+        .client
+        .find(Locator::Css("[data-testid=editor]"))
+        .await
+        .ok()?
+        .prop("value")
+        .await
+        .ok()?
+}
+
+async fn wait_for_editor(browser: &Browser, expected: &str) {
+    wait_for(
+        &format!("the editor to show {expected:?}"),
+        Duration::from_secs(20),
+        || async { (editor_text(browser).await.as_deref() == Some(expected)).then_some(()) },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_code() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(api::Plan::Enterprise).await;
+    app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let ada = sim
+        .create_candidate(NewCandidate {
+            name: "Ada Lovelace".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    sim.move_candidate(&ada, &sim.stage_id("Phone interview").await)
+        .await;
+    let link = app
+        .outcome_for(&admin, &ada)
+        .await
+        .pad_link
+        .expect("a pad link");
+
+    let interviewer = Browser::start().await;
+    interviewer.goto(&app.url("/login")).await;
+    interviewer.fill("[name=email]", &admin.email).await;
+    interviewer.fill("[name=password]", PASSWORD).await;
+    interviewer.click_button("Log in").await;
+    interviewer.wait_for_path("/").await;
+    interviewer.goto(&link).await;
+    interviewer
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+
+    let candidate = Browser::start().await;
+    candidate.goto(&link).await;
+    candidate.fill("[name=display_name]", "Ada").await;
+    candidate.click_button("Join the pad").await;
+    candidate
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+    interviewer
+        .wait_for_text("[data-testid=participants]", "Ada")
+        .await;
+
+    let first = "def add(a, b):\n";
+    candidate
+        .element("[data-testid=editor]")
+        .await
+        .send_keys(first)
+        .await
+        .unwrap();
+    wait_for_editor(&interviewer, first).await;
+    let interviewer_editor = interviewer.element("[data-testid=editor]").await;
+    // The caret goes to the end, then the interviewer types the body (Tab indents).
+    interviewer
+        .client
+        .execute(
+            "const t = document.querySelector('[data-testid=editor]'); t.focus(); t.setSelectionRange(t.value.length, t.value.length);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    interviewer_editor
+        .send_keys("\u{E004}return a + b\n")
+        .await
+        .unwrap();
+    let full = "def add(a, b):\n    return a + b\n";
+    wait_for_editor(&interviewer, full).await;
+    wait_for_editor(&candidate, full).await;
+    interviewer.screenshot_if_asked("pad-live").await;
+
+    interviewer.click_button("End interview").await;
+    interviewer.click_button("Yes, end it for everyone").await;
+    candidate
+        .wait_for_text("[data-testid=pad-ended]", "This interview has ended")
+        .await;
+    let candidate_page = candidate.client.source().await.unwrap();
+    assert!(
+        !candidate_page.contains("return a + b"),
+        "the candidate's link shows nothing but the end"
+    );
+
+    // Playback: the final code, then scrubbed back to the candidate's line alone.
+    interviewer
+        .wait_for_text("[data-testid=playback-code]", "return a + b")
+        .await;
+    let history: api::PadHistory = tests::expect_json(
+        app.get(
+            &admin.client,
+            &format!("/api/pads/{}/history", link.rsplit('/').next().unwrap()),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let timeline = api::playback::Timeline::new(&history);
+    let revision = (1..=timeline.revisions())
+        .find(|r| timeline.text_at(*r) == first)
+        .expect("a moment with only the candidate's line");
+    let position = timeline.play_ms_of(revision) + 1;
+    interviewer
+        .client
+        .execute(
+            "const r = document.querySelector('[data-testid=timeline]'); r.value = arguments[0]; r.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![serde_json::json!(position.to_string())],
+        )
+        .await
+        .unwrap();
+    wait_for(
+        "the playback to show the intermediate state",
+        Duration::from_secs(20),
+        || async {
+            let shown = interviewer
+                .client
+                .find(Locator::Css("[data-testid=playback-code]"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            (shown.trim_end() == first.trim_end()).then_some(())
+        },
+    )
+    .await;
+    interviewer.screenshot_if_asked("pad-playback").await;
+
+    interviewer.click_button("Send code to Lever").await;
+    interviewer
+        .wait_for_text("[data-testid=note-status]", "in the candidate's notes")
+        .await;
+    let notes = sim.notes(&ada).await;
+    assert!(
+        notes.iter().any(|n| n
+            .value
+            .contains("```python\ndef add(a, b):\n    return a + b\n```")),
+        "{notes:?}"
+    );
+    candidate.close().await;
+    interviewer.close().await;
+}
