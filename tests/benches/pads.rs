@@ -152,10 +152,14 @@ async fn main() {
     }
     let mut samples = latencies.lock().unwrap().clone();
     samples.sort();
+    let database = if app.uses_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     println!(
-        "live edits: {PADS} pads x 2 participants x 5 chars/s for {RUN_FOR:?} ({} on {})",
+        "live edits: {PADS} pads x 2 participants x 5 chars/s for {RUN_FOR:?} ({} on {database})",
         samples.len(),
-        if app.uses_postgres() { "PostgreSQL" } else { "SQLite" }
     );
     println!(
         "  edit to the other's socket: p50={:.2?} p90={:.2?} p99={:.2?} max={:.2?} ({:.0} edits/s delivered)",
@@ -198,7 +202,7 @@ async fn main() {
         rows.push(entity::pad_operation::ActiveModel {
             pad_id: Set(pad.id.clone()),
             revision: Set(revision as i64),
-            client_id: Set(if revision % 2 == 0 { "bench-a" } else { "bench-b" }.into()),
+            client_id: Set(["bench-a", "bench-b"][revision % 2].into()),
             seq: Set(revision as i64),
             at_ms: Set(1_800_000_000_000 + revision as i64 * 150),
             op: Set(serde_json::to_string(&op).unwrap()),

@@ -14,6 +14,7 @@ use leptos::wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use super::editing::{char_index, insert_indent, line_numbers, utf16_index};
+use super::highlight;
 use crate::api;
 use crate::components::guard::{error_note, failure_message};
 
@@ -99,7 +100,8 @@ struct Shown {
     connection: RwSignal<&'static str>,
     participants: RwSignal<Vec<Participant>>,
     language: RwSignal<String>,
-    lines: RwSignal<String>,
+    /// The editor's text, for the gutter and the highlighting under it.
+    code: RwSignal<String>,
     problem: RwSignal<Option<String>>,
     ended: RwSignal<bool>,
     textarea: NodeRef<leptos::html::Textarea>,
@@ -235,7 +237,7 @@ fn show_text(shown: Shown, text: &str, moved: Option<&::api::ot::Operation>) {
             let _ = area.set_selection_range(utf16_index(text, start), utf16_index(text, end));
         }
     }
-    shown.lines.set(line_numbers(text));
+    shown.code.set(text.to_string());
 }
 
 fn handle(shared: &Shared, message: ServerMessage) {
@@ -324,7 +326,7 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
         connection: RwSignal::new("Connecting…"),
         participants: RwSignal::new(Vec::new()),
         language: RwSignal::new(pad.language.clone().unwrap_or_else(|| "python".into())),
-        lines: RwSignal::new("1".into()),
+        code: RwSignal::new(String::new()),
         problem: RwSignal::new(None),
         ended,
         textarea: NodeRef::new(),
@@ -358,7 +360,7 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
             return;
         };
         let value = area.value();
-        shown.lines.set(line_numbers(&value));
+        shown.code.set(value.clone());
         let out = stored.with_value(|shared| shared.borrow_mut().doc.edit(&value));
         if let Some(out) = out {
             stored.with_value(|shared| send_op(shared, out));
@@ -453,17 +455,30 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
             </div>
             {move || error_note(shown.problem.get().or_else(|| failure_message(end.value().get())))}
             <div class="editor">
-                <pre class="gutter" aria-hidden="true">{move || shown.lines.get()}</pre>
+                <pre class="gutter" aria-hidden="true">{move || shown.code.with(|c| line_numbers(c))}</pre>
+                <div class="code-layer">
+                <pre class="highlight" aria-hidden="true">
+                    {move || {
+                        let language = shown.language.get();
+                        shown.code.with(|code| {
+                            highlight::tokens(&language, code)
+                                .into_iter()
+                                .map(|(kind, piece)| view! { <span class=kind.class()>{piece.to_string()}</span> })
+                                .collect_view()
+                        })
+                    }}
+                </pre>
                 <textarea
                     node_ref=shown.textarea
                     data-testid="editor"
                     spellcheck="false"
                     autocomplete="off"
                     wrap="off"
-                    rows=move || shown.lines.with(|l| l.split('\n').count() + 2)
+                    rows=move || shown.code.with(|c| c.split('\n').count() + 2)
                     on:input=move |_| on_input(())
                     on:keydown=on_keydown
                 ></textarea>
+                </div>
             </div>
         </section>
     }

@@ -3,6 +3,7 @@
 //! organization get the playback and everyone else a notice that it ended.
 
 mod editing;
+mod highlight;
 mod live;
 mod playback;
 
