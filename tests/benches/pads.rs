@@ -93,12 +93,10 @@ async fn participant(
                         {
                             latencies.lock().unwrap().push(at.elapsed());
                         }
-                        match doc.on_server_op(&client_id, revision, &author, seq, &op).unwrap() {
-                            ServerOpEffect::Acknowledged { next: Some(out) } => {
-                                sent.lock().unwrap().insert((client_id.clone(), out.seq), Instant::now());
-                                sink.send(op_message(out)).await.unwrap();
-                            }
-                            _ => {}
+                        let effect = doc.on_server_op(&client_id, revision, &author, seq, &op).unwrap();
+                        if let ServerOpEffect::Acknowledged { next: Some(out) } = effect {
+                            sent.lock().unwrap().insert((client_id.clone(), out.seq), Instant::now());
+                            sink.send(op_message(out)).await.unwrap();
                         }
                     }
                     ServerMessage::Error { code, message } => panic!("{code}: {message}"),
