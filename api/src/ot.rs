@@ -290,21 +290,30 @@ enum WireComponent {
     Text(String),
 }
 
+/// No operation covers or produces more characters than this: far above any pad's limit, and
+/// far below where length arithmetic could overflow.
+pub const MAX_OPERATION_LEN: usize = 100_000_000;
+
 impl<'de> Deserialize<'de> for Operation {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
         let wire = Vec::<WireComponent>::deserialize(deserializer)?;
         let mut op = Operation::new();
         for component in wire {
             match component {
-                WireComponent::Number(0) => {
-                    return Err(serde::de::Error::custom("a component of length 0"));
+                WireComponent::Number(0) => return Err(Error::custom("a component of length 0")),
+                WireComponent::Number(n) if n.unsigned_abs() > MAX_OPERATION_LEN as u64 => {
+                    return Err(Error::custom("a component longer than any text"));
                 }
                 WireComponent::Number(n) if n > 0 => op.push_retain(n as usize),
                 WireComponent::Number(n) => op.push_delete(n.unsigned_abs() as usize),
                 WireComponent::Text(s) if s.is_empty() => {
-                    return Err(serde::de::Error::custom("an empty insert"));
+                    return Err(Error::custom("an empty insert"));
                 }
                 WireComponent::Text(s) => op.push_insert(&s),
+            }
+            if op.base_len > MAX_OPERATION_LEN || op.target_len > MAX_OPERATION_LEN {
+                return Err(Error::custom("an operation longer than any text"));
             }
         }
         Ok(op)
@@ -475,6 +484,10 @@ mod tests {
         let back: Operation = serde_json::from_str(&json).unwrap();
         assert_eq!(back, op);
         assert!(serde_json::from_str::<Operation>("[0]").is_err());
+        // Counts that would overflow the length arithmetic are refused outright.
+        let huge = format!("[{0},{0},\"x\",3]", i64::MAX);
+        assert!(serde_json::from_str::<Operation>(&huge).is_err());
+        assert!(serde_json::from_str::<Operation>("[99999999,99999999]").is_err());
         assert!(serde_json::from_str::<Operation>(r#"[""]"#).is_err());
         assert!(matches!(
             op.apply("abcdef"),

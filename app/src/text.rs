@@ -211,6 +211,7 @@ pub fn delivery_reason(code: &str) -> &'static str {
         "not_a_stage_change" => "not a stage change",
         "bad_signature" => "bad signature",
         "triggered_in_future" => "dated in the future",
+        "too_old" => "older than Lever's two weeks of reruns",
         "not_connected" => "Lever is not connected",
         "malformed_event" => "the event lacks a candidate or stage",
         _ => "other reason",

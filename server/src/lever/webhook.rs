@@ -24,6 +24,8 @@ use crate::state::AppState;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Lever's clock may run a little ahead; further than this is not a real delivery.
 const MAX_CLOCK_AHEAD: Duration = Duration::minutes(5);
+/// Older deliveries are refused: shorter than the 16 days seen tokens are kept.
+const MAX_AGE: Duration = Duration::days(15);
 pub const STAGE_CHANGE: &str = "candidateStageChange";
 pub const STAGE_CHANGE_JOB: &str = "lever_stage_change";
 
@@ -135,6 +137,18 @@ async fn receive_lever_webhook(
         return Err(ApiError::bad_request(
             "triggered_in_future",
             "triggeredAt lies more than 5 minutes in the future.",
+        ));
+    }
+
+    // Seen tokens are kept 16 days; Lever reruns deliveries up to two weeks old. Anything older
+    // can only be a replay whose token was forgotten.
+    if delivery.triggered_at < now_ms - MAX_AGE.whole_milliseconds() as i64 {
+        delivery_row(&received, now, "rejected", Some("too_old"))
+            .insert(&state.db)
+            .await?;
+        return Err(ApiError::bad_request(
+            "too_old",
+            "triggeredAt lies more than 15 days in the past; Lever reruns only two weeks back.",
         ));
     }
 

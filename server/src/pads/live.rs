@@ -19,6 +19,11 @@ use uuid::Uuid;
 
 /// The longest text a pad holds, in characters.
 pub const MAX_TEXT_CHARS: usize = 200_000;
+/// Characters a pad may have inserted over its life: bounds its history, in memory and stored.
+pub const MAX_INSERTED_CHARS: usize = 2_000_000;
+/// How far behind an edit's revision may be; older ones are refused and the client resyncs.
+/// This bounds the transformation work one message can cause.
+pub const MAX_REVISIONS_BEHIND: u64 = 1_000;
 const EVENT_BUFFER: usize = 1_024;
 
 /// Why an edit or a join was refused: a stable code and a sentence.
@@ -92,11 +97,14 @@ struct Present {
     name: String,
     color: String,
     connections: usize,
+    /// A member's participant id is theirs alone.
+    user_id: Option<Uuid>,
 }
 
 struct RoomState {
     text: String,
     history: Vec<HistoryEntry>,
+    inserted_chars: usize,
     last_seq: HashMap<String, u64>,
     language: String,
     status: String,
@@ -176,6 +184,14 @@ impl Room {
             .iter_mut()
             .find(|(id, _)| *id == joiner.client_id);
         let color = match known {
+            Some((_, present))
+                if present.user_id.is_some() && present.user_id != joiner.user_id =>
+            {
+                return Err(Refusal::new(
+                    "client_in_use",
+                    "This participant id belongs to someone else; reload the page.",
+                ));
+            }
             Some((_, present)) => {
                 present.connections += 1;
                 present.name = joiner.name.clone();
@@ -201,6 +217,7 @@ impl Room {
                         name: joiner.name.clone(),
                         color: color.clone(),
                         connections: 1,
+                        user_id: joiner.user_id,
                     },
                 ));
                 color
@@ -208,7 +225,9 @@ impl Room {
         };
         let revision = state.history.len() as u64;
         // A reconnecting client gets the edits it missed; anyone else the whole text.
-        let since = joiner.since_revision.filter(|since| *since <= revision);
+        let since = joiner
+            .since_revision
+            .filter(|since| *since <= revision && revision - since <= MAX_REVISIONS_BEHIND);
         let mut first = vec![encode(&ServerMessage::Welcome {
             color,
             revision: since.unwrap_or(revision),
@@ -265,19 +284,38 @@ impl Room {
                 "The interview has ended; the pad is read-only.",
             ));
         }
-        if state
-            .last_seq
-            .get(client_id)
-            .is_some_and(|last| seq <= *last)
-        {
+        let last_seq = state.last_seq.get(client_id).copied().unwrap_or(0);
+        if seq <= last_seq {
             // Sent again after a reconnect: the server has it already.
             return Ok(());
+        }
+        if seq != last_seq + 1 {
+            return Err(Refusal::new(
+                "invalid_seq",
+                format!(
+                    "Edit number {seq} skips ahead; the next is {}.",
+                    last_seq + 1
+                ),
+            ));
         }
         let current = state.history.len() as u64;
         if revision > current {
             return Err(Refusal::new(
                 "invalid_revision",
                 format!("Revision {revision} does not exist yet (the pad is at {current})."),
+            ));
+        }
+        if current - revision > MAX_REVISIONS_BEHIND {
+            return Err(Refusal::new(
+                "stale_revision",
+                "This edit is based on a text too old; reconnect for the current one.",
+            ));
+        }
+        let inserted = inserted_chars(&op);
+        if state.inserted_chars + inserted > MAX_INSERTED_CHARS {
+            return Err(Refusal::new(
+                "pad_full",
+                "This pad has taken all the typing it can hold; start a new pad.",
             ));
         }
         let invalid = |e: ot::OtError| Refusal::new("invalid_operation", e.to_string());
@@ -315,6 +353,7 @@ impl Room {
             state.status = super::IN_PROGRESS.into();
         }
         state.text = text;
+        state.inserted_chars += inserted;
         state.last_seq.insert(client_id.to_string(), seq);
         state.history.push(HistoryEntry {
             op: op.clone(),
@@ -360,13 +399,38 @@ impl Room {
         Ok(())
     }
 
-    /// Marks the open room ended (the database row is the caller's) and tells everyone.
-    pub async fn end(&self) {
-        if let Some(state) = self.state.lock().await.as_mut() {
+    /// Holds the room while the caller ends the pad in the database, so that no edit is stored
+    /// between the two; [`EndGuard::ended`] then tells everyone.
+    pub async fn begin_end(&self) -> EndGuard<'_> {
+        EndGuard {
+            state: self.state.lock().await,
+            room: self,
+        }
+    }
+}
+
+pub struct EndGuard<'a> {
+    state: tokio::sync::MutexGuard<'a, Option<RoomState>>,
+    room: &'a Room,
+}
+
+impl EndGuard<'_> {
+    pub fn ended(mut self) {
+        if let Some(state) = self.state.as_mut() {
             state.status = super::ENDED.into();
         }
-        self.publish(&ServerMessage::Ended);
+        self.room.publish(&ServerMessage::Ended);
     }
+}
+
+fn inserted_chars(op: &Operation) -> usize {
+    op.components()
+        .iter()
+        .map(|c| match c {
+            ot::Component::Insert(s) => s.chars().count(),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// A pad's text and history, rebuilt from its stored edits.
@@ -393,12 +457,15 @@ async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Refusa
                     name: p.name,
                     color: p.color,
                     connections: 0,
+                    user_id: p.user_id,
                 },
             )
         })
         .collect();
+    let inserted = history.iter().map(|entry| inserted_chars(&entry.op)).sum();
     Ok(RoomState {
         text,
+        inserted_chars: inserted,
         history,
         last_seq,
         language: pad.language,

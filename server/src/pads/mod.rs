@@ -284,6 +284,12 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
     if pad.status != ENDED {
         // Read before the transaction: SQLite has one connection, which the transaction holds.
         let wants_results_note = notes::wants_results_note(state, &pad).await?;
+        // Edits wait while the pad ends, so none is stored after the end.
+        let room = state.pad_hub.open_room(&pad.id);
+        let guard = match &room {
+            Some(room) => Some(room.begin_end().await),
+            None => None,
+        };
         let txn = state.db.begin().await?;
         let now = OffsetDateTime::now_utc();
         let ended = pad::Entity::update_many()
@@ -311,8 +317,8 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
         if results_note {
             state.job_signal.wake();
         }
-        if let Some(room) = state.pad_hub.open_room(&pad.id) {
-            room.end().await;
+        if let Some(guard) = guard {
+            guard.ended();
         }
         tracing::info!(pad_id = %pad.id, org_id = %pad.org_id, "interview ended");
     }

@@ -54,12 +54,6 @@ pub async fn request_code_note(
             "End the interview first; then its code can go to Lever.",
         ));
     }
-    if pad.code_note_status.as_deref() == Some(SENDING) {
-        return Err(ApiError::conflict(
-            "note_in_progress",
-            "The code is on its way to Lever already.",
-        ));
-    }
     let connected = setup::load(state, pad.org_id)
         .await?
         .is_some_and(|i| i.row.api_key_sealed.is_some());
@@ -71,7 +65,28 @@ pub async fn request_code_note(
     }
     use sea_orm::{ActiveModelTrait, TransactionTrait};
     let txn = state.db.begin().await?;
-    set_code_note(&txn, &pad.id, SENDING, None).await?;
+    // One request at a time: a second click while the first is on its way changes nothing.
+    let claimed = pad::Entity::update_many()
+        .col_expr(pad::Column::CodeNoteStatus, Expr::value(Some(SENDING)))
+        .col_expr(
+            pad::Column::CodeNoteError,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(pad::Column::Id.eq(&pad.id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(pad::Column::CodeNoteStatus.is_null())
+                .add(pad::Column::CodeNoteStatus.ne(SENDING)),
+        )
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        return Err(ApiError::conflict(
+            "note_in_progress",
+            "The code is on its way to Lever already.",
+        ));
+    }
     queue::new_job(
         pad.org_id,
         CODE_NOTE_JOB,

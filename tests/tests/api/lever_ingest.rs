@@ -125,3 +125,28 @@ async fn forged_future_and_other_events_are_recorded_without_work() {
     );
     assert_eq!(jobs_in(&app).await, 0);
 }
+
+#[tokio::test]
+async fn a_delivery_older_than_the_kept_tokens_is_refused() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let token = "o".repeat(48);
+    let long_ago =
+        (time::OffsetDateTime::now_utc() - time::Duration::days(20)).unix_timestamp() * 1000;
+    let body = serde_json::json!({"triggeredAt": long_ago, "event": "candidateStageChange",
+        "data": {"opportunityId": "o1", "toStageId": "s1"}, "token": token,
+        "signature": sign(&lever.signature_token, &token, long_ago)});
+    let response = app
+        .client
+        .post(&lever.url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 400, "too_old").await;
+    let deliveries = app.deliveries(&admin).await;
+    assert_eq!(deliveries[0].reason.as_deref(), Some("too_old"));
+    assert_eq!(jobs_in(&app).await, 0);
+}

@@ -268,6 +268,49 @@ async fn bad_input_is_refused_and_never_touches_the_pad() {
         .await;
         assert_eq!(expect_refusal(&mut socket).await, code);
     }
+    // An edit number that skips ahead (it would make the author's next edits look repeated).
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(&mut socket, &join("Mallory")).await;
+    assert!(matches!(
+        receive(&mut socket).await,
+        Some(ServerMessage::Welcome { .. })
+    ));
+    let op = api::ot::Operation::new().retain(4).insert("!");
+    send(
+        &mut socket,
+        &ClientMessage::Op {
+            revision: 1,
+            seq: u64::MAX,
+            op,
+        },
+    )
+    .await;
+    assert_eq!(expect_refusal(&mut socket).await, "invalid_seq");
+    // A member's participant id cannot be taken by someone else.
+    let cookie = app.session_cookie(&member).await;
+    let interviewer = PadClient::join(&app, &pad.id, "x", Some(&cookie)).await;
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(
+        &mut socket,
+        &ClientMessage::Join {
+            client_id: interviewer.client_id.clone(),
+            name: Some("Mallory".into()),
+            since_revision: None,
+        },
+    )
+    .await;
+    assert_eq!(expect_refusal(&mut socket).await, "client_in_use");
+    // Counts beyond any text are not even read.
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(&mut socket, &join("Mallory")).await;
+    socket
+        .send(Message::text(format!(
+            r#"{{"type":"op","revision":1,"seq":1,"op":[{0},{0},"x",6]}}"#,
+            i64::MAX
+        )))
+        .await
+        .unwrap();
+    assert_eq!(expect_refusal(&mut socket).await, "malformed_message");
     // Oversized, binary, unknown language.
     let mut socket = open_socket(&app, &pad.id, None).await;
     send(&mut socket, &join("Mallory")).await;

@@ -224,10 +224,10 @@ async fn a_tagged_candidate_moved_in_lever_shows_up_as_a_delivery_and_a_pad() {
     // The candidate's link opens the pad.
     browser.goto(&ada_pad.link).await;
     browser
-        .wait_for_text("[data-testid=pad-candidate]", "Ada Lovelace")
+        .wait_for_text("[data-testid=pad-title]", "Ada Lovelace")
         .await;
     browser
-        .wait_for_text("[data-testid=pad-status]", "Not started")
+        .wait_for_text("[data-testid=connection]", "Connected")
         .await;
     browser.close().await;
 }

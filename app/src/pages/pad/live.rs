@@ -19,7 +19,6 @@ use crate::api;
 use crate::components::guard::{error_note, failure_message};
 
 const NAME_KEY: &str = "stagepad-name";
-const CLIENT_KEY: &str = "stagepad-client-id";
 
 #[component]
 pub fn LivePad(pad: PadView, ended: RwSignal<bool>) -> impl IntoView {
@@ -53,7 +52,7 @@ pub fn LivePad(pad: PadView, ended: RwSignal<bool>) -> impl IntoView {
         Some(name) => view! { <Editor pad=pad.get_value() name ended/> }.into_any(),
         None => view! {
             <section class="card narrow">
-                <h1>{title.clone()}</h1>
+                <h1 data-testid="pad-title">{title.clone()}</h1>
                 <form class="form" on:submit=on_join>
                     <label>
                         "Your name, as the others will see it"
@@ -73,25 +72,15 @@ fn local_storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
 }
 
-/// This tab's id: kept for the tab's life, so a reload continues its numbering.
+/// This page's participant id: new on every load (a duplicated tab must not share it), kept
+/// across reconnects so the server recognises edits sent again.
 fn client_id() -> String {
-    let storage = window().session_storage().ok().flatten();
-    if let Some(id) = storage
-        .as_ref()
-        .and_then(|s| s.get_item(CLIENT_KEY).ok().flatten())
-    {
-        return id;
-    }
-    let id: String = (0..24)
+    (0..24)
         .map(|_| {
             let n = (js_sys::Math::random() * 36.0) as u32;
             char::from_digit(n.min(35), 36).unwrap_or('x')
         })
-        .collect();
-    if let Some(storage) = storage {
-        let _ = storage.set_item(CLIENT_KEY, &id);
-    }
-    id
+        .collect()
 }
 
 /// What the page shows, updated by the connection.
@@ -103,6 +92,8 @@ struct Shown {
     /// The editor's text, for the gutter and the highlighting under it.
     code: RwSignal<String>,
     problem: RwSignal<Option<String>>,
+    /// Joined and in step: typing before that would race the welcome.
+    ready: RwSignal<bool>,
     ended: RwSignal<bool>,
     textarea: NodeRef<leptos::html::Textarea>,
 }
@@ -194,6 +185,7 @@ fn connect(shared: &Shared) {
                 c.socket = None;
                 c.shown
             };
+            shown.ready.set(false);
             if !shown.ended.get_untracked() {
                 shown.connection.set("Reconnecting…");
                 schedule_reconnect(&shared);
@@ -252,6 +244,7 @@ fn handle(shared: &Shared, message: ServerMessage) {
             ..
         } => {
             shown.connection.set("Connected");
+            shown.ready.set(true);
             shown.problem.set(None);
             shown.language.set(language);
             let resend = {
@@ -299,7 +292,12 @@ fn handle(shared: &Shared, message: ServerMessage) {
             shown.problem.set(Some(message));
             if matches!(
                 code.as_str(),
-                "invalid_operation" | "invalid_revision" | "text_too_long"
+                "invalid_operation"
+                    | "invalid_revision"
+                    | "stale_revision"
+                    | "invalid_seq"
+                    | "text_too_long"
+                    | "pad_full"
             ) {
                 resync(shared);
             }
@@ -328,6 +326,7 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
         language: RwSignal::new(pad.language.clone().unwrap_or_else(|| "python".into())),
         code: RwSignal::new(String::new()),
         problem: RwSignal::new(None),
+        ready: RwSignal::new(false),
         ended,
         textarea: NodeRef::new(),
     };
@@ -415,7 +414,7 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
     view! {
         <section class="card wide pad">
             <div class="title-row">
-                <h1>{title}</h1>
+                <h1 data-testid="pad-title">{title}</h1>
                 <span class="muted" data-testid="connection">{move || shown.connection.get()}</span>
             </div>
             <div class="pad-bar">
@@ -474,6 +473,7 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
                     spellcheck="false"
                     autocomplete="off"
                     wrap="off"
+                    prop:readOnly=move || !shown.ready.get() || shown.ended.get()
                     rows=move || shown.code.with(|c| c.split('\n').count() + 2)
                     on:input=move |_| on_input(())
                     on:keydown=on_keydown
