@@ -140,9 +140,11 @@ async fn receive_lever_webhook(
         ));
     }
 
-    // Seen tokens are kept 16 days; Lever reruns deliveries up to two weeks old. Anything older
-    // can only be a replay whose token was forgotten.
-    if delivery.triggered_at < now_ms - MAX_AGE.whole_milliseconds() as i64 {
+    // Seen tokens are kept 16 days; Lever reruns deliveries up to two weeks old. An older stage
+    // change can only be a replay whose token was forgotten. (Other events create no work, and
+    // Lever's Verify sample may carry any date.)
+    let too_old = delivery.triggered_at < now_ms - MAX_AGE.whole_milliseconds() as i64;
+    if too_old && delivery.event == STAGE_CHANGE {
         delivery_row(&received, now, "rejected", Some("too_old"))
             .insert(&state.db)
             .await?;
