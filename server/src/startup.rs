@@ -115,6 +115,12 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+        // Live pads hear about other instances' edits (PostgreSQL only).
+        tokio::spawn(pads::sync::listen(
+            state.db.clone(),
+            state.pad_hub.clone(),
+            stopped.clone(),
+        ));
         let worker = tokio::spawn(jobs::worker::run(state.clone(), stopped));
         Ok(Self {
             port,

@@ -12,6 +12,7 @@ use entity::{pad, pad_operation, pad_participant};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    SqlErr,
 };
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
@@ -24,6 +25,8 @@ pub const MAX_INSERTED_CHARS: usize = 2_000_000;
 /// How far behind an edit's revision may be; older ones are refused and the client resyncs.
 /// This bounds the transformation work one message can cause.
 pub const MAX_REVISIONS_BEHIND: u64 = 1_000;
+/// Tries to store an edit when other instances keep taking the next revision first.
+const MAX_STORE_ATTEMPTS: usize = 5;
 const EVENT_BUFFER: usize = 1_024;
 
 /// Why an edit or a join was refused: a stable code and a sentence.
@@ -71,6 +74,26 @@ impl PadHub {
         let mut rooms = self.rooms.lock().expect("rooms");
         if room.connections.fetch_sub(1, Ordering::SeqCst) == 1 {
             rooms.remove(&room.pad_id);
+        }
+    }
+
+    /// Another instance changed `pad_id`: bring its room here up to date, if open.
+    pub async fn catch_up(&self, db: &DatabaseConnection, pad_id: &str) {
+        if let Some(room) = self.open_room(pad_id) {
+            room.catch_up(db).await;
+        }
+    }
+
+    pub async fn catch_up_all(&self, db: &DatabaseConnection) {
+        let rooms: Vec<Arc<Room>> = self
+            .rooms
+            .lock()
+            .expect("rooms")
+            .values()
+            .cloned()
+            .collect();
+        for room in rooms {
+            room.catch_up(db).await;
         }
     }
 
@@ -319,54 +342,151 @@ impl Room {
             ));
         }
         let invalid = |e: ot::OtError| Refusal::new("invalid_operation", e.to_string());
-        let mut op = op;
-        for earlier in &state.history[revision as usize..] {
-            op = ot::transform(&earlier.op, &op).map_err(invalid)?.1;
+        let original = op;
+        // With several instances, another may have stored this revision first: take in what it
+        // stored and place the edit after it.
+        for _ in 0..MAX_STORE_ATTEMPTS {
+            let mut op = original.clone();
+            for earlier in &state.history[revision as usize..] {
+                op = ot::transform(&earlier.op, &op).map_err(invalid)?.1;
+            }
+            let text = op.apply(&state.text).map_err(invalid)?;
+            if text.chars().count() > MAX_TEXT_CHARS {
+                return Err(Refusal::new(
+                    "text_too_long",
+                    format!("A pad holds at most {MAX_TEXT_CHARS} characters."),
+                ));
+            }
+            let new_revision = state.history.len() as u64 + 1;
+            let now = OffsetDateTime::now_utc();
+            let stored = pad_operation::ActiveModel {
+                pad_id: Set(self.pad_id.clone()),
+                revision: Set(new_revision as i64),
+                client_id: Set(client_id.to_string()),
+                seq: Set(seq as i64),
+                at_ms: Set((now.unix_timestamp_nanos() / 1_000_000) as i64),
+                op: Set(serde_json::to_string(&op).expect("json")),
+            }
+            .insert(db)
+            .await;
+            match stored {
+                Ok(_) => {}
+                Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                    self.absorb(db, &mut state).await?;
+                    if state
+                        .last_seq
+                        .get(client_id)
+                        .is_some_and(|last| seq <= *last)
+                    {
+                        // The other instance had stored this very edit (sent there before a
+                        // reconnect brought the client here).
+                        return Ok(());
+                    }
+                    if state.status == super::ENDED {
+                        return Err(Refusal::new(
+                            "pad_ended",
+                            "The interview has ended; the pad is read-only.",
+                        ));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            if state.status == super::NOT_STARTED {
+                pad::Entity::update_many()
+                    .col_expr(pad::Column::Status, Expr::value(super::IN_PROGRESS))
+                    .col_expr(pad::Column::StartedAt, Expr::value(Some(now)))
+                    .filter(pad::Column::Id.eq(&self.pad_id))
+                    .filter(pad::Column::Status.eq(super::NOT_STARTED))
+                    .exec(db)
+                    .await?;
+                state.status = super::IN_PROGRESS.into();
+            }
+            state.text = text;
+            state.inserted_chars += inserted;
+            state.last_seq.insert(client_id.to_string(), seq);
+            state.history.push(HistoryEntry {
+                op: op.clone(),
+                client_id: client_id.to_string(),
+                seq,
+            });
+            self.publish(&ServerMessage::Op {
+                revision: new_revision,
+                client_id: client_id.to_string(),
+                seq,
+                op,
+            });
+            drop(state);
+            super::sync::announce(db, &self.pad_id).await;
+            return Ok(());
         }
-        let text = op.apply(&state.text).map_err(invalid)?;
-        if text.chars().count() > MAX_TEXT_CHARS {
-            return Err(Refusal::new(
-                "text_too_long",
-                format!("A pad holds at most {MAX_TEXT_CHARS} characters."),
-            ));
+        Err(Refusal::new(
+            "busy",
+            "The pad is changing too fast to store this edit; try again.",
+        ))
+    }
+
+    /// Takes in what other instances stored since this room last looked: their edits, the
+    /// language, the end. Participants here are told as if the edits were made here.
+    async fn absorb(&self, db: &DatabaseConnection, state: &mut RoomState) -> Result<(), Refusal> {
+        let known = state.history.len() as i64;
+        let rows = pad_operation::Entity::find()
+            .filter(pad_operation::Column::PadId.eq(&self.pad_id))
+            .filter(pad_operation::Column::Revision.gt(known))
+            .order_by_asc(pad_operation::Column::Revision)
+            .all(db)
+            .await?;
+        for row in rows {
+            let revision = state.history.len() as u64 + 1;
+            if row.revision as u64 != revision {
+                break;
+            }
+            let op: Operation = serde_json::from_str(&row.op).map_err(|e| {
+                Refusal::new("corrupt_history", format!("stored edit unreadable: {e}"))
+            })?;
+            state.text = op
+                .apply(&state.text)
+                .map_err(|e| Refusal::new("corrupt_history", e.to_string()))?;
+            state.inserted_chars += inserted_chars(&op);
+            state.last_seq.insert(row.client_id.clone(), row.seq as u64);
+            self.publish(&ServerMessage::Op {
+                revision,
+                client_id: row.client_id.clone(),
+                seq: row.seq as u64,
+                op: op.clone(),
+            });
+            state.history.push(HistoryEntry {
+                op,
+                client_id: row.client_id,
+                seq: row.seq as u64,
+            });
         }
-        let new_revision = current + 1;
-        let now = OffsetDateTime::now_utc();
-        pad_operation::ActiveModel {
-            pad_id: Set(self.pad_id.clone()),
-            revision: Set(new_revision as i64),
-            client_id: Set(client_id.to_string()),
-            seq: Set(seq as i64),
-            at_ms: Set((now.unix_timestamp_nanos() / 1_000_000) as i64),
-            op: Set(serde_json::to_string(&op).expect("json")),
+        if let Some(pad) = pad::Entity::find_by_id(self.pad_id.clone()).one(db).await? {
+            if pad.language != state.language {
+                state.language = pad.language.clone();
+                self.publish(&ServerMessage::Language {
+                    language: pad.language,
+                });
+            }
+            if pad.status != state.status && state.status != super::ENDED {
+                let ended = pad.status == super::ENDED;
+                state.status = pad.status;
+                if ended {
+                    self.publish(&ServerMessage::Ended);
+                }
+            }
         }
-        .insert(db)
-        .await?;
-        if state.status == super::NOT_STARTED {
-            pad::Entity::update_many()
-                .col_expr(pad::Column::Status, Expr::value(super::IN_PROGRESS))
-                .col_expr(pad::Column::StartedAt, Expr::value(Some(now)))
-                .filter(pad::Column::Id.eq(&self.pad_id))
-                .filter(pad::Column::Status.eq(super::NOT_STARTED))
-                .exec(db)
-                .await?;
-            state.status = super::IN_PROGRESS.into();
-        }
-        state.text = text;
-        state.inserted_chars += inserted;
-        state.last_seq.insert(client_id.to_string(), seq);
-        state.history.push(HistoryEntry {
-            op: op.clone(),
-            client_id: client_id.to_string(),
-            seq,
-        });
-        self.publish(&ServerMessage::Op {
-            revision: new_revision,
-            client_id: client_id.to_string(),
-            seq,
-            op,
-        });
         Ok(())
+    }
+
+    /// Catches up with other instances, if this room has been loaded.
+    pub async fn catch_up(&self, db: &DatabaseConnection) {
+        let mut guard = self.state.lock().await;
+        if let Some(state) = guard.as_mut()
+            && let Err(refusal) = self.absorb(db, state).await
+        {
+            tracing::warn!(pad_id = %self.pad_id, code = refusal.code, "cannot catch up with other instances");
+        }
     }
 
     pub async fn set_language(
@@ -396,6 +516,8 @@ impl Room {
         self.publish(&ServerMessage::Language {
             language: language.to_string(),
         });
+        drop(state);
+        super::sync::announce(db, &self.pad_id).await;
         Ok(())
     }
 

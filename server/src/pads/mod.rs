@@ -6,6 +6,7 @@ pub mod live;
 pub mod notes;
 pub mod routes;
 pub mod socket;
+pub mod sync;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -320,6 +321,7 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
         if let Some(guard) = guard {
             guard.ended();
         }
+        sync::announce(&state.db, &pad.id).await;
         tracing::info!(pad_id = %pad.id, org_id = %pad.org_id, "interview ended");
     }
     view(state, pad_id, Some(user)).await

@@ -454,3 +454,54 @@ async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
     .await;
     assert_eq!(listed.pads.len(), 1);
 }
+
+#[tokio::test]
+async fn participants_on_two_instances_of_one_postgres_edit_together() {
+    let app = spawn_app().await;
+    if !app.uses_postgres() {
+        eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+        return;
+    }
+    let second = app.another_instance().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut here = PadClient::join(&app, &pad.id, "Ada", None).await;
+    let mut there = PadClient::join(&second, &pad.id, "Bob", None).await;
+    let mut rng = Rng(0xC0FF_EE00_1234);
+    for _ in 0..300 {
+        let client = if rng.below(2) == 0 {
+            &mut here
+        } else {
+            &mut there
+        };
+        if rng.below(3) == 0 {
+            client.pump_ready().await;
+        } else {
+            let edited = random_edit(&mut rng, &client.doc.text);
+            client.edit(&edited).await;
+        }
+    }
+    here.settle_at(0).await;
+    there.settle_at(0).await;
+    let stored = history(&app, &member, &pad.id).await;
+    let revision = stored.operations.len() as u64;
+    here.settle_at(revision).await;
+    there.settle_at(revision).await;
+    assert_eq!(here.doc.text, stored.final_text);
+    assert_eq!(there.doc.text, stored.final_text);
+
+    there.set_language("kotlin").await;
+    here.wait_until("the language from the other instance", |c| {
+        c.language == "kotlin"
+    })
+    .await;
+    let _: api::PadView = expect_json(
+        second
+            .post(&member.client, &format!("/api/pads/{}/end", pad.id), &())
+            .await,
+        200,
+    )
+    .await;
+    here.wait_until("the end from the other instance", |c| c.ended)
+        .await;
+}
