@@ -81,6 +81,26 @@ impl TestApp {
         start(database_url, master_key, data_dir).await
     }
 
+    /// Like [`TestApp::restart`], on the same port: browsers that had the old server open
+    /// reconnect to the new one.
+    pub async fn restart_on_same_port(self) -> TestApp {
+        let TestApp {
+            handle,
+            running,
+            database_url,
+            master_key,
+            data_dir,
+            port,
+            ..
+        } = self;
+        handle.stop(true).await;
+        running
+            .await
+            .expect("the server task")
+            .expect("the server stops cleanly");
+        start_on(database_url, master_key, data_dir, port).await
+    }
+
     /// Another server on the same database and master key, as a scaled-out deployment runs
     /// (PostgreSQL only: SQLite means one server).
     pub async fn another_instance(&self) -> TestApp {
@@ -110,9 +130,19 @@ async fn start(
     master_key: MasterKey,
     data_dir: tempfile::TempDir,
 ) -> TestApp {
+    start_on(database_url, master_key, data_dir, 0).await
+}
+
+/// Port 0 picks a free port.
+async fn start_on(
+    database_url: String,
+    master_key: MasterKey,
+    data_dir: tempfile::TempDir,
+    port: u16,
+) -> TestApp {
     let settings = Settings {
-        bind_address: "127.0.0.1:0".parse().unwrap(),
-        public_url: "http://127.0.0.1:0".into(),
+        bind_address: format!("127.0.0.1:{port}").parse().unwrap(),
+        public_url: format!("http://127.0.0.1:{port}"),
         database_url: database_url.clone(),
         data_dir: data_dir.path().to_path_buf(),
         master_key: Some(master_key.clone()),

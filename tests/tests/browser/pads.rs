@@ -170,3 +170,59 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
     candidate.close().await;
     interviewer.close().await;
 }
+
+#[tokio::test]
+async fn after_a_server_restart_both_browsers_reconnect_and_nothing_typed_is_lost() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let pad: api::PadSummary = tests::expect_json(
+        app.post(
+            &admin.client,
+            "/api/pads",
+            &api::NewPadRequest {
+                candidate_name: "Grace".into(),
+                job_title: None,
+                language: Some("go".into()),
+            },
+        )
+        .await,
+        201,
+    )
+    .await;
+    let candidate = Browser::start().await;
+    candidate.goto(&pad.link).await;
+    candidate.fill("[name=display_name]", "Grace").await;
+    candidate.click_button("Join the pad").await;
+    candidate
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+    let watcher = Browser::start().await;
+    watcher.goto(&pad.link).await;
+    watcher.fill("[name=display_name]", "Watcher").await;
+    watcher.click_button("Join the pad").await;
+    watcher
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+
+    let editor = candidate.element("[data-testid=editor]").await;
+    editor.send_keys("package main\n").await.unwrap();
+    wait_for_editor(&watcher, "package main\n").await;
+
+    let app = app.restart_on_same_port().await;
+    // Typed while the page is reconnecting: it waits, then goes out.
+    editor.send_keys("func main() {}\n").await.unwrap();
+    candidate
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+    let expected = "package main\nfunc main() {}\n";
+    wait_for_editor(&watcher, expected).await;
+    let history: api::PadHistory = tests::expect_json(
+        app.get(&admin.client, &format!("/api/pads/{}/history", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(history.final_text, expected);
+    candidate.close().await;
+    watcher.close().await;
+}

@@ -92,7 +92,8 @@ struct Shown {
     /// The editor's text, for the gutter and the highlighting under it.
     code: RwSignal<String>,
     problem: RwSignal<Option<String>>,
-    /// Joined and in step: typing before that would race the welcome.
+    /// Joined once with this text: typing before the first welcome would race it. Typing while
+    /// reconnecting is fine: it waits and goes out after the reconnect.
     ready: RwSignal<bool>,
     ended: RwSignal<bool>,
     textarea: NodeRef<leptos::html::Textarea>,
@@ -185,7 +186,6 @@ fn connect(shared: &Shared) {
                 c.socket = None;
                 c.shown
             };
-            shown.ready.set(false);
             if !shown.ended.get_untracked() {
                 shown.connection.set("Reconnecting…");
                 schedule_reconnect(&shared);
@@ -309,6 +309,7 @@ fn handle(shared: &Shared, message: ServerMessage) {
 fn resync(shared: &Shared) {
     let socket = {
         let mut c = shared.borrow_mut();
+        c.shown.ready.set(false);
         c.joined = false;
         c.doc = ClientDoc::default();
         c.socket.clone()
