@@ -18,6 +18,8 @@ pub struct Model {
     pub lease_until: Option<TimeDateTimeWithTimeZone>,
     pub last_error: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// Runs allowed in all, when an admin's retry granted more than the setting.
+    pub attempt_limit: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

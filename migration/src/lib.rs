@@ -8,6 +8,7 @@ mod m20261126_000003_create_lever_integrations;
 mod m20261127_000004_create_deliveries_and_jobs;
 mod m20261127_000005_create_pads;
 mod m20261127_000006_pad_sessions;
+mod m20261127_000007_job_attempt_limit;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_deliveries_and_jobs::Migration),
             Box::new(m20261127_000005_create_pads::Migration),
             Box::new(m20261127_000006_pad_sessions::Migration),
+            Box::new(m20261127_000007_job_attempt_limit::Migration),
         ]
     }
 }

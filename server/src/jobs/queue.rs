@@ -38,6 +38,7 @@ pub fn new_job(
         lease_until: Set(None),
         last_error: Set(None),
         created_at: Set(now),
+        attempt_limit: Set(None),
     }
 }
 
@@ -193,16 +194,21 @@ pub async fn fail(
     Ok(())
 }
 
-/// An admin's retry: a failed or dead job runs again now, with a fresh set of attempts.
-/// False when the job is running or done.
+/// An admin's retry: a failed or dead job runs again now, with `more_attempts` more runs.
+/// Its attempt count keeps growing (it fences each run's updates). False when the job is
+/// running or done.
 pub async fn retry_now(
     db: &impl ConnectionTrait,
     org_id: Uuid,
     job_id: Uuid,
+    more_attempts: i32,
 ) -> Result<bool, sea_orm::DbErr> {
     let result = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(QUEUED))
-        .col_expr(job::Column::Attempts, Expr::value(0))
+        .col_expr(
+            job::Column::AttemptLimit,
+            Expr::col(job::Column::Attempts).add(more_attempts),
+        )
         .col_expr(job::Column::RunAt, Expr::value(OffsetDateTime::now_utc()))
         .filter(job::Column::Id.eq(job_id))
         .filter(job::Column::OrgId.eq(org_id))

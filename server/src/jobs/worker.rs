@@ -143,7 +143,8 @@ async fn run_one(state: AppState, job: job::Model) {
         Ok(()) => queue::finish(&state.db, &job).await,
         Err(error) => {
             let settings = state.settings.jobs;
-            let retry = (error.transient && job.attempts < settings.max_attempts)
+            let limit = job.attempt_limit.unwrap_or(settings.max_attempts);
+            let retry = (error.transient && job.attempts < limit)
                 .then(|| settings.retry_delay(job.attempts));
             tracing::warn!(
                 job_id = %job.id,

@@ -92,7 +92,7 @@ pub async fn retry_delivery(
         .await?
         .ok_or_else(|| ApiError::not_found("This delivery's job is gone."))?;
     let txn = state.db.begin().await?;
-    if !queue::retry_now(&txn, admin.org_id, job.id).await? {
+    if !queue::retry_now(&txn, admin.org_id, job.id, state.settings.jobs.max_attempts).await? {
         return Err(ApiError::conflict(
             "not_retryable",
             "This delivery is being processed right now.",

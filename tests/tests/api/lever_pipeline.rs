@@ -349,6 +349,7 @@ async fn a_job_out_of_attempts_is_dead_until_an_admin_retries_it() {
     assert_eq!(retried.status, "queued");
     let done = app.outcome_for(&admin, &ada).await;
     assert_eq!(done.status, "pad_created");
+    assert_eq!(done.attempts, 9, "attempts count on across a retry");
     assert_eq!(sim.links(&ada).await.len(), 1);
     assert_eq!(sim.notes(&ada).await.len(), 1);
     expect_error(
