@@ -196,7 +196,7 @@ async fn create_pad(
     new_pad.0.stage_name = Set(stage_name);
     match new_pad.insert(&state.db).await {
         Ok(pad) => {
-            tracing::info!(%org_id, pad_id = %pad.id, "pad created for a Lever candidate");
+            tracing::info!(%org_id, pad = %pads::log_ref(&pad.id), "pad created for a Lever candidate");
             Ok(Ok((pad, opportunity)))
         }
         // Another delivery for the same candidate won the race.

@@ -485,7 +485,7 @@ impl Room {
         if let Some(state) = guard.as_mut()
             && let Err(refusal) = self.absorb(db, state).await
         {
-            tracing::warn!(pad_id = %self.pad_id, code = refusal.code, "cannot catch up with other instances");
+            tracing::warn!(pad = %super::log_ref(&self.pad_id), code = refusal.code, "cannot catch up with other instances");
         }
     }
 

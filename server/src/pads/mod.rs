@@ -41,6 +41,12 @@ pub fn link(state: &AppState, pad_id: &str) -> String {
     format!("{}/pad/{pad_id}", state.settings.public_url)
 }
 
+/// How logs name a pad: its id is the secret part of its link, so they get a fingerprint.
+pub fn log_ref(pad_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(pad_id.as_bytes())[..6])
+}
+
 fn looks_like_pad_id(id: &str) -> bool {
     id.len() == 22
         && id
@@ -322,7 +328,7 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
             guard.ended();
         }
         sync::announce(&state.db, &pad.id).await;
-        tracing::info!(pad_id = %pad.id, org_id = %pad.org_id, "interview ended");
+        tracing::info!(pad = %log_ref(&pad.id), org_id = %pad.org_id, "interview ended");
     }
     view(state, pad_id, Some(user)).await
 }

@@ -557,7 +557,7 @@ async fn two_instances_on_one_postgres_share_the_work_without_doing_it_twice() {
     let second = app.another_instance().await;
     let phone = sim.stage_id(PHONE).await;
     let mut candidates = Vec::new();
-    for i in 0..20 {
+    for i in 0..10 {
         let id = sim
             .create_candidate(NewCandidate {
                 name: format!("Candidate {i}"),
@@ -581,12 +581,17 @@ async fn two_instances_on_one_postgres_share_the_work_without_doing_it_twice() {
         }
         candidates.push(id);
     }
+    // Both instances call Lever with one key, each within its own 8/s budget: together they
+    // can exceed Lever's 10/s and wait on 429s, so this is given time.
     let deliveries = tests::poll::wait_for(
-        "forty deliveries with outcomes",
-        Duration::from_secs(60),
+        "twenty deliveries with outcomes",
+        Duration::from_secs(90),
         || async {
-            let settled = app.settled_deliveries(&admin).await;
-            (settled.len() == 40).then_some(settled)
+            let all = app.deliveries(&admin).await;
+            let settled = all
+                .iter()
+                .all(|d| !matches!(d.status.as_str(), "queued" | "failed"));
+            (all.len() == 20 && settled).then_some(all)
         },
     )
     .await;
@@ -594,12 +599,12 @@ async fn two_instances_on_one_postgres_share_the_work_without_doing_it_twice() {
         .iter()
         .filter(|d| d.status == "pad_created")
         .count();
-    assert_eq!(created, 20, "one pad per candidate");
+    assert_eq!(created, 10, "one pad per candidate");
     for id in &candidates {
         assert_eq!(sim.links(id).await.len(), 1, "one link for {id}");
         assert_eq!(sim.notes(id).await.len(), 1, "one note for {id}");
     }
-    assert_eq!(app.pads(&admin).await.len(), 20);
+    assert_eq!(app.pads(&admin).await.len(), 10);
 }
 
 #[tokio::test]

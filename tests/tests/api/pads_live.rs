@@ -453,6 +453,11 @@ async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
     )
     .await;
     assert_eq!(listed.pads.len(), 1);
+    // The pad's id is the secret part of its link: logs name the pad some other way.
+    assert!(
+        !tests::logs::captured().contains(&pad.id),
+        "a pad id reached the logs"
+    );
 }
 
 #[tokio::test]
