@@ -66,10 +66,13 @@ async fn participant(
     let (mut sink, mut stream) = socket.split();
     let mut ticker = tokio::time::interval(TYPING_INTERVAL);
     let mut typed = 0u64;
+    let mut welcomed = false;
     loop {
         tokio::select! {
             _ = ticker.tick() => {
                 if tokio::time::Instant::now() >= stop_at { break; }
+                // Typing starts once the welcome brought the text, as in the console.
+                if !welcomed { continue; }
                 typed += 1;
                 let chars: Vec<char> = doc.text.chars().collect();
                 let at = (typed as usize * 7919) % (chars.len() + 1);
@@ -82,10 +85,18 @@ async fn participant(
                 }
             }
             message = stream.next() => {
-                let Some(Ok(Message::Text(text))) = message else { break };
+                let text = match message {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    other => {
+                        eprintln!("{client_id}: connection ended early: {other:?}");
+                        break;
+                    }
+                };
                 match serde_json::from_str::<ServerMessage>(&text).unwrap() {
-                    ServerMessage::Welcome { revision, text, .. } => {
-                        doc = ClientDoc::new(text.unwrap_or_default(), revision);
+                    ServerMessage::Welcome { revision, text, last_seq, .. } => {
+                        doc = ClientDoc::new(text.unwrap_or_default(), revision).with_next_seq(last_seq);
+                        welcomed = true;
                     }
                     ServerMessage::Op { revision, client_id: author, seq, op } => {
                         if author != client_id
