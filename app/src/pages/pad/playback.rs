@@ -255,3 +255,38 @@ fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::api::ot::Operation;
+    use ::api::{HistoryOperation, PadHistory};
+
+    #[test]
+    fn the_slider_starts_before_the_first_edit_and_ends_after_the_last() {
+        let history = PadHistory {
+            language: "go".into(),
+            participants: vec![],
+            operations: (0..3)
+                .map(|i| HistoryOperation {
+                    revision: i + 1,
+                    at_ms: 1_000 + i as i64 * 100,
+                    client_id: "a".into(),
+                    op: Operation::new().retain(i as usize).insert("x"),
+                })
+                .collect(),
+            final_text: "xxx".into(),
+        };
+        let timeline = Timeline::new(&history);
+        assert_eq!(revision_at_position(&timeline, 0), 0);
+        assert_eq!(revision_at_position(&timeline, 1), 1);
+        assert_eq!(revision_at_position(&timeline, 100), 1);
+        assert_eq!(revision_at_position(&timeline, 101), 2);
+        let end = timeline.duration_ms() + 1;
+        assert_eq!(revision_at_position(&timeline, end), 3);
+        assert_eq!(
+            timeline.text_at(revision_at_position(&timeline, end)),
+            "xxx"
+        );
+    }
+}
