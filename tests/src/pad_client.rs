@@ -72,6 +72,8 @@ pub struct PadClient {
     pub language: String,
     pub status: String,
     pub ended: bool,
+    /// Error codes the server sent (each closes the connection).
+    pub refusals: Vec<String>,
     socket: Socket,
 }
 
@@ -124,6 +126,7 @@ impl PadClient {
             language,
             ended: status == "ended",
             status,
+            refusals: Vec::new(),
             socket,
         };
         if let Some(out) = client.doc.unacknowledged() {
@@ -211,7 +214,7 @@ impl PadClient {
             ServerMessage::Participants { participants } => self.participants = participants,
             ServerMessage::Language { language } => self.language = language,
             ServerMessage::Ended => self.ended = true,
-            ServerMessage::Error { code, message } => panic!("refused: {code}: {message}"),
+            ServerMessage::Error { code, .. } => self.refusals.push(code),
             ServerMessage::Welcome { .. } => panic!("a second welcome"),
         }
     }
@@ -226,7 +229,11 @@ impl PadClient {
                 self.client_id,
                 self.doc.revision
             );
-            assert!(self.pump().await, "the connection closed while settling");
+            assert!(
+                self.pump().await,
+                "the connection closed while settling: {:?}",
+                self.refusals
+            );
         }
     }
 

@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex};
 use api::ot::{self, Operation};
 use api::{Participant, ServerMessage};
 use entity::{pad, pad_operation, pad_participant};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
@@ -25,8 +25,6 @@ pub const MAX_INSERTED_CHARS: usize = 2_000_000;
 /// How far behind an edit's revision may be; older ones are refused and the client resyncs.
 /// This bounds the transformation work one message can cause.
 pub const MAX_REVISIONS_BEHIND: u64 = 1_000;
-/// Tries to store an edit when other instances keep taking the next revision first.
-const MAX_STORE_ATTEMPTS: usize = 5;
 const EVENT_BUFFER: usize = 1_024;
 
 /// Why an edit or a join was refused: a stable code and a sentence.
@@ -202,50 +200,69 @@ impl Room {
         joiner: &Joiner,
     ) -> Result<Vec<Arc<str>>, Refusal> {
         let mut state = self.locked(db).await?;
-        let known = state
+        // Another instance may have stored edits this room has not seen.
+        if several_instances(db) {
+            self.absorb(db, &mut state).await?;
+        }
+        if !state
+            .participants
+            .iter()
+            .any(|(id, _)| *id == joiner.client_id)
+        {
+            let color = api::PARTICIPANT_COLORS
+                [state.participants.len() % api::PARTICIPANT_COLORS.len()]
+            .to_string();
+            // Someone who joined through another instance is in the database already: keep
+            // their row (and colour), as this instance learns of them now.
+            pad_participant::Entity::insert(pad_participant::ActiveModel {
+                pad_id: Set(self.pad_id.clone()),
+                client_id: Set(joiner.client_id.clone()),
+                name: Set(joiner.name.clone()),
+                color: Set(color),
+                user_id: Set(joiner.user_id),
+                joined_at: Set(OffsetDateTime::now_utc()),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    pad_participant::Column::PadId,
+                    pad_participant::Column::ClientId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+            let stored = pad_participant::Entity::find_by_id((
+                self.pad_id.clone(),
+                joiner.client_id.clone(),
+            ))
+            .one(db)
+            .await?
+            .ok_or_else(|| Refusal::new("storage_failed", "The participant was not stored."))?;
+            state.participants.push((
+                stored.client_id,
+                Present {
+                    name: stored.name,
+                    color: stored.color,
+                    connections: 0,
+                    user_id: stored.user_id,
+                },
+            ));
+        }
+        let (_, present) = state
             .participants
             .iter_mut()
-            .find(|(id, _)| *id == joiner.client_id);
-        let color = match known {
-            Some((_, present))
-                if present.user_id.is_some() && present.user_id != joiner.user_id =>
-            {
-                return Err(Refusal::new(
-                    "client_in_use",
-                    "This participant id belongs to someone else; reload the page.",
-                ));
-            }
-            Some((_, present)) => {
-                present.connections += 1;
-                present.name = joiner.name.clone();
-                present.color.clone()
-            }
-            None => {
-                let color = api::PARTICIPANT_COLORS
-                    [state.participants.len() % api::PARTICIPANT_COLORS.len()]
-                .to_string();
-                pad_participant::ActiveModel {
-                    pad_id: Set(self.pad_id.clone()),
-                    client_id: Set(joiner.client_id.clone()),
-                    name: Set(joiner.name.clone()),
-                    color: Set(color.clone()),
-                    user_id: Set(joiner.user_id),
-                    joined_at: Set(OffsetDateTime::now_utc()),
-                }
-                .insert(db)
-                .await?;
-                state.participants.push((
-                    joiner.client_id.clone(),
-                    Present {
-                        name: joiner.name.clone(),
-                        color: color.clone(),
-                        connections: 1,
-                        user_id: joiner.user_id,
-                    },
-                ));
-                color
-            }
-        };
+            .find(|(id, _)| *id == joiner.client_id)
+            .expect("just ensured");
+        if present.user_id.is_some() && present.user_id != joiner.user_id {
+            return Err(Refusal::new(
+                "client_in_use",
+                "This participant id belongs to someone else; reload the page.",
+            ));
+        }
+        present.connections += 1;
+        present.name = joiner.name.clone();
+        let color = present.color.clone();
         let revision = state.history.len() as u64;
         // A reconnecting client gets the edits it missed; anyone else the whole text.
         let since = joiner
@@ -342,93 +359,122 @@ impl Room {
             ));
         }
         let invalid = |e: ot::OtError| Refusal::new("invalid_operation", e.to_string());
-        let original = op;
-        // With several instances, another may have stored this revision first: take in what it
-        // stored and place the edit after it.
-        for _ in 0..MAX_STORE_ATTEMPTS {
-            let mut op = original.clone();
-            for earlier in &state.history[revision as usize..] {
-                op = ot::transform(&earlier.op, &op).map_err(invalid)?.1;
+        // PostgreSQL: the pad's row is locked in the edit's transaction, so edits to one pad are
+        // stored one at a time across instances, what others stored is taken in first, and an
+        // end committed by any instance is seen. SQLite (one server): the insert itself checks
+        // that the pad has not ended.
+        let txn = if several_instances(db) {
+            let txn = db.begin().await?;
+            let open = pad::Entity::update_many()
+                .col_expr(pad::Column::Status, Expr::col(pad::Column::Status))
+                .filter(pad::Column::Id.eq(&self.pad_id))
+                .filter(pad::Column::Status.ne(super::ENDED))
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1;
+            if !open {
+                txn.rollback().await?;
+                return Err(self.ended_meanwhile(&mut state));
             }
-            let text = op.apply(&state.text).map_err(invalid)?;
-            if text.chars().count() > MAX_TEXT_CHARS {
-                return Err(Refusal::new(
-                    "text_too_long",
-                    format!("A pad holds at most {MAX_TEXT_CHARS} characters."),
-                ));
+            self.absorb(&txn, &mut state).await?;
+            if state
+                .last_seq
+                .get(client_id)
+                .is_some_and(|last| seq <= *last)
+            {
+                // Another instance had stored this very edit (sent there before a reconnect).
+                txn.rollback().await?;
+                return Ok(());
             }
-            let new_revision = state.history.len() as u64 + 1;
-            let now = OffsetDateTime::now_utc();
-            let stored = pad_operation::ActiveModel {
-                pad_id: Set(self.pad_id.clone()),
-                revision: Set(new_revision as i64),
-                client_id: Set(client_id.to_string()),
-                seq: Set(seq as i64),
-                at_ms: Set((now.unix_timestamp_nanos() / 1_000_000) as i64),
-                op: Set(serde_json::to_string(&op).expect("json")),
-            }
-            .insert(db)
-            .await;
-            match stored {
-                Ok(_) => {}
-                Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                    self.absorb(db, &mut state).await?;
-                    if state
-                        .last_seq
-                        .get(client_id)
-                        .is_some_and(|last| seq <= *last)
-                    {
-                        // The other instance had stored this very edit (sent there before a
-                        // reconnect brought the client here).
-                        return Ok(());
-                    }
-                    if state.status == super::ENDED {
-                        return Err(Refusal::new(
-                            "pad_ended",
-                            "The interview has ended; the pad is read-only.",
-                        ));
-                    }
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            }
-            if state.status == super::NOT_STARTED {
-                pad::Entity::update_many()
-                    .col_expr(pad::Column::Status, Expr::value(super::IN_PROGRESS))
-                    .col_expr(pad::Column::StartedAt, Expr::value(Some(now)))
-                    .filter(pad::Column::Id.eq(&self.pad_id))
-                    .filter(pad::Column::Status.eq(super::NOT_STARTED))
-                    .exec(db)
-                    .await?;
-                state.status = super::IN_PROGRESS.into();
-            }
-            state.text = text;
-            state.inserted_chars += inserted;
-            state.last_seq.insert(client_id.to_string(), seq);
-            state.history.push(HistoryEntry {
-                op: op.clone(),
-                client_id: client_id.to_string(),
-                seq,
-            });
-            self.publish(&ServerMessage::Op {
-                revision: new_revision,
-                client_id: client_id.to_string(),
-                seq,
-                op,
-            });
-            drop(state);
-            super::sync::announce(db, &self.pad_id).await;
-            return Ok(());
+            Some(txn)
+        } else {
+            None
+        };
+        let mut op = op;
+        for earlier in &state.history[revision as usize..] {
+            op = ot::transform(&earlier.op, &op).map_err(invalid)?.1;
         }
-        Err(Refusal::new(
-            "busy",
-            "The pad is changing too fast to store this edit; try again.",
-        ))
+        let text = op.apply(&state.text).map_err(invalid)?;
+        if text.chars().count() > MAX_TEXT_CHARS {
+            return Err(Refusal::new(
+                "text_too_long",
+                format!("A pad holds at most {MAX_TEXT_CHARS} characters."),
+            ));
+        }
+        let new_revision = state.history.len() as u64 + 1;
+        let now = OffsetDateTime::now_utc();
+        let row = pad_operation::Model {
+            pad_id: self.pad_id.clone(),
+            revision: new_revision as i64,
+            client_id: client_id.to_string(),
+            seq: seq as i64,
+            at_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
+            op: serde_json::to_string(&op).expect("json"),
+        };
+        match &txn {
+            Some(txn) => {
+                pad_operation::ActiveModel::from(row).insert(txn).await?;
+            }
+            None => {
+                if !insert_unless_ended(db, row).await? {
+                    return Err(self.ended_meanwhile(&mut state));
+                }
+            }
+        }
+        if state.status == super::NOT_STARTED {
+            let started = pad::Entity::update_many()
+                .col_expr(pad::Column::Status, Expr::value(super::IN_PROGRESS))
+                .col_expr(pad::Column::StartedAt, Expr::value(Some(now)))
+                .filter(pad::Column::Id.eq(&self.pad_id))
+                .filter(pad::Column::Status.eq(super::NOT_STARTED));
+            match &txn {
+                Some(txn) => started.exec(txn).await?,
+                None => started.exec(db).await?,
+            };
+        }
+        if let Some(txn) = txn {
+            txn.commit().await?;
+        }
+        if state.status == super::NOT_STARTED {
+            state.status = super::IN_PROGRESS.into();
+        }
+        state.text = text;
+        state.inserted_chars += inserted;
+        state.last_seq.insert(client_id.to_string(), seq);
+        state.history.push(HistoryEntry {
+            op: op.clone(),
+            client_id: client_id.to_string(),
+            seq,
+        });
+        self.publish(&ServerMessage::Op {
+            revision: new_revision,
+            client_id: client_id.to_string(),
+            seq,
+            op,
+        });
+        drop(state);
+        super::sync::announce(db, &self.pad_id).await;
+        Ok(())
+    }
+
+    /// The pad ended in the database before this room heard of it.
+    fn ended_meanwhile(&self, state: &mut RoomState) -> Refusal {
+        state.status = super::ENDED.into();
+        self.publish(&ServerMessage::Ended);
+        Refusal::new(
+            "pad_ended",
+            "The interview has ended; the pad is read-only.",
+        )
     }
 
     /// Takes in what other instances stored since this room last looked: their edits, the
     /// language, the end. Participants here are told as if the edits were made here.
-    async fn absorb(&self, db: &DatabaseConnection, state: &mut RoomState) -> Result<(), Refusal> {
+    async fn absorb(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        state: &mut RoomState,
+    ) -> Result<(), Refusal> {
         let known = state.history.len() as i64;
         let rows = pad_operation::Entity::find()
             .filter(pad_operation::Column::PadId.eq(&self.pad_id))
@@ -543,6 +589,33 @@ impl EndGuard<'_> {
         }
         self.room.publish(&ServerMessage::Ended);
     }
+}
+
+/// Stores the edit only if its pad has not ended, in one statement. False when it had.
+async fn insert_unless_ended(
+    db: &DatabaseConnection,
+    row: pad_operation::Model,
+) -> Result<bool, sea_orm::DbErr> {
+    let statement = sea_orm::Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "INSERT INTO pad_operations (pad_id, revision, client_id, seq, at_ms, op) \
+         SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS \
+         (SELECT 1 FROM pads WHERE id = $1 AND status <> 'ended')",
+        [
+            row.pad_id.into(),
+            row.revision.into(),
+            row.client_id.into(),
+            row.seq.into(),
+            row.at_ms.into(),
+            row.op.into(),
+        ],
+    );
+    Ok(db.execute_raw(statement).await?.rows_affected() == 1)
+}
+
+/// SQLite means one server: nobody else stores edits.
+fn several_instances(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == sea_orm::DbBackend::Postgres
 }
 
 fn inserted_chars(op: &Operation) -> usize {

@@ -500,6 +500,7 @@ async fn participants_on_two_instances_of_one_postgres_edit_together() {
         c.language == "kotlin"
     })
     .await;
+    let before_end = here.doc.text.clone();
     let _: api::PadView = expect_json(
         second
             .post(&member.client, &format!("/api/pads/{}/end", pad.id), &())
@@ -507,6 +508,10 @@ async fn participants_on_two_instances_of_one_postgres_edit_together() {
         200,
     )
     .await;
+    // An edit sent to this instance right after the other ended the pad is not stored, even
+    // if the news has not arrived here yet.
+    here.edit(&format!("{before_end}late")).await;
     here.wait_until("the end from the other instance", |c| c.ended)
         .await;
+    assert_eq!(history(&app, &member, &pad.id).await.final_text, before_end);
 }

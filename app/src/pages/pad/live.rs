@@ -92,8 +92,7 @@ struct Shown {
     /// The editor's text, for the gutter and the highlighting under it.
     code: RwSignal<String>,
     problem: RwSignal<Option<String>>,
-    /// Joined once with this text: typing before the first welcome would race it. Typing while
-    /// reconnecting is fine: it waits and goes out after the reconnect.
+    /// Joined and connected: typing before a welcome would race it.
     ready: RwSignal<bool>,
     ended: RwSignal<bool>,
     textarea: NodeRef<leptos::html::Textarea>,
@@ -186,6 +185,9 @@ fn connect(shared: &Shared) {
                 c.socket = None;
                 c.shown
             };
+            // Read-only until joined again: what was typed before the drop is sent again then,
+            // and nothing typed meanwhile can be lost to a welcome with the whole text.
+            shown.ready.set(false);
             if !shown.ended.get_untracked() {
                 shown.connection.set("Reconnecting…");
                 schedule_reconnect(&shared);
