@@ -26,8 +26,8 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         }
     }
     let mut tasks = JoinSet::new();
-    let mut org_of_task = HashMap::new();
-    let mut running_per_org: HashMap<Uuid, usize> = HashMap::new();
+    // Which organization each running job belongs to: the per-organization limit counts these.
+    let mut org_of_task: HashMap<tokio::task::Id, Uuid> = HashMap::new();
     let mut cursor = None;
     let mut next_prune = tokio::time::Instant::now();
     loop {
@@ -39,6 +39,10 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         let mut trouble = false;
         while tasks.len() < settings.concurrency {
+            let mut running_per_org: HashMap<Uuid, usize> = HashMap::new();
+            for org_id in org_of_task.values() {
+                *running_per_org.entry(*org_id).or_default() += 1;
+            }
             match queue::claim_next(
                 db,
                 &running_per_org,
@@ -49,7 +53,6 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             .await
             {
                 Ok(Some(job)) => {
-                    *running_per_org.entry(job.org_id).or_default() += 1;
                     let org_id = job.org_id;
                     let handle = tasks.spawn(run_one(state.clone(), job));
                     org_of_task.insert(handle.id(), org_id);
@@ -74,14 +77,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                     Ok((id, ())) => *id,
                     Err(e) => e.id(),
                 };
-                if let Some(org_id) = org_of_task.remove(&id)
-                    && let Some(count) = running_per_org.get_mut(&org_id)
-                {
-                    *count -= 1;
-                    if *count == 0 {
-                        running_per_org.remove(&org_id);
-                    }
-                }
+                org_of_task.remove(&id);
             }
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => break,

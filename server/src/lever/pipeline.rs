@@ -58,17 +58,9 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
     let Ok(change) = serde_json::from_str::<StageChange>(&job.payload) else {
         return Ok(Outcome::Ignored("malformed_event"));
     };
-    // Loading fails only when the database does: worth another try.
-    let Some(integration) = setup::load(state, job.org_id).await.map_err(|e| JobError {
-        message: e.to_string(),
-        transient: true,
-    })?
-    else {
+    let Some((integration, credentials)) = setup::load_for_job(state, job.org_id).await? else {
         return Ok(Outcome::Ignored("not_connected"));
     };
-    let credentials = integration
-        .credentials(state)
-        .map_err(|e| JobError::permanent(e.to_string()))?;
     // A pad this delivery already created (an earlier run failed later on): finish its steps.
     let existing = pad::Entity::find_in_org(job.org_id)
         .filter(pad::Column::DeliveryId.eq(delivery_id))

@@ -14,6 +14,7 @@ use super::client::{LeverCredentials, LeverError};
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientAddress, EnterpriseAdmin};
+use crate::jobs::JobError;
 use crate::secrets::SecretString;
 use crate::state::AppState;
 
@@ -104,6 +105,25 @@ pub async fn load(state: &AppState, org_id: Uuid) -> ApiResult<Option<Integratio
         .one(&state.db)
         .await?
         .map(|row| Integration { row }))
+}
+
+/// For background jobs: the organization's Lever connection with its credentials, if any. The
+/// database failing is worth another try; credentials that cannot be opened are not.
+pub async fn load_for_job(
+    state: &AppState,
+    org_id: Uuid,
+) -> Result<Option<(Integration, LeverCredentials)>, JobError> {
+    let Some(integration) = load(state, org_id).await.map_err(|e| JobError {
+        message: e.to_string(),
+        transient: true,
+    })?
+    else {
+        return Ok(None);
+    };
+    let credentials = integration
+        .credentials(state)
+        .map_err(|e| JobError::permanent(e.to_string()))?;
+    Ok(Some((integration, credentials)))
 }
 
 async fn load_required(state: &AppState, org_id: Uuid) -> ApiResult<Integration> {

@@ -130,28 +130,28 @@ async fn receive_lever_webhook(
     };
     let ahead_ms = (MAX_CLOCK_AHEAD.whole_milliseconds()) as i64;
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
-    if delivery.triggered_at > now_ms + ahead_ms {
-        delivery_row(&received, now, "rejected", Some("triggered_in_future"))
-            .insert(&state.db)
-            .await?;
-        return Err(ApiError::bad_request(
+    let too_old = delivery.triggered_at < now_ms - MAX_AGE.whole_milliseconds() as i64;
+    let out_of_time = if delivery.triggered_at > now_ms + ahead_ms {
+        Some((
             "triggered_in_future",
             "triggeredAt lies more than 5 minutes in the future.",
-        ));
-    }
-
-    // Seen tokens are kept 16 days; Lever reruns deliveries up to two weeks old. An older stage
-    // change can only be a replay whose token was forgotten. (Other events create no work, and
-    // Lever's Verify sample may carry any date.)
-    let too_old = delivery.triggered_at < now_ms - MAX_AGE.whole_milliseconds() as i64;
-    if too_old && delivery.event == STAGE_CHANGE {
-        delivery_row(&received, now, "rejected", Some("too_old"))
-            .insert(&state.db)
-            .await?;
-        return Err(ApiError::bad_request(
+        ))
+    } else if too_old && delivery.event == STAGE_CHANGE {
+        // Seen tokens are kept 16 days; Lever reruns deliveries up to two weeks old. An older
+        // stage change can only be a replay whose token was forgotten. (Other events create no
+        // work, and Lever's Verify sample may carry any date.)
+        Some((
             "too_old",
             "triggeredAt lies more than 15 days in the past; Lever reruns only two weeks back.",
-        ));
+        ))
+    } else {
+        None
+    };
+    if let Some((code, message)) = out_of_time {
+        delivery_row(&received, now, "rejected", Some(code))
+            .insert(&state.db)
+            .await?;
+        return Err(ApiError::bad_request(code, message));
     }
 
     let txn = state.db.begin().await?;

@@ -41,6 +41,20 @@ impl Refusal {
             message: message.into(),
         }
     }
+
+    fn pad_ended() -> Self {
+        Self::new(
+            "pad_ended",
+            "The interview has ended; the pad is read-only.",
+        )
+    }
+
+    pub fn corrupt(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            "corrupt_history",
+            format!("a stored edit is unreadable: {detail}"),
+        )
+    }
 }
 
 impl From<sea_orm::DbErr> for Refusal {
@@ -319,10 +333,7 @@ impl Room {
     ) -> Result<(), Refusal> {
         let mut state = self.locked(db).await?;
         if state.status == super::ENDED {
-            return Err(Refusal::new(
-                "pad_ended",
-                "The interview has ended; the pad is read-only.",
-            ));
+            return Err(Refusal::pad_ended());
         }
         let last_seq = state.last_seq.get(client_id).copied().unwrap_or(0);
         if seq <= last_seq {
@@ -462,10 +473,7 @@ impl Room {
     fn ended_meanwhile(&self, state: &mut RoomState) -> Refusal {
         state.status = super::ENDED.into();
         self.publish(&ServerMessage::Ended);
-        Refusal::new(
-            "pad_ended",
-            "The interview has ended; the pad is read-only.",
-        )
+        Refusal::pad_ended()
     }
 
     /// Takes in what other instances stored since this room last looked: their edits, the
@@ -487,12 +495,8 @@ impl Room {
             if row.revision as u64 != revision {
                 break;
             }
-            let op: Operation = serde_json::from_str(&row.op).map_err(|e| {
-                Refusal::new("corrupt_history", format!("stored edit unreadable: {e}"))
-            })?;
-            state.text = op
-                .apply(&state.text)
-                .map_err(|e| Refusal::new("corrupt_history", e.to_string()))?;
+            let op = stored_op(&row)?;
+            state.text = op.apply(&state.text).map_err(Refusal::corrupt)?;
             state.inserted_chars += inserted_chars(&op);
             state.last_seq.insert(row.client_id.clone(), row.seq as u64);
             self.publish(&ServerMessage::Op {
@@ -548,10 +552,7 @@ impl Room {
         }
         let mut state = self.locked(db).await?;
         if state.status == super::ENDED {
-            return Err(Refusal::new(
-                "pad_ended",
-                "The interview has ended; the pad is read-only.",
-            ));
+            return Err(Refusal::pad_ended());
         }
         pad::Entity::update_many()
             .col_expr(pad::Column::Language, Expr::value(language))
@@ -600,7 +601,7 @@ async fn insert_unless_ended(
         db.get_database_backend(),
         "INSERT INTO pad_operations (pad_id, revision, client_id, seq, at_ms, op) \
          SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS \
-         (SELECT 1 FROM pads WHERE id = $1 AND status <> 'ended')",
+         (SELECT 1 FROM pads WHERE id = $1 AND status <> $7)",
         [
             row.pad_id.into(),
             row.revision.into(),
@@ -608,6 +609,7 @@ async fn insert_unless_ended(
             row.seq.into(),
             row.at_ms.into(),
             row.op.into(),
+            super::ENDED.into(),
         ],
     );
     Ok(db.execute_raw(statement).await?.rows_affected() == 1)
@@ -639,10 +641,7 @@ async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Refusa
     for entry in &history {
         last_seq.insert(entry.client_id.clone(), entry.seq);
     }
-    let participants = pad_participant::Entity::find()
-        .filter(pad_participant::Column::PadId.eq(pad_id))
-        .order_by_asc(pad_participant::Column::JoinedAt)
-        .all(db)
+    let participants = stored_participants(db, pad_id)
         .await?
         .into_iter()
         .map(|p| {
@@ -677,11 +676,8 @@ async fn replay(
     let mut text = String::new();
     let mut history = Vec::with_capacity(rows.len());
     for row in rows {
-        let op: Operation = serde_json::from_str(&row.op)
-            .map_err(|e| Refusal::new("corrupt_history", format!("stored edit unreadable: {e}")))?;
-        text = op
-            .apply(&text)
-            .map_err(|e| Refusal::new("corrupt_history", e.to_string()))?;
+        let op = stored_op(&row)?;
+        text = op.apply(&text).map_err(Refusal::corrupt)?;
         history.push(HistoryEntry {
             op,
             client_id: row.client_id,
@@ -689,6 +685,23 @@ async fn replay(
         });
     }
     Ok((text, history))
+}
+
+/// An edit as stored, read back.
+pub fn stored_op(row: &pad_operation::Model) -> Result<Operation, Refusal> {
+    serde_json::from_str(&row.op).map_err(Refusal::corrupt)
+}
+
+/// Everyone who ever joined the pad, in the order they joined.
+pub async fn stored_participants(
+    db: &DatabaseConnection,
+    pad_id: &str,
+) -> Result<Vec<pad_participant::Model>, sea_orm::DbErr> {
+    pad_participant::Entity::find()
+        .filter(pad_participant::Column::PadId.eq(pad_id))
+        .order_by_asc(pad_participant::Column::JoinedAt)
+        .all(db)
+        .await
 }
 
 pub async fn stored_operations(
@@ -702,7 +715,7 @@ pub async fn stored_operations(
         .await
 }
 
-/// The pad's text now, from its stored edits (for notes and playback).
+/// The pad's text now, from its stored edits (for the code note).
 pub async fn final_text(db: &DatabaseConnection, pad_id: &str) -> Result<String, Refusal> {
     Ok(replay(db, pad_id).await?.0)
 }

@@ -10,7 +10,7 @@ pub mod sync;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::{pad, pad_participant, user};
+use entity::{pad, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -136,27 +136,32 @@ pub async fn list(
     Ok(api::PadsResponse {
         pads: rows
             .into_iter()
-            .map(|p| api::PadSummary {
-                link: link(state, &p.id),
-                owner: p.owner_id.and_then(|id| {
-                    owners.get(&id).map(|name| api::PadOwnerName {
-                        id,
-                        name: name.clone(),
-                    })
-                }),
-                link_on_candidate: p.link_added_at.is_some(),
-                note_on_candidate: p.note_id.is_some(),
-                id: p.id,
-                source: p.source,
-                candidate_name: p.candidate_name,
-                job_title: p.job_title,
-                stage_name: p.stage_name,
-                status: p.status,
-                created_at: p.created_at,
-                ended_at: p.ended_at,
+            .map(|p| {
+                let owner = p.owner_id.and_then(|id| owners.get(&id).cloned());
+                summary(state, p, owner)
             })
             .collect(),
     })
+}
+
+fn summary(state: &AppState, p: pad::Model, owner_name: Option<String>) -> api::PadSummary {
+    api::PadSummary {
+        link: link(state, &p.id),
+        owner: p
+            .owner_id
+            .zip(owner_name)
+            .map(|(id, name)| api::PadOwnerName { id, name }),
+        link_on_candidate: p.link_added_at.is_some(),
+        note_on_candidate: p.note_id.is_some(),
+        id: p.id,
+        source: p.source,
+        candidate_name: p.candidate_name,
+        job_title: p.job_title,
+        stage_name: p.stage_name,
+        status: p.status,
+        created_at: p.created_at,
+        ended_at: p.ended_at,
+    }
 }
 
 /// What the link shows: everything to members and, while the interview runs, enough for the
@@ -225,12 +230,7 @@ pub async fn create(
     .language(language)
     .insert(&state.db)
     .await?;
-    list(state, user.org_id, &PadFilter::default())
-        .await?
-        .pads
-        .into_iter()
-        .find(|p| p.id == pad.id)
-        .ok_or_else(no_pad)
+    Ok(summary(state, pad, Some(user.name.clone())))
 }
 
 /// A new pad's row with everything a fresh pad has.
@@ -341,10 +341,7 @@ pub async fn history(
 ) -> ApiResult<api::PadHistory> {
     let pad = find_for_member(state, user, pad_id).await?;
     let rows = live::stored_operations(&state.db, &pad.id).await?;
-    let participants = pad_participant::Entity::find()
-        .filter(pad_participant::Column::PadId.eq(&pad.id))
-        .order_by_asc(pad_participant::Column::JoinedAt)
-        .all(&state.db)
+    let participants = live::stored_participants(&state.db, &pad.id)
         .await?
         .into_iter()
         .map(|p| api::Participant {
@@ -357,10 +354,11 @@ pub async fn history(
     let mut text = String::new();
     let mut operations = Vec::with_capacity(rows.len());
     for row in rows {
-        let op: api::ot::Operation = serde_json::from_str(&row.op).map_err(ApiError::internal)?;
+        let corrupt = |r: live::Refusal| ApiError::internal(anyhow::anyhow!(r.message));
+        let op = live::stored_op(&row).map_err(corrupt)?;
         text = op
             .apply(&text)
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
+            .map_err(|e| corrupt(live::Refusal::corrupt(e)))?;
         operations.push(api::HistoryOperation {
             revision: row.revision as u64,
             at_ms: row.at_ms,

@@ -1,9 +1,9 @@
 //! What an ended pad sends to Lever, through the job queue: the code as a candidate note (on a
 //! member's request) and the results note (automatically, unless switched off in the setup).
 
-use entity::{job, pad, pad_participant};
+use entity::{job, pad};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -11,7 +11,8 @@ use super::{ENDED, SOURCE_LEVER, live};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
 use crate::jobs::{JobError, queue};
-use crate::lever::setup::{self, Integration};
+use crate::lever::client::LeverCredentials;
+use crate::lever::setup;
 use crate::state::AppState;
 
 pub const CODE_NOTE_JOB: &str = "pad_code_note";
@@ -119,11 +120,11 @@ async fn set_code_note(
     Ok(())
 }
 
-/// The pad a note job is about, with its organization's Lever connection.
+/// The pad a note job is about, with the credentials of its organization's Lever connection.
 async fn job_pad(
     state: &AppState,
     job: &job::Model,
-) -> Result<(pad::Model, Integration), JobError> {
+) -> Result<(pad::Model, LeverCredentials), JobError> {
     let payload: PadJob = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::permanent(format!("unreadable job: {e}")))?;
     let pad = pad::Entity::find_in_org(job.org_id)
@@ -131,21 +132,14 @@ async fn job_pad(
         .one(&state.db)
         .await?
         .ok_or_else(|| JobError::permanent("the pad is gone"))?;
-    let integration = setup::load(state, job.org_id)
-        .await
-        .map_err(|e| JobError {
-            message: e.to_string(),
-            transient: true,
-        })?
+    let (_, credentials) = setup::load_for_job(state, job.org_id)
+        .await?
         .ok_or_else(|| JobError::permanent("Lever is not connected"))?;
-    Ok((pad, integration))
+    Ok((pad, credentials))
 }
 
 pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), JobError> {
-    let (pad, integration) = job_pad(state, job).await?;
-    let credentials = integration
-        .credentials(state)
-        .map_err(|e| JobError::permanent(e.to_string()))?;
+    let (pad, credentials) = job_pad(state, job).await?;
     let code = live::final_text(&state.db, &pad.id)
         .await
         .map_err(|r| JobError::permanent(r.message))?;
@@ -166,17 +160,11 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
 }
 
 pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(), JobError> {
-    let (pad, integration) = job_pad(state, job).await?;
+    let (pad, credentials) = job_pad(state, job).await?;
     if pad.results_note_id.is_some() {
         return Ok(());
     }
-    let credentials = integration
-        .credentials(state)
-        .map_err(|e| JobError::permanent(e.to_string()))?;
-    let participants: Vec<String> = pad_participant::Entity::find()
-        .filter(pad_participant::Column::PadId.eq(&pad.id))
-        .order_by_asc(pad_participant::Column::JoinedAt)
-        .all(&state.db)
+    let participants: Vec<String> = live::stored_participants(&state.db, &pad.id)
         .await?
         .into_iter()
         .map(|p| p.name)
