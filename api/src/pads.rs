@@ -1,6 +1,5 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 /// A pad as the console lists it (`GET /api/pads`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,7 +12,7 @@ pub struct PadSummary {
     pub candidate_name: String,
     pub job_title: Option<String>,
     pub stage_name: Option<String>,
-    pub owner: Option<PadOwnerName>,
+    pub owner: Option<crate::PadOwner>,
     /// `not_started`, `in_progress` or `ended`.
     pub status: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -24,12 +23,6 @@ pub struct PadSummary {
     pub link_on_candidate: bool,
     /// The "pad created" note is on the candidate.
     pub note_on_candidate: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PadOwnerName {
-    pub id: Uuid,
-    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -112,6 +112,22 @@ impl TestApp {
         start(self.database_url.clone(), self.master_key.clone(), data_dir).await
     }
 
+    /// Runs `SELECT COUNT(*) AS n ...` on the server's database: for what no API shows.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let db = Database::connect(&self.database_url).await.unwrap();
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .unwrap()
+            .expect("a count");
+        let n = row.try_get::<i64>("", "n").unwrap();
+        db.close().await.ok();
+        n
+    }
+
     pub fn uses_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")
     }

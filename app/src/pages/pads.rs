@@ -1,7 +1,7 @@
 //! `/pads`: the organization's interview pads, newest first, with a status filter, a search by
 //! candidate, "New pad" for interviews that do not come from Lever, and End for running ones.
 
-use ::api::{LANGUAGES, NewPadRequest, PadSummary, PadView, PadsResponse};
+use ::api::{NewPadRequest, PadSummary, PadView, PadsResponse};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -188,10 +188,7 @@ fn NewPad() -> impl IntoView {
             language: Some(language.get_untracked()),
         });
     };
-    let languages = LANGUAGES
-        .iter()
-        .map(|(id, label)| view! { <option value=*id>{*label}</option> })
-        .collect_view();
+    let languages = crate::pages::pad::language_options();
     view! {
         <section class="card">
             <h2>"New pad"</h2>

@@ -150,7 +150,7 @@ fn summary(state: &AppState, p: pad::Model, owner_name: Option<String>) -> api::
         owner: p
             .owner_id
             .zip(owner_name)
-            .map(|(id, name)| api::PadOwnerName { id, name }),
+            .map(|(id, name)| api::PadOwner { id, name }),
         link_on_candidate: p.link_added_at.is_some(),
         note_on_candidate: p.note_id.is_some(),
         id: p.id,

@@ -2,22 +2,12 @@
 //! replays answered 200 and recorded as duplicates, forgeries and far-future ones refused.
 
 use api::Plan;
-use sea_orm::{ConnectionTrait, Database, Statement};
 use tests::lever_sim::{LeverSim, NewCandidate, sign};
 use tests::poll::wait_for;
 use tests::{TestApp, expect_error, spawn_app};
 
 async fn jobs_in(app: &TestApp) -> i64 {
-    let db = Database::connect(&app.database_url).await.unwrap();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM jobs",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
+    app.count("SELECT COUNT(*) AS n FROM jobs").await
 }
 
 #[tokio::test]

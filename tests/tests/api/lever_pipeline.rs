@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use api::Plan;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, EntityTrait, Statement};
+use sea_orm::{ActiveModelTrait, Database, EntityTrait};
 use tests::accounts::{Account, expect_json};
 use tests::lever::ConnectedLever;
 use tests::lever_sim::{LeverSim, NewCandidate};
@@ -368,18 +368,8 @@ async fn a_job_out_of_attempts_is_dead_until_an_admin_retries_it() {
 }
 
 async fn unfinished_jobs(app: &TestApp) -> i64 {
-    let db = Database::connect(&app.database_url).await.unwrap();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM jobs WHERE status <> 'done'",
-        ))
+    app.count("SELECT COUNT(*) AS n FROM jobs WHERE status <> 'done'")
         .await
-        .unwrap()
-        .unwrap();
-    let n = row.try_get::<i64>("", "n").unwrap();
-    db.close().await.ok();
-    n
 }
 
 #[tokio::test]

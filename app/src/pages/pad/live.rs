@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use ::api::ot::{ClientDoc, Outgoing, ServerOpEffect};
-use ::api::{ClientMessage, LANGUAGES, PadView, Participant, ServerMessage};
+use ::api::{ClientMessage, PadView, Participant, ServerMessage};
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos::wasm_bindgen::closure::Closure;
@@ -26,14 +26,7 @@ pub fn LivePad(pad: PadView, ended: RwSignal<bool>) -> impl IntoView {
     let name = RwSignal::new(pad.member_name.clone());
     let typed = RwSignal::new(stored_name.unwrap_or_default());
     let problem = RwSignal::new(None::<String>);
-    let title = format!(
-        "Interview with {}{}",
-        pad.candidate_name.clone().unwrap_or_default(),
-        pad.job_title
-            .as_ref()
-            .map(|t| format!(" · {t}"))
-            .unwrap_or_default()
-    );
+    let title = format!("Interview with {}", pad_title(&pad));
     let on_join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let chosen = typed.get_untracked().trim().to_string();
@@ -65,6 +58,15 @@ pub fn LivePad(pad: PadView, ended: RwSignal<bool>) -> impl IntoView {
         }
         .into_any(),
     }
+    }
+}
+
+/// "Candidate · Job", as the pad's heading.
+fn pad_title(pad: &PadView) -> String {
+    let candidate = pad.candidate_name.as_deref().unwrap_or_default();
+    match &pad.job_title {
+        Some(job) => format!("{candidate} · {job}"),
+        None => candidate.to_string(),
     }
 }
 
@@ -401,18 +403,8 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
         }
     });
     let confirm_end = RwSignal::new(false);
-    let languages = LANGUAGES
-        .iter()
-        .map(|(id, label)| view! { <option value=*id>{*label}</option> })
-        .collect_view();
-    let title = format!(
-        "{}{}",
-        pad.candidate_name.clone().unwrap_or_default(),
-        pad.job_title
-            .as_ref()
-            .map(|t| format!(" · {t}"))
-            .unwrap_or_default()
-    );
+    let languages = super::language_options();
+    let title = pad_title(&pad);
 
     view! {
         <section class="card wide pad">

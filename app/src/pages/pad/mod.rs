@@ -50,6 +50,14 @@ pub fn Pad() -> impl IntoView {
     }
 }
 
+/// The `<option>`s of every language a pad can be set to.
+pub fn language_options() -> impl IntoView {
+    ::api::LANGUAGES
+        .iter()
+        .map(|(id, label)| view! { <option value=*id>{*label}</option> })
+        .collect_view()
+}
+
 #[component]
 fn EndedNotice() -> impl IntoView {
     view! {
