@@ -132,22 +132,30 @@ impl Operation {
 
     /// The text after this operation.
     pub fn apply(&self, text: &str) -> Result<String, OtError> {
-        let actual = text.chars().count();
-        if actual != self.base_len {
+        self.apply_to(text.chars(), text.chars().count(), |c| c)
+    }
+
+    /// Applies the operation to `len` characters carrying something more (playback keeps each
+    /// character's author); `item` makes an inserted character into one.
+    pub fn apply_to<T, Out: Default + Extend<T>>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        len: usize,
+        mut item: impl FnMut(char) -> T,
+    ) -> Result<Out, OtError> {
+        if len != self.base_len {
             return Err(OtError::LengthMismatch {
                 expected: self.base_len,
-                actual,
+                actual: len,
             });
         }
-        let mut out = String::with_capacity(text.len());
-        let mut chars = text.chars();
+        let mut out = Out::default();
+        let mut items = items.into_iter();
         for component in &self.components {
             match component {
-                Component::Retain(n) => out.extend(chars.by_ref().take(*n)),
-                Component::Insert(s) => out.push_str(s),
-                Component::Delete(n) => {
-                    chars.by_ref().take(*n).for_each(drop);
-                }
+                Component::Retain(n) => out.extend(items.by_ref().take(*n)),
+                Component::Insert(s) => out.extend(s.chars().map(&mut item)),
+                Component::Delete(n) => items.by_ref().take(*n).for_each(drop),
             }
         }
         Ok(out)
@@ -366,13 +374,6 @@ impl ClientDoc {
         self.text = new_text.to_string();
         self.waiting.push_back(op);
         self.next_to_send()
-    }
-
-    /// Applies a local operation (a Tab indent, say) and returns what to send.
-    pub fn apply_local(&mut self, op: Operation) -> Result<Option<Outgoing>, OtError> {
-        self.text = op.apply(&self.text)?;
-        self.waiting.push_back(op);
-        Ok(self.next_to_send())
     }
 
     fn next_to_send(&mut self) -> Option<Outgoing> {

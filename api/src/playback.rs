@@ -1,7 +1,6 @@
 //! Playback of a pad: the text exactly as it stood after any edit, who wrote each character,
 //! and a timeline on which idle stretches are shortened so nobody watches minutes of nothing.
 
-use crate::ot::Component;
 use crate::{HistoryOperation, PadHistory};
 
 /// Pauses longer than this play as this long.
@@ -109,17 +108,14 @@ impl Timeline {
 
     fn apply(&self, text: &mut Vec<Authored>, index: usize) {
         let author = self.authors[index];
-        let mut out = Vec::with_capacity(text.len());
-        let mut chars = text.drain(..);
-        for component in self.operations[index].op.components() {
-            match component {
-                Component::Retain(n) => out.extend(chars.by_ref().take(*n)),
-                Component::Insert(s) => out.extend(s.chars().map(|c| (c, author))),
-                Component::Delete(n) => chars.by_ref().take(*n).for_each(drop),
-            }
+        // The history comes from the server, which stored only edits that applied.
+        if let Ok(next) =
+            self.operations[index]
+                .op
+                .apply_to(text.iter().copied(), text.len(), |c| (c, author))
+        {
+            *text = next;
         }
-        drop(chars);
-        *text = out;
     }
 }
 
