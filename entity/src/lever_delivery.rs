@@ -26,6 +26,28 @@ pub struct Model {
     pub attempts: i32,
 }
 
+/// The values of `status`.
+pub mod status {
+    pub const QUEUED: &str = "queued";
+    pub const PAD_CREATED: &str = "pad_created";
+    pub const IGNORED: &str = "ignored";
+    pub const DUPLICATE: &str = "duplicate";
+    pub const REJECTED: &str = "rejected";
+    /// The job failed and will run again.
+    pub const FAILED: &str = "failed";
+    /// The job failed and has no attempts left.
+    pub const DEAD: &str = "dead";
+    pub const ALL: [&str; 7] = [
+        QUEUED,
+        PAD_CREATED,
+        IGNORED,
+        DUPLICATE,
+        REJECTED,
+        FAILED,
+        DEAD,
+    ];
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

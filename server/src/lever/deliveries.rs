@@ -1,6 +1,7 @@
 //! The console's view of Lever's deliveries: what each became, and an admin's Retry.
 
 use actix_web::{HttpResponse, web};
+use entity::lever_delivery::status;
 use entity::{job, lever_delivery};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -15,18 +16,8 @@ use crate::jobs::queue;
 use crate::pads;
 use crate::state::AppState;
 
-const STATUSES: &[&str] = &[
-    "queued",
-    "pad_created",
-    "ignored",
-    "duplicate",
-    "rejected",
-    "failed",
-    "dead",
-];
-
 fn can_retry(status: &str) -> bool {
-    status == "failed" || status == "dead"
+    status == status::FAILED || status == status::DEAD
 }
 
 #[derive(serde::Deserialize)]
@@ -43,10 +34,10 @@ pub async fn list_deliveries(
 ) -> ApiResult<HttpResponse> {
     let mut select = lever_delivery::Entity::find_in_org(admin.org_id);
     if let Some(status) = query.status.as_deref().filter(|s| !s.is_empty()) {
-        if !STATUSES.contains(&status) {
+        if !status::ALL.contains(&status) {
             return Err(ApiError::bad_request(
                 "invalid_status",
-                format!("status must be one of {}.", STATUSES.join(", ")),
+                format!("status must be one of {}.", status::ALL.join(", ")),
             ));
         }
         select = select.filter(lever_delivery::Column::Status.eq(status));
@@ -99,7 +90,7 @@ pub async fn retry_delivery(
         ));
     }
     let mut row: lever_delivery::ActiveModel = delivery.into();
-    row.status = Set("queued".into());
+    row.status = Set(status::QUEUED.into());
     row.detail = Set(None);
     let delivery = row.update(&txn).await?;
     audit::record(

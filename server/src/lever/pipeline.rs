@@ -2,6 +2,7 @@
 //! pad, put its link on the candidate and post the note. Each side effect is recorded on the
 //! pad as it happens, so a retry after a partial failure repeats none of them.
 
+use entity::lever_delivery::status;
 use entity::{job, lever_delivery, pad};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
@@ -41,8 +42,8 @@ pub async fn process(state: &AppState, job: &job::Model) -> Result<(), JobError>
     .await?;
     let outcome = act(state, job, delivery_id).await?;
     let (status, reason, pad_id) = match outcome {
-        Outcome::PadCreated(pad_id) => ("pad_created", None, Some(pad_id)),
-        Outcome::Ignored(reason) => ("ignored", Some(reason), None),
+        Outcome::PadCreated(pad_id) => (status::PAD_CREATED, None, Some(pad_id)),
+        Outcome::Ignored(reason) => (status::IGNORED, Some(reason), None),
     };
     set_delivery(state, delivery_id, |row| {
         row.status = Set(status.into());
@@ -210,7 +211,12 @@ pub async fn record_failure(
         return Ok(());
     };
     set_delivery(state, delivery_id, |row| {
-        row.status = Set(if will_retry { "failed" } else { "dead" }.into());
+        row.status = Set(if will_retry {
+            status::FAILED
+        } else {
+            status::DEAD
+        }
+        .into());
         row.detail = Set(Some(error.message.chars().take(1_000).collect()));
         row.attempts = Set(job.attempts);
     })

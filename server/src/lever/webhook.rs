@@ -6,6 +6,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
+use entity::lever_delivery::status;
 use entity::{lever_delivery, lever_integration, lever_seen_token};
 use futures_util::StreamExt;
 use sea_orm::{
@@ -113,7 +114,7 @@ async fn receive_lever_webhook(
         let mut row: lever_integration::ActiveModel = integration.row.clone().into();
         row.last_signature_failure_at = Set(Some(now));
         row.update(&state.db).await?;
-        delivery_row(&unsigned, now, "rejected", Some("bad_signature"))
+        delivery_row(&unsigned, now, status::REJECTED, Some("bad_signature"))
             .insert(&state.db)
             .await?;
         tracing::warn!(%org_id, event = %delivery.event, "Lever webhook with a wrong signature");
@@ -148,7 +149,7 @@ async fn receive_lever_webhook(
         None
     };
     if let Some((code, message)) = out_of_time {
-        delivery_row(&received, now, "rejected", Some(code))
+        delivery_row(&received, now, status::REJECTED, Some(code))
             .insert(&state.db)
             .await?;
         return Err(ApiError::bad_request(code, message));
@@ -162,10 +163,10 @@ async fn receive_lever_webhook(
     }
     .insert(&txn)
     .await;
-    let status = match first_sighting {
+    let outcome = match first_sighting {
         Ok(_) => {
             if delivery.event == STAGE_CHANGE {
-                let row = delivery_row(&received, now, "queued", None)
+                let row = delivery_row(&received, now, status::QUEUED, None)
                     .insert(&txn)
                     .await?;
                 queue::new_job(
@@ -177,21 +178,26 @@ async fn receive_lever_webhook(
                 )
                 .insert(&txn)
                 .await?;
-                "queued"
+                status::QUEUED
             } else {
-                delivery_row(&received, now, "ignored", Some("not_a_stage_change"))
+                delivery_row(&received, now, status::IGNORED, Some("not_a_stage_change"))
                     .insert(&txn)
                     .await?;
-                "ignored"
+                status::IGNORED
             }
         }
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             // The transaction is unusable after a failed insert on PostgreSQL: start afresh.
             txn.rollback().await?;
-            delivery_row(&received, now, "duplicate", Some("token_already_seen"))
-                .insert(&state.db)
-                .await?;
-            return Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "duplicate" })));
+            delivery_row(
+                &received,
+                now,
+                status::DUPLICATE,
+                Some("token_already_seen"),
+            )
+            .insert(&state.db)
+            .await?;
+            return Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status::DUPLICATE })));
         }
         Err(e) => return Err(e.into()),
     };
@@ -200,11 +206,11 @@ async fn receive_lever_webhook(
     row.last_delivery_at = Set(Some(now));
     row.update(&txn).await?;
     txn.commit().await?;
-    if status == "queued" {
+    if outcome == status::QUEUED {
         state.job_signal.wake();
     }
-    tracing::info!(%org_id, event = %delivery.event, status, "Lever webhook received");
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status })))
+    tracing::info!(%org_id, event = %delivery.event, status = outcome, "Lever webhook received");
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": outcome })))
 }
 
 /// Reads at most `limit` bytes; a larger body is refused with 413 instead of being buffered.

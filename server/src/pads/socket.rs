@@ -58,18 +58,11 @@ async fn connection(
             Err(refusal) => return refuse(session, refusal).await,
         },
         Ok(Some(Ok(_))) | Ok(Some(Err(_))) => {
-            let refusal = Refusal {
-                code: "join_required",
-                message: "Send a join message first.".into(),
-            };
-            return refuse(session, refusal).await;
+            return refuse(session, join_required()).await;
         }
         Ok(None) => return,
         Err(_) => {
-            let refusal = Refusal {
-                code: "join_timeout",
-                message: "No join message within 10 seconds.".into(),
-            };
+            let refusal = Refusal::new("join_timeout", "No join message within 10 seconds.");
             return refuse(session, refusal).await;
         }
     };
@@ -108,19 +101,19 @@ async fn serve(
                     None => return Ok(()),
                     Some(Ok(message)) => message,
                     Some(Err(e)) => {
-                        return Err(Refusal {
-                            code: "protocol_error",
-                            message: format!("{e} (messages are at most {MAX_MESSAGE_BYTES} bytes)"),
-                        });
+                        return Err(Refusal::new(
+                            "protocol_error",
+                            format!("{e} (messages are at most {MAX_MESSAGE_BYTES} bytes)"),
+                        ));
                     }
                 };
                 match message {
                     AggregatedMessage::Text(text) => {
                         if !bucket.take() {
-                            return Err(Refusal {
-                                code: "too_many_messages",
-                                message: format!("More than {RATE} messages a second."),
-                            });
+                            return Err(Refusal::new(
+                                "too_many_messages",
+                                format!("More than {RATE} messages a second."),
+                            ));
                         }
                         handle(state, room, joiner, &text).await?;
                     }
@@ -131,10 +124,7 @@ async fn serve(
                     }
                     AggregatedMessage::Pong(_) => {}
                     AggregatedMessage::Binary(_) => {
-                        return Err(Refusal {
-                            code: "text_only",
-                            message: "Messages are JSON text.".into(),
-                        });
+                        return Err(Refusal::new("text_only", "Messages are JSON text."));
                     }
                     AggregatedMessage::Close(_) => return Ok(()),
                 }
@@ -148,10 +138,7 @@ async fn serve(
                 // Too far behind to catch up message by message: the client reconnects and
                 // asks for what it missed.
                 Err(RecvError::Lagged(_)) => {
-                    return Err(Refusal {
-                        code: "lagging",
-                        message: "This connection fell behind; reconnect.".into(),
-                    });
+                    return Err(Refusal::new("lagging", "This connection fell behind; reconnect."));
                 }
                 Err(RecvError::Closed) => return Ok(()),
             }
@@ -160,9 +147,11 @@ async fn serve(
 }
 
 async fn handle(state: &AppState, room: &Room, joiner: &Joiner, text: &str) -> Result<(), Refusal> {
-    let message: ClientMessage = serde_json::from_str(text).map_err(|e| Refusal {
-        code: "malformed_message",
-        message: format!("The message is not one the pad understands: {e}."),
+    let message: ClientMessage = serde_json::from_str(text).map_err(|e| {
+        Refusal::new(
+            "malformed_message",
+            format!("The message is not one the pad understands: {e}."),
+        )
     })?;
     match message {
         ClientMessage::Op { revision, seq, op } => {
@@ -170,10 +159,10 @@ async fn handle(state: &AppState, room: &Room, joiner: &Joiner, text: &str) -> R
                 .await
         }
         ClientMessage::Language { language } => room.set_language(&state.db, &language).await,
-        ClientMessage::Join { .. } => Err(Refusal {
-            code: "already_joined",
-            message: "This connection has joined already.".into(),
-        }),
+        ClientMessage::Join { .. } => Err(Refusal::new(
+            "already_joined",
+            "This connection has joined already.",
+        )),
     }
 }
 
@@ -190,10 +179,7 @@ fn parse_join(text: &str, member: Option<&AuthUser>) -> Result<Joiner, Refusal> 
         since_revision,
     } = message
     else {
-        return Err(Refusal {
-            code: "join_required",
-            message: "Send a join message first.".into(),
-        });
+        return Err(join_required());
     };
     let valid_id = (8..=64).contains(&client_id.len())
         && client_id
@@ -209,10 +195,10 @@ fn parse_join(text: &str, member: Option<&AuthUser>) -> Result<Joiner, Refusal> 
         None => {
             let name = name.unwrap_or_default().trim().to_string();
             if name.is_empty() || name.chars().count() > 50 {
-                return Err(Refusal {
-                    code: "name_required",
-                    message: "Give a display name of 1 to 50 characters.".into(),
-                });
+                return Err(Refusal::new(
+                    "name_required",
+                    "Give a display name of 1 to 50 characters.",
+                ));
             }
             name
         }
@@ -223,6 +209,10 @@ fn parse_join(text: &str, member: Option<&AuthUser>) -> Result<Joiner, Refusal> 
         user_id: member.map(|user| user.user_id),
         since_revision,
     })
+}
+
+fn join_required() -> Refusal {
+    Refusal::new("join_required", "Send a join message first.")
 }
 
 async fn refuse(mut session: Session, refusal: Refusal) {
