@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261126_000001_create_organizations::Organizations;
+use crate::m20261126_000001_create_organizations::belongs_to_organization;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -22,12 +22,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(Users::Status, 16))
                     .col(integer(Users::TokenVersion).default(0))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Users::Table, Users::OrgId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut belongs_to_organization(Users::Table, Users::OrgId))
                     .to_owned(),
             )
             .await?;
@@ -57,12 +52,10 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Invitations::ExpiresAt))
                     .col(timestamp_with_time_zone_null(Invitations::AcceptedAt))
                     .col(timestamp_with_time_zone_null(Invitations::RevokedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Invitations::Table, Invitations::OrgId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut belongs_to_organization(
+                        Invitations::Table,
+                        Invitations::OrgId,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Invitations::Table, Invitations::InvitedByUserId)
@@ -95,12 +88,10 @@ impl MigrationTrait for Migration {
                     .col(text(AuditEvents::Detail))
                     .col(string_len_null(AuditEvents::ClientAddress, 64))
                     .col(timestamp_with_time_zone(AuditEvents::CreatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(AuditEvents::Table, AuditEvents::OrgId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut belongs_to_organization(
+                        AuditEvents::Table,
+                        AuditEvents::OrgId,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(AuditEvents::Table, AuditEvents::ActorUserId)

@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261126_000001_create_organizations::Organizations;
+use crate::m20261126_000001_create_organizations::belongs_to_organization;
 use crate::m20261126_000002_create_accounts::Users;
 
 #[derive(DeriveMigrationName)]
@@ -36,12 +36,10 @@ impl MigrationTrait for Migration {
                     ))
                     .col(timestamp_with_time_zone(LeverIntegrations::CreatedAt))
                     .col(timestamp_with_time_zone(LeverIntegrations::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(LeverIntegrations::Table, LeverIntegrations::OrgId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut belongs_to_organization(
+                        LeverIntegrations::Table,
+                        LeverIntegrations::OrgId,
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .from(LeverIntegrations::Table, LeverIntegrations::PadOwnerId)

@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261126_000001_create_organizations::Organizations;
+use crate::m20261126_000001_create_organizations::belongs_to_organization;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -23,12 +23,10 @@ impl MigrationTrait for Migration {
                     .col(string_len(LeverDeliveries::Status, 32))
                     .col(string_len_null(LeverDeliveries::Reason, 64))
                     .col(text_null(LeverDeliveries::Detail))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(LeverDeliveries::Table, LeverDeliveries::OrgId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut belongs_to_organization(
+                        LeverDeliveries::Table,
+                        LeverDeliveries::OrgId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -57,12 +55,10 @@ impl MigrationTrait for Migration {
                             .col(LeverSeenTokens::OrgId)
                             .col(LeverSeenTokens::Token),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(LeverSeenTokens::Table, LeverSeenTokens::OrgId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut belongs_to_organization(
+                        LeverSeenTokens::Table,
+                        LeverSeenTokens::OrgId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -83,12 +79,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Jobs::LeaseUntil))
                     .col(text_null(Jobs::LastError))
                     .col(timestamp_with_time_zone(Jobs::CreatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Jobs::Table, Jobs::OrgId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut belongs_to_organization(Jobs::Table, Jobs::OrgId))
                     .to_owned(),
             )
             .await?;

@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261126_000001_create_organizations::Organizations;
+use crate::m20261126_000001_create_organizations::belongs_to_organization;
 use crate::m20261126_000002_create_accounts::Users;
 
 #[derive(DeriveMigrationName)]
@@ -28,12 +28,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Pads::LinkAddedAt))
                     .col(string_len_null(Pads::NoteId, 128))
                     .col(timestamp_with_time_zone(Pads::CreatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Pads::Table, Pads::OrgId)
-                            .to(Organizations::Table, Organizations::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut belongs_to_organization(Pads::Table, Pads::OrgId))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Pads::Table, Pads::OwnerId)
