@@ -155,7 +155,8 @@ pub enum ServerMessage {
     Language {
         language: String,
     },
-    /// The interview ended: the pad is read-only.
+    /// The interview ended: the pad is read-only. Also sent just before the `pad_ended` refusal
+    /// of an edit that crossed the end, so the client learns it either way.
     Ended,
     /// A refusal; the server closes the connection after it unless the code says otherwise.
     Error {

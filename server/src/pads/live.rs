@@ -42,9 +42,11 @@ impl Refusal {
         }
     }
 
+    pub const PAD_ENDED: &'static str = "pad_ended";
+
     fn pad_ended() -> Self {
         Self::new(
-            "pad_ended",
+            Self::PAD_ENDED,
             "The interview has ended; the pad is read-only.",
         )
     }

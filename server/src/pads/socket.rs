@@ -67,8 +67,27 @@ async fn connection(
         }
     };
     let room = state.pad_hub.enter(&pad);
-    let outcome = serve(&state, &room, &joiner, &mut session, &mut stream).await;
-    room.leave(&state.db, &joiner.client_id).await;
+    // Subscribe before the welcome is taken, so nothing falls between the two; the client
+    // skips broadcasts its welcome already covers.
+    let events = room.subscribe();
+    let outcome = match room.join(&state.db, &joiner).await {
+        Ok(welcome) => {
+            let outcome = serve(
+                &state,
+                &room,
+                &joiner,
+                welcome,
+                events,
+                &mut session,
+                &mut stream,
+            )
+            .await;
+            room.leave(&state.db, &joiner.client_id).await;
+            outcome
+        }
+        // A refused join never counted as a connection, so it does not leave either.
+        Err(refusal) => Err(refusal),
+    };
     state.pad_hub.leave(&room);
     match outcome {
         Ok(()) => {
@@ -82,13 +101,12 @@ async fn serve(
     state: &AppState,
     room: &Arc<Room>,
     joiner: &Joiner,
+    welcome: Vec<Arc<str>>,
+    mut events: tokio::sync::broadcast::Receiver<Arc<str>>,
     session: &mut Session,
     stream: &mut actix_ws::AggregatedMessageStream,
 ) -> Result<(), Refusal> {
-    // Subscribe before the welcome is taken, so nothing falls between the two; the client
-    // skips broadcasts its welcome already covers.
-    let mut events = room.subscribe();
-    for message in room.join(&state.db, joiner).await? {
+    for message in welcome {
         if session.text(message.to_string()).await.is_err() {
             return Ok(());
         }
@@ -216,19 +234,26 @@ fn join_required() -> Refusal {
 }
 
 async fn refuse(mut session: Session, refusal: Refusal) {
+    // An edit that crossed the end (made elsewhere, not yet heard of here) is no fault of the
+    // participant's: they get the news everyone in the room got, then the refusal.
+    if refusal.code == Refusal::PAD_ENDED {
+        let _ = session.text(json(&ServerMessage::Ended)).await;
+    }
     let message = ServerMessage::Error {
         code: refusal.code.to_string(),
         message: refusal.message.clone(),
     };
-    let _ = session
-        .text(serde_json::to_string(&message).expect("json"))
-        .await;
+    let _ = session.text(json(&message)).await;
     let _ = session
         .close(Some(CloseReason {
             code: CloseCode::Policy,
             description: Some(refusal.code.to_string()),
         }))
         .await;
+}
+
+fn json(message: &ServerMessage) -> String {
+    serde_json::to_string(message).expect("server messages serialize")
 }
 
 struct TokenBucket {
