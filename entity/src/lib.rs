@@ -13,6 +13,7 @@ pub mod organization;
 pub mod pad;
 pub mod pad_operation;
 pub mod pad_participant;
+pub mod pad_presence;
 pub mod user;
 
 pub use sea_orm;

@@ -9,6 +9,7 @@ mod m20261127_000004_create_deliveries_and_jobs;
 mod m20261127_000005_create_pads;
 mod m20261127_000006_pad_sessions;
 mod m20261127_000007_job_attempt_limit;
+mod m20261127_000008_pad_presence;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_pads::Migration),
             Box::new(m20261127_000006_pad_sessions::Migration),
             Box::new(m20261127_000007_job_attempt_limit::Migration),
+            Box::new(m20261127_000008_pad_presence::Migration),
         ]
     }
 }

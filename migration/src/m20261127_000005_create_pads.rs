@@ -6,6 +6,15 @@ use crate::m20261126_000002_create_accounts::Users;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// The foreign key of a table whose rows are part of one pad (and go with it).
+pub fn belongs_to_pad(table: impl IntoIden, column: impl IntoIden) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(table, column)
+        .to(Pads::Table, Pads::Id)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::m20261127_000005_create_pads::belongs_to_pad;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -24,12 +26,10 @@ impl MigrationTrait for Migration {
                             .col(PadOperations::PadId)
                             .col(PadOperations::Revision),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(PadOperations::Table, PadOperations::PadId)
-                            .to(Pads::Table, Pads::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut belongs_to_pad(
+                        PadOperations::Table,
+                        PadOperations::PadId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -49,12 +49,10 @@ impl MigrationTrait for Migration {
                             .col(PadParticipants::PadId)
                             .col(PadParticipants::ClientId),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(PadParticipants::Table, PadParticipants::PadId)
-                            .to(Pads::Table, Pads::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut belongs_to_pad(
+                        PadParticipants::Table,
+                        PadParticipants::PadId,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -148,7 +146,6 @@ enum PadParticipants {
 #[derive(DeriveIden)]
 enum Pads {
     Table,
-    Id,
     Language,
     StartedAt,
     EndedAt,

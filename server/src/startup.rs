@@ -153,6 +153,7 @@ impl Application {
     /// then lets running jobs finish (or leaves them to their lease).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        self.state.pad_hub.depart_all(&self.state.db).await;
         let _ = self.stop_worker.send(true);
         if let Err(e) = self.worker.await {
             tracing::error!(error = %e, "the job worker ended abnormally");

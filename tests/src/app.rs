@@ -72,13 +72,14 @@ impl TestApp {
             data_dir,
             ..
         } = self;
-        handle.stop(true).await;
         // The old server's job worker must be gone before the new one starts.
-        running
-            .await
-            .expect("the server task")
-            .expect("the server stops cleanly");
+        shut_down(handle, running).await;
         start(database_url, master_key, data_dir).await
+    }
+
+    /// Stops the server as SIGTERM does, draining requests first.
+    pub async fn stop(self) {
+        shut_down(self.handle, self.running).await;
     }
 
     /// Like [`TestApp::restart`], on the same port: browsers that had the old server open
@@ -93,11 +94,7 @@ impl TestApp {
             port,
             ..
         } = self;
-        handle.stop(true).await;
-        running
-            .await
-            .expect("the server task")
-            .expect("the server stops cleanly");
+        shut_down(handle, running).await;
         start_on(database_url, master_key, data_dir, port).await
     }
 
@@ -218,4 +215,12 @@ async fn fresh_postgres_database(admin_url: &str) -> String {
         .rsplit_once('/')
         .expect("postgres URL with a database name");
     format!("{prefix}/{name}{query}")
+}
+
+async fn shut_down(handle: ServerHandle, running: tokio::task::JoinHandle<std::io::Result<()>>) {
+    handle.stop(true).await;
+    running
+        .await
+        .expect("the server task")
+        .expect("the server stops cleanly");
 }

@@ -237,6 +237,13 @@ impl PadClient {
         }
     }
 
+    /// Whether the participant list shows `client_id` connected.
+    pub fn shows_online(&self, client_id: &str) -> bool {
+        self.participants
+            .iter()
+            .any(|p| p.client_id == client_id && p.online)
+    }
+
     /// Waits for a message that makes `check` true.
     pub async fn wait_until(&mut self, what: &str, check: impl Fn(&PadClient) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

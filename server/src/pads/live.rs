@@ -67,9 +67,19 @@ impl From<sea_orm::DbErr> for Refusal {
 }
 
 /// The open rooms of this server instance.
-#[derive(Default)]
 pub struct PadHub {
     rooms: Mutex<HashMap<String, Arc<Room>>>,
+    /// Names this instance in the presence rows other instances read.
+    instance_id: Arc<str>,
+}
+
+impl Default for PadHub {
+    fn default() -> Self {
+        Self {
+            rooms: Mutex::default(),
+            instance_id: Uuid::new_v4().to_string().into(),
+        }
+    }
 }
 
 impl PadHub {
@@ -78,7 +88,7 @@ impl PadHub {
         let mut rooms = self.rooms.lock().expect("rooms");
         let room = rooms
             .entry(pad.id.clone())
-            .or_insert_with(|| Arc::new(Room::new(pad)))
+            .or_insert_with(|| Arc::new(Room::new(pad, self.instance_id.clone())))
             .clone();
         room.connections.fetch_add(1, Ordering::SeqCst);
         room
@@ -98,17 +108,54 @@ impl PadHub {
         }
     }
 
+    /// Someone arrived at or left `pad_id` through another instance.
+    pub async fn catch_up_presence(&self, db: &DatabaseConnection, pad_id: &str) {
+        if let Some(room) = self.open_room(pad_id) {
+            room.catch_up_presence(db).await;
+        }
+    }
+
     pub async fn catch_up_all(&self, db: &DatabaseConnection) {
-        let rooms: Vec<Arc<Room>> = self
-            .rooms
+        for room in self.open_rooms() {
+            room.catch_up(db).await;
+            room.catch_up_presence(db).await;
+        }
+    }
+
+    /// Keeps this instance's presence rows fresh, and notices other instances' participants
+    /// whose rows went stale (their instance stopped without saying so).
+    pub async fn refresh_presence(&self, db: &DatabaseConnection) {
+        if let Err(e) = super::presence::refresh(db, &self.instance_id).await {
+            tracing::warn!(error = %e, "cannot refresh pad presence");
+        }
+        for room in self.open_rooms() {
+            room.catch_up_presence(db).await;
+        }
+    }
+
+    /// This instance stopped serving: whoever was connected through it no longer is. (A crash
+    /// skips this; the rows then go stale.)
+    pub async fn depart_all(&self, db: &DatabaseConnection) {
+        if !several_instances(db) {
+            return;
+        }
+        match super::presence::depart_instance(db, &self.instance_id).await {
+            Ok(pads) => {
+                for pad_id in pads {
+                    super::sync::announce_presence(db, &pad_id).await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot clear this instance's pad presence"),
+        }
+    }
+
+    fn open_rooms(&self) -> Vec<Arc<Room>> {
+        self.rooms
             .lock()
             .expect("rooms")
             .values()
             .cloned()
-            .collect();
-        for room in rooms {
-            room.catch_up(db).await;
-        }
+            .collect()
     }
 
     /// The room of an open pad, if anyone is connected to it here.
@@ -119,6 +166,7 @@ impl PadHub {
 
 pub struct Room {
     pub pad_id: String,
+    instance_id: Arc<str>,
     connections: AtomicUsize,
     state: tokio::sync::Mutex<Option<RoomState>>,
     events: broadcast::Sender<Arc<str>>,
@@ -133,9 +181,25 @@ struct HistoryEntry {
 struct Present {
     name: String,
     color: String,
+    /// Connections through this instance.
     connections: usize,
+    /// Connected through another instance (several instances on one PostgreSQL).
+    elsewhere: bool,
     /// A member's participant id is theirs alone.
     user_id: Option<Uuid>,
+}
+
+impl Present {
+    /// Someone who joined once, not connected as far as this instance knows yet.
+    fn offline(stored: pad_participant::Model) -> Self {
+        Self {
+            name: stored.name,
+            color: stored.color,
+            connections: 0,
+            elsewhere: false,
+            user_id: stored.user_id,
+        }
+    }
 }
 
 struct RoomState {
@@ -157,7 +221,7 @@ impl RoomState {
                 client_id: client_id.clone(),
                 name: p.name.clone(),
                 color: p.color.clone(),
-                online: p.connections > 0,
+                online: p.connections > 0 || p.elsewhere,
             })
             .collect()
     }
@@ -176,9 +240,10 @@ fn encode(message: &ServerMessage) -> Arc<str> {
 }
 
 impl Room {
-    fn new(pad: &pad::Model) -> Self {
+    fn new(pad: &pad::Model, instance_id: Arc<str>) -> Self {
         Self {
             pad_id: pad.id.clone(),
+            instance_id,
             connections: AtomicUsize::new(0),
             state: tokio::sync::Mutex::new(None),
             events: broadcast::channel(EVENT_BUFFER).0,
@@ -216,9 +281,10 @@ impl Room {
         joiner: &Joiner,
     ) -> Result<Vec<Arc<str>>, Refusal> {
         let mut state = self.locked(db).await?;
-        // Another instance may have stored edits this room has not seen.
+        // Another instance may have stored edits, or have participants, this room has not seen.
         if several_instances(db) {
             self.absorb(db, &mut state).await?;
+            self.absorb_presence(db, &mut state).await?;
         }
         if !state
             .participants
@@ -255,15 +321,9 @@ impl Room {
             .one(db)
             .await?
             .ok_or_else(|| Refusal::new("storage_failed", "The participant was not stored."))?;
-            state.participants.push((
-                stored.client_id,
-                Present {
-                    name: stored.name,
-                    color: stored.color,
-                    connections: 0,
-                    user_id: stored.user_id,
-                },
-            ));
+            state
+                .participants
+                .push((stored.client_id.clone(), Present::offline(stored)));
         }
         let (_, present) = state
             .participants
@@ -277,6 +337,7 @@ impl Room {
             ));
         }
         present.connections += 1;
+        let arrived_here = present.connections == 1 && several_instances(db);
         present.name = joiner.name.clone();
         let color = present.color.clone();
         let revision = state.history.len() as u64;
@@ -302,9 +363,17 @@ impl Room {
                 }));
             }
         }
+        if arrived_here {
+            super::presence::arrived(db, &self.pad_id, &joiner.client_id, &self.instance_id)
+                .await?;
+        }
         self.publish(&ServerMessage::Participants {
             participants: state.participants(),
         });
+        drop(state);
+        if arrived_here {
+            super::sync::announce_presence(db, &self.pad_id).await;
+        }
         Ok(first)
     }
 
@@ -312,16 +381,29 @@ impl Room {
         let Ok(mut state) = self.locked(db).await else {
             return;
         };
+        let mut departed_here = false;
         if let Some((_, present)) = state
             .participants
             .iter_mut()
             .find(|(id, _)| id == client_id)
         {
             present.connections = present.connections.saturating_sub(1);
+            departed_here = present.connections == 0 && several_instances(db);
+        }
+        if departed_here
+            && let Err(e) =
+                super::presence::departed(db, &self.pad_id, client_id, &self.instance_id).await
+        {
+            // Its row goes stale instead, and others see the departure a little later.
+            tracing::warn!(error = %e, "cannot record that a participant left");
         }
         self.publish(&ServerMessage::Participants {
             participants: state.participants(),
         });
+        drop(state);
+        if departed_here {
+            super::sync::announce_presence(db, &self.pad_id).await;
+        }
     }
 
     /// Orders, stores and broadcasts an edit made on `revision`.
@@ -531,6 +613,50 @@ impl Room {
         Ok(())
     }
 
+    /// Takes in who joined through other instances and who is connected there now. True when
+    /// the participant list changed.
+    async fn absorb_presence(
+        &self,
+        db: &DatabaseConnection,
+        state: &mut RoomState,
+    ) -> Result<bool, Refusal> {
+        let before = state.participants();
+        for stored in stored_participants(db, &self.pad_id).await? {
+            if !state
+                .participants
+                .iter()
+                .any(|(id, _)| *id == stored.client_id)
+            {
+                state
+                    .participants
+                    .push((stored.client_id.clone(), Present::offline(stored)));
+            }
+        }
+        let elsewhere =
+            super::presence::connected_elsewhere(db, &self.pad_id, &self.instance_id).await?;
+        for (client_id, present) in state.participants.iter_mut() {
+            present.elsewhere = elsewhere.contains(client_id);
+        }
+        Ok(state.participants() != before)
+    }
+
+    /// Catches up with arrivals and departures through other instances, if loaded.
+    pub async fn catch_up_presence(&self, db: &DatabaseConnection) {
+        let mut guard = self.state.lock().await;
+        let Some(state) = guard.as_mut() else {
+            return;
+        };
+        match self.absorb_presence(db, state).await {
+            Ok(true) => self.publish(&ServerMessage::Participants {
+                participants: state.participants(),
+            }),
+            Ok(false) => {}
+            Err(refusal) => {
+                tracing::warn!(pad = %super::log_ref(&self.pad_id), code = refusal.code, "cannot catch up with presence elsewhere");
+            }
+        }
+    }
+
     /// Catches up with other instances, if this room has been loaded.
     pub async fn catch_up(&self, db: &DatabaseConnection) {
         let mut guard = self.state.lock().await;
@@ -646,17 +772,7 @@ async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Refusa
     let participants = stored_participants(db, pad_id)
         .await?
         .into_iter()
-        .map(|p| {
-            (
-                p.client_id,
-                Present {
-                    name: p.name,
-                    color: p.color,
-                    connections: 0,
-                    user_id: p.user_id,
-                },
-            )
-        })
+        .map(|p| (p.client_id.clone(), Present::offline(p)))
         .collect();
     let inserted = history.iter().map(|entry| inserted_chars(&entry.op)).sum();
     Ok(RoomState {

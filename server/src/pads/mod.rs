@@ -4,6 +4,7 @@
 
 pub mod live;
 pub mod notes;
+pub mod presence;
 pub mod routes;
 pub mod socket;
 pub mod sync;

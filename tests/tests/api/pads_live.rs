@@ -4,6 +4,7 @@
 use api::playback::Timeline;
 use api::{ClientMessage, Plan, ServerMessage};
 use futures_util::SinkExt;
+use sea_orm::{ActiveModelTrait, Database, IntoActiveModel, Set};
 use tests::accounts::{Account, expect_json};
 use tests::pad_client::{PadClient, expect_refusal, open_socket, receive, send};
 use tests::{TestApp, expect_error, spawn_app};
@@ -490,6 +491,65 @@ async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
 }
 
 #[tokio::test]
+async fn participants_of_a_stopped_instance_go_offline() {
+    let app = spawn_app().await;
+    if !app.uses_postgres() {
+        eprintln!("skipped: presence across instances needs STAGEPAD_TEST_POSTGRES_URL");
+        return;
+    }
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    // Ghost joined through an instance that keeps its presence fresh, for now.
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let ghost = "ghost-client-1";
+    entity::pad_participant::ActiveModel {
+        pad_id: Set(pad.id.clone()),
+        client_id: Set(ghost.into()),
+        name: Set("Ghost".into()),
+        color: Set("#888888".into()),
+        user_id: Set(None),
+        joined_at: Set(time::OffsetDateTime::now_utc()),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let presence = entity::pad_presence::ActiveModel {
+        pad_id: Set(pad.id.clone()),
+        client_id: Set(ghost.into()),
+        instance_id: Set("an-instance-that-will-crash".into()),
+        seen_at: Set(time::OffsetDateTime::now_utc()),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let mut ada = PadClient::join(&app, &pad.id, "Ada", None).await;
+    ada.wait_until("Ghost online", |c| c.shows_online(ghost))
+        .await;
+
+    // That instance stops refreshing: a minute later Ghost is shown offline (here noticed
+    // at the next arrival; otherwise at the next refresh, every 10 seconds).
+    let mut stale = presence.into_active_model();
+    stale.seen_at = Set(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
+    stale.update(&db).await.unwrap();
+    let _bob = PadClient::join(&app, &pad.id, "Bob", None).await;
+    ada.wait_until("Ghost offline", |c| {
+        c.participants.len() == 3 && !c.shows_online(ghost)
+    })
+    .await;
+
+    // An instance stopped as deployments do says so: Cy, connected through it, goes offline.
+    let second = app.another_instance().await;
+    let cy = PadClient::join(&second, &pad.id, "Cy", None).await;
+    ada.wait_until("Cy online", |c| c.shows_online(&cy.client_id))
+        .await;
+    second.stop().await;
+    ada.wait_until("Cy offline after the stop", |c| {
+        c.participants.iter().any(|p| p.client_id == cy.client_id) && !c.shows_online(&cy.client_id)
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn participants_on_two_instances_of_one_postgres_edit_together() {
     let app = spawn_app().await;
     if !app.uses_postgres() {
@@ -501,6 +561,17 @@ async fn participants_on_two_instances_of_one_postgres_edit_together() {
     let pad = new_pad(&app, &member, "Ada").await;
     let mut here = PadClient::join(&app, &pad.id, "Ada", None).await;
     let mut there = PadClient::join(&second, &pad.id, "Bob", None).await;
+    // Each sees the other, connected through the other instance, online.
+    let (ada, bob) = (here.client_id.clone(), there.client_id.clone());
+    here.wait_until("Bob online from the other instance", |c| {
+        c.shows_online(&bob)
+    })
+    .await;
+    there
+        .wait_until("Ada online from the other instance", |c| {
+            c.shows_online(&ada)
+        })
+        .await;
     let mut rng = Rng(0xC0FF_EE00_1234);
     for _ in 0..300 {
         let client = if rng.below(2) == 0 {
@@ -527,6 +598,12 @@ async fn participants_on_two_instances_of_one_postgres_edit_together() {
     there.set_language("kotlin").await;
     here.wait_until("the language from the other instance", |c| {
         c.language == "kotlin"
+    })
+    .await;
+    // Leaving through one instance shows on the other.
+    there.close().await;
+    here.wait_until("Bob offline", |c| {
+        c.participants.iter().any(|p| p.client_id == bob) && !c.shows_online(&bob)
     })
     .await;
     let before_end = here.doc.text.clone();
