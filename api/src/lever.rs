@@ -134,6 +134,11 @@ pub struct WebhookStep {
 pub struct TokenStep {
     pub done: bool,
     pub pad_owner: Option<PadOwner>,
+    /// The Lever user links and notes appear from: the pad owner's, matched by email. None
+    /// means the API key's own user (Lever has no user with the owner's email, or the key may
+    /// not read users).
+    #[serde(default)]
+    pub lever_author: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,10 @@ pub struct Model {
     pub webhook_key_sealed: Option<String>,
     pub signature_token_sealed: Option<String>,
     pub pad_owner_id: Option<Uuid>,
+    /// The pad owner's Lever user (matched by email), whom links and notes are made as; none
+    /// when Lever has no such user or the key cannot read users.
+    pub lever_author_id: Option<String>,
+    pub lever_author_name: Option<String>,
     pub tag: String,
     pub notes_enabled: bool,
     /// Post a results note (duration, language, participants, playback link) when a pad ends.

@@ -2,6 +2,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
+
 mod m20261126_000001_create_organizations;
 mod m20261126_000002_create_accounts;
 mod m20261126_000003_create_lever_integrations;
@@ -10,6 +12,7 @@ mod m20261127_000005_create_pads;
 mod m20261127_000006_pad_sessions;
 mod m20261127_000007_job_attempt_limit;
 mod m20261127_000008_pad_presence;
+mod m20261127_000009_lever_author;
 
 pub struct Migrator;
 
@@ -25,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_pad_sessions::Migration),
             Box::new(m20261127_000007_job_attempt_limit::Migration),
             Box::new(m20261127_000008_pad_presence::Migration),
+            Box::new(m20261127_000009_lever_author::Migration),
         ]
     }
 }

@@ -3,6 +3,8 @@ use sea_orm_migration::{prelude::*, schema::*};
 use crate::m20261126_000001_create_organizations::belongs_to_organization;
 use crate::m20261126_000002_create_accounts::Users;
 
+use crate::columns::{add_columns, drop_columns};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -72,21 +74,17 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        // What the pipeline learned about each delivery. SQLite alters one column at a time.
-        for column in [
-            string_len_null(LeverDeliveries::CandidateName, 200),
-            string_len_null(LeverDeliveries::PadId, 32),
-            integer(LeverDeliveries::Attempts).default(0).to_owned(),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(LeverDeliveries::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        // What the pipeline learned about each delivery.
+        add_columns(
+            manager,
+            LeverDeliveries::Table,
+            [
+                string_len_null(LeverDeliveries::CandidateName, 200),
+                string_len_null(LeverDeliveries::PadId, 32),
+                integer(LeverDeliveries::Attempts).default(0).to_owned(),
+            ],
+        )
+        .await?;
         // The worker claims the oldest due job of one organization at a time.
         manager
             .create_index(
@@ -116,20 +114,16 @@ impl MigrationTrait for Migration {
                 .drop_index(Index::drop().name(index).table(Jobs::Table).to_owned())
                 .await?;
         }
-        for column in [
-            LeverDeliveries::Attempts,
-            LeverDeliveries::PadId,
-            LeverDeliveries::CandidateName,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(LeverDeliveries::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        drop_columns(
+            manager,
+            LeverDeliveries::Table,
+            [
+                LeverDeliveries::Attempts,
+                LeverDeliveries::PadId,
+                LeverDeliveries::CandidateName,
+            ],
+        )
+        .await?;
         manager
             .drop_table(Table::drop().table(Pads::Table).to_owned())
             .await

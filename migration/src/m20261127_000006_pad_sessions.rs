@@ -2,6 +2,8 @@ use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261127_000005_create_pads::belongs_to_pad;
 
+use crate::columns::{add_columns, drop_columns};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -56,59 +58,49 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for column in [
-            string_len(Pads::Language, 32).default("python").to_owned(),
-            timestamp_with_time_zone_null(Pads::StartedAt),
-            timestamp_with_time_zone_null(Pads::EndedAt),
-            string_len_null(Pads::CodeNoteStatus, 16),
-            text_null(Pads::CodeNoteError),
-            string_len_null(Pads::ResultsNoteId, 128),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Pads::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(LeverIntegrations::Table)
-                    .add_column(boolean(LeverIntegrations::ResultsNotesEnabled).default(true))
-                    .to_owned(),
-            )
-            .await
+        add_columns(
+            manager,
+            Pads::Table,
+            [
+                string_len(Pads::Language, 32).default("python").to_owned(),
+                timestamp_with_time_zone_null(Pads::StartedAt),
+                timestamp_with_time_zone_null(Pads::EndedAt),
+                string_len_null(Pads::CodeNoteStatus, 16),
+                text_null(Pads::CodeNoteError),
+                string_len_null(Pads::ResultsNoteId, 128),
+            ],
+        )
+        .await?;
+        add_columns(
+            manager,
+            LeverIntegrations::Table,
+            [boolean(LeverIntegrations::ResultsNotesEnabled)
+                .default(true)
+                .to_owned()],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(LeverIntegrations::Table)
-                    .drop_column(LeverIntegrations::ResultsNotesEnabled)
-                    .to_owned(),
-            )
-            .await?;
-        for column in [
-            Pads::ResultsNoteId,
-            Pads::CodeNoteError,
-            Pads::CodeNoteStatus,
-            Pads::EndedAt,
-            Pads::StartedAt,
-            Pads::Language,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Pads::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        drop_columns(
+            manager,
+            LeverIntegrations::Table,
+            [LeverIntegrations::ResultsNotesEnabled],
+        )
+        .await?;
+        drop_columns(
+            manager,
+            Pads::Table,
+            [
+                Pads::ResultsNoteId,
+                Pads::CodeNoteError,
+                Pads::CodeNoteStatus,
+                Pads::EndedAt,
+                Pads::StartedAt,
+                Pads::Language,
+            ],
+        )
+        .await?;
         for table in [
             PadParticipants::Table.into_table_ref(),
             PadOperations::Table.into_table_ref(),

@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::{add_columns, drop_columns};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -8,25 +10,11 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Jobs::Table)
-                    .add_column(integer_null(Jobs::AttemptLimit))
-                    .to_owned(),
-            )
-            .await
+        add_columns(manager, Jobs::Table, [integer_null(Jobs::AttemptLimit)]).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Jobs::Table)
-                    .drop_column(Jobs::AttemptLimit)
-                    .to_owned(),
-            )
-            .await
+        drop_columns(manager, Jobs::Table, [Jobs::AttemptLimit]).await
     }
 }
 

@@ -49,15 +49,21 @@ pub async fn spawn_app() -> TestApp {
     install_crypto_provider();
     crate::logs::capture();
     let data_dir = tempfile::tempdir().expect("temporary data folder");
-    let database_url = match std::env::var("STAGEPAD_TEST_POSTGRES_URL") {
+    let database_url = fresh_database(&data_dir).await;
+    let master_key = MasterKey::generate();
+    start(database_url, master_key, data_dir).await
+}
+
+/// An empty database: a SQLite file in `data_dir`, or a new PostgreSQL database when
+/// `STAGEPAD_TEST_POSTGRES_URL` is set.
+pub async fn fresh_database(data_dir: &tempfile::TempDir) -> String {
+    match std::env::var("STAGEPAD_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => fresh_postgres_database(&url).await,
         _ => format!(
             "sqlite://{}?mode=rwc",
             data_dir.path().join("stagepad.db").display()
         ),
-    };
-    let master_key = MasterKey::generate();
-    start(database_url, master_key, data_dir).await
+    }
 }
 
 impl TestApp {

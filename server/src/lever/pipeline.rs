@@ -10,7 +10,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::client::{LeverCredentials, LeverError};
+use super::client::{LeverCredentials, LeverError, as_author};
 use super::rules::{self, Decision, Facts, IgnoreReason};
 use super::setup::{self, Integration};
 use super::types::LeverOpportunity;
@@ -89,15 +89,15 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
         // Lever's addLinks takes no idempotency key: a response lost after Lever stored the
         // link would add it twice, so look first.
         if !current.links.iter().any(|l| l == &link) {
-            state
-                .lever
-                .add_links(
+            as_author(integration.author(), |author| {
+                state.lever.add_links(
                     &credentials,
                     &change.opportunity_id,
                     std::slice::from_ref(&link),
-                    None,
+                    author,
                 )
-                .await?;
+            })
+            .await?;
         }
         pad::Entity::update_many()
             .col_expr(
@@ -111,10 +111,12 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
     if integration.row.notes_enabled && pad.note_id.is_none() {
         let stage = pad.stage_name.as_deref().unwrap_or("a selected stage");
         let note = format!("Interview pad created at {stage}: {link}");
-        let note_id = state
-            .lever
-            .create_note(&credentials, &change.opportunity_id, &note, None)
-            .await?;
+        let note_id = as_author(integration.author(), |author| {
+            state
+                .lever
+                .create_note(&credentials, &change.opportunity_id, &note, author)
+        })
+        .await?;
         pad::Entity::update_many()
             .col_expr(pad::Column::NoteId, Expr::value(Some(note_id)))
             .filter(pad::Column::Id.eq(&pad.id))

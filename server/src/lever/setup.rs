@@ -4,6 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{lever_integration, user};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -45,6 +46,11 @@ impl Integration {
             .known_stage_ids
             .as_deref()
             .and_then(|json| serde_json::from_str(json).ok())
+    }
+
+    /// The Lever user links and notes are made as (`perform_as`); none means the key's own.
+    pub fn author(&self) -> Option<&str> {
+        self.row.lever_author_id.as_deref()
     }
 
     pub fn credentials(&self, state: &AppState) -> ApiResult<LeverCredentials> {
@@ -153,6 +159,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             token: api::TokenStep {
                 done: false,
                 pad_owner: None,
+                lever_author: None,
             },
             connection: api::ConnectionState::NotConnected,
             tag: DEFAULT_TAG.into(),
@@ -213,6 +220,10 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         },
         token: api::TokenStep {
             done: token_done,
+            lever_author: pad_owner
+                .is_some()
+                .then(|| row.lever_author_name.clone())
+                .flatten(),
             pad_owner,
         },
         connection,
@@ -430,7 +441,52 @@ pub async fn save_credentials(
     )
     .await?;
     txn.commit().await?;
+    // Another key may reach another Lever account, with other users.
+    find_lever_author(state, org_id).await?;
     setup(state, admin).await
+}
+
+/// Finds the pad owner's Lever user by email, so that links and notes carry their name.
+/// Best effort: when the key may not read users, or Lever has nobody with that email, they
+/// carry the key's own user, as the console says.
+async fn find_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
+    let Some(integration) = load(state, org_id).await? else {
+        return Ok(());
+    };
+    let owner = match integration.row.pad_owner_id {
+        Some(id) => {
+            user::Entity::find_in_org(org_id)
+                .filter(user::Column::Id.eq(id))
+                .one(&state.db)
+                .await?
+        }
+        None => None,
+    };
+    let author = match owner {
+        Some(owner) => match state.lever.users(&integration.credentials(state)?).await {
+            Ok(users) => users.into_iter().find(|u| {
+                u.email
+                    .as_deref()
+                    .is_some_and(|email| email.trim().eq_ignore_ascii_case(owner.email.trim()))
+            }),
+            Err(e) => {
+                tracing::info!(error = %e, "cannot read Lever's users; writing as the API key's user");
+                None
+            }
+        },
+        None => None,
+    };
+    let (id, name) = author.map(|u| (u.id, u.name)).unzip();
+    lever_integration::Entity::update_many()
+        .col_expr(lever_integration::Column::LeverAuthorId, Expr::value(id))
+        .col_expr(
+            lever_integration::Column::LeverAuthorName,
+            Expr::value(name),
+        )
+        .filter(lever_integration::Column::OrgId.eq(org_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
 }
 
 /// Lever's stages, live, marked with the selected ones. Remembers which ids exist, so a
@@ -653,6 +709,7 @@ pub async fn save_token(
         },
     )
     .await?;
+    find_lever_author(state, admin.org_id).await?;
     setup(state, admin).await
 }
 

@@ -11,8 +11,8 @@ use super::{ENDED, SOURCE_LEVER, live};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
 use crate::jobs::{JobError, queue};
-use crate::lever::client::LeverCredentials;
-use crate::lever::setup;
+use crate::lever::client::{LeverCredentials, as_author};
+use crate::lever::setup::{self, Integration};
 use crate::state::AppState;
 
 pub const CODE_NOTE_JOB: &str = "pad_code_note";
@@ -120,11 +120,11 @@ async fn set_code_note(
     Ok(())
 }
 
-/// The pad a note job is about, with the credentials of its organization's Lever connection.
+/// The pad a note job is about, with its organization's Lever connection and credentials.
 async fn job_pad(
     state: &AppState,
     job: &job::Model,
-) -> Result<(pad::Model, LeverCredentials), JobError> {
+) -> Result<(pad::Model, Integration, LeverCredentials), JobError> {
     let payload: PadJob = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::permanent(format!("unreadable job: {e}")))?;
     let pad = pad::Entity::find_in_org(job.org_id)
@@ -132,14 +132,14 @@ async fn job_pad(
         .one(&state.db)
         .await?
         .ok_or_else(|| JobError::permanent("the pad is gone"))?;
-    let (_, credentials) = setup::load_for_job(state, job.org_id)
+    let (integration, credentials) = setup::load_for_job(state, job.org_id)
         .await?
         .ok_or_else(|| JobError::permanent("Lever is not connected"))?;
-    Ok((pad, credentials))
+    Ok((pad, integration, credentials))
 }
 
 pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), JobError> {
-    let (pad, credentials) = job_pad(state, job).await?;
+    let (pad, integration, credentials) = job_pad(state, job).await?;
     let code = live::final_text(&state.db, &pad.id)
         .await
         .map_err(|r| JobError::permanent(r.message))?;
@@ -151,16 +151,18 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
         super::link(state, &pad.id)
     );
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
-    state
-        .lever
-        .create_note(&credentials, opportunity, &note, None)
-        .await?;
+    as_author(integration.author(), |author| {
+        state
+            .lever
+            .create_note(&credentials, opportunity, &note, author)
+    })
+    .await?;
     set_code_note(&state.db, &pad.id, SENT, None).await?;
     Ok(())
 }
 
 pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(), JobError> {
-    let (pad, credentials) = job_pad(state, job).await?;
+    let (pad, integration, credentials) = job_pad(state, job).await?;
     if pad.results_note_id.is_some() {
         return Ok(());
     }
@@ -187,10 +189,12 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
         super::link(state, &pad.id)
     );
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
-    let note_id = state
-        .lever
-        .create_note(&credentials, opportunity, &note, None)
-        .await?;
+    let note_id = as_author(integration.author(), |author| {
+        state
+            .lever
+            .create_note(&credentials, opportunity, &note, author)
+    })
+    .await?;
     pad::Entity::update_many()
         .col_expr(pad::Column::ResultsNoteId, Expr::value(Some(note_id)))
         .filter(pad::Column::Id.eq(&pad.id))

@@ -28,6 +28,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET /_sim/users", "every user"),
     ("POST /_sim/users", "{name, email, access_role?} -> {id}"),
     (
+        "DELETE /_sim/users/{id}",
+        "removes a user (perform_as naming them is then 400)",
+    ),
+    (
         "GET /_sim/stages",
         "every stage, in pipeline order: [{id, text}]",
     ),
@@ -115,6 +119,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/api-keys", web::post().to(create_api_key))
             .route("/users", web::get().to(list_users))
             .route("/users", web::post().to(create_user))
+            .route("/users/{id}", web::delete().to(delete_user))
             .route("/stages", web::get().to(list_stages))
             .route("/stages", web::post().to(create_stage))
             .route("/stages/{id}", web::delete().to(delete_stage))
@@ -313,10 +318,21 @@ async fn delete_stage(shared: web::Data<Shared>, id: web::Path<String>) -> HttpR
     let mut state = shared.lock();
     let before = state.stages.len();
     state.stages.retain(|s| s.id != *id);
-    if state.stages.len() == before {
-        not_found("stage")
-    } else {
+    removed(state.stages.len() < before, "stage")
+}
+
+async fn delete_user(shared: web::Data<Shared>, id: web::Path<String>) -> HttpResponse {
+    let mut state = shared.lock();
+    let before = state.users.len();
+    state.users.retain(|u| u.id != *id);
+    removed(state.users.len() < before, "user")
+}
+
+fn removed(anything: bool, what: &str) -> HttpResponse {
+    if anything {
         HttpResponse::NoContent().finish()
+    } else {
+        not_found(what)
     }
 }
 

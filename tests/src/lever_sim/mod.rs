@@ -352,6 +352,11 @@ impl LeverSim {
         string(&answer["id"])
     }
 
+    /// Removes a user, as deactivating them in Lever does for `perform_as`.
+    pub async fn delete_user(&self, id: &str) {
+        self.delete(&format!("/users/{}", segment(id))).await;
+    }
+
     /// A stage at the end of the pipeline; returns its (uuid) id.
     pub async fn create_stage(&self, text: &str) -> String {
         string(&self.post("/stages", json!({ "text": text })).await["id"])

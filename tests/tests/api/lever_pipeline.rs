@@ -103,6 +103,47 @@ async fn a_tagged_candidate_entering_a_selected_stage_gets_one_pad_link_and_note
 }
 
 #[tokio::test]
+async fn links_and_notes_carry_the_pad_owners_lever_user() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    // The same person in Lever, matched by email whatever its case.
+    let in_lever = sim
+        .create_user("Admin In Lever", &admin.email.to_uppercase())
+        .await;
+    app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let setup: api::LeverSetup =
+        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    assert_eq!(setup.token.lever_author.as_deref(), Some("Admin In Lever"));
+
+    let ada = tagged_candidate(&sim, "Ada Lovelace").await;
+    sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
+    assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
+    let notes = sim.opportunity_notes(&ada).await;
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].2.as_deref(), Some(in_lever.as_str()));
+    let link_writes: Vec<_> = sim
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r.path.contains("/addLinks"))
+        .filter(|r| r.query.contains(&format!("perform_as={in_lever}")))
+        .collect();
+    assert_eq!(link_writes.len(), 1, "the link is added as the owner too");
+
+    // Deactivated in Lever since: the pad still gets its link and note, as the key's user.
+    sim.delete_user(&in_lever).await;
+    let grace = tagged_candidate(&sim, "Grace Hopper").await;
+    sim.move_candidate(&grace, &sim.stage_id(PHONE).await).await;
+    let delivery = app.outcome_for(&admin, &grace).await;
+    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(sim.links(&grace).await.len(), 1);
+    let notes = sim.opportunity_notes(&grace).await;
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].2, None);
+}
+
+#[tokio::test]
 async fn a_tag_on_the_job_alone_is_enough_and_titles_the_pad() {
     let Setup {
         app, sim, admin, ..

@@ -111,6 +111,8 @@ async fn an_admin_walks_the_four_steps_and_lever_verifies_the_connection() {
     .await;
     assert!(after_token.token.done && after_token.webhook.done);
     assert_eq!(after_token.token.pad_owner.as_ref().unwrap().id, admin.id());
+    // Lever has nobody with the owner's email: links and notes carry the key's user.
+    assert_eq!(after_token.token.lever_author, None);
     assert_eq!(after_token.connection, ConnectionState::WaitingForVerify);
 
     assert_eq!(sim.verify(&webhook_id).await, 200);

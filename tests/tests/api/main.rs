@@ -11,6 +11,7 @@ mod lever_pipeline;
 mod lever_secrets;
 mod lever_setup;
 mod members;
+mod migrations;
 mod pads_lever;
 mod pads_live;
 mod tenancy;

@@ -361,6 +361,7 @@ mod tests {
             token: TokenStep {
                 done: done[3],
                 pad_owner: None,
+                lever_author: None,
             },
             connection,
             tag: "coderpad".into(),

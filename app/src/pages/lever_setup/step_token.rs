@@ -61,10 +61,18 @@ pub fn StepToken() -> impl IntoView {
                     .get()
                     .filter(|s| s.token.done)
                     .map(|s| {
+                        let owner = s.token.pad_owner.map(|o| o.name).unwrap_or_default();
+                        let author = match s.token.lever_author {
+                            Some(name) => format!("Links and notes appear in Lever as {name}."),
+                            None => format!(
+                                "Links and notes appear in Lever as the API key's user: Lever has no user with {owner}'s email, or the key may not read users."
+                            ),
+                        };
                         view! {
                             <p class="ok" data-testid="saved-token">
-                                {format!("Token saved; pads are owned by {}.", s.token.pad_owner.map(|o| o.name).unwrap_or_default())}
+                                {format!("Token saved; pads are owned by {owner}.")}
                             </p>
+                            <p class="muted" data-testid="lever-author">{author}</p>
                         }
                     })
             }}
