@@ -20,6 +20,24 @@ pub struct TestApp {
     data_dir: tempfile::TempDir,
 }
 
+/// A stopped [`TestApp`]: its database, keys and port, to start again.
+pub struct StoppedApp {
+    database_url: String,
+    master_key: MasterKey,
+    data_dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl StoppedApp {
+    pub async fn start(self) -> TestApp {
+        start(self.database_url, self.master_key, self.data_dir).await
+    }
+
+    pub async fn start_on_same_port(self) -> TestApp {
+        start_on(self.database_url, self.master_key, self.data_dir, self.port).await
+    }
+}
+
 /// Where `make console` puts the built console.
 pub fn console_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist"))
@@ -70,38 +88,29 @@ impl TestApp {
     /// Stops this server (draining requests) and starts a new one on the same database, as a
     /// restart or a deploy would.
     pub async fn restart(self) -> TestApp {
-        let TestApp {
-            handle,
-            running,
-            database_url,
-            master_key,
-            data_dir,
-            ..
-        } = self;
-        // The old server's job worker must be gone before the new one starts.
-        shut_down(handle, running).await;
-        start(database_url, master_key, data_dir).await
-    }
-
-    /// Stops the server as SIGTERM does, draining requests first.
-    pub async fn stop(self) {
-        shut_down(self.handle, self.running).await;
+        self.stop().await.start().await
     }
 
     /// Like [`TestApp::restart`], on the same port: browsers that had the old server open
     /// reconnect to the new one.
     pub async fn restart_on_same_port(self) -> TestApp {
-        let TestApp {
-            handle,
-            running,
-            database_url,
-            master_key,
-            data_dir,
-            port,
-            ..
-        } = self;
-        shut_down(handle, running).await;
-        start_on(database_url, master_key, data_dir, port).await
+        self.stop().await.start_on_same_port().await
+    }
+
+    /// Stops the server as SIGTERM does, draining requests first; its database stays for a
+    /// later start. The old server's job worker is gone when this returns.
+    pub async fn stop(self) -> StoppedApp {
+        self.handle.stop(true).await;
+        self.running
+            .await
+            .expect("the server task")
+            .expect("the server stops cleanly");
+        StoppedApp {
+            database_url: self.database_url,
+            master_key: self.master_key,
+            data_dir: self.data_dir,
+            port: self.port,
+        }
     }
 
     /// Another server on the same database and master key, as a scaled-out deployment runs
@@ -221,12 +230,4 @@ async fn fresh_postgres_database(admin_url: &str) -> String {
         .rsplit_once('/')
         .expect("postgres URL with a database name");
     format!("{prefix}/{name}{query}")
-}
-
-async fn shut_down(handle: ServerHandle, running: tokio::task::JoinHandle<std::io::Result<()>>) {
-    handle.stop(true).await;
-    running
-        .await
-        .expect("the server task")
-        .expect("the server stops cleanly");
 }

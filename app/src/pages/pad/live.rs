@@ -187,9 +187,8 @@ fn connect(shared: &Shared) {
                 c.socket = None;
                 c.shown
             };
-            // Read-only until joined again: what was typed before the drop is sent again then,
-            // and nothing typed meanwhile can be lost to a welcome with the whole text.
-            shown.ready.set(false);
+            // Typing goes on while away: the edits wait in the document, are sent once joined
+            // again, and the edits missed meanwhile are transformed past them.
             if !shown.ended.get_untracked() {
                 shown.connection.set("Reconnecting…");
                 schedule_reconnect(&shared);
@@ -255,6 +254,13 @@ fn handle(shared: &Shared, message: ServerMessage) {
                 let mut c = shared.borrow_mut();
                 c.joined = true;
                 if let Some(text) = text {
+                    // The whole text instead of the edits missed: the pad moved on too far
+                    // while this page was away to merge what it typed meanwhile.
+                    if !c.doc.is_synchronized() {
+                        shown.problem.set(Some(
+                            "The pad moved on too far while you were disconnected; your last edits could not be merged.".into(),
+                        ));
+                    }
                     c.doc = ClientDoc::new(text, revision).with_next_seq(last_seq);
                     show_text(shown, &c.doc.text, None);
                 }
