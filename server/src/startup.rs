@@ -121,6 +121,11 @@ impl Application {
             state.pad_hub.clone(),
             stopped.clone(),
         ));
+        tokio::spawn(pads::presence::keep_fresh(
+            state.db.clone(),
+            state.pad_hub.clone(),
+            stopped.clone(),
+        ));
         let worker = tokio::spawn(jobs::worker::run(state.clone(), stopped));
         Ok(Self {
             port,

@@ -18,6 +18,8 @@ use time::OffsetDateTime;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use super::presence::Connected;
+
 /// The longest text a pad holds, in characters.
 pub const MAX_TEXT_CHARS: usize = 200_000;
 /// Characters a pad may have inserted over its life: bounds its history, in memory and stored.
@@ -125,10 +127,22 @@ impl PadHub {
     /// Keeps this instance's presence rows fresh, and notices other instances' participants
     /// whose rows went stale (their instance stopped without saying so).
     pub async fn refresh_presence(&self, db: &DatabaseConnection) {
-        if let Err(e) = super::presence::refresh(db, &self.instance_id).await {
+        let rooms = self.open_rooms();
+        let mut connected = Vec::new();
+        for room in &rooms {
+            if let Some(state) = room.state.lock().await.as_ref() {
+                connected.extend(state.connected_here().map(|client_id| Connected {
+                    pad_id: room.pad_id.clone(),
+                    client_id,
+                }));
+            }
+        }
+        // Someone arriving or leaving meanwhile is set right by the next refresh, if their
+        // own write was overtaken by this one.
+        if let Err(e) = super::presence::refresh(db, &self.instance_id, &connected).await {
             tracing::warn!(error = %e, "cannot refresh pad presence");
         }
-        for room in self.open_rooms() {
+        for room in rooms {
             room.catch_up_presence(db).await;
         }
     }
@@ -181,6 +195,7 @@ struct HistoryEntry {
 struct Present {
     name: String,
     color: String,
+    joined_at: OffsetDateTime,
     /// Connections through this instance.
     connections: usize,
     /// Connected through another instance (several instances on one PostgreSQL).
@@ -195,6 +210,7 @@ impl Present {
         Self {
             name: stored.name,
             color: stored.color,
+            joined_at: stored.joined_at,
             connections: 0,
             elsewhere: false,
             user_id: stored.user_id,
@@ -214,6 +230,14 @@ struct RoomState {
 }
 
 impl RoomState {
+    /// Participants connected through this instance.
+    fn connected_here(&self) -> impl Iterator<Item = String> + '_ {
+        self.participants
+            .iter()
+            .filter(|(_, p)| p.connections > 0)
+            .map(|(client_id, _)| client_id.clone())
+    }
+
     fn participants(&self) -> Vec<Participant> {
         self.participants
             .iter()
@@ -284,7 +308,10 @@ impl Room {
         // Another instance may have stored edits, or have participants, this room has not seen.
         if several_instances(db) {
             self.absorb(db, &mut state).await?;
-            self.absorb_presence(db, &mut state).await?;
+            // Presence is worth a join's refusal no more than a departure's.
+            if let Err(refusal) = self.absorb_presence(db, &mut state).await {
+                tracing::warn!(code = refusal.code, "cannot read presence elsewhere");
+            }
         }
         if !state
             .participants
@@ -363,9 +390,13 @@ impl Room {
                 }));
             }
         }
-        if arrived_here {
-            super::presence::arrived(db, &self.pad_id, &joiner.client_id, &self.instance_id)
-                .await?;
+        if arrived_here
+            && let Err(e) =
+                super::presence::arrived(db, &self.pad_id, &joiner.client_id, &self.instance_id)
+                    .await
+        {
+            // The next refresh writes it: the join itself stands.
+            tracing::warn!(error = %e, "cannot record that a participant arrived");
         }
         self.publish(&ServerMessage::Participants {
             participants: state.participants(),
@@ -394,7 +425,7 @@ impl Room {
             && let Err(e) =
                 super::presence::departed(db, &self.pad_id, client_id, &self.instance_id).await
         {
-            // Its row goes stale instead, and others see the departure a little later.
+            // The next refresh drops it, and others see the departure a little later.
             tracing::warn!(error = %e, "cannot record that a participant left");
         }
         self.publish(&ServerMessage::Participants {
@@ -632,6 +663,8 @@ impl Room {
                     .push((stored.client_id.clone(), Present::offline(stored)));
             }
         }
+        // In order of joining, wherever each joined.
+        state.participants.sort_by_key(|(_, p)| p.joined_at);
         let elsewhere =
             super::presence::connected_elsewhere(db, &self.pad_id, &self.instance_id).await?;
         for (client_id, present) in state.participants.iter_mut() {

@@ -11,7 +11,6 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use tokio::sync::watch;
 
 use super::live::PadHub;
-use super::presence::PRESENCE_REFRESH;
 
 const CHANNEL: &str = "stagepad_pads";
 /// Marks a notification about who is connected rather than about the pad's content.
@@ -24,7 +23,7 @@ pub async fn announce(db: &DatabaseConnection, pad_id: &str) {
 }
 
 /// Tells the other instances that someone arrived at `pad_id` or left it through this one.
-/// Best effort: they also look again every [`PRESENCE_REFRESH`].
+/// Best effort: they also look again every [`super::presence::PRESENCE_REFRESH`].
 pub async fn announce_presence(db: &DatabaseConnection, pad_id: &str) {
     notify(db, format!("{PRESENCE}{pad_id}")).await;
 }
@@ -43,8 +42,7 @@ async fn notify(db: &DatabaseConnection, payload: String) {
     }
 }
 
-/// Listens for other instances' pad changes, and keeps this instance's presence fresh, until
-/// `stop` turns true.
+/// Listens for other instances' pad changes until `stop` turns true.
 pub async fn listen(db: DatabaseConnection, hub: Arc<PadHub>, mut stop: watch::Receiver<bool>) {
     if db.get_database_backend() != DbBackend::Postgres {
         return;
@@ -70,7 +68,6 @@ pub async fn listen(db: DatabaseConnection, hub: Arc<PadHub>, mut stop: watch::R
         };
         // Whatever happened while not listening.
         hub.catch_up_all(&db).await;
-        let mut refresh = tokio::time::interval(PRESENCE_REFRESH);
         loop {
             tokio::select! {
                 notification = listener.try_recv() => match notification {
@@ -85,7 +82,6 @@ pub async fn listen(db: DatabaseConnection, hub: Arc<PadHub>, mut stop: watch::R
                         break;
                     }
                 },
-                _ = refresh.tick() => hub.refresh_presence(&db).await,
                 _ = stop.changed() => return,
             }
         }
