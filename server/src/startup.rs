@@ -4,7 +4,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-pub use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
@@ -109,7 +108,9 @@ impl Application {
                 .configure(console::routes)
                 .default_service(web::to(console::fallback))
         })
-        .shutdown_timeout(10);
+        .shutdown_timeout(10)
+        // Stops go through [`StopHandle`], which first sends live pads elsewhere.
+        .disable_signals();
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
@@ -127,6 +128,11 @@ impl Application {
             stopped.clone(),
         ));
         let worker = tokio::spawn(jobs::worker::run(state.clone(), stopped));
+        let stop_handle = StopHandle {
+            server: server.handle(),
+            pad_hub: state.pad_hub.clone(),
+        };
+        tokio::spawn(stop_on_signal(stop_handle));
         Ok(Self {
             port,
             public_url,
@@ -150,8 +156,11 @@ impl Application {
     }
 
     /// Stops the server from elsewhere (tests restart it); `stop(true)` drains requests first.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    pub fn handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            pad_hub: self.state.pad_hub.clone(),
+        }
     }
 
     /// Serves until SIGTERM/SIGINT (or a handle's stop), finishing in-flight requests first,
@@ -179,4 +188,45 @@ fn resolve_master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
     let path = settings.data_dir.join("master.key");
     MasterKey::load_or_create(&path)
         .with_context(|| format!("cannot read or create the master key at {}", path.display()))
+}
+
+/// Stops the server: live pads are told to reconnect (to another instance, or to this one once
+/// it is back) at once, rather than holding the drain for the shutdown timeout.
+#[derive(Clone)]
+pub struct StopHandle {
+    server: actix_web::dev::ServerHandle,
+    pad_hub: Arc<pads::live::PadHub>,
+}
+
+impl StopHandle {
+    /// `graceful` finishes in-flight requests first.
+    pub async fn stop(&self, graceful: bool) {
+        self.pad_hub.close_all();
+        self.server.stop(graceful).await;
+    }
+}
+
+/// SIGTERM or SIGINT (Ctrl-C) stops the server gracefully.
+async fn stop_on_signal(handle: StopHandle) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("stopping: finishing requests in flight");
+    handle.stop(true).await;
 }

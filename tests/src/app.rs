@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, Database};
 use server::jobs::JobSettings;
 use server::lever::client::LeverClientOptions;
 use server::secrets::MasterKey;
-use server::startup::ServerHandle;
+use server::startup::StopHandle;
 use server::{Application, Settings};
 
 /// A running Stagepad with its own database, and a client that keeps cookies like a browser.
@@ -15,7 +15,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database_url: String,
     pub master_key: MasterKey,
-    handle: ServerHandle,
+    handle: StopHandle,
     running: tokio::task::JoinHandle<std::io::Result<()>>,
     data_dir: tempfile::TempDir,
 }

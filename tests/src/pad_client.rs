@@ -237,6 +237,20 @@ impl PadClient {
         }
     }
 
+    /// Reads until the server closes the connection; the close code it gave, if any.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
+                .await
+                .expect("the server closes within 10 s");
+            match message {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                None | Some(Err(_)) => return None,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
     /// Whether the participant list shows `client_id` connected.
     pub fn shows_online(&self, client_id: &str) -> bool {
         self.participants

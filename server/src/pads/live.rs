@@ -71,6 +71,8 @@ impl From<sea_orm::DbErr> for Refusal {
 /// The open rooms of this server instance.
 pub struct PadHub {
     rooms: Mutex<HashMap<String, Arc<Room>>>,
+    /// Turns true when the server stops: every connection then closes, asking to reconnect.
+    closing: tokio::sync::watch::Sender<bool>,
     /// Names this instance in the presence rows other instances read.
     instance_id: Arc<str>,
 }
@@ -79,6 +81,7 @@ impl Default for PadHub {
     fn default() -> Self {
         Self {
             rooms: Mutex::default(),
+            closing: tokio::sync::watch::Sender::new(false),
             instance_id: Uuid::new_v4().to_string().into(),
         }
     }
@@ -108,6 +111,15 @@ impl PadHub {
         if let Some(room) = self.open_room(pad_id) {
             room.catch_up(db).await;
         }
+    }
+
+    /// Changes to true when the server stops.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Someone arrived at or left `pad_id` through another instance.

@@ -90,11 +90,27 @@ async fn connection(
     };
     state.pad_hub.leave(&room);
     match outcome {
-        Ok(()) => {
+        Ok(Ending::Left) => {
             let _ = session.close(None).await;
+        }
+        Ok(Ending::ServerStopping) => {
+            let _ = session
+                .close(Some(CloseReason {
+                    code: CloseCode::Restart,
+                    description: Some("the server is restarting; reconnect".into()),
+                }))
+                .await;
         }
         Err(refusal) => refuse(session, refusal).await,
     }
+}
+
+/// How a connection that was not refused ended.
+enum Ending {
+    /// The participant left, or the connection broke.
+    Left,
+    /// This server is stopping: the client reconnects, to another instance or to this one.
+    ServerStopping,
 }
 
 async fn serve(
@@ -105,18 +121,20 @@ async fn serve(
     mut events: tokio::sync::broadcast::Receiver<Arc<str>>,
     session: &mut Session,
     stream: &mut actix_ws::AggregatedMessageStream,
-) -> Result<(), Refusal> {
+) -> Result<Ending, Refusal> {
+    let mut closing = state.pad_hub.closing();
     for message in welcome {
         if session.text(message.to_string()).await.is_err() {
-            return Ok(());
+            return Ok(Ending::Left);
         }
     }
     let mut bucket = TokenBucket::new();
     loop {
         tokio::select! {
+            _ = closing.wait_for(|closing| *closing) => return Ok(Ending::ServerStopping),
             incoming = stream.next() => {
                 let message = match incoming {
-                    None => return Ok(()),
+                    None => return Ok(Ending::Left),
                     Some(Ok(message)) => message,
                     Some(Err(e)) => {
                         return Err(Refusal::new(
@@ -137,20 +155,20 @@ async fn serve(
                     }
                     AggregatedMessage::Ping(bytes) => {
                         if session.pong(&bytes).await.is_err() {
-                            return Ok(());
+                            return Ok(Ending::Left);
                         }
                     }
                     AggregatedMessage::Pong(_) => {}
                     AggregatedMessage::Binary(_) => {
                         return Err(Refusal::new("text_only", "Messages are JSON text."));
                     }
-                    AggregatedMessage::Close(_) => return Ok(()),
+                    AggregatedMessage::Close(_) => return Ok(Ending::Left),
                 }
             }
             event = events.recv() => match event {
                 Ok(message) => {
                     if session.text(message.to_string()).await.is_err() {
-                        return Ok(());
+                        return Ok(Ending::Left);
                     }
                 }
                 // Too far behind to catch up message by message: the client reconnects and
@@ -158,7 +176,7 @@ async fn serve(
                 Err(RecvError::Lagged(_)) => {
                     return Err(Refusal::new("lagging", "This connection fell behind; reconnect."));
                 }
-                Err(RecvError::Closed) => return Ok(()),
+                Err(RecvError::Closed) => return Ok(Ending::Left),
             }
         }
     }

@@ -204,7 +204,10 @@ async fn a_restart_mid_session_loses_nothing_acknowledged() {
     candidate.settle_at(0).await;
     let acknowledged = candidate.doc.revision;
 
-    let app = app.restart().await;
+    // A stopping server tells its participants to reconnect (1012) instead of holding them.
+    let restarting = tokio::spawn(app.restart());
+    assert_eq!(candidate.close_code().await, Some(1012));
+    let app = restarting.await.unwrap();
     let mut candidate = candidate.reconnect(&app, &pad.id, "Ada").await;
     assert_eq!(candidate.doc.revision, acknowledged);
     candidate.edit("print('before')\nprint('after')\n").await;
