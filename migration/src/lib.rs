@@ -13,6 +13,7 @@ mod m20261127_000006_pad_sessions;
 mod m20261127_000007_job_attempt_limit;
 mod m20261127_000008_pad_presence;
 mod m20261127_000009_lever_author;
+mod m20261127_000010_lever_request_budgets;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_job_attempt_limit::Migration),
             Box::new(m20261127_000008_pad_presence::Migration),
             Box::new(m20261127_000009_lever_author::Migration),
+            Box::new(m20261127_000010_lever_request_budgets::Migration),
         ]
     }
 }

@@ -40,13 +40,14 @@ impl Application {
             resolve_master_key(&settings)?,
             settings.previous_master_keys.clone(),
         );
-        let lever: Arc<dyn LeverApi> = Arc::new(ReqwestLever::new(settings.lever_client)?);
         let db = db::connect(&settings.database_url)
             .await
             .context("cannot open the database (STAGEPAD_DATABASE_URL)")?;
         db::migrate(&db)
             .await
             .context("database migrations failed")?;
+        let lever: Arc<dyn LeverApi> =
+            Arc::new(ReqwestLever::new(settings.lever_client)?.sharing_budget_through(&db));
         let console = web::Data::new(Console::load(&settings.static_dir).with_context(|| {
             format!(
                 "cannot read the console in {}",

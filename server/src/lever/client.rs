@@ -1,6 +1,6 @@
 //! Stagepad's Lever client: a trait for the calls Stagepad makes, and its reqwest
 //! implementation with Lever's auth, pagination, a per-key request budget shared by the whole
-//! process, and backoff on 429/503. The base URL comes from the integration, so tests point the
+//! process (by every instance, on PostgreSQL), and backoff on 429/503. The base URL comes from the integration, so tests point the
 //! real client at the simulator.
 
 use std::collections::HashMap;
@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode, header};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
@@ -98,7 +99,8 @@ pub trait LeverApi: Send + Sync {
 pub struct LeverClientOptions {
     pub connect_timeout: Duration,
     pub total_timeout: Duration,
-    /// Requests per second per API key, across the process (Lever allows 10).
+    /// Requests per second per API key, across the process, or across every instance on one
+    /// PostgreSQL (Lever allows 10).
     pub requests_per_second: f64,
     /// Attempts after the first when Lever answers 429 or 503.
     pub max_retries: u32,
@@ -124,6 +126,8 @@ pub struct ReqwestLever {
     http: reqwest::Client,
     options: LeverClientOptions,
     budget: KeyedRateLimiter,
+    /// Several instances on one PostgreSQL share each key's bucket there.
+    shared_budget: Option<DatabaseConnection>,
 }
 
 impl ReqwestLever {
@@ -137,7 +141,30 @@ impl ReqwestLever {
             http,
             budget: KeyedRateLimiter::new(options.requests_per_second),
             options,
+            shared_budget: None,
         })
+    }
+
+    /// Keeps each key's budget in `db` (PostgreSQL), shared with every other instance there;
+    /// on SQLite (one instance) the budget stays in memory.
+    pub fn sharing_budget_through(mut self, db: &DatabaseConnection) -> Self {
+        if db.get_database_backend() == DbBackend::Postgres {
+            self.shared_budget = Some(db.clone());
+        }
+        self
+    }
+
+    /// Waits for this key's next turn.
+    async fn wait_for_turn(&self, key: &str) {
+        if let Some(db) = &self.shared_budget {
+            match reserve_shared(db, key, self.options.requests_per_second).await {
+                Ok(wait) => return tokio::time::sleep(wait).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot reach the shared Lever budget; using this instance's");
+                }
+            }
+        }
+        self.budget.acquire(key).await;
     }
 
     async fn call<T: DeserializeOwned>(
@@ -152,7 +179,7 @@ impl ReqwestLever {
         );
         let mut attempt = 0;
         loop {
-            self.budget.acquire(credentials.api_key.expose()).await;
+            self.wait_for_turn(credentials.api_key.expose()).await;
             let mut builder = self
                 .http
                 .request(request.method.clone(), &url)
@@ -468,6 +495,38 @@ fn encode_segment(id: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Takes a token from the key's bucket in PostgreSQL, as [`KeyedRateLimiter::reserve`] does in
+/// memory (possibly one not yet refilled: the wait says when it is due), in one statement on
+/// the database's clock, so instances agree whatever their own clocks say.
+async fn reserve_shared(
+    db: &DatabaseConnection,
+    key: &str,
+    per_second: f64,
+) -> Result<Duration, sea_orm::DbErr> {
+    let key_hash = hex::encode(Sha256::digest(key.as_bytes()));
+    let burst = per_second.max(1.0);
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO lever_request_budgets AS b (key_hash, tokens, updated_at) \
+         VALUES ($1, $2 - 1, clock_timestamp()) \
+         ON CONFLICT (key_hash) DO UPDATE SET \
+           tokens = LEAST($2, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * $3) - 1, \
+           updated_at = clock_timestamp() \
+         RETURNING tokens",
+        [key_hash.into(), burst.into(), per_second.into()],
+    );
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("the budget row".into()))?;
+    let tokens: f64 = row.try_get("", "tokens")?;
+    Ok(if tokens >= 0.0 {
+        Duration::ZERO
+    } else {
+        Duration::from_secs_f64(-tokens / per_second)
+    })
 }
 
 /// A token bucket per API key (burst = one second's worth), shared by every task in the

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use migration::MigratorTrait;
 use server::lever::client::{
     LeverApi, LeverClientOptions, LeverCredentials, LeverError, ReqwestLever,
 };
@@ -97,6 +98,38 @@ async fn calls_per_key_stay_within_the_budget() {
     );
     // Eight at once, then eight per second: the ninth to the sixteenth are spaced by the
     // limiter (7 × 125 ms), whatever the first eight spent opening connections.
+    let mut arrivals: Vec<_> = requests.iter().map(|r| r.at_ms).collect();
+    arrivals.sort();
+    let spread = arrivals[15] - arrivals[8];
+    assert!(spread >= 800, "the last 8 calls took only {spread} ms");
+}
+
+#[tokio::test]
+async fn instances_on_one_postgres_share_each_keys_budget() {
+    let Ok(_) = std::env::var("STAGEPAD_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+        return;
+    };
+    let data_dir = tempfile::tempdir().unwrap();
+    let db = sea_orm::Database::connect(tests::app::fresh_database(&data_dir).await)
+        .await
+        .unwrap();
+    migration::Migrator::up(&db, None).await.unwrap();
+    let sim = LeverSim::start().await;
+    let credentials = credentials(&sim).await;
+    let (one, two) = (
+        lever_client().sharing_budget_through(&db),
+        lever_client().sharing_budget_through(&db),
+    );
+    // Eight calls from each instance: one burst of eight between them, then eight per second.
+    let calls = (0..16).map(|i| {
+        let client = if i % 2 == 0 { &one } else { &two };
+        client.posting(&credentials, "missing")
+    });
+    futures_util::future::join_all(calls).await;
+    let requests = sim.requests().await;
+    assert_eq!(requests.len(), 16);
+    assert!(requests.iter().all(|r| r.status != 429));
     let mut arrivals: Vec<_> = requests.iter().map(|r| r.at_ms).collect();
     arrivals.sort();
     let spread = arrivals[15] - arrivals[8];
