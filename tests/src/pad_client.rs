@@ -65,6 +65,20 @@ pub async fn expect_refusal(socket: &mut Socket) -> String {
     code.expect("an error message before the close")
 }
 
+/// Reads until the server closes the connection; the close code it gave, if any.
+pub async fn close_code(socket: &mut Socket) -> Option<u16> {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("the server closes within 10 s");
+        match message {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+            None | Some(Err(_)) => return None,
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
 pub struct PadClient {
     pub client_id: String,
     pub doc: ClientDoc,
@@ -239,16 +253,7 @@ impl PadClient {
 
     /// Reads until the server closes the connection; the close code it gave, if any.
     pub async fn close_code(&mut self) -> Option<u16> {
-        loop {
-            let message = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
-                .await
-                .expect("the server closes within 10 s");
-            match message {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                None | Some(Err(_)) => return None,
-                Some(Ok(_)) => {}
-            }
-        }
+        close_code(&mut self.socket).await
     }
 
     /// Whether the participant list shows `client_id` connected.

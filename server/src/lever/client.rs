@@ -356,16 +356,23 @@ fn describe_transport_error(error: reqwest::Error) -> String {
     }
 }
 
-/// Makes a write to Lever as `author` (`perform_as`). Lever refusing it with 400 may mean that
-/// user was deactivated since setup: then the write is made as the key's own user rather than
-/// not at all (a 400 means nothing was written, so nothing doubles).
+/// Makes a write to Lever as `author` (`perform_as`). Lever refusing it (400, 403, 404, 422) may
+/// mean that user was deactivated since setup: then the write is made as the key's own user
+/// rather than not at all. A refusal wrote nothing, so nothing doubles; a refusal for another
+/// reason just comes back again.
 pub async fn as_author<'a, T, F, Fut>(author: Option<&'a str>, write: F) -> Result<T, LeverError>
 where
     F: Fn(Option<&'a str>) -> Fut,
     Fut: std::future::Future<Output = Result<T, LeverError>>,
 {
     match write(author).await {
-        Err(LeverError::Status { status: 400, .. }) if author.is_some() => {
+        Err(
+            LeverError::Status {
+                status: 400 | 422, ..
+            }
+            | LeverError::Forbidden { .. }
+            | LeverError::NotFound { .. },
+        ) if author.is_some() => {
             tracing::warn!("Lever refused the pad owner as author; writing as the API key's user");
             write(None).await
         }

@@ -442,39 +442,46 @@ pub async fn save_credentials(
     .await?;
     txn.commit().await?;
     // Another key may reach another Lever account, with other users.
-    find_lever_author(state, org_id).await?;
+    find_lever_author(state, org_id).await;
     setup(state, admin).await
 }
 
 /// Finds the pad owner's Lever user by email, so that links and notes carry their name.
-/// Best effort: when the key may not read users, or Lever has nobody with that email, they
-/// carry the key's own user, as the console says.
-async fn find_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
+/// Best effort: it never undoes the step just saved. When the key may not read users, or Lever
+/// has nobody with that email, they carry the key's own user, as the console says.
+async fn find_lever_author(state: &AppState, org_id: Uuid) {
+    if let Err(e) = look_up_lever_author(state, org_id).await {
+        tracing::warn!(error = ?e, "cannot look up the pad owner's Lever user");
+    }
+}
+
+async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
     let Some(integration) = load(state, org_id).await? else {
         return Ok(());
     };
-    let owner = match integration.row.pad_owner_id {
-        Some(id) => {
-            user::Entity::find_in_org(org_id)
-                .filter(user::Column::Id.eq(id))
-                .one(&state.db)
-                .await?
-        }
-        None => None,
+    let Some(owner_id) = integration.row.pad_owner_id else {
+        return Ok(());
     };
-    let author = match owner {
-        Some(owner) => match state.lever.users(&integration.credentials(state)?).await {
-            Ok(users) => users.into_iter().find(|u| {
-                u.email
-                    .as_deref()
-                    .is_some_and(|email| email.trim().eq_ignore_ascii_case(owner.email.trim()))
-            }),
-            Err(e) => {
-                tracing::info!(error = %e, "cannot read Lever's users; writing as the API key's user");
-                None
-            }
-        },
-        None => None,
+    let Some(owner) = user::Entity::find_in_org(org_id)
+        .filter(user::Column::Id.eq(owner_id))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let author = match state.lever.users(&integration.credentials(state)?).await {
+        Ok(users) => users.into_iter().find(|u| {
+            u.email
+                .as_deref()
+                .is_some_and(|email| email.trim().eq_ignore_ascii_case(owner.email.trim()))
+        }),
+        Err(LeverError::Forbidden { .. }) => None,
+        // Lever busy or down: keep what an earlier look found (a user Lever no longer takes
+        // is caught when writing).
+        Err(e) => {
+            tracing::info!(error = %e, "cannot read Lever's users now");
+            return Ok(());
+        }
     };
     let (id, name) = author.map(|u| (u.id, u.name)).unzip();
     lever_integration::Entity::update_many()
@@ -484,6 +491,8 @@ async fn find_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
             Expr::value(name),
         )
         .filter(lever_integration::Column::OrgId.eq(org_id))
+        // Only for the owner it was found for: another admin may have chosen another meanwhile.
+        .filter(lever_integration::Column::PadOwnerId.eq(owner_id))
         .exec(&state.db)
         .await?;
     Ok(())
@@ -709,7 +718,7 @@ pub async fn save_token(
         },
     )
     .await?;
-    find_lever_author(state, admin.org_id).await?;
+    find_lever_author(state, admin.org_id).await;
     setup(state, admin).await
 }
 

@@ -52,7 +52,12 @@ async fn connection(
     mut session: Session,
     mut stream: actix_ws::AggregatedMessageStream,
 ) {
-    let joiner = match tokio::time::timeout(JOIN_TIMEOUT, stream.next()).await {
+    let mut closing = state.pad_hub.closing();
+    let first = tokio::select! {
+        first = tokio::time::timeout(JOIN_TIMEOUT, stream.next()) => first,
+        _ = closing.wait_for(|closing| *closing) => return close_for_restart(session).await,
+    };
+    let joiner = match first {
         Ok(Some(Ok(AggregatedMessage::Text(text)))) => match parse_join(&text, member.as_ref()) {
             Ok(joiner) => joiner,
             Err(refusal) => return refuse(session, refusal).await,
@@ -93,16 +98,20 @@ async fn connection(
         Ok(Ending::Left) => {
             let _ = session.close(None).await;
         }
-        Ok(Ending::ServerStopping) => {
-            let _ = session
-                .close(Some(CloseReason {
-                    code: CloseCode::Restart,
-                    description: Some("the server is restarting; reconnect".into()),
-                }))
-                .await;
-        }
+        Ok(Ending::ServerStopping) => close_for_restart(session).await,
         Err(refusal) => refuse(session, refusal).await,
     }
+}
+
+/// Closes with 1012 (service restart): the client reconnects, to another instance or to this
+/// one once it is back.
+async fn close_for_restart(session: Session) {
+    let _ = session
+        .close(Some(CloseReason {
+            code: CloseCode::Restart,
+            description: Some("the server is restarting; reconnect".into()),
+        }))
+        .await;
 }
 
 /// How a connection that was not refused ended.

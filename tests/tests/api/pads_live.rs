@@ -6,7 +6,7 @@ use api::{ClientMessage, Plan, ServerMessage};
 use futures_util::SinkExt;
 use sea_orm::{ActiveModelTrait, Database, IntoActiveModel, Set};
 use tests::accounts::{Account, expect_json};
-use tests::pad_client::{PadClient, expect_refusal, open_socket, receive, send};
+use tests::pad_client::{PadClient, close_code, expect_refusal, open_socket, receive, send};
 use tests::{TestApp, expect_error, spawn_app};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -204,9 +204,12 @@ async fn a_restart_mid_session_loses_nothing_acknowledged() {
     candidate.settle_at(0).await;
     let acknowledged = candidate.doc.revision;
 
-    // A stopping server tells its participants to reconnect (1012) instead of holding them.
+    // A stopping server tells its participants to reconnect (1012) instead of holding them,
+    // and a connection still to join too.
+    let mut joining = open_socket(&app, &pad.id, None).await;
     let restarting = tokio::spawn(app.restart());
     assert_eq!(candidate.close_code().await, Some(1012));
+    assert_eq!(close_code(&mut joining).await, Some(1012));
     let app = restarting.await.unwrap();
     let mut candidate = candidate.reconnect(&app, &pad.id, "Ada").await;
     assert_eq!(candidate.doc.revision, acknowledged);

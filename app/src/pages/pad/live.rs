@@ -107,6 +107,10 @@ struct Connection {
     doc: ClientDoc,
     /// A welcome arrived before: reconnects ask only for what they missed.
     joined: bool,
+    /// This socket's welcome arrived: edits go out only after it, numbered from what it said.
+    welcomed: bool,
+    /// Edits not yet stored were dropped by a resync: the page says so once joined again.
+    lost_edits: bool,
     socket: Option<WebSocket>,
     /// The socket's callbacks, alive as long as it is.
     callbacks: Vec<Box<dyn std::any::Any>>,
@@ -138,6 +142,10 @@ fn send(shared: &Shared, message: &ClientMessage) {
 }
 
 fn send_op(shared: &Shared, out: Outgoing) {
+    // Before the welcome the edit waits in the document; the welcome sends it.
+    if !shared.borrow().welcomed {
+        return;
+    }
     send(
         shared,
         &ClientMessage::Op {
@@ -185,6 +193,7 @@ fn connect(shared: &Shared) {
             let shown = {
                 let mut c = shared.borrow_mut();
                 c.socket = None;
+                c.welcomed = false;
                 c.shown
             };
             // Typing goes on while away: the edits wait in the document, are sent once joined
@@ -248,22 +257,22 @@ fn handle(shared: &Shared, message: ServerMessage) {
         } => {
             shown.connection.set("Connected");
             shown.ready.set(true);
-            shown.problem.set(None);
             shown.language.set(language);
             let resend = {
                 let mut c = shared.borrow_mut();
                 c.joined = true;
+                c.welcomed = true;
+                // The whole text instead of the edits missed (the pad moved on too far while
+                // this page was away), or a resync: what was typed and not stored is gone.
+                let mut lost = std::mem::take(&mut c.lost_edits);
                 if let Some(text) = text {
-                    // The whole text instead of the edits missed: the pad moved on too far
-                    // while this page was away to merge what it typed meanwhile.
-                    if !c.doc.is_synchronized() {
-                        shown.problem.set(Some(
-                            "The pad moved on too far while you were disconnected; your last edits could not be merged.".into(),
-                        ));
-                    }
+                    lost |= !c.doc.is_synchronized();
                     c.doc = ClientDoc::new(text, revision).with_next_seq(last_seq);
                     show_text(shown, &c.doc.text, None);
                 }
+                shown.problem.set(lost.then(|| {
+                    "Your last edits could not be merged with the pad and were dropped.".to_string()
+                }));
                 c.doc.unacknowledged()
             };
             if let Some(out) = resend {
@@ -321,6 +330,7 @@ fn resync(shared: &Shared) {
         let mut c = shared.borrow_mut();
         c.shown.ready.set(false);
         c.joined = false;
+        c.lost_edits |= !c.doc.is_synchronized();
         c.doc = ClientDoc::default();
         c.socket.clone()
     };
@@ -347,6 +357,8 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
         name,
         doc: ClientDoc::default(),
         joined: false,
+        welcomed: false,
+        lost_edits: false,
         socket: None,
         callbacks: Vec::new(),
         retry_ms: 500,
@@ -378,6 +390,9 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() != "Tab" || ev.shift_key() || ev.ctrl_key() || ev.alt_key() || ev.meta_key() {
+            return;
+        }
+        if !shown.ready.get_untracked() || shown.ended.get_untracked() {
             return;
         }
         ev.prevent_default();
