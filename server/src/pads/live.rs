@@ -12,13 +12,14 @@ use entity::{pad, pad_operation, pad_participant};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::presence::Connected;
+use super::sync::Change;
 
 /// The longest text a pad holds, in characters.
 pub const MAX_TEXT_CHARS: usize = 200_000;
@@ -113,6 +114,10 @@ impl PadHub {
         }
     }
 
+    pub fn instance_id(&self) -> &str {
+        &self.instance_id
+    }
+
     /// Changes to true when the server stops.
     pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
         self.closing.subscribe()
@@ -168,7 +173,7 @@ impl PadHub {
         match super::presence::depart_instance(db, &self.instance_id).await {
             Ok(pads) => {
                 for pad_id in pads {
-                    super::sync::announce_presence(db, &pad_id).await;
+                    super::sync::announce(db, &self.instance_id, &pad_id, Change::Presence).await;
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot clear this instance's pad presence"),
@@ -415,7 +420,7 @@ impl Room {
         });
         drop(state);
         if arrived_here {
-            super::sync::announce_presence(db, &self.pad_id).await;
+            super::sync::announce(db, &self.instance_id, &self.pad_id, Change::Presence).await;
         }
         Ok(first)
     }
@@ -445,7 +450,7 @@ impl Room {
         });
         drop(state);
         if departed_here {
-            super::sync::announce_presence(db, &self.pad_id).await;
+            super::sync::announce(db, &self.instance_id, &self.pad_id, Change::Presence).await;
         }
     }
 
@@ -503,19 +508,16 @@ impl Room {
         // that the pad has not ended.
         let txn = if several_instances(db) {
             let txn = db.begin().await?;
-            let open = pad::Entity::update_many()
-                .col_expr(pad::Column::Status, Expr::col(pad::Column::Status))
-                .filter(pad::Column::Id.eq(&self.pad_id))
-                .filter(pad::Column::Status.ne(super::ENDED))
-                .exec(&txn)
-                .await?
-                .rows_affected
-                == 1;
-            if !open {
+            let pad = pad::Entity::find_by_id(self.pad_id.clone())
+                .lock_exclusive()
+                .one(&txn)
+                .await?;
+            let Some(pad) = pad.filter(|pad| pad.status != super::ENDED) else {
                 txn.rollback().await?;
                 return Err(self.ended_meanwhile(&mut state));
-            }
-            self.absorb(&txn, &mut state).await?;
+            };
+            self.absorb_operations(&txn, &mut state).await?;
+            self.take_in(&mut state, pad);
             if state
                 .last_seq
                 .get(client_id)
@@ -572,6 +574,8 @@ impl Room {
             };
         }
         if let Some(txn) = txn {
+            // Sent at commit: other instances never hear of an edit that was not stored.
+            super::sync::announce(&txn, &self.instance_id, &self.pad_id, Change::Content).await;
             txn.commit().await?;
         }
         if state.status == super::NOT_STARTED {
@@ -591,8 +595,6 @@ impl Room {
             seq,
             op,
         });
-        drop(state);
-        super::sync::announce(db, &self.pad_id).await;
         Ok(())
     }
 
@@ -606,6 +608,19 @@ impl Room {
     /// Takes in what other instances stored since this room last looked: their edits, the
     /// language, the end. Participants here are told as if the edits were made here.
     async fn absorb(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        state: &mut RoomState,
+    ) -> Result<(), Refusal> {
+        self.absorb_operations(db, state).await?;
+        if let Some(pad) = pad::Entity::find_by_id(self.pad_id.clone()).one(db).await? {
+            self.take_in(state, pad);
+        }
+        Ok(())
+    }
+
+    /// Takes in the edits other instances stored since this room last looked.
+    async fn absorb_operations(
         &self,
         db: &impl sea_orm::ConnectionTrait,
         state: &mut RoomState,
@@ -638,22 +653,24 @@ impl Room {
                 seq: row.seq as u64,
             });
         }
-        if let Some(pad) = pad::Entity::find_by_id(self.pad_id.clone()).one(db).await? {
-            if pad.language != state.language {
-                state.language = pad.language.clone();
-                self.publish(&ServerMessage::Language {
-                    language: pad.language,
-                });
-            }
-            if pad.status != state.status && state.status != super::ENDED {
-                let ended = pad.status == super::ENDED;
-                state.status = pad.status;
-                if ended {
-                    self.publish(&ServerMessage::Ended);
-                }
+        Ok(())
+    }
+
+    /// Takes in the pad's language and status as stored (changed elsewhere, perhaps).
+    fn take_in(&self, state: &mut RoomState, pad: pad::Model) {
+        if pad.language != state.language {
+            state.language = pad.language.clone();
+            self.publish(&ServerMessage::Language {
+                language: pad.language,
+            });
+        }
+        if pad.status != state.status && state.status != super::ENDED {
+            let ended = pad.status == super::ENDED;
+            state.status = pad.status;
+            if ended {
+                self.publish(&ServerMessage::Ended);
             }
         }
-        Ok(())
     }
 
     /// Takes in who joined through other instances and who is connected there now. True when
@@ -737,7 +754,7 @@ impl Room {
             language: language.to_string(),
         });
         drop(state);
-        super::sync::announce(db, &self.pad_id).await;
+        super::sync::announce(db, &self.instance_id, &self.pad_id, Change::Content).await;
         Ok(())
     }
 

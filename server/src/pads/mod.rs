@@ -328,7 +328,13 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
         if let Some(guard) = guard {
             guard.ended();
         }
-        sync::announce(&state.db, &pad.id).await;
+        sync::announce(
+            &state.db,
+            state.pad_hub.instance_id(),
+            &pad.id,
+            sync::Change::Content,
+        )
+        .await;
         tracing::info!(pad = %log_ref(&pad.id), org_id = %pad.org_id, "interview ended");
     }
     view(state, pad_id, Some(user)).await

@@ -1,7 +1,8 @@
 //! Live pads across several instances on one PostgreSQL: an instance that stores an edit (or
 //! ends a pad, or changes its language, or sees someone arrive or leave) says so on a
 //! PostgreSQL channel; every instance with that pad's room open catches up from the database
-//! and tells its participants. SQLite means one instance, so there this is off.
+//! and tells its participants. A notification names the instance it comes from, which skips
+//! its own. SQLite means one instance, so there this is off.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,33 +14,56 @@ use tokio::sync::watch;
 use super::live::PadHub;
 
 const CHANNEL: &str = "stagepad_pads";
-/// Marks a notification about who is connected rather than about the pad's content.
-const PRESENCE: &str = "presence:";
+
+/// What changed, as notifications say it: `<kind>:<instance>:<pad id>`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Edits, the language or the end: the pad's content.
+    Content,
+    /// Who is connected.
+    Presence,
+}
+
+impl Change {
+    fn kind(self) -> &'static str {
+        match self {
+            Change::Content => "content",
+            Change::Presence => "presence",
+        }
+    }
+}
 
 /// Tells the other instances that `pad_id` changed. Best effort: they also catch up when their
-/// own participants edit.
-pub async fn announce(db: &DatabaseConnection, pad_id: &str) {
-    notify(db, pad_id.to_string()).await;
-}
-
-/// Tells the other instances that someone arrived at `pad_id` or left it through this one.
-/// Best effort: they also look again every [`super::presence::PRESENCE_REFRESH`].
-pub async fn announce_presence(db: &DatabaseConnection, pad_id: &str) {
-    notify(db, format!("{PRESENCE}{pad_id}")).await;
-}
-
-async fn notify(db: &DatabaseConnection, payload: String) {
+/// own participants edit, and look at presence again every
+/// [`super::presence::PRESENCE_REFRESH`]. Inside a transaction it is sent at commit, if any.
+pub async fn announce(db: &impl ConnectionTrait, instance: &str, pad_id: &str, change: Change) {
     if db.get_database_backend() != DbBackend::Postgres {
         return;
     }
     let statement = Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT pg_notify($1, $2)",
-        [CHANNEL.into(), payload.into()],
+        [
+            CHANNEL.into(),
+            format!("{}:{instance}:{pad_id}", change.kind()).into(),
+        ],
     );
     if let Err(e) = db.execute_raw(statement).await {
         tracing::warn!(error = %e, "cannot announce a pad change to other instances");
     }
+}
+
+/// Reads a notification's payload; None for one this instance sent (or cannot read).
+fn parse<'a>(payload: &'a str, own_instance: &str) -> Option<(Change, &'a str)> {
+    let mut parts = payload.splitn(3, ':');
+    let change = match parts.next()? {
+        "content" => Change::Content,
+        "presence" => Change::Presence,
+        _ => return None,
+    };
+    let instance = parts.next()?;
+    let pad_id = parts.next()?;
+    (instance != own_instance).then_some((change, pad_id))
 }
 
 /// Listens for other instances' pad changes until `stop` turns true.
@@ -71,9 +95,10 @@ pub async fn listen(db: DatabaseConnection, hub: Arc<PadHub>, mut stop: watch::R
         loop {
             tokio::select! {
                 notification = listener.try_recv() => match notification {
-                    Ok(Some(notification)) => match notification.payload().strip_prefix(PRESENCE) {
-                        Some(pad_id) => hub.catch_up_presence(&db, pad_id).await,
-                        None => hub.catch_up(&db, notification.payload()).await,
+                    Ok(Some(notification)) => match parse(notification.payload(), hub.instance_id()) {
+                        Some((Change::Content, pad_id)) => hub.catch_up(&db, pad_id).await,
+                        Some((Change::Presence, pad_id)) => hub.catch_up_presence(&db, pad_id).await,
+                        None => {}
                     },
                     // The connection was lost and re-established: notifications may be missing.
                     Ok(None) => hub.catch_up_all(&db).await,
@@ -85,5 +110,26 @@ pub async fn listen(db: DatabaseConnection, hub: Arc<PadHub>, mut stop: watch::R
                 _ = stop.changed() => return,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_name_their_instance_and_this_one_skips_its_own() {
+        let payload = "content:inst-a:PAD_id-123";
+        assert!(matches!(
+            parse(payload, "inst-b"),
+            Some((Change::Content, "PAD_id-123"))
+        ));
+        assert!(parse(payload, "inst-a").is_none());
+        assert!(matches!(
+            parse("presence:inst-a:p", "inst-b"),
+            Some((Change::Presence, "p"))
+        ));
+        assert!(parse("gossip:inst-a:p", "inst-b").is_none());
+        assert!(parse("content:inst-a", "inst-b").is_none());
     }
 }
