@@ -11,8 +11,7 @@ use api::{Participant, ServerMessage};
 use entity::{pad, pad_operation, pad_participant};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
@@ -502,81 +501,73 @@ impl Room {
             ));
         }
         let invalid = |e: ot::OtError| Refusal::new("invalid_operation", e.to_string());
-        // PostgreSQL: the pad's row is locked in the edit's transaction, so edits to one pad are
-        // stored one at a time across instances, what others stored is taken in first, and an
-        // end committed by any instance is seen. SQLite (one server): the insert itself checks
-        // that the pad has not ended.
-        let txn = if several_instances(db) {
-            let txn = db.begin().await?;
-            let pad = pad::Entity::find_by_id(self.pad_id.clone())
-                .lock_exclusive()
-                .one(&txn)
-                .await?;
-            let Some(pad) = pad.filter(|pad| pad.status != super::ENDED) else {
-                txn.rollback().await?;
-                return Err(self.ended_meanwhile(&mut state));
-            };
-            self.absorb_operations(&txn, &mut state).await?;
-            self.take_in(&mut state, pad);
-            if state
-                .last_seq
-                .get(client_id)
-                .is_some_and(|last| seq <= *last)
-            {
-                // Another instance had stored this very edit (sent there before a reconnect).
-                txn.rollback().await?;
-                return Ok(());
-            }
-            Some(txn)
-        } else {
-            None
-        };
-        let mut op = op;
-        for earlier in &state.history[revision as usize..] {
-            op = ot::transform(&earlier.op, &op).map_err(invalid)?.1;
-        }
-        let text = op.apply(&state.text).map_err(invalid)?;
-        if text.chars().count() > MAX_TEXT_CHARS {
-            return Err(Refusal::new(
-                "text_too_long",
-                format!("A pad holds at most {MAX_TEXT_CHARS} characters."),
-            ));
-        }
-        let new_revision = state.history.len() as u64 + 1;
         let now = OffsetDateTime::now_utc();
-        let row = pad_operation::Model {
-            pad_id: self.pad_id.clone(),
-            revision: new_revision as i64,
-            client_id: client_id.to_string(),
-            seq: seq as i64,
-            at_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
-            op: serde_json::to_string(&op).expect("json"),
-        };
-        match &txn {
-            Some(txn) => {
-                pad_operation::ActiveModel::from(row).insert(txn).await?;
+        // Transformed past what this room knows, then stored if nobody stored anything since;
+        // otherwise (another instance did, on PostgreSQL) taken in and transformed again.
+        let mut attempts = 0;
+        let (op, text, new_revision) = loop {
+            let mut op = op.clone();
+            for earlier in &state.history[revision as usize..] {
+                op = ot::transform(&earlier.op, &op).map_err(invalid)?.1;
             }
-            None => {
-                if !insert_unless_ended(db, row).await? {
-                    return Err(self.ended_meanwhile(&mut state));
+            let text = op.apply(&state.text).map_err(invalid)?;
+            if text.chars().count() > MAX_TEXT_CHARS {
+                return Err(Refusal::new(
+                    "text_too_long",
+                    format!("A pad holds at most {MAX_TEXT_CHARS} characters."),
+                ));
+            }
+            let new_revision = state.history.len() as u64 + 1;
+            let row = pad_operation::Model {
+                pad_id: self.pad_id.clone(),
+                revision: new_revision as i64,
+                client_id: client_id.to_string(),
+                seq: seq as i64,
+                at_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
+                op: serde_json::to_string(&op).expect("json"),
+            };
+            let stored = if several_instances(db) {
+                store_among_instances(db, row, &self.instance_id).await?
+            } else {
+                insert_unless_ended(db, row).await?
+            };
+            match stored {
+                Stored::Yes(seen) => {
+                    if let Some((status, language)) = seen {
+                        self.take_in(&mut state, status, language);
+                    }
+                    break (op, text, new_revision);
+                }
+                Stored::Ended => return Err(self.ended_meanwhile(&mut state)),
+                Stored::Behind => {
+                    attempts += 1;
+                    if attempts > MAX_STORE_ATTEMPTS {
+                        return Err(Refusal::new(
+                            "pad_busy",
+                            "The pad is too busy to take this edit; try again.",
+                        ));
+                    }
+                    self.absorb_operations(db, &mut state).await?;
+                    if state
+                        .last_seq
+                        .get(client_id)
+                        .is_some_and(|last| seq <= *last)
+                    {
+                        // Another instance had stored this very edit (sent there before a
+                        // reconnect).
+                        return Ok(());
+                    }
                 }
             }
-        }
+        };
         if state.status == super::NOT_STARTED {
-            let started = pad::Entity::update_many()
+            pad::Entity::update_many()
                 .col_expr(pad::Column::Status, Expr::value(super::IN_PROGRESS))
                 .col_expr(pad::Column::StartedAt, Expr::value(Some(now)))
                 .filter(pad::Column::Id.eq(&self.pad_id))
-                .filter(pad::Column::Status.eq(super::NOT_STARTED));
-            match &txn {
-                Some(txn) => started.exec(txn).await?,
-                None => started.exec(db).await?,
-            };
-        }
-        if let Some(txn) = txn {
-            // Sent at commit: other instances never hear of an edit that was not stored.
-            super::sync::announce(&txn, &self.instance_id, &self.pad_id, Change::Content).await;
-            txn.commit().await?;
+                .filter(pad::Column::Status.eq(super::NOT_STARTED))
+                .exec(db)
+                .await?;
         }
         if state.status == super::NOT_STARTED {
             state.status = super::IN_PROGRESS.into();
@@ -614,7 +605,7 @@ impl Room {
     ) -> Result<(), Refusal> {
         self.absorb_operations(db, state).await?;
         if let Some(pad) = pad::Entity::find_by_id(self.pad_id.clone()).one(db).await? {
-            self.take_in(state, pad);
+            self.take_in(state, pad.status, pad.language);
         }
         Ok(())
     }
@@ -656,17 +647,15 @@ impl Room {
         Ok(())
     }
 
-    /// Takes in the pad's language and status as stored (changed elsewhere, perhaps).
-    fn take_in(&self, state: &mut RoomState, pad: pad::Model) {
-        if pad.language != state.language {
-            state.language = pad.language.clone();
-            self.publish(&ServerMessage::Language {
-                language: pad.language,
-            });
+    /// Takes in the pad's status and language as stored (changed elsewhere, perhaps).
+    fn take_in(&self, state: &mut RoomState, status: String, language: String) {
+        if language != state.language {
+            state.language = language.clone();
+            self.publish(&ServerMessage::Language { language });
         }
-        if pad.status != state.status && state.status != super::ENDED {
-            let ended = pad.status == super::ENDED;
-            state.status = pad.status;
+        if status != state.status && state.status != super::ENDED {
+            let ended = status == super::ENDED;
+            state.status = status;
             if ended {
                 self.publish(&ServerMessage::Ended);
             }
@@ -782,11 +771,24 @@ impl EndGuard<'_> {
     }
 }
 
-/// Stores the edit only if its pad has not ended, in one statement. False when it had.
+/// Whether an edit was stored.
+enum Stored {
+    /// With the pad's status and language as they stood, when others may have changed them.
+    Yes(Option<(String, String)>),
+    /// The pad has ended: nothing more is stored.
+    Ended,
+    /// Another instance stored an edit first (PostgreSQL): take it in and try again.
+    Behind,
+}
+
+/// Rounds of "another instance was first" one edit may go through before it gives up.
+const MAX_STORE_ATTEMPTS: usize = 20;
+
+/// SQLite (one server): stores the edit only if its pad has not ended, in one statement.
 async fn insert_unless_ended(
     db: &DatabaseConnection,
     row: pad_operation::Model,
-) -> Result<bool, sea_orm::DbErr> {
+) -> Result<Stored, sea_orm::DbErr> {
     let statement = sea_orm::Statement::from_sql_and_values(
         db.get_database_backend(),
         "INSERT INTO pad_operations (pad_id, revision, client_id, seq, at_ms, op) \
@@ -802,7 +804,60 @@ async fn insert_unless_ended(
             super::ENDED.into(),
         ],
     );
-    Ok(db.execute_raw(statement).await?.rows_affected() == 1)
+    Ok(if db.execute_raw(statement).await?.rows_affected() == 1 {
+        // The room is the only writer: what it holds is what is stored.
+        Stored::Yes(None)
+    } else {
+        Stored::Ended
+    })
+}
+
+/// PostgreSQL (several instances): in one statement, locks the pad's row (so an end committed
+/// by any instance is seen and edits to one pad are stored one at a time), stores the edit if
+/// its revision is the next and the pad has not ended, and tells the other instances at commit.
+async fn store_among_instances(
+    db: &DatabaseConnection,
+    row: pad_operation::Model,
+    instance: &str,
+) -> Result<Stored, sea_orm::DbErr> {
+    let (channel, payload) = super::sync::notification(instance, &row.pad_id, Change::Content);
+    let statement = sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "WITH pad AS (SELECT status, language FROM pads WHERE id = $1 FOR UPDATE), \
+         stored AS (\
+           INSERT INTO pad_operations (pad_id, revision, client_id, seq, at_ms, op) \
+           SELECT $1, $2, $3, $4, $5, $6 FROM pad WHERE pad.status <> $7 \
+           ON CONFLICT DO NOTHING RETURNING revision), \
+         told AS (SELECT pg_notify($8, $9) FROM stored) \
+         SELECT pad.status, pad.language, \
+           (SELECT COUNT(*) FROM stored) AS stored, (SELECT COUNT(*) FROM told) AS told \
+         FROM pad",
+        [
+            row.pad_id.into(),
+            row.revision.into(),
+            row.client_id.into(),
+            row.seq.into(),
+            row.at_ms.into(),
+            row.op.into(),
+            super::ENDED.into(),
+            channel.into(),
+            payload.into(),
+        ],
+    );
+    let Some(answer) = db.query_one_raw(statement).await? else {
+        // The pad is gone (deleted with its organization): nothing more is stored.
+        return Ok(Stored::Ended);
+    };
+    let status: String = answer.try_get("", "status")?;
+    let language: String = answer.try_get("", "language")?;
+    let stored: i64 = answer.try_get("", "stored")?;
+    Ok(if status == super::ENDED {
+        Stored::Ended
+    } else if stored == 1 {
+        Stored::Yes(Some((status, language)))
+    } else {
+        Stored::Behind
+    })
 }
 
 /// SQLite means one server: nobody else stores edits.

@@ -40,17 +40,20 @@ pub async fn announce(db: &impl ConnectionTrait, instance: &str, pad_id: &str, c
     if db.get_database_backend() != DbBackend::Postgres {
         return;
     }
+    let (channel, payload) = notification(instance, pad_id, change);
     let statement = Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT pg_notify($1, $2)",
-        [
-            CHANNEL.into(),
-            format!("{}:{instance}:{pad_id}", change.kind()).into(),
-        ],
+        [channel.into(), payload.into()],
     );
     if let Err(e) = db.execute_raw(statement).await {
         tracing::warn!(error = %e, "cannot announce a pad change to other instances");
     }
+}
+
+/// The channel and payload that announce `change` (for statements that notify themselves).
+pub fn notification(instance: &str, pad_id: &str, change: Change) -> (&'static str, String) {
+    (CHANNEL, format!("{}:{instance}:{pad_id}", change.kind()))
 }
 
 /// Reads a notification's payload; None for one this instance sent (or cannot read).
