@@ -527,7 +527,15 @@ impl Room {
                 op: serde_json::to_string(&op).expect("json"),
             };
             let stored = if several_instances(db) {
-                store_among_instances(db, row, &self.instance_id).await?
+                match store_among_instances(db, row, &self.instance_id, now).await {
+                    Ok(stored) => stored,
+                    Err(e) => {
+                        // Perhaps stored all the same (the answer was lost): look, so this room
+                        // does not fall behind what the database holds.
+                        let _ = self.absorb_operations(db, &mut state).await;
+                        return Err(e.into());
+                    }
+                }
             } else {
                 insert_unless_ended(db, row).await?
             };
@@ -560,14 +568,19 @@ impl Room {
                 }
             }
         };
-        if state.status == super::NOT_STARTED {
-            pad::Entity::update_many()
+        // The first edit starts the interview (on PostgreSQL, in the statement that stored it).
+        if state.status == super::NOT_STARTED
+            && !several_instances(db)
+            && let Err(e) = pad::Entity::update_many()
                 .col_expr(pad::Column::Status, Expr::value(super::IN_PROGRESS))
                 .col_expr(pad::Column::StartedAt, Expr::value(Some(now)))
                 .filter(pad::Column::Id.eq(&self.pad_id))
                 .filter(pad::Column::Status.eq(super::NOT_STARTED))
                 .exec(db)
-                .await?;
+                .await
+        {
+            // The edit is stored; the pad just lacks its start time.
+            tracing::warn!(error = %e, "cannot record that a pad started");
         }
         if state.status == super::NOT_STARTED {
             state.status = super::IN_PROGRESS.into();
@@ -733,11 +746,17 @@ impl Room {
         if state.status == super::ENDED {
             return Err(Refusal::pad_ended());
         }
-        pad::Entity::update_many()
+        let changed = pad::Entity::update_many()
             .col_expr(pad::Column::Language, Expr::value(language))
             .filter(pad::Column::Id.eq(&self.pad_id))
+            .filter(pad::Column::Status.ne(super::ENDED))
             .exec(db)
-            .await?;
+            .await?
+            .rows_affected
+            == 1;
+        if !changed {
+            return Err(self.ended_meanwhile(&mut state));
+        }
         state.language = language.to_string();
         self.publish(&ServerMessage::Language {
             language: language.to_string(),
@@ -813,21 +832,28 @@ async fn insert_unless_ended(
 }
 
 /// PostgreSQL (several instances): in one statement, locks the pad's row (so an end committed
-/// by any instance is seen and edits to one pad are stored one at a time), stores the edit if
-/// its revision is the next and the pad has not ended, and tells the other instances at commit.
+/// by any instance is seen and edits to one pad are stored one at a time; `NO KEY` lets rows
+/// that merely refer to the pad be written meanwhile), stores the edit if its revision is the
+/// next and the pad has not ended, starts the pad with its first edit, and tells the other
+/// instances at commit. `told` must stay in the final SELECT: an unreferenced CTE that only
+/// reads is never run.
 async fn store_among_instances(
     db: &DatabaseConnection,
     row: pad_operation::Model,
     instance: &str,
+    now: OffsetDateTime,
 ) -> Result<Stored, sea_orm::DbErr> {
     let (channel, payload) = super::sync::notification(instance, &row.pad_id, Change::Content);
     let statement = sea_orm::Statement::from_sql_and_values(
         sea_orm::DbBackend::Postgres,
-        "WITH pad AS (SELECT status, language FROM pads WHERE id = $1 FOR UPDATE), \
+        "WITH pad AS (SELECT status, language FROM pads WHERE id = $1 FOR NO KEY UPDATE), \
          stored AS (\
            INSERT INTO pad_operations (pad_id, revision, client_id, seq, at_ms, op) \
            SELECT $1, $2, $3, $4, $5, $6 FROM pad WHERE pad.status <> $7 \
            ON CONFLICT DO NOTHING RETURNING revision), \
+         started AS (\
+           UPDATE pads SET status = $10, started_at = $11 FROM stored \
+           WHERE pads.id = $1 AND pads.status = $12), \
          told AS (SELECT pg_notify($8, $9) FROM stored) \
          SELECT pad.status, pad.language, \
            (SELECT COUNT(*) FROM stored) AS stored, (SELECT COUNT(*) FROM told) AS told \
@@ -842,6 +868,9 @@ async fn store_among_instances(
             super::ENDED.into(),
             channel.into(),
             payload.into(),
+            super::IN_PROGRESS.into(),
+            now.into(),
+            super::NOT_STARTED.into(),
         ],
     );
     let Some(answer) = db.query_one_raw(statement).await? else {

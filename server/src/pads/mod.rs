@@ -328,6 +328,9 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
         if let Some(guard) = guard {
             guard.ended();
         }
+        // A room opened here while the end was being written may have loaded the pad as it
+        // stood before (and this instance skips its own notification).
+        state.pad_hub.catch_up(&state.db, &pad.id).await;
         sync::announce(
             &state.db,
             state.pad_hub.instance_id(),

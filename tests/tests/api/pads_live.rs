@@ -203,6 +203,14 @@ async fn a_restart_mid_session_loses_nothing_acknowledged() {
     candidate.edit("print('before')\n").await;
     candidate.settle_at(0).await;
     let acknowledged = candidate.doc.revision;
+    // The first edit started the interview.
+    let view: api::PadView = expect_json(
+        app.get(&member.client, &format!("/api/pads/{}", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(view.status, "in_progress");
 
     // A stopping server tells its participants to reconnect (1012) instead of holding them,
     // and a connection still to join too.
