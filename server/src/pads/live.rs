@@ -9,9 +9,10 @@ use std::sync::{Arc, Mutex};
 use api::ot::{self, Operation};
 use api::{Participant, ServerMessage};
 use entity::{pad, pad_operation, pad_participant};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, LockType, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
@@ -504,7 +505,9 @@ impl Room {
         let now = OffsetDateTime::now_utc();
         // Transformed past what this room knows, then stored if nobody stored anything since;
         // otherwise (another instance did, on PostgreSQL) taken in and transformed again.
-        let mut attempts = 0;
+        // After losing a race, the edit is stored under the pad's row lock, which nobody can
+        // overtake: a busy pad cannot starve one participant.
+        let mut locked: Option<DatabaseTransaction> = None;
         let (op, text, new_revision) = loop {
             let mut op = op.clone();
             for earlier in &state.history[revision as usize..] {
@@ -527,7 +530,11 @@ impl Room {
                 op: serde_json::to_string(&op).expect("json"),
             };
             let stored = if several_instances(db) {
-                match store_among_instances(db, row, &self.instance_id, now).await {
+                let attempt = match &locked {
+                    Some(txn) => store_among_instances(txn, row, &self.instance_id, now).await,
+                    None => store_among_instances(db, row, &self.instance_id, now).await,
+                };
+                match attempt {
                     Ok(stored) => stored,
                     Err(e) => {
                         // Perhaps stored all the same (the answer was lost): look, so this room
@@ -541,21 +548,29 @@ impl Room {
             };
             match stored {
                 Stored::Yes(seen) => {
+                    if let Some(txn) = locked.take() {
+                        txn.commit().await?;
+                    }
                     if let Some((status, language)) = seen {
                         self.take_in(&mut state, status, language);
                     }
                     break (op, text, new_revision);
                 }
                 Stored::Ended => return Err(self.ended_meanwhile(&mut state)),
+                Stored::Behind if locked.is_some() => {
+                    // Under the lock with everything taken in, the next revision is free.
+                    return Err(Refusal::new(
+                        "storage_failed",
+                        "The edit could not be stored; try again.",
+                    ));
+                }
                 Stored::Behind => {
-                    attempts += 1;
-                    if attempts > MAX_STORE_ATTEMPTS {
-                        return Err(Refusal::new(
-                            "pad_busy",
-                            "The pad is too busy to take this edit; try again.",
-                        ));
-                    }
-                    self.absorb_operations(db, &mut state).await?;
+                    let txn = db.begin().await?;
+                    pad::Entity::find_by_id(self.pad_id.clone())
+                        .lock(LockType::NoKeyUpdate)
+                        .one(&txn)
+                        .await?;
+                    self.absorb_operations(&txn, &mut state).await?;
                     if state
                         .last_seq
                         .get(client_id)
@@ -565,6 +580,7 @@ impl Room {
                         // reconnect).
                         return Ok(());
                     }
+                    locked = Some(txn);
                 }
             }
         };
@@ -796,12 +812,9 @@ enum Stored {
     Yes(Option<(String, String)>),
     /// The pad has ended: nothing more is stored.
     Ended,
-    /// Another instance stored an edit first (PostgreSQL): take it in and try again.
+    /// Another instance stored an edit first (PostgreSQL): take it in and store under the lock.
     Behind,
 }
-
-/// Rounds of "another instance was first" one edit may go through before it gives up.
-const MAX_STORE_ATTEMPTS: usize = 20;
 
 /// SQLite (one server): stores the edit only if its pad has not ended, in one statement.
 async fn insert_unless_ended(
@@ -838,7 +851,7 @@ async fn insert_unless_ended(
 /// instances at commit. `told` must stay in the final SELECT: an unreferenced CTE that only
 /// reads is never run.
 async fn store_among_instances(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     row: pad_operation::Model,
     instance: &str,
     now: OffsetDateTime,
