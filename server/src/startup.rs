@@ -31,6 +31,7 @@ pub struct Application {
     state: AppState,
     worker: tokio::task::JoinHandle<()>,
     stop_worker: tokio::sync::watch::Sender<bool>,
+    stop_handle: StopHandle,
 }
 
 impl Application {
@@ -133,7 +134,7 @@ impl Application {
             server: server.handle(),
             pad_hub: state.pad_hub.clone(),
         };
-        tokio::spawn(stop_on_signal(stop_handle));
+        tokio::spawn(stop_on_signal(stop_handle.clone()));
         Ok(Self {
             port,
             public_url,
@@ -141,6 +142,7 @@ impl Application {
             state,
             worker,
             stop_worker,
+            stop_handle,
         })
     }
 
@@ -158,10 +160,7 @@ impl Application {
 
     /// Stops the server from elsewhere (tests restart it); `stop(true)` drains requests first.
     pub fn handle(&self) -> StopHandle {
-        StopHandle {
-            server: self.server.handle(),
-            pad_hub: self.state.pad_hub.clone(),
-        }
+        self.stop_handle.clone()
     }
 
     /// Serves until SIGTERM/SIGINT (or a handle's stop), finishing in-flight requests first,
