@@ -1,7 +1,7 @@
 //! Stagepad's Lever client: a trait for the calls Stagepad makes, and its reqwest
 //! implementation with Lever's auth, pagination, a per-key request budget shared by the whole
-//! process (by every instance, on PostgreSQL), and backoff on 429/503. The base URL comes from the integration, so tests point the
-//! real client at the simulator.
+//! process (by every instance, on PostgreSQL), and backoff on 429/503. The base URL comes from
+//! the integration, so tests point the real client at the simulator.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -529,11 +529,17 @@ async fn reserve_shared(
         .await?
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound("the budget row".into()))?;
     let tokens: f64 = row.try_get("", "tokens")?;
-    Ok(if tokens >= 0.0 {
+    Ok(wait_for_token(tokens, per_second))
+}
+
+/// How long until a token taken from a bucket left at `tokens` is due: none while the bucket
+/// had one, else as long as it takes to refill the shortfall.
+fn wait_for_token(tokens: f64, per_second: f64) -> Duration {
+    if tokens >= 0.0 {
         Duration::ZERO
     } else {
         Duration::from_secs_f64(-tokens / per_second)
-    })
+    }
 }
 
 /// A token bucket per API key (burst = one second's worth), shared by every task in the
@@ -576,11 +582,7 @@ impl KeyedRateLimiter {
         bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(burst);
         bucket.updated = now;
         bucket.tokens -= 1.0;
-        if bucket.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-bucket.tokens / self.per_second)
-        }
+        wait_for_token(bucket.tokens, self.per_second)
     }
 }
 
