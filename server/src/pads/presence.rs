@@ -104,18 +104,13 @@ pub async fn depart_instance(
     db: &DatabaseConnection,
     instance: &str,
 ) -> Result<HashSet<String>, sea_orm::DbErr> {
-    let pads = pad_presence::Entity::find()
+    Ok(pad_presence::Entity::delete_many()
         .filter(pad_presence::Column::InstanceId.eq(instance))
-        .all(db)
+        .exec_with_returning(db)
         .await?
         .into_iter()
         .map(|row| row.pad_id)
-        .collect();
-    pad_presence::Entity::delete_many()
-        .filter(pad_presence::Column::InstanceId.eq(instance))
-        .exec(db)
-        .await?;
-    Ok(pads)
+        .collect())
 }
 
 /// Keeps this instance's rows true and fresh until `stop` turns true (PostgreSQL only). Runs
