@@ -94,7 +94,9 @@ struct Shown {
     /// The editor's text, for the gutter and the highlighting under it.
     code: RwSignal<String>,
     problem: RwSignal<Option<String>>,
-    /// Joined and connected: typing before a welcome would race it.
+    /// A welcome arrived since the page opened or last resynced: the editor takes typing
+    /// (typing before the first welcome would race it), and reconnects ask only for what they
+    /// missed.
     ready: RwSignal<bool>,
     ended: RwSignal<bool>,
     textarea: NodeRef<leptos::html::Textarea>,
@@ -105,8 +107,6 @@ struct Connection {
     client_id: String,
     name: String,
     doc: ClientDoc,
-    /// A welcome arrived before: reconnects ask only for what they missed.
-    joined: bool,
     /// This socket's welcome arrived: edits go out only after it, numbered from what it said.
     welcomed: bool,
     /// Edits not yet stored were dropped by a resync: the page says so once joined again.
@@ -171,7 +171,7 @@ fn connect(shared: &Shared) {
                 ClientMessage::Join {
                     client_id: c.client_id.clone(),
                     name: Some(c.name.clone()),
-                    since_revision: c.joined.then_some(c.doc.revision),
+                    since_revision: c.shown.ready.get_untracked().then_some(c.doc.revision),
                 }
             };
             send(&shared, &join);
@@ -260,7 +260,6 @@ fn handle(shared: &Shared, message: ServerMessage) {
             shown.language.set(language);
             let resend = {
                 let mut c = shared.borrow_mut();
-                c.joined = true;
                 c.welcomed = true;
                 // The whole text instead of the edits missed (the pad moved on too far while
                 // this page was away), or a resync: what was typed and not stored is gone.
@@ -329,7 +328,6 @@ fn resync(shared: &Shared) {
     let socket = {
         let mut c = shared.borrow_mut();
         c.shown.ready.set(false);
-        c.joined = false;
         c.lost_edits |= !c.doc.is_synchronized();
         c.doc = ClientDoc::default();
         c.socket.clone()
@@ -356,7 +354,6 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
         client_id: client_id(),
         name,
         doc: ClientDoc::default(),
-        joined: false,
         welcomed: false,
         lost_edits: false,
         socket: None,
