@@ -107,10 +107,15 @@ pub struct Participant {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
-    /// The first message. `client_id` names this browser tab (8 to 64 letters, digits, `-`);
-    /// `since_revision` is the last revision it has, when reconnecting.
+    /// The first message. A guest's first join sends no `client_id`: the server issues one with
+    /// a secret in the welcome, and the tab keeps both to rejoin as itself (an id without its
+    /// secret joins as a new participant). Members are known by their session instead.
+    /// `since_revision` is the last revision the tab has, when reconnecting.
     Join {
-        client_id: String,
+        #[serde(default)]
+        client_id: Option<String>,
+        #[serde(default)]
+        secret: Option<String>,
         #[serde(default)]
         name: Option<String>,
         #[serde(default)]
@@ -134,6 +139,11 @@ pub enum ServerMessage {
     /// The answer to `join`. `text` is the whole text at `revision` unless the client asked
     /// for what came since its revision: then the missed edits follow as `op` messages.
     Welcome {
+        /// This participant's id: its edits come back under it.
+        client_id: String,
+        /// Sent once, to a guest who joined as someone new: with `client_id`, what rejoins as
+        /// this participant. Never shown to anyone else.
+        secret: Option<String>,
         color: String,
         revision: u64,
         text: Option<String>,
@@ -149,6 +159,7 @@ pub enum ServerMessage {
         seq: u64,
         op: crate::ot::Operation,
     },
+    /// Who is connected now, in order of joining (sent on every arrival and departure).
     Participants {
         participants: Vec<Participant>,
     },

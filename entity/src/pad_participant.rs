@@ -13,6 +13,9 @@ pub struct Model {
     /// Set when a logged-in member joined.
     pub user_id: Option<Uuid>,
     pub joined_at: TimeDateTimeWithTimeZone,
+    /// SHA-256 (hex) of the secret a guest was given at their first join; rejoining under
+    /// `client_id` needs it. None for members, whose session proves them.
+    pub secret_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -47,17 +47,20 @@ fn op_message(out: Outgoing) -> Message {
 async fn participant(
     app: &tests::TestApp,
     pad_id: String,
-    client_id: String,
+    name: String,
     sent: Sent,
     latencies: Arc<Mutex<Vec<Duration>>>,
     stop_at: tokio::time::Instant,
 ) {
     let mut socket = open_socket(app, &pad_id, None).await;
     let join = ClientMessage::Join {
-        client_id: client_id.clone(),
-        name: Some(client_id.clone()),
+        client_id: None,
+        secret: None,
+        name: Some(name.clone()),
         since_revision: None,
     };
+    // Given by the server in its welcome.
+    let mut client_id = String::new();
     socket
         .send(Message::text(serde_json::to_string(&join).unwrap()))
         .await
@@ -89,12 +92,13 @@ async fn participant(
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     other => {
-                        eprintln!("{client_id}: connection ended early: {other:?}");
+                        eprintln!("{name}: connection ended early: {other:?}");
                         break;
                     }
                 };
                 match serde_json::from_str::<ServerMessage>(&text).unwrap() {
-                    ServerMessage::Welcome { revision, text, last_seq, .. } => {
+                    ServerMessage::Welcome { client_id: given, revision, text, last_seq, .. } => {
+                        client_id = given;
                         doc = ClientDoc::new(text.unwrap_or_default(), revision).with_next_seq(last_seq);
                         welcomed = true;
                     }
@@ -150,9 +154,9 @@ async fn main() {
         for who in ["a", "b"] {
             let app = app.clone();
             let (pad_id, sent, latencies) = (pad_id.clone(), sent.clone(), latencies.clone());
-            let client_id = format!("bench-{i:04}-{who}-participant");
+            let name = format!("bench-{i:04}-{who}");
             tasks.push(tokio::spawn(async move {
-                participant(&app, pad_id, client_id, sent, latencies, stop_at).await
+                participant(&app, pad_id, name, sent, latencies, stop_at).await
             }));
         }
     }
@@ -225,6 +229,7 @@ async fn main() {
             color: Set(api::PARTICIPANT_COLORS[i].into()),
             user_id: Set(None),
             joined_at: Set(time::OffsetDateTime::now_utc()),
+            secret_hash: Set(None),
         })
         .exec(&db)
         .await

@@ -80,7 +80,10 @@ pub async fn close_code(socket: &mut Socket) -> Option<u16> {
 }
 
 pub struct PadClient {
+    /// The participant id the server gave (or recognised) in its welcome.
     pub client_id: String,
+    /// A guest's secret, given at the first join: what rejoins as this participant.
+    pub secret: Option<String>,
     pub doc: ClientDoc,
     pub participants: Vec<Participant>,
     pub language: String,
@@ -94,14 +97,14 @@ pub struct PadClient {
 impl PadClient {
     /// Joins as a guest named `name` (or as the member whose cookie is given).
     pub async fn join(app: &TestApp, pad_id: &str, name: &str, cookie: Option<&str>) -> PadClient {
-        let client_id = format!("test-{}", uuid::Uuid::new_v4().simple());
-        Self::join_as(app, pad_id, &client_id, name, cookie, None).await
+        Self::join_as(app, pad_id, None, name, cookie, None).await
     }
 
-    async fn join_as(
+    /// Joins with the id and secret of an earlier join (a reloaded tab), or as someone new.
+    pub async fn join_as(
         app: &TestApp,
         pad_id: &str,
-        client_id: &str,
+        returning: Option<(&str, &str)>,
         name: &str,
         cookie: Option<&str>,
         previous: Option<ClientDoc>,
@@ -111,13 +114,16 @@ impl PadClient {
         send(
             &mut socket,
             &ClientMessage::Join {
-                client_id: client_id.into(),
+                client_id: returning.map(|(id, _)| id.to_string()),
+                secret: returning.map(|(_, secret)| secret.to_string()),
                 name: Some(name.into()),
                 since_revision,
             },
         )
         .await;
         let Some(ServerMessage::Welcome {
+            client_id,
+            secret,
             revision,
             text,
             language,
@@ -134,7 +140,8 @@ impl PadClient {
             (None, None) => panic!("a welcome without text to a new client"),
         };
         let mut client = PadClient {
-            client_id: client_id.into(),
+            client_id,
+            secret: secret.or(returning.map(|(_, secret)| secret.to_string())),
             doc,
             participants: Vec::new(),
             language,
@@ -153,12 +160,14 @@ impl PadClient {
     pub async fn reconnect(self, app: &TestApp, pad_id: &str, name: &str) -> PadClient {
         let PadClient {
             client_id,
+            secret,
             doc,
             mut socket,
             ..
         } = self;
         let _ = socket.close(None).await;
-        Self::join_as(app, pad_id, &client_id, name, None, Some(doc)).await
+        let returning = secret.as_deref().map(|secret| (client_id.as_str(), secret));
+        Self::join_as(app, pad_id, returning, name, None, Some(doc)).await
     }
 
     async fn send_op(&mut self, out: Outgoing) {

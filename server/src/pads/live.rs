@@ -3,17 +3,23 @@
 //! and only then broadcast (to its author, that is the acknowledgement).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use api::ot::{self, Operation};
 use api::{Participant, ServerMessage};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{pad, pad_operation, pad_participant};
+use rand::RngCore;
 use sea_orm::sea_query::{Expr, LockType, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -28,6 +34,13 @@ pub const MAX_INSERTED_CHARS: usize = 2_000_000;
 /// How far behind an edit's revision may be; older ones are refused and the client resyncs.
 /// This bounds the transformation work one message can cause.
 pub const MAX_REVISIONS_BEHIND: u64 = 1_000;
+/// Connections one pad takes on one instance: an interview is a handful of people.
+pub const MAX_CONNECTIONS_PER_PAD: usize = 25;
+/// Connections to one pad from one client address.
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 10;
+/// People one pad records: newcomers beyond it are refused, so no flood of joins grows the
+/// room, the participant list or the results note.
+pub const MAX_PARTICIPANTS: usize = 50;
 const EVENT_BUFFER: usize = 1_024;
 
 /// Why an edit or a join was refused: a stable code and a sentence.
@@ -46,6 +59,16 @@ impl Refusal {
     }
 
     pub const PAD_ENDED: &'static str = "pad_ended";
+    /// The participant opened the pad again elsewhere (a reload, another tab or device): this
+    /// older connection closes and must not reconnect by itself.
+    pub const OPENED_ELSEWHERE: &'static str = "opened_elsewhere";
+
+    pub fn opened_elsewhere() -> Self {
+        Self::new(
+            Self::OPENED_ELSEWHERE,
+            "This pad was opened again in another tab or window; continue there.",
+        )
+    }
 
     fn pad_ended() -> Self {
         Self::new(
@@ -76,6 +99,8 @@ pub struct PadHub {
     closing: tokio::sync::watch::Sender<bool>,
     /// Names this instance in the presence rows other instances read.
     instance_id: Arc<str>,
+    /// Open sockets per pad and, within a pad, per client address.
+    sockets: Arc<Mutex<HashMap<String, PadSockets>>>,
 }
 
 impl Default for PadHub {
@@ -84,11 +109,71 @@ impl Default for PadHub {
             rooms: Mutex::default(),
             closing: tokio::sync::watch::Sender::new(false),
             instance_id: Uuid::new_v4().to_string().into(),
+            sockets: Arc::default(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct PadSockets {
+    total: usize,
+    per_address: HashMap<IpAddr, usize>,
+}
+
+/// One open socket of a pad, counted until dropped.
+pub struct SocketSlot {
+    sockets: Arc<Mutex<HashMap<String, PadSockets>>>,
+    pad_id: String,
+    address: IpAddr,
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut sockets = self.sockets.lock().expect("pad sockets");
+        if let Some(pad) = sockets.get_mut(&self.pad_id) {
+            pad.total -= 1;
+            if let Some(count) = pad.per_address.get_mut(&self.address) {
+                *count -= 1;
+                if *count == 0 {
+                    pad.per_address.remove(&self.address);
+                }
+            }
+            if pad.total == 0 {
+                sockets.remove(&self.pad_id);
+            }
         }
     }
 }
 
 impl PadHub {
+    /// Counts a socket opening to `pad_id` from `address`, unless the pad or that address
+    /// has as many as it may.
+    pub fn admit(&self, pad_id: &str, address: IpAddr) -> Result<SocketSlot, Refusal> {
+        let mut sockets = self.sockets.lock().expect("pad sockets");
+        let pad = sockets.entry(pad_id.to_string()).or_default();
+        let from_address = pad.per_address.get(&address).copied().unwrap_or(0);
+        if pad.total >= MAX_CONNECTIONS_PER_PAD || from_address >= MAX_CONNECTIONS_PER_ADDRESS {
+            let refusal = Refusal::new(
+                "too_many_connections",
+                format!(
+                    "This pad takes at most {MAX_CONNECTIONS_PER_PAD} connections, \
+                     {MAX_CONNECTIONS_PER_ADDRESS} from one address; close another tab."
+                ),
+            );
+            if pad.total == 0 {
+                sockets.remove(pad_id);
+            }
+            return Err(refusal);
+        }
+        pad.total += 1;
+        *pad.per_address.entry(address).or_default() += 1;
+        Ok(SocketSlot {
+            sockets: self.sockets.clone(),
+            pad_id: pad_id.to_string(),
+            address,
+        })
+    }
+
     /// The room of `pad`, opened if needed; counts a connection until [`PadHub::leave`].
     pub fn enter(&self, pad: &pad::Model) -> Arc<Room> {
         let mut rooms = self.rooms.lock().expect("rooms");
@@ -199,8 +284,23 @@ pub struct Room {
     pub pad_id: String,
     instance_id: Arc<str>,
     connections: AtomicUsize,
+    /// Numbers this room's connections, in the order they joined.
+    joins: AtomicU64,
     state: tokio::sync::Mutex<Option<RoomState>>,
-    events: broadcast::Sender<Arc<str>>,
+    events: broadcast::Sender<RoomEvent>,
+}
+
+/// What a room tells its connections.
+#[derive(Clone, Debug)]
+pub enum RoomEvent {
+    /// A message for everyone connected.
+    Broadcast(Arc<str>),
+    /// The participant joined again as connection `connection` (a reload, another tab): their
+    /// earlier connections close, so one participant's edits come through one connection.
+    Rejoined {
+        client_id: Arc<str>,
+        connection: u64,
+    },
 }
 
 struct HistoryEntry {
@@ -219,6 +319,10 @@ struct Present {
     elsewhere: bool,
     /// A member's participant id is theirs alone.
     user_id: Option<Uuid>,
+    /// A guest's id is bound to this hash of the secret its first joiner was given.
+    secret_hash: Option<String>,
+    /// The newest connection of this participant here; older ones may no longer edit.
+    connection: u64,
 }
 
 impl Present {
@@ -231,7 +335,17 @@ impl Present {
             connections: 0,
             elsewhere: false,
             user_id: stored.user_id,
+            secret_hash: stored.secret_hash,
+            connection: 0,
         }
+    }
+
+    /// Whether `secret` is the one this participant was given.
+    fn proven_by(&self, secret: &str) -> bool {
+        self.user_id.is_none()
+            && self.secret_hash.as_deref().is_some_and(|hash| {
+                bool::from(hash.as_bytes().ct_eq(hash_secret(secret).as_bytes()))
+            })
     }
 }
 
@@ -255,9 +369,18 @@ impl RoomState {
             .map(|(client_id, _)| client_id.clone())
     }
 
+    /// Who is connected now (here or elsewhere), in order of joining.
+    fn present(&mut self, client_id: &str) -> Option<&mut Present> {
+        self.participants
+            .iter_mut()
+            .find(|(id, _)| id == client_id)
+            .map(|(_, present)| present)
+    }
+
     fn participants(&self) -> Vec<Participant> {
         self.participants
             .iter()
+            .filter(|(_, p)| p.connections > 0 || p.elsewhere)
             .map(|(client_id, p)| Participant {
                 client_id: client_id.clone(),
                 name: p.name.clone(),
@@ -270,10 +393,48 @@ impl RoomState {
 
 /// Who is joining.
 pub struct Joiner {
-    pub client_id: String,
+    /// A guest's id and secret from an earlier join, kept by their tab.
+    pub returning: Option<Credentials>,
     pub name: String,
+    /// A logged-in member of the pad's organization: one participant on every tab and device.
     pub user_id: Option<Uuid>,
     pub since_revision: Option<u64>,
+}
+
+pub struct Credentials {
+    pub client_id: String,
+    pub secret: String,
+}
+
+/// A join the room accepted.
+pub struct Joined {
+    pub client_id: String,
+    /// This connection's number: a later join of the same participant replaces it.
+    pub connection: u64,
+    /// The welcome, then the edits missed when reconnecting.
+    pub first: Vec<Arc<str>>,
+}
+
+/// A member's participant id: derived from their account, so every tab and device of theirs
+/// is one participant. Guests cannot take it: guest ids are issued by the server.
+fn member_client_id(user_id: Uuid) -> String {
+    format!("m{}", user_id.simple())
+}
+
+/// A new guest's id and the secret that proves it, from 72 and 256 random bits.
+fn new_guest_credentials() -> Credentials {
+    let mut id = [0u8; 9];
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut id);
+    rand::rng().fill_bytes(&mut secret);
+    Credentials {
+        client_id: format!("g{}", hex::encode(id)),
+        secret: URL_SAFE_NO_PAD.encode(secret),
+    }
+}
+
+fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 fn encode(message: &ServerMessage) -> Arc<str> {
@@ -286,18 +447,19 @@ impl Room {
             pad_id: pad.id.clone(),
             instance_id,
             connections: AtomicUsize::new(0),
+            joins: AtomicU64::new(0),
             state: tokio::sync::Mutex::new(None),
             events: broadcast::channel(EVENT_BUFFER).0,
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<RoomEvent> {
         self.events.subscribe()
     }
 
     fn publish(&self, message: &ServerMessage) {
         // No receivers is fine: nobody is connected.
-        let _ = self.events.send(encode(message));
+        let _ = self.events.send(RoomEvent::Broadcast(encode(message)));
     }
 
     /// Locks the room's state, loading it from the database the first time.
@@ -314,13 +476,9 @@ impl Room {
         }))
     }
 
-    /// Registers the joiner and returns what to send them first: the welcome, then the edits
-    /// they missed when reconnecting.
-    pub async fn join(
-        &self,
-        db: &DatabaseConnection,
-        joiner: &Joiner,
-    ) -> Result<Vec<Arc<str>>, Refusal> {
+    /// Registers the joiner (as who they prove to be, or as someone new) and returns what to
+    /// send them first.
+    pub async fn join(&self, db: &DatabaseConnection, joiner: &Joiner) -> Result<Joined, Refusal> {
         let mut state = self.locked(db).await?;
         // Another instance may have stored edits, or have participants, this room has not seen.
         if several_instances(db) {
@@ -330,71 +488,40 @@ impl Room {
                 tracing::warn!(code = refusal.code, "cannot read presence elsewhere");
             }
         }
-        if !state
-            .participants
-            .iter()
-            .any(|(id, _)| *id == joiner.client_id)
-        {
-            let color = api::PARTICIPANT_COLORS
-                [state.participants.len() % api::PARTICIPANT_COLORS.len()]
-            .to_string();
-            // Someone who joined through another instance is in the database already: keep
-            // their row (and colour), as this instance learns of them now.
-            pad_participant::Entity::insert(pad_participant::ActiveModel {
-                pad_id: Set(self.pad_id.clone()),
-                client_id: Set(joiner.client_id.clone()),
-                name: Set(joiner.name.clone()),
-                color: Set(color),
-                user_id: Set(joiner.user_id),
-                joined_at: Set(OffsetDateTime::now_utc()),
-            })
-            .on_conflict(
-                OnConflict::columns([
-                    pad_participant::Column::PadId,
-                    pad_participant::Column::ClientId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-            let stored = pad_participant::Entity::find_by_id((
-                self.pad_id.clone(),
-                joiner.client_id.clone(),
-            ))
-            .one(db)
-            .await?
-            .ok_or_else(|| Refusal::new("storage_failed", "The participant was not stored."))?;
-            state
-                .participants
-                .push((stored.client_id.clone(), Present::offline(stored)));
+        // After the end the text is for members, through playback: nobody joins, and nothing
+        // of the pad is sent. Checked under the room's lock, which an end holds too.
+        if state.status == super::ENDED {
+            return Err(Refusal::pad_ended());
         }
-        let (_, present) = state
-            .participants
-            .iter_mut()
-            .find(|(id, _)| *id == joiner.client_id)
-            .expect("just ensured");
-        if present.user_id.is_some() && present.user_id != joiner.user_id {
-            return Err(Refusal::new(
-                "client_in_use",
-                "This participant id belongs to someone else; reload the page.",
-            ));
-        }
+        let (client_id, secret) = self.identify(db, &mut state, joiner).await?;
+        let connection = self.joins.fetch_add(1, Ordering::SeqCst) + 1;
+        let several = several_instances(db);
+        let present = state.present(&client_id).expect("identified");
+        let replaces = present.connections > 0;
         present.connections += 1;
-        let arrived_here = present.connections == 1 && several_instances(db);
+        present.connection = connection;
+        let arrived_here = present.connections == 1 && several;
         present.name = joiner.name.clone();
         let color = present.color.clone();
+        if replaces {
+            let _ = self.events.send(RoomEvent::Rejoined {
+                client_id: client_id.as_str().into(),
+                connection,
+            });
+        }
         let revision = state.history.len() as u64;
         // A reconnecting client gets the edits it missed; anyone else the whole text.
         let since = joiner
             .since_revision
             .filter(|since| *since <= revision && revision - since <= MAX_REVISIONS_BEHIND);
         let mut first = vec![encode(&ServerMessage::Welcome {
+            client_id: client_id.clone(),
+            secret,
             color,
             revision: since.unwrap_or(revision),
             text: since.is_none().then(|| state.text.clone()),
             language: state.language.clone(),
-            last_seq: state.last_seq.get(&joiner.client_id).copied().unwrap_or(0),
+            last_seq: state.last_seq.get(&client_id).copied().unwrap_or(0),
             status: state.status.clone(),
         })];
         if let Some(since) = since {
@@ -409,8 +536,7 @@ impl Room {
         }
         if arrived_here
             && let Err(e) =
-                super::presence::arrived(db, &self.pad_id, &joiner.client_id, &self.instance_id)
-                    .await
+                super::presence::arrived(db, &self.pad_id, &client_id, &self.instance_id).await
         {
             // The next refresh writes it: the join itself stands.
             tracing::warn!(error = %e, "cannot record that a participant arrived");
@@ -422,7 +548,110 @@ impl Room {
         if arrived_here {
             super::sync::announce(db, &self.instance_id, &self.pad_id, Change::Presence).await;
         }
-        Ok(first)
+        Ok(Joined {
+            client_id,
+            connection,
+            first,
+        })
+    }
+
+    /// Who the joiner is: the member their session names; the guest whose secret they hold;
+    /// or, failing that, a new guest, whose secret is returned to send once.
+    async fn identify(
+        &self,
+        db: &DatabaseConnection,
+        state: &mut RoomState,
+        joiner: &Joiner,
+    ) -> Result<(String, Option<String>), Refusal> {
+        if let Some(user_id) = joiner.user_id {
+            let client_id = member_client_id(user_id);
+            if state.present(&client_id).is_none() {
+                self.register(db, state, &client_id, joiner, None).await?;
+            }
+            return Ok((client_id, None));
+        }
+        if let Some(returning) = &joiner.returning {
+            if state.present(&returning.client_id).is_none() && several_instances(db) {
+                // Joined through another instance, perhaps, and not heard of here yet.
+                let stored = pad_participant::Entity::find_by_id((
+                    self.pad_id.clone(),
+                    returning.client_id.clone(),
+                ))
+                .one(db)
+                .await?;
+                if let Some(stored) = stored {
+                    state
+                        .participants
+                        .push((stored.client_id.clone(), Present::offline(stored)));
+                }
+            }
+            if state
+                .present(&returning.client_id)
+                .is_some_and(|present| present.proven_by(&returning.secret))
+            {
+                return Ok((returning.client_id.clone(), None));
+            }
+        }
+        let issued = new_guest_credentials();
+        self.register(
+            db,
+            state,
+            &issued.client_id,
+            joiner,
+            Some(hash_secret(&issued.secret)),
+        )
+        .await?;
+        Ok((issued.client_id, Some(issued.secret)))
+    }
+
+    /// Records a new participant, unless the pad has as many as it may.
+    async fn register(
+        &self,
+        db: &DatabaseConnection,
+        state: &mut RoomState,
+        client_id: &str,
+        joiner: &Joiner,
+        secret_hash: Option<String>,
+    ) -> Result<(), Refusal> {
+        if state.participants.len() >= MAX_PARTICIPANTS {
+            return Err(Refusal::new(
+                "too_many_participants",
+                format!("This pad has had {MAX_PARTICIPANTS} participants, as many as it takes."),
+            ));
+        }
+        let color = api::PARTICIPANT_COLORS
+            [state.participants.len() % api::PARTICIPANT_COLORS.len()]
+        .to_string();
+        // A member who joined through another instance is in the database already: keep their
+        // row (and colour), as this instance learns of them now.
+        pad_participant::Entity::insert(pad_participant::ActiveModel {
+            pad_id: Set(self.pad_id.clone()),
+            client_id: Set(client_id.to_string()),
+            name: Set(joiner.name.clone()),
+            color: Set(color),
+            user_id: Set(joiner.user_id),
+            joined_at: Set(OffsetDateTime::now_utc()),
+            secret_hash: Set(secret_hash),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                pad_participant::Column::PadId,
+                pad_participant::Column::ClientId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        let stored =
+            pad_participant::Entity::find_by_id((self.pad_id.clone(), client_id.to_string()))
+                .one(db)
+                .await?
+                .ok_or_else(|| Refusal::new("storage_failed", "The participant was not stored."))?;
+        state
+            .participants
+            .push((stored.client_id.clone(), Present::offline(stored)));
+        Ok(())
     }
 
     pub async fn leave(&self, db: &DatabaseConnection, client_id: &str) {
@@ -458,14 +687,23 @@ impl Room {
     pub async fn submit(
         &self,
         db: &DatabaseConnection,
-        client_id: &str,
+        joined: &Joined,
         seq: u64,
         revision: u64,
         op: Operation,
     ) -> Result<(), Refusal> {
+        let client_id = joined.client_id.as_str();
         let mut state = self.locked(db).await?;
         if state.status == super::ENDED {
             return Err(Refusal::pad_ended());
+        }
+        // A newer connection of this participant numbers edits from what it was welcomed
+        // with: an older one's edits would collide with its numbers.
+        if state
+            .present(client_id)
+            .is_none_or(|present| present.connection != joined.connection)
+        {
+            return Err(Refusal::opened_elsewhere());
         }
         let last_seq = state.last_seq.get(client_id).copied().unwrap_or(0);
         if seq <= last_seq {

@@ -166,11 +166,12 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
     if pad.results_note_id.is_some() {
         return Ok(());
     }
-    let participants: Vec<String> = live::stored_participants(&state.db, &pad.id)
-        .await?
-        .into_iter()
-        .map(|p| p.name)
-        .collect();
+    let participants = participant_list(
+        live::stored_participants(&state.db, &pad.id)
+            .await?
+            .into_iter()
+            .map(|p| p.name),
+    );
     let duration = match (pad.started_at, pad.ended_at) {
         (Some(start), Some(end)) => {
             let minutes = (end - start).whole_minutes().max(0);
@@ -181,11 +182,7 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
     let note = format!(
         "Interview ended. Duration: {duration}. Language: {}. Participants: {}. Playback: {}",
         api::language_label(&pad.language).unwrap_or("unknown"),
-        if participants.is_empty() {
-            "nobody joined".to_string()
-        } else {
-            participants.join(", ")
-        },
+        participants,
         super::link(state, &pad.id)
     );
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
@@ -222,4 +219,50 @@ pub async fn record_failure(
         (FAILED, error.message.clone())
     };
     set_code_note(&state.db, &payload.pad_id, status, Some(message)).await
+}
+
+/// Names listed in the results note, each cut to this many characters.
+const NOTE_NAMES: usize = 12;
+const NOTE_NAME_CHARS: usize = 50;
+
+/// The participants as the results note lists them: names are typed by guests, so both each
+/// name and the list are bounded.
+fn participant_list(names: impl Iterator<Item = String>) -> String {
+    let names: Vec<String> = names.collect();
+    if names.is_empty() {
+        return "nobody joined".into();
+    }
+    let mut listed: Vec<String> = names
+        .iter()
+        .take(NOTE_NAMES)
+        .map(|name| match name.char_indices().nth(NOTE_NAME_CHARS) {
+            Some((cut, _)) => format!("{}…", &name[..cut]),
+            None => name.clone(),
+        })
+        .collect();
+    if names.len() > NOTE_NAMES {
+        listed.push(format!("and {} more", names.len() - NOTE_NAMES));
+    }
+    listed.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_results_note_lists_a_bounded_number_of_bounded_names() {
+        assert_eq!(participant_list(std::iter::empty()), "nobody joined");
+        assert_eq!(
+            participant_list(["Ada".to_string(), "Bob".to_string()].into_iter()),
+            "Ada, Bob"
+        );
+        let long = "é".repeat(80);
+        let listed = participant_list(std::iter::once(long));
+        assert_eq!(listed.chars().count(), NOTE_NAME_CHARS + 1);
+        assert!(listed.ends_with('…'));
+        let many = participant_list((0..30).map(|i| format!("P{i}")));
+        assert!(many.ends_with(", and 18 more"), "{many}");
+        assert_eq!(many.matches(", ").count(), NOTE_NAMES);
+    }
 }

@@ -13,7 +13,7 @@ use entity::pad;
 use futures_util::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::live::{Joiner, Refusal, Room};
+use super::live::{Credentials, Joined, Joiner, Refusal, Room, RoomEvent, SocketSlot};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
 use crate::state::AppState;
@@ -34,6 +34,17 @@ pub async fn pad_socket(
     viewer: Option<AuthUser>,
 ) -> ApiResult<HttpResponse> {
     let pad = super::find(&state, &id).await?;
+    let address = request
+        .peer_addr()
+        .map(|peer| peer.ip())
+        .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+    let slot = state.pad_hub.admit(&pad.id, address).map_err(|refusal| {
+        ApiError::new(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            refusal.code,
+            refusal.message,
+        )
+    })?;
     let (response, session, stream) = actix_ws::handle(&request, body)
         .map_err(|e| ApiError::bad_request("websocket_required", e.to_string()))?;
     let stream = stream
@@ -41,7 +52,14 @@ pub async fn pad_socket(
         .aggregate_continuations()
         .max_continuation_size(MAX_MESSAGE_BYTES);
     let member = viewer.filter(|user| user.org_id == pad.org_id);
-    actix_web::rt::spawn(connection(state.into_inner(), pad, member, session, stream));
+    actix_web::rt::spawn(connection(
+        state.into_inner(),
+        pad,
+        member,
+        slot,
+        session,
+        stream,
+    ));
     Ok(response)
 }
 
@@ -49,6 +67,8 @@ async fn connection(
     state: Arc<AppState>,
     pad: pad::Model,
     member: Option<AuthUser>,
+    // Counted as one of the pad's sockets until the connection ends.
+    _slot: SocketSlot,
     mut session: Session,
     mut stream: actix_ws::AggregatedMessageStream,
 ) {
@@ -76,18 +96,9 @@ async fn connection(
     // skips broadcasts its welcome already covers.
     let events = room.subscribe();
     let outcome = match room.join(&state.db, &joiner).await {
-        Ok(welcome) => {
-            let outcome = serve(
-                &state,
-                &room,
-                &joiner,
-                welcome,
-                events,
-                &mut session,
-                &mut stream,
-            )
-            .await;
-            room.leave(&state.db, &joiner.client_id).await;
+        Ok(joined) => {
+            let outcome = serve(&state, &room, &joined, events, &mut session, &mut stream).await;
+            room.leave(&state.db, &joined.client_id).await;
             outcome
         }
         // A refused join never counted as a connection, so it does not leave either.
@@ -125,14 +136,13 @@ enum Ending {
 async fn serve(
     state: &AppState,
     room: &Arc<Room>,
-    joiner: &Joiner,
-    welcome: Vec<Arc<str>>,
-    mut events: tokio::sync::broadcast::Receiver<Arc<str>>,
+    joined: &Joined,
+    mut events: tokio::sync::broadcast::Receiver<RoomEvent>,
     session: &mut Session,
     stream: &mut actix_ws::AggregatedMessageStream,
 ) -> Result<Ending, Refusal> {
     let mut closing = state.pad_hub.closing();
-    for message in welcome {
+    for message in &joined.first {
         if session.text(message.to_string()).await.is_err() {
             return Ok(Ending::Left);
         }
@@ -160,7 +170,7 @@ async fn serve(
                                 format!("More than {RATE} messages a second."),
                             ));
                         }
-                        handle(state, room, joiner, &text).await?;
+                        handle(state, room, joined, &text).await?;
                     }
                     AggregatedMessage::Ping(bytes) => {
                         if session.pong(&bytes).await.is_err() {
@@ -175,11 +185,19 @@ async fn serve(
                 }
             }
             event = events.recv() => match event {
-                Ok(message) => {
+                Ok(RoomEvent::Broadcast(message)) => {
                     if session.text(message.to_string()).await.is_err() {
                         return Ok(Ending::Left);
                     }
                 }
+                // Numbers grow with each join: an earlier connection's own rejoin event,
+                // received late, is no reason to close a newer one.
+                Ok(RoomEvent::Rejoined { client_id, connection })
+                    if *client_id == *joined.client_id && connection > joined.connection =>
+                {
+                    return Err(Refusal::opened_elsewhere());
+                }
+                Ok(RoomEvent::Rejoined { .. }) => {}
                 // Too far behind to catch up message by message: the client reconnects and
                 // asks for what it missed.
                 Err(RecvError::Lagged(_)) => {
@@ -191,7 +209,7 @@ async fn serve(
     }
 }
 
-async fn handle(state: &AppState, room: &Room, joiner: &Joiner, text: &str) -> Result<(), Refusal> {
+async fn handle(state: &AppState, room: &Room, joined: &Joined, text: &str) -> Result<(), Refusal> {
     let message: ClientMessage = serde_json::from_str(text).map_err(|e| {
         Refusal::new(
             "malformed_message",
@@ -200,8 +218,7 @@ async fn handle(state: &AppState, room: &Room, joiner: &Joiner, text: &str) -> R
     })?;
     match message {
         ClientMessage::Op { revision, seq, op } => {
-            room.submit(&state.db, &joiner.client_id, seq, revision, op)
-                .await
+            room.submit(&state.db, joined, seq, revision, op).await
         }
         ClientMessage::Language { language } => room.set_language(&state.db, &language).await,
         ClientMessage::Join { .. } => Err(Refusal::new(
@@ -220,40 +237,54 @@ fn parse_join(text: &str, member: Option<&AuthUser>) -> Result<Joiner, Refusal> 
         .map_err(|e| malformed(format!("The first message must be a join: {e}.")))?;
     let ClientMessage::Join {
         client_id,
+        secret,
         name,
         since_revision,
     } = message
     else {
         return Err(join_required());
     };
-    let valid_id = (8..=64).contains(&client_id.len())
-        && client_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if !valid_id {
+    let valid_id = |id: &str| {
+        (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if client_id.as_deref().is_some_and(|id| !valid_id(id)) {
         return Err(malformed(
             "client_id must be 8 to 64 letters, digits or dashes.".into(),
         ));
     }
+    if secret.as_deref().is_some_and(|secret| secret.len() > 128) {
+        return Err(malformed("secret must be at most 128 characters.".into()));
+    }
     let name = match member {
         Some(user) => user.name.clone(),
-        None => {
-            let name = name.unwrap_or_default().trim().to_string();
-            if name.is_empty() || name.chars().count() > 50 {
-                return Err(Refusal::new(
-                    "name_required",
-                    "Give a display name of 1 to 50 characters.",
-                ));
-            }
-            name
-        }
+        None => display_name(name.as_deref().unwrap_or_default())?,
     };
     Ok(Joiner {
-        client_id,
+        returning: client_id
+            .zip(secret)
+            .map(|(client_id, secret)| Credentials { client_id, secret }),
         name,
         user_id: member.map(|user| user.user_id),
         since_revision,
     })
+}
+
+/// The most characters of a display name: it is shown to everyone and goes into Lever notes.
+pub const MAX_NAME_CHARS: usize = 50;
+
+/// A guest's display name: trimmed, 1 to 50 characters, on one line.
+fn display_name(name: &str) -> Result<String, Refusal> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(Refusal::new(
+            "name_required",
+            format!("Give a display name of 1 to {MAX_NAME_CHARS} characters, on one line."),
+        ));
+    }
+    Ok(name.to_string())
 }
 
 fn join_required() -> Refusal {

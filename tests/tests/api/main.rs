@@ -14,4 +14,5 @@ mod members;
 mod migrations;
 mod pads_lever;
 mod pads_live;
+mod pads_security;
 mod tenancy;

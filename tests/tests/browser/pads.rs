@@ -234,3 +234,114 @@ async fn typing_goes_on_while_the_server_restarts_and_nothing_is_lost() {
     candidate.close().await;
     watcher.close().await;
 }
+
+async fn manual_pad(
+    app: &tests::TestApp,
+    admin: &tests::accounts::Account,
+    candidate: &str,
+) -> api::PadSummary {
+    tests::expect_json(
+        app.post(
+            &admin.client,
+            "/api/pads",
+            &api::NewPadRequest {
+                candidate_name: candidate.into(),
+                job_title: None,
+                language: Some("python".into()),
+            },
+        )
+        .await,
+        201,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_reloaded_page_rejoins_as_the_same_participant_and_no_name_leaks_to_another_pad() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let pad = manual_pad(&app, &admin, "Grace").await;
+    let other_pad = manual_pad(&app, &admin, "Linus").await;
+    let candidate = Browser::start().await;
+    candidate.goto(&pad.link).await;
+    candidate.fill("[name=display_name]", "Grace").await;
+    candidate.click_button("Join the pad").await;
+    candidate
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+    let watcher = Browser::start().await;
+    watcher.goto(&pad.link).await;
+    watcher.fill("[name=display_name]", "Watcher").await;
+    watcher.click_button("Join the pad").await;
+    watcher
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+    candidate
+        .element("[data-testid=editor]")
+        .await
+        .send_keys("x")
+        .await
+        .unwrap();
+    wait_for_editor(&watcher, "x").await;
+
+    // A reload: no name asked again, the same participant, and typing goes on.
+    for _ in 0..2 {
+        candidate.client.refresh().await.unwrap();
+        candidate
+            .wait_for_text("[data-testid=connection]", "Connected")
+            .await;
+    }
+    wait_for_editor(&candidate, "x").await;
+    candidate
+        .client
+        .execute(
+            "const t = document.querySelector('[data-testid=editor]'); t.focus(); t.setSelectionRange(1, 1);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    candidate
+        .element("[data-testid=editor]")
+        .await
+        .send_keys("y")
+        .await
+        .unwrap();
+    wait_for_editor(&watcher, "xy").await;
+    let chips = wait_for(
+        "two chips in the watcher's list",
+        Duration::from_secs(20),
+        || async {
+            let chips = watcher
+                .client
+                .find_all(Locator::Css("[data-testid=participants] li"))
+                .await
+                .ok()?;
+            let mut names = Vec::new();
+            for chip in chips {
+                names.push(chip.text().await.ok()?);
+            }
+            (names.len() == 2).then_some(names)
+        },
+    )
+    .await;
+    assert_eq!(chips, ["Grace", "Watcher"]);
+    let history: api::PadHistory = tests::expect_json(
+        app.get(&admin.client, &format!("/api/pads/{}/history", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    let names: Vec<&str> = history
+        .participants
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["Grace", "Watcher"], "no ghost per reload");
+
+    // Another pad in the same tab asks for a name afresh, without the one typed here.
+    candidate.goto(&other_pad.link).await;
+    let field = candidate.element("[name=display_name]").await;
+    assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(""));
+    candidate.close().await;
+    watcher.close().await;
+}

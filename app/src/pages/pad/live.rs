@@ -18,13 +18,45 @@ use super::highlight;
 use crate::api;
 use crate::components::guard::{error_note, failure_message};
 
-const NAME_KEY: &str = "stagepad-name";
+/// What this tab keeps of one pad, so that a reload rejoins as the same participant: the id and
+/// secret the server gave, and the name typed for this pad. In the tab's own storage: another
+/// tab, or another pad, starts afresh.
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
+struct TabIdentity {
+    client_id: Option<String>,
+    secret: Option<String>,
+    name: String,
+}
+
+impl TabIdentity {
+    fn key(pad_id: &str) -> String {
+        format!("stagepad-pad-{pad_id}")
+    }
+
+    fn load(pad_id: &str) -> Option<Self> {
+        let stored = session_storage()?.get_item(&Self::key(pad_id)).ok()??;
+        serde_json::from_str(&stored).ok()
+    }
+
+    fn save(&self, pad_id: &str) {
+        if let Some(storage) = session_storage() {
+            let _ = storage.set_item(
+                &Self::key(pad_id),
+                &serde_json::to_string(self).expect("json"),
+            );
+        }
+    }
+}
 
 #[component]
 pub fn LivePad(pad: PadView, ended: RwSignal<bool>) -> impl IntoView {
-    let stored_name = local_storage().and_then(|s| s.get_item(NAME_KEY).ok().flatten());
-    let name = RwSignal::new(pad.member_name.clone());
-    let typed = RwSignal::new(stored_name.unwrap_or_default());
+    let saved = TabIdentity::load(&pad.id);
+    let name = RwSignal::new(
+        pad.member_name
+            .clone()
+            .or_else(|| saved.as_ref().map(|identity| identity.name.clone())),
+    );
+    let typed = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let title = format!("Interview with {}", pad_title(&pad));
     let on_join = move |ev: leptos::ev::SubmitEvent| {
@@ -34,15 +66,15 @@ pub fn LivePad(pad: PadView, ended: RwSignal<bool>) -> impl IntoView {
             problem.set(Some("Enter a name of 1 to 50 characters.".into()));
             return;
         }
-        if let Some(storage) = local_storage() {
-            let _ = storage.set_item(NAME_KEY, &chosen);
-        }
         name.set(Some(chosen));
     };
     let pad = StoredValue::new(pad);
     move || {
         match name.get() {
-        Some(name) => view! { <Editor pad=pad.get_value() name ended/> }.into_any(),
+        Some(name) => {
+            let identity = TabIdentity::load(&pad.with_value(|p| p.id.clone())).unwrap_or_default();
+            view! { <Editor pad=pad.get_value() identity=TabIdentity { name, ..identity } ended/> }.into_any()
+        }
         None => view! {
             <section class="card narrow">
                 <h1 data-testid="pad-title">{title.clone()}</h1>
@@ -70,19 +102,8 @@ fn pad_title(pad: &PadView) -> String {
     }
 }
 
-fn local_storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
-}
-
-/// This page's participant id: new on every load (a duplicated tab must not share it), kept
-/// across reconnects so the server recognises edits sent again.
-fn client_id() -> String {
-    (0..24)
-        .map(|_| {
-            let n = (js_sys::Math::random() * 36.0) as u32;
-            char::from_digit(n.min(35), 36).unwrap_or('x')
-        })
-        .collect()
+fn session_storage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
 }
 
 /// What the page shows, updated by the connection.
@@ -104,8 +125,9 @@ struct Shown {
 
 struct Connection {
     pad_id: String,
-    client_id: String,
-    name: String,
+    /// Who this tab joins as: the id and secret the server gave (kept across reconnects and
+    /// reloads, so the server recognises edits sent again), and the display name.
+    identity: TabIdentity,
     doc: ClientDoc,
     /// This socket's welcome arrived: edits go out only after it, numbered from what it said.
     welcomed: bool,
@@ -169,8 +191,9 @@ fn connect(shared: &Shared) {
                 let mut c = shared.borrow_mut();
                 c.retry_ms = 500;
                 ClientMessage::Join {
-                    client_id: c.client_id.clone(),
-                    name: Some(c.name.clone()),
+                    client_id: c.identity.client_id.clone(),
+                    secret: c.identity.secret.clone(),
+                    name: Some(c.identity.name.clone()),
                     since_revision: c.shown.ready.get_untracked().then_some(c.doc.revision),
                 }
             };
@@ -248,6 +271,8 @@ fn handle(shared: &Shared, message: ServerMessage) {
     let shown = shared.borrow().shown;
     match message {
         ServerMessage::Welcome {
+            client_id,
+            secret,
             revision,
             text,
             language,
@@ -261,6 +286,14 @@ fn handle(shared: &Shared, message: ServerMessage) {
             let resend = {
                 let mut c = shared.borrow_mut();
                 c.welcomed = true;
+                if c.identity.client_id.as_ref() != Some(&client_id) {
+                    // Someone new to the server (a first join, or an id it did not know):
+                    // what was typed before belongs to no edit numbering it has.
+                    c.identity.client_id = Some(client_id);
+                    c.identity.secret = secret;
+                    let pad_id = c.pad_id.clone();
+                    c.identity.save(&pad_id);
+                }
                 // The whole text instead of the edits missed (the pad moved on too far while
                 // this page was away), or a resync: what was typed and not stored is gone.
                 let mut lost = std::mem::take(&mut c.lost_edits);
@@ -289,7 +322,7 @@ fn handle(shared: &Shared, message: ServerMessage) {
         } => {
             let effect = {
                 let mut c = shared.borrow_mut();
-                let me = c.client_id.clone();
+                let me = c.identity.client_id.clone().unwrap_or_default();
                 c.doc.on_server_op(&me, revision, &client_id, seq, &op)
             };
             match effect {
@@ -308,6 +341,11 @@ fn handle(shared: &Shared, message: ServerMessage) {
         ServerMessage::Ended => shown.ended.set(true),
         ServerMessage::Error { code, message } => {
             shown.problem.set(Some(message));
+            // Refusals that reconnecting would only meet again.
+            if matches!(code.as_str(), "opened_elsewhere" | "too_many_participants") {
+                shared.borrow_mut().closed = true;
+                shown.connection.set("Disconnected");
+            }
             if matches!(
                 code.as_str(),
                 "invalid_operation"
@@ -338,7 +376,7 @@ fn resync(shared: &Shared) {
 }
 
 #[component]
-fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
+fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl IntoView {
     let shown = Shown {
         connection: RwSignal::new("Connecting…"),
         participants: RwSignal::new(Vec::new()),
@@ -351,8 +389,7 @@ fn Editor(pad: PadView, name: String, ended: RwSignal<bool>) -> impl IntoView {
     };
     let shared: Shared = Rc::new(RefCell::new(Connection {
         pad_id: pad.id.clone(),
-        client_id: client_id(),
-        name,
+        identity,
         doc: ClientDoc::default(),
         welcomed: false,
         lost_edits: false,

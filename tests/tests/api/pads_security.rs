@@ -1,0 +1,362 @@
+//! The pad's link in the hands of strangers and intruders: an ended pad gives nothing away, a
+//! participant's identity cannot be taken over, and nobody can make a pad or its room grow
+//! without bound.
+
+use api::{ClientMessage, Plan, ServerMessage};
+use tests::accounts::{Account, expect_json};
+use tests::pad_client::{PadClient, open_socket, receive, send};
+use tests::{TestApp, spawn_app};
+
+async fn new_pad(app: &TestApp, member: &Account, candidate: &str) -> api::PadSummary {
+    let request = api::NewPadRequest {
+        candidate_name: candidate.into(),
+        job_title: None,
+        language: Some("python".into()),
+    };
+    expect_json(app.post(&member.client, "/api/pads", &request).await, 201).await
+}
+
+async fn end(app: &TestApp, member: &Account, pad_id: &str) {
+    let _: api::PadView = expect_json(
+        app.post(&member.client, &format!("/api/pads/{pad_id}/end"), &())
+            .await,
+        200,
+    )
+    .await;
+}
+
+/// Everything the server says to a fresh connection that joins with `join`, until it closes.
+async fn answers_to(app: &TestApp, pad_id: &str, join: ClientMessage) -> Vec<ServerMessage> {
+    let mut socket = open_socket(app, pad_id, None).await;
+    send(&mut socket, &join).await;
+    let mut answers = Vec::new();
+    while let Some(message) = receive(&mut socket).await {
+        answers.push(message);
+    }
+    answers
+}
+
+/// Joins as a new guest and leaves at once; waits for room when the address is at its limit of
+/// sockets (the server may not have seen earlier ones close yet).
+async fn join_and_leave(app: &TestApp, pad_id: &str, name: &str) {
+    let url = format!("ws://127.0.0.1:{}/api/pads/{pad_id}/socket", app.port);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut socket = loop {
+        match tokio_tungstenite::connect_async(url.as_str()).await {
+            Ok((socket, _)) => break socket,
+            Err(e) => {
+                assert!(tokio::time::Instant::now() < deadline, "no socket: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+    };
+    let mut join = guest_join(None, None);
+    if let ClientMessage::Join { name: given, .. } = &mut join {
+        *given = Some(name.into());
+    }
+    send(&mut socket, &join).await;
+    let welcome = receive(&mut socket).await;
+    assert!(
+        matches!(welcome, Some(ServerMessage::Welcome { .. })),
+        "{welcome:?}"
+    );
+    let _ = socket.close(None).await;
+}
+
+fn guest_join(client_id: Option<&str>, since_revision: Option<u64>) -> ClientMessage {
+    ClientMessage::Join {
+        client_id: client_id.map(str::to_string),
+        secret: None,
+        name: Some("Stranger".into()),
+        since_revision,
+    }
+}
+
+#[tokio::test]
+async fn an_ended_pad_gives_its_code_to_no_stranger() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut candidate = PadClient::join(&app, &pad.id, "Ada", None).await;
+    candidate.edit("API_KEY = 'hunter2'").await;
+    candidate.settle_at(1).await;
+    end(&app, &member, &pad.id).await;
+    candidate.wait_until("the end", |c| c.ended).await;
+    let participants = "SELECT COUNT(*) AS n FROM pad_participants";
+    let before = app.count(participants).await;
+
+    // Neither as a newcomer, nor as a reconnecting client asking for the past edits, nor under
+    // the candidate's own id.
+    for join in [
+        guest_join(None, None),
+        guest_join(None, Some(0)),
+        guest_join(Some(&candidate.client_id), Some(0)),
+    ] {
+        let answers = answers_to(&app, &pad.id, join).await;
+        assert!(
+            !answers.iter().any(|m| matches!(
+                m,
+                ServerMessage::Welcome { .. }
+                    | ServerMessage::Op { .. }
+                    | ServerMessage::Participants { .. }
+            )),
+            "an ended pad answered a stranger with {answers:?}"
+        );
+        assert!(
+            answers
+                .iter()
+                .any(|m| matches!(m, ServerMessage::Error { code, .. } if code == "pad_ended")),
+            "the stranger is told the interview ended: {answers:?}"
+        );
+    }
+    assert_eq!(
+        app.count(participants).await,
+        before,
+        "a refused join is no participant"
+    );
+    // Members still have the code, through playback.
+    let history: api::PadHistory = expect_json(
+        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(history.final_text, "API_KEY = 'hunter2'");
+}
+
+#[tokio::test]
+async fn a_second_link_holder_cannot_take_over_the_candidates_identity() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut candidate = PadClient::join(&app, &pad.id, "Ada", None).await;
+    candidate.edit("a").await;
+    candidate.settle_at(1).await;
+    let mut watcher = PadClient::join(&app, &pad.id, "Watcher", None).await;
+    let candidate_id = candidate.client_id.clone();
+    watcher
+        .wait_until("the candidate's id, public", |c| {
+            c.participants.iter().any(|p| p.client_id == candidate_id)
+        })
+        .await;
+
+    // The intruder joins under that id without its secret, and types.
+    let mut intruder = open_socket(&app, &pad.id, None).await;
+    send(&mut intruder, &guest_join(Some(&candidate.client_id), None)).await;
+    let Some(ServerMessage::Welcome {
+        client_id,
+        last_seq,
+        secret,
+        ..
+    }) = receive(&mut intruder).await
+    else {
+        panic!("a welcome");
+    };
+    assert_ne!(client_id, candidate.client_id, "another participant");
+    assert_eq!(last_seq, 0, "nothing of the candidate's");
+    assert!(secret.is_some(), "a new participant gets its own secret");
+    send(
+        &mut intruder,
+        &ClientMessage::Op {
+            revision: 1,
+            seq: 2,
+            op: api::ot::Operation::new().retain(1).insert("X"),
+        },
+    )
+    .await;
+
+    // The candidate's next edit is stored, not taken for a repeat.
+    candidate.edit("ab").await;
+    candidate.settle_at(2).await;
+    let history: api::PadHistory = expect_json(
+        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    let by_candidate: Vec<_> = history
+        .operations
+        .iter()
+        .filter(|o| o.client_id == candidate.client_id)
+        .collect();
+    assert_eq!(by_candidate.len(), 2, "both of the candidate's edits");
+    assert!(
+        !by_candidate
+            .iter()
+            .any(|o| format!("{:?}", o.op).contains('X')),
+        "nothing of the intruder's is credited to the candidate"
+    );
+}
+
+#[tokio::test]
+async fn a_reloaded_tab_rejoins_as_itself_and_a_member_is_one_participant_everywhere() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let cookie = app.session_cookie(&member).await;
+    let mut candidate = PadClient::join(&app, &pad.id, "Ada", None).await;
+    let secret = candidate.secret.clone().expect("a guest gets a secret");
+    candidate.edit("x = 1").await;
+    candidate.settle_at(1).await;
+    // The interviewer on a laptop, then on a second device too.
+    let laptop = PadClient::join(&app, &pad.id, "ignored", Some(&cookie)).await;
+    let mut phone = PadClient::join(&app, &pad.id, "ignored", Some(&cookie)).await;
+    assert_eq!(
+        laptop.client_id, phone.client_id,
+        "one member, one participant"
+    );
+    assert!(phone.secret.is_none(), "a member needs no secret");
+
+    // The candidate reloads the page: same id, same secret, nothing missed, no ghost.
+    let mut reloaded = PadClient::join_as(
+        &app,
+        &pad.id,
+        Some((&candidate.client_id, &secret)),
+        "Ada",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(reloaded.client_id, candidate.client_id);
+    assert_eq!(reloaded.doc.text, "x = 1");
+    // Its numbering goes on from its last edit: the next one is stored, not taken for a repeat.
+    reloaded.edit("x = 12").await;
+    reloaded.settle_at(2).await;
+    phone
+        .wait_until("two people listed", |c| c.participants.len() == 2)
+        .await;
+    let recorded = app
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM pad_participants WHERE pad_id = '{}'",
+            pad.id
+        ))
+        .await;
+    assert_eq!(recorded, 2, "no participant per reload or per device");
+    drop(candidate);
+    drop(laptop);
+}
+
+#[tokio::test]
+async fn opening_the_pad_again_closes_the_older_connection_and_loses_no_edit() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut first = PadClient::join(&app, &pad.id, "Ada", None).await;
+    first.edit("a").await;
+    first.settle_at(1).await;
+    let secret = first.secret.clone().unwrap();
+    let mut second = PadClient::join_as(
+        &app,
+        &pad.id,
+        Some((&first.client_id, &secret)),
+        "Ada",
+        None,
+        None,
+    )
+    .await;
+    // The older tab is told, and refused if it still types: its numbers would collide.
+    first.edit("ab").await;
+    first
+        .wait_until("the older tab's refusal", |c| {
+            c.refusals.iter().any(|code| code == "opened_elsewhere")
+        })
+        .await;
+    second.edit("ac").await;
+    second.settle_at(2).await;
+    let history: api::PadHistory = expect_json(
+        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(history.final_text, "ac");
+}
+
+#[tokio::test]
+async fn a_pad_bounds_its_connections_participants_and_names() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let socket_url = format!("ws://127.0.0.1:{}/api/pads/{}/socket", app.port, pad.id);
+
+    // Ten sockets from one address (all tests come from 127.0.0.1); the eleventh is refused
+    // before the upgrade, with a clear error.
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        held.push(open_socket(&app, &pad.id, None).await);
+    }
+    let refused = tokio_tungstenite::connect_async(socket_url.as_str()).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429);
+            let body =
+                String::from_utf8_lossy(response.body().as_deref().unwrap_or_default()).to_string();
+            assert!(body.contains("too_many_connections"), "{body}");
+        }
+        other => panic!("the eleventh socket was not refused: {other:?}"),
+    }
+    // Closing one makes room again.
+    drop(held.pop());
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match tokio_tungstenite::connect_async(socket_url.as_str()).await {
+            Ok((socket, _)) => {
+                held.push(socket);
+                break;
+            }
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("no room after a close: {e}"),
+        }
+    }
+    drop(held);
+
+    // Names are one line of at most 50 characters.
+    for name in ["Ada\nLovelace", &"x".repeat(51)] {
+        let mut socket = open_socket(&app, &pad.id, None).await;
+        send(
+            &mut socket,
+            &ClientMessage::Join {
+                client_id: None,
+                secret: None,
+                name: Some(name.into()),
+                since_revision: None,
+            },
+        )
+        .await;
+        assert_eq!(
+            tests::pad_client::expect_refusal(&mut socket).await,
+            "name_required"
+        );
+    }
+
+    // Each new guest is a participant: after 50, newcomers are refused; who is there stays.
+    let first = PadClient::join(&app, &pad.id, "Guest 0", None).await;
+    let secret = first.secret.clone().unwrap();
+    let first_id = first.client_id.clone();
+    first.close().await;
+    for i in 1..50 {
+        join_and_leave(&app, &pad.id, &format!("Guest {i}")).await;
+    }
+    let answers = answers_to(&app, &pad.id, guest_join(None, None)).await;
+    assert!(
+        answers.iter().any(
+            |m| matches!(m, ServerMessage::Error { code, .. } if code == "too_many_participants")
+        ),
+        "{answers:?}"
+    );
+    let back = PadClient::join_as(
+        &app,
+        &pad.id,
+        Some((&first_id, &secret)),
+        "Guest 0",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        back.client_id, first_id,
+        "a participant already there rejoins"
+    );
+}
