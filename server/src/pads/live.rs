@@ -34,6 +34,9 @@ pub const MAX_INSERTED_CHARS: usize = 2_000_000;
 /// How far behind an edit's revision may be; older ones are refused and the client resyncs.
 /// This bounds the transformation work one message can cause.
 pub const MAX_REVISIONS_BEHIND: u64 = 1_000;
+/// Edits a pad stores over its life: bounds its history however the typing is split. An hour
+/// of fast typing is about 20,000.
+pub const MAX_REVISIONS: usize = 100_000;
 /// Connections one pad takes on one instance: an interview is a handful of people.
 pub const MAX_CONNECTIONS_PER_PAD: usize = 25;
 /// Connections to one pad from one client address.
@@ -719,6 +722,20 @@ impl Room {
                 ),
             ));
         }
+        if op.is_noop() {
+            return Err(Refusal::new(
+                "empty_edit",
+                "This edit changes nothing; only changes are sent.",
+            ));
+        }
+        if state.history.len() >= MAX_REVISIONS {
+            return Err(Refusal::new(
+                "too_many_edits",
+                format!(
+                    "This pad has stored {MAX_REVISIONS} edits, all it holds; start a new pad."
+                ),
+            ));
+        }
         let current = state.history.len() as u64;
         if revision > current {
             return Err(Refusal::new(
@@ -1188,18 +1205,36 @@ async fn replay(
     pad_id: &str,
 ) -> Result<(String, Vec<HistoryEntry>), Refusal> {
     let rows = stored_operations(db, pad_id).await?;
-    let mut text = String::new();
-    let mut history = Vec::with_capacity(rows.len());
-    for row in rows {
-        let op = stored_op(&row)?;
-        text = op.apply(&text).map_err(Refusal::corrupt)?;
-        history.push(HistoryEntry {
-            op,
-            client_id: row.client_id,
-            seq: row.seq as u64,
-        });
-    }
-    Ok((text, history))
+    // Decoding and applying up to [`MAX_REVISIONS`] edits is CPU work: off the async workers,
+    // so a long pad does not stall every other connection on this worker.
+    off_the_workers(move || {
+        let mut text = String::new();
+        let mut history = Vec::with_capacity(rows.len());
+        for row in rows {
+            let op = stored_op(&row)?;
+            text = op.apply(&text).map_err(Refusal::corrupt)?;
+            history.push(HistoryEntry {
+                op,
+                client_id: row.client_id,
+                seq: row.seq as u64,
+            });
+        }
+        Ok((text, history))
+    })
+    .await
+}
+
+/// Runs CPU-bound work on the blocking pool.
+pub async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, Refusal> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "replaying a pad failed");
+        Err(Refusal::new(
+            "storage_failed",
+            "The pad could not be read; try again.",
+        ))
+    })
 }
 
 /// An edit as stored, read back.

@@ -361,21 +361,23 @@ pub async fn history(
             online: false,
         })
         .collect();
-    let mut text = String::new();
-    let mut operations = Vec::with_capacity(rows.len());
-    for row in rows {
-        let corrupt = |r: live::Refusal| ApiError::internal(anyhow::anyhow!(r.message));
-        let op = live::stored_op(&row).map_err(corrupt)?;
-        text = op
-            .apply(&text)
-            .map_err(|e| corrupt(live::Refusal::corrupt(e)))?;
-        operations.push(api::HistoryOperation {
-            revision: row.revision as u64,
-            at_ms: row.at_ms,
-            client_id: row.client_id,
-            op,
-        });
-    }
+    let (operations, text) = live::off_the_workers(move || {
+        let mut text = String::new();
+        let mut operations = Vec::with_capacity(rows.len());
+        for row in rows {
+            let op = live::stored_op(&row)?;
+            text = op.apply(&text).map_err(live::Refusal::corrupt)?;
+            operations.push(api::HistoryOperation {
+                revision: row.revision as u64,
+                at_ms: row.at_ms,
+                client_id: row.client_id,
+                op,
+            });
+        }
+        Ok((operations, text))
+    })
+    .await
+    .map_err(|r| ApiError::internal(anyhow::anyhow!(r.message)))?;
     Ok(api::PadHistory {
         language: pad.language,
         participants,

@@ -360,3 +360,81 @@ async fn a_pad_bounds_its_connections_participants_and_names() {
         "a participant already there rejoins"
     );
 }
+
+#[tokio::test]
+async fn a_pad_refuses_empty_edits_and_stops_at_its_edit_limit() {
+    use api::ot::Operation;
+    use sea_orm::{ActiveValue::Set, Database, EntityTrait};
+
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut writer = PadClient::join(&app, &pad.id, "Ada", None).await;
+    writer.edit("ab").await;
+    writer.settle_at(1).await;
+    // An edit that changes nothing is refused: it would only grow the history.
+    let mut socket = open_socket(&app, &pad.id, None).await;
+    send(&mut socket, &guest_join(None, None)).await;
+    assert!(matches!(
+        receive(&mut socket).await,
+        Some(ServerMessage::Welcome { .. })
+    ));
+    send(
+        &mut socket,
+        &ClientMessage::Op {
+            revision: 1,
+            seq: 1,
+            op: Operation::new().retain(2),
+        },
+    )
+    .await;
+    assert_eq!(
+        tests::pad_client::expect_refusal(&mut socket).await,
+        "empty_edit"
+    );
+    writer.close().await;
+
+    // A pad whose history reached the limit (typed and erased, over and over) takes no more.
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let limit = 100_000;
+    let rows: Vec<_> = (2..=limit)
+        .map(|revision: i64| {
+            // Revision 1 left "ab": add a character, then take it away again.
+            let op = if revision % 2 == 0 {
+                Operation::new().retain(2).insert("x")
+            } else {
+                Operation::new().retain(2).delete(1)
+            };
+            entity::pad_operation::ActiveModel {
+                pad_id: Set(pad.id.clone()),
+                revision: Set(revision),
+                client_id: Set("filler-client".into()),
+                seq: Set(revision),
+                at_ms: Set(1_800_000_000_000 + revision),
+                op: Set(serde_json::to_string(&op).unwrap()),
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(2_000) {
+        entity::pad_operation::Entity::insert_many(chunk.to_vec())
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    db.close().await.ok();
+    let mut late = PadClient::join(&app, &pad.id, "Late", None).await;
+    assert_eq!(late.doc.text, "abx", "the last filler edit added an x");
+    late.edit("abxc").await;
+    late.wait_until("the refusal at the limit", |c| {
+        c.refusals.iter().any(|code| code == "too_many_edits")
+    })
+    .await;
+    let history: api::PadHistory = expect_json(
+        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(history.operations.len(), limit as usize);
+    assert_eq!(history.final_text, "abx");
+}

@@ -342,7 +342,10 @@ fn handle(shared: &Shared, message: ServerMessage) {
         ServerMessage::Error { code, message } => {
             shown.problem.set(Some(message));
             // Refusals that reconnecting would only meet again.
-            if matches!(code.as_str(), "opened_elsewhere" | "too_many_participants") {
+            if matches!(
+                code.as_str(),
+                "opened_elsewhere" | "too_many_participants" | "too_many_edits"
+            ) {
                 shared.borrow_mut().closed = true;
                 shown.connection.set("Disconnected");
             }
