@@ -380,7 +380,9 @@ impl ClientDoc {
         if self.in_flight.is_some() {
             return None;
         }
-        let op = self.waiting.pop_front()?;
+        // An edit that others' edits made empty (both deleted the same text) is not sent: the
+        // server refuses edits that change nothing.
+        let op = std::iter::from_fn(|| self.waiting.pop_front()).find(|op| !op.is_noop())?;
         self.next_seq += 1;
         self.in_flight = Some((self.next_seq, op.clone()));
         Some(Outgoing {
@@ -474,6 +476,29 @@ impl ClientDoc {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_edit_emptied_by_others_is_never_sent() {
+        let mut doc = ClientDoc::new("abc".into(), 0);
+        let first = doc.edit("abcd").expect("sent");
+        // Waiting behind it: deleting "b", which someone else deletes first.
+        assert!(doc.edit("acd").is_none());
+        doc.on_server_op(
+            "me",
+            1,
+            "other",
+            1,
+            &Operation::new().retain(1).delete(1).retain(1),
+        )
+        .unwrap();
+        assert_eq!(doc.text, "acd");
+        let next = doc
+            .on_server_op("me", 2, "me", first.seq, &first.op)
+            .unwrap();
+        assert_eq!(next, ServerOpEffect::Acknowledged { next: None });
+        assert!(doc.is_synchronized());
+    }
+
     use super::*;
 
     #[test]

@@ -176,13 +176,18 @@ pub enum ServerMessage {
     },
 }
 
-/// `GET /api/pads/<id>/history`: everything playback needs (members of the organization).
+/// `GET /api/pads/<id>/history?after=<revision>&limit=<edits>`: a page of what playback needs
+/// (members of the organization): the edits after `after` (at most 5,000).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PadHistory {
     pub language: String,
     pub participants: Vec<Participant>,
     pub operations: Vec<HistoryOperation>,
+    /// The text after this page's last edit: on the last page, the pad's final text.
     pub final_text: String,
+    /// More edits follow: ask again with `after` set to this.
+    #[serde(default)]
+    pub next_after: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -165,6 +165,7 @@ mod tests {
                 })
                 .collect(),
             final_text: String::new(),
+            next_after: None,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod pad;
 pub mod pad_operation;
 pub mod pad_participant;
 pub mod pad_presence;
+pub mod pad_snapshot;
 pub mod user;
 
 pub use sea_orm;

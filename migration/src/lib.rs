@@ -15,6 +15,7 @@ mod m20261127_000008_pad_presence;
 mod m20261127_000009_lever_author;
 mod m20261127_000010_lever_request_budgets;
 mod m20261202_000011_participant_secrets;
+mod m20261202_000012_pad_snapshots;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_lever_author::Migration),
             Box::new(m20261127_000010_lever_request_budgets::Migration),
             Box::new(m20261202_000011_participant_secrets::Migration),
+            Box::new(m20261202_000012_pad_snapshots::Migration),
         ]
     }
 }

@@ -291,3 +291,45 @@ impl PadClient {
         let _ = self.socket.close(None).await;
     }
 }
+
+/// A pad's whole history as a member reads it, page after page (`next_after`), checking that
+/// each page's `final_text` is the replay of every edit so far.
+pub async fn whole_history(
+    app: &TestApp,
+    member: &reqwest::Client,
+    pad_id: &str,
+) -> api::PadHistory {
+    let path = format!("/api/pads/{pad_id}/history");
+    let mut history: api::PadHistory =
+        crate::accounts::expect_json(app.get(member, &path).await, 200).await;
+    let mut text = replay(String::new(), &history.operations);
+    assert_eq!(text, history.final_text, "the first page's text");
+    while let Some(after) = history.next_after {
+        let page: api::PadHistory = crate::accounts::expect_json(
+            app.get(member, &format!("{path}?after={after}")).await,
+            200,
+        )
+        .await;
+        assert_eq!(
+            page.operations.first().map(|o| o.revision),
+            Some(after + 1),
+            "pages follow each other"
+        );
+        text = replay(text, &page.operations);
+        assert_eq!(
+            text, page.final_text,
+            "the text after the page ending at {after}"
+        );
+        history.operations.extend(page.operations);
+        history.final_text = page.final_text;
+        history.next_after = page.next_after;
+    }
+    history
+}
+
+fn replay(mut text: String, operations: &[api::HistoryOperation]) -> String {
+    for operation in operations {
+        text = operation.op.apply(&text).expect("stored edits apply");
+    }
+    text
+}

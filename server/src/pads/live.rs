@@ -11,7 +11,7 @@ use api::ot::{self, Operation};
 use api::{Participant, ServerMessage};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::{pad, pad_operation, pad_participant};
+use entity::{pad, pad_operation, pad_participant, pad_snapshot};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, LockType, OnConflict};
 use sea_orm::{
@@ -37,6 +37,9 @@ pub const MAX_REVISIONS_BEHIND: u64 = 1_000;
 /// Edits a pad stores over its life: bounds its history however the typing is split. An hour
 /// of fast typing is about 20,000.
 pub const MAX_REVISIONS: usize = 100_000;
+/// A snapshot of the text is stored every this many edits: opening a room or reading history
+/// replays at most about this many more edits than it needs.
+pub const SNAPSHOT_EVERY: u64 = 1_000;
 /// Connections one pad takes on one instance: an interview is a handful of people.
 pub const MAX_CONNECTIONS_PER_PAD: usize = 25;
 /// Connections to one pad from one client address.
@@ -77,6 +80,13 @@ impl Refusal {
         Self::new(
             Self::PAD_ENDED,
             "The interview has ended; the pad is read-only.",
+        )
+    }
+
+    fn stale_revision() -> Self {
+        Self::new(
+            "stale_revision",
+            "This edit is based on a text too old; reconnect for the current one.",
         )
     }
 
@@ -354,7 +364,10 @@ impl Present {
 
 struct RoomState {
     text: String,
+    /// The edits after revision `base`: at least the last [`MAX_REVISIONS_BEHIND`], all a late
+    /// edit is transformed past and a reconnecting client is sent.
     history: Vec<HistoryEntry>,
+    base: u64,
     inserted_chars: usize,
     last_seq: HashMap<String, u64>,
     language: String,
@@ -364,6 +377,41 @@ struct RoomState {
 }
 
 impl RoomState {
+    /// How many edits the pad has stored.
+    fn revision(&self) -> u64 {
+        self.base + self.history.len() as u64
+    }
+
+    /// The edits after `revision` (which lies at most [`MAX_REVISIONS_BEHIND`] back).
+    fn since(&self, revision: u64) -> &[HistoryEntry] {
+        &self.history[(revision - self.base) as usize..]
+    }
+
+    /// Records a stored edit (the caller updates the text).
+    fn record(&mut self, entry: HistoryEntry) {
+        self.inserted_chars += inserted_chars(&entry.op);
+        self.last_seq.insert(entry.client_id.clone(), entry.seq);
+        self.history.push(entry);
+        // Memory stays bounded however long the pad: older edits live in the database.
+        let keep = MAX_REVISIONS_BEHIND as usize;
+        if self.history.len() >= 2 * keep {
+            let dropped = self.history.len() - keep;
+            self.history.drain(..dropped);
+            self.base += dropped as u64;
+        }
+    }
+
+    /// What a snapshot of the room now stores.
+    fn snapshot_row(&self, pad_id: &str) -> pad_snapshot::Model {
+        pad_snapshot::Model {
+            pad_id: pad_id.to_string(),
+            revision: self.revision() as i64,
+            text: self.text.clone(),
+            inserted_chars: self.inserted_chars as i64,
+            last_seqs: serde_json::to_string(&self.last_seq).expect("json"),
+        }
+    }
+
     /// Participants connected through this instance.
     fn connected_here(&self) -> impl Iterator<Item = String> + '_ {
         self.participants
@@ -512,7 +560,7 @@ impl Room {
                 connection,
             });
         }
-        let revision = state.history.len() as u64;
+        let revision = state.revision();
         // A reconnecting client gets the edits it missed; anyone else the whole text.
         let since = joiner
             .since_revision
@@ -528,9 +576,9 @@ impl Room {
             status: state.status.clone(),
         })];
         if let Some(since) = since {
-            for (index, entry) in state.history.iter().enumerate().skip(since as usize) {
+            for (index, entry) in state.since(since).iter().enumerate() {
                 first.push(encode(&ServerMessage::Op {
-                    revision: index as u64 + 1,
+                    revision: since + index as u64 + 1,
                     client_id: entry.client_id.clone(),
                     seq: entry.seq,
                     op: entry.op.clone(),
@@ -728,7 +776,7 @@ impl Room {
                 "This edit changes nothing; only changes are sent.",
             ));
         }
-        if state.history.len() >= MAX_REVISIONS {
+        if state.revision() as usize >= MAX_REVISIONS {
             return Err(Refusal::new(
                 "too_many_edits",
                 format!(
@@ -736,7 +784,7 @@ impl Room {
                 ),
             ));
         }
-        let current = state.history.len() as u64;
+        let current = state.revision();
         if revision > current {
             return Err(Refusal::new(
                 "invalid_revision",
@@ -744,10 +792,7 @@ impl Room {
             ));
         }
         if current - revision > MAX_REVISIONS_BEHIND {
-            return Err(Refusal::new(
-                "stale_revision",
-                "This edit is based on a text too old; reconnect for the current one.",
-            ));
+            return Err(Refusal::stale_revision());
         }
         let inserted = inserted_chars(&op);
         if state.inserted_chars + inserted > MAX_INSERTED_CHARS {
@@ -764,8 +809,12 @@ impl Room {
         // overtake: a busy pad cannot starve one participant.
         let mut locked: Option<DatabaseTransaction> = None;
         let (op, text, new_revision) = loop {
+            // Edits taken in from other instances may have moved the room's memory past it.
+            if revision < state.base {
+                return Err(Refusal::stale_revision());
+            }
             let mut op = op.clone();
-            for earlier in &state.history[revision as usize..] {
+            for earlier in state.since(revision) {
                 op = ot::transform(&earlier.op, &op).map_err(invalid)?.1;
             }
             let text = op.apply(&state.text).map_err(invalid)?;
@@ -775,7 +824,7 @@ impl Room {
                     format!("A pad holds at most {MAX_TEXT_CHARS} characters."),
                 ));
             }
-            let new_revision = state.history.len() as u64 + 1;
+            let new_revision = state.revision() + 1;
             let row = pad_operation::Model {
                 pad_id: self.pad_id.clone(),
                 revision: new_revision as i64,
@@ -857,9 +906,7 @@ impl Room {
             state.status = super::IN_PROGRESS.into();
         }
         state.text = text;
-        state.inserted_chars += inserted;
-        state.last_seq.insert(client_id.to_string(), seq);
-        state.history.push(HistoryEntry {
+        state.record(HistoryEntry {
             op: op.clone(),
             client_id: client_id.to_string(),
             seq,
@@ -870,6 +917,9 @@ impl Room {
             seq,
             op,
         });
+        if new_revision % SNAPSHOT_EVERY == 0 {
+            store_snapshot(db, &state, &self.pad_id).await;
+        }
         Ok(())
     }
 
@@ -900,7 +950,7 @@ impl Room {
         db: &impl sea_orm::ConnectionTrait,
         state: &mut RoomState,
     ) -> Result<(), Refusal> {
-        let known = state.history.len() as i64;
+        let known = state.revision() as i64;
         let rows = pad_operation::Entity::find()
             .filter(pad_operation::Column::PadId.eq(&self.pad_id))
             .filter(pad_operation::Column::Revision.gt(known))
@@ -908,21 +958,20 @@ impl Room {
             .all(db)
             .await?;
         for row in rows {
-            let revision = state.history.len() as u64 + 1;
+            let revision = state.revision() + 1;
             if row.revision as u64 != revision {
                 break;
             }
             let op = stored_op(&row)?;
-            state.text = op.apply(&state.text).map_err(Refusal::corrupt)?;
-            state.inserted_chars += inserted_chars(&op);
-            state.last_seq.insert(row.client_id.clone(), row.seq as u64);
+            let text = op.apply(&state.text).map_err(Refusal::corrupt)?;
             self.publish(&ServerMessage::Op {
                 revision,
                 client_id: row.client_id.clone(),
                 seq: row.seq as u64,
                 op: op.clone(),
             });
-            state.history.push(HistoryEntry {
+            state.text = text;
+            state.record(HistoryEntry {
                 op,
                 client_id: row.client_id,
                 seq: row.seq as u64,
@@ -1172,54 +1221,168 @@ fn inserted_chars(op: &Operation) -> usize {
         .sum()
 }
 
-/// A pad's text and history, rebuilt from its stored edits.
+/// A pad's text and its recent history: the text from its newest snapshot and the edits since;
+/// the history also holds the edits before the snapshot that [`MAX_REVISIONS_BEHIND`] asks for,
+/// decoded but not replayed.
 async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Refusal> {
     let pad = pad::Entity::find_by_id(pad_id.to_string())
         .one(db)
         .await?
         .ok_or_else(|| Refusal::new("not_found", "There is no pad at this link."))?;
-    let (text, history) = replay(db, pad_id).await?;
-    let mut last_seq = HashMap::new();
-    for entry in &history {
-        last_seq.insert(entry.client_id.clone(), entry.seq);
-    }
+    let newest = newest_revision(db, pad_id).await?;
+    let replayed = replay(db, pad_id, newest, None).await?;
+    let keep_from = newest
+        .saturating_sub(MAX_REVISIONS_BEHIND)
+        .min(replayed.base);
+    let earlier = edits_between(db, pad_id, keep_from, replayed.base).await?;
     let participants = stored_participants(db, pad_id)
         .await?
         .into_iter()
         .map(|p| (p.client_id.clone(), Present::offline(p)))
         .collect();
-    let inserted = history.iter().map(|entry| inserted_chars(&entry.op)).sum();
-    Ok(RoomState {
-        text,
-        inserted_chars: inserted,
-        history,
-        last_seq,
+    let mut state = RoomState {
+        text: replayed.text,
+        base: keep_from,
+        history: earlier,
+        inserted_chars: replayed.base_inserted_chars,
+        last_seq: replayed.base_last_seq,
         language: pad.language,
         status: pad.status,
         participants,
-    })
+    };
+    let replayed_edits = replayed.edits.len() as u64;
+    for (row, op) in replayed.edits {
+        state.record(HistoryEntry {
+            op,
+            client_id: row.client_id,
+            seq: row.seq as u64,
+        });
+    }
+    // A long replay means snapshots are missing (a pad older than them, a failed write):
+    // one now keeps the next load short.
+    if replayed_edits >= 2 * SNAPSHOT_EVERY {
+        store_snapshot(db, &state, pad_id).await;
+    }
+    Ok(state)
 }
 
-async fn replay(
+/// Stores a snapshot of the room's text; a failure only means a longer replay later.
+async fn store_snapshot(db: &DatabaseConnection, state: &RoomState, pad_id: &str) {
+    let row = state.snapshot_row(pad_id);
+    let stored = pad_snapshot::Entity::insert(pad_snapshot::ActiveModel::from(row))
+        .on_conflict(
+            OnConflict::columns([pad_snapshot::Column::PadId, pad_snapshot::Column::Revision])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await;
+    if let Err(e) = stored {
+        tracing::warn!(error = %e, "cannot store a pad snapshot");
+    }
+}
+
+/// Stored edits replayed from a snapshot.
+pub struct Replayed {
+    /// The snapshot's revision (0: the empty pad), and what the room counted up to it.
+    pub base: u64,
+    base_inserted_chars: usize,
+    base_last_seq: HashMap<String, u64>,
+    /// Each edit after `base`, in order.
+    pub edits: Vec<(pad_operation::Model, Operation)>,
+    /// The text after the last of them.
+    pub text: String,
+}
+
+/// Replays a pad's edits from its newest snapshot at or before revision `from` up to revision
+/// `upto` (every edit when None). Decoding and applying them is CPU work: it runs off the
+/// async workers, so a long pad does not stall other connections.
+pub async fn replay(
     db: &DatabaseConnection,
     pad_id: &str,
-) -> Result<(String, Vec<HistoryEntry>), Refusal> {
-    let rows = stored_operations(db, pad_id).await?;
-    // Decoding and applying up to [`MAX_REVISIONS`] edits is CPU work: off the async workers,
-    // so a long pad does not stall every other connection on this worker.
+    from: u64,
+    upto: Option<u64>,
+) -> Result<Replayed, Refusal> {
+    let snapshot = pad_snapshot::Entity::find()
+        .filter(pad_snapshot::Column::PadId.eq(pad_id))
+        .filter(pad_snapshot::Column::Revision.lte(from.min(i64::MAX as u64) as i64))
+        .order_by_desc(pad_snapshot::Column::Revision)
+        .one(db)
+        .await?;
+    let base = snapshot.as_ref().map_or(0, |s| s.revision as u64);
+    let mut query = pad_operation::Entity::find()
+        .filter(pad_operation::Column::PadId.eq(pad_id))
+        .filter(pad_operation::Column::Revision.gt(base as i64));
+    if let Some(upto) = upto {
+        query = query.filter(pad_operation::Column::Revision.lte(upto.min(i64::MAX as u64) as i64));
+    }
+    let rows = query
+        .order_by_asc(pad_operation::Column::Revision)
+        .all(db)
+        .await?;
     off_the_workers(move || {
-        let mut text = String::new();
-        let mut history = Vec::with_capacity(rows.len());
-        for row in rows {
+        let (base_text, base_inserted_chars, base_last_seq) = match snapshot {
+            Some(snapshot) => (
+                snapshot.text,
+                snapshot.inserted_chars as usize,
+                serde_json::from_str(&snapshot.last_seqs).map_err(Refusal::corrupt)?,
+            ),
+            None => Default::default(),
+        };
+        let mut text = base_text;
+        let mut edits = Vec::with_capacity(rows.len());
+        for (index, row) in rows.into_iter().enumerate() {
+            if row.revision as u64 != base + index as u64 + 1 {
+                return Err(Refusal::corrupt(format!(
+                    "revision {} is missing",
+                    base + index as u64 + 1
+                )));
+            }
             let op = stored_op(&row)?;
             text = op.apply(&text).map_err(Refusal::corrupt)?;
-            history.push(HistoryEntry {
-                op,
-                client_id: row.client_id,
-                seq: row.seq as u64,
-            });
+            edits.push((row, op));
         }
-        Ok((text, history))
+        Ok(Replayed {
+            base,
+            base_inserted_chars,
+            base_last_seq,
+            edits,
+            text,
+        })
+    })
+    .await
+}
+
+/// The edits after `after` up to `upto`, decoded (they apply to the text as it stood then).
+async fn edits_between(
+    db: &DatabaseConnection,
+    pad_id: &str,
+    after: u64,
+    upto: u64,
+) -> Result<Vec<HistoryEntry>, Refusal> {
+    if after >= upto {
+        return Ok(Vec::new());
+    }
+    let rows = pad_operation::Entity::find()
+        .filter(pad_operation::Column::PadId.eq(pad_id))
+        .filter(pad_operation::Column::Revision.gt(after as i64))
+        .filter(pad_operation::Column::Revision.lte(upto as i64))
+        .order_by_asc(pad_operation::Column::Revision)
+        .all(db)
+        .await?;
+    if rows.len() as u64 != upto - after {
+        return Err(Refusal::corrupt("an edit is missing"));
+    }
+    off_the_workers(move || {
+        rows.into_iter()
+            .map(|row| {
+                Ok(HistoryEntry {
+                    op: stored_op(&row)?,
+                    client_id: row.client_id,
+                    seq: row.seq as u64,
+                })
+            })
+            .collect()
     })
     .await
 }
@@ -1254,18 +1417,17 @@ pub async fn stored_participants(
         .await
 }
 
-pub async fn stored_operations(
-    db: &DatabaseConnection,
-    pad_id: &str,
-) -> Result<Vec<pad_operation::Model>, sea_orm::DbErr> {
-    pad_operation::Entity::find()
+/// How many edits the pad has stored.
+pub async fn newest_revision(db: &DatabaseConnection, pad_id: &str) -> Result<u64, sea_orm::DbErr> {
+    Ok(pad_operation::Entity::find()
         .filter(pad_operation::Column::PadId.eq(pad_id))
-        .order_by_asc(pad_operation::Column::Revision)
-        .all(db)
-        .await
+        .order_by_desc(pad_operation::Column::Revision)
+        .one(db)
+        .await?
+        .map_or(0, |row| row.revision as u64))
 }
 
-/// The pad's text now, from its stored edits (for the code note).
+/// The pad's text now, from its newest snapshot and the edits since (for the code note).
 pub async fn final_text(db: &DatabaseConnection, pad_id: &str) -> Result<String, Refusal> {
-    Ok(replay(db, pad_id).await?.0)
+    Ok(replay(db, pad_id, u64::MAX, None).await?.text)
 }

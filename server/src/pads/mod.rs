@@ -343,14 +343,49 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
     view(state, pad_id, Some(user)).await
 }
 
-/// `GET /api/pads/<id>/history`: every edit with its time and author, for playback.
+/// Edits in one page of a pad's history.
+pub const HISTORY_PAGE: u64 = 5_000;
+
+/// `?after=<revision>&limit=<edits>` of `GET /api/pads/<id>/history`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct HistoryPage {
+    #[serde(default)]
+    after: u64,
+    limit: Option<u64>,
+}
+
+/// `GET /api/pads/<id>/history`: a page of edits with their time and author, for playback;
+/// `next_after` asks for the next. Replayed from the nearest snapshot, off the async workers.
 pub async fn history(
     state: &AppState,
     user: &AuthUser,
     pad_id: &str,
+    page: &HistoryPage,
 ) -> ApiResult<api::PadHistory> {
+    let limit = page.limit.unwrap_or(HISTORY_PAGE);
+    if !(1..=HISTORY_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_limit",
+            format!("limit is 1 to {HISTORY_PAGE} edits."),
+        ));
+    }
     let pad = find_for_member(state, user, pad_id).await?;
-    let rows = live::stored_operations(&state.db, &pad.id).await?;
+    let newest = live::newest_revision(&state.db, &pad.id).await?;
+    let upto = page.after.saturating_add(limit).min(newest);
+    let replayed = live::replay(&state.db, &pad.id, page.after, Some(upto))
+        .await
+        .map_err(|r| ApiError::internal(anyhow::anyhow!(r.message)))?;
+    let operations = replayed
+        .edits
+        .into_iter()
+        .filter(|(row, _)| row.revision as u64 > page.after)
+        .map(|(row, op)| api::HistoryOperation {
+            revision: row.revision as u64,
+            at_ms: row.at_ms,
+            client_id: row.client_id,
+            op,
+        })
+        .collect();
     let participants = live::stored_participants(&state.db, &pad.id)
         .await?
         .into_iter()
@@ -361,28 +396,12 @@ pub async fn history(
             online: false,
         })
         .collect();
-    let (operations, text) = live::off_the_workers(move || {
-        let mut text = String::new();
-        let mut operations = Vec::with_capacity(rows.len());
-        for row in rows {
-            let op = live::stored_op(&row)?;
-            text = op.apply(&text).map_err(live::Refusal::corrupt)?;
-            operations.push(api::HistoryOperation {
-                revision: row.revision as u64,
-                at_ms: row.at_ms,
-                client_id: row.client_id,
-                op,
-            });
-        }
-        Ok((operations, text))
-    })
-    .await
-    .map_err(|r| ApiError::internal(anyhow::anyhow!(r.message)))?;
     Ok(api::PadHistory {
         language: pad.language,
         participants,
         operations,
-        final_text: text,
+        final_text: replayed.text,
+        next_after: (upto < newest).then_some(upto),
     })
 }
 

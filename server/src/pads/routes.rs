@@ -57,8 +57,9 @@ async fn pad_history(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
+    page: web::Query<super::HistoryPage>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::history(&state, &user, &id).await?))
+    Ok(HttpResponse::Ok().json(super::history(&state, &user, &id, &page).await?))
 }
 
 async fn code_to_lever(

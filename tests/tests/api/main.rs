@@ -12,6 +12,7 @@ mod lever_secrets;
 mod lever_setup;
 mod members;
 mod migrations;
+mod pads_history;
 mod pads_lever;
 mod pads_live;
 mod pads_security;

@@ -429,12 +429,7 @@ async fn a_pad_refuses_empty_edits_and_stops_at_its_edit_limit() {
         c.refusals.iter().any(|code| code == "too_many_edits")
     })
     .await;
-    let history: api::PadHistory = expect_json(
-        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let history = tests::pad_client::whole_history(&app, &member.client, &pad.id).await;
     assert_eq!(history.operations.len(), limit as usize);
     assert_eq!(history.final_text, "abx");
 }

@@ -33,7 +33,7 @@ pub fn Playback(pad_id: String, from_lever: bool) -> impl IntoView {
     let path = format!("/api/pads/{pad_id}/history");
     let history = LocalResource::new(move || {
         let path = path.clone();
-        async move { api::get::<PadHistory>(&path).await }
+        async move { whole_history(&path).await }
     });
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the session…"</p> }>
@@ -49,6 +49,18 @@ pub fn Playback(pad_id: String, from_lever: bool) -> impl IntoView {
             </ErrorBoundary>
         </Transition>
     }
+}
+
+/// Every page of the history, in order: the server answers a long pad in pages.
+async fn whole_history(path: &str) -> Result<PadHistory, api::ApiFailure> {
+    let mut history = api::get::<PadHistory>(path).await?;
+    while let Some(after) = history.next_after {
+        let page = api::get::<PadHistory>(&format!("{path}?after={after}")).await?;
+        history.operations.extend(page.operations);
+        history.final_text = page.final_text;
+        history.next_after = page.next_after;
+    }
+    Ok(history)
 }
 
 #[component]
@@ -276,6 +288,7 @@ mod tests {
                 })
                 .collect(),
             final_text: "xxx".into(),
+            next_after: None,
         };
         let timeline = Timeline::new(&history);
         assert_eq!(revision_at_position(&timeline, 0), 0);
