@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use std::time::Duration;
 
+use crate::auth::throttle::ThrottleLimits;
 use crate::jobs::JobSettings;
 use crate::lever::client::LeverClientOptions;
+use crate::proxy::{ForwardedHeader, TrustedProxies};
 use crate::secrets::MasterKey;
 
 #[derive(Debug, Clone)]
@@ -35,6 +37,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// HTTP worker threads; defaults to the number of cores.
     pub workers: Option<usize>,
+    /// The reverse proxies whose forwarding header names the client (none: headers ignored).
+    pub trusted_proxies: TrustedProxies,
+    /// Log-in, sign-up and invitation limits (not from the environment; tests tighten them).
+    pub throttle: ThrottleLimits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +180,21 @@ impl Settings {
                     })
             })
             .transpose()?;
+        let forwarded_header = match lookup("STAGEPAD_FORWARDED_HEADER") {
+            None => ForwardedHeader::default(),
+            Some(name) => ForwardedHeader::parse(&name).ok_or(ConfigError {
+                name: "STAGEPAD_FORWARDED_HEADER",
+                problem: "must be x-forwarded-for or forwarded".into(),
+            })?,
+        };
+        let trusted_proxies = TrustedProxies::parse(
+            &lookup("STAGEPAD_TRUSTED_PROXIES").unwrap_or_default(),
+            forwarded_header,
+        )
+        .map_err(|problem| ConfigError {
+            name: "STAGEPAD_TRUSTED_PROXIES",
+            problem,
+        })?;
         Ok(Settings {
             bind_address,
             public_url,
@@ -189,6 +210,8 @@ impl Settings {
             ),
             log_format,
             workers,
+            trusted_proxies,
+            throttle: ThrottleLimits::default(),
         })
     }
 
@@ -248,6 +271,31 @@ mod tests {
         assert!(s.uses_sqlite());
         assert!(s.master_key.is_none());
         assert_eq!(s.log_format, LogFormat::Text);
+        assert!(s.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let s =
+            settings(&[("STAGEPAD_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8 127.0.0.1")]).unwrap();
+        assert!(!s.trusted_proxies.is_empty());
+        assert_eq!(s.trusted_proxies.header(), ForwardedHeader::XForwardedFor);
+        let s = settings(&[
+            ("STAGEPAD_TRUSTED_PROXIES", "10.0.0.1"),
+            ("STAGEPAD_FORWARDED_HEADER", "Forwarded"),
+        ])
+        .unwrap();
+        assert_eq!(s.trusted_proxies.header(), ForwardedHeader::Forwarded);
+        let err =
+            settings(&[("STAGEPAD_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")]).unwrap_err();
+        assert_eq!(err.name, "STAGEPAD_TRUSTED_PROXIES");
+        assert!(err.to_string().contains("\"proxy.internal\""), "{err}");
+        assert_eq!(
+            settings(&[("STAGEPAD_FORWARDED_HEADER", "x-real-ip")])
+                .unwrap_err()
+                .name,
+            "STAGEPAD_FORWARDED_HEADER"
+        );
     }
 
     #[test]

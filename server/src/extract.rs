@@ -2,6 +2,7 @@
 //! re-read from the database on every request) and `AdminUser` (an admin of the organization).
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
@@ -10,6 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::proxy;
 use crate::state::AppState;
 use crate::wire;
 
@@ -84,13 +86,23 @@ impl FromRequest for EnterpriseAdmin {
     }
 }
 
-/// The address of the client as this server sees it (for the audit log and throttling).
-#[derive(Debug, Clone)]
-pub struct ClientAddress(pub Option<String>);
+/// The client's address, for the audit log and throttling: the peer, or behind trusted proxies
+/// the address they forward (see [`crate::proxy::client_address`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(Option<IpAddr>);
 
 impl ClientAddress {
-    pub fn as_key(&self) -> &str {
-        self.0.as_deref().unwrap_or("unknown")
+    pub fn from_ip(ip: IpAddr) -> Self {
+        Self(Some(ip))
+    }
+
+    /// For work no request started.
+    pub fn unknown() -> Self {
+        Self(None)
+    }
+
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.0
     }
 }
 
@@ -161,8 +173,21 @@ impl FromRequest for ClientAddress {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Ok(ClientAddress(
-            request.peer_addr().map(|addr| addr.ip().to_string()),
-        )))
+        let Some(state) = request.app_data::<web::Data<AppState>>() else {
+            return std::future::ready(Err(ApiError::internal(anyhow::anyhow!(
+                "AppState missing"
+            ))));
+        };
+        let proxies = &state.settings.trusted_proxies;
+        // A value that is not visible ASCII is an unreadable hop, which ends the walk.
+        let lines: Vec<&str> = request
+            .headers()
+            .get_all(proxies.header().name())
+            .map(|value| value.to_str().unwrap_or("unreadable"))
+            .collect();
+        let peer = request.peer_addr().map(|addr| addr.ip());
+        std::future::ready(Ok(ClientAddress(proxy::client_address(
+            peer, proxies, &lines,
+        ))))
     }
 }

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod lever;
 pub mod orgs;
 pub mod pads;
+pub mod proxy;
 pub mod secrets;
 pub mod startup;
 pub mod state;

@@ -10,7 +10,7 @@ use anyhow::Context;
 
 use crate::auth::password::Passwords;
 use crate::auth::session::Sessions;
-use crate::auth::throttle::{LoginThrottle, ThrottleLimits};
+use crate::auth::throttle::Throttle;
 use crate::config::Settings;
 use crate::console::Console;
 use crate::error::{json_error, path_error, query_error};
@@ -67,6 +67,13 @@ impl Application {
         } else {
             settings.public_url.clone()
         };
+        if public_url.starts_with("https://") && settings.trusted_proxies.is_empty() {
+            // Stagepad speaks plain HTTP, so https means a proxy that every client seems to be.
+            tracing::warn!(
+                "STAGEPAD_PUBLIC_URL is https but STAGEPAD_TRUSTED_PROXIES is empty: every client \
+                 will have the proxy's address (shared log-in limits, audit log shows the proxy)"
+            );
+        }
         let settings = Arc::new(Settings {
             public_url: public_url.clone(),
             ..settings
@@ -75,7 +82,7 @@ impl Application {
             db,
             sessions: Sessions::new(keyring.current(), &public_url),
             passwords: Passwords::default(),
-            login_throttle: Arc::new(LoginThrottle::new(ThrottleLimits::default())),
+            throttle: Arc::new(Throttle::new(settings.throttle)),
             settings: settings.clone(),
             keyring,
             lever,

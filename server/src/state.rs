@@ -4,7 +4,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
 use crate::auth::session::Sessions;
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::throttle::Throttle;
 use crate::config::Settings;
 use crate::jobs::JobSignal;
 use crate::lever::client::LeverApi;
@@ -20,7 +20,8 @@ pub struct AppState {
     pub lever: Arc<dyn LeverApi>,
     pub sessions: Sessions,
     pub passwords: Passwords,
-    pub login_throttle: Arc<LoginThrottle>,
+    /// Log-in, sign-up and invitation limits.
+    pub throttle: Arc<Throttle>,
     /// Wakes the job worker when a job is written.
     pub job_signal: JobSignal,
     /// The live pads open on this instance.

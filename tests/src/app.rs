@@ -1,5 +1,5 @@
 use std::path::PathBuf;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use sea_orm::{ConnectionTrait, Database};
 use server::jobs::JobSettings;
@@ -7,6 +7,10 @@ use server::lever::client::LeverClientOptions;
 use server::secrets::MasterKey;
 use server::startup::StopHandle;
 use server::{Application, Settings};
+
+/// Changes a test makes to the harness's settings (tighter limits, trusted proxies); kept
+/// across restarts.
+pub type Configure = Arc<dyn Fn(&mut Settings) + Send + Sync>;
 
 /// A running Stagepad with its own database, and a client that keeps cookies like a browser.
 pub struct TestApp {
@@ -18,6 +22,7 @@ pub struct TestApp {
     handle: StopHandle,
     running: tokio::task::JoinHandle<std::io::Result<()>>,
     data_dir: tempfile::TempDir,
+    configure: Configure,
 }
 
 /// A stopped [`TestApp`]: its database, keys and port, to start again.
@@ -26,15 +31,30 @@ pub struct StoppedApp {
     master_key: MasterKey,
     data_dir: tempfile::TempDir,
     port: u16,
+    configure: Configure,
 }
 
 impl StoppedApp {
     pub async fn start(self) -> TestApp {
-        start(self.database_url, self.master_key, self.data_dir).await
+        start_on(
+            self.database_url,
+            self.master_key,
+            self.data_dir,
+            0,
+            self.configure,
+        )
+        .await
     }
 
     pub async fn start_on_same_port(self) -> TestApp {
-        start_on(self.database_url, self.master_key, self.data_dir, self.port).await
+        start_on(
+            self.database_url,
+            self.master_key,
+            self.data_dir,
+            self.port,
+            self.configure,
+        )
+        .await
     }
 }
 
@@ -61,15 +81,38 @@ pub fn new_client() -> reqwest::Client {
         .expect("http client")
 }
 
+/// A client with its own cookie jar that sends `X-Forwarded-For: forwarded_for` on every
+/// request, as a reverse proxy in front of Stagepad would.
+pub fn client_forwarded_for(forwarded_for: &str) -> reqwest::Client {
+    install_crypto_provider();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-forwarded-for",
+        forwarded_for.parse().expect("a header value"),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .default_headers(headers)
+        .build()
+        .expect("http client")
+}
+
 /// Starts the real server on a free port with a fresh database: a SQLite file in a temporary
 /// folder, or a new PostgreSQL database when `STAGEPAD_TEST_POSTGRES_URL` is set.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with `configure` applied to the settings (also on restarts).
+pub async fn spawn_app_with(configure: impl Fn(&mut Settings) + Send + Sync + 'static) -> TestApp {
     install_crypto_provider();
     crate::logs::capture();
     let data_dir = tempfile::tempdir().expect("temporary data folder");
     let database_url = fresh_database(&data_dir).await;
     let master_key = MasterKey::generate();
-    start(database_url, master_key, data_dir).await
+    start_on(database_url, master_key, data_dir, 0, Arc::new(configure)).await
 }
 
 /// An empty database: a SQLite file in `data_dir`, or a new PostgreSQL database when
@@ -110,6 +153,7 @@ impl TestApp {
             master_key: self.master_key,
             data_dir: self.data_dir,
             port: self.port,
+            configure: self.configure,
         }
     }
 
@@ -121,7 +165,14 @@ impl TestApp {
             "several instances need PostgreSQL"
         );
         let data_dir = tempfile::tempdir().expect("temporary data folder");
-        start(self.database_url.clone(), self.master_key.clone(), data_dir).await
+        start_on(
+            self.database_url.clone(),
+            self.master_key.clone(),
+            data_dir,
+            0,
+            self.configure.clone(),
+        )
+        .await
     }
 
     /// Runs `SELECT COUNT(*) AS n ...` on the server's database: for what no API shows.
@@ -153,22 +204,15 @@ impl TestApp {
     }
 }
 
-async fn start(
-    database_url: String,
-    master_key: MasterKey,
-    data_dir: tempfile::TempDir,
-) -> TestApp {
-    start_on(database_url, master_key, data_dir, 0).await
-}
-
 /// Port 0 picks a free port.
 async fn start_on(
     database_url: String,
     master_key: MasterKey,
     data_dir: tempfile::TempDir,
     port: u16,
+    configure: Configure,
 ) -> TestApp {
-    let settings = Settings {
+    let mut settings = Settings {
         bind_address: format!("127.0.0.1:{port}").parse().unwrap(),
         public_url: format!("http://127.0.0.1:{port}"),
         database_url: database_url.clone(),
@@ -194,7 +238,10 @@ async fn start_on(
         },
         log_format: server::config::LogFormat::Text,
         workers: Some(2),
+        trusted_proxies: Default::default(),
+        throttle: Default::default(),
     };
+    configure(&mut settings);
     let application = Application::build(settings).await.expect("server starts");
     let port = application.port();
     let address = application.public_url().to_string();
@@ -209,6 +256,7 @@ async fn start_on(
         handle,
         running,
         data_dir,
+        configure,
     }
 }
 

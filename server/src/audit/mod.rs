@@ -42,7 +42,7 @@ pub async fn record(
         actor_label: Set(actor.label),
         action: Set(action.to_string()),
         detail: Set(detail.into()),
-        client_address: Set(client.0.clone()),
+        client_address: Set(client.ip().map(|ip| ip.to_string())),
         created_at: Set(OffsetDateTime::now_utc()),
         ..Default::default()
     }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::auth::password::check_new_password;
+use crate::auth::throttle::LogInAttempt;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, ClientAddress};
 use crate::state::AppState;
@@ -27,6 +28,11 @@ fn email_taken() -> ApiError {
         "email_taken",
         "An account with this email already exists; log in instead.",
     )
+}
+
+/// 429 with `Retry-After`, in whole seconds rounded up.
+pub fn too_many(message: &str, wait: std::time::Duration) -> ApiError {
+    ApiError::too_many_requests(message, wait.as_secs_f64().ceil() as u64)
 }
 
 fn invalid_credentials() -> ApiError {
@@ -50,6 +56,14 @@ pub async fn sign_up(
     let name = validate::name("name", &request.name)?;
     let email = validate::email(&request.email)?;
     check_new_password(&request.password, &email)?;
+    // Counted before the lookup and the hashing: a flood must neither use up the hashing that
+    // log-ins need nor probe which e-mails have accounts.
+    state.throttle.sign_up(client).map_err(|wait| {
+        too_many(
+            "Too many sign-ups from your address; wait before trying again.",
+            wait,
+        )
+    })?;
     if find_by_email(&state.db, &email).await?.is_some() {
         return Err(email_taken());
     }
@@ -134,14 +148,21 @@ pub async fn log_in(
     request: api::LoginRequest,
     client: &ClientAddress,
 ) -> ApiResult<SignedIn> {
-    let email = request.email.trim().to_lowercase();
-    if let Err(wait) = state.login_throttle.check(&email, client.as_key()) {
-        return Err(ApiError::too_many_requests(
+    let attempt = LogInAttempt::new(&request.email, client);
+    if let Err(wait) = state.throttle.check_log_in(&attempt) {
+        return Err(too_many(
             "Too many failed log-ins; wait before trying again.",
-            wait.as_secs_f64().ceil() as u64,
+            wait,
         ));
     }
-    let user = find_by_email(&state.db, &email).await?;
+    // A malformed e-mail matches no account: refused like a wrong password, without hashing.
+    let user = match attempt.email() {
+        Some(email) => find_by_email(&state.db, email).await?,
+        None => {
+            state.throttle.log_in_failed(&attempt);
+            return Err(invalid_credentials());
+        }
+    };
     let matches = state
         .passwords
         .verify(
@@ -152,7 +173,7 @@ pub async fn log_in(
     let user = match user {
         Some(user) if matches => user,
         known => {
-            state.login_throttle.record_failure(&email, client.as_key());
+            state.throttle.log_in_failed(&attempt);
             if let Some(user) = known {
                 let actor = Actor {
                     user_id: Some(user.id),
@@ -190,7 +211,7 @@ pub async fn log_in(
             "This account has been deactivated; ask an admin of your organization.",
         ));
     }
-    state.login_throttle.record_success(&email);
+    state.throttle.log_in_succeeded(&attempt);
     audit::record(
         &state.db,
         user.org_id,

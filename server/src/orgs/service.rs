@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::auth::password::check_new_password;
-use crate::auth::service::{SignedIn, label, new_user, on_unique_violation};
+use crate::auth::service::{SignedIn, label, new_user, on_unique_violation, too_many};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminUser, AuthUser, ClientAddress};
 use crate::state::AppState;
@@ -252,6 +252,12 @@ pub async fn create_invitation(
     client: &ClientAddress,
 ) -> ApiResult<api::InvitationCreated> {
     let email = validate::email(&request.email)?;
+    state.throttle.invitation(admin.org_id).map_err(|wait| {
+        too_many(
+            "This organization has sent too many invitations recently; wait before sending more.",
+            wait,
+        )
+    })?;
     if user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .count(&state.db)

@@ -1,11 +1,14 @@
-//! Sign-up, log-in, sessions, log-out, password changes and log-in throttling.
+//! Sign-up, log-in, sessions, log-out, password changes, throttling, and client addresses
+//! behind reverse proxies.
 
 use std::time::{Duration, Instant};
 
 use api::Plan;
+use server::auth::throttle::Limit;
+use server::proxy::{ForwardedHeader, TrustedProxies};
 use tests::accounts::unique_email;
-use tests::app::new_client;
-use tests::{PASSWORD, expect_error, expect_json, spawn_app};
+use tests::app::{client_forwarded_for, new_client};
+use tests::{PASSWORD, expect_error, expect_json, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn sign_up_creates_an_organization_and_its_admin_and_logs_in() {
@@ -346,4 +349,151 @@ async fn state_changes_must_be_json_and_same_origin() {
         .await
         .unwrap();
     assert_eq!(same_site.status(), 204);
+}
+
+/// Signs up a new organization through `client`; returns the admin's e-mail.
+async fn sign_up_through(app: &tests::TestApp, client: &reqwest::Client) -> String {
+    let email = unique_email("admin");
+    let request = api::SignupRequest {
+        org_name: "Proxied Org".into(),
+        name: "Ada Admin".into(),
+        email: email.clone(),
+        password: PASSWORD.into(),
+        plan: Plan::Team,
+    };
+    let _: api::MeResponse =
+        expect_json(app.post(client, "/api/signup", &request).await, 201).await;
+    email
+}
+
+async fn fail_log_in(app: &tests::TestApp, client: &reqwest::Client) -> u16 {
+    let request = api::LoginRequest {
+        email: unique_email("spray"),
+        password: "guessing wrongly here".into(),
+    };
+    app.post(client, "/api/login", &request)
+        .await
+        .status()
+        .as_u16()
+}
+
+async fn log_in_through(
+    app: &tests::TestApp,
+    client: &reqwest::Client,
+    email: &str,
+) -> reqwest::Response {
+    let request = api::LoginRequest {
+        email: email.into(),
+        password: PASSWORD.into(),
+    };
+    app.post(client, "/api/login", &request).await
+}
+
+fn three_failures_per_address(settings: &mut server::Settings) {
+    settings.throttle.login_per_address = Limit::new(3, Duration::from_secs(600));
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_clients_are_throttled_and_audited_by_their_forwarded_address() {
+    let app = spawn_app_with(|settings| {
+        // The test client connects from 127.0.0.1: it plays the proxy.
+        settings.trusted_proxies =
+            TrustedProxies::parse("127.0.0.0/8", ForwardedHeader::XForwardedFor).unwrap();
+        three_failures_per_address(settings);
+    })
+    .await;
+    let founder = client_forwarded_for("192.0.2.44");
+    let email = sign_up_through(&app, &founder).await;
+
+    let guesser = client_forwarded_for("203.0.113.5");
+    for _ in 0..3 {
+        assert_eq!(fail_log_in(&app, &guesser).await, 401);
+    }
+    let throttled = log_in_through(&app, &guesser, &email).await;
+    assert!(throttled.headers().contains_key("retry-after"));
+    expect_error(throttled, 429, "too_many_requests").await;
+
+    // Another person behind the same proxy is not locked out, even if they put the throttled
+    // address in front: only what the proxy appended is believed.
+    let colleague = client_forwarded_for("203.0.113.5, 198.51.100.7");
+    let _: api::MeResponse = expect_json(log_in_through(&app, &colleague, &email).await, 200).await;
+
+    let page: api::AuditPage = expect_json(app.get(&colleague, "/api/audit").await, 200).await;
+    let address_of = |action: &str| {
+        page.events
+            .iter()
+            .find(|e| e.action == action)
+            .unwrap_or_else(|| panic!("no {action} in {:?}", page.events))
+            .client_address
+            .clone()
+    };
+    assert_eq!(address_of("logged_in").as_deref(), Some("198.51.100.7"));
+    assert_eq!(address_of("signed_up").as_deref(), Some("192.0.2.44"));
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_header_changes_nothing() {
+    let app = spawn_app_with(three_failures_per_address).await;
+    let spoofer = client_forwarded_for("192.0.2.44");
+    let email = sign_up_through(&app, &spoofer).await;
+    for i in 0..3 {
+        let client = client_forwarded_for(&format!("203.0.113.{i}"));
+        assert_eq!(fail_log_in(&app, &client).await, 401);
+    }
+    let throttled = log_in_through(&app, &client_forwarded_for("198.51.100.7"), &email).await;
+    expect_error(throttled, 429, "too_many_requests").await;
+
+    let page: api::AuditPage = expect_json(app.get(&spoofer, "/api/audit").await, 200).await;
+    let signed_up = page
+        .events
+        .iter()
+        .find(|e| e.action == "signed_up")
+        .unwrap();
+    assert_eq!(signed_up.client_address.as_deref(), Some("127.0.0.1"));
+}
+
+#[tokio::test]
+async fn a_sign_up_flood_from_one_address_is_refused_with_retry_after() {
+    let app = spawn_app_with(|settings| {
+        settings.throttle.sign_ups_per_address = Limit::new(3, Duration::from_secs(3600));
+    })
+    .await;
+    let first = app.sign_up(Plan::Team).await;
+    let flood: Vec<_> = (0..7)
+        .map(|_| {
+            let app = &app;
+            async move {
+                let request = api::SignupRequest {
+                    org_name: "Flood Org".into(),
+                    name: "Flo Od".into(),
+                    email: unique_email("flood"),
+                    password: PASSWORD.into(),
+                    plan: Plan::Team,
+                };
+                app.post(&new_client(), "/api/signup", &request).await
+            }
+        })
+        .collect();
+    let answers = futures_util::future::join_all(flood).await;
+    let mut created = 0;
+    for answer in answers {
+        if answer.status() == 201 {
+            created += 1;
+            continue;
+        }
+        let retry_after: u64 = answer.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(retry_after > 0 && retry_after <= 3600, "{retry_after}");
+        expect_error(answer, 429, "too_many_requests").await;
+    }
+    assert_eq!(created, 2, "three sign-ups per address in all");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM organizations").await,
+        3
+    );
+    // Log-ins from the address go on.
+    app.log_in_as(&first.email, PASSWORD).await;
 }

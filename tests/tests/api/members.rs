@@ -2,9 +2,10 @@
 
 use api::{MemberStatus, Plan, Role, UpdateMemberRequest};
 use sea_orm::{ConnectionTrait, Database};
+use server::auth::throttle::Limit;
 use tests::accounts::unique_email;
 use tests::app::new_client;
-use tests::{PASSWORD, TestApp, expect_error, expect_json, spawn_app};
+use tests::{PASSWORD, TestApp, expect_error, expect_json, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn an_invitation_link_is_previewed_accepted_once_and_logs_the_invitee_in() {
@@ -369,4 +370,37 @@ async fn admins_change_the_plan() {
     assert_eq!(org.plan, Plan::Enterprise);
     let me: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
     assert_eq!(me.organization.plan, Plan::Enterprise);
+}
+
+#[tokio::test]
+async fn an_invitation_flood_is_refused_per_organization_with_retry_after() {
+    let app = spawn_app_with(|settings| {
+        settings.throttle.invitations_per_organization =
+            Limit::new(3, std::time::Duration::from_secs(3600));
+    })
+    .await;
+    let admin = app.sign_up(Plan::Team).await;
+    let other = app.sign_up(Plan::Team).await;
+    for _ in 0..3 {
+        app.invite(&admin, &unique_email("invitee"), Role::Member)
+            .await;
+    }
+    let request = api::CreateInvitationRequest {
+        email: unique_email("one-too-many"),
+        role: Role::Member,
+    };
+    let refused = app.post(&admin.client, "/api/invitations", &request).await;
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= 3600, "{retry_after}");
+    expect_error(refused, 429, "too_many_requests").await;
+    let members: api::MembersResponse =
+        expect_json(app.get(&admin.client, "/api/members").await, 200).await;
+    assert_eq!(members.invitations.len(), 3);
+    // Another organization has its own allowance.
+    app.invite(&other, &unique_email("invitee"), Role::Member)
+        .await;
 }
