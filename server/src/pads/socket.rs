@@ -15,7 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::live::{Credentials, Joined, Joiner, Refusal, Room, RoomEvent, SocketSlot};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::AuthUser;
+use crate::extract::{AuthUser, ClientAddress};
 use crate::state::AppState;
 
 /// The largest message accepted; an edit of a pasted file fits easily.
@@ -32,11 +32,11 @@ pub async fn pad_socket(
     state: web::Data<AppState>,
     id: web::Path<String>,
     viewer: Option<AuthUser>,
+    client: ClientAddress,
 ) -> ApiResult<HttpResponse> {
     let pad = super::find(&state, &id).await?;
-    let address = request
-        .peer_addr()
-        .map(|peer| peer.ip())
+    let address = client
+        .ip()
         .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     let slot = state.pad_hub.admit(&pad.id, address).map_err(|refusal| {
         ApiError::new(

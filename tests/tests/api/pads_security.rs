@@ -433,3 +433,45 @@ async fn a_pad_refuses_empty_edits_and_stops_at_its_edit_limit() {
     assert_eq!(history.operations.len(), limit as usize);
     assert_eq!(history.final_text, "abx");
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_socket_limit() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let app = tests::spawn_app_with(|settings| {
+        settings.trusted_proxies = server::proxy::TrustedProxies::parse(
+            "127.0.0.1",
+            server::proxy::ForwardedHeader::XForwardedFor,
+        )
+        .unwrap();
+    })
+    .await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let url = format!("ws://127.0.0.1:{}/api/pads/{}/socket", app.port, pad.id);
+    let from = |client: &str| {
+        let mut request = url.as_str().into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", client.parse().unwrap());
+        request
+    };
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        let (socket, _) = tokio_tungstenite::connect_async(from("203.0.113.7"))
+            .await
+            .expect("within the limit");
+        held.push(socket);
+    }
+    let refused = tokio_tungstenite::connect_async(from("203.0.113.7")).await;
+    assert!(
+        matches!(&refused, Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 429),
+        "{refused:?}"
+    );
+    // Another client behind the same proxy is not held back by the first.
+    let (other, _) = tokio_tungstenite::connect_async(from("198.51.100.9"))
+        .await
+        .expect("another client's own limit");
+    drop(other);
+    drop(held);
+}
