@@ -16,6 +16,8 @@ pub struct Model {
     /// SHA-256 (hex) of the secret a guest was given at their first join; rejoining under
     /// `client_id` needs it. None for members, whose session proves them.
     pub secret_hash: Option<String>,
+    /// When the participant last joined, on the database's clock (several instances).
+    pub connected_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

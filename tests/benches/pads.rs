@@ -230,6 +230,7 @@ async fn main() {
             user_id: Set(None),
             joined_at: Set(time::OffsetDateTime::now_utc()),
             secret_hash: Set(None),
+            connected_at: Set(None),
         })
         .exec(&db)
         .await

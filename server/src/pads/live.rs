@@ -336,6 +336,9 @@ struct Present {
     secret_hash: Option<String>,
     /// The newest connection of this participant here; older ones may no longer edit.
     connection: u64,
+    /// When that connection joined, on the database's clock (several instances): a later
+    /// join through another instance replaces it.
+    connected_at: Option<OffsetDateTime>,
 }
 
 impl Present {
@@ -350,6 +353,7 @@ impl Present {
             user_id: stored.user_id,
             secret_hash: stored.secret_hash,
             connection: 0,
+            connected_at: None,
         }
     }
 
@@ -547,11 +551,19 @@ impl Room {
         let (client_id, secret) = self.identify(db, &mut state, joiner).await?;
         let connection = self.joins.fetch_add(1, Ordering::SeqCst) + 1;
         let several = several_instances(db);
+        let connected_at = if several {
+            mark_connected(db, &self.pad_id, &client_id).await
+        } else {
+            None
+        };
         let present = state.present(&client_id).expect("identified");
         let replaces = present.connections > 0;
         present.connections += 1;
         present.connection = connection;
-        let arrived_here = present.connections == 1 && several;
+        present.connected_at = connected_at;
+        // Arriving here, or joining again while connected through another instance, whose
+        // connection then closes: either way the other instances hear of it.
+        let arrived_here = (present.connections == 1 || present.elsewhere) && several;
         present.name = joiner.name.clone();
         let color = present.color.clone();
         if replaces {
@@ -683,6 +695,7 @@ impl Room {
             user_id: Set(joiner.user_id),
             joined_at: Set(OffsetDateTime::now_utc()),
             secret_hash: Set(secret_hash),
+            connected_at: Set(None),
         })
         .on_conflict(
             OnConflict::columns([
@@ -1004,6 +1017,7 @@ impl Room {
     ) -> Result<bool, Refusal> {
         let before = state.participants();
         for stored in stored_participants(db, &self.pad_id).await? {
+            self.close_if_joined_elsewhere(state, &stored);
             if !state
                 .participants
                 .iter()
@@ -1022,6 +1036,26 @@ impl Room {
             present.elsewhere = elsewhere.contains(client_id);
         }
         Ok(state.participants() != before)
+    }
+
+    /// Closes this instance's connections of `stored` if the participant joined again, later,
+    /// through another instance: their edits would collide with the newer connection's.
+    fn close_if_joined_elsewhere(&self, state: &mut RoomState, stored: &pad_participant::Model) {
+        let Some(present) = state.present(&stored.client_id) else {
+            return;
+        };
+        let joined_later = match (present.connected_at, stored.connected_at) {
+            (Some(here), Some(latest)) => latest > here,
+            _ => false,
+        };
+        if present.connections > 0 && joined_later {
+            present.connection = 0;
+            present.connected_at = None;
+            let _ = self.events.send(RoomEvent::Rejoined {
+                client_id: stored.client_id.as_str().into(),
+                connection: u64::MAX,
+            });
+        }
     }
 
     /// Catches up with arrivals and departures through other instances, if loaded.
@@ -1415,6 +1449,29 @@ pub async fn stored_participants(
         .order_by_asc(pad_participant::Column::JoinedAt)
         .all(db)
         .await
+}
+
+/// Records that `client_id` joined now, on the database's clock; None if that failed (the
+/// join stands, only a later join elsewhere will not replace it).
+async fn mark_connected(
+    db: &DatabaseConnection,
+    pad_id: &str,
+    client_id: &str,
+) -> Option<OffsetDateTime> {
+    let statement = sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "UPDATE pad_participants SET connected_at = clock_timestamp() \
+         WHERE pad_id = $1 AND client_id = $2 RETURNING connected_at",
+        [pad_id.into(), client_id.into()],
+    );
+    match db.query_one_raw(statement).await {
+        Ok(Some(row)) => row.try_get("", "connected_at").ok(),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot record when a participant joined");
+            None
+        }
+    }
 }
 
 /// How many edits the pad has stored.

@@ -519,6 +519,7 @@ async fn participants_of_a_stopped_instance_go_offline() {
         user_id: Set(None),
         joined_at: Set(time::OffsetDateTime::now_utc()),
         secret_hash: Set(None),
+        connected_at: Set(None),
     }
     .insert(&db)
     .await

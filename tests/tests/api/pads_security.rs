@@ -475,3 +475,42 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_socket_limit() {
     drop(other);
     drop(held);
 }
+
+#[tokio::test]
+async fn joining_again_through_another_instance_closes_the_older_connection() {
+    let app = spawn_app().await;
+    if !app.uses_postgres() {
+        eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+        return;
+    }
+    let second = app.another_instance().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let mut here = PadClient::join(&app, &pad.id, "Ada", None).await;
+    here.edit("a").await;
+    here.settle_at(1).await;
+    let secret = here.secret.clone().unwrap();
+    let mut there = PadClient::join_as(
+        &second,
+        &pad.id,
+        Some((&here.client_id, &secret)),
+        "Ada",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(there.client_id, here.client_id);
+    here.wait_until("the older connection's close", |c| {
+        c.refusals.iter().any(|code| code == "opened_elsewhere")
+    })
+    .await;
+    there.edit("ab").await;
+    there.settle_at(2).await;
+    let history: api::PadHistory = expect_json(
+        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(history.final_text, "ab");
+}
