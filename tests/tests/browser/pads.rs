@@ -31,6 +31,18 @@ async fn wait_for_editor(browser: &Browser, expected: &str) {
     .await;
 }
 
+/// Opens the pad's link as a guest, gives the name and waits until connected.
+async fn join_as_guest(link: &str, name: &str) -> Browser {
+    let browser = Browser::start().await;
+    browser.goto(link).await;
+    browser.fill("[name=display_name]", name).await;
+    browser.click_button("Join the pad").await;
+    browser
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+    browser
+}
+
 #[tokio::test]
 async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_code() {
     let app = spawn_app().await;
@@ -63,13 +75,7 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
         .wait_for_text("[data-testid=connection]", "Connected")
         .await;
 
-    let candidate = Browser::start().await;
-    candidate.goto(&link).await;
-    candidate.fill("[name=display_name]", "Ada").await;
-    candidate.click_button("Join the pad").await;
-    candidate
-        .wait_for_text("[data-testid=connection]", "Connected")
-        .await;
+    let candidate = join_as_guest(&link, "Ada").await;
     interviewer
         .wait_for_text("[data-testid=participants]", "Ada")
         .await;
@@ -175,34 +181,9 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
 async fn typing_goes_on_while_the_server_restarts_and_nothing_is_lost() {
     let app = spawn_app().await;
     let admin = app.sign_up(api::Plan::Team).await;
-    let pad: api::PadSummary = tests::expect_json(
-        app.post(
-            &admin.client,
-            "/api/pads",
-            &api::NewPadRequest {
-                candidate_name: "Grace".into(),
-                job_title: None,
-                language: Some("go".into()),
-            },
-        )
-        .await,
-        201,
-    )
-    .await;
-    let candidate = Browser::start().await;
-    candidate.goto(&pad.link).await;
-    candidate.fill("[name=display_name]", "Grace").await;
-    candidate.click_button("Join the pad").await;
-    candidate
-        .wait_for_text("[data-testid=connection]", "Connected")
-        .await;
-    let watcher = Browser::start().await;
-    watcher.goto(&pad.link).await;
-    watcher.fill("[name=display_name]", "Watcher").await;
-    watcher.click_button("Join the pad").await;
-    watcher
-        .wait_for_text("[data-testid=connection]", "Connected")
-        .await;
+    let pad = manual_pad(&app, &admin, "Grace").await;
+    let candidate = join_as_guest(&pad.link, "Grace").await;
+    let watcher = join_as_guest(&pad.link, "Watcher").await;
 
     let editor = candidate.element("[data-testid=editor]").await;
     editor.send_keys("package main\n").await.unwrap();
@@ -262,20 +243,8 @@ async fn a_reloaded_page_rejoins_as_the_same_participant_and_no_name_leaks_to_an
     let admin = app.sign_up(api::Plan::Team).await;
     let pad = manual_pad(&app, &admin, "Grace").await;
     let other_pad = manual_pad(&app, &admin, "Linus").await;
-    let candidate = Browser::start().await;
-    candidate.goto(&pad.link).await;
-    candidate.fill("[name=display_name]", "Grace").await;
-    candidate.click_button("Join the pad").await;
-    candidate
-        .wait_for_text("[data-testid=connection]", "Connected")
-        .await;
-    let watcher = Browser::start().await;
-    watcher.goto(&pad.link).await;
-    watcher.fill("[name=display_name]", "Watcher").await;
-    watcher.click_button("Join the pad").await;
-    watcher
-        .wait_for_text("[data-testid=connection]", "Connected")
-        .await;
+    let candidate = join_as_guest(&pad.link, "Grace").await;
+    let watcher = join_as_guest(&pad.link, "Watcher").await;
     candidate
         .element("[data-testid=editor]")
         .await
