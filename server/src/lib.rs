@@ -14,6 +14,8 @@ pub mod jobs;
 pub mod lever;
 pub mod orgs;
 pub mod pads;
+pub mod paging;
+pub mod retention;
 pub mod secrets;
 pub mod startup;
 pub mod state;

@@ -90,6 +90,6 @@ pub async fn page(
                 client_address: row.client_address,
             })
             .collect(),
-        next_before,
+        next_cursor: next_before.map(|id| id.to_string()),
     })
 }

@@ -53,6 +53,8 @@ pub async fn list_deliveries(
             .into_iter()
             .map(|row| to_wire(&state, &stage_names, row))
             .collect(),
+        next_cursor: None,
+        rejected_not_recorded: 0,
     }))
 }
 

@@ -100,6 +100,7 @@ pub async fn members(state: &AppState, admin: &AdminUser) -> ApiResult<api::Memb
             .filter(|i| i.is_open(now))
             .map(wire::pending_invitation)
             .collect(),
+        next_cursor: None,
     })
 }
 

@@ -142,6 +142,7 @@ pub async fn list(
                 summary(state, p, owner)
             })
             .collect(),
+        next_cursor: None,
     })
 }
 
