@@ -14,6 +14,7 @@ mod m20261127_000007_job_attempt_limit;
 mod m20261127_000008_pad_presence;
 mod m20261127_000009_lever_author;
 mod m20261127_000010_lever_request_budgets;
+mod m20261128_000011_lists_retention;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_pad_presence::Migration),
             Box::new(m20261127_000009_lever_author::Migration),
             Box::new(m20261127_000010_lever_request_budgets::Migration),
+            Box::new(m20261128_000011_lists_retention::Migration),
         ]
     }
 }

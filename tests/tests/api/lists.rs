@@ -62,7 +62,14 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
             _ => format!("Candidate {i}"),
         };
         let mut row = server::pads::new_pad(org_of(&admin), "manual", name, None)
-            .job_title(Some(if i == 1_099 { "Kernel Hacker" } else { "Engineer" }.into()))
+            .job_title(Some(
+                if i == 1_099 {
+                    "Kernel Hacker"
+                } else {
+                    "Engineer"
+                }
+                .into(),
+            ))
             .0;
         row.created_at = Set(base - Duration::seconds(i / 2));
         if i % 3 == 0 {
@@ -109,9 +116,16 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
         ("q=kernel%20HACKER", "Zebulon Oldest"),
         ("q=100%25_", "Percy 100%_sure"),
     ] {
-        let found: api::PadsResponse =
-            expect_json(app.get(&admin.client, &format!("/api/pads?{query}")).await, 200).await;
-        let names: Vec<&str> = found.pads.iter().map(|p| p.candidate_name.as_str()).collect();
+        let found: api::PadsResponse = expect_json(
+            app.get(&admin.client, &format!("/api/pads?{query}")).await,
+            200,
+        )
+        .await;
+        let names: Vec<&str> = found
+            .pads
+            .iter()
+            .map(|p| p.candidate_name.as_str())
+            .collect();
         assert_eq!(names, vec![name], "{query}");
         assert_eq!(found.next_cursor, None);
     }
@@ -296,7 +310,10 @@ async fn members_page_by_cursor_and_search_by_name_or_email() {
         .map(|i| user::ActiveModel {
             id: Set(Uuid::new_v4()),
             org_id: Set(org_id),
-            email: Set(format!("member-{i}-{}@example.com", Uuid::new_v4().simple())),
+            email: Set(format!(
+                "member-{i}-{}@example.com",
+                Uuid::new_v4().simple()
+            )),
             name: Set(if i == 0 {
                 "Grace Hopper".into()
             } else {

@@ -25,7 +25,8 @@ async fn a_flood_of_forged_requests_is_counted_not_stored() {
 
     let started = Instant::now();
     for _ in 0..10 {
-        let answers = join_all((0..10).map(|_| app.client.post(&lever.url).json(&forged).send())).await;
+        let answers =
+            join_all((0..10).map(|_| app.client.post(&lever.url).json(&forged).send())).await;
         for answer in answers {
             expect_error(answer.unwrap(), 401, "invalid_signature").await;
         }
@@ -46,12 +47,21 @@ async fn a_flood_of_forged_requests_is_counted_not_stored() {
     // Another organization has its own budget.
     let other = app.sign_up(Plan::Enterprise).await;
     let theirs = app.connect_lever(&other, &sim, &["Phone interview"]).await;
-    let answer = app.client.post(&theirs.url).json(&forged).send().await.unwrap();
+    let answer = app
+        .client
+        .post(&theirs.url)
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
     expect_error(answer, 401, "invalid_signature").await;
     let listing: api::LeverDeliveriesResponse =
         expect_json(app.get(&other.client, "/api/lever/deliveries").await, 200).await;
     assert_eq!(listing.deliveries.len(), 1);
-    assert_eq!(listing.deliveries[0].reason.as_deref(), Some("bad_signature"));
+    assert_eq!(
+        listing.deliveries[0].reason.as_deref(),
+        Some("bad_signature")
+    );
     assert_eq!(listing.rejected_not_recorded, 0);
 }
 
@@ -92,8 +102,13 @@ async fn the_sweep_deletes_old_deliveries_and_events_but_never_pending_work() {
             .await
             .unwrap();
         if let Some(job_status) = job_status {
-            let mut job =
-                server::jobs::queue::new_job(org_id, "lever_stage_change", Some(row.id), "{}".into(), now - old);
+            let mut job = server::jobs::queue::new_job(
+                org_id,
+                "lever_stage_change",
+                Some(row.id),
+                "{}".into(),
+                now - old,
+            );
             job.status = Set(job_status.into());
             // Not due and leased: the worker leaves these alone during the test.
             job.run_at = Set(now + Duration::days(1));
@@ -134,7 +149,9 @@ async fn the_sweep_deletes_old_deliveries_and_events_but_never_pending_work() {
             names
         }
     };
-    let swept = sweep(&db, &RetentionSettings::default(), now).await.unwrap();
+    let swept = sweep(&db, &RetentionSettings::default(), now)
+        .await
+        .unwrap();
     assert_eq!(
         swept,
         Swept {
