@@ -129,7 +129,7 @@ where
     let next = rows
         .last()
         .filter(|_| more)
-        .map(|row| key_of(row))
+        .map(key_of)
         .map(|key| Key::encode(key.at, &key.id));
     Ok((rows, next))
 }

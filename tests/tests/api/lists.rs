@@ -267,19 +267,16 @@ async fn the_audit_log_pages_by_cursor_through_every_event() {
         .exec(&db)
         .await
         .unwrap();
-    let mut expected: Vec<String> = audit_event::Entity::find()
+    let mut ids: Vec<i64> = audit_event::Entity::find()
         .filter(audit_event::Column::OrgId.eq(org_id))
         .all(&db)
         .await
         .unwrap()
         .into_iter()
         .map(|e| e.id)
-        .collect::<Vec<i64>>()
-        .into_iter()
-        .rev()
-        .map(|id| id.to_string())
         .collect();
-    expected.sort_by_key(|id| std::cmp::Reverse(id.parse::<i64>().unwrap()));
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    let expected: Vec<String> = ids.iter().map(i64::to_string).collect();
 
     let (seen, pages) = walk(
         &app,
@@ -338,7 +335,7 @@ async fn members_page_by_cursor_and_search_by_name_or_email() {
         .all(&db)
         .await
         .unwrap();
-    expected.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+    expected.sort_by_key(|u| (u.created_at, u.id));
     let expected: Vec<String> = expected.into_iter().map(|u| u.id.to_string()).collect();
 
     let (seen, pages) = walk(
