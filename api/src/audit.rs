@@ -15,10 +15,10 @@ pub struct AuditEvent {
     pub client_address: Option<String>,
 }
 
-/// `GET /api/audit?before=<id>&limit=<n>` (admins): newest first.
+/// `GET /api/audit?cursor=<next_cursor>&limit=<n>` (admins): newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
     pub events: Vec<AuditEvent>,
-    /// Pass as `before` to get the next (older) page; absent on the last page.
-    pub next_before: Option<i64>,
+    /// Pass as `cursor` to get the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
 }

@@ -197,7 +197,14 @@ pub struct LeverDelivery {
     pub can_retry: bool,
 }
 
+/// `GET /api/lever/deliveries?status=&q=&cursor=&limit=` (admins): newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeverDeliveriesResponse {
     pub deliveries: Vec<LeverDelivery>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// Requests with a wrong signature that were only counted, not listed: past 20 a minute,
+    /// a flood of forged requests must not fill the database.
+    #[serde(default)]
+    pub rejected_not_recorded: u64,
 }

@@ -21,3 +21,8 @@ pub use health::{DatabaseKind, HealthResponse, ReadinessResponse};
 pub use lever::*;
 pub use members::*;
 pub use pads::*;
+
+/// Rows per page of a list when `limit` is not given.
+pub const PAGE_LIMIT_DEFAULT: u32 = 50;
+/// The largest `limit` a list accepts.
+pub const PAGE_LIMIT_MAX: u32 = 200;

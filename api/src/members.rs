@@ -36,11 +36,14 @@ pub struct PendingInvitation {
     pub expires_at: OffsetDateTime,
 }
 
-/// `GET /api/members` (admins): everyone in the organization and who is invited.
+/// `GET /api/members?q=&cursor=&limit=` (admins): one page of the organization's members,
+/// oldest first, and every open invitation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MembersResponse {
     pub members: Vec<Member>,
     pub invitations: Vec<PendingInvitation>,
+    /// Pass as `cursor` for the next page of members; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// `PATCH /api/members/{id}` (admins): change the role, or deactivate/reactivate.

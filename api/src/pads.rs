@@ -28,6 +28,8 @@ pub struct PadSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PadsResponse {
     pub pads: Vec<PadSummary>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// What a pad's link shows (`GET /api/pads/<id>`). Once the interview has ended, people

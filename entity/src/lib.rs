@@ -7,6 +7,7 @@ pub mod audit_event;
 pub mod invitation;
 pub mod job;
 pub mod lever_delivery;
+pub mod lever_forged_count;
 pub mod lever_integration;
 pub mod lever_seen_token;
 pub mod organization;

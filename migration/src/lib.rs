@@ -16,6 +16,7 @@ mod m20261127_000009_lever_author;
 mod m20261127_000010_lever_request_budgets;
 mod m20261202_000011_participant_secrets;
 mod m20261202_000012_pad_snapshots;
+mod m20261202_000013_lists_retention;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_lever_request_budgets::Migration),
             Box::new(m20261202_000011_participant_secrets::Migration),
             Box::new(m20261202_000012_pad_snapshots::Migration),
+            Box::new(m20261202_000013_lists_retention::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ use crate::auth::throttle::ThrottleLimits;
 use crate::jobs::JobSettings;
 use crate::lever::client::LeverClientOptions;
 use crate::proxy::{ForwardedHeader, TrustedProxies};
+use crate::retention::RetentionSettings;
 use crate::secrets::MasterKey;
 
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct Settings {
     pub lever_client: LeverClientOptions,
     /// The background job queue: concurrency, retries, leases.
     pub jobs: JobSettings,
+    /// How long Lever deliveries and audit events are kept.
+    pub retention: RetentionSettings,
     /// The built console (`index.html` and `assets/`).
     pub static_dir: PathBuf,
     pub log_format: LogFormat,
@@ -159,6 +162,28 @@ impl Settings {
             )?),
             ..job_defaults
         };
+        let retention_defaults = RetentionSettings::default();
+        let days = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            let days = whole(name, default.into())?;
+            // Beyond 100 years the cutoff date would not fit in a timestamp.
+            u32::try_from(days)
+                .ok()
+                .filter(|d| *d <= 36_500)
+                .ok_or(ConfigError {
+                    name,
+                    problem: "must be at most 36500 days".into(),
+                })
+        };
+        let retention = RetentionSettings {
+            delivery_days: days(
+                "STAGEPAD_DELIVERY_RETENTION_DAYS",
+                retention_defaults.delivery_days,
+            )?,
+            audit_days: days(
+                "STAGEPAD_AUDIT_RETENTION_DAYS",
+                retention_defaults.audit_days,
+            )?,
+        };
         let log_format = match lookup("STAGEPAD_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -205,6 +230,7 @@ impl Settings {
             lever_allow_custom_base_url,
             lever_client,
             jobs,
+            retention,
             static_dir: PathBuf::from(
                 lookup("STAGEPAD_STATIC_DIR").unwrap_or_else(|| "dist".into()),
             ),
@@ -272,6 +298,8 @@ mod tests {
         assert!(s.master_key.is_none());
         assert_eq!(s.log_format, LogFormat::Text);
         assert!(s.trusted_proxies.is_empty());
+        assert_eq!(s.retention.delivery_days, 90);
+        assert_eq!(s.retention.audit_days, 365);
     }
 
     #[test]
@@ -296,6 +324,25 @@ mod tests {
                 .name,
             "STAGEPAD_FORWARDED_HEADER"
         );
+    }
+
+    #[test]
+    fn retention_is_a_positive_number_of_days() {
+        let s = settings(&[
+            ("STAGEPAD_DELIVERY_RETENTION_DAYS", "7"),
+            ("STAGEPAD_AUDIT_RETENTION_DAYS", "30"),
+        ])
+        .unwrap();
+        assert_eq!(s.retention.delivery_days, 7);
+        assert_eq!(s.retention.audit_days, 30);
+        for bad in ["0", "-1", "soon", "99999999"] {
+            assert_eq!(
+                settings(&[("STAGEPAD_AUDIT_RETENTION_DAYS", bad)])
+                    .unwrap_err()
+                    .name,
+                "STAGEPAD_AUDIT_RETENTION_DAYS"
+            );
+        }
     }
 
     #[test]

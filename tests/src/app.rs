@@ -236,6 +236,7 @@ async fn start_on(
             shutdown_grace: std::time::Duration::from_secs(1),
             ..JobSettings::default()
         },
+        retention: server::retention::RetentionSettings::default(),
         log_format: server::config::LogFormat::Text,
         workers: Some(2),
         trusted_proxies: Default::default(),

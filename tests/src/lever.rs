@@ -80,16 +80,21 @@ impl TestApp {
         }
     }
 
+    /// The newest 200 deliveries, newest first.
     pub async fn deliveries(&self, admin: &Account) -> Vec<api::LeverDelivery> {
-        let answer: api::LeverDeliveriesResponse =
-            expect_json(self.get(&admin.client, "/api/lever/deliveries").await, 200).await;
+        let answer: api::LeverDeliveriesResponse = expect_json(
+            self.get(&admin.client, "/api/lever/deliveries?limit=200")
+                .await,
+            200,
+        )
+        .await;
         answer.deliveries
     }
 
-    /// The organization's pads, newest first.
+    /// The organization's newest 200 pads, newest first.
     pub async fn pads(&self, account: &Account) -> Vec<api::PadSummary> {
         let answer: api::PadsResponse =
-            expect_json(self.get(&account.client, "/api/pads").await, 200).await;
+            expect_json(self.get(&account.client, "/api/pads?limit=200").await, 200).await;
         answer.pads
     }
 

@@ -1,2 +1,3 @@
 pub mod guard;
 pub mod header;
+pub mod pager;

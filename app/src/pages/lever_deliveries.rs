@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::api;
 use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
+use crate::components::pager::{Pager, use_list_place};
 use crate::state::Session;
 use crate::text::{delivery_outcome, format_time};
 
@@ -23,14 +24,6 @@ pub const FILTERS: [(&str, &str); 8] = [
     ("queued", "Waiting"),
 ];
 
-pub fn deliveries_path(status: &str) -> String {
-    if status.is_empty() {
-        "/api/lever/deliveries".into()
-    } else {
-        format!("/api/lever/deliveries?status={status}")
-    }
-}
-
 #[component]
 pub fn LeverDeliveries() -> impl IntoView {
     view! {
@@ -43,11 +36,25 @@ pub fn LeverDeliveries() -> impl IntoView {
 #[component]
 fn DeliveriesList() -> impl IntoView {
     let session = Session::get();
-    let status = RwSignal::new(String::new());
+    let (place, go) = use_list_place("/integrations/lever/deliveries");
     let listing = LocalResource::new(move || {
-        let path = status.with(|s| deliveries_path(s));
+        let path = place.with(|p| p.api_url("/api/lever/deliveries"));
         async move { session.fetch::<LeverDeliveriesResponse>(&path).await }
     });
+    let loaded = move || listing.get().and_then(|answer| answer.ok());
+    let next_cursor = Signal::derive(move || loaded().and_then(|listing| listing.next_cursor));
+    let not_recorded = move || {
+        loaded()
+            .map(|listing| listing.rejected_not_recorded)
+            .filter(|n| *n > 0)
+            .map(|n| {
+                view! {
+                    <p class="muted" data-testid="rejected-not-recorded">
+                        {forged_note(n)}
+                    </p>
+                }
+            })
+    };
     let retry = Action::new_local(move |id: &Uuid| {
         let path = format!("/api/lever/deliveries/{id}/retry");
         async move {
@@ -70,20 +77,34 @@ fn DeliveriesList() -> impl IntoView {
                 </button>
             </div>
             <p class="muted">
-                "The latest 200 requests from Lever to your webhook URL, newest first. Times are in UTC. "
+                "Every request from Lever to your webhook URL, newest first. Times are in UTC. "
                 <A href="/integrations/lever">"Lever setup"</A>
                 " · "
                 <A href="/pads">"Pads"</A>
             </p>
-            <label>
-                "Outcome "
-                <select
-                    data-testid="delivery-filter"
-                    on:change=move |ev| status.set(event_target_value(&ev))
-                >
-                    {options}
-                </select>
-            </label>
+            <div class="filters">
+                <label>
+                    "Outcome "
+                    <select
+                        data-testid="delivery-filter"
+                        prop:value=move || place.with(|p| p.status.clone())
+                        on:change=move |ev| go.run((place.get_untracked().with_status(&event_target_value(&ev)), false))
+                    >
+                        {options}
+                    </select>
+                </label>
+                <label>
+                    "Search "
+                    <input
+                        type="search"
+                        name="q"
+                        placeholder="Candidate or opportunity"
+                        value=place.with_untracked(|p| p.q.clone())
+                        on:input=move |ev| go.run((place.get_untracked().with_search(&event_target_value(&ev)), true))
+                    />
+                </label>
+            </div>
+            {not_recorded}
             {move || error_note(failure_message(retry.value().get()))}
             <Transition fallback=|| view! { <p class="muted">"Loading deliveries…"</p> }>
                 <ErrorBoundary fallback=load_failed>
@@ -99,8 +120,17 @@ fn DeliveriesList() -> impl IntoView {
                     }}
                 </ErrorBoundary>
             </Transition>
+            <Pager place go next_cursor/>
         </section>
     }
+}
+
+/// What the page says about forged requests that were only counted.
+pub fn forged_note(count: u64) -> String {
+    let requests = if count == 1 { "request" } else { "requests" };
+    format!(
+        "{count} more {requests} with a wrong signature were refused and counted but not listed: past 20 a minute they are not stored."
+    )
 }
 
 #[component]
@@ -178,9 +208,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_filter_asks_the_server_for_its_status() {
-        assert_eq!(deliveries_path(""), "/api/lever/deliveries");
-        assert_eq!(deliveries_path("dead"), "/api/lever/deliveries?status=dead");
+    fn every_filter_is_a_status_the_server_knows() {
         assert_eq!(FILTERS.len(), 8);
+        assert_eq!(FILTERS[0], ("", "All"));
+    }
+
+    #[test]
+    fn counted_forgeries_are_told_in_a_sentence() {
+        assert!(forged_note(1).starts_with("1 more request with"));
+        assert!(forged_note(80).starts_with("80 more requests with"));
     }
 }

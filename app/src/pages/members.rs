@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::api::{self, ApiFailure};
 use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
+use crate::components::pager::{Pager, use_list_place};
 use crate::state::Session;
 use crate::text::{
     ROLES, email_problem, format_date, role_from_value, role_summary, role_value, status_label,
@@ -84,8 +85,17 @@ pub fn Members() -> impl IntoView {
 #[component]
 fn MembersAdmin() -> impl IntoView {
     let session = Session::get();
-    let listing: Listing =
-        LocalResource::new(move || session.fetch::<MembersResponse>("/api/members"));
+    let (place, go) = use_list_place("/members");
+    let listing: Listing = LocalResource::new(move || {
+        let path = place.with(|p| p.api_url("/api/members"));
+        async move { session.fetch::<MembersResponse>(&path).await }
+    });
+    let next_cursor = Signal::derive(move || {
+        listing
+            .get()
+            .and_then(|answer| answer.ok())
+            .and_then(|listing| listing.next_cursor)
+    });
     let change = Action::new_local(move |change: &Change| {
         let change = change.clone();
         async move {
@@ -112,6 +122,18 @@ fn MembersAdmin() -> impl IntoView {
                 {role_summary(Role::Admin)} " " {role_summary(Role::Member)}
                 " A deactivated member cannot log in until reactivated."
             </p>
+            <div class="filters">
+                <label>
+                    "Search "
+                    <input
+                        type="search"
+                        name="q"
+                        placeholder="Name or email"
+                        value=place.with_untracked(|p| p.q.clone())
+                        on:input=move |ev| go.run((place.get_untracked().with_search(&event_target_value(&ev)), true))
+                    />
+                </label>
+            </div>
             {move || error_note(failure_message(change.value().get()))}
             <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
                 <ErrorBoundary fallback=load_failed>
@@ -141,6 +163,7 @@ fn MembersAdmin() -> impl IntoView {
                     }}
                 </ErrorBoundary>
             </Transition>
+            <Pager place go next_cursor/>
         </section>
         <InviteForm listing/>
     }

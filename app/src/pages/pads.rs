@@ -1,5 +1,6 @@
-//! `/pads`: the organization's interview pads, newest first, with a status filter, a search by
-//! candidate, "New pad" for interviews that do not come from Lever, and End for running ones.
+//! `/pads`: the organization's interview pads, newest first, a page at a time, with a status
+//! filter and a search by candidate or job (both in the URL), "New pad" for interviews that do
+//! not come from Lever, and End for running ones.
 
 use ::api::{NewPadRequest, PadSummary, PadView, PadsResponse};
 use leptos::prelude::*;
@@ -7,47 +8,23 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{self, ApiFailure};
 use crate::components::guard::{error_note, failure_message, load_failed};
+use crate::components::pager::{Pager, use_list_place};
 use crate::state::Session;
 use crate::text::{format_time, pad_status};
-
-/// The list's address for a status filter and a search.
-pub fn pads_path(status: &str, search: &str) -> String {
-    let mut query = Vec::new();
-    if !status.is_empty() {
-        query.push(format!("status={status}"));
-    }
-    let search = search.trim();
-    if !search.is_empty() {
-        query.push(format!("q={}", encode_query_value(search)));
-    }
-    if query.is_empty() {
-        "/api/pads".into()
-    } else {
-        format!("/api/pads?{}", query.join("&"))
-    }
-}
-
-/// Percent-encodes a query value (letters, digits and `-_.~` stay).
-fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 #[component]
 pub fn Pads() -> impl IntoView {
     let session = Session::get();
-    let status = RwSignal::new(String::new());
-    let search = RwSignal::new(String::new());
+    let (place, go) = use_list_place("/pads");
     let listing = LocalResource::new(move || {
-        let path = pads_path(&status.get(), &search.get());
+        let path = place.with(|p| p.api_url("/api/pads"));
         async move { session.fetch::<PadsResponse>(&path).await }
+    });
+    let next_cursor = Signal::derive(move || {
+        listing
+            .get()
+            .and_then(|answer| answer.ok())
+            .and_then(|listing| listing.next_cursor)
     });
     let end = Action::new_local(move |id: &String| {
         let path = format!("/api/pads/{id}/end");
@@ -71,7 +48,11 @@ pub fn Pads() -> impl IntoView {
             <div class="filters">
                 <label>
                     "Status "
-                    <select data-testid="pad-filter" on:change=move |ev| status.set(event_target_value(&ev))>
+                    <select
+                        data-testid="pad-filter"
+                        prop:value=move || place.with(|p| p.status.clone())
+                        on:change=move |ev| go.run((place.get_untracked().with_status(&event_target_value(&ev)), false))
+                    >
                         <option value="">"All"</option>
                         <option value="not_started">"Not started"</option>
                         <option value="in_progress">"In progress"</option>
@@ -79,8 +60,14 @@ pub fn Pads() -> impl IntoView {
                     </select>
                 </label>
                 <label>
-                    "Candidate "
-                    <input type="search" name="q" placeholder="Search by name" on:input=move |ev| search.set(event_target_value(&ev))/>
+                    "Search "
+                    <input
+                        type="search"
+                        name="q"
+                        placeholder="Candidate or job"
+                        value=place.with_untracked(|p| p.q.clone())
+                        on:input=move |ev| go.run((place.get_untracked().with_search(&event_target_value(&ev)), true))
+                    />
                 </label>
             </div>
             {move || error_note(failure_message(end.value().get()))}
@@ -93,6 +80,7 @@ pub fn Pads() -> impl IntoView {
                     }}
                 </ErrorBoundary>
             </Transition>
+            <Pager place go next_cursor/>
         </section>
         <NewPad/>
     }
@@ -212,17 +200,5 @@ fn NewPad() -> impl IntoView {
                 <button type="submit" disabled=move || create.pending().get()>"Create pad"</button>
             </form>
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters_and_searches_become_the_query() {
-        assert_eq!(pads_path("", "  "), "/api/pads");
-        assert_eq!(pads_path("ended", ""), "/api/pads?status=ended");
-        assert_eq!(pads_path("", "Ada L&x"), "/api/pads?q=Ada%20L%26x");
     }
 }

@@ -11,7 +11,9 @@ use sea_orm::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::error::ApiResult;
 use crate::extract::{AuthUser, ClientAddress};
+use crate::paging::{Key, PageRequest};
 
 /// Who acted: a logged-in user, or someone identified only by the account they tried.
 pub struct Actor {
@@ -51,33 +53,27 @@ pub async fn record(
     Ok(())
 }
 
-pub const DEFAULT_PAGE: u64 = 50;
-pub const MAX_PAGE: u64 = 200;
-
-/// One page of an organization's log, newest first, older than `before` when given.
+/// One page of an organization's log, newest first (by id: the order they were written in).
 pub async fn page(
     db: &impl ConnectionTrait,
     org_id: Uuid,
-    before: Option<i64>,
-    limit: u64,
-) -> Result<api::AuditPage, DbErr> {
-    let limit = limit.clamp(1, MAX_PAGE);
+    page: &PageRequest,
+) -> ApiResult<api::AuditPage> {
     let mut query = audit_event::Entity::find_in_org(org_id);
-    if let Some(before) = before {
+    if let Some((_, before)) = page.after_id::<i64>()? {
         query = query.filter(audit_event::Column::Id.lt(before));
     }
     let mut rows = query
         .order_by_desc(audit_event::Column::Id)
-        .limit(limit + 1)
+        .limit(page.limit + 1)
         .all(db)
         .await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    let next_before = if more {
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
+    let next_cursor = rows
+        .last()
+        .filter(|_| more)
+        .map(|r| Key::encode(r.created_at, &r.id.to_string()));
     Ok(api::AuditPage {
         events: rows
             .into_iter()
@@ -90,6 +86,6 @@ pub async fn page(
                 client_address: row.client_address,
             })
             .collect(),
-        next_before,
+        next_cursor,
     })
 }

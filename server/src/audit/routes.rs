@@ -3,6 +3,7 @@ use serde::Deserialize;
 
 use crate::error::ApiResult;
 use crate::extract::AdminUser;
+use crate::paging::PageRequest;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -12,7 +13,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AuditQuery {
-    before: Option<i64>,
+    cursor: Option<String>,
     limit: Option<u64>,
 }
 
@@ -21,12 +22,7 @@ async fn list_audit_events(
     admin: AdminUser,
     query: web::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
-    let page = super::page(
-        &state.db,
-        admin.org_id,
-        query.before,
-        query.limit.unwrap_or(super::DEFAULT_PAGE),
-    )
-    .await?;
+    let request = PageRequest::new(query.limit, query.cursor.as_deref())?;
+    let page = super::page(&state.db, admin.org_id, &request).await?;
     Ok(HttpResponse::Ok().json(page))
 }

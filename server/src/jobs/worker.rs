@@ -35,6 +35,14 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             if let Err(e) = queue::prune(db).await {
                 tracing::error!(error = %e, "pruning old jobs and Lever tokens failed");
             }
+            let retention = &state.settings.retention;
+            match crate::retention::sweep(db, retention, OffsetDateTime::now_utc()).await {
+                Ok(swept) if swept != Default::default() => {
+                    tracing::info!(?swept, "deleted deliveries and audit events past retention")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "the retention sweep failed"),
+            }
             next_prune += Duration::from_secs(3_600);
         }
         let mut trouble = false;

@@ -3,17 +3,16 @@
 use actix_web::{HttpResponse, web};
 use entity::lever_delivery::status;
 use entity::{job, lever_delivery};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
-use super::setup;
+use super::{setup, webhook};
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientAddress, EnterpriseAdmin};
 use crate::jobs::queue;
 use crate::pads;
+use crate::paging::{self, PageRequest};
 use crate::state::AppState;
 
 fn can_retry(status: &str) -> bool {
@@ -24,14 +23,20 @@ fn can_retry(status: &str) -> bool {
 #[serde(deny_unknown_fields)]
 pub struct DeliveriesQuery {
     status: Option<String>,
+    /// Part of the opportunity id or the candidate's name, any case.
+    q: Option<String>,
+    limit: Option<u64>,
+    cursor: Option<String>,
 }
 
-/// `GET /api/lever/deliveries?status=`: the latest 200 requests from Lever, newest first.
+/// `GET /api/lever/deliveries?status=&q=&cursor=&limit=`: one page of the requests from Lever,
+/// newest first, and how many forged ones were only counted.
 pub async fn list_deliveries(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
     query: web::Query<DeliveriesQuery>,
 ) -> ApiResult<HttpResponse> {
+    let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
     let mut select = lever_delivery::Entity::find_in_org(admin.org_id);
     if let Some(status) = query.status.as_deref().filter(|s| !s.is_empty()) {
         if !status::ALL.contains(&status) {
@@ -42,17 +47,43 @@ pub async fn list_deliveries(
         }
         select = select.filter(lever_delivery::Column::Status.eq(status));
     }
-    let rows = select
-        .order_by_desc(lever_delivery::Column::ReceivedAt)
-        .limit(200)
-        .all(&state.db)
-        .await?;
+    if let Some(pattern) = paging::search_pattern(query.q.as_deref())? {
+        select = select.filter(
+            Condition::any()
+                .add(paging::contains(
+                    lever_delivery::Column::OpportunityId,
+                    &pattern,
+                ))
+                .add(paging::contains(
+                    lever_delivery::Column::CandidateName,
+                    &pattern,
+                )),
+        );
+    }
+    let (rows, next_cursor) = paging::fetch(
+        &state.db,
+        select,
+        (
+            lever_delivery::Column::ReceivedAt,
+            lever_delivery::Column::Id,
+        ),
+        paging::Direction::NewestFirst,
+        page.limit,
+        page.after_id::<Uuid>()?,
+        |row| paging::Key {
+            at: row.received_at,
+            id: row.id.to_string(),
+        },
+    )
+    .await?;
     let stage_names = stage_names(&state, admin.org_id).await?;
     Ok(HttpResponse::Ok().json(api::LeverDeliveriesResponse {
         deliveries: rows
             .into_iter()
             .map(|row| to_wire(&state, &stage_names, row))
             .collect(),
+        next_cursor,
+        rejected_not_recorded: webhook::forgeries_not_recorded(&state.db, admin.org_id).await?,
     }))
 }
 

@@ -7,10 +7,12 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use entity::lever_delivery::status;
-use entity::{lever_delivery, lever_integration, lever_seen_token};
+use entity::{lever_delivery, lever_forged_count, lever_integration, lever_seen_token};
 use futures_util::StreamExt;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    SqlErr, TransactionTrait, TryInsertResult,
 };
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -114,10 +116,14 @@ async fn receive_lever_webhook(
         let mut row: lever_integration::ActiveModel = integration.row.clone().into();
         row.last_signature_failure_at = Set(Some(now));
         row.update(&state.db).await?;
-        delivery_row(&unsigned, now, status::REJECTED, Some("bad_signature"))
-            .insert(&state.db)
-            .await?;
-        tracing::warn!(%org_id, event = %delivery.event, "Lever webhook with a wrong signature");
+        if may_record_forgery(&state.db, org_id, now).await? {
+            delivery_row(&unsigned, now, status::REJECTED, Some("bad_signature"))
+                .insert(&state.db)
+                .await?;
+            tracing::warn!(%org_id, event = %delivery.event, "Lever webhook with a wrong signature");
+        } else {
+            tracing::debug!(%org_id, "Lever webhook with a wrong signature, counted only");
+        }
         return Err(ApiError::unauthorized(
             "invalid_signature",
             "The signature does not match the signature token saved in Stagepad.",
@@ -211,6 +217,73 @@ async fn receive_lever_webhook(
     }
     tracing::info!(%org_id, event = %delivery.event, status = outcome, "Lever webhook received");
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": outcome })))
+}
+
+/// Forged requests recorded per organization and minute; past that they are only counted.
+pub const FORGED_RECORDED_PER_MINUTE: i32 = 20;
+
+/// Whether this forged request may be recorded as a rejected delivery; when not, it is
+/// counted. Each step is one conditional UPDATE, so concurrent requests, on any instance,
+/// cannot record more than the budget.
+async fn may_record_forgery(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let first = lever_forged_count::Entity::insert(lever_forged_count::ActiveModel {
+        org_id: Set(org_id),
+        window_start: Set(now),
+        recorded_in_window: Set(1),
+        not_recorded: Set(0),
+    })
+    .on_conflict_do_nothing()
+    .exec(db)
+    .await?;
+    if matches!(first, TryInsertResult::Inserted(_)) {
+        return Ok(true);
+    }
+    let window_began = now - Duration::MINUTE;
+    let this_org = || {
+        lever_forged_count::Entity::update_many()
+            .filter(lever_forged_count::Column::OrgId.eq(org_id))
+    };
+    let within_budget = this_org()
+        .col_expr(
+            lever_forged_count::Column::RecordedInWindow,
+            Expr::col(lever_forged_count::Column::RecordedInWindow).add(1),
+        )
+        .filter(lever_forged_count::Column::WindowStart.gt(window_began))
+        .filter(lever_forged_count::Column::RecordedInWindow.lt(FORGED_RECORDED_PER_MINUTE))
+        .exec(db)
+        .await?;
+    if within_budget.rows_affected == 1 {
+        return Ok(true);
+    }
+    let new_window = this_org()
+        .col_expr(lever_forged_count::Column::WindowStart, Expr::value(now))
+        .col_expr(lever_forged_count::Column::RecordedInWindow, Expr::value(1))
+        .filter(lever_forged_count::Column::WindowStart.lte(window_began))
+        .exec(db)
+        .await?;
+    if new_window.rows_affected == 1 {
+        return Ok(true);
+    }
+    this_org()
+        .col_expr(
+            lever_forged_count::Column::NotRecorded,
+            Expr::col(lever_forged_count::Column::NotRecorded).add(1),
+        )
+        .exec(db)
+        .await?;
+    Ok(false)
+}
+
+/// Forged requests of the organization that were counted without being recorded.
+pub async fn forgeries_not_recorded(db: &DatabaseConnection, org_id: Uuid) -> Result<u64, DbErr> {
+    Ok(lever_forged_count::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .map_or(0, |row| u64::try_from(row.not_recorded).unwrap_or(0)))
 }
 
 /// Reads at most `limit` bytes; a larger body is refused with 413 instead of being buffered.

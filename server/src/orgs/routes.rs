@@ -45,8 +45,12 @@ async fn change_plan(
     Ok(HttpResponse::Ok().json(wire::organization(&org)))
 }
 
-async fn list_members(state: web::Data<AppState>, admin: AdminUser) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::members(&state, &admin).await?))
+async fn list_members(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    query: web::Query<service::MembersQuery>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::members(&state, &admin, &query).await?))
 }
 
 async fn update_member(

@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{invitation, organization, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
@@ -18,6 +18,7 @@ use crate::auth::password::check_new_password;
 use crate::auth::service::{SignedIn, label, new_user, on_unique_violation, too_many};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminUser, AuthUser, ClientAddress};
+use crate::paging::{self, PageRequest};
 use crate::state::AppState;
 use crate::{validate, wire};
 
@@ -81,11 +82,44 @@ pub async fn change_plan(
     Ok(org)
 }
 
-pub async fn members(state: &AppState, admin: &AdminUser) -> ApiResult<api::MembersResponse> {
-    let users = user::Entity::find_in_org(admin.org_id)
-        .order_by_asc(user::Column::CreatedAt)
-        .all(&state.db)
-        .await?;
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembersQuery {
+    /// Part of the name or the email, any case.
+    pub q: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// One page of the organization's members, oldest first, and every open invitation (they
+/// expire after a week, so there are never many).
+pub async fn members(
+    state: &AppState,
+    admin: &AdminUser,
+    query: &MembersQuery,
+) -> ApiResult<api::MembersResponse> {
+    let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
+    let mut select = user::Entity::find_in_org(admin.org_id);
+    if let Some(pattern) = paging::search_pattern(query.q.as_deref())? {
+        select = select.filter(
+            Condition::any()
+                .add(paging::contains(user::Column::Name, &pattern))
+                .add(paging::contains(user::Column::Email, &pattern)),
+        );
+    }
+    let (users, next_cursor) = paging::fetch(
+        &state.db,
+        select,
+        (user::Column::CreatedAt, user::Column::Id),
+        paging::Direction::OldestFirst,
+        page.limit,
+        page.after_id::<Uuid>()?,
+        |u| paging::Key {
+            at: u.created_at,
+            id: u.id.to_string(),
+        },
+    )
+    .await?;
     let now = OffsetDateTime::now_utc();
     let invitations = invitation::Entity::find_in_org(admin.org_id)
         .filter(invitation::Column::AcceptedAt.is_null())
@@ -100,6 +134,7 @@ pub async fn members(state: &AppState, admin: &AdminUser) -> ApiResult<api::Memb
             .filter(|i| i.is_open(now))
             .map(wire::pending_invitation)
             .collect(),
+        next_cursor,
     })
 }
 

@@ -14,8 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{pad, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -23,6 +22,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
 use crate::jobs::queue;
+use crate::paging;
 use crate::state::AppState;
 
 pub const SOURCE_LEVER: &str = "lever";
@@ -87,16 +87,19 @@ pub async fn find_for_member(
 #[serde(deny_unknown_fields)]
 pub struct PadFilter {
     pub status: Option<String>,
-    /// Part of the candidate's name, any case.
+    /// Part of the candidate's name or of the job title, any case.
     pub q: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
 }
 
-/// The organization's pads, newest first.
+/// One page of the organization's pads, newest first; filter and search run in the database.
 pub async fn list(
     state: &AppState,
     org_id: Uuid,
     filter: &PadFilter,
 ) -> ApiResult<api::PadsResponse> {
+    let page = paging::PageRequest::new(filter.limit, filter.cursor.as_deref())?;
     let mut select = pad::Entity::find_in_org(org_id);
     if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         if ![NOT_STARTED, IN_PROGRESS, ENDED].contains(&status) {
@@ -107,25 +110,26 @@ pub async fn list(
         }
         select = select.filter(pad::Column::Status.eq(status));
     }
-    let rows = select
-        .order_by_desc(pad::Column::CreatedAt)
-        .limit(1_000)
-        .all(&state.db)
-        .await?;
-    let wanted = filter
-        .q
-        .as_deref()
-        .map(|q| q.trim().to_lowercase())
-        .filter(|q| !q.is_empty());
-    let rows: Vec<pad::Model> = rows
-        .into_iter()
-        .filter(|p| {
-            wanted
-                .as_deref()
-                .is_none_or(|q| p.candidate_name.to_lowercase().contains(q))
-        })
-        .take(500)
-        .collect();
+    if let Some(pattern) = paging::search_pattern(filter.q.as_deref())? {
+        select = select.filter(
+            Condition::any()
+                .add(paging::contains(pad::Column::CandidateName, &pattern))
+                .add(paging::contains(pad::Column::JobTitle, &pattern)),
+        );
+    }
+    let (rows, next_cursor) = paging::fetch(
+        &state.db,
+        select,
+        (pad::Column::CreatedAt, pad::Column::Id),
+        paging::Direction::NewestFirst,
+        page.limit,
+        page.after_id::<String>()?,
+        |p| paging::Key {
+            at: p.created_at,
+            id: p.id.clone(),
+        },
+    )
+    .await?;
     let owner_ids: Vec<Uuid> = rows.iter().filter_map(|p| p.owner_id).collect();
     let owners: std::collections::HashMap<Uuid, String> = user::Entity::find_in_org(org_id)
         .filter(user::Column::Id.is_in(owner_ids))
@@ -142,6 +146,7 @@ pub async fn list(
                 summary(state, p, owner)
             })
             .collect(),
+        next_cursor,
     })
 }
 

@@ -59,7 +59,7 @@ async fn the_audit_log_tells_the_story_newest_first_without_secrets() {
             "signed_up",
         ]
     );
-    assert!(page.next_before.is_none());
+    assert!(page.next_cursor.is_none());
     let ids: Vec<i64> = page.events.iter().map(|e| e.id).collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
     let plan = &page.events[2];
@@ -89,17 +89,17 @@ async fn the_audit_log_pages_backwards_without_gaps_or_repeats() {
         let _ = app.log_in_as(&admin.email, PASSWORD).await;
     }
     let mut seen = Vec::new();
-    let mut before: Option<i64> = None;
+    let mut cursor: Option<String> = None;
     loop {
-        let path = match before {
-            Some(id) => format!("/api/audit?limit=3&before={id}"),
+        let path = match &cursor {
+            Some(c) => format!("/api/audit?limit=3&cursor={c}"),
             None => "/api/audit?limit=3".to_string(),
         };
         let page: api::AuditPage = expect_json(app.get(&admin.client, &path).await, 200).await;
         assert!(page.events.len() <= 3);
         seen.extend(page.events.iter().map(|e| e.id));
-        match page.next_before {
-            Some(id) => before = Some(id),
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
             None => break,
         }
     }

@@ -2,5 +2,6 @@
 
 mod accounts;
 mod lever;
+mod lists;
 mod pads;
 mod shell;
