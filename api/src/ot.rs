@@ -401,6 +401,16 @@ impl ClientDoc {
         })
     }
 
+    /// Whether an edit not yet stored would change the text (one that others' edits made
+    /// empty changes nothing, and dropping it loses nothing).
+    pub fn has_unsent_changes(&self) -> bool {
+        self.in_flight
+            .iter()
+            .map(|(_, op)| op)
+            .chain(&self.waiting)
+            .any(|op| !op.is_noop())
+    }
+
     pub fn is_synchronized(&self) -> bool {
         self.in_flight.is_none() && self.waiting.is_empty()
     }

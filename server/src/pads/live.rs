@@ -44,8 +44,9 @@ pub const SNAPSHOT_EVERY: u64 = 1_000;
 pub const MAX_CONNECTIONS_PER_PAD: usize = 25;
 /// Connections to one pad from one client address.
 pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 10;
-/// People one pad records: newcomers beyond it are refused, so no flood of joins grows the
-/// room, the participant list or the results note.
+/// Guests one pad records: newcomers beyond it are refused, so no flood of joins grows the
+/// room, the participant list or the results note. Members are not counted: a flood of
+/// guests cannot lock the interviewers out.
 pub const MAX_PARTICIPANTS: usize = 50;
 const EVENT_BUFFER: usize = 1_024;
 
@@ -76,7 +77,7 @@ impl Refusal {
         )
     }
 
-    fn pad_ended() -> Self {
+    pub fn pad_ended() -> Self {
         Self::new(
             Self::PAD_ENDED,
             "The interview has ended; the pad is read-only.",
@@ -160,8 +161,12 @@ impl Drop for SocketSlot {
 
 impl PadHub {
     /// Counts a socket opening to `pad_id` from `address`, unless the pad or that address
-    /// has as many as it may.
+    /// has as many as it may. IPv6 addresses count by their /64, which one host can fill.
     pub fn admit(&self, pad_id: &str, address: IpAddr) -> Result<SocketSlot, Refusal> {
+        let address = match address {
+            IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !(u128::MAX >> 64)).into()),
+            v4 => v4,
+        };
         let mut sockets = self.sockets.lock().expect("pad sockets");
         let pad = sockets.entry(pad_id.to_string()).or_default();
         let from_address = pad.per_address.get(&address).copied().unwrap_or(0);
@@ -556,6 +561,11 @@ impl Room {
         } else {
             None
         };
+        if several && connected_at.is_some() {
+            // An older connection of this participant elsewhere may have stored an edit just
+            // before the stamp (none can after it): the welcome's `last_seq` must count it.
+            self.absorb_operations(db, &mut state).await?;
+        }
         let present = state.present(&client_id).expect("identified");
         let replaces = present.connections > 0;
         present.connections += 1;
@@ -676,10 +686,15 @@ impl Room {
         joiner: &Joiner,
         secret_hash: Option<String>,
     ) -> Result<(), Refusal> {
-        if state.participants.len() >= MAX_PARTICIPANTS {
+        let guests = state
+            .participants
+            .iter()
+            .filter(|(_, p)| p.user_id.is_none())
+            .count();
+        if joiner.user_id.is_none() && guests >= MAX_PARTICIPANTS {
             return Err(Refusal::new(
                 "too_many_participants",
-                format!("This pad has had {MAX_PARTICIPANTS} participants, as many as it takes."),
+                format!("This pad has had {MAX_PARTICIPANTS} guests, as many as it takes."),
             ));
         }
         let color = api::PARTICIPANT_COLORS
@@ -847,9 +862,11 @@ impl Room {
                 op: serde_json::to_string(&op).expect("json"),
             };
             let stored = if several_instances(db) {
+                let joined_at = state.present(client_id).and_then(|p| p.connected_at);
+                let instance = &self.instance_id;
                 let attempt = match &locked {
-                    Some(txn) => store_among_instances(txn, row, &self.instance_id, now).await,
-                    None => store_among_instances(db, row, &self.instance_id, now).await,
+                    Some(txn) => store_among_instances(txn, row, instance, now, joined_at).await,
+                    None => store_among_instances(db, row, instance, now, joined_at).await,
                 };
                 match attempt {
                     Ok(stored) => stored,
@@ -874,6 +891,7 @@ impl Room {
                     break (op, text, new_revision);
                 }
                 Stored::Ended => return Err(self.ended_meanwhile(&mut state)),
+                Stored::Replaced => return Err(Refusal::opened_elsewhere()),
                 Stored::Behind if locked.is_some() => {
                     // Under the lock with everything taken in, the next revision is free.
                     return Err(Refusal::new(
@@ -1152,6 +1170,8 @@ enum Stored {
     Ended,
     /// Another instance stored an edit first (PostgreSQL): take it in and store under the lock.
     Behind,
+    /// The author joined again, later, through another connection (PostgreSQL).
+    Replaced,
 }
 
 /// SQLite (one server): stores the edit only if its pad has not ended, in one statement.
@@ -1188,26 +1208,35 @@ async fn insert_unless_ended(
 /// next and the pad has not ended, starts the pad with its first edit, and tells the other
 /// instances at commit. `told` must stay in the final SELECT: an unreferenced CTE that only
 /// reads is never run.
+///
+/// `connected_at` is when the author's connection joined: the edit is stored only while no
+/// later connection of the author joined anywhere (their row is locked `FOR SHARE`, so a join
+/// stamping a new time waits for this edit, and then sees it, or this edit sees the new time).
 async fn store_among_instances(
     db: &impl ConnectionTrait,
     row: pad_operation::Model,
     instance: &str,
     now: OffsetDateTime,
+    connected_at: Option<OffsetDateTime>,
 ) -> Result<Stored, sea_orm::DbErr> {
     let (channel, payload) = super::sync::notification(instance, &row.pad_id, Change::Content);
     let statement = sea_orm::Statement::from_sql_and_values(
         sea_orm::DbBackend::Postgres,
         "WITH pad AS (SELECT status, language FROM pads WHERE id = $1 FOR NO KEY UPDATE), \
+         author AS (SELECT 1 FROM pad_participants WHERE pad_id = $1 AND client_id = $3 \
+           AND ($13::timestamptz IS NULL OR connected_at = $13) FOR SHARE), \
          stored AS (\
            INSERT INTO pad_operations (pad_id, revision, client_id, seq, at_ms, op) \
-           SELECT $1, $2, $3, $4, $5, $6 FROM pad WHERE pad.status <> $7 \
+           SELECT $1, $2, $3, $4, $5, $6 FROM pad \
+           WHERE pad.status <> $7 AND EXISTS (SELECT 1 FROM author) \
            ON CONFLICT DO NOTHING RETURNING revision), \
          started AS (\
            UPDATE pads SET status = $10, started_at = $11 FROM stored \
            WHERE pads.id = $1 AND pads.status = $12), \
          told AS (SELECT pg_notify($8, $9) FROM stored) \
          SELECT pad.status, pad.language, \
-           (SELECT COUNT(*) FROM stored) AS stored, (SELECT COUNT(*) FROM told) AS told \
+           (SELECT COUNT(*) FROM stored) AS stored, (SELECT COUNT(*) FROM told) AS told, \
+           (SELECT COUNT(*) FROM author) AS current \
          FROM pad",
         [
             row.pad_id.into(),
@@ -1222,6 +1251,7 @@ async fn store_among_instances(
             super::IN_PROGRESS.into(),
             now.into(),
             super::NOT_STARTED.into(),
+            connected_at.into(),
         ],
     );
     let Some(answer) = db.query_one_raw(statement).await? else {
@@ -1231,10 +1261,13 @@ async fn store_among_instances(
     let status: String = answer.try_get("", "status")?;
     let language: String = answer.try_get("", "language")?;
     let stored: i64 = answer.try_get("", "stored")?;
+    let current: i64 = answer.try_get("", "current")?;
     Ok(if status == super::ENDED {
         Stored::Ended
     } else if stored == 1 {
         Stored::Yes(Some((status, language)))
+    } else if current == 0 {
+        Stored::Replaced
     } else {
         Stored::Behind
     })
@@ -1487,4 +1520,45 @@ pub async fn newest_revision(db: &DatabaseConnection, pad_id: &str) -> Result<u6
 /// The pad's text now, from its newest snapshot and the edits since (for the code note).
 pub async fn final_text(db: &DatabaseConnection, pad_id: &str) -> Result<String, Refusal> {
     Ok(replay(db, pad_id, u64::MAX, None).await?.text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sockets_are_bounded_per_pad_and_per_address_and_released_on_drop() {
+        let hub = PadHub::default();
+        let address =
+            |host: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 7, 0, 0, 0, host));
+        // One host owns a whole /64: its addresses count as one.
+        let slots: Vec<_> = (0..MAX_CONNECTIONS_PER_ADDRESS as u16)
+            .map(|host| hub.admit("pad", address(host)).expect("within the limit"))
+            .collect();
+        let refused = hub
+            .admit("pad", address(999))
+            .err()
+            .expect("over the limit");
+        assert_eq!(refused.code, "too_many_connections");
+        // Another pad, and another network, have their own counts.
+        let other_pad = hub.admit("other", address(999)).expect("another pad");
+        let others: Vec<_> = (0..(MAX_CONNECTIONS_PER_PAD - MAX_CONNECTIONS_PER_ADDRESS))
+            .map(|i| {
+                hub.admit("pad", IpAddr::from([10, 0, 0, i as u8]))
+                    .expect("room left")
+            })
+            .collect();
+        assert!(
+            hub.admit("pad", IpAddr::from([10, 9, 9, 9])).is_err(),
+            "the pad is full"
+        );
+        drop(slots);
+        drop(others);
+        drop(other_pad);
+        assert!(
+            hub.sockets.lock().unwrap().is_empty(),
+            "every slot released"
+        );
+        assert!(hub.admit("pad", address(1)).is_ok());
+    }
 }

@@ -91,13 +91,28 @@ async fn connection(
             return refuse(session, refusal).await;
         }
     };
+    // Ended before this connection: refused without opening the room (a retried join must
+    // not load the pad each time). A pad ending meanwhile is caught under the room's lock.
+    if pad.status == super::ENDED {
+        return refuse(session, Refusal::pad_ended()).await;
+    }
     let room = state.pad_hub.enter(&pad);
     // Subscribe before the welcome is taken, so nothing falls between the two; the client
     // skips broadcasts its welcome already covers.
     let events = room.subscribe();
     let outcome = match room.join(&state.db, &joiner).await {
-        Ok(joined) => {
-            let outcome = serve(&state, &room, &joined, events, &mut session, &mut stream).await;
+        Ok(mut joined) => {
+            let first = std::mem::take(&mut joined.first);
+            let outcome = serve(
+                &state,
+                &room,
+                &joined,
+                first,
+                events,
+                &mut session,
+                &mut stream,
+            )
+            .await;
             room.leave(&state.db, &joined.client_id).await;
             outcome
         }
@@ -137,12 +152,14 @@ async fn serve(
     state: &AppState,
     room: &Arc<Room>,
     joined: &Joined,
+    // The welcome and the edits missed, dropped once sent (they may hold the whole text).
+    first: Vec<Arc<str>>,
     mut events: tokio::sync::broadcast::Receiver<RoomEvent>,
     session: &mut Session,
     stream: &mut actix_ws::AggregatedMessageStream,
 ) -> Result<Ending, Refusal> {
     let mut closing = state.pad_hub.closing();
-    for message in &joined.first {
+    for message in first {
         if session.text(message.to_string()).await.is_err() {
             return Ok(Ending::Left);
         }

@@ -359,6 +359,10 @@ async fn a_pad_bounds_its_connections_participants_and_names() {
         back.client_id, first_id,
         "a participant already there rejoins"
     );
+    // Guests filling the pad do not lock the interviewer out.
+    let cookie = app.session_cookie(&member).await;
+    let interviewer = PadClient::join(&app, &pad.id, "ignored", Some(&cookie)).await;
+    assert!(interviewer.client_id.starts_with('m'));
 }
 
 #[tokio::test]
@@ -500,6 +504,9 @@ async fn joining_again_through_another_instance_closes_the_older_connection() {
     )
     .await;
     assert_eq!(there.client_id, here.client_id);
+    // The older connection types at once, before its instance can have heard of the newer:
+    // not stored, whatever it heard, or its number would collide with the newer's.
+    here.edit("aX").await;
     here.wait_until("the older connection's close", |c| {
         c.refusals.iter().any(|code| code == "opened_elsewhere")
     })

@@ -62,7 +62,8 @@ pub fn LivePad(pad: PadView, ended: RwSignal<bool>) -> impl IntoView {
     let on_join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let chosen = typed.get_untracked().trim().to_string();
-        if chosen.is_empty() || chosen.chars().count() > 50 {
+        if chosen.is_empty() || chosen.chars().count() > 50 || chosen.chars().any(char::is_control)
+        {
             problem.set(Some("Enter a name of 1 to 50 characters.".into()));
             return;
         }
@@ -213,15 +214,15 @@ fn connect(shared: &Shared) {
     let on_close = {
         let shared = shared.clone();
         Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
-            let shown = {
+            let (shown, closed) = {
                 let mut c = shared.borrow_mut();
                 c.socket = None;
                 c.welcomed = false;
-                c.shown
+                (c.shown, c.closed)
             };
             // Typing goes on while away: the edits wait in the document, are sent once joined
             // again, and the edits missed meanwhile are transformed past them.
-            if !shown.ended.get_untracked() {
+            if !shown.ended.get_untracked() && !closed {
                 shown.connection.set("Reconnecting…");
                 schedule_reconnect(&shared);
             }
@@ -287,18 +288,25 @@ fn handle(shared: &Shared, message: ServerMessage) {
                 let mut c = shared.borrow_mut();
                 c.welcomed = true;
                 if c.identity.client_id.as_ref() != Some(&client_id) {
-                    // Someone new to the server (a first join, or an id it did not know):
-                    // what was typed before belongs to no edit numbering it has.
+                    // Someone new to the server (a first join, or an id it did not know).
+                    let known_before = c.identity.client_id.is_some();
                     c.identity.client_id = Some(client_id);
                     c.identity.secret = secret;
                     let pad_id = c.pad_id.clone();
                     c.identity.save(&pad_id);
+                    if known_before && text.is_none() {
+                        // The edits this page numbered under its old id mean nothing under
+                        // the new one: start over from the server's whole text.
+                        drop(c);
+                        resync(shared);
+                        return;
+                    }
                 }
                 // The whole text instead of the edits missed (the pad moved on too far while
                 // this page was away), or a resync: what was typed and not stored is gone.
                 let mut lost = std::mem::take(&mut c.lost_edits);
                 if let Some(text) = text {
-                    lost |= !c.doc.is_synchronized();
+                    lost |= c.doc.has_unsent_changes();
                     c.doc = ClientDoc::new(text, revision).with_next_seq(last_seq);
                     show_text(shown, &c.doc.text, None);
                 }
@@ -344,9 +352,15 @@ fn handle(shared: &Shared, message: ServerMessage) {
             // Refusals that reconnecting would only meet again.
             if matches!(
                 code.as_str(),
-                "opened_elsewhere" | "too_many_participants" | "too_many_edits"
+                "opened_elsewhere"
+                    | "too_many_participants"
+                    | "too_many_edits"
+                    | "name_required"
+                    | "malformed_message"
             ) {
                 shared.borrow_mut().closed = true;
+                // Read-only from now on: what is typed could never be sent.
+                shown.ready.set(false);
                 shown.connection.set("Disconnected");
             }
             if matches!(
@@ -357,6 +371,7 @@ fn handle(shared: &Shared, message: ServerMessage) {
                     | "invalid_seq"
                     | "text_too_long"
                     | "pad_full"
+                    | "empty_edit"
             ) {
                 resync(shared);
             }
@@ -369,7 +384,7 @@ fn resync(shared: &Shared) {
     let socket = {
         let mut c = shared.borrow_mut();
         c.shown.ready.set(false);
-        c.lost_edits |= !c.doc.is_synchronized();
+        c.lost_edits |= c.doc.has_unsent_changes();
         c.doc = ClientDoc::default();
         c.socket.clone()
     };
