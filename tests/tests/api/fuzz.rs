@@ -1288,3 +1288,61 @@ async fn the_pad_socket_survives_arbitrary_message_sequences_and_keeps_text_and_
     let health = app.get(&app.client, "/healthz").await;
     assert_eq!(health.status(), 200);
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the fuzzing found, kept as plain regression tests
+
+/// PostgreSQL refuses NUL in text: a delivery carrying one in its event, token or data was a
+/// 500 there (found by the webhook fuzz).
+#[tokio::test]
+async fn nul_characters_in_a_delivery_are_recorded_without_a_server_error() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let stage = sim.stage_id("Phone interview").await;
+    let post = |body: Value| app.client.post(&lever.url).json(&body).send();
+    let signed = |event: &str, token: &str, data: Value| {
+        let at = now_ms();
+        json!({"triggeredAt": at, "event": event, "data": data, "token": token,
+            "signature": sign(&lever.signature_token, token, at)})
+    };
+
+    let forged = json!({"triggeredAt": now_ms(), "event": "candidate\u{0}StageChange",
+        "data": {}, "token": "t".repeat(48), "signature": "0".repeat(64)});
+    tests::expect_error(post(forged).await.unwrap(), 401, "invalid_signature").await;
+    let nul_data = signed(
+        "candidateStageChange",
+        &"a".repeat(48),
+        json!({"opportunityId": "o\u{0}1", "toStageId": format!("{stage}\u{0}")}),
+    );
+    let answer: Value = expect_json(post(nul_data).await.unwrap(), 200).await;
+    assert_eq!(answer["status"], "queued");
+    let nul_event = signed("other\u{0}event", &"b".repeat(48), json!({}));
+    let answer: Value = expect_json(post(nul_event).await.unwrap(), 200).await;
+    assert_eq!(answer["status"], "ignored");
+    let nul_token = signed(
+        "candidateStageChange",
+        "c\u{0}",
+        json!({"opportunityId": "o2"}),
+    );
+    let answer: Value = expect_json(post(nul_token.clone()).await.unwrap(), 200).await;
+    assert_eq!(answer["status"], "queued");
+    let answer: Value = expect_json(post(nul_token).await.unwrap(), 200).await;
+    assert_eq!(
+        answer["status"], "duplicate",
+        "the same token again is a replay"
+    );
+
+    let deliveries = app.settled_deliveries(&admin).await;
+    assert_eq!(deliveries.len(), 5);
+    let stage_change = deliveries
+        .iter()
+        .find(|d| {
+            d.opportunity_id
+                .as_deref()
+                .is_some_and(|o| o.starts_with('o') && o.ends_with('1'))
+        })
+        .expect("the stage change with NUL in its data");
+    assert_ne!(stage_change.status, "queued");
+}
