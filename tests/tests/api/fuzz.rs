@@ -160,6 +160,8 @@ struct WebhookCase {
     method: &'static str,
     /// Another key than the organization's (None: its real webhook URL).
     wrong_key: Option<String>,
+    /// Appended to the URL: a query, a further path segment.
+    suffix: String,
     headers: Vec<(String, String)>,
     json_content_type: bool,
     body: WebhookBody,
@@ -346,17 +348,24 @@ fn webhook_case() -> impl Strategy<Value = WebhookCase> {
         1 => (64 * 1024 - 64..64 * 1024 + 64usize, any::<bool>())
             .prop_map(|(len, as_delivery)| WebhookBody::Oversized { len, as_delivery }),
     ];
+    let suffix = prop_oneof![
+        12 => Just(String::new()),
+        1 => prop::sample::select(vec!["?", "?a=1&a=2", "?%zz", "/", "/extra", "//", "#frag"])
+            .prop_map(String::from),
+    ];
     (
         method,
         wrong_key,
+        suffix,
         prop::collection::vec(header(), 0..5),
         prop::bool::weighted(0.8),
         body,
     )
         .prop_map(
-            |(method, wrong_key, headers, json_content_type, body)| WebhookCase {
+            |(method, wrong_key, suffix, headers, json_content_type, body)| WebhookCase {
                 method,
                 wrong_key,
+                suffix,
                 headers,
                 json_content_type,
                 body,
@@ -461,7 +470,7 @@ impl WebhookTarget<'_> {
         let url = match &case.wrong_key {
             Some(key) => self.app.url(&format!("/webhooks/lever/{key}")),
             None => self.url.clone(),
-        };
+        } + &case.suffix;
         let method = reqwest::Method::from_bytes(case.method.as_bytes()).expect("a method");
         let mut request = self
             .client
@@ -606,11 +615,13 @@ enum Frame {
 #[derive(Debug, Clone)]
 enum Step {
     /// A real edit of the text as this connection knows it: valid, though perhaps on a
-    /// revision others have moved past.
+    /// revision others (or this connection's unacknowledged edits) have moved past.
     Edit {
         at: Index,
         delete: usize,
         insert: String,
+        /// Waits for the acknowledgement before the next step, as an editor does.
+        wait: bool,
     },
     /// An operation of random components, fitted to the known text or not.
     Op {
@@ -660,8 +671,8 @@ fn since() -> impl Strategy<Value = Option<u64>> {
 
 fn guest_name() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => "[A-Z][a-z]{1,10}",
-        2 => odd_string(),
+        6 => "[A-Z][a-z]{1,10}",
+        1 => odd_string(),
         1 => Just("x".repeat(51)),
     ]
 }
@@ -743,22 +754,22 @@ fn inserted_text() -> BoxedStrategy<String> {
 
 fn step() -> impl Strategy<Value = Step> {
     let revision = prop_oneof![
-        6 => Just(Rev::Current),
+        8 => Just(Rev::Current),
         2 => (1u64..4).prop_map(Rev::Behind),
         2 => (1u64..4).prop_map(Rev::Ahead),
         1 => prop_oneof![Just(0u64), Just(u64::MAX), Just(i64::MAX as u64 + 1), any::<u64>()]
             .prop_map(Rev::Exact),
     ];
     let seq = prop_oneof![
-        6 => Just(Seq::Next),
+        8 => Just(Seq::Next),
         2 => Just(Seq::Repeat),
         1 => (2u64..5).prop_map(Seq::Skip),
         1 => prop_oneof![Just(0u64), Just(u64::MAX), any::<u64>()].prop_map(Seq::Exact),
     ];
     let piece = prop_oneof![
-        3 => (1usize..12).prop_map(Piece::Retain),
-        2 => (1usize..6).prop_map(Piece::Delete),
-        3 => inserted_text().prop_map(Piece::Insert),
+        6 => (1usize..12).prop_map(Piece::Retain),
+        4 => (1usize..6).prop_map(Piece::Delete),
+        6 => inserted_text().prop_map(Piece::Insert),
         1 => prop::sample::select(vec![
             json!(0), json!(""), json!(1.5), json!(null), json!([]), json!({}), json!(true),
             json!(i64::MIN), json!(i64::MAX), json!(100_000_001), json!(-100_000_001),
@@ -767,9 +778,14 @@ fn step() -> impl Strategy<Value = Step> {
         .prop_map(Piece::Wire),
     ];
     prop_oneof![
-        6 => (any::<Index>(), 0usize..4, prop_oneof![2 => Just(String::new()), 3 => inserted_text()])
-            .prop_map(|(at, delete, insert)| Step::Edit { at, delete, insert }),
-        5 => (revision, seq, prop::collection::vec(piece, 0..6), prop::bool::weighted(0.6))
+        8 => (
+            any::<Index>(),
+            0usize..4,
+            prop_oneof![2 => Just(String::new()), 3 => inserted_text()],
+            prop::bool::weighted(0.7),
+        )
+            .prop_map(|(at, delete, insert, wait)| Step::Edit { at, delete, insert, wait }),
+        4 => (revision, seq, prop::collection::vec(piece, 0..6), prop::bool::weighted(0.75))
             .prop_map(|(revision, seq, pieces, fit)| Step::Op { revision, seq, pieces, fit }),
         1 => prop_oneof![
             prop::sample::select(api::LANGUAGES.iter().map(|(id, _)| *id).collect::<Vec<_>>())
@@ -777,7 +793,7 @@ fn step() -> impl Strategy<Value = Step> {
             odd_string(),
         ]
         .prop_map(Step::Language),
-        2 => frame().prop_map(Step::Raw),
+        1 => frame().prop_map(Step::Raw),
         1 => Just(Step::Ping),
     ]
 }
@@ -785,7 +801,7 @@ fn step() -> impl Strategy<Value = Step> {
 fn socket_case() -> impl Strategy<Value = SocketCase> {
     (
         prop::collection::vec(opening(), 1..=3),
-        prop::collection::vec((0usize..3, step()), 0..24),
+        prop::collection::vec((0usize..3, step()), 0..32),
     )
         .prop_map(|(openings, steps)| SocketCase { openings, steps })
 }
@@ -801,6 +817,8 @@ struct Conn {
     revision: u64,
     /// The highest of this participant's edit numbers the server confirmed.
     last_seq: u64,
+    /// The highest edit number this connection's editor-like edits used.
+    sent_seq: u64,
     /// Errors the server sent; each closes the connection.
     errors: Vec<String>,
     /// This side sent a close: the server's close that follows needs no error first.
@@ -996,6 +1014,7 @@ struct SocketTarget<'a> {
     member_client_id: String,
     refusals: Tally,
     edits: AtomicUsize,
+    stored: AtomicUsize,
 }
 
 impl SocketTarget<'_> {
@@ -1073,6 +1092,7 @@ impl SocketTarget<'_> {
                 text: None,
                 revision: 0,
                 last_seq: 0,
+                sent_seq: 0,
                 errors: Vec::new(),
                 closing: false,
                 pongs: 0,
@@ -1090,7 +1110,12 @@ impl SocketTarget<'_> {
             let n = conns.len();
             let conn = &mut conns[who % n];
             match step {
-                Step::Edit { at, delete, insert } => {
+                Step::Edit {
+                    at,
+                    delete,
+                    insert,
+                    wait,
+                } => {
                     let Some(old) = conn.text.clone() else {
                         continue;
                     };
@@ -1106,7 +1131,8 @@ impl SocketTarget<'_> {
                     if op.is_noop() {
                         continue;
                     }
-                    let seq = conn.last_seq + 1;
+                    let seq = conn.last_seq.max(conn.sent_seq) + 1;
+                    conn.sent_seq = seq;
                     let message = ClientMessage::Op {
                         revision: conn.revision,
                         seq,
@@ -1115,9 +1141,10 @@ impl SocketTarget<'_> {
                     conn.send(Message::text(serde_json::to_string(&message).unwrap()))
                         .await;
                     self.edits.fetch_add(1, Ordering::Relaxed);
-                    // Acknowledged (or refused) before this participant edits again.
-                    conn.pump_until("acknowledgement", &mut findings, |c| c.last_seq >= seq)
-                        .await;
+                    if *wait {
+                        conn.pump_until("acknowledgement", &mut findings, |c| c.last_seq >= seq)
+                            .await;
+                    }
                 }
                 Step::Op {
                     revision,
@@ -1195,6 +1222,8 @@ impl SocketTarget<'_> {
             ));
         }
         let revision = history.operations.len() as u64;
+        self.stored
+            .fetch_add(history.operations.len(), Ordering::Relaxed);
 
         // The room is still open: what it holds must be what storage holds.
         let fresh = PadClient::join(app, &pad.id, "Fresh eyes", None).await;
@@ -1269,6 +1298,7 @@ async fn the_pad_socket_survives_arbitrary_message_sequences_and_keeps_text_and_
         cookie,
         refusals: Tally::default(),
         edits: AtomicUsize::new(0),
+        stored: AtomicUsize::new(0),
     };
     let counts = Counts::default();
     let (mut runner, seed) = runner(150);
@@ -1276,10 +1306,11 @@ async fn the_pad_socket_survives_arbitrary_message_sequences_and_keeps_text_and_
         counts.run(target.check(case))
     });
     println!(
-        "fuzz: {} pad socket sequences (seed {seed}), {} failed; {} edits made as an editor would; refusals by code: {}",
+        "fuzz: {} pad socket sequences (seed {seed}), {} failed; {} edits sent as an editor would, {} edits stored; refusals by code: {}",
         counts.runs.load(Ordering::Relaxed),
         counts.failed.load(Ordering::Relaxed),
         target.edits.load(Ordering::Relaxed),
+        target.stored.load(Ordering::Relaxed),
         target.refusals.summary()
     );
     if let Err(failure) = outcome {
