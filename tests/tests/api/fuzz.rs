@@ -823,11 +823,15 @@ struct Conn {
     errors: Vec<String>,
     /// This side sent a close: the server's close that follows needs no error first.
     closing: bool,
+    /// Answers to [`BARRIER`] pings.
     pongs: usize,
 }
 
 /// Whatever the server does wrong, in words; the case fails when there is any.
 type Findings = Vec<String>;
+
+/// The payload of the ping that proves a connection's earlier messages were handled.
+const BARRIER: &[u8] = b"barrier";
 
 /// Error codes that stand for a failure of the server, not of the input.
 const SERVER_FAULTS: [&str; 2] = ["storage_failed", "corrupt_history"];
@@ -836,8 +840,11 @@ impl Conn {
     fn handle(&mut self, message: Option<Message>, findings: &mut Findings) {
         let text = match message {
             Some(Message::Text(text)) => text,
-            Some(Message::Pong(_)) => {
-                self.pongs += 1;
+            // Only the barrier's: a step's ping may be answered late.
+            Some(Message::Pong(payload)) => {
+                if payload.as_ref() == BARRIER {
+                    self.pongs += 1;
+                }
                 return;
             }
             Some(Message::Close(_)) | None => {
@@ -1191,7 +1198,7 @@ impl SocketTarget<'_> {
         // A ping answered means everything sent before it on that connection was handled.
         for conn in conns.iter_mut() {
             let pongs = conn.pongs;
-            conn.send(Message::Ping(b"barrier".to_vec().into())).await;
+            conn.send(Message::Ping(BARRIER.to_vec().into())).await;
             conn.pump_until("pong", &mut findings, |c| c.pongs > pongs)
                 .await;
         }
