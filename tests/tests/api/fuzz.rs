@@ -572,6 +572,8 @@ struct SocketCase {
     openings: Vec<Opening>,
     /// Steps by connection (an index taken modulo the number of connections).
     steps: Vec<(usize, Step)>,
+    /// For each opening: through the second instance, when there is one.
+    elsewhere: Vec<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -802,8 +804,13 @@ fn socket_case() -> impl Strategy<Value = SocketCase> {
     (
         prop::collection::vec(opening(), 1..=3),
         prop::collection::vec((0usize..3, step()), 0..32),
+        prop::collection::vec(any::<bool>(), 3),
     )
-        .prop_map(|(openings, steps)| SocketCase { openings, steps })
+        .prop_map(|(openings, steps, elsewhere)| SocketCase {
+            openings,
+            steps,
+            elsewhere,
+        })
 }
 
 /// One fuzzed connection and what it learnt of the pad: the server's text at `revision`, as
@@ -1013,9 +1020,10 @@ fn op_components(pieces: &[Piece], text_len: usize, fit: bool) -> Vec<Value> {
     out
 }
 
-/// One pad, the organization's member, and the member's session for sockets.
+/// The server (two instances of it on PostgreSQL), the organization's member, and the
+/// member's session for sockets.
 struct SocketTarget<'a> {
-    app: &'a TestApp,
+    instances: Vec<&'a TestApp>,
     member: Account,
     cookie: String,
     member_client_id: String,
@@ -1025,8 +1033,13 @@ struct SocketTarget<'a> {
 }
 
 impl SocketTarget<'_> {
-    async fn open(&self, pad_id: &str, member: bool) -> Result<Option<Socket>, String> {
-        let url = format!("ws://127.0.0.1:{}/api/pads/{pad_id}/socket", self.app.port);
+    async fn open(
+        &self,
+        app: &TestApp,
+        pad_id: &str,
+        member: bool,
+    ) -> Result<Option<Socket>, String> {
+        let url = format!("ws://127.0.0.1:{}/api/pads/{pad_id}/socket", app.port);
         let mut request = url.into_client_request().expect("a websocket request");
         if member {
             request
@@ -1048,7 +1061,7 @@ impl SocketTarget<'_> {
     }
 
     async fn check(&self, case: SocketCase) -> Result<(), String> {
-        let app = self.app;
+        let app = self.instances[0];
         let request = api::NewPadRequest {
             candidate_name: "Fuzz".into(),
             job_title: None,
@@ -1059,7 +1072,12 @@ impl SocketTarget<'_> {
         let mut findings = Findings::new();
         let mut conns: Vec<Conn> = Vec::new();
 
-        for opening in &case.openings {
+        for (i, opening) in case.openings.iter().enumerate() {
+            let instance = if case.elsewhere[i] {
+                self.instances[self.instances.len() - 1]
+            } else {
+                app
+            };
             let member = matches!(opening, Opening::Member { .. });
             let first = match opening {
                 Opening::Guest { name, since } => Frame::Text(join_text(None, None, name, *since)),
@@ -1091,7 +1109,7 @@ impl SocketTarget<'_> {
                 }
                 Opening::NotAJoin(frame) => frame.clone(),
             };
-            let socket = self.open(&pad.id, member).await?;
+            let socket = self.open(instance, &pad.id, member).await?;
             let mut conn = Conn {
                 socket,
                 client_id: None,
@@ -1232,21 +1250,23 @@ impl SocketTarget<'_> {
         self.stored
             .fetch_add(history.operations.len(), Ordering::Relaxed);
 
-        // The room is still open: what it holds must be what storage holds.
-        let fresh = PadClient::join(app, &pad.id, "Fresh eyes", None).await;
-        if fresh.doc.text != replayed || fresh.doc.revision != revision {
-            findings.push(format!(
-                "a fresh joiner sees {:?} at {}, storage replays {replayed:?} at {revision}",
-                fresh.doc.text, fresh.doc.revision
-            ));
+        // The rooms are still open: what they hold must be what storage holds.
+        for (n, instance) in self.instances.iter().enumerate() {
+            let fresh = PadClient::join(instance, &pad.id, "Fresh eyes", None).await;
+            if fresh.doc.text != replayed || fresh.doc.revision != revision {
+                findings.push(format!(
+                    "a fresh joiner on instance {n} sees {:?} at {}, storage replays {replayed:?} at {revision}",
+                    fresh.doc.text, fresh.doc.revision
+                ));
+            }
+            if fresh.language != history.language {
+                findings.push(format!(
+                    "a fresh joiner on instance {n} sees language {}, storage says {}",
+                    fresh.language, history.language
+                ));
+            }
+            fresh.close().await;
         }
-        if fresh.language != history.language {
-            findings.push(format!(
-                "a fresh joiner sees language {}, storage says {}",
-                fresh.language, history.language
-            ));
-        }
-        fresh.close().await;
         for conn in conns.iter_mut() {
             conn.pump_until("the last edits", &mut findings, |c| {
                 c.text.is_none() || c.revision >= revision
@@ -1296,10 +1316,19 @@ fn join_text(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pad_socket_survives_arbitrary_message_sequences_and_keeps_text_and_storage_equal() {
     let app = spawn_app().await;
+    // On PostgreSQL, connections go through two instances of one database, as deployed.
+    let second = if app.uses_postgres() {
+        Some(app.another_instance().await)
+    } else {
+        None
+    };
     let member = app.sign_up(Plan::Team).await;
     let cookie = app.session_cookie(&member).await;
     let target = SocketTarget {
-        app: &app,
+        instances: [Some(&app), second.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect(),
         member_client_id: format!("m{}", member.id().simple()),
         member,
         cookie,
@@ -1313,8 +1342,9 @@ async fn the_pad_socket_survives_arbitrary_message_sequences_and_keeps_text_and_
         counts.run(target.check(case))
     });
     println!(
-        "fuzz: {} pad socket sequences (seed {seed}), {} failed; {} edits sent as an editor would, {} edits stored; refusals by code: {}",
+        "fuzz: {} pad socket sequences (seed {seed}) on {} instance(s), {} failed; {} edits sent as an editor would, {} edits stored; refusals by code: {}",
         counts.runs.load(Ordering::Relaxed),
+        target.instances.len(),
         counts.failed.load(Ordering::Relaxed),
         target.edits.load(Ordering::Relaxed),
         target.stored.load(Ordering::Relaxed),
