@@ -1414,3 +1414,34 @@ async fn nul_characters_in_a_delivery_are_recorded_without_a_server_error() {
         .expect("the stage change with NUL in its data");
     assert_ne!(stage_change.status, "queued");
 }
+
+/// The same NUL, typed into the new-pad form: a 500 on PostgreSQL; now refused by name, like
+/// any other control character, on both databases.
+#[tokio::test]
+async fn control_characters_in_a_new_pads_fields_are_refused_by_name() {
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let new_pad = |candidate: &str, job: Option<&str>| api::NewPadRequest {
+        candidate_name: candidate.into(),
+        job_title: job.map(String::from),
+        language: None,
+    };
+    for (request, field) in [
+        (new_pad("A\u{0}da", None), "candidate_name"),
+        (new_pad("Ada\nLovelace", None), "candidate_name"),
+        (new_pad("Ada", Some("Back\u{0}end")), "job_title"),
+    ] {
+        let answer = app.post(&member.client, "/api/pads", &request).await;
+        let message = tests::expect_error(answer, 422, "invalid_field").await;
+        assert!(message.contains(field), "{message}");
+    }
+    let fine = app
+        .post(
+            &member.client,
+            "/api/pads",
+            &new_pad(" Ada 🦀 ", Some("Back-end")),
+        )
+        .await;
+    let pad: api::PadSummary = expect_json(fine, 201).await;
+    assert_eq!(pad.candidate_name, "Ada 🦀");
+}
