@@ -173,7 +173,7 @@ enum WebhookBody {
     Text(String),
     Json(Value),
     /// Shaped like Lever's, signed or not, with fields mutated.
-    Delivery(Delivery),
+    Delivery(Box<Delivery>),
     /// `len` bytes around the 64 KiB limit: a JSON delivery padded out, or just letters.
     Oversized {
         len: usize,
@@ -344,7 +344,7 @@ fn webhook_case() -> impl Strategy<Value = WebhookCase> {
         ]
         .prop_map(WebhookBody::Text),
         2 => json_value().prop_map(WebhookBody::Json),
-        8 => delivery().prop_map(WebhookBody::Delivery),
+        8 => delivery().prop_map(|d| WebhookBody::Delivery(Box::new(d))),
         1 => (64 * 1024 - 64..64 * 1024 + 64usize, any::<bool>())
             .prop_map(|(len, as_delivery)| WebhookBody::Oversized { len, as_delivery }),
     ];
