@@ -47,6 +47,21 @@ struct Received<'a> {
     data: Option<&'a serde_json::Value>,
 }
 
+/// Text from a delivery as it is kept: at most `max` characters, and no NUL, which PostgreSQL
+/// refuses in text (U+FFFD shows where one was).
+fn storable(text: &str, max: usize) -> String {
+    text.chars()
+        .take(max)
+        .map(|c| {
+            if c == '\0' {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn delivery_row(
     received: &Received,
     now: OffsetDateTime,
@@ -58,13 +73,13 @@ fn delivery_row(
             .data
             .and_then(|d| d.get(name))
             .and_then(|v| v.as_str())
-            .map(|v| v.chars().take(128).collect::<String>())
+            .map(|v| storable(v, 128))
     };
     lever_delivery::ActiveModel {
         id: Set(Uuid::new_v4()),
         org_id: Set(received.org_id),
         received_at: Set(now),
-        event: Set(received.event.chars().take(64).collect()),
+        event: Set(storable(received.event, 64)),
         triggered_at: Set(received.triggered_at),
         opportunity_id: Set(field("opportunityId")),
         to_stage_id: Set(field("toStageId")),
@@ -164,7 +179,7 @@ async fn receive_lever_webhook(
     let txn = state.db.begin().await?;
     let first_sighting = lever_seen_token::ActiveModel {
         org_id: Set(org_id),
-        token: Set(delivery.token.chars().take(128).collect()),
+        token: Set(storable(&delivery.token, 128)),
         seen_at: Set(now),
     }
     .insert(&txn)

@@ -203,20 +203,27 @@ pub async fn create(
     request: api::NewPadRequest,
 ) -> ApiResult<api::PadSummary> {
     let candidate_name = request.candidate_name.trim().to_string();
-    if candidate_name.is_empty() || candidate_name.chars().count() > 200 {
+    // Control characters (NUL above all, which PostgreSQL refuses) have no place in a name.
+    if candidate_name.is_empty()
+        || candidate_name.chars().count() > 200
+        || candidate_name.chars().any(char::is_control)
+    {
         return Err(ApiError::unprocessable(
             "invalid_field",
-            "candidate_name must be 1 to 200 characters.",
+            "candidate_name must be 1 to 200 printable characters.",
         ));
     }
     let job_title = request
         .job_title
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty());
-    if job_title.as_ref().is_some_and(|t| t.chars().count() > 300) {
+    if job_title
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > 300 || t.chars().any(char::is_control))
+    {
         return Err(ApiError::unprocessable(
             "invalid_field",
-            "job_title must be at most 300 characters.",
+            "job_title must be at most 300 printable characters.",
         ));
     }
     let language = request.language.unwrap_or_else(|| DEFAULT_LANGUAGE.into());

@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod bad_input;
 mod console;
+mod fuzz;
 mod health;
 mod lever_client;
 mod lever_ingest;
