@@ -521,3 +521,34 @@ async fn joining_again_through_another_instance_closes_the_older_connection() {
     .await;
     assert_eq!(history.final_text, "ab");
 }
+
+#[tokio::test]
+async fn a_member_typing_in_two_tabs_on_two_instances_never_diverges() {
+    let app = spawn_app().await;
+    if !app.uses_postgres() {
+        eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+        return;
+    }
+    let second = app.another_instance().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    let cookie = app.session_cookie(&member).await;
+    let mut one = PadClient::join(&app, &pad.id, "M", Some(&cookie)).await;
+    let mut two = PadClient::join(&second, &pad.id, "M", Some(&cookie)).await;
+    // Both number their first edit 1: only the newer tab's is stored, the older is told.
+    one.edit("from tab one").await;
+    two.edit("from tab two").await;
+    two.settle_at(1).await;
+    one.wait_until("the older tab's refusal", |c| {
+        c.refusals.iter().any(|code| code == "opened_elsewhere")
+    })
+    .await;
+    let history: api::PadHistory = expect_json(
+        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(history.final_text, "from tab two");
+    assert_eq!(two.doc.text, history.final_text);
+}
