@@ -33,6 +33,18 @@ impl StoppedApp {
         start(self.database_url, self.master_key, self.data_dir).await
     }
 
+    /// Starts again with settings changed by `configure` (an operator changing the config).
+    pub async fn start_with(self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        start_on_with(
+            self.database_url,
+            self.master_key,
+            self.data_dir,
+            0,
+            configure,
+        )
+        .await
+    }
+
     pub async fn start_on_same_port(self) -> TestApp {
         start_on(self.database_url, self.master_key, self.data_dir, self.port).await
     }
@@ -64,12 +76,17 @@ pub fn new_client() -> reqwest::Client {
 /// Starts the real server on a free port with a fresh database: a SQLite file in a temporary
 /// folder, or a new PostgreSQL database when `STAGEPAD_TEST_POSTGRES_URL` is set.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with the tests' settings changed by `configure` first.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     install_crypto_provider();
     crate::logs::capture();
     let data_dir = tempfile::tempdir().expect("temporary data folder");
     let database_url = fresh_database(&data_dir).await;
     let master_key = MasterKey::generate();
-    start(database_url, master_key, data_dir).await
+    start_on_with(database_url, master_key, data_dir, 0, configure).await
 }
 
 /// An empty database: a SQLite file in `data_dir`, or a new PostgreSQL database when
@@ -89,6 +106,11 @@ impl TestApp {
     /// restart or a deploy would.
     pub async fn restart(self) -> TestApp {
         self.stop().await.start().await
+    }
+
+    /// Like [`TestApp::restart`], with the tests' settings changed by `configure`.
+    pub async fn restart_with(self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        self.stop().await.start_with(configure).await
     }
 
     /// Like [`TestApp::restart`], on the same port: browsers that had the old server open
@@ -168,7 +190,17 @@ async fn start_on(
     data_dir: tempfile::TempDir,
     port: u16,
 ) -> TestApp {
-    let settings = Settings {
+    start_on_with(database_url, master_key, data_dir, port, |_| {}).await
+}
+
+async fn start_on_with(
+    database_url: String,
+    master_key: MasterKey,
+    data_dir: tempfile::TempDir,
+    port: u16,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = Settings {
         bind_address: format!("127.0.0.1:{port}").parse().unwrap(),
         public_url: format!("http://127.0.0.1:{port}"),
         database_url: database_url.clone(),
@@ -195,6 +227,7 @@ async fn start_on(
         log_format: server::config::LogFormat::Text,
         workers: Some(2),
     };
+    configure(&mut settings);
     let application = Application::build(settings).await.expect("server starts");
     let port = application.port();
     let address = application.public_url().to_string();

@@ -11,4 +11,4 @@ pub mod pad_client;
 pub mod poll;
 
 pub use accounts::{Account, PASSWORD, expect_error, expect_json};
-pub use app::{TestApp, spawn_app};
+pub use app::{TestApp, spawn_app, spawn_app_with};
