@@ -157,7 +157,7 @@ async fn a_job_that_lost_its_lease_makes_no_further_lever_write() {
         sim.requests()
             .await
             .into_iter()
-            .filter(|r| r.method == "POST")
+            .filter(|r| r.method == "POST" && r.path.contains(&ada))
             .map(|r| r.path)
             .collect::<Vec<_>>()
     };
