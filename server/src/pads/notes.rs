@@ -40,9 +40,7 @@ pub async fn wants_results_note(state: &AppState, pad: &pad::Model) -> ApiResult
         .is_some_and(|i| i.row.results_notes_enabled && i.row.api_key_sealed.is_some()))
 }
 
-fn plan_excludes_lever() -> &'static str {
-    "The organization's plan does not include Lever; an admin can switch to Enterprise under Settings."
-}
+const PLAN_EXCLUDES_LEVER: &str = "The organization's plan does not include Lever; an admin can switch to Enterprise under Settings.";
 
 /// `POST /api/pads/<id>/lever-note`: queues the final code for the candidate's notes.
 pub async fn request_code_note(
@@ -66,7 +64,7 @@ pub async fn request_code_note(
     if !orgs::service::plan_includes_lever(&state.db, pad.org_id).await? {
         return Err(ApiError::forbidden(
             "enterprise_required",
-            plan_excludes_lever(),
+            PLAN_EXCLUDES_LEVER,
         ));
     }
     let connected = setup::load(state, pad.org_id)
@@ -148,7 +146,7 @@ async fn job_pad(
         .ok_or_else(|| JobError::permanent("the pad is gone"))?;
     // The plan as it is now: a note queued before a downgrade is not sent.
     if !orgs::service::plan_includes_lever(&state.db, job.org_id).await? {
-        return Err(JobError::permanent(plan_excludes_lever()));
+        return Err(JobError::permanent(PLAN_EXCLUDES_LEVER));
     }
     let (integration, credentials) = setup::load_for_job(state, job.org_id)
         .await?

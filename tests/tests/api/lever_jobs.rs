@@ -46,11 +46,10 @@ async fn jobs_of(app: &TestApp, admin: &Account) -> Vec<job::Model> {
     jobs
 }
 
-/// Three runs; a lease short enough that a dead instance's job is due again soon (PostgreSQL);
-/// Lever calls that may hang far longer than a run lasts here.
+/// Three runs, and Lever calls that may hang far longer than a run lasts here. (On PostgreSQL a
+/// dead instance's job is due again once the tests' 3-second lease runs out.)
 fn crashing(settings: &mut Settings) {
     settings.jobs.max_attempts = 3;
-    settings.jobs.lease = Duration::from_secs(1);
     settings.lever_client.total_timeout = Duration::from_secs(60);
 }
 
@@ -121,7 +120,8 @@ async fn a_job_that_lost_its_lease_makes_no_further_lever_write() {
     app.connect_lever(&admin, &sim, &[PHONE]).await;
     let ada = tagged_candidate(&sim, "Ada").await;
     let read = format!("/v1/opportunities/{ada}");
-    sim.hang_next_on(1, 1_500, &read).await;
+    // Long enough for the test to step in while Lever holds the read, even on a busy machine.
+    sim.hang_next_on(1, 3_000, &read).await;
     sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
     wait_for(
         "the job to read the candidate",
