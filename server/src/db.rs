@@ -17,11 +17,13 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         create_parent_dir(url)?;
         // One connection: SQLite has a single writer anyway, and deferred transactions on
         // several connections fail with "database is locked" instead of waiting.
+        // FULL: in WAL mode, NORMAL may roll back the last commits on power loss or an OS
+        // crash, and an acknowledged edit or delivery must survive those.
         options.max_connections(1).map_sqlx_sqlite_opts(|sqlite| {
             sqlite
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
         });

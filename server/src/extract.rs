@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use entity::{organization, user};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use entity::user;
+use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -71,11 +71,7 @@ impl FromRequest for EnterpriseAdmin {
             let state = request
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
-            let plan = organization::Entity::find_by_id(user.org_id)
-                .one(&state.db)
-                .await?
-                .map(|org| org.plan);
-            if plan != Some(organization::Plan::Enterprise) {
+            if !crate::orgs::service::plan_includes_lever(&state.db, user.org_id).await? {
                 return Err(ApiError::forbidden(
                     "enterprise_required",
                     "The Lever integration needs the Enterprise plan. An admin can switch plans under Settings.",

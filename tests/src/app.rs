@@ -46,6 +46,27 @@ impl StoppedApp {
         .await
     }
 
+    /// Starts again with settings changed by `configure` as well (an operator changing the
+    /// config); later restarts keep the change.
+    pub async fn start_with(
+        self,
+        configure: impl Fn(&mut Settings) + Send + Sync + 'static,
+    ) -> TestApp {
+        let before = self.configure.clone();
+        let layered: Configure = Arc::new(move |settings| {
+            before(settings);
+            configure(settings);
+        });
+        start_on(
+            self.database_url,
+            self.master_key,
+            self.data_dir,
+            0,
+            layered,
+        )
+        .await
+    }
+
     pub async fn start_on_same_port(self) -> TestApp {
         start_on(
             self.database_url,
@@ -132,6 +153,14 @@ impl TestApp {
     /// restart or a deploy would.
     pub async fn restart(self) -> TestApp {
         self.stop().await.start().await
+    }
+
+    /// Like [`TestApp::restart`], with the tests' settings changed by `configure`.
+    pub async fn restart_with(
+        self,
+        configure: impl Fn(&mut Settings) + Send + Sync + 'static,
+    ) -> TestApp {
+        self.stop().await.start_with(configure).await
     }
 
     /// Like [`TestApp::restart`], on the same port: browsers that had the old server open

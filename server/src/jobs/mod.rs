@@ -8,9 +8,11 @@ pub mod worker;
 use std::sync::Arc;
 use std::time::Duration;
 
+use entity::job;
 use tokio::sync::Notify;
 
 use crate::lever::client::LeverError;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy)]
 pub struct JobSettings {
@@ -79,33 +81,74 @@ impl JobSignal {
 #[derive(Debug, Clone)]
 pub struct JobError {
     pub message: String,
-    pub transient: bool,
+    pub kind: JobErrorKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobErrorKind {
+    /// Worth another run later: Lever or the database was busy, down or slow.
+    Transient,
+    /// Another run would fail the same way.
+    Permanent,
+    /// Another run owns the job now (this one's lease ran out): it records the outcome.
+    LostLease,
 }
 
 impl JobError {
     pub fn permanent(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
-            transient: false,
+            kind: JobErrorKind::Permanent,
         }
+    }
+
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            kind: JobErrorKind::Transient,
+        }
+    }
+
+    pub fn lost_lease() -> Self {
+        Self {
+            message: "the job lost its lease to another run".into(),
+            kind: JobErrorKind::LostLease,
+        }
+    }
+
+    pub fn is_transient(&self) -> bool {
+        self.kind == JobErrorKind::Transient
     }
 }
 
 impl From<sea_orm::DbErr> for JobError {
     fn from(e: sea_orm::DbErr) -> Self {
-        Self {
-            message: format!("database: {e}"),
-            transient: true,
-        }
+        Self::transient(format!("database: {e}"))
     }
 }
 
 impl From<LeverError> for JobError {
     fn from(e: LeverError) -> Self {
         Self {
-            transient: e.is_transient(),
+            kind: if e.is_transient() {
+                JobErrorKind::Transient
+            } else {
+                JobErrorKind::Permanent
+            },
             message: e.to_string(),
         }
+    }
+}
+
+/// Called before each write to Lever: renews the job's lease, so the write has a whole lease
+/// to finish in, or stops the job when another run has claimed it since (this one's lease ran
+/// out), so the same write is not made twice at once. When the database cannot say, the job
+/// stops too: it cannot prove it still owns the work.
+pub async fn hold_lease(state: &AppState, job: &job::Model) -> Result<(), JobError> {
+    if queue::extend_lease(&state.db, job, state.settings.jobs.lease).await? {
+        Ok(())
+    } else {
+        Err(JobError::lost_lease())
     }
 }
 

@@ -152,8 +152,9 @@ pub async fn extend_lease(
     Ok(result.rows_affected == 1)
 }
 
-pub async fn finish(db: &impl ConnectionTrait, job: &job::Model) -> Result<(), sea_orm::DbErr> {
-    job::Entity::update_many()
+/// False when the claim was lost (another run owns the job now).
+pub async fn finish(db: &impl ConnectionTrait, job: &job::Model) -> Result<bool, sea_orm::DbErr> {
+    let result = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(DONE))
         .col_expr(
             job::Column::LeaseUntil,
@@ -163,21 +164,22 @@ pub async fn finish(db: &impl ConnectionTrait, job: &job::Model) -> Result<(), s
         .filter(this_run(job))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected == 1)
 }
 
-/// Queues the job again after `wait`, or buries it as dead when `wait` is `None`.
+/// Queues the job again after `wait`, or buries it as dead when `wait` is `None`. False when
+/// the claim was lost (another run owns the job now).
 pub async fn fail(
     db: &impl ConnectionTrait,
     job: &job::Model,
     error: &str,
     wait: Option<Duration>,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<bool, sea_orm::DbErr> {
     let (status, run_at) = match wait {
         Some(wait) => (QUEUED, after(OffsetDateTime::now_utc(), wait)),
         None => (DEAD, job.run_at),
     };
-    job::Entity::update_many()
+    let result = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(status))
         .col_expr(job::Column::RunAt, Expr::value(run_at))
         .col_expr(
@@ -191,7 +193,7 @@ pub async fn fail(
         .filter(this_run(job))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected == 1)
 }
 
 /// An admin's retry: a failed or dead job runs again now, with `more_attempts` more runs.

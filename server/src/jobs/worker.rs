@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use entity::job;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use time::OffsetDateTime;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::{JobError, queue};
+use super::{JobError, JobErrorKind, queue};
 use crate::state::AppState;
 use crate::{lever, pads};
 
@@ -125,14 +127,40 @@ async fn time_until_due(state: &AppState) -> Duration {
 
 /// Runs one claimed job while renewing its lease, then records the outcome.
 async fn run_one(state: AppState, job: job::Model) {
-    let lease = state.settings.jobs.lease;
+    let settings = state.settings.jobs;
+    let limit = job.attempt_limit.unwrap_or(settings.max_attempts);
+    // A claim counts a run before it starts, and a failed last run buries the job, so a claim
+    // past the limit means the last run never finished: the process died with it (or lost
+    // it). A job that does that every time must not run again at every start.
+    if job.attempts > limit {
+        let error = JobError::permanent(format!(
+            "Out of attempts after {limit} runs, the last of which never finished (the server \
+             stopped or lost the job while it ran); it is not run again unless an admin \
+             retries it."
+        ));
+        tracing::error!(job_id = %job.id, org_id = %job.org_id, kind = %job.kind, "job buried: its runs never finished");
+        // The delivery shows the runs made, not this claim.
+        let shown = job::Model {
+            attempts: limit,
+            ..job.clone()
+        };
+        record_failure(&state, &job, &shown, &error, None).await;
+        return;
+    }
+    let lease = settings.lease;
     let heartbeat = async {
+        // The claim took the lease just now.
+        let mut held_until = Instant::now() + lease;
         loop {
             tokio::time::sleep(lease / 3).await;
+            let asked_at = Instant::now();
             match queue::extend_lease(&state.db, &job, lease).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    tracing::warn!(job_id = %job.id, "job lost its claim; another worker runs it");
+                Ok(true) => held_until = asked_at + lease,
+                Ok(false) => return,
+                // Stop before the lease can run out unrenewed: after that another instance
+                // may claim the job and make the same writes.
+                Err(e) if Instant::now() + lease / 3 >= held_until => {
+                    tracing::warn!(job_id = %job.id, error = %e, "cannot renew a lease before it runs out; the job stops");
                     return;
                 }
                 Err(e) => tracing::warn!(job_id = %job.id, error = %e, "cannot renew a lease"),
@@ -141,14 +169,19 @@ async fn run_one(state: AppState, job: job::Model) {
     };
     let outcome = tokio::select! {
         outcome = perform(&state, &job) => outcome,
-        _ = heartbeat => return,
+        _ = heartbeat => Err(JobError::lost_lease()),
     };
-    let recorded = match outcome {
-        Ok(()) => queue::finish(&state.db, &job).await,
+    match outcome {
+        Ok(()) => match queue::finish(&state.db, &job).await {
+            Ok(true) => {}
+            Ok(false) => lost_claim(&job),
+            Err(e) => {
+                tracing::error!(job_id = %job.id, error = %e, "cannot record a job's outcome; it runs again when its lease ends");
+            }
+        },
+        Err(error) if error.kind == JobErrorKind::LostLease => lost_claim(&job),
         Err(error) => {
-            let settings = state.settings.jobs;
-            let limit = job.attempt_limit.unwrap_or(settings.max_attempts);
-            let retry = (error.transient && job.attempts < limit)
+            let retry = (error.is_transient() && job.attempts < limit)
                 .then(|| settings.retry_delay(job.attempts));
             tracing::warn!(
                 job_id = %job.id,
@@ -159,11 +192,35 @@ async fn run_one(state: AppState, job: job::Model) {
                 retry_in_ms = retry.map(|d| d.as_millis() as u64),
                 "job failed"
             );
-            after_failure(&state, &job, &error, retry.is_some()).await;
-            queue::fail(&state.db, &job, &error.message, retry).await
+            record_failure(&state, &job, &job, &error, retry).await;
         }
+    }
+}
+
+fn lost_claim(job: &job::Model) {
+    tracing::warn!(job_id = %job.id, "job lost its claim; another run owns it and records its outcome");
+}
+
+/// Queues the job again after `retry` (or buries it) and shows the failure where people look
+/// (`shown` is the job as they should see it), in one transaction fenced by the claim: a run
+/// that lost its claim records nothing.
+async fn record_failure(
+    state: &AppState,
+    job: &job::Model,
+    shown: &job::Model,
+    error: &JobError,
+    retry: Option<Duration>,
+) {
+    let recorded = async {
+        let txn = state.db.begin().await?;
+        if queue::fail(&txn, job, &error.message, retry).await? {
+            after_failure(&txn, shown, error, retry.is_some()).await?;
+        } else {
+            lost_claim(job);
+        }
+        txn.commit().await
     };
-    if let Err(e) = recorded {
+    if let Err(e) = recorded.await {
         tracing::error!(job_id = %job.id, error = %e, "cannot record a job's outcome; it runs again when its lease ends");
     }
 }
@@ -177,13 +234,15 @@ async fn perform(state: &AppState, job: &job::Model) -> Result<(), JobError> {
     }
 }
 
-async fn after_failure(state: &AppState, job: &job::Model, error: &JobError, will_retry: bool) {
-    let recorded = if job.kind == lever::webhook::STAGE_CHANGE_JOB {
-        lever::pipeline::record_failure(state, job, error, will_retry).await
+async fn after_failure(
+    db: &impl ConnectionTrait,
+    job: &job::Model,
+    error: &JobError,
+    will_retry: bool,
+) -> Result<(), sea_orm::DbErr> {
+    if job.kind == lever::webhook::STAGE_CHANGE_JOB {
+        lever::pipeline::record_failure(db, job, error, will_retry).await
     } else {
-        pads::notes::record_failure(state, job, error, will_retry).await
-    };
-    if let Err(e) = recorded {
-        tracing::error!(job_id = %job.id, error = %e, "cannot record a failed job's outcome");
+        pads::notes::record_failure(db, job, error, will_retry).await
     }
 }

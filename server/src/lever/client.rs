@@ -43,6 +43,8 @@ pub enum LeverError {
     Timeout,
     #[error("Lever cannot be reached: {0}")]
     Unreachable(String),
+    #[error("Lever's answer to {endpoint} is larger than 4 MiB; it was not read")]
+    TooLarge { endpoint: &'static str },
     #[error("Lever's answer to {endpoint} could not be read: {detail}")]
     Malformed {
         endpoint: &'static str,
@@ -233,13 +235,9 @@ impl ReqwestLever {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|secs| Duration::from_secs(secs).min(self.options.max_backoff));
-        let bytes = response.bytes().await.map_err(|e| {
-            Attempt::failed(if e.is_timeout() {
-                LeverError::Timeout
-            } else {
-                LeverError::Unreachable(describe_transport_error(e))
-            })
-        })?;
+        let bytes = read_capped(response, endpoint)
+            .await
+            .map_err(Attempt::failed)?;
         if status.is_success() {
             // Some write endpoints answer with an empty body.
             let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -321,6 +319,43 @@ impl ReqwestLever {
             endpoint,
             detail: "pagination did not end".into(),
         })
+    }
+}
+
+/// The most of one answer Stagepad reads. Lever's largest (a page of 100 opportunities) stays
+/// far below; a body past it (a broken proxy, a hostile custom host) fails the call instead
+/// of filling memory.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Reads the body, giving up as soon as it passes [`MAX_ANSWER_BYTES`] (a declared length
+/// over it is refused before reading anything).
+async fn read_capped(
+    mut response: reqwest::Response,
+    endpoint: &'static str,
+) -> Result<Vec<u8>, LeverError> {
+    let too_large = LeverError::TooLarge { endpoint };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    loop {
+        let chunk = response.chunk().await.map_err(|e| {
+            if e.is_timeout() {
+                LeverError::Timeout
+            } else {
+                LeverError::Unreachable(describe_transport_error(e))
+            }
+        })?;
+        let Some(chunk) = chunk else {
+            return Ok(body);
+        };
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
     }
 }
 

@@ -5,7 +5,9 @@
 use entity::lever_delivery::status;
 use entity::{job, lever_delivery, pad};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -14,9 +16,9 @@ use super::client::{LeverCredentials, LeverError, as_author};
 use super::rules::{self, Decision, Facts, IgnoreReason};
 use super::setup::{self, Integration};
 use super::types::LeverOpportunity;
-use crate::jobs::JobError;
-use crate::pads;
+use crate::jobs::{self, JobError};
 use crate::state::AppState;
+use crate::{orgs, pads};
 
 /// The part of a `candidateStageChange` delivery's `data` the job needs.
 #[derive(Debug, Deserialize)]
@@ -36,7 +38,7 @@ pub async fn process(state: &AppState, job: &job::Model) -> Result<(), JobError>
     let delivery_id = job
         .delivery_id
         .ok_or_else(|| JobError::permanent("the job names no delivery"))?;
-    set_delivery(state, delivery_id, |row| {
+    set_delivery(&state.db, delivery_id, |row| {
         row.attempts = Set(job.attempts);
     })
     .await?;
@@ -45,7 +47,7 @@ pub async fn process(state: &AppState, job: &job::Model) -> Result<(), JobError>
         Outcome::PadCreated(pad_id) => (status::PAD_CREATED, None, Some(pad_id)),
         Outcome::Ignored(reason) => (status::IGNORED, Some(reason), None),
     };
-    set_delivery(state, delivery_id, |row| {
+    set_delivery(&state.db, delivery_id, |row| {
         row.status = Set(status.into());
         row.reason = Set(reason.map(String::from));
         row.pad_id = Set(pad_id);
@@ -59,6 +61,10 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
     let Ok(change) = serde_json::from_str::<StageChange>(&job.payload) else {
         return Ok(Outcome::Ignored("malformed_event"));
     };
+    // The plan as it is now: a job queued before a downgrade does nothing.
+    if !orgs::service::plan_includes_lever(&state.db, job.org_id).await? {
+        return Ok(Outcome::Ignored(IgnoreReason::PlanExcludesLever.code()));
+    }
     let Some((integration, credentials)) = setup::load_for_job(state, job.org_id).await? else {
         return Ok(Outcome::Ignored("not_connected"));
     };
@@ -89,6 +95,7 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
         // Lever's addLinks takes no idempotency key: a response lost after Lever stored the
         // link would add it twice, so look first.
         if !current.links.iter().any(|l| l == &link) {
+            jobs::hold_lease(state, job).await?;
             as_author(integration.author(), |author| {
                 state.lever.add_links(
                     &credentials,
@@ -111,6 +118,7 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
     if integration.row.notes_enabled && pad.note_id.is_none() {
         let stage = pad.stage_name.as_deref().unwrap_or("a selected stage");
         let note = format!("Interview pad created at {stage}: {link}");
+        jobs::hold_lease(state, job).await?;
         let note_id = as_author(integration.author(), |author| {
             state
                 .lever
@@ -145,7 +153,7 @@ async fn create_pad(
         .lever
         .opportunity(credentials, &change.opportunity_id)
         .await?;
-    set_delivery(state, delivery_id, |row| {
+    set_delivery(&state.db, delivery_id, |row| {
         row.candidate_name = Set(Some(opportunity.name.chars().take(200).collect()));
     })
     .await?;
@@ -204,7 +212,7 @@ async fn create_pad(
 
 /// Shows a failed run on its delivery: `failed` while retries remain, `dead` after.
 pub async fn record_failure(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     job: &job::Model,
     error: &JobError,
     will_retry: bool,
@@ -212,7 +220,7 @@ pub async fn record_failure(
     let Some(delivery_id) = job.delivery_id else {
         return Ok(());
     };
-    set_delivery(state, delivery_id, |row| {
+    set_delivery(db, delivery_id, |row| {
         row.status = Set(if will_retry {
             status::FAILED
         } else {
@@ -226,7 +234,7 @@ pub async fn record_failure(
 }
 
 async fn set_delivery(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     delivery_id: Uuid,
     change: impl FnOnce(&mut lever_delivery::ActiveModel),
 ) -> Result<(), sea_orm::DbErr> {
@@ -235,6 +243,6 @@ async fn set_delivery(
         ..Default::default()
     };
     change(&mut row);
-    row.update(&state.db).await?;
+    row.update(db).await?;
     Ok(())
 }

@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, web};
 
 use super::setup;
 use crate::error::ApiResult;
-use crate::extract::{ClientAddress, EnterpriseAdmin};
+use crate::extract::{AdminUser, ClientAddress, EnterpriseAdmin};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -96,7 +96,7 @@ async fn save_options(
 
 async fn disconnect(
     state: web::Data<AppState>,
-    admin: EnterpriseAdmin,
+    admin: AdminUser,
     client: ClientAddress,
 ) -> ApiResult<HttpResponse> {
     setup::disconnect(&state, &admin, &client).await?;

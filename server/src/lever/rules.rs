@@ -35,6 +35,9 @@ pub enum IgnoreReason {
     Archived,
     NotTagged,
     AlreadyHasPad,
+    /// The organization's plan (as it is when the delivery arrives or its job runs) does not
+    /// include the Lever integration: nothing is created and Lever is not called.
+    PlanExcludesLever,
 }
 
 impl IgnoreReason {
@@ -45,6 +48,7 @@ impl IgnoreReason {
             IgnoreReason::Archived => "archived",
             IgnoreReason::NotTagged => "not_tagged",
             IgnoreReason::AlreadyHasPad => "already_has_pad",
+            IgnoreReason::PlanExcludesLever => "plan_does_not_include_lever",
         }
     }
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::client::{LeverCredentials, LeverError};
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ClientAddress, EnterpriseAdmin};
+use crate::extract::{AdminUser, ClientAddress, EnterpriseAdmin};
 use crate::jobs::JobError;
 use crate::secrets::SecretString;
 use crate::state::AppState;
@@ -62,9 +62,30 @@ impl Integration {
             .open(sealed, &secret_context(self.row.org_id, "api_key"))
             .map_err(ApiError::internal)?;
         Ok(LeverCredentials {
-            base_url: self.row.base_url.clone(),
+            base_url: self.base_url(state)?,
             api_key,
         })
+    }
+
+    /// Where to call Lever, under the server's settings as they are now: a custom base URL
+    /// saved while `STAGEPAD_LEVER_ALLOW_CUSTOM_BASE_URL` was on is refused once it is off
+    /// (not swapped for Lever's production host: the key may belong to another environment).
+    fn base_url(&self, state: &AppState) -> ApiResult<String> {
+        let environment = environment_from_db(&self.row.environment).ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!(
+                "unknown Lever environment {:?} stored",
+                self.row.environment
+            ))
+        })?;
+        let allow_custom = state.settings.lever_allow_custom_base_url;
+        if environment == api::LeverEnvironment::Custom && !allow_custom {
+            return Err(ApiError::unprocessable(
+                "custom_base_url_disabled",
+                "This Stagepad no longer allows the custom Lever base URL saved in step 1, so \
+                 Lever is not called. Save the API key again for production, sandbox or EU.",
+            ));
+        }
+        super::base_url(environment, Some(&self.row.base_url), allow_custom)
     }
 
     pub fn signature_token(&self, state: &AppState) -> Option<SecretString> {
@@ -119,10 +140,9 @@ pub async fn load_for_job(
     state: &AppState,
     org_id: Uuid,
 ) -> Result<Option<(Integration, LeverCredentials)>, JobError> {
-    let Some(integration) = load(state, org_id).await.map_err(|e| JobError {
-        message: e.to_string(),
-        transient: true,
-    })?
+    let Some(integration) = load(state, org_id)
+        .await
+        .map_err(|e| JobError::transient(e.to_string()))?
     else {
         return Ok(None);
     };
@@ -761,10 +781,11 @@ pub async fn save_options(
     setup(state, admin).await
 }
 
-/// Erases the key and the token and disables the webhook URL.
+/// Erases the key and the token and disables the webhook URL. Any admin may, whatever the
+/// plan: an organization that left Enterprise must still be able to cut Lever off.
 pub async fn disconnect(
     state: &AppState,
-    admin: &EnterpriseAdmin,
+    admin: &AdminUser,
     client: &ClientAddress,
 ) -> ApiResult<()> {
     let txn = state.db.begin().await?;

@@ -17,11 +17,13 @@ use sea_orm::{
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use super::rules::IgnoreReason;
 use super::setup::{Integration, webhook_key_hash};
 use super::signature;
 use super::types::LeverWebhook;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::queue;
+use crate::orgs;
 use crate::state::AppState;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -174,6 +176,17 @@ async fn receive_lever_webhook(
             .insert(&state.db)
             .await?;
         return Err(ApiError::bad_request(code, message));
+    }
+
+    // The plan as it is now, not as it was at setup: after a downgrade a delivery is
+    // acknowledged (so Lever stops sending it) and creates nothing.
+    if !orgs::service::plan_includes_lever(&state.db, org_id).await? {
+        let reason = IgnoreReason::PlanExcludesLever.code();
+        delivery_row(&received, now, status::IGNORED, Some(reason))
+            .insert(&state.db)
+            .await?;
+        tracing::info!(%org_id, event = %delivery.event, reason, "Lever webhook ignored");
+        return Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status::IGNORED })));
     }
 
     let txn = state.db.begin().await?;

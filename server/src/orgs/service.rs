@@ -50,6 +50,18 @@ pub async fn organization(state: &AppState, user: &AuthUser) -> ApiResult<organi
         .ok_or_else(|| ApiError::not_found("The organization no longer exists."))
 }
 
+/// Whether the organization's plan includes the Lever integration (Enterprise). Asked each
+/// time Lever is used, not only at setup: a downgrade takes effect at once.
+pub async fn plan_includes_lever(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+) -> Result<bool, sea_orm::DbErr> {
+    Ok(organization::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .is_some_and(|org| org.plan == organization::Plan::Enterprise))
+}
+
 pub async fn change_plan(
     state: &AppState,
     admin: &AdminUser,

@@ -10,9 +10,10 @@ use time::OffsetDateTime;
 use super::{ENDED, SOURCE_LEVER, live};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
-use crate::jobs::{JobError, queue};
+use crate::jobs::{self, JobError, queue};
 use crate::lever::client::{LeverCredentials, as_author};
 use crate::lever::setup::{self, Integration};
+use crate::orgs;
 use crate::state::AppState;
 
 pub const CODE_NOTE_JOB: &str = "pad_code_note";
@@ -31,10 +32,15 @@ pub async fn wants_results_note(state: &AppState, pad: &pad::Model) -> ApiResult
     if pad.source != SOURCE_LEVER || pad.opportunity_id.is_none() {
         return Ok(false);
     }
+    if !orgs::service::plan_includes_lever(&state.db, pad.org_id).await? {
+        return Ok(false);
+    }
     Ok(setup::load(state, pad.org_id)
         .await?
         .is_some_and(|i| i.row.results_notes_enabled && i.row.api_key_sealed.is_some()))
 }
+
+const PLAN_EXCLUDES_LEVER: &str = "The organization's plan does not include Lever; an admin can switch to Enterprise under Settings.";
 
 /// `POST /api/pads/<id>/lever-note`: queues the final code for the candidate's notes.
 pub async fn request_code_note(
@@ -53,6 +59,12 @@ pub async fn request_code_note(
         return Err(ApiError::conflict(
             "pad_not_ended",
             "End the interview first; then its code can go to Lever.",
+        ));
+    }
+    if !orgs::service::plan_includes_lever(&state.db, pad.org_id).await? {
+        return Err(ApiError::forbidden(
+            "enterprise_required",
+            PLAN_EXCLUDES_LEVER,
         ));
     }
     let connected = setup::load(state, pad.org_id)
@@ -132,6 +144,10 @@ async fn job_pad(
         .one(&state.db)
         .await?
         .ok_or_else(|| JobError::permanent("the pad is gone"))?;
+    // The plan as it is now: a note queued before a downgrade is not sent.
+    if !orgs::service::plan_includes_lever(&state.db, job.org_id).await? {
+        return Err(JobError::permanent(PLAN_EXCLUDES_LEVER));
+    }
     let (integration, credentials) = setup::load_for_job(state, job.org_id)
         .await?
         .ok_or_else(|| JobError::permanent("Lever is not connected"))?;
@@ -151,6 +167,7 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
         super::link(state, &pad.id)
     );
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
+    jobs::hold_lease(state, job).await?;
     as_author(integration.author(), |author| {
         state
             .lever
@@ -186,6 +203,7 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
         super::link(state, &pad.id)
     );
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
+    jobs::hold_lease(state, job).await?;
     let note_id = as_author(integration.author(), |author| {
         state
             .lever
@@ -202,7 +220,7 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
 
 /// Shows a failed code note on the pad: still sending while retries remain, failed after.
 pub async fn record_failure(
-    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
     job: &job::Model,
     error: &JobError,
     will_retry: bool,
@@ -218,7 +236,7 @@ pub async fn record_failure(
     } else {
         (FAILED, error.message.clone())
     };
-    set_code_note(&state.db, &payload.pad_id, status, Some(message)).await
+    set_code_note(db, &payload.pad_id, status, Some(message)).await
 }
 
 /// Names listed in the results note, each cut to this many characters.

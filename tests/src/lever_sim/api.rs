@@ -5,7 +5,8 @@
 //! 2. the key's token bucket (10/s, bursts of 20): else 429 (with `Retry-After` only when
 //!    `SimOptions::rate_limit_retry_after`);
 //! 3. the endpoint's permission: else 403 (checked before the object is looked up);
-//! 4. injected faults (an error status, or a hang before answering normally).
+//! 4. injected faults (an error status, a hang before answering normally, or an endless
+//!    200 body).
 //!
 //! Errors are always `{"code", "message"}`. Writes need `Content-Type: application/json`.
 //! `addLinks` answers 200 with an empty body (Lever's body is unknown: clients must accept any
@@ -220,6 +221,7 @@ fn decide(
     }
     match kind {
         FaultKind::Hang { millis } => Admission::Hang(Duration::from_millis(millis)),
+        FaultKind::Oversized { bytes } => Admission::Refused(oversized(bytes)),
         FaultKind::Status {
             status,
             retry_after,
@@ -249,6 +251,28 @@ fn decide(
             Admission::Refused(response)
         }
     }
+}
+
+/// 200 with `bytes` bytes of one unterminated JSON string, streamed in 64 KiB chunks so the
+/// simulator itself holds none of it.
+fn oversized(bytes: u64) -> HttpResponse {
+    const CHUNK: usize = 64 * 1024;
+    static FILLER: [u8; CHUNK] = [b'x'; CHUNK];
+    let opening = web::Bytes::from_static(b"{\"data\": {\"padding\": \"");
+    let mut left = bytes.saturating_sub(opening.len() as u64);
+    let rest = std::iter::from_fn(move || {
+        (left > 0).then(|| {
+            let take = left.min(CHUNK as u64) as usize;
+            left -= take as u64;
+            web::Bytes::from_static(&FILLER[..take])
+        })
+    });
+    let chunks = std::iter::once(opening)
+        .chain(rest)
+        .map(Ok::<_, std::io::Error>);
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(futures_util::stream::iter(chunks))
 }
 
 async fn unknown_endpoint(request: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {

@@ -103,7 +103,8 @@ const ROUTES: &[(&str, &str)] = &[
     (
         "POST /_sim/faults",
         "{count, type: status, status, retry_after?, path_contains?} or \
-         {count, type: hang, millis, path_contains?}",
+         {count, type: hang, millis, path_contains?} or \
+         {count, type: oversized, bytes, path_contains?}",
     ),
     ("GET /_sim/faults", "faults not used up yet"),
     ("DELETE /_sim/faults", "forgets all faults"),

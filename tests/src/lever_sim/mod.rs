@@ -78,8 +78,8 @@ impl Shared {
 
 /// A fault injected into the Lever API: the next `count` matching calls (after auth) answer
 /// `kind`. Over the control API: `{"count": 2, "type": "status", "status": 503,
-/// "retry_after": 1, "path_contains": "/stages"}` or `{"count": 1, "type": "hang",
-/// "millis": 3000}`.
+/// "retry_after": 1, "path_contains": "/stages"}`, `{"count": 1, "type": "hang",
+/// "millis": 3000}` or `{"count": 1, "type": "oversized", "bytes": 67108864}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fault {
     pub count: u32,
@@ -101,6 +101,9 @@ pub enum FaultKind {
     },
     /// Wait this long, then answer normally.
     Hang { millis: u64 },
+    /// Answer 200 with a body of this many bytes, streamed without a `Content-Length` (a
+    /// JSON string that never ends): a client must stop reading, not buffer it all.
+    Oversized { bytes: u64 },
 }
 
 /// A candidate to create in Lever. Opportunities with the same email share one contact (and
@@ -617,6 +620,28 @@ impl LeverSim {
             count,
             kind: FaultKind::Hang { millis },
             path_contains: None,
+        })
+        .await;
+    }
+
+    /// The next `count` API calls whose path contains `path_contains` wait `millis` before
+    /// answering.
+    pub async fn hang_next_on(&self, count: u32, millis: u64, path_contains: &str) {
+        self.inject_fault(Fault {
+            count,
+            kind: FaultKind::Hang { millis },
+            path_contains: Some(path_contains.into()),
+        })
+        .await;
+    }
+
+    /// The next `count` API calls whose path contains `path_contains` answer 200 with a body
+    /// of `bytes` bytes.
+    pub async fn oversize_next_on(&self, count: u32, bytes: u64, path_contains: &str) {
+        self.inject_fault(Fault {
+            count,
+            kind: FaultKind::Oversized { bytes },
+            path_contains: Some(path_contains.into()),
         })
         .await;
     }

@@ -1,0 +1,209 @@
+//! The job queue under failure: a job whose runs never finish (the process dies with it), a
+//! job that lost its lease to another instance, and Lever answering more than anyone should
+//! read.
+
+use std::time::Duration;
+
+use api::Plan;
+use entity::job;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter};
+use server::Settings;
+use tests::accounts::Account;
+use tests::lever_sim::{LeverSim, NewCandidate};
+use tests::poll::wait_for;
+use tests::{TestApp, spawn_app, spawn_app_with};
+
+const PHONE: &str = "Phone interview";
+
+async fn tagged_candidate(sim: &LeverSim, name: &str) -> String {
+    sim.create_candidate(NewCandidate {
+        name: name.into(),
+        tags: vec!["coderpad".into()],
+        ..Default::default()
+    })
+    .await
+}
+
+/// Lever calls whose path is exactly `path`, in arrival order, with their statuses (0: never
+/// answered).
+async fn calls_to(sim: &LeverSim, path: &str) -> Vec<u16> {
+    sim.requests()
+        .await
+        .into_iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.status)
+        .collect()
+}
+
+async fn jobs_of(app: &TestApp, admin: &Account) -> Vec<job::Model> {
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let jobs = job::Entity::find_in_org(admin.me.organization.id)
+        .all(&db)
+        .await
+        .unwrap();
+    db.close().await.ok();
+    jobs
+}
+
+/// Three runs, and Lever calls that may hang far longer than a run lasts here. (On PostgreSQL a
+/// dead instance's job is due again once the tests' 3-second lease runs out.)
+fn crashing(settings: &mut Settings) {
+    settings.jobs.max_attempts = 3;
+    settings.lever_client.total_timeout = Duration::from_secs(60);
+}
+
+#[tokio::test]
+async fn a_job_whose_runs_never_finish_is_dead_once_out_of_attempts() {
+    let mut app = spawn_app_with(crashing).await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let ada = tagged_candidate(&sim, "Ada").await;
+    let read = format!("/v1/opportunities/{ada}");
+    // Every read of the candidate hangs: each run is still inside it when the server goes
+    // down, as if that run had crashed the process.
+    sim.hang_next_on(100, 60_000, &read).await;
+    sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
+
+    for run in 1..=3 {
+        wait_for(
+            &format!("run {run} to call Lever"),
+            Duration::from_secs(20),
+            || async { (calls_to(&sim, &read).await.len() == run).then_some(()) },
+        )
+        .await;
+        app = app.stop().await.start_with(crashing).await;
+    }
+
+    // Out of attempts: the job must not run a fourth time.
+    let outcome = wait_for(
+        "the delivery to be dead, or the job to run again",
+        Duration::from_secs(20),
+        || async {
+            if calls_to(&sim, &read).await.len() > 3 {
+                return Some(None);
+            }
+            app.deliveries(&admin)
+                .await
+                .into_iter()
+                .find(|d| d.status == "dead")
+                .map(Some)
+        },
+    )
+    .await;
+    let dead = outcome.expect("the job ran a fourth time instead of being buried");
+    assert_eq!(dead.attempts, 3, "{dead:?}");
+    assert!(dead.can_retry);
+    let error = dead.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("3 runs") && error.contains("never finished"),
+        "a clear reason: {error}"
+    );
+    let jobs = jobs_of(&app, &admin).await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].status, "dead");
+    assert_eq!(calls_to(&sim, &read).await.len(), 3);
+    assert!(app.pads(&admin).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_job_that_lost_its_lease_makes_no_further_lever_write() {
+    // A long lease: the heartbeat would not look again for 20 s.
+    let app = spawn_app_with(|settings| {
+        settings.jobs.lease = Duration::from_secs(60);
+        settings.lever_client.total_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let ada = tagged_candidate(&sim, "Ada").await;
+    let read = format!("/v1/opportunities/{ada}");
+    // Long enough for the test to step in while Lever holds the read, even on a busy machine.
+    sim.hang_next_on(1, 3_000, &read).await;
+    sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
+    wait_for(
+        "the job to read the candidate",
+        Duration::from_secs(20),
+        || async { (!calls_to(&sim, &read).await.is_empty()).then_some(()) },
+    )
+    .await;
+
+    // While Lever holds the read, another instance claims the job, as it would after this
+    // one's lease ran out (a claim counts an attempt and takes a new lease).
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let stolen = job::Entity::update_many()
+        .col_expr(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).add(1),
+        )
+        .col_expr(
+            job::Column::LeaseUntil,
+            Expr::value(Some(
+                time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+            )),
+        )
+        .filter(job::Column::OrgId.eq(admin.me.organization.id))
+        .filter(job::Column::Status.eq("running"))
+        .exec(&db)
+        .await
+        .unwrap();
+    db.close().await.ok();
+    assert_eq!(stolen.rows_affected, 1, "the job was running");
+    let job_id = jobs_of(&app, &admin).await[0].id.to_string();
+
+    let writes = || async {
+        sim.requests()
+            .await
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.contains(&ada))
+            .map(|r| r.path)
+            .collect::<Vec<_>>()
+    };
+    let wrote = wait_for(
+        "the job to give up, or to write to Lever",
+        Duration::from_secs(20),
+        || async {
+            let writes = writes().await;
+            if !writes.is_empty() {
+                return Some(writes);
+            }
+            tests::logs::captured()
+                .lines()
+                .any(|line| line.contains(&job_id) && line.contains("lost its claim"))
+                .then_some(writes)
+        },
+    )
+    .await;
+    assert!(
+        wrote.is_empty(),
+        "written after losing the lease: {wrote:?}"
+    );
+    assert_eq!(calls_to(&sim, &read).await, vec![200]);
+    assert!(sim.links(&ada).await.is_empty());
+    assert!(sim.notes(&ada).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_huge_answer_from_lever_fails_the_delivery_without_being_read_whole() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let ada = tagged_candidate(&sim, "Ada").await;
+    // 256 MiB, streamed without a length.
+    sim.oversize_next_on(1, 256 << 20, &format!("/v1/opportunities/{ada}"))
+        .await;
+    sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
+
+    let delivery = app.outcome_for(&admin, &ada).await;
+    assert_eq!(delivery.status, "dead", "{delivery:?}");
+    let error = delivery.error.unwrap_or_default();
+    assert!(
+        error.contains("larger than 4 MiB") && error.contains("GET /opportunities/:id"),
+        "{error}"
+    );
+    assert!(app.pads(&admin).await.is_empty());
+    assert!(sim.links(&ada).await.is_empty());
+}
