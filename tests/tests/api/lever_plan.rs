@@ -122,7 +122,12 @@ async fn a_job_queued_before_a_downgrade_is_ignored_for_the_plan_when_it_runs() 
     assert_eq!(app.deliveries(&admin).await[0].status, "queued");
     change_plan(&app, &admin, Plan::Team).await;
     sim.clear_requests().await;
-    let app = app.restart().await;
+    // The restart brings the worker back (settings persist across restarts otherwise).
+    let app = app
+        .restart_with(|settings| {
+            settings.jobs.concurrency = server::jobs::JobSettings::default().concurrency
+        })
+        .await;
 
     let row = wait_for("the job to run", Duration::from_secs(20), || async {
         stored_deliveries(&app, &admin)
