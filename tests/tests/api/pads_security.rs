@@ -4,7 +4,7 @@
 
 use api::{ClientMessage, Plan, ServerMessage};
 use tests::accounts::{Account, expect_json};
-use tests::pad_client::{PadClient, open_socket, receive, send};
+use tests::pad_client::{PadClient, open_socket, receive, send, whole_history};
 use tests::{TestApp, spawn_app};
 
 async fn new_pad(app: &TestApp, member: &Account, candidate: &str) -> api::PadSummary {
@@ -115,12 +115,7 @@ async fn an_ended_pad_gives_its_code_to_no_stranger() {
         "a refused join is no participant"
     );
     // Members still have the code, through playback.
-    let history: api::PadHistory = expect_json(
-        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let history = whole_history(&app, &member.client, &pad.id).await;
     assert_eq!(history.final_text, "API_KEY = 'hunter2'");
 }
 
@@ -168,12 +163,7 @@ async fn a_second_link_holder_cannot_take_over_the_candidates_identity() {
     // The candidate's next edit is stored, not taken for a repeat.
     candidate.edit("ab").await;
     candidate.settle_at(2).await;
-    let history: api::PadHistory = expect_json(
-        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let history = whole_history(&app, &member.client, &pad.id).await;
     let by_candidate: Vec<_> = history
         .operations
         .iter()
@@ -263,12 +253,7 @@ async fn opening_the_pad_again_closes_the_older_connection_and_loses_no_edit() {
         .await;
     second.edit("ac").await;
     second.settle_at(2).await;
-    let history: api::PadHistory = expect_json(
-        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let history = whole_history(&app, &member.client, &pad.id).await;
     assert_eq!(history.final_text, "ac");
 }
 
@@ -433,7 +418,7 @@ async fn a_pad_refuses_empty_edits_and_stops_at_its_edit_limit() {
         c.refusals.iter().any(|code| code == "too_many_edits")
     })
     .await;
-    let history = tests::pad_client::whole_history(&app, &member.client, &pad.id).await;
+    let history = whole_history(&app, &member.client, &pad.id).await;
     assert_eq!(history.operations.len(), limit as usize);
     assert_eq!(history.final_text, "abx");
 }
@@ -513,12 +498,7 @@ async fn joining_again_through_another_instance_closes_the_older_connection() {
     .await;
     there.edit("ab").await;
     there.settle_at(2).await;
-    let history: api::PadHistory = expect_json(
-        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let history = whole_history(&app, &member.client, &pad.id).await;
     assert_eq!(history.final_text, "ab");
 }
 
@@ -543,12 +523,7 @@ async fn a_member_typing_in_two_tabs_on_two_instances_never_diverges() {
         c.refusals.iter().any(|code| code == "opened_elsewhere")
     })
     .await;
-    let history: api::PadHistory = expect_json(
-        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let history = whole_history(&app, &member.client, &pad.id).await;
     assert_eq!(history.final_text, "from tab two");
     assert_eq!(two.doc.text, history.final_text);
 }
