@@ -49,7 +49,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET /_sim/opportunities", "every opportunity, expanded"),
     (
         "POST /_sim/opportunities",
-        "{name, email?, tags?, posting_id?, stage_id?, archived?} -> {id, contact_id}",
+        "{name, email?, tags?, posting_id?, stage_id?, archived?, anonymized?, null_fields?} \
+         -> {id, contact_id}",
     ),
     (
         "GET /_sim/opportunities/{id}",
@@ -407,12 +408,26 @@ struct NewOpportunity {
     stage_id: Option<String>,
     #[serde(default)]
     archived: bool,
+    #[serde(default)]
+    anonymized: bool,
+    #[serde(default)]
+    null_fields: Vec<String>,
 }
 
 async fn create_opportunity(
     shared: web::Data<Shared>,
     body: web::Json<NewOpportunity>,
 ) -> HttpResponse {
+    if let Some(unknown) = body
+        .null_fields
+        .iter()
+        .find(|f| !NULLABLE_FIELDS.contains(&f.as_str()))
+    {
+        return bad_request(&format!(
+            "null_fields: {unknown:?} is not one of {}",
+            NULLABLE_FIELDS.join(", ")
+        ));
+    }
     let mut state = shared.lock();
     let now = now_ms();
     // Own tags, then the posting's tags, team and location as they are now.
@@ -497,11 +512,23 @@ async fn create_opportunity(
         notes: vec![],
         created_at: now,
         updated_at: now,
+        anonymized: body.anonymized,
+        null_fields: body.null_fields.clone(),
     };
     let id = opportunity.id.clone();
     state.opportunities.insert(id.clone(), opportunity);
     HttpResponse::Created().json(json!({"id": id, "contact_id": contact}))
 }
+
+/// What `null_fields` may name: the fields real records were seen to answer `null`.
+const NULLABLE_FIELDS: [&str; 6] = [
+    "name",
+    "tags",
+    "links",
+    "stageChanges",
+    "applications",
+    "emails",
+];
 
 async fn list_opportunities(shared: web::Data<Shared>) -> HttpResponse {
     let state = shared.lock();

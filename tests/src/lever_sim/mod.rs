@@ -116,6 +116,12 @@ pub struct NewOpportunity {
     /// None: `applicant-new` with a posting, `lead-new` without.
     pub stage_id: Option<String>,
     pub archived: bool,
+    /// An anonymised record (Lever's data protection): `name`, `emails` and `links` answer
+    /// `null` and `isAnonymized` is true.
+    pub anonymized: bool,
+    /// Fields of the opportunity answered as `null`, as partial records show them: any of
+    /// `name`, `tags`, `links`, `stageChanges`, `applications`, `emails`.
+    pub null_fields: Vec<String>,
 }
 
 /// The older name of [`NewOpportunity`].

@@ -146,6 +146,10 @@ pub struct Opportunity {
     pub notes: Vec<SimNote>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Lever's anonymised record: no name, e-mails or links.
+    pub anonymized: bool,
+    /// Fields answered as `null` (a partial record).
+    pub null_fields: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -352,7 +356,7 @@ impl SimState {
             json!(o.stage)
         };
         let last_advanced = o.stage_changes.last().map(|c| c.updated_at);
-        json!({
+        let mut view = json!({
             "id": o.id,
             "name": contact.name,
             "headline": "",
@@ -391,7 +395,21 @@ impl SimState {
                 "list": format!("{root_url}/_sim/opportunities"),
                 "show": format!("{root_url}/_sim/opportunities/{}", o.id),
             },
-        })
+        });
+        let personal: &[&str] = if o.anonymized {
+            &["name", "emails", "links"]
+        } else {
+            &[]
+        };
+        view["isAnonymized"] = json!(o.anonymized);
+        for field in personal
+            .iter()
+            .copied()
+            .chain(o.null_fields.iter().map(String::as_str))
+        {
+            view[field] = Value::Null;
+        }
+        view
     }
 }
 

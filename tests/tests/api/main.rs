@@ -8,6 +8,7 @@ mod health;
 mod lever_client;
 mod lever_ingest;
 mod lever_pipeline;
+mod lever_real;
 mod lever_secrets;
 mod lever_setup;
 mod lists;
