@@ -48,6 +48,10 @@ async fn an_anonymised_candidate_still_gets_a_pad() {
         .await;
     let delivery = app.outcome_for(&admin, &anonymous).await;
     assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.candidate_name.as_deref(),
+        Some("Unnamed candidate (anonymised in Lever)")
+    );
     assert_eq!(sim.links(&anonymous).await.len(), 1);
     assert_eq!(sim.notes(&anonymous).await.len(), 1);
     assert!(
