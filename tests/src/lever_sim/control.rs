@@ -76,12 +76,13 @@ const ROUTES: &[(&str, &str)] = &[
     ),
     (
         "POST /_sim/webhooks",
-        "{event, url, signature_token?} -> {id, event, url, signature_token}",
+        "{event, url, signature_token?, signed?: true} -> {id, event, url, signature_token}; \
+         signed false: no signing token (bodies without signature and token)",
     ),
     ("DELETE /_sim/webhooks/{id}", "removes an entry"),
     (
         "POST /_sim/webhooks/{id}/regenerate",
-        "-> {signature_token}: a new token for the entry",
+        "-> {signature_token}: a new (or a first) signing token for the entry",
     ),
     (
         "POST /_sim/webhooks/{id}/verify",
@@ -710,6 +711,9 @@ struct NewWebhook {
     url: String,
     /// Lever makes one up; a test may choose it.
     signature_token: Option<String>,
+    /// False: no signing token generated yet.
+    #[serde(default = "yes")]
+    signed: bool,
 }
 
 async fn register_webhook(shared: web::Data<Shared>, body: web::Json<NewWebhook>) -> HttpResponse {
@@ -726,10 +730,14 @@ async fn register_webhook(shared: web::Data<Shared>, body: web::Json<NewWebhook>
     if !valid_url {
         return bad_request("url must be an absolute http(s) URL");
     }
-    let token = match &body.signature_token {
-        Some(token) if token.is_empty() => return bad_request("signature_token is empty"),
-        Some(token) => token.clone(),
-        None => new_signature_token(),
+    let token = match (&body.signature_token, body.signed) {
+        (Some(_), false) => return bad_request("an unsigned entry has no signature_token"),
+        (_, false) => None,
+        (Some(token), true) if token.is_empty() => {
+            return bad_request("signature_token is empty");
+        }
+        (Some(token), true) => Some(token.clone()),
+        (None, true) => Some(new_signature_token()),
     };
     let webhook = Webhook {
         id: random_id(),
@@ -757,21 +765,22 @@ async fn regenerate_token(shared: web::Data<Shared>, id: web::Path<String>) -> H
     let mut state = shared.lock();
     match state.webhooks.iter_mut().find(|w| w.id == *id) {
         Some(webhook) => {
-            webhook.token = new_signature_token();
-            HttpResponse::Ok().json(json!({"signature_token": webhook.token}))
+            let token = new_signature_token();
+            webhook.token = Some(token.clone());
+            HttpResponse::Ok().json(json!({"signature_token": token}))
         }
         None => not_found("webhook"),
     }
 }
 
 /// Lever's Verify: the sample body (`candidateHired`, `data: {}`), signed with the entry's
-/// token, sent once; answers with the status the receiver gave (0: none).
+/// token when it has one, sent once; answers with the status the receiver gave (0: none).
 async fn verify_webhook(shared: web::Data<Shared>, id: web::Path<String>) -> HttpResponse {
     let webhook = shared.lock().webhooks.iter().find(|w| w.id == *id).cloned();
     let Some(webhook) = webhook else {
         return not_found("webhook");
     };
-    let body = webhooks::signed_text(&webhook.token, "candidateHired", &json!({}));
+    let body = webhooks::body_text(webhook.token.as_deref(), "candidateHired", &json!({}));
     let (delivery, status) = webhooks::send_once(
         &shared,
         DeliveryKind::Verify,

@@ -214,7 +214,8 @@ pub struct SimWebhook {
     pub id: String,
     pub event: String,
     pub url: String,
-    pub signature_token: String,
+    /// None: no signing token was generated, so bodies carry no `signature` nor `token`.
+    pub signature_token: Option<String>,
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -516,6 +517,13 @@ impl LeverSim {
         (string(&answer["id"]), string(&answer["signature_token"]))
     }
 
+    /// A webhook entry without a signing token (Lever signs only once one is generated):
+    /// its bodies carry no `signature` and no `token`. Returns its id.
+    pub async fn register_unsigned_webhook(&self, event: &str, url: &str) -> String {
+        let body = json!({ "event": event, "url": url, "signed": false });
+        string(&self.post("/webhooks", body).await["id"])
+    }
+
     pub async fn webhooks(&self) -> Vec<SimWebhook> {
         serde_json::from_value(self.get("/webhooks").await).expect("webhooks")
     }
@@ -525,7 +533,7 @@ impl LeverSim {
             .await;
     }
 
-    /// Lever's "regenerate": a new signature token for the entry; returns it.
+    /// Lever's "generate" or "regenerate": a new signature token for the entry; returns it.
     pub async fn regenerate_token(&self, webhook_id: &str) -> String {
         let path = format!("/webhooks/{}/regenerate", segment(webhook_id));
         string(&self.post(&path, json!({})).await["signature_token"])

@@ -157,7 +157,9 @@ pub struct Webhook {
     pub id: String,
     pub event: String,
     pub url: String,
-    pub token: String,
+    /// None until a signing token is generated: Lever then sends bodies without `signature`
+    /// and `token`.
+    pub token: Option<String>,
 }
 
 /// Where a pagination token continues.

@@ -1,11 +1,19 @@
 //! Real Lever, not just an easy simulator (issue 11): what real records, webhook bodies, notes,
 //! user look-ups and redirects look like, and that Stagepad copes with each.
 
+use std::time::{Duration, Instant};
+
 use api::Plan;
-use tests::accounts::Account;
+use futures_util::future::join_all;
+use tests::accounts::{Account, expect_json};
 use tests::lever::ConnectedLever;
 use tests::lever_sim::{LeverSim, NewOpportunity};
-use tests::{TestApp, spawn_app};
+use tests::poll::wait_for;
+use tests::{TestApp, expect_error, spawn_app};
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
 
 const PHONE: &str = "Phone interview";
 
@@ -104,4 +112,139 @@ async fn a_partial_record_with_nulls_is_decided_not_failed() {
         "{delivery:?}"
     );
     assert!(delivery.error.is_none(), "{delivery:?}");
+}
+
+// ---- point 4: webhook bodies Lever really sends ----
+
+async fn connection(app: &TestApp, admin: &Account) -> api::ConnectionState {
+    let setup: api::LeverSetup =
+        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    setup.connection
+}
+
+#[tokio::test]
+async fn a_body_without_a_signature_is_refused_shown_and_capped() {
+    let Setup {
+        app,
+        sim,
+        admin,
+        lever,
+    } = connected(&[PHONE]).await;
+    // The admin saved the entry in Lever without generating its signing token.
+    sim.delete_webhook(&lever.webhook_id).await;
+    sim.register_unsigned_webhook("candidateStageChange", &lever.url)
+        .await;
+    let ada = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    let sent = sim
+        .move_opportunity(&ada, &sim.stage_id(PHONE).await)
+        .await
+        .remove(0);
+    let delivery = wait_for("Lever to give up", Duration::from_secs(20), || async {
+        let d = sim.delivery(&sent).await;
+        d.done.then_some(d)
+    })
+    .await;
+    assert!(delivery.attempts.iter().all(|s| *s == 401), "{delivery:?}");
+    let shown = app.deliveries(&admin).await;
+    assert!(!shown.is_empty());
+    assert!(
+        shown
+            .iter()
+            .all(|d| d.status == "rejected" && d.reason.as_deref() == Some("no_signature")),
+        "{shown:?}"
+    );
+    assert_eq!(shown[0].opportunity_id, None, "unsigned data is not kept");
+    assert!(sim.links(&ada).await.is_empty());
+
+    // Answered 401 with a message that says what to do, not 400 "malformed".
+    let unsigned = serde_json::json!({"triggeredAt": now_ms(), "event": "candidateStageChange",
+        "data": {"opportunityId": ada, "toStageId": "s1"}});
+    let answer = app.client.post(&lever.url).json(&unsigned).send().await.unwrap();
+    assert_eq!(answer.status(), 401);
+    let error: api::ErrorBody = answer.json().await.unwrap();
+    assert_eq!(error.code, "no_signature");
+    assert!(error.message.contains("step 4"), "{}", error.message);
+
+    // A flood of them is counted, not stored: the cap on rejected deliveries holds.
+    let started = Instant::now();
+    let answers =
+        join_all((0..30).map(|_| app.client.post(&lever.url).json(&unsigned).send())).await;
+    for answer in answers {
+        assert_eq!(answer.unwrap().status(), 401);
+    }
+    let minutes = started.elapsed().as_secs() / 60 + 1;
+    let recorded = app
+        .count("SELECT COUNT(*) AS n FROM lever_deliveries WHERE reason = 'no_signature'")
+        .await as u64;
+    let listing: api::LeverDeliveriesResponse =
+        expect_json(app.get(&admin.client, "/api/lever/deliveries").await, 200).await;
+    assert!(recorded <= 20 * (minutes + 1), "{recorded} stored");
+    assert_eq!(
+        listing.rejected_not_recorded + recorded,
+        delivery.attempts.len() as u64 + 31
+    );
+}
+
+#[tokio::test]
+async fn verify_samples_and_other_entries_do_not_show_a_mismatch() {
+    let Setup {
+        app,
+        sim,
+        admin,
+        lever,
+    } = connected(&[PHONE]).await;
+    assert_eq!(sim.verify(&lever.webhook_id).await, 200);
+    assert!(matches!(
+        connection(&app, &admin).await,
+        api::ConnectionState::Verified { .. }
+    ));
+    // The admin also pointed other events at the URL: each entry has a token of its own.
+    let (hired, _) = sim.register_webhook("candidateHired", &lever.url).await;
+    let (_, _) = sim
+        .register_webhook("candidateArchiveChange", &lever.url)
+        .await;
+    assert_eq!(sim.verify(&hired).await, 401, "not our token: refused");
+    let ada = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            ..Default::default()
+        })
+        .await;
+    sim.archive(&ada).await;
+    wait_for(
+        "the archive change to be refused",
+        Duration::from_secs(20),
+        || async {
+            sim.deliveries()
+                .await
+                .into_iter()
+                .find(|d| d.event.as_deref() == Some("candidateArchiveChange") && d.done)
+        },
+    )
+    .await;
+    assert!(
+        matches!(
+            connection(&app, &admin).await,
+            api::ConnectionState::Verified { .. }
+        ),
+        "other entries' deliveries do not flip the console into a mismatch"
+    );
+    // A stage change signed with another token does.
+    let forged = tests::lever_sim::signed_body(
+        "another-token",
+        "candidateStageChange",
+        serde_json::json!({"opportunityId": ada, "toStageId": "s1"}),
+    );
+    let answer = app.client.post(&lever.url).json(&forged).send().await.unwrap();
+    expect_error(answer, 401, "invalid_signature").await;
+    assert!(matches!(
+        connection(&app, &admin).await,
+        api::ConnectionState::SignatureMismatch { .. }
+    ));
 }
