@@ -185,7 +185,7 @@ pub struct LeverDelivery {
     pub status: String,
     /// Why it was ignored or rejected, as a stable code (`not_tagged`, `stage_not_selected`,
     /// `already_has_pad`, `archived`, `stage_not_entered`, `token_already_seen`,
-    /// `not_a_stage_change`, `bad_signature`, `triggered_in_future`).
+    /// `not_a_stage_change`, `bad_signature`, `no_signature`, `triggered_in_future`).
     pub reason: Option<String>,
     /// What went wrong, while failed or dead.
     pub error: Option<String>,

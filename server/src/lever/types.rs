@@ -149,8 +149,11 @@ pub struct LeverWebhook {
     pub event: String,
     #[serde(default)]
     pub data: serde_json::Value,
-    pub signature: String,
-    pub token: String,
+    /// Present only when a signing token was generated for the entry in Lever.
+    #[serde(default)]
+    pub signature: Option<String>,
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 #[cfg(test)]
