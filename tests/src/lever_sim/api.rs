@@ -496,6 +496,7 @@ async fn create_note(
         notify_followers,
         perform_as,
         created_at: now,
+        mentions: mentions(value),
     };
     let note_id = note.id.clone();
     if let Some(o) = state.opportunities.get_mut(id.as_str()) {
@@ -503,4 +504,33 @@ async fn create_note(
         o.updated_at = now;
     }
     HttpResponse::Created().json(json!({"data": {"noteId": note_id}}))
+}
+
+/// The `@word` mentions in a note's text, in order. Any `@` counts, wherever it stands (an
+/// e-mail address too): the simulator is stricter than Lever, whose exact rule is unknown.
+pub fn mentions(value: &str) -> Vec<String> {
+    let word = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-');
+    value
+        .split('@')
+        .skip(1)
+        .filter_map(|rest| {
+            let name: String = rest.chars().take_while(|c| word(*c)).collect();
+            // A sentence's full stop is not part of the name.
+            let name = name.trim_end_matches(['.', '-']);
+            (!name.is_empty()).then(|| name.to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    #[test]
+    fn mentions_are_every_at_word() {
+        assert_eq!(
+            mentions("hi @riley and @ada.l, mail x@y.example; @ alone; ＠wide; bye @sam."),
+            vec!["riley", "ada.l", "y.example", "sam"]
+        );
+    }
 }

@@ -207,6 +207,10 @@ pub struct SimNote {
     pub notify_followers: bool,
     pub perform_as: Option<String>,
     pub created_at: i64,
+    /// Whom the note mentions, as Lever reads `@word` in `value` (each would be notified and
+    /// e-mailed): every `@` followed by a letter, digit, `.`, `_` or `-`, stricter than Lever.
+    #[serde(default)]
+    pub mentions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

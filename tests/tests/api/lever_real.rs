@@ -8,6 +8,7 @@ use futures_util::future::join_all;
 use tests::accounts::{Account, expect_json};
 use tests::lever::ConnectedLever;
 use tests::lever_sim::{LeverSim, NewOpportunity};
+use tests::pad_client::PadClient;
 use tests::poll::wait_for;
 use tests::{TestApp, expect_error, spawn_app};
 
@@ -247,4 +248,116 @@ async fn verify_samples_and_other_entries_do_not_show_a_mismatch() {
         connection(&app, &admin).await,
         api::ConnectionState::SignatureMismatch { .. }
     ));
+}
+
+// ---- point 2: candidate-written text must not notify Lever users ----
+
+/// A Lever candidate with a pad; returns (opportunity id, pad id).
+async fn candidate_with_pad(app: &TestApp, sim: &LeverSim, admin: &Account) -> (String, String) {
+    let ada = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
+        .await;
+    let link = app.outcome_for(admin, &ada).await.pad_link.expect("a pad");
+    let pad_id = link.rsplit('/').next().unwrap().to_string();
+    (ada, pad_id)
+}
+
+async fn end_pad(app: &TestApp, admin: &Account, pad_id: &str) {
+    let _: api::PadView = expect_json(
+        app.post(&admin.client, &format!("/api/pads/{pad_id}/end"), &())
+            .await,
+        200,
+    )
+    .await;
+}
+
+/// Asks for the code note and returns it once Lever has it.
+async fn code_note(
+    app: &TestApp,
+    sim: &LeverSim,
+    admin: &Account,
+    ada: &str,
+    pad_id: &str,
+) -> tests::lever_sim::SimNote {
+    let _: api::PadView = expect_json(
+        app.post(&admin.client, &format!("/api/pads/{pad_id}/lever-note"), &())
+            .await,
+        200,
+    )
+    .await;
+    wait_for("the code note", Duration::from_secs(30), || async {
+        sim.notes(ada)
+            .await
+            .into_iter()
+            .find(|n| n.value.starts_with("Code from the interview"))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn candidate_text_in_notes_mentions_nobody_and_code_stays_plain_text() {
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
+    sim.create_user("Riley", "riley@lever.example").await;
+    let (ada, pad_id) = candidate_with_pad(&app, &sim, &admin).await;
+    let mut guest = PadClient::join(&app, &pad_id, "Eve @riley", None).await;
+    let code = "# ask @riley for a raise\n@cache\ndef add(a, b):\n    if a:\n        return a + b\n";
+    guest.edit(code).await;
+    guest.settle_at(0).await;
+    end_pad(&app, &admin, &pad_id).await;
+
+    let results = wait_for("the results note", Duration::from_secs(30), || async {
+        sim.notes(&ada)
+            .await
+            .into_iter()
+            .find(|n| n.value.starts_with("Interview ended."))
+    })
+    .await;
+    assert_eq!(results.mentions, Vec::<String>::new(), "{}", results.value);
+    assert!(results.value.contains("Eve ＠riley"), "{}", results.value);
+
+    let note = code_note(&app, &sim, &admin, &ada, &pad_id).await;
+    assert_eq!(note.mentions, Vec::<String>::new(), "{}", note.value);
+    assert!(!note.value.contains("```"), "no Markdown: {}", note.value);
+    let lines: Vec<&str> = note.value.lines().collect();
+    assert_eq!(lines[0], "Code from the interview (Python):");
+    assert!(
+        note.value
+            .contains("＠cache\ndef add(a, b):\n    if a:\n        return a + b\n"),
+        "indentation kept: {}",
+        note.value
+    );
+    assert!(lines.last().unwrap().starts_with("Playback: "));
+}
+
+#[tokio::test]
+async fn a_code_note_is_bounded_with_a_clear_cut() {
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
+    let (ada, pad_id) = candidate_with_pad(&app, &sim, &admin).await;
+    let mut guest = PadClient::join(&app, &pad_id, "Ada", None).await;
+    let line = format!("x = {}\n", "1".repeat(95)); // 100 characters
+    guest.edit(&line.repeat(1_500)).await; // 150,000 characters
+    guest.settle_at(0).await;
+    end_pad(&app, &admin, &pad_id).await;
+    let note = code_note(&app, &sim, &admin, &ada, &pad_id).await;
+    let length = note.value.chars().count();
+    assert!(length <= 100_000, "{length} characters");
+    assert!(note.value.contains("x = 1111"));
+    assert!(
+        note.value.lines().any(|l| l.starts_with("[Cut here:")),
+        "a marker line says where it was cut"
+    );
+    assert!(
+        note.value.lines().last().unwrap().starts_with("Playback: "),
+        "the playback link survives the cut"
+    );
 }

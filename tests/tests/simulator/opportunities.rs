@@ -424,3 +424,22 @@ async fn anonymised_and_partial_records_answer_nulls() {
         .unwrap();
     assert_eq!(refused.status(), 400);
 }
+
+#[tokio::test]
+async fn notes_record_the_mentions_lever_would_notify() {
+    let sim = LeverSim::start().await;
+    let key = sim.create_api_key(None).await;
+    let id = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            ..Default::default()
+        })
+        .await;
+    let path = format!("/opportunities/{id}/notes");
+    let value = "Ping @riley and @ada.l about it (not ＠wide)";
+    assert_eq!(post(&sim, &key, &path, &json!({ "value": value })).await.status, 201);
+    assert_eq!(post(&sim, &key, &path, &json!({"value": "Nobody"})).await.status, 201);
+    let notes = sim.notes(&id).await;
+    assert_eq!(notes[0].mentions, vec!["riley", "ada.l"]);
+    assert!(notes[1].mentions.is_empty());
+}
