@@ -91,7 +91,7 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
     assert!(
         code_note
             .value
-            .contains("```python\ndef add(a, b):\n    return a + b\n```"),
+            .contains("Code from the interview (Python):\n\ndef add(a, b):\n    return a + b\n\nPlayback: "),
         "{}",
         code_note.value
     );
