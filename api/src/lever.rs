@@ -139,6 +139,9 @@ pub struct TokenStep {
     /// not read users).
     #[serde(default)]
     pub lever_author: Option<String>,
+    /// Lever has the owner's email only on a deactivated user, who cannot author anything.
+    #[serde(default)]
+    pub lever_author_deactivated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

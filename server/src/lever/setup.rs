@@ -160,6 +160,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
                 done: false,
                 pad_owner: None,
                 lever_author: None,
+                lever_author_deactivated: false,
             },
             connection: api::ConnectionState::NotConnected,
             tag: DEFAULT_TAG.into(),
@@ -224,6 +225,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
                 .is_some()
                 .then(|| row.lever_author_name.clone())
                 .flatten(),
+            lever_author_deactivated: false,
             pad_owner,
         },
         connection,

@@ -298,8 +298,26 @@ async fn list_users(request: HttpRequest, shared: web::Data<Shared>) -> HttpResp
         return refusal;
     }
     let query = query::parse(request.query_string());
+    // `email` matches the canonical form exactly (trimmed, lowercase): a query in another
+    // case finds nobody. Deactivated users only with `includeDeactivated=true`.
+    let email = match query::values(&query, "email").as_slice() {
+        [] => None,
+        [email] => Some(email.to_string()),
+        _ => return bad_request("email may be given only once"),
+    };
+    let include_deactivated = match query::values(&query, "includeDeactivated").as_slice() {
+        [] | ["false"] => false,
+        ["true"] => true,
+        _ => return bad_request("includeDeactivated must be true or false"),
+    };
     let mut state = shared.lock();
-    let items = state.users.iter().map(SimState::user_json).collect();
+    let items = state
+        .users
+        .iter()
+        .filter(|u| include_deactivated || u.deactivated_at.is_none())
+        .filter(|u| email.as_ref().is_none_or(|e| *e == u.canonical_email()))
+        .map(SimState::user_json)
+        .collect();
     pagination::page(&mut state, "users", items, &query)
 }
 

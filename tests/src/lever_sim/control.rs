@@ -28,6 +28,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET /_sim/users", "every user"),
     ("POST /_sim/users", "{name, email, access_role?} -> {id}"),
     (
+        "POST /_sim/users/{id}/deactivate",
+        "deactivates a user (hidden from GET /users unless includeDeactivated=true; perform_as \
+         naming them is then 400)",
+    ),
+    (
         "DELETE /_sim/users/{id}",
         "removes a user (perform_as naming them is then 400)",
     ),
@@ -122,6 +127,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users", web::get().to(list_users))
             .route("/users", web::post().to(create_user))
             .route("/users/{id}", web::delete().to(delete_user))
+            .route(
+                "/users/{id}/deactivate",
+                web::post().to(deactivate_user),
+            )
             .route("/stages", web::get().to(list_stages))
             .route("/stages", web::post().to(create_stage))
             .route("/stages/{id}", web::delete().to(delete_stage))
@@ -271,6 +280,7 @@ async fn create_user(shared: web::Data<Shared>, body: web::Json<NewUser>) -> Htt
             .clone()
             .unwrap_or_else(|| "interviewer".into()),
         created_at: now_ms(),
+        deactivated_at: None,
     };
     let id = user.id.clone();
     shared.lock().users.push(user);
@@ -328,6 +338,17 @@ async fn delete_user(shared: web::Data<Shared>, id: web::Path<String>) -> HttpRe
     let before = state.users.len();
     state.users.retain(|u| u.id != *id);
     removed(state.users.len() < before, "user")
+}
+
+async fn deactivate_user(shared: web::Data<Shared>, id: web::Path<String>) -> HttpResponse {
+    let mut state = shared.lock();
+    match state.users.iter_mut().find(|u| u.id == *id) {
+        Some(user) => {
+            user.deactivated_at.get_or_insert_with(now_ms);
+            HttpResponse::NoContent().finish()
+        }
+        None => not_found("user"),
+    }
 }
 
 fn removed(anything: bool, what: &str) -> HttpResponse {

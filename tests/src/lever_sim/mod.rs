@@ -363,6 +363,13 @@ impl LeverSim {
         string(&answer["id"])
     }
 
+    /// Deactivates a user: `GET /users` shows them only with `includeDeactivated=true`, and
+    /// `perform_as` naming them is refused.
+    pub async fn deactivate_user(&self, id: &str) {
+        self.post(&format!("/users/{}/deactivate", segment(id)), json!({}))
+            .await;
+    }
+
     /// Removes a user, as deactivating them in Lever does for `perform_as`.
     pub async fn delete_user(&self, id: &str) {
         self.delete(&format!("/users/{}", segment(id))).await;

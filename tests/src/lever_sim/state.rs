@@ -100,6 +100,16 @@ pub struct User {
     pub email: String,
     pub access_role: String,
     pub created_at: i64,
+    /// Set once deactivated: hidden from `GET /users` unless `includeDeactivated=true`, and
+    /// no longer usable as `perform_as`.
+    pub deactivated_at: Option<i64>,
+}
+
+impl User {
+    /// The form `GET /users?email=` matches exactly: trimmed and lowercase.
+    pub fn canonical_email(&self) -> String {
+        self.email.trim().to_lowercase()
+    }
 }
 
 #[derive(Clone)]
@@ -248,8 +258,11 @@ impl SimState {
         self.stages.iter().position(|s| s.id == id)
     }
 
+    /// An active user (a deactivated one cannot act).
     pub fn user_exists(&self, id: &str) -> bool {
-        self.users.iter().any(|u| u.id == id)
+        self.users
+            .iter()
+            .any(|u| u.id == id && u.deactivated_at.is_none())
     }
 
     pub fn stage_json(&self, id: &str) -> Value {
@@ -269,7 +282,7 @@ impl SimState {
             "accessRole": user.access_role,
             "photo": null,
             "createdAt": user.created_at,
-            "deactivatedAt": null,
+            "deactivatedAt": user.deactivated_at,
             "externalDirectoryId": null,
             "linkedContactIds": null,
             "jobTitle": null,

@@ -361,3 +361,76 @@ async fn a_code_note_is_bounded_with_a_clear_cut() {
         "the playback link survives the cut"
     );
 }
+
+// ---- point 9: the pad owner's Lever user, by e-mail ----
+
+async fn setup_of(app: &TestApp, admin: &Account) -> api::LeverSetup {
+    expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await
+}
+
+#[tokio::test]
+async fn the_pad_owners_lever_user_is_asked_for_by_email_not_listed() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    // More users than one page holds; Lever keeps e-mails in their canonical form.
+    for i in 0..105 {
+        sim.create_user(&format!("User {i}"), &format!("user{i}@lever.example"))
+            .await;
+    }
+    let in_lever = sim
+        .create_user("Admin In Lever", &admin.email.to_lowercase())
+        .await;
+    sim.clear_requests().await;
+    app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let setup = setup_of(&app, &admin).await;
+    assert_eq!(setup.token.lever_author.as_deref(), Some("Admin In Lever"));
+    assert!(!setup.token.lever_author_deactivated);
+    let user_reads: Vec<_> = sim
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r.path == "/v1/users")
+        .collect();
+    assert!(!user_reads.is_empty());
+    assert!(
+        user_reads.iter().all(|r| r.query.contains("email=")),
+        "every read asks for one address: {user_reads:?}"
+    );
+    // Links and notes carry that user.
+    let ada = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
+        .await;
+    assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
+    assert_eq!(sim.notes(&ada).await[0].perform_as.as_deref(), Some(in_lever.as_str()));
+}
+
+#[tokio::test]
+async fn a_deactivated_lever_user_is_explained_not_used() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let in_lever = sim.create_user("Admin In Lever", &admin.email).await;
+    sim.deactivate_user(&in_lever).await;
+    app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let setup = setup_of(&app, &admin).await;
+    assert_eq!(setup.token.lever_author, None);
+    assert!(setup.token.lever_author_deactivated, "{:?}", setup.token);
+    let ada = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
+        .await;
+    assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
+    assert_eq!(sim.notes(&ada).await[0].perform_as, None, "the key's own user");
+}
