@@ -65,8 +65,14 @@ impl LeverError {
 pub trait LeverApi: Send + Sync {
     /// Every stage, all pages.
     async fn stages(&self, credentials: &LeverCredentials) -> Result<Vec<LeverStage>, LeverError>;
-    /// Every user, all pages.
-    async fn users(&self, credentials: &LeverCredentials) -> Result<Vec<LeverUser>, LeverError>;
+    /// The users with this email (Lever's `email=` filter matches the canonical form exactly:
+    /// pass it trimmed and lowercase); deactivated ones too when asked.
+    async fn users_by_email(
+        &self,
+        credentials: &LeverCredentials,
+        email: &str,
+        include_deactivated: bool,
+    ) -> Result<Vec<LeverUser>, LeverError>;
     /// The opportunity with its applications expanded (so the posting id is known).
     async fn opportunity(
         &self,
@@ -289,12 +295,15 @@ impl ReqwestLever {
         credentials: &LeverCredentials,
         path: &str,
         endpoint: &'static str,
+        filters: &[(&str, &str)],
     ) -> Result<Vec<T>, LeverError> {
         let mut items = Vec::new();
         let mut offset: Option<String> = None;
         // Bounded: 1,000 pages of 100 is far beyond any real account.
         for _ in 0..1_000 {
-            let mut query = vec![("limit", "100".to_string())];
+            let mut query: Vec<(&str, String)> =
+                filters.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            query.push(("limit", "100".to_string()));
             if let Some(token) = &offset {
                 query.push(("offset", token.clone()));
             }
@@ -389,11 +398,22 @@ fn perform_as_query(perform_as: Option<&str>) -> Vec<(&str, &str)> {
 #[async_trait]
 impl LeverApi for ReqwestLever {
     async fn stages(&self, credentials: &LeverCredentials) -> Result<Vec<LeverStage>, LeverError> {
-        self.all_pages(credentials, "/stages", "GET /stages").await
+        self.all_pages(credentials, "/stages", "GET /stages", &[])
+            .await
     }
 
-    async fn users(&self, credentials: &LeverCredentials) -> Result<Vec<LeverUser>, LeverError> {
-        self.all_pages(credentials, "/users", "GET /users").await
+    async fn users_by_email(
+        &self,
+        credentials: &LeverCredentials,
+        email: &str,
+        include_deactivated: bool,
+    ) -> Result<Vec<LeverUser>, LeverError> {
+        let mut filters = vec![("email", email)];
+        if include_deactivated {
+            filters.push(("includeDeactivated", "true"));
+        }
+        self.all_pages(credentials, "/users", "GET /users", &filters)
+            .await
     }
 
     async fn opportunity(

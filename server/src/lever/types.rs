@@ -42,6 +42,9 @@ pub struct LeverUser {
     pub name: String,
     #[serde(default)]
     pub email: Option<String>,
+    /// Epoch ms; null while active.
+    #[serde(default, rename = "deactivatedAt")]
+    pub deactivated_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

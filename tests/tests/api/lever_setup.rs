@@ -355,8 +355,17 @@ async fn a_token_lever_does_not_sign_with_is_shown_until_the_right_one_is_pasted
             ..Default::default()
         })
         .await;
-    sim.move_candidate(&ada, &sim.stage_id("Phone interview").await)
-        .await;
+    let sent = sim
+        .move_candidate(&ada, &sim.stage_id("Phone interview").await)
+        .await
+        .remove(0);
+    // Lever gives up on it (a retry after the paste below would verify the connection).
+    tests::poll::wait_for(
+        "Lever to give up on the stage change",
+        std::time::Duration::from_secs(20),
+        || async { sim.delivery(&sent).await.done.then_some(()) },
+    )
+    .await;
     tests::poll::wait_for(
         "the console to show the mismatch",
         std::time::Duration::from_secs(20),
