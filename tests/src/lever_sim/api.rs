@@ -5,7 +5,7 @@
 //! 2. the key's token bucket (10/s, bursts of 20): else 429 (with `Retry-After` only when
 //!    `SimOptions::rate_limit_retry_after`);
 //! 3. the endpoint's permission: else 403 (checked before the object is looked up);
-//! 4. injected faults (an error status, or a hang before answering normally).
+//! 4. injected faults (an error status, a redirect, or a hang before answering normally).
 //!
 //! Errors are always `{"code", "message"}`. Writes need `Content-Type: application/json`.
 //! `addLinks` answers 200 with an empty body (Lever's body is unknown: clients must accept any
@@ -220,6 +220,19 @@ fn decide(
     }
     match kind {
         FaultKind::Hang { millis } => Admission::Hang(Duration::from_millis(millis)),
+        FaultKind::Redirect { status, location } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::MOVED_PERMANENTLY);
+            let location = if location.starts_with('/') {
+                format!("{}{location}", shared.root_url)
+            } else {
+                location
+            };
+            let mut response = lever_error(status, "MovedPermanently", "This resource has moved");
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            Admission::Refused(response)
+        }
         FaultKind::Status {
             status,
             retry_after,

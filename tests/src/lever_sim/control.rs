@@ -109,8 +109,9 @@ const ROUTES: &[(&str, &str)] = &[
     ),
     (
         "POST /_sim/faults",
-        "{count, type: status, status, retry_after?, path_contains?} or \
-         {count, type: hang, millis, path_contains?}",
+        "{count, type: status, status, retry_after?, path_contains?}, \
+         {count, type: hang, millis, path_contains?} or \
+         {count, type: redirect, status?: 301, location, path_contains?}",
     ),
     ("GET /_sim/faults", "faults not used up yet"),
     ("DELETE /_sim/faults", "forgets all faults"),
@@ -898,6 +899,15 @@ async fn inject_fault(shared: web::Data<Shared>, body: web::Json<Fault>) -> Http
         && !(100..=599).contains(&status)
     {
         return bad_request("status must be an HTTP status (100..=599)");
+    }
+    if let FaultKind::Redirect { status, location } = &fault.kind {
+        if !(300..=399).contains(status) {
+            return bad_request("a redirect's status must be 3xx");
+        }
+        let valid = location.starts_with('/') || reqwest::Url::parse(location).is_ok();
+        if !valid {
+            return bad_request("location must be a path (/v1/...) or an absolute URL");
+        }
     }
     shared.lock().faults.push(fault);
     HttpResponse::NoContent().finish()

@@ -101,6 +101,17 @@ pub enum FaultKind {
     },
     /// Wait this long, then answer normally.
     Hang { millis: u64 },
+    /// Answer `status` (301 unless told) with `Location: location`: a path on the simulator
+    /// (like `/v1/opportunities/x/notes`) or a whole URL (another host).
+    Redirect {
+        #[serde(default = "moved_permanently")]
+        status: u16,
+        location: String,
+    },
+}
+
+fn moved_permanently() -> u16 {
+    301
 }
 
 /// A candidate to create in Lever. Opportunities with the same email share one contact (and
@@ -630,6 +641,20 @@ impl LeverSim {
             kind: FaultKind::Status {
                 status,
                 retry_after,
+            },
+            path_contains: Some(path_contains.into()),
+        })
+        .await;
+    }
+
+    /// The next `count` API calls whose path contains `path_contains` answer 301 with
+    /// `Location: location` (a path on the simulator, or a whole URL).
+    pub async fn redirect_next_on(&self, count: u32, path_contains: &str, location: &str) {
+        self.inject_fault(Fault {
+            count,
+            kind: FaultKind::Redirect {
+                status: 301,
+                location: location.into(),
             },
             path_contains: Some(path_contains.into()),
         })

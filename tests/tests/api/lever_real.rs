@@ -434,3 +434,81 @@ async fn a_deactivated_lever_user_is_explained_not_used() {
     assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
     assert_eq!(sim.notes(&ada).await[0].perform_as, None, "the key's own user");
 }
+
+// ---- point 5: redirects on writes ----
+
+#[tokio::test]
+async fn a_redirected_write_is_posted_again_never_turned_into_a_read() {
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
+    let ada = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    for write in ["addLinks", "notes"] {
+        let path = format!("/v1/opportunities/{ada}/{write}");
+        sim.redirect_next_on(1, &path, &path).await;
+    }
+    sim.clear_requests().await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
+        .await;
+    let delivery = app.outcome_for(&admin, &ada).await;
+    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(sim.links(&ada).await.len(), 1);
+    assert_eq!(sim.notes(&ada).await.len(), 1);
+    let requests = sim.requests().await;
+    for write in ["addLinks", "notes"] {
+        let calls: Vec<(&str, u16)> = requests
+            .iter()
+            .filter(|r| r.path.ends_with(&format!("/{write}")))
+            .map(|r| (r.method.as_str(), r.status))
+            .collect();
+        assert_eq!(
+            calls,
+            vec![("POST", 301), ("POST", if write == "notes" { 201 } else { 200 })],
+            "{write}: posted again to the new location, never read"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_write_redirected_to_another_host_fails_clearly() {
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
+    let ada = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    let path = format!("/v1/opportunities/{ada}/addLinks");
+    // The same simulator under another host name: following it would work, and is refused.
+    let port = sim.url().rsplit(':').next().unwrap().to_string();
+    let elsewhere = format!("http://localhost:{port}{path}");
+    sim.redirect_next_on(100, &path, &elsewhere).await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
+        .await;
+    let failed = wait_for("the failure to show", Duration::from_secs(30), || async {
+        app.deliveries(&admin)
+            .await
+            .into_iter()
+            .find(|d| d.error.is_some())
+    })
+    .await;
+    let error = failed.error.unwrap_or_default();
+    assert!(error.contains("redirect"), "{error}");
+    assert!(error.contains("301"), "{error}");
+    assert!(
+        sim.requests()
+            .await
+            .iter()
+            .all(|r| !(r.path == path && r.method == "GET")),
+        "never turned into a read"
+    );
+}
