@@ -43,6 +43,12 @@ pub enum LeverError {
     Timeout,
     #[error("Lever cannot be reached: {0}")]
     Unreachable(String),
+    #[error("Lever answered {status} to {endpoint}, a redirect that was not followed: {reason}")]
+    Redirected {
+        status: u16,
+        endpoint: &'static str,
+        reason: &'static str,
+    },
     #[error("Lever's answer to {endpoint} could not be read: {detail}")]
     Malformed {
         endpoint: &'static str,
@@ -139,6 +145,9 @@ pub struct ReqwestLever {
 impl ReqwestLever {
     pub fn new(options: LeverClientOptions) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
+            // Redirects are followed by hand (see `call`): reqwest's policy would turn a 301 to
+            // a POST into a GET, a write into a read, and would follow them to any host.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .timeout(options.total_timeout)
             .user_agent(concat!("Stagepad/", env!("CARGO_PKG_VERSION")))
@@ -178,26 +187,47 @@ impl ReqwestLever {
         credentials: &LeverCredentials,
         request: LeverRequest<'_>,
     ) -> Result<T, LeverError> {
-        let url = format!(
+        let base = format!(
             "{}{}",
             credentials.base_url.trim_end_matches('/'),
             request.path
         );
+        let mut url = reqwest::Url::parse(&base).map_err(|e| {
+            LeverError::Unreachable(format!("the Lever address is not a URL: {e}"))
+        })?;
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(request.query);
+        }
         let mut attempt = 0;
+        let mut redirects = 0;
         loop {
             self.wait_for_turn(credentials.api_key.expose()).await;
             let mut builder = self
                 .http
-                .request(request.method.clone(), &url)
+                .request(request.method.clone(), url.clone())
                 .basic_auth(credentials.api_key.expose(), Some(""))
                 .header(header::ACCEPT, "application/json");
-            if !request.query.is_empty() {
-                builder = builder.query(request.query);
-            }
             if let Some(body) = &request.body {
                 builder = builder.json(body);
             }
             let outcome = match builder.send().await {
+                Ok(response) if response.status().is_redirection() => {
+                    match redirect_target(&url, &response, request.endpoint) {
+                        Ok(next) if redirects < MAX_REDIRECTS => {
+                            // The same method and body again (a write stays a write).
+                            tracing::info!(endpoint = request.endpoint, status = response.status().as_u16(), "Lever redirected the call; repeating it at the new address");
+                            url = next;
+                            redirects += 1;
+                            continue;
+                        }
+                        Ok(_) => Err(Attempt::failed(LeverError::Redirected {
+                            status: response.status().as_u16(),
+                            endpoint: request.endpoint,
+                            reason: "too many redirects",
+                        })),
+                        Err(error) => Err(Attempt::failed(error)),
+                    }
+                }
                 Ok(response) => self.read(response, request.endpoint).await,
                 Err(e) if e.is_timeout() => Err(Attempt::failed(LeverError::Timeout)),
                 Err(e) => Err(Attempt::failed(LeverError::Unreachable(
@@ -354,6 +384,43 @@ impl Attempt {
             retry_after: None,
         }
     }
+}
+
+/// Redirects followed for one call, at most.
+const MAX_REDIRECTS: u32 = 5;
+
+/// Where a redirect leads, when Stagepad may follow it: an address on the same scheme, host
+/// and port as the call (the API key goes with the request, and must never reach another
+/// host). 303 means "read this instead", which would turn a write into a read: not followed.
+fn redirect_target(
+    from: &reqwest::Url,
+    response: &reqwest::Response,
+    endpoint: &'static str,
+) -> Result<reqwest::Url, LeverError> {
+    let status = response.status().as_u16();
+    let refused = |reason| LeverError::Redirected {
+        status,
+        endpoint,
+        reason,
+    };
+    if !matches!(status, 301 | 302 | 307 | 308) {
+        return Err(refused("only 301, 302, 307 and 308 are followed"));
+    }
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| refused("it gave no Location"))?;
+    let next = from
+        .join(location)
+        .map_err(|_| refused("its Location is not a URL"))?;
+    let same_origin = next.scheme() == from.scheme()
+        && next.host_str() == from.host_str()
+        && next.port_or_known_default() == from.port_or_known_default();
+    if !same_origin {
+        return Err(refused("it leads to another host"));
+    }
+    Ok(next)
 }
 
 fn describe_transport_error(error: reqwest::Error) -> String {

@@ -453,6 +453,10 @@ async fn a_redirected_write_is_posted_again_never_turned_into_a_read() {
         let path = format!("/v1/opportunities/{ada}/{write}");
         sim.redirect_next_on(1, &path, &path).await;
     }
+    // A read is redirected too (this fault comes last, so the writes keep theirs).
+    let read = format!("/v1/opportunities/{ada}");
+    sim.redirect_next_on(1, &read, &format!("{read}?expand=applications"))
+        .await;
     sim.clear_requests().await;
     sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
         .await;
@@ -473,6 +477,12 @@ async fn a_redirected_write_is_posted_again_never_turned_into_a_read() {
             "{write}: posted again to the new location, never read"
         );
     }
+    let reads: Vec<u16> = requests
+        .iter()
+        .filter(|r| r.path == read && r.method == "GET")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(&reads[..2], &[301, 200], "a read follows the redirect");
 }
 
 #[tokio::test]
