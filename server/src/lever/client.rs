@@ -192,9 +192,8 @@ impl ReqwestLever {
             credentials.base_url.trim_end_matches('/'),
             request.path
         );
-        let mut url = reqwest::Url::parse(&base).map_err(|e| {
-            LeverError::Unreachable(format!("the Lever address is not a URL: {e}"))
-        })?;
+        let mut url = reqwest::Url::parse(&base)
+            .map_err(|e| LeverError::Unreachable(format!("the Lever address is not a URL: {e}")))?;
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(request.query);
         }
@@ -215,7 +214,11 @@ impl ReqwestLever {
                     match redirect_target(&url, &response, request.endpoint) {
                         Ok(next) if redirects < MAX_REDIRECTS => {
                             // The same method and body again (a write stays a write).
-                            tracing::info!(endpoint = request.endpoint, status = response.status().as_u16(), "Lever redirected the call; repeating it at the new address");
+                            tracing::info!(
+                                endpoint = request.endpoint,
+                                status = response.status().as_u16(),
+                                "Lever redirected the call; repeating it at the new address"
+                            );
                             url = next;
                             redirects += 1;
                             continue;

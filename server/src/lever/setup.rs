@@ -488,7 +488,10 @@ async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
             .into_iter()
             .find(|u| u.deactivated_at.is_none() && same_email(u, &email))
     };
-    let (author, deactivated) = match state.lever.users_by_email(&credentials, &email, false).await
+    let (author, deactivated) = match state
+        .lever
+        .users_by_email(&credentials, &email, false)
+        .await
     {
         Ok(users) => match active(users) {
             Some(user) => (Some(user), false),

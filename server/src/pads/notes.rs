@@ -303,7 +303,11 @@ mod tests {
 
     #[test]
     fn the_code_note_is_plain_text_without_mentions_and_bounded() {
-        let note = code_note("Python", "@cache\ndef f():\n    return 1\n\n", "https://p/1");
+        let note = code_note(
+            "Python",
+            "@cache\ndef f():\n    return 1\n\n",
+            "https://p/1",
+        );
         assert_eq!(
             note,
             "Code from the interview (Python):\n\n＠cache\ndef f():\n    return 1\n\nPlayback: https://p/1"
@@ -314,7 +318,11 @@ mod tests {
         assert!(note.contains(&format!("é = 1\n{CUT_MARKER}\n\nPlayback: https://p/1")));
         let one_line = "x".repeat(300_000);
         let note = code_note("Python", &one_line, "https://p/1");
-        assert!(note.chars().count() <= MAX_NOTE_CHARS, "{}", note.chars().count());
+        assert!(
+            note.chars().count() <= MAX_NOTE_CHARS,
+            "{}",
+            note.chars().count()
+        );
         assert!(note.contains(CUT_MARKER));
     }
 }

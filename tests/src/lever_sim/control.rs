@@ -128,10 +128,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users", web::get().to(list_users))
             .route("/users", web::post().to(create_user))
             .route("/users/{id}", web::delete().to(delete_user))
-            .route(
-                "/users/{id}/deactivate",
-                web::post().to(deactivate_user),
-            )
+            .route("/users/{id}/deactivate", web::post().to(deactivate_user))
             .route("/stages", web::get().to(list_stages))
             .route("/stages", web::post().to(create_stage))
             .route("/stages/{id}", web::delete().to(delete_stage))

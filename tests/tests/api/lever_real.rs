@@ -166,7 +166,13 @@ async fn a_body_without_a_signature_is_refused_shown_and_capped() {
     // Answered 401 with a message that says what to do, not 400 "malformed".
     let unsigned = serde_json::json!({"triggeredAt": now_ms(), "event": "candidateStageChange",
         "data": {"opportunityId": ada, "toStageId": "s1"}});
-    let answer = app.client.post(&lever.url).json(&unsigned).send().await.unwrap();
+    let answer = app
+        .client
+        .post(&lever.url)
+        .json(&unsigned)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 401);
     let error: api::ErrorBody = answer.json().await.unwrap();
     assert_eq!(error.code, "no_signature");
@@ -242,7 +248,13 @@ async fn verify_samples_and_other_entries_do_not_show_a_mismatch() {
         "candidateStageChange",
         serde_json::json!({"opportunityId": ada, "toStageId": "s1"}),
     );
-    let answer = app.client.post(&lever.url).json(&forged).send().await.unwrap();
+    let answer = app
+        .client
+        .post(&lever.url)
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
     expect_error(answer, 401, "invalid_signature").await;
     assert!(matches!(
         connection(&app, &admin).await,
@@ -261,8 +273,7 @@ async fn candidate_with_pad(app: &TestApp, sim: &LeverSim, admin: &Account) -> (
             ..Default::default()
         })
         .await;
-    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
-        .await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
     let link = app.outcome_for(admin, &ada).await.pad_link.expect("a pad");
     let pad_id = link.rsplit('/').next().unwrap().to_string();
     (ada, pad_id)
@@ -286,8 +297,12 @@ async fn code_note(
     pad_id: &str,
 ) -> tests::lever_sim::SimNote {
     let _: api::PadView = expect_json(
-        app.post(&admin.client, &format!("/api/pads/{pad_id}/lever-note"), &())
-            .await,
+        app.post(
+            &admin.client,
+            &format!("/api/pads/{pad_id}/lever-note"),
+            &(),
+        )
+        .await,
         200,
     )
     .await;
@@ -308,7 +323,8 @@ async fn candidate_text_in_notes_mentions_nobody_and_code_stays_plain_text() {
     sim.create_user("Riley", "riley@lever.example").await;
     let (ada, pad_id) = candidate_with_pad(&app, &sim, &admin).await;
     let mut guest = PadClient::join(&app, &pad_id, "Eve @riley", None).await;
-    let code = "# ask @riley for a raise\n@cache\ndef add(a, b):\n    if a:\n        return a + b\n";
+    let code =
+        "# ask @riley for a raise\n@cache\ndef add(a, b):\n    if a:\n        return a + b\n";
     guest.edit(code).await;
     guest.settle_at(0).await;
     end_pad(&app, &admin, &pad_id).await;
@@ -405,10 +421,12 @@ async fn the_pad_owners_lever_user_is_asked_for_by_email_not_listed() {
             ..Default::default()
         })
         .await;
-    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
-        .await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
     assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
-    assert_eq!(sim.notes(&ada).await[0].perform_as.as_deref(), Some(in_lever.as_str()));
+    assert_eq!(
+        sim.notes(&ada).await[0].perform_as.as_deref(),
+        Some(in_lever.as_str())
+    );
 }
 
 #[tokio::test]
@@ -429,10 +447,13 @@ async fn a_deactivated_lever_user_is_explained_not_used() {
             ..Default::default()
         })
         .await;
-    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
-        .await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
     assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
-    assert_eq!(sim.notes(&ada).await[0].perform_as, None, "the key's own user");
+    assert_eq!(
+        sim.notes(&ada).await[0].perform_as,
+        None,
+        "the key's own user"
+    );
 }
 
 // ---- point 5: redirects on writes ----
@@ -458,8 +479,7 @@ async fn a_redirected_write_is_posted_again_never_turned_into_a_read() {
     sim.redirect_next_on(1, &read, &format!("{read}?expand=applications"))
         .await;
     sim.clear_requests().await;
-    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
-        .await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
     let delivery = app.outcome_for(&admin, &ada).await;
     assert_eq!(delivery.status, "pad_created", "{delivery:?}");
     assert_eq!(sim.links(&ada).await.len(), 1);
@@ -473,7 +493,10 @@ async fn a_redirected_write_is_posted_again_never_turned_into_a_read() {
             .collect();
         assert_eq!(
             calls,
-            vec![("POST", 301), ("POST", if write == "notes" { 201 } else { 200 })],
+            vec![
+                ("POST", 301),
+                ("POST", if write == "notes" { 201 } else { 200 })
+            ],
             "{write}: posted again to the new location, never read"
         );
     }
@@ -502,8 +525,7 @@ async fn a_write_redirected_to_another_host_fails_clearly() {
     let port = sim.url().rsplit(':').next().unwrap().to_string();
     let elsewhere = format!("http://localhost:{port}{path}");
     sim.redirect_next_on(100, &path, &elsewhere).await;
-    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await)
-        .await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
     let failed = wait_for("the failure to show", Duration::from_secs(30), || async {
         app.deliveries(&admin)
             .await

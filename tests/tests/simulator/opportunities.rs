@@ -437,8 +437,18 @@ async fn notes_record_the_mentions_lever_would_notify() {
         .await;
     let path = format!("/opportunities/{id}/notes");
     let value = "Ping @riley and @ada.l about it (not ＠wide)";
-    assert_eq!(post(&sim, &key, &path, &json!({ "value": value })).await.status, 201);
-    assert_eq!(post(&sim, &key, &path, &json!({"value": "Nobody"})).await.status, 201);
+    assert_eq!(
+        post(&sim, &key, &path, &json!({ "value": value }))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        post(&sim, &key, &path, &json!({"value": "Nobody"}))
+            .await
+            .status,
+        201
+    );
     let notes = sim.notes(&id).await;
     assert_eq!(notes[0].mentions, vec!["riley", "ada.l"]);
     assert!(notes[1].mentions.is_empty());

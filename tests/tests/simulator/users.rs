@@ -26,7 +26,11 @@ async fn users_are_found_by_canonical_email_and_deactivated_ones_on_request() {
     assert_eq!(found.status, 200, "{}", found.text);
     assert_eq!(ids(&found.json()), vec![riley.clone()]);
     // Exact: another case or spacing is another address.
-    for other in ["Riley.Doe%40Lever.example", "riley.doe%40lever.exampl", "%20riley.doe%40lever.example"] {
+    for other in [
+        "Riley.Doe%40Lever.example",
+        "riley.doe%40lever.exampl",
+        "%20riley.doe%40lever.example",
+    ] {
         let answer = get(&sim, &key, &format!("/users?email={other}")).await;
         assert_eq!(ids(&answer.json()), Vec::<String>::new(), "{other}");
     }
@@ -36,7 +40,9 @@ async fn users_are_found_by_canonical_email_and_deactivated_ones_on_request() {
     let active = get(&sim, &key, "/users").await.json();
     assert_eq!(ids(&active), vec![riley.clone()]);
     assert_eq!(
-        ids(&get(&sim, &key, "/users?email=sam%40lever.example").await.json()),
+        ids(&get(&sim, &key, "/users?email=sam%40lever.example")
+            .await
+            .json()),
         Vec::<String>::new()
     );
     let all = get(
