@@ -139,6 +139,9 @@ pub struct TokenStep {
     /// not read users).
     #[serde(default)]
     pub lever_author: Option<String>,
+    /// Lever has the owner's email only on a deactivated user, who cannot author anything.
+    #[serde(default)]
+    pub lever_author_deactivated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,7 +188,7 @@ pub struct LeverDelivery {
     pub status: String,
     /// Why it was ignored or rejected, as a stable code (`not_tagged`, `stage_not_selected`,
     /// `already_has_pad`, `archived`, `stage_not_entered`, `token_already_seen`,
-    /// `not_a_stage_change`, `bad_signature`, `triggered_in_future`).
+    /// `not_a_stage_change`, `bad_signature`, `no_signature`, `triggered_in_future`).
     pub reason: Option<String>,
     /// What went wrong, while failed or dead.
     pub error: Option<String>,

@@ -210,6 +210,9 @@ pub fn delivery_reason(code: &str) -> &'static str {
         "token_already_seen" => "duplicate of an earlier delivery",
         "not_a_stage_change" => "not a stage change",
         "bad_signature" => "bad signature",
+        "no_signature" => {
+            "Lever sent no signature: paste the signature token in step 4 and enable it in Lever"
+        }
         "triggered_in_future" => "dated in the future",
         "too_old" => "older than Lever's two weeks of reruns",
         "not_connected" => "Lever is not connected",
@@ -407,6 +410,10 @@ mod tests {
         assert_eq!(
             delivery_outcome(&delivery("rejected", Some("bad_signature"))),
             "Rejected: bad signature"
+        );
+        assert!(
+            delivery_outcome(&delivery("rejected", Some("no_signature")))
+                .contains("paste the signature token in step 4")
         );
         assert_eq!(delivery_reason("something_new"), "other reason");
     }

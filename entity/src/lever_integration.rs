@@ -24,6 +24,8 @@ pub struct Model {
     /// when Lever has no such user or the key cannot read users.
     pub lever_author_id: Option<String>,
     pub lever_author_name: Option<String>,
+    /// Lever has the owner's email only on a deactivated user (step 4 explains it).
+    pub lever_author_deactivated: bool,
     pub tag: String,
     pub notes_enabled: bool,
     /// Post a results note (duration, language, participants, playback link) when a pad ends.

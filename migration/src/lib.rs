@@ -17,6 +17,7 @@ mod m20261127_000010_lever_request_budgets;
 mod m20261202_000011_participant_secrets;
 mod m20261202_000012_pad_snapshots;
 mod m20261202_000013_lists_retention;
+mod m20261202_000014_lever_author_deactivated;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_participant_secrets::Migration),
             Box::new(m20261202_000012_pad_snapshots::Migration),
             Box::new(m20261202_000013_lists_retention::Migration),
+            Box::new(m20261202_000014_lever_author_deactivated::Migration),
         ]
     }
 }

@@ -45,6 +45,12 @@ pub enum LeverError {
     Unreachable(String),
     #[error("Lever's answer to {endpoint} is larger than 4 MiB; it was not read")]
     TooLarge { endpoint: &'static str },
+    #[error("Lever answered {status} to {endpoint}, a redirect that was not followed: {reason}")]
+    Redirected {
+        status: u16,
+        endpoint: &'static str,
+        reason: &'static str,
+    },
     #[error("Lever's answer to {endpoint} could not be read: {detail}")]
     Malformed {
         endpoint: &'static str,
@@ -67,8 +73,14 @@ impl LeverError {
 pub trait LeverApi: Send + Sync {
     /// Every stage, all pages.
     async fn stages(&self, credentials: &LeverCredentials) -> Result<Vec<LeverStage>, LeverError>;
-    /// Every user, all pages.
-    async fn users(&self, credentials: &LeverCredentials) -> Result<Vec<LeverUser>, LeverError>;
+    /// The users with this email (Lever's `email=` filter matches the canonical form exactly:
+    /// pass it trimmed and lowercase); deactivated ones too when asked.
+    async fn users_by_email(
+        &self,
+        credentials: &LeverCredentials,
+        email: &str,
+        include_deactivated: bool,
+    ) -> Result<Vec<LeverUser>, LeverError>;
     /// The opportunity with its applications expanded (so the posting id is known).
     async fn opportunity(
         &self,
@@ -135,6 +147,9 @@ pub struct ReqwestLever {
 impl ReqwestLever {
     pub fn new(options: LeverClientOptions) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
+            // Redirects are followed by hand (see `call`): reqwest's policy would turn a 301 to
+            // a POST into a GET, a write into a read, and would follow them to any host.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .timeout(options.total_timeout)
             .user_agent(concat!("Stagepad/", env!("CARGO_PKG_VERSION")))
@@ -174,26 +189,50 @@ impl ReqwestLever {
         credentials: &LeverCredentials,
         request: LeverRequest<'_>,
     ) -> Result<T, LeverError> {
-        let url = format!(
+        let base = format!(
             "{}{}",
             credentials.base_url.trim_end_matches('/'),
             request.path
         );
+        let mut url = reqwest::Url::parse(&base)
+            .map_err(|e| LeverError::Unreachable(format!("the Lever address is not a URL: {e}")))?;
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(request.query);
+        }
         let mut attempt = 0;
+        let mut redirects = 0;
         loop {
             self.wait_for_turn(credentials.api_key.expose()).await;
             let mut builder = self
                 .http
-                .request(request.method.clone(), &url)
+                .request(request.method.clone(), url.clone())
                 .basic_auth(credentials.api_key.expose(), Some(""))
                 .header(header::ACCEPT, "application/json");
-            if !request.query.is_empty() {
-                builder = builder.query(request.query);
-            }
             if let Some(body) = &request.body {
                 builder = builder.json(body);
             }
             let outcome = match builder.send().await {
+                Ok(response) if response.status().is_redirection() => {
+                    match redirect_target(&url, &response, request.endpoint) {
+                        Ok(next) if redirects < MAX_REDIRECTS => {
+                            // The same method and body again (a write stays a write).
+                            tracing::info!(
+                                endpoint = request.endpoint,
+                                status = response.status().as_u16(),
+                                "Lever redirected the call; repeating it at the new address"
+                            );
+                            url = next;
+                            redirects += 1;
+                            continue;
+                        }
+                        Ok(_) => Err(Attempt::failed(LeverError::Redirected {
+                            status: response.status().as_u16(),
+                            endpoint: request.endpoint,
+                            reason: "too many redirects",
+                        })),
+                        Err(error) => Err(Attempt::failed(error)),
+                    }
+                }
                 Ok(response) => self.read(response, request.endpoint).await,
                 Err(e) if e.is_timeout() => Err(Attempt::failed(LeverError::Timeout)),
                 Err(e) => Err(Attempt::failed(LeverError::Unreachable(
@@ -287,12 +326,15 @@ impl ReqwestLever {
         credentials: &LeverCredentials,
         path: &str,
         endpoint: &'static str,
+        filters: &[(&str, &str)],
     ) -> Result<Vec<T>, LeverError> {
         let mut items = Vec::new();
         let mut offset: Option<String> = None;
         // Bounded: 1,000 pages of 100 is far beyond any real account.
         for _ in 0..1_000 {
-            let mut query = vec![("limit", "100".to_string())];
+            let mut query: Vec<(&str, String)> =
+                filters.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            query.push(("limit", "100".to_string()));
             if let Some(token) = &offset {
                 query.push(("offset", token.clone()));
             }
@@ -382,6 +424,43 @@ impl Attempt {
     }
 }
 
+/// Redirects followed for one call, at most.
+const MAX_REDIRECTS: u32 = 5;
+
+/// Where a redirect leads, when Stagepad may follow it: an address on the same scheme, host
+/// and port as the call (the API key goes with the request, and must never reach another
+/// host). 303 means "read this instead", which would turn a write into a read: not followed.
+fn redirect_target(
+    from: &reqwest::Url,
+    response: &reqwest::Response,
+    endpoint: &'static str,
+) -> Result<reqwest::Url, LeverError> {
+    let status = response.status().as_u16();
+    let refused = |reason| LeverError::Redirected {
+        status,
+        endpoint,
+        reason,
+    };
+    if !matches!(status, 301 | 302 | 307 | 308) {
+        return Err(refused("only 301, 302, 307 and 308 are followed"));
+    }
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| refused("it gave no Location"))?;
+    let next = from
+        .join(location)
+        .map_err(|_| refused("its Location is not a URL"))?;
+    let same_origin = next.scheme() == from.scheme()
+        && next.host_str() == from.host_str()
+        && next.port_or_known_default() == from.port_or_known_default();
+    if !same_origin {
+        return Err(refused("it leads to another host"));
+    }
+    Ok(next)
+}
+
 fn describe_transport_error(error: reqwest::Error) -> String {
     if error.is_connect() {
         "the connection was refused or the host is unknown".into()
@@ -424,11 +503,22 @@ fn perform_as_query(perform_as: Option<&str>) -> Vec<(&str, &str)> {
 #[async_trait]
 impl LeverApi for ReqwestLever {
     async fn stages(&self, credentials: &LeverCredentials) -> Result<Vec<LeverStage>, LeverError> {
-        self.all_pages(credentials, "/stages", "GET /stages").await
+        self.all_pages(credentials, "/stages", "GET /stages", &[])
+            .await
     }
 
-    async fn users(&self, credentials: &LeverCredentials) -> Result<Vec<LeverUser>, LeverError> {
-        self.all_pages(credentials, "/users", "GET /users").await
+    async fn users_by_email(
+        &self,
+        credentials: &LeverCredentials,
+        email: &str,
+        include_deactivated: bool,
+    ) -> Result<Vec<LeverUser>, LeverError> {
+        let mut filters = vec![("email", email)];
+        if include_deactivated {
+            filters.push(("includeDeactivated", "true"));
+        }
+        self.all_pages(credentials, "/users", "GET /users", &filters)
+            .await
     }
 
     async fn opportunity(

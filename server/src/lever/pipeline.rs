@@ -28,6 +28,9 @@ struct StageChange {
     to_stage_id: String,
 }
 
+/// The name shown for a candidate whose record Lever answers without one (anonymised).
+const ANONYMOUS_NAME: &str = "Unnamed candidate (anonymised in Lever)";
+
 /// How a delivery ended, as the console shows it.
 enum Outcome {
     PadCreated(String),
@@ -149,10 +152,14 @@ async fn create_pad(
     if !selected_ids.contains(&change.to_stage_id) {
         return Ok(Err(IgnoreReason::StageNotSelected));
     }
-    let opportunity = state
+    let mut opportunity = state
         .lever
         .opportunity(credentials, &change.opportunity_id)
         .await?;
+    if opportunity.name.trim().is_empty() {
+        // An anonymised record has no name; the pad and the console still need one.
+        opportunity.name = ANONYMOUS_NAME.into();
+    }
     set_delivery(&state.db, delivery_id, |row| {
         row.candidate_name = Set(Some(opportunity.name.chars().take(200).collect()));
     })

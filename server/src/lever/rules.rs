@@ -69,12 +69,15 @@ pub fn decide(facts: &Facts) -> Decision {
     {
         return Decision::Ignore(StageNotSelected);
     }
-    if !facts
-        .opportunity
-        .stage_changes
-        .iter()
-        .any(|change| change.to_stage_id == facts.to_stage_id)
-    {
+    // A partial record may answer `null` for its history: being in the stage now proves it
+    // was entered just as well.
+    let entered = facts.opportunity.stage.as_deref() == Some(facts.to_stage_id)
+        || facts
+            .opportunity
+            .stage_changes
+            .iter()
+            .any(|change| change.to_stage_id == facts.to_stage_id);
+    if !entered {
         return Decision::Ignore(StageNotEntered);
     }
     if facts.opportunity.is_archived() {
@@ -115,6 +118,7 @@ mod tests {
             archived: archived.then(|| serde_json::json!({"archivedAt": 1})),
             links: vec![],
             applications: vec![],
+            emails: vec![],
         }
     }
 
@@ -138,6 +142,12 @@ mod tests {
     fn a_tagged_candidate_entering_a_selected_stage_gets_a_pad() {
         let o = opportunity(&["coderpad"], &["lead-new", "phone"], false);
         assert_eq!(decide_with(&o, None, false), Decision::CreatePad);
+        // Without a history (a partial record), the current stage is proof enough.
+        let partial = LeverOpportunity {
+            stage_changes: vec![],
+            ..o
+        };
+        assert_eq!(decide_with(&partial, None, false), Decision::CreatePad);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::client::{LeverCredentials, LeverError};
+use super::types::LeverUser;
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminUser, ClientAddress, EnterpriseAdmin};
@@ -180,6 +181,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
                 done: false,
                 pad_owner: None,
                 lever_author: None,
+                lever_author_deactivated: false,
             },
             connection: api::ConnectionState::NotConnected,
             tag: DEFAULT_TAG.into(),
@@ -244,6 +246,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
                 .is_some()
                 .then(|| row.lever_author_name.clone())
                 .flatten(),
+            lever_author_deactivated: pad_owner.is_some() && row.lever_author_deactivated,
             pad_owner,
         },
         connection,
@@ -475,6 +478,14 @@ async fn find_lever_author(state: &AppState, org_id: Uuid) {
     }
 }
 
+/// Whether the user Lever answered has this (canonical) email: the filter should ensure it,
+/// but a user is only ever matched on its own address.
+fn same_email(user: &LeverUser, email: &str) -> bool {
+    user.email
+        .as_deref()
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case(email))
+}
+
 async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
     let Some(integration) = load(state, org_id).await? else {
         return Ok(());
@@ -489,13 +500,36 @@ async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
     else {
         return Ok(());
     };
-    let author = match state.lever.users(&integration.credentials(state)?).await {
-        Ok(users) => users.into_iter().find(|u| {
-            u.email
-                .as_deref()
-                .is_some_and(|email| email.trim().eq_ignore_ascii_case(owner.email.trim()))
-        }),
-        Err(LeverError::Forbidden { .. }) => None,
+    let credentials = integration.credentials(state)?;
+    // Lever's filter matches the canonical form exactly.
+    let email = owner.email.trim().to_lowercase();
+    let active = |users: Vec<LeverUser>| {
+        users
+            .into_iter()
+            .find(|u| u.deactivated_at.is_none() && same_email(u, &email))
+    };
+    let (author, deactivated) = match state
+        .lever
+        .users_by_email(&credentials, &email, false)
+        .await
+    {
+        Ok(users) => match active(users) {
+            Some(user) => (Some(user), false),
+            // Asked again only to tell the admin why nobody can be used.
+            None => {
+                let deactivated = state
+                    .lever
+                    .users_by_email(&credentials, &email, true)
+                    .await
+                    .is_ok_and(|users| {
+                        users
+                            .iter()
+                            .any(|u| u.deactivated_at.is_some() && same_email(u, &email))
+                    });
+                (None, deactivated)
+            }
+        },
+        Err(LeverError::Forbidden { .. }) => (None, false),
         // Lever busy or down: keep what an earlier look found (a user Lever no longer takes
         // is caught when writing).
         Err(e) => {
@@ -509,6 +543,10 @@ async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
         .col_expr(
             lever_integration::Column::LeverAuthorName,
             Expr::value(name),
+        )
+        .col_expr(
+            lever_integration::Column::LeverAuthorDeactivated,
+            Expr::value(deactivated),
         )
         .filter(lever_integration::Column::OrgId.eq(org_id))
         // Only for the owner it was found for: another admin may have chosen another meanwhile.

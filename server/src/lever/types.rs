@@ -1,7 +1,17 @@
 //! Lever's wire format, as ../shared/lever-api.md describes it. Only the fields Stagepad reads;
 //! everything else Lever sends is ignored.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// `null` read as the empty value: anonymised or partial records answer `null` for names,
+/// tags, links, stage changes, applications and e-mails rather than leaving them out.
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
 
 /// `{"data": ...}` around every successful answer.
 #[derive(Debug, Deserialize)]
@@ -28,10 +38,13 @@ pub struct LeverStage {
 #[derive(Debug, Clone, Deserialize)]
 pub struct LeverUser {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub name: String,
     #[serde(default)]
     pub email: Option<String>,
+    /// Epoch ms; null while active.
+    #[serde(default, rename = "deactivatedAt")]
+    pub deactivated_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -57,24 +70,27 @@ pub enum LeverApplication {
 #[serde(rename_all = "camelCase")]
 pub struct LeverOpportunity {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub name: String,
     #[serde(default)]
     pub contact: Option<String>,
     /// The current stage id.
     #[serde(default)]
     pub stage: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub stage_changes: Vec<LeverStageChange>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub tags: Vec<String>,
     /// `null` while active; an object once archived.
     #[serde(default)]
     pub archived: Option<serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub links: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub applications: Vec<LeverApplication>,
+    /// Read only so that a `null` here is known to be harmless.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub emails: Vec<String>,
 }
 
 impl LeverOpportunity {
@@ -94,9 +110,9 @@ impl LeverOpportunity {
 #[derive(Debug, Clone, Deserialize)]
 pub struct LeverPosting {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub text: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub tags: Vec<String>,
 }
 
@@ -136,8 +152,11 @@ pub struct LeverWebhook {
     pub event: String,
     #[serde(default)]
     pub data: serde_json::Value,
-    pub signature: String,
-    pub token: String,
+    /// Present only when a signing token was generated for the entry in Lever.
+    #[serde(default)]
+    pub signature: Option<String>,
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 #[cfg(test)]
@@ -164,5 +183,19 @@ mod tests {
         .unwrap();
         assert_eq!(plain.posting_id(), None);
         assert!(plain.is_archived());
+    }
+
+    #[test]
+    fn nulls_of_anonymised_and_partial_records_read_as_empty() {
+        let o: LeverOpportunity = serde_json::from_str(
+            r#"{"id": "o3", "name": null, "tags": null, "links": null, "stageChanges": null,
+                "applications": null, "emails": null, "contact": null, "stage": "s1"}"#,
+        )
+        .unwrap();
+        assert!(o.name.is_empty() && o.tags.is_empty() && o.links.is_empty());
+        assert!(o.stage_changes.is_empty() && o.applications.is_empty() && o.emails.is_empty());
+        let p: LeverPosting =
+            serde_json::from_str(r#"{"id": "p1", "text": null, "tags": null}"#).unwrap();
+        assert!(p.text.is_empty() && p.tags.is_empty());
     }
 }

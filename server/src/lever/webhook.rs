@@ -114,38 +114,45 @@ async fn receive_lever_webhook(
         )
     })?;
     let now = OffsetDateTime::now_utc();
-    let signed = integration.signature_token(&state).is_some_and(|token| {
-        signature::is_valid(
-            token.expose(),
-            &delivery.token,
-            delivery.triggered_at,
-            &delivery.signature,
-        )
+    // Lever leaves both out while the entry has no signing token.
+    let presented = match (&delivery.signature, &delivery.token) {
+        (Some(signature), Some(token)) if !signature.is_empty() && !token.is_empty() => {
+            Some((signature.as_str(), token.as_str()))
+        }
+        _ => None,
+    };
+    let signed = presented.is_some_and(|(signature, token)| {
+        integration.signature_token(&state).is_some_and(|key| {
+            signature::is_valid(key.expose(), token, delivery.triggered_at, signature)
+        })
     });
-    // A forged request is recorded by its event name only: its data proves nothing.
+    // A refused request is recorded by its event name only: its data proves nothing.
     let unsigned = Received {
         org_id,
         event: &delivery.event,
         triggered_at: None,
         data: None,
     };
+    if presented.is_none() {
+        record_refusal(&state.db, &unsigned, now, "no_signature").await?;
+        return Err(ApiError::unauthorized("no_signature", NO_SIGNATURE));
+    }
     if !signed {
-        let mut row: lever_integration::ActiveModel = integration.row.clone().into();
-        row.last_signature_failure_at = Set(Some(now));
-        row.update(&state.db).await?;
-        if may_record_forgery(&state.db, org_id, now).await? {
-            delivery_row(&unsigned, now, status::REJECTED, Some("bad_signature"))
-                .insert(&state.db)
-                .await?;
-            tracing::warn!(%org_id, event = %delivery.event, "Lever webhook with a wrong signature");
-        } else {
-            tracing::debug!(%org_id, "Lever webhook with a wrong signature, counted only");
+        // Each webhook entry in Lever signs with a token of its own, and Verify's sample is a
+        // candidateHired: only a stage change (the one entry Stagepad asks for) says that the
+        // saved token is wrong. Other events may come from entries the admin added besides.
+        if delivery.event == STAGE_CHANGE {
+            let mut row: lever_integration::ActiveModel = integration.row.clone().into();
+            row.last_signature_failure_at = Set(Some(now));
+            row.update(&state.db).await?;
         }
+        record_refusal(&state.db, &unsigned, now, "bad_signature").await?;
         return Err(ApiError::unauthorized(
             "invalid_signature",
             "The signature does not match the signature token saved in Stagepad.",
         ));
     }
+    let token = presented.map(|(_, token)| token).unwrap_or_default();
     let received = Received {
         org_id,
         event: &delivery.event,
@@ -192,7 +199,7 @@ async fn receive_lever_webhook(
     let txn = state.db.begin().await?;
     let first_sighting = lever_seen_token::ActiveModel {
         org_id: Set(org_id),
-        token: Set(storable(&delivery.token, 128)),
+        token: Set(storable(token, 128)),
         seen_at: Set(now),
     }
     .insert(&txn)
@@ -245,6 +252,27 @@ async fn receive_lever_webhook(
     }
     tracing::info!(%org_id, event = %delivery.event, status = outcome, "Lever webhook received");
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": outcome })))
+}
+
+const NO_SIGNATURE: &str =
+    "Lever sent no signature: paste the signature token in step 4 and enable it in Lever.";
+
+/// Records a refused delivery, within the per-minute budget (past it, only counts it).
+async fn record_refusal(
+    db: &DatabaseConnection,
+    received: &Received<'_>,
+    now: OffsetDateTime,
+    reason: &str,
+) -> Result<(), DbErr> {
+    if may_record_forgery(db, received.org_id, now).await? {
+        delivery_row(received, now, status::REJECTED, Some(reason))
+            .insert(db)
+            .await?;
+        tracing::warn!(org_id = %received.org_id, event = %received.event, reason, "Lever webhook refused");
+    } else {
+        tracing::debug!(org_id = %received.org_id, reason, "Lever webhook refused, counted only");
+    }
+    Ok(())
 }
 
 /// Forged requests recorded per organization and minute; past that they are only counted.

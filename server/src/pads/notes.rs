@@ -160,12 +160,7 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
         .await
         .map_err(|r| JobError::permanent(r.message))?;
     let label = api::language_label(&pad.language).unwrap_or("Code");
-    let note = format!(
-        "Code from the interview ({label}):\n\n```{}\n{}\n```\n\nPlayback: {}",
-        pad.language,
-        code.trim_end(),
-        super::link(state, &pad.id)
-    );
+    let note = code_note(label, &code, &super::link(state, &pad.id));
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
     jobs::hold_lease(state, job).await?;
     as_author(integration.author(), |author| {
@@ -239,6 +234,41 @@ pub async fn record_failure(
     set_code_note(db, &payload.pad_id, status, Some(message)).await
 }
 
+/// Lever's longest note is not documented: stay well within what any API takes.
+pub const MAX_NOTE_CHARS: usize = 100_000;
+const CUT_MARKER: &str = "[Cut here: a note from Stagepad holds at most 100000 characters; \
+                          the whole code is in the playback.]";
+
+/// Text written by a candidate or guest, made safe for a Lever note: Lever turns `@username`
+/// into a mention that notifies and e-mails that user. Every `@` becomes the fullwidth `＠`
+/// (U+FF20) rather than getting an invisible zero-width joiner: a reader sees that the text
+/// was changed (and why code copied from the note differs), and no mention parser or
+/// normalisation that strips zero-width characters turns it back into `@`.
+pub fn without_mentions(text: &str) -> String {
+    text.replace('@', "\u{FF20}")
+}
+
+/// The code note: plain text (Lever shows no Markdown), a header line naming the language,
+/// the code with its indentation, and the playback link; cut with a marker line when longer
+/// than [`MAX_NOTE_CHARS`].
+fn code_note(label: &str, code: &str, playback: &str) -> String {
+    let header = format!("Code from the interview ({label}):\n\n");
+    let footer = format!("\n\nPlayback: {playback}");
+    let code = without_mentions(code.trim_end());
+    let room = MAX_NOTE_CHARS - header.chars().count() - footer.chars().count();
+    let body = match code.char_indices().nth(room) {
+        None => code,
+        Some(_) => {
+            let room = room - CUT_MARKER.chars().count() - 1;
+            let cut = code.char_indices().nth(room).map_or(code.len(), |(i, _)| i);
+            // At the end of a line when there is one, so no line is shown half.
+            let cut = code[..cut].rfind('\n').map_or(cut, |newline| newline + 1);
+            format!("{}{CUT_MARKER}", &code[..cut])
+        }
+    };
+    format!("{header}{body}{footer}")
+}
+
 /// Names listed in the results note, each cut to this many characters.
 const NOTE_NAMES: usize = 12;
 const NOTE_NAME_CHARS: usize = 50;
@@ -257,6 +287,7 @@ fn participant_list(names: impl Iterator<Item = String>) -> String {
             Some((cut, _)) => format!("{}…", &name[..cut]),
             None => name.clone(),
         })
+        .map(|name| without_mentions(&name))
         .collect();
     if names.len() > NOTE_NAMES {
         listed.push(format!("and {} more", names.len() - NOTE_NAMES));
@@ -282,5 +313,34 @@ mod tests {
         let many = participant_list((0..30).map(|i| format!("P{i}")));
         assert!(many.ends_with(", and 18 more"), "{many}");
         assert_eq!(many.matches(", ").count(), NOTE_NAMES);
+        assert_eq!(
+            participant_list(std::iter::once("Eve @riley".to_string())),
+            "Eve ＠riley"
+        );
+    }
+
+    #[test]
+    fn the_code_note_is_plain_text_without_mentions_and_bounded() {
+        let note = code_note(
+            "Python",
+            "@cache\ndef f():\n    return 1\n\n",
+            "https://p/1",
+        );
+        assert_eq!(
+            note,
+            "Code from the interview (Python):\n\n＠cache\ndef f():\n    return 1\n\nPlayback: https://p/1"
+        );
+        let long = "é = 1\n".repeat(40_000);
+        let note = code_note("Python", &long, "https://p/1");
+        assert!(note.chars().count() <= MAX_NOTE_CHARS);
+        assert!(note.contains(&format!("é = 1\n{CUT_MARKER}\n\nPlayback: https://p/1")));
+        let one_line = "x".repeat(300_000);
+        let note = code_note("Python", &one_line, "https://p/1");
+        assert!(
+            note.chars().count() <= MAX_NOTE_CHARS,
+            "{}",
+            note.chars().count()
+        );
+        assert!(note.contains(CUT_MARKER));
     }
 }

@@ -5,8 +5,8 @@
 //! 2. the key's token bucket (10/s, bursts of 20): else 429 (with `Retry-After` only when
 //!    `SimOptions::rate_limit_retry_after`);
 //! 3. the endpoint's permission: else 403 (checked before the object is looked up);
-//! 4. injected faults (an error status, a hang before answering normally, or an endless
-//!    200 body).
+//! 4. injected faults (an error status, a redirect, a hang before answering normally, or an
+//!    endless 200 body).
 //!
 //! Errors are always `{"code", "message"}`. Writes need `Content-Type: application/json`.
 //! `addLinks` answers 200 with an empty body (Lever's body is unknown: clients must accept any
@@ -222,6 +222,19 @@ fn decide(
     match kind {
         FaultKind::Hang { millis } => Admission::Hang(Duration::from_millis(millis)),
         FaultKind::Oversized { bytes } => Admission::Refused(oversized(bytes)),
+        FaultKind::Redirect { status, location } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::MOVED_PERMANENTLY);
+            let location = if location.starts_with('/') {
+                format!("{}{location}", shared.root_url)
+            } else {
+                location
+            };
+            let mut response = lever_error(status, "MovedPermanently", "This resource has moved");
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            Admission::Refused(response)
+        }
         FaultKind::Status {
             status,
             retry_after,
@@ -322,8 +335,26 @@ async fn list_users(request: HttpRequest, shared: web::Data<Shared>) -> HttpResp
         return refusal;
     }
     let query = query::parse(request.query_string());
+    // `email` matches the canonical form exactly (trimmed, lowercase): a query in another
+    // case finds nobody. Deactivated users only with `includeDeactivated=true`.
+    let email = match query::values(&query, "email").as_slice() {
+        [] => None,
+        [email] => Some(email.to_string()),
+        _ => return bad_request("email may be given only once"),
+    };
+    let include_deactivated = match query::values(&query, "includeDeactivated").as_slice() {
+        [] | ["false"] => false,
+        ["true"] => true,
+        _ => return bad_request("includeDeactivated must be true or false"),
+    };
     let mut state = shared.lock();
-    let items = state.users.iter().map(SimState::user_json).collect();
+    let items = state
+        .users
+        .iter()
+        .filter(|u| include_deactivated || u.deactivated_at.is_none())
+        .filter(|u| email.as_ref().is_none_or(|e| *e == u.canonical_email()))
+        .map(SimState::user_json)
+        .collect();
     pagination::page(&mut state, "users", items, &query)
 }
 
@@ -520,6 +551,7 @@ async fn create_note(
         notify_followers,
         perform_as,
         created_at: now,
+        mentions: mentions(value),
     };
     let note_id = note.id.clone();
     if let Some(o) = state.opportunities.get_mut(id.as_str()) {
@@ -527,4 +559,33 @@ async fn create_note(
         o.updated_at = now;
     }
     HttpResponse::Created().json(json!({"data": {"noteId": note_id}}))
+}
+
+/// The `@word` mentions in a note's text, in order. Any `@` counts, wherever it stands (an
+/// e-mail address too): the simulator is stricter than Lever, whose exact rule is unknown.
+pub fn mentions(value: &str) -> Vec<String> {
+    let word = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-');
+    value
+        .split('@')
+        .skip(1)
+        .filter_map(|rest| {
+            let name: String = rest.chars().take_while(|c| word(*c)).collect();
+            // A sentence's full stop is not part of the name.
+            let name = name.trim_end_matches(['.', '-']);
+            (!name.is_empty()).then(|| name.to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    #[test]
+    fn mentions_are_every_at_word() {
+        assert_eq!(
+            mentions("hi @riley and @ada.l, mail x@y.example; @ alone; ＠wide; bye @sam."),
+            vec!["riley", "ada.l", "y.example", "sam"]
+        );
+    }
 }

@@ -28,6 +28,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET /_sim/users", "every user"),
     ("POST /_sim/users", "{name, email, access_role?} -> {id}"),
     (
+        "POST /_sim/users/{id}/deactivate",
+        "deactivates a user (hidden from GET /users unless includeDeactivated=true; perform_as \
+         naming them is then 400)",
+    ),
+    (
         "DELETE /_sim/users/{id}",
         "removes a user (perform_as naming them is then 400)",
     ),
@@ -49,7 +54,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET /_sim/opportunities", "every opportunity, expanded"),
     (
         "POST /_sim/opportunities",
-        "{name, email?, tags?, posting_id?, stage_id?, archived?} -> {id, contact_id}",
+        "{name, email?, tags?, posting_id?, stage_id?, archived?, anonymized?, null_fields?} \
+         -> {id, contact_id}",
     ),
     (
         "GET /_sim/opportunities/{id}",
@@ -75,12 +81,13 @@ const ROUTES: &[(&str, &str)] = &[
     ),
     (
         "POST /_sim/webhooks",
-        "{event, url, signature_token?} -> {id, event, url, signature_token}",
+        "{event, url, signature_token?, signed?: true} -> {id, event, url, signature_token}; \
+         signed false: no signing token (bodies without signature and token)",
     ),
     ("DELETE /_sim/webhooks/{id}", "removes an entry"),
     (
         "POST /_sim/webhooks/{id}/regenerate",
-        "-> {signature_token}: a new token for the entry",
+        "-> {signature_token}: a new (or a first) signing token for the entry",
     ),
     (
         "POST /_sim/webhooks/{id}/verify",
@@ -102,9 +109,10 @@ const ROUTES: &[(&str, &str)] = &[
     ),
     (
         "POST /_sim/faults",
-        "{count, type: status, status, retry_after?, path_contains?} or \
-         {count, type: hang, millis, path_contains?} or \
-         {count, type: oversized, bytes, path_contains?}",
+        "{count, type: status, status, retry_after?, path_contains?}, \
+         {count, type: hang, millis, path_contains?}, \
+         {count, type: oversized, bytes, path_contains?} or \
+         {count, type: redirect, status?: 301, location, path_contains?}",
     ),
     ("GET /_sim/faults", "faults not used up yet"),
     ("DELETE /_sim/faults", "forgets all faults"),
@@ -121,6 +129,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users", web::get().to(list_users))
             .route("/users", web::post().to(create_user))
             .route("/users/{id}", web::delete().to(delete_user))
+            .route("/users/{id}/deactivate", web::post().to(deactivate_user))
             .route("/stages", web::get().to(list_stages))
             .route("/stages", web::post().to(create_stage))
             .route("/stages/{id}", web::delete().to(delete_stage))
@@ -270,6 +279,7 @@ async fn create_user(shared: web::Data<Shared>, body: web::Json<NewUser>) -> Htt
             .clone()
             .unwrap_or_else(|| "interviewer".into()),
         created_at: now_ms(),
+        deactivated_at: None,
     };
     let id = user.id.clone();
     shared.lock().users.push(user);
@@ -327,6 +337,17 @@ async fn delete_user(shared: web::Data<Shared>, id: web::Path<String>) -> HttpRe
     let before = state.users.len();
     state.users.retain(|u| u.id != *id);
     removed(state.users.len() < before, "user")
+}
+
+async fn deactivate_user(shared: web::Data<Shared>, id: web::Path<String>) -> HttpResponse {
+    let mut state = shared.lock();
+    match state.users.iter_mut().find(|u| u.id == *id) {
+        Some(user) => {
+            user.deactivated_at.get_or_insert_with(now_ms);
+            HttpResponse::NoContent().finish()
+        }
+        None => not_found("user"),
+    }
 }
 
 fn removed(anything: bool, what: &str) -> HttpResponse {
@@ -408,12 +429,26 @@ struct NewOpportunity {
     stage_id: Option<String>,
     #[serde(default)]
     archived: bool,
+    #[serde(default)]
+    anonymized: bool,
+    #[serde(default)]
+    null_fields: Vec<String>,
 }
 
 async fn create_opportunity(
     shared: web::Data<Shared>,
     body: web::Json<NewOpportunity>,
 ) -> HttpResponse {
+    if let Some(unknown) = body
+        .null_fields
+        .iter()
+        .find(|f| !NULLABLE_FIELDS.contains(&f.as_str()))
+    {
+        return bad_request(&format!(
+            "null_fields: {unknown:?} is not one of {}",
+            NULLABLE_FIELDS.join(", ")
+        ));
+    }
     let mut state = shared.lock();
     let now = now_ms();
     // Own tags, then the posting's tags, team and location as they are now.
@@ -498,11 +533,23 @@ async fn create_opportunity(
         notes: vec![],
         created_at: now,
         updated_at: now,
+        anonymized: body.anonymized,
+        null_fields: body.null_fields.clone(),
     };
     let id = opportunity.id.clone();
     state.opportunities.insert(id.clone(), opportunity);
     HttpResponse::Created().json(json!({"id": id, "contact_id": contact}))
 }
+
+/// What `null_fields` may name: the fields real records were seen to answer `null`.
+const NULLABLE_FIELDS: [&str; 6] = [
+    "name",
+    "tags",
+    "links",
+    "stageChanges",
+    "applications",
+    "emails",
+];
 
 async fn list_opportunities(shared: web::Data<Shared>) -> HttpResponse {
     let state = shared.lock();
@@ -684,6 +731,9 @@ struct NewWebhook {
     url: String,
     /// Lever makes one up; a test may choose it.
     signature_token: Option<String>,
+    /// False: no signing token generated yet.
+    #[serde(default = "yes")]
+    signed: bool,
 }
 
 async fn register_webhook(shared: web::Data<Shared>, body: web::Json<NewWebhook>) -> HttpResponse {
@@ -700,10 +750,14 @@ async fn register_webhook(shared: web::Data<Shared>, body: web::Json<NewWebhook>
     if !valid_url {
         return bad_request("url must be an absolute http(s) URL");
     }
-    let token = match &body.signature_token {
-        Some(token) if token.is_empty() => return bad_request("signature_token is empty"),
-        Some(token) => token.clone(),
-        None => new_signature_token(),
+    let token = match (&body.signature_token, body.signed) {
+        (Some(_), false) => return bad_request("an unsigned entry has no signature_token"),
+        (_, false) => None,
+        (Some(token), true) if token.is_empty() => {
+            return bad_request("signature_token is empty");
+        }
+        (Some(token), true) => Some(token.clone()),
+        (None, true) => Some(new_signature_token()),
     };
     let webhook = Webhook {
         id: random_id(),
@@ -731,21 +785,22 @@ async fn regenerate_token(shared: web::Data<Shared>, id: web::Path<String>) -> H
     let mut state = shared.lock();
     match state.webhooks.iter_mut().find(|w| w.id == *id) {
         Some(webhook) => {
-            webhook.token = new_signature_token();
-            HttpResponse::Ok().json(json!({"signature_token": webhook.token}))
+            let token = new_signature_token();
+            webhook.token = Some(token.clone());
+            HttpResponse::Ok().json(json!({"signature_token": token}))
         }
         None => not_found("webhook"),
     }
 }
 
 /// Lever's Verify: the sample body (`candidateHired`, `data: {}`), signed with the entry's
-/// token, sent once; answers with the status the receiver gave (0: none).
+/// token when it has one, sent once; answers with the status the receiver gave (0: none).
 async fn verify_webhook(shared: web::Data<Shared>, id: web::Path<String>) -> HttpResponse {
     let webhook = shared.lock().webhooks.iter().find(|w| w.id == *id).cloned();
     let Some(webhook) = webhook else {
         return not_found("webhook");
     };
-    let body = webhooks::signed_text(&webhook.token, "candidateHired", &json!({}));
+    let body = webhooks::body_text(webhook.token.as_deref(), "candidateHired", &json!({}));
     let (delivery, status) = webhooks::send_once(
         &shared,
         DeliveryKind::Verify,
@@ -842,6 +897,15 @@ async fn inject_fault(shared: web::Data<Shared>, body: web::Json<Fault>) -> Http
         && !(100..=599).contains(&status)
     {
         return bad_request("status must be an HTTP status (100..=599)");
+    }
+    if let FaultKind::Redirect { status, location } = &fault.kind {
+        if !(300..=399).contains(status) {
+            return bad_request("a redirect's status must be 3xx");
+        }
+        let valid = location.starts_with('/') || reqwest::Url::parse(location).is_ok();
+        if !valid {
+            return bad_request("location must be a path (/v1/...) or an absolute URL");
+        }
     }
     shared.lock().faults.push(fault);
     HttpResponse::NoContent().finish()

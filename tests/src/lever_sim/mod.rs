@@ -104,6 +104,17 @@ pub enum FaultKind {
     /// Answer 200 with a body of this many bytes, streamed without a `Content-Length` (a
     /// JSON string that never ends): a client must stop reading, not buffer it all.
     Oversized { bytes: u64 },
+    /// Answer `status` (301 unless told) with `Location: location`: a path on the simulator
+    /// (like `/v1/opportunities/x/notes`) or a whole URL (another host).
+    Redirect {
+        #[serde(default = "moved_permanently")]
+        status: u16,
+        location: String,
+    },
+}
+
+fn moved_permanently() -> u16 {
+    301
 }
 
 /// A candidate to create in Lever. Opportunities with the same email share one contact (and
@@ -119,6 +130,12 @@ pub struct NewOpportunity {
     /// None: `applicant-new` with a posting, `lead-new` without.
     pub stage_id: Option<String>,
     pub archived: bool,
+    /// An anonymised record (Lever's data protection): `name`, `emails` and `links` answer
+    /// `null` and `isAnonymized` is true.
+    pub anonymized: bool,
+    /// Fields of the opportunity answered as `null`, as partial records show them: any of
+    /// `name`, `tags`, `links`, `stageChanges`, `applications`, `emails`.
+    pub null_fields: Vec<String>,
 }
 
 /// The older name of [`NewOpportunity`].
@@ -204,6 +221,10 @@ pub struct SimNote {
     pub notify_followers: bool,
     pub perform_as: Option<String>,
     pub created_at: i64,
+    /// Whom the note mentions, as Lever reads `@word` in `value` (each would be notified and
+    /// e-mailed): every `@` followed by a letter, digit, `.`, `_` or `-`, stricter than Lever.
+    #[serde(default)]
+    pub mentions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -211,7 +232,8 @@ pub struct SimWebhook {
     pub id: String,
     pub event: String,
     pub url: String,
-    pub signature_token: String,
+    /// None: no signing token was generated, so bodies carry no `signature` nor `token`.
+    pub signature_token: Option<String>,
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -353,6 +375,13 @@ impl LeverSim {
             .post("/users", json!({ "name": name, "email": email }))
             .await;
         string(&answer["id"])
+    }
+
+    /// Deactivates a user: `GET /users` shows them only with `includeDeactivated=true`, and
+    /// `perform_as` naming them is refused.
+    pub async fn deactivate_user(&self, id: &str) {
+        self.post(&format!("/users/{}/deactivate", segment(id)), json!({}))
+            .await;
     }
 
     /// Removes a user, as deactivating them in Lever does for `perform_as`.
@@ -513,6 +542,13 @@ impl LeverSim {
         (string(&answer["id"]), string(&answer["signature_token"]))
     }
 
+    /// A webhook entry without a signing token (Lever signs only once one is generated):
+    /// its bodies carry no `signature` and no `token`. Returns its id.
+    pub async fn register_unsigned_webhook(&self, event: &str, url: &str) -> String {
+        let body = json!({ "event": event, "url": url, "signed": false });
+        string(&self.post("/webhooks", body).await["id"])
+    }
+
     pub async fn webhooks(&self) -> Vec<SimWebhook> {
         serde_json::from_value(self.get("/webhooks").await).expect("webhooks")
     }
@@ -522,7 +558,7 @@ impl LeverSim {
             .await;
     }
 
-    /// Lever's "regenerate": a new signature token for the entry; returns it.
+    /// Lever's "generate" or "regenerate": a new signature token for the entry; returns it.
     pub async fn regenerate_token(&self, webhook_id: &str) -> String {
         let path = format!("/webhooks/{}/regenerate", segment(webhook_id));
         string(&self.post(&path, json!({})).await["signature_token"])
@@ -608,6 +644,20 @@ impl LeverSim {
             kind: FaultKind::Status {
                 status,
                 retry_after,
+            },
+            path_contains: Some(path_contains.into()),
+        })
+        .await;
+    }
+
+    /// The next `count` API calls whose path contains `path_contains` answer 301 with
+    /// `Location: location` (a path on the simulator, or a whole URL).
+    pub async fn redirect_next_on(&self, count: u32, path_contains: &str, location: &str) {
+        self.inject_fault(Fault {
+            count,
+            kind: FaultKind::Redirect {
+                status: 301,
+                location: location.into(),
             },
             path_contains: Some(path_contains.into()),
         })

@@ -100,6 +100,16 @@ pub struct User {
     pub email: String,
     pub access_role: String,
     pub created_at: i64,
+    /// Set once deactivated: hidden from `GET /users` unless `includeDeactivated=true`, and
+    /// no longer usable as `perform_as`.
+    pub deactivated_at: Option<i64>,
+}
+
+impl User {
+    /// The form `GET /users?email=` matches exactly: trimmed and lowercase.
+    pub fn canonical_email(&self) -> String {
+        self.email.trim().to_lowercase()
+    }
 }
 
 #[derive(Clone)]
@@ -146,6 +156,10 @@ pub struct Opportunity {
     pub notes: Vec<SimNote>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Lever's anonymised record: no name, e-mails or links.
+    pub anonymized: bool,
+    /// Fields answered as `null` (a partial record).
+    pub null_fields: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -153,7 +167,9 @@ pub struct Webhook {
     pub id: String,
     pub event: String,
     pub url: String,
-    pub token: String,
+    /// None until a signing token is generated: Lever then sends bodies without `signature`
+    /// and `token`.
+    pub token: Option<String>,
 }
 
 /// Where a pagination token continues.
@@ -242,8 +258,11 @@ impl SimState {
         self.stages.iter().position(|s| s.id == id)
     }
 
+    /// An active user (a deactivated one cannot act).
     pub fn user_exists(&self, id: &str) -> bool {
-        self.users.iter().any(|u| u.id == id)
+        self.users
+            .iter()
+            .any(|u| u.id == id && u.deactivated_at.is_none())
     }
 
     pub fn stage_json(&self, id: &str) -> Value {
@@ -263,7 +282,7 @@ impl SimState {
             "accessRole": user.access_role,
             "photo": null,
             "createdAt": user.created_at,
-            "deactivatedAt": null,
+            "deactivatedAt": user.deactivated_at,
             "externalDirectoryId": null,
             "linkedContactIds": null,
             "jobTitle": null,
@@ -352,7 +371,7 @@ impl SimState {
             json!(o.stage)
         };
         let last_advanced = o.stage_changes.last().map(|c| c.updated_at);
-        json!({
+        let mut view = json!({
             "id": o.id,
             "name": contact.name,
             "headline": "",
@@ -391,7 +410,21 @@ impl SimState {
                 "list": format!("{root_url}/_sim/opportunities"),
                 "show": format!("{root_url}/_sim/opportunities/{}", o.id),
             },
-        })
+        });
+        let personal: &[&str] = if o.anonymized {
+            &["name", "emails", "links"]
+        } else {
+            &[]
+        };
+        view["isAnonymized"] = json!(o.anonymized);
+        for field in personal
+            .iter()
+            .copied()
+            .chain(o.null_fields.iter().map(String::as_str))
+        {
+            view[field] = Value::Null;
+        }
+        view
     }
 }
 

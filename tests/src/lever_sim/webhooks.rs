@@ -52,6 +52,28 @@ pub fn signed_text(signature_token: &str, event: &str, data: &Value) -> String {
     .expect("serializable")
 }
 
+/// The body Lever sends for an entry with this signing token; without one (none generated),
+/// Lever leaves `signature` and `token` out.
+pub fn body_text(signature_token: Option<&str>, event: &str, data: &Value) -> String {
+    match signature_token {
+        Some(key) => signed_text(key, event, data),
+        None => serde_json::to_string(&UnsignedBody {
+            triggered_at: now_ms(),
+            event,
+            data,
+        })
+        .expect("serializable"),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UnsignedBody<'a> {
+    triggered_at: i64,
+    event: &'a str,
+    data: &'a Value,
+}
+
 /// A delivery body as Lever sends it, signed with `signature_token`, as JSON to alter (its
 /// text no longer keeps Lever's field order; [`signed_text`] does). Send it with
 /// [`super::LeverSim::send_raw_webhook`].
@@ -163,7 +185,7 @@ pub fn queue_event(shared: &Shared, event: &str, data: &Value) -> Vec<String> {
     targets
         .into_iter()
         .map(|webhook| {
-            let body = signed_text(&webhook.token, event, data);
+            let body = body_text(webhook.token.as_deref(), event, data);
             let id = record(
                 shared,
                 DeliveryKind::Event,

@@ -135,16 +135,32 @@ async fn instances_on_one_postgres_share_each_keys_budget() {
 }
 
 #[tokio::test]
-async fn every_page_of_users_is_read() {
+async fn users_are_asked_for_by_email() {
     let sim = LeverSim::start().await;
     for i in 0..120 {
         sim.create_user(&format!("User {i}"), &format!("user{i}@example.com"))
             .await;
     }
-    let users = lever_client()
-        .users(&credentials(&sim).await)
+    let gone = sim.create_user("Gone", "gone@example.com").await;
+    sim.deactivate_user(&gone).await;
+    let client = lever_client();
+    let credentials = credentials(&sim).await;
+    let users = client
+        .users_by_email(&credentials, "user119@example.com", false)
         .await
         .unwrap();
-    assert_eq!(users.len(), 120);
-    assert_eq!(users[119].name, "User 119");
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].name, "User 119");
+    assert_eq!(users[0].deactivated_at, None);
+    let active = client
+        .users_by_email(&credentials, "gone@example.com", false)
+        .await
+        .unwrap();
+    assert!(active.is_empty());
+    let all = client
+        .users_by_email(&credentials, "gone@example.com", true)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(all[0].deactivated_at.is_some());
 }

@@ -11,6 +11,7 @@ mod lever_ingest;
 mod lever_jobs;
 mod lever_pipeline;
 mod lever_plan;
+mod lever_real;
 mod lever_secrets;
 mod lever_setup;
 mod lists;

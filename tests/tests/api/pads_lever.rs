@@ -89,9 +89,9 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
         .find(|n| n.value.starts_with("Code from the interview"))
         .expect("the code note");
     assert!(
-        code_note
-            .value
-            .contains("```python\ndef add(a, b):\n    return a + b\n```"),
+        code_note.value.contains(
+            "Code from the interview (Python):\n\ndef add(a, b):\n    return a + b\n\nPlayback: "
+        ),
         "{}",
         code_note.value
     );

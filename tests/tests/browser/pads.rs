@@ -170,7 +170,7 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
     assert!(
         notes.iter().any(|n| n
             .value
-            .contains("```python\ndef add(a, b):\n    return a + b\n```")),
+            .contains("Code from the interview (Python):\n\ndef add(a, b):\n    return a + b\n")),
         "{notes:?}"
     );
     candidate.close().await;

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use tests::lever_sim::{Fault, FaultKind, LeverSim};
 
-use crate::support::{get, http};
+use crate::support::{get, http, post};
 
 #[tokio::test]
 async fn a_status_fault_answers_n_times_in_levers_shape_then_stops() {
@@ -103,4 +103,39 @@ async fn a_hang_delays_the_answer_then_answers_normally() {
     let started = Instant::now();
     assert_eq!(get(&sim, &key, "/stages").await.status, 200);
     assert!(started.elapsed() < Duration::from_millis(1_500));
+}
+
+#[tokio::test]
+async fn a_redirect_fault_answers_301_with_the_location_then_stops() {
+    let sim = LeverSim::start().await;
+    let key = sim.create_api_key(None).await;
+    sim.redirect_next_on(1, "/opportunities/o1/notes", "/v1/opportunities/o2/notes")
+        .await;
+    let body = serde_json::json!({"value": "hello"});
+    assert_eq!(get(&sim, &key, "/stages").await.status, 200, "another path");
+    let moved = post(&sim, &key, "/opportunities/o1/notes", &body).await;
+    assert_eq!(moved.status, 301);
+    assert_eq!(
+        moved.header("location"),
+        Some(format!("{}/v1/opportunities/o2/notes", sim.url()))
+    );
+    assert_eq!(moved.error_code(), "MovedPermanently");
+    let after = post(&sim, &key, "/opportunities/o1/notes", &body).await;
+    assert_eq!(after.status, 404, "used up: the opportunity does not exist");
+
+    // Elsewhere: a whole URL.
+    sim.redirect_next_on(1, "/stages", "https://elsewhere.example/v1/stages")
+        .await;
+    let away = get(&sim, &key, "/stages").await;
+    assert_eq!(
+        away.header("location").as_deref(),
+        Some("https://elsewhere.example/v1/stages")
+    );
+    let refused = http()
+        .post(format!("{}/faults", sim.control_url()))
+        .json(&serde_json::json!({"count": 1, "type": "redirect", "status": 500, "location": "/x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
 }

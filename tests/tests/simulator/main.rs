@@ -10,6 +10,7 @@ mod opportunities;
 mod pagination;
 mod rate_limit;
 mod support;
+mod users;
 mod webhooks;
 
 #[test]

@@ -370,3 +370,86 @@ async fn notes_answer_201_with_their_id_and_are_read_back() {
     assert_eq!(missing.status, 404);
     assert_eq!(sim.notes(&id).await.len(), 2, "refused calls add nothing");
 }
+
+#[tokio::test]
+async fn anonymised_and_partial_records_answer_nulls() {
+    let sim = LeverSim::start().await;
+    let key = sim.create_api_key(None).await;
+    let anonymous = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada Lovelace".into(),
+            tags: vec!["coderpad".into()],
+            anonymized: true,
+            ..Default::default()
+        })
+        .await;
+    let o = get(&sim, &key, &format!("/opportunities/{anonymous}"))
+        .await
+        .json();
+    let o = &o["data"];
+    assert_eq!(o["isAnonymized"], json!(true));
+    for field in ["name", "emails", "links"] {
+        assert_eq!(o[field], Value::Null, "{field}: {o}");
+    }
+    assert_eq!(o["tags"], json!(["coderpad"]), "tags are not personal");
+
+    let partial = sim
+        .create_opportunity(NewOpportunity {
+            name: "Grace".into(),
+            null_fields: vec!["tags".into(), "stageChanges".into(), "applications".into()],
+            ..Default::default()
+        })
+        .await;
+    let o = get(
+        &sim,
+        &key,
+        &format!("/opportunities/{partial}?expand=applications"),
+    )
+    .await
+    .json();
+    let o = &o["data"];
+    assert_eq!(o["isAnonymized"], json!(false));
+    assert_eq!(o["name"], "Grace");
+    for field in ["tags", "stageChanges", "applications"] {
+        assert_eq!(o[field], Value::Null, "{field}: {o}");
+    }
+    assert_eq!(o["stage"], "lead-new", "the current stage is still there");
+
+    // Only the fields real records were seen to null.
+    let refused = http()
+        .post(format!("{}/opportunities", sim.control_url()))
+        .json(&json!({"name": "X", "null_fields": ["id"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}
+
+#[tokio::test]
+async fn notes_record_the_mentions_lever_would_notify() {
+    let sim = LeverSim::start().await;
+    let key = sim.create_api_key(None).await;
+    let id = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            ..Default::default()
+        })
+        .await;
+    let path = format!("/opportunities/{id}/notes");
+    let value = "Ping @riley and @ada.l about it (not ＠wide)";
+    assert_eq!(
+        post(&sim, &key, &path, &json!({ "value": value }))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        post(&sim, &key, &path, &json!({"value": "Nobody"}))
+            .await
+            .status,
+        201
+    );
+    let notes = sim.notes(&id).await;
+    assert_eq!(notes[0].mentions, vec!["riley", "ada.l"]);
+    assert!(notes[1].mentions.is_empty());
+}

@@ -327,3 +327,41 @@ async fn deliveries_can_be_rerun_and_forged() {
     assert_eq!(seen[5].body, "not json");
     assert_eq!(seen[5].user_agent.as_deref(), Some("Lever-Webhooks"));
 }
+
+#[tokio::test]
+async fn an_entry_without_a_signing_token_sends_unsigned_bodies_until_one_is_generated() {
+    let sim = LeverSim::start().await;
+    let receiver = Receiver::start(vec![200]).await;
+    let webhook = sim
+        .register_unsigned_webhook(STAGE_CHANGE, &receiver.url)
+        .await;
+    assert_eq!(sim.webhooks().await[0].signature_token, None);
+    let id = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            ..Default::default()
+        })
+        .await;
+    let phone = sim.stage_id("Phone interview").await;
+    sim.move_opportunity(&id, &phone).await;
+    let received = receiver.wait_for(1).await;
+    let body = received[0].json();
+    let fields: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(fields.len(), 3, "only triggeredAt, event, data: {body}");
+    assert!(body.get("signature").is_none() && body.get("token").is_none());
+    assert_eq!(body["event"], STAGE_CHANGE);
+
+    // Verify of such an entry sends the sample unsigned too.
+    sim.verify(&webhook).await;
+    let received = receiver.wait_for(2).await;
+    let sample = received[1].json();
+    assert_eq!(sample["event"], "candidateHired");
+    assert_eq!(sample["data"], json!({}));
+    assert!(sample.get("signature").is_none());
+
+    // Once a token is generated, bodies are signed with it.
+    let token = sim.regenerate_token(&webhook).await;
+    sim.verify(&webhook).await;
+    let received = receiver.wait_for(3).await;
+    assert_signed(&received[2], &token);
+}

@@ -362,6 +362,7 @@ mod tests {
                 done: done[3],
                 pad_owner: None,
                 lever_author: None,
+                lever_author_deactivated: false,
             },
             connection,
             tag: "coderpad".into(),

@@ -64,6 +64,9 @@ pub fn StepToken() -> impl IntoView {
                         let owner = s.token.pad_owner.map(|o| o.name).unwrap_or_default();
                         let author = match s.token.lever_author {
                             Some(name) => format!("Links and notes appear in Lever as {name}."),
+                            None if s.token.lever_author_deactivated => format!(
+                                "{owner}'s Lever user is deactivated, so links and notes appear in Lever as the API key's user. Reactivate that user in Lever, or choose another pad owner."
+                            ),
                             None => format!(
                                 "Links and notes appear in Lever as the API key's user: Lever has no user with {owner}'s email, or the key may not read users."
                             ),

@@ -42,6 +42,9 @@ pub fn StepWebhook() -> impl IntoView {
                             <li>"In Lever, open Settings → Integrations and API → Webhooks."</li>
                             <li>"Turn on Candidate Stage Change and paste this URL:"</li>
                         </ol>
+                        <p class="muted" data-testid="only-stage-change">
+                            "Register only Candidate Stage Change here: each webhook entry in Lever signs with a token of its own, and Stagepad checks the one from step 4."
+                        </p>
                         <div class="copy-row">
                             <input type="text" readonly class="link-field" aria-label="Webhook URL" data-testid="webhook-url" value=link/>
                             <button type="button" class="secondary" on:click=copy>"Copy"</button>
@@ -51,7 +54,7 @@ pub fn StepWebhook() -> impl IntoView {
                             Some(false) => view! { <p class="warn">"The browser did not allow copying: select the URL and copy it."</p> }.into_any(),
                             None => ().into_any(),
                         }}
-                        <p>"Save it in Lever, then copy the signature token Lever shows for it into step 4."</p>
+                        <p>"Save it in Lever, generate its signature token there, and copy that token into step 4."</p>
                         {move || error_note(failure_message(rotate.value().get()))}
                         {move || {
                             if confirming.get() {
