@@ -5,12 +5,13 @@
 //! 2. the key's token bucket (10/s, bursts of 20): else 429 (with `Retry-After` only when
 //!    `SimOptions::rate_limit_retry_after`);
 //! 3. the endpoint's permission: else 403 (checked before the object is looked up);
-//! 4. injected faults (an error status, a redirect, a hang before answering normally, or an
-//!    endless 200 body).
+//! 4. injected faults (an error status, a redirect, a hang before answering normally, an
+//!    endless 200 body, or a write carried out whose answer is then lost).
 //!
 //! Errors are always `{"code", "message"}`. Writes need `Content-Type: application/json`.
 //! `addLinks` answers 200 with an empty body (Lever's body is unknown: clients must accept any
-//! 2xx); `notes` answers 201 `{"data": {"noteId"}}`. A `perform_as` that names no user is 400.
+//! 2xx); `notes` answers 201 `{"data": {"noteId"}}` and `GET .../notes` lists them (permission
+//! `read_notes`). A `perform_as` that names no user is 400.
 
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/opportunities/{id}", web::get().to(get_opportunity))
             .route("/opportunities/{id}/addLinks", web::post().to(add_links))
             .route("/opportunities/{id}/notes", web::post().to(create_note))
+            .route("/opportunities/{id}/notes", web::get().to(list_notes))
             .route("/postings/{id}", web::get().to(get_posting))
             .default_service(web::to(unknown_endpoint)),
     );
@@ -134,14 +136,24 @@ enum Admission {
     Refused(HttpResponse),
     Hang(Duration),
     Go,
+    /// Carry the write out, then lose its answer.
+    GoThenLose(LostAnswer),
 }
 
-/// Auth, rate limit, permission, faults, in that order. `Err` is the answer to give.
+/// How a write's answer is lost after the write was carried out.
+#[derive(Debug, Clone, Copy)]
+pub enum LostAnswer {
+    Status(u16),
+    Late(Duration),
+}
+
+/// Auth, rate limit, permission, faults, in that order. `Err` is the answer to give; `Ok`
+/// may carry a lost answer for a write to apply once it has stored its object.
 async fn admit(
     request: &HttpRequest,
     shared: &Shared,
     permission: Option<&str>,
-) -> Result<(), HttpResponse> {
+) -> Result<Option<LostAnswer>, HttpResponse> {
     let admission = {
         let mut state = shared.lock();
         decide(&mut state, shared, request, permission)
@@ -150,9 +162,26 @@ async fn admit(
         Admission::Refused(response) => Err(response),
         Admission::Hang(wait) => {
             tokio::time::sleep(wait).await;
-            Ok(())
+            Ok(None)
         }
-        Admission::Go => Ok(()),
+        Admission::Go => Ok(None),
+        Admission::GoThenLose(lost) => Ok(Some(lost)),
+    }
+}
+
+/// The answer of a write that was carried out, unless a fault loses it: a 5xx instead, or
+/// the answer only after the client stopped waiting.
+async fn answer_unless_lost(lost: Option<LostAnswer>, response: HttpResponse) -> HttpResponse {
+    match lost {
+        None => response,
+        Some(LostAnswer::Status(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            lever_error(status, code_for(status), "Something went wrong")
+        }
+        Some(LostAnswer::Late(wait)) => {
+            tokio::time::sleep(wait).await;
+            response
+        }
     }
 }
 
@@ -206,10 +235,12 @@ fn decide(
         ));
     }
     let path = request.path();
+    let is_write = request.method() == actix_web::http::Method::POST;
     let Some(position) = state.faults.iter().position(|f| {
         f.path_contains
             .as_deref()
             .is_none_or(|needle| path.contains(needle))
+            && (is_write || !matches!(f.kind, FaultKind::StoredThenLost { .. }))
     }) else {
         return Admission::Go;
     };
@@ -221,6 +252,10 @@ fn decide(
     }
     match kind {
         FaultKind::Hang { millis } => Admission::Hang(Duration::from_millis(millis)),
+        FaultKind::StoredThenLost { status, millis } => Admission::GoThenLose(match millis {
+            Some(millis) => LostAnswer::Late(Duration::from_millis(millis)),
+            None => LostAnswer::Status(status.unwrap_or(500)),
+        }),
         FaultKind::Oversized { bytes } => Admission::Refused(oversized(bytes)),
         FaultKind::Redirect { status, location } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::MOVED_PERMANENTLY);
@@ -458,9 +493,10 @@ async fn add_links(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, Some("add_links")).await {
-        return refusal;
-    }
+    let lost = match admit(&request, &shared, Some("add_links")).await {
+        Ok(lost) => lost,
+        Err(refusal) => return refusal,
+    };
     let mut state = shared.lock();
     let Some(contact) = state
         .opportunities
@@ -502,7 +538,8 @@ async fn add_links(
             o.updated_at = now;
         }
     }
-    HttpResponse::Ok().finish()
+    drop(state);
+    answer_unless_lost(lost, HttpResponse::Ok().finish()).await
 }
 
 /// Creates a note: 201 `{"data": {"noteId": "..."}}`.
@@ -512,9 +549,10 @@ async fn create_note(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, Some("create_notes")).await {
-        return refusal;
-    }
+    let lost = match admit(&request, &shared, Some("create_notes")).await {
+        Ok(lost) => lost,
+        Err(refusal) => return refusal,
+    };
     let mut state = shared.lock();
     if !state.opportunities.contains_key(id.as_str()) {
         return not_found("Opportunity not found");
@@ -558,7 +596,45 @@ async fn create_note(
         o.notes.push(note);
         o.updated_at = now;
     }
-    HttpResponse::Created().json(json!({"data": {"noteId": note_id}}))
+    drop(state);
+    let created = HttpResponse::Created().json(json!({"data": {"noteId": note_id}}));
+    answer_unless_lost(lost, created).await
+}
+
+/// Lists an opportunity's notes, newest first, paged: `{"data": [{"id", "text", "fields":
+/// [{"type": "note", "text", "value"}], "user", "secret", "createdAt", "completedAt",
+/// "deletedAt"}], "hasNext", "next"}`.
+async fn list_notes(
+    request: HttpRequest,
+    shared: web::Data<Shared>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_notes")).await {
+        return refusal;
+    }
+    let query = query::parse(request.query_string());
+    let mut state = shared.lock();
+    let Some(o) = state.opportunities.get(id.as_str()) else {
+        return not_found("Opportunity not found");
+    };
+    let items = o
+        .notes
+        .iter()
+        .rev()
+        .map(|note| {
+            json!({
+                "id": note.id,
+                "text": null,
+                "fields": [{"type": "note", "text": "", "value": note.value}],
+                "user": note.perform_as,
+                "secret": note.secret,
+                "completedAt": null,
+                "createdAt": note.created_at,
+                "deletedAt": null,
+            })
+        })
+        .collect();
+    pagination::page(&mut state, "notes", items, &query)
 }
 
 /// The `@word` mentions in a note's text, in order. Any `@` counts, wherever it stands (an

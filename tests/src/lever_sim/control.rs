@@ -898,6 +898,13 @@ async fn inject_fault(shared: web::Data<Shared>, body: web::Json<Fault>) -> Http
     {
         return bad_request("status must be an HTTP status (100..=599)");
     }
+    if let FaultKind::StoredThenLost { status, millis } = fault.kind {
+        match (status, millis) {
+            (Some(status), None) if (500..=599).contains(&status) => {}
+            (None, Some(_)) => {}
+            _ => return bad_request("a lost answer takes either a 5xx status or millis"),
+        }
+    }
     if let FaultKind::Redirect { status, location } = &fault.kind {
         if !(300..=399).contains(status) {
             return bad_request("a redirect's status must be 3xx");

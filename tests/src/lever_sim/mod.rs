@@ -111,6 +111,16 @@ pub enum FaultKind {
         status: u16,
         location: String,
     },
+    /// A write Lever carries out but whose answer is lost (Lever stored the note, then the
+    /// answer never arrives): answer `status` (a 5xx) after storing, or, with `millis`, wait
+    /// that long (past the client's timeout) before answering. Only writes (POST) use it up;
+    /// a read whose path also matches passes by.
+    StoredThenLost {
+        #[serde(default)]
+        status: Option<u16>,
+        #[serde(default)]
+        millis: Option<u64>,
+    },
 }
 
 fn moved_permanently() -> u16 {
@@ -691,6 +701,24 @@ impl LeverSim {
         self.inject_fault(Fault {
             count,
             kind: FaultKind::Oversized { bytes },
+            path_contains: Some(path_contains.into()),
+        })
+        .await;
+    }
+
+    /// The next `count` writes whose path contains `path_contains` are carried out, then their
+    /// answer is lost: `status` after storing (a 5xx), or with `millis` an answer that comes
+    /// only that long later.
+    pub async fn lose_answer_next_on(
+        &self,
+        count: u32,
+        path_contains: &str,
+        status: Option<u16>,
+        millis: Option<u64>,
+    ) {
+        self.inject_fault(Fault {
+            count,
+            kind: FaultKind::StoredThenLost { status, millis },
             path_contains: Some(path_contains.into()),
         })
         .await;

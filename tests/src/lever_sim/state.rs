@@ -10,13 +10,14 @@ use serde_json::{Value, json};
 use super::{Fault, SimDelivery, SimNote, SimRequest};
 
 /// The permissions a key may carry, one per endpoint Stagepad uses.
-pub const PERMISSIONS: [&str; 6] = [
+pub const PERMISSIONS: [&str; 7] = [
     "read_stages",
     "read_opportunities",
     "read_postings",
     "read_users",
     "add_links",
     "create_notes",
+    "read_notes",
 ];
 
 /// The events a webhook entry may be registered for.

@@ -104,6 +104,13 @@ async fn every_endpoint_needs_its_own_permission() {
             Some(json!({"value": "Hello", "secret": false, "notifyFollowers": false})),
             201,
         ),
+        (
+            "read_notes",
+            Method::GET,
+            format!("/opportunities/{opportunity}/notes"),
+            None,
+            200,
+        ),
     ];
     for (permission, method, path, body, success) in endpoints {
         let others: Vec<&str> = PERMISSIONS

@@ -139,3 +139,54 @@ async fn a_redirect_fault_answers_301_with_the_location_then_stops() {
         .unwrap();
     assert_eq!(refused.status(), 400);
 }
+
+#[tokio::test]
+async fn a_lost_answer_stores_the_note_then_fails_or_comes_too_late() {
+    let sim = LeverSim::start().await;
+    let key = sim.create_api_key(None).await;
+    let id = sim
+        .create_opportunity(tests::lever_sim::NewOpportunity {
+            name: "Ada".into(),
+            ..Default::default()
+        })
+        .await;
+    let path = format!("/opportunities/{id}/notes");
+    sim.lose_answer_next_on(1, "/notes", Some(500), None).await;
+    // A read of the same path passes by the fault without using it up.
+    assert_eq!(get(&sim, &key, &path).await.status, 200);
+    let failed = post(&sim, &key, &path, &serde_json::json!({"value": "One"})).await;
+    assert_eq!(
+        (failed.status, failed.error_code().as_str()),
+        (500, "InternalServerError")
+    );
+    assert_eq!(sim.notes(&id).await.len(), 1, "stored despite the 500");
+    assert!(sim.faults().await.is_empty());
+
+    sim.lose_answer_next_on(1, "/notes", None, Some(3_000))
+        .await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let url = format!("{}{path}", sim.api_base_url());
+    let timed_out = client
+        .post(&url)
+        .basic_auth(&key, Some(""))
+        .json(&serde_json::json!({"value": "Two"}))
+        .send()
+        .await;
+    assert!(timed_out.is_err_and(|e| e.is_timeout()));
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let values: Vec<String> = sim.notes(&id).await.into_iter().map(|n| n.value).collect();
+    assert_eq!(values, vec!["One".to_string(), "Two".to_string()]);
+
+    // Only a 5xx or a wait make sense.
+    let refused = http()
+        .post(format!("{}/faults", sim.control_url()))
+        .json(&serde_json::json!({"count": 1, "type": "stored_then_lost", "status": 404}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}

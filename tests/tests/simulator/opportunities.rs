@@ -453,3 +453,68 @@ async fn notes_record_the_mentions_lever_would_notify() {
     assert_eq!(notes[0].mentions, vec!["riley", "ada.l"]);
     assert!(notes[1].mentions.is_empty());
 }
+
+#[tokio::test]
+async fn notes_are_listed_newest_first_in_pages_as_lever_lists_them() {
+    let sim = LeverSim::start().await;
+    let key = sim.create_api_key(None).await;
+    let id = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            ..Default::default()
+        })
+        .await;
+    let other = sim
+        .create_opportunity(NewOpportunity {
+            name: "Bo".into(),
+            ..Default::default()
+        })
+        .await;
+    let path = format!("/opportunities/{id}/notes");
+    for i in 0..3 {
+        let created = post(&sim, &key, &path, &json!({"value": format!("Note {i}")})).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
+    post(
+        &sim,
+        &key,
+        &format!("/opportunities/{other}/notes"),
+        &json!({"value": "Elsewhere"}),
+    )
+    .await;
+
+    let first = get(&sim, &key, &format!("{path}?limit=2")).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let body = first.json();
+    assert_eq!(body["hasNext"], true);
+    let values: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["fields"][0]["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, vec!["Note 2", "Note 1"]);
+    let note = &body["data"][0];
+    assert!(note["id"].is_string() && note["createdAt"].is_i64());
+    assert!(note["deletedAt"].is_null());
+    let next = body["next"].as_str().unwrap();
+    let url = format!("{}{path}", sim.api_base_url());
+    let second = answer(
+        http()
+            .get(&url)
+            .basic_auth(&key, Some(""))
+            .query(&[("limit", "2"), ("offset", next)]),
+    )
+    .await;
+    assert_eq!(second.status, 200, "{}", second.text);
+    let body = second.json();
+    assert_eq!(body["data"][0]["fields"][0]["value"], "Note 0");
+    assert_eq!(body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(body["hasNext"], false);
+
+    let missing = get(&sim, &key, "/opportunities/nobody/notes").await;
+    assert_eq!(
+        (missing.status, missing.error_code().as_str()),
+        (404, "ResourceNotFound")
+    );
+}
