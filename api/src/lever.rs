@@ -106,6 +106,10 @@ pub struct CredentialsStep {
     pub base_url: Option<String>,
     /// The only part of the key ever shown again.
     pub api_key_last4: Option<String>,
+    /// Permissions the key lacks that Stagepad can do without, each with what is lost, like
+    /// "Read notes (GET /opportunities/:id/notes): ...".
+    #[serde(default)]
+    pub optional_permissions_missing: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

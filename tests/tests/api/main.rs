@@ -9,6 +9,7 @@ mod health;
 mod lever_client;
 mod lever_ingest;
 mod lever_jobs;
+mod lever_notes_real;
 mod lever_pipeline;
 mod lever_plan;
 mod lever_real;

@@ -349,6 +349,7 @@ mod tests {
                 environment: None,
                 base_url: None,
                 api_key_last4: None,
+                optional_permissions_missing: vec![],
             },
             stages: StagesStep {
                 done: done[1],

@@ -1,0 +1,245 @@
+//! Notes are posted once (issue 11, point 3): Lever takes no idempotency key, so a note whose
+//! answer was lost (a 5xx or a timeout after Lever stored it) must not be posted again when
+//! the job retries. Every note Stagepad writes ends with a marker line; a retry looks for it.
+
+use std::time::Duration;
+
+use api::Plan;
+use tests::accounts::{Account, expect_json};
+use tests::lever_sim::{LeverSim, NewOpportunity, PERMISSIONS, SimNote};
+use tests::poll::wait_for;
+use tests::{TestApp, spawn_app};
+
+const PHONE: &str = "Phone interview";
+
+/// The client in tests gives up after 2 s: an answer held 4 s is lost to it.
+const PAST_THE_TIMEOUT_MS: u64 = 4_000;
+
+struct Setup {
+    app: TestApp,
+    sim: LeverSim,
+    admin: Account,
+}
+
+async fn connected() -> Setup {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    app.connect_lever(&admin, &sim, &[PHONE]).await;
+    Setup { app, sim, admin }
+}
+
+async fn new_candidate(sim: &LeverSim) -> String {
+    sim.create_opportunity(NewOpportunity {
+        name: "Ada".into(),
+        tags: vec!["coderpad".into()],
+        ..Default::default()
+    })
+    .await
+}
+
+/// Moves the candidate into the selected stage and returns its pad link once the stage change
+/// has its outcome.
+async fn pad_for(app: &TestApp, sim: &LeverSim, admin: &Account, ada: &str) -> String {
+    sim.move_opportunity(ada, &sim.stage_id(PHONE).await).await;
+    let delivery = app.outcome_for(admin, ada).await;
+    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    delivery.pad_link.expect("a pad")
+}
+
+async fn notes_starting(sim: &LeverSim, ada: &str, start: &str) -> Vec<SimNote> {
+    sim.notes(ada)
+        .await
+        .into_iter()
+        .filter(|n| n.value.starts_with(start))
+        .collect()
+}
+
+fn last_line(note: &SimNote) -> &str {
+    note.value.lines().last().unwrap_or_default()
+}
+
+async fn pad_view(app: &TestApp, admin: &Account, pad_id: &str) -> api::PadView {
+    expect_json(
+        app.get(&admin.client, &format!("/api/pads/{pad_id}")).await,
+        200,
+    )
+    .await
+}
+
+async fn end_pad(app: &TestApp, admin: &Account, pad_id: &str) {
+    let _: api::PadView = expect_json(
+        app.post(&admin.client, &format!("/api/pads/{pad_id}/end"), &())
+            .await,
+        200,
+    )
+    .await;
+}
+
+async fn request_code_note(app: &TestApp, admin: &Account, pad_id: &str) {
+    let _: api::PadView = expect_json(
+        app.post(
+            &admin.client,
+            &format!("/api/pads/{pad_id}/lever-note"),
+            &(),
+        )
+        .await,
+        200,
+    )
+    .await;
+}
+
+async fn code_note_sent(app: &TestApp, admin: &Account, pad_id: &str) {
+    wait_for(
+        "the code note to be sent",
+        Duration::from_secs(30),
+        || async {
+            let view = pad_view(app, admin, pad_id).await;
+            (view.code_note_status.as_deref() == Some("sent")).then_some(())
+        },
+    )
+    .await;
+}
+
+fn pad_id_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_pad_created_note_whose_answer_was_lost_is_in_lever_once() {
+    let Setup { app, sim, admin } = connected().await;
+    for lost in [(Some(500), None), (None, Some(PAST_THE_TIMEOUT_MS))] {
+        let ada = new_candidate(&sim).await;
+        sim.lose_answer_next_on(1, &format!("{ada}/notes"), lost.0, lost.1)
+            .await;
+        let link = pad_for(&app, &sim, &admin, &ada).await;
+        assert!(sim.faults().await.is_empty(), "the note was posted");
+        let notes = notes_starting(&sim, &ada, "Interview pad created").await;
+        assert_eq!(notes.len(), 1, "{lost:?}: {notes:#?}");
+        assert_eq!(
+            last_line(&notes[0]),
+            format!("Stagepad pad created · {link}")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_results_note_whose_answer_was_lost_is_in_lever_once() {
+    let Setup { app, sim, admin } = connected().await;
+    let ada = new_candidate(&sim).await;
+    let link = pad_for(&app, &sim, &admin, &ada).await;
+    sim.lose_answer_next_on(1, &format!("{ada}/notes"), Some(502), None)
+        .await;
+    end_pad(&app, &admin, &pad_id_of(&link)).await;
+    // The retry has happened once a call on the notes answers 2xx after the lost one: a
+    // second post (the defect) or a look at the notes (then nothing more is posted).
+    wait_for(
+        "the results note's retry",
+        Duration::from_secs(30),
+        || async {
+            let calls: Vec<_> = sim
+                .requests()
+                .await
+                .into_iter()
+                .filter(|r| r.path.ends_with(&format!("{ada}/notes")))
+                .collect();
+            let lost = calls.iter().find(|r| r.status == 502)?;
+            calls
+                .iter()
+                .any(|r| r.seq > lost.seq && (200..300).contains(&r.status))
+                .then_some(())
+        },
+    )
+    .await;
+    // A moment for a post that would follow the look.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let notes = notes_starting(&sim, &ada, "Interview ended.").await;
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!(last_line(&notes[0]), format!("Stagepad results · {link}"));
+}
+
+#[tokio::test]
+async fn a_code_note_whose_answer_was_lost_is_in_lever_once_and_a_new_request_posts_again() {
+    let Setup { app, sim, admin } = connected().await;
+    let ada = new_candidate(&sim).await;
+    let link = pad_for(&app, &sim, &admin, &ada).await;
+    let pad_id = pad_id_of(&link);
+    end_pad(&app, &admin, &pad_id).await;
+    // The results note first, so that the fault below meets the code note.
+    wait_for("the results note", Duration::from_secs(30), || async {
+        let notes = notes_starting(&sim, &ada, "Interview ended.").await;
+        (!notes.is_empty()).then_some(())
+    })
+    .await;
+    for lost in [(None, Some(PAST_THE_TIMEOUT_MS)), (Some(500), None)] {
+        let before = notes_starting(&sim, &ada, "Code from the interview")
+            .await
+            .len();
+        sim.lose_answer_next_on(1, &format!("{ada}/notes"), lost.0, lost.1)
+            .await;
+        request_code_note(&app, &admin, &pad_id).await;
+        code_note_sent(&app, &admin, &pad_id).await;
+        let notes = notes_starting(&sim, &ada, "Code from the interview").await;
+        // Each request is one note: the second request is not mistaken for the first's retry.
+        assert_eq!(notes.len(), before + 1, "{lost:?}: {notes:#?}");
+        let marker = last_line(notes.last().unwrap());
+        assert!(
+            marker.starts_with(&format!("Stagepad code · {link} · request ")),
+            "{marker}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_the_read_notes_permission_step_1_says_so_and_notes_are_still_posted() {
+    let Setup { app, sim, admin } = connected().await;
+    let setup: api::LeverSetup =
+        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    assert!(
+        setup.credentials.optional_permissions_missing.is_empty(),
+        "{setup:?}"
+    );
+
+    let without: Vec<&str> = PERMISSIONS
+        .iter()
+        .copied()
+        .filter(|p| *p != "read_notes")
+        .collect();
+    let api_key = sim.create_api_key(Some(&without)).await;
+    let credentials = api::LeverCredentialsRequest {
+        environment: api::LeverEnvironment::Custom,
+        base_url: Some(sim.api_base_url()),
+        api_key,
+    };
+    let saved: api::LeverSetup = expect_json(
+        app.put(&admin.client, "/api/lever/credentials", &credentials)
+            .await,
+        200,
+    )
+    .await;
+    assert!(saved.credentials.done);
+    let missing = &saved.credentials.optional_permissions_missing;
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(
+        missing[0].contains("Read notes") && missing[0].contains("GET /opportunities/:id/notes"),
+        "{missing:?}"
+    );
+    let shown: api::LeverSetup =
+        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    assert_eq!(&shown.credentials.optional_permissions_missing, missing);
+
+    // Today's behaviour: the note is posted again after a lost answer, and the job succeeds.
+    let ada = new_candidate(&sim).await;
+    sim.lose_answer_next_on(1, &format!("{ada}/notes"), Some(500), None)
+        .await;
+    pad_for(&app, &sim, &admin, &ada).await;
+    let notes = notes_starting(&sim, &ada, "Interview pad created").await;
+    assert_eq!(notes.len(), 2, "{notes:#?}");
+    let refused_reads = sim
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r.path.ends_with(&format!("{ada}/notes")) && r.method == "GET")
+        .count();
+    assert!(refused_reads <= 1, "{refused_reads} reads of the notes");
+}
