@@ -26,6 +26,9 @@ pub struct Model {
     pub lever_author_name: Option<String>,
     /// Lever has the owner's email only on a deactivated user (step 4 explains it).
     pub lever_author_deactivated: bool,
+    /// The key may read an opportunity's notes (an optional permission): a retried note is
+    /// looked for in Lever before it is posted again.
+    pub notes_readable: bool,
     pub tag: String,
     pub notes_enabled: bool,
     /// Post a results note (duration, language, participants, playback link) when a pad ends.

@@ -99,6 +99,14 @@ pub trait LeverApi: Send + Sync {
         links: &[String],
         perform_as: Option<&str>,
     ) -> Result<(), LeverError>;
+    /// The id of the opportunity's live note whose last line is `marker`, reading its notes
+    /// page by page until found (at most [`MAX_NOTE_PAGES`] pages).
+    async fn find_note(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+        marker: &str,
+    ) -> Result<Option<String>, LeverError>;
     /// Returns the new note's id.
     async fn create_note(
         &self,
@@ -364,6 +372,10 @@ impl ReqwestLever {
     }
 }
 
+/// Pages of an opportunity's notes read when looking for one: 5,000 notes, far beyond any
+/// candidate's; past that the note counts as not found.
+pub const MAX_NOTE_PAGES: usize = 50;
+
 /// The most of one answer Stagepad reads. Lever's largest (a page of 100 opportunities) stays
 /// far below; a body past it (a broken proxy, a hostile custom host) fails the call instead
 /// of filling memory.
@@ -585,6 +597,42 @@ impl LeverApi for ReqwestLever {
             )
             .await?;
         Ok(())
+    }
+
+    async fn find_note(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+        marker: &str,
+    ) -> Result<Option<String>, LeverError> {
+        let path = format!("/opportunities/{}/notes", encode_segment(opportunity_id));
+        let mut offset: Option<String> = None;
+        for _ in 0..MAX_NOTE_PAGES {
+            let mut query = vec![("limit", "100")];
+            if let Some(token) = &offset {
+                query.push(("offset", token.as_str()));
+            }
+            let page: LeverPage<LeverNote> = self
+                .call(
+                    credentials,
+                    LeverRequest {
+                        method: Method::GET,
+                        path: &path,
+                        endpoint: "GET /opportunities/:id/notes",
+                        query: &query,
+                        body: None,
+                    },
+                )
+                .await?;
+            if let Some(note) = page.data.iter().find(|n| n.ends_with_marker(marker)) {
+                return Ok(Some(note.id.clone()));
+            }
+            match (page.has_next, page.next) {
+                (true, Some(next)) if !next.is_empty() => offset = Some(next),
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     async fn create_note(

@@ -1,6 +1,7 @@
 //! What a queued stage change becomes: re-read the candidate from Lever, decide, then create the
 //! pad, put its link on the candidate and post the note. Each side effect is recorded on the
-//! pad as it happens, so a retry after a partial failure repeats none of them.
+//! pad as it happens, so a retry after a partial failure repeats none of them (and a note
+//! whose answer was lost is looked for before it is posted again: see `notes`).
 
 use entity::lever_delivery::status;
 use entity::{job, lever_delivery, pad};
@@ -13,6 +14,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::client::{LeverCredentials, LeverError, as_author};
+use super::notes::{self, NoteKind};
 use super::rules::{self, Decision, Facts, IgnoreReason};
 use super::setup::{self, Integration};
 use super::types::LeverOpportunity;
@@ -120,13 +122,17 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
     }
     if integration.row.notes_enabled && pad.note_id.is_none() {
         let stage = pad.stage_name.as_deref().unwrap_or("a selected stage");
-        let note = format!("Interview pad created at {stage}: {link}");
-        jobs::hold_lease(state, job).await?;
-        let note_id = as_author(integration.author(), |author| {
-            state
-                .lever
-                .create_note(&credentials, &change.opportunity_id, &note, author)
-        })
+        let marker = notes::marker(NoteKind::PadCreated, &link, job);
+        let note = format!("Interview pad created at {stage}: {link}\n\n{marker}");
+        let note_id = notes::post_once(
+            state,
+            job,
+            &integration,
+            &credentials,
+            &change.opportunity_id,
+            &note,
+            &marker,
+        )
         .await?;
         pad::Entity::update_many()
             .col_expr(pad::Column::NoteId, Expr::value(Some(note_id)))

@@ -232,7 +232,10 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             environment: environment_from_db(&row.environment),
             base_url: (row.environment == "custom").then(|| row.base_url.clone()),
             api_key_last4: row.api_key_last4.clone(),
-            optional_permissions_missing: vec![],
+            optional_permissions_missing: (row.api_key_sealed.is_some() && !row.notes_readable)
+                .then(|| READ_NOTES.to_string())
+                .into_iter()
+                .collect(),
         },
         stages: api::StagesStep {
             done: !selected.is_empty(),
@@ -327,12 +330,20 @@ const NEEDED: [(&str, &str); 5] = [
     ("POST /opportunities/:id/notes", "Create notes"),
 ];
 
+/// An optional permission: without it a note whose answer Lever lost may be posted twice.
+const READ_NOTES: &str = "Read notes (GET /opportunities/:id/notes): without it, Stagepad cannot \
+                          check whether a note whose answer from Lever was lost was stored, so \
+                          such a note may be posted twice";
+
+/// What step 1 learnt about the key.
+struct Access {
+    stages: Vec<super::types::LeverStage>,
+    notes_readable: bool,
+}
+
 /// Calls Lever with the key: a wrong key, each missing permission, or Lever being unreachable
-/// come back as one clear error.
-async fn check_access(
-    state: &AppState,
-    credentials: &LeverCredentials,
-) -> ApiResult<Vec<super::types::LeverStage>> {
+/// come back as one clear error; a missing optional permission is only noted.
+async fn check_access(state: &AppState, credentials: &LeverCredentials) -> ApiResult<Access> {
     let lever = &state.lever;
     let stages = match lever.stages(credentials).await {
         Ok(stages) => Some(stages),
@@ -348,6 +359,13 @@ async fn check_access(
             .await
             .map(|_| ()),
     ];
+    let notes_readable = match lever.find_note(credentials, PROBE_ID, "").await {
+        Ok(_) | Err(LeverError::NotFound { .. }) | Err(LeverError::Status { status: 400, .. }) => {
+            true
+        }
+        Err(LeverError::Forbidden { .. }) => false,
+        Err(e) => return Err(explain(&e, &credentials.base_url)),
+    };
     let mut missing = Vec::new();
     if stages.is_none() {
         missing.push(NEEDED[0]);
@@ -375,7 +393,10 @@ async fn check_access(
             ),
         ));
     }
-    Ok(stages.unwrap_or_default())
+    Ok(Access {
+        stages: stages.unwrap_or_default(),
+        notes_readable,
+    })
 }
 
 fn new_webhook_key() -> String {
@@ -404,7 +425,10 @@ pub async fn save_credentials(
         base_url: base_url.clone(),
         api_key,
     };
-    let stages = check_access(state, &credentials).await?;
+    let Access {
+        stages,
+        notes_readable,
+    } = check_access(state, &credentials).await?;
 
     let org_id = admin.org_id;
     let now = OffsetDateTime::now_utc();
@@ -450,6 +474,7 @@ pub async fn save_credentials(
     row.api_key_sealed = Set(Some(sealed_key));
     row.api_key_last4 = Set(Some(credentials.api_key.last_four()));
     row.known_stage_ids = Set(Some(known_ids));
+    row.notes_readable = Set(notes_readable);
     row.updated_at = Set(now);
     if is_new {
         row.insert(&txn).await?;

@@ -135,6 +135,41 @@ pub struct LeverNoteCreated {
     pub note_id: String,
 }
 
+/// A note as `GET /opportunities/:id/notes` lists it: only what tells whether it is one
+/// Stagepad posted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeverNote {
+    pub id: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub fields: Vec<LeverNoteField>,
+    /// Epoch ms once deleted in Lever.
+    #[serde(default)]
+    pub deleted_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LeverNoteField {
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub value: String,
+}
+
+impl LeverNote {
+    /// Whether this live note ends with `marker` as its last line (the line Stagepad puts
+    /// last; text inside the note, such as a candidate's code, cannot stand in for it).
+    pub fn ends_with_marker(&self, marker: &str) -> bool {
+        self.deleted_at.is_none()
+            && self.fields.iter().any(|field| {
+                field
+                    .value
+                    .lines()
+                    .rev()
+                    .find(|line| !line.trim().is_empty())
+                    .is_some_and(|line| line.trim() == marker)
+            })
+    }
+}
+
 /// Lever's error body.
 #[derive(Debug, Default, Deserialize)]
 pub struct LeverErrorBody {
@@ -183,6 +218,26 @@ mod tests {
         .unwrap();
         assert_eq!(plain.posting_id(), None);
         assert!(plain.is_archived());
+    }
+
+    #[test]
+    fn a_note_is_known_by_its_last_line_while_not_deleted() {
+        let page: LeverPage<LeverNote> = serde_json::from_str(
+            r#"{"data": [
+                {"id": "n1", "text": null, "fields": [{"type": "note", "text": "", "value": "Hi\nStagepad results · https://p/1\n"}], "deletedAt": null},
+                {"id": "n2", "fields": [{"type": "note", "value": "Stagepad results · https://p/1\nmore"}]},
+                {"id": "n3", "fields": [{"value": "Stagepad results · https://p/1"}], "deletedAt": 5},
+                {"id": "n4", "fields": null}
+            ], "hasNext": false}"#,
+        )
+        .unwrap();
+        let found: Vec<&str> = page
+            .data
+            .iter()
+            .filter(|n| n.ends_with_marker("Stagepad results · https://p/1"))
+            .map(|n| n.id.as_str())
+            .collect();
+        assert_eq!(found, vec!["n1"]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What an ended pad sends to Lever, through the job queue: the code as a candidate note (on a
 //! member's request) and the results note (automatically, unless switched off in the setup).
+//! Both end with Stagepad's marker line and are posted once (see `lever::notes`).
 
 use entity::{job, pad};
 use sea_orm::sea_query::Expr;
@@ -10,8 +11,9 @@ use time::OffsetDateTime;
 use super::{ENDED, SOURCE_LEVER, live};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
-use crate::jobs::{self, JobError, queue};
-use crate::lever::client::{LeverCredentials, as_author};
+use crate::jobs::{JobError, queue};
+use crate::lever::client::LeverCredentials;
+use crate::lever::notes::{self as lever_notes, NoteKind};
 use crate::lever::setup::{self, Integration};
 use crate::orgs;
 use crate::state::AppState;
@@ -160,14 +162,19 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
         .await
         .map_err(|r| JobError::permanent(r.message))?;
     let label = api::language_label(&pad.language).unwrap_or("Code");
-    let note = code_note(label, &code, &super::link(state, &pad.id));
+    let link = super::link(state, &pad.id);
+    let marker = lever_notes::marker(NoteKind::Code, &link, job);
+    let note = code_note(label, &code, &link, &marker);
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
-    jobs::hold_lease(state, job).await?;
-    as_author(integration.author(), |author| {
-        state
-            .lever
-            .create_note(&credentials, opportunity, &note, author)
-    })
+    lever_notes::post_once(
+        state,
+        job,
+        &integration,
+        &credentials,
+        opportunity,
+        &note,
+        &marker,
+    )
     .await?;
     set_code_note(&state.db, &pad.id, SENT, None).await?;
     Ok(())
@@ -191,19 +198,23 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
         }
         _ => "no code was written".into(),
     };
+    let link = super::link(state, &pad.id);
+    let marker = lever_notes::marker(NoteKind::Results, &link, job);
     let note = format!(
-        "Interview ended. Duration: {duration}. Language: {}. Participants: {}. Playback: {}",
+        "Interview ended. Duration: {duration}. Language: {}. Participants: {}. Playback: {link}\n\n{marker}",
         api::language_label(&pad.language).unwrap_or("unknown"),
         participants,
-        super::link(state, &pad.id)
     );
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
-    jobs::hold_lease(state, job).await?;
-    let note_id = as_author(integration.author(), |author| {
-        state
-            .lever
-            .create_note(&credentials, opportunity, &note, author)
-    })
+    let note_id = lever_notes::post_once(
+        state,
+        job,
+        &integration,
+        &credentials,
+        opportunity,
+        &note,
+        &marker,
+    )
     .await?;
     pad::Entity::update_many()
         .col_expr(pad::Column::ResultsNoteId, Expr::value(Some(note_id)))
@@ -249,11 +260,11 @@ pub fn without_mentions(text: &str) -> String {
 }
 
 /// The code note: plain text (Lever shows no Markdown), a header line naming the language,
-/// the code with its indentation, and the playback link; cut with a marker line when longer
-/// than [`MAX_NOTE_CHARS`].
-fn code_note(label: &str, code: &str, playback: &str) -> String {
+/// the code with its indentation, the playback link and Stagepad's marker line; the code is
+/// cut with a line saying so when the note would be longer than [`MAX_NOTE_CHARS`].
+fn code_note(label: &str, code: &str, playback: &str, marker: &str) -> String {
     let header = format!("Code from the interview ({label}):\n\n");
-    let footer = format!("\n\nPlayback: {playback}");
+    let footer = format!("\n\nPlayback: {playback}\n{marker}");
     let code = without_mentions(code.trim_end());
     let room = MAX_NOTE_CHARS - header.chars().count() - footer.chars().count();
     let body = match code.char_indices().nth(room) {
@@ -321,21 +332,25 @@ mod tests {
 
     #[test]
     fn the_code_note_is_plain_text_without_mentions_and_bounded() {
+        let marker = "Stagepad code · https://p/1 · request 0123456789ab";
         let note = code_note(
             "Python",
             "@cache\ndef f():\n    return 1\n\n",
             "https://p/1",
+            marker,
         );
         assert_eq!(
             note,
-            "Code from the interview (Python):\n\n＠cache\ndef f():\n    return 1\n\nPlayback: https://p/1"
+            format!(
+                "Code from the interview (Python):\n\n＠cache\ndef f():\n    return 1\n\nPlayback: https://p/1\n{marker}"
+            )
         );
         let long = "é = 1\n".repeat(40_000);
-        let note = code_note("Python", &long, "https://p/1");
+        let note = code_note("Python", &long, "https://p/1", marker);
         assert!(note.chars().count() <= MAX_NOTE_CHARS);
         assert!(note.contains(&format!("é = 1\n{CUT_MARKER}\n\nPlayback: https://p/1")));
         let one_line = "x".repeat(300_000);
-        let note = code_note("Python", &one_line, "https://p/1");
+        let note = code_note("Python", &one_line, "https://p/1", marker);
         assert!(
             note.chars().count() <= MAX_NOTE_CHARS,
             "{}",

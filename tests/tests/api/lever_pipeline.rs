@@ -74,7 +74,7 @@ async fn a_tagged_candidate_entering_a_selected_stage_gets_one_pad_link_and_note
     assert_eq!(notes.len(), 1);
     assert_eq!(
         notes[0].value,
-        format!("Interview pad created at {PHONE}: {link}")
+        format!("Interview pad created at {PHONE}: {link}\n\nStagepad pad created · {link}")
     );
 
     let pads = app.pads(&admin).await;

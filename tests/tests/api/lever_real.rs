@@ -350,7 +350,8 @@ async fn candidate_text_in_notes_mentions_nobody_and_code_stays_plain_text() {
         "indentation kept: {}",
         note.value
     );
-    assert!(lines.last().unwrap().starts_with("Playback: "));
+    assert!(lines[lines.len() - 2].starts_with("Playback: "));
+    assert!(lines.last().unwrap().starts_with("Stagepad code · "));
 }
 
 #[tokio::test]
@@ -372,9 +373,11 @@ async fn a_code_note_is_bounded_with_a_clear_cut() {
         note.value.lines().any(|l| l.starts_with("[Cut here:")),
         "a marker line says where it was cut"
     );
+    let lines: Vec<&str> = note.value.lines().collect();
     assert!(
-        note.value.lines().last().unwrap().starts_with("Playback: "),
-        "the playback link survives the cut"
+        lines[lines.len() - 2].starts_with("Playback: ")
+            && lines[lines.len() - 1].starts_with("Stagepad code · "),
+        "the playback link and the marker survive the cut"
     );
 }
 

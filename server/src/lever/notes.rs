@@ -1,0 +1,95 @@
+//! Notes Stagepad posts on a candidate, posted once. Lever's `POST .../notes` takes no
+//! idempotency key, so an answer lost after Lever stored the note (a timeout, a 5xx, a crash
+//! before the note was recorded) would post it again on the job's next run. Every note ends
+//! with a marker line naming its kind and pad; a run after the first looks for it first.
+
+use entity::{job, lever_integration};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::client::{LeverCredentials, LeverError, as_author};
+use super::setup::Integration;
+use crate::jobs::{self, JobError};
+use crate::state::AppState;
+
+/// The notes Stagepad writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    /// The stage-change pipeline's "pad created" note.
+    PadCreated,
+    /// The results of an ended pad.
+    Results,
+    /// A member's request to send the final code; one note per request.
+    Code,
+}
+
+impl NoteKind {
+    fn label(self) -> &'static str {
+        match self {
+            NoteKind::PadCreated => "pad created",
+            NoteKind::Results => "results",
+            NoteKind::Code => "code",
+        }
+    }
+}
+
+/// The last line of a note: `Stagepad <kind> · <pad link>`, and for the code note (which a
+/// member may ask for again) ` · request <job>`, so each request is a note of its own.
+pub fn marker(kind: NoteKind, pad_link: &str, job: &job::Model) -> String {
+    let base = format!("Stagepad {} · {pad_link}", kind.label());
+    match kind {
+        NoteKind::Code => format!("{base} · request {}", &job.id.simple().to_string()[..12]),
+        NoteKind::PadCreated | NoteKind::Results => base,
+    }
+}
+
+/// Posts `text` (which ends with `marker`) unless an earlier run of this job already did:
+/// on any run after the first the opportunity's notes are searched for the marker, and a note
+/// found counts as posted (its id is returned). A key that may not read notes posts anyway,
+/// as before the look existed, and step 1 then says so.
+pub async fn post_once(
+    state: &AppState,
+    job: &job::Model,
+    integration: &Integration,
+    credentials: &LeverCredentials,
+    opportunity_id: &str,
+    text: &str,
+    marker: &str,
+) -> Result<String, JobError> {
+    if job.attempts > 1 && integration.row.notes_readable {
+        match state
+            .lever
+            .find_note(credentials, opportunity_id, marker)
+            .await
+        {
+            Ok(Some(note_id)) => {
+                tracing::info!(job_id = %job.id, "an earlier run's note is already in Lever; not posted again");
+                return Ok(note_id);
+            }
+            Ok(None) => {}
+            Err(LeverError::Forbidden { .. }) => {
+                tracing::warn!(org_id = %job.org_id, "the Lever key may not read notes; posting without looking");
+                remember_notes_unreadable(state, job).await?;
+            }
+            // Whether the note is there is unknown: post nothing until Lever can tell.
+            Err(e) => return Err(e.into()),
+        }
+    }
+    jobs::hold_lease(state, job).await?;
+    let note_id = as_author(integration.author(), |author| {
+        state
+            .lever
+            .create_note(credentials, opportunity_id, text, author)
+    })
+    .await?;
+    Ok(note_id)
+}
+
+async fn remember_notes_unreadable(state: &AppState, job: &job::Model) -> Result<(), JobError> {
+    lever_integration::Entity::update_many()
+        .col_expr(lever_integration::Column::NotesReadable, Expr::value(false))
+        .filter(lever_integration::Column::OrgId.eq(job.org_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
