@@ -169,11 +169,13 @@ async fn admit(
     }
 }
 
-/// The answer of a write that was carried out, unless a fault loses it: a 5xx instead, or
-/// the answer only after the client stopped waiting.
+/// The answer of a write, unless a fault loses it once carried out: a 5xx instead, or the
+/// answer only after the client stopped waiting. A refused write stored nothing: its answer
+/// stands.
 async fn answer_unless_lost(lost: Option<LostAnswer>, response: HttpResponse) -> HttpResponse {
     match lost {
         None => response,
+        Some(_) if !response.status().is_success() => response,
         Some(LostAnswer::Status(status)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             lever_error(status, code_for(status), "Something went wrong")
@@ -497,15 +499,16 @@ async fn add_links(
         Ok(lost) => lost,
         Err(refusal) => return refusal,
     };
+    let response = add_links_now(&request, &shared, &id, &body);
+    answer_unless_lost(lost, response).await
+}
+
+fn add_links_now(request: &HttpRequest, shared: &Shared, id: &str, body: &[u8]) -> HttpResponse {
     let mut state = shared.lock();
-    let Some(contact) = state
-        .opportunities
-        .get(id.as_str())
-        .map(|o| o.contact.clone())
-    else {
+    let Some(contact) = state.opportunities.get(id).map(|o| o.contact.clone()) else {
         return not_found("Opportunity not found");
     };
-    let object = match json_object(&request, &body) {
+    let object = match json_object(request, body) {
         Ok(object) => object,
         Err(why) => return bad_request(&why),
     };
@@ -525,7 +528,7 @@ async fn add_links(
     let Some(links) = links.filter(|l| !l.is_empty()) else {
         return bad_request("links must be a non-empty array of non-empty strings");
     };
-    if let Err(why) = perform_as(&request, &state) {
+    if let Err(why) = perform_as(request, &state) {
         return bad_request(&why);
     }
     let now = now_ms();
@@ -538,8 +541,7 @@ async fn add_links(
             o.updated_at = now;
         }
     }
-    drop(state);
-    answer_unless_lost(lost, HttpResponse::Ok().finish()).await
+    HttpResponse::Ok().finish()
 }
 
 /// Creates a note: 201 `{"data": {"noteId": "..."}}`.
@@ -553,11 +555,16 @@ async fn create_note(
         Ok(lost) => lost,
         Err(refusal) => return refusal,
     };
+    let response = create_note_now(&request, &shared, &id, &body);
+    answer_unless_lost(lost, response).await
+}
+
+fn create_note_now(request: &HttpRequest, shared: &Shared, id: &str, body: &[u8]) -> HttpResponse {
     let mut state = shared.lock();
-    if !state.opportunities.contains_key(id.as_str()) {
+    if !state.opportunities.contains_key(id) {
         return not_found("Opportunity not found");
     }
-    let object = match json_object(&request, &body) {
+    let object = match json_object(request, body) {
         Ok(object) => object,
         Err(why) => return bad_request(&why),
     };
@@ -577,7 +584,7 @@ async fn create_note(
         (Ok(secret), Ok(notify)) => (secret, notify),
         (Err(why), _) | (_, Err(why)) => return bad_request(&why),
     };
-    let perform_as = match perform_as(&request, &state) {
+    let perform_as = match perform_as(request, &state) {
         Ok(user) => user,
         Err(why) => return bad_request(&why),
     };
@@ -592,13 +599,11 @@ async fn create_note(
         mentions: mentions(value),
     };
     let note_id = note.id.clone();
-    if let Some(o) = state.opportunities.get_mut(id.as_str()) {
+    if let Some(o) = state.opportunities.get_mut(id) {
         o.notes.push(note);
         o.updated_at = now;
     }
-    drop(state);
-    let created = HttpResponse::Created().json(json!({"data": {"noteId": note_id}}));
-    answer_unless_lost(lost, created).await
+    HttpResponse::Created().json(json!({"data": {"noteId": note_id}}))
 }
 
 /// Lists an opportunity's notes, newest first, paged: `{"data": [{"id", "text", "fields":
