@@ -55,7 +55,7 @@ pub fn StepCredentials() -> impl IntoView {
         <section class="card" data-testid="step-1">
             <h2>"Step 1 · Provide Lever credentials"</h2>
             <p>
-                "In Lever, open Settings → Integrations and API → API Credentials and create a key with these permissions: read stages, read opportunities, read postings, add links to opportunities, create notes."
+                "In Lever, open Settings → Integrations and API → API Credentials and create a key with these permissions: read stages, read opportunities, read postings, add links to opportunities, create notes; and, optionally, read users and read notes."
             </p>
             {move || {
                 current()
@@ -69,6 +69,22 @@ pub fn StepCredentials() -> impl IntoView {
                                     c.api_key_last4.unwrap_or_default(),
                                 )}
                             </p>
+                        }
+                    })
+            }}
+            {move || {
+                current()
+                    .filter(|c| c.done)
+                    .map(|c| c.optional_permissions_missing)
+                    .filter(|missing| !missing.is_empty())
+                    .map(|missing| {
+                        view! {
+                            <div class="notice" data-testid="optional-permissions-missing">
+                                <p>"The key lacks optional permissions (add them in Lever, then save the key again):"</p>
+                                <ul>
+                                    {missing.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                                </ul>
+                            </div>
                         }
                     })
             }}
