@@ -243,3 +243,49 @@ async fn without_the_read_notes_permission_step_1_says_so_and_notes_are_still_po
         .count();
     assert!(refused_reads <= 1, "{refused_reads} reads of the notes");
 }
+
+/// Lever calls that may hang far longer than a run lasts here.
+fn patient(settings: &mut server::Settings) {
+    settings.lever_client.total_timeout = Duration::from_secs(60);
+}
+
+#[tokio::test]
+async fn a_note_stored_before_the_server_went_down_is_not_posted_again_after_the_restart() {
+    let mut app = tests::spawn_app_with(patient).await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let ada = new_candidate(&sim).await;
+    // Lever stores the note and its answer never comes: the server goes down meanwhile, as if
+    // it had crashed between Lever's answer and recording the note.
+    sim.lose_answer_next_on(1, &format!("{ada}/notes"), None, Some(60_000))
+        .await;
+    sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
+    wait_for(
+        "Lever to store the note",
+        Duration::from_secs(30),
+        || async {
+            (!notes_starting(&sim, &ada, "Interview pad created")
+                .await
+                .is_empty())
+            .then_some(())
+        },
+    )
+    .await;
+    // On the same port: the public URL, and so the pad link in the marker, stays the same.
+    app = app.restart_on_same_port().await;
+
+    let delivery = wait_for(
+        "the pad_created outcome",
+        Duration::from_secs(30),
+        || async {
+            app.deliveries(&admin).await.into_iter().find(|d| {
+                d.opportunity_id.as_deref() == Some(ada.as_str()) && d.status == "pad_created"
+            })
+        },
+    )
+    .await;
+    assert_eq!(delivery.attempts, 2, "{delivery:?}");
+    let notes = notes_starting(&sim, &ada, "Interview pad created").await;
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+}
