@@ -128,6 +128,10 @@ pub struct WebhookStep {
     pub done: bool,
     /// Absent until step 1 is done.
     pub url: Option<String>,
+    /// Lever delivers only to https URLs with a CA-signed certificate: set when Stagepad's
+    /// public URL is not https (the URL still works for local tries with the simulator).
+    #[serde(default)]
+    pub https_warning: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

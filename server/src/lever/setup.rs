@@ -176,6 +176,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             webhook: api::WebhookStep {
                 done: false,
                 url: None,
+                https_warning: None,
             },
             token: api::TokenStep {
                 done: false,
@@ -239,6 +240,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         webhook: api::WebhookStep {
             done: row.signature_token_sealed.is_some() || row.verified_at.is_some(),
             url: integration.webhook_url(state)?,
+            https_warning: None,
         },
         token: api::TokenStep {
             done: token_done,

@@ -357,6 +357,7 @@ mod tests {
             webhook: WebhookStep {
                 done: done[2],
                 url: None,
+                https_warning: None,
             },
             token: TokenStep {
                 done: done[3],
