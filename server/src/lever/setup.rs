@@ -176,7 +176,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             webhook: api::WebhookStep {
                 done: false,
                 url: None,
-                https_warning: None,
+                https_warning: https_warning(&state.settings.public_url),
             },
             token: api::TokenStep {
                 done: false,
@@ -240,7 +240,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         webhook: api::WebhookStep {
             done: row.signature_token_sealed.is_some() || row.verified_at.is_some(),
             url: integration.webhook_url(state)?,
-            https_warning: None,
+            https_warning: https_warning(&state.settings.public_url),
         },
         token: api::TokenStep {
             done: token_done,
@@ -256,6 +256,22 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         notes_enabled: row.notes_enabled,
         results_notes_enabled: row.results_notes_enabled,
         last_delivery_at: row.last_delivery_at,
+    })
+}
+
+/// Lever delivers webhooks only to https URLs with a CA-signed certificate. An http public URL
+/// is warned about, not refused: it still serves local tries with a simulator.
+fn https_warning(public_url: &str) -> Option<String> {
+    let https = public_url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    (!https).then(|| {
+        format!(
+            "Lever sends webhooks only to https addresses with a certificate from a public \
+             authority, and this Stagepad's public URL is {public_url}. Put a TLS proxy in front \
+             of Stagepad and set STAGEPAD_PUBLIC_URL to its https address (see \"Behind a reverse \
+             proxy\" in the README); until then Lever's Verify and stage changes will not arrive."
+        )
     })
 }
 
