@@ -106,6 +106,10 @@ pub struct CredentialsStep {
     pub base_url: Option<String>,
     /// The only part of the key ever shown again.
     pub api_key_last4: Option<String>,
+    /// Lever refused a write (403) after the key passed step 1: a permission was taken away.
+    /// Cleared when a key is saved again and passes the checks.
+    #[serde(default)]
+    pub permission_missing: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

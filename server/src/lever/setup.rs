@@ -168,6 +168,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
                 environment: None,
                 base_url: None,
                 api_key_last4: None,
+                permission_missing: None,
             },
             stages: api::StagesStep {
                 done: false,
@@ -232,6 +233,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             environment: environment_from_db(&row.environment),
             base_url: (row.environment == "custom").then(|| row.base_url.clone()),
             api_key_last4: row.api_key_last4.clone(),
+            permission_missing: None,
         },
         stages: api::StagesStep {
             done: !selected.is_empty(),

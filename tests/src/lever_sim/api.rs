@@ -4,7 +4,9 @@
 //! 1. HTTP Basic auth, the API key as user name and an empty password: else 401;
 //! 2. the key's token bucket (10/s, bursts of 20): else 429 (with `Retry-After` only when
 //!    `SimOptions::rate_limit_retry_after`);
-//! 3. the endpoint's permission: else 403 (checked before the object is looked up);
+//! 3. the endpoint's permission: else 403 (checked before the object is looked up, except by
+//!    `GET /opportunities/:id` and `GET /postings/:id`, which answer 404 for an unknown id
+//!    before looking at the permission, as Lever may: a probe with a made-up id proves nothing);
 //! 4. injected faults (an error status, a redirect, a hang before answering normally, or an
 //!    endless 200 body).
 //!
@@ -24,7 +26,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use super::state::{SimState, last4, now_ms, random_id};
+use super::state::{Opportunity, Posting, SimState, last4, now_ms, random_id};
 use super::{FaultKind, Shared, SimNote, SimRequest, pagination, query};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -35,9 +37,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/stages/{id}", web::get().to(get_stage))
             .route("/users", web::get().to(list_users))
             .route("/users/{id}", web::get().to(get_user))
+            .route("/opportunities", web::get().to(list_opportunities))
             .route("/opportunities/{id}", web::get().to(get_opportunity))
             .route("/opportunities/{id}/addLinks", web::post().to(add_links))
             .route("/opportunities/{id}/notes", web::post().to(create_note))
+            .route("/postings", web::get().to(list_postings))
             .route("/postings/{id}", web::get().to(get_posting))
             .default_service(web::to(unknown_endpoint)),
     );
@@ -142,6 +146,33 @@ async fn admit(
     shared: &Shared,
     permission: Option<&str>,
 ) -> Result<(), HttpResponse> {
+    admit_checking(request, shared, permission.map(Permission::First)).await
+}
+
+/// When the endpoint's permission is checked.
+#[derive(Clone, Copy)]
+enum Permission<'a> {
+    /// Before anything else about the call (403 before 404).
+    First(&'a str),
+    /// By the handler, after looking the object up (404 before 403). A key without it gets
+    /// no injected fault either: faults wait for a call that would otherwise succeed.
+    AfterLookup(&'a str),
+}
+
+/// [`admit`] for the reads that answer 404 before 403; the handler calls [`refuse_without`].
+async fn admit_before_lookup(
+    request: &HttpRequest,
+    shared: &Shared,
+    permission: &str,
+) -> Result<(), HttpResponse> {
+    admit_checking(request, shared, Some(Permission::AfterLookup(permission))).await
+}
+
+async fn admit_checking(
+    request: &HttpRequest,
+    shared: &Shared,
+    permission: Option<Permission<'_>>,
+) -> Result<(), HttpResponse> {
     let admission = {
         let mut state = shared.lock();
         decide(&mut state, shared, request, permission)
@@ -160,7 +191,7 @@ fn decide(
     state: &mut SimState,
     shared: &Shared,
     request: &HttpRequest,
-    permission: Option<&str>,
+    permission: Option<Permission<'_>>,
 ) -> Admission {
     let unauthorized = |message: &str| {
         Admission::Refused(lever_error(
@@ -195,7 +226,12 @@ fn decide(
         }
         return Admission::Refused(response);
     }
-    if let Some(permission) = permission
+    if let Some(Permission::AfterLookup(permission)) = permission
+        && !api_key.permissions.contains(permission)
+    {
+        return Admission::Go;
+    }
+    if let Some(Permission::First(permission)) = permission
         && !api_key.permissions.contains(permission)
     {
         let endpoint = request.path().strip_prefix("/v1").unwrap_or(request.path());
@@ -388,7 +424,7 @@ async fn get_opportunity(
     shared: web::Data<Shared>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, Some("read_opportunities")).await {
+    if let Err(refusal) = admit_before_lookup(&request, &shared, "read_opportunities").await {
         return refusal;
     }
     let query = query::parse(request.query_string());
@@ -397,11 +433,66 @@ async fn get_opportunity(
         return bad_request(&format!("Invalid expand parameter {unknown:?}"));
     }
     let state = shared.lock();
-    match state.opportunities.get(id.as_str()) {
-        Some(o) => HttpResponse::Ok()
-            .json(json!({"data": state.opportunity_json(o, &expand, &shared.root_url)})),
-        None => not_found("Opportunity not found"),
+    let Some(o) = state.opportunities.get(id.as_str()) else {
+        return not_found("Opportunity not found");
+    };
+    if let Some(refusal) = refuse_without(&request, &state, "read_opportunities") {
+        return refusal;
     }
+    HttpResponse::Ok().json(json!({"data": state.opportunity_json(o, &expand, &shared.root_url)}))
+}
+
+/// `GET /opportunities?limit=`: a list answers even when empty, so it cannot 404.
+async fn list_opportunities(request: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_opportunities")).await {
+        return refusal;
+    }
+    let query = query::parse(request.query_string());
+    let mut state = shared.lock();
+    let mut opportunities: Vec<&Opportunity> = state.opportunities.values().collect();
+    opportunities.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let items = opportunities
+        .into_iter()
+        .map(|o| state.opportunity_json(o, &[], &shared.root_url))
+        .collect();
+    pagination::page(&mut state, "opportunities", items, &query)
+}
+
+/// `GET /postings?limit=`.
+async fn list_postings(request: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_postings")).await {
+        return refusal;
+    }
+    let query = query::parse(request.query_string());
+    let mut state = shared.lock();
+    let mut postings: Vec<&Posting> = state.postings.values().collect();
+    postings.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let items = postings
+        .into_iter()
+        .map(|p| state.posting_json(p, &shared.root_url))
+        .collect();
+    pagination::page(&mut state, "postings", items, &query)
+}
+
+/// The 403 a key without `permission` gets (checked after [`admit`] let the call in).
+fn refuse_without(
+    request: &HttpRequest,
+    state: &SimState,
+    permission: &str,
+) -> Option<HttpResponse> {
+    let key = basic_credentials(request.headers()).map(|(key, _)| key)?;
+    let allowed = state
+        .keys
+        .get(&key)
+        .is_some_and(|k| k.permissions.contains(permission));
+    (!allowed).then(|| {
+        let endpoint = request.path().strip_prefix("/v1").unwrap_or(request.path());
+        lever_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            &format!("This API key is not authorized to access {endpoint}"),
+        )
+    })
 }
 
 async fn get_posting(
@@ -409,16 +500,17 @@ async fn get_posting(
     shared: web::Data<Shared>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, Some("read_postings")).await {
+    if let Err(refusal) = admit_before_lookup(&request, &shared, "read_postings").await {
         return refusal;
     }
     let state = shared.lock();
-    match state.postings.get(id.as_str()) {
-        Some(p) => {
-            HttpResponse::Ok().json(json!({"data": state.posting_json(p, &shared.root_url)}))
-        }
-        None => not_found("Posting not found"),
+    let Some(p) = state.postings.get(id.as_str()) else {
+        return not_found("Posting not found");
+    };
+    if let Some(refusal) = refuse_without(&request, &state, "read_postings") {
+        return refusal;
     }
+    HttpResponse::Ok().json(json!({"data": state.posting_json(p, &shared.root_url)}))
 }
 
 /// The JSON object body of a write, or why it is a 400.

@@ -25,6 +25,10 @@ const ROUTES: &[(&str, &str)] = &[
         "POST /_sim/api-keys",
         "{permissions?: [..], key?} -> {key, permissions}; all permissions when omitted",
     ),
+    (
+        "PUT /_sim/api-keys/{key}/permissions",
+        "{permissions}: an admin edits the key's permissions in Lever",
+    ),
     ("GET /_sim/users", "every user"),
     ("POST /_sim/users", "{name, email, access_role?} -> {id}"),
     (
@@ -126,6 +130,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(index))
             .route("/", web::get().to(index))
             .route("/api-keys", web::post().to(create_api_key))
+            .route(
+                "/api-keys/{key}/permissions",
+                web::put().to(set_key_permissions),
+            )
             .route("/users", web::get().to(list_users))
             .route("/users", web::post().to(create_user))
             .route("/users/{id}", web::delete().to(delete_user))
@@ -218,6 +226,43 @@ async fn index(shared: web::Data<Shared>) -> HttpResponse {
 }
 
 // ---- keys, users, stages, postings ----
+
+/// The permissions in a control request, or why not.
+fn known_permissions(list: &[String]) -> Result<BTreeSet<String>, HttpResponse> {
+    let permissions: BTreeSet<String> = list.iter().cloned().collect();
+    match permissions
+        .iter()
+        .find(|p| !PERMISSIONS.contains(&p.as_str()))
+    {
+        Some(unknown) => Err(bad_request(&format!(
+            "Unknown permission {unknown:?}; known: {}",
+            PERMISSIONS.join(", ")
+        ))),
+        None => Ok(permissions),
+    }
+}
+
+#[derive(Deserialize)]
+struct KeyPermissions {
+    permissions: Vec<String>,
+}
+
+async fn set_key_permissions(
+    shared: web::Data<Shared>,
+    key: web::Path<String>,
+    body: web::Json<KeyPermissions>,
+) -> HttpResponse {
+    let permissions = match known_permissions(&body.permissions) {
+        Ok(permissions) => permissions,
+        Err(refusal) => return refusal,
+    };
+    let mut state = shared.lock();
+    let Some(api_key) = state.keys.get_mut(key.as_str()) else {
+        return not_found("API key");
+    };
+    api_key.permissions = permissions.clone();
+    HttpResponse::Ok().json(json!({"permissions": permissions}))
+}
 
 #[derive(Deserialize)]
 struct NewKey {

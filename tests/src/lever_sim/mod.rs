@@ -369,6 +369,15 @@ impl LeverSim {
         string(&answer["key"])
     }
 
+    /// Gives an existing key these permissions, as an admin editing it in Lever would.
+    pub async fn set_key_permissions(&self, key: &str, permissions: &[&str]) {
+        self.put(
+            &format!("/api-keys/{key}/permissions"),
+            json!({ "permissions": permissions }),
+        )
+        .await;
+    }
+
     /// Returns the user's id (usable as `perform_as`).
     pub async fn create_user(&self, name: &str, email: &str) -> String {
         let answer = self

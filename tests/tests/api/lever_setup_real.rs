@@ -3,8 +3,10 @@
 
 use api::{LeverEnvironment, Plan};
 use tests::accounts::{Account, expect_json};
-use tests::lever_sim::LeverSim;
-use tests::{TestApp, spawn_app, spawn_app_with};
+use tests::lever_sim::{LeverSim, NewOpportunity, PERMISSIONS};
+use tests::{TestApp, expect_error, spawn_app, spawn_app_with};
+
+const PHONE: &str = "Phone interview";
 
 async fn save_key(
     app: &TestApp,
@@ -70,4 +72,88 @@ async fn an_https_public_url_gets_no_warning() {
         "{webhook:?}"
     );
     assert_eq!(webhook.https_warning, None);
+}
+
+// ---- point 6: permission probes a 404 cannot fool, and writes refused after setup ----
+
+const ALL_BUT_READ_POSTINGS: [&str; 5] = [
+    "read_stages",
+    "read_opportunities",
+    "read_users",
+    "add_links",
+    "create_notes",
+];
+
+#[tokio::test]
+async fn a_key_without_read_postings_is_reported_missing_at_step_1() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    // Lever answers 404 for a made-up posting id before checking the permission.
+    let key = sim.create_api_key(Some(&ALL_BUT_READ_POSTINGS)).await;
+    let message = expect_error(
+        save_key(&app, &admin, &sim, &key).await,
+        422,
+        "lever_permissions_missing",
+    )
+    .await;
+    assert!(message.contains("Read postings"), "{message}");
+    assert!(!message.contains("Read opportunities"), "{message}");
+    assert!(!setup_of(&app, &admin).await.credentials.done);
+
+    let no_opportunities = sim
+        .create_api_key(Some(&[
+            "read_stages",
+            "read_postings",
+            "add_links",
+            "create_notes",
+        ]))
+        .await;
+    let message = expect_error(
+        save_key(&app, &admin, &sim, &no_opportunities).await,
+        422,
+        "lever_permissions_missing",
+    )
+    .await;
+    assert!(message.contains("Read opportunities"), "{message}");
+}
+
+#[tokio::test]
+async fn a_key_that_loses_the_notes_permission_shows_it_after_the_first_refused_write() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let lever = app.connect_lever(&admin, &sim, &[PHONE]).await;
+    assert_eq!(
+        setup_of(&app, &admin).await.credentials.permission_missing,
+        None
+    );
+
+    let mut reduced: Vec<&str> = PERMISSIONS.to_vec();
+    reduced.retain(|p| *p != "create_notes");
+    sim.set_key_permissions(&lever.api_key, &reduced).await;
+    let candidate = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada Lovelace".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    sim.move_opportunity(&candidate, &sim.stage_id(PHONE).await)
+        .await;
+    let delivery = app.outcome_for(&admin, &candidate).await;
+    assert_eq!(delivery.status, "dead", "{delivery:?}");
+    let setup = setup_of(&app, &admin).await;
+    let missing = setup
+        .credentials
+        .permission_missing
+        .expect("the refused note shows on the setup");
+    assert!(missing.contains("Create notes"), "{missing}");
+    assert!(setup.credentials.done, "the key itself still works");
+
+    // Given back in Lever and saved again: the state clears.
+    sim.set_key_permissions(&lever.api_key, &PERMISSIONS).await;
+    let saved: api::LeverSetup =
+        expect_json(save_key(&app, &admin, &sim, &lever.api_key).await, 200).await;
+    assert_eq!(saved.credentials.permission_missing, None);
 }

@@ -84,9 +84,23 @@ async fn every_endpoint_needs_its_own_permission() {
             200,
         ),
         (
+            "read_opportunities",
+            Method::GET,
+            "/opportunities?limit=1".into(),
+            None,
+            200,
+        ),
+        (
             "read_postings",
             Method::GET,
             format!("/postings/{posting}"),
+            None,
+            200,
+        ),
+        (
+            "read_postings",
+            Method::GET,
+            "/postings?limit=1".into(),
             None,
             200,
         ),
@@ -134,11 +148,58 @@ async fn every_endpoint_needs_its_own_permission() {
         );
     }
 
-    // The permission is checked before the object is looked up.
-    let no_opportunities = sim.create_api_key(Some(&["read_stages"])).await;
-    let hidden = get(&sim, &no_opportunities, "/opportunities/does-not-exist").await;
+    // Writes check the permission before looking the object up.
+    let no_writes = sim.create_api_key(Some(&["read_stages"])).await;
+    let hidden = call(
+        &sim,
+        Method::POST,
+        Some(&no_writes),
+        "/opportunities/does-not-exist/notes",
+        Some(&json!({"value": "Hello"})),
+    )
+    .await;
     assert_eq!(hidden.status, 403);
     // A key with no permission at all is still a valid key: 403, not 401.
     let empty = sim.create_api_key(Some(&[])).await;
     assert_eq!(get(&sim, &empty, "/stages").await.status, 403);
+}
+
+/// Like Lever may, reading one opportunity or posting answers 404 for an unknown id before
+/// looking at the permission: a probe with a made-up id cannot tell a missing permission. The
+/// lists (`limit=1`) cannot 404, so they can.
+#[tokio::test]
+async fn an_unknown_id_answers_404_before_the_read_permission_is_checked() {
+    let sim = LeverSim::start().await;
+    let posting = sim.create_posting("Backend engineer", &[]).await;
+    let opportunity = sim
+        .create_opportunity(NewOpportunity {
+            name: "Ada".into(),
+            posting_id: Some(posting.clone()),
+            ..Default::default()
+        })
+        .await;
+    let no_reads = sim.create_api_key(Some(&["read_stages"])).await;
+    for path in ["/opportunities/made-up", "/postings/made-up"] {
+        let answer = get(&sim, &no_reads, path).await;
+        assert_eq!(
+            (answer.status, answer.error_code().as_str()),
+            (404, "ResourceNotFound"),
+            "{path}"
+        );
+    }
+    for path in [
+        format!("/opportunities/{opportunity}"),
+        format!("/postings/{posting}"),
+        "/opportunities?limit=1".into(),
+        "/postings?limit=1".into(),
+    ] {
+        assert_eq!(get(&sim, &no_reads, &path).await.status, 403, "{path}");
+    }
+    let all = sim.create_api_key(None).await;
+    let one = get(&sim, &all, "/postings?limit=1").await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.json()["data"][0]["id"], posting.as_str());
+    let one = get(&sim, &all, "/opportunities?limit=1").await;
+    assert_eq!(one.json()["data"][0]["id"], opportunity.as_str());
+    assert_eq!(one.json()["hasNext"], false);
 }

@@ -349,6 +349,7 @@ mod tests {
                 environment: None,
                 base_url: None,
                 api_key_last4: None,
+                permission_missing: None,
             },
             stages: StagesStep {
                 done: done[1],
