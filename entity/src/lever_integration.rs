@@ -26,6 +26,9 @@ pub struct Model {
     pub lever_author_name: Option<String>,
     /// Lever has the owner's email only on a deactivated user (step 4 explains it).
     pub lever_author_deactivated: bool,
+    /// Why Lever refused a write (403) after the key passed step 1; cleared when a key is
+    /// saved again and passes.
+    pub permission_missing: Option<String>,
     pub tag: String,
     pub notes_enabled: bool,
     /// Post a results note (duration, language, participants, playback link) when a pad ends.

@@ -18,6 +18,7 @@ mod m20261202_000011_participant_secrets;
 mod m20261202_000012_pad_snapshots;
 mod m20261202_000013_lists_retention;
 mod m20261202_000014_lever_author_deactivated;
+mod m20261202_000015_lever_permission_missing;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_pad_snapshots::Migration),
             Box::new(m20261202_000013_lists_retention::Migration),
             Box::new(m20261202_000014_lever_author_deactivated::Migration),
+            Box::new(m20261202_000015_lever_permission_missing::Migration),
         ]
     }
 }

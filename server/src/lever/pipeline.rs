@@ -99,7 +99,7 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
         // link would add it twice, so look first.
         if !current.links.iter().any(|l| l == &link) {
             jobs::hold_lease(state, job).await?;
-            as_author(integration.author(), |author| {
+            let added = as_author(integration.author(), |author| {
                 state.lever.add_links(
                     &credentials,
                     &change.opportunity_id,
@@ -107,7 +107,8 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
                     author,
                 )
             })
-            .await?;
+            .await;
+            setup::watch_write(state, job.org_id, added).await?;
         }
         pad::Entity::update_many()
             .col_expr(
@@ -122,12 +123,13 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
         let stage = pad.stage_name.as_deref().unwrap_or("a selected stage");
         let note = format!("Interview pad created at {stage}: {link}");
         jobs::hold_lease(state, job).await?;
-        let note_id = as_author(integration.author(), |author| {
+        let created = as_author(integration.author(), |author| {
             state
                 .lever
                 .create_note(&credentials, &change.opportunity_id, &note, author)
         })
-        .await?;
+        .await;
+        let note_id = setup::watch_write(state, job.org_id, created).await?;
         pad::Entity::update_many()
             .col_expr(pad::Column::NoteId, Expr::value(Some(note_id)))
             .filter(pad::Column::Id.eq(&pad.id))

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::client::{LeverCredentials, LeverError};
+use super::client::{LeverCredentials, LeverError, ProbeList};
 use super::types::LeverUser;
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
@@ -22,8 +22,9 @@ use crate::state::AppState;
 
 pub const DEFAULT_TAG: &str = "coderpad";
 const MAX_SECRET_CHARS: usize = 500;
-/// An id no real opportunity or posting has: probing with it tells a missing permission (403)
-/// from a granted one (404) without touching real data.
+/// An id no real opportunity has: probing a write with it tells a missing permission (403)
+/// from a granted one (404 or 400) without touching real data. Reads are probed with lists
+/// instead: Lever may answer 404 for an unknown id before it checks a read permission.
 const PROBE_ID: &str = "stagepad-permission-probe";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -233,7 +234,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             environment: environment_from_db(&row.environment),
             base_url: (row.environment == "custom").then(|| row.base_url.clone()),
             api_key_last4: row.api_key_last4.clone(),
-            permission_missing: None,
+            permission_missing: row.permission_missing.clone(),
         },
         stages: api::StagesStep {
             done: !selected.is_empty(),
@@ -336,8 +337,8 @@ pub fn explain(error: &LeverError, base_url: &str) -> ApiError {
 /// The permissions Stagepad needs, each checked with a harmless call.
 const NEEDED: [(&str, &str); 5] = [
     ("GET /stages", "Read stages"),
-    ("GET /opportunities/:id", "Read opportunities"),
-    ("GET /postings/:id", "Read postings"),
+    ("GET /opportunities", "Read opportunities"),
+    ("GET /postings", "Read postings"),
     (
         "POST /opportunities/:id/addLinks",
         "Add links to opportunities",
@@ -358,8 +359,14 @@ async fn check_access(
         Err(e) => return Err(explain(&e, &credentials.base_url)),
     };
     let probes = [
-        lever.opportunity(credentials, PROBE_ID).await.map(|_| ()),
-        lever.posting(credentials, PROBE_ID).await.map(|_| ()),
+        lever
+            .probe_list(credentials, ProbeList::Opportunities)
+            .await
+            .map(|_| ()),
+        lever
+            .probe_list(credentials, ProbeList::Postings)
+            .await
+            .map(|_| ()),
         lever.add_links(credentials, PROBE_ID, &[], None).await,
         lever
             .create_note(credentials, PROBE_ID, "Stagepad permission check", None)
@@ -394,6 +401,37 @@ async fn check_access(
         ));
     }
     Ok(stages.unwrap_or_default())
+}
+
+/// Passes a write's result through; a 403 to addLinks or notes (which step 1 saw granted)
+/// means a permission was taken from the key since, and is kept on the integration for the
+/// setup page to show.
+pub async fn watch_write<T>(
+    state: &AppState,
+    org_id: Uuid,
+    result: Result<T, LeverError>,
+) -> Result<T, LeverError> {
+    if let Err(LeverError::Forbidden { endpoint }) = &result
+        && let Some((_, name)) = NEEDED.iter().find(|(needed, _)| needed == endpoint)
+    {
+        let message = format!(
+            "Lever refused {endpoint} (403): the API key no longer has the \"{name}\" \
+             permission. In Lever (Settings → Integrations and API → API Credentials) give the \
+             key that permission again, then save the key here again."
+        );
+        let saved = lever_integration::Entity::update_many()
+            .col_expr(
+                lever_integration::Column::PermissionMissing,
+                Expr::value(Some(message)),
+            )
+            .filter(lever_integration::Column::OrgId.eq(org_id))
+            .exec(&state.db)
+            .await;
+        if let Err(e) = saved {
+            tracing::warn!(%org_id, error = %e, "cannot record the refused Lever write");
+        }
+    }
+    result
 }
 
 fn new_webhook_key() -> String {
@@ -468,6 +506,8 @@ pub async fn save_credentials(
     row.api_key_sealed = Set(Some(sealed_key));
     row.api_key_last4 = Set(Some(credentials.api_key.last_four()));
     row.known_stage_ids = Set(Some(known_ids));
+    // This key passed every check just now.
+    row.permission_missing = Set(None);
     row.updated_at = Set(now);
     if is_new {
         row.insert(&txn).await?;

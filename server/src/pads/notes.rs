@@ -163,12 +163,13 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
     let note = code_note(label, &code, &super::link(state, &pad.id));
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
     jobs::hold_lease(state, job).await?;
-    as_author(integration.author(), |author| {
+    let created = as_author(integration.author(), |author| {
         state
             .lever
             .create_note(&credentials, opportunity, &note, author)
     })
-    .await?;
+    .await;
+    setup::watch_write(state, job.org_id, created).await?;
     set_code_note(&state.db, &pad.id, SENT, None).await?;
     Ok(())
 }
@@ -199,12 +200,13 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
     );
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
     jobs::hold_lease(state, job).await?;
-    let note_id = as_author(integration.author(), |author| {
+    let created = as_author(integration.author(), |author| {
         state
             .lever
             .create_note(&credentials, opportunity, &note, author)
     })
-    .await?;
+    .await;
+    let note_id = setup::watch_write(state, job.org_id, created).await?;
     pad::Entity::update_many()
         .col_expr(pad::Column::ResultsNoteId, Expr::value(Some(note_id)))
         .filter(pad::Column::Id.eq(&pad.id))

@@ -59,6 +59,11 @@ pub fn StepCredentials() -> impl IntoView {
             </p>
             {move || {
                 current()
+                    .and_then(|c| c.permission_missing)
+                    .map(|message| view! { <p class="error" role="alert" data-testid="permission-missing">{message}</p> })
+            }}
+            {move || {
+                current()
                     .filter(|c| c.done)
                     .map(|c| {
                         view! {
