@@ -110,6 +110,10 @@ pub struct CredentialsStep {
     /// Cleared when a key is saved again and passes the checks.
     #[serde(default)]
     pub permission_missing: Option<String>,
+    /// Whether the key was created with Lever's "Allow access to confidential data" (which
+    /// cannot be added to an existing key): `None` when Lever's answer did not tell.
+    #[serde(default)]
+    pub confidential_access: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -170,6 +170,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
                 base_url: None,
                 api_key_last4: None,
                 permission_missing: None,
+                confidential_access: None,
             },
             stages: api::StagesStep {
                 done: false,
@@ -235,6 +236,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             base_url: (row.environment == "custom").then(|| row.base_url.clone()),
             api_key_last4: row.api_key_last4.clone(),
             permission_missing: row.permission_missing.clone(),
+            confidential_access: None,
         },
         stages: api::StagesStep {
             done: !selected.is_empty(),

@@ -10,6 +10,10 @@
 //! 4. injected faults (an error status, a redirect, a hang before answering normally, or an
 //!    endless 200 body).
 //!
+//! Confidential postings and their opportunities answer 403 to a key created without
+//! "Allow access to confidential data" (reads and writes alike); lists leave them out unless
+//! `confidentiality=confidential` or `all` is asked, which such a key gets 403 for.
+//!
 //! Errors are always `{"code", "message"}`. Writes need `Content-Type: application/json`.
 //! `addLinks` answers 200 with an empty body (Lever's body is unknown: clients must accept any
 //! 2xx); `notes` answers 201 `{"data": {"noteId"}}`. A `perform_as` that names no user is 400.
@@ -436,7 +440,9 @@ async fn get_opportunity(
     let Some(o) = state.opportunities.get(id.as_str()) else {
         return not_found("Opportunity not found");
     };
-    if let Some(refusal) = refuse_without(&request, &state, "read_opportunities") {
+    if let Some(refusal) = refuse_without(&request, &state, "read_opportunities")
+        .or_else(|| refuse_confidential(&request, &state, state.opportunity_confidential(o)))
+    {
         return refusal;
     }
     HttpResponse::Ok().json(json!({"data": state.opportunity_json(o, &expand, &shared.root_url)}))
@@ -449,7 +455,15 @@ async fn list_opportunities(request: HttpRequest, shared: web::Data<Shared>) -> 
     }
     let query = query::parse(request.query_string());
     let mut state = shared.lock();
-    let mut opportunities: Vec<&Opportunity> = state.opportunities.values().collect();
+    let wanted = match confidentiality(&request, &state, &query) {
+        Ok(wanted) => wanted,
+        Err(refusal) => return refusal,
+    };
+    let mut opportunities: Vec<&Opportunity> = state
+        .opportunities
+        .values()
+        .filter(|o| wanted.includes(state.opportunity_confidential(o)))
+        .collect();
     opportunities.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let items = opportunities
         .into_iter()
@@ -465,13 +479,82 @@ async fn list_postings(request: HttpRequest, shared: web::Data<Shared>) -> HttpR
     }
     let query = query::parse(request.query_string());
     let mut state = shared.lock();
-    let mut postings: Vec<&Posting> = state.postings.values().collect();
+    let wanted = match confidentiality(&request, &state, &query) {
+        Ok(wanted) => wanted,
+        Err(refusal) => return refusal,
+    };
+    let mut postings: Vec<&Posting> = state
+        .postings
+        .values()
+        .filter(|p| wanted.includes(p.confidential))
+        .collect();
     postings.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let items = postings
         .into_iter()
         .map(|p| state.posting_json(p, &shared.root_url))
         .collect();
     pagination::page(&mut state, "postings", items, &query)
+}
+
+/// Which items a list shows, by its `confidentiality` filter.
+#[derive(Clone, Copy)]
+enum Confidentiality {
+    NonConfidential,
+    Confidential,
+    All,
+}
+
+impl Confidentiality {
+    fn includes(self, confidential: bool) -> bool {
+        match self {
+            Confidentiality::NonConfidential => !confidential,
+            Confidentiality::Confidential => confidential,
+            Confidentiality::All => true,
+        }
+    }
+}
+
+/// The list's `confidentiality` (non-confidential by default); asking for confidential items
+/// with a key that may not see them is 403.
+fn confidentiality(
+    request: &HttpRequest,
+    state: &SimState,
+    query: &[(String, String)],
+) -> Result<Confidentiality, HttpResponse> {
+    let wanted = match query::values(query, "confidentiality").as_slice() {
+        [] | ["non-confidential"] => Confidentiality::NonConfidential,
+        ["confidential"] => Confidentiality::Confidential,
+        ["all"] => Confidentiality::All,
+        _ => {
+            return Err(bad_request(
+                "confidentiality must be confidential, non-confidential or all, once",
+            ));
+        }
+    };
+    match wanted {
+        Confidentiality::NonConfidential => Ok(wanted),
+        _ => refuse_confidential(request, state, true).map_or(Ok(wanted), Err),
+    }
+}
+
+/// The 403 for a confidential object when the key was created without confidential access.
+fn refuse_confidential(
+    request: &HttpRequest,
+    state: &SimState,
+    confidential: bool,
+) -> Option<HttpResponse> {
+    if !confidential {
+        return None;
+    }
+    let key = basic_credentials(request.headers()).map(|(key, _)| key)?;
+    let allowed = state.keys.get(&key).is_some_and(|k| k.confidential);
+    (!allowed).then(|| {
+        lever_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "This API key does not have access to confidential data",
+        )
+    })
 }
 
 /// The 403 a key without `permission` gets (checked after [`admit`] let the call in).
@@ -507,7 +590,9 @@ async fn get_posting(
     let Some(p) = state.postings.get(id.as_str()) else {
         return not_found("Posting not found");
     };
-    if let Some(refusal) = refuse_without(&request, &state, "read_postings") {
+    if let Some(refusal) = refuse_without(&request, &state, "read_postings")
+        .or_else(|| refuse_confidential(&request, &state, p.confidential))
+    {
         return refusal;
     }
     HttpResponse::Ok().json(json!({"data": state.posting_json(p, &shared.root_url)}))
@@ -554,13 +639,16 @@ async fn add_links(
         return refusal;
     }
     let mut state = shared.lock();
-    let Some(contact) = state
+    let Some((contact, confidential)) = state
         .opportunities
         .get(id.as_str())
-        .map(|o| o.contact.clone())
+        .map(|o| (o.contact.clone(), state.opportunity_confidential(o)))
     else {
         return not_found("Opportunity not found");
     };
+    if let Some(refusal) = refuse_confidential(&request, &state, confidential) {
+        return refusal;
+    }
     let object = match json_object(&request, &body) {
         Ok(object) => object,
         Err(why) => return bad_request(&why),
@@ -608,8 +696,15 @@ async fn create_note(
         return refusal;
     }
     let mut state = shared.lock();
-    if !state.opportunities.contains_key(id.as_str()) {
+    let Some(confidential) = state
+        .opportunities
+        .get(id.as_str())
+        .map(|o| state.opportunity_confidential(o))
+    else {
         return not_found("Opportunity not found");
+    };
+    if let Some(refusal) = refuse_confidential(&request, &state, confidential) {
+        return refusal;
     }
     let object = match json_object(&request, &body) {
         Ok(object) => object,

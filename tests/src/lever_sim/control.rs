@@ -23,7 +23,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET /_sim", "this list"),
     (
         "POST /_sim/api-keys",
-        "{permissions?: [..], key?} -> {key, permissions}; all permissions when omitted",
+        "{permissions?: [..], key?, confidential?} -> {key, permissions}; all permissions when \
+         omitted; confidential access only when asked (it cannot be added later)",
     ),
     (
         "PUT /_sim/api-keys/{key}/permissions",
@@ -49,7 +50,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET /_sim/postings", "every posting, as the API shows it"),
     (
         "POST /_sim/postings",
-        "{text, tags?, team?, location?} -> {id}",
+        "{text, tags?, team?, location?, confidential?} -> {id}",
     ),
     (
         "PUT /_sim/postings/{id}/tags",
@@ -268,6 +269,9 @@ async fn set_key_permissions(
 struct NewKey {
     permissions: Option<Vec<String>>,
     key: Option<String>,
+    /// "Allow access to confidential data" (off unless asked, as in Lever).
+    #[serde(default)]
+    confidential: bool,
 }
 
 async fn create_api_key(shared: web::Data<Shared>, body: web::Json<NewKey>) -> HttpResponse {
@@ -301,6 +305,7 @@ async fn create_api_key(shared: web::Data<Shared>, body: web::Json<NewKey>) -> H
         key.clone(),
         ApiKey {
             permissions: permissions.clone(),
+            confidential: body.confidential,
             bucket: Bucket::full(Instant::now()),
         },
     );
@@ -421,6 +426,8 @@ struct NewPosting {
     tags: Vec<String>,
     team: Option<String>,
     location: Option<String>,
+    #[serde(default)]
+    confidential: bool,
 }
 
 async fn create_posting(shared: web::Data<Shared>, body: web::Json<NewPosting>) -> HttpResponse {
@@ -431,6 +438,7 @@ async fn create_posting(shared: web::Data<Shared>, body: web::Json<NewPosting>) 
         tags: body.tags.clone(),
         team: body.team.clone(),
         location: body.location.clone(),
+        confidential: body.confidential,
         created_at: now,
         updated_at: now,
     };

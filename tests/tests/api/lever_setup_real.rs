@@ -157,3 +157,65 @@ async fn a_key_that_loses_the_notes_permission_shows_it_after_the_first_refused_
         expect_json(save_key(&app, &admin, &sim, &lever.api_key).await, 200).await;
     assert_eq!(saved.credentials.permission_missing, None);
 }
+
+// ---- point 1: confidential candidates ----
+
+#[tokio::test]
+async fn a_confidential_candidates_delivery_says_to_create_a_key_with_confidential_access() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    // Keys are created without confidential access unless asked.
+    let _lever = app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let secret_job = sim
+        .create_confidential_posting("Stealth CTO", &["coderpad"])
+        .await;
+    let candidate = sim
+        .create_opportunity(NewOpportunity {
+            name: "Grace Hopper".into(),
+            tags: vec!["coderpad".into()],
+            posting_id: Some(secret_job),
+            ..Default::default()
+        })
+        .await;
+    sim.move_opportunity(&candidate, &sim.stage_id(PHONE).await)
+        .await;
+    let delivery = app.outcome_for(&admin, &candidate).await;
+    assert_eq!(delivery.status, "dead", "{delivery:?}");
+    let error = delivery.error.expect("why it failed");
+    assert!(
+        error.starts_with("Confidential candidate") && error.contains("new API key"),
+        "{error}"
+    );
+    assert!(
+        error.contains("Allow access to confidential data"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("edit") && !error.contains("not allowed"),
+        "{error}"
+    );
+    assert!(app.pads(&admin).await.is_empty());
+}
+
+#[tokio::test]
+async fn step_1_reports_whether_the_key_has_confidential_access() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    sim.create_confidential_posting("Stealth CTO", &[]).await;
+
+    let plain = sim.create_api_key_confidential(false).await;
+    let saved: api::LeverSetup = expect_json(save_key(&app, &admin, &sim, &plain).await, 200).await;
+    assert!(saved.credentials.done, "a key without it still works");
+    assert_eq!(saved.credentials.confidential_access, Some(false));
+    assert_eq!(
+        setup_of(&app, &admin).await.credentials.confidential_access,
+        Some(false)
+    );
+
+    let trusted = sim.create_api_key_confidential(true).await;
+    let saved: api::LeverSetup =
+        expect_json(save_key(&app, &admin, &sim, &trusted).await, 200).await;
+    assert_eq!(saved.credentials.confidential_access, Some(true));
+}

@@ -203,3 +203,67 @@ async fn an_unknown_id_answers_404_before_the_read_permission_is_checked() {
     assert_eq!(one.json()["data"][0]["id"], opportunity.as_str());
     assert_eq!(one.json()["hasNext"], false);
 }
+
+/// Confidential jobs and their candidates answer 403 to a key created without confidential
+/// access, for reads and writes; lists leave them out unless asked, which such a key may not.
+#[tokio::test]
+async fn confidential_postings_and_candidates_need_a_key_with_confidential_access() {
+    let sim = LeverSim::start().await;
+    let secret_job = sim.create_confidential_posting("Stealth CTO", &[]).await;
+    let open_job = sim.create_posting("Backend engineer", &[]).await;
+    let candidate = sim
+        .create_opportunity(NewOpportunity {
+            name: "Grace".into(),
+            posting_id: Some(secret_job.clone()),
+            ..Default::default()
+        })
+        .await;
+    let plain = sim.create_api_key_confidential(false).await;
+    let trusted = sim.create_api_key_confidential(true).await;
+
+    for path in [
+        format!("/opportunities/{candidate}"),
+        format!("/postings/{secret_job}"),
+        "/postings?confidentiality=confidential&limit=1".into(),
+        "/opportunities?confidentiality=all".into(),
+    ] {
+        let refused = get(&sim, &plain, &path).await;
+        assert_eq!(
+            (refused.status, refused.error_code().as_str()),
+            (403, "Forbidden"),
+            "{path}"
+        );
+        assert_eq!(get(&sim, &trusted, &path).await.status, 200, "{path}");
+    }
+    let note = json!({"value": "Hello"});
+    let write = format!("/opportunities/{candidate}/notes");
+    assert_eq!(
+        call(&sim, Method::POST, Some(&plain), &write, Some(&note))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        call(&sim, Method::POST, Some(&trusted), &write, Some(&note))
+            .await
+            .status,
+        201
+    );
+    // Lists default to non-confidential items, whatever the key.
+    for key in [&plain, &trusted] {
+        let postings = get(&sim, key, "/postings").await.json();
+        let ids: Vec<&str> = postings["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, vec![open_job.as_str()]);
+    }
+    let confidential = get(&sim, &trusted, "/postings?confidentiality=confidential").await;
+    assert_eq!(confidential.json()["data"][0]["id"], secret_job.as_str());
+    assert_eq!(
+        confidential.json()["data"][0]["confidentiality"],
+        "confidential"
+    );
+}

@@ -350,6 +350,7 @@ mod tests {
                 base_url: None,
                 api_key_last4: None,
                 permission_missing: None,
+                confidential_access: None,
             },
             stages: StagesStep {
                 done: done[1],
