@@ -29,6 +29,9 @@ pub struct Model {
     /// Why Lever refused a write (403) after the key passed step 1; cleared when a key is
     /// saved again and passes.
     pub permission_missing: Option<String>,
+    /// Whether the key was created with "Allow access to confidential data", as step 1 found;
+    /// none when Lever's answer did not tell.
+    pub confidential_access: Option<bool>,
     pub tag: String,
     pub notes_enabled: bool,
     /// Post a results note (duration, language, participants, playback link) when a pad ends.

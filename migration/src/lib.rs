@@ -19,6 +19,7 @@ mod m20261202_000012_pad_snapshots;
 mod m20261202_000013_lists_retention;
 mod m20261202_000014_lever_author_deactivated;
 mod m20261202_000015_lever_permission_missing;
+mod m20261202_000016_lever_confidential_access;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_lists_retention::Migration),
             Box::new(m20261202_000014_lever_author_deactivated::Migration),
             Box::new(m20261202_000015_lever_permission_missing::Migration),
+            Box::new(m20261202_000016_lever_confidential_access::Migration),
         ]
     }
 }

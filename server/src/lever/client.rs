@@ -122,13 +122,15 @@ pub trait LeverApi: Send + Sync {
 pub enum ProbeList {
     Opportunities,
     Postings,
+    /// Only keys created with confidential access may list confidential postings.
+    ConfidentialPostings,
 }
 
 impl ProbeList {
     fn path(self) -> &'static str {
         match self {
             ProbeList::Opportunities => "/opportunities",
-            ProbeList::Postings => "/postings",
+            ProbeList::Postings | ProbeList::ConfidentialPostings => "/postings",
         }
     }
 
@@ -136,11 +138,15 @@ impl ProbeList {
         match self {
             ProbeList::Opportunities => "GET /opportunities",
             ProbeList::Postings => "GET /postings",
+            ProbeList::ConfidentialPostings => "GET /postings?confidentiality=confidential",
         }
     }
 
     fn filters(self) -> &'static [(&'static str, &'static str)] {
-        &[]
+        match self {
+            ProbeList::ConfidentialPostings => &[("confidentiality", "confidential")],
+            _ => &[],
+        }
     }
 }
 

@@ -236,7 +236,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             base_url: (row.environment == "custom").then(|| row.base_url.clone()),
             api_key_last4: row.api_key_last4.clone(),
             permission_missing: row.permission_missing.clone(),
-            confidential_access: None,
+            confidential_access: row.confidential_access,
         },
         stages: api::StagesStep {
             done: !selected.is_empty(),
@@ -348,12 +348,16 @@ const NEEDED: [(&str, &str); 5] = [
     ("POST /opportunities/:id/notes", "Create notes"),
 ];
 
+/// What step 1 learnt from Lever about a key that passed.
+struct Access {
+    stages: Vec<super::types::LeverStage>,
+    /// Created with "Allow access to confidential data"; none when Lever's answer did not tell.
+    confidential: Option<bool>,
+}
+
 /// Calls Lever with the key: a wrong key, each missing permission, or Lever being unreachable
 /// come back as one clear error.
-async fn check_access(
-    state: &AppState,
-    credentials: &LeverCredentials,
-) -> ApiResult<Vec<super::types::LeverStage>> {
+async fn check_access(state: &AppState, credentials: &LeverCredentials) -> ApiResult<Access> {
     let lever = &state.lever;
     let stages = match lever.stages(credentials).await {
         Ok(stages) => Some(stages),
@@ -402,8 +406,38 @@ async fn check_access(
             ),
         ));
     }
-    Ok(stages.unwrap_or_default())
+    Ok(Access {
+        stages: stages.unwrap_or_default(),
+        confidential: confidential_access(state, credentials).await,
+    })
 }
+
+/// Whether the key may read confidential postings: only keys created with "Allow access to
+/// confidential data" may ask for them (403 otherwise). One found proves access; an empty
+/// answer proves nothing (no confidential job, or Lever hiding them), nor does Lever failing.
+async fn confidential_access(state: &AppState, credentials: &LeverCredentials) -> Option<bool> {
+    match state
+        .lever
+        .probe_list(credentials, ProbeList::ConfidentialPostings)
+        .await
+    {
+        Ok(0) => None,
+        Ok(_) => Some(true),
+        Err(LeverError::Forbidden { .. }) => Some(false),
+        Err(e) => {
+            tracing::info!(error = %e, "cannot tell whether the Lever key sees confidential data");
+            None
+        }
+    }
+}
+
+/// A delivery's error when Lever refuses one candidate or job (403) to a key whose read
+/// permission works: the candidate is confidential.
+pub const CONFIDENTIAL_CANDIDATE: &str = "Confidential candidate: Lever refuses this API key \
+     access to the candidate or their job (403), as it does for confidential postings unless \
+     the key was created with \"Allow access to confidential data\". That cannot be added to \
+     an existing key: create a new API key with confidential access in Lever, save it in step \
+     1, then retry this delivery.";
 
 /// Passes a write's result through; a 403 to addLinks or notes (which step 1 saw granted)
 /// means a permission was taken from the key since, and is kept on the integration for the
@@ -462,7 +496,10 @@ pub async fn save_credentials(
         base_url: base_url.clone(),
         api_key,
     };
-    let stages = check_access(state, &credentials).await?;
+    let Access {
+        stages,
+        confidential,
+    } = check_access(state, &credentials).await?;
 
     let org_id = admin.org_id;
     let now = OffsetDateTime::now_utc();
@@ -510,6 +547,7 @@ pub async fn save_credentials(
     row.known_stage_ids = Set(Some(known_ids));
     // This key passed every check just now.
     row.permission_missing = Set(None);
+    row.confidential_access = Set(confidential);
     row.updated_at = Set(now);
     if is_new {
         row.insert(&txn).await?;
