@@ -457,7 +457,7 @@ async fn list_opportunities(request: HttpRequest, shared: web::Data<Shared>) -> 
     let mut state = shared.lock();
     let wanted = match confidentiality(&request, &state, &query) {
         Ok(wanted) => wanted,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let mut opportunities: Vec<&Opportunity> = state
         .opportunities
@@ -481,7 +481,7 @@ async fn list_postings(request: HttpRequest, shared: web::Data<Shared>) -> HttpR
     let mut state = shared.lock();
     let wanted = match confidentiality(&request, &state, &query) {
         Ok(wanted) => wanted,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let mut postings: Vec<&Posting> = state
         .postings
@@ -520,20 +520,20 @@ fn confidentiality(
     request: &HttpRequest,
     state: &SimState,
     query: &[(String, String)],
-) -> Result<Confidentiality, HttpResponse> {
+) -> Result<Confidentiality, Box<HttpResponse>> {
     let wanted = match query::values(query, "confidentiality").as_slice() {
         [] | ["non-confidential"] => Confidentiality::NonConfidential,
         ["confidential"] => Confidentiality::Confidential,
         ["all"] => Confidentiality::All,
         _ => {
-            return Err(bad_request(
+            return Err(Box::new(bad_request(
                 "confidentiality must be confidential, non-confidential or all, once",
-            ));
+            )));
         }
     };
     match wanted {
         Confidentiality::NonConfidential => Ok(wanted),
-        _ => refuse_confidential(request, state, true).map_or(Ok(wanted), Err),
+        _ => refuse_confidential(request, state, true).map_or(Ok(wanted), |r| Err(Box::new(r))),
     }
 }
 

@@ -229,16 +229,16 @@ async fn index(shared: web::Data<Shared>) -> HttpResponse {
 // ---- keys, users, stages, postings ----
 
 /// The permissions in a control request, or why not.
-fn known_permissions(list: &[String]) -> Result<BTreeSet<String>, HttpResponse> {
+fn known_permissions(list: &[String]) -> Result<BTreeSet<String>, Box<HttpResponse>> {
     let permissions: BTreeSet<String> = list.iter().cloned().collect();
     match permissions
         .iter()
         .find(|p| !PERMISSIONS.contains(&p.as_str()))
     {
-        Some(unknown) => Err(bad_request(&format!(
+        Some(unknown) => Err(Box::new(bad_request(&format!(
             "Unknown permission {unknown:?}; known: {}",
             PERMISSIONS.join(", ")
-        ))),
+        )))),
         None => Ok(permissions),
     }
 }
@@ -255,7 +255,7 @@ async fn set_key_permissions(
 ) -> HttpResponse {
     let permissions = match known_permissions(&body.permissions) {
         Ok(permissions) => permissions,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let mut state = shared.lock();
     let Some(api_key) = state.keys.get_mut(key.as_str()) else {
