@@ -106,6 +106,14 @@ pub struct CredentialsStep {
     pub base_url: Option<String>,
     /// The only part of the key ever shown again.
     pub api_key_last4: Option<String>,
+    /// Lever refused a write (403) after the key passed step 1: a permission was taken away.
+    /// Cleared when a key is saved again and passes the checks.
+    #[serde(default)]
+    pub permission_missing: Option<String>,
+    /// Whether the key was created with Lever's "Allow access to confidential data" (which
+    /// cannot be added to an existing key): `None` when Lever's answer did not tell.
+    #[serde(default)]
+    pub confidential_access: Option<bool>,
     /// Permissions the key lacks that Stagepad can do without, each with what is lost, like
     /// "Read notes (GET /opportunities/:id/notes): ...".
     #[serde(default)]
@@ -132,6 +140,10 @@ pub struct WebhookStep {
     pub done: bool,
     /// Absent until step 1 is done.
     pub url: Option<String>,
+    /// Lever delivers only to https URLs with a CA-signed certificate: set when Stagepad's
+    /// public URL is not https (the URL still works for local tries with the simulator).
+    #[serde(default)]
+    pub https_warning: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

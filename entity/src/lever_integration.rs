@@ -26,6 +26,12 @@ pub struct Model {
     pub lever_author_name: Option<String>,
     /// Lever has the owner's email only on a deactivated user (step 4 explains it).
     pub lever_author_deactivated: bool,
+    /// Why Lever refused a write (403) after the key passed step 1; cleared when a key is
+    /// saved again and passes.
+    pub permission_missing: Option<String>,
+    /// Whether the key was created with "Allow access to confidential data", as step 1 found;
+    /// none when Lever's answer did not tell.
+    pub confidential_access: Option<bool>,
     /// The key may read an opportunity's notes (an optional permission): a retried note is
     /// looked for in Lever before it is posted again.
     pub notes_readable: bool,

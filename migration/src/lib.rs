@@ -18,7 +18,9 @@ mod m20261202_000011_participant_secrets;
 mod m20261202_000012_pad_snapshots;
 mod m20261202_000013_lists_retention;
 mod m20261202_000014_lever_author_deactivated;
-mod m20261202_000015_lever_notes_readable;
+mod m20261202_000015_lever_permission_missing;
+mod m20261202_000016_lever_confidential_access;
+mod m20261202_000017_lever_notes_readable;
 
 pub struct Migrator;
 
@@ -40,7 +42,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_pad_snapshots::Migration),
             Box::new(m20261202_000013_lists_retention::Migration),
             Box::new(m20261202_000014_lever_author_deactivated::Migration),
-            Box::new(m20261202_000015_lever_notes_readable::Migration),
+            Box::new(m20261202_000015_lever_permission_missing::Migration),
+            Box::new(m20261202_000016_lever_confidential_access::Migration),
+            Box::new(m20261202_000017_lever_notes_readable::Migration),
         ]
     }
 }

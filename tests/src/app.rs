@@ -274,7 +274,8 @@ async fn start_on(
     configure(&mut settings);
     let application = Application::build(settings).await.expect("server starts");
     let port = application.port();
-    let address = application.public_url().to_string();
+    // Always the loopback address: a test may give the server another public URL (https).
+    let address = format!("http://127.0.0.1:{port}");
     let handle = application.handle();
     let running = tokio::spawn(application.run_until_stopped());
     TestApp {

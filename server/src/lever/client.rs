@@ -81,6 +81,14 @@ pub trait LeverApi: Send + Sync {
         email: &str,
         include_deactivated: bool,
     ) -> Result<Vec<LeverUser>, LeverError>;
+    /// How many items the first page of `list` holds, read with `limit=1`: checks a read
+    /// permission, since a list answers even when empty (one object by a made-up id may
+    /// answer 404 before Lever looks at the permission).
+    async fn probe_list(
+        &self,
+        credentials: &LeverCredentials,
+        list: ProbeList,
+    ) -> Result<usize, LeverError>;
     /// The opportunity with its applications expanded (so the posting id is known).
     async fn opportunity(
         &self,
@@ -115,6 +123,39 @@ pub trait LeverApi: Send + Sync {
         value: &str,
         perform_as: Option<&str>,
     ) -> Result<String, LeverError>;
+}
+
+/// The lists read to check permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeList {
+    Opportunities,
+    Postings,
+    /// Only keys created with confidential access may list confidential postings.
+    ConfidentialPostings,
+}
+
+impl ProbeList {
+    fn path(self) -> &'static str {
+        match self {
+            ProbeList::Opportunities => "/opportunities",
+            ProbeList::Postings | ProbeList::ConfidentialPostings => "/postings",
+        }
+    }
+
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            ProbeList::Opportunities => "GET /opportunities",
+            ProbeList::Postings => "GET /postings",
+            ProbeList::ConfidentialPostings => "GET /postings?confidentiality=confidential",
+        }
+    }
+
+    fn filters(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            ProbeList::ConfidentialPostings => &[("confidentiality", "confidential")],
+            _ => &[],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -531,6 +572,28 @@ impl LeverApi for ReqwestLever {
         }
         self.all_pages(credentials, "/users", "GET /users", &filters)
             .await
+    }
+
+    async fn probe_list(
+        &self,
+        credentials: &LeverCredentials,
+        list: ProbeList,
+    ) -> Result<usize, LeverError> {
+        let mut query = list.filters().to_vec();
+        query.push(("limit", "1"));
+        let page: LeverPage<serde_json::Value> = self
+            .call(
+                credentials,
+                LeverRequest {
+                    method: Method::GET,
+                    path: list.path(),
+                    endpoint: list.endpoint(),
+                    query: &query,
+                    body: None,
+                },
+            )
+            .await?;
+        Ok(page.data.len())
     }
 
     async fn opportunity(

@@ -76,13 +76,13 @@ pub async fn post_once(
         }
     }
     jobs::hold_lease(state, job).await?;
-    let note_id = as_author(integration.author(), |author| {
+    let created = as_author(integration.author(), |author| {
         state
             .lever
             .create_note(credentials, opportunity_id, text, author)
     })
-    .await?;
-    Ok(note_id)
+    .await;
+    Ok(super::setup::watch_write(state, job.org_id, created).await?)
 }
 
 async fn remember_notes_unreadable(state: &AppState, job: &job::Model) -> Result<(), JobError> {

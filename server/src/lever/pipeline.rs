@@ -13,7 +13,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::client::{LeverCredentials, LeverError, as_author};
+use super::client::{LeverCredentials, LeverError, ProbeList, as_author};
 use super::notes::{self, NoteKind};
 use super::rules::{self, Decision, Facts, IgnoreReason};
 use super::setup::{self, Integration};
@@ -90,18 +90,13 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
     if pad.link_added_at.is_none() {
         let current = match opportunity.take() {
             Some(o) => o,
-            None => {
-                state
-                    .lever
-                    .opportunity(&credentials, &change.opportunity_id)
-                    .await?
-            }
+            None => read_candidate(state, &credentials, &change.opportunity_id).await?,
         };
         // Lever's addLinks takes no idempotency key: a response lost after Lever stored the
         // link would add it twice, so look first.
         if !current.links.iter().any(|l| l == &link) {
             jobs::hold_lease(state, job).await?;
-            as_author(integration.author(), |author| {
+            let added = as_author(integration.author(), |author| {
                 state.lever.add_links(
                     &credentials,
                     &change.opportunity_id,
@@ -109,7 +104,8 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
                     author,
                 )
             })
-            .await?;
+            .await;
+            setup::watch_write(state, job.org_id, added).await?;
         }
         pad::Entity::update_many()
             .col_expr(
@@ -158,10 +154,7 @@ async fn create_pad(
     if !selected_ids.contains(&change.to_stage_id) {
         return Ok(Err(IgnoreReason::StageNotSelected));
     }
-    let mut opportunity = state
-        .lever
-        .opportunity(credentials, &change.opportunity_id)
-        .await?;
+    let mut opportunity = read_candidate(state, credentials, &change.opportunity_id).await?;
     if opportunity.name.trim().is_empty() {
         // An anonymised record has no name; the pad and the console still need one.
         opportunity.name = ANONYMOUS_NAME.into();
@@ -175,7 +168,7 @@ async fn create_pad(
             Ok(posting) => Some(posting),
             // A deleted job leaves its candidates: decide on the candidate's own tags.
             Err(LeverError::NotFound { .. }) => None,
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(refused_read(state, credentials, e, ProbeList::Postings).await),
         },
         None => None,
     };
@@ -221,6 +214,34 @@ async fn create_pad(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn read_candidate(
+    state: &AppState,
+    credentials: &LeverCredentials,
+    opportunity_id: &str,
+) -> Result<LeverOpportunity, JobError> {
+    match state.lever.opportunity(credentials, opportunity_id).await {
+        Ok(opportunity) => Ok(opportunity),
+        Err(e) => Err(refused_read(state, credentials, e, ProbeList::Opportunities).await),
+    }
+}
+
+/// Lever answering 403 for one candidate or job while the key may still read `list`: the
+/// candidate is confidential (a key needs confidential access from its creation), which the
+/// delivery says instead of "not allowed". When the list is refused too, the permission is.
+async fn refused_read(
+    state: &AppState,
+    credentials: &LeverCredentials,
+    error: LeverError,
+    list: ProbeList,
+) -> JobError {
+    if matches!(error, LeverError::Forbidden { .. })
+        && state.lever.probe_list(credentials, list).await.is_ok()
+    {
+        return JobError::permanent(setup::CONFIDENTIAL_CANDIDATE);
+    }
+    error.into()
 }
 
 /// Shows a failed run on its delivery: `failed` while retries remain, `dead` after.

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::client::{LeverCredentials, LeverError};
+use super::client::{LeverCredentials, LeverError, ProbeList};
 use super::types::LeverUser;
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
@@ -22,8 +22,9 @@ use crate::state::AppState;
 
 pub const DEFAULT_TAG: &str = "coderpad";
 const MAX_SECRET_CHARS: usize = 500;
-/// An id no real opportunity or posting has: probing with it tells a missing permission (403)
-/// from a granted one (404) without touching real data.
+/// An id no real opportunity has: probing a write with it tells a missing permission (403)
+/// from a granted one (404 or 400) without touching real data. Reads are probed with lists
+/// instead: Lever may answer 404 for an unknown id before it checks a read permission.
 const PROBE_ID: &str = "stagepad-permission-probe";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -168,6 +169,8 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
                 environment: None,
                 base_url: None,
                 api_key_last4: None,
+                permission_missing: None,
+                confidential_access: None,
                 optional_permissions_missing: vec![],
             },
             stages: api::StagesStep {
@@ -177,6 +180,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             webhook: api::WebhookStep {
                 done: false,
                 url: None,
+                https_warning: https_warning(&state.settings.public_url),
             },
             token: api::TokenStep {
                 done: false,
@@ -232,6 +236,8 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             environment: environment_from_db(&row.environment),
             base_url: (row.environment == "custom").then(|| row.base_url.clone()),
             api_key_last4: row.api_key_last4.clone(),
+            permission_missing: row.permission_missing.clone(),
+            confidential_access: row.confidential_access,
             optional_permissions_missing: (row.api_key_sealed.is_some() && !row.notes_readable)
                 .then(|| READ_NOTES.to_string())
                 .into_iter()
@@ -244,6 +250,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         webhook: api::WebhookStep {
             done: row.signature_token_sealed.is_some() || row.verified_at.is_some(),
             url: integration.webhook_url(state)?,
+            https_warning: https_warning(&state.settings.public_url),
         },
         token: api::TokenStep {
             done: token_done,
@@ -259,6 +266,22 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         notes_enabled: row.notes_enabled,
         results_notes_enabled: row.results_notes_enabled,
         last_delivery_at: row.last_delivery_at,
+    })
+}
+
+/// Lever delivers webhooks only to https URLs with a CA-signed certificate. An http public URL
+/// is warned about, not refused: it still serves local tries with a simulator.
+fn https_warning(public_url: &str) -> Option<String> {
+    let https = public_url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    (!https).then(|| {
+        format!(
+            "Lever sends webhooks only to https addresses with a certificate from a public \
+             authority, and this Stagepad's public URL is {public_url}. Put a TLS proxy in front \
+             of Stagepad and set STAGEPAD_PUBLIC_URL to its https address (see \"Behind a reverse \
+             proxy\" in the README); until then Lever's Verify and stage changes will not arrive."
+        )
     })
 }
 
@@ -321,8 +344,8 @@ pub fn explain(error: &LeverError, base_url: &str) -> ApiError {
 /// The permissions Stagepad needs, each checked with a harmless call.
 const NEEDED: [(&str, &str); 5] = [
     ("GET /stages", "Read stages"),
-    ("GET /opportunities/:id", "Read opportunities"),
-    ("GET /postings/:id", "Read postings"),
+    ("GET /opportunities", "Read opportunities"),
+    ("GET /postings", "Read postings"),
     (
         "POST /opportunities/:id/addLinks",
         "Add links to opportunities",
@@ -335,9 +358,12 @@ const READ_NOTES: &str = "Read notes (GET /opportunities/:id/notes): without it,
                           check whether a note whose answer from Lever was lost was stored, so \
                           such a note may be posted twice";
 
-/// What step 1 learnt about the key.
+/// What step 1 learnt from Lever about a key that passed.
 struct Access {
     stages: Vec<super::types::LeverStage>,
+    /// Created with "Allow access to confidential data"; none when Lever's answer did not tell.
+    confidential: Option<bool>,
+    /// The optional "read notes" permission.
     notes_readable: bool,
 }
 
@@ -351,8 +377,14 @@ async fn check_access(state: &AppState, credentials: &LeverCredentials) -> ApiRe
         Err(e) => return Err(explain(&e, &credentials.base_url)),
     };
     let probes = [
-        lever.opportunity(credentials, PROBE_ID).await.map(|_| ()),
-        lever.posting(credentials, PROBE_ID).await.map(|_| ()),
+        lever
+            .probe_list(credentials, ProbeList::Opportunities)
+            .await
+            .map(|_| ()),
+        lever
+            .probe_list(credentials, ProbeList::Postings)
+            .await
+            .map(|_| ()),
         lever.add_links(credentials, PROBE_ID, &[], None).await,
         lever
             .create_note(credentials, PROBE_ID, "Stagepad permission check", None)
@@ -395,8 +427,67 @@ async fn check_access(state: &AppState, credentials: &LeverCredentials) -> ApiRe
     }
     Ok(Access {
         stages: stages.unwrap_or_default(),
+        confidential: confidential_access(state, credentials).await,
         notes_readable,
     })
+}
+
+/// Whether the key may read confidential postings: only keys created with "Allow access to
+/// confidential data" may ask for them (403 otherwise). One found proves access; an empty
+/// answer proves nothing (no confidential job, or Lever hiding them), nor does Lever failing.
+async fn confidential_access(state: &AppState, credentials: &LeverCredentials) -> Option<bool> {
+    match state
+        .lever
+        .probe_list(credentials, ProbeList::ConfidentialPostings)
+        .await
+    {
+        Ok(0) => None,
+        Ok(_) => Some(true),
+        Err(LeverError::Forbidden { .. }) => Some(false),
+        Err(e) => {
+            tracing::info!(error = %e, "cannot tell whether the Lever key sees confidential data");
+            None
+        }
+    }
+}
+
+/// A delivery's error when Lever refuses one candidate or job (403) to a key whose read
+/// permission works: the candidate is confidential.
+pub const CONFIDENTIAL_CANDIDATE: &str = "Confidential candidate: Lever refuses this API key \
+     access to the candidate or their job (403), as it does for confidential postings unless \
+     the key was created with \"Allow access to confidential data\". That cannot be added to \
+     an existing key: create a new API key with confidential access in Lever, save it in step \
+     1, then retry this delivery.";
+
+/// Passes a write's result through; a 403 to addLinks or notes (which step 1 saw granted)
+/// means a permission was taken from the key since, and is kept on the integration for the
+/// setup page to show.
+pub async fn watch_write<T>(
+    state: &AppState,
+    org_id: Uuid,
+    result: Result<T, LeverError>,
+) -> Result<T, LeverError> {
+    if let Err(LeverError::Forbidden { endpoint }) = &result
+        && let Some((_, name)) = NEEDED.iter().find(|(needed, _)| needed == endpoint)
+    {
+        let message = format!(
+            "Lever refused {endpoint} (403): the API key no longer has the \"{name}\" \
+             permission. In Lever (Settings → Integrations and API → API Credentials) give the \
+             key that permission again, then save the key here again."
+        );
+        let saved = lever_integration::Entity::update_many()
+            .col_expr(
+                lever_integration::Column::PermissionMissing,
+                Expr::value(Some(message)),
+            )
+            .filter(lever_integration::Column::OrgId.eq(org_id))
+            .exec(&state.db)
+            .await;
+        if let Err(e) = saved {
+            tracing::warn!(%org_id, error = %e, "cannot record the refused Lever write");
+        }
+    }
+    result
 }
 
 fn new_webhook_key() -> String {
@@ -427,6 +518,7 @@ pub async fn save_credentials(
     };
     let Access {
         stages,
+        confidential,
         notes_readable,
     } = check_access(state, &credentials).await?;
 
@@ -474,6 +566,9 @@ pub async fn save_credentials(
     row.api_key_sealed = Set(Some(sealed_key));
     row.api_key_last4 = Set(Some(credentials.api_key.last_four()));
     row.known_stage_ids = Set(Some(known_ids));
+    // This key passed every check just now.
+    row.permission_missing = Set(None);
+    row.confidential_access = Set(confidential);
     row.notes_readable = Set(notes_readable);
     row.updated_at = Set(now);
     if is_new {

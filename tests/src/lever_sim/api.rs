@@ -4,9 +4,15 @@
 //! 1. HTTP Basic auth, the API key as user name and an empty password: else 401;
 //! 2. the key's token bucket (10/s, bursts of 20): else 429 (with `Retry-After` only when
 //!    `SimOptions::rate_limit_retry_after`);
-//! 3. the endpoint's permission: else 403 (checked before the object is looked up);
+//! 3. the endpoint's permission: else 403 (checked before the object is looked up, except by
+//!    `GET /opportunities/:id` and `GET /postings/:id`, which answer 404 for an unknown id
+//!    before looking at the permission, as Lever may: a probe with a made-up id proves nothing);
 //! 4. injected faults (an error status, a redirect, a hang before answering normally, an
 //!    endless 200 body, or a write carried out whose answer is then lost).
+//!
+//! Confidential postings and their opportunities answer 403 to a key created without
+//! "Allow access to confidential data" (reads and writes alike); lists leave them out unless
+//! `confidentiality=confidential` or `all` is asked, which such a key gets 403 for.
 //!
 //! Errors are always `{"code", "message"}`. Writes need `Content-Type: application/json`.
 //! `addLinks` answers 200 with an empty body (Lever's body is unknown: clients must accept any
@@ -25,7 +31,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use super::state::{SimState, last4, now_ms, random_id};
+use super::state::{Opportunity, Posting, SimState, last4, now_ms, random_id};
 use super::{FaultKind, Shared, SimNote, SimRequest, pagination, query};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -36,10 +42,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/stages/{id}", web::get().to(get_stage))
             .route("/users", web::get().to(list_users))
             .route("/users/{id}", web::get().to(get_user))
+            .route("/opportunities", web::get().to(list_opportunities))
             .route("/opportunities/{id}", web::get().to(get_opportunity))
             .route("/opportunities/{id}/addLinks", web::post().to(add_links))
             .route("/opportunities/{id}/notes", web::post().to(create_note))
             .route("/opportunities/{id}/notes", web::get().to(list_notes))
+            .route("/postings", web::get().to(list_postings))
             .route("/postings/{id}", web::get().to(get_posting))
             .default_service(web::to(unknown_endpoint)),
     );
@@ -154,6 +162,33 @@ async fn admit(
     shared: &Shared,
     permission: Option<&str>,
 ) -> Result<Option<LostAnswer>, HttpResponse> {
+    admit_checking(request, shared, permission.map(Permission::First)).await
+}
+
+/// When the endpoint's permission is checked.
+#[derive(Clone, Copy)]
+enum Permission<'a> {
+    /// Before anything else about the call (403 before 404).
+    First(&'a str),
+    /// By the handler, after looking the object up (404 before 403). A key without it gets
+    /// no injected fault either: faults wait for a call that would otherwise succeed.
+    AfterLookup(&'a str),
+}
+
+/// [`admit`] for the reads that answer 404 before 403; the handler calls [`refuse_without`].
+async fn admit_before_lookup(
+    request: &HttpRequest,
+    shared: &Shared,
+    permission: &str,
+) -> Result<Option<LostAnswer>, HttpResponse> {
+    admit_checking(request, shared, Some(Permission::AfterLookup(permission))).await
+}
+
+async fn admit_checking(
+    request: &HttpRequest,
+    shared: &Shared,
+    permission: Option<Permission<'_>>,
+) -> Result<Option<LostAnswer>, HttpResponse> {
     let admission = {
         let mut state = shared.lock();
         decide(&mut state, shared, request, permission)
@@ -191,7 +226,7 @@ fn decide(
     state: &mut SimState,
     shared: &Shared,
     request: &HttpRequest,
-    permission: Option<&str>,
+    permission: Option<Permission<'_>>,
 ) -> Admission {
     let unauthorized = |message: &str| {
         Admission::Refused(lever_error(
@@ -226,7 +261,12 @@ fn decide(
         }
         return Admission::Refused(response);
     }
-    if let Some(permission) = permission
+    if let Some(Permission::AfterLookup(permission)) = permission
+        && !api_key.permissions.contains(permission)
+    {
+        return Admission::Go;
+    }
+    if let Some(Permission::First(permission)) = permission
         && !api_key.permissions.contains(permission)
     {
         let endpoint = request.path().strip_prefix("/v1").unwrap_or(request.path());
@@ -425,7 +465,7 @@ async fn get_opportunity(
     shared: web::Data<Shared>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, Some("read_opportunities")).await {
+    if let Err(refusal) = admit_before_lookup(&request, &shared, "read_opportunities").await {
         return refusal;
     }
     let query = query::parse(request.query_string());
@@ -434,11 +474,145 @@ async fn get_opportunity(
         return bad_request(&format!("Invalid expand parameter {unknown:?}"));
     }
     let state = shared.lock();
-    match state.opportunities.get(id.as_str()) {
-        Some(o) => HttpResponse::Ok()
-            .json(json!({"data": state.opportunity_json(o, &expand, &shared.root_url)})),
-        None => not_found("Opportunity not found"),
+    let Some(o) = state.opportunities.get(id.as_str()) else {
+        return not_found("Opportunity not found");
+    };
+    if let Some(refusal) = refuse_without(&request, &state, "read_opportunities")
+        .or_else(|| refuse_confidential(&request, &state, state.opportunity_confidential(o)))
+    {
+        return refusal;
     }
+    HttpResponse::Ok().json(json!({"data": state.opportunity_json(o, &expand, &shared.root_url)}))
+}
+
+/// `GET /opportunities?limit=`: a list answers even when empty, so it cannot 404.
+async fn list_opportunities(request: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_opportunities")).await {
+        return refusal;
+    }
+    let query = query::parse(request.query_string());
+    let mut state = shared.lock();
+    let wanted = match confidentiality(&request, &state, &query) {
+        Ok(wanted) => wanted,
+        Err(refusal) => return *refusal,
+    };
+    let mut opportunities: Vec<&Opportunity> = state
+        .opportunities
+        .values()
+        .filter(|o| wanted.includes(state.opportunity_confidential(o)))
+        .collect();
+    opportunities.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let items = opportunities
+        .into_iter()
+        .map(|o| state.opportunity_json(o, &[], &shared.root_url))
+        .collect();
+    pagination::page(&mut state, "opportunities", items, &query)
+}
+
+/// `GET /postings?limit=`.
+async fn list_postings(request: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_postings")).await {
+        return refusal;
+    }
+    let query = query::parse(request.query_string());
+    let mut state = shared.lock();
+    let wanted = match confidentiality(&request, &state, &query) {
+        Ok(wanted) => wanted,
+        Err(refusal) => return *refusal,
+    };
+    let mut postings: Vec<&Posting> = state
+        .postings
+        .values()
+        .filter(|p| wanted.includes(p.confidential))
+        .collect();
+    postings.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let items = postings
+        .into_iter()
+        .map(|p| state.posting_json(p, &shared.root_url))
+        .collect();
+    pagination::page(&mut state, "postings", items, &query)
+}
+
+/// Which items a list shows, by its `confidentiality` filter.
+#[derive(Clone, Copy)]
+enum Confidentiality {
+    NonConfidential,
+    Confidential,
+    All,
+}
+
+impl Confidentiality {
+    fn includes(self, confidential: bool) -> bool {
+        match self {
+            Confidentiality::NonConfidential => !confidential,
+            Confidentiality::Confidential => confidential,
+            Confidentiality::All => true,
+        }
+    }
+}
+
+/// The list's `confidentiality` (non-confidential by default); asking for confidential items
+/// with a key that may not see them is 403.
+fn confidentiality(
+    request: &HttpRequest,
+    state: &SimState,
+    query: &[(String, String)],
+) -> Result<Confidentiality, Box<HttpResponse>> {
+    let wanted = match query::values(query, "confidentiality").as_slice() {
+        [] | ["non-confidential"] => Confidentiality::NonConfidential,
+        ["confidential"] => Confidentiality::Confidential,
+        ["all"] => Confidentiality::All,
+        _ => {
+            return Err(Box::new(bad_request(
+                "confidentiality must be confidential, non-confidential or all, once",
+            )));
+        }
+    };
+    match wanted {
+        Confidentiality::NonConfidential => Ok(wanted),
+        _ => refuse_confidential(request, state, true).map_or(Ok(wanted), |r| Err(Box::new(r))),
+    }
+}
+
+/// The 403 for a confidential object when the key was created without confidential access.
+fn refuse_confidential(
+    request: &HttpRequest,
+    state: &SimState,
+    confidential: bool,
+) -> Option<HttpResponse> {
+    if !confidential {
+        return None;
+    }
+    let key = basic_credentials(request.headers()).map(|(key, _)| key)?;
+    let allowed = state.keys.get(&key).is_some_and(|k| k.confidential);
+    (!allowed).then(|| {
+        lever_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "This API key does not have access to confidential data",
+        )
+    })
+}
+
+/// The 403 a key without `permission` gets (checked after [`admit`] let the call in).
+fn refuse_without(
+    request: &HttpRequest,
+    state: &SimState,
+    permission: &str,
+) -> Option<HttpResponse> {
+    let key = basic_credentials(request.headers()).map(|(key, _)| key)?;
+    let allowed = state
+        .keys
+        .get(&key)
+        .is_some_and(|k| k.permissions.contains(permission));
+    (!allowed).then(|| {
+        let endpoint = request.path().strip_prefix("/v1").unwrap_or(request.path());
+        lever_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            &format!("This API key is not authorized to access {endpoint}"),
+        )
+    })
 }
 
 async fn get_posting(
@@ -446,16 +620,19 @@ async fn get_posting(
     shared: web::Data<Shared>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, Some("read_postings")).await {
+    if let Err(refusal) = admit_before_lookup(&request, &shared, "read_postings").await {
         return refusal;
     }
     let state = shared.lock();
-    match state.postings.get(id.as_str()) {
-        Some(p) => {
-            HttpResponse::Ok().json(json!({"data": state.posting_json(p, &shared.root_url)}))
-        }
-        None => not_found("Posting not found"),
+    let Some(p) = state.postings.get(id.as_str()) else {
+        return not_found("Posting not found");
+    };
+    if let Some(refusal) = refuse_without(&request, &state, "read_postings")
+        .or_else(|| refuse_confidential(&request, &state, p.confidential))
+    {
+        return refusal;
     }
+    HttpResponse::Ok().json(json!({"data": state.posting_json(p, &shared.root_url)}))
 }
 
 /// The JSON object body of a write, or why it is a 400.
@@ -505,9 +682,16 @@ async fn add_links(
 
 fn add_links_now(request: &HttpRequest, shared: &Shared, id: &str, body: &[u8]) -> HttpResponse {
     let mut state = shared.lock();
-    let Some(contact) = state.opportunities.get(id).map(|o| o.contact.clone()) else {
+    let Some((contact, confidential)) = state
+        .opportunities
+        .get(id)
+        .map(|o| (o.contact.clone(), state.opportunity_confidential(o)))
+    else {
         return not_found("Opportunity not found");
     };
+    if let Some(refusal) = refuse_confidential(request, &state, confidential) {
+        return refusal;
+    }
     let object = match json_object(request, body) {
         Ok(object) => object,
         Err(why) => return bad_request(&why),
@@ -561,8 +745,15 @@ async fn create_note(
 
 fn create_note_now(request: &HttpRequest, shared: &Shared, id: &str, body: &[u8]) -> HttpResponse {
     let mut state = shared.lock();
-    if !state.opportunities.contains_key(id) {
+    let Some(confidential) = state
+        .opportunities
+        .get(id)
+        .map(|o| state.opportunity_confidential(o))
+    else {
         return not_found("Opportunity not found");
+    };
+    if let Some(refusal) = refuse_confidential(request, &state, confidential) {
+        return refusal;
     }
     let object = match json_object(request, body) {
         Ok(object) => object,
@@ -622,6 +813,10 @@ async fn list_notes(
     let Some(o) = state.opportunities.get(id.as_str()) else {
         return not_found("Opportunity not found");
     };
+    if let Some(refusal) = refuse_confidential(&request, &state, state.opportunity_confidential(o))
+    {
+        return refusal;
+    }
     let items = o
         .notes
         .iter()

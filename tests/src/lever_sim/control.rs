@@ -23,7 +23,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET /_sim", "this list"),
     (
         "POST /_sim/api-keys",
-        "{permissions?: [..], key?} -> {key, permissions}; all permissions when omitted",
+        "{permissions?: [..], key?, confidential?} -> {key, permissions}; all permissions when \
+         omitted; confidential access only when asked (it cannot be added later)",
+    ),
+    (
+        "PUT /_sim/api-keys/{key}/permissions",
+        "{permissions}: an admin edits the key's permissions in Lever",
     ),
     ("GET /_sim/users", "every user"),
     ("POST /_sim/users", "{name, email, access_role?} -> {id}"),
@@ -45,7 +50,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET /_sim/postings", "every posting, as the API shows it"),
     (
         "POST /_sim/postings",
-        "{text, tags?, team?, location?} -> {id}",
+        "{text, tags?, team?, location?, confidential?} -> {id}",
     ),
     (
         "PUT /_sim/postings/{id}/tags",
@@ -126,6 +131,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(index))
             .route("/", web::get().to(index))
             .route("/api-keys", web::post().to(create_api_key))
+            .route(
+                "/api-keys/{key}/permissions",
+                web::put().to(set_key_permissions),
+            )
             .route("/users", web::get().to(list_users))
             .route("/users", web::post().to(create_user))
             .route("/users/{id}", web::delete().to(delete_user))
@@ -219,10 +228,50 @@ async fn index(shared: web::Data<Shared>) -> HttpResponse {
 
 // ---- keys, users, stages, postings ----
 
+/// The permissions in a control request, or why not.
+fn known_permissions(list: &[String]) -> Result<BTreeSet<String>, Box<HttpResponse>> {
+    let permissions: BTreeSet<String> = list.iter().cloned().collect();
+    match permissions
+        .iter()
+        .find(|p| !PERMISSIONS.contains(&p.as_str()))
+    {
+        Some(unknown) => Err(Box::new(bad_request(&format!(
+            "Unknown permission {unknown:?}; known: {}",
+            PERMISSIONS.join(", ")
+        )))),
+        None => Ok(permissions),
+    }
+}
+
+#[derive(Deserialize)]
+struct KeyPermissions {
+    permissions: Vec<String>,
+}
+
+async fn set_key_permissions(
+    shared: web::Data<Shared>,
+    key: web::Path<String>,
+    body: web::Json<KeyPermissions>,
+) -> HttpResponse {
+    let permissions = match known_permissions(&body.permissions) {
+        Ok(permissions) => permissions,
+        Err(refusal) => return *refusal,
+    };
+    let mut state = shared.lock();
+    let Some(api_key) = state.keys.get_mut(key.as_str()) else {
+        return not_found("API key");
+    };
+    api_key.permissions = permissions.clone();
+    HttpResponse::Ok().json(json!({"permissions": permissions}))
+}
+
 #[derive(Deserialize)]
 struct NewKey {
     permissions: Option<Vec<String>>,
     key: Option<String>,
+    /// "Allow access to confidential data" (off unless asked, as in Lever).
+    #[serde(default)]
+    confidential: bool,
 }
 
 async fn create_api_key(shared: web::Data<Shared>, body: web::Json<NewKey>) -> HttpResponse {
@@ -256,6 +305,7 @@ async fn create_api_key(shared: web::Data<Shared>, body: web::Json<NewKey>) -> H
         key.clone(),
         ApiKey {
             permissions: permissions.clone(),
+            confidential: body.confidential,
             bucket: Bucket::full(Instant::now()),
         },
     );
@@ -376,6 +426,8 @@ struct NewPosting {
     tags: Vec<String>,
     team: Option<String>,
     location: Option<String>,
+    #[serde(default)]
+    confidential: bool,
 }
 
 async fn create_posting(shared: web::Data<Shared>, body: web::Json<NewPosting>) -> HttpResponse {
@@ -386,6 +438,7 @@ async fn create_posting(shared: web::Data<Shared>, body: web::Json<NewPosting>) 
         tags: body.tags.clone(),
         team: body.team.clone(),
         location: body.location.clone(),
+        confidential: body.confidential,
         created_at: now,
         updated_at: now,
     };

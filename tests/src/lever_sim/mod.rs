@@ -379,6 +379,35 @@ impl LeverSim {
         string(&answer["key"])
     }
 
+    /// A key with every permission, created with or without "Allow access to confidential
+    /// data".
+    pub async fn create_api_key_confidential(&self, confidential: bool) -> String {
+        let answer = self
+            .post("/api-keys", json!({ "confidential": confidential }))
+            .await;
+        string(&answer["key"])
+    }
+
+    /// A confidential job: it and its candidates need a key with confidential access.
+    pub async fn create_confidential_posting(&self, text: &str, tags: &[&str]) -> String {
+        let answer = self
+            .post(
+                "/postings",
+                json!({ "text": text, "tags": tags, "confidential": true }),
+            )
+            .await;
+        string(&answer["id"])
+    }
+
+    /// Gives an existing key these permissions, as an admin editing it in Lever would.
+    pub async fn set_key_permissions(&self, key: &str, permissions: &[&str]) {
+        self.put(
+            &format!("/api-keys/{key}/permissions"),
+            json!({ "permissions": permissions }),
+        )
+        .await;
+    }
+
     /// Returns the user's id (usable as `perform_as`).
     pub async fn create_user(&self, name: &str, email: &str) -> String {
         let answer = self

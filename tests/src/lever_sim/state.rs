@@ -52,6 +52,9 @@ pub const ARCHIVE_REASON_ID: &str = "63dd55b2-a99f-4e7b-985f-22c7bf80ab42";
 
 pub struct ApiKey {
     pub permissions: BTreeSet<String>,
+    /// "Allow access to confidential data", chosen when the key is created and never changed
+    /// after: without it confidential postings and their opportunities answer 403.
+    pub confidential: bool,
     pub bucket: Bucket,
 }
 
@@ -120,6 +123,8 @@ pub struct Posting {
     pub tags: Vec<String>,
     pub team: Option<String>,
     pub location: Option<String>,
+    /// A confidential job: it and its candidates need a key with confidential access.
+    pub confidential: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -255,6 +260,14 @@ impl SimState {
         self.started.elapsed().as_millis() as u64
     }
 
+    /// An opportunity is confidential when its job is.
+    pub fn opportunity_confidential(&self, o: &Opportunity) -> bool {
+        o.posting
+            .as_ref()
+            .and_then(|id| self.postings.get(id))
+            .is_some_and(|p| p.confidential)
+    }
+
     pub fn stage_index(&self, id: &str) -> Option<usize> {
         self.stages.iter().position(|s| s.id == id)
     }
@@ -301,7 +314,7 @@ impl SimState {
             "user": owner,
             "owner": owner,
             "hiringManager": null,
-            "confidentiality": "non-confidential",
+            "confidentiality": if posting.confidential { "confidential" } else { "non-confidential" },
             "categories": {
                 "team": posting.team,
                 "department": null,

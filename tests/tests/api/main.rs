@@ -15,6 +15,7 @@ mod lever_plan;
 mod lever_real;
 mod lever_secrets;
 mod lever_setup;
+mod lever_setup_real;
 mod lists;
 mod members;
 mod migrations;

@@ -68,6 +68,14 @@ async fn faults_can_aim_at_a_path_and_wait_for_a_valid_key() {
     );
     assert_eq!(
         get(&sim, &stages_only, "/postings/p1").await.status,
+        404,
+        "then the object (Lever may look it up before the permission)"
+    );
+    let posting = sim.create_posting("Backend engineer", &[]).await;
+    assert_eq!(
+        get(&sim, &stages_only, &format!("/postings/{posting}"))
+            .await
+            .status,
         403,
         "then permission"
     );

@@ -349,6 +349,8 @@ mod tests {
                 environment: None,
                 base_url: None,
                 api_key_last4: None,
+                permission_missing: None,
+                confidential_access: None,
                 optional_permissions_missing: vec![],
             },
             stages: StagesStep {
@@ -358,6 +360,7 @@ mod tests {
             webhook: WebhookStep {
                 done: done[2],
                 url: None,
+                https_warning: None,
             },
             token: TokenStep {
                 done: done[3],

@@ -57,6 +57,14 @@ pub fn StepCredentials() -> impl IntoView {
             <p>
                 "In Lever, open Settings → Integrations and API → API Credentials and create a key with these permissions: read stages, read opportunities, read postings, add links to opportunities, create notes; and, optionally, read users and read notes."
             </p>
+            <p class="muted" data-testid="confidential-hint">
+                "To get pads for candidates of confidential jobs, tick \"Allow access to confidential data\" when you create the key: Lever cannot add it to an existing key, so a key without it needs replacing by a new one."
+            </p>
+            {move || {
+                current()
+                    .and_then(|c| c.permission_missing)
+                    .map(|message| view! { <p class="error" role="alert" data-testid="permission-missing">{message}</p> })
+            }}
             {move || {
                 current()
                     .filter(|c| c.done)
@@ -68,6 +76,13 @@ pub fn StepCredentials() -> impl IntoView {
                                     c.environment.map(LeverEnvironment::label).unwrap_or("Lever"),
                                     c.api_key_last4.unwrap_or_default(),
                                 )}
+                            </p>
+                            <p class="muted" data-testid="confidential-access">
+                                {match c.confidential_access {
+                                    Some(true) => "This key can read confidential jobs and their candidates.",
+                                    Some(false) => "This key cannot read confidential jobs: their candidates get no pad. To include them, create a new key in Lever with \"Allow access to confidential data\" and save it here.",
+                                    None => "Lever did not show whether this key can read confidential jobs (perhaps there are none).",
+                                }}
                             </p>
                         }
                     })

@@ -15,6 +15,7 @@ pub fn StepWebhook() -> impl IntoView {
     let copied = RwSignal::new(None::<bool>);
     let confirming = RwSignal::new(false);
     let url = move || setup.get().and_then(|s| s.webhook.url);
+    let https_warning = move || setup.get().and_then(|s| s.webhook.https_warning);
     let rotate = Action::new_local(move |_: &()| async move {
         let answer = session.observe(
             api::post::<_, LeverWebhookResponse>("/api/lever/webhook/rotate", &Empty {}).await,
@@ -34,6 +35,7 @@ pub fn StepWebhook() -> impl IntoView {
     view! {
         <section class="card" data-testid="step-3">
             <h2>"Step 3 · Add webhook URL to Lever"</h2>
+            {move || https_warning().map(|warning| view! { <p class="warn" data-testid="https-warning">{warning}</p> })}
             {move || match url() {
                 None => view! { <p class="muted">"The URL appears once a Lever API key is saved (step 1)."</p> }.into_any(),
                 Some(link) => {
