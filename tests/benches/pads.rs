@@ -243,12 +243,21 @@ async fn main() {
             .unwrap();
     }
     let started = Instant::now();
-    let history: api::PadHistory = expect_json(
-        app.get(&member.client, &format!("/api/pads/{}/history", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    // Every page, as the console fetches them (pages hold at most 5,000 edits).
+    let path = format!("/api/pads/{}/history", pad.id);
+    let mut history: api::PadHistory = expect_json(app.get(&member.client, &path).await, 200).await;
+    while let Some(after) = history.next_after {
+        let page: api::PadHistory = expect_json(
+            app.get(&member.client, &format!("{path}?after={after}"))
+                .await,
+            200,
+        )
+        .await;
+        history.operations.extend(page.operations);
+        history.final_text = page.final_text;
+        history.next_after = page.next_after;
+    }
+    assert_eq!(history.operations.len(), PLAYBACK_EDITS);
     let fetched = started.elapsed();
     let timeline = api::playback::Timeline::new(&history);
     let frame = api::playback::runs(&timeline.authored_at(timeline.revisions()));
