@@ -15,6 +15,28 @@ pub struct ConnectedLever {
     pub api_key: String,
 }
 
+/// A fresh server and Lever simulator, with an Enterprise organization connected to it.
+pub struct Setup {
+    pub app: TestApp,
+    pub sim: LeverSim,
+    pub admin: Account,
+    pub lever: ConnectedLever,
+}
+
+/// Starts a server and a simulator and connects a new Enterprise organization with `stages`.
+pub async fn connected(stages: &[&str]) -> Setup {
+    let app = crate::app::spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(api::Plan::Enterprise).await;
+    let lever = app.connect_lever(&admin, &sim, stages).await;
+    Setup {
+        app,
+        sim,
+        admin,
+        lever,
+    }
+}
+
 impl TestApp {
     /// Steps 1 to 4 with an all-permissions key and the given stages (by name).
     pub async fn connect_lever(

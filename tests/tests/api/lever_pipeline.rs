@@ -6,33 +6,13 @@ use std::time::{Duration, Instant};
 
 use api::Plan;
 use sea_orm::{ActiveModelTrait, Database, EntityTrait};
-use tests::accounts::{Account, expect_json};
-use tests::lever::ConnectedLever;
+use tests::accounts::expect_json;
+use tests::lever::{Setup, connected};
 use tests::lever_sim::{LeverSim, NewCandidate};
 use tests::{TestApp, expect_error, spawn_app};
 
 const PHONE: &str = "Phone interview";
 const ONSITE: &str = "On-site interview";
-
-struct Setup {
-    app: TestApp,
-    sim: LeverSim,
-    admin: Account,
-    lever: ConnectedLever,
-}
-
-async fn connected(stages: &[&str]) -> Setup {
-    let app = spawn_app().await;
-    let sim = LeverSim::start().await;
-    let admin = app.sign_up(Plan::Enterprise).await;
-    let lever = app.connect_lever(&admin, &sim, stages).await;
-    Setup {
-        app,
-        sim,
-        admin,
-        lever,
-    }
-}
 
 async fn tagged_candidate(sim: &LeverSim, name: &str) -> String {
     sim.create_candidate(NewCandidate {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use api::Plan;
 use futures_util::future::join_all;
 use tests::accounts::{Account, expect_json};
-use tests::lever::ConnectedLever;
+use tests::lever::{Setup, connected};
 use tests::lever_sim::{LeverSim, NewOpportunity};
 use tests::pad_client::PadClient;
 use tests::poll::wait_for;
@@ -17,26 +17,6 @@ fn now_ms() -> i64 {
 }
 
 const PHONE: &str = "Phone interview";
-
-struct Setup {
-    app: TestApp,
-    sim: LeverSim,
-    admin: Account,
-    lever: ConnectedLever,
-}
-
-async fn connected(stages: &[&str]) -> Setup {
-    let app = spawn_app().await;
-    let sim = LeverSim::start().await;
-    let admin = app.sign_up(Plan::Enterprise).await;
-    let lever = app.connect_lever(&admin, &sim, stages).await;
-    Setup {
-        app,
-        sim,
-        admin,
-        lever,
-    }
-}
 
 // ---- point 8: nulls in anonymised or partial records ----
 
