@@ -37,6 +37,27 @@ pub async fn connected(stages: &[&str]) -> Setup {
     }
 }
 
+/// Step 1: saves `api_key` with the simulator as a custom Lever base URL.
+pub async fn save_key(
+    app: &TestApp,
+    admin: &Account,
+    sim: &LeverSim,
+    api_key: &str,
+) -> reqwest::Response {
+    let request = api::LeverCredentialsRequest {
+        environment: api::LeverEnvironment::Custom,
+        base_url: Some(sim.api_base_url()),
+        api_key: api_key.into(),
+    };
+    app.put(&admin.client, "/api/lever/credentials", &request)
+        .await
+}
+
+/// What the setup page shows now.
+pub async fn setup_of(app: &TestApp, admin: &Account) -> api::LeverSetup {
+    expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await
+}
+
 impl TestApp {
     /// Steps 1 to 4 with an all-permissions key and the given stages (by name).
     pub async fn connect_lever(

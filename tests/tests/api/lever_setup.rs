@@ -1,29 +1,11 @@
 //! The four-step Lever setup against the Lever simulator, with the real Lever client.
 
 use api::{ConnectionState, LeverEnvironment, Plan, Role};
+use tests::lever::{save_key, setup_of};
 use tests::lever_sim::LeverSim;
-use tests::{Account, TestApp, expect_error, expect_json, spawn_app};
+use tests::{expect_error, expect_json, spawn_app};
 
 const STAGE_CHANGE: &str = "candidateStageChange";
-
-async fn save_key(
-    app: &TestApp,
-    admin: &Account,
-    sim: &LeverSim,
-    api_key: &str,
-) -> reqwest::Response {
-    let request = api::LeverCredentialsRequest {
-        environment: LeverEnvironment::Custom,
-        base_url: Some(sim.api_base_url()),
-        api_key: api_key.into(),
-    };
-    app.put(&admin.client, "/api/lever/credentials", &request)
-        .await
-}
-
-async fn setup_of(app: &TestApp, admin: &Account) -> api::LeverSetup {
-    expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await
-}
 
 #[tokio::test]
 async fn an_admin_walks_the_four_steps_and_lever_verifies_the_connection() {

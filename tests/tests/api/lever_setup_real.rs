@@ -1,31 +1,13 @@
 //! The Lever setup against real Lever's rules (issue 11): https-only webhooks, permission probes
 //! that a 404 cannot fool, and confidential candidates.
 
-use api::{LeverEnvironment, Plan};
-use tests::accounts::{Account, expect_json};
+use api::Plan;
+use tests::accounts::expect_json;
+use tests::lever::{save_key, setup_of};
 use tests::lever_sim::{LeverSim, NewOpportunity, PERMISSIONS};
-use tests::{TestApp, expect_error, spawn_app, spawn_app_with};
+use tests::{expect_error, spawn_app, spawn_app_with};
 
 const PHONE: &str = "Phone interview";
-
-async fn save_key(
-    app: &TestApp,
-    admin: &Account,
-    sim: &LeverSim,
-    api_key: &str,
-) -> reqwest::Response {
-    let request = api::LeverCredentialsRequest {
-        environment: LeverEnvironment::Custom,
-        base_url: Some(sim.api_base_url()),
-        api_key: api_key.into(),
-    };
-    app.put(&admin.client, "/api/lever/credentials", &request)
-        .await
-}
-
-async fn setup_of(app: &TestApp, admin: &Account) -> api::LeverSetup {
-    expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await
-}
 
 // ---- point 7: Lever delivers only to https ----
 
