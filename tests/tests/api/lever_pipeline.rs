@@ -614,7 +614,7 @@ async fn two_instances_on_one_postgres_share_the_work_without_doing_it_twice() {
         .iter()
         .filter(|d| d.status == "pad_created")
         .count();
-    assert_eq!(created, 10, "one pad per candidate");
+    assert_eq!(created, 10, "one pad per candidate: {deliveries:#?}");
     for id in &candidates {
         assert_eq!(sim.links(id).await.len(), 1, "one link for {id}");
         assert_eq!(sim.notes(id).await.len(), 1, "one note for {id}");
