@@ -104,6 +104,9 @@ async fn claim_in_org(
 ) -> Result<Option<job::Model>, sea_orm::DbErr> {
     // PostgreSQL: SKIP LOCKED lets several instances claim side by side without waiting on
     // each other. SQLite ignores the lock clause; there one worker is the only claimer.
+    // `id = (subquery)`, not `id IN (subquery)`: PostgreSQL may run an IN subquery again for
+    // every row it scans, and with SKIP LOCKED each run picks another job, so one claim would
+    // mark many jobs running and hand back one. A scalar subquery runs once: one job at most.
     let oldest_due = job::Entity::find()
         .select_only()
         .column(job::Column::Id)
@@ -120,7 +123,7 @@ async fn claim_in_org(
             Expr::col(job::Column::Attempts).add(1),
         )
         .col_expr(job::Column::LeaseUntil, Expr::value(after(now, lease)))
-        .filter(job::Column::Id.in_subquery(oldest_due))
+        .filter(Expr::col(job::Column::Id).eq(Expr::from(oldest_due)))
         .filter(due(now))
         .exec_with_returning(db)
         .await?;

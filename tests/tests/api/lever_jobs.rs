@@ -207,3 +207,78 @@ async fn a_huge_answer_from_lever_fails_the_delivery_without_being_read_whole() 
     assert!(app.pads(&admin).await.is_empty());
     assert!(sim.links(&ada).await.is_empty());
 }
+
+/// Instances claim from one PostgreSQL queue side by side. A claim marks exactly the job it
+/// hands back as running: a job marked but not handed to anyone would wait out its lease with
+/// no worker, again and again, until it was buried as "never finished".
+#[tokio::test]
+async fn concurrent_claims_on_postgres_mark_only_the_jobs_they_hand_out() {
+    let app = spawn_app().await;
+    if !app.uses_postgres() {
+        eprintln!("skipped: concurrent claimers need STAGEPAD_TEST_POSTGRES_URL");
+        return;
+    }
+    let admin = app.sign_up(Plan::Team).await;
+    let org_id = admin.me.organization.id;
+    let database_url = app.database_url.clone();
+    // Only the claimers below touch the queue.
+    app.stop().await;
+    const JOBS: usize = 300;
+    const CLAIMERS: usize = 8;
+    let db = Database::connect(&database_url).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let rows = (0..JOBS)
+        .map(|i| server::jobs::queue::new_job(org_id, "test_job", None, format!("{i}"), now));
+    job::Entity::insert_many(rows).exec(&db).await.unwrap();
+
+    let mut claimers = tokio::task::JoinSet::new();
+    for _ in 0..CLAIMERS {
+        let database_url = database_url.clone();
+        claimers.spawn(async move {
+            let db = Database::connect(&database_url).await.unwrap();
+            let mut handed_out = Vec::new();
+            let mut cursor = None;
+            loop {
+                let claimed = server::jobs::queue::claim_next(
+                    &db,
+                    &Default::default(),
+                    usize::MAX,
+                    &mut cursor,
+                    Duration::from_secs(60),
+                )
+                .await
+                .unwrap();
+                match claimed {
+                    Some(job) => handed_out.push(job.id),
+                    None => return handed_out,
+                }
+            }
+        });
+    }
+    let mut handed_out = Vec::new();
+    while let Some(ids) = claimers.join_next().await {
+        handed_out.extend(ids.unwrap());
+    }
+    let distinct: std::collections::HashSet<_> = handed_out.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        handed_out.len(),
+        "a job handed to two claimers"
+    );
+    let running = job::Entity::find()
+        .filter(job::Column::Status.eq("running"))
+        .all(&db)
+        .await
+        .unwrap();
+    let orphaned: Vec<_> = running
+        .iter()
+        .filter(|job| !distinct.contains(&job.id))
+        .map(|job| (job.id, job.attempts))
+        .collect();
+    assert!(
+        orphaned.is_empty(),
+        "{} jobs marked running but handed to no claimer: {orphaned:?}",
+        orphaned.len()
+    );
+    assert_eq!(handed_out.len(), JOBS, "every job claimed once");
+}
