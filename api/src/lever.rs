@@ -97,6 +97,43 @@ pub struct LeverSetup {
     pub results_notes_enabled: bool,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_delivery_at: Option<OffsetDateTime>,
+    /// The Lever feedback template "Send as feedback" files; none until an admin picks one.
+    #[serde(default)]
+    pub feedback_template: Option<ChosenFeedbackTemplate>,
+}
+
+/// The feedback template an admin chose, as Lever named it then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChosenFeedbackTemplate {
+    pub id: String,
+    pub name: String,
+}
+
+/// `GET /api/lever/feedback-templates`: Lever's feedback templates, live, for the picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeverFeedbackTemplatesResponse {
+    pub templates: Vec<LeverFeedbackTemplateChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeverFeedbackTemplateChoice {
+    pub id: String,
+    pub name: String,
+    /// The question that takes the final code (the template's first code question).
+    pub code_field: Option<String>,
+    /// The question that takes the playback link and the last run (its first text question).
+    pub text_field: Option<String>,
+    /// Why Stagepad cannot file this template (no code question, no text question, or other
+    /// required questions only an interviewer can answer); none when it can.
+    pub unusable: Option<String>,
+    pub selected: bool,
+}
+
+/// `PUT /api/lever/feedback-template`: the template to file, or none to stop offering it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeverFeedbackTemplateRequest {
+    pub template_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -55,6 +55,15 @@ pub struct PadView {
     /// The "code into a Lever note" request: `sending`, `sent` or `failed` (members only).
     pub code_note_status: Option<String>,
     pub code_note_error: Option<String>,
+    /// An admin chose a Lever feedback template: the code can go to Lever as a feedback form
+    /// filed as the member who sends it (members only).
+    #[serde(default)]
+    pub feedback_available: bool,
+    /// The "send as feedback" request: `sending`, `sent` or `failed` (members only).
+    #[serde(default)]
+    pub feedback_status: Option<String>,
+    #[serde(default)]
+    pub feedback_error: Option<String>,
 }
 
 /// `POST /api/pads`: a pad for an interview that does not come from Lever.

@@ -34,6 +34,9 @@ pub struct Model {
     /// The "code into a Lever note" request: `sending`, `sent` or `failed`.
     pub code_note_status: Option<String>,
     pub code_note_error: Option<String>,
+    /// The "send as feedback" request: `sending`, `sent` or `failed`.
+    pub feedback_status: Option<String>,
+    pub feedback_error: Option<String>,
     /// Lever's id of the results note posted when the interview ended.
     pub results_note_id: Option<String>,
 }

@@ -21,6 +21,7 @@ mod m20261202_000014_lever_author_deactivated;
 mod m20261202_000015_lever_permission_missing;
 mod m20261202_000016_lever_confidential_access;
 mod m20261202_000017_lever_notes_readable;
+mod m20261202_000018_lever_feedback;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_lever_permission_missing::Migration),
             Box::new(m20261202_000016_lever_confidential_access::Migration),
             Box::new(m20261202_000017_lever_notes_readable::Migration),
+            Box::new(m20261202_000018_lever_feedback::Migration),
         ]
     }
 }

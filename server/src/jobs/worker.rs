@@ -230,6 +230,7 @@ async fn perform(state: &AppState, job: &job::Model) -> Result<(), JobError> {
         lever::webhook::STAGE_CHANGE_JOB => lever::pipeline::process(state, job).await,
         pads::notes::CODE_NOTE_JOB => pads::notes::send_code_note(state, job).await,
         pads::notes::RESULTS_NOTE_JOB => pads::notes::send_results_note(state, job).await,
+        pads::feedback::FEEDBACK_JOB => pads::feedback::send_feedback(state, job).await,
         other => Err(JobError::permanent(format!("unknown job kind {other}"))),
     }
 }

@@ -123,6 +123,27 @@ pub trait LeverApi: Send + Sync {
         value: &str,
         perform_as: Option<&str>,
     ) -> Result<String, LeverError>;
+    /// Every feedback template, all pages.
+    async fn feedback_templates(
+        &self,
+        credentials: &LeverCredentials,
+    ) -> Result<Vec<LeverFeedbackTemplate>, LeverError>;
+    /// The id of the opportunity's live feedback form with a text answer whose last line is
+    /// `marker`, reading its forms page by page until found (at most [`MAX_NOTE_PAGES`]).
+    async fn find_feedback(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+        marker: &str,
+    ) -> Result<Option<String>, LeverError>;
+    /// Files a feedback form as `perform_as` (Lever requires an author here); returns its id.
+    async fn create_feedback(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+        perform_as: &str,
+        form: &LeverNewFeedback<'_>,
+    ) -> Result<String, LeverError>;
 }
 
 /// The lists read to check permissions.
@@ -411,6 +432,44 @@ impl ReqwestLever {
             detail: "pagination did not end".into(),
         })
     }
+
+    /// The first item of a list that `pick` picks, reading page by page until found (at most
+    /// [`MAX_NOTE_PAGES`] pages: a candidate's notes and forms, newest first, are few).
+    async fn find_in_pages<T: DeserializeOwned>(
+        &self,
+        credentials: &LeverCredentials,
+        path: &str,
+        endpoint: &'static str,
+        pick: impl Fn(&T) -> Option<String>,
+    ) -> Result<Option<String>, LeverError> {
+        let mut offset: Option<String> = None;
+        for _ in 0..MAX_NOTE_PAGES {
+            let mut query = vec![("limit", "100")];
+            if let Some(token) = &offset {
+                query.push(("offset", token.as_str()));
+            }
+            let page: LeverPage<T> = self
+                .call(
+                    credentials,
+                    LeverRequest {
+                        method: Method::GET,
+                        path,
+                        endpoint,
+                        query: &query,
+                        body: None,
+                    },
+                )
+                .await?;
+            if let Some(found) = page.data.iter().find_map(&pick) {
+                return Ok(Some(found));
+            }
+            match (page.has_next, page.next) {
+                (true, Some(next)) if !next.is_empty() => offset = Some(next),
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// Pages of an opportunity's notes read when looking for one: 5,000 notes, far beyond any
@@ -669,33 +728,13 @@ impl LeverApi for ReqwestLever {
         marker: &str,
     ) -> Result<Option<String>, LeverError> {
         let path = format!("/opportunities/{}/notes", encode_segment(opportunity_id));
-        let mut offset: Option<String> = None;
-        for _ in 0..MAX_NOTE_PAGES {
-            let mut query = vec![("limit", "100")];
-            if let Some(token) = &offset {
-                query.push(("offset", token.as_str()));
-            }
-            let page: LeverPage<LeverNote> = self
-                .call(
-                    credentials,
-                    LeverRequest {
-                        method: Method::GET,
-                        path: &path,
-                        endpoint: "GET /opportunities/:id/notes",
-                        query: &query,
-                        body: None,
-                    },
-                )
-                .await?;
-            if let Some(note) = page.data.iter().find(|n| n.ends_with_marker(marker)) {
-                return Ok(Some(note.id.clone()));
-            }
-            match (page.has_next, page.next) {
-                (true, Some(next)) if !next.is_empty() => offset = Some(next),
-                _ => return Ok(None),
-            }
-        }
-        Ok(None)
+        self.find_in_pages(
+            credentials,
+            &path,
+            "GET /opportunities/:id/notes",
+            |note: &LeverNote| note.ends_with_marker(marker).then(|| note.id.clone()),
+        )
+        .await
     }
 
     async fn create_note(
@@ -725,6 +764,59 @@ impl LeverApi for ReqwestLever {
             )
             .await?;
         Ok(created.data.note_id)
+    }
+
+    async fn feedback_templates(
+        &self,
+        credentials: &LeverCredentials,
+    ) -> Result<Vec<LeverFeedbackTemplate>, LeverError> {
+        self.all_pages(
+            credentials,
+            "/feedback_templates",
+            "GET /feedback_templates",
+            &[],
+        )
+        .await
+    }
+
+    async fn find_feedback(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+        marker: &str,
+    ) -> Result<Option<String>, LeverError> {
+        let path = format!("/opportunities/{}/feedback", encode_segment(opportunity_id));
+        self.find_in_pages(
+            credentials,
+            &path,
+            "GET /opportunities/:id/feedback",
+            |form: &LeverFeedbackForm| form.ends_with_marker(marker).then(|| form.id.clone()),
+        )
+        .await
+    }
+
+    async fn create_feedback(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+        perform_as: &str,
+        form: &LeverNewFeedback<'_>,
+    ) -> Result<String, LeverError> {
+        let path = format!("/opportunities/{}/feedback", encode_segment(opportunity_id));
+        let body = serde_json::to_value(form).expect("serializable");
+        let created: LeverData<LeverFeedbackForm> = self
+            .call(
+                credentials,
+                LeverRequest {
+                    method: Method::POST,
+                    path: &path,
+                    endpoint: "POST /opportunities/:id/feedback",
+                    query: &[("perform_as", perform_as)],
+                    body: Some(body),
+                },
+            )
+            .await?;
+        Ok(created.data.id)
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod deliveries;
+pub mod feedback;
 pub mod notes;
 pub mod pipeline;
 pub mod routes;

@@ -21,6 +21,8 @@ pub enum NoteKind {
     Results,
     /// A member's request to send the final code; one note per request.
     Code,
+    /// A member's request to file the final code as a feedback form; one form per request.
+    Feedback,
 }
 
 impl NoteKind {
@@ -29,16 +31,20 @@ impl NoteKind {
             NoteKind::PadCreated => "pad created",
             NoteKind::Results => "results",
             NoteKind::Code => "code",
+            NoteKind::Feedback => "feedback",
         }
     }
 }
 
-/// The last line of a note: `Stagepad <kind> · <pad link>`, and for the code note (which a
-/// member may ask for again) ` · request <job>`, so each request is a note of its own.
+/// The last line of a note (or a feedback form's text answer): `Stagepad <kind> · <pad link>`,
+/// and for what a member may ask for again (code, feedback) ` · request <job>`, so each
+/// request is a note or form of its own.
 pub fn marker(kind: NoteKind, pad_link: &str, job: &job::Model) -> String {
     let base = format!("Stagepad {} · {pad_link}", kind.label());
     match kind {
-        NoteKind::Code => format!("{base} · request {}", &job.id.simple().to_string()[..12]),
+        NoteKind::Code | NoteKind::Feedback => {
+            format!("{base} · request {}", &job.id.simple().to_string()[..12])
+        }
         NoteKind::PadCreated | NoteKind::Results => base,
     }
 }
@@ -69,7 +75,12 @@ pub async fn post_once(
             Ok(None) => {}
             Err(LeverError::Forbidden { .. }) => {
                 tracing::warn!(org_id = %job.org_id, "the Lever key may not read notes; posting without looking");
-                remember_notes_unreadable(state, job).await?;
+                // A key without confidential access is refused a confidential candidate's
+                // notes too: that says nothing of the permission, so only this run does
+                // without the look.
+                if integration.row.confidential_access == Some(true) {
+                    remember_notes_unreadable(state, job).await?;
+                }
             }
             // Whether the note is there is unknown: post nothing until Lever can tell.
             Err(e) => return Err(e.into()),

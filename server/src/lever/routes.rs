@@ -18,6 +18,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lever/token", web::put().to(save_token))
         .route("/lever/options", web::put().to(save_options))
         .route(
+            "/lever/feedback-templates",
+            web::get().to(list_feedback_templates),
+        )
+        .route(
+            "/lever/feedback-template",
+            web::put().to(choose_feedback_template),
+        )
+        .route(
             "/lever/deliveries",
             web::get().to(super::deliveries::list_deliveries),
         )
@@ -92,6 +100,24 @@ async fn save_options(
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .json(setup::save_options(&state, &admin, request.into_inner(), &client).await?))
+}
+
+async fn list_feedback_templates(
+    state: web::Data<AppState>,
+    admin: EnterpriseAdmin,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::feedback::templates(&state, &admin).await?))
+}
+
+async fn choose_feedback_template(
+    state: web::Data<AppState>,
+    admin: EnterpriseAdmin,
+    client: ClientAddress,
+    request: web::Json<api::LeverFeedbackTemplateRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(
+        super::feedback::choose_template(&state, &admin, request.into_inner(), &client).await?,
+    ))
 }
 
 async fn disconnect(

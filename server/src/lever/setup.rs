@@ -154,7 +154,7 @@ pub async fn load_for_job(
     Ok(Some((integration, credentials)))
 }
 
-async fn load_required(state: &AppState, org_id: Uuid) -> ApiResult<Integration> {
+pub(super) async fn load_required(state: &AppState, org_id: Uuid) -> ApiResult<Integration> {
     load(state, org_id).await?.ok_or_else(|| {
         ApiError::conflict("step_incomplete", "Save a Lever API key first (step 1).")
     })
@@ -193,6 +193,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             notes_enabled: true,
             results_notes_enabled: true,
             last_delivery_at: None,
+            feedback_template: None,
         });
     };
     let row = &integration.row;
@@ -266,6 +267,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         notes_enabled: row.notes_enabled,
         results_notes_enabled: row.results_notes_enabled,
         last_delivery_at: row.last_delivery_at,
+        feedback_template: super::feedback::chosen(row),
     })
 }
 
@@ -724,7 +726,7 @@ async fn remember_known_stages(
 
 /// Applies `change` to the stored integration and records it in the audit log, in one
 /// transaction: every step's Update goes through here.
-async fn change_integration(
+pub(super) async fn change_integration(
     state: &AppState,
     admin: &EnterpriseAdmin,
     client: &ClientAddress,

@@ -50,6 +50,8 @@ pub struct LeverUser {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeverStageChange {
+    /// Empty when Lever sends `null` (a partial record): such an entry matches no stage.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub to_stage_id: String,
     #[serde(default)]
     pub updated_at: Option<i64>,
@@ -159,13 +161,88 @@ impl LeverNote {
     /// last; text inside the note, such as a candidate's code, cannot stand in for it).
     pub fn ends_with_marker(&self, marker: &str) -> bool {
         self.deleted_at.is_none()
+            && self
+                .fields
+                .iter()
+                .any(|field| last_line_is(&field.value, marker))
+    }
+}
+
+/// Whether the last non-blank line of `text` is `marker`.
+fn last_line_is(text: &str, marker: &str) -> bool {
+    text.lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .is_some_and(|line| line.trim() == marker)
+}
+
+/// A feedback template as `GET /feedback_templates` lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LeverFeedbackTemplate {
+    pub id: String,
+    /// Its name.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub text: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub fields: Vec<LeverFeedbackTemplateField>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LeverFeedbackTemplateField {
+    pub id: String,
+    /// `code`, `text`, `textarea`, `yes-no`, `dropdown`, `score-system`, `scorecard`, ...
+    #[serde(rename = "type", default, deserialize_with = "null_as_empty")]
+    pub kind: String,
+    /// The question.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub text: String,
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// `POST /opportunities/:id/feedback` (with `perform_as`, required there).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeverNewFeedback<'a> {
+    pub base_template_id: &'a str,
+    pub field_values: Vec<LeverFieldValue<'a>>,
+    /// Epoch ms: the form is complete, not a draft.
+    pub completed_at: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LeverFieldValue<'a> {
+    pub id: &'a str,
+    pub value: &'a str,
+}
+
+/// A feedback form as Lever answers or lists it: only what tells whether Stagepad filed it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeverFeedbackForm {
+    pub id: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub fields: Vec<LeverFeedbackFormField>,
+    #[serde(default)]
+    pub deleted_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LeverFeedbackFormField {
+    /// A string for text and code questions; numbers, lists or objects for others.
+    #[serde(default)]
+    pub value: serde_json::Value,
+}
+
+impl LeverFeedbackForm {
+    /// Whether this live form has a text answer whose last line is `marker`.
+    pub fn ends_with_marker(&self, marker: &str) -> bool {
+        self.deleted_at.is_none()
             && self.fields.iter().any(|field| {
                 field
                     .value
-                    .lines()
-                    .rev()
-                    .find(|line| !line.trim().is_empty())
-                    .is_some_and(|line| line.trim() == marker)
+                    .as_str()
+                    .is_some_and(|text| last_line_is(text, marker))
             })
     }
 }
@@ -211,6 +288,12 @@ mod tests {
         assert_eq!(o.posting_id(), Some("p1"));
         assert!(!o.is_archived());
         assert_eq!(o.stage_changes.len(), 2);
+
+        let partial: LeverOpportunity = serde_json::from_str(
+            r#"{"id": "o3", "stageChanges": [{"toStageId": null, "updatedAt": null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(partial.stage_changes[0].to_stage_id, "");
 
         let plain: LeverOpportunity = serde_json::from_str(
             r#"{"id": "o2", "applications": ["a9"], "archived": {"archivedAt": 5, "reason": "r"}}"#,

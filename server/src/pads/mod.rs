@@ -2,6 +2,7 @@
 //! part of their link: whoever holds the link may join the live pad. Members of the pad's
 //! organization may end it, play it back and send its code to Lever.
 
+pub mod feedback;
 pub mod live;
 pub mod notes;
 pub mod presence;
@@ -180,6 +181,11 @@ pub async fn view(
     let pad = find(state, pad_id).await?;
     let member = viewer.filter(|user| user.org_id == pad.org_id);
     let open = member.is_some() || pad.status != ENDED;
+    let from_lever = member.is_some() && pad.source == SOURCE_LEVER;
+    let feedback_available = from_lever
+        && crate::lever::setup::load(state, pad.org_id)
+            .await?
+            .is_some_and(|i| i.row.feedback_template_id.is_some());
     Ok(api::PadView {
         id: pad.id,
         status: pad.status,
@@ -190,9 +196,12 @@ pub async fn view(
         ended_at: pad.ended_at.filter(|_| open),
         member: member.is_some(),
         member_name: member.map(|user| user.name.clone()),
-        from_lever: member.is_some() && pad.source == SOURCE_LEVER,
+        from_lever,
         code_note_status: pad.code_note_status.filter(|_| member.is_some()),
         code_note_error: pad.code_note_error.filter(|_| member.is_some()),
+        feedback_available,
+        feedback_status: pad.feedback_status.filter(|_| member.is_some()),
+        feedback_error: pad.feedback_error.filter(|_| member.is_some()),
     })
 }
 
@@ -273,6 +282,8 @@ pub fn new_pad(
         ended_at: Set(None),
         code_note_status: Set(None),
         code_note_error: Set(None),
+        feedback_status: Set(None),
+        feedback_error: Set(None),
         results_note_id: Set(None),
     })
 }

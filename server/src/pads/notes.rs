@@ -21,7 +21,7 @@ use crate::state::AppState;
 pub const CODE_NOTE_JOB: &str = "pad_code_note";
 pub const RESULTS_NOTE_JOB: &str = "pad_results_note";
 const SENDING: &str = "sending";
-const SENT: &str = "sent";
+pub(super) const SENT: &str = "sent";
 const FAILED: &str = "failed";
 
 #[derive(Deserialize)]
@@ -50,6 +50,28 @@ pub async fn request_code_note(
     user: &AuthUser,
     pad_id: &str,
 ) -> ApiResult<api::PadView> {
+    let pad = ended_lever_pad(state, user, pad_id).await?;
+    queue_request(
+        state,
+        &pad,
+        Request {
+            status: pad::Column::CodeNoteStatus,
+            error: pad::Column::CodeNoteError,
+            job_kind: CODE_NOTE_JOB,
+            payload: serde_json::json!({ "pad_id": pad.id }),
+            busy: "The code is on its way to Lever already.",
+        },
+    )
+    .await?;
+    super::view(state, pad_id, Some(user)).await
+}
+
+/// A member's ended Lever pad whose organization can still write to Lever, or why not.
+pub(super) async fn ended_lever_pad(
+    state: &AppState,
+    user: &AuthUser,
+    pad_id: &str,
+) -> ApiResult<pad::Model> {
     let pad = super::find_for_member(state, user, pad_id).await?;
     if pad.source != SOURCE_LEVER || pad.opportunity_id.is_none() {
         return Err(ApiError::conflict(
@@ -78,64 +100,80 @@ pub async fn request_code_note(
             "Lever is not connected any more; an admin can connect it again.",
         ));
     }
+    Ok(pad)
+}
+
+/// A member's request to write a pad's code to Lever: the pad's status and error columns for
+/// it, and the job that carries it out.
+pub(super) struct Request {
+    pub status: pad::Column,
+    pub error: pad::Column,
+    pub job_kind: &'static str,
+    pub payload: serde_json::Value,
+    /// Said when the same request is already on its way.
+    pub busy: &'static str,
+}
+
+/// Marks the request as sending and queues its job, in one transaction. One request of a
+/// kind at a time: a second click while the first is on its way changes nothing.
+pub(super) async fn queue_request(
+    state: &AppState,
+    pad: &pad::Model,
+    request: Request,
+) -> ApiResult<()> {
     use sea_orm::{ActiveModelTrait, TransactionTrait};
     let txn = state.db.begin().await?;
-    // One request at a time: a second click while the first is on its way changes nothing.
     let claimed = pad::Entity::update_many()
-        .col_expr(pad::Column::CodeNoteStatus, Expr::value(Some(SENDING)))
-        .col_expr(
-            pad::Column::CodeNoteError,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(request.status, Expr::value(Some(SENDING)))
+        .col_expr(request.error, Expr::value(Option::<String>::None))
         .filter(pad::Column::Id.eq(&pad.id))
         .filter(
             sea_orm::Condition::any()
-                .add(pad::Column::CodeNoteStatus.is_null())
-                .add(pad::Column::CodeNoteStatus.ne(SENDING)),
+                .add(request.status.is_null())
+                .add(request.status.ne(SENDING)),
         )
         .exec(&txn)
         .await?
         .rows_affected;
     if claimed == 0 {
-        return Err(ApiError::conflict(
-            "note_in_progress",
-            "The code is on its way to Lever already.",
-        ));
+        return Err(ApiError::conflict("note_in_progress", request.busy));
     }
     queue::new_job(
         pad.org_id,
-        CODE_NOTE_JOB,
+        request.job_kind,
         None,
-        serde_json::json!({ "pad_id": pad.id }).to_string(),
+        request.payload.to_string(),
         OffsetDateTime::now_utc(),
     )
     .insert(&txn)
     .await?;
     txn.commit().await?;
     state.job_signal.wake();
-    super::view(state, pad_id, Some(user)).await
+    Ok(())
 }
 
-async fn set_code_note(
+/// Shows how a request (`status`/`error`: its columns) went: `sending`, `sent` or `failed`.
+pub(super) async fn set_request_state(
     db: &impl sea_orm::ConnectionTrait,
     pad_id: &str,
+    (status_column, error_column): (pad::Column, pad::Column),
     status: &str,
     error: Option<String>,
 ) -> Result<(), sea_orm::DbErr> {
     pad::Entity::update_many()
-        .col_expr(
-            pad::Column::CodeNoteStatus,
-            Expr::value(Some(status.to_string())),
-        )
-        .col_expr(pad::Column::CodeNoteError, Expr::value(error))
+        .col_expr(status_column, Expr::value(Some(status.to_string())))
+        .col_expr(error_column, Expr::value(error))
         .filter(pad::Column::Id.eq(pad_id))
         .exec(db)
         .await?;
     Ok(())
 }
 
+const CODE_NOTE_COLUMNS: (pad::Column, pad::Column) =
+    (pad::Column::CodeNoteStatus, pad::Column::CodeNoteError);
+
 /// The pad a note job is about, with its organization's Lever connection and credentials.
-async fn job_pad(
+pub(super) async fn job_pad(
     state: &AppState,
     job: &job::Model,
 ) -> Result<(pad::Model, Integration, LeverCredentials), JobError> {
@@ -176,7 +214,7 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
         &marker,
     )
     .await?;
-    set_code_note(&state.db, &pad.id, SENT, None).await?;
+    set_request_state(&state.db, &pad.id, CODE_NOTE_COLUMNS, SENT, None).await?;
     Ok(())
 }
 
@@ -224,16 +262,19 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
     Ok(())
 }
 
-/// Shows a failed code note on the pad: still sending while retries remain, failed after.
+/// Shows a failed request (a code note or a feedback form) on the pad: still sending while
+/// retries remain, failed after. The results note is automatic and shows nowhere on the pad.
 pub async fn record_failure(
     db: &impl sea_orm::ConnectionTrait,
     job: &job::Model,
     error: &JobError,
     will_retry: bool,
 ) -> Result<(), sea_orm::DbErr> {
-    if job.kind != CODE_NOTE_JOB {
-        return Ok(());
-    }
+    let columns = match job.kind.as_str() {
+        CODE_NOTE_JOB => CODE_NOTE_COLUMNS,
+        super::feedback::FEEDBACK_JOB => super::feedback::FEEDBACK_COLUMNS,
+        _ => return Ok(()),
+    };
     let Ok(payload) = serde_json::from_str::<PadJob>(&job.payload) else {
         return Ok(());
     };
@@ -242,7 +283,7 @@ pub async fn record_failure(
     } else {
         (FAILED, error.message.clone())
     };
-    set_code_note(db, &payload.pad_id, status, Some(message)).await
+    set_request_state(db, &payload.pad_id, columns, status, Some(message)).await
 }
 
 /// Lever's longest note is not documented: stay well within what any API takes.
@@ -265,19 +306,21 @@ pub fn without_mentions(text: &str) -> String {
 fn code_note(label: &str, code: &str, playback: &str, marker: &str) -> String {
     let header = format!("Code from the interview ({label}):\n\n");
     let footer = format!("\n\nPlayback: {playback}\n{marker}");
-    let code = without_mentions(code.trim_end());
     let room = MAX_NOTE_CHARS - header.chars().count() - footer.chars().count();
-    let body = match code.char_indices().nth(room) {
-        None => code,
-        Some(_) => {
-            let room = room - CUT_MARKER.chars().count() - 1;
-            let cut = code.char_indices().nth(room).map_or(code.len(), |(i, _)| i);
-            // At the end of a line when there is one, so no line is shown half.
-            let cut = code[..cut].rfind('\n').map_or(cut, |newline| newline + 1);
-            format!("{}{CUT_MARKER}", &code[..cut])
-        }
-    };
+    let body = fit(&without_mentions(code.trim_end()), room);
     format!("{header}{body}{footer}")
+}
+
+/// `code` whole when it has at most `room` characters; else cut (at the end of a line when
+/// there is one, so no line is shown half) and followed by a line saying so.
+pub(super) fn fit(code: &str, room: usize) -> String {
+    if code.char_indices().nth(room).is_none() {
+        return code.to_string();
+    }
+    let room = room - CUT_MARKER.chars().count() - 1;
+    let cut = code.char_indices().nth(room).map_or(code.len(), |(i, _)| i);
+    let cut = code[..cut].rfind('\n').map_or(cut, |newline| newline + 1);
+    format!("{}{CUT_MARKER}", &code[..cut])
 }
 
 /// Names listed in the results note, each cut to this many characters.

@@ -17,7 +17,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/pads/{id}/end", web::post().to(end_pad))
     .route("/pads/{id}/history", web::get().to(pad_history))
-    .route("/pads/{id}/lever-note", web::post().to(code_to_lever));
+    .route("/pads/{id}/lever-note", web::post().to(code_to_lever))
+    .route(
+        "/pads/{id}/lever-feedback",
+        web::post().to(feedback_to_lever),
+    );
 }
 
 async fn list_pads(
@@ -68,4 +72,12 @@ async fn code_to_lever(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(super::notes::request_code_note(&state, &user, &id).await?))
+}
+
+async fn feedback_to_lever(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::feedback::request_feedback(&state, &user, &id).await?))
 }

@@ -162,7 +162,7 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
     .await;
     interviewer.screenshot_if_asked("pad-playback").await;
 
-    interviewer.click_button("Send code to Lever").await;
+    interviewer.click_button("Send as note").await;
     interviewer
         .wait_for_text("[data-testid=note-status]", "in the candidate's notes")
         .await;

@@ -1,6 +1,7 @@
 //! The Lever setup: four steps, then Lever's Verify. Everything shown comes from the server's
 //! `GET /api/lever/setup`; each step's Update answers with the new state, which replaces it.
 
+mod feedback;
 mod step_credentials;
 mod step_stages;
 mod step_token;
@@ -202,6 +203,7 @@ fn LeverSetupAdmin() -> impl IntoView {
                         <step_webhook::StepWebhook/>
                         <step_token::StepToken/>
                         <Options/>
+                        <feedback::FeedbackTemplate/>
                         <Disconnect/>
                     }
                 })
@@ -373,6 +375,7 @@ mod tests {
             notes_enabled: true,
             results_notes_enabled: true,
             last_delivery_at: None,
+            feedback_template: None,
         }
     }
 

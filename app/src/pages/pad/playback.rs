@@ -203,21 +203,25 @@ fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
             async move { api::get::<PadView>(&path).await }
         }
     });
-    let send = Action::new_local(move |_: &()| {
-        let path = format!("{path}/lever-note");
+    let send = Action::new_local(move |kind: &LeverWrite| {
+        let path = format!("{path}/{}", kind.path());
         async move {
             let answer = api::post::<_, PadView>(&path, &api::Empty {}).await;
             status.refetch();
             answer
         }
     });
-    // While the note is on its way, look again every second.
+    // While a note or a form is on its way, look again every second.
     let poll = set_interval_with_handle(
         move || {
             let sending = status
                 .get_untracked()
                 .and_then(|a| a.ok())
-                .is_some_and(|v| v.code_note_status.as_deref() == Some("sending"));
+                .is_some_and(|v| {
+                    [&v.code_note_status, &v.feedback_status]
+                        .iter()
+                        .any(|s| s.as_deref() == Some("sending"))
+                });
             if sending {
                 status.refetch();
             }
@@ -229,19 +233,26 @@ fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
             handle.clear();
         }
     });
-    let note_state = move || {
+    let write_states = move || {
         status.get().and_then(|a| a.ok()).map(|view| {
-            match view.code_note_status.as_deref() {
-                Some("sending") => view! { <p class="muted" data-testid="note-status">"Sending the code to Lever…"</p> }.into_any(),
-                Some("sent") => view! { <p class="ok" data-testid="note-status">"The code is in the candidate's notes in Lever."</p> }.into_any(),
-                Some("failed") => view! {
-                    <p class="error" role="alert" data-testid="note-status">
-                        {format!("Lever did not take the note: {}", view.code_note_error.unwrap_or_default())}
-                    </p>
-                }.into_any(),
-                _ => ().into_any(),
-            }
+            let note = write_state(
+                LeverWrite::Note,
+                view.code_note_status.as_deref(),
+                view.code_note_error.unwrap_or_default(),
+            );
+            let feedback = write_state(
+                LeverWrite::Feedback,
+                view.feedback_status.as_deref(),
+                view.feedback_error.unwrap_or_default(),
+            );
+            view! { {note} {feedback} }
         })
+    };
+    let feedback_available = move || {
+        status
+            .get()
+            .and_then(|a| a.ok())
+            .is_some_and(|v| v.feedback_available)
     };
     view! {
         <section class="card wide">
@@ -250,8 +261,12 @@ fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
                 <span>
                     <button type="button" class="secondary" on:click=copy>"Copy code"</button>
                     {from_lever.then(|| view! {
-                        <button type="button" disabled=move || send.pending().get() on:click=move |_| { send.dispatch_local(()); }>
-                            "Send code to Lever"
+                        <button type="button" disabled=move || send.pending().get() on:click=move |_| { send.dispatch_local(LeverWrite::Note); }>
+                            "Send as note"
+                        </button>
+                        <button type="button" class:hidden=move || !feedback_available() disabled=move || send.pending().get()
+                            on:click=move |_| { send.dispatch_local(LeverWrite::Feedback); }>
+                            "Send as feedback"
                         </button>
                     })}
                 </span>
@@ -262,9 +277,52 @@ fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
                 None => ().into_any(),
             }}
             {move || error_note(failure_message(send.value().get()))}
-            {note_state}
+            {write_states}
             <pre class="code" data-testid="final-code">{text}</pre>
         </section>
+    }
+}
+
+/// What a member can send an ended Lever pad's code as.
+#[derive(Clone, Copy)]
+enum LeverWrite {
+    Note,
+    Feedback,
+}
+
+impl LeverWrite {
+    fn path(self) -> &'static str {
+        match self {
+            LeverWrite::Note => "lever-note",
+            LeverWrite::Feedback => "lever-feedback",
+        }
+    }
+}
+
+/// One line saying how sending the code as a note or a form goes.
+fn write_state(kind: LeverWrite, status: Option<&str>, error: String) -> AnyView {
+    let (test_id, sending, sent, refused) = match kind {
+        LeverWrite::Note => (
+            "note-status",
+            "Sending the code to Lever…",
+            "The code is in the candidate's notes in Lever.",
+            "Lever did not take the note",
+        ),
+        LeverWrite::Feedback => (
+            "feedback-status",
+            "Filing the feedback form in Lever…",
+            "The feedback form is on the candidate in Lever, filed as you.",
+            "Lever did not take the feedback form",
+        ),
+    };
+    match status {
+        Some("sending") => view! { <p class="muted" data-testid=test_id>{sending}</p> }.into_any(),
+        Some("sent") => view! { <p class="ok" data-testid=test_id>{sent}</p> }.into_any(),
+        Some("failed") => view! {
+            <p class="error" role="alert" data-testid=test_id>{format!("{refused}: {error}")}</p>
+        }
+        .into_any(),
+        _ => ().into_any(),
     }
 }
 

@@ -1,0 +1,317 @@
+//! Feedback forms: the admin picks one of Lever's feedback templates (it needs a code question
+//! for the final code and a text question for the playback link), and a member's "Send as
+//! feedback" files it on the candidate as that member. Lever's `POST .../feedback` takes no
+//! idempotency key, so the text answer ends with a marker line and a run after the first looks
+//! for it before filing again, as notes do.
+
+use entity::{job, lever_integration};
+use sea_orm::Set;
+
+use super::client::{LeverCredentials, LeverError};
+use super::setup::{self, Integration};
+use super::types::{LeverFeedbackTemplate, LeverFieldValue, LeverNewFeedback};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ClientAddress, EnterpriseAdmin};
+use crate::jobs::{self, JobError};
+use crate::state::AppState;
+
+/// Question types that take free text: the playback link and the last run go into the first.
+const TEXT_TYPES: [&str; 2] = ["textarea", "text"];
+const CODE_TYPE: &str = "code";
+
+/// The questions of a template Stagepad fills, or why it cannot file it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Fillable<'a> {
+    pub code_field: &'a str,
+    pub text_field: &'a str,
+}
+
+/// Which questions Stagepad answers in `template`: its first code question and its first text
+/// question. A template without them, or with another required question (a score, a
+/// recommendation: an interviewer's to give), cannot be filed by Stagepad.
+pub fn fillable(template: &LeverFeedbackTemplate) -> Result<Fillable<'_>, String> {
+    let code = template.fields.iter().find(|f| f.kind == CODE_TYPE);
+    let text = template
+        .fields
+        .iter()
+        .find(|f| TEXT_TYPES.contains(&f.kind.as_str()));
+    let (Some(code), Some(text)) = (code, text) else {
+        return Err(match code {
+            None => "It has no code question for the final code: add one in Lever \
+                     (Settings → Feedback forms) or pick another template."
+                .into(),
+            Some(_) => "It has no text question for the playback link: add one in Lever \
+                        (Settings → Feedback forms) or pick another template."
+                .into(),
+        });
+    };
+    let others_required: Vec<&str> = template
+        .fields
+        .iter()
+        .filter(|f| f.required && f.id != code.id && f.id != text.id)
+        .map(|f| f.text.as_str())
+        .collect();
+    if !others_required.is_empty() {
+        return Err(format!(
+            "It requires answers only an interviewer can give ({}): make them optional in \
+             Lever or pick another template.",
+            others_required.join(", ")
+        ));
+    }
+    Ok(Fillable {
+        code_field: &code.id,
+        text_field: &text.id,
+    })
+}
+
+/// The template chosen in the setup, as the setup page shows it.
+pub fn chosen(row: &lever_integration::Model) -> Option<api::ChosenFeedbackTemplate> {
+    Some(api::ChosenFeedbackTemplate {
+        id: row.feedback_template_id.clone()?,
+        name: row.feedback_template_name.clone().unwrap_or_default(),
+    })
+}
+
+/// Lever's templates read with the key, or the error the admin sees: a 403 names the
+/// permission to add.
+async fn read_templates(
+    state: &AppState,
+    credentials: &LeverCredentials,
+) -> ApiResult<Vec<LeverFeedbackTemplate>> {
+    state
+        .lever
+        .feedback_templates(credentials)
+        .await
+        .map_err(|e| match e {
+            LeverError::Forbidden { .. } => ApiError::unprocessable(
+                "lever_permissions_missing",
+                "The API key may not read feedback templates. In Lever (Settings → \
+                 Integrations and API → API Credentials) give it \"Read feedback templates\" \
+                 and \"Create feedback\", then save the key again in step 1.",
+            ),
+            other => setup::explain(&other, &credentials.base_url),
+        })
+}
+
+/// `GET /api/lever/feedback-templates`: Lever's templates, live, each with the questions
+/// Stagepad would fill or why it cannot.
+pub async fn templates(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+) -> ApiResult<api::LeverFeedbackTemplatesResponse> {
+    let integration = setup::load_required(state, admin.org_id).await?;
+    let credentials = integration.credentials(state)?;
+    let templates = read_templates(state, &credentials).await?;
+    let selected = integration.row.feedback_template_id.as_deref();
+    Ok(api::LeverFeedbackTemplatesResponse {
+        templates: templates
+            .iter()
+            .map(|template| {
+                let question = |id: &str| {
+                    template
+                        .fields
+                        .iter()
+                        .find(|f| f.id == id)
+                        .map(|f| f.text.clone())
+                };
+                let (code_field, text_field, unusable) = match fillable(template) {
+                    Ok(fill) => (question(fill.code_field), question(fill.text_field), None),
+                    Err(why) => (None, None, Some(why)),
+                };
+                api::LeverFeedbackTemplateChoice {
+                    id: template.id.clone(),
+                    name: template.text.clone(),
+                    code_field,
+                    text_field,
+                    unusable,
+                    selected: selected == Some(template.id.as_str()),
+                }
+            })
+            .collect(),
+    })
+}
+
+/// `PUT /api/lever/feedback-template`: files this template from now on (read again from Lever
+/// so its questions are current), or stops offering "Send as feedback" with `None`.
+pub async fn choose_template(
+    state: &AppState,
+    admin: &EnterpriseAdmin,
+    request: api::LeverFeedbackTemplateRequest,
+    client: &ClientAddress,
+) -> ApiResult<api::LeverSetup> {
+    let integration = setup::load_required(state, admin.org_id).await?;
+    let chosen = match request.template_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(id) => {
+            let credentials = integration.credentials(state)?;
+            let templates = read_templates(state, &credentials).await?;
+            let template = templates.into_iter().find(|t| t.id == id).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "unknown_template",
+                    "Lever has no feedback template with that id (it may have been deleted): \
+                     pick one from the list.",
+                )
+            })?;
+            let fill = fillable(&template)
+                .map_err(|why| ApiError::unprocessable("template_unusable", why))?;
+            Some((
+                template.id.clone(),
+                template.text.clone(),
+                fill.code_field.to_string(),
+                fill.text_field.to_string(),
+            ))
+        }
+    };
+    let detail = match &chosen {
+        Some((_, name, _, _)) => format!("Feedback forms are filed with the template {name:?}"),
+        None => "Feedback forms are no longer offered".to_string(),
+    };
+    setup::change_integration(
+        state,
+        admin,
+        client,
+        &integration,
+        "lever_feedback_template_saved",
+        detail,
+        |row| {
+            let (id, name, code, text) = match chosen {
+                Some((id, name, code, text)) => (Some(id), Some(name), Some(code), Some(text)),
+                None => (None, None, None, None),
+            };
+            row.feedback_template_id = Set(id);
+            row.feedback_template_name = Set(name);
+            row.feedback_code_field_id = Set(code);
+            row.feedback_text_field_id = Set(text);
+        },
+    )
+    .await?;
+    setup::setup(state, admin).await
+}
+
+/// What one feedback form says.
+pub struct FeedbackForm<'a> {
+    pub opportunity_id: &'a str,
+    /// The member's Lever user, whom the form is filed as.
+    pub author: &'a str,
+    pub code: &'a str,
+    /// Ends with `marker`.
+    pub text: &'a str,
+    pub marker: &'a str,
+}
+
+/// Files `form` with the chosen template unless an earlier run of this job already did (on a
+/// run after the first, the candidate's forms are searched for the marker; a key that may not
+/// read them files anyway). Returns the form's id.
+pub async fn file_once(
+    state: &AppState,
+    job: &job::Model,
+    integration: &Integration,
+    credentials: &LeverCredentials,
+    form: FeedbackForm<'_>,
+) -> Result<String, JobError> {
+    let row = &integration.row;
+    let (Some(template), Some(code_field), Some(text_field)) = (
+        row.feedback_template_id.as_deref(),
+        row.feedback_code_field_id.as_deref(),
+        row.feedback_text_field_id.as_deref(),
+    ) else {
+        return Err(JobError::permanent(
+            "No feedback template is chosen in the Lever setup any more; an admin can pick one \
+             under Options.",
+        ));
+    };
+    if job.attempts > 1 {
+        match state
+            .lever
+            .find_feedback(credentials, form.opportunity_id, form.marker)
+            .await
+        {
+            Ok(Some(id)) => {
+                tracing::info!(job_id = %job.id, "an earlier run's feedback form is already in Lever; not filed again");
+                return Ok(id);
+            }
+            Ok(None) => {}
+            Err(LeverError::Forbidden { .. }) => {
+                tracing::warn!(org_id = %job.org_id, "the Lever key may not read feedback; filing without looking");
+            }
+            // Whether the form is there is unknown: file nothing until Lever can tell.
+            Err(e) => return Err(e.into()),
+        }
+    }
+    jobs::hold_lease(state, job).await?;
+    let filed = state
+        .lever
+        .create_feedback(
+            credentials,
+            form.opportunity_id,
+            form.author,
+            &LeverNewFeedback {
+                base_template_id: template,
+                field_values: vec![
+                    LeverFieldValue {
+                        id: code_field,
+                        value: form.code,
+                    },
+                    LeverFieldValue {
+                        id: text_field,
+                        value: form.text,
+                    },
+                ],
+                completed_at: time::OffsetDateTime::now_utc().unix_timestamp() * 1_000,
+            },
+        )
+        .await;
+    filed.map_err(|e| match e {
+        LeverError::Forbidden { .. } => JobError::permanent(
+            "Lever refused the feedback form (403): the API key needs the \"Create feedback\" \
+             permission, or the candidate is confidential and the key was created without \
+             confidential access.",
+        ),
+        LeverError::Status { status: 400, .. } => JobError::permanent(format!(
+            "Lever refused the feedback form ({e}): the template may have changed since it was \
+             chosen; an admin can pick it again under Options."
+        )),
+        other => other.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(fields: serde_json::Value) -> LeverFeedbackTemplate {
+        serde_json::from_value(serde_json::json!({"id": "t1", "text": "Coding", "fields": fields}))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_template_is_filled_in_its_first_code_and_text_questions() {
+        let t = template(serde_json::json!([
+            {"id": "f0", "type": "score-system", "text": "Score", "required": false},
+            {"id": "f1", "type": "code", "text": "Solution", "required": true},
+            {"id": "f2", "type": "code", "text": "Other", "required": false},
+            {"id": "f3", "type": "textarea", "text": "Notes", "required": false},
+        ]));
+        assert_eq!(
+            fillable(&t),
+            Ok(Fillable {
+                code_field: "f1",
+                text_field: "f3"
+            })
+        );
+    }
+
+    #[test]
+    fn templates_stagepad_cannot_file_say_why() {
+        let no_code = template(serde_json::json!([{"id": "a", "type": "text", "text": "T"}]));
+        assert!(fillable(&no_code).unwrap_err().contains("no code question"));
+        let no_text = template(serde_json::json!([{"id": "a", "type": "code", "text": "C"}]));
+        assert!(fillable(&no_text).unwrap_err().contains("no text question"));
+        let scored = template(serde_json::json!([
+            {"id": "a", "type": "code", "text": "C"},
+            {"id": "b", "type": "text", "text": "T"},
+            {"id": "c", "type": "score-system", "text": "Overall rating", "required": true},
+        ]));
+        assert!(fillable(&scored).unwrap_err().contains("(Overall rating)"));
+    }
+}

@@ -1,0 +1,146 @@
+//! "Send as feedback": an ended Lever pad's final code filed on the candidate as a feedback
+//! form of the template the admin chose, as the member who asks (their Lever user, found by
+//! e-mail), through the job queue and filed once (see `lever::feedback`).
+
+use entity::{job, pad, user};
+use sea_orm::{ColumnTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::live;
+use super::notes::{self, Request, SENT};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::AuthUser;
+use crate::jobs::JobError;
+use crate::lever::client::{LeverCredentials, LeverError};
+use crate::lever::feedback::{self as lever_feedback, FeedbackForm};
+use crate::lever::notes::{self as lever_notes, NoteKind};
+use crate::state::AppState;
+
+pub const FEEDBACK_JOB: &str = "pad_feedback";
+pub(super) const FEEDBACK_COLUMNS: (pad::Column, pad::Column) =
+    (pad::Column::FeedbackStatus, pad::Column::FeedbackError);
+
+#[derive(Serialize, Deserialize)]
+struct FeedbackJob {
+    pad_id: String,
+    /// The member who asked: the form is filed as their Lever user.
+    user_id: Uuid,
+}
+
+/// `POST /api/pads/<id>/lever-feedback`: queues the final code as a feedback form.
+pub async fn request_feedback(
+    state: &AppState,
+    user: &AuthUser,
+    pad_id: &str,
+) -> ApiResult<api::PadView> {
+    let pad = notes::ended_lever_pad(state, user, pad_id).await?;
+    let template_chosen = crate::lever::setup::load(state, pad.org_id)
+        .await?
+        .is_some_and(|i| i.row.feedback_template_id.is_some());
+    if !template_chosen {
+        return Err(ApiError::conflict(
+            "no_feedback_template",
+            "No Lever feedback template is chosen: an admin can pick one in the Lever setup, \
+             under Options. The code can go to Lever as a note meanwhile.",
+        ));
+    }
+    let payload = FeedbackJob {
+        pad_id: pad.id.clone(),
+        user_id: user.user_id,
+    };
+    notes::queue_request(
+        state,
+        &pad,
+        Request {
+            status: pad::Column::FeedbackStatus,
+            error: pad::Column::FeedbackError,
+            job_kind: FEEDBACK_JOB,
+            payload: serde_json::to_value(payload).expect("json"),
+            busy: "The feedback form is on its way to Lever already.",
+        },
+    )
+    .await?;
+    super::view(state, pad_id, Some(user)).await
+}
+
+pub async fn send_feedback(state: &AppState, job: &job::Model) -> Result<(), JobError> {
+    let payload: FeedbackJob = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::permanent(format!("unreadable job: {e}")))?;
+    let (pad, integration, credentials) = notes::job_pad(state, job).await?;
+    let member = user::Entity::find_in_org(job.org_id)
+        .filter(user::Column::Id.eq(payload.user_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| {
+            JobError::permanent("The member who asked is no longer in the organization.")
+        })?;
+    let author = lever_user(state, &credentials, &member.email).await?;
+    let code = live::final_text(&state.db, &pad.id)
+        .await
+        .map_err(|r| JobError::permanent(r.message))?;
+    let link = super::link(state, &pad.id);
+    let marker = lever_notes::marker(NoteKind::Feedback, &link, job);
+    let language = api::language_label(&pad.language).unwrap_or("unknown");
+    // Running code comes with issue 13; until then the pad has no run to report.
+    let text = format!(
+        "Language: {language}\nPlayback: {link}\nLast run: none (the code was not run in the pad)\n\n{marker}"
+    );
+    let opportunity_id = pad.opportunity_id.as_deref().unwrap_or_default();
+    lever_feedback::file_once(
+        state,
+        job,
+        &integration,
+        &credentials,
+        FeedbackForm {
+            opportunity_id,
+            author: &author,
+            // The code question holds the code as written: a code answer is not a note, and
+            // changing `@` would change the program.
+            code: &notes::fit(code.trim_end(), notes::MAX_NOTE_CHARS),
+            text: &text,
+            marker: &marker,
+        },
+    )
+    .await?;
+    notes::set_request_state(&state.db, &pad.id, FEEDBACK_COLUMNS, SENT, None).await?;
+    Ok(())
+}
+
+/// The active Lever user with this member's e-mail: feedback is an interviewer's, so it is
+/// filed as them or not at all.
+async fn lever_user(
+    state: &AppState,
+    credentials: &LeverCredentials,
+    email: &str,
+) -> Result<String, JobError> {
+    let canonical = email.trim().to_lowercase();
+    let users = match state
+        .lever
+        .users_by_email(credentials, &canonical, true)
+        .await
+    {
+        Ok(users) => users,
+        Err(LeverError::Forbidden { .. }) => {
+            return Err(JobError::permanent(
+                "The API key may not read Lever users, so Stagepad cannot tell who you are in \
+                 Lever: give the key \"Read users\" in Lever, or send the code as a note.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(active) = users.iter().find(|u| u.deactivated_at.is_none()) {
+        return Ok(active.id.clone());
+    }
+    Err(JobError::permanent(if users.is_empty() {
+        format!(
+            "Lever has no user with your e-mail ({canonical}): a feedback form is filed as the \
+             interviewer who sends it. Ask a Lever admin to add you, or send the code as a note."
+        )
+    } else {
+        format!(
+            "Your Lever user ({canonical}) is deactivated and cannot file feedback. Ask a \
+             Lever admin to reactivate it, or send the code as a note."
+        )
+    }))
+}
