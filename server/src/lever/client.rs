@@ -81,14 +81,14 @@ pub trait LeverApi: Send + Sync {
         email: &str,
         include_deactivated: bool,
     ) -> Result<Vec<LeverUser>, LeverError>;
-    /// How many items the first page of `list` holds, read with `limit=1`: checks a read
+    /// The id of the first item of `list`, read with `limit=1`, if it has any: checks a read
     /// permission, since a list answers even when empty (one object by a made-up id may
     /// answer 404 before Lever looks at the permission).
     async fn probe_list(
         &self,
         credentials: &LeverCredentials,
         list: ProbeList,
-    ) -> Result<usize, LeverError>;
+    ) -> Result<Option<String>, LeverError>;
     /// The opportunity with its applications expanded (so the posting id is known).
     async fn opportunity(
         &self,
@@ -637,7 +637,7 @@ impl LeverApi for ReqwestLever {
         &self,
         credentials: &LeverCredentials,
         list: ProbeList,
-    ) -> Result<usize, LeverError> {
+    ) -> Result<Option<String>, LeverError> {
         let mut query = list.filters().to_vec();
         query.push(("limit", "1"));
         let page: LeverPage<serde_json::Value> = self
@@ -652,7 +652,10 @@ impl LeverApi for ReqwestLever {
                 },
             )
             .await?;
-        Ok(page.data.len())
+        Ok(page
+            .data
+            .first()
+            .map(|item| item["id"].as_str().unwrap_or_default().to_string()))
     }
 
     async fn opportunity(

@@ -378,11 +378,11 @@ async fn check_access(state: &AppState, credentials: &LeverCredentials) -> ApiRe
         Err(LeverError::Forbidden { .. }) => None,
         Err(e) => return Err(explain(&e, &credentials.base_url)),
     };
+    let first_opportunity = lever
+        .probe_list(credentials, ProbeList::Opportunities)
+        .await;
     let probes = [
-        lever
-            .probe_list(credentials, ProbeList::Opportunities)
-            .await
-            .map(|_| ()),
+        first_opportunity.as_ref().map(|_| ()).map_err(Clone::clone),
         lever
             .probe_list(credentials, ProbeList::Postings)
             .await
@@ -393,7 +393,13 @@ async fn check_access(state: &AppState, credentials: &LeverCredentials) -> ApiRe
             .await
             .map(|_| ()),
     ];
-    let notes_readable = match lever.find_note(credentials, PROBE_ID, "").await {
+    // A real candidate's notes: for a made-up one Lever may answer 404 before it looks at the
+    // permission. Without any candidate yet, the made-up id is all there is to ask with.
+    let notes_of = match &first_opportunity {
+        Ok(Some(id)) if !id.is_empty() => id.as_str(),
+        _ => PROBE_ID,
+    };
+    let notes_readable = match lever.find_note(credentials, notes_of, "").await {
         Ok(_) | Err(LeverError::NotFound { .. }) | Err(LeverError::Status { status: 400, .. }) => {
             true
         }
@@ -443,8 +449,8 @@ async fn confidential_access(state: &AppState, credentials: &LeverCredentials) -
         .probe_list(credentials, ProbeList::ConfidentialPostings)
         .await
     {
-        Ok(0) => None,
-        Ok(_) => Some(true),
+        Ok(None) => None,
+        Ok(Some(_)) => Some(true),
         Err(LeverError::Forbidden { .. }) => Some(false),
         Err(e) => {
             tracing::info!(error = %e, "cannot tell whether the Lever key sees confidential data");

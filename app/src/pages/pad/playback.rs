@@ -264,10 +264,12 @@ fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
                         <button type="button" disabled=move || send.pending().get() on:click=move |_| { send.dispatch_local(LeverWrite::Note); }>
                             "Send as note"
                         </button>
-                        <button type="button" class:hidden=move || !feedback_available() disabled=move || send.pending().get()
-                            on:click=move |_| { send.dispatch_local(LeverWrite::Feedback); }>
-                            "Send as feedback"
-                        </button>
+                        {move || feedback_available().then(|| view! {
+                            <button type="button" disabled=move || send.pending().get()
+                                on:click=move |_| { send.dispatch_local(LeverWrite::Feedback); }>
+                                "Send as feedback"
+                            </button>
+                        })}
                     })}
                 </span>
             </div>
