@@ -222,6 +222,20 @@ async fn answer_unless_lost(lost: Option<LostAnswer>, response: HttpResponse) ->
     }
 }
 
+/// A write: [`admit`] with its permission, then `carry_out`, then its answer unless a fault
+/// loses it.
+async fn write(
+    request: &HttpRequest,
+    shared: &Shared,
+    permission: &str,
+    carry_out: impl FnOnce() -> HttpResponse,
+) -> HttpResponse {
+    match admit(request, shared, Some(permission)).await {
+        Ok(lost) => answer_unless_lost(lost, carry_out()).await,
+        Err(refusal) => refusal,
+    }
+}
+
 fn decide(
     state: &mut SimState,
     shared: &Shared,
@@ -594,6 +608,22 @@ fn refuse_confidential(
     })
 }
 
+/// The opportunity a call names: 404 when there is none, and the confidential 403 when the key
+/// may not see it.
+fn visible_opportunity<'a>(
+    request: &HttpRequest,
+    state: &'a SimState,
+    id: &str,
+) -> Result<&'a Opportunity, Box<HttpResponse>> {
+    let Some(o) = state.opportunities.get(id) else {
+        return Err(Box::new(not_found("Opportunity not found")));
+    };
+    match refuse_confidential(request, state, state.opportunity_confidential(o)) {
+        Some(refusal) => Err(Box::new(refusal)),
+        None => Ok(o),
+    }
+}
+
 /// The 403 a key without `permission` gets (checked after [`admit`] let the call in).
 fn refuse_without(
     request: &HttpRequest,
@@ -672,26 +702,18 @@ async fn add_links(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let lost = match admit(&request, &shared, Some("add_links")).await {
-        Ok(lost) => lost,
-        Err(refusal) => return refusal,
-    };
-    let response = add_links_now(&request, &shared, &id, &body);
-    answer_unless_lost(lost, response).await
+    write(&request, &shared, "add_links", || {
+        add_links_now(&request, &shared, &id, &body)
+    })
+    .await
 }
 
 fn add_links_now(request: &HttpRequest, shared: &Shared, id: &str, body: &[u8]) -> HttpResponse {
     let mut state = shared.lock();
-    let Some((contact, confidential)) = state
-        .opportunities
-        .get(id)
-        .map(|o| (o.contact.clone(), state.opportunity_confidential(o)))
-    else {
-        return not_found("Opportunity not found");
+    let contact = match visible_opportunity(request, &state, id) {
+        Ok(o) => o.contact.clone(),
+        Err(refusal) => return *refusal,
     };
-    if let Some(refusal) = refuse_confidential(request, &state, confidential) {
-        return refusal;
-    }
     let object = match json_object(request, body) {
         Ok(object) => object,
         Err(why) => return bad_request(&why),
@@ -735,25 +757,16 @@ async fn create_note(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let lost = match admit(&request, &shared, Some("create_notes")).await {
-        Ok(lost) => lost,
-        Err(refusal) => return refusal,
-    };
-    let response = create_note_now(&request, &shared, &id, &body);
-    answer_unless_lost(lost, response).await
+    write(&request, &shared, "create_notes", || {
+        create_note_now(&request, &shared, &id, &body)
+    })
+    .await
 }
 
 fn create_note_now(request: &HttpRequest, shared: &Shared, id: &str, body: &[u8]) -> HttpResponse {
     let mut state = shared.lock();
-    let Some(confidential) = state
-        .opportunities
-        .get(id)
-        .map(|o| state.opportunity_confidential(o))
-    else {
-        return not_found("Opportunity not found");
-    };
-    if let Some(refusal) = refuse_confidential(request, &state, confidential) {
-        return refusal;
+    if let Err(refusal) = visible_opportunity(request, &state, id) {
+        return *refusal;
     }
     let object = match json_object(request, body) {
         Ok(object) => object,
@@ -810,13 +823,10 @@ async fn list_notes(
     }
     let query = query::parse(request.query_string());
     let mut state = shared.lock();
-    let Some(o) = state.opportunities.get(id.as_str()) else {
-        return not_found("Opportunity not found");
+    let o = match visible_opportunity(&request, &state, &id) {
+        Ok(o) => o,
+        Err(refusal) => return *refusal,
     };
-    if let Some(refusal) = refuse_confidential(&request, &state, state.opportunity_confidential(o))
-    {
-        return refusal;
-    }
     let items = o
         .notes
         .iter()
