@@ -17,7 +17,14 @@
 //! Errors are always `{"code", "message"}`. Writes need `Content-Type: application/json`.
 //! `addLinks` answers 200 with an empty body (Lever's body is unknown: clients must accept any
 //! 2xx); `notes` answers 201 `{"data": {"noteId"}}` and `GET .../notes` lists them (permission
-//! `read_notes`). A `perform_as` that names no user is 400.
+//! `read_notes`). A `perform_as` that names no active user is 400.
+//!
+//! Feedback (shapes and body rules in `feedback.rs`): `GET /feedback_templates` (paged) and
+//! `GET /feedback_templates/:id` (permission `read_feedback_templates`);
+//! `POST /opportunities/:id/feedback?perform_as=` (permission `create_feedback`; `perform_as`
+//! is required, unlike for notes) answers 201 `{"data": <the form>}`, and
+//! `GET /opportunities/:id/feedback` lists an opportunity's forms, oldest first, paged
+//! (permission `read_feedback`). No write is idempotent: the same body twice is two forms.
 
 use std::time::{Duration, Instant};
 
@@ -32,7 +39,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use super::state::{Opportunity, Posting, SimState, last4, now_ms, random_id};
-use super::{FaultKind, Shared, SimNote, SimRequest, pagination, query};
+use super::{FaultKind, Shared, SimNote, SimRequest, feedback, pagination, query};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -47,6 +54,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/opportunities/{id}/addLinks", web::post().to(add_links))
             .route("/opportunities/{id}/notes", web::post().to(create_note))
             .route("/opportunities/{id}/notes", web::get().to(list_notes))
+            .route(
+                "/opportunities/{id}/feedback",
+                web::post().to(create_feedback),
+            )
+            .route("/opportunities/{id}/feedback", web::get().to(list_feedback))
+            .route(
+                "/feedback_templates",
+                web::get().to(list_feedback_templates),
+            )
+            .route(
+                "/feedback_templates/{id}",
+                web::get().to(get_feedback_template),
+            )
             .route("/postings", web::get().to(list_postings))
             .route("/postings/{id}", web::get().to(get_posting))
             .default_service(web::to(unknown_endpoint)),
@@ -219,6 +239,20 @@ async fn answer_unless_lost(lost: Option<LostAnswer>, response: HttpResponse) ->
             tokio::time::sleep(wait).await;
             response
         }
+    }
+}
+
+/// A write: [`admit`] with its permission, then `carry_out`, then its answer unless a fault
+/// loses it.
+async fn write(
+    request: &HttpRequest,
+    shared: &Shared,
+    permission: &str,
+    carry_out: impl FnOnce() -> HttpResponse,
+) -> HttpResponse {
+    match admit(request, shared, Some(permission)).await {
+        Ok(lost) => answer_unless_lost(lost, carry_out()).await,
+        Err(refusal) => refusal,
     }
 }
 
@@ -594,6 +628,22 @@ fn refuse_confidential(
     })
 }
 
+/// The opportunity a call names: 404 when there is none, and the confidential 403 when the key
+/// may not see it.
+fn visible_opportunity<'a>(
+    request: &HttpRequest,
+    state: &'a SimState,
+    id: &str,
+) -> Result<&'a Opportunity, Box<HttpResponse>> {
+    let Some(o) = state.opportunities.get(id) else {
+        return Err(Box::new(not_found("Opportunity not found")));
+    };
+    match refuse_confidential(request, state, state.opportunity_confidential(o)) {
+        Some(refusal) => Err(Box::new(refusal)),
+        None => Ok(o),
+    }
+}
+
 /// The 403 a key without `permission` gets (checked after [`admit`] let the call in).
 fn refuse_without(
     request: &HttpRequest,
@@ -672,26 +722,18 @@ async fn add_links(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let lost = match admit(&request, &shared, Some("add_links")).await {
-        Ok(lost) => lost,
-        Err(refusal) => return refusal,
-    };
-    let response = add_links_now(&request, &shared, &id, &body);
-    answer_unless_lost(lost, response).await
+    write(&request, &shared, "add_links", || {
+        add_links_now(&request, &shared, &id, &body)
+    })
+    .await
 }
 
 fn add_links_now(request: &HttpRequest, shared: &Shared, id: &str, body: &[u8]) -> HttpResponse {
     let mut state = shared.lock();
-    let Some((contact, confidential)) = state
-        .opportunities
-        .get(id)
-        .map(|o| (o.contact.clone(), state.opportunity_confidential(o)))
-    else {
-        return not_found("Opportunity not found");
+    let contact = match visible_opportunity(request, &state, id) {
+        Ok(o) => o.contact.clone(),
+        Err(refusal) => return *refusal,
     };
-    if let Some(refusal) = refuse_confidential(request, &state, confidential) {
-        return refusal;
-    }
     let object = match json_object(request, body) {
         Ok(object) => object,
         Err(why) => return bad_request(&why),
@@ -735,25 +777,16 @@ async fn create_note(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let lost = match admit(&request, &shared, Some("create_notes")).await {
-        Ok(lost) => lost,
-        Err(refusal) => return refusal,
-    };
-    let response = create_note_now(&request, &shared, &id, &body);
-    answer_unless_lost(lost, response).await
+    write(&request, &shared, "create_notes", || {
+        create_note_now(&request, &shared, &id, &body)
+    })
+    .await
 }
 
 fn create_note_now(request: &HttpRequest, shared: &Shared, id: &str, body: &[u8]) -> HttpResponse {
     let mut state = shared.lock();
-    let Some(confidential) = state
-        .opportunities
-        .get(id)
-        .map(|o| state.opportunity_confidential(o))
-    else {
-        return not_found("Opportunity not found");
-    };
-    if let Some(refusal) = refuse_confidential(request, &state, confidential) {
-        return refusal;
+    if let Err(refusal) = visible_opportunity(request, &state, id) {
+        return *refusal;
     }
     let object = match json_object(request, body) {
         Ok(object) => object,
@@ -810,13 +843,10 @@ async fn list_notes(
     }
     let query = query::parse(request.query_string());
     let mut state = shared.lock();
-    let Some(o) = state.opportunities.get(id.as_str()) else {
-        return not_found("Opportunity not found");
+    let o = match visible_opportunity(&request, &state, &id) {
+        Ok(o) => o,
+        Err(refusal) => return *refusal,
     };
-    if let Some(refusal) = refuse_confidential(&request, &state, state.opportunity_confidential(o))
-    {
-        return refusal;
-    }
     let items = o
         .notes
         .iter()
@@ -835,6 +865,98 @@ async fn list_notes(
         })
         .collect();
     pagination::page(&mut state, "notes", items, &query)
+}
+
+/// `GET /feedback_templates`: every template with its fields, oldest first, paged.
+async fn list_feedback_templates(request: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_feedback_templates")).await {
+        return refusal;
+    }
+    let query = query::parse(request.query_string());
+    let mut state = shared.lock();
+    let items = state.feedback_templates.iter().map(|t| json!(t)).collect();
+    pagination::page(&mut state, "feedback_templates", items, &query)
+}
+
+async fn get_feedback_template(
+    request: HttpRequest,
+    shared: web::Data<Shared>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_feedback_templates")).await {
+        return refusal;
+    }
+    let state = shared.lock();
+    match state.feedback_templates.iter().find(|t| t.id == *id) {
+        Some(template) => HttpResponse::Ok().json(json!({ "data": template })),
+        None => not_found("Feedback template not found"),
+    }
+}
+
+/// Creates a feedback form as the `perform_as` user: 201 `{"data": <the form>}`.
+async fn create_feedback(
+    request: HttpRequest,
+    shared: web::Data<Shared>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    write(&request, &shared, "create_feedback", || {
+        create_feedback_now(&request, &shared, &id, &body)
+    })
+    .await
+}
+
+fn create_feedback_now(
+    request: &HttpRequest,
+    shared: &Shared,
+    id: &str,
+    body: &[u8],
+) -> HttpResponse {
+    let mut state = shared.lock();
+    if let Err(refusal) = visible_opportunity(request, &state, id) {
+        return *refusal;
+    }
+    let user = match perform_as(request, &state) {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            return bad_request(
+                "perform_as is required: the id of the user the feedback is given as",
+            );
+        }
+        Err(why) => return bad_request(&why),
+    };
+    let now = now_ms();
+    let form = json_object(request, body)
+        .and_then(|object| feedback::new_form(&state.feedback_templates, &object, user, now));
+    let form = match form {
+        Ok(form) => form,
+        Err(why) => return bad_request(&why),
+    };
+    let answer = json!({ "data": form });
+    if let Some(o) = state.opportunities.get_mut(id) {
+        o.feedback.push(form);
+        o.updated_at = now;
+    }
+    HttpResponse::Created().json(answer)
+}
+
+/// `GET /opportunities/:id/feedback`: the opportunity's forms with their values, oldest first,
+/// paged.
+async fn list_feedback(
+    request: HttpRequest,
+    shared: web::Data<Shared>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    if let Err(refusal) = admit(&request, &shared, Some("read_feedback")).await {
+        return refusal;
+    }
+    let query = query::parse(request.query_string());
+    let mut state = shared.lock();
+    let items = match visible_opportunity(&request, &state, &id) {
+        Ok(o) => o.feedback.iter().map(|form| json!(form)).collect(),
+        Err(refusal) => return *refusal,
+    };
+    pagination::page(&mut state, "feedback", items, &query)
 }
 
 /// The `@word` mentions in a note's text, in order. Any `@` counts, wherever it stands (an

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::api::lever_error;
+use super::feedback::FeedbackTemplate;
 use super::state::{
     ARCHIVE_REASON_ID, ApiKey, Archived, Bucket, Contact, EVENTS, Opportunity, PERMISSIONS,
     Posting, SimState, Stage, StageChange, User, Webhook, now_ms, random_id, random_token,
@@ -69,6 +70,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET /_sim/opportunities/{id}/links", "the contact's links"),
     ("GET /_sim/opportunities/{id}/notes", "the notes"),
     (
+        "GET /_sim/opportunities/{id}/feedback",
+        "the feedback forms, oldest first, as GET /v1/opportunities/{id}/feedback shows them",
+    ),
+    (
         "PUT /_sim/opportunities/{id}/tags",
         "{tags}: replaces all tags",
     ),
@@ -79,6 +84,17 @@ const ROUTES: &[(&str, &str)] = &[
     (
         "POST /_sim/opportunities/{id}/archive",
         "{archived?: true, reason?} -> {deliveries}: sends candidateArchiveChange",
+    ),
+    ("GET /_sim/feedback-templates", "every feedback template"),
+    (
+        "POST /_sim/feedback-templates",
+        "{text, instructions?, id?, fields: [{type, text, description?, required?, id?, \
+         language?, options?: [{text}], scores?: [{text, description?}]}]} -> the template as \
+         stored (ids and timestamps filled in)",
+    ),
+    (
+        "DELETE /_sim/feedback-templates/{id}",
+        "removes a template (forms based on it keep their fields; new ones are then 400)",
     ),
     (
         "GET /_sim/webhooks",
@@ -150,6 +166,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/opportunities/{id}", web::get().to(get_opportunity))
             .route("/opportunities/{id}/links", web::get().to(get_links))
             .route("/opportunities/{id}/notes", web::get().to(get_notes))
+            .route("/opportunities/{id}/feedback", web::get().to(get_feedback))
+            .route(
+                "/feedback-templates",
+                web::get().to(list_feedback_templates),
+            )
+            .route("/feedback-templates", web::post().to(add_feedback_template))
+            .route(
+                "/feedback-templates/{id}",
+                web::delete().to(delete_feedback_template),
+            )
             .route(
                 "/opportunities/{id}/tags",
                 web::put().to(set_opportunity_tags),
@@ -584,6 +610,7 @@ async fn create_opportunity(
             reason: ARCHIVE_REASON_ID.into(),
         }),
         notes: vec![],
+        feedback: vec![],
         created_at: now,
         updated_at: now,
         anonymized: body.anonymized,
@@ -637,6 +664,14 @@ async fn get_notes(shared: web::Data<Shared>, id: web::Path<String>) -> HttpResp
     let state = shared.lock();
     match state.opportunities.get(id.as_str()) {
         Some(o) => HttpResponse::Ok().json(&o.notes),
+        None => not_found("opportunity"),
+    }
+}
+
+async fn get_feedback(shared: web::Data<Shared>, id: web::Path<String>) -> HttpResponse {
+    let state = shared.lock();
+    match state.opportunities.get(id.as_str()) {
+        Some(o) => HttpResponse::Ok().json(&o.feedback),
         None => not_found("opportunity"),
     }
 }
@@ -754,6 +789,38 @@ async fn archive_opportunity(
     };
     let deliveries = webhooks::queue_event(&shared, "candidateArchiveChange", &data);
     HttpResponse::Ok().json(json!({"deliveries": deliveries}))
+}
+
+// ---- feedback templates ----
+
+async fn list_feedback_templates(shared: web::Data<Shared>) -> HttpResponse {
+    HttpResponse::Ok().json(&shared.lock().feedback_templates)
+}
+
+/// Stores a template, filling in its id, its fields' ids and its timestamps where left out;
+/// answers it as stored.
+async fn add_feedback_template(
+    shared: web::Data<Shared>,
+    body: web::Json<FeedbackTemplate>,
+) -> HttpResponse {
+    let mut template = body.into_inner();
+    let mut state = shared.lock();
+    let taken = |id: &str| state.feedback_templates.iter().any(|t| t.id == id);
+    if let Err(why) = template.prepare(now_ms(), taken) {
+        return bad_request(&why);
+    }
+    state.feedback_templates.push(template.clone());
+    HttpResponse::Created().json(template)
+}
+
+async fn delete_feedback_template(
+    shared: web::Data<Shared>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let mut state = shared.lock();
+    let before = state.feedback_templates.len();
+    state.feedback_templates.retain(|t| t.id != *id);
+    removed(state.feedback_templates.len() < before, "feedback template")
 }
 
 // ---- webhooks ----

@@ -5,13 +5,18 @@
 //!   10 requests/s with bursts of 20 per key, opaque pagination tokens, Lever's error bodies,
 //!   injectable faults): see `api.rs`;
 //! - a control API under `/_sim` for tests and demos (`make lever-sim`): keys, users, stages,
-//!   postings, opportunities, stage moves, webhooks, Verify, faults, read-backs: see
-//!   `control.rs` (`GET /_sim` lists its routes).
+//!   postings, opportunities, feedback templates, stage moves, webhooks, Verify, faults,
+//!   read-backs (links, notes, feedback forms, API calls): see `control.rs` (`GET /_sim` lists
+//!   its routes).
+//!
+//! Feedback templates and forms, their wire shapes and the rules for a form's body, live in
+//! `feedback.rs`.
 //!
 //! `LeverSim`'s methods drive the control API over HTTP, so the by-hand API is the one tested.
 
 mod api;
 mod control;
+mod feedback;
 mod pagination;
 mod query;
 mod state;
@@ -557,6 +562,31 @@ impl LeverSim {
     pub async fn notes(&self, opportunity_id: &str) -> Vec<SimNote> {
         let path = format!("/opportunities/{}/notes", segment(opportunity_id));
         serde_json::from_value(self.get(&path).await).expect("notes")
+    }
+
+    // ---- feedback ----
+
+    /// Stores a feedback template, Lever's shape: `{"text" (its name), "instructions"?,
+    /// "fields": [{"type", "text", "description"?, "required"?, "language"? (code),
+    /// "options"?: [{"text"}] (dropdown, multiple-choice, score-system, multiple-select),
+    /// "scores"?: [{"text", "description"?}] (scorecard)}]}`. Returns it as stored, with the
+    /// ids (its own and each field's) and timestamps filled in where left out.
+    pub async fn add_feedback_template(&self, template: Value) -> Value {
+        self.post("/feedback-templates", template).await
+    }
+
+    /// Removes a template: it leaves `GET /feedback_templates`, and a form based on it is then
+    /// refused (400). Forms already made keep their fields.
+    pub async fn delete_feedback_template(&self, id: &str) {
+        self.delete(&format!("/feedback-templates/{}", segment(id)))
+            .await;
+    }
+
+    /// The opportunity's feedback forms, oldest first, as `GET /v1/opportunities/:id/feedback`
+    /// shows them (each template field with its `value`, and the `user` it was given as).
+    pub async fn feedback_forms(&self, opportunity_id: &str) -> Vec<Value> {
+        let path = format!("/opportunities/{}/feedback", segment(opportunity_id));
+        serde_json::from_value(self.get(&path).await).expect("feedback forms")
     }
 
     // ---- webhooks ----

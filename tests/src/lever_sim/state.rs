@@ -1,5 +1,5 @@
 //! The simulator's memory: the Lever account (stages, users, postings, contacts,
-//! opportunities), API keys with their rate buckets, webhooks, deliveries, faults, and the log
+//! opportunities with their notes and feedback forms, feedback templates), API keys with their rate buckets, webhooks, deliveries, faults, and the log
 //! of API calls.
 
 use std::collections::{BTreeSet, HashMap};
@@ -7,10 +7,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
+use super::feedback::{FeedbackForm, FeedbackTemplate};
 use super::{Fault, SimDelivery, SimNote, SimRequest};
 
-/// The permissions a key may carry, one per endpoint Stagepad uses.
-pub const PERMISSIONS: [&str; 7] = [
+/// The permissions a key may carry, one per endpoint (or pair of endpoints) Stagepad uses.
+pub const PERMISSIONS: [&str; 10] = [
     "read_stages",
     "read_opportunities",
     "read_postings",
@@ -18,6 +19,9 @@ pub const PERMISSIONS: [&str; 7] = [
     "add_links",
     "create_notes",
     "read_notes",
+    "read_feedback_templates",
+    "create_feedback",
+    "read_feedback",
 ];
 
 /// The events a webhook entry may be registered for.
@@ -160,6 +164,8 @@ pub struct Opportunity {
     pub stage_changes: Vec<StageChange>,
     pub archived: Option<Archived>,
     pub notes: Vec<SimNote>,
+    /// Feedback forms, oldest first.
+    pub feedback: Vec<FeedbackForm>,
     pub created_at: i64,
     pub updated_at: i64,
     /// Lever's anonymised record: no name, e-mails or links.
@@ -193,6 +199,8 @@ pub struct SimState {
     pub postings: HashMap<String, Posting>,
     pub contacts: HashMap<String, Contact>,
     pub opportunities: HashMap<String, Opportunity>,
+    /// Feedback templates, oldest first.
+    pub feedback_templates: Vec<FeedbackTemplate>,
     pub webhooks: Vec<Webhook>,
     pub deliveries: Vec<SimDelivery>,
     pub requests: Vec<SimRequest>,
@@ -246,6 +254,7 @@ impl SimState {
             postings: HashMap::new(),
             contacts: HashMap::new(),
             opportunities: HashMap::new(),
+            feedback_templates: Vec::new(),
             webhooks: Vec::new(),
             deliveries: Vec::new(),
             requests: Vec::new(),

@@ -2,9 +2,9 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use tests::lever_sim::{LeverSim, NewOpportunity, PERMISSIONS};
+use tests::lever_sim::{LeverSim, NewOpportunity};
 
-use crate::support::{answer, call, get, http};
+use crate::support::{answer, assert_needs_permission, call, get, http};
 
 #[tokio::test]
 async fn missing_wrong_or_malformed_credentials_answer_401() {
@@ -127,32 +127,7 @@ async fn every_endpoint_needs_its_own_permission() {
         ),
     ];
     for (permission, method, path, body, success) in endpoints {
-        let others: Vec<&str> = PERMISSIONS
-            .iter()
-            .copied()
-            .filter(|p| *p != permission)
-            .collect();
-        let without = sim.create_api_key(Some(&others)).await;
-        let refused = call(&sim, method.clone(), Some(&without), &path, body.as_ref()).await;
-        assert_eq!(refused.status, 403, "{method} {path} without {permission}");
-        assert_eq!(refused.error_code(), "Forbidden");
-        let endpoint = path.split('?').next().unwrap();
-        assert!(
-            refused.json()["message"]
-                .as_str()
-                .unwrap()
-                .contains(endpoint),
-            "the message names {endpoint}: {}",
-            refused.text
-        );
-
-        let only = sim.create_api_key(Some(&[permission])).await;
-        let allowed = call(&sim, method.clone(), Some(&only), &path, body.as_ref()).await;
-        assert_eq!(
-            allowed.status, success,
-            "{method} {path} with only {permission}: {}",
-            allowed.text
-        );
+        assert_needs_permission(&sim, permission, method, &path, body.as_ref(), success).await;
     }
 
     // Writes check the permission before looking the object up.

@@ -6,6 +6,7 @@ mod auth;
 mod binary;
 mod control;
 mod faults;
+mod feedback;
 mod opportunities;
 mod pagination;
 mod rate_limit;

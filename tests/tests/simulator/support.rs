@@ -10,7 +10,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
-use tests::lever_sim::LeverSim;
+use tests::lever_sim::{LeverSim, PERMISSIONS};
 use tests::poll::wait_for;
 
 pub fn http() -> reqwest::Client {
@@ -91,6 +91,54 @@ pub async fn get(sim: &LeverSim, key: &str, path_and_query: &str) -> Answer {
 
 pub async fn post(sim: &LeverSim, key: &str, path_and_query: &str, body: &Value) -> Answer {
     call(sim, Method::POST, Some(key), path_and_query, Some(body)).await
+}
+
+/// The ids of a list answer's `data`, in order.
+pub fn ids(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A call that needs `permission`: a key with every other permission gets Lever's 403 naming
+/// the endpoint, a key with only that one gets `success`.
+pub async fn assert_needs_permission(
+    sim: &LeverSim,
+    permission: &str,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+    success: u16,
+) {
+    let others: Vec<&str> = PERMISSIONS
+        .iter()
+        .copied()
+        .filter(|p| *p != permission)
+        .collect();
+    let without = sim.create_api_key(Some(&others)).await;
+    let refused = call(sim, method.clone(), Some(&without), path, body).await;
+    assert_eq!(refused.status, 403, "{method} {path} without {permission}");
+    assert_eq!(refused.error_code(), "Forbidden");
+    let endpoint = path.split('?').next().unwrap();
+    assert!(
+        refused.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains(endpoint),
+        "the message names {endpoint}: {}",
+        refused.text
+    );
+
+    let only = sim.create_api_key(Some(&[permission])).await;
+    let allowed = call(sim, method.clone(), Some(&only), path, body).await;
+    assert_eq!(
+        allowed.status, success,
+        "{method} {path} with only {permission}: {}",
+        allowed.text
+    );
 }
 
 /// One request the receiver got.

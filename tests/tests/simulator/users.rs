@@ -1,19 +1,9 @@
 //! `GET /users`: `email=` finds a user by the canonical (trimmed, lowercase) address exactly,
 //! and deactivated users show only with `includeDeactivated=true`.
 
-use serde_json::Value;
 use tests::lever_sim::LeverSim;
 
-use crate::support::get;
-
-fn ids(answer: &Value) -> Vec<String> {
-    answer["data"]
-        .as_array()
-        .unwrap_or_else(|| panic!("a list: {answer}"))
-        .iter()
-        .map(|u| u["id"].as_str().unwrap().to_string())
-        .collect()
-}
+use crate::support::{get, ids};
 
 #[tokio::test]
 async fn users_are_found_by_canonical_email_and_deactivated_ones_on_request() {
