@@ -76,9 +76,14 @@ pub async fn post_once(
             Err(LeverError::Forbidden { .. }) => {
                 tracing::warn!(org_id = %job.org_id, "the Lever key may not read notes; posting without looking");
                 // A key without confidential access is refused a confidential candidate's
-                // notes too: that says nothing of the permission, so only this run does
-                // without the look.
-                if integration.row.confidential_access == Some(true) {
+                // notes too, which says nothing of the permission: only when the candidate
+                // itself can be read is the permission missing for every candidate.
+                let candidate_readable = state
+                    .lever
+                    .opportunity(credentials, opportunity_id)
+                    .await
+                    .is_ok();
+                if candidate_readable {
                     remember_notes_unreadable(state, job).await?;
                 }
             }

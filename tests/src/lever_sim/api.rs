@@ -838,11 +838,17 @@ async fn list_notes(
     shared: web::Data<Shared>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    if let Err(refusal) = admit(&request, &shared, Some("read_notes")).await {
+    // Like one opportunity, an unknown one's notes answer 404 before the permission.
+    if let Err(refusal) = admit_before_lookup(&request, &shared, "read_notes").await {
         return refusal;
     }
     let query = query::parse(request.query_string());
     let mut state = shared.lock();
+    if state.opportunities.contains_key(id.as_str())
+        && let Some(refusal) = refuse_without(&request, &state, "read_notes")
+    {
+        return refusal;
+    }
     let o = match visible_opportunity(&request, &state, &id) {
         Ok(o) => o,
         Err(refusal) => return *refusal,

@@ -200,6 +200,9 @@ async fn without_the_read_notes_permission_step_1_says_so_and_notes_are_still_po
         "{setup:?}"
     );
 
+    // The account has a candidate, whose notes step 1 reads: an unknown candidate's notes
+    // answer 404 before Lever looks at the permission, so a made-up id would tell nothing.
+    new_candidate(&sim).await;
     let without: Vec<&str> = PERMISSIONS
         .iter()
         .copied()
@@ -242,6 +245,40 @@ async fn without_the_read_notes_permission_step_1_says_so_and_notes_are_still_po
         .filter(|r| r.path.ends_with(&format!("{ada}/notes")) && r.method == "GET")
         .count();
     assert!(refused_reads <= 1, "{refused_reads} reads of the notes");
+}
+
+/// The permission taken from the key after step 1: the first retry that is refused the notes
+/// (of a candidate the key can read) keeps that on the setup, so step 1 says it.
+#[tokio::test]
+async fn read_notes_taken_away_after_setup_shows_in_step_1_after_the_first_refusal() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let lever = app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let without: Vec<&str> = PERMISSIONS
+        .iter()
+        .copied()
+        .filter(|p| *p != "read_notes")
+        .collect();
+    sim.set_key_permissions(&lever.api_key, &without).await;
+    let ada = new_candidate(&sim).await;
+    sim.lose_answer_next_on(1, &format!("{ada}/notes"), Some(500), None)
+        .await;
+    pad_for(&app, &sim, &admin, &ada).await;
+    // Posted again without the look, as before the look existed.
+    assert_eq!(
+        notes_starting(&sim, &ada, "Interview pad created")
+            .await
+            .len(),
+        2
+    );
+    let setup: api::LeverSetup =
+        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    let missing = &setup.credentials.optional_permissions_missing;
+    assert!(
+        missing.len() == 1 && missing[0].contains("Read notes"),
+        "{missing:?}"
+    );
 }
 
 /// Lever calls that may hang far longer than a run lasts here.

@@ -7,6 +7,7 @@ mod console;
 mod fuzz;
 mod health;
 mod lever_client;
+mod lever_feedback;
 mod lever_ingest;
 mod lever_jobs;
 mod lever_notes_real;

@@ -314,3 +314,91 @@ async fn a_reloaded_page_rejoins_as_the_same_participant_and_no_name_leaks_to_an
     candidate.close().await;
     watcher.close().await;
 }
+
+/// Issue 11's feedback forms, as an admin does them: pick the template in the Lever setup's
+/// options, then on the ended pad click "Send as feedback"; the form lands on the candidate in
+/// Lever, filed as the admin's Lever user, with the final code.
+#[tokio::test]
+async fn an_admin_picks_a_feedback_template_and_sends_an_ended_pad_as_feedback() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(api::Plan::Enterprise).await;
+    app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let lever_user = sim.create_user("Admin", &admin.email).await;
+    let template = sim
+        .add_feedback_template(serde_json::json!({
+            "text": "Coding interview",
+            "fields": [
+                {"type": "code", "text": "Solution", "required": true},
+                {"type": "textarea", "text": "Notes", "required": false},
+            ],
+        }))
+        .await;
+    let ada = sim
+        .create_candidate(NewCandidate {
+            name: "Ada Lovelace".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    sim.move_candidate(&ada, &sim.stage_id("Phone interview").await)
+        .await;
+    let link = app
+        .outcome_for(&admin, &ada)
+        .await
+        .pad_link
+        .expect("a pad link");
+    let pad_id = link.rsplit('/').next().unwrap().to_string();
+    let mut candidate = tests::pad_client::PadClient::join(&app, &pad_id, "Ada", None).await;
+    candidate.edit("print('hi')\n").await;
+    candidate.settle_at(0).await;
+    let _: api::PadView = tests::expect_json(
+        app.post(&admin.client, &format!("/api/pads/{pad_id}/end"), &())
+            .await,
+        200,
+    )
+    .await;
+
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/login")).await;
+    browser.fill("[name=email]", &admin.email).await;
+    browser.fill("[name=password]", PASSWORD).await;
+    browser.click_button("Log in").await;
+    browser.wait_for_path("/").await;
+    browser.goto(&app.url("/integrations/lever")).await;
+    let id = template["id"].as_str().unwrap();
+    browser
+        .element(&format!(
+            "select[name=feedback_template] option[value='{id}']"
+        ))
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_text(
+            "[data-testid=feedback-fields]",
+            "Code goes into \"Solution\"",
+        )
+        .await;
+    browser.click_button("Save template").await;
+    browser
+        .wait_for_text("[data-testid=feedback-current]", "\"Coding interview\"")
+        .await;
+
+    browser.goto(&link).await;
+    browser
+        .wait_for_text("[data-testid=final-code]", "print('hi')")
+        .await;
+    browser.click_button("Send as feedback").await;
+    browser
+        .wait_for_text("[data-testid=feedback-status]", "filed as you")
+        .await;
+    browser.screenshot_if_asked("pad-feedback").await;
+    let forms = sim.feedback_forms(&ada).await;
+    assert_eq!(forms.len(), 1, "{forms:#?}");
+    assert_eq!(forms[0]["user"], lever_user.as_str());
+    assert!(forms[0].to_string().contains("print('hi')"), "{forms:#?}");
+    candidate.close().await;
+    browser.close().await;
+}

@@ -146,9 +146,9 @@ async fn every_endpoint_needs_its_own_permission() {
     assert_eq!(get(&sim, &empty, "/stages").await.status, 403);
 }
 
-/// Like Lever may, reading one opportunity or posting answers 404 for an unknown id before
-/// looking at the permission: a probe with a made-up id cannot tell a missing permission. The
-/// lists (`limit=1`) cannot 404, so they can.
+/// Like Lever may, reading one opportunity, posting or opportunity's notes answers 404 for an
+/// unknown id before looking at the permission: a probe with a made-up id cannot tell a
+/// missing permission. The lists (`limit=1`) cannot 404, so they can.
 #[tokio::test]
 async fn an_unknown_id_answers_404_before_the_read_permission_is_checked() {
     let sim = LeverSim::start().await;
@@ -161,7 +161,11 @@ async fn an_unknown_id_answers_404_before_the_read_permission_is_checked() {
         })
         .await;
     let no_reads = sim.create_api_key(Some(&["read_stages"])).await;
-    for path in ["/opportunities/made-up", "/postings/made-up"] {
+    for path in [
+        "/opportunities/made-up",
+        "/postings/made-up",
+        "/opportunities/made-up/notes",
+    ] {
         let answer = get(&sim, &no_reads, path).await;
         assert_eq!(
             (answer.status, answer.error_code().as_str()),
@@ -172,6 +176,7 @@ async fn an_unknown_id_answers_404_before_the_read_permission_is_checked() {
     for path in [
         format!("/opportunities/{opportunity}"),
         format!("/postings/{posting}"),
+        format!("/opportunities/{opportunity}/notes"),
         "/opportunities?limit=1".into(),
         "/postings?limit=1".into(),
     ] {
