@@ -55,6 +55,17 @@ async fn main() -> ExitCode {
         .create_posting("Backend Engineer", &["coderpad", "Engineering"])
         .await;
     let untagged = sim.create_posting("Office Manager", &["Operations"]).await;
+    // For the Lever setup's feedback template: a code question and a text question.
+    sim.add_feedback_template(json!({
+        "text": "Coding interview",
+        "fields": [
+            {"type": "code", "text": "Solution", "required": false},
+            {"type": "textarea", "text": "Interview notes", "required": false},
+            {"type": "score-system", "text": "Overall", "required": false,
+             "options": [{"text": "Strong hire"}, {"text": "Hire"}, {"text": "No hire"}]},
+        ],
+    }))
+    .await;
     let mut candidates = Vec::new();
     for (name, email, posting, tags) in [
         ("Ada Lovelace", "ada@candidates.example", &tagged, vec![]),
