@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::console::Console;
 use crate::error::{json_error, path_error, query_error};
 use crate::jobs::JobSignal;
+use crate::lever::budget::RequestBudget;
 use crate::lever::client::{LeverApi, ReqwestLever};
 use crate::secrets::{Keyring, MasterKey};
 use crate::state::AppState;
@@ -47,8 +48,9 @@ impl Application {
         db::migrate(&db)
             .await
             .context("database migrations failed")?;
+        let budget = RequestBudget::shared_through(settings.lever_client.requests_per_second, &db);
         let lever: Arc<dyn LeverApi> =
-            Arc::new(ReqwestLever::new(settings.lever_client)?.sharing_budget_through(&db));
+            Arc::new(ReqwestLever::new(settings.lever_client)?.with_budget(budget));
         let console = web::Data::new(Console::load(&settings.static_dir).with_context(|| {
             format!(
                 "cannot read the console in {}",

@@ -131,7 +131,7 @@ async fn claim_in_org(
 }
 
 /// The claim of `job` (as claimed) as a filter: only that run may change it.
-fn this_run(job: &job::Model) -> Condition {
+pub fn this_run(job: &job::Model) -> Condition {
     Condition::all()
         .add(job::Column::Id.eq(job.id))
         .add(job::Column::Status.eq(RUNNING))

@@ -3,16 +3,13 @@
 //! process (by every instance, on PostgreSQL), and backoff on 429/503. The base URL comes from
 //! the integration, so tests point the real client at the simulator.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode, header};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
+use super::budget::RequestBudget;
 use super::types::*;
 use crate::secrets::SecretString;
 
@@ -136,14 +133,21 @@ pub trait LeverApi: Send + Sync {
         opportunity_id: &str,
         marker: &str,
     ) -> Result<Option<String>, LeverError>;
-    /// Files a feedback form as `perform_as` (Lever requires an author here); returns its id.
+    /// Files a feedback form as `perform_as` (Lever requires an author here); returns its id
+    /// when the answer has one (Lever does not document the answer's body: any 2xx is filed).
     async fn create_feedback(
         &self,
         credentials: &LeverCredentials,
         opportunity_id: &str,
         perform_as: &str,
         form: &LeverNewFeedback<'_>,
-    ) -> Result<String, LeverError>;
+    ) -> Result<Option<String>, LeverError>;
+    /// Reads one page (`limit=1`) of an opportunity's notes: checks the read permission.
+    async fn probe_notes(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+    ) -> Result<(), LeverError>;
 }
 
 /// The lists read to check permissions.
@@ -209,9 +213,7 @@ impl Default for LeverClientOptions {
 pub struct ReqwestLever {
     http: reqwest::Client,
     options: LeverClientOptions,
-    budget: KeyedRateLimiter,
-    /// Several instances on one PostgreSQL share each key's bucket there.
-    shared_budget: Option<DatabaseConnection>,
+    budget: RequestBudget,
 }
 
 impl ReqwestLever {
@@ -226,32 +228,15 @@ impl ReqwestLever {
             .build()?;
         Ok(Self {
             http,
-            budget: KeyedRateLimiter::new(options.requests_per_second),
+            budget: RequestBudget::in_memory(options.requests_per_second),
             options,
-            shared_budget: None,
         })
     }
 
-    /// Keeps each key's budget in `db` (PostgreSQL), shared with every other instance there;
-    /// on SQLite (one instance) the budget stays in memory.
-    pub fn sharing_budget_through(mut self, db: &DatabaseConnection) -> Self {
-        if db.get_database_backend() == DbBackend::Postgres {
-            self.shared_budget = Some(db.clone());
-        }
+    /// Takes each key's requests from `budget` (shared with other instances, when it is).
+    pub fn with_budget(mut self, budget: RequestBudget) -> Self {
+        self.budget = budget;
         self
-    }
-
-    /// Waits for this key's next turn.
-    async fn wait_for_turn(&self, key: &str) {
-        if let Some(db) = &self.shared_budget {
-            match reserve_shared(db, key, self.options.requests_per_second).await {
-                Ok(wait) => return tokio::time::sleep(wait).await,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot reach the shared Lever budget; using this instance's");
-                }
-            }
-        }
-        self.budget.acquire(key).await;
     }
 
     async fn call<T: DeserializeOwned>(
@@ -272,7 +257,9 @@ impl ReqwestLever {
         let mut attempt = 0;
         let mut redirects = 0;
         loop {
-            self.wait_for_turn(credentials.api_key.expose()).await;
+            self.budget
+                .wait_for_turn(credentials.api_key.expose())
+                .await;
             let mut builder = self
                 .http
                 .request(request.method.clone(), url.clone())
@@ -804,10 +791,10 @@ impl LeverApi for ReqwestLever {
         opportunity_id: &str,
         perform_as: &str,
         form: &LeverNewFeedback<'_>,
-    ) -> Result<String, LeverError> {
+    ) -> Result<Option<String>, LeverError> {
         let path = format!("/opportunities/{}/feedback", encode_segment(opportunity_id));
         let body = serde_json::to_value(form).expect("serializable");
-        let created: LeverData<LeverFeedbackForm> = self
+        let created: serde_json::Value = self
             .call(
                 credentials,
                 LeverRequest {
@@ -819,7 +806,32 @@ impl LeverApi for ReqwestLever {
                 },
             )
             .await?;
-        Ok(created.data.id)
+        let data = &created["data"];
+        Ok(["id", "feedbackId"]
+            .iter()
+            .find_map(|field| data[*field].as_str())
+            .map(String::from))
+    }
+
+    async fn probe_notes(
+        &self,
+        credentials: &LeverCredentials,
+        opportunity_id: &str,
+    ) -> Result<(), LeverError> {
+        let path = format!("/opportunities/{}/notes", encode_segment(opportunity_id));
+        let _: LeverPage<serde_json::Value> = self
+            .call(
+                credentials,
+                LeverRequest {
+                    method: Method::GET,
+                    path: &path,
+                    endpoint: "GET /opportunities/:id/notes",
+                    query: &[("limit", "1")],
+                    body: None,
+                },
+            )
+            .await?;
+        Ok(())
     }
 }
 
@@ -835,110 +847,9 @@ fn encode_segment(id: &str) -> String {
         .collect()
 }
 
-/// Takes a token from the key's bucket in PostgreSQL, as [`KeyedRateLimiter::reserve`] does in
-/// memory (possibly one not yet refilled: the wait says when it is due), in one statement on
-/// the database's clock, so instances agree whatever their own clocks say.
-async fn reserve_shared(
-    db: &DatabaseConnection,
-    key: &str,
-    per_second: f64,
-) -> Result<Duration, sea_orm::DbErr> {
-    let key_hash = hex::encode(Sha256::digest(key.as_bytes()));
-    let burst = per_second.max(1.0);
-    let statement = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "INSERT INTO lever_request_budgets AS b (key_hash, tokens, updated_at) \
-         VALUES ($1, $2 - 1, clock_timestamp()) \
-         ON CONFLICT (key_hash) DO UPDATE SET \
-           tokens = LEAST($2, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * $3) - 1, \
-           updated_at = clock_timestamp() \
-         RETURNING tokens",
-        [key_hash.into(), burst.into(), per_second.into()],
-    );
-    let row = db
-        .query_one_raw(statement)
-        .await?
-        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("the budget row".into()))?;
-    let tokens: f64 = row.try_get("", "tokens")?;
-    Ok(wait_for_token(tokens, per_second))
-}
-
-/// How long until a token taken from a bucket left at `tokens` is due: none while the bucket
-/// had one, else as long as it takes to refill the shortfall.
-fn wait_for_token(tokens: f64, per_second: f64) -> Duration {
-    if tokens >= 0.0 {
-        Duration::ZERO
-    } else {
-        Duration::from_secs_f64(-tokens / per_second)
-    }
-}
-
-/// A token bucket per API key (burst = one second's worth), shared by every task in the
-/// process. Callers wait for their turn instead of being refused.
-pub struct KeyedRateLimiter {
-    per_second: f64,
-    buckets: Mutex<HashMap<[u8; 32], Bucket>>,
-}
-
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
-
-impl KeyedRateLimiter {
-    pub fn new(per_second: f64) -> Self {
-        Self {
-            per_second,
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub async fn acquire(&self, key: &str) {
-        let wait = self.reserve(key, Instant::now());
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// Takes a token (possibly one not yet refilled) and says how long until it is due.
-    fn reserve(&self, key: &str, now: Instant) -> Duration {
-        let fingerprint: [u8; 32] = Sha256::digest(key.as_bytes()).into();
-        let mut buckets = self.buckets.lock().expect("rate limiter lock");
-        let burst = self.per_second.max(1.0);
-        let bucket = buckets.entry(fingerprint).or_insert(Bucket {
-            tokens: burst,
-            updated: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(burst);
-        bucket.updated = now;
-        bucket.tokens -= 1.0;
-        wait_for_token(bucket.tokens, self.per_second)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_budget_allows_a_burst_then_spaces_requests() {
-        let limiter = KeyedRateLimiter::new(8.0);
-        let now = Instant::now();
-        let waits: Vec<Duration> = (0..12).map(|_| limiter.reserve("key-a", now)).collect();
-        assert!(waits[..8].iter().all(Duration::is_zero));
-        assert_eq!(waits[8], Duration::from_millis(125));
-        assert_eq!(waits[11], Duration::from_millis(500));
-        assert!(
-            limiter.reserve("key-b", now).is_zero(),
-            "keys have budgets of their own"
-        );
-        // After a quiet second the bucket is full again, but never fuller than the burst.
-        let later = now + Duration::from_secs(10);
-        let waits: Vec<Duration> = (0..9).map(|_| limiter.reserve("key-a", later)).collect();
-        assert!(waits[..8].iter().all(Duration::is_zero));
-        assert!(!waits[8].is_zero());
-    }
 
     #[test]
     fn path_segments_are_encoded() {

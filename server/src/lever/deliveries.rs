@@ -6,7 +6,7 @@ use entity::{job, lever_delivery};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
-use super::{setup, webhook};
+use super::{integration, webhook};
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientAddress, EnterpriseAdmin};
@@ -139,8 +139,8 @@ pub async fn retry_delivery(
     Ok(HttpResponse::Ok().json(to_wire(&state, &stage_names, delivery)))
 }
 
-async fn stage_names(state: &AppState, org_id: Uuid) -> ApiResult<Vec<setup::StoredStage>> {
-    Ok(setup::load(state, org_id)
+async fn stage_names(state: &AppState, org_id: Uuid) -> ApiResult<Vec<integration::StoredStage>> {
+    Ok(integration::load(&state.db, org_id)
         .await?
         .map(|integration| integration.selected_stages())
         .unwrap_or_default())
@@ -148,7 +148,7 @@ async fn stage_names(state: &AppState, org_id: Uuid) -> ApiResult<Vec<setup::Sto
 
 fn to_wire(
     state: &AppState,
-    stages: &[setup::StoredStage],
+    stages: &[integration::StoredStage],
     row: lever_delivery::Model,
 ) -> api::LeverDelivery {
     let stage_name = row

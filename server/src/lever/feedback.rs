@@ -8,15 +8,18 @@ use entity::{job, lever_integration};
 use sea_orm::Set;
 
 use super::client::{LeverCredentials, LeverError};
-use super::setup::{self, Integration};
+use super::integration::{self, Integration};
+use super::setup;
 use super::types::{LeverFeedbackTemplate, LeverFieldValue, LeverNewFeedback};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientAddress, EnterpriseAdmin};
 use crate::jobs::{self, JobError};
 use crate::state::AppState;
 
-/// Question types that take free text: the playback link and the last run go into the first.
-const TEXT_TYPES: [&str; 2] = ["textarea", "text"];
+/// The question type that takes several lines of text: the playback link, the last run and
+/// the marker line go into the first. (A one-line `text` question cannot hold the marker on a
+/// line of its own.)
+const PARAGRAPH_TYPE: &str = "textarea";
 const CODE_TYPE: &str = "code";
 
 /// The questions of a template Stagepad fills, or why it cannot file it.
@@ -26,21 +29,18 @@ pub struct Fillable<'a> {
     pub text_field: &'a str,
 }
 
-/// Which questions Stagepad answers in `template`: its first code question and its first text
-/// question. A template without them, or with another required question (a score, a
+/// Which questions Stagepad answers in `template`: its first code question and its first
+/// paragraph question. A template without them, or with another required question (a score, a
 /// recommendation: an interviewer's to give), cannot be filed by Stagepad.
 pub fn fillable(template: &LeverFeedbackTemplate) -> Result<Fillable<'_>, String> {
     let code = template.fields.iter().find(|f| f.kind == CODE_TYPE);
-    let text = template
-        .fields
-        .iter()
-        .find(|f| TEXT_TYPES.contains(&f.kind.as_str()));
+    let text = template.fields.iter().find(|f| f.kind == PARAGRAPH_TYPE);
     let (Some(code), Some(text)) = (code, text) else {
         return Err(match code {
             None => "It has no code question for the final code: add one in Lever \
                      (Settings → Feedback forms) or pick another template."
                 .into(),
-            Some(_) => "It has no text question for the playback link: add one in Lever \
+            Some(_) => "It has no paragraph question for the playback link: add one in Lever \
                         (Settings → Feedback forms) or pick another template."
                 .into(),
         });
@@ -99,7 +99,7 @@ pub async fn templates(
     state: &AppState,
     admin: &EnterpriseAdmin,
 ) -> ApiResult<api::LeverFeedbackTemplatesResponse> {
-    let integration = setup::load_required(state, admin.org_id).await?;
+    let integration = integration::load_required(&state.db, admin.org_id).await?;
     let credentials = integration.credentials(state)?;
     let templates = read_templates(state, &credentials).await?;
     let selected = integration.row.feedback_template_id.as_deref();
@@ -139,9 +139,16 @@ pub async fn choose_template(
     request: api::LeverFeedbackTemplateRequest,
     client: &ClientAddress,
 ) -> ApiResult<api::LeverSetup> {
-    let integration = setup::load_required(state, admin.org_id).await?;
+    let integration = integration::load_required(&state.db, admin.org_id).await?;
     let chosen = match request.template_id.as_deref().map(str::trim) {
-        None | Some("") => None,
+        None => None,
+        Some(id) if id.is_empty() || id.chars().count() > 200 => {
+            return Err(ApiError::unprocessable(
+                "invalid_field",
+                "template_id must be the id of one of Lever's feedback templates, or null to \
+                 stop offering feedback forms.",
+            ));
+        }
         Some(id) => {
             let credentials = integration.credentials(state)?;
             let templates = read_templates(state, &credentials).await?;
@@ -200,39 +207,54 @@ pub struct FeedbackForm<'a> {
 }
 
 /// Files `form` with the chosen template unless an earlier run of this job already did (on a
-/// run after the first, the candidate's forms are searched for the marker; a key that may not
-/// read them files anyway). Returns the form's id.
+/// run after the first, the candidate's forms are searched for the marker). The template is
+/// read again first: it may have been changed or deleted in Lever since it was chosen.
 pub async fn file_once(
     state: &AppState,
     job: &job::Model,
     integration: &Integration,
     credentials: &LeverCredentials,
     form: FeedbackForm<'_>,
-) -> Result<String, JobError> {
-    let row = &integration.row;
-    let (Some(template), Some(code_field), Some(text_field)) = (
-        row.feedback_template_id.as_deref(),
-        row.feedback_code_field_id.as_deref(),
-        row.feedback_text_field_id.as_deref(),
-    ) else {
+) -> Result<(), JobError> {
+    let Some(template_id) = integration.row.feedback_template_id.as_deref() else {
         return Err(JobError::permanent(
             "No feedback template is chosen in the Lever setup any more; an admin can pick one \
-             under Options.",
+             under Feedback forms.",
         ));
     };
+    let templates = state.lever.feedback_templates(credentials).await?;
+    let Some(template) = templates.iter().find(|t| t.id == template_id) else {
+        return Err(JobError::permanent(
+            "The feedback template chosen in the Lever setup was deleted in Lever; an admin can \
+             pick another under Feedback forms.",
+        ));
+    };
+    let fill = fillable(template).map_err(|why| {
+        JobError::permanent(format!(
+            "The feedback template \"{}\" was changed in Lever and Stagepad cannot file it any \
+             more. {why}",
+            template.text
+        ))
+    })?;
     if job.attempts > 1 {
         match state
             .lever
             .find_feedback(credentials, form.opportunity_id, form.marker)
             .await
         {
-            Ok(Some(id)) => {
+            Ok(Some(_)) => {
                 tracing::info!(job_id = %job.id, "an earlier run's feedback form is already in Lever; not filed again");
-                return Ok(id);
+                return Ok(());
             }
             Ok(None) => {}
+            // An earlier run's answer was lost: filing without looking would most likely make
+            // a second form on the candidate.
             Err(LeverError::Forbidden { .. }) => {
-                tracing::warn!(org_id = %job.org_id, "the Lever key may not read feedback; filing without looking");
+                return Err(JobError::permanent(
+                    "Lever's answer to the feedback form was lost, and the API key may not read \
+                     feedback (403) to check whether the form was filed: look at the \
+                     candidate's feedback in Lever before sending it again.",
+                ));
             }
             // Whether the form is there is unknown: file nothing until Lever can tell.
             Err(e) => return Err(e.into()),
@@ -246,14 +268,14 @@ pub async fn file_once(
             form.opportunity_id,
             form.author,
             &LeverNewFeedback {
-                base_template_id: template,
+                base_template_id: &template.id,
                 field_values: vec![
                     LeverFieldValue {
-                        id: code_field,
+                        id: fill.code_field,
                         value: form.code,
                     },
                     LeverFieldValue {
-                        id: text_field,
+                        id: fill.text_field,
                         value: form.text,
                     },
                 ],
@@ -261,18 +283,18 @@ pub async fn file_once(
             },
         )
         .await;
-    filed.map_err(|e| match e {
-        LeverError::Forbidden { .. } => JobError::permanent(
+    match filed {
+        Ok(_) => Ok(()),
+        Err(LeverError::Forbidden { .. }) => Err(JobError::permanent(
             "Lever refused the feedback form (403): the API key needs the \"Create feedback\" \
              permission, or the candidate is confidential and the key was created without \
              confidential access.",
-        ),
-        LeverError::Status { status: 400, .. } => JobError::permanent(format!(
-            "Lever refused the feedback form ({e}): the template may have changed since it was \
-             chosen; an admin can pick it again under Options."
         )),
-        other => other.into(),
-    })
+        Err(e @ LeverError::Status { status: 400, .. }) => Err(JobError::permanent(format!(
+            "Lever refused the feedback form ({e})."
+        ))),
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[cfg(test)]
@@ -303,13 +325,20 @@ mod tests {
 
     #[test]
     fn templates_stagepad_cannot_file_say_why() {
-        let no_code = template(serde_json::json!([{"id": "a", "type": "text", "text": "T"}]));
+        let no_code = template(serde_json::json!([{"id": "a", "type": "textarea", "text": "T"}]));
         assert!(fillable(&no_code).unwrap_err().contains("no code question"));
-        let no_text = template(serde_json::json!([{"id": "a", "type": "code", "text": "C"}]));
-        assert!(fillable(&no_text).unwrap_err().contains("no text question"));
+        let one_line = template(serde_json::json!([
+            {"id": "a", "type": "code", "text": "C"},
+            {"id": "b", "type": "text", "text": "One line"},
+        ]));
+        assert!(
+            fillable(&one_line)
+                .unwrap_err()
+                .contains("no paragraph question")
+        );
         let scored = template(serde_json::json!([
             {"id": "a", "type": "code", "text": "C"},
-            {"id": "b", "type": "text", "text": "T"},
+            {"id": "b", "type": "textarea", "text": "T"},
             {"id": "c", "type": "score-system", "text": "Overall rating", "required": true},
         ]));
         assert!(fillable(&scored).unwrap_err().contains("(Overall rating)"));

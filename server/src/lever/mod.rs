@@ -1,8 +1,10 @@
 //! The Lever integration: the client, the four-step setup, and webhook ingest.
 
+pub mod budget;
 pub mod client;
 pub mod deliveries;
 pub mod feedback;
+pub mod integration;
 pub mod notes;
 pub mod pipeline;
 pub mod routes;

@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::client::{LeverCredentials, LeverError, as_author};
-use super::setup::Integration;
+use super::integration::Integration;
 use crate::jobs::{self, JobError};
 use crate::state::AppState;
 
@@ -98,7 +98,7 @@ pub async fn post_once(
             .create_note(credentials, opportunity_id, text, author)
     })
     .await;
-    Ok(super::setup::watch_write(state, job.org_id, created).await?)
+    Ok(super::integration::watch_write(state, job.org_id, created).await?)
 }
 
 async fn remember_notes_unreadable(state: &AppState, job: &job::Model) -> Result<(), JobError> {

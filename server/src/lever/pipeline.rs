@@ -14,9 +14,10 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::client::{LeverCredentials, LeverError, ProbeList, as_author};
+use super::integration::{self, Integration};
 use super::notes::{self, NoteKind};
 use super::rules::{self, Decision, Facts, IgnoreReason};
-use super::setup::{self, Integration};
+use super::setup;
 use super::types::LeverOpportunity;
 use crate::jobs::{self, JobError};
 use crate::state::AppState;
@@ -70,7 +71,8 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
     if !orgs::service::plan_includes_lever(&state.db, job.org_id).await? {
         return Ok(Outcome::Ignored(IgnoreReason::PlanExcludesLever.code()));
     }
-    let Some((integration, credentials)) = setup::load_for_job(state, job.org_id).await? else {
+    let Some((integration, credentials)) = integration::load_for_job(state, job.org_id).await?
+    else {
         return Ok(Outcome::Ignored("not_connected"));
     };
     // A pad this delivery already created (an earlier run failed later on): finish its steps.
@@ -105,7 +107,7 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
                 )
             })
             .await;
-            setup::watch_write(state, job.org_id, added).await?;
+            integration::watch_write(state, job.org_id, added).await?;
         }
         pad::Entity::update_many()
             .col_expr(

@@ -6,17 +6,18 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{lever_integration, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::client::{LeverCredentials, LeverError, ProbeList};
+use super::integration::{
+    Integration, NEEDED, StoredStage, environment_from_db, environment_to_db, load_required,
+    secret_context, webhook_key_hash,
+};
 use super::types::LeverUser;
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminUser, ClientAddress, EnterpriseAdmin};
-use crate::jobs::JobError;
 use crate::secrets::SecretString;
 use crate::state::AppState;
 
@@ -27,141 +28,8 @@ const MAX_SECRET_CHARS: usize = 500;
 /// instead: Lever may answer 404 for an unknown id before it checks a read permission.
 const PROBE_ID: &str = "stagepad-permission-probe";
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct StoredStage {
-    pub id: String,
-    pub name: String,
-}
-
-/// What the setup needs to know about a stored integration, decrypted on demand.
-pub struct Integration {
-    pub row: lever_integration::Model,
-}
-
-impl Integration {
-    pub fn selected_stages(&self) -> Vec<StoredStage> {
-        serde_json::from_str(&self.row.selected_stages).unwrap_or_default()
-    }
-
-    fn known_stage_ids(&self) -> Option<Vec<String>> {
-        self.row
-            .known_stage_ids
-            .as_deref()
-            .and_then(|json| serde_json::from_str(json).ok())
-    }
-
-    /// The Lever user links and notes are made as (`perform_as`); none means the key's own.
-    pub fn author(&self) -> Option<&str> {
-        self.row.lever_author_id.as_deref()
-    }
-
-    pub fn credentials(&self, state: &AppState) -> ApiResult<LeverCredentials> {
-        let sealed = self.row.api_key_sealed.as_deref().ok_or_else(|| {
-            ApiError::conflict("step_incomplete", "Save a Lever API key first (step 1).")
-        })?;
-        let api_key = state
-            .keyring
-            .open(sealed, &secret_context(self.row.org_id, "api_key"))
-            .map_err(ApiError::internal)?;
-        Ok(LeverCredentials {
-            base_url: self.base_url(state)?,
-            api_key,
-        })
-    }
-
-    /// Where to call Lever, under the server's settings as they are now: a custom base URL
-    /// saved while `STAGEPAD_LEVER_ALLOW_CUSTOM_BASE_URL` was on is refused once it is off
-    /// (not swapped for Lever's production host: the key may belong to another environment).
-    fn base_url(&self, state: &AppState) -> ApiResult<String> {
-        let environment = environment_from_db(&self.row.environment).ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!(
-                "unknown Lever environment {:?} stored",
-                self.row.environment
-            ))
-        })?;
-        let allow_custom = state.settings.lever_allow_custom_base_url;
-        if environment == api::LeverEnvironment::Custom && !allow_custom {
-            return Err(ApiError::unprocessable(
-                "custom_base_url_disabled",
-                "This Stagepad no longer allows the custom Lever base URL saved in step 1, so \
-                 Lever is not called. Save the API key again for production, sandbox or EU.",
-            ));
-        }
-        super::base_url(environment, Some(&self.row.base_url), allow_custom)
-    }
-
-    pub fn signature_token(&self, state: &AppState) -> Option<SecretString> {
-        let sealed = self.row.signature_token_sealed.as_deref()?;
-        match state
-            .keyring
-            .open(sealed, &secret_context(self.row.org_id, "signature_token"))
-        {
-            Ok(token) => Some(token),
-            Err(e) => {
-                tracing::error!(org_id = %self.row.org_id, error = %e, "cannot open the stored signature token");
-                None
-            }
-        }
-    }
-
-    fn webhook_url(&self, state: &AppState) -> ApiResult<Option<String>> {
-        let Some(sealed) = self.row.webhook_key_sealed.as_deref() else {
-            return Ok(None);
-        };
-        let key = state
-            .keyring
-            .open(sealed, &secret_context(self.row.org_id, "webhook_key"))
-            .map_err(ApiError::internal)?;
-        Ok(Some(format!(
-            "{}/webhooks/lever/{}",
-            state.settings.public_url,
-            key.expose()
-        )))
-    }
-}
-
-/// Binds a sealed secret to its organization and field.
-pub fn secret_context(org_id: Uuid, field: &str) -> String {
-    format!("lever_integrations/{org_id}/{field}")
-}
-
-pub fn webhook_key_hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
-}
-
-pub async fn load(state: &AppState, org_id: Uuid) -> ApiResult<Option<Integration>> {
-    Ok(lever_integration::Entity::find_in_org(org_id)
-        .one(&state.db)
-        .await?
-        .map(|row| Integration { row }))
-}
-
-/// For background jobs: the organization's Lever connection with its credentials, if any. The
-/// database failing is worth another try; credentials that cannot be opened are not.
-pub async fn load_for_job(
-    state: &AppState,
-    org_id: Uuid,
-) -> Result<Option<(Integration, LeverCredentials)>, JobError> {
-    let Some(integration) = load(state, org_id)
-        .await
-        .map_err(|e| JobError::transient(e.to_string()))?
-    else {
-        return Ok(None);
-    };
-    let credentials = integration
-        .credentials(state)
-        .map_err(|e| JobError::permanent(e.to_string()))?;
-    Ok(Some((integration, credentials)))
-}
-
-pub(super) async fn load_required(state: &AppState, org_id: Uuid) -> ApiResult<Integration> {
-    load(state, org_id).await?.ok_or_else(|| {
-        ApiError::conflict("step_incomplete", "Save a Lever API key first (step 1).")
-    })
-}
-
 pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::LeverSetup> {
-    let integration = load(state, admin.org_id).await?;
+    let integration = super::integration::load(&state.db, admin.org_id).await?;
     let Some(integration) = integration else {
         return Ok(api::LeverSetup {
             credentials: api::CredentialsStep {
@@ -287,25 +155,6 @@ fn https_warning(public_url: &str) -> Option<String> {
     })
 }
 
-fn environment_to_db(environment: api::LeverEnvironment) -> &'static str {
-    match environment {
-        api::LeverEnvironment::Production => "production",
-        api::LeverEnvironment::Sandbox => "sandbox",
-        api::LeverEnvironment::Eu => "eu",
-        api::LeverEnvironment::Custom => "custom",
-    }
-}
-
-fn environment_from_db(value: &str) -> Option<api::LeverEnvironment> {
-    Some(match value {
-        "production" => api::LeverEnvironment::Production,
-        "sandbox" => api::LeverEnvironment::Sandbox,
-        "eu" => api::LeverEnvironment::Eu,
-        "custom" => api::LeverEnvironment::Custom,
-        _ => return None,
-    })
-}
-
 /// Lever's answer to a check, in words an admin can act on.
 pub fn explain(error: &LeverError, base_url: &str) -> ApiError {
     match error {
@@ -342,18 +191,6 @@ pub fn explain(error: &LeverError, base_url: &str) -> ApiError {
         ),
     }
 }
-
-/// The permissions Stagepad needs, each checked with a harmless call.
-const NEEDED: [(&str, &str); 5] = [
-    ("GET /stages", "Read stages"),
-    ("GET /opportunities", "Read opportunities"),
-    ("GET /postings", "Read postings"),
-    (
-        "POST /opportunities/:id/addLinks",
-        "Add links to opportunities",
-    ),
-    ("POST /opportunities/:id/notes", "Create notes"),
-];
 
 /// An optional permission: without it a note whose answer Lever lost may be posted twice.
 const READ_NOTES: &str = "Read notes (GET /opportunities/:id/notes): without it, Stagepad cannot \
@@ -399,7 +236,7 @@ async fn check_access(state: &AppState, credentials: &LeverCredentials) -> ApiRe
         Ok(Some(id)) if !id.is_empty() => id.as_str(),
         _ => PROBE_ID,
     };
-    let notes_readable = match lever.find_note(credentials, notes_of, "").await {
+    let notes_readable = match lever.probe_notes(credentials, notes_of).await {
         Ok(_) | Err(LeverError::NotFound { .. }) | Err(LeverError::Status { status: 400, .. }) => {
             true
         }
@@ -466,37 +303,6 @@ pub const CONFIDENTIAL_CANDIDATE: &str = "Confidential candidate: Lever refuses 
      the key was created with \"Allow access to confidential data\". That cannot be added to \
      an existing key: create a new API key with confidential access in Lever, save it in step \
      1, then retry this delivery.";
-
-/// Passes a write's result through; a 403 to addLinks or notes (which step 1 saw granted)
-/// means a permission was taken from the key since, and is kept on the integration for the
-/// setup page to show.
-pub async fn watch_write<T>(
-    state: &AppState,
-    org_id: Uuid,
-    result: Result<T, LeverError>,
-) -> Result<T, LeverError> {
-    if let Err(LeverError::Forbidden { endpoint }) = &result
-        && let Some((_, name)) = NEEDED.iter().find(|(needed, _)| needed == endpoint)
-    {
-        let message = format!(
-            "Lever refused {endpoint} (403): the API key no longer has the \"{name}\" \
-             permission. In Lever (Settings → Integrations and API → API Credentials) give the \
-             key that permission again, then save the key here again."
-        );
-        let saved = lever_integration::Entity::update_many()
-            .col_expr(
-                lever_integration::Column::PermissionMissing,
-                Expr::value(Some(message)),
-            )
-            .filter(lever_integration::Column::OrgId.eq(org_id))
-            .exec(&state.db)
-            .await;
-        if let Err(e) = saved {
-            tracing::warn!(%org_id, error = %e, "cannot record the refused Lever write");
-        }
-    }
-    result
-}
 
 fn new_webhook_key() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
@@ -608,16 +414,8 @@ async fn find_lever_author(state: &AppState, org_id: Uuid) {
     }
 }
 
-/// Whether the user Lever answered has this (canonical) email: the filter should ensure it,
-/// but a user is only ever matched on its own address.
-fn same_email(user: &LeverUser, email: &str) -> bool {
-    user.email
-        .as_deref()
-        .is_some_and(|e| e.trim().eq_ignore_ascii_case(email))
-}
-
 async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
-    let Some(integration) = load(state, org_id).await? else {
+    let Some(integration) = super::integration::load(&state.db, org_id).await? else {
         return Ok(());
     };
     let Some(owner_id) = integration.row.pad_owner_id else {
@@ -636,7 +434,7 @@ async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
     let active = |users: Vec<LeverUser>| {
         users
             .into_iter()
-            .find(|u| u.deactivated_at.is_none() && same_email(u, &email))
+            .find(|u| u.deactivated_at.is_none() && u.has_email(&email))
     };
     let (author, deactivated) = match state
         .lever
@@ -654,7 +452,7 @@ async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
                     .is_ok_and(|users| {
                         users
                             .iter()
-                            .any(|u| u.deactivated_at.is_some() && same_email(u, &email))
+                            .any(|u| u.deactivated_at.is_some() && u.has_email(&email))
                     });
                 (None, deactivated)
             }
@@ -692,7 +490,7 @@ pub async fn live_stages(
     state: &AppState,
     admin: &EnterpriseAdmin,
 ) -> ApiResult<api::LeverStagesResponse> {
-    let integration = load_required(state, admin.org_id).await?;
+    let integration = load_required(&state.db, admin.org_id).await?;
     let credentials = integration.credentials(state)?;
     let stages = state
         .lever
@@ -771,7 +569,7 @@ pub async fn save_stages(
             "Pick at least one stage that creates pads.",
         ));
     }
-    let integration = load_required(state, admin.org_id).await?;
+    let integration = load_required(&state.db, admin.org_id).await?;
     let credentials = integration.credentials(state)?;
     let live = state
         .lever
@@ -818,7 +616,7 @@ pub async fn webhook(
     state: &AppState,
     admin: &EnterpriseAdmin,
 ) -> ApiResult<api::LeverWebhookResponse> {
-    let integration = load_required(state, admin.org_id).await?;
+    let integration = load_required(&state.db, admin.org_id).await?;
     let url = integration.webhook_url(state)?.ok_or_else(|| {
         ApiError::conflict("step_incomplete", "Save a Lever API key first (step 1).")
     })?;
@@ -831,7 +629,7 @@ pub async fn rotate_webhook(
     admin: &EnterpriseAdmin,
     client: &ClientAddress,
 ) -> ApiResult<api::LeverWebhookResponse> {
-    let integration = load_required(state, admin.org_id).await?;
+    let integration = load_required(&state.db, admin.org_id).await?;
     let key = new_webhook_key();
     let sealed = state
         .keyring
@@ -882,7 +680,7 @@ pub async fn save_token(
                 "The pad owner must be an active member of the organization.",
             )
         })?;
-    let integration = load_required(state, admin.org_id).await?;
+    let integration = load_required(&state.db, admin.org_id).await?;
     let sealed = state
         .keyring
         .seal(token, &secret_context(admin.org_id, "signature_token"));
@@ -923,7 +721,7 @@ pub async fn save_options(
             "tag must be 1 to 50 characters, such as coderpad.",
         ));
     }
-    let integration = load_required(state, admin.org_id).await?;
+    let integration = load_required(&state.db, admin.org_id).await?;
     let notes = if request.notes_enabled { "on" } else { "off" };
     let results = if request.results_notes_enabled {
         "on"

@@ -47,6 +47,16 @@ pub struct LeverUser {
     pub deactivated_at: Option<i64>,
 }
 
+impl LeverUser {
+    /// Whether Lever has `email` (canonical: trimmed, any case) on this user: the `email=`
+    /// filter's answer is checked, not trusted.
+    pub fn has_email(&self, email: &str) -> bool {
+        self.email
+            .as_deref()
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case(email.trim()))
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeverStageChange {
@@ -196,7 +206,7 @@ pub struct LeverFeedbackTemplateField {
     /// The question.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub text: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub required: bool,
 }
 

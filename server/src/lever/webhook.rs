@@ -17,8 +17,8 @@ use sea_orm::{
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use super::integration::{self, Integration};
 use super::rules::IgnoreReason;
-use super::setup::{Integration, webhook_key_hash};
 use super::signature;
 use super::types::LeverWebhook;
 use crate::error::{ApiError, ApiResult};
@@ -99,15 +99,31 @@ async fn receive_lever_webhook(
     key: web::Path<String>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let integration = lever_integration::Entity::find()
-        .filter(lever_integration::Column::WebhookKeyHash.eq(webhook_key_hash(&key)))
-        .one(&state.db)
+    let body = read_limited(payload, MAX_BODY_BYTES).await?;
+    let delivery = ingest(&state, &key, &body).await?;
+    let status = accept(&state, delivery).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status })))
+}
+
+/// A delivery proven to come from Lever for this organization: its signature matches the
+/// saved token and it is neither from the future nor older than Lever reruns. Only
+/// [`ingest`] makes one.
+pub struct VerifiedDelivery {
+    integration: Integration,
+    delivery: LeverWebhook,
+    /// The token Lever signed, unique per delivery: a replay repeats it.
+    token: String,
+    received_at: OffsetDateTime,
+}
+
+/// Finds the organization by the URL's key and verifies the body. A refusal is recorded as a
+/// rejected delivery the console shows (within the forgery budget) and answered as an error.
+pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<VerifiedDelivery> {
+    let integration = integration::by_webhook_key(&state.db, key)
         .await?
-        .map(|row| Integration { row })
         .ok_or_else(|| ApiError::not_found("No Lever webhook at this address."))?;
     let org_id = integration.row.org_id;
-    let body = read_limited(payload, MAX_BODY_BYTES).await?;
-    let delivery: LeverWebhook = serde_json::from_slice(&body).map_err(|e| {
+    let delivery: LeverWebhook = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(
             "malformed_json",
             format!("The body is not a Lever webhook: {e}."),
@@ -117,15 +133,10 @@ async fn receive_lever_webhook(
     // Lever leaves both out while the entry has no signing token.
     let presented = match (&delivery.signature, &delivery.token) {
         (Some(signature), Some(token)) if !signature.is_empty() && !token.is_empty() => {
-            Some((signature.as_str(), token.as_str()))
+            Some((signature.clone(), token.clone()))
         }
         _ => None,
     };
-    let signed = presented.is_some_and(|(signature, token)| {
-        integration.signature_token(&state).is_some_and(|key| {
-            signature::is_valid(key.expose(), token, delivery.triggered_at, signature)
-        })
-    });
     // A refused request is recorded by its event name only: its data proves nothing.
     let unsigned = Received {
         org_id,
@@ -133,10 +144,13 @@ async fn receive_lever_webhook(
         triggered_at: None,
         data: None,
     };
-    if presented.is_none() {
+    let Some((signature, token)) = presented else {
         record_refusal(&state.db, &unsigned, now, "no_signature").await?;
         return Err(ApiError::unauthorized("no_signature", NO_SIGNATURE));
-    }
+    };
+    let signed = integration.signature_token(state).is_some_and(|key| {
+        signature::is_valid(key.expose(), &token, delivery.triggered_at, &signature)
+    });
     if !signed {
         // Each webhook entry in Lever signs with a token of its own, and Verify's sample is a
         // candidateHired: only a stage change (the one entry Stagepad asks for) says that the
@@ -152,17 +166,35 @@ async fn receive_lever_webhook(
             "The signature does not match the signature token saved in Stagepad.",
         ));
     }
-    let token = presented.map(|(_, token)| token).unwrap_or_default();
-    let received = Received {
-        org_id,
-        event: &delivery.event,
-        triggered_at: Some(delivery.triggered_at),
-        data: Some(&delivery.data),
-    };
-    let ahead_ms = (MAX_CLOCK_AHEAD.whole_milliseconds()) as i64;
+    if let Some((code, message)) = out_of_time(&delivery, now) {
+        let received = Received {
+            org_id,
+            event: &delivery.event,
+            triggered_at: Some(delivery.triggered_at),
+            data: Some(&delivery.data),
+        };
+        delivery_row(&received, now, status::REJECTED, Some(code))
+            .insert(&state.db)
+            .await?;
+        return Err(ApiError::bad_request(code, message));
+    }
+    Ok(VerifiedDelivery {
+        integration,
+        delivery,
+        token,
+        received_at: now,
+    })
+}
+
+/// Why a signed delivery is refused for its date, if it is.
+fn out_of_time(
+    delivery: &LeverWebhook,
+    now: OffsetDateTime,
+) -> Option<(&'static str, &'static str)> {
+    let ahead_ms = MAX_CLOCK_AHEAD.whole_milliseconds() as i64;
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let too_old = delivery.triggered_at < now_ms - MAX_AGE.whole_milliseconds() as i64;
-    let out_of_time = if delivery.triggered_at > now_ms + ahead_ms {
+    if delivery.triggered_at > now_ms + ahead_ms {
         Some((
             "triggered_in_future",
             "triggeredAt lies more than 5 minutes in the future.",
@@ -177,14 +209,25 @@ async fn receive_lever_webhook(
         ))
     } else {
         None
-    };
-    if let Some((code, message)) = out_of_time {
-        delivery_row(&received, now, status::REJECTED, Some(code))
-            .insert(&state.db)
-            .await?;
-        return Err(ApiError::bad_request(code, message));
     }
+}
 
+/// Records a verified delivery: a replay (its token seen before) as a duplicate, a stage
+/// change with its job in one transaction, anything else as ignored. Answers the status.
+pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<&'static str> {
+    let VerifiedDelivery {
+        integration,
+        delivery,
+        token,
+        received_at: now,
+    } = verified;
+    let org_id = integration.row.org_id;
+    let received = Received {
+        org_id,
+        event: &delivery.event,
+        triggered_at: Some(delivery.triggered_at),
+        data: Some(&delivery.data),
+    };
     // The plan as it is now, not as it was at setup: after a downgrade a delivery is
     // acknowledged (so Lever stops sending it) and creates nothing.
     if !orgs::service::plan_includes_lever(&state.db, org_id).await? {
@@ -193,13 +236,13 @@ async fn receive_lever_webhook(
             .insert(&state.db)
             .await?;
         tracing::info!(%org_id, event = %delivery.event, reason, "Lever webhook ignored");
-        return Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status::IGNORED })));
+        return Ok(status::IGNORED);
     }
 
     let txn = state.db.begin().await?;
     let first_sighting = lever_seen_token::ActiveModel {
         org_id: Set(org_id),
-        token: Set(storable(token, 128)),
+        token: Set(storable(&token, 128)),
         seen_at: Set(now),
     }
     .insert(&txn)
@@ -238,7 +281,7 @@ async fn receive_lever_webhook(
             )
             .insert(&state.db)
             .await?;
-            return Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status::DUPLICATE })));
+            return Ok(status::DUPLICATE);
         }
         Err(e) => return Err(e.into()),
     };
@@ -251,7 +294,7 @@ async fn receive_lever_webhook(
         state.job_signal.wake();
     }
     tracing::info!(%org_id, event = %delivery.event, status = outcome, "Lever webhook received");
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": outcome })))
+    Ok(outcome)
 }
 
 const NO_SIGNATURE: &str =

@@ -7,8 +7,7 @@ use sea_orm::{ColumnTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::live;
-use super::notes::{self, Request, SENT};
+use super::notes::{self, Request};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
 use crate::jobs::JobError;
@@ -35,7 +34,7 @@ pub async fn request_feedback(
     pad_id: &str,
 ) -> ApiResult<api::PadView> {
     let pad = notes::ended_lever_pad(state, user, pad_id).await?;
-    let template_chosen = crate::lever::setup::load(state, pad.org_id)
+    let template_chosen = crate::lever::integration::load(&state.db, pad.org_id)
         .await?
         .is_some_and(|i| i.row.feedback_template_id.is_some());
     if !template_chosen {
@@ -57,6 +56,7 @@ pub async fn request_feedback(
             error: pad::Column::FeedbackError,
             job_kind: FEEDBACK_JOB,
             payload: serde_json::to_value(payload).expect("json"),
+            busy_code: "feedback_in_progress",
             busy: "The feedback form is on its way to Lever already.",
         },
     )
@@ -76,9 +76,7 @@ pub async fn send_feedback(state: &AppState, job: &job::Model) -> Result<(), Job
             JobError::permanent("The member who asked is no longer in the organization.")
         })?;
     let author = lever_user(state, &credentials, &member.email).await?;
-    let code = live::final_text(&state.db, &pad.id)
-        .await
-        .map_err(|r| JobError::permanent(r.message))?;
+    let code = notes::final_code(state, &pad.id).await?;
     let link = super::link(state, &pad.id);
     let marker = lever_notes::marker(NoteKind::Feedback, &link, job);
     let language = api::language_label(&pad.language).unwrap_or("unknown");
@@ -103,7 +101,7 @@ pub async fn send_feedback(state: &AppState, job: &job::Model) -> Result<(), Job
         },
     )
     .await?;
-    notes::set_request_state(&state.db, &pad.id, FEEDBACK_COLUMNS, SENT, None).await?;
+    notes::request_done(&state.db, &pad.id, FEEDBACK_COLUMNS, job).await?;
     Ok(())
 }
 
@@ -129,8 +127,27 @@ async fn lever_user(
         }
         Err(e) => return Err(e.into()),
     };
-    if let Some(active) = users.iter().find(|u| u.deactivated_at.is_none()) {
-        return Ok(active.id.clone());
+    // The filter's answer is checked, not trusted: filing as someone else would be worse than
+    // not filing.
+    let users: Vec<_> = users
+        .into_iter()
+        .filter(|u| u.has_email(&canonical))
+        .collect();
+    let active: Vec<_> = users
+        .iter()
+        .filter(|u| u.deactivated_at.is_none())
+        .collect();
+    match active.as_slice() {
+        [one] => return Ok(one.id.clone()),
+        [] => {}
+        several => {
+            return Err(JobError::permanent(format!(
+                "Lever has {} active users with your e-mail ({canonical}), so Stagepad cannot \
+                 tell which one you are. Ask a Lever admin to deactivate the extra ones, or send \
+                 the code as a note.",
+                several.len()
+            )));
+        }
     }
     Err(JobError::permanent(if users.is_empty() {
         format!(

@@ -183,7 +183,7 @@ pub async fn view(
     let open = member.is_some() || pad.status != ENDED;
     let from_lever = member.is_some() && pad.source == SOURCE_LEVER;
     let feedback_available = from_lever
-        && crate::lever::setup::load(state, pad.org_id)
+        && crate::lever::integration::load(&state.db, pad.org_id)
             .await?
             .is_some_and(|i| i.row.feedback_template_id.is_some());
     Ok(api::PadView {

@@ -4,7 +4,7 @@
 
 use entity::{job, pad};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -13,8 +13,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
 use crate::jobs::{JobError, queue};
 use crate::lever::client::LeverCredentials;
+use crate::lever::integration::{self, Integration};
 use crate::lever::notes::{self as lever_notes, NoteKind};
-use crate::lever::setup::{self, Integration};
 use crate::orgs;
 use crate::state::AppState;
 
@@ -37,7 +37,7 @@ pub async fn wants_results_note(state: &AppState, pad: &pad::Model) -> ApiResult
     if !orgs::service::plan_includes_lever(&state.db, pad.org_id).await? {
         return Ok(false);
     }
-    Ok(setup::load(state, pad.org_id)
+    Ok(integration::load(&state.db, pad.org_id)
         .await?
         .is_some_and(|i| i.row.results_notes_enabled && i.row.api_key_sealed.is_some()))
 }
@@ -59,6 +59,7 @@ pub async fn request_code_note(
             error: pad::Column::CodeNoteError,
             job_kind: CODE_NOTE_JOB,
             payload: serde_json::json!({ "pad_id": pad.id }),
+            busy_code: "note_in_progress",
             busy: "The code is on its way to Lever already.",
         },
     )
@@ -91,7 +92,7 @@ pub(super) async fn ended_lever_pad(
             PLAN_EXCLUDES_LEVER,
         ));
     }
-    let connected = setup::load(state, pad.org_id)
+    let connected = integration::load(&state.db, pad.org_id)
         .await?
         .is_some_and(|i| i.row.api_key_sealed.is_some());
     if !connected {
@@ -110,7 +111,8 @@ pub(super) struct Request {
     pub error: pad::Column,
     pub job_kind: &'static str,
     pub payload: serde_json::Value,
-    /// Said when the same request is already on its way.
+    /// Answered (409) when the same request is already on its way.
+    pub busy_code: &'static str,
     pub busy: &'static str,
 }
 
@@ -136,7 +138,7 @@ pub(super) async fn queue_request(
         .await?
         .rows_affected;
     if claimed == 0 {
-        return Err(ApiError::conflict("note_in_progress", request.busy));
+        return Err(ApiError::conflict(request.busy_code, request.busy));
     }
     queue::new_job(
         pad.org_id,
@@ -149,6 +151,33 @@ pub(super) async fn queue_request(
     .await?;
     txn.commit().await?;
     state.job_signal.wake();
+    Ok(())
+}
+
+/// Shows that `job`, a member's request (`columns`: its status and error), was carried out,
+/// unless the job lost its claim meanwhile: a run another took over must not overwrite what a
+/// newer request shows.
+pub(super) async fn request_done(
+    db: &impl sea_orm::ConnectionTrait,
+    pad_id: &str,
+    (status_column, error_column): (pad::Column, pad::Column),
+    job: &job::Model,
+) -> Result<(), JobError> {
+    let still_claimed = job::Entity::find()
+        .select_only()
+        .column(job::Column::Id)
+        .filter(queue::this_run(job))
+        .into_query();
+    let updated = pad::Entity::update_many()
+        .col_expr(status_column, Expr::value(Some(SENT)))
+        .col_expr(error_column, Expr::value(Option::<String>::None))
+        .filter(pad::Column::Id.eq(pad_id))
+        .filter(Expr::exists(still_claimed))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(JobError::lost_lease());
+    }
     Ok(())
 }
 
@@ -188,7 +217,7 @@ pub(super) async fn job_pad(
     if !orgs::service::plan_includes_lever(&state.db, job.org_id).await? {
         return Err(JobError::permanent(PLAN_EXCLUDES_LEVER));
     }
-    let (integration, credentials) = setup::load_for_job(state, job.org_id)
+    let (integration, credentials) = integration::load_for_job(state, job.org_id)
         .await?
         .ok_or_else(|| JobError::permanent("Lever is not connected"))?;
     Ok((pad, integration, credentials))
@@ -196,9 +225,7 @@ pub(super) async fn job_pad(
 
 pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), JobError> {
     let (pad, integration, credentials) = job_pad(state, job).await?;
-    let code = live::final_text(&state.db, &pad.id)
-        .await
-        .map_err(|r| JobError::permanent(r.message))?;
+    let code = final_code(state, &pad.id).await?;
     let label = api::language_label(&pad.language).unwrap_or("Code");
     let link = super::link(state, &pad.id);
     let marker = lever_notes::marker(NoteKind::Code, &link, job);
@@ -214,8 +241,19 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
         &marker,
     )
     .await?;
-    set_request_state(&state.db, &pad.id, CODE_NOTE_COLUMNS, SENT, None).await?;
+    request_done(&state.db, &pad.id, CODE_NOTE_COLUMNS, job).await?;
     Ok(())
+}
+
+/// The pad's final code, for a job: storage failing is worth another run (the job retries);
+/// a history that cannot be read is not.
+pub(super) async fn final_code(state: &AppState, pad_id: &str) -> Result<String, JobError> {
+    live::final_text(&state.db, pad_id)
+        .await
+        .map_err(|refusal| match refusal.code {
+            "storage_failed" => JobError::transient(refusal.message),
+            _ => JobError::permanent(refusal.message),
+        })
 }
 
 pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(), JobError> {

@@ -293,7 +293,9 @@ fn fits(kind: &FieldKind, value: &Value) -> bool {
     let options = options(kind);
     let is_option = |v: &Value| v.as_str().is_some_and(|text| options.contains(&text));
     match kind {
-        FieldKind::Code { .. } | FieldKind::Text | FieldKind::Textarea => value.is_string(),
+        FieldKind::Code { .. } | FieldKind::Textarea => value.is_string(),
+        // A one-line answer: Lever's form shows a single-line input for it.
+        FieldKind::Text => value.as_str().is_some_and(|text| !text.contains('\n')),
         FieldKind::YesNo => matches!(value.as_str(), Some("yes" | "no" | "null")),
         FieldKind::Dropdown { .. }
         | FieldKind::MultipleChoice { .. }
@@ -329,7 +331,8 @@ fn expected(kind: &FieldKind) -> String {
             .join(", ")
     };
     match kind {
-        FieldKind::Code { .. } | FieldKind::Text | FieldKind::Textarea => "a string".into(),
+        FieldKind::Code { .. } | FieldKind::Textarea => "a string".into(),
+        FieldKind::Text => "a string of one line".into(),
         FieldKind::YesNo => r#""yes", "no" or "null""#.into(),
         FieldKind::Dropdown { .. }
         | FieldKind::MultipleChoice { .. }

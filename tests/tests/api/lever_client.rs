@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use migration::MigratorTrait;
+use server::lever::budget::RequestBudget;
 use server::lever::client::{
     LeverApi, LeverClientOptions, LeverCredentials, LeverError, ReqwestLever,
 };
@@ -18,6 +19,11 @@ fn lever_client() -> ReqwestLever {
         ..LeverClientOptions::default()
     })
     .unwrap()
+}
+
+fn shared_budget(db: &sea_orm::DatabaseConnection) -> ReqwestLever {
+    let per_second = LeverClientOptions::default().requests_per_second;
+    lever_client().with_budget(RequestBudget::shared_through(per_second, db))
 }
 
 async fn credentials(sim: &LeverSim) -> LeverCredentials {
@@ -121,10 +127,7 @@ async fn instances_on_one_postgres_share_each_keys_budget() {
     migration::Migrator::up(&db, None).await.unwrap();
     let sim = LeverSim::start().await;
     let credentials = credentials(&sim).await;
-    let (one, two) = (
-        lever_client().sharing_budget_through(&db),
-        lever_client().sharing_budget_through(&db),
-    );
+    let (one, two) = (shared_budget(&db), shared_budget(&db));
     // Eight calls from each instance: one burst of eight between them, then eight per second.
     let calls = (0..16).map(|i| {
         let client = if i % 2 == 0 { &one } else { &two };

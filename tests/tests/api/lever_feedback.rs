@@ -143,7 +143,7 @@ async fn the_admin_picks_a_template_stagepad_can_fill() {
             "text": "Scored coding",
             "fields": [
                 {"type": "code", "text": "Solution", "required": false},
-                {"type": "text", "text": "Notes", "required": false},
+                {"type": "textarea", "text": "Notes", "required": false},
                 {"type": "yes-no", "text": "Would you hire?", "required": true},
             ],
         }))
@@ -197,10 +197,32 @@ async fn the_admin_picks_a_template_stagepad_can_fill() {
         )
         .await;
     }
+    let one_line = sim
+        .add_feedback_template(json!({
+            "text": "Quick coding",
+            "fields": [
+                {"type": "code", "text": "Solution", "required": false},
+                {"type": "text", "text": "One line", "required": false},
+            ],
+        }))
+        .await;
+    let message = expect_error(
+        choose(&app, &admin, one_line["id"].as_str()).await,
+        422,
+        "template_unusable",
+    )
+    .await;
+    assert!(message.contains("no paragraph question"), "{message}");
     expect_error(
         choose(&app, &admin, Some("no-such-template")).await,
         422,
         "unknown_template",
+    )
+    .await;
+    expect_error(
+        choose(&app, &admin, Some("   ")).await,
+        422,
+        "invalid_field",
     )
     .await;
 
@@ -251,6 +273,7 @@ async fn send_as_feedback_files_the_form_as_the_member_who_clicks() {
     let sending: api::PadView =
         expect_json(request_feedback(&app, &member, &pad_id).await, 200).await;
     assert_eq!(sending.feedback_status.as_deref(), Some("sending"));
+
     let done = feedback_outcome(&app, &member, &pad_id).await;
     assert_eq!(done.feedback_status.as_deref(), Some("sent"), "{done:?}");
 
@@ -377,4 +400,107 @@ async fn without_a_template_or_the_permission_feedback_is_refused_clearly() {
     )
     .await;
     assert!(message.contains("Read feedback templates"), "{message}");
+}
+
+/// Lever's `email=` filter is checked, not trusted, and two active users with the member's
+/// e-mail leave the author unknown: the form is filed as nobody rather than as the wrong one.
+#[tokio::test]
+async fn two_lever_users_with_the_members_e_mail_file_nothing() {
+    let Setup { app, sim, admin } = connected().await;
+    let template = coding_template(&sim).await;
+    let _: api::LeverSetup =
+        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    sim.create_user("Admin", &admin.email).await;
+    sim.create_user("Admin again", &admin.email).await;
+    let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
+    let _: api::PadView = expect_json(request_feedback(&app, &admin, &pad_id).await, 200).await;
+    let failed = feedback_outcome(&app, &admin, &pad_id).await;
+    assert_eq!(failed.feedback_status.as_deref(), Some("failed"));
+    let error = failed.feedback_error.unwrap_or_default();
+    assert!(error.contains("2 active users"), "{error}");
+    assert!(sim.feedback_forms(&ada).await.is_empty());
+}
+
+/// A template deleted in Lever after it was chosen: the member learns that, not a riddle.
+#[tokio::test]
+async fn a_template_deleted_in_lever_fails_with_that_reason() {
+    let Setup { app, sim, admin } = connected().await;
+    let template = coding_template(&sim).await;
+    let _: api::LeverSetup =
+        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    sim.create_user("Admin", &admin.email).await;
+    let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
+    sim.delete_feedback_template(template["id"].as_str().unwrap())
+        .await;
+    let _: api::PadView = expect_json(request_feedback(&app, &admin, &pad_id).await, 200).await;
+    let failed = feedback_outcome(&app, &admin, &pad_id).await;
+    let error = failed.feedback_error.unwrap_or_default();
+    assert!(error.contains("deleted in Lever"), "{error}");
+    assert!(sim.feedback_forms(&ada).await.is_empty());
+}
+
+/// An answer lost, and a key that may not read feedback to look for the form: filing again
+/// would most likely make a second form, so the member is told to look in Lever instead.
+#[tokio::test]
+async fn a_lost_answer_without_read_feedback_is_not_filed_again() {
+    let Setup { app, sim, admin } = connected().await;
+    let without: Vec<&str> = PERMISSIONS
+        .iter()
+        .copied()
+        .filter(|p| *p != "read_feedback")
+        .collect();
+    let key = sim.create_api_key(Some(&without)).await;
+    let _: api::LeverSetup = expect_json(
+        app.put(
+            &admin.client,
+            "/api/lever/credentials",
+            &api::LeverCredentialsRequest {
+                environment: api::LeverEnvironment::Custom,
+                base_url: Some(sim.api_base_url()),
+                api_key: key,
+            },
+        )
+        .await,
+        200,
+    )
+    .await;
+    let template = coding_template(&sim).await;
+    let _: api::LeverSetup =
+        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    sim.create_user("Admin", &admin.email).await;
+    let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
+    sim.lose_answer_next_on(1, &format!("{ada}/feedback"), Some(502), None)
+        .await;
+    let _: api::PadView = expect_json(request_feedback(&app, &admin, &pad_id).await, 200).await;
+    let failed = feedback_outcome(&app, &admin, &pad_id).await;
+    assert_eq!(failed.feedback_status.as_deref(), Some("failed"));
+    let error = failed.feedback_error.unwrap_or_default();
+    assert!(
+        error.contains("look at the candidate's feedback"),
+        "{error}"
+    );
+    assert_eq!(sim.feedback_forms(&ada).await.len(), 1, "filed once");
+}
+
+/// A second click while the first request is on its way is refused, and one form is filed.
+#[tokio::test]
+async fn a_second_click_while_sending_files_nothing_more() {
+    let Setup { app, sim, admin } = connected().await;
+    let template = coding_template(&sim).await;
+    let _: api::LeverSetup =
+        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    sim.create_user("Admin", &admin.email).await;
+    let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
+    // Lever is slow to list the templates: the first request is still on its way.
+    sim.hang_next_on(1, 1_500, "/feedback_templates").await;
+    let _: api::PadView = expect_json(request_feedback(&app, &admin, &pad_id).await, 200).await;
+    expect_error(
+        request_feedback(&app, &admin, &pad_id).await,
+        409,
+        "feedback_in_progress",
+    )
+    .await;
+    let done = feedback_outcome(&app, &admin, &pad_id).await;
+    assert_eq!(done.feedback_status.as_deref(), Some("sent"), "{done:?}");
+    assert_eq!(sim.feedback_forms(&ada).await.len(), 1);
 }

@@ -396,6 +396,11 @@ async fn values_are_checked_against_the_template_fields() {
             answer_to("Summary", json!(["Solid"])),
             setup.field("Summary"),
         ),
+        // A one-line question takes one line.
+        (
+            answer_to("Summary", json!("Solid\nwork")),
+            setup.field("Summary"),
+        ),
         (
             answer_to("Skills", json!([{"score": "high"}, {"score": 2}])),
             setup.field("Skills"),
