@@ -34,8 +34,8 @@ impl Related<super::organization::Entity> for Entity {
 
 impl ActiveModelBehavior for ActiveModel {}
 
-impl Entity {
-    pub fn find_in_org(org_id: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::OrgId.eq(org_id))
+impl crate::InOrg for Entity {
+    fn org_column() -> Column {
+        Column::OrgId
     }
 }

@@ -19,3 +19,9 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl crate::InOrg for Entity {
+    fn org_column() -> Column {
+        Column::OrgId
+    }
+}

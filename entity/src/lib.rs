@@ -1,7 +1,13 @@
 //! sea-orm entities, one module per table.
 //!
-//! Tenant tables carry `org_id`; each exposes a `find_in_org(org_id)` helper, and services query
-//! tenant data only through it, so a forgotten filter cannot leak another organization's rows.
+//! Tables with an `org_id` implement [`InOrg`]: `find_in_org`, `update_in_org` and
+//! `delete_in_org` start every query already scoped to one organization. Services use them
+//! wherever they act for an organization. The compiler does not forbid a bare `find()` or
+//! `update_many()`: the few unscoped queries left are the job queue's claim (every
+//! organization's due work), retention and pruning sweeps across organizations, lookups by a
+//! secret that names the organization (a webhook key, a session), and tables keyed by a pad
+//! (its operations, participants, presence, snapshots) once the pad was found in its
+//! organization.
 
 pub mod audit_event;
 pub mod invitation;
@@ -19,3 +25,24 @@ pub mod pad_snapshot;
 pub mod user;
 
 pub use sea_orm;
+
+use sea_orm::{ColumnTrait, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany};
+use uuid::Uuid;
+
+/// A table whose rows belong to one organization.
+pub trait InOrg: EntityTrait {
+    /// The `org_id` column.
+    fn org_column() -> Self::Column;
+
+    fn find_in_org(org_id: Uuid) -> Select<Self> {
+        Self::find().filter(Self::org_column().eq(org_id))
+    }
+
+    fn update_in_org(org_id: Uuid) -> UpdateMany<Self> {
+        Self::update_many().filter(Self::org_column().eq(org_id))
+    }
+
+    fn delete_in_org(org_id: Uuid) -> DeleteMany<Self> {
+        Self::delete_many().filter(Self::org_column().eq(org_id))
+    }
+}

@@ -55,9 +55,8 @@ impl Related<super::organization::Entity> for Entity {
 
 impl ActiveModelBehavior for ActiveModel {}
 
-impl Entity {
-    /// The only way services read users: scoped to one organization.
-    pub fn find_in_org(org_id: Uuid) -> Select<Entity> {
-        Entity::find().filter(Column::OrgId.eq(org_id))
+impl crate::InOrg for Entity {
+    fn org_column() -> Column {
+        Column::OrgId
     }
 }

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use entity::InOrg;
 use entity::user;
 use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
@@ -37,9 +38,16 @@ impl AuthUser {
     }
 }
 
-/// An admin of their organization; members get 403.
+/// An admin of their organization; members get 403. Only the extractor makes one: holding it
+/// proves the check was made.
 #[derive(Debug, Clone)]
-pub struct AdminUser(pub AuthUser);
+pub struct AdminUser(AuthUser);
+
+impl AdminUser {
+    pub fn user(&self) -> &AuthUser {
+        &self.0
+    }
+}
 
 impl std::ops::Deref for AdminUser {
     type Target = AuthUser;
@@ -48,9 +56,16 @@ impl std::ops::Deref for AdminUser {
     }
 }
 
-/// An admin of an organization on the enterprise plan: who may connect Lever.
+/// An admin of an organization on the enterprise plan: who may connect Lever. Only the
+/// extractor makes one.
 #[derive(Debug, Clone)]
-pub struct EnterpriseAdmin(pub AuthUser);
+pub struct EnterpriseAdmin(AuthUser);
+
+impl EnterpriseAdmin {
+    pub fn user(&self) -> &AuthUser {
+        &self.0
+    }
+}
 
 impl std::ops::Deref for EnterpriseAdmin {
     type Target = AuthUser;

@@ -3,6 +3,7 @@
 
 pub mod routes;
 
+use entity::InOrg;
 use entity::audit_event;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, QueryFilter, QueryOrder, QuerySelect,

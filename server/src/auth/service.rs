@@ -1,5 +1,6 @@
 //! Sign-up, log-in, log-out and password changes. Handlers stay thin; the rules live here.
 
+use entity::InOrg;
 use entity::{organization, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -250,12 +251,11 @@ pub async fn bump_token_version(
     org_id: Uuid,
     user_id: Uuid,
 ) -> ApiResult<()> {
-    user::Entity::update_many()
+    user::Entity::update_in_org(org_id)
         .col_expr(
             user::Column::TokenVersion,
             Expr::col(user::Column::TokenVersion).add(1),
         )
-        .filter(user::Column::OrgId.eq(org_id))
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await?;

@@ -1,6 +1,7 @@
 //! The console's view of Lever's deliveries: what each became, and an admin's Retry.
 
 use actix_web::{HttpResponse, web};
+use entity::InOrg;
 use entity::lever_delivery::status;
 use entity::{job, lever_delivery};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, Set, TransactionTrait};
@@ -127,7 +128,7 @@ pub async fn retry_delivery(
     audit::record(
         &txn,
         admin.org_id,
-        (&admin.0).into(),
+        admin.user().into(),
         "lever.delivery_retried",
         format!("delivery {}", delivery.id),
         &client,

@@ -2,6 +2,7 @@
 //! webhook key's hash and the stored stages. The setup wizard writes it; the webhook, the
 //! pipeline, deliveries and pad notes read it from here.
 
+use entity::InOrg;
 use entity::lever_integration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -265,12 +266,11 @@ pub async fn watch_write<T>(
              permission. In Lever (Settings → Integrations and API → API Credentials) give the \
              key that permission again, then save the key here again."
         );
-        let saved = lever_integration::Entity::update_many()
+        let saved = lever_integration::Entity::update_in_org(org_id)
             .col_expr(
                 lever_integration::Column::PermissionMissing,
                 Expr::value(Some(message)),
             )
-            .filter(lever_integration::Column::OrgId.eq(org_id))
             .exec(&state.db)
             .await;
         if let Err(e) = saved {

@@ -3,9 +3,9 @@
 //! before the note was recorded) would post it again on the job's next run. Every note ends
 //! with a marker line naming its kind and pad; a run after the first looks for it first.
 
+use entity::InOrg;
 use entity::{job, lever_integration};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::client::{LeverCredentials, LeverError, as_author};
 use super::integration::Integration;
@@ -102,9 +102,8 @@ pub async fn post_once(
 }
 
 async fn remember_notes_unreadable(state: &AppState, job: &job::Model) -> Result<(), JobError> {
-    lever_integration::Entity::update_many()
+    lever_integration::Entity::update_in_org(job.org_id)
         .col_expr(lever_integration::Column::NotesReadable, Expr::value(false))
-        .filter(lever_integration::Column::OrgId.eq(job.org_id))
         .exec(&state.db)
         .await?;
     Ok(())

@@ -3,12 +3,11 @@
 //! pad as it happens, so a retry after a partial failure repeats none of them (and a note
 //! whose answer was lost is looked for before it is posted again: see `notes`).
 
+use entity::InOrg;
 use entity::lever_delivery::status;
 use entity::{job, lever_delivery, pad};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set, SqlErr};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -109,7 +108,7 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
             .await;
             integration::watch_write(state, job.org_id, added).await?;
         }
-        pad::Entity::update_many()
+        pad::Entity::update_in_org(job.org_id)
             .col_expr(
                 pad::Column::LinkAddedAt,
                 Expr::value(Some(OffsetDateTime::now_utc())),
@@ -132,7 +131,7 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
             &marker,
         )
         .await?;
-        pad::Entity::update_many()
+        pad::Entity::update_in_org(job.org_id)
             .col_expr(pad::Column::NoteId, Expr::value(Some(note_id)))
             .filter(pad::Column::Id.eq(&pad.id))
             .exec(&state.db)

@@ -3,9 +3,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::InOrg;
 use entity::{lever_integration, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -393,7 +394,7 @@ pub async fn save_credentials(
     audit::record(
         &txn,
         org_id,
-        (&admin.0).into(),
+        admin.user().into(),
         "lever_credentials_saved",
         format!("Saved a Lever API key for {}", request.environment.label()),
         client,
@@ -466,7 +467,7 @@ async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
         }
     };
     let (id, name) = author.map(|u| (u.id, u.name)).unzip();
-    lever_integration::Entity::update_many()
+    lever_integration::Entity::update_in_org(org_id)
         .col_expr(lever_integration::Column::LeverAuthorId, Expr::value(id))
         .col_expr(
             lever_integration::Column::LeverAuthorName,
@@ -476,7 +477,6 @@ async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
             lever_integration::Column::LeverAuthorDeactivated,
             Expr::value(deactivated),
         )
-        .filter(lever_integration::Column::OrgId.eq(org_id))
         // Only for the owner it was found for: another admin may have chosen another meanwhile.
         .filter(lever_integration::Column::PadOwnerId.eq(owner_id))
         .exec(&state.db)
@@ -547,7 +547,7 @@ pub(super) async fn change_integration(
     audit::record(
         &txn,
         admin.org_id,
-        (&admin.0).into(),
+        admin.user().into(),
         action,
         detail,
         client,
@@ -755,15 +755,14 @@ pub async fn disconnect(
     client: &ClientAddress,
 ) -> ApiResult<()> {
     let txn = state.db.begin().await?;
-    let deleted = lever_integration::Entity::delete_many()
-        .filter(lever_integration::Column::OrgId.eq(admin.org_id))
+    let deleted = lever_integration::Entity::delete_in_org(admin.org_id)
         .exec(&txn)
         .await?;
     if deleted.rows_affected > 0 {
         audit::record(
             &txn,
             admin.org_id,
-            (&admin.0).into(),
+            admin.user().into(),
             "lever_disconnected",
             "Disconnected Lever: the API key and token were erased and the webhook URL disabled",
             client,

@@ -6,6 +6,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
+use entity::InOrg;
 use entity::lever_delivery::status;
 use entity::{lever_delivery, lever_forged_count, lever_integration, lever_seen_token};
 use futures_util::StreamExt;
@@ -342,10 +343,7 @@ async fn may_record_forgery(
         return Ok(true);
     }
     let window_began = now - Duration::MINUTE;
-    let this_org = || {
-        lever_forged_count::Entity::update_many()
-            .filter(lever_forged_count::Column::OrgId.eq(org_id))
-    };
+    let this_org = || lever_forged_count::Entity::update_in_org(org_id);
     let within_budget = this_org()
         .col_expr(
             lever_forged_count::Column::RecordedInWindow,

@@ -4,6 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::InOrg;
 use entity::{invitation, organization, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
@@ -80,7 +81,7 @@ pub async fn change_plan(
     audit::record(
         &txn,
         admin.org_id,
-        (&admin.0).into(),
+        admin.user().into(),
         "plan_changed",
         format!(
             "Changed the plan from {} to {}",
@@ -200,7 +201,7 @@ pub async fn update_member(
         audit::record(
             &txn,
             admin.org_id,
-            (&admin.0).into(),
+            admin.user().into(),
             action,
             detail,
             client,
@@ -221,15 +222,14 @@ pub async fn remove_member(
     lock_organization(&txn, admin.org_id).await?;
     let member = find_member(&txn, admin.org_id, member_id).await?;
     ensure_another_active_admin(&txn, &member).await?;
-    user::Entity::delete_many()
-        .filter(user::Column::OrgId.eq(admin.org_id))
+    user::Entity::delete_in_org(admin.org_id)
         .filter(user::Column::Id.eq(member.id))
         .exec(&txn)
         .await?;
     audit::record(
         &txn,
         admin.org_id,
-        (&admin.0).into(),
+        admin.user().into(),
         "member_removed",
         format!("Removed {}", label(&member)),
         client,
@@ -317,12 +317,11 @@ pub async fn create_invitation(
     let now = OffsetDateTime::now_utc();
     let txn = state.db.begin().await?;
     // A new invitation replaces any earlier one to the same address.
-    invitation::Entity::update_many()
+    invitation::Entity::update_in_org(admin.org_id)
         .col_expr(
             invitation::Column::RevokedAt,
             sea_orm::sea_query::Expr::value(now),
         )
-        .filter(invitation::Column::OrgId.eq(admin.org_id))
         .filter(invitation::Column::Email.eq(&email))
         .filter(invitation::Column::AcceptedAt.is_null())
         .filter(invitation::Column::RevokedAt.is_null())
@@ -346,7 +345,7 @@ pub async fn create_invitation(
     audit::record(
         &txn,
         admin.org_id,
-        (&admin.0).into(),
+        admin.user().into(),
         "invitation_created",
         format!("Invited {email} as {}", request.role.label()),
         client,
@@ -381,7 +380,7 @@ pub async fn revoke_invitation(
     audit::record(
         &txn,
         admin.org_id,
-        (&admin.0).into(),
+        admin.user().into(),
         "invitation_revoked",
         format!("Revoked the invitation of {email}"),
         client,
@@ -437,7 +436,7 @@ pub async fn accept_invitation(
 
     let txn = state.db.begin().await?;
     // Single use: only the request that flips accepted_at from empty goes on.
-    let claimed = invitation::Entity::update_many()
+    let claimed = invitation::Entity::update_in_org(invitation.org_id)
         .col_expr(
             invitation::Column::AcceptedAt,
             sea_orm::sea_query::Expr::value(now),

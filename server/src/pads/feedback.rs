@@ -2,6 +2,7 @@
 //! form of the template the admin chose, as the member who asks (their Lever user, found by
 //! e-mail), through the job queue and filed once (see `lever::feedback`).
 
+use entity::InOrg;
 use entity::{job, pad, user};
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde::{Deserialize, Serialize};

@@ -12,6 +12,7 @@ pub mod sync;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::InOrg;
 use entity::{pad, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -323,7 +324,7 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
         };
         let txn = state.db.begin().await?;
         let now = OffsetDateTime::now_utc();
-        let ended = pad::Entity::update_many()
+        let ended = pad::Entity::update_in_org(pad.org_id)
             .col_expr(pad::Column::Status, Expr::value(ENDED))
             .col_expr(pad::Column::EndedAt, Expr::value(Some(now)))
             .filter(pad::Column::Id.eq(&pad.id))

@@ -2,6 +2,7 @@
 //! member's request) and the results note (automatically, unless switched off in the setup).
 //! Both end with Stagepad's marker line and are posted once (see `lever::notes`).
 
+use entity::InOrg;
 use entity::{job, pad};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
@@ -125,7 +126,7 @@ pub(super) async fn queue_request(
 ) -> ApiResult<()> {
     use sea_orm::{ActiveModelTrait, TransactionTrait};
     let txn = state.db.begin().await?;
-    let claimed = pad::Entity::update_many()
+    let claimed = pad::Entity::update_in_org(pad.org_id)
         .col_expr(request.status, Expr::value(Some(SENDING)))
         .col_expr(request.error, Expr::value(Option::<String>::None))
         .filter(pad::Column::Id.eq(&pad.id))
@@ -168,7 +169,7 @@ pub(super) async fn request_done(
         .column(job::Column::Id)
         .filter(queue::this_run(job))
         .into_query();
-    let updated = pad::Entity::update_many()
+    let updated = pad::Entity::update_in_org(job.org_id)
         .col_expr(status_column, Expr::value(Some(SENT)))
         .col_expr(error_column, Expr::value(Option::<String>::None))
         .filter(pad::Column::Id.eq(pad_id))
@@ -178,23 +179,6 @@ pub(super) async fn request_done(
     if updated.rows_affected == 0 {
         return Err(JobError::lost_lease());
     }
-    Ok(())
-}
-
-/// Shows how a request (`status`/`error`: its columns) went: `sending`, `sent` or `failed`.
-pub(super) async fn set_request_state(
-    db: &impl sea_orm::ConnectionTrait,
-    pad_id: &str,
-    (status_column, error_column): (pad::Column, pad::Column),
-    status: &str,
-    error: Option<String>,
-) -> Result<(), sea_orm::DbErr> {
-    pad::Entity::update_many()
-        .col_expr(status_column, Expr::value(Some(status.to_string())))
-        .col_expr(error_column, Expr::value(error))
-        .filter(pad::Column::Id.eq(pad_id))
-        .exec(db)
-        .await?;
     Ok(())
 }
 
@@ -292,7 +276,7 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
         &marker,
     )
     .await?;
-    pad::Entity::update_many()
+    pad::Entity::update_in_org(pad.org_id)
         .col_expr(pad::Column::ResultsNoteId, Expr::value(Some(note_id)))
         .filter(pad::Column::Id.eq(&pad.id))
         .exec(&state.db)
@@ -321,7 +305,14 @@ pub async fn record_failure(
     } else {
         (FAILED, error.message.clone())
     };
-    set_request_state(db, &payload.pad_id, columns, status, Some(message)).await
+    let (status_column, error_column) = columns;
+    pad::Entity::update_in_org(job.org_id)
+        .col_expr(status_column, Expr::value(Some(status.to_string())))
+        .col_expr(error_column, Expr::value(Some(message)))
+        .filter(pad::Column::Id.eq(&payload.pad_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Lever's longest note is not documented: stay well within what any API takes.

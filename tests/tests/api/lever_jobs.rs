@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use api::Plan;
+use entity::InOrg;
 use entity::job;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter};

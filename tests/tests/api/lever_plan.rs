@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use api::{Plan, Role};
+use entity::InOrg;
 use entity::{job, lever_delivery};
 use sea_orm::{ColumnTrait, Database, QueryFilter};
 use tests::accounts::{Account, expect_json};
