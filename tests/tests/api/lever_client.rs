@@ -116,10 +116,11 @@ async fn assert_sixteen_calls_within_the_budget(sim: &LeverSim) {
 
 #[tokio::test]
 async fn instances_on_one_postgres_share_each_keys_budget() {
-    let Ok(_) = std::env::var("STAGEPAD_TEST_POSTGRES_URL") else {
+    let postgres = std::env::var("STAGEPAD_TEST_POSTGRES_URL").unwrap_or_default();
+    if postgres.is_empty() {
         eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
         return;
-    };
+    }
     let data_dir = tempfile::tempdir().unwrap();
     let db = sea_orm::Database::connect(tests::app::fresh_database(&data_dir).await)
         .await
