@@ -119,8 +119,10 @@ impl ClientAddress {
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
+const NOT_LOGGED_IN: &str = "not_logged_in";
+
 fn not_logged_in() -> ApiError {
-    ApiError::unauthorized("not_logged_in", "Log in to continue.")
+    ApiError::unauthorized(NOT_LOGGED_IN, "Log in to continue.")
 }
 
 impl FromRequest for AuthUser {
@@ -156,6 +158,46 @@ impl FromRequest for AuthUser {
                 email: user.email,
                 token_version: user.token_version,
             })
+        })
+    }
+}
+
+/// Who opens a page anyone may see: a logged-in user, or nobody. Unlike `Option<AuthUser>`,
+/// a session that could not be checked (the database failing) is an error, not an outsider's
+/// view of a member's page.
+pub enum Viewer {
+    Anonymous,
+    User(AuthUser),
+}
+
+impl Viewer {
+    pub fn user(&self) -> Option<&AuthUser> {
+        match self {
+            Viewer::Anonymous => None,
+            Viewer::User(user) => Some(user),
+        }
+    }
+
+    pub fn into_user(self) -> Option<AuthUser> {
+        match self {
+            Viewer::Anonymous => None,
+            Viewer::User(user) => Some(user),
+        }
+    }
+}
+
+impl FromRequest for Viewer {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(request, payload);
+        Box::pin(async move {
+            match user.await {
+                Ok(user) => Ok(Viewer::User(user)),
+                Err(e) if e.code() == NOT_LOGGED_IN => Ok(Viewer::Anonymous),
+                Err(e) => Err(e),
+            }
         })
     }
 }

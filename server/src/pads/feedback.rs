@@ -8,9 +8,9 @@ use sea_orm::{ColumnTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::member::MemberPad;
 use super::notes::{self, Request};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::AuthUser;
 use crate::jobs::JobError;
 use crate::lever::client::{LeverCredentials, LeverError};
 use crate::lever::feedback::{self as lever_feedback, FeedbackForm};
@@ -29,12 +29,9 @@ struct FeedbackJob {
 }
 
 /// `POST /api/pads/<id>/lever-feedback`: queues the final code as a feedback form.
-pub async fn request_feedback(
-    state: &AppState,
-    user: &AuthUser,
-    pad_id: &str,
-) -> ApiResult<api::PadView> {
-    let pad = notes::ended_lever_pad(state, user, pad_id).await?;
+pub async fn request_feedback(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView> {
+    let pad = notes::ended_lever_pad(state, member).await?;
+    let user = member.user();
     let template_chosen = crate::lever::integration::load(&state.db, pad.org_id)
         .await?
         .is_some_and(|i| i.row.feedback_template_id.is_some());
@@ -62,7 +59,7 @@ pub async fn request_feedback(
         },
     )
     .await?;
-    super::view(state, pad_id, Some(user)).await
+    super::view(state, &pad.id, Some(user)).await
 }
 
 pub async fn send_feedback(state: &AppState, job: &job::Model) -> Result<(), JobError> {

@@ -4,6 +4,7 @@
 
 pub mod feedback;
 pub mod live;
+pub mod member;
 pub mod notes;
 pub mod presence;
 pub mod routes;
@@ -26,6 +27,7 @@ use crate::extract::AuthUser;
 use crate::jobs::queue;
 use crate::paging;
 use crate::state::AppState;
+use member::MemberPad;
 
 pub const SOURCE_LEVER: &str = "lever";
 pub const SOURCE_MANUAL: &str = "manual";
@@ -311,8 +313,8 @@ impl NewPad {
 }
 
 /// `POST /api/pads/<id>/end`: the pad turns read-only for everyone. Ending twice is harmless.
-pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<api::PadView> {
-    let pad = find_for_member(state, user, pad_id).await?;
+pub async fn end(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView> {
+    let (user, pad) = (member.user(), member.pad().clone());
     if pad.status != ENDED {
         // Read before the transaction: SQLite has one connection, which the transaction holds.
         let wants_results_note = notes::wants_results_note(state, &pad).await?;
@@ -364,7 +366,7 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
         .await;
         tracing::info!(pad = %log_ref(&pad.id), org_id = %pad.org_id, "interview ended");
     }
-    view(state, pad_id, Some(user)).await
+    view(state, &pad.id, Some(user)).await
 }
 
 /// Edits in one page of a pad's history.
@@ -382,8 +384,7 @@ pub struct HistoryPage {
 /// `next_after` asks for the next. Replayed from the nearest snapshot, off the async workers.
 pub async fn history(
     state: &AppState,
-    user: &AuthUser,
-    pad_id: &str,
+    member: &MemberPad,
     page: &HistoryPage,
 ) -> ApiResult<api::PadHistory> {
     let limit = page.limit.unwrap_or(HISTORY_PAGE);
@@ -393,7 +394,7 @@ pub async fn history(
             format!("limit is 1 to {HISTORY_PAGE} edits."),
         ));
     }
-    let pad = find_for_member(state, user, pad_id).await?;
+    let pad = member.pad();
     let newest = live::newest_revision(&state.db, &pad.id).await?;
     let upto = page.after.saturating_add(limit).min(newest);
     let replayed = live::replay(&state.db, &pad.id, page.after, Some(upto))
@@ -421,7 +422,7 @@ pub async fn history(
         })
         .collect();
     Ok(api::PadHistory {
-        language: pad.language,
+        language: pad.language.clone(),
         participants,
         operations,
         final_text: replayed.text,

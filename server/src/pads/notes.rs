@@ -9,9 +9,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::member::MemberPad;
 use super::{ENDED, SOURCE_LEVER, live};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::AuthUser;
 use crate::jobs::{JobError, queue};
 use crate::lever::client::LeverCredentials;
 use crate::lever::integration::{self, Integration};
@@ -46,12 +46,8 @@ pub async fn wants_results_note(state: &AppState, pad: &pad::Model) -> ApiResult
 const PLAN_EXCLUDES_LEVER: &str = "The organization's plan does not include Lever; an admin can switch to Enterprise under Settings.";
 
 /// `POST /api/pads/<id>/lever-note`: queues the final code for the candidate's notes.
-pub async fn request_code_note(
-    state: &AppState,
-    user: &AuthUser,
-    pad_id: &str,
-) -> ApiResult<api::PadView> {
-    let pad = ended_lever_pad(state, user, pad_id).await?;
+pub async fn request_code_note(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView> {
+    let pad = ended_lever_pad(state, member).await?;
     queue_request(
         state,
         &pad,
@@ -65,16 +61,12 @@ pub async fn request_code_note(
         },
     )
     .await?;
-    super::view(state, pad_id, Some(user)).await
+    super::view(state, &pad.id, Some(member.user())).await
 }
 
 /// A member's ended Lever pad whose organization can still write to Lever, or why not.
-pub(super) async fn ended_lever_pad(
-    state: &AppState,
-    user: &AuthUser,
-    pad_id: &str,
-) -> ApiResult<pad::Model> {
-    let pad = super::find_for_member(state, user, pad_id).await?;
+pub(super) async fn ended_lever_pad(state: &AppState, member: &MemberPad) -> ApiResult<pad::Model> {
+    let pad = member.pad().clone();
     if pad.source != SOURCE_LEVER || pad.opportunity_id.is_none() {
         return Err(ApiError::conflict(
             "not_from_lever",

@@ -1,7 +1,8 @@
 use actix_web::{HttpResponse, web};
 
+use super::member::MemberPad;
 use crate::error::ApiResult;
-use crate::extract::AuthUser;
+use crate::extract::{AuthUser, Viewer};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -44,40 +45,27 @@ async fn create_pad(
 async fn view_pad(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    viewer: Option<AuthUser>,
+    viewer: Viewer,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::view(&state, &id, viewer.as_ref()).await?))
+    Ok(HttpResponse::Ok().json(super::view(&state, &id, viewer.user()).await?))
 }
 
-async fn end_pad(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::end(&state, &user, &id).await?))
+async fn end_pad(state: web::Data<AppState>, pad: MemberPad) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::end(&state, &pad).await?))
 }
 
 async fn pad_history(
     state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
+    pad: MemberPad,
     page: web::Query<super::HistoryPage>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::history(&state, &user, &id, &page).await?))
+    Ok(HttpResponse::Ok().json(super::history(&state, &pad, &page).await?))
 }
 
-async fn code_to_lever(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::notes::request_code_note(&state, &user, &id).await?))
+async fn code_to_lever(state: web::Data<AppState>, pad: MemberPad) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::notes::request_code_note(&state, &pad).await?))
 }
 
-async fn feedback_to_lever(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::feedback::request_feedback(&state, &user, &id).await?))
+async fn feedback_to_lever(state: web::Data<AppState>, pad: MemberPad) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::feedback::request_feedback(&state, &pad).await?))
 }

@@ -527,3 +527,36 @@ async fn a_member_typing_in_two_tabs_on_two_instances_never_diverges() {
     assert_eq!(history.final_text, "from tab two");
     assert_eq!(two.doc.text, history.final_text);
 }
+
+/// A session that cannot be checked (here: the accounts table unreadable) is an error, not an
+/// outsider: before, a member then saw the stranger's view of an ended pad.
+#[tokio::test]
+async fn a_session_that_cannot_be_checked_is_an_error_not_an_outsider() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "Ada").await;
+    end(&app, &member, &pad.id).await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    db.execute_unprepared("ALTER TABLE users RENAME TO users_away")
+        .await
+        .unwrap();
+    let answer = app
+        .get(&member.client, &format!("/api/pads/{}", pad.id))
+        .await;
+    let status = answer.status().as_u16();
+    let body = answer.text().await.unwrap();
+    db.execute_unprepared("ALTER TABLE users_away RENAME TO users")
+        .await
+        .unwrap();
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("internal_error"), "{body}");
+    // A visitor with no session at all still gets the outsider's view.
+    let view: api::PadView = expect_json(
+        app.get(&tests::app::new_client(), &format!("/api/pads/{}", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    assert!(!view.member);
+}
