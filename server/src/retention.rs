@@ -9,8 +9,6 @@ use sea_orm::{
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::jobs::queue;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionSettings {
     /// Deliveries older than this are deleted, except those whose job is still to run.
@@ -54,7 +52,7 @@ pub async fn sweep(
             .column(job::Column::DeliveryId)
             .from(job::Entity)
             .and_where(job::Column::DeliveryId.is_not_null())
-            .and_where(job::Column::Status.is_in([queue::QUEUED, queue::RUNNING]))
+            .and_where(job::Column::Status.is_in([job::Status::Queued, job::Status::Running]))
             .to_owned()
     };
     loop {
@@ -79,7 +77,7 @@ pub async fn sweep(
             .await?;
         job::Entity::delete_many()
             .filter(job::Column::DeliveryId.is_in(batch.clone()))
-            .filter(job::Column::Status.is_in([queue::DONE, queue::DEAD]))
+            .filter(job::Column::Status.is_in([job::Status::Done, job::Status::Dead]))
             .exec(&txn)
             .await?;
         txn.commit().await?;

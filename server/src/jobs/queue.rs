@@ -13,15 +13,12 @@ use sea_orm::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub const QUEUED: &str = "queued";
-pub const RUNNING: &str = "running";
-pub const DONE: &str = "done";
-pub const DEAD: &str = "dead";
+use job::Status::{Dead, Done, Queued, Running};
 
 /// A new job, to be inserted in the caller's transaction.
 pub fn new_job(
     org_id: Uuid,
-    kind: &str,
+    kind: job::Kind,
     delivery_id: Option<Uuid>,
     payload: String,
     now: OffsetDateTime,
@@ -29,10 +26,10 @@ pub fn new_job(
     job::ActiveModel {
         id: Set(Uuid::new_v4()),
         org_id: Set(org_id),
-        kind: Set(kind.into()),
+        kind: Set(kind),
         delivery_id: Set(delivery_id),
         payload: Set(payload),
-        status: Set(QUEUED.into()),
+        status: Set(Queued),
         attempts: Set(0),
         run_at: Set(now),
         lease_until: Set(None),
@@ -51,12 +48,12 @@ fn due(now: OffsetDateTime) -> Condition {
     Condition::any()
         .add(
             Condition::all()
-                .add(job::Column::Status.eq(QUEUED))
+                .add(job::Column::Status.eq(Queued))
                 .add(job::Column::RunAt.lte(now)),
         )
         .add(
             Condition::all()
-                .add(job::Column::Status.eq(RUNNING))
+                .add(job::Column::Status.eq(Running))
                 .add(job::Column::LeaseUntil.lt(now)),
         )
 }
@@ -117,7 +114,7 @@ async fn claim_in_org(
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .into_query();
     let claimed = job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value(RUNNING))
+        .col_expr(job::Column::Status, Expr::value(Running))
         .col_expr(
             job::Column::Attempts,
             Expr::col(job::Column::Attempts).add(1),
@@ -134,7 +131,7 @@ async fn claim_in_org(
 pub fn this_run(job: &job::Model) -> Condition {
     Condition::all()
         .add(job::Column::Id.eq(job.id))
-        .add(job::Column::Status.eq(RUNNING))
+        .add(job::Column::Status.eq(Running))
         .add(job::Column::Attempts.eq(job.attempts))
 }
 
@@ -158,7 +155,7 @@ pub async fn extend_lease(
 /// False when the claim was lost (another run owns the job now).
 pub async fn finish(db: &impl ConnectionTrait, job: &job::Model) -> Result<bool, sea_orm::DbErr> {
     let result = job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value(DONE))
+        .col_expr(job::Column::Status, Expr::value(Done))
         .col_expr(
             job::Column::LeaseUntil,
             Expr::value(Option::<OffsetDateTime>::None),
@@ -179,8 +176,8 @@ pub async fn fail(
     wait: Option<Duration>,
 ) -> Result<bool, sea_orm::DbErr> {
     let (status, run_at) = match wait {
-        Some(wait) => (QUEUED, after(OffsetDateTime::now_utc(), wait)),
-        None => (DEAD, job.run_at),
+        Some(wait) => (Queued, after(OffsetDateTime::now_utc(), wait)),
+        None => (Dead, job.run_at),
     };
     let result = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(status))
@@ -209,7 +206,7 @@ pub async fn retry_now(
     more_attempts: i32,
 ) -> Result<bool, sea_orm::DbErr> {
     let result = job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value(QUEUED))
+        .col_expr(job::Column::Status, Expr::value(Queued))
         .col_expr(
             job::Column::AttemptLimit,
             Expr::col(job::Column::Attempts).add(more_attempts),
@@ -217,7 +214,7 @@ pub async fn retry_now(
         .col_expr(job::Column::RunAt, Expr::value(OffsetDateTime::now_utc()))
         .filter(job::Column::Id.eq(job_id))
         .filter(job::Column::OrgId.eq(org_id))
-        .filter(job::Column::Status.is_in([QUEUED, DEAD]))
+        .filter(job::Column::Status.is_in([Queued, Dead]))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -227,13 +224,13 @@ pub async fn retry_now(
 /// queue it again now instead of waiting for its lease.
 pub async fn requeue_orphans(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
     let result = job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value(QUEUED))
+        .col_expr(job::Column::Status, Expr::value(Queued))
         .col_expr(job::Column::RunAt, Expr::value(OffsetDateTime::now_utc()))
         .col_expr(
             job::Column::LeaseUntil,
             Expr::value(Option::<OffsetDateTime>::None),
         )
-        .filter(job::Column::Status.eq(RUNNING))
+        .filter(job::Column::Status.eq(Running))
         .exec(db)
         .await?;
     Ok(result.rows_affected)
@@ -244,13 +241,13 @@ pub async fn next_due_at(
     db: &DatabaseConnection,
 ) -> Result<Option<OffsetDateTime>, sea_orm::DbErr> {
     let queued = job::Entity::find()
-        .filter(job::Column::Status.eq(QUEUED))
+        .filter(job::Column::Status.eq(Queued))
         .order_by_asc(job::Column::RunAt)
         .one(db)
         .await?
         .map(|job| job.run_at);
     let lease = job::Entity::find()
-        .filter(job::Column::Status.eq(RUNNING))
+        .filter(job::Column::Status.eq(Running))
         .order_by_asc(job::Column::LeaseUntil)
         .one(db)
         .await?
@@ -271,7 +268,7 @@ pub async fn prune(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
         .exec(&txn)
         .await?;
     job::Entity::delete_many()
-        .filter(job::Column::Status.eq(DONE))
+        .filter(job::Column::Status.eq(Done))
         .filter(job::Column::CreatedAt.lt(cutoff))
         .exec(&txn)
         .await?;

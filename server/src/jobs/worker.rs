@@ -226,12 +226,11 @@ async fn record_failure(
 }
 
 async fn perform(state: &AppState, job: &job::Model) -> Result<(), JobError> {
-    match job.kind.as_str() {
-        lever::webhook::STAGE_CHANGE_JOB => lever::pipeline::process(state, job).await,
-        pads::notes::CODE_NOTE_JOB => pads::notes::send_code_note(state, job).await,
-        pads::notes::RESULTS_NOTE_JOB => pads::notes::send_results_note(state, job).await,
-        pads::feedback::FEEDBACK_JOB => pads::feedback::send_feedback(state, job).await,
-        other => Err(JobError::permanent(format!("unknown job kind {other}"))),
+    match job.kind {
+        job::Kind::LeverStageChange => lever::pipeline::process(state, job).await,
+        job::Kind::CodeNote => pads::notes::send_code_note(state, job).await,
+        job::Kind::ResultsNote => pads::notes::send_results_note(state, job).await,
+        job::Kind::Feedback => pads::feedback::send_feedback(state, job).await,
     }
 }
 
@@ -241,9 +240,14 @@ async fn after_failure(
     error: &JobError,
     will_retry: bool,
 ) -> Result<(), sea_orm::DbErr> {
-    if job.kind == lever::webhook::STAGE_CHANGE_JOB {
-        lever::pipeline::record_failure(db, job, error, will_retry).await
-    } else {
-        pads::notes::record_failure(db, job, error, will_retry).await
+    match job.kind {
+        job::Kind::LeverStageChange => {
+            lever::pipeline::record_failure(db, job, error, will_retry).await
+        }
+        job::Kind::CodeNote | job::Kind::Feedback => {
+            pads::notes::record_failure(db, job, error, will_retry).await
+        }
+        // Automatic: the failure shows on the job (and in the log), not on the pad.
+        job::Kind::ResultsNote => Ok(()),
     }
 }

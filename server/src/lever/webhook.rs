@@ -33,7 +33,6 @@ const MAX_CLOCK_AHEAD: Duration = Duration::minutes(5);
 /// Older deliveries are refused: shorter than the 16 days seen tokens are kept.
 const MAX_AGE: Duration = Duration::days(15);
 pub const STAGE_CHANGE: &str = "candidateStageChange";
-pub const STAGE_CHANGE_JOB: &str = "lever_stage_change";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -256,7 +255,7 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<&
                     .await?;
                 queue::new_job(
                     org_id,
-                    STAGE_CHANGE_JOB,
+                    entity::job::Kind::LeverStageChange,
                     Some(row.id),
                     serde_json::to_string(&delivery.data).expect("json"),
                     now,

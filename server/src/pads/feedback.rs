@@ -17,7 +17,6 @@ use crate::lever::feedback::{self as lever_feedback, FeedbackForm};
 use crate::lever::notes::{self as lever_notes, NoteKind};
 use crate::state::AppState;
 
-pub const FEEDBACK_JOB: &str = "pad_feedback";
 pub(super) const FEEDBACK_COLUMNS: (pad::Column, pad::Column) =
     (pad::Column::FeedbackStatus, pad::Column::FeedbackError);
 
@@ -52,7 +51,7 @@ pub async fn request_feedback(state: &AppState, member: &MemberPad) -> ApiResult
         Request {
             status: pad::Column::FeedbackStatus,
             error: pad::Column::FeedbackError,
-            job_kind: FEEDBACK_JOB,
+            job_kind: job::Kind::Feedback,
             payload: serde_json::to_value(payload).expect("json"),
             busy_code: "feedback_in_progress",
             busy: "The feedback form is on its way to Lever already.",

@@ -339,7 +339,7 @@ pub async fn end(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView
         if results_note {
             queue::new_job(
                 pad.org_id,
-                notes::RESULTS_NOTE_JOB,
+                entity::job::Kind::ResultsNote,
                 None,
                 serde_json::json!({ "pad_id": pad.id }).to_string(),
                 now,

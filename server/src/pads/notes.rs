@@ -19,8 +19,6 @@ use crate::lever::notes::{self as lever_notes, NoteKind};
 use crate::orgs;
 use crate::state::AppState;
 
-pub const CODE_NOTE_JOB: &str = "pad_code_note";
-pub const RESULTS_NOTE_JOB: &str = "pad_results_note";
 const SENDING: &str = "sending";
 pub(super) const SENT: &str = "sent";
 const FAILED: &str = "failed";
@@ -54,7 +52,7 @@ pub async fn request_code_note(state: &AppState, member: &MemberPad) -> ApiResul
         Request {
             status: pad::Column::CodeNoteStatus,
             error: pad::Column::CodeNoteError,
-            job_kind: CODE_NOTE_JOB,
+            job_kind: job::Kind::CodeNote,
             payload: serde_json::json!({ "pad_id": pad.id }),
             busy_code: "note_in_progress",
             busy: "The code is on its way to Lever already.",
@@ -102,7 +100,7 @@ pub(super) async fn ended_lever_pad(state: &AppState, member: &MemberPad) -> Api
 pub(super) struct Request {
     pub status: pad::Column,
     pub error: pad::Column,
-    pub job_kind: &'static str,
+    pub job_kind: job::Kind,
     pub payload: serde_json::Value,
     /// Answered (409) when the same request is already on its way.
     pub busy_code: &'static str,
@@ -284,10 +282,10 @@ pub async fn record_failure(
     error: &JobError,
     will_retry: bool,
 ) -> Result<(), sea_orm::DbErr> {
-    let columns = match job.kind.as_str() {
-        CODE_NOTE_JOB => CODE_NOTE_COLUMNS,
-        super::feedback::FEEDBACK_JOB => super::feedback::FEEDBACK_COLUMNS,
-        _ => return Ok(()),
+    let columns = match job.kind {
+        job::Kind::CodeNote => CODE_NOTE_COLUMNS,
+        job::Kind::Feedback => super::feedback::FEEDBACK_COLUMNS,
+        job::Kind::LeverStageChange | job::Kind::ResultsNote => return Ok(()),
     };
     let Ok(payload) = serde_json::from_str::<PadJob>(&job.payload) else {
         return Ok(());

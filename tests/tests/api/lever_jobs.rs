@@ -103,7 +103,7 @@ async fn a_job_whose_runs_never_finish_is_dead_once_out_of_attempts() {
     );
     let jobs = jobs_of(&app, &admin).await;
     assert_eq!(jobs.len(), 1);
-    assert_eq!(jobs[0].status, "dead");
+    assert_eq!(jobs[0].status, job::Status::Dead);
     assert_eq!(calls_to(&sim, &read).await.len(), 3);
     assert!(app.pads(&admin).await.is_empty());
 }
@@ -228,8 +228,9 @@ async fn concurrent_claims_on_postgres_mark_only_the_jobs_they_hand_out() {
     const CLAIMERS: usize = 8;
     let db = Database::connect(&database_url).await.unwrap();
     let now = time::OffsetDateTime::now_utc();
-    let rows = (0..JOBS)
-        .map(|i| server::jobs::queue::new_job(org_id, "test_job", None, format!("{i}"), now));
+    let rows = (0..JOBS).map(|i| {
+        server::jobs::queue::new_job(org_id, job::Kind::CodeNote, None, format!("{i}"), now)
+    });
     job::Entity::insert_many(rows).exec(&db).await.unwrap();
 
     let mut claimers = tokio::task::JoinSet::new();

@@ -148,7 +148,7 @@ async fn a_job_queued_before_a_downgrade_is_ignored_for_the_plan_when_it_runs() 
         .await
         .unwrap();
     db.close().await.ok();
-    assert_eq!(jobs[0].status, "done");
+    assert_eq!(jobs[0].status, entity::job::Status::Done);
     assert!(sim.requests().await.is_empty(), "Lever was not called");
     assert!(app.pads(&admin).await.is_empty());
     assert!(sim.links(&ada).await.is_empty());

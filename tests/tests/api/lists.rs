@@ -187,12 +187,12 @@ async fn an_old_failed_delivery_is_found_and_retried() {
     }
     let mut dead_job = server::jobs::queue::new_job(
         org_id,
-        "lever_stage_change",
+        job::Kind::LeverStageChange,
         Some(oldest_id),
         "{}".into(),
         base - Duration::seconds(600),
     );
-    dead_job.status = Set("dead".into());
+    dead_job.status = Set(job::Status::Dead);
     dead_job.attempts = Set(8);
     job::Entity::insert(dead_job).exec(&db).await.unwrap();
 

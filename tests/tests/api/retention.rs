@@ -90,10 +90,19 @@ async fn the_sweep_deletes_old_deliveries_and_events_but_never_pending_work() {
     let old = Duration::days(100);
     let rows = [
         (delivery(old, "pad_created", "old-done"), None),
-        (delivery(old, "dead", "old-dead"), Some("dead")),
-        (delivery(old, "queued", "old-queued"), Some("queued")),
-        (delivery(old, "failed", "old-failed"), Some("queued")),
-        (delivery(old, "queued", "old-running"), Some("running")),
+        (delivery(old, "dead", "old-dead"), Some(job::Status::Dead)),
+        (
+            delivery(old, "queued", "old-queued"),
+            Some(job::Status::Queued),
+        ),
+        (
+            delivery(old, "failed", "old-failed"),
+            Some(job::Status::Queued),
+        ),
+        (
+            delivery(old, "queued", "old-running"),
+            Some(job::Status::Running),
+        ),
         (delivery(Duration::days(10), "pad_created", "recent"), None),
     ];
     for (row, job_status) in rows {
@@ -104,12 +113,12 @@ async fn the_sweep_deletes_old_deliveries_and_events_but_never_pending_work() {
         if let Some(job_status) = job_status {
             let mut job = server::jobs::queue::new_job(
                 org_id,
-                "lever_stage_change",
+                job::Kind::LeverStageChange,
                 Some(row.id),
                 "{}".into(),
                 now - old,
             );
-            job.status = Set(job_status.into());
+            job.status = Set(job_status);
             // Not due and leased: the worker leaves these alone during the test.
             job.run_at = Set(now + Duration::days(1));
             job.lease_until = Set(Some(now + Duration::days(1)));
