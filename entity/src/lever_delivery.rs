@@ -12,9 +12,7 @@ pub struct Model {
     pub triggered_at: Option<i64>,
     pub opportunity_id: Option<String>,
     pub to_stage_id: Option<String>,
-    /// `queued`, `duplicate`, `rejected`, then what its job made of it: `pad_created`,
-    /// `ignored`, `failed` (will be retried) or `dead` (no attempts left).
-    pub status: String,
+    pub status: Status,
     /// A stable code: `bad_signature`, `not_a_stage_change`, `triggered_in_future`, ...
     pub reason: Option<String>,
     /// The last error, while failing.
@@ -26,26 +24,45 @@ pub struct Model {
     pub attempts: i32,
 }
 
-/// The values of `status`.
-pub mod status {
-    pub const QUEUED: &str = "queued";
-    pub const PAD_CREATED: &str = "pad_created";
-    pub const IGNORED: &str = "ignored";
-    pub const DUPLICATE: &str = "duplicate";
-    pub const REJECTED: &str = "rejected";
+/// What became of a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Status {
+    /// Its job has not decided yet.
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    #[sea_orm(string_value = "pad_created")]
+    PadCreated,
+    #[sea_orm(string_value = "ignored")]
+    Ignored,
+    /// Lever sent the same delivery again (its token was seen).
+    #[sea_orm(string_value = "duplicate")]
+    Duplicate,
+    /// Refused: no or a wrong signature, or out of time.
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
     /// The job failed and will run again.
-    pub const FAILED: &str = "failed";
+    #[sea_orm(string_value = "failed")]
+    Failed,
     /// The job failed and has no attempts left.
-    pub const DEAD: &str = "dead";
-    pub const ALL: [&str; 7] = [
-        QUEUED,
-        PAD_CREATED,
-        IGNORED,
-        DUPLICATE,
-        REJECTED,
-        FAILED,
-        DEAD,
-    ];
+    #[sea_orm(string_value = "dead")]
+    Dead,
+}
+
+impl Status {
+    /// As the API and the console name it.
+    pub fn code(self) -> String {
+        self.to_value()
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        <Self as sea_orm::Iterable>::iter().find(|status| status.to_value() == code)
+    }
+
+    /// An admin may run its job again.
+    pub fn can_retry(self) -> bool {
+        matches!(self, Status::Failed | Status::Dead)
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

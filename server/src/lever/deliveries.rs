@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use entity::InOrg;
-use entity::lever_delivery::status;
+use entity::lever_delivery::Status;
 use entity::{job, lever_delivery};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
@@ -15,10 +15,6 @@ use crate::jobs::queue;
 use crate::pads;
 use crate::paging::{self, PageRequest};
 use crate::state::AppState;
-
-fn can_retry(status: &str) -> bool {
-    status == status::FAILED || status == status::DEAD
-}
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,13 +35,16 @@ pub async fn list_deliveries(
 ) -> ApiResult<HttpResponse> {
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
     let mut select = lever_delivery::Entity::find_in_org(admin.org_id);
-    if let Some(status) = query.status.as_deref().filter(|s| !s.is_empty()) {
-        if !status::ALL.contains(&status) {
+    if let Some(code) = query.status.as_deref().filter(|s| !s.is_empty()) {
+        let Some(status) = Status::from_code(code) else {
+            let all: Vec<String> = <Status as sea_orm::Iterable>::iter()
+                .map(Status::code)
+                .collect();
             return Err(ApiError::bad_request(
                 "invalid_status",
-                format!("status must be one of {}.", status::ALL.join(", ")),
+                format!("status must be one of {}.", all.join(", ")),
             ));
-        }
+        };
         select = select.filter(lever_delivery::Column::Status.eq(status));
     }
     if let Some(pattern) = paging::search_pattern(query.q.as_deref())? {
@@ -100,12 +99,12 @@ pub async fn retry_delivery(
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::not_found("No such delivery in this organization."))?;
-    if !can_retry(&delivery.status) {
+    if !delivery.status.can_retry() {
         return Err(ApiError::conflict(
             "not_retryable",
             format!(
                 "Only failed and dead deliveries can be retried; this one is {}.",
-                delivery.status
+                delivery.status.code()
             ),
         ));
     }
@@ -122,7 +121,7 @@ pub async fn retry_delivery(
         ));
     }
     let mut row: lever_delivery::ActiveModel = delivery.into();
-    row.status = Set(status::QUEUED.into());
+    row.status = Set(Status::Queued);
     row.detail = Set(None);
     let delivery = row.update(&txn).await?;
     audit::record(
@@ -157,7 +156,7 @@ fn to_wire(
         .as_deref()
         .and_then(|id| stages.iter().find(|s| s.id == id))
         .map(|s| s.name.clone());
-    let failing = can_retry(&row.status);
+    let failing = row.status.can_retry();
     api::LeverDelivery {
         id: row.id,
         received_at: row.received_at,
@@ -170,7 +169,7 @@ fn to_wire(
         error: row.detail.filter(|_| failing),
         attempts: row.attempts,
         pad_link: row.pad_id.map(|id| pads::link(state, &id)),
-        status: row.status,
+        status: row.status.code(),
         reason: row.reason,
     }
 }

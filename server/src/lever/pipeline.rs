@@ -4,7 +4,7 @@
 //! whose answer was lost is looked for before it is posted again: see `notes`).
 
 use entity::InOrg;
-use entity::lever_delivery::status;
+use entity::lever_delivery::Status;
 use entity::{job, lever_delivery, pad};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set, SqlErr};
@@ -49,11 +49,11 @@ pub async fn process(state: &AppState, job: &job::Model) -> Result<(), JobError>
     .await?;
     let outcome = act(state, job, delivery_id).await?;
     let (status, reason, pad_id) = match outcome {
-        Outcome::PadCreated(pad_id) => (status::PAD_CREATED, None, Some(pad_id)),
-        Outcome::Ignored(reason) => (status::IGNORED, Some(reason), None),
+        Outcome::PadCreated(pad_id) => (Status::PadCreated, None, Some(pad_id)),
+        Outcome::Ignored(reason) => (Status::Ignored, Some(reason), None),
     };
     set_delivery(&state.db, delivery_id, |row| {
-        row.status = Set(status.into());
+        row.status = Set(status);
         row.reason = Set(reason.map(String::from));
         row.pad_id = Set(pad_id);
         row.detail = Set(None);
@@ -257,11 +257,10 @@ pub async fn record_failure(
     };
     set_delivery(db, delivery_id, |row| {
         row.status = Set(if will_retry {
-            status::FAILED
+            Status::Failed
         } else {
-            status::DEAD
-        }
-        .into());
+            Status::Dead
+        });
         row.detail = Set(Some(error.message.chars().take(1_000).collect()));
         row.attempts = Set(job.attempts);
     })

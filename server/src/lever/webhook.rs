@@ -7,7 +7,7 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use entity::InOrg;
-use entity::lever_delivery::status;
+use entity::lever_delivery::Status;
 use entity::{lever_delivery, lever_forged_count, lever_integration, lever_seen_token};
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -67,7 +67,7 @@ fn storable(text: &str, max: usize) -> String {
 fn delivery_row(
     received: &Received,
     now: OffsetDateTime,
-    status: &str,
+    status: Status,
     reason: Option<&str>,
 ) -> lever_delivery::ActiveModel {
     let field = |name: &str| {
@@ -85,7 +85,7 @@ fn delivery_row(
         triggered_at: Set(received.triggered_at),
         opportunity_id: Set(field("opportunityId")),
         to_stage_id: Set(field("toStageId")),
-        status: Set(status.into()),
+        status: Set(status),
         reason: Set(reason.map(String::from)),
         detail: Set(None),
         candidate_name: Set(None),
@@ -102,7 +102,7 @@ async fn receive_lever_webhook(
     let body = read_limited(payload, MAX_BODY_BYTES).await?;
     let delivery = ingest(&state, &key, &body).await?;
     let status = accept(&state, delivery).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status })))
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status.code() })))
 }
 
 /// A delivery proven to come from Lever for this organization: its signature matches the
@@ -173,7 +173,7 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
             triggered_at: Some(delivery.triggered_at),
             data: Some(&delivery.data),
         };
-        delivery_row(&received, now, status::REJECTED, Some(code))
+        delivery_row(&received, now, Status::Rejected, Some(code))
             .insert(&state.db)
             .await?;
         return Err(ApiError::bad_request(code, message));
@@ -214,7 +214,7 @@ fn out_of_time(
 
 /// Records a verified delivery: a replay (its token seen before) as a duplicate, a stage
 /// change with its job in one transaction, anything else as ignored. Answers the status.
-pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<&'static str> {
+pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<Status> {
     let VerifiedDelivery {
         integration,
         delivery,
@@ -232,11 +232,11 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<&
     // acknowledged (so Lever stops sending it) and creates nothing.
     if !orgs::service::plan_includes_lever(&state.db, org_id).await? {
         let reason = IgnoreReason::PlanExcludesLever.code();
-        delivery_row(&received, now, status::IGNORED, Some(reason))
+        delivery_row(&received, now, Status::Ignored, Some(reason))
             .insert(&state.db)
             .await?;
         tracing::info!(%org_id, event = %delivery.event, reason, "Lever webhook ignored");
-        return Ok(status::IGNORED);
+        return Ok(Status::Ignored);
     }
 
     let txn = state.db.begin().await?;
@@ -250,7 +250,7 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<&
     let outcome = match first_sighting {
         Ok(_) => {
             if delivery.event == STAGE_CHANGE {
-                let row = delivery_row(&received, now, status::QUEUED, None)
+                let row = delivery_row(&received, now, Status::Queued, None)
                     .insert(&txn)
                     .await?;
                 queue::new_job(
@@ -262,12 +262,12 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<&
                 )
                 .insert(&txn)
                 .await?;
-                status::QUEUED
+                Status::Queued
             } else {
-                delivery_row(&received, now, status::IGNORED, Some("not_a_stage_change"))
+                delivery_row(&received, now, Status::Ignored, Some("not_a_stage_change"))
                     .insert(&txn)
                     .await?;
-                status::IGNORED
+                Status::Ignored
             }
         }
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
@@ -276,12 +276,12 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<&
             delivery_row(
                 &received,
                 now,
-                status::DUPLICATE,
+                Status::Duplicate,
                 Some("token_already_seen"),
             )
             .insert(&state.db)
             .await?;
-            return Ok(status::DUPLICATE);
+            return Ok(Status::Duplicate);
         }
         Err(e) => return Err(e.into()),
     };
@@ -290,10 +290,10 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<&
     row.last_delivery_at = Set(Some(now));
     row.update(&txn).await?;
     txn.commit().await?;
-    if outcome == status::QUEUED {
+    if outcome == Status::Queued {
         state.job_signal.wake();
     }
-    tracing::info!(%org_id, event = %delivery.event, status = outcome, "Lever webhook received");
+    tracing::info!(%org_id, event = %delivery.event, status = %outcome.code(), "Lever webhook received");
     Ok(outcome)
 }
 
@@ -308,7 +308,7 @@ async fn record_refusal(
     reason: &str,
 ) -> Result<(), DbErr> {
     if may_record_forgery(db, received.org_id, now).await? {
-        delivery_row(received, now, status::REJECTED, Some(reason))
+        delivery_row(received, now, Status::Rejected, Some(reason))
             .insert(db)
             .await?;
         tracing::warn!(org_id = %received.org_id, event = %received.event, reason, "Lever webhook refused");

@@ -79,7 +79,7 @@ async fn after_a_downgrade_deliveries_are_acknowledged_and_ignored_for_the_plan(
     let rows = stored_deliveries(&app, &admin).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(
-        (rows[0].status.as_str(), rows[0].reason.as_deref()),
+        (rows[0].status.code().as_str(), rows[0].reason.as_deref()),
         ("ignored", Some(NO_LEVER))
     );
     assert_eq!(
@@ -131,14 +131,16 @@ async fn a_job_queued_before_a_downgrade_is_ignored_for_the_plan_when_it_runs() 
         .await;
 
     let row = wait_for("the job to run", Duration::from_secs(20), || async {
-        stored_deliveries(&app, &admin)
-            .await
-            .into_iter()
-            .find(|d| d.status != "queued" && d.status != "failed")
+        stored_deliveries(&app, &admin).await.into_iter().find(|d| {
+            !matches!(
+                d.status,
+                lever_delivery::Status::Queued | lever_delivery::Status::Failed
+            )
+        })
     })
     .await;
     assert_eq!(
-        (row.status.as_str(), row.reason.as_deref()),
+        (row.status.code().as_str(), row.reason.as_deref()),
         ("ignored", Some(NO_LEVER))
     );
     let db = Database::connect(&app.database_url).await.unwrap();

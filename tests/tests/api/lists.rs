@@ -163,7 +163,7 @@ async fn an_old_failed_delivery_is_found_and_retried() {
         triggered_at: Set(None),
         opportunity_id: Set(Some(opportunity)),
         to_stage_id: Set(None),
-        status: Set(status.into()),
+        status: Set(lever_delivery::Status::from_code(status).expect("a delivery status")),
         reason: Set(None),
         detail: Set(Some("Lever answered 503".into())),
         candidate_name: Set(None),

@@ -80,7 +80,7 @@ async fn the_sweep_deletes_old_deliveries_and_events_but_never_pending_work() {
         triggered_at: Set(None),
         opportunity_id: Set(Some(name.into())),
         to_stage_id: Set(None),
-        status: Set(status.into()),
+        status: Set(lever_delivery::Status::from_code(status).expect("a delivery status")),
         reason: Set(None),
         detail: Set(None),
         candidate_name: Set(None),
