@@ -1,5 +1,19 @@
 use sea_orm::entity::prelude::*;
 
+/// Which Lever the key belongs to (`custom`: any base URL, for a local simulator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Environment {
+    #[sea_orm(string_value = "production")]
+    Production,
+    #[sea_orm(string_value = "sandbox")]
+    Sandbox,
+    #[sea_orm(string_value = "eu")]
+    Eu,
+    #[sea_orm(string_value = "custom")]
+    Custom,
+}
+
 /// An organization's Lever connection (at most one). Secrets are stored sealed by the server's
 /// keyring; the webhook key is looked up by its SHA-256 and kept sealed for display.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,7 +21,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub org_id: Uuid,
-    pub environment: String,
+    pub environment: Environment,
     pub base_url: String,
     pub api_key_sealed: Option<String>,
     pub api_key_last4: Option<String>,

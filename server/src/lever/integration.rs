@@ -3,7 +3,7 @@
 //! pipeline, deliveries and pad notes read it from here.
 
 use entity::InOrg;
-use entity::lever_integration;
+use entity::lever_integration::{self, Environment};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -35,8 +35,6 @@ pub enum IntegrationError {
     CustomBaseUrlDisabled,
     #[error("the stored Lever base URL is not usable: {0}")]
     BaseUrl(String),
-    #[error("unknown Lever environment {0:?} stored")]
-    UnknownEnvironment(String),
     #[error("cannot open the stored Lever {field}")]
     Sealed {
         field: &'static str,
@@ -97,9 +95,8 @@ impl Integration {
         self.row.lever_author_id.as_deref()
     }
 
-    pub fn environment(&self) -> Result<api::LeverEnvironment, IntegrationError> {
-        environment_from_db(&self.row.environment)
-            .ok_or_else(|| IntegrationError::UnknownEnvironment(self.row.environment.clone()))
+    pub fn environment(&self) -> api::LeverEnvironment {
+        wire_environment(self.row.environment)
     }
 
     pub fn credentials(&self, state: &AppState) -> Result<LeverCredentials, IntegrationError> {
@@ -118,7 +115,7 @@ impl Integration {
     /// saved while `STAGEPAD_LEVER_ALLOW_CUSTOM_BASE_URL` was on is refused once it is off
     /// (not swapped for Lever's production host: the key may belong to another environment).
     fn base_url(&self, state: &AppState) -> Result<String, IntegrationError> {
-        let environment = self.environment()?;
+        let environment = self.environment();
         let allow_custom = state.settings.lever_allow_custom_base_url;
         if environment == api::LeverEnvironment::Custom && !allow_custom {
             return Err(IntegrationError::CustomBaseUrlDisabled);
@@ -175,23 +172,23 @@ pub fn webhook_key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-pub fn environment_to_db(environment: api::LeverEnvironment) -> &'static str {
+/// The wire's environment as stored, and back: the same closed set on both sides.
+pub fn stored_environment(environment: api::LeverEnvironment) -> Environment {
     match environment {
-        api::LeverEnvironment::Production => "production",
-        api::LeverEnvironment::Sandbox => "sandbox",
-        api::LeverEnvironment::Eu => "eu",
-        api::LeverEnvironment::Custom => "custom",
+        api::LeverEnvironment::Production => Environment::Production,
+        api::LeverEnvironment::Sandbox => Environment::Sandbox,
+        api::LeverEnvironment::Eu => Environment::Eu,
+        api::LeverEnvironment::Custom => Environment::Custom,
     }
 }
 
-pub fn environment_from_db(value: &str) -> Option<api::LeverEnvironment> {
-    Some(match value {
-        "production" => api::LeverEnvironment::Production,
-        "sandbox" => api::LeverEnvironment::Sandbox,
-        "eu" => api::LeverEnvironment::Eu,
-        "custom" => api::LeverEnvironment::Custom,
-        _ => return None,
-    })
+pub fn wire_environment(environment: Environment) -> api::LeverEnvironment {
+    match environment {
+        Environment::Production => api::LeverEnvironment::Production,
+        Environment::Sandbox => api::LeverEnvironment::Sandbox,
+        Environment::Eu => api::LeverEnvironment::Eu,
+        Environment::Custom => api::LeverEnvironment::Custom,
+    }
 }
 
 pub async fn load(

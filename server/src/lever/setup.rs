@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::client::{LeverCredentials, LeverError, ProbeList};
 use super::integration::{
-    Integration, NEEDED, StoredStage, environment_from_db, environment_to_db, load_required,
-    secret_context, webhook_key_hash,
+    Integration, NEEDED, StoredStage, load_required, secret_context, stored_environment,
+    webhook_key_hash, wire_environment,
 };
 use super::types::LeverUser;
 use crate::audit;
@@ -103,8 +103,9 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
     Ok(api::LeverSetup {
         credentials: api::CredentialsStep {
             done: row.api_key_sealed.is_some(),
-            environment: environment_from_db(&row.environment),
-            base_url: (row.environment == "custom").then(|| row.base_url.clone()),
+            environment: Some(wire_environment(row.environment)),
+            base_url: (row.environment == lever_integration::Environment::Custom)
+                .then(|| row.base_url.clone()),
             api_key_last4: row.api_key_last4.clone(),
             permission_missing: row.permission_missing.clone(),
             confidential_access: row.confidential_access,
@@ -376,7 +377,7 @@ pub async fn save_credentials(
             }
         }
     };
-    row.environment = Set(environment_to_db(request.environment).into());
+    row.environment = Set(stored_environment(request.environment));
     row.base_url = Set(base_url);
     row.api_key_sealed = Set(Some(sealed_key));
     row.api_key_last4 = Set(Some(credentials.api_key.last_four()));
