@@ -13,11 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{pad, pad_operation, pad_participant, pad_snapshot};
 use rand::RngCore;
-use sea_orm::sea_query::{Expr, LockType, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
@@ -26,6 +22,11 @@ use uuid::Uuid;
 
 use super::presence::Connected;
 use super::sync::Change;
+
+mod store;
+
+use store::Stored;
+pub use store::{Replayed, final_text, newest_revision, replay, stored_participants};
 
 /// The longest text a pad holds, in characters.
 pub const MAX_TEXT_CHARS: usize = 200_000;
@@ -529,7 +530,7 @@ impl Room {
     ) -> Result<tokio::sync::MappedMutexGuard<'_, RoomState>, Refusal> {
         let mut guard = self.state.lock().await;
         if guard.is_none() {
-            *guard = Some(load(db, &self.pad_id).await?);
+            *guard = Some(store::load(db, &self.pad_id).await?);
         }
         Ok(tokio::sync::MutexGuard::map(guard, |s| {
             s.as_mut().expect("loaded")
@@ -557,7 +558,7 @@ impl Room {
         let connection = self.joins.fetch_add(1, Ordering::SeqCst) + 1;
         let several = several_instances(db);
         let connected_at = if several {
-            mark_connected(db, &self.pad_id, &client_id).await
+            store::mark_connected(db, &self.pad_id, &client_id).await
         } else {
             None
         };
@@ -646,12 +647,8 @@ impl Room {
         if let Some(returning) = &joiner.returning {
             if state.present(&returning.client_id).is_none() && several_instances(db) {
                 // Joined through another instance, perhaps, and not heard of here yet.
-                let stored = pad_participant::Entity::find_by_id((
-                    self.pad_id.clone(),
-                    returning.client_id.clone(),
-                ))
-                .one(db)
-                .await?;
+                let stored =
+                    store::find_participant(db, &self.pad_id, &returning.client_id).await?;
                 if let Some(stored) = stored {
                     state
                         .participants
@@ -700,33 +697,20 @@ impl Room {
         let color = api::PARTICIPANT_COLORS
             [state.participants.len() % api::PARTICIPANT_COLORS.len()]
         .to_string();
-        // A member who joined through another instance is in the database already: keep their
-        // row (and colour), as this instance learns of them now.
-        pad_participant::Entity::insert(pad_participant::ActiveModel {
-            pad_id: Set(self.pad_id.clone()),
-            client_id: Set(client_id.to_string()),
-            name: Set(joiner.name.clone()),
-            color: Set(color),
-            user_id: Set(joiner.user_id),
-            joined_at: Set(OffsetDateTime::now_utc()),
-            secret_hash: Set(secret_hash),
-            connected_at: Set(None),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                pad_participant::Column::PadId,
-                pad_participant::Column::ClientId,
-            ])
-            .do_nothing()
-            .to_owned(),
+        let stored = store::insert_participant(
+            db,
+            pad_participant::Model {
+                pad_id: self.pad_id.clone(),
+                client_id: client_id.to_string(),
+                name: joiner.name.clone(),
+                color,
+                user_id: joiner.user_id,
+                joined_at: OffsetDateTime::now_utc(),
+                secret_hash,
+                connected_at: None,
+            },
         )
-        .exec_without_returning(db)
         .await?;
-        let stored =
-            pad_participant::Entity::find_by_id((self.pad_id.clone(), client_id.to_string()))
-                .one(db)
-                .await?
-                .ok_or_else(|| Refusal::new("storage_failed", "The participant was not stored."))?;
         state
             .participants
             .push((stored.client_id.clone(), Present::offline(stored)));
@@ -865,8 +849,10 @@ impl Room {
                 let joined_at = state.present(client_id).and_then(|p| p.connected_at);
                 let instance = &self.instance_id;
                 let attempt = match &locked {
-                    Some(txn) => store_among_instances(txn, row, instance, now, joined_at).await,
-                    None => store_among_instances(db, row, instance, now, joined_at).await,
+                    Some(txn) => {
+                        store::store_among_instances(txn, row, instance, now, joined_at).await
+                    }
+                    None => store::store_among_instances(db, row, instance, now, joined_at).await,
                 };
                 match attempt {
                     Ok(stored) => stored,
@@ -878,7 +864,7 @@ impl Room {
                     }
                 }
             } else {
-                insert_unless_ended(db, row).await?
+                store::insert_unless_ended(db, row).await?
             };
             match stored {
                 Stored::Yes(seen) => {
@@ -901,10 +887,7 @@ impl Room {
                 }
                 Stored::Behind => {
                     let txn = db.begin().await?;
-                    pad::Entity::find_by_id(self.pad_id.clone())
-                        .lock(LockType::NoKeyUpdate)
-                        .one(&txn)
-                        .await?;
+                    store::lock_pad(&txn, &self.pad_id).await?;
                     self.absorb_operations(&txn, &mut state).await?;
                     if state
                         .last_seq
@@ -922,13 +905,7 @@ impl Room {
         // The first edit starts the interview (on PostgreSQL, in the statement that stored it).
         if state.status == super::NOT_STARTED
             && !several_instances(db)
-            && let Err(e) = pad::Entity::update_many()
-                .col_expr(pad::Column::Status, Expr::value(super::IN_PROGRESS))
-                .col_expr(pad::Column::StartedAt, Expr::value(Some(now)))
-                .filter(pad::Column::Id.eq(&self.pad_id))
-                .filter(pad::Column::Status.eq(super::NOT_STARTED))
-                .exec(db)
-                .await
+            && let Err(e) = store::mark_started(db, &self.pad_id, now).await
         {
             // The edit is stored; the pad just lacks its start time.
             tracing::warn!(error = %e, "cannot record that a pad started");
@@ -949,7 +926,7 @@ impl Room {
             op,
         });
         if new_revision % SNAPSHOT_EVERY == 0 {
-            store_snapshot(db, &state, &self.pad_id).await;
+            store::store_snapshot(db, &state, &self.pad_id).await;
         }
         Ok(())
     }
@@ -969,7 +946,7 @@ impl Room {
         state: &mut RoomState,
     ) -> Result<(), Refusal> {
         self.absorb_operations(db, state).await?;
-        if let Some(pad) = pad::Entity::find_by_id(self.pad_id.clone()).one(db).await? {
+        if let Some(pad) = store::find_pad(db, &self.pad_id).await? {
             self.take_in(state, pad.status, pad.language);
         }
         Ok(())
@@ -981,19 +958,13 @@ impl Room {
         db: &impl sea_orm::ConnectionTrait,
         state: &mut RoomState,
     ) -> Result<(), Refusal> {
-        let known = state.revision() as i64;
-        let rows = pad_operation::Entity::find()
-            .filter(pad_operation::Column::PadId.eq(&self.pad_id))
-            .filter(pad_operation::Column::Revision.gt(known))
-            .order_by_asc(pad_operation::Column::Revision)
-            .all(db)
-            .await?;
+        let rows = store::edits_after(db, &self.pad_id, state.revision()).await?;
         for row in rows {
             let revision = state.revision() + 1;
             if row.revision as u64 != revision {
                 break;
             }
-            let op = stored_op(&row)?;
+            let op = store::stored_op(&row)?;
             let text = op.apply(&state.text).map_err(Refusal::corrupt)?;
             self.publish(&ServerMessage::Op {
                 revision,
@@ -1034,7 +1005,7 @@ impl Room {
         state: &mut RoomState,
     ) -> Result<bool, Refusal> {
         let before = state.participants();
-        for stored in stored_participants(db, &self.pad_id).await? {
+        for stored in store::stored_participants(db, &self.pad_id).await? {
             self.close_if_joined_elsewhere(state, &stored);
             if !state
                 .participants
@@ -1118,15 +1089,7 @@ impl Room {
         if state.status == super::ENDED {
             return Err(Refusal::pad_ended());
         }
-        let changed = pad::Entity::update_many()
-            .col_expr(pad::Column::Language, Expr::value(language))
-            .filter(pad::Column::Id.eq(&self.pad_id))
-            .filter(pad::Column::Status.ne(super::ENDED))
-            .exec(db)
-            .await?
-            .rows_affected
-            == 1;
-        if !changed {
+        if !store::set_language(db, &self.pad_id, language).await? {
             return Err(self.ended_meanwhile(&mut state));
         }
         state.language = language.to_string();
@@ -1162,117 +1125,6 @@ impl EndGuard<'_> {
     }
 }
 
-/// Whether an edit was stored.
-enum Stored {
-    /// With the pad's status and language as they stood, when others may have changed them.
-    Yes(Option<(String, String)>),
-    /// The pad has ended: nothing more is stored.
-    Ended,
-    /// Another instance stored an edit first (PostgreSQL): take it in and store under the lock.
-    Behind,
-    /// The author joined again, later, through another connection (PostgreSQL).
-    Replaced,
-}
-
-/// SQLite (one server): stores the edit only if its pad has not ended, in one statement.
-async fn insert_unless_ended(
-    db: &DatabaseConnection,
-    row: pad_operation::Model,
-) -> Result<Stored, sea_orm::DbErr> {
-    let statement = sea_orm::Statement::from_sql_and_values(
-        db.get_database_backend(),
-        "INSERT INTO pad_operations (pad_id, revision, client_id, seq, at_ms, op) \
-         SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS \
-         (SELECT 1 FROM pads WHERE id = $1 AND status <> $7)",
-        [
-            row.pad_id.into(),
-            row.revision.into(),
-            row.client_id.into(),
-            row.seq.into(),
-            row.at_ms.into(),
-            row.op.into(),
-            super::ENDED.into(),
-        ],
-    );
-    Ok(if db.execute_raw(statement).await?.rows_affected() == 1 {
-        // The room is the only writer: what it holds is what is stored.
-        Stored::Yes(None)
-    } else {
-        Stored::Ended
-    })
-}
-
-/// PostgreSQL (several instances): in one statement, locks the pad's row (so an end committed
-/// by any instance is seen and edits to one pad are stored one at a time; `NO KEY` lets rows
-/// that merely refer to the pad be written meanwhile), stores the edit if its revision is the
-/// next and the pad has not ended, starts the pad with its first edit, and tells the other
-/// instances at commit. `told` must stay in the final SELECT: an unreferenced CTE that only
-/// reads is never run.
-///
-/// `connected_at` is when the author's connection joined: the edit is stored only while no
-/// later connection of the author joined anywhere (their row is locked `FOR SHARE`, so a join
-/// stamping a new time waits for this edit, and then sees it, or this edit sees the new time).
-async fn store_among_instances(
-    db: &impl ConnectionTrait,
-    row: pad_operation::Model,
-    instance: &str,
-    now: OffsetDateTime,
-    connected_at: Option<OffsetDateTime>,
-) -> Result<Stored, sea_orm::DbErr> {
-    let (channel, payload) = super::sync::notification(instance, &row.pad_id, Change::Content);
-    let statement = sea_orm::Statement::from_sql_and_values(
-        sea_orm::DbBackend::Postgres,
-        "WITH pad AS (SELECT status, language FROM pads WHERE id = $1 FOR NO KEY UPDATE), \
-         author AS (SELECT 1 FROM pad_participants WHERE pad_id = $1 AND client_id = $3 \
-           AND ($13::timestamptz IS NULL OR connected_at = $13) FOR SHARE), \
-         stored AS (\
-           INSERT INTO pad_operations (pad_id, revision, client_id, seq, at_ms, op) \
-           SELECT $1, $2, $3, $4, $5, $6 FROM pad \
-           WHERE pad.status <> $7 AND EXISTS (SELECT 1 FROM author) \
-           ON CONFLICT DO NOTHING RETURNING revision), \
-         started AS (\
-           UPDATE pads SET status = $10, started_at = $11 FROM stored \
-           WHERE pads.id = $1 AND pads.status = $12), \
-         told AS (SELECT pg_notify($8, $9) FROM stored) \
-         SELECT pad.status, pad.language, \
-           (SELECT COUNT(*) FROM stored) AS stored, (SELECT COUNT(*) FROM told) AS told, \
-           (SELECT COUNT(*) FROM author) AS current \
-         FROM pad",
-        [
-            row.pad_id.into(),
-            row.revision.into(),
-            row.client_id.into(),
-            row.seq.into(),
-            row.at_ms.into(),
-            row.op.into(),
-            super::ENDED.into(),
-            channel.into(),
-            payload.into(),
-            super::IN_PROGRESS.into(),
-            now.into(),
-            super::NOT_STARTED.into(),
-            connected_at.into(),
-        ],
-    );
-    let Some(answer) = db.query_one_raw(statement).await? else {
-        // The pad is gone (deleted with its organization): nothing more is stored.
-        return Ok(Stored::Ended);
-    };
-    let status: String = answer.try_get("", "status")?;
-    let language: String = answer.try_get("", "language")?;
-    let stored: i64 = answer.try_get("", "stored")?;
-    let current: i64 = answer.try_get("", "current")?;
-    Ok(if status == super::ENDED {
-        Stored::Ended
-    } else if stored == 1 {
-        Stored::Yes(Some((status, language)))
-    } else if current == 0 {
-        Stored::Replaced
-    } else {
-        Stored::Behind
-    })
-}
-
 /// SQLite means one server: nobody else stores edits.
 fn several_instances(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == sea_orm::DbBackend::Postgres
@@ -1286,240 +1138,6 @@ fn inserted_chars(op: &Operation) -> usize {
             _ => 0,
         })
         .sum()
-}
-
-/// A pad's text and its recent history: the text from its newest snapshot and the edits since;
-/// the history also holds the edits before the snapshot that [`MAX_REVISIONS_BEHIND`] asks for,
-/// decoded but not replayed.
-async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Refusal> {
-    let pad = pad::Entity::find_by_id(pad_id.to_string())
-        .one(db)
-        .await?
-        .ok_or_else(|| Refusal::new("not_found", "There is no pad at this link."))?;
-    let newest = newest_revision(db, pad_id).await?;
-    let replayed = replay(db, pad_id, newest, None).await?;
-    let keep_from = newest
-        .saturating_sub(MAX_REVISIONS_BEHIND)
-        .min(replayed.base);
-    let earlier = edits_between(db, pad_id, keep_from, replayed.base).await?;
-    let participants = stored_participants(db, pad_id)
-        .await?
-        .into_iter()
-        .map(|p| (p.client_id.clone(), Present::offline(p)))
-        .collect();
-    let mut state = RoomState {
-        text: replayed.text,
-        base: keep_from,
-        history: earlier,
-        inserted_chars: replayed.base_inserted_chars,
-        last_seq: replayed.base_last_seq,
-        language: pad.language,
-        status: pad.status,
-        participants,
-    };
-    let replayed_edits = replayed.edits.len() as u64;
-    for (row, op) in replayed.edits {
-        state.record(HistoryEntry {
-            op,
-            client_id: row.client_id,
-            seq: row.seq as u64,
-        });
-    }
-    // A long replay means snapshots are missing (a pad older than them, a failed write):
-    // one now keeps the next load short.
-    if replayed_edits >= 2 * SNAPSHOT_EVERY {
-        store_snapshot(db, &state, pad_id).await;
-    }
-    Ok(state)
-}
-
-/// Stores a snapshot of the room's text; a failure only means a longer replay later.
-async fn store_snapshot(db: &DatabaseConnection, state: &RoomState, pad_id: &str) {
-    let row = state.snapshot_row(pad_id);
-    let stored = pad_snapshot::Entity::insert(pad_snapshot::ActiveModel::from(row))
-        .on_conflict(
-            OnConflict::columns([pad_snapshot::Column::PadId, pad_snapshot::Column::Revision])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await;
-    if let Err(e) = stored {
-        tracing::warn!(error = %e, "cannot store a pad snapshot");
-    }
-}
-
-/// Stored edits replayed from a snapshot.
-pub struct Replayed {
-    /// The snapshot's revision (0: the empty pad), and what the room counted up to it.
-    pub base: u64,
-    base_inserted_chars: usize,
-    base_last_seq: HashMap<String, u64>,
-    /// Each edit after `base`, in order.
-    pub edits: Vec<(pad_operation::Model, Operation)>,
-    /// The text after the last of them.
-    pub text: String,
-}
-
-/// Replays a pad's edits from its newest snapshot at or before revision `from` up to revision
-/// `upto` (every edit when None). Decoding and applying them is CPU work: it runs off the
-/// async workers, so a long pad does not stall other connections.
-pub async fn replay(
-    db: &DatabaseConnection,
-    pad_id: &str,
-    from: u64,
-    upto: Option<u64>,
-) -> Result<Replayed, Refusal> {
-    let snapshot = pad_snapshot::Entity::find()
-        .filter(pad_snapshot::Column::PadId.eq(pad_id))
-        .filter(pad_snapshot::Column::Revision.lte(from.min(i64::MAX as u64) as i64))
-        .order_by_desc(pad_snapshot::Column::Revision)
-        .one(db)
-        .await?;
-    let base = snapshot.as_ref().map_or(0, |s| s.revision as u64);
-    let mut query = pad_operation::Entity::find()
-        .filter(pad_operation::Column::PadId.eq(pad_id))
-        .filter(pad_operation::Column::Revision.gt(base as i64));
-    if let Some(upto) = upto {
-        query = query.filter(pad_operation::Column::Revision.lte(upto.min(i64::MAX as u64) as i64));
-    }
-    let rows = query
-        .order_by_asc(pad_operation::Column::Revision)
-        .all(db)
-        .await?;
-    off_the_workers(move || {
-        let (base_text, base_inserted_chars, base_last_seq) = match snapshot {
-            Some(snapshot) => (
-                snapshot.text,
-                snapshot.inserted_chars as usize,
-                serde_json::from_str(&snapshot.last_seqs).map_err(Refusal::corrupt)?,
-            ),
-            None => Default::default(),
-        };
-        let mut text = base_text;
-        let mut edits = Vec::with_capacity(rows.len());
-        for (index, row) in rows.into_iter().enumerate() {
-            if row.revision as u64 != base + index as u64 + 1 {
-                return Err(Refusal::corrupt(format!(
-                    "revision {} is missing",
-                    base + index as u64 + 1
-                )));
-            }
-            let op = stored_op(&row)?;
-            text = op.apply(&text).map_err(Refusal::corrupt)?;
-            edits.push((row, op));
-        }
-        Ok(Replayed {
-            base,
-            base_inserted_chars,
-            base_last_seq,
-            edits,
-            text,
-        })
-    })
-    .await
-}
-
-/// The edits after `after` up to `upto`, decoded (they apply to the text as it stood then).
-async fn edits_between(
-    db: &DatabaseConnection,
-    pad_id: &str,
-    after: u64,
-    upto: u64,
-) -> Result<Vec<HistoryEntry>, Refusal> {
-    if after >= upto {
-        return Ok(Vec::new());
-    }
-    let rows = pad_operation::Entity::find()
-        .filter(pad_operation::Column::PadId.eq(pad_id))
-        .filter(pad_operation::Column::Revision.gt(after as i64))
-        .filter(pad_operation::Column::Revision.lte(upto as i64))
-        .order_by_asc(pad_operation::Column::Revision)
-        .all(db)
-        .await?;
-    if rows.len() as u64 != upto - after {
-        return Err(Refusal::corrupt("an edit is missing"));
-    }
-    off_the_workers(move || {
-        rows.into_iter()
-            .map(|row| {
-                Ok(HistoryEntry {
-                    op: stored_op(&row)?,
-                    client_id: row.client_id,
-                    seq: row.seq as u64,
-                })
-            })
-            .collect()
-    })
-    .await
-}
-
-/// Runs CPU-bound work on the blocking pool.
-pub async fn off_the_workers<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
-) -> Result<T, Refusal> {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "replaying a pad failed");
-        Err(Refusal::new(
-            "storage_failed",
-            "The pad could not be read; try again.",
-        ))
-    })
-}
-
-/// An edit as stored, read back.
-pub fn stored_op(row: &pad_operation::Model) -> Result<Operation, Refusal> {
-    serde_json::from_str(&row.op).map_err(Refusal::corrupt)
-}
-
-/// Everyone who ever joined the pad, in the order they joined.
-pub async fn stored_participants(
-    db: &DatabaseConnection,
-    pad_id: &str,
-) -> Result<Vec<pad_participant::Model>, sea_orm::DbErr> {
-    pad_participant::Entity::find()
-        .filter(pad_participant::Column::PadId.eq(pad_id))
-        .order_by_asc(pad_participant::Column::JoinedAt)
-        .all(db)
-        .await
-}
-
-/// Records that `client_id` joined now, on the database's clock; None if that failed (the
-/// join stands, only a later join elsewhere will not replace it).
-async fn mark_connected(
-    db: &DatabaseConnection,
-    pad_id: &str,
-    client_id: &str,
-) -> Option<OffsetDateTime> {
-    let statement = sea_orm::Statement::from_sql_and_values(
-        sea_orm::DbBackend::Postgres,
-        "UPDATE pad_participants SET connected_at = clock_timestamp() \
-         WHERE pad_id = $1 AND client_id = $2 RETURNING connected_at",
-        [pad_id.into(), client_id.into()],
-    );
-    match db.query_one_raw(statement).await {
-        Ok(Some(row)) => row.try_get("", "connected_at").ok(),
-        Ok(None) => None,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot record when a participant joined");
-            None
-        }
-    }
-}
-
-/// How many edits the pad has stored.
-pub async fn newest_revision(db: &DatabaseConnection, pad_id: &str) -> Result<u64, sea_orm::DbErr> {
-    Ok(pad_operation::Entity::find()
-        .filter(pad_operation::Column::PadId.eq(pad_id))
-        .order_by_desc(pad_operation::Column::Revision)
-        .one(db)
-        .await?
-        .map_or(0, |row| row.revision as u64))
-}
-
-/// The pad's text now, from its newest snapshot and the edits since (for the code note).
-pub async fn final_text(db: &DatabaseConnection, pad_id: &str) -> Result<String, Refusal> {
-    Ok(replay(db, pad_id, u64::MAX, None).await?.text)
 }
 
 #[cfg(test)]
