@@ -959,27 +959,24 @@ impl Room {
         state: &mut RoomState,
     ) -> Result<(), Refusal> {
         let rows = store::edits_after(db, &self.pad_id, state.revision()).await?;
-        for row in rows {
-            let revision = state.revision() + 1;
-            if row.revision as u64 != revision {
-                break;
-            }
-            let op = store::stored_op(&row)?;
-            let text = op.apply(&state.text).map_err(Refusal::corrupt)?;
-            self.publish(&ServerMessage::Op {
-                revision,
-                client_id: row.client_id.clone(),
-                seq: row.seq as u64,
-                op: op.clone(),
+        // The text is out of the state while the edits apply to it, and back whatever happens.
+        let mut text = std::mem::take(&mut state.text);
+        let applied =
+            store::apply_stored(&mut text, state.revision(), rows, |revision, row, op| {
+                self.publish(&ServerMessage::Op {
+                    revision,
+                    client_id: row.client_id.clone(),
+                    seq: row.seq as u64,
+                    op: op.clone(),
+                });
+                state.record(HistoryEntry {
+                    op,
+                    client_id: row.client_id,
+                    seq: row.seq as u64,
+                });
             });
-            state.text = text;
-            state.record(HistoryEntry {
-                op,
-                client_id: row.client_id,
-                seq: row.seq as u64,
-            });
-        }
-        Ok(())
+        state.text = text;
+        applied.map(drop)
     }
 
     /// Takes in the pad's status and language as stored (changed elsewhere, perhaps).

@@ -236,17 +236,14 @@ pub async fn replay(
             None => Default::default(),
         };
         let mut text = base_text;
+        let expected = rows.len() as u64;
         let mut edits = Vec::with_capacity(rows.len());
-        for (index, row) in rows.into_iter().enumerate() {
-            if row.revision as u64 != base + index as u64 + 1 {
-                return Err(Refusal::corrupt(format!(
-                    "revision {} is missing",
-                    base + index as u64 + 1
-                )));
-            }
-            let op = stored_op(&row)?;
-            text = op.apply(&text).map_err(Refusal::corrupt)?;
-            edits.push((row, op));
+        let applied = apply_stored(&mut text, base, rows, |_, row, op| edits.push((row, op)))?;
+        if applied != expected {
+            return Err(Refusal::corrupt(format!(
+                "revision {} is missing",
+                base + applied + 1
+            )));
         }
         Ok(Replayed {
             base,
@@ -257,6 +254,30 @@ pub async fn replay(
         })
     })
     .await
+}
+
+/// Applies stored edits in order to `text`, which stands at `revision`, and hands each on with
+/// the revision it makes. Stops before a gap and returns how many it applied: a replay calls a
+/// gap corruption, a catch-up takes the rest in later. After an unreadable edit, `text` holds
+/// what the edits before it made.
+pub fn apply_stored(
+    text: &mut String,
+    revision: u64,
+    rows: Vec<pad_operation::Model>,
+    mut applied: impl FnMut(u64, pad_operation::Model, Operation),
+) -> Result<u64, Refusal> {
+    let mut count = 0;
+    for row in rows {
+        let next = revision + count + 1;
+        if row.revision as u64 != next {
+            break;
+        }
+        let op = stored_op(&row)?;
+        *text = op.apply(text).map_err(Refusal::corrupt)?;
+        applied(next, row, op);
+        count += 1;
+    }
+    Ok(count)
 }
 
 /// The edits after `after` up to `upto`, decoded (they apply to the text as it stood then).
@@ -456,4 +477,57 @@ pub async fn insert_participant(
     find_participant(db, &pad_id, &client_id)
         .await?
         .ok_or_else(|| Refusal::new("storage_failed", "The participant was not stored."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(revision: i64, op: &str) -> pad_operation::Model {
+        pad_operation::Model {
+            pad_id: "pad".into(),
+            revision,
+            client_id: "g1".into(),
+            seq: revision,
+            at_ms: 0,
+            op: op.into(),
+        }
+    }
+
+    fn insert(at: usize, len: usize, s: &str) -> String {
+        let op = Operation::new().retain(at).insert(s).retain(len - at);
+        serde_json::to_string(&op).expect("json")
+    }
+
+    #[test]
+    fn stored_edits_apply_in_order_up_to_a_gap() {
+        let mut text = "ab".to_string();
+        let mut seen = Vec::new();
+        let rows = vec![
+            row(3, &insert(2, 2, "c")),
+            row(4, &insert(0, 3, "_")),
+            row(6, &insert(0, 4, "lost")),
+        ];
+        let applied = apply_stored(&mut text, 2, rows, |revision, row, _| {
+            seen.push((revision, row.revision))
+        })
+        .expect("readable");
+        assert_eq!(applied, 2);
+        assert_eq!(text, "_abc");
+        assert_eq!(seen, [(3, 3), (4, 4)]);
+    }
+
+    #[test]
+    fn an_unreadable_edit_stops_the_replay_after_the_ones_before_it() {
+        let mut text = String::new();
+        let rows = vec![row(1, &insert(0, 0, "x")), row(2, "not an edit")];
+        let refusal = apply_stored(&mut text, 0, rows, |_, _, _| {}).expect_err("corrupt");
+        assert_eq!(refusal.code, "corrupt_history");
+        assert_eq!(text, "x");
+        // An edit that does not fit the text is as unreadable.
+        let mut text = "x".to_string();
+        let misfit = vec![row(2, &insert(5, 5, "y"))];
+        assert!(apply_stored(&mut text, 1, misfit, |_, _, _| {}).is_err());
+        assert_eq!(text, "x");
+    }
 }
