@@ -7,15 +7,10 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use api::ot::{self, Operation};
-use api::{Participant, ServerMessage};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::{pad, pad_operation, pad_participant, pad_snapshot};
-use rand::RngCore;
+use api::ServerMessage;
+use api::ot::Operation;
+use entity::{pad, pad_operation, pad_participant};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -23,8 +18,11 @@ use uuid::Uuid;
 use super::presence::Connected;
 use super::sync::Change;
 
+mod room;
 mod store;
 
+use room::{Accepted, HistoryEntry, RoomState};
+pub use room::{Credentials, Joined, Joiner};
 use store::Stored;
 pub use store::{Replayed, final_text, newest_revision, replay, stored_participants};
 
@@ -322,182 +320,6 @@ pub enum RoomEvent {
     },
 }
 
-struct HistoryEntry {
-    op: Operation,
-    client_id: String,
-    seq: u64,
-}
-
-struct Present {
-    name: String,
-    color: String,
-    joined_at: OffsetDateTime,
-    /// Connections through this instance.
-    connections: usize,
-    /// Connected through another instance (several instances on one PostgreSQL).
-    elsewhere: bool,
-    /// A member's participant id is theirs alone.
-    user_id: Option<Uuid>,
-    /// A guest's id is bound to this hash of the secret its first joiner was given.
-    secret_hash: Option<String>,
-    /// The newest connection of this participant here; older ones may no longer edit.
-    connection: u64,
-    /// When that connection joined, on the database's clock (several instances): a later
-    /// join through another instance replaces it.
-    connected_at: Option<OffsetDateTime>,
-}
-
-impl Present {
-    /// Someone who joined once, not connected as far as this instance knows yet.
-    fn offline(stored: pad_participant::Model) -> Self {
-        Self {
-            name: stored.name,
-            color: stored.color,
-            joined_at: stored.joined_at,
-            connections: 0,
-            elsewhere: false,
-            user_id: stored.user_id,
-            secret_hash: stored.secret_hash,
-            connection: 0,
-            connected_at: None,
-        }
-    }
-
-    /// Whether `secret` is the one this participant was given.
-    fn proven_by(&self, secret: &str) -> bool {
-        self.user_id.is_none()
-            && self.secret_hash.as_deref().is_some_and(|hash| {
-                bool::from(hash.as_bytes().ct_eq(hash_secret(secret).as_bytes()))
-            })
-    }
-}
-
-struct RoomState {
-    text: String,
-    /// The edits after revision `base`: at least the last [`MAX_REVISIONS_BEHIND`], all a late
-    /// edit is transformed past and a reconnecting client is sent.
-    history: Vec<HistoryEntry>,
-    base: u64,
-    inserted_chars: usize,
-    last_seq: HashMap<String, u64>,
-    language: String,
-    status: String,
-    /// In order of joining, online or not.
-    participants: Vec<(String, Present)>,
-}
-
-impl RoomState {
-    /// How many edits the pad has stored.
-    fn revision(&self) -> u64 {
-        self.base + self.history.len() as u64
-    }
-
-    /// The edits after `revision` (which lies at most [`MAX_REVISIONS_BEHIND`] back).
-    fn since(&self, revision: u64) -> &[HistoryEntry] {
-        &self.history[(revision - self.base) as usize..]
-    }
-
-    /// Records a stored edit (the caller updates the text).
-    fn record(&mut self, entry: HistoryEntry) {
-        self.inserted_chars += inserted_chars(&entry.op);
-        self.last_seq.insert(entry.client_id.clone(), entry.seq);
-        self.history.push(entry);
-        // Memory stays bounded however long the pad: older edits live in the database.
-        let keep = MAX_REVISIONS_BEHIND as usize;
-        if self.history.len() >= 2 * keep {
-            let dropped = self.history.len() - keep;
-            self.history.drain(..dropped);
-            self.base += dropped as u64;
-        }
-    }
-
-    /// What a snapshot of the room now stores.
-    fn snapshot_row(&self, pad_id: &str) -> pad_snapshot::Model {
-        pad_snapshot::Model {
-            pad_id: pad_id.to_string(),
-            revision: self.revision() as i64,
-            text: self.text.clone(),
-            inserted_chars: self.inserted_chars as i64,
-            last_seqs: serde_json::to_string(&self.last_seq).expect("json"),
-        }
-    }
-
-    /// Participants connected through this instance.
-    fn connected_here(&self) -> impl Iterator<Item = String> + '_ {
-        self.participants
-            .iter()
-            .filter(|(_, p)| p.connections > 0)
-            .map(|(client_id, _)| client_id.clone())
-    }
-
-    /// Who is connected now (here or elsewhere), in order of joining.
-    fn present(&mut self, client_id: &str) -> Option<&mut Present> {
-        self.participants
-            .iter_mut()
-            .find(|(id, _)| id == client_id)
-            .map(|(_, present)| present)
-    }
-
-    fn participants(&self) -> Vec<Participant> {
-        self.participants
-            .iter()
-            .filter(|(_, p)| p.connections > 0 || p.elsewhere)
-            .map(|(client_id, p)| Participant {
-                client_id: client_id.clone(),
-                name: p.name.clone(),
-                color: p.color.clone(),
-                online: p.connections > 0 || p.elsewhere,
-            })
-            .collect()
-    }
-}
-
-/// Who is joining.
-pub struct Joiner {
-    /// A guest's id and secret from an earlier join, kept by their tab.
-    pub returning: Option<Credentials>,
-    pub name: String,
-    /// A logged-in member of the pad's organization: one participant on every tab and device.
-    pub user_id: Option<Uuid>,
-    pub since_revision: Option<u64>,
-}
-
-pub struct Credentials {
-    pub client_id: String,
-    pub secret: String,
-}
-
-/// A join the room accepted.
-pub struct Joined {
-    pub client_id: String,
-    /// This connection's number: a later join of the same participant replaces it.
-    pub connection: u64,
-    /// The welcome, then the edits missed when reconnecting.
-    pub first: Vec<Arc<str>>,
-}
-
-/// A member's participant id: derived from their account, so every tab and device of theirs
-/// is one participant. Guests cannot take it: guest ids are issued by the server.
-fn member_client_id(user_id: Uuid) -> String {
-    format!("m{}", user_id.simple())
-}
-
-/// A new guest's id and the secret that proves it, from 72 and 256 random bits.
-fn new_guest_credentials() -> Credentials {
-    let mut id = [0u8; 9];
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut id);
-    rand::rng().fill_bytes(&mut secret);
-    Credentials {
-        client_id: format!("g{}", hex::encode(id)),
-        secret: URL_SAFE_NO_PAD.encode(secret),
-    }
-}
-
-fn hash_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
 fn encode(message: &ServerMessage) -> Arc<str> {
     serde_json::to_string(message).expect("json").into()
 }
@@ -551,7 +373,7 @@ impl Room {
         }
         // After the end the text is for members, through playback: nobody joins, and nothing
         // of the pad is sent. Checked under the room's lock, which an end holds too.
-        if state.status == super::ENDED {
+        if state.has_ended() {
             return Err(Refusal::pad_ended());
         }
         let (client_id, secret) = self.identify(db, &mut state, joiner).await?;
@@ -567,47 +389,21 @@ impl Room {
             // before the stamp (none can after it): the welcome's `last_seq` must count it.
             self.absorb_operations(db, &mut state).await?;
         }
-        let present = state.present(&client_id).expect("identified");
-        let replaces = present.connections > 0;
-        present.connections += 1;
-        present.connection = connection;
-        present.connected_at = connected_at;
+        let arrival = state.connect(&client_id, connection, connected_at, &joiner.name);
         // Arriving here, or joining again while connected through another instance, whose
         // connection then closes: either way the other instances hear of it.
-        let arrived_here = (present.connections == 1 || present.elsewhere) && several;
-        present.name = joiner.name.clone();
-        let color = present.color.clone();
-        if replaces {
+        let arrived_here = arrival.new_here && several;
+        if arrival.replaces {
             let _ = self.events.send(RoomEvent::Rejoined {
                 client_id: client_id.as_str().into(),
                 connection,
             });
         }
-        let revision = state.revision();
-        // A reconnecting client gets the edits it missed; anyone else the whole text.
-        let since = joiner
-            .since_revision
-            .filter(|since| *since <= revision && revision - since <= MAX_REVISIONS_BEHIND);
-        let mut first = vec![encode(&ServerMessage::Welcome {
-            client_id: client_id.clone(),
-            secret,
-            color,
-            revision: since.unwrap_or(revision),
-            text: since.is_none().then(|| state.text.clone()),
-            language: state.language.clone(),
-            last_seq: state.last_seq.get(&client_id).copied().unwrap_or(0),
-            status: state.status.clone(),
-        })];
-        if let Some(since) = since {
-            for (index, entry) in state.since(since).iter().enumerate() {
-                first.push(encode(&ServerMessage::Op {
-                    revision: since + index as u64 + 1,
-                    client_id: entry.client_id.clone(),
-                    seq: entry.seq,
-                    op: entry.op.clone(),
-                }));
-            }
-        }
+        let first = state
+            .welcome(&client_id, secret, arrival.color, joiner.since_revision)
+            .iter()
+            .map(encode)
+            .collect();
         if arrived_here
             && let Err(e) =
                 super::presence::arrived(db, &self.pad_id, &client_id, &self.instance_id).await
@@ -638,7 +434,7 @@ impl Room {
         joiner: &Joiner,
     ) -> Result<(String, Option<String>), Refusal> {
         if let Some(user_id) = joiner.user_id {
-            let client_id = member_client_id(user_id);
+            let client_id = room::member_client_id(user_id);
             if state.present(&client_id).is_none() {
                 self.register(db, state, &client_id, joiner, None).await?;
             }
@@ -650,27 +446,17 @@ impl Room {
                 let stored =
                     store::find_participant(db, &self.pad_id, &returning.client_id).await?;
                 if let Some(stored) = stored {
-                    state
-                        .participants
-                        .push((stored.client_id.clone(), Present::offline(stored)));
+                    state.add(stored);
                 }
             }
-            if state
-                .present(&returning.client_id)
-                .is_some_and(|present| present.proven_by(&returning.secret))
-            {
+            if state.proves(returning) {
                 return Ok((returning.client_id.clone(), None));
             }
         }
-        let issued = new_guest_credentials();
-        self.register(
-            db,
-            state,
-            &issued.client_id,
-            joiner,
-            Some(hash_secret(&issued.secret)),
-        )
-        .await?;
+        let issued = room::new_guest_credentials();
+        let secret_hash = room::hash_secret(&issued.secret);
+        self.register(db, state, &issued.client_id, joiner, Some(secret_hash))
+            .await?;
         Ok((issued.client_id, Some(issued.secret)))
     }
 
@@ -683,20 +469,7 @@ impl Room {
         joiner: &Joiner,
         secret_hash: Option<String>,
     ) -> Result<(), Refusal> {
-        let guests = state
-            .participants
-            .iter()
-            .filter(|(_, p)| p.user_id.is_none())
-            .count();
-        if joiner.user_id.is_none() && guests >= MAX_PARTICIPANTS {
-            return Err(Refusal::new(
-                "too_many_participants",
-                format!("This pad has had {MAX_PARTICIPANTS} guests, as many as it takes."),
-            ));
-        }
-        let color = api::PARTICIPANT_COLORS
-            [state.participants.len() % api::PARTICIPANT_COLORS.len()]
-        .to_string();
+        let color = state.admit_newcomer(joiner.user_id.is_some())?;
         let stored = store::insert_participant(
             db,
             pad_participant::Model {
@@ -711,9 +484,7 @@ impl Room {
             },
         )
         .await?;
-        state
-            .participants
-            .push((stored.client_id.clone(), Present::offline(stored)));
+        state.add(stored);
         Ok(())
     }
 
@@ -721,15 +492,7 @@ impl Room {
         let Ok(mut state) = self.locked(db).await else {
             return;
         };
-        let mut departed_here = false;
-        if let Some((_, present)) = state
-            .participants
-            .iter_mut()
-            .find(|(id, _)| id == client_id)
-        {
-            present.connections = present.connections.saturating_sub(1);
-            departed_here = present.connections == 0 && several_instances(db);
-        }
+        let departed_here = state.disconnect(client_id) && several_instances(db);
         if departed_here
             && let Err(e) =
                 super::presence::departed(db, &self.pad_id, client_id, &self.instance_id).await
@@ -757,93 +520,25 @@ impl Room {
     ) -> Result<(), Refusal> {
         let client_id = joined.client_id.as_str();
         let mut state = self.locked(db).await?;
-        if state.status == super::ENDED {
-            return Err(Refusal::pad_ended());
-        }
-        // A newer connection of this participant numbers edits from what it was welcomed
-        // with: an older one's edits would collide with its numbers.
-        if state
-            .present(client_id)
-            .is_none_or(|present| present.connection != joined.connection)
-        {
-            return Err(Refusal::opened_elsewhere());
-        }
-        let last_seq = state.last_seq.get(client_id).copied().unwrap_or(0);
-        if seq <= last_seq {
+        let mut edit = match state.accept(joined, &op, revision, seq)? {
             // Sent again after a reconnect: the server has it already.
-            return Ok(());
-        }
-        if seq != last_seq + 1 {
-            return Err(Refusal::new(
-                "invalid_seq",
-                format!(
-                    "Edit number {seq} skips ahead; the next is {}.",
-                    last_seq + 1
-                ),
-            ));
-        }
-        if op.is_noop() {
-            return Err(Refusal::new(
-                "empty_edit",
-                "This edit changes nothing; only changes are sent.",
-            ));
-        }
-        if state.revision() as usize >= MAX_REVISIONS {
-            return Err(Refusal::new(
-                "too_many_edits",
-                format!(
-                    "This pad has stored {MAX_REVISIONS} edits, all it holds; start a new pad."
-                ),
-            ));
-        }
-        let current = state.revision();
-        if revision > current {
-            return Err(Refusal::new(
-                "invalid_revision",
-                format!("Revision {revision} does not exist yet (the pad is at {current})."),
-            ));
-        }
-        if current - revision > MAX_REVISIONS_BEHIND {
-            return Err(Refusal::stale_revision());
-        }
-        let inserted = inserted_chars(&op);
-        if state.inserted_chars + inserted > MAX_INSERTED_CHARS {
-            return Err(Refusal::new(
-                "pad_full",
-                "This pad has taken all the typing it can hold; start a new pad.",
-            ));
-        }
-        let invalid = |e: ot::OtError| Refusal::new("invalid_operation", e.to_string());
+            Accepted::AlreadyStored => return Ok(()),
+            Accepted::Next(edit) => edit,
+        };
         let now = OffsetDateTime::now_utc();
         // Transformed past what this room knows, then stored if nobody stored anything since;
         // otherwise (another instance did, on PostgreSQL) taken in and transformed again.
         // After losing a race, the edit is stored under the pad's row lock, which nobody can
         // overtake: a busy pad cannot starve one participant.
         let mut locked: Option<DatabaseTransaction> = None;
-        let (op, text, new_revision) = loop {
-            // Edits taken in from other instances may have moved the room's memory past it.
-            if revision < state.base {
-                return Err(Refusal::stale_revision());
-            }
-            let mut op = op.clone();
-            for earlier in state.since(revision) {
-                op = ot::transform(&earlier.op, &op).map_err(invalid)?.1;
-            }
-            let text = op.apply(&state.text).map_err(invalid)?;
-            if text.chars().count() > MAX_TEXT_CHARS {
-                return Err(Refusal::new(
-                    "text_too_long",
-                    format!("A pad holds at most {MAX_TEXT_CHARS} characters."),
-                ));
-            }
-            let new_revision = state.revision() + 1;
+        loop {
             let row = pad_operation::Model {
                 pad_id: self.pad_id.clone(),
-                revision: new_revision as i64,
+                revision: edit.revision as i64,
                 client_id: client_id.to_string(),
                 seq: seq as i64,
                 at_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
-                op: serde_json::to_string(&op).expect("json"),
+                op: serde_json::to_string(&edit.op).expect("json"),
             };
             let stored = if several_instances(db) {
                 let joined_at = state.present(client_id).and_then(|p| p.connected_at);
@@ -874,7 +569,7 @@ impl Room {
                     if let Some((status, language)) = seen {
                         self.take_in(&mut state, status, language);
                     }
-                    break (op, text, new_revision);
+                    break;
                 }
                 Stored::Ended => return Err(self.ended_meanwhile(&mut state)),
                 Stored::Replaced => return Err(Refusal::opened_elsewhere()),
@@ -889,20 +584,17 @@ impl Room {
                     let txn = db.begin().await?;
                     store::lock_pad(&txn, &self.pad_id).await?;
                     self.absorb_operations(&txn, &mut state).await?;
-                    if state
-                        .last_seq
-                        .get(client_id)
-                        .is_some_and(|last| seq <= *last)
-                    {
+                    if state.has_stored(client_id, seq) {
                         // Another instance had stored this very edit (sent there before a
                         // reconnect).
                         return Ok(());
                     }
                     locked = Some(txn);
+                    edit = state.rebase(&op, revision)?;
                 }
             }
-        };
-        // The first edit starts the interview (on PostgreSQL, in the statement that stored it).
+        }
+        // On PostgreSQL the statement that stored the first edit started the pad.
         if state.status == super::NOT_STARTED
             && !several_instances(db)
             && let Err(e) = store::mark_started(db, &self.pad_id, now).await
@@ -910,21 +602,9 @@ impl Room {
             // The edit is stored; the pad just lacks its start time.
             tracing::warn!(error = %e, "cannot record that a pad started");
         }
-        if state.status == super::NOT_STARTED {
-            state.status = super::IN_PROGRESS.into();
-        }
-        state.text = text;
-        state.record(HistoryEntry {
-            op: op.clone(),
-            client_id: client_id.to_string(),
-            seq,
-        });
-        self.publish(&ServerMessage::Op {
-            revision: new_revision,
-            client_id: client_id.to_string(),
-            seq,
-            op,
-        });
+        let new_revision = edit.revision;
+        let stored = state.commit(client_id, seq, edit);
+        self.publish(&stored);
         if new_revision % SNAPSHOT_EVERY == 0 {
             store::store_snapshot(db, &state, &self.pad_id).await;
         }
@@ -933,7 +613,7 @@ impl Room {
 
     /// The pad ended in the database before this room heard of it.
     fn ended_meanwhile(&self, state: &mut RoomState) -> Refusal {
-        state.status = super::ENDED.into();
+        state.end();
         self.publish(&ServerMessage::Ended);
         Refusal::pad_ended()
     }
@@ -981,16 +661,8 @@ impl Room {
 
     /// Takes in the pad's status and language as stored (changed elsewhere, perhaps).
     fn take_in(&self, state: &mut RoomState, status: String, language: String) {
-        if language != state.language {
-            state.language = language.clone();
-            self.publish(&ServerMessage::Language { language });
-        }
-        if status != state.status && state.status != super::ENDED {
-            let ended = status == super::ENDED;
-            state.status = status;
-            if ended {
-                self.publish(&ServerMessage::Ended);
-            }
+        for news in state.catch_up_pad(status, language) {
+            self.publish(&news);
         }
     }
 
@@ -1002,46 +674,17 @@ impl Room {
         state: &mut RoomState,
     ) -> Result<bool, Refusal> {
         let before = state.participants();
-        for stored in store::stored_participants(db, &self.pad_id).await? {
-            self.close_if_joined_elsewhere(state, &stored);
-            if !state
-                .participants
-                .iter()
-                .any(|(id, _)| *id == stored.client_id)
-            {
-                state
-                    .participants
-                    .push((stored.client_id.clone(), Present::offline(stored)));
-            }
-        }
-        // In order of joining, wherever each joined.
-        state.participants.sort_by_key(|(_, p)| p.joined_at);
-        let elsewhere =
-            super::presence::connected_elsewhere(db, &self.pad_id, &self.instance_id).await?;
-        for (client_id, present) in state.participants.iter_mut() {
-            present.elsewhere = elsewhere.contains(client_id);
-        }
-        Ok(state.participants() != before)
-    }
-
-    /// Closes this instance's connections of `stored` if the participant joined again, later,
-    /// through another instance: their edits would collide with the newer connection's.
-    fn close_if_joined_elsewhere(&self, state: &mut RoomState, stored: &pad_participant::Model) {
-        let Some(present) = state.present(&stored.client_id) else {
-            return;
-        };
-        let joined_later = match (present.connected_at, stored.connected_at) {
-            (Some(here), Some(latest)) => latest > here,
-            _ => false,
-        };
-        if present.connections > 0 && joined_later {
-            present.connection = 0;
-            present.connected_at = None;
+        let stored = store::stored_participants(db, &self.pad_id).await?;
+        for client_id in state.catch_up_participants(stored) {
             let _ = self.events.send(RoomEvent::Rejoined {
-                client_id: stored.client_id.as_str().into(),
+                client_id: client_id.into(),
                 connection: u64::MAX,
             });
         }
+        let elsewhere =
+            super::presence::connected_elsewhere(db, &self.pad_id, &self.instance_id).await?;
+        state.connected_elsewhere(&elsewhere);
+        Ok(state.participants() != before)
     }
 
     /// Catches up with arrivals and departures through other instances, if loaded.
@@ -1083,7 +726,7 @@ impl Room {
             ));
         }
         let mut state = self.locked(db).await?;
-        if state.status == super::ENDED {
+        if state.has_ended() {
             return Err(Refusal::pad_ended());
         }
         if !store::set_language(db, &self.pad_id, language).await? {
@@ -1116,7 +759,7 @@ pub struct EndGuard<'a> {
 impl EndGuard<'_> {
     pub fn ended(mut self) {
         if let Some(state) = self.state.as_mut() {
-            state.status = super::ENDED.into();
+            state.end();
         }
         self.room.publish(&ServerMessage::Ended);
     }
@@ -1125,16 +768,6 @@ impl EndGuard<'_> {
 /// SQLite means one server: nobody else stores edits.
 fn several_instances(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == sea_orm::DbBackend::Postgres
-}
-
-fn inserted_chars(op: &Operation) -> usize {
-    op.components()
-        .iter()
-        .map(|c| match c {
-            ot::Component::Insert(s) => s.chars().count(),
-            _ => 0,
-        })
-        .sum()
 }
 
 #[cfg(test)]

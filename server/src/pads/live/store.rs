@@ -12,7 +12,8 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use super::{HistoryEntry, MAX_REVISIONS_BEHIND, Present, Refusal, RoomState, SNAPSHOT_EVERY};
+use super::room::{HistoryEntry, RoomState};
+use super::{MAX_REVISIONS_BEHIND, Refusal, SNAPSHOT_EVERY};
 use crate::pads::sync::{self, Change};
 use crate::pads::{ENDED, IN_PROGRESS, NOT_STARTED};
 
@@ -131,8 +132,7 @@ pub async fn store_among_instances(
 /// the history also holds the edits before the snapshot that [`MAX_REVISIONS_BEHIND`] asks for,
 /// decoded but not replayed.
 pub async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Refusal> {
-    let pad = pad::Entity::find_by_id(pad_id.to_string())
-        .one(db)
+    let pad = find_pad(db, pad_id)
         .await?
         .ok_or_else(|| Refusal::new("not_found", "There is no pad at this link."))?;
     let newest = newest_revision(db, pad_id).await?;
@@ -141,11 +141,7 @@ pub async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Re
         .saturating_sub(MAX_REVISIONS_BEHIND)
         .min(replayed.base);
     let earlier = edits_between(db, pad_id, keep_from, replayed.base).await?;
-    let participants = stored_participants(db, pad_id)
-        .await?
-        .into_iter()
-        .map(|p| (p.client_id.clone(), Present::offline(p)))
-        .collect();
+    let participants = stored_participants(db, pad_id).await?;
     let mut state = RoomState {
         text: replayed.text,
         base: keep_from,
@@ -154,8 +150,11 @@ pub async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Re
         last_seq: replayed.base_last_seq,
         language: pad.language,
         status: pad.status,
-        participants,
+        participants: Vec::new(),
     };
+    for participant in participants {
+        state.add(participant);
+    }
     let replayed_edits = replayed.edits.len() as u64;
     for (row, op) in replayed.edits {
         state.record(HistoryEntry {
