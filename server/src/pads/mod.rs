@@ -353,7 +353,10 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
         }
         // A room opened here while the end was being written may have loaded the pad as it
         // stood before (and this instance skips its own notification).
-        state.pad_hub.catch_up(&state.db, &pad.id).await;
+        state
+            .pad_hub
+            .catch_up(&state.db, &pad.id, sync::Change::Content)
+            .await;
         sync::announce(
             &state.db,
             state.pad_hub.instance_id(),

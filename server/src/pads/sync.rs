@@ -98,11 +98,11 @@ pub async fn listen(db: DatabaseConnection, hub: Arc<PadHub>, mut stop: watch::R
         loop {
             tokio::select! {
                 notification = listener.try_recv() => match notification {
-                    Ok(Some(notification)) => match parse(notification.payload(), hub.instance_id()) {
-                        Some((Change::Content, pad_id)) => hub.catch_up(&db, pad_id).await,
-                        Some((Change::Presence, pad_id)) => hub.catch_up_presence(&db, pad_id).await,
-                        None => {}
-                    },
+                    Ok(Some(notification)) => {
+                        if let Some((change, pad_id)) = parse(notification.payload(), hub.instance_id()) {
+                            hub.catch_up(&db, pad_id, change).await;
+                        }
+                    }
                     // The connection was lost and re-established: notifications may be missing.
                     Ok(None) => hub.catch_up_all(&db).await,
                     Err(e) => {

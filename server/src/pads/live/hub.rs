@@ -129,9 +129,9 @@ impl PadHub {
     }
 
     /// Another instance changed `pad_id`: bring its room here up to date, if open.
-    pub async fn catch_up(&self, db: &DatabaseConnection, pad_id: &str) {
+    pub async fn catch_up(&self, db: &DatabaseConnection, pad_id: &str, change: Change) {
         if let Some(room) = self.open_room(pad_id) {
-            room.catch_up(db).await;
+            room.catch_up(db, change).await;
         }
     }
 
@@ -148,17 +148,11 @@ impl PadHub {
         self.closing.send_replace(true);
     }
 
-    /// Someone arrived at or left `pad_id` through another instance.
-    pub async fn catch_up_presence(&self, db: &DatabaseConnection, pad_id: &str) {
-        if let Some(room) = self.open_room(pad_id) {
-            room.catch_up_presence(db).await;
-        }
-    }
-
+    /// Brings every open room up to date with everything, when changes may have been missed.
     pub async fn catch_up_all(&self, db: &DatabaseConnection) {
         for room in self.open_rooms() {
-            room.catch_up(db).await;
-            room.catch_up_presence(db).await;
+            room.catch_up(db, Change::Content).await;
+            room.catch_up(db, Change::Presence).await;
         }
     }
 
@@ -181,7 +175,7 @@ impl PadHub {
             tracing::warn!(error = %e, "cannot refresh pad presence");
         }
         for room in rooms {
-            room.catch_up_presence(db).await;
+            room.catch_up(db, Change::Presence).await;
         }
     }
 
@@ -284,9 +278,9 @@ impl Room {
         let mut state = self.locked(db).await?;
         // Another instance may have stored edits, or have participants, this room has not seen.
         if several_instances(db) {
-            self.absorb(db, &mut state).await?;
+            self.catch_up_content(db, &mut state).await?;
             // Presence is worth a join's refusal no more than a departure's.
-            if let Err(refusal) = self.absorb_presence(db, &mut state).await {
+            if let Err(refusal) = self.catch_up_presence(db, &mut state).await {
                 tracing::warn!(code = refusal.code, "cannot read presence elsewhere");
             }
         }
@@ -306,7 +300,7 @@ impl Room {
         if several && connected_at.is_some() {
             // An older connection of this participant elsewhere may have stored an edit just
             // before the stamp (none can after it): the welcome's `last_seq` must count it.
-            self.absorb_operations(db, &mut state).await?;
+            self.catch_up_edits(db, &mut state).await?;
         }
         let arrival = state.connect(&client_id, connection, connected_at, &joiner.name);
         // Arriving here, or joining again while connected through another instance, whose
@@ -444,7 +438,7 @@ impl Room {
         };
         let now = OffsetDateTime::now_utc();
         // Transformed past what this room knows, then stored if nobody stored anything since;
-        // otherwise (another instance did, on PostgreSQL) taken in and transformed again.
+        // otherwise (another instance did, on PostgreSQL) caught up with and transformed again.
         // After losing a race, the edit is stored under the pad's row lock, which nobody can
         // overtake: a busy pad cannot starve one participant.
         let mut locked: Option<DatabaseTransaction> = None;
@@ -471,7 +465,7 @@ impl Room {
                     Err(e) => {
                         // Perhaps stored all the same (the answer was lost): look, so this room
                         // does not fall behind what the database holds.
-                        let _ = self.absorb_operations(db, &mut state).await;
+                        let _ = self.catch_up_edits(db, &mut state).await;
                         return Err(e.into());
                     }
                 }
@@ -484,14 +478,14 @@ impl Room {
                         txn.commit().await?;
                     }
                     if let Some((status, language)) = seen {
-                        self.take_in(&mut state, status, language);
+                        self.catch_up_pad(&mut state, status, language);
                     }
                     break;
                 }
                 Stored::Ended => return Err(self.ended_meanwhile(&mut state)),
                 Stored::Replaced => return Err(Refusal::opened_elsewhere()),
                 Stored::Behind if locked.is_some() => {
-                    // Under the lock with everything taken in, the next revision is free.
+                    // Under the lock and caught up, the next revision is free.
                     return Err(Refusal::new(
                         "storage_failed",
                         "The edit could not be stored; try again.",
@@ -500,7 +494,7 @@ impl Room {
                 Stored::Behind => {
                     let txn = db.begin().await?;
                     store::lock_pad(&txn, &self.pad_id).await?;
-                    self.absorb_operations(&txn, &mut state).await?;
+                    self.catch_up_edits(&txn, &mut state).await?;
                     if state.has_stored(client_id, seq) {
                         // Another instance had stored this very edit (sent there before a
                         // reconnect).
@@ -535,22 +529,22 @@ impl Room {
         Refusal::pad_ended()
     }
 
-    /// Takes in what other instances stored since this room last looked: their edits, the
-    /// language, the end. Participants here are told as if the edits were made here.
-    async fn absorb(
+    /// Catches up with what other instances stored since this room last looked: their edits,
+    /// the language, the end. Participants here are told as if the edits were made here.
+    async fn catch_up_content(
         &self,
         db: &impl sea_orm::ConnectionTrait,
         state: &mut RoomState,
     ) -> Result<(), Refusal> {
-        self.absorb_operations(db, state).await?;
+        self.catch_up_edits(db, state).await?;
         if let Some(pad) = store::find_pad(db, &self.pad_id).await? {
-            self.take_in(state, pad.status, pad.language);
+            self.catch_up_pad(state, pad.status, pad.language);
         }
         Ok(())
     }
 
-    /// Takes in the edits other instances stored since this room last looked.
-    async fn absorb_operations(
+    /// Catches up with the edits other instances stored since this room last looked.
+    async fn catch_up_edits(
         &self,
         db: &impl sea_orm::ConnectionTrait,
         state: &mut RoomState,
@@ -576,16 +570,16 @@ impl Room {
         applied.map(drop)
     }
 
-    /// Takes in the pad's status and language as stored (changed elsewhere, perhaps).
-    fn take_in(&self, state: &mut RoomState, status: String, language: String) {
+    /// Catches up with the pad's status and language as stored (changed elsewhere, perhaps).
+    fn catch_up_pad(&self, state: &mut RoomState, status: String, language: String) {
         for news in state.catch_up_pad(status, language) {
             self.publish(&news);
         }
     }
 
-    /// Takes in who joined through other instances and who is connected there now. True when
-    /// the participant list changed.
-    async fn absorb_presence(
+    /// Catches up with who joined through other instances and who is connected there now.
+    /// True when the participant list changed.
+    async fn catch_up_presence(
         &self,
         db: &DatabaseConnection,
         state: &mut RoomState,
@@ -603,30 +597,27 @@ impl Room {
         Ok(state.participants() != before)
     }
 
-    /// Catches up with arrivals and departures through other instances, if loaded.
-    pub async fn catch_up_presence(&self, db: &DatabaseConnection) {
+    /// Catches up with a change another instance made, if this room has been loaded.
+    pub async fn catch_up(&self, db: &DatabaseConnection, change: Change) {
         let mut guard = self.state.lock().await;
         let Some(state) = guard.as_mut() else {
             return;
         };
-        match self.absorb_presence(db, state).await {
-            Ok(true) => self.publish(&ServerMessage::Participants {
-                participants: state.participants(),
-            }),
-            Ok(false) => {}
-            Err(refusal) => {
-                tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code, "cannot catch up with presence elsewhere");
+        match change {
+            Change::Content => {
+                if let Err(refusal) = self.catch_up_content(db, state).await {
+                    tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code, "cannot catch up with other instances");
+                }
             }
-        }
-    }
-
-    /// Catches up with other instances, if this room has been loaded.
-    pub async fn catch_up(&self, db: &DatabaseConnection) {
-        let mut guard = self.state.lock().await;
-        if let Some(state) = guard.as_mut()
-            && let Err(refusal) = self.absorb(db, state).await
-        {
-            tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code, "cannot catch up with other instances");
+            Change::Presence => match self.catch_up_presence(db, state).await {
+                Ok(true) => self.publish(&ServerMessage::Participants {
+                    participants: state.participants(),
+                }),
+                Ok(false) => {}
+                Err(refusal) => {
+                    tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code, "cannot catch up with presence elsewhere");
+                }
+            },
         }
     }
 

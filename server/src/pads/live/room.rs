@@ -476,9 +476,9 @@ impl RoomState {
         })
     }
 
-    /// Takes in everyone who ever joined, wherever, keeping the order of joining. Returns the
-    /// participants who joined again, later, through another instance: their connections here
-    /// close, as their edits would collide with the newer connection's.
+    /// Catches up with everyone who ever joined, wherever, keeping the order of joining.
+    /// Returns the participants who joined again, later, through another instance: their
+    /// connections here close, as their edits would collide with the newer connection's.
     pub fn catch_up_participants(&mut self, stored: Vec<pad_participant::Model>) -> Vec<String> {
         let mut replaced = Vec::new();
         for stored in stored {
