@@ -2,13 +2,12 @@
 //! part of their link: whoever holds the link may join the live pad. Members of the pad's
 //! organization may end it, play it back and send its code to Lever.
 
+pub mod cluster;
 pub mod feedback;
 pub mod live;
 pub mod notes;
-pub mod presence;
 pub mod routes;
 pub mod socket;
-pub mod sync;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -355,15 +354,13 @@ pub async fn end(state: &AppState, user: &AuthUser, pad_id: &str) -> ApiResult<a
         // stood before (and this instance skips its own notification).
         state
             .pad_hub
-            .catch_up(&state.db, &pad.id, sync::Change::Content)
+            .catch_up(&state.db, &pad.id, cluster::Change::Content)
             .await;
-        sync::announce(
-            &state.db,
-            state.pad_hub.instance_id(),
-            &pad.id,
-            sync::Change::Content,
-        )
-        .await;
+        state
+            .pad_hub
+            .cluster()
+            .announce(&state.db, &pad.id, cluster::Change::Content)
+            .await;
         tracing::info!(pad = %log_ref(&pad.id), org_id = %pad.org_id, "interview ended");
     }
     view(state, pad_id, Some(user)).await

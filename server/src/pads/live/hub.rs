@@ -12,13 +12,11 @@ use entity::{pad, pad_operation, pad_participant};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
-use uuid::Uuid;
 
 use super::room::{self, Accepted, HistoryEntry, Joined, Joiner, RoomState};
 use super::store::{self, Stored};
 use super::{MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_PAD, Refusal, SNAPSHOT_EVERY};
-use crate::pads::presence::{self, Connected};
-use crate::pads::sync::{self, Change};
+use crate::pads::cluster::{Change, Cluster, Connected, LocalRooms, Topology};
 use crate::pads::{NOT_STARTED, log_ref};
 
 /// Messages a connection may fall behind by before it must reconnect.
@@ -29,18 +27,18 @@ pub struct PadHub {
     rooms: Mutex<HashMap<String, Arc<Room>>>,
     /// Turns true when the server stops: every connection then closes, asking to reconnect.
     closing: tokio::sync::watch::Sender<bool>,
-    /// Names this instance in the presence rows other instances read.
-    instance_id: Arc<str>,
+    /// This instance among the others that serve the same pads, if any.
+    cluster: Cluster,
     /// Open sockets per pad and, within a pad, per client address.
     sockets: Arc<Mutex<HashMap<String, PadSockets>>>,
 }
 
-impl Default for PadHub {
-    fn default() -> Self {
+impl PadHub {
+    pub fn new(topology: Topology) -> Self {
         Self {
             rooms: Mutex::default(),
             closing: tokio::sync::watch::Sender::new(false),
-            instance_id: Uuid::new_v4().to_string().into(),
+            cluster: Cluster::new(topology),
             sockets: Arc::default(),
         }
     }
@@ -115,7 +113,7 @@ impl PadHub {
         let mut rooms = self.rooms.lock().expect("rooms");
         let room = rooms
             .entry(pad.id.clone())
-            .or_insert_with(|| Arc::new(Room::new(pad, self.instance_id.clone())))
+            .or_insert_with(|| Arc::new(Room::new(pad, self.cluster.clone())))
             .clone();
         room.connections.fetch_add(1, Ordering::SeqCst);
         room
@@ -135,8 +133,8 @@ impl PadHub {
         }
     }
 
-    pub fn instance_id(&self) -> &str {
-        &self.instance_id
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
     }
 
     /// Changes to true when the server stops.
@@ -148,47 +146,13 @@ impl PadHub {
         self.closing.send_replace(true);
     }
 
-    /// Brings every open room up to date with everything, when changes may have been missed.
-    pub async fn catch_up_all(&self, db: &DatabaseConnection) {
-        for room in self.open_rooms() {
-            room.catch_up(db, Change::Content).await;
-            room.catch_up(db, Change::Presence).await;
-        }
-    }
-
-    /// Keeps this instance's presence rows fresh, and notices other instances' participants
-    /// whose rows went stale (their instance stopped without saying so).
-    pub async fn refresh_presence(&self, db: &DatabaseConnection) {
-        let rooms = self.open_rooms();
-        let mut connected = Vec::new();
-        for room in &rooms {
-            if let Some(state) = room.state.lock().await.as_ref() {
-                connected.extend(state.connected_here().map(|client_id| Connected {
-                    pad_id: room.pad_id.clone(),
-                    client_id,
-                }));
-            }
-        }
-        // Someone arriving or leaving meanwhile is set right by the next refresh, if their
-        // own write was overtaken by this one.
-        if let Err(e) = presence::refresh(db, &self.instance_id, &connected).await {
-            tracing::warn!(error = %e, "cannot refresh pad presence");
-        }
-        for room in rooms {
-            room.catch_up(db, Change::Presence).await;
-        }
-    }
-
     /// This instance stopped serving: whoever was connected through it no longer is. (A crash
     /// skips this; the rows then go stale.)
     pub async fn depart_all(&self, db: &DatabaseConnection) {
-        if !several_instances(db) {
-            return;
-        }
-        match presence::depart_instance(db, &self.instance_id).await {
+        match self.cluster.depart(db).await {
             Ok(pads) => {
                 for pad_id in pads {
-                    sync::announce(db, &self.instance_id, &pad_id, Change::Presence).await;
+                    self.cluster.announce(db, &pad_id, Change::Presence).await;
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot clear this instance's pad presence"),
@@ -210,9 +174,50 @@ impl PadHub {
     }
 }
 
+/// What the cluster tasks ask of this instance's rooms.
+impl LocalRooms for PadHub {
+    fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    async fn catch_up(&self, db: &DatabaseConnection, pad_id: &str, change: Change) {
+        PadHub::catch_up(self, db, pad_id, change).await;
+    }
+
+    async fn catch_up_all(&self, db: &DatabaseConnection) {
+        for room in self.open_rooms() {
+            room.catch_up(db, Change::Content).await;
+            room.catch_up(db, Change::Presence).await;
+        }
+    }
+
+    /// Keeps this instance's presence rows fresh, and notices other instances' participants
+    /// whose rows went stale (their instance stopped without saying so).
+    async fn refresh_presence(&self, db: &DatabaseConnection) {
+        let rooms = self.open_rooms();
+        let mut connected = Vec::new();
+        for room in &rooms {
+            if let Some(state) = room.state.lock().await.as_ref() {
+                connected.extend(state.connected_here().map(|client_id| Connected {
+                    pad_id: room.pad_id.clone(),
+                    client_id,
+                }));
+            }
+        }
+        // Someone arriving or leaving meanwhile is set right by the next refresh, if their
+        // own write was overtaken by this one.
+        if let Err(e) = self.cluster.refresh(db, &connected).await {
+            tracing::warn!(error = %e, "cannot refresh pad presence");
+        }
+        for room in rooms {
+            room.catch_up(db, Change::Presence).await;
+        }
+    }
+}
+
 pub struct Room {
     pub pad_id: String,
-    instance_id: Arc<str>,
+    cluster: Cluster,
     connections: AtomicUsize,
     /// Numbers this room's connections, in the order they joined.
     joins: AtomicU64,
@@ -238,10 +243,10 @@ fn encode(message: &ServerMessage) -> Arc<str> {
 }
 
 impl Room {
-    fn new(pad: &pad::Model, instance_id: Arc<str>) -> Self {
+    fn new(pad: &pad::Model, cluster: Cluster) -> Self {
         Self {
             pad_id: pad.id.clone(),
-            instance_id,
+            cluster,
             connections: AtomicUsize::new(0),
             joins: AtomicU64::new(0),
             state: tokio::sync::Mutex::new(None),
@@ -276,8 +281,9 @@ impl Room {
     /// send them first.
     pub async fn join(&self, db: &DatabaseConnection, joiner: &Joiner) -> Result<Joined, Refusal> {
         let mut state = self.locked(db).await?;
+        let several = self.cluster.topology() == Topology::Several;
         // Another instance may have stored edits, or have participants, this room has not seen.
-        if several_instances(db) {
+        if several {
             self.catch_up_content(db, &mut state).await?;
             // Presence is worth a join's refusal no more than a departure's.
             if let Err(refusal) = self.catch_up_presence(db, &mut state).await {
@@ -291,21 +297,17 @@ impl Room {
         }
         let (client_id, secret) = self.identify(db, &mut state, joiner).await?;
         let connection = self.joins.fetch_add(1, Ordering::SeqCst) + 1;
-        let several = several_instances(db);
         let connected_at = if several {
             store::mark_connected(db, &self.pad_id, &client_id).await
         } else {
             None
         };
-        if several && connected_at.is_some() {
+        if connected_at.is_some() {
             // An older connection of this participant elsewhere may have stored an edit just
             // before the stamp (none can after it): the welcome's `last_seq` must count it.
             self.catch_up_edits(db, &mut state).await?;
         }
         let arrival = state.connect(&client_id, connection, connected_at, &joiner.name);
-        // Arriving here, or joining again while connected through another instance, whose
-        // connection then closes: either way the other instances hear of it.
-        let arrived_here = arrival.new_here && several;
         if arrival.replaces {
             let _ = self.events.send(RoomEvent::Rejoined {
                 client_id: client_id.as_str().into(),
@@ -317,8 +319,10 @@ impl Room {
             .iter()
             .map(encode)
             .collect();
-        if arrived_here
-            && let Err(e) = presence::arrived(db, &self.pad_id, &client_id, &self.instance_id).await
+        // Arriving here, or joining again while connected through another instance, whose
+        // connection then closes: either way the other instances hear of it.
+        if arrival.new_here
+            && let Err(e) = self.cluster.arrived(db, &self.pad_id, &client_id).await
         {
             // The next refresh writes it: the join itself stands.
             tracing::warn!(error = %e, "cannot record that a participant arrived");
@@ -327,8 +331,10 @@ impl Room {
             participants: state.participants(),
         });
         drop(state);
-        if arrived_here {
-            sync::announce(db, &self.instance_id, &self.pad_id, Change::Presence).await;
+        if arrival.new_here {
+            self.cluster
+                .announce(db, &self.pad_id, Change::Presence)
+                .await;
         }
         Ok(Joined {
             client_id,
@@ -353,7 +359,9 @@ impl Room {
             return Ok((client_id, None));
         }
         if let Some(returning) = &joiner.returning {
-            if state.present(&returning.client_id).is_none() && several_instances(db) {
+            if state.present(&returning.client_id).is_none()
+                && self.cluster.topology() == Topology::Several
+            {
                 // Joined through another instance, perhaps, and not heard of here yet.
                 let stored =
                     store::find_participant(db, &self.pad_id, &returning.client_id).await?;
@@ -404,10 +412,8 @@ impl Room {
         let Ok(mut state) = self.locked(db).await else {
             return;
         };
-        let departed_here = state.disconnect(client_id) && several_instances(db);
-        if departed_here
-            && let Err(e) = presence::departed(db, &self.pad_id, client_id, &self.instance_id).await
-        {
+        let departed_here = state.disconnect(client_id);
+        if departed_here && let Err(e) = self.cluster.departed(db, &self.pad_id, client_id).await {
             // The next refresh drops it, and others see the departure a little later.
             tracing::warn!(error = %e, "cannot record that a participant left");
         }
@@ -416,7 +422,9 @@ impl Room {
         });
         drop(state);
         if departed_here {
-            sync::announce(db, &self.instance_id, &self.pad_id, Change::Presence).await;
+            self.cluster
+                .announce(db, &self.pad_id, Change::Presence)
+                .await;
         }
     }
 
@@ -451,26 +459,29 @@ impl Room {
                 at_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
                 op: serde_json::to_string(&edit.op).expect("json"),
             };
-            let stored = if several_instances(db) {
-                let joined_at = state.present(client_id).and_then(|p| p.connected_at);
-                let instance = &self.instance_id;
-                let attempt = match &locked {
-                    Some(txn) => {
-                        store::store_among_instances(txn, row, instance, now, joined_at).await
-                    }
-                    None => store::store_among_instances(db, row, instance, now, joined_at).await,
-                };
-                match attempt {
-                    Ok(stored) => stored,
-                    Err(e) => {
-                        // Perhaps stored all the same (the answer was lost): look, so this room
-                        // does not fall behind what the database holds.
-                        let _ = self.catch_up_edits(db, &mut state).await;
-                        return Err(e.into());
+            let stored = match self.cluster.topology() {
+                Topology::Single => store::insert_unless_ended(db, row).await?,
+                Topology::Several => {
+                    let joined_at = state.present(client_id).and_then(|p| p.connected_at);
+                    let cluster = &self.cluster;
+                    let attempt = match &locked {
+                        Some(txn) => {
+                            store::store_among_instances(txn, row, cluster, now, joined_at).await
+                        }
+                        None => {
+                            store::store_among_instances(db, row, cluster, now, joined_at).await
+                        }
+                    };
+                    match attempt {
+                        Ok(stored) => stored,
+                        Err(e) => {
+                            // Perhaps stored all the same (the answer was lost): look, so this
+                            // room does not fall behind what the database holds.
+                            let _ = self.catch_up_edits(db, &mut state).await;
+                            return Err(e.into());
+                        }
                     }
                 }
-            } else {
-                store::insert_unless_ended(db, row).await?
             };
             match stored {
                 Stored::Yes(seen) => {
@@ -507,7 +518,7 @@ impl Room {
         }
         // On PostgreSQL the statement that stored the first edit started the pad.
         if state.status == NOT_STARTED
-            && !several_instances(db)
+            && self.cluster.topology() == Topology::Single
             && let Err(e) = store::mark_started(db, &self.pad_id, now).await
         {
             // The edit is stored; the pad just lacks its start time.
@@ -592,7 +603,7 @@ impl Room {
                 connection: u64::MAX,
             });
         }
-        let elsewhere = presence::connected_elsewhere(db, &self.pad_id, &self.instance_id).await?;
+        let elsewhere = self.cluster.connected_elsewhere(db, &self.pad_id).await?;
         state.connected_elsewhere(&elsewhere);
         Ok(state.participants() != before)
     }
@@ -644,7 +655,9 @@ impl Room {
             language: language.to_string(),
         });
         drop(state);
-        sync::announce(db, &self.instance_id, &self.pad_id, Change::Content).await;
+        self.cluster
+            .announce(db, &self.pad_id, Change::Content)
+            .await;
         Ok(())
     }
 
@@ -672,18 +685,13 @@ impl EndGuard<'_> {
     }
 }
 
-/// SQLite means one server: nobody else stores edits.
-fn several_instances(db: &DatabaseConnection) -> bool {
-    db.get_database_backend() == sea_orm::DbBackend::Postgres
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn sockets_are_bounded_per_pad_and_per_address_and_released_on_drop() {
-        let hub = PadHub::default();
+        let hub = PadHub::new(Topology::Single);
         let address =
             |host: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 7, 0, 0, 0, host));
         // One host owns a whole /64: its addresses count as one.

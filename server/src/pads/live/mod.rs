@@ -3,7 +3,7 @@
 //! and only then broadcast (to its author, that is the acknowledgement).
 //!
 //! `room.rs` holds the rules (no I/O), `store.rs` the statements, `hub.rs` the open rooms and
-//! how each one works; other instances are heard through `pads::sync` and `pads::presence`.
+//! how each one works; other instances are heard through `pads::cluster`.
 
 mod hub;
 mod room;

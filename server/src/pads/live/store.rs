@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::room::{HistoryEntry, RoomState};
 use super::{MAX_REVISIONS_BEHIND, Refusal, SNAPSHOT_EVERY};
-use crate::pads::sync::{self, Change};
+use crate::pads::cluster::{Change, Cluster};
 use crate::pads::{ENDED, IN_PROGRESS, NOT_STARTED};
 
 /// Whether an edit was stored.
@@ -70,11 +70,11 @@ pub async fn insert_unless_ended(
 pub async fn store_among_instances(
     db: &impl ConnectionTrait,
     row: pad_operation::Model,
-    instance: &str,
+    cluster: &Cluster,
     now: OffsetDateTime,
     connected_at: Option<OffsetDateTime>,
 ) -> Result<Stored, sea_orm::DbErr> {
-    let (channel, payload) = sync::notification(instance, &row.pad_id, Change::Content);
+    let (channel, payload) = cluster.notification(&row.pad_id, Change::Content);
     let statement = sea_orm::Statement::from_sql_and_values(
         sea_orm::DbBackend::Postgres,
         "WITH pad AS (SELECT status, language FROM pads WHERE id = $1 FOR NO KEY UPDATE), \
