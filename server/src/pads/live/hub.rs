@@ -33,17 +33,6 @@ pub struct PadHub {
     sockets: Arc<Mutex<HashMap<String, PadSockets>>>,
 }
 
-impl PadHub {
-    pub fn new(topology: Topology) -> Self {
-        Self {
-            rooms: Mutex::default(),
-            closing: tokio::sync::watch::Sender::new(false),
-            cluster: Cluster::new(topology),
-            sockets: Arc::default(),
-        }
-    }
-}
-
 #[derive(Default)]
 struct PadSockets {
     total: usize,
@@ -76,6 +65,15 @@ impl Drop for SocketSlot {
 }
 
 impl PadHub {
+    pub fn new(topology: Topology) -> Self {
+        Self {
+            rooms: Mutex::default(),
+            closing: tokio::sync::watch::Sender::new(false),
+            cluster: Cluster::new(topology),
+            sockets: Arc::default(),
+        }
+    }
+
     /// Counts a socket opening to `pad_id` from `address`, unless the pad or that address
     /// has as many as it may. IPv6 addresses count by their /64, which one host can fill.
     pub fn admit(&self, pad_id: &str, address: IpAddr) -> Result<SocketSlot, Refusal> {

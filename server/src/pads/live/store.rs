@@ -23,7 +23,7 @@ pub enum Stored {
     Yes(Option<(String, String)>),
     /// The pad has ended: nothing more is stored.
     Ended,
-    /// Another instance stored an edit first (PostgreSQL): take it in and store under the lock.
+    /// Another instance stored an edit first (PostgreSQL): catch up and store under the lock.
     Behind,
     /// The author joined again, later, through another connection (PostgreSQL).
     Replaced,
@@ -257,7 +257,7 @@ pub async fn replay(
 
 /// Applies stored edits in order to `text`, which stands at `revision`, and hands each on with
 /// the revision it makes. Stops before a gap and returns how many it applied: a replay calls a
-/// gap corruption, a catch-up takes the rest in later. After an unreadable edit, `text` holds
+/// gap corruption, a catch-up gets the rest later. After an unreadable edit, `text` holds
 /// what the edits before it made.
 pub fn apply_stored(
     text: &mut String,
