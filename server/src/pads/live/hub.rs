@@ -558,7 +558,7 @@ impl Room {
         db: &impl sea_orm::ConnectionTrait,
         state: &mut RoomState,
     ) -> Result<(), Refusal> {
-        let rows = store::edits_after(db, &self.pad_id, state.revision()).await?;
+        let rows = store::stored_edits(db, &self.pad_id, state.revision(), None).await?;
         // The text is out of the state while the edits apply to it, and back whatever happens.
         let mut text = std::mem::take(&mut state.text);
         let applied =

@@ -215,16 +215,7 @@ pub async fn replay(
         .one(db)
         .await?;
     let base = snapshot.as_ref().map_or(0, |s| s.revision as u64);
-    let mut query = pad_operation::Entity::find()
-        .filter(pad_operation::Column::PadId.eq(pad_id))
-        .filter(pad_operation::Column::Revision.gt(base as i64));
-    if let Some(upto) = upto {
-        query = query.filter(pad_operation::Column::Revision.lte(upto.min(i64::MAX as u64) as i64));
-    }
-    let rows = query
-        .order_by_asc(pad_operation::Column::Revision)
-        .all(db)
-        .await?;
+    let rows = stored_edits(db, pad_id, base, upto).await?;
     off_the_workers(move || {
         let (base_text, base_inserted_chars, base_last_seq) = match snapshot {
             Some(snapshot) => (
@@ -289,13 +280,7 @@ async fn edits_between(
     if after >= upto {
         return Ok(Vec::new());
     }
-    let rows = pad_operation::Entity::find()
-        .filter(pad_operation::Column::PadId.eq(pad_id))
-        .filter(pad_operation::Column::Revision.gt(after as i64))
-        .filter(pad_operation::Column::Revision.lte(upto as i64))
-        .order_by_asc(pad_operation::Column::Revision)
-        .all(db)
-        .await?;
+    let rows = stored_edits(db, pad_id, after, Some(upto)).await?;
     if rows.len() as u64 != upto - after {
         return Err(Refusal::corrupt("an edit is missing"));
     }
@@ -430,15 +415,20 @@ pub async fn set_language(
         == 1)
 }
 
-/// The stored edits after `revision`, in order.
-pub async fn edits_after(
+/// The stored edits after revision `after` up to `upto` (all when None), in order.
+pub async fn stored_edits(
     db: &impl ConnectionTrait,
     pad_id: &str,
-    revision: u64,
+    after: u64,
+    upto: Option<u64>,
 ) -> Result<Vec<pad_operation::Model>, sea_orm::DbErr> {
-    pad_operation::Entity::find()
+    let mut query = pad_operation::Entity::find()
         .filter(pad_operation::Column::PadId.eq(pad_id))
-        .filter(pad_operation::Column::Revision.gt(revision as i64))
+        .filter(pad_operation::Column::Revision.gt(after as i64));
+    if let Some(upto) = upto {
+        query = query.filter(pad_operation::Column::Revision.lte(upto.min(i64::MAX as u64) as i64));
+    }
+    query
         .order_by_asc(pad_operation::Column::Revision)
         .all(db)
         .await
