@@ -80,6 +80,8 @@ impl Application {
             public_url: public_url.clone(),
             ..settings
         });
+        // Whether other instances serve the same pads: decided once, here.
+        let topology = pads::cluster::Topology::for_database(&db);
         let state = AppState {
             db,
             sessions: Sessions::new(keyring.current(), &public_url),
@@ -89,7 +91,7 @@ impl Application {
             keyring,
             lever,
             job_signal: JobSignal::default(),
-            pad_hub: Arc::default(),
+            pad_hub: Arc::new(pads::live::PadHub::new(topology)),
         };
 
         let app_state = web::Data::new(state.clone());
@@ -127,17 +129,8 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         let (stop_worker, stopped) = tokio::sync::watch::channel(false);
-        // Live pads hear about other instances' edits (PostgreSQL only).
-        tokio::spawn(pads::sync::listen(
-            state.db.clone(),
-            state.pad_hub.clone(),
-            stopped.clone(),
-        ));
-        tokio::spawn(pads::presence::keep_fresh(
-            state.db.clone(),
-            state.pad_hub.clone(),
-            stopped.clone(),
-        ));
+        // Live pads hear about other instances' edits and presence (PostgreSQL only).
+        pads::cluster::spawn(state.db.clone(), state.pad_hub.clone(), stopped.clone());
         let worker = tokio::spawn(jobs::worker::run(state.clone(), stopped));
         let stop_handle = StopHandle {
             server: server.handle(),

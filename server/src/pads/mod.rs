@@ -2,14 +2,13 @@
 //! part of their link: whoever holds the link may join the live pad. Members of the pad's
 //! organization may end it, play it back and send its code to Lever.
 
+pub mod cluster;
 pub mod feedback;
 pub mod live;
 pub mod member;
 pub mod notes;
-pub mod presence;
 pub mod routes;
 pub mod socket;
-pub mod sync;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -356,14 +355,15 @@ pub async fn end(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView
         }
         // A room opened here while the end was being written may have loaded the pad as it
         // stood before (and this instance skips its own notification).
-        state.pad_hub.catch_up(&state.db, &pad.id).await;
-        sync::announce(
-            &state.db,
-            state.pad_hub.instance_id(),
-            &pad.id,
-            sync::Change::Content,
-        )
-        .await;
+        state
+            .pad_hub
+            .catch_up(&state.db, &pad.id, cluster::Change::Content)
+            .await;
+        state
+            .pad_hub
+            .cluster()
+            .announce(&state.db, &pad.id, cluster::Change::Content)
+            .await;
         tracing::info!(pad = %log_ref(&pad.id), org_id = %pad.org_id, "interview ended");
     }
     view(state, &pad.id, Some(user)).await

@@ -1,0 +1,411 @@
+//! Live pads across several instances on one PostgreSQL.
+//!
+//! Changes: an instance that stores an edit (or ends a pad, or changes its language, or sees
+//! someone arrive or leave) says so on a PostgreSQL channel; every instance with that pad's
+//! room open catches up from the database and tells its participants. A notification names
+//! the instance it comes from, which skips its own.
+//!
+//! Presence: each instance records who is connected through it (a row per participant and
+//! instance), rewrites its rows every [`PRESENCE_REFRESH`] from who is really connected, and
+//! deletes a row when its participant leaves; rooms elsewhere read the fresh rows of other
+//! instances. A crashed instance stops refreshing, so its participants go offline after
+//! [`PRESENCE_TTL`]. Times come from the database's clock, so instances whose clocks disagree
+//! still agree on what is fresh.
+//!
+//! SQLite means one instance ([`Topology::Single`], chosen at start-up): nothing here runs, and
+//! a room's own connection counts are the whole truth.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use entity::pad_presence;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SimpleExpr};
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    Statement, TransactionTrait,
+};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+const CHANNEL: &str = "stagepad_pads";
+/// How often an instance rewrites its rows (and rooms look again at everyone else's).
+pub const PRESENCE_REFRESH: Duration = Duration::from_secs(10);
+/// A row older than this belongs to an instance that stopped without saying so.
+pub const PRESENCE_TTL: Duration = Duration::from_secs(30);
+
+/// Whether other instances may serve the same pads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topology {
+    /// SQLite: this instance is the only one, and nobody else stores edits.
+    Single,
+    /// PostgreSQL: instances share the database, and so every pad.
+    Several,
+}
+
+impl Topology {
+    pub fn for_database(db: &DatabaseConnection) -> Self {
+        match db.get_database_backend() {
+            DbBackend::Postgres => Topology::Several,
+            _ => Topology::Single,
+        }
+    }
+}
+
+/// What changed, as notifications say it: `<kind>:<instance>:<pad id>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Edits, the language or the end: the pad's content.
+    Content,
+    /// Who is connected.
+    Presence,
+}
+
+impl Change {
+    fn kind(self) -> &'static str {
+        match self {
+            Change::Content => "content",
+            Change::Presence => "presence",
+        }
+    }
+}
+
+/// Someone connected to a pad through this instance.
+pub struct Connected {
+    pub pad_id: String,
+    pub client_id: String,
+}
+
+/// This instance among the others: how many there may be, and its name in their eyes.
+/// Telling the others is a no-op on a single instance.
+#[derive(Clone)]
+pub struct Cluster {
+    topology: Topology,
+    instance_id: Arc<str>,
+}
+
+impl Cluster {
+    pub fn new(topology: Topology) -> Self {
+        Self {
+            topology,
+            instance_id: Uuid::new_v4().to_string().into(),
+        }
+    }
+
+    pub fn topology(&self) -> Topology {
+        self.topology
+    }
+
+    pub fn instance_id(&self) -> &str {
+        &self.instance_id
+    }
+
+    fn single(&self) -> bool {
+        self.topology == Topology::Single
+    }
+
+    /// Tells the other instances that `pad_id` changed. Best effort: they also catch up when
+    /// their own participants edit, and look at presence again every [`PRESENCE_REFRESH`].
+    /// Inside a transaction it is sent at commit, if any.
+    pub async fn announce(&self, db: &impl ConnectionTrait, pad_id: &str, change: Change) {
+        if self.single() {
+            return;
+        }
+        let (channel, payload) = self.notification(pad_id, change);
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [channel.into(), payload.into()],
+        );
+        if let Err(e) = db.execute_raw(statement).await {
+            tracing::warn!(error = %e, "cannot announce a pad change to other instances");
+        }
+    }
+
+    /// The channel and payload that announce `change` (for statements that notify themselves).
+    pub fn notification(&self, pad_id: &str, change: Change) -> (&'static str, String) {
+        (
+            CHANNEL,
+            format!("{}:{}:{pad_id}", change.kind(), self.instance_id),
+        )
+    }
+
+    /// `client_id` is now connected to `pad_id` through this instance.
+    pub async fn arrived(
+        &self,
+        db: &DatabaseConnection,
+        pad_id: &str,
+        client_id: &str,
+    ) -> Result<(), sea_orm::DbErr> {
+        if self.single() {
+            return Ok(());
+        }
+        let connected = Connected {
+            pad_id: pad_id.to_string(),
+            client_id: client_id.to_string(),
+        };
+        write_fresh(db, &self.instance_id, &[connected]).await
+    }
+
+    /// `client_id`'s last connection to `pad_id` through this instance ended.
+    pub async fn departed(
+        &self,
+        db: &DatabaseConnection,
+        pad_id: &str,
+        client_id: &str,
+    ) -> Result<(), sea_orm::DbErr> {
+        if self.single() {
+            return Ok(());
+        }
+        pad_presence::Entity::delete_many()
+            .filter(pad_presence::Column::PadId.eq(pad_id))
+            .filter(pad_presence::Column::ClientId.eq(client_id))
+            .filter(pad_presence::Column::InstanceId.eq(self.instance_id()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Who is connected to `pad_id` through other instances, going by fresh rows.
+    pub async fn connected_elsewhere(
+        &self,
+        db: &DatabaseConnection,
+        pad_id: &str,
+    ) -> Result<HashSet<String>, sea_orm::DbErr> {
+        Ok(pad_presence::Entity::find()
+            .filter(pad_presence::Column::PadId.eq(pad_id))
+            .filter(pad_presence::Column::InstanceId.ne(self.instance_id()))
+            .filter(Expr::col(pad_presence::Column::SeenAt).gt(database_now_minus(PRESENCE_TTL)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| row.client_id)
+            .collect())
+    }
+
+    /// Replaces this instance's rows with `connected`, all fresh (in one transaction, so
+    /// others never see a gap), and deletes rows long abandoned by stopped instances. A row
+    /// whose delete failed at a departure is gone after this too.
+    pub async fn refresh(
+        &self,
+        db: &DatabaseConnection,
+        connected: &[Connected],
+    ) -> Result<(), sea_orm::DbErr> {
+        let txn = db.begin().await?;
+        pad_presence::Entity::delete_many()
+            .filter(pad_presence::Column::InstanceId.eq(self.instance_id()))
+            .exec(&txn)
+            .await?;
+        write_fresh(&txn, &self.instance_id, connected).await?;
+        pad_presence::Entity::delete_many()
+            .filter(
+                Expr::col(pad_presence::Column::SeenAt).lt(database_now_minus(PRESENCE_TTL * 10)),
+            )
+            .exec(&txn)
+            .await?;
+        txn.commit().await
+    }
+
+    /// This instance is stopping: its rows go, and the pads they were on are returned to
+    /// announce.
+    pub async fn depart(&self, db: &DatabaseConnection) -> Result<HashSet<String>, sea_orm::DbErr> {
+        if self.single() {
+            return Ok(HashSet::new());
+        }
+        Ok(pad_presence::Entity::delete_many()
+            .filter(pad_presence::Column::InstanceId.eq(self.instance_id()))
+            .exec_with_returning(db)
+            .await?
+            .into_iter()
+            .map(|row| row.pad_id)
+            .collect())
+    }
+}
+
+/// This instance's open rooms, as the tasks here see them (the pad hub). A trait, so that
+/// this module needs nothing of the live pads.
+pub trait LocalRooms: Send + Sync + 'static {
+    fn cluster(&self) -> &Cluster;
+
+    /// Another instance changed `pad_id`: bring its room here up to date, if open.
+    fn catch_up(
+        &self,
+        db: &DatabaseConnection,
+        pad_id: &str,
+        change: Change,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// Brings every open room up to date with everything, when changes may have been missed.
+    fn catch_up_all(&self, db: &DatabaseConnection) -> impl Future<Output = ()> + Send;
+
+    /// Rewrites this instance's presence rows and catches up with everyone else's.
+    fn refresh_presence(&self, db: &DatabaseConnection) -> impl Future<Output = ()> + Send;
+}
+
+/// Starts listening for other instances' changes and keeping presence fresh, until `stop`
+/// turns true. On a single instance there is nobody to hear from.
+pub fn spawn(db: DatabaseConnection, rooms: Arc<impl LocalRooms>, stop: watch::Receiver<bool>) {
+    if rooms.cluster().single() {
+        return;
+    }
+    tokio::spawn(listen(db.clone(), rooms.clone(), stop.clone()));
+    tokio::spawn(keep_presence_fresh(db, rooms, stop));
+}
+
+/// Listens for other instances' pad changes until `stop` turns true.
+async fn listen(
+    db: DatabaseConnection,
+    rooms: Arc<impl LocalRooms>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let listener = async {
+            let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+            listener.listen(CHANNEL).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        };
+        let mut listener = tokio::select! {
+            listener = listener => match listener {
+                Ok(listener) => listener,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for other instances' pad changes; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(2)) => continue,
+                        _ = stop.changed() => return,
+                    }
+                }
+            },
+            _ = stop.changed() => return,
+        };
+        // Whatever happened while not listening.
+        rooms.catch_up_all(&db).await;
+        loop {
+            tokio::select! {
+                notification = listener.try_recv() => match notification {
+                    Ok(Some(notification)) => {
+                        if let Some((change, pad_id)) = parse(notification.payload(), rooms.cluster().instance_id()) {
+                            rooms.catch_up(&db, pad_id, change).await;
+                        }
+                    }
+                    // The connection was lost and re-established: notifications may be missing.
+                    Ok(None) => rooms.catch_up_all(&db).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the pad change channel; reconnecting");
+                        break;
+                    }
+                },
+                _ = stop.changed() => return,
+            }
+        }
+    }
+}
+
+/// Keeps this instance's presence rows true and fresh until `stop` turns true. Runs apart
+/// from the change channel, so presence stays fresh while that channel is down.
+async fn keep_presence_fresh(
+    db: DatabaseConnection,
+    rooms: Arc<impl LocalRooms>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut refresh = tokio::time::interval(PRESENCE_REFRESH);
+    loop {
+        tokio::select! {
+            _ = refresh.tick() => rooms.refresh_presence(&db).await,
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Reads a notification's payload; None for one this instance sent (or cannot read).
+fn parse<'a>(payload: &'a str, own_instance: &str) -> Option<(Change, &'a str)> {
+    let mut parts = payload.splitn(3, ':');
+    let change = match parts.next()? {
+        "content" => Change::Content,
+        "presence" => Change::Presence,
+        _ => return None,
+    };
+    let instance = parts.next()?;
+    let pad_id = parts.next()?;
+    (instance != own_instance).then_some((change, pad_id))
+}
+
+/// Upserts rows stamped with the database's own time.
+async fn write_fresh(
+    db: &impl ConnectionTrait,
+    instance: &str,
+    connected: &[Connected],
+) -> Result<(), sea_orm::DbErr> {
+    if connected.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table(pad_presence::Entity)
+        .columns([
+            pad_presence::Column::PadId,
+            pad_presence::Column::ClientId,
+            pad_presence::Column::InstanceId,
+            pad_presence::Column::SeenAt,
+        ])
+        .on_conflict(
+            OnConflict::columns([
+                pad_presence::Column::PadId,
+                pad_presence::Column::ClientId,
+                pad_presence::Column::InstanceId,
+            ])
+            .update_column(pad_presence::Column::SeenAt)
+            .to_owned(),
+        );
+    for row in connected {
+        insert.values_panic([
+            row.pad_id.clone().into(),
+            row.client_id.clone().into(),
+            instance.into(),
+            Expr::current_timestamp(),
+        ]);
+    }
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+fn database_now_minus(age: Duration) -> SimpleExpr {
+    Expr::cust(format!(
+        "CURRENT_TIMESTAMP - INTERVAL '{} seconds'",
+        age.as_secs()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_name_their_instance_and_this_one_skips_its_own() {
+        let payload = "content:inst-a:PAD_id-123";
+        assert!(matches!(
+            parse(payload, "inst-b"),
+            Some((Change::Content, "PAD_id-123"))
+        ));
+        assert!(parse(payload, "inst-a").is_none());
+        assert!(matches!(
+            parse("presence:inst-a:p", "inst-b"),
+            Some((Change::Presence, "p"))
+        ));
+        assert!(parse("gossip:inst-a:p", "inst-b").is_none());
+        assert!(parse("content:inst-a", "inst-b").is_none());
+    }
+
+    #[test]
+    fn a_notification_reads_back_as_it_was_sent() {
+        let cluster = Cluster::new(Topology::Several);
+        let (channel, payload) = cluster.notification("PAD_id-123", Change::Presence);
+        assert_eq!(channel, CHANNEL);
+        assert!(matches!(
+            parse(&payload, "another"),
+            Some((Change::Presence, "PAD_id-123"))
+        ));
+        assert!(parse(&payload, cluster.instance_id()).is_none());
+    }
+}

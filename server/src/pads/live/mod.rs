@@ -1,0 +1,92 @@
+//! Live pads: one room per open pad holds its text, its history and who is there. The room
+//! orders edits: an edit made on an older revision is transformed past what came since, stored,
+//! and only then broadcast (to its author, that is the acknowledgement).
+//!
+//! `room.rs` holds the rules (no I/O), `store.rs` the statements, `hub.rs` the open rooms and
+//! how each one works; other instances are heard through `pads::cluster`.
+
+mod hub;
+mod room;
+mod store;
+
+pub use hub::{EndGuard, PadHub, Room, RoomEvent, SocketSlot};
+pub use room::{Credentials, Joined, Joiner};
+pub use store::{Replayed, final_text, newest_revision, replay, stored_participants};
+
+/// The longest text a pad holds, in characters.
+pub const MAX_TEXT_CHARS: usize = 200_000;
+/// Characters a pad may have inserted over its life: bounds its history, in memory and stored.
+pub const MAX_INSERTED_CHARS: usize = 2_000_000;
+/// How far behind an edit's revision may be; older ones are refused and the client resyncs.
+/// This bounds the transformation work one message can cause.
+pub const MAX_REVISIONS_BEHIND: u64 = 1_000;
+/// Edits a pad stores over its life: bounds its history however the typing is split. An hour
+/// of fast typing is about 20,000.
+pub const MAX_REVISIONS: usize = 100_000;
+/// A snapshot of the text is stored every this many edits: opening a room or reading history
+/// replays at most about this many more edits than it needs.
+pub const SNAPSHOT_EVERY: u64 = 1_000;
+/// Connections one pad takes on one instance: an interview is a handful of people.
+pub const MAX_CONNECTIONS_PER_PAD: usize = 25;
+/// Connections to one pad from one client address.
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 10;
+/// Guests one pad records: newcomers beyond it are refused, so no flood of joins grows the
+/// room, the participant list or the results note. Members are not counted: a flood of
+/// guests cannot lock the interviewers out.
+pub const MAX_PARTICIPANTS: usize = 50;
+
+/// Why an edit or a join was refused: a stable code and a sentence.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub const PAD_ENDED: &'static str = "pad_ended";
+    /// The participant opened the pad again elsewhere (a reload, another tab or device): this
+    /// older connection closes and must not reconnect by itself.
+    pub const OPENED_ELSEWHERE: &'static str = "opened_elsewhere";
+
+    pub fn opened_elsewhere() -> Self {
+        Self::new(
+            Self::OPENED_ELSEWHERE,
+            "This pad was opened again in another tab or window; continue there.",
+        )
+    }
+
+    pub fn pad_ended() -> Self {
+        Self::new(
+            Self::PAD_ENDED,
+            "The interview has ended; the pad is read-only.",
+        )
+    }
+
+    fn stale_revision() -> Self {
+        Self::new(
+            "stale_revision",
+            "This edit is based on a text too old; reconnect for the current one.",
+        )
+    }
+
+    pub fn corrupt(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            "corrupt_history",
+            format!("a stored edit is unreadable: {detail}"),
+        )
+    }
+}
+
+impl From<sea_orm::DbErr> for Refusal {
+    fn from(e: sea_orm::DbErr) -> Self {
+        tracing::error!(error = %e, "pad storage failed");
+        Refusal::new("storage_failed", "The edit could not be stored; try again.")
+    }
+}
