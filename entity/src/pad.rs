@@ -1,5 +1,47 @@
 use sea_orm::entity::prelude::*;
 
+/// Where an interview stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Status {
+    #[sea_orm(string_value = "not_started")]
+    NotStarted,
+    #[sea_orm(string_value = "in_progress")]
+    InProgress,
+    /// Read-only: the link shows only that it ended, members play it back.
+    #[sea_orm(string_value = "ended")]
+    Ended,
+}
+
+/// Who asked for the pad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Source {
+    /// A Lever stage change: the pad belongs to a candidate in Lever.
+    #[sea_orm(string_value = "lever")]
+    Lever,
+    /// A member, from the Pads page.
+    #[sea_orm(string_value = "manual")]
+    Manual,
+}
+
+impl Status {
+    /// As the API and the console name it.
+    pub fn code(self) -> String {
+        self.to_value()
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        <Self as sea_orm::Iterable>::iter().find(|status| status.to_value() == code)
+    }
+}
+
+impl Source {
+    pub fn code(self) -> String {
+        self.to_value()
+    }
+}
+
 /// An interview pad. Its id is the unguessable part of its link (`<public URL>/pad/<id>`).
 /// Pads from Lever remember which side effects on Lever are done, so a retried job repeats none.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +51,7 @@ pub struct Model {
     pub id: String,
     pub org_id: Uuid,
     /// `lever` or `manual`.
-    pub source: String,
+    pub source: Source,
     /// Unique per organization: one pad per candidate opportunity.
     pub opportunity_id: Option<String>,
     /// The delivery whose job created this pad.
@@ -20,7 +62,7 @@ pub struct Model {
     pub stage_name: Option<String>,
     pub owner_id: Option<Uuid>,
     /// `not_started`, `in_progress` (someone edited) or `ended` (read-only).
-    pub status: String,
+    pub status: Status,
     /// When Lever accepted the link on the candidate.
     pub link_added_at: Option<TimeDateTimeWithTimeZone>,
     /// Lever's id of the "pad created" note, once posted.

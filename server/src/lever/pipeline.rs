@@ -195,7 +195,7 @@ async fn create_pad(
         .map(|s| s.name.clone());
     let mut new_pad = pads::new_pad(
         org_id,
-        pads::SOURCE_LEVER,
+        pads::PadSource::Lever,
         opportunity.name.clone(),
         integration.row.pad_owner_id,
     )

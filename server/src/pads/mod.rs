@@ -28,11 +28,7 @@ use crate::paging;
 use crate::state::AppState;
 use member::MemberPad;
 
-pub const SOURCE_LEVER: &str = "lever";
-pub const SOURCE_MANUAL: &str = "manual";
-pub const NOT_STARTED: &str = "not_started";
-pub const IN_PROGRESS: &str = "in_progress";
-pub const ENDED: &str = "ended";
+pub use entity::pad::{Source as PadSource, Status as PadStatus};
 pub const DEFAULT_LANGUAGE: &str = "python";
 
 /// 128 random bits, URL-safe: 22 characters.
@@ -104,13 +100,13 @@ pub async fn list(
 ) -> ApiResult<api::PadsResponse> {
     let page = paging::PageRequest::new(filter.limit, filter.cursor.as_deref())?;
     let mut select = pad::Entity::find_in_org(org_id);
-    if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
-        if ![NOT_STARTED, IN_PROGRESS, ENDED].contains(&status) {
-            return Err(ApiError::bad_request(
+    if let Some(code) = filter.status.as_deref().filter(|s| !s.is_empty()) {
+        let status = PadStatus::from_code(code).ok_or_else(|| {
+            ApiError::bad_request(
                 "invalid_status",
                 "status must be not_started, in_progress or ended.",
-            ));
-        }
+            )
+        })?;
         select = select.filter(pad::Column::Status.eq(status));
     }
     if let Some(pattern) = paging::search_pattern(filter.q.as_deref())? {
@@ -163,11 +159,11 @@ fn summary(state: &AppState, p: pad::Model, owner_name: Option<String>) -> api::
         link_on_candidate: p.link_added_at.is_some(),
         note_on_candidate: p.note_id.is_some(),
         id: p.id,
-        source: p.source,
+        source: p.source.code(),
         candidate_name: p.candidate_name,
         job_title: p.job_title,
         stage_name: p.stage_name,
-        status: p.status,
+        status: p.status.code(),
         created_at: p.created_at,
         ended_at: p.ended_at,
     }
@@ -182,15 +178,15 @@ pub async fn view(
 ) -> ApiResult<api::PadView> {
     let pad = find(state, pad_id).await?;
     let member = viewer.filter(|user| user.org_id == pad.org_id);
-    let open = member.is_some() || pad.status != ENDED;
-    let from_lever = member.is_some() && pad.source == SOURCE_LEVER;
+    let open = member.is_some() || pad.status != PadStatus::Ended;
+    let from_lever = member.is_some() && pad.source == PadSource::Lever;
     let feedback_available = from_lever
         && crate::lever::integration::load(&state.db, pad.org_id)
             .await?
             .is_some_and(|i| i.row.feedback_template_id.is_some());
     Ok(api::PadView {
         id: pad.id,
-        status: pad.status,
+        status: pad.status.code(),
         candidate_name: open.then_some(pad.candidate_name),
         job_title: pad.job_title.filter(|_| open),
         language: open.then_some(pad.language),
@@ -246,7 +242,7 @@ pub async fn create(
     }
     let pad = new_pad(
         user.org_id,
-        SOURCE_MANUAL,
+        PadSource::Manual,
         candidate_name,
         Some(user.user_id),
     )
@@ -260,14 +256,14 @@ pub async fn create(
 /// A new pad's row with everything a fresh pad has.
 pub fn new_pad(
     org_id: Uuid,
-    source: &str,
+    source: PadSource,
     candidate_name: String,
     owner_id: Option<Uuid>,
 ) -> NewPad {
     NewPad(pad::ActiveModel {
         id: Set(new_pad_id()),
         org_id: Set(org_id),
-        source: Set(source.into()),
+        source: Set(source),
         opportunity_id: Set(None),
         delivery_id: Set(None),
         candidate_name: Set(candidate_name.chars().take(200).collect()),
@@ -275,7 +271,7 @@ pub fn new_pad(
         stage_id: Set(None),
         stage_name: Set(None),
         owner_id: Set(owner_id),
-        status: Set(NOT_STARTED.into()),
+        status: Set(PadStatus::NotStarted),
         link_added_at: Set(None),
         note_id: Set(None),
         created_at: Set(OffsetDateTime::now_utc()),
@@ -314,7 +310,7 @@ impl NewPad {
 /// `POST /api/pads/<id>/end`: the pad turns read-only for everyone. Ending twice is harmless.
 pub async fn end(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView> {
     let (user, pad) = (member.user(), member.pad().clone());
-    if pad.status != ENDED {
+    if pad.status != PadStatus::Ended {
         // Read before the transaction: SQLite has one connection, which the transaction holds.
         let wants_results_note = notes::wants_results_note(state, &pad).await?;
         // Edits wait while the pad ends, so none is stored after the end.
@@ -326,10 +322,10 @@ pub async fn end(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView
         let txn = state.db.begin().await?;
         let now = OffsetDateTime::now_utc();
         let ended = pad::Entity::update_in_org(pad.org_id)
-            .col_expr(pad::Column::Status, Expr::value(ENDED))
+            .col_expr(pad::Column::Status, Expr::value(PadStatus::Ended))
             .col_expr(pad::Column::EndedAt, Expr::value(Some(now)))
             .filter(pad::Column::Id.eq(&pad.id))
-            .filter(pad::Column::Status.ne(ENDED))
+            .filter(pad::Column::Status.ne(PadStatus::Ended))
             .exec(&txn)
             .await?
             .rows_affected

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::member::MemberPad;
-use super::{ENDED, SOURCE_LEVER, live};
+use super::{PadSource, PadStatus, live};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{JobError, queue};
 use crate::lever::client::LeverCredentials;
@@ -30,7 +30,7 @@ struct PadJob {
 
 /// Whether ending this pad posts a results note.
 pub async fn wants_results_note(state: &AppState, pad: &pad::Model) -> ApiResult<bool> {
-    if pad.source != SOURCE_LEVER || pad.opportunity_id.is_none() {
+    if pad.source != PadSource::Lever || pad.opportunity_id.is_none() {
         return Ok(false);
     }
     if !orgs::service::plan_includes_lever(&state.db, pad.org_id).await? {
@@ -65,13 +65,13 @@ pub async fn request_code_note(state: &AppState, member: &MemberPad) -> ApiResul
 /// A member's ended Lever pad whose organization can still write to Lever, or why not.
 pub(super) async fn ended_lever_pad(state: &AppState, member: &MemberPad) -> ApiResult<pad::Model> {
     let pad = member.pad().clone();
-    if pad.source != SOURCE_LEVER || pad.opportunity_id.is_none() {
+    if pad.source != PadSource::Lever || pad.opportunity_id.is_none() {
         return Err(ApiError::conflict(
             "not_from_lever",
             "This pad was not created for a Lever candidate.",
         ));
     }
-    if pad.status != ENDED {
+    if pad.status != PadStatus::Ended {
         return Err(ApiError::conflict(
             "pad_not_ended",
             "End the interview first; then its code can go to Lever.",

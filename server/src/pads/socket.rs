@@ -15,7 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::live::{Credentials, Joined, Joiner, Refusal, Room, RoomEvent, SocketSlot};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, ClientAddress};
+use crate::extract::{AuthUser, ClientAddress, Viewer};
 use crate::state::AppState;
 
 /// The largest message accepted; an edit of a pasted file fits easily.
@@ -31,7 +31,7 @@ pub async fn pad_socket(
     body: web::Payload,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    viewer: Option<AuthUser>,
+    viewer: Viewer,
     client: ClientAddress,
 ) -> ApiResult<HttpResponse> {
     let pad = super::find(&state, &id).await?;
@@ -51,7 +51,7 @@ pub async fn pad_socket(
         .max_frame_size(MAX_MESSAGE_BYTES)
         .aggregate_continuations()
         .max_continuation_size(MAX_MESSAGE_BYTES);
-    let member = viewer.filter(|user| user.org_id == pad.org_id);
+    let member = viewer.into_user().filter(|user| user.org_id == pad.org_id);
     actix_web::rt::spawn(connection(
         state.into_inner(),
         pad,
@@ -93,7 +93,7 @@ async fn connection(
     };
     // Ended before this connection: refused without opening the room (a retried join must
     // not load the pad each time). A pad ending meanwhile is caught under the room's lock.
-    if pad.status == super::ENDED {
+    if pad.status == super::PadStatus::Ended {
         return refuse(session, Refusal::pad_ended()).await;
     }
     let room = state.pad_hub.enter(&pad);

@@ -61,23 +61,32 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
             500 => "Percy 100%_sure".to_string(),
             _ => format!("Candidate {i}"),
         };
-        let mut row = server::pads::new_pad(org_of(&admin), "manual", name, None)
-            .job_title(Some(
-                if i == 1_099 {
-                    "Kernel Hacker"
-                } else {
-                    "Engineer"
-                }
-                .into(),
-            ))
-            .0;
+        let mut row =
+            server::pads::new_pad(org_of(&admin), server::pads::PadSource::Manual, name, None)
+                .job_title(Some(
+                    if i == 1_099 {
+                        "Kernel Hacker"
+                    } else {
+                        "Engineer"
+                    }
+                    .into(),
+                ))
+                .0;
         row.created_at = Set(base - Duration::seconds(i / 2));
         if i % 3 == 0 {
-            row.status = Set("ended".into());
+            row.status = Set(server::pads::PadStatus::Ended);
         }
         rows.push(row);
     }
-    rows.push(server::pads::new_pad(org_of(&other), "manual", "Zebulon Elsewhere".into(), None).0);
+    rows.push(
+        server::pads::new_pad(
+            org_of(&other),
+            server::pads::PadSource::Manual,
+            "Zebulon Elsewhere".into(),
+            None,
+        )
+        .0,
+    );
     for chunk in rows.chunks(100) {
         pad::Entity::insert_many(chunk.to_vec())
             .exec(&db)
@@ -93,7 +102,7 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
     let expected: Vec<String> = stored.iter().map(|p| p.id.clone()).collect();
     let expected_ended: Vec<String> = stored
         .iter()
-        .filter(|p| p.status == "ended")
+        .filter(|p| p.status == server::pads::PadStatus::Ended)
         .map(|p| p.id.clone())
         .collect();
     assert_eq!(expected_ended.len(), 367, "every third of 1,100 pads ended");

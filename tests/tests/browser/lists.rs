@@ -44,7 +44,7 @@ async fn the_pads_list_pages_and_keeps_its_place_in_the_address() {
         .map(|i| {
             let mut row = server::pads::new_pad(
                 admin.me.organization.id,
-                "manual",
+                server::pads::PadSource::Manual,
                 format!("Candidate {i}"),
                 None,
             )

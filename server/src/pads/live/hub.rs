@@ -17,7 +17,7 @@ use super::room::{self, Accepted, HistoryEntry, Joined, Joiner, RoomState};
 use super::store::{self, Stored};
 use super::{MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_PAD, Refusal, SNAPSHOT_EVERY};
 use crate::pads::cluster::{Change, Cluster, Connected, LocalRooms, Topology};
-use crate::pads::{NOT_STARTED, log_ref};
+use crate::pads::{PadStatus, log_ref};
 
 /// Messages a connection may fall behind by before it must reconnect.
 const EVENT_BUFFER: usize = 1_024;
@@ -515,7 +515,7 @@ impl Room {
             }
         }
         // On PostgreSQL the statement that stored the first edit started the pad.
-        if state.status == NOT_STARTED
+        if state.status == PadStatus::NotStarted
             && self.cluster.topology() == Topology::Single
             && let Err(e) = store::mark_started(db, &self.pad_id, now).await
         {
@@ -580,7 +580,7 @@ impl Room {
     }
 
     /// Catches up with the pad's status and language as stored (changed elsewhere, perhaps).
-    fn catch_up_pad(&self, state: &mut RoomState, status: String, language: String) {
+    fn catch_up_pad(&self, state: &mut RoomState, status: PadStatus, language: String) {
         for news in state.catch_up_pad(status, language) {
             self.publish(&news);
         }

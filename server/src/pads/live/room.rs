@@ -20,7 +20,7 @@ use super::{
     MAX_INSERTED_CHARS, MAX_PARTICIPANTS, MAX_REVISIONS, MAX_REVISIONS_BEHIND, MAX_TEXT_CHARS,
     Refusal,
 };
-use crate::pads::{ENDED, IN_PROGRESS, NOT_STARTED};
+use crate::pads::PadStatus;
 
 /// Who is joining.
 pub struct Joiner {
@@ -127,7 +127,7 @@ pub struct RoomState {
     pub inserted_chars: usize,
     pub last_seq: HashMap<String, u64>,
     pub language: String,
-    pub status: String,
+    pub status: PadStatus,
     /// In order of joining, online or not.
     pub participants: Vec<(String, Present)>,
 }
@@ -173,11 +173,11 @@ impl RoomState {
     }
 
     pub fn has_ended(&self) -> bool {
-        self.status == ENDED
+        self.status == PadStatus::Ended
     }
 
     pub fn end(&mut self) {
-        self.status = ENDED.into();
+        self.status = PadStatus::Ended;
     }
 
     /// Records a stored edit (the caller updates the text).
@@ -307,8 +307,8 @@ impl RoomState {
     /// Takes a stored edit into the text and the history; returns the message announcing it.
     pub fn commit(&mut self, client_id: &str, seq: u64, edit: Edit) -> ServerMessage {
         // The first edit starts the interview.
-        if self.status == NOT_STARTED {
-            self.status = IN_PROGRESS.into();
+        if self.status == PadStatus::NotStarted {
+            self.status = PadStatus::InProgress;
         }
         self.text = edit.text;
         self.record(HistoryEntry {
@@ -326,14 +326,14 @@ impl RoomState {
 
     /// Catches up with the pad's status and language as stored (changed elsewhere, perhaps);
     /// returns what the participants are to be told. An ended pad stays ended.
-    pub fn catch_up_pad(&mut self, status: String, language: String) -> Vec<ServerMessage> {
+    pub fn catch_up_pad(&mut self, status: PadStatus, language: String) -> Vec<ServerMessage> {
         let mut news = Vec::new();
         if language != self.language {
             self.language = language.clone();
             news.push(ServerMessage::Language { language });
         }
         if status != self.status && !self.has_ended() {
-            let ended = status == ENDED;
+            let ended = status == PadStatus::Ended;
             self.status = status;
             if ended {
                 news.push(ServerMessage::Ended);
@@ -453,7 +453,7 @@ impl RoomState {
             text: since.is_none().then(|| self.text.clone()),
             language: self.language.clone(),
             last_seq: self.last_seq.get(client_id).copied().unwrap_or(0),
-            status: self.status.clone(),
+            status: self.status.code(),
         }];
         if let Some(since) = since {
             for (index, entry) in self.since(since).iter().enumerate() {
@@ -543,7 +543,7 @@ mod tests {
             inserted_chars: 0,
             last_seq: HashMap::new(),
             language: "python".into(),
-            status: NOT_STARTED.into(),
+            status: PadStatus::NotStarted,
             participants: Vec::new(),
         }
     }
@@ -610,7 +610,8 @@ mod tests {
         ));
         assert_eq!((room.text.as_str(), room.revision()), ("abc", 1));
         assert_eq!(
-            room.status, IN_PROGRESS,
+            room.status,
+            PadStatus::InProgress,
             "the first edit starts the interview"
         );
         assert!(matches!(
@@ -729,17 +730,17 @@ mod tests {
     fn catching_up_the_pad_tells_of_a_new_language_and_of_the_end_once() {
         let mut room = empty_room("");
         assert!(
-            room.catch_up_pad(NOT_STARTED.into(), "python".into())
+            room.catch_up_pad(PadStatus::NotStarted, "python".into())
                 .is_empty()
         );
-        let news = room.catch_up_pad(ENDED.into(), "rust".into());
+        let news = room.catch_up_pad(PadStatus::Ended, "rust".into());
         assert!(matches!(
             news.as_slice(),
             [ServerMessage::Language { language }, ServerMessage::Ended] if language == "rust"
         ));
         assert!(room.has_ended());
         assert!(
-            room.catch_up_pad(IN_PROGRESS.into(), "rust".into())
+            room.catch_up_pad(PadStatus::InProgress, "rust".into())
                 .is_empty()
         );
         assert!(room.has_ended(), "an ended pad stays ended");

@@ -14,13 +14,13 @@ use time::OffsetDateTime;
 
 use super::room::{HistoryEntry, RoomState};
 use super::{MAX_REVISIONS_BEHIND, Refusal, SNAPSHOT_EVERY};
+use crate::pads::PadStatus;
 use crate::pads::cluster::{Change, Cluster};
-use crate::pads::{ENDED, IN_PROGRESS, NOT_STARTED};
 
 /// Whether an edit was stored.
 pub enum Stored {
     /// With the pad's status and language as they stood, when others may have changed them.
-    Yes(Option<(String, String)>),
+    Yes(Option<(PadStatus, String)>),
     /// The pad has ended: nothing more is stored.
     Ended,
     /// Another instance stored an edit first (PostgreSQL): catch up and store under the lock.
@@ -46,7 +46,7 @@ pub async fn insert_unless_ended(
             row.seq.into(),
             row.at_ms.into(),
             row.op.into(),
-            ENDED.into(),
+            PadStatus::Ended.into(),
         ],
     );
     Ok(if db.execute_raw(statement).await?.rows_affected() == 1 {
@@ -100,12 +100,12 @@ pub async fn store_among_instances(
             row.seq.into(),
             row.at_ms.into(),
             row.op.into(),
-            ENDED.into(),
+            PadStatus::Ended.into(),
             channel.into(),
             payload.into(),
-            IN_PROGRESS.into(),
+            PadStatus::InProgress.into(),
             now.into(),
-            NOT_STARTED.into(),
+            PadStatus::NotStarted.into(),
             connected_at.into(),
         ],
     );
@@ -114,10 +114,12 @@ pub async fn store_among_instances(
         return Ok(Stored::Ended);
     };
     let status: String = answer.try_get("", "status")?;
+    let status = PadStatus::from_code(&status)
+        .ok_or_else(|| sea_orm::DbErr::Custom(format!("unknown pad status {status:?} stored")))?;
     let language: String = answer.try_get("", "language")?;
     let stored: i64 = answer.try_get("", "stored")?;
     let current: i64 = answer.try_get("", "current")?;
-    Ok(if status == ENDED {
+    Ok(if status == PadStatus::Ended {
         Stored::Ended
     } else if stored == 1 {
         Stored::Yes(Some((status, language)))
@@ -390,10 +392,10 @@ pub async fn mark_started(
     now: OffsetDateTime,
 ) -> Result<(), sea_orm::DbErr> {
     pad::Entity::update_many()
-        .col_expr(pad::Column::Status, Expr::value(IN_PROGRESS))
+        .col_expr(pad::Column::Status, Expr::value(PadStatus::InProgress))
         .col_expr(pad::Column::StartedAt, Expr::value(Some(now)))
         .filter(pad::Column::Id.eq(pad_id))
-        .filter(pad::Column::Status.eq(NOT_STARTED))
+        .filter(pad::Column::Status.eq(PadStatus::NotStarted))
         .exec(db)
         .await?;
     Ok(())
@@ -408,7 +410,7 @@ pub async fn set_language(
     Ok(pad::Entity::update_many()
         .col_expr(pad::Column::Language, Expr::value(language))
         .filter(pad::Column::Id.eq(pad_id))
-        .filter(pad::Column::Status.ne(ENDED))
+        .filter(pad::Column::Status.ne(PadStatus::Ended))
         .exec(db)
         .await?
         .rows_affected
