@@ -2,8 +2,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Once};
 
 use sea_orm::{ConnectionTrait, Database};
-use server::jobs::JobSettings;
-use server::lever::client::LeverClientOptions;
 use server::secrets::MasterKey;
 use server::startup::StopHandle;
 use server::{Application, Settings};
@@ -241,36 +239,36 @@ async fn start_on(
     port: u16,
     configure: Configure,
 ) -> TestApp {
-    let mut settings = Settings {
-        bind_address: format!("127.0.0.1:{port}").parse().unwrap(),
-        public_url: format!("http://127.0.0.1:{port}"),
-        database_url: database_url.clone(),
-        data_dir: data_dir.path().to_path_buf(),
-        master_key: Some(master_key.clone()),
-        previous_master_keys: vec![],
-        // The simulator runs on a loopback port; Lever's real hosts are never called in tests.
-        lever_allow_custom_base_url: true,
-        lever_client: LeverClientOptions {
-            total_timeout: std::time::Duration::from_secs(2),
-            backoff_base: std::time::Duration::from_millis(20),
-            max_backoff: std::time::Duration::from_millis(500),
-            ..LeverClientOptions::default()
-        },
-        static_dir: console_dir(),
+    // The real parser, as `stagepad` reads its environment, with what tests need: a loopback
+    // port, this test's database, a simulator as Lever (a custom base URL) and short waits.
+    let bind = format!("127.0.0.1:{port}");
+    let environment = [
+        ("STAGEPAD_BIND", bind.clone()),
+        ("STAGEPAD_PUBLIC_URL", format!("http://{bind}")),
+        ("STAGEPAD_DATABASE_URL", database_url.clone()),
+        ("STAGEPAD_DATA_DIR", data_dir.path().display().to_string()),
+        ("STAGEPAD_MASTER_KEY", master_key.to_base64()),
+        ("STAGEPAD_LEVER_ALLOW_CUSTOM_BASE_URL", "true".into()),
+        ("STAGEPAD_LEVER_TIMEOUT_MS", "2000".into()),
+        ("STAGEPAD_LEVER_BACKOFF_BASE_MS", "20".into()),
         // Retries in milliseconds; a short lease so a job orphaned by a stop runs again soon.
-        jobs: JobSettings {
-            retry_base: std::time::Duration::from_millis(50),
-            retry_max: std::time::Duration::from_millis(500),
-            lease: std::time::Duration::from_secs(3),
-            shutdown_grace: std::time::Duration::from_secs(1),
-            ..JobSettings::default()
-        },
-        retention: server::retention::RetentionSettings::default(),
-        log_format: server::config::LogFormat::Text,
-        workers: Some(2),
-        trusted_proxies: Default::default(),
-        throttle: Default::default(),
-    };
+        ("STAGEPAD_JOB_RETRY_BASE_MS", "50".into()),
+        ("STAGEPAD_JOB_LEASE_SECS", "3".into()),
+        ("STAGEPAD_STATIC_DIR", console_dir().display().to_string()),
+        ("STAGEPAD_LOG_FORMAT", "text".into()),
+        ("STAGEPAD_WORKERS", "2".into()),
+    ];
+    let mut settings = Settings::from_lookup(|name| {
+        environment
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.clone())
+    })
+    .expect("the test settings parse");
+    // What the environment does not set.
+    settings.lever_client.max_backoff = std::time::Duration::from_millis(500);
+    settings.jobs.retry_max = std::time::Duration::from_millis(500);
+    settings.jobs.shutdown_grace = std::time::Duration::from_secs(1);
     configure(&mut settings);
     let application = Application::build(settings).await.expect("server starts");
     let port = application.port();
