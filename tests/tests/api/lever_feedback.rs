@@ -43,6 +43,14 @@ async fn coding_template(sim: &LeverSim) -> Value {
     .await
 }
 
+/// [`coding_template`], chosen in the setup.
+async fn chosen_coding_template(app: &TestApp, sim: &LeverSim, admin: &Account) -> Value {
+    let template = coding_template(sim).await;
+    let _: api::LeverSetup =
+        expect_json(choose(app, admin, template["id"].as_str()).await, 200).await;
+    template
+}
+
 fn field_id(template: &Value, kind: &str) -> String {
     template["fields"]
         .as_array()
@@ -253,9 +261,7 @@ async fn the_admin_picks_a_template_stagepad_can_fill() {
 #[tokio::test]
 async fn send_as_feedback_files_the_form_as_the_member_who_clicks() {
     let Setup { app, sim, admin } = connected().await;
-    let template = coding_template(&sim).await;
-    let _: api::LeverSetup =
-        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    let template = chosen_coding_template(&app, &sim, &admin).await;
     let member = app.add_member(&admin, Role::Member).await;
     // Lever's e-mail filter matches the canonical (lowercase) form.
     let grace = sim
@@ -309,9 +315,7 @@ async fn send_as_feedback_files_the_form_as_the_member_who_clicks() {
 #[tokio::test]
 async fn a_feedback_form_whose_answer_was_lost_is_filed_once() {
     let Setup { app, sim, admin } = connected().await;
-    let template = coding_template(&sim).await;
-    let _: api::LeverSetup =
-        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    chosen_coding_template(&app, &sim, &admin).await;
     sim.create_user("Admin", &admin.email).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
     sim.lose_answer_next_on(1, &format!("{ada}/feedback"), Some(502), None)
@@ -326,9 +330,7 @@ async fn a_feedback_form_whose_answer_was_lost_is_filed_once() {
 #[tokio::test]
 async fn a_member_lever_does_not_know_gets_a_clear_reason_and_no_form() {
     let Setup { app, sim, admin } = connected().await;
-    let template = coding_template(&sim).await;
-    let _: api::LeverSetup =
-        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    chosen_coding_template(&app, &sim, &admin).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
 
     let _: api::PadView = expect_json(request_feedback(&app, &admin, &pad_id).await, 200).await;
@@ -407,9 +409,7 @@ async fn without_a_template_or_the_permission_feedback_is_refused_clearly() {
 #[tokio::test]
 async fn two_lever_users_with_the_members_e_mail_file_nothing() {
     let Setup { app, sim, admin } = connected().await;
-    let template = coding_template(&sim).await;
-    let _: api::LeverSetup =
-        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    chosen_coding_template(&app, &sim, &admin).await;
     sim.create_user("Admin", &admin.email).await;
     sim.create_user("Admin again", &admin.email).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
@@ -425,9 +425,7 @@ async fn two_lever_users_with_the_members_e_mail_file_nothing() {
 #[tokio::test]
 async fn a_template_deleted_in_lever_fails_with_that_reason() {
     let Setup { app, sim, admin } = connected().await;
-    let template = coding_template(&sim).await;
-    let _: api::LeverSetup =
-        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    let template = chosen_coding_template(&app, &sim, &admin).await;
     sim.create_user("Admin", &admin.email).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
     sim.delete_feedback_template(template["id"].as_str().unwrap())
@@ -464,9 +462,7 @@ async fn a_lost_answer_without_read_feedback_is_not_filed_again() {
         200,
     )
     .await;
-    let template = coding_template(&sim).await;
-    let _: api::LeverSetup =
-        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    chosen_coding_template(&app, &sim, &admin).await;
     sim.create_user("Admin", &admin.email).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
     sim.lose_answer_next_on(1, &format!("{ada}/feedback"), Some(502), None)
@@ -486,9 +482,7 @@ async fn a_lost_answer_without_read_feedback_is_not_filed_again() {
 #[tokio::test]
 async fn a_second_click_while_sending_files_nothing_more() {
     let Setup { app, sim, admin } = connected().await;
-    let template = coding_template(&sim).await;
-    let _: api::LeverSetup =
-        expect_json(choose(&app, &admin, template["id"].as_str()).await, 200).await;
+    chosen_coding_template(&app, &sim, &admin).await;
     sim.create_user("Admin", &admin.email).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
     // Lever is slow to list the templates: the first request is still on its way.
