@@ -244,6 +244,17 @@ impl ReqwestLever {
         credentials: &LeverCredentials,
         request: LeverRequest<'_>,
     ) -> Result<T, LeverError> {
+        // Ids are encoded (a '/' cannot add a segment), but an id that is empty, `.` or `..`
+        // would still move the path once the URL is normalised (`/opportunities/../notes`):
+        // no object has such an id, so Lever is not asked.
+        if request.path[1..]
+            .split('/')
+            .any(|segment| matches!(segment, "" | "." | ".."))
+        {
+            return Err(LeverError::NotFound {
+                endpoint: request.endpoint,
+            });
+        }
         let base = format!(
             "{}{}",
             credentials.base_url.trim_end_matches('/'),

@@ -60,6 +60,29 @@ async fn rate_limits_and_maintenance_are_waited_out() {
     );
 }
 
+/// An id from a webhook cannot move the request elsewhere in Lever's API: `..` would turn
+/// `/opportunities/../notes` into `/notes` once the URL is normalised.
+#[tokio::test]
+async fn dot_segments_in_ids_reach_no_other_endpoint() {
+    let sim = LeverSim::start().await;
+    let credentials = credentials(&sim).await;
+    let client = lever_client();
+    for id in ["..", ".", ""] {
+        let read = client.opportunity(&credentials, id).await;
+        assert!(
+            matches!(read, Err(LeverError::NotFound { .. })),
+            "{id:?}: {read:?}"
+        );
+        let write = client.create_note(&credentials, id, "hello", None).await;
+        assert!(
+            matches!(write, Err(LeverError::NotFound { .. })),
+            "{id:?}: {write:?}"
+        );
+    }
+    let asked: Vec<String> = sim.requests().await.into_iter().map(|r| r.path).collect();
+    assert!(asked.is_empty(), "no call reached Lever: {asked:?}");
+}
+
 #[tokio::test]
 async fn a_500_is_not_repeated_by_the_client() {
     let sim = LeverSim::start().await;
