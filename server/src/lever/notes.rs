@@ -75,9 +75,9 @@ pub async fn post_once(
             Ok(None) => {}
             Err(LeverError::Forbidden { .. }) => {
                 tracing::warn!(org_id = %job.org_id, "the Lever key may not read notes; posting without looking");
-                // A key without confidential access is refused a confidential candidate's
-                // notes too, which says nothing of the permission: only when the candidate
-                // itself can be read is the permission missing for every candidate.
+                // A confidential candidate's notes are refused to a key without confidential
+                // access whatever its permissions: only a 403 on a candidate the key can read
+                // says the permission is gone.
                 let candidate_readable = state
                     .lever
                     .opportunity(credentials, opportunity_id)
@@ -98,7 +98,26 @@ pub async fn post_once(
             .create_note(credentials, opportunity_id, text, author)
     })
     .await;
+    if matches!(created, Err(LeverError::Forbidden { .. }))
+        && is_confidential_to(state, credentials, opportunity_id).await
+    {
+        return Err(JobError::permanent(super::setup::CONFIDENTIAL_CANDIDATE));
+    }
     Ok(super::integration::watch_write(state, job.org_id, created).await?)
+}
+
+/// Whether Lever refuses this key the candidate itself (403): a confidential candidate and a
+/// key created without confidential access. A 403 on its notes then says nothing of the
+/// key's permissions, which hold for every other candidate.
+async fn is_confidential_to(
+    state: &AppState,
+    credentials: &LeverCredentials,
+    opportunity_id: &str,
+) -> bool {
+    matches!(
+        state.lever.opportunity(credentials, opportunity_id).await,
+        Err(LeverError::Forbidden { .. })
+    )
 }
 
 async fn remember_notes_unreadable(state: &AppState, job: &job::Model) -> Result<(), JobError> {

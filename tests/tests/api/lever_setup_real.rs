@@ -201,3 +201,66 @@ async fn step_1_reports_whether_the_key_has_confidential_access() {
         expect_json(save_key(&app, &admin, &sim, &trusted).await, 200).await;
     assert_eq!(saved.credentials.confidential_access, Some(true));
 }
+
+/// A key replaced by one without confidential access: Lever refuses it a confidential
+/// candidate's notes (403), which is the candidate's confidentiality, not a permission taken
+/// from the key. The note says so; step 1 raises no "permission missing" alarm.
+#[tokio::test]
+async fn a_confidential_candidates_refused_note_is_not_a_missing_permission() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let trusted = sim.create_api_key_confidential(true).await;
+    let _: api::LeverSetup = expect_json(save_key(&app, &admin, &sim, &trusted).await, 200).await;
+    let secret_job = sim
+        .create_confidential_posting("Stealth CTO", &["coderpad"])
+        .await;
+    let candidate = sim
+        .create_opportunity(NewOpportunity {
+            name: "Grace Hopper".into(),
+            tags: vec!["coderpad".into()],
+            posting_id: Some(secret_job),
+            ..Default::default()
+        })
+        .await;
+    sim.move_opportunity(&candidate, &sim.stage_id(PHONE).await)
+        .await;
+    let delivery = app.outcome_for(&admin, &candidate).await;
+    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    let pad_id = delivery
+        .pad_link
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+
+    let plain = sim.create_api_key_confidential(false).await;
+    let _: api::LeverSetup = expect_json(save_key(&app, &admin, &sim, &plain).await, 200).await;
+    let path = format!("/api/pads/{pad_id}");
+    let _: api::PadView = expect_json(
+        app.post(&admin.client, &format!("{path}/end"), &()).await,
+        200,
+    )
+    .await;
+    let _: api::PadView = expect_json(
+        app.post(&admin.client, &format!("{path}/lever-note"), &())
+            .await,
+        200,
+    )
+    .await;
+    let failed = tests::poll::wait_for(
+        "the code note's outcome",
+        std::time::Duration::from_secs(30),
+        || async {
+            let view: api::PadView = expect_json(app.get(&admin.client, &path).await, 200).await;
+            (view.code_note_status.as_deref() == Some("failed")).then_some(view)
+        },
+    )
+    .await;
+    let error = failed.code_note_error.unwrap_or_default();
+    assert!(error.starts_with("Confidential candidate"), "{error}");
+    let setup = setup_of(&app, &admin).await;
+    assert_eq!(setup.credentials.permission_missing, None, "{setup:?}");
+}
