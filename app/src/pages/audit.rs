@@ -1,9 +1,9 @@
-use ::api::{AuditEvent, AuditPage};
+use ::api::AuditEvent;
 use leptos::prelude::*;
 
+use crate::api::Client;
 use crate::components::guard::{AdminOnly, load_failed};
 use crate::components::pager::{Pager, use_list_place};
-use crate::state::Session;
 use crate::text::{action_label, format_time};
 
 #[component]
@@ -17,12 +17,9 @@ pub fn Audit() -> impl IntoView {
 
 #[component]
 fn AuditLog() -> impl IntoView {
-    let session = Session::get();
+    let client = Client::get();
     let (place, go) = use_list_place("/audit");
-    let page = LocalResource::new(move || {
-        let path = place.with(|p| p.api_url("/api/audit"));
-        async move { session.fetch::<AuditPage>(&path).await }
-    });
+    let page = LocalResource::new(move || client.audit(place.get()));
     let next_cursor = Signal::derive(move || {
         page.get()
             .and_then(|answer| answer.ok())

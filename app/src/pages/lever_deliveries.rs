@@ -1,15 +1,14 @@
 //! `/integrations/lever/deliveries`: every request Lever made and what became of it, with a
 //! Retry on the failed ones.
 
-use ::api::{LeverDeliveriesResponse, LeverDelivery};
+use ::api::LeverDelivery;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use crate::api;
+use crate::api::{ApiFailure, Client};
 use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
 use crate::components::pager::{Pager, use_list_place};
-use crate::state::Session;
 use crate::text::{delivery_outcome, format_time};
 
 /// The filter's choices: (status sent to the server, label).
@@ -35,12 +34,9 @@ pub fn LeverDeliveries() -> impl IntoView {
 
 #[component]
 fn DeliveriesList() -> impl IntoView {
-    let session = Session::get();
+    let client = Client::get();
     let (place, go) = use_list_place("/integrations/lever/deliveries");
-    let listing = LocalResource::new(move || {
-        let path = place.with(|p| p.api_url("/api/lever/deliveries"));
-        async move { session.fetch::<LeverDeliveriesResponse>(&path).await }
-    });
+    let listing = LocalResource::new(move || client.lever_deliveries(place.get()));
     let loaded = move || listing.get().and_then(|answer| answer.ok());
     let next_cursor = Signal::derive(move || loaded().and_then(|listing| listing.next_cursor));
     let not_recorded = move || {
@@ -56,9 +52,9 @@ fn DeliveriesList() -> impl IntoView {
             })
     };
     let retry = Action::new_local(move |id: &Uuid| {
-        let path = format!("/api/lever/deliveries/{id}/retry");
+        let id = *id;
         async move {
-            let answer = session.observe(api::post::<_, LeverDelivery>(&path, &()).await);
+            let answer = client.retry_lever_delivery(id).await;
             listing.refetch();
             answer
         }
@@ -136,7 +132,7 @@ pub fn forged_note(count: u64) -> String {
 #[component]
 fn DeliveryTable(
     deliveries: Vec<LeverDelivery>,
-    retry: Action<Uuid, Result<LeverDelivery, api::ApiFailure>>,
+    retry: Action<Uuid, Result<LeverDelivery, ApiFailure>>,
 ) -> impl IntoView {
     if deliveries.is_empty() {
         return view! { <p class="muted" data-testid="no-deliveries">"No deliveries here yet."</p> }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
-use crate::api::{self, ApiFailure};
+use crate::api::{ApiFailure, Client};
 use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
 use crate::components::pager::{Pager, use_list_place};
 use crate::state::Session;
@@ -15,7 +15,7 @@ use crate::text::{
 };
 
 /// Something an admin does to the organization's people.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     Role(Uuid, Role),
     Status(Uuid, MemberStatus),
@@ -24,15 +24,6 @@ pub enum Change {
 }
 
 impl Change {
-    pub fn path(&self) -> String {
-        match self {
-            Change::Role(id, _) | Change::Status(id, _) | Change::Remove(id) => {
-                format!("/api/members/{id}")
-            }
-            Change::Revoke(id) => format!("/api/invitations/{id}"),
-        }
-    }
-
     /// The `PATCH` body, for changes that are one.
     pub fn update(&self) -> Option<UpdateMemberRequest> {
         match self {
@@ -53,12 +44,14 @@ impl Change {
         matches!(self, Change::Role(id, _) | Change::Status(id, _) if *id == user_id)
     }
 
-    async fn send(&self) -> Result<(), ApiFailure> {
-        match self.update() {
-            Some(update) => api::patch::<_, Member>(&self.path(), &update)
-                .await
-                .map(|_| ()),
-            None => api::delete(&self.path()).await,
+    async fn send(self, client: Client) -> Result<(), ApiFailure> {
+        match self {
+            Change::Role(id, _) | Change::Status(id, _) => {
+                let update = self.update().expect("role and status changes are updates");
+                client.update_member(id, &update).await.map(|_| ())
+            }
+            Change::Remove(id) => client.remove_member(id).await,
+            Change::Revoke(id) => client.revoke_invitation(id).await,
         }
     }
 }
@@ -85,11 +78,9 @@ pub fn Members() -> impl IntoView {
 #[component]
 fn MembersAdmin() -> impl IntoView {
     let session = Session::get();
+    let client = Client::get();
     let (place, go) = use_list_place("/members");
-    let listing: Listing = LocalResource::new(move || {
-        let path = place.with(|p| p.api_url("/api/members"));
-        async move { session.fetch::<MembersResponse>(&path).await }
-    });
+    let listing: Listing = LocalResource::new(move || client.members(place.get()));
     let next_cursor = Signal::derive(move || {
         listing
             .get()
@@ -97,9 +88,9 @@ fn MembersAdmin() -> impl IntoView {
             .and_then(|listing| listing.next_cursor)
     });
     let change = Action::new_local(move |change: &Change| {
-        let change = change.clone();
+        let change = *change;
         async move {
-            let answer = session.observe(change.send().await);
+            let answer = change.send(client).await;
             // Refetch even after a refusal, so that every control shows the server's truth.
             listing.refetch();
             if answer.is_ok()
@@ -358,14 +349,13 @@ fn InvitationTable(
 
 #[component]
 fn InviteForm(listing: Listing) -> impl IntoView {
-    let session = Session::get();
+    let client = Client::get();
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(role_value(Role::Member).to_string());
     let invite = Action::new_local(move |request: &CreateInvitationRequest| {
         let request = request.clone();
         async move {
-            let answer = session
-                .observe(api::post::<_, InvitationCreated>("/api/invitations", &request).await);
+            let answer = client.create_invitation(&request).await;
             if answer.is_ok() {
                 email.set(String::new());
                 listing.refetch();
@@ -493,10 +483,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn changes_go_to_the_right_place_with_the_right_body() {
+    fn changes_carry_the_right_body() {
         let id = Uuid::from_u128(7);
         let role = Change::Role(id, Role::Admin);
-        assert_eq!(role.path(), format!("/api/members/{id}"));
         assert_eq!(
             serde_json::to_string(&role.update().unwrap()).unwrap(),
             r#"{"role":"admin"}"#
@@ -507,7 +496,7 @@ mod tests {
             r#"{"status":"deactivated"}"#
         );
         assert_eq!(Change::Remove(id).update(), None);
-        assert_eq!(Change::Revoke(id).path(), format!("/api/invitations/{id}"));
+        assert_eq!(Change::Revoke(id).update(), None);
     }
 
     #[test]

@@ -2,24 +2,20 @@
 //! filter and a search by candidate or job (both in the URL), "New pad" for interviews that do
 //! not come from Lever, and End for running ones.
 
-use ::api::{NewPadRequest, PadSummary, PadView, PadsResponse};
+use ::api::{NewPadRequest, PadSummary, PadView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{self, ApiFailure};
+use crate::api::{ApiFailure, Client};
 use crate::components::guard::{error_note, failure_message, load_failed};
 use crate::components::pager::{Pager, use_list_place};
-use crate::state::Session;
 use crate::text::{format_time, pad_status};
 
 #[component]
 pub fn Pads() -> impl IntoView {
-    let session = Session::get();
+    let client = Client::get();
     let (place, go) = use_list_place("/pads");
-    let listing = LocalResource::new(move || {
-        let path = place.with(|p| p.api_url("/api/pads"));
-        async move { session.fetch::<PadsResponse>(&path).await }
-    });
+    let listing = LocalResource::new(move || client.pads(place.get()));
     let next_cursor = Signal::derive(move || {
         listing
             .get()
@@ -27,9 +23,9 @@ pub fn Pads() -> impl IntoView {
             .and_then(|listing| listing.next_cursor)
     });
     let end = Action::new_local(move |id: &String| {
-        let path = format!("/api/pads/{id}/end");
+        let id = id.clone();
         async move {
-            let answer = session.observe(api::post::<_, PadView>(&path, &api::Empty {}).await);
+            let answer = client.end_pad(&id).await;
             listing.refetch();
             answer
         }
@@ -144,7 +140,7 @@ fn PadTable(
 
 #[component]
 fn NewPad() -> impl IntoView {
-    let session = Session::get();
+    let client = Client::get();
     let candidate = RwSignal::new(String::new());
     let job = RwSignal::new(String::new());
     let language = RwSignal::new("python".to_string());
@@ -153,7 +149,7 @@ fn NewPad() -> impl IntoView {
         let request = request.clone();
         let navigate = navigate.clone();
         async move {
-            let answer = session.observe(api::post::<_, PadSummary>("/api/pads", &request).await);
+            let answer = client.create_pad(&request).await;
             if let Ok(pad) = &answer {
                 navigate(&format!("/pad/{}", pad.id), Default::default());
             }

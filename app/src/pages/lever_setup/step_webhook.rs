@@ -1,28 +1,24 @@
-use ::api::LeverWebhookResponse;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::SetupState;
-use crate::api::{self, Empty};
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
 use crate::pages::members::copy_to_clipboard;
-use crate::state::Session;
 
 #[component]
 pub fn StepWebhook() -> impl IntoView {
     let setup = expect_context::<SetupState>();
-    let session = Session::get();
+    let client = Client::get();
     let copied = RwSignal::new(None::<bool>);
     let confirming = RwSignal::new(false);
     let url = move || setup.get().and_then(|s| s.webhook.url);
     let https_warning = move || setup.get().and_then(|s| s.webhook.https_warning);
     let rotate = Action::new_local(move |_: &()| async move {
-        let answer = session.observe(
-            api::post::<_, LeverWebhookResponse>("/api/lever/webhook/rotate", &Empty {}).await,
-        );
+        let answer = client.rotate_lever_webhook().await;
         if answer.is_ok() {
             confirming.set(false);
-            return setup.accept(session.fetch("/api/lever/setup").await);
+            return setup.accept(client.lever_setup().await);
         }
         answer.map(|_| ())
     });

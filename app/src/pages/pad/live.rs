@@ -15,7 +15,7 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use super::editing::{char_index, insert_indent, line_numbers, utf16_index};
 use super::highlight;
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
 
 /// What this tab keeps of one pad, so that a reload rejoins as the same participant: the id and
@@ -465,10 +465,11 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         stored.with_value(|shared| send(shared, &ClientMessage::Language { language }));
     };
     let pad_id = pad.id.clone();
+    let client = Client::get();
     let end = Action::new_local(move |_: &()| {
-        let path = format!("/api/pads/{pad_id}/end");
+        let pad_id = pad_id.clone();
         async move {
-            let answer = api::post::<_, PadView>(&path, &api::Empty {}).await;
+            let answer = client.end_pad(&pad_id).await;
             if answer.is_ok() {
                 ended.set(true);
             }
