@@ -1,3 +1,4 @@
+pub mod copy;
 pub mod guard;
 pub mod header;
 pub mod pager;

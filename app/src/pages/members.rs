@@ -3,10 +3,10 @@ use ::api::{
     PendingInvitation, Role, UpdateMemberRequest,
 };
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use uuid::Uuid;
 
 use crate::api::{ApiFailure, Client};
+use crate::components::copy::CopyRow;
 use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
 use crate::components::pager::{Pager, use_list_place};
 use crate::state::Session;
@@ -419,17 +419,6 @@ fn InviteForm(listing: Listing) -> impl IntoView {
 
 #[component]
 fn InvitationLink(created: InvitationCreated) -> impl IntoView {
-    let copied = RwSignal::new(None::<bool>);
-    let link = created.link.clone();
-    let copy = move |_| {
-        let link = link.clone();
-        spawn_local(async move {
-            copied.set(Some(copy_to_clipboard(&link).await));
-        });
-    };
-    let select_all = |ev: leptos::ev::FocusEvent| {
-        event_target::<web_sys::HtmlInputElement>(&ev).select();
-    };
     view! {
         <div class="invitation-link" data-testid="invitation-created">
             <p>
@@ -439,43 +428,15 @@ fn InvitationLink(created: InvitationCreated) -> impl IntoView {
                     created.invitation.role.label(),
                 )}
             </p>
-            <div class="copy-row">
-                <input
-                    type="text"
-                    readonly
-                    class="link-field"
-                    aria-label="Invitation link"
-                    data-testid="invitation-link"
-                    value=created.link.clone()
-                    on:focus=select_all
-                />
-                <button type="button" class="secondary" on:click=copy>
-                    "Copy"
-                </button>
-            </div>
-            {move || match copied.get() {
-                Some(true) => view! { <p class="ok">"Copied to the clipboard."</p> }.into_any(),
-                Some(false) => {
-                    view! {
-                        <p class="warn">"The browser did not allow copying: select the link and copy it."</p>
-                    }
-                        .into_any()
-                }
-                None => ().into_any(),
-            }}
+            <CopyRow
+                value=created.link
+                label="Invitation link"
+                testid="invitation-link"
+                what="link"
+                select_on_focus=true
+            />
         </div>
     }
-}
-
-/// Writes `text` to the clipboard; false when the browser has no clipboard here or refuses.
-pub(crate) async fn copy_to_clipboard(text: &str) -> bool {
-    let clipboard = window().navigator().clipboard();
-    if clipboard.is_undefined() {
-        return false;
-    }
-    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
-        .await
-        .is_ok()
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use ::api::{PadHistory, Participant};
 use leptos::prelude::*;
 
 use crate::api::{ApiFailure, Client};
+use crate::components::copy::copy_to_clipboard;
 use crate::components::guard::{error_note, failure_message, load_failed};
-use crate::pages::members::copy_to_clipboard;
 use crate::text::format_time;
 
 /// How often the playing timeline advances.
