@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use crate::api::{ApiFailure, Client};
 use crate::components::copy::CopyRow;
-use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
-use crate::components::pager::{Pager, use_list_place};
+use crate::components::guard::{AdminOnly, error_note, failure_message};
+use crate::components::list::{DataTable, ListCard, Listing, SearchBox};
 use crate::state::Session;
 use crate::text::{
     ROLES, email_problem, format_date, role_from_value, role_summary, role_value, status_label,
@@ -64,7 +64,8 @@ pub fn status_toggle(status: MemberStatus) -> (&'static str, MemberStatus) {
     }
 }
 
-type Listing = LocalResource<Result<MembersResponse, ApiFailure>>;
+/// The action that sends a `Change`.
+type Changes = Action<Change, Result<(), ApiFailure>>;
 
 #[component]
 pub fn Members() -> impl IntoView {
@@ -75,18 +76,14 @@ pub fn Members() -> impl IntoView {
     }
 }
 
+const MEMBER_HEADERS: [&str; 6] = ["Name", "Email", "Role", "Status", "Joined", ""];
+const INVITATION_HEADERS: [&str; 5] = ["Email", "Role", "Invited by", "Expires", ""];
+
 #[component]
 fn MembersAdmin() -> impl IntoView {
     let session = Session::get();
     let client = Client::get();
-    let (place, go) = use_list_place("/members");
-    let listing: Listing = LocalResource::new(move || client.members(place.get()));
-    let next_cursor = Signal::derive(move || {
-        listing
-            .get()
-            .and_then(|answer| answer.ok())
-            .and_then(|listing| listing.next_cursor)
-    });
+    let listing = Listing::new("/members", move |place| client.members(place));
     let change = Action::new_local(move |change: &Change| {
         let change = *change;
         async move {
@@ -103,252 +100,188 @@ fn MembersAdmin() -> impl IntoView {
             answer
         }
     });
-    let busy = move || change.pending().get();
+    let busy = Signal::derive(move || change.pending().get());
     let confirm_remove = RwSignal::new(None::<Uuid>);
+    let show = move |page: MembersResponse| {
+        let me = session.user_id_untracked();
+        view! {
+            <DataTable
+                testid="members"
+                class="members"
+                headers=&MEMBER_HEADERS
+                items=page.members
+                row=move |member| member_row(member, me, change, busy, confirm_remove)
+            />
+            <h2>"Pending invitations"</h2>
+            <DataTable
+                testid="invitations"
+                headers=&INVITATION_HEADERS
+                items=page.invitations
+                row=move |invitation| invitation_row(invitation, change, busy)
+                empty="No pending invitations."
+            />
+        }
+    };
 
     view! {
-        <section class="card">
-            <h1>"Members"</h1>
+        <ListCard
+            title="Members"
+            listing
+            loading="Loading members…"
+            problem=Signal::derive(move || failure_message(change.value().get()))
+            show
+        >
             <p class="muted">
                 {role_summary(Role::Admin)} " " {role_summary(Role::Member)}
                 " A deactivated member cannot log in until reactivated."
             </p>
             <div class="filters">
-                <label>
-                    "Search "
-                    <input
-                        type="search"
-                        name="q"
-                        placeholder="Name or email"
-                        value=place.with_untracked(|p| p.q.clone())
-                        on:input=move |ev| go.run((place.get_untracked().with_search(&event_target_value(&ev)), true))
-                    />
-                </label>
+                <SearchBox listing placeholder="Name or email"/>
             </div>
-            {move || error_note(failure_message(change.value().get()))}
-            <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
-                <ErrorBoundary fallback=load_failed>
-                    {move || {
-                        listing
-                            .get()
-                            .map(|answer| {
-                                answer
-                                    .map(|listing| {
-                                        let me = session.user_id_untracked();
-                                        view! {
-                                            <MemberTable
-                                                members=listing.members
-                                                me
-                                                change
-                                                busy=Signal::derive(busy)
-                                                confirm_remove
-                                            />
-                                            <InvitationTable
-                                                invitations=listing.invitations
-                                                change
-                                                busy=Signal::derive(busy)
-                                            />
-                                        }
-                                    })
-                            })
-                    }}
-                </ErrorBoundary>
-            </Transition>
-            <Pager place go next_cursor/>
-        </section>
+        </ListCard>
         <InviteForm listing/>
     }
 }
 
-#[component]
-fn MemberTable(
-    members: Vec<Member>,
+fn member_row(
+    member: Member,
     me: Option<Uuid>,
-    change: Action<Change, Result<(), ApiFailure>>,
+    change: Changes,
     busy: Signal<bool>,
     confirm_remove: RwSignal<Option<Uuid>>,
 ) -> impl IntoView {
-    let rows = members
-        .into_iter()
-        .map(|member| {
-            let id = member.id;
-            let is_me = me == Some(id);
-            let (toggle_label, toggled) = status_toggle(member.status);
-            let name = member.name.clone();
-            let status_class = match member.status {
-                MemberStatus::Active => "badge ok",
-                MemberStatus::Deactivated => "badge warn",
-            };
-            view! {
-                <tr data-testid="member-row">
-                    <td>
-                        {member.name.clone()}
-                        {is_me.then(|| view! { " " <span class="badge">"you"</span> })}
-                    </td>
-                    <td>{member.email.clone()}</td>
-                    <td>
-                        <select
-                            name="role"
-                            aria-label=format!("Role of {}", member.name)
-                            // A refused change re-renders this row in place: put the server's
-                            // role back in the control the person changed.
-                            prop:value=role_value(member.role)
-                            disabled=move || busy.get()
-                            on:change=move |ev| {
-                                if let Some(role) = role_from_value(&event_target_value(&ev)) {
-                                    change.dispatch_local(Change::Role(id, role));
-                                }
-                            }
-                        >
-                            {ROLES
-                                .into_iter()
-                                .map(|role| {
-                                    view! {
-                                        <option value=role_value(role) selected=role == member.role>
-                                            {role.label()}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()}
-                        </select>
-                    </td>
-                    <td>
-                        <span class=status_class>{status_label(member.status)}</span>
-                    </td>
-                    <td class="nowrap">{format_date(member.joined_at)}</td>
-                    <td class="actions">
-                        <button
-                            type="button"
-                            class="secondary"
-                            disabled=move || busy.get()
-                            on:click=move |_| {
-                                change.dispatch_local(Change::Status(id, toggled));
-                            }
-                        >
-                            {toggle_label}
-                        </button>
-                        {move || {
-                            if confirm_remove.get() == Some(id) {
-                                let name = name.clone();
-                                view! {
-                                    <span class="confirm">
-                                        {format!("Remove {name}?")}
-                                        <button
-                                            type="button"
-                                            class="danger"
-                                            disabled=move || busy.get()
-                                            on:click=move |_| {
-                                                confirm_remove.set(None);
-                                                change.dispatch_local(Change::Remove(id));
-                                            }
-                                        >
-                                            "Yes, remove"
-                                        </button>
-                                        <button
-                                            type="button"
-                                            class="secondary"
-                                            on:click=move |_| confirm_remove.set(None)
-                                        >
-                                            "Cancel"
-                                        </button>
-                                    </span>
-                                }
-                                    .into_any()
-                            } else {
-                                view! {
-                                    <button
-                                        type="button"
-                                        class="danger"
-                                        disabled=move || busy.get()
-                                        on:click=move |_| confirm_remove.set(Some(id))
-                                    >
-                                        "Remove"
-                                    </button>
-                                }
-                                    .into_any()
-                            }
-                        }}
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let id = member.id;
+    let is_me = me == Some(id);
+    let (toggle_label, toggled) = status_toggle(member.status);
+    let name = member.name.clone();
+    let status_class = match member.status {
+        MemberStatus::Active => "badge ok",
+        MemberStatus::Deactivated => "badge warn",
+    };
     view! {
-        <table class="members" data-testid="members">
-            <thead>
-                <tr>
-                    <th>"Name"</th>
-                    <th>"Email"</th>
-                    <th>"Role"</th>
-                    <th>"Status"</th>
-                    <th>"Joined"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-    }
-}
-
-#[component]
-fn InvitationTable(
-    invitations: Vec<PendingInvitation>,
-    change: Action<Change, Result<(), ApiFailure>>,
-    busy: Signal<bool>,
-) -> impl IntoView {
-    let body = if invitations.is_empty() {
-        view! { <p class="muted">"No pending invitations."</p> }.into_any()
-    } else {
-        let rows = invitations
-            .into_iter()
-            .map(|invitation| {
-                let id = invitation.id;
-                view! {
-                    <tr data-testid="invitation-row">
-                        <td>{invitation.email}</td>
-                        <td>{invitation.role.label()}</td>
-                        <td>{invitation.invited_by}</td>
-                        <td class="nowrap">{format_date(invitation.expires_at)}</td>
-                        <td class="actions">
+        <tr data-testid="member-row">
+            <td>
+                {member.name.clone()}
+                {is_me.then(|| view! { " " <span class="badge">"you"</span> })}
+            </td>
+            <td>{member.email.clone()}</td>
+            <td>
+                <select
+                    name="role"
+                    aria-label=format!("Role of {}", member.name)
+                    // A refused change re-renders this row in place: put the server's
+                    // role back in the control the person changed.
+                    prop:value=role_value(member.role)
+                    disabled=move || busy.get()
+                    on:change=move |ev| {
+                        if let Some(role) = role_from_value(&event_target_value(&ev)) {
+                            change.dispatch_local(Change::Role(id, role));
+                        }
+                    }
+                >
+                    {ROLES
+                        .into_iter()
+                        .map(|role| {
+                            view! {
+                                <option value=role_value(role) selected=role == member.role>
+                                    {role.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </td>
+            <td>
+                <span class=status_class>{status_label(member.status)}</span>
+            </td>
+            <td class="nowrap">{format_date(member.joined_at)}</td>
+            <td class="actions">
+                <button
+                    type="button"
+                    class="secondary"
+                    disabled=move || busy.get()
+                    on:click=move |_| {
+                        change.dispatch_local(Change::Status(id, toggled));
+                    }
+                >
+                    {toggle_label}
+                </button>
+                {move || {
+                    if confirm_remove.get() == Some(id) {
+                        let name = name.clone();
+                        view! {
+                            <span class="confirm">
+                                {format!("Remove {name}?")}
+                                <button
+                                    type="button"
+                                    class="danger"
+                                    disabled=move || busy.get()
+                                    on:click=move |_| {
+                                        confirm_remove.set(None);
+                                        change.dispatch_local(Change::Remove(id));
+                                    }
+                                >
+                                    "Yes, remove"
+                                </button>
+                                <button
+                                    type="button"
+                                    class="secondary"
+                                    on:click=move |_| confirm_remove.set(None)
+                                >
+                                    "Cancel"
+                                </button>
+                            </span>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
                             <button
                                 type="button"
                                 class="danger"
                                 disabled=move || busy.get()
-                                on:click=move |_| {
-                                    change.dispatch_local(Change::Revoke(id));
-                                }
+                                on:click=move |_| confirm_remove.set(Some(id))
                             >
-                                "Revoke"
+                                "Remove"
                             </button>
-                        </td>
-                    </tr>
-                }
-            })
-            .collect_view();
-        view! {
-            <table data-testid="invitations">
-                <thead>
-                    <tr>
-                        <th>"Email"</th>
-                        <th>"Role"</th>
-                        <th>"Invited by"</th>
-                        <th>"Expires"</th>
-                        <th></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        }
-        .into_any()
-    };
+                        }
+                            .into_any()
+                    }
+                }}
+            </td>
+        </tr>
+    }
+}
+
+fn invitation_row(
+    invitation: PendingInvitation,
+    change: Changes,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let id = invitation.id;
     view! {
-        <h2>"Pending invitations"</h2>
-        {body}
+        <tr data-testid="invitation-row">
+            <td>{invitation.email}</td>
+            <td>{invitation.role.label()}</td>
+            <td>{invitation.invited_by}</td>
+            <td class="nowrap">{format_date(invitation.expires_at)}</td>
+            <td class="actions">
+                <button
+                    type="button"
+                    class="danger"
+                    disabled=move || busy.get()
+                    on:click=move |_| {
+                        change.dispatch_local(Change::Revoke(id));
+                    }
+                >
+                    "Revoke"
+                </button>
+            </td>
+        </tr>
     }
 }
 
 #[component]
-fn InviteForm(listing: Listing) -> impl IntoView {
+fn InviteForm(listing: Listing<MembersResponse>) -> impl IntoView {
     let client = Client::get();
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(role_value(Role::Member).to_string());
