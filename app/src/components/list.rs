@@ -16,29 +16,22 @@ pub trait Paged {
     fn next_cursor(&self) -> Option<String>;
 }
 
-impl Paged for PadsResponse {
-    fn next_cursor(&self) -> Option<String> {
-        self.next_cursor.clone()
-    }
+macro_rules! paged {
+    ($($answer:ty),*) => {$(
+        impl Paged for $answer {
+            fn next_cursor(&self) -> Option<String> {
+                self.next_cursor.clone()
+            }
+        }
+    )*};
 }
 
-impl Paged for LeverDeliveriesResponse {
-    fn next_cursor(&self) -> Option<String> {
-        self.next_cursor.clone()
-    }
-}
-
-impl Paged for MembersResponse {
-    fn next_cursor(&self) -> Option<String> {
-        self.next_cursor.clone()
-    }
-}
-
-impl Paged for AuditPage {
-    fn next_cursor(&self) -> Option<String> {
-        self.next_cursor.clone()
-    }
-}
+paged!(
+    PadsResponse,
+    LeverDeliveriesResponse,
+    MembersResponse,
+    AuditPage
+);
 
 /// A list page's place (in the URL) and the page of the list loaded for it.
 pub struct Listing<T: 'static> {

@@ -11,11 +11,7 @@ pub fn FeedbackTemplate() -> impl IntoView {
     let setup = expect_context::<SetupState>();
     let client = Client::get();
     // Asked again whenever another key is saved.
-    let key_marker = Memo::new(move |_| {
-        setup
-            .get()
-            .and_then(|s| s.credentials.done.then_some(s.credentials.api_key_last4))
-    });
+    let key_marker = setup.saved_key();
     let choice = RwSignal::new(String::new());
     let templates = LocalResource::new(move || {
         let marker = key_marker.get();

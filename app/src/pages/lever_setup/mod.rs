@@ -26,6 +26,15 @@ impl SetupState {
         self.0.get()
     }
 
+    /// The saved key (its last four characters; `None` before step 1), as a memo: what is read
+    /// from Lever with the key is asked again when another key is saved.
+    pub fn saved_key(self) -> Memo<Option<Option<String>>> {
+        Memo::new(move |_| {
+            self.get()
+                .and_then(|s| s.credentials.done.then_some(s.credentials.api_key_last4))
+        })
+    }
+
     /// Takes a step's answer: on success the server's new state replaces the old one.
     pub fn accept(self, answer: Result<LeverSetup, ApiFailure>) -> Result<(), ApiFailure> {
         answer.map(|setup| self.0.set(Some(setup)))
