@@ -94,68 +94,67 @@ impl Client {
 
     /// Who is logged in.
     pub async fn me(self) -> Answer<MeResponse> {
-        self.read(Method::GET, "/api/me", None::<&Empty>).await
+        self.fetch("/api/me").await
     }
 
     pub async fn sign_up(self, request: &SignupRequest) -> Answer<MeResponse> {
-        self.read(Method::POST, "/api/signup", Some(request)).await
+        self.call(Method::POST, "/api/signup", request).await
     }
 
     pub async fn log_in(self, request: &LoginRequest) -> Answer<MeResponse> {
-        self.read(Method::POST, "/api/login", Some(request)).await
+        self.call(Method::POST, "/api/login", request).await
     }
 
     pub async fn log_out(self) -> Answer<()> {
-        self.done(Method::POST, "/api/logout", &Empty {}).await
+        self.call_empty(Method::POST, "/api/logout", &Empty {})
+            .await
     }
 
     pub async fn change_password(self, request: &ChangePasswordRequest) -> Answer<()> {
-        self.done(Method::PUT, "/api/me/password", request).await
+        self.call_empty(Method::PUT, "/api/me/password", request)
+            .await
     }
 
     // The organization and its people.
 
     pub async fn organization(self) -> Answer<OrganizationSummary> {
-        self.read(Method::GET, "/api/organization", None::<&Empty>)
-            .await
+        self.fetch("/api/organization").await
     }
 
     pub async fn change_plan(self, request: &ChangePlanRequest) -> Answer<OrganizationSummary> {
-        self.read(Method::PUT, "/api/organization/plan", Some(request))
+        self.call(Method::PUT, "/api/organization/plan", request)
             .await
     }
 
     /// A page of members (and the pending invitations).
     pub async fn members(self, place: ListPlace) -> Answer<MembersResponse> {
-        self.list(&place.api_url("/api/members")).await
+        self.fetch(&place.api_url("/api/members")).await
     }
 
     pub async fn update_member(self, id: Uuid, request: &UpdateMemberRequest) -> Answer<Member> {
-        self.read(Method::PATCH, &member_path(id), Some(request))
-            .await
+        self.call(Method::PATCH, &member_path(id), request).await
     }
 
     pub async fn remove_member(self, id: Uuid) -> Answer<()> {
-        self.done(Method::DELETE, &member_path(id), &Empty {}).await
+        self.call_empty(Method::DELETE, &member_path(id), &Empty {})
+            .await
     }
 
     pub async fn create_invitation(
         self,
         request: &CreateInvitationRequest,
     ) -> Answer<InvitationCreated> {
-        self.read(Method::POST, "/api/invitations", Some(request))
-            .await
+        self.call(Method::POST, "/api/invitations", request).await
     }
 
     pub async fn revoke_invitation(self, id: Uuid) -> Answer<()> {
-        self.done(Method::DELETE, &invitation_path(&id.to_string()), &Empty {})
+        self.call_empty(Method::DELETE, &invitation_path(&id.to_string()), &Empty {})
             .await
     }
 
     /// What an invitation link offers (no account needed).
     pub async fn invitation(self, token: &str) -> Answer<InvitationPreview> {
-        self.read(Method::GET, &invitation_path(token), None::<&Empty>)
-            .await
+        self.fetch(&invitation_path(token)).await
     }
 
     pub async fn accept_invitation(
@@ -164,31 +163,30 @@ impl Client {
         request: &AcceptInvitationRequest,
     ) -> Answer<MeResponse> {
         let path = format!("{}/accept", invitation_path(token));
-        self.read(Method::POST, &path, Some(request)).await
+        self.call(Method::POST, &path, request).await
     }
 
     pub async fn audit(self, place: ListPlace) -> Answer<AuditPage> {
-        self.list(&place.api_url("/api/audit")).await
+        self.fetch(&place.api_url("/api/audit")).await
     }
 
     // Pads.
 
     pub async fn pads(self, place: ListPlace) -> Answer<PadsResponse> {
-        self.list(&place.api_url("/api/pads")).await
+        self.fetch(&place.api_url("/api/pads")).await
     }
 
     pub async fn create_pad(self, request: &NewPadRequest) -> Answer<PadSummary> {
-        self.read(Method::POST, "/api/pads", Some(request)).await
+        self.call(Method::POST, "/api/pads", request).await
     }
 
     /// A pad as the viewer may see it (no account needed).
     pub async fn pad(self, id: &str) -> Answer<PadView> {
-        self.read(Method::GET, &pad_path(id, ""), None::<&Empty>)
-            .await
+        self.fetch(&pad_path(id, "")).await
     }
 
     pub async fn end_pad(self, id: &str) -> Answer<PadView> {
-        self.read(Method::POST, &pad_path(id, "/end"), Some(&Empty {}))
+        self.call(Method::POST, &pad_path(id, "/end"), &Empty {})
             .await
     }
 
@@ -198,122 +196,118 @@ impl Client {
             Some(after) => pad_path(id, &format!("/history?after={after}")),
             None => pad_path(id, "/history"),
         };
-        self.read(Method::GET, &path, None::<&Empty>).await
+        self.fetch(&path).await
     }
 
     /// Sends an ended Lever pad's code to the candidate's notes in Lever.
     pub async fn send_code_note(self, id: &str) -> Answer<PadView> {
-        self.read(Method::POST, &pad_path(id, "/lever-note"), Some(&Empty {}))
+        self.call(Method::POST, &pad_path(id, "/lever-note"), &Empty {})
             .await
     }
 
     /// Files an ended Lever pad's code as a feedback form in Lever.
     pub async fn send_feedback(self, id: &str) -> Answer<PadView> {
         let path = pad_path(id, "/lever-feedback");
-        self.read(Method::POST, &path, Some(&Empty {})).await
+        self.call(Method::POST, &path, &Empty {}).await
     }
 
     // Lever.
 
     pub async fn lever_setup(self) -> Answer<LeverSetup> {
-        self.read(Method::GET, "/api/lever/setup", None::<&Empty>)
-            .await
+        self.fetch("/api/lever/setup").await
     }
 
     pub async fn save_lever_credentials(
         self,
         request: &LeverCredentialsRequest,
     ) -> Answer<LeverSetup> {
-        self.read(Method::PUT, "/api/lever/credentials", Some(request))
+        self.call(Method::PUT, "/api/lever/credentials", request)
             .await
     }
 
     pub async fn lever_stages(self) -> Answer<LeverStagesResponse> {
-        self.read(Method::GET, "/api/lever/stages", None::<&Empty>)
-            .await
+        self.fetch("/api/lever/stages").await
     }
 
     pub async fn save_lever_stages(self, request: &LeverStagesRequest) -> Answer<LeverSetup> {
-        self.read(Method::PUT, "/api/lever/stages", Some(request))
-            .await
+        self.call(Method::PUT, "/api/lever/stages", request).await
     }
 
     pub async fn rotate_lever_webhook(self) -> Answer<LeverWebhookResponse> {
-        self.read(Method::POST, "/api/lever/webhook/rotate", Some(&Empty {}))
+        self.call(Method::POST, "/api/lever/webhook/rotate", &Empty {})
             .await
     }
 
     pub async fn save_lever_token(self, request: &LeverTokenRequest) -> Answer<LeverSetup> {
-        self.read(Method::PUT, "/api/lever/token", Some(request))
-            .await
+        self.call(Method::PUT, "/api/lever/token", request).await
     }
 
     pub async fn save_lever_options(self, request: &LeverOptionsRequest) -> Answer<LeverSetup> {
-        self.read(Method::PUT, "/api/lever/options", Some(request))
-            .await
+        self.call(Method::PUT, "/api/lever/options", request).await
     }
 
     pub async fn lever_feedback_templates(self) -> Answer<LeverFeedbackTemplatesResponse> {
-        self.read(Method::GET, "/api/lever/feedback-templates", None::<&Empty>)
-            .await
+        self.fetch("/api/lever/feedback-templates").await
     }
 
     pub async fn choose_lever_feedback_template(
         self,
         request: &LeverFeedbackTemplateRequest,
     ) -> Answer<LeverSetup> {
-        self.read(Method::PUT, "/api/lever/feedback-template", Some(request))
+        self.call(Method::PUT, "/api/lever/feedback-template", request)
             .await
     }
 
     pub async fn lever_deliveries(self, place: ListPlace) -> Answer<LeverDeliveriesResponse> {
-        self.list(&place.api_url("/api/lever/deliveries")).await
+        self.fetch(&place.api_url("/api/lever/deliveries")).await
     }
 
     pub async fn retry_lever_delivery(self, id: Uuid) -> Answer<LeverDelivery> {
         let path = format!("/api/lever/deliveries/{id}/retry");
-        self.read(Method::POST, &path, Some(&Empty {})).await
+        self.call(Method::POST, &path, &Empty {}).await
     }
 
     pub async fn disconnect_lever(self) -> Answer<()> {
-        self.done(Method::DELETE, "/api/lever", &Empty {}).await
+        self.call_empty(Method::DELETE, "/api/lever", &Empty {})
+            .await
     }
 
     /// Whether the server is ready (its database answers).
     pub async fn readiness(self) -> Answer<ReadinessResponse> {
-        self.read(Method::GET, "/readyz", None::<&Empty>).await
+        self.fetch("/readyz").await
     }
 
     // The plumbing under every call.
 
-    async fn list<T: DeserializeOwned>(self, path: &str) -> Answer<T> {
-        self.read(Method::GET, path, None::<&Empty>).await
+    /// A `GET` and its JSON answer.
+    async fn fetch<T: DeserializeOwned>(self, path: &str) -> Answer<T> {
+        let sent = send(Method::GET, path, None::<&Empty>).await;
+        self.observe(read_json(sent).await)
     }
 
-    /// A call whose success is a JSON answer.
-    async fn read<B: Serialize, T: DeserializeOwned>(
+    /// A state-changing call whose success is a JSON answer.
+    async fn call<B: Serialize, T: DeserializeOwned>(
         self,
         method: Method,
         path: &str,
-        body: Option<&B>,
+        body: &B,
     ) -> Answer<T> {
-        let answer = match send(method, path, body).await {
-            Ok(response) if response.ok() => {
-                response.json::<T>().await.map_err(ApiFailure::network)
-            }
-            Ok(response) => Err(failure_of(response).await),
-            Err(failure) => Err(failure),
-        };
-        self.session.observe(answer)
+        let sent = send(method, path, Some(body)).await;
+        self.observe(read_json(sent).await)
     }
 
     /// A state-changing call whose success is an empty answer (204).
-    async fn done<B: Serialize>(self, method: Method, path: &str, body: &B) -> Answer<()> {
+    async fn call_empty<B: Serialize>(self, method: Method, path: &str, body: &B) -> Answer<()> {
         let answer = match send(method, path, Some(body)).await {
             Ok(response) if response.ok() => Ok(()),
             Ok(response) => Err(failure_of(response).await),
             Err(failure) => Err(failure),
         };
+        self.observe(answer)
+    }
+
+    /// Every answer passes the session: "not logged in" ends it here too.
+    fn observe<T>(self, answer: Answer<T>) -> Answer<T> {
         self.session.observe(answer)
     }
 }
@@ -348,6 +342,14 @@ async fn send<B: Serialize>(
         .send()
         .await
         .map_err(ApiFailure::network)
+}
+
+async fn read_json<T: DeserializeOwned>(sent: Result<Response, ApiFailure>) -> Answer<T> {
+    match sent {
+        Ok(response) if response.ok() => response.json::<T>().await.map_err(ApiFailure::network),
+        Ok(response) => Err(failure_of(response).await),
+        Err(failure) => Err(failure),
+    }
 }
 
 async fn failure_of(response: Response) -> ApiFailure {
