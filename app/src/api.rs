@@ -1,9 +1,24 @@
-//! A typed client over the server's JSON API (the wire types are in the `api` crate).
+//! The console's one way to the server: a client bound to the session, with one method per
+//! endpoint of the JSON API (the wire types are in the `api` crate). Every answer passes through
+//! the session, so a "not logged in" answer to any call ends the session here too, and the
+//! console goes back to the log-in page; no page has to remember it.
 
-pub use gloo_net::http::Method;
-use gloo_net::http::{Request, RequestBuilder, Response};
+use ::api::{
+    AcceptInvitationRequest, AuditPage, ChangePasswordRequest, ChangePlanRequest,
+    CreateInvitationRequest, InvitationCreated, InvitationPreview, LeverCredentialsRequest,
+    LeverDeliveriesResponse, LeverDelivery, LeverFeedbackTemplateRequest,
+    LeverFeedbackTemplatesResponse, LeverOptionsRequest, LeverSetup, LeverStagesRequest,
+    LeverStagesResponse, LeverTokenRequest, LeverWebhookResponse, LoginRequest, MeResponse, Member,
+    MembersResponse, NewPadRequest, OrganizationSummary, PadHistory, PadSummary, PadView,
+    PadsResponse, ReadinessResponse, SignupRequest, UpdateMemberRequest,
+};
+use gloo_net::http::{Method, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::components::pager::ListPlace;
+use crate::state::Session;
 
 /// What went wrong with a call, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +49,7 @@ impl ApiFailure {
     }
 
     /// Builds a failure from an error answer, whether or not it carried an `ErrorBody`.
-    pub fn from_answer(status: u16, body: Option<api::ErrorBody>) -> Self {
+    pub fn from_answer(status: u16, body: Option<::api::ErrorBody>) -> Self {
         match body {
             Some(body) => Self {
                 status,
@@ -52,80 +67,293 @@ impl ApiFailure {
 
 impl std::error::Error for ApiFailure {}
 
+pub type Answer<T> = Result<T, ApiFailure>;
+
 /// The body of a state-changing request with nothing to say: the server still wants JSON
 /// (its CSRF rule), so this serializes to `{}`.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Empty {}
 
-pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
-    let response = Request::get(path)
-        .send()
-        .await
-        .map_err(ApiFailure::network)?;
-    read_json(response).await
+/// The server's client, bound to the session. Copy it freely.
+#[derive(Debug, Clone, Copy)]
+pub struct Client {
+    session: Session,
 }
 
-/// `POST` a JSON body and read a JSON answer.
-pub async fn post<B: Serialize, T: DeserializeOwned>(
-    path: &str,
-    body: &B,
-) -> Result<T, ApiFailure> {
-    read_json(send(Method::POST, path, body).await?).await
-}
+impl Client {
+    pub fn new(session: Session) -> Self {
+        Self { session }
+    }
 
-/// `PUT` a JSON body and read a JSON answer.
-pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiFailure> {
-    read_json(send(Method::PUT, path, body).await?).await
-}
+    /// The client of the session the app provides.
+    pub fn get() -> Self {
+        Self::new(Session::get())
+    }
 
-/// `PATCH` a JSON body and read a JSON answer.
-pub async fn patch<B: Serialize, T: DeserializeOwned>(
-    path: &str,
-    body: &B,
-) -> Result<T, ApiFailure> {
-    read_json(send(Method::PATCH, path, body).await?).await
-}
+    // Accounts.
 
-/// `DELETE` (with the `{}` body the CSRF rule asks for); the server answers 204.
-pub async fn delete(path: &str) -> Result<(), ApiFailure> {
-    send_no_content(Method::DELETE, path, &Empty {}).await
-}
+    /// Who is logged in.
+    pub async fn me(self) -> Answer<MeResponse> {
+        self.fetch("/api/me").await
+    }
 
-/// Any state-changing call whose success is an empty answer (204), e.g. log-out.
-pub async fn send_no_content<B: Serialize>(
-    method: Method,
-    path: &str,
-    body: &B,
-) -> Result<(), ApiFailure> {
-    let response = send(method, path, body).await?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(failure_of(response).await)
+    pub async fn sign_up(self, request: &SignupRequest) -> Answer<MeResponse> {
+        self.call(Method::POST, "/api/signup", request).await
+    }
+
+    pub async fn log_in(self, request: &LoginRequest) -> Answer<MeResponse> {
+        self.call(Method::POST, "/api/login", request).await
+    }
+
+    pub async fn log_out(self) -> Answer<()> {
+        self.call_empty(Method::POST, "/api/logout", &Empty {})
+            .await
+    }
+
+    pub async fn change_password(self, request: &ChangePasswordRequest) -> Answer<()> {
+        self.call_empty(Method::PUT, "/api/me/password", request)
+            .await
+    }
+
+    // The organization and its people.
+
+    pub async fn organization(self) -> Answer<OrganizationSummary> {
+        self.fetch("/api/organization").await
+    }
+
+    pub async fn change_plan(self, request: &ChangePlanRequest) -> Answer<OrganizationSummary> {
+        self.call(Method::PUT, "/api/organization/plan", request)
+            .await
+    }
+
+    /// A page of members (and the pending invitations).
+    pub async fn members(self, place: ListPlace) -> Answer<MembersResponse> {
+        self.fetch(&place.api_url("/api/members")).await
+    }
+
+    pub async fn update_member(self, id: Uuid, request: &UpdateMemberRequest) -> Answer<Member> {
+        self.call(Method::PATCH, &member_path(id), request).await
+    }
+
+    pub async fn remove_member(self, id: Uuid) -> Answer<()> {
+        self.call_empty(Method::DELETE, &member_path(id), &Empty {})
+            .await
+    }
+
+    pub async fn create_invitation(
+        self,
+        request: &CreateInvitationRequest,
+    ) -> Answer<InvitationCreated> {
+        self.call(Method::POST, "/api/invitations", request).await
+    }
+
+    pub async fn revoke_invitation(self, id: Uuid) -> Answer<()> {
+        self.call_empty(Method::DELETE, &invitation_path(&id.to_string()), &Empty {})
+            .await
+    }
+
+    /// What an invitation link offers (no account needed).
+    pub async fn invitation(self, token: &str) -> Answer<InvitationPreview> {
+        self.fetch(&invitation_path(token)).await
+    }
+
+    pub async fn accept_invitation(
+        self,
+        token: &str,
+        request: &AcceptInvitationRequest,
+    ) -> Answer<MeResponse> {
+        let path = format!("{}/accept", invitation_path(token));
+        self.call(Method::POST, &path, request).await
+    }
+
+    pub async fn audit(self, place: ListPlace) -> Answer<AuditPage> {
+        self.fetch(&place.api_url("/api/audit")).await
+    }
+
+    // Pads.
+
+    pub async fn pads(self, place: ListPlace) -> Answer<PadsResponse> {
+        self.fetch(&place.api_url("/api/pads")).await
+    }
+
+    pub async fn create_pad(self, request: &NewPadRequest) -> Answer<PadSummary> {
+        self.call(Method::POST, "/api/pads", request).await
+    }
+
+    /// A pad as the viewer may see it (no account needed).
+    pub async fn pad(self, id: &str) -> Answer<PadView> {
+        self.fetch(&pad_path(id, "")).await
+    }
+
+    pub async fn end_pad(self, id: &str) -> Answer<PadView> {
+        self.call(Method::POST, &pad_path(id, "/end"), &Empty {})
+            .await
+    }
+
+    /// One page of an ended pad's history: the first, or the one after revision `after`.
+    pub async fn pad_history(self, id: &str, after: Option<u64>) -> Answer<PadHistory> {
+        let path = match after {
+            Some(after) => pad_path(id, &format!("/history?after={after}")),
+            None => pad_path(id, "/history"),
+        };
+        self.fetch(&path).await
+    }
+
+    /// Sends an ended Lever pad's code to the candidate's notes in Lever.
+    pub async fn send_code_note(self, id: &str) -> Answer<PadView> {
+        self.call(Method::POST, &pad_path(id, "/lever-note"), &Empty {})
+            .await
+    }
+
+    /// Files an ended Lever pad's code as a feedback form in Lever.
+    pub async fn send_feedback(self, id: &str) -> Answer<PadView> {
+        let path = pad_path(id, "/lever-feedback");
+        self.call(Method::POST, &path, &Empty {}).await
+    }
+
+    // Lever.
+
+    pub async fn lever_setup(self) -> Answer<LeverSetup> {
+        self.fetch("/api/lever/setup").await
+    }
+
+    pub async fn save_lever_credentials(
+        self,
+        request: &LeverCredentialsRequest,
+    ) -> Answer<LeverSetup> {
+        self.call(Method::PUT, "/api/lever/credentials", request)
+            .await
+    }
+
+    pub async fn lever_stages(self) -> Answer<LeverStagesResponse> {
+        self.fetch("/api/lever/stages").await
+    }
+
+    pub async fn save_lever_stages(self, request: &LeverStagesRequest) -> Answer<LeverSetup> {
+        self.call(Method::PUT, "/api/lever/stages", request).await
+    }
+
+    pub async fn rotate_lever_webhook(self) -> Answer<LeverWebhookResponse> {
+        self.call(Method::POST, "/api/lever/webhook/rotate", &Empty {})
+            .await
+    }
+
+    pub async fn save_lever_token(self, request: &LeverTokenRequest) -> Answer<LeverSetup> {
+        self.call(Method::PUT, "/api/lever/token", request).await
+    }
+
+    pub async fn save_lever_options(self, request: &LeverOptionsRequest) -> Answer<LeverSetup> {
+        self.call(Method::PUT, "/api/lever/options", request).await
+    }
+
+    pub async fn lever_feedback_templates(self) -> Answer<LeverFeedbackTemplatesResponse> {
+        self.fetch("/api/lever/feedback-templates").await
+    }
+
+    pub async fn choose_lever_feedback_template(
+        self,
+        request: &LeverFeedbackTemplateRequest,
+    ) -> Answer<LeverSetup> {
+        self.call(Method::PUT, "/api/lever/feedback-template", request)
+            .await
+    }
+
+    pub async fn lever_deliveries(self, place: ListPlace) -> Answer<LeverDeliveriesResponse> {
+        self.fetch(&place.api_url("/api/lever/deliveries")).await
+    }
+
+    pub async fn retry_lever_delivery(self, id: Uuid) -> Answer<LeverDelivery> {
+        let path = format!("/api/lever/deliveries/{id}/retry");
+        self.call(Method::POST, &path, &Empty {}).await
+    }
+
+    pub async fn disconnect_lever(self) -> Answer<()> {
+        self.call_empty(Method::DELETE, "/api/lever", &Empty {})
+            .await
+    }
+
+    /// Whether the server is ready (its database answers).
+    pub async fn readiness(self) -> Answer<ReadinessResponse> {
+        self.fetch("/readyz").await
+    }
+
+    // The plumbing under every call.
+
+    /// A `GET` and its JSON answer.
+    async fn fetch<T: DeserializeOwned>(self, path: &str) -> Answer<T> {
+        let sent = send(Method::GET, path, None::<&Empty>).await;
+        self.observe(read_json(sent).await)
+    }
+
+    /// A state-changing call whose success is a JSON answer.
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Answer<T> {
+        let sent = send(method, path, Some(body)).await;
+        self.observe(read_json(sent).await)
+    }
+
+    /// A state-changing call whose success is an empty answer (204).
+    async fn call_empty<B: Serialize>(self, method: Method, path: &str, body: &B) -> Answer<()> {
+        let answer = match send(method, path, Some(body)).await {
+            Ok(response) if response.ok() => Ok(()),
+            Ok(response) => Err(failure_of(response).await),
+            Err(failure) => Err(failure),
+        };
+        self.observe(answer)
+    }
+
+    /// Every answer passes the session: "not logged in" ends it here too.
+    fn observe<T>(self, answer: Answer<T>) -> Answer<T> {
+        self.session.observe(answer)
     }
 }
 
-/// Every state-changing request carries `Content-Type: application/json` and a JSON body.
-async fn send<B: Serialize>(method: Method, path: &str, body: &B) -> Result<Response, ApiFailure> {
-    RequestBuilder::new(path)
-        .method(method)
-        .json(body)
+fn member_path(id: Uuid) -> String {
+    format!("/api/members/{id}")
+}
+
+/// The id (admins revoking) and the link's token (invitees) share this path.
+fn invitation_path(id_or_token: &str) -> String {
+    format!("/api/invitations/{id_or_token}")
+}
+
+fn pad_path(id: &str, rest: &str) -> String {
+    format!("/api/pads/{id}{rest}")
+}
+
+/// A `GET` carries no body; every state-changing request carries `Content-Type:
+/// application/json` and a JSON body (the server's CSRF rule).
+async fn send<B: Serialize>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<Response, ApiFailure> {
+    let builder = RequestBuilder::new(path).method(method);
+    let request = match body {
+        None => builder.build(),
+        Some(body) => builder.json(body),
+    };
+    request
         .map_err(ApiFailure::network)?
         .send()
         .await
         .map_err(ApiFailure::network)
 }
 
-async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
-    if response.ok() {
-        response.json::<T>().await.map_err(ApiFailure::network)
-    } else {
-        Err(failure_of(response).await)
+async fn read_json<T: DeserializeOwned>(sent: Result<Response, ApiFailure>) -> Answer<T> {
+    match sent {
+        Ok(response) if response.ok() => response.json::<T>().await.map_err(ApiFailure::network),
+        Ok(response) => Err(failure_of(response).await),
+        Err(failure) => Err(failure),
     }
 }
 
 async fn failure_of(response: Response) -> ApiFailure {
-    let body = response.json::<api::ErrorBody>().await.ok();
+    let body = response.json::<::api::ErrorBody>().await.ok();
     ApiFailure::from_answer(response.status(), body)
 }
 
@@ -137,7 +365,7 @@ mod tests {
     fn failure_prefers_the_servers_words() {
         let failure = ApiFailure::from_answer(
             503,
-            Some(api::ErrorBody {
+            Some(::api::ErrorBody {
                 code: "database_unavailable".into(),
                 message: "The database does not answer.".into(),
             }),
@@ -151,5 +379,13 @@ mod tests {
     #[test]
     fn an_empty_body_is_an_empty_json_object() {
         assert_eq!(serde_json::to_string(&Empty {}).unwrap(), "{}");
+    }
+
+    #[test]
+    fn paths_name_the_object() {
+        let id = Uuid::from_u128(7);
+        assert_eq!(member_path(id), format!("/api/members/{id}"));
+        assert_eq!(invitation_path("tok"), "/api/invitations/tok");
+        assert_eq!(pad_path("p1", "/end"), "/api/pads/p1/end");
     }
 }

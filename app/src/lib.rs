@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
 use leptos_router::path;
 
+use components::guard::BackToLoginWhenExpired;
 use components::header::Header;
 use pages::{
     account::Account, audit::Audit, home::Home, invite::AcceptInvitation,
@@ -27,6 +28,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Header/>
+            <BackToLoginWhenExpired/>
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home/>

@@ -5,7 +5,7 @@ use ::api::{MeResponse, OrganizationSummary, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self as client, ApiFailure};
+use crate::api::{ApiFailure, Client};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionState {
@@ -49,6 +49,11 @@ impl SessionState {
     pub fn after_failure(&self, failure: &ApiFailure) -> Option<Self> {
         (failure.is_not_logged_in() && *self != SessionState::LoggedOut)
             .then_some(SessionState::LoggedOut)
+    }
+
+    /// Whether `failure` ends a session that was open: the console then goes back to log in.
+    pub fn expires_on(&self, failure: &ApiFailure) -> bool {
+        matches!(self, SessionState::LoggedIn(_)) && failure.is_not_logged_in()
     }
 
     /// The state after the organization changed (e.g. its plan).
@@ -128,6 +133,8 @@ pub fn nav_links(role: Role) -> Vec<NavLink> {
 #[derive(Debug, Clone, Copy)]
 pub struct Session {
     state: RwSignal<SessionState>,
+    /// A call found the session ended on the server since the last log-in.
+    expired: RwSignal<bool>,
     // Memos, so that what depends only on these does not rerun when, say, the plan changes.
     logged_in: Memo<Option<bool>>,
     role: Memo<Option<Role>>,
@@ -139,6 +146,7 @@ impl Session {
         let state = RwSignal::new(SessionState::Loading);
         let session = Session {
             state,
+            expired: RwSignal::new(false),
             logged_in: Memo::new(move |_| state.with(SessionState::logged_in)),
             role: Memo::new(move |_| state.with(SessionState::role)),
         };
@@ -154,7 +162,7 @@ impl Session {
     /// Asks the server again who is logged in (e.g. after changing one's own role).
     pub fn reload(self) {
         spawn_local(async move {
-            let answer = client::get::<MeResponse>("/api/me").await;
+            let answer = Client::new(self).me().await;
             self.state.set(SessionState::from_me(answer));
         });
     }
@@ -181,7 +189,13 @@ impl Session {
             .with_untracked(|state| state.me().map(|me| me.user.id))
     }
 
+    /// Whether a call found the session ended on the server since the last log-in.
+    pub fn expired(self) -> bool {
+        self.expired.get()
+    }
+
     pub fn logged_in_as(self, me: MeResponse) {
+        self.expired.set(false);
         self.state.set(SessionState::LoggedIn(me));
     }
 
@@ -198,21 +212,21 @@ impl Session {
         }
     }
 
-    /// Passes an answer through, noticing when it says the session has ended.
-    pub fn observe<T>(self, answer: Result<T, ApiFailure>) -> Result<T, ApiFailure> {
-        if let Err(failure) = &answer
-            && let Some(next) = self
+    /// Passes an answer through, noticing when it says the session has ended. The client
+    /// (`crate::api::Client`) calls it for every answer.
+    pub(crate) fn observe<T>(self, answer: Result<T, ApiFailure>) -> Result<T, ApiFailure> {
+        if let Err(failure) = &answer {
+            let (next, expires) = self
                 .state
-                .with_untracked(|state| state.after_failure(failure))
-        {
-            self.state.set(next);
+                .with_untracked(|state| (state.after_failure(failure), state.expires_on(failure)));
+            if let Some(next) = next {
+                self.state.set(next);
+            }
+            if expires {
+                self.expired.set(true);
+            }
         }
         answer
-    }
-
-    /// `GET` for pages behind log-in: a "not logged in" answer sends the person to log in.
-    pub async fn fetch<T: serde::de::DeserializeOwned>(self, path: &str) -> Result<T, ApiFailure> {
-        self.observe(client::get(path).await)
     }
 }
 
@@ -267,6 +281,25 @@ mod tests {
         };
         assert_eq!(state.after_failure(&refused), None);
         assert_eq!(SessionState::LoggedOut.after_failure(&ended), None);
+    }
+
+    #[test]
+    fn only_an_open_session_expires() {
+        let ended = ApiFailure {
+            status: 401,
+            code: "not_logged_in".into(),
+            message: "Log in first.".into(),
+        };
+        assert!(SessionState::LoggedIn(me(Role::Member)).expires_on(&ended));
+        // A stale cookie found at start (or a visitor) is not sent to the log-in page.
+        assert!(!SessionState::Loading.expires_on(&ended));
+        assert!(!SessionState::LoggedOut.expires_on(&ended));
+        let wrong_password = ApiFailure {
+            status: 401,
+            code: "invalid_credentials".into(),
+            message: "Wrong email or password.".into(),
+        };
+        assert!(!SessionState::LoggedIn(me(Role::Member)).expires_on(&wrong_password));
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! What pages share: the admin gate and the way failures are shown.
+//! What pages share: the admin gate, the way back to log in, and the way failures are shown.
 
 use ::api::Role;
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
 use crate::api::ApiFailure;
 use crate::state::Session;
@@ -26,6 +27,20 @@ pub fn AdminOnly(title: &'static str, what: &'static str, children: ChildrenFn) 
         None => ().into_any(),
     }
     }
+}
+
+/// Goes back to the log-in page when a call finds the session ended on the server (logged out
+/// elsewhere, password changed, deactivated). Pages behind log-in would also be redirected by
+/// their route; this covers the pad page too, which guests may open.
+#[component]
+pub fn BackToLoginWhenExpired() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if session.expired() {
+            navigate("/login", Default::default());
+        }
+    });
 }
 
 /// A form's problem (its own check or the server's message), in the element people and tests

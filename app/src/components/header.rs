@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{self, Empty};
+use crate::api::Client;
 use crate::state::{Session, SessionState, nav_links};
 use crate::text::whoami;
 
@@ -54,11 +54,12 @@ pub fn Header() -> impl IntoView {
 #[component]
 fn LogOut() -> impl IntoView {
     let session = Session::get();
+    let client = Client::get();
     let navigate = use_navigate();
     let log_out = Action::new_local(move |_: &()| {
         let navigate = navigate.clone();
         async move {
-            let answer = api::send_no_content(api::Method::POST, "/api/logout", &Empty {}).await;
+            let answer = client.log_out().await;
             // Whether or not the server still knew the session, this browser is logged out.
             if answer.is_ok() || answer.as_ref().is_err_and(|f| f.status == 401) {
                 session.logged_out();

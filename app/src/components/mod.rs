@@ -1,3 +1,5 @@
+pub mod copy;
 pub mod guard;
 pub mod header;
+pub mod list;
 pub mod pager;

@@ -1,7 +1,7 @@
 use ::api::ChangePasswordRequest;
 use leptos::prelude::*;
 
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
 use crate::state::Session;
 use crate::text::{first_problem, password_hint, password_problem, required_problem};
@@ -22,15 +22,14 @@ pub fn password_change_problem(
 #[component]
 pub fn Account() -> impl IntoView {
     let session = Session::get();
+    let client = Client::get();
     let current = RwSignal::new(String::new());
     let new_password = RwSignal::new(String::new());
     let confirmation = RwSignal::new(String::new());
     let change = Action::new_local(move |request: &ChangePasswordRequest| {
         let request = request.clone();
         async move {
-            let answer = session.observe(
-                api::send_no_content(api::Method::PUT, "/api/me/password", &request).await,
-            );
+            let answer = client.change_password(&request).await;
             if answer.is_ok() {
                 current.set(String::new());
                 new_password.set(String::new());

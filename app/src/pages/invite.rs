@@ -1,26 +1,22 @@
-use ::api::{AcceptInvitationRequest, InvitationPreview, MeResponse};
+use ::api::{AcceptInvitationRequest, InvitationPreview};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message, load_failed};
 use crate::state::Session;
 use crate::text::{
     first_problem, format_date, password_hint, password_problem, required_problem, role_summary,
 };
 
-/// Where the invitation's details come from; the token is the last part of the link.
-pub fn preview_path(token: &str) -> String {
-    format!("/api/invitations/{token}")
-}
-
 #[component]
 pub fn AcceptInvitation() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let client = Client::get();
     let preview = LocalResource::new(move || {
         let token = token();
-        async move { api::get::<InvitationPreview>(&preview_path(&token)).await }
+        async move { client.invitation(&token).await }
     });
     view! {
         <section class="card narrow">
@@ -43,16 +39,16 @@ pub fn AcceptInvitation() -> impl IntoView {
 #[component]
 fn JoinForm(token: String, preview: InvitationPreview) -> impl IntoView {
     let session = Session::get();
+    let client = Client::get();
     let navigate = use_navigate();
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let accept_path = format!("{}/accept", preview_path(&token));
     let join = Action::new_local(move |request: &AcceptInvitationRequest| {
         let request = request.clone();
-        let path = accept_path.clone();
+        let token = token.clone();
         let navigate = navigate.clone();
         async move {
-            let answer = api::post::<_, MeResponse>(&path, &request).await;
+            let answer = client.accept_invitation(&token, &request).await;
             if let Ok(me) = &answer {
                 session.logged_in_as(me.clone());
                 navigate("/", Default::default());

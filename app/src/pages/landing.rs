@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::{self, ApiFailure};
+use crate::api::{ApiFailure, Client};
 
 /// How the server's readiness reads to a person.
 pub fn readiness_text(readiness: &Result<::api::ReadinessResponse, ApiFailure>) -> String {
@@ -18,7 +18,8 @@ pub fn readiness_text(readiness: &Result<::api::ReadinessResponse, ApiFailure>) 
 
 #[component]
 pub fn Landing() -> impl IntoView {
-    let readiness = LocalResource::new(|| api::get::<::api::ReadinessResponse>("/readyz"));
+    let client = Client::get();
+    let readiness = LocalResource::new(move || client.readiness());
     view! {
         <section class="hero">
             <h1>"Interview pads that open themselves"</h1>

@@ -6,10 +6,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use crate::api;
-use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
-use crate::components::pager::{Pager, use_list_place};
-use crate::state::Session;
+use crate::api::{ApiFailure, Client};
+use crate::components::guard::{AdminOnly, failure_message};
+use crate::components::list::{DataTable, ListCard, Listing, SearchBox, StatusFilter};
 use crate::text::{delivery_outcome, format_time};
 
 /// The filter's choices: (status sent to the server, label).
@@ -33,19 +32,18 @@ pub fn LeverDeliveries() -> impl IntoView {
     }
 }
 
+const HEADERS: [&str; 6] = ["Received", "Event", "Candidate", "Stage", "Outcome", ""];
+
 #[component]
 fn DeliveriesList() -> impl IntoView {
-    let session = Session::get();
-    let (place, go) = use_list_place("/integrations/lever/deliveries");
-    let listing = LocalResource::new(move || {
-        let path = place.with(|p| p.api_url("/api/lever/deliveries"));
-        async move { session.fetch::<LeverDeliveriesResponse>(&path).await }
+    let client = Client::get();
+    let listing = Listing::new("/integrations/lever/deliveries", move |place| {
+        client.lever_deliveries(place)
     });
-    let loaded = move || listing.get().and_then(|answer| answer.ok());
-    let next_cursor = Signal::derive(move || loaded().and_then(|listing| listing.next_cursor));
     let not_recorded = move || {
-        loaded()
-            .map(|listing| listing.rejected_not_recorded)
+        listing
+            .loaded()
+            .map(|page| page.rejected_not_recorded)
             .filter(|n| *n > 0)
             .map(|n| {
                 view! {
@@ -56,26 +54,35 @@ fn DeliveriesList() -> impl IntoView {
             })
     };
     let retry = Action::new_local(move |id: &Uuid| {
-        let path = format!("/api/lever/deliveries/{id}/retry");
+        let id = *id;
         async move {
-            let answer = session.observe(api::post::<_, LeverDelivery>(&path, &()).await);
+            let answer = client.retry_lever_delivery(id).await;
             listing.refetch();
             answer
         }
     });
-    let options = FILTERS
-        .iter()
-        .map(|(value, label)| view! { <option value=*value>{*label}</option> })
-        .collect_view();
 
     view! {
-        <section class="card">
-            <div class="title-row">
-                <h1>"Lever deliveries"</h1>
-                <button type="button" class="secondary" on:click=move |_| listing.refetch()>
-                    "Refresh"
-                </button>
-            </div>
+        <ListCard
+            title="Lever deliveries"
+            listing
+            loading="Loading deliveries…"
+            refresh=true
+            problem=Signal::derive(move || failure_message(retry.value().get()))
+            show=move |page: LeverDeliveriesResponse| {
+                view! {
+                    <DataTable
+                        testid="deliveries"
+                        class="audit"
+                        headers=&HEADERS
+                        items=page.deliveries
+                        row=move |delivery| delivery_row(delivery, retry)
+                        empty="No deliveries here yet."
+                        empty_testid="no-deliveries"
+                    />
+                }
+            }
+        >
             <p class="muted">
                 "Every request from Lever to your webhook URL, newest first. Times are in UTC. "
                 <A href="/integrations/lever">"Lever setup"</A>
@@ -83,45 +90,11 @@ fn DeliveriesList() -> impl IntoView {
                 <A href="/pads">"Pads"</A>
             </p>
             <div class="filters">
-                <label>
-                    "Outcome "
-                    <select
-                        data-testid="delivery-filter"
-                        prop:value=move || place.with(|p| p.status.clone())
-                        on:change=move |ev| go.run((place.get_untracked().with_status(&event_target_value(&ev)), false))
-                    >
-                        {options}
-                    </select>
-                </label>
-                <label>
-                    "Search "
-                    <input
-                        type="search"
-                        name="q"
-                        placeholder="Candidate or opportunity"
-                        value=place.with_untracked(|p| p.q.clone())
-                        on:input=move |ev| go.run((place.get_untracked().with_search(&event_target_value(&ev)), true))
-                    />
-                </label>
+                <StatusFilter listing label="Outcome " testid="delivery-filter" options=&FILTERS/>
+                <SearchBox listing placeholder="Candidate or opportunity"/>
             </div>
             {not_recorded}
-            {move || error_note(failure_message(retry.value().get()))}
-            <Transition fallback=|| view! { <p class="muted">"Loading deliveries…"</p> }>
-                <ErrorBoundary fallback=load_failed>
-                    {move || {
-                        listing
-                            .get()
-                            .map(|answer| {
-                                answer
-                                    .map(|listing| {
-                                        view! { <DeliveryTable deliveries=listing.deliveries retry/> }
-                                    })
-                            })
-                    }}
-                </ErrorBoundary>
-            </Transition>
-            <Pager place go next_cursor/>
-        </section>
+        </ListCard>
     }
 }
 
@@ -133,74 +106,48 @@ pub fn forged_note(count: u64) -> String {
     )
 }
 
-#[component]
-fn DeliveryTable(
-    deliveries: Vec<LeverDelivery>,
-    retry: Action<Uuid, Result<LeverDelivery, api::ApiFailure>>,
+fn delivery_row(
+    delivery: LeverDelivery,
+    retry: Action<Uuid, Result<LeverDelivery, ApiFailure>>,
 ) -> impl IntoView {
-    if deliveries.is_empty() {
-        return view! { <p class="muted" data-testid="no-deliveries">"No deliveries here yet."</p> }
-            .into_any();
-    }
-    let rows = deliveries
-        .into_iter()
-        .map(|delivery| {
-            let outcome = delivery_outcome(&delivery);
-            let stage = delivery
-                .stage_name
-                .clone()
-                .or(delivery.stage_id.clone())
-                .unwrap_or_default();
-            let candidate = delivery
-                .candidate_name
-                .clone()
-                .or(delivery.opportunity_id.clone())
-                .unwrap_or_default();
-            let id = delivery.id;
-            view! {
-                <tr data-testid="delivery-row" data-status=delivery.status.clone()>
-                    <td class="nowrap">{format_time(delivery.received_at)}</td>
-                    <td><code class="code-name">{delivery.event.clone()}</code></td>
-                    <td data-testid="delivery-candidate">{candidate}</td>
-                    <td>{stage}</td>
-                    <td data-testid="delivery-outcome">
-                        {outcome}
-                        {delivery.pad_link.clone().map(|link| view! {
-                            " · " <a href=link.clone() title=link data-testid="delivery-pad-link">"Open pad"</a>
-                        })}
-                    </td>
-                    <td>
-                        {delivery.can_retry.then(|| view! {
-                            <button
-                                type="button"
-                                class="secondary"
-                                disabled=move || retry.pending().get()
-                                on:click=move |_| { retry.dispatch_local(id); }
-                            >
-                                "Retry"
-                            </button>
-                        })}
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let outcome = delivery_outcome(&delivery);
+    let stage = delivery
+        .stage_name
+        .clone()
+        .or(delivery.stage_id.clone())
+        .unwrap_or_default();
+    let candidate = delivery
+        .candidate_name
+        .clone()
+        .or(delivery.opportunity_id.clone())
+        .unwrap_or_default();
+    let id = delivery.id;
     view! {
-        <table class="audit" data-testid="deliveries">
-            <thead>
-                <tr>
-                    <th>"Received"</th>
-                    <th>"Event"</th>
-                    <th>"Candidate"</th>
-                    <th>"Stage"</th>
-                    <th>"Outcome"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <tr data-testid="delivery-row" data-status=delivery.status.clone()>
+            <td class="nowrap">{format_time(delivery.received_at)}</td>
+            <td><code class="code-name">{delivery.event.clone()}</code></td>
+            <td data-testid="delivery-candidate">{candidate}</td>
+            <td>{stage}</td>
+            <td data-testid="delivery-outcome">
+                {outcome}
+                {delivery.pad_link.clone().map(|link| view! {
+                    " · " <a href=link.clone() title=link data-testid="delivery-pad-link">"Open pad"</a>
+                })}
+            </td>
+            <td>
+                {delivery.can_retry.then(|| view! {
+                    <button
+                        type="button"
+                        class="secondary"
+                        disabled=move || retry.pending().get()
+                        on:click=move |_| { retry.dispatch_local(id); }
+                    >
+                        "Retry"
+                    </button>
+                })}
+            </td>
+        </tr>
     }
-    .into_any()
 }
 
 #[cfg(test)]

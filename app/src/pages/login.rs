@@ -1,8 +1,8 @@
-use ::api::{LoginRequest, MeResponse};
+use ::api::LoginRequest;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
 use crate::pages::home_when_logged_in;
 use crate::state::Session;
@@ -11,6 +11,7 @@ use crate::text::{email_problem, first_problem, required_problem};
 #[component]
 pub fn Login() -> impl IntoView {
     let session = Session::get();
+    let client = Client::get();
     home_when_logged_in(session);
 
     let email = RwSignal::new(String::new());
@@ -18,7 +19,7 @@ pub fn Login() -> impl IntoView {
     let log_in = Action::new_local(move |request: &LoginRequest| {
         let request = request.clone();
         async move {
-            let answer = api::post::<_, MeResponse>("/api/login", &request).await;
+            let answer = client.log_in(&request).await;
             if let Ok(me) = &answer {
                 session.logged_in_as(me.clone());
             }

@@ -3,19 +3,19 @@ use ::api::{
     PendingInvitation, Role, UpdateMemberRequest,
 };
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use uuid::Uuid;
 
-use crate::api::{self, ApiFailure};
-use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
-use crate::components::pager::{Pager, use_list_place};
+use crate::api::{ApiFailure, Client};
+use crate::components::copy::CopyRow;
+use crate::components::guard::{AdminOnly, error_note, failure_message};
+use crate::components::list::{DataTable, ListCard, Listing, SearchBox};
 use crate::state::Session;
 use crate::text::{
     ROLES, email_problem, format_date, role_from_value, role_summary, role_value, status_label,
 };
 
 /// Something an admin does to the organization's people.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     Role(Uuid, Role),
     Status(Uuid, MemberStatus),
@@ -24,15 +24,6 @@ pub enum Change {
 }
 
 impl Change {
-    pub fn path(&self) -> String {
-        match self {
-            Change::Role(id, _) | Change::Status(id, _) | Change::Remove(id) => {
-                format!("/api/members/{id}")
-            }
-            Change::Revoke(id) => format!("/api/invitations/{id}"),
-        }
-    }
-
     /// The `PATCH` body, for changes that are one.
     pub fn update(&self) -> Option<UpdateMemberRequest> {
         match self {
@@ -53,12 +44,14 @@ impl Change {
         matches!(self, Change::Role(id, _) | Change::Status(id, _) if *id == user_id)
     }
 
-    async fn send(&self) -> Result<(), ApiFailure> {
-        match self.update() {
-            Some(update) => api::patch::<_, Member>(&self.path(), &update)
-                .await
-                .map(|_| ()),
-            None => api::delete(&self.path()).await,
+    async fn send(self, client: Client) -> Result<(), ApiFailure> {
+        match self {
+            Change::Role(id, _) | Change::Status(id, _) => {
+                let update = self.update().expect("role and status changes are updates");
+                client.update_member(id, &update).await.map(|_| ())
+            }
+            Change::Remove(id) => client.remove_member(id).await,
+            Change::Revoke(id) => client.revoke_invitation(id).await,
         }
     }
 }
@@ -71,7 +64,8 @@ pub fn status_toggle(status: MemberStatus) -> (&'static str, MemberStatus) {
     }
 }
 
-type Listing = LocalResource<Result<MembersResponse, ApiFailure>>;
+/// The action that sends a `Change`.
+type Changes = Action<Change, Result<(), ApiFailure>>;
 
 #[component]
 pub fn Members() -> impl IntoView {
@@ -82,24 +76,18 @@ pub fn Members() -> impl IntoView {
     }
 }
 
+const MEMBER_HEADERS: [&str; 6] = ["Name", "Email", "Role", "Status", "Joined", ""];
+const INVITATION_HEADERS: [&str; 5] = ["Email", "Role", "Invited by", "Expires", ""];
+
 #[component]
 fn MembersAdmin() -> impl IntoView {
     let session = Session::get();
-    let (place, go) = use_list_place("/members");
-    let listing: Listing = LocalResource::new(move || {
-        let path = place.with(|p| p.api_url("/api/members"));
-        async move { session.fetch::<MembersResponse>(&path).await }
-    });
-    let next_cursor = Signal::derive(move || {
-        listing
-            .get()
-            .and_then(|answer| answer.ok())
-            .and_then(|listing| listing.next_cursor)
-    });
+    let client = Client::get();
+    let listing = Listing::new("/members", move |place| client.members(place));
     let change = Action::new_local(move |change: &Change| {
-        let change = change.clone();
+        let change = *change;
         async move {
-            let answer = session.observe(change.send().await);
+            let answer = change.send(client).await;
             // Refetch even after a refusal, so that every control shows the server's truth.
             listing.refetch();
             if answer.is_ok()
@@ -112,260 +100,195 @@ fn MembersAdmin() -> impl IntoView {
             answer
         }
     });
-    let busy = move || change.pending().get();
+    let busy = Signal::derive(move || change.pending().get());
     let confirm_remove = RwSignal::new(None::<Uuid>);
+    let show = move |page: MembersResponse| {
+        let me = session.user_id_untracked();
+        view! {
+            <DataTable
+                testid="members"
+                class="members"
+                headers=&MEMBER_HEADERS
+                items=page.members
+                row=move |member| member_row(member, me, change, busy, confirm_remove)
+            />
+            <h2>"Pending invitations"</h2>
+            <DataTable
+                testid="invitations"
+                headers=&INVITATION_HEADERS
+                items=page.invitations
+                row=move |invitation| invitation_row(invitation, change, busy)
+                empty="No pending invitations."
+            />
+        }
+    };
 
     view! {
-        <section class="card">
-            <h1>"Members"</h1>
+        <ListCard
+            title="Members"
+            listing
+            loading="Loading members…"
+            problem=Signal::derive(move || failure_message(change.value().get()))
+            show
+        >
             <p class="muted">
                 {role_summary(Role::Admin)} " " {role_summary(Role::Member)}
                 " A deactivated member cannot log in until reactivated."
             </p>
             <div class="filters">
-                <label>
-                    "Search "
-                    <input
-                        type="search"
-                        name="q"
-                        placeholder="Name or email"
-                        value=place.with_untracked(|p| p.q.clone())
-                        on:input=move |ev| go.run((place.get_untracked().with_search(&event_target_value(&ev)), true))
-                    />
-                </label>
+                <SearchBox listing placeholder="Name or email"/>
             </div>
-            {move || error_note(failure_message(change.value().get()))}
-            <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
-                <ErrorBoundary fallback=load_failed>
-                    {move || {
-                        listing
-                            .get()
-                            .map(|answer| {
-                                answer
-                                    .map(|listing| {
-                                        let me = session.user_id_untracked();
-                                        view! {
-                                            <MemberTable
-                                                members=listing.members
-                                                me
-                                                change
-                                                busy=Signal::derive(busy)
-                                                confirm_remove
-                                            />
-                                            <InvitationTable
-                                                invitations=listing.invitations
-                                                change
-                                                busy=Signal::derive(busy)
-                                            />
-                                        }
-                                    })
-                            })
-                    }}
-                </ErrorBoundary>
-            </Transition>
-            <Pager place go next_cursor/>
-        </section>
+        </ListCard>
         <InviteForm listing/>
     }
 }
 
-#[component]
-fn MemberTable(
-    members: Vec<Member>,
+fn member_row(
+    member: Member,
     me: Option<Uuid>,
-    change: Action<Change, Result<(), ApiFailure>>,
+    change: Changes,
     busy: Signal<bool>,
     confirm_remove: RwSignal<Option<Uuid>>,
 ) -> impl IntoView {
-    let rows = members
-        .into_iter()
-        .map(|member| {
-            let id = member.id;
-            let is_me = me == Some(id);
-            let (toggle_label, toggled) = status_toggle(member.status);
-            let name = member.name.clone();
-            let status_class = match member.status {
-                MemberStatus::Active => "badge ok",
-                MemberStatus::Deactivated => "badge warn",
-            };
-            view! {
-                <tr data-testid="member-row">
-                    <td>
-                        {member.name.clone()}
-                        {is_me.then(|| view! { " " <span class="badge">"you"</span> })}
-                    </td>
-                    <td>{member.email.clone()}</td>
-                    <td>
-                        <select
-                            name="role"
-                            aria-label=format!("Role of {}", member.name)
-                            // A refused change re-renders this row in place: put the server's
-                            // role back in the control the person changed.
-                            prop:value=role_value(member.role)
-                            disabled=move || busy.get()
-                            on:change=move |ev| {
-                                if let Some(role) = role_from_value(&event_target_value(&ev)) {
-                                    change.dispatch_local(Change::Role(id, role));
-                                }
-                            }
-                        >
-                            {ROLES
-                                .into_iter()
-                                .map(|role| {
-                                    view! {
-                                        <option value=role_value(role) selected=role == member.role>
-                                            {role.label()}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()}
-                        </select>
-                    </td>
-                    <td>
-                        <span class=status_class>{status_label(member.status)}</span>
-                    </td>
-                    <td class="nowrap">{format_date(member.joined_at)}</td>
-                    <td class="actions">
-                        <button
-                            type="button"
-                            class="secondary"
-                            disabled=move || busy.get()
-                            on:click=move |_| {
-                                change.dispatch_local(Change::Status(id, toggled));
-                            }
-                        >
-                            {toggle_label}
-                        </button>
-                        {move || {
-                            if confirm_remove.get() == Some(id) {
-                                let name = name.clone();
-                                view! {
-                                    <span class="confirm">
-                                        {format!("Remove {name}?")}
-                                        <button
-                                            type="button"
-                                            class="danger"
-                                            disabled=move || busy.get()
-                                            on:click=move |_| {
-                                                confirm_remove.set(None);
-                                                change.dispatch_local(Change::Remove(id));
-                                            }
-                                        >
-                                            "Yes, remove"
-                                        </button>
-                                        <button
-                                            type="button"
-                                            class="secondary"
-                                            on:click=move |_| confirm_remove.set(None)
-                                        >
-                                            "Cancel"
-                                        </button>
-                                    </span>
-                                }
-                                    .into_any()
-                            } else {
-                                view! {
-                                    <button
-                                        type="button"
-                                        class="danger"
-                                        disabled=move || busy.get()
-                                        on:click=move |_| confirm_remove.set(Some(id))
-                                    >
-                                        "Remove"
-                                    </button>
-                                }
-                                    .into_any()
-                            }
-                        }}
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let id = member.id;
+    let is_me = me == Some(id);
+    let (toggle_label, toggled) = status_toggle(member.status);
+    let name = member.name.clone();
+    let status_class = match member.status {
+        MemberStatus::Active => "badge ok",
+        MemberStatus::Deactivated => "badge warn",
+    };
     view! {
-        <table class="members" data-testid="members">
-            <thead>
-                <tr>
-                    <th>"Name"</th>
-                    <th>"Email"</th>
-                    <th>"Role"</th>
-                    <th>"Status"</th>
-                    <th>"Joined"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-    }
-}
-
-#[component]
-fn InvitationTable(
-    invitations: Vec<PendingInvitation>,
-    change: Action<Change, Result<(), ApiFailure>>,
-    busy: Signal<bool>,
-) -> impl IntoView {
-    let body = if invitations.is_empty() {
-        view! { <p class="muted">"No pending invitations."</p> }.into_any()
-    } else {
-        let rows = invitations
-            .into_iter()
-            .map(|invitation| {
-                let id = invitation.id;
-                view! {
-                    <tr data-testid="invitation-row">
-                        <td>{invitation.email}</td>
-                        <td>{invitation.role.label()}</td>
-                        <td>{invitation.invited_by}</td>
-                        <td class="nowrap">{format_date(invitation.expires_at)}</td>
-                        <td class="actions">
+        <tr data-testid="member-row">
+            <td>
+                {member.name.clone()}
+                {is_me.then(|| view! { " " <span class="badge">"you"</span> })}
+            </td>
+            <td>{member.email.clone()}</td>
+            <td>
+                <select
+                    name="role"
+                    aria-label=format!("Role of {}", member.name)
+                    // A refused change re-renders this row in place: put the server's
+                    // role back in the control the person changed.
+                    prop:value=role_value(member.role)
+                    disabled=move || busy.get()
+                    on:change=move |ev| {
+                        if let Some(role) = role_from_value(&event_target_value(&ev)) {
+                            change.dispatch_local(Change::Role(id, role));
+                        }
+                    }
+                >
+                    {ROLES
+                        .into_iter()
+                        .map(|role| {
+                            view! {
+                                <option value=role_value(role) selected=role == member.role>
+                                    {role.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </td>
+            <td>
+                <span class=status_class>{status_label(member.status)}</span>
+            </td>
+            <td class="nowrap">{format_date(member.joined_at)}</td>
+            <td class="actions">
+                <button
+                    type="button"
+                    class="secondary"
+                    disabled=move || busy.get()
+                    on:click=move |_| {
+                        change.dispatch_local(Change::Status(id, toggled));
+                    }
+                >
+                    {toggle_label}
+                </button>
+                {move || {
+                    if confirm_remove.get() == Some(id) {
+                        let name = name.clone();
+                        view! {
+                            <span class="confirm">
+                                {format!("Remove {name}?")}
+                                <button
+                                    type="button"
+                                    class="danger"
+                                    disabled=move || busy.get()
+                                    on:click=move |_| {
+                                        confirm_remove.set(None);
+                                        change.dispatch_local(Change::Remove(id));
+                                    }
+                                >
+                                    "Yes, remove"
+                                </button>
+                                <button
+                                    type="button"
+                                    class="secondary"
+                                    on:click=move |_| confirm_remove.set(None)
+                                >
+                                    "Cancel"
+                                </button>
+                            </span>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
                             <button
                                 type="button"
                                 class="danger"
                                 disabled=move || busy.get()
-                                on:click=move |_| {
-                                    change.dispatch_local(Change::Revoke(id));
-                                }
+                                on:click=move |_| confirm_remove.set(Some(id))
                             >
-                                "Revoke"
+                                "Remove"
                             </button>
-                        </td>
-                    </tr>
-                }
-            })
-            .collect_view();
-        view! {
-            <table data-testid="invitations">
-                <thead>
-                    <tr>
-                        <th>"Email"</th>
-                        <th>"Role"</th>
-                        <th>"Invited by"</th>
-                        <th>"Expires"</th>
-                        <th></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        }
-        .into_any()
-    };
+                        }
+                            .into_any()
+                    }
+                }}
+            </td>
+        </tr>
+    }
+}
+
+fn invitation_row(
+    invitation: PendingInvitation,
+    change: Changes,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let id = invitation.id;
     view! {
-        <h2>"Pending invitations"</h2>
-        {body}
+        <tr data-testid="invitation-row">
+            <td>{invitation.email}</td>
+            <td>{invitation.role.label()}</td>
+            <td>{invitation.invited_by}</td>
+            <td class="nowrap">{format_date(invitation.expires_at)}</td>
+            <td class="actions">
+                <button
+                    type="button"
+                    class="danger"
+                    disabled=move || busy.get()
+                    on:click=move |_| {
+                        change.dispatch_local(Change::Revoke(id));
+                    }
+                >
+                    "Revoke"
+                </button>
+            </td>
+        </tr>
     }
 }
 
 #[component]
-fn InviteForm(listing: Listing) -> impl IntoView {
-    let session = Session::get();
+fn InviteForm(listing: Listing<MembersResponse>) -> impl IntoView {
+    let client = Client::get();
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(role_value(Role::Member).to_string());
     let invite = Action::new_local(move |request: &CreateInvitationRequest| {
         let request = request.clone();
         async move {
-            let answer = session
-                .observe(api::post::<_, InvitationCreated>("/api/invitations", &request).await);
+            let answer = client.create_invitation(&request).await;
             if answer.is_ok() {
                 email.set(String::new());
                 listing.refetch();
@@ -429,17 +352,6 @@ fn InviteForm(listing: Listing) -> impl IntoView {
 
 #[component]
 fn InvitationLink(created: InvitationCreated) -> impl IntoView {
-    let copied = RwSignal::new(None::<bool>);
-    let link = created.link.clone();
-    let copy = move |_| {
-        let link = link.clone();
-        spawn_local(async move {
-            copied.set(Some(copy_to_clipboard(&link).await));
-        });
-    };
-    let select_all = |ev: leptos::ev::FocusEvent| {
-        event_target::<web_sys::HtmlInputElement>(&ev).select();
-    };
     view! {
         <div class="invitation-link" data-testid="invitation-created">
             <p>
@@ -449,43 +361,15 @@ fn InvitationLink(created: InvitationCreated) -> impl IntoView {
                     created.invitation.role.label(),
                 )}
             </p>
-            <div class="copy-row">
-                <input
-                    type="text"
-                    readonly
-                    class="link-field"
-                    aria-label="Invitation link"
-                    data-testid="invitation-link"
-                    value=created.link.clone()
-                    on:focus=select_all
-                />
-                <button type="button" class="secondary" on:click=copy>
-                    "Copy"
-                </button>
-            </div>
-            {move || match copied.get() {
-                Some(true) => view! { <p class="ok">"Copied to the clipboard."</p> }.into_any(),
-                Some(false) => {
-                    view! {
-                        <p class="warn">"The browser did not allow copying: select the link and copy it."</p>
-                    }
-                        .into_any()
-                }
-                None => ().into_any(),
-            }}
+            <CopyRow
+                value=created.link
+                label="Invitation link"
+                testid="invitation-link"
+                what="link"
+                select_on_focus=true
+            />
         </div>
     }
-}
-
-/// Writes `text` to the clipboard; false when the browser has no clipboard here or refuses.
-pub(crate) async fn copy_to_clipboard(text: &str) -> bool {
-    let clipboard = window().navigator().clipboard();
-    if clipboard.is_undefined() {
-        return false;
-    }
-    wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
-        .await
-        .is_ok()
 }
 
 #[cfg(test)]
@@ -493,10 +377,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn changes_go_to_the_right_place_with_the_right_body() {
+    fn changes_carry_the_right_body() {
         let id = Uuid::from_u128(7);
         let role = Change::Role(id, Role::Admin);
-        assert_eq!(role.path(), format!("/api/members/{id}"));
         assert_eq!(
             serde_json::to_string(&role.update().unwrap()).unwrap(),
             r#"{"role":"admin"}"#
@@ -507,7 +390,7 @@ mod tests {
             r#"{"status":"deactivated"}"#
         );
         assert_eq!(Change::Remove(id).update(), None);
-        assert_eq!(Change::Revoke(id).path(), format!("/api/invitations/{id}"));
+        assert_eq!(Change::Revoke(id).update(), None);
     }
 
     #[test]

@@ -6,145 +6,105 @@ use ::api::{NewPadRequest, PadSummary, PadView, PadsResponse};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{self, ApiFailure};
-use crate::components::guard::{error_note, failure_message, load_failed};
-use crate::components::pager::{Pager, use_list_place};
-use crate::state::Session;
+use crate::api::{ApiFailure, Client};
+use crate::components::guard::{error_note, failure_message};
+use crate::components::list::{DataTable, ListCard, Listing, SearchBox, StatusFilter};
 use crate::text::{format_time, pad_status};
+
+/// The status filter's choices: (status sent to the server, label).
+pub const FILTERS: [(&str, &str); 4] = [
+    ("", "All"),
+    ("not_started", "Not started"),
+    ("in_progress", "In progress"),
+    ("ended", "Ended"),
+];
+
+const HEADERS: [&str; 8] = [
+    "Candidate",
+    "Job",
+    "Stage",
+    "Owner",
+    "Status",
+    "Created",
+    "Ended",
+    "",
+];
 
 #[component]
 pub fn Pads() -> impl IntoView {
-    let session = Session::get();
-    let (place, go) = use_list_place("/pads");
-    let listing = LocalResource::new(move || {
-        let path = place.with(|p| p.api_url("/api/pads"));
-        async move { session.fetch::<PadsResponse>(&path).await }
-    });
-    let next_cursor = Signal::derive(move || {
-        listing
-            .get()
-            .and_then(|answer| answer.ok())
-            .and_then(|listing| listing.next_cursor)
-    });
+    let client = Client::get();
+    let listing = Listing::new("/pads", move |place| client.pads(place));
     let end = Action::new_local(move |id: &String| {
-        let path = format!("/api/pads/{id}/end");
+        let id = id.clone();
         async move {
-            let answer = session.observe(api::post::<_, PadView>(&path, &api::Empty {}).await);
+            let answer = client.end_pad(&id).await;
             listing.refetch();
             answer
         }
     });
     view! {
-        <section class="card wide">
-            <div class="title-row">
-                <h1>"Pads"</h1>
-                <button type="button" class="secondary" on:click=move |_| listing.refetch()>
-                    "Refresh"
-                </button>
-            </div>
+        <ListCard
+            title="Pads"
+            listing
+            loading="Loading pads…"
+            refresh=true
+            wide=true
+            problem=Signal::derive(move || failure_message(end.value().get()))
+            show=move |page: PadsResponse| {
+                view! {
+                    <DataTable
+                        testid="pads"
+                        class="audit"
+                        headers=&HEADERS
+                        items=page.pads
+                        row=move |pad| pad_row(pad, end)
+                        empty="No pads here."
+                        empty_testid="no-pads"
+                    />
+                }
+            }
+        >
             <p class="muted">
                 "Interview pads of your organization, newest first. Pads for Lever candidates appear here once a tagged candidate reaches a selected stage. Open an ended pad to play it back."
             </p>
             <div class="filters">
-                <label>
-                    "Status "
-                    <select
-                        data-testid="pad-filter"
-                        prop:value=move || place.with(|p| p.status.clone())
-                        on:change=move |ev| go.run((place.get_untracked().with_status(&event_target_value(&ev)), false))
-                    >
-                        <option value="">"All"</option>
-                        <option value="not_started">"Not started"</option>
-                        <option value="in_progress">"In progress"</option>
-                        <option value="ended">"Ended"</option>
-                    </select>
-                </label>
-                <label>
-                    "Search "
-                    <input
-                        type="search"
-                        name="q"
-                        placeholder="Candidate or job"
-                        value=place.with_untracked(|p| p.q.clone())
-                        on:input=move |ev| go.run((place.get_untracked().with_search(&event_target_value(&ev)), true))
-                    />
-                </label>
+                <StatusFilter listing label="Status " testid="pad-filter" options=&FILTERS/>
+                <SearchBox listing placeholder="Candidate or job"/>
             </div>
-            {move || error_note(failure_message(end.value().get()))}
-            <Transition fallback=|| view! { <p class="muted">"Loading pads…"</p> }>
-                <ErrorBoundary fallback=load_failed>
-                    {move || {
-                        listing
-                            .get()
-                            .map(|answer| answer.map(|listing| view! { <PadTable pads=listing.pads end/> }))
-                    }}
-                </ErrorBoundary>
-            </Transition>
-            <Pager place go next_cursor/>
-        </section>
+        </ListCard>
         <NewPad/>
     }
 }
 
-#[component]
-fn PadTable(
-    pads: Vec<PadSummary>,
-    end: Action<String, Result<PadView, ApiFailure>>,
-) -> impl IntoView {
-    if pads.is_empty() {
-        return view! { <p class="muted" data-testid="no-pads">"No pads here."</p> }.into_any();
-    }
-    let rows = pads
-        .into_iter()
-        .map(|pad| {
-            let owner = pad.owner.map(|o| o.name).unwrap_or_else(|| "—".into());
-            let id = pad.id.clone();
-            let running = pad.status != "ended";
-            view! {
-                <tr data-testid="pad-row" data-status=pad.status.clone()>
-                    <td data-testid="pad-candidate">{pad.candidate_name}</td>
-                    <td>{pad.job_title.unwrap_or_default()}</td>
-                    <td>{pad.stage_name.unwrap_or_default()}</td>
-                    <td>{owner}</td>
-                    <td>{pad_status(&pad.status)}</td>
-                    <td class="nowrap">{format_time(pad.created_at)}</td>
-                    <td class="nowrap">{pad.ended_at.map(format_time).unwrap_or_default()}</td>
-                    <td class="nowrap">
-                        <a href=pad.link.clone() title=pad.link.clone() data-testid="pad-link">
-                            {if running { "Open pad" } else { "Play back" }}
-                        </a>
-                        {running.then(|| view! {
-                            " "
-                            <button type="button" class="secondary small" on:click=move |_| { end.dispatch_local(id.clone()); }>"End"</button>
-                        })}
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
+fn pad_row(pad: PadSummary, end: Action<String, Result<PadView, ApiFailure>>) -> impl IntoView {
+    let owner = pad.owner.map(|o| o.name).unwrap_or_else(|| "—".into());
+    let id = pad.id.clone();
+    let running = pad.status != "ended";
     view! {
-        <table class="audit" data-testid="pads">
-            <thead>
-                <tr>
-                    <th>"Candidate"</th>
-                    <th>"Job"</th>
-                    <th>"Stage"</th>
-                    <th>"Owner"</th>
-                    <th>"Status"</th>
-                    <th>"Created"</th>
-                    <th>"Ended"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <tr data-testid="pad-row" data-status=pad.status.clone()>
+            <td data-testid="pad-candidate">{pad.candidate_name}</td>
+            <td>{pad.job_title.unwrap_or_default()}</td>
+            <td>{pad.stage_name.unwrap_or_default()}</td>
+            <td>{owner}</td>
+            <td>{pad_status(&pad.status)}</td>
+            <td class="nowrap">{format_time(pad.created_at)}</td>
+            <td class="nowrap">{pad.ended_at.map(format_time).unwrap_or_default()}</td>
+            <td class="nowrap">
+                <a href=pad.link.clone() title=pad.link.clone() data-testid="pad-link">
+                    {if running { "Open pad" } else { "Play back" }}
+                </a>
+                {running.then(|| view! {
+                    " "
+                    <button type="button" class="secondary small" on:click=move |_| { end.dispatch_local(id.clone()); }>"End"</button>
+                })}
+            </td>
+        </tr>
     }
-    .into_any()
 }
 
 #[component]
 fn NewPad() -> impl IntoView {
-    let session = Session::get();
+    let client = Client::get();
     let candidate = RwSignal::new(String::new());
     let job = RwSignal::new(String::new());
     let language = RwSignal::new("python".to_string());
@@ -153,7 +113,7 @@ fn NewPad() -> impl IntoView {
         let request = request.clone();
         let navigate = navigate.clone();
         async move {
-            let answer = session.observe(api::post::<_, PadSummary>("/api/pads", &request).await);
+            let answer = client.create_pad(&request).await;
             if let Ok(pad) = &answer {
                 navigate(&format!("/pad/{}", pad.id), Default::default());
             }

@@ -1,7 +1,7 @@
-use ::api::{ChangePlanRequest, OrganizationSummary, Plan};
+use ::api::{ChangePlanRequest, Plan};
 use leptos::prelude::*;
 
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
 use crate::state::Session;
 use crate::text::{format_date, lever_notice, plan_from_value, plan_summary, plan_value};
@@ -18,11 +18,10 @@ pub fn Settings() -> impl IntoView {
 #[component]
 fn OrganizationSettings() -> impl IntoView {
     let session = Session::get();
+    let client = Client::get();
     // The session knows the organization already; asking again shows another admin's change.
     let fresh = LocalResource::new(move || async move {
-        let answer = session
-            .fetch::<OrganizationSummary>("/api/organization")
-            .await;
+        let answer = client.organization().await;
         if let Ok(organization) = &answer {
             session.organization_changed(organization.clone());
         }
@@ -65,6 +64,7 @@ fn OrganizationSettings() -> impl IntoView {
 #[component]
 fn PlanForm() -> impl IntoView {
     let session = Session::get();
+    let client = Client::get();
     let current = Memo::new(move |_| session.me().map(|me| me.organization.plan));
     let chosen = RwSignal::new(
         current
@@ -76,9 +76,7 @@ fn PlanForm() -> impl IntoView {
     let change = Action::new_local(move |request: &ChangePlanRequest| {
         let request = request.clone();
         async move {
-            let answer = session.observe(
-                api::put::<_, OrganizationSummary>("/api/organization/plan", &request).await,
-            );
+            let answer = client.change_plan(&request).await;
             if let Ok(organization) = &answer {
                 session.organization_changed(organization.clone());
             }

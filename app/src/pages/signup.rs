@@ -1,8 +1,8 @@
-use ::api::{MeResponse, Plan, SignupRequest};
+use ::api::{Plan, SignupRequest};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
 use crate::pages::home_when_logged_in;
 use crate::state::Session;
@@ -24,6 +24,7 @@ pub fn signup_problem(request: &SignupRequest) -> Option<String> {
 #[component]
 pub fn Signup() -> impl IntoView {
     let session = Session::get();
+    let client = Client::get();
     home_when_logged_in(session);
 
     let org_name = RwSignal::new(String::new());
@@ -35,7 +36,7 @@ pub fn Signup() -> impl IntoView {
     let sign_up = Action::new_local(move |request: &SignupRequest| {
         let request = request.clone();
         async move {
-            let answer = api::post::<_, MeResponse>("/api/signup", &request).await;
+            let answer = client.sign_up(&request).await;
             if let Ok(me) = &answer {
                 session.logged_in_as(me.clone());
             }

@@ -4,4 +4,5 @@ mod accounts;
 mod lever;
 mod lists;
 mod pads;
+mod session;
 mod shell;

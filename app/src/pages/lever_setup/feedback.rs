@@ -1,30 +1,23 @@
-use ::api::{LeverFeedbackTemplateRequest, LeverFeedbackTemplatesResponse};
+use ::api::LeverFeedbackTemplateRequest;
 use leptos::prelude::*;
 
 use super::SetupState;
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
-use crate::state::Session;
 
 /// Options: which Lever feedback template "Send as feedback" files (or none).
 #[component]
 pub fn FeedbackTemplate() -> impl IntoView {
     let setup = expect_context::<SetupState>();
-    let session = Session::get();
+    let client = Client::get();
     // Asked again whenever another key is saved.
-    let key_marker = Memo::new(move |_| {
-        setup
-            .get()
-            .and_then(|s| s.credentials.done.then_some(s.credentials.api_key_last4))
-    });
+    let key_marker = setup.saved_key();
     let choice = RwSignal::new(String::new());
     let templates = LocalResource::new(move || {
         let marker = key_marker.get();
         async move {
             marker?;
-            let answer = session
-                .fetch::<LeverFeedbackTemplatesResponse>("/api/lever/feedback-templates")
-                .await;
+            let answer = client.lever_feedback_templates().await;
             if let Ok(live) = &answer {
                 let selected = live.templates.iter().find(|t| t.selected);
                 choice.set(selected.map(|t| t.id.clone()).unwrap_or_default());
@@ -34,9 +27,7 @@ pub fn FeedbackTemplate() -> impl IntoView {
     });
     let save = Action::new_local(move |request: &LeverFeedbackTemplateRequest| {
         let request = request.clone();
-        async move {
-            setup.accept(session.observe(api::put("/api/lever/feedback-template", &request).await))
-        }
+        async move { setup.accept(client.choose_lever_feedback_template(&request).await) }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

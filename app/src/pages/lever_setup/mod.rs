@@ -10,9 +10,8 @@ mod step_webhook;
 use ::api::{ConnectionState, LeverEnvironment, LeverSetup};
 use leptos::prelude::*;
 
-use crate::api::{self, ApiFailure};
+use crate::api::{ApiFailure, Client};
 use crate::components::guard::{AdminOnly, error_note, failure_message};
-use crate::state::Session;
 use crate::text::format_time;
 
 /// While waiting for Lever's Verify, the page asks the server this often.
@@ -25,6 +24,15 @@ pub struct SetupState(RwSignal<Option<LeverSetup>>);
 impl SetupState {
     pub fn get(self) -> Option<LeverSetup> {
         self.0.get()
+    }
+
+    /// The saved key (its last four characters; `None` before step 1), as a memo: what is read
+    /// from Lever with the key is asked again when another key is saved.
+    pub fn saved_key(self) -> Memo<Option<Option<String>>> {
+        Memo::new(move |_| {
+            self.get()
+                .and_then(|s| s.credentials.done.then_some(s.credentials.api_key_last4))
+        })
     }
 
     /// Takes a step's answer: on success the server's new state replaces the old one.
@@ -127,12 +135,12 @@ pub fn LeverSetupPage() -> impl IntoView {
 
 #[component]
 fn LeverSetupAdmin() -> impl IntoView {
-    let session = Session::get();
+    let client = Client::get();
     let setup = SetupState(RwSignal::new(None));
     provide_context(setup);
     let failure = RwSignal::new(None::<ApiFailure>);
     let load = move || async move {
-        match session.fetch::<LeverSetup>("/api/lever/setup").await {
+        match client.lever_setup().await {
             Ok(answer) => {
                 failure.set(None);
                 // Polling answers are mostly the same: leave the page alone then.
@@ -253,7 +261,7 @@ fn Overview(setup: LeverSetup) -> impl IntoView {
 #[component]
 fn Options() -> impl IntoView {
     let setup = expect_context::<SetupState>();
-    let session = Session::get();
+    let client = Client::get();
     let current = setup.get();
     let enabled = current.as_ref().is_some_and(|s| s.credentials.done);
     let tag = RwSignal::new(current.as_ref().map(|s| s.tag.clone()).unwrap_or_default());
@@ -261,7 +269,7 @@ fn Options() -> impl IntoView {
     let results = RwSignal::new(current.as_ref().is_none_or(|s| s.results_notes_enabled));
     let save = Action::new_local(move |request: &::api::LeverOptionsRequest| {
         let request = request.clone();
-        async move { setup.accept(session.observe(api::put("/api/lever/options", &request).await)) }
+        async move { setup.accept(client.save_lever_options(&request).await) }
     });
     let problem = RwSignal::new(None::<String>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -301,14 +309,13 @@ fn Options() -> impl IntoView {
 #[component]
 fn Disconnect() -> impl IntoView {
     let setup = expect_context::<SetupState>();
-    let session = Session::get();
+    let client = Client::get();
     let confirming = RwSignal::new(false);
     let disconnect = Action::new_local(move |_: &()| async move {
-        let answer = session.observe(api::delete("/api/lever").await);
+        let answer = client.disconnect_lever().await;
         if answer.is_ok() {
             confirming.set(false);
-            let fresh = session.fetch::<LeverSetup>("/api/lever/setup").await;
-            return setup.accept(fresh);
+            return setup.accept(client.lever_setup().await);
         }
         answer
     });

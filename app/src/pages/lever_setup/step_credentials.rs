@@ -2,14 +2,13 @@ use ::api::{LeverCredentialsRequest, LeverEnvironment};
 use leptos::prelude::*;
 
 use super::{SetupState, base_url_problem, environment_from_value, environment_value};
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
-use crate::state::Session;
 
 #[component]
 pub fn StepCredentials() -> impl IntoView {
     let setup = expect_context::<SetupState>();
-    let session = Session::get();
+    let client = Client::get();
     let saved = setup.get().map(|s| s.credentials).expect("setup loaded");
     let environment = RwSignal::new(
         environment_value(saved.environment.unwrap_or(LeverEnvironment::Production)).to_string(),
@@ -21,8 +20,7 @@ pub fn StepCredentials() -> impl IntoView {
     let save = Action::new_local(move |request: &LeverCredentialsRequest| {
         let request = request.clone();
         async move {
-            let answer =
-                setup.accept(session.observe(api::put("/api/lever/credentials", &request).await));
+            let answer = setup.accept(client.save_lever_credentials(&request).await);
             if answer.is_ok() {
                 api_key.set(String::new());
             }

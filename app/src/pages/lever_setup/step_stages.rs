@@ -1,31 +1,24 @@
 use std::collections::BTreeSet;
 
-use ::api::{LeverStagesRequest, LeverStagesResponse};
+use ::api::LeverStagesRequest;
 use leptos::prelude::*;
 
 use super::SetupState;
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
-use crate::state::Session;
 
 #[component]
 pub fn StepStages() -> impl IntoView {
     let setup = expect_context::<SetupState>();
-    let session = Session::get();
+    let client = Client::get();
     // Asked again whenever another key is saved.
-    let key_marker = Memo::new(move |_| {
-        setup
-            .get()
-            .and_then(|s| s.credentials.done.then_some(s.credentials.api_key_last4))
-    });
+    let key_marker = setup.saved_key();
     let chosen = RwSignal::new(BTreeSet::<String>::new());
     let stages = LocalResource::new(move || {
         let marker = key_marker.get();
         async move {
             marker?;
-            let answer = session
-                .fetch::<LeverStagesResponse>("/api/lever/stages")
-                .await;
+            let answer = client.lever_stages().await;
             if let Ok(live) = &answer {
                 chosen.set(
                     live.stages
@@ -40,7 +33,7 @@ pub fn StepStages() -> impl IntoView {
     });
     let save = Action::new_local(move |request: &LeverStagesRequest| {
         let request = request.clone();
-        async move { setup.accept(session.observe(api::put("/api/lever/stages", &request).await)) }
+        async move { setup.accept(client.save_lever_stages(&request).await) }
     });
     let problem = RwSignal::new(None::<String>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

@@ -1,16 +1,18 @@
-use ::api::{LeverTokenRequest, MemberStatus, MembersResponse};
+use ::api::{LeverTokenRequest, MemberStatus};
 use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{SetupState, token_problem};
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
+use crate::components::pager::ListPlace;
 use crate::state::Session;
 
 #[component]
 pub fn StepToken() -> impl IntoView {
     let setup = expect_context::<SetupState>();
     let session = Session::get();
+    let client = Client::get();
     let token = RwSignal::new(String::new());
     let owner = RwSignal::new(
         setup
@@ -21,14 +23,11 @@ pub fn StepToken() -> impl IntoView {
             .unwrap_or_default(),
     );
     let problem = RwSignal::new(None::<String>);
-    let members = LocalResource::new(move || async move {
-        session.fetch::<MembersResponse>("/api/members").await
-    });
+    let members = LocalResource::new(move || client.members(ListPlace::default()));
     let save = Action::new_local(move |request: &LeverTokenRequest| {
         let request = request.clone();
         async move {
-            let answer =
-                setup.accept(session.observe(api::put("/api/lever/token", &request).await));
+            let answer = setup.accept(client.save_lever_token(&request).await);
             if answer.is_ok() {
                 token.set(String::new());
             }

@@ -1,42 +1,32 @@
-use ::api::LeverWebhookResponse;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::SetupState;
-use crate::api::{self, Empty};
+use crate::api::Client;
+use crate::components::copy::CopyRow;
 use crate::components::guard::{error_note, failure_message};
-use crate::pages::members::copy_to_clipboard;
-use crate::state::Session;
 
 #[component]
 pub fn StepWebhook() -> impl IntoView {
     let setup = expect_context::<SetupState>();
-    let session = Session::get();
-    let copied = RwSignal::new(None::<bool>);
+    let client = Client::get();
     let confirming = RwSignal::new(false);
-    let url = move || setup.get().and_then(|s| s.webhook.url);
+    // A memo: the step below is built again only when the URL changes, not at every poll.
+    let url = Memo::new(move |_| setup.get().and_then(|s| s.webhook.url));
     let https_warning = move || setup.get().and_then(|s| s.webhook.https_warning);
     let rotate = Action::new_local(move |_: &()| async move {
-        let answer = session.observe(
-            api::post::<_, LeverWebhookResponse>("/api/lever/webhook/rotate", &Empty {}).await,
-        );
+        let answer = client.rotate_lever_webhook().await;
         if answer.is_ok() {
             confirming.set(false);
-            return setup.accept(session.fetch("/api/lever/setup").await);
+            return setup.accept(client.lever_setup().await);
         }
         answer.map(|_| ())
     });
-    let copy = move |_| {
-        if let Some(url) = url() {
-            spawn_local(async move { copied.set(Some(copy_to_clipboard(&url).await)) });
-        }
-    };
 
     view! {
         <section class="card" data-testid="step-3">
             <h2>"Step 3 · Add webhook URL to Lever"</h2>
             {move || https_warning().map(|warning| view! { <p class="warn" data-testid="https-warning">{warning}</p> })}
-            {move || match url() {
+            {move || match url.get() {
                 None => view! { <p class="muted">"The URL appears once a Lever API key is saved (step 1)."</p> }.into_any(),
                 Some(link) => {
                     view! {
@@ -47,15 +37,7 @@ pub fn StepWebhook() -> impl IntoView {
                         <p class="muted" data-testid="only-stage-change">
                             "Register only Candidate Stage Change here: each webhook entry in Lever signs with a token of its own, and Stagepad checks the one from step 4."
                         </p>
-                        <div class="copy-row">
-                            <input type="text" readonly class="link-field" aria-label="Webhook URL" data-testid="webhook-url" value=link/>
-                            <button type="button" class="secondary" on:click=copy>"Copy"</button>
-                        </div>
-                        {move || match copied.get() {
-                            Some(true) => view! { <p class="ok">"Copied to the clipboard."</p> }.into_any(),
-                            Some(false) => view! { <p class="warn">"The browser did not allow copying: select the URL and copy it."</p> }.into_any(),
-                            None => ().into_any(),
-                        }}
+                        <CopyRow value=link label="Webhook URL" testid="webhook-url" what="URL"/>
                         <p>"Save it in Lever, generate its signature token there, and copy that token into step 4."</p>
                         {move || error_note(failure_message(rotate.value().get()))}
                         {move || {

@@ -1,6 +1,7 @@
 //! The live editor: a textarea kept in step with the server over the pad's WebSocket through
 //! the shared `ClientDoc` (operational transformation), with presence, the language, and a
-//! reconnect that keeps whatever was typed while the connection was down.
+//! reconnect that keeps whatever was typed while the connection was down. The socket is
+//! gloo-net's: one task per socket reads it and writes what the page queues.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -8,14 +9,17 @@ use std::time::Duration;
 
 use ::api::ot::{ClientDoc, Outgoing, ServerOpEffect};
 use ::api::{ClientMessage, PadView, Participant, ServerMessage};
+use futures::channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use futures::future::{self, Either};
+use futures::{SinkExt, StreamExt};
+use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, State};
 use leptos::prelude::*;
-use leptos::wasm_bindgen::JsCast;
-use leptos::wasm_bindgen::closure::Closure;
-use web_sys::{CloseEvent, MessageEvent, WebSocket};
+use leptos::task::spawn_local;
 
 use super::editing::{char_index, insert_indent, line_numbers, utf16_index};
 use super::highlight;
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
 
 /// What this tab keeps of one pad, so that a reload rejoins as the same participant: the id and
@@ -134,9 +138,11 @@ struct Connection {
     welcomed: bool,
     /// Edits not yet stored were dropped by a resync: the page says so once joined again.
     lost_edits: bool,
-    socket: Option<WebSocket>,
-    /// The socket's callbacks, alive as long as it is.
-    callbacks: Vec<Box<dyn std::any::Any>>,
+    /// What to send on the current socket, through its task; `None` while there is no socket.
+    /// Dropping it closes the socket.
+    socket: Option<UnboundedSender<String>>,
+    /// The current socket is open and its join went out: other messages may follow.
+    open: bool,
     retry_ms: u64,
     closed: bool,
     shown: Shown,
@@ -155,12 +161,15 @@ fn socket_url(pad_id: &str) -> String {
     format!("{scheme}://{host}/api/pads/{pad_id}/socket")
 }
 
+/// Sends `message` if the socket is open (and joined); otherwise it is dropped, as the server
+/// would not take it.
 fn send(shared: &Shared, message: &ClientMessage) {
     let connection = shared.borrow();
-    if let Some(socket) = &connection.socket
-        && socket.ready_state() == WebSocket::OPEN
+    if connection.open
+        && let Some(socket) = &connection.socket
     {
-        let _ = socket.send_with_str(&serde_json::to_string(message).expect("json"));
+        let text = serde_json::to_string(message).expect("json");
+        let _ = socket.unbounded_send(text);
     }
 }
 
@@ -181,59 +190,71 @@ fn send_op(shared: &Shared, out: Outgoing) {
 
 fn connect(shared: &Shared) {
     let url = socket_url(&shared.borrow().pad_id);
-    let Ok(socket) = WebSocket::new(&url) else {
+    let Ok(socket) = WebSocket::open(&url) else {
         schedule_reconnect(shared);
         return;
     };
-    let on_open = {
-        let shared = shared.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            let join = {
-                let mut c = shared.borrow_mut();
-                c.retry_ms = 500;
-                ClientMessage::Join {
-                    client_id: c.identity.client_id.clone(),
-                    secret: c.identity.secret.clone(),
-                    name: Some(c.identity.name.clone()),
-                    since_revision: c.shown.ready.get_untracked().then_some(c.doc.revision),
+    let (to_socket, queue) = mpsc::unbounded();
+    shared.borrow_mut().socket = Some(to_socket);
+    spawn_local(run_socket(shared.clone(), socket, queue));
+}
+
+/// One socket's life: join once it is open, then hand what arrives to `handle` and send what
+/// the page queues, until the socket closes or the page lets go of it (resync, leaving).
+async fn run_socket(shared: Shared, mut socket: WebSocket, mut queue: UnboundedReceiver<String>) {
+    // Ready to send once open, or once it failed to open (then its close ends the loop below).
+    let ready = future::poll_fn(|cx| socket.poll_ready_unpin(cx)).await;
+    let wanted = shared.borrow().socket.is_some();
+    if wanted && ready.is_ok() && matches!(socket.state(), State::Open) {
+        let join = {
+            let mut c = shared.borrow_mut();
+            c.retry_ms = 500;
+            ClientMessage::Join {
+                client_id: c.identity.client_id.clone(),
+                secret: c.identity.secret.clone(),
+                name: Some(c.identity.name.clone()),
+                since_revision: c.shown.ready.get_untracked().then_some(c.doc.revision),
+            }
+        };
+        let join = Message::Text(serde_json::to_string(&join).expect("json"));
+        shared.borrow_mut().open = socket.send(join).await.is_ok();
+    }
+    loop {
+        // What the page queued goes first, as if sent when queued; once the page let go of the
+        // socket, nothing that arrives after is handled.
+        let next = match future::select(queue.next(), socket.next()).await {
+            Either::Left((queued, _)) => Either::Left(queued),
+            Either::Right((arrived, _)) => Either::Right(arrived),
+        };
+        match next {
+            Either::Left(Some(text)) => {
+                let _ = socket.send(Message::Text(text)).await;
+            }
+            Either::Right(Some(Ok(Message::Text(text)))) => {
+                if let Ok(message) = serde_json::from_str::<ServerMessage>(&text) {
+                    handle(&shared, message);
                 }
-            };
-            send(&shared, &join);
-        })
-    };
-    let on_message = {
-        let shared = shared.clone();
-        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some(text) = event.data().as_string()
-                && let Ok(message) = serde_json::from_str::<ServerMessage>(&text)
-            {
-                handle(&shared, message);
             }
-        })
+            // Bytes, or the error and close events that come before the end.
+            Either::Right(Some(_)) => {}
+            Either::Left(None) | Either::Right(None) => break,
+        }
+    }
+    // Dropping the socket closes it, if it is not closed already.
+    drop(socket);
+    let (shown, closed) = {
+        let mut c = shared.borrow_mut();
+        c.socket = None;
+        c.open = false;
+        c.welcomed = false;
+        (c.shown, c.closed)
     };
-    let on_close = {
-        let shared = shared.clone();
-        Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
-            let (shown, closed) = {
-                let mut c = shared.borrow_mut();
-                c.socket = None;
-                c.welcomed = false;
-                (c.shown, c.closed)
-            };
-            // Typing goes on while away: the edits wait in the document, are sent once joined
-            // again, and the edits missed meanwhile are transformed past them.
-            if !shown.ended.get_untracked() && !closed {
-                shown.connection.set("Reconnecting…");
-                schedule_reconnect(&shared);
-            }
-        })
-    };
-    socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    let mut c = shared.borrow_mut();
-    c.callbacks = vec![Box::new(on_open), Box::new(on_message), Box::new(on_close)];
-    c.socket = Some(socket);
+    // Typing goes on while away: the edits wait in the document, are sent once joined again,
+    // and the edits missed meanwhile are transformed past them.
+    if !closed && !shown.ended.get_untracked() {
+        shown.connection.set("Reconnecting…");
+        schedule_reconnect(&shared);
+    }
 }
 
 fn schedule_reconnect(shared: &Shared) {
@@ -381,16 +402,12 @@ fn handle(shared: &Shared, message: ServerMessage) {
 
 /// Drops local state and reconnects for the server's whole text.
 fn resync(shared: &Shared) {
-    let socket = {
-        let mut c = shared.borrow_mut();
-        c.shown.ready.set(false);
-        c.lost_edits |= c.doc.has_unsent_changes();
-        c.doc = ClientDoc::default();
-        c.socket.clone()
-    };
-    if let Some(socket) = socket {
-        let _ = socket.close();
-    }
+    let mut c = shared.borrow_mut();
+    c.shown.ready.set(false);
+    c.lost_edits |= c.doc.has_unsent_changes();
+    c.doc = ClientDoc::default();
+    c.open = false;
+    c.socket = None;
 }
 
 #[component]
@@ -412,7 +429,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         welcomed: false,
         lost_edits: false,
         socket: None,
-        callbacks: Vec::new(),
+        open: false,
         retry_ms: 500,
         closed: false,
         shown,
@@ -423,9 +440,8 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         stored.try_with_value(|shared| {
             let mut c = shared.borrow_mut();
             c.closed = true;
-            if let Some(socket) = c.socket.take() {
-                let _ = socket.close();
-            }
+            c.open = false;
+            c.socket = None;
         });
     });
 
@@ -465,10 +481,11 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         stored.with_value(|shared| send(shared, &ClientMessage::Language { language }));
     };
     let pad_id = pad.id.clone();
+    let client = Client::get();
     let end = Action::new_local(move |_: &()| {
-        let path = format!("/api/pads/{pad_id}/end");
+        let pad_id = pad_id.clone();
         async move {
-            let answer = api::post::<_, PadView>(&path, &api::Empty {}).await;
+            let answer = client.end_pad(&pad_id).await;
             if answer.is_ok() {
                 ended.set(true);
             }

@@ -7,20 +7,20 @@ mod highlight;
 mod live;
 mod playback;
 
-use ::api::PadView;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api;
+use crate::api::Client;
 use crate::components::guard::load_failed;
 
 #[component]
 pub fn Pad() -> impl IntoView {
     let params = use_params_map();
     let pad_id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let client = Client::get();
     let pad = LocalResource::new(move || {
         let id = pad_id();
-        async move { api::get::<PadView>(&format!("/api/pads/{id}")).await }
+        async move { client.pad(&id).await }
     });
     // The live editor reports the end; the page then shows what fits the viewer.
     let ended = RwSignal::new(false);

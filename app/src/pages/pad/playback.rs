@@ -6,12 +6,12 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use ::api::playback::{Timeline, runs};
-use ::api::{PadHistory, PadView, Participant};
+use ::api::{PadHistory, Participant};
 use leptos::prelude::*;
 
-use crate::api;
+use crate::api::{ApiFailure, Client};
+use crate::components::copy::copy_to_clipboard;
 use crate::components::guard::{error_note, failure_message, load_failed};
-use crate::pages::members::copy_to_clipboard;
 use crate::text::format_time;
 
 /// How often the playing timeline advances.
@@ -30,10 +30,11 @@ pub fn revision_at_position(timeline: &Timeline, position: i64) -> usize {
 
 #[component]
 pub fn Playback(pad_id: String, from_lever: bool) -> impl IntoView {
-    let path = format!("/api/pads/{pad_id}/history");
+    let client = Client::get();
+    let id = pad_id.clone();
     let history = LocalResource::new(move || {
-        let path = path.clone();
-        async move { whole_history(&path).await }
+        let id = id.clone();
+        async move { whole_history(client, &id).await }
     });
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the session…"</p> }>
@@ -52,10 +53,10 @@ pub fn Playback(pad_id: String, from_lever: bool) -> impl IntoView {
 }
 
 /// Every page of the history, in order: the server answers a long pad in pages.
-async fn whole_history(path: &str) -> Result<PadHistory, api::ApiFailure> {
-    let mut history = api::get::<PadHistory>(path).await?;
+async fn whole_history(client: Client, pad_id: &str) -> Result<PadHistory, ApiFailure> {
+    let mut history = client.pad_history(pad_id, None).await?;
     while let Some(after) = history.next_after {
-        let page = api::get::<PadHistory>(&format!("{path}?after={after}")).await?;
+        let page = client.pad_history(pad_id, Some(after)).await?;
         history.operations.extend(page.operations);
         history.final_text = page.final_text;
         history.next_after = page.next_after;
@@ -195,18 +196,21 @@ fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
         let text = to_copy.clone();
         leptos::task::spawn_local(async move { copied.set(Some(copy_to_clipboard(&text).await)) });
     };
-    let path = format!("/api/pads/{pad_id}");
+    let client = Client::get();
     let status = LocalResource::new({
-        let path = path.clone();
+        let pad_id = pad_id.clone();
         move || {
-            let path = path.clone();
-            async move { api::get::<PadView>(&path).await }
+            let pad_id = pad_id.clone();
+            async move { client.pad(&pad_id).await }
         }
     });
     let send = Action::new_local(move |kind: &LeverWrite| {
-        let path = format!("{path}/{}", kind.path());
+        let (kind, pad_id) = (*kind, pad_id.clone());
         async move {
-            let answer = api::post::<_, PadView>(&path, &api::Empty {}).await;
+            let answer = match kind {
+                LeverWrite::Note => client.send_code_note(&pad_id).await,
+                LeverWrite::Feedback => client.send_feedback(&pad_id).await,
+            };
             status.refetch();
             answer
         }
@@ -290,15 +294,6 @@ fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
 enum LeverWrite {
     Note,
     Feedback,
-}
-
-impl LeverWrite {
-    fn path(self) -> &'static str {
-        match self {
-            LeverWrite::Note => "lever-note",
-            LeverWrite::Feedback => "lever-feedback",
-        }
-    }
 }
 
 /// One line saying how sending the code as a note or a form goes.

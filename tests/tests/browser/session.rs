@@ -1,0 +1,65 @@
+//! A session that ends on the server (here: the password changed in another session) sends the
+//! console back to the log-in page at the next call, also from the pad page, which guests may
+//! open too and which used to show the refusal instead.
+
+use tests::browser::Browser;
+use tests::{PASSWORD, expect_json, spawn_app};
+
+#[tokio::test]
+async fn a_call_on_the_pad_page_after_the_session_ended_goes_back_to_log_in() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let pad: api::PadSummary = expect_json(
+        app.post(
+            &admin.client,
+            "/api/pads",
+            &api::NewPadRequest {
+                candidate_name: "Ada Lovelace".into(),
+                job_title: None,
+                language: None,
+            },
+        )
+        .await,
+        201,
+    )
+    .await;
+
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/login")).await;
+    browser.fill("[name=email]", &admin.email).await;
+    browser.fill("[name=password]", PASSWORD).await;
+    browser.click_button("Log in").await;
+    browser.wait_for_path("/").await;
+    browser.goto(&app.url(&format!("/pad/{}", pad.id))).await;
+    browser
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+
+    // Elsewhere the password changes: every other session of the admin ends, this one too.
+    let changed = app
+        .put(
+            &admin.client,
+            "/api/me/password",
+            &api::ChangePasswordRequest {
+                current_password: PASSWORD.into(),
+                new_password: "a different password, long enough".into(),
+            },
+        )
+        .await;
+    assert_eq!(changed.status(), 204);
+
+    browser.click_button("End interview").await;
+    browser.click_button("Yes, end it for everyone").await;
+    browser.wait_for_path("/login").await;
+    browser.wait_for_text("h1", "Log in").await;
+    browser.wait_for_text(".session-links", "Sign up").await;
+
+    let view: api::PadView = expect_json(
+        app.get(&admin.client, &format!("/api/pads/{}", pad.id))
+            .await,
+        200,
+    )
+    .await;
+    assert_ne!(view.status, "ended", "the refused call ended nothing");
+    browser.close().await;
+}
