@@ -266,7 +266,7 @@ async fn the_deliveries_filter_search_and_page_survive_reload_and_back() {
                 triggered_at: Set(None),
                 opportunity_id: Set(Some(format!("opp-{i}"))),
                 to_stage_id: Set(None),
-                status: Set(status.into()),
+                status: Set(lever_delivery::Status::from_code(status).expect("a delivery status")),
                 reason: Set(None),
                 detail: Set(Some("Lever answered 503".into())),
                 candidate_name: Set(Some(name)),

@@ -392,7 +392,10 @@ async fn an_admin_picks_a_feedback_template_and_sends_an_ended_pad_as_feedback()
         .await;
     browser.click_button("Send as feedback").await;
     browser
-        .wait_for_text("[data-testid=feedback-status]", "filed as you")
+        .wait_for_text(
+            "[data-testid=feedback-status]",
+            "filed as the member who sent it",
+        )
         .await;
     browser.screenshot_if_asked("pad-feedback").await;
     let forms = sim.feedback_forms(&ada).await;

@@ -308,11 +308,16 @@ fn write_state(kind: LeverWrite, status: Option<&str>, error: String) -> AnyView
         LeverWrite::Feedback => (
             "feedback-status",
             "Filing the feedback form in Lever…",
-            "The feedback form is on the candidate in Lever, filed as you.",
+            "The feedback form is on the candidate in Lever, filed as the member who sent it.",
             "Lever did not take the feedback form",
         ),
     };
     match status {
+        // While retries remain, the last failure says why it is taking long.
+        Some("sending") if !error.is_empty() => {
+            view! { <p class="muted" data-testid=test_id>{format!("{sending} {error}")}</p> }
+                .into_any()
+        }
         Some("sending") => view! { <p class="muted" data-testid=test_id>{sending}</p> }.into_any(),
         Some("sent") => view! { <p class="ok" data-testid=test_id>{sent}</p> }.into_any(),
         Some("failed") => view! {
