@@ -3,9 +3,10 @@
 //! share a database and so one key's requests. Callers wait for their turn instead of being
 //! refused.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::Quota;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use sha2::{Digest, Sha256};
@@ -22,7 +23,7 @@ impl RequestBudget {
     pub fn in_memory(per_second: f64) -> Self {
         Self {
             per_second,
-            local: KeyedRateLimiter::new(per_second),
+            local: governor::RateLimiter::keyed(quota(per_second)),
             shared: None,
         }
     }
@@ -48,13 +49,13 @@ impl RequestBudget {
                 }
             }
         }
-        self.local.acquire(key).await;
+        self.local.until_key_ready(&fingerprint(key)).await;
     }
 }
 
-/// Takes a token from the key's bucket in PostgreSQL, as [`KeyedRateLimiter::reserve`] does in
-/// memory (possibly one not yet refilled: the wait says when it is due), in one statement on
-/// the database's clock, so instances agree whatever their own clocks say.
+/// Takes a token from the key's bucket in PostgreSQL (possibly one not yet refilled: the wait
+/// says when it is due), in one statement on the database's clock, so instances agree whatever
+/// their own clocks say.
 async fn reserve_shared(
     db: &DatabaseConnection,
     key: &str,
@@ -90,70 +91,54 @@ fn wait_for_token(tokens: f64, per_second: f64) -> Duration {
     }
 }
 
-/// A token bucket per API key (burst = one second's worth), shared by every task in the
-/// process. Callers wait for their turn instead of being refused.
-struct KeyedRateLimiter {
-    per_second: f64,
-    buckets: Mutex<HashMap<[u8; 32], Bucket>>,
+/// The in-memory buckets: governor's keyed GCRA limiter, keyed by the key's SHA-256 (the key
+/// itself is not kept), with a burst of one second's worth.
+type KeyedRateLimiter = governor::RateLimiter<
+    [u8; 32],
+    governor::state::keyed::DefaultKeyedStateStore<[u8; 32]>,
+    governor::clock::DefaultClock,
+>;
+
+fn quota(per_second: f64) -> Quota {
+    let per_second = per_second.max(0.01);
+    let burst = NonZeroU32::new(per_second.max(1.0) as u32).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(Duration::from_secs_f64(1.0 / per_second))
+        .expect("a positive period")
+        .allow_burst(burst)
 }
 
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
-
-impl KeyedRateLimiter {
-    fn new(per_second: f64) -> Self {
-        Self {
-            per_second,
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    async fn acquire(&self, key: &str) {
-        let wait = self.reserve(key, Instant::now());
-        if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// Takes a token (possibly one not yet refilled) and says how long until it is due.
-    fn reserve(&self, key: &str, now: Instant) -> Duration {
-        let fingerprint: [u8; 32] = Sha256::digest(key.as_bytes()).into();
-        let mut buckets = self.buckets.lock().expect("rate limiter lock");
-        let burst = self.per_second.max(1.0);
-        let bucket = buckets.entry(fingerprint).or_insert(Bucket {
-            tokens: burst,
-            updated: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(burst);
-        bucket.updated = now;
-        bucket.tokens -= 1.0;
-        wait_for_token(bucket.tokens, self.per_second)
-    }
+fn fingerprint(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
 }
 
 #[cfg(test)]
 mod tests {
+    use governor::clock::{Clock, FakeRelativeClock};
+
     use super::*;
 
     #[test]
     fn the_budget_allows_a_burst_then_spaces_requests() {
-        let limiter = KeyedRateLimiter::new(8.0);
-        let now = Instant::now();
-        let waits: Vec<Duration> = (0..12).map(|_| limiter.reserve("key-a", now)).collect();
-        assert!(waits[..8].iter().all(Duration::is_zero));
-        assert_eq!(waits[8], Duration::from_millis(125));
-        assert_eq!(waits[11], Duration::from_millis(500));
+        let clock = FakeRelativeClock::default();
+        let limiter = governor::RateLimiter::dashmap_with_clock(quota(8.0), clock.clone());
+        let (a, b) = (fingerprint("key-a"), fingerprint("key-b"));
+        for _ in 0..8 {
+            assert!(limiter.check_key(&a).is_ok(), "a burst of 8");
+        }
+        let refused = limiter.check_key(&a).expect_err("the 9th waits");
+        assert_eq!(
+            refused.wait_time_from(clock.now()),
+            Duration::from_millis(125)
+        );
         assert!(
-            limiter.reserve("key-b", now).is_zero(),
+            limiter.check_key(&b).is_ok(),
             "keys have budgets of their own"
         );
-        // After a quiet second the bucket is full again, but never fuller than the burst.
-        let later = now + Duration::from_secs(10);
-        let waits: Vec<Duration> = (0..9).map(|_| limiter.reserve("key-a", later)).collect();
-        assert!(waits[..8].iter().all(Duration::is_zero));
-        assert!(!waits[8].is_zero());
+        // After a quiet while the bucket is full again, but never fuller than the burst.
+        clock.advance(Duration::from_secs(10));
+        for _ in 0..8 {
+            assert!(limiter.check_key(&a).is_ok());
+        }
+        assert!(limiter.check_key(&a).is_err());
     }
 }
