@@ -2,6 +2,7 @@
 //! (AES-256-GCM, tagged with the key's id so the master key can rotate), and a string type
 //! that never shows its content in `Debug` or `Display`.
 
+use secrecy::ExposeSecret;
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -85,24 +86,25 @@ impl fmt::Debug for MasterKey {
     }
 }
 
-/// A secret string (an API key, a signature token). Printing it shows only that it is hidden.
-#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+/// A secret string (an API key, a signature token), held in `secrecy`'s box: wiped from
+/// memory when dropped, and printing it shows only that it is hidden.
+#[derive(Clone, serde::Deserialize)]
 #[serde(transparent)]
-pub struct SecretString(String);
+pub struct SecretString(secrecy::SecretString);
 
 impl SecretString {
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(value.into().into())
     }
 
     /// The only way to the content; call it where the secret is really used.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 
     /// The last four characters, which the console may show to tell keys apart.
     pub fn last_four(&self) -> String {
-        let chars: Vec<char> = self.0.chars().collect();
+        let chars: Vec<char> = self.expose().chars().collect();
         chars[chars.len().saturating_sub(4)..].iter().collect()
     }
 }
@@ -192,7 +194,7 @@ impl Keyring {
             )
             .map_err(|_| SealError::Decrypt)?;
         String::from_utf8(plaintext)
-            .map(SecretString)
+            .map(SecretString::new)
             .map_err(|_| SealError::Decrypt)
     }
 }
