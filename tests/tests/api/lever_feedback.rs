@@ -4,30 +4,17 @@
 
 use std::time::Duration;
 
-use api::{Plan, Role};
+use api::Role;
 use serde_json::{Value, json};
+use tests::TestApp;
 use tests::accounts::{Account, expect_error, expect_json};
+use tests::lever::{Setup, connected, save_key};
 use tests::lever_sim::{LeverSim, NewOpportunity, PERMISSIONS};
 use tests::pad_client::PadClient;
 use tests::poll::wait_for;
-use tests::{TestApp, spawn_app};
 
 const PHONE: &str = "Phone interview";
 const CODE: &str = "@cache\ndef add(a, b):\n    return a + b";
-
-struct Setup {
-    app: TestApp,
-    sim: LeverSim,
-    admin: Account,
-}
-
-async fn connected() -> Setup {
-    let app = spawn_app().await;
-    let sim = LeverSim::start().await;
-    let admin = app.sign_up(Plan::Enterprise).await;
-    app.connect_lever(&admin, &sim, &[PHONE]).await;
-    Setup { app, sim, admin }
-}
 
 /// A template Stagepad can file: a code question, a text question and an optional score.
 async fn coding_template(sim: &LeverSim) -> Value {
@@ -138,7 +125,9 @@ fn answer(form: &Value, field: &str) -> String {
 
 #[tokio::test]
 async fn the_admin_picks_a_template_stagepad_can_fill() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     let good = coding_template(&sim).await;
     let without_code = sim
         .add_feedback_template(json!({
@@ -260,7 +249,9 @@ async fn the_admin_picks_a_template_stagepad_can_fill() {
 
 #[tokio::test]
 async fn send_as_feedback_files_the_form_as_the_member_who_clicks() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     let template = chosen_coding_template(&app, &sim, &admin).await;
     let member = app.add_member(&admin, Role::Member).await;
     // Lever's e-mail filter matches the canonical (lowercase) form.
@@ -314,7 +305,9 @@ async fn send_as_feedback_files_the_form_as_the_member_who_clicks() {
 
 #[tokio::test]
 async fn a_feedback_form_whose_answer_was_lost_is_filed_once() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     chosen_coding_template(&app, &sim, &admin).await;
     sim.create_user("Admin", &admin.email).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
@@ -329,7 +322,9 @@ async fn a_feedback_form_whose_answer_was_lost_is_filed_once() {
 
 #[tokio::test]
 async fn a_member_lever_does_not_know_gets_a_clear_reason_and_no_form() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     chosen_coding_template(&app, &sim, &admin).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
 
@@ -358,7 +353,9 @@ async fn a_member_lever_does_not_know_gets_a_clear_reason_and_no_form() {
 
 #[tokio::test]
 async fn without_a_template_or_the_permission_feedback_is_refused_clearly() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     let (_, pad_id) = ended_pad(&app, &sim, &admin).await;
     let view: api::PadView = expect_json(
         app.get(&admin.client, &format!("/api/pads/{pad_id}")).await,
@@ -380,20 +377,7 @@ async fn without_a_template_or_the_permission_feedback_is_refused_clearly() {
         .filter(|p| *p != "read_feedback_templates")
         .collect();
     let key = sim.create_api_key(Some(&limited)).await;
-    let _: api::LeverSetup = expect_json(
-        app.put(
-            &admin.client,
-            "/api/lever/credentials",
-            &api::LeverCredentialsRequest {
-                environment: api::LeverEnvironment::Custom,
-                base_url: Some(sim.api_base_url()),
-                api_key: key,
-            },
-        )
-        .await,
-        200,
-    )
-    .await;
+    let _: api::LeverSetup = expect_json(save_key(&app, &admin, &sim, &key).await, 200).await;
     let message = expect_error(
         app.get(&admin.client, "/api/lever/feedback-templates")
             .await,
@@ -408,7 +392,9 @@ async fn without_a_template_or_the_permission_feedback_is_refused_clearly() {
 /// e-mail leave the author unknown: the form is filed as nobody rather than as the wrong one.
 #[tokio::test]
 async fn two_lever_users_with_the_members_e_mail_file_nothing() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     chosen_coding_template(&app, &sim, &admin).await;
     sim.create_user("Admin", &admin.email).await;
     sim.create_user("Admin again", &admin.email).await;
@@ -424,7 +410,9 @@ async fn two_lever_users_with_the_members_e_mail_file_nothing() {
 /// A template deleted in Lever after it was chosen: the member learns that, not a riddle.
 #[tokio::test]
 async fn a_template_deleted_in_lever_fails_with_that_reason() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     let template = chosen_coding_template(&app, &sim, &admin).await;
     sim.create_user("Admin", &admin.email).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
@@ -441,27 +429,16 @@ async fn a_template_deleted_in_lever_fails_with_that_reason() {
 /// would most likely make a second form, so the member is told to look in Lever instead.
 #[tokio::test]
 async fn a_lost_answer_without_read_feedback_is_not_filed_again() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     let without: Vec<&str> = PERMISSIONS
         .iter()
         .copied()
         .filter(|p| *p != "read_feedback")
         .collect();
     let key = sim.create_api_key(Some(&without)).await;
-    let _: api::LeverSetup = expect_json(
-        app.put(
-            &admin.client,
-            "/api/lever/credentials",
-            &api::LeverCredentialsRequest {
-                environment: api::LeverEnvironment::Custom,
-                base_url: Some(sim.api_base_url()),
-                api_key: key,
-            },
-        )
-        .await,
-        200,
-    )
-    .await;
+    let _: api::LeverSetup = expect_json(save_key(&app, &admin, &sim, &key).await, 200).await;
     chosen_coding_template(&app, &sim, &admin).await;
     sim.create_user("Admin", &admin.email).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
@@ -481,7 +458,9 @@ async fn a_lost_answer_without_read_feedback_is_not_filed_again() {
 /// A second click while the first request is on its way is refused, and one form is filed.
 #[tokio::test]
 async fn a_second_click_while_sending_files_nothing_more() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     chosen_coding_template(&app, &sim, &admin).await;
     sim.create_user("Admin", &admin.email).await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;

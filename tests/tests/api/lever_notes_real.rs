@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use api::Plan;
 use tests::accounts::{Account, expect_json};
+use tests::lever::{Setup, connected};
 use tests::lever_sim::{LeverSim, NewOpportunity, PERMISSIONS, SimNote};
 use tests::poll::wait_for;
 use tests::{TestApp, spawn_app};
@@ -14,20 +15,6 @@ const PHONE: &str = "Phone interview";
 
 /// The client in tests gives up after 2 s: an answer held 4 s is lost to it.
 const PAST_THE_TIMEOUT_MS: u64 = 4_000;
-
-struct Setup {
-    app: TestApp,
-    sim: LeverSim,
-    admin: Account,
-}
-
-async fn connected() -> Setup {
-    let app = spawn_app().await;
-    let sim = LeverSim::start().await;
-    let admin = app.sign_up(Plan::Enterprise).await;
-    app.connect_lever(&admin, &sim, &[PHONE]).await;
-    Setup { app, sim, admin }
-}
 
 async fn new_candidate(sim: &LeverSim) -> String {
     sim.create_opportunity(NewOpportunity {
@@ -107,7 +94,9 @@ fn pad_id_of(link: &str) -> String {
 
 #[tokio::test]
 async fn a_pad_created_note_whose_answer_was_lost_is_in_lever_once() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     for lost in [(Some(500), None), (None, Some(PAST_THE_TIMEOUT_MS))] {
         let ada = new_candidate(&sim).await;
         sim.lose_answer_next_on(1, &format!("{ada}/notes"), lost.0, lost.1)
@@ -125,7 +114,9 @@ async fn a_pad_created_note_whose_answer_was_lost_is_in_lever_once() {
 
 #[tokio::test]
 async fn a_results_note_whose_answer_was_lost_is_in_lever_once() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     let ada = new_candidate(&sim).await;
     let link = pad_for(&app, &sim, &admin, &ada).await;
     sim.lose_answer_next_on(1, &format!("{ada}/notes"), Some(502), None)
@@ -160,7 +151,9 @@ async fn a_results_note_whose_answer_was_lost_is_in_lever_once() {
 
 #[tokio::test]
 async fn a_code_note_whose_answer_was_lost_is_in_lever_once_and_a_new_request_posts_again() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     let ada = new_candidate(&sim).await;
     let link = pad_for(&app, &sim, &admin, &ada).await;
     let pad_id = pad_id_of(&link);
@@ -192,7 +185,9 @@ async fn a_code_note_whose_answer_was_lost_is_in_lever_once_and_a_new_request_po
 
 #[tokio::test]
 async fn without_the_read_notes_permission_step_1_says_so_and_notes_are_still_posted() {
-    let Setup { app, sim, admin } = connected().await;
+    let Setup {
+        app, sim, admin, ..
+    } = connected(&[PHONE]).await;
     let setup: api::LeverSetup =
         expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
     assert!(

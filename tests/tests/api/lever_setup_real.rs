@@ -2,10 +2,10 @@
 //! that a 404 cannot fool, and confidential candidates.
 
 use api::Plan;
-use tests::accounts::expect_json;
+use tests::accounts::{Account, expect_json};
 use tests::lever::{save_key, setup_of};
 use tests::lever_sim::{LeverSim, NewOpportunity, PERMISSIONS};
-use tests::{expect_error, spawn_app, spawn_app_with};
+use tests::{TestApp, expect_error, spawn_app, spawn_app_with};
 
 const PHONE: &str = "Phone interview";
 
@@ -142,13 +142,13 @@ async fn a_key_that_loses_the_notes_permission_shows_it_after_the_first_refused_
 
 // ---- point 1: confidential candidates ----
 
-#[tokio::test]
-async fn a_confidential_candidates_delivery_says_to_create_a_key_with_confidential_access() {
-    let app = spawn_app().await;
-    let sim = LeverSim::start().await;
-    let admin = app.sign_up(Plan::Enterprise).await;
-    // Keys are created without confidential access unless asked.
-    let _lever = app.connect_lever(&admin, &sim, &[PHONE]).await;
+/// A tagged candidate of a confidential job, moved into the selected stage: the delivery's
+/// outcome.
+async fn confidential_candidate_moved(
+    app: &TestApp,
+    sim: &LeverSim,
+    admin: &Account,
+) -> api::LeverDelivery {
     let secret_job = sim
         .create_confidential_posting("Stealth CTO", &["coderpad"])
         .await;
@@ -162,7 +162,17 @@ async fn a_confidential_candidates_delivery_says_to_create_a_key_with_confidenti
         .await;
     sim.move_opportunity(&candidate, &sim.stage_id(PHONE).await)
         .await;
-    let delivery = app.outcome_for(&admin, &candidate).await;
+    app.outcome_for(admin, &candidate).await
+}
+
+#[tokio::test]
+async fn a_confidential_candidates_delivery_says_to_create_a_key_with_confidential_access() {
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    // Keys are created without confidential access unless asked.
+    let _lever = app.connect_lever(&admin, &sim, &[PHONE]).await;
+    let delivery = confidential_candidate_moved(&app, &sim, &admin).await;
     assert_eq!(delivery.status, "dead", "{delivery:?}");
     let error = delivery.error.expect("why it failed");
     assert!(
@@ -213,20 +223,7 @@ async fn a_confidential_candidates_refused_note_is_not_a_missing_permission() {
     app.connect_lever(&admin, &sim, &[PHONE]).await;
     let trusted = sim.create_api_key_confidential(true).await;
     let _: api::LeverSetup = expect_json(save_key(&app, &admin, &sim, &trusted).await, 200).await;
-    let secret_job = sim
-        .create_confidential_posting("Stealth CTO", &["coderpad"])
-        .await;
-    let candidate = sim
-        .create_opportunity(NewOpportunity {
-            name: "Grace Hopper".into(),
-            tags: vec!["coderpad".into()],
-            posting_id: Some(secret_job),
-            ..Default::default()
-        })
-        .await;
-    sim.move_opportunity(&candidate, &sim.stage_id(PHONE).await)
-        .await;
-    let delivery = app.outcome_for(&admin, &candidate).await;
+    let delivery = confidential_candidate_moved(&app, &sim, &admin).await;
     assert_eq!(delivery.status, "pad_created", "{delivery:?}");
     let pad_id = delivery
         .pad_link
