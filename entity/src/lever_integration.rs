@@ -49,12 +49,10 @@ pub struct Model {
     /// The key may read an opportunity's notes (an optional permission): a retried note is
     /// looked for in Lever before it is posted again.
     pub notes_readable: bool,
-    /// The Lever feedback template "Send as feedback" files, with the question that takes the
-    /// final code and the one that takes the playback link; none until an admin picks one.
+    /// The Lever feedback template "Send as feedback" files, as Lever named it when chosen;
+    /// none until an admin picks one. Its questions are found again at each filing.
     pub feedback_template_id: Option<String>,
     pub feedback_template_name: Option<String>,
-    pub feedback_code_field_id: Option<String>,
-    pub feedback_text_field_id: Option<String>,
     pub tag: String,
     pub notes_enabled: bool,
     /// Post a results note (duration, language, participants, playback link) when a pad ends.

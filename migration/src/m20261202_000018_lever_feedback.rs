@@ -5,8 +5,8 @@ use crate::columns::{add_columns, drop_columns};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// Feedback forms: the Lever template an admin chose (with the question that takes the code
-/// and the one that takes the playback link), and each pad's "send as feedback" request.
+/// Feedback forms: the Lever template an admin chose, and each pad's "send as feedback"
+/// request.
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -16,8 +16,6 @@ impl MigrationTrait for Migration {
             [
                 string_null(LeverIntegrations::FeedbackTemplateId),
                 string_null(LeverIntegrations::FeedbackTemplateName),
-                string_null(LeverIntegrations::FeedbackCodeFieldId),
-                string_null(LeverIntegrations::FeedbackTextFieldId),
             ],
         )
         .await?;
@@ -45,8 +43,6 @@ impl MigrationTrait for Migration {
             [
                 LeverIntegrations::FeedbackTemplateId,
                 LeverIntegrations::FeedbackTemplateName,
-                LeverIntegrations::FeedbackCodeFieldId,
-                LeverIntegrations::FeedbackTextFieldId,
             ],
         )
         .await
@@ -58,8 +54,6 @@ enum LeverIntegrations {
     Table,
     FeedbackTemplateId,
     FeedbackTemplateName,
-    FeedbackCodeFieldId,
-    FeedbackTextFieldId,
 }
 
 #[derive(DeriveIden)]

@@ -159,18 +159,12 @@ pub async fn choose_template(
                      pick one from the list.",
                 )
             })?;
-            let fill = fillable(&template)
-                .map_err(|why| ApiError::unprocessable("template_unusable", why))?;
-            Some((
-                template.id.clone(),
-                template.text.clone(),
-                fill.code_field.to_string(),
-                fill.text_field.to_string(),
-            ))
+            fillable(&template).map_err(|why| ApiError::unprocessable("template_unusable", why))?;
+            Some((template.id, template.text))
         }
     };
     let detail = match &chosen {
-        Some((_, name, _, _)) => format!("Feedback forms are filed with the template {name:?}"),
+        Some((_, name)) => format!("Feedback forms are filed with the template {name:?}"),
         None => "Feedback forms are no longer offered".to_string(),
     };
     setup::change_integration(
@@ -181,14 +175,9 @@ pub async fn choose_template(
         "lever_feedback_template_saved",
         detail,
         |row| {
-            let (id, name, code, text) = match chosen {
-                Some((id, name, code, text)) => (Some(id), Some(name), Some(code), Some(text)),
-                None => (None, None, None, None),
-            };
+            let (id, name) = chosen.unzip();
             row.feedback_template_id = Set(id);
             row.feedback_template_name = Set(name);
-            row.feedback_code_field_id = Set(code);
-            row.feedback_text_field_id = Set(text);
         },
     )
     .await?;
