@@ -49,8 +49,7 @@ pub async fn request_feedback(state: &AppState, member: &MemberPad) -> ApiResult
         state,
         &pad,
         Request {
-            status: pad::Column::FeedbackStatus,
-            error: pad::Column::FeedbackError,
+            columns: FEEDBACK_COLUMNS,
             job_kind: job::Kind::Feedback,
             payload: serde_json::to_value(payload).expect("json"),
             busy_code: "feedback_in_progress",

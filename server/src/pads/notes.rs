@@ -50,8 +50,7 @@ pub async fn request_code_note(state: &AppState, member: &MemberPad) -> ApiResul
         state,
         &pad,
         Request {
-            status: pad::Column::CodeNoteStatus,
-            error: pad::Column::CodeNoteError,
+            columns: CODE_NOTE_COLUMNS,
             job_kind: job::Kind::CodeNote,
             payload: serde_json::json!({ "pad_id": pad.id }),
             busy_code: "note_in_progress",
@@ -98,8 +97,8 @@ pub(super) async fn ended_lever_pad(state: &AppState, member: &MemberPad) -> Api
 /// A member's request to write a pad's code to Lever: the pad's status and error columns for
 /// it, and the job that carries it out.
 pub(super) struct Request {
-    pub status: pad::Column,
-    pub error: pad::Column,
+    /// Its status and error columns on the pad.
+    pub columns: (pad::Column, pad::Column),
     pub job_kind: job::Kind,
     pub payload: serde_json::Value,
     /// Answered (409) when the same request is already on its way.
@@ -116,14 +115,15 @@ pub(super) async fn queue_request(
 ) -> ApiResult<()> {
     use sea_orm::{ActiveModelTrait, TransactionTrait};
     let txn = state.db.begin().await?;
+    let (status, error) = request.columns;
     let claimed = pad::Entity::update_in_org(pad.org_id)
-        .col_expr(request.status, Expr::value(Some(SENDING)))
-        .col_expr(request.error, Expr::value(Option::<String>::None))
+        .col_expr(status, Expr::value(Some(SENDING)))
+        .col_expr(error, Expr::value(Option::<String>::None))
         .filter(pad::Column::Id.eq(&pad.id))
         .filter(
             sea_orm::Condition::any()
-                .add(request.status.is_null())
-                .add(request.status.ne(SENDING)),
+                .add(status.is_null())
+                .add(status.ne(SENDING)),
         )
         .exec(&txn)
         .await?
