@@ -17,6 +17,7 @@ pub mod playback;
 pub use account::*;
 pub use audit::*;
 pub use error::ErrorBody;
+pub use error::{ErrorCode, RefusalCode};
 pub use health::{DatabaseKind, HealthResponse, ReadinessResponse};
 pub use lever::*;
 pub use members::*;

@@ -1,3 +1,4 @@
+use crate::RefusalCode;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -182,7 +183,7 @@ pub enum ServerMessage {
     Ended,
     /// A refusal; the server closes the connection after it unless the code says otherwise.
     Error {
-        code: String,
+        code: RefusalCode,
         message: String,
     },
 }

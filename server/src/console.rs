@@ -9,6 +9,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
+use api::ErrorCode;
 
 use crate::error::ApiError;
 
@@ -146,7 +147,7 @@ pub async fn fallback(
     let Some(index) = &console.index else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "console_not_built",
+            ErrorCode::ConsoleNotBuilt,
             "The web console has not been built; run `make console` (or `make run`).",
         ));
     };

@@ -8,6 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::{ResponseError, web};
+use api::ErrorCode;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -44,7 +45,7 @@ fn refusal(request: &ServiceRequest) -> Option<ApiError> {
     if !is_json {
         return Some(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "json_required",
+            ErrorCode::JsonRequired,
             "Send this request with Content-Type: application/json and a JSON body.",
         ));
     }
@@ -67,7 +68,7 @@ fn refusal(request: &ServiceRequest) -> Option<ApiError> {
         None
     } else {
         Some(ApiError::forbidden(
-            "cross_origin",
+            ErrorCode::CrossOrigin,
             "This request comes from another site and was refused.",
         ))
     }

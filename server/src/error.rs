@@ -6,10 +6,11 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, error::JsonPayloadError};
+use api::ErrorCode;
 
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     retry_after_secs: Option<u64>,
     cause: Option<anyhow::Error>,
@@ -30,7 +31,7 @@ pub fn with_causes(error: &dyn std::error::Error) -> String {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -40,37 +41,41 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, message)
     }
 
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn forbidden(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
     pub fn too_many_requests(message: impl Into<String>, retry_after_secs: u64) -> Self {
-        let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message);
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyRequests,
+            message,
+        );
         error.retry_after_secs = Some(retry_after_secs.max(1));
         error
     }
 
-    pub fn service_unavailable(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn service_unavailable(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
     }
 
@@ -78,14 +83,14 @@ impl ApiError {
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         let mut error = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "Something went wrong on our side; it has been logged. Please try again.",
         );
         error.cause = Some(cause.into());
         error
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         self.code
     }
 }
@@ -96,7 +101,7 @@ impl fmt::Debug for ApiError {
             f,
             "{} {}: {}",
             self.status.as_u16(),
-            self.code,
+            self.code.as_str(),
             self.message
         )?;
         if let Some(cause) = &self.cause {
@@ -108,7 +113,7 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.code.as_str(), self.message)
     }
 }
 
@@ -121,9 +126,11 @@ impl ResponseError for ApiError {
         if self.status.is_server_error() {
             match &self.cause {
                 Some(cause) => {
-                    tracing::error!(code = self.code, error = %format!("{cause:#}"), "request failed")
+                    tracing::error!(code = self.code.as_str(), error = %format!("{cause:#}"), "request failed")
                 }
-                None => tracing::warn!(code = self.code, message = %self.message, "request failed"),
+                None => {
+                    tracing::warn!(code = self.code.as_str(), message = %self.message, "request failed")
+                }
             }
         }
         let mut response = HttpResponse::build(self.status);
@@ -131,7 +138,7 @@ impl ResponseError for ApiError {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
         }
         response.json(api::ErrorBody {
-            code: self.code.to_string(),
+            code: self.code,
             message: self.message.clone(),
         })
     }
@@ -154,24 +161,25 @@ pub fn json_error(error: JsonPayloadError, _request: &HttpRequest) -> actix_web:
     let api_error = match &error {
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Send the body as JSON with Content-Type: application/json.",
         ),
         JsonPayloadError::OverflowKnownLength { limit, .. }
         | JsonPayloadError::Overflow { limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("The body is larger than the {limit} bytes this endpoint accepts."),
         ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            ApiError::unprocessable("invalid_field", format!("The JSON body does not fit: {e}."))
-        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::unprocessable(
+            ErrorCode::InvalidField,
+            format!("The JSON body does not fit: {e}."),
+        ),
         JsonPayloadError::Deserialize(e) => ApiError::bad_request(
-            "malformed_json",
+            ErrorCode::MalformedJson,
             format!("The body is not valid JSON: {e}."),
         ),
         _ => ApiError::bad_request(
-            "unreadable_body",
+            ErrorCode::UnreadableBody,
             format!("The body could not be read: {error}."),
         ),
     };
@@ -187,7 +195,7 @@ pub fn query_error(
     _request: &HttpRequest,
 ) -> actix_web::Error {
     ApiError::bad_request(
-        "invalid_query",
+        ErrorCode::InvalidQuery,
         format!("The query string does not fit: {error}."),
     )
     .into()

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use api::ErrorCode;
 use entity::InOrg;
 use entity::user;
 use sea_orm::{ColumnTrait, QueryFilter};
@@ -88,7 +89,7 @@ impl FromRequest for EnterpriseAdmin {
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
             if !crate::orgs::service::plan_includes_lever(&state.db, user.org_id).await? {
                 return Err(ApiError::forbidden(
-                    "enterprise_required",
+                    ErrorCode::EnterpriseRequired,
                     "The Lever integration needs the Enterprise plan. An admin can switch plans under Settings.",
                 ));
             }
@@ -119,10 +120,8 @@ impl ClientAddress {
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
-const NOT_LOGGED_IN: &str = "not_logged_in";
-
 fn not_logged_in() -> ApiError {
-    ApiError::unauthorized(NOT_LOGGED_IN, "Log in to continue.")
+    ApiError::unauthorized(ErrorCode::NotLoggedIn, "Log in to continue.")
 }
 
 impl FromRequest for AuthUser {
@@ -195,7 +194,7 @@ impl FromRequest for Viewer {
         Box::pin(async move {
             match user.await {
                 Ok(user) => Ok(Viewer::User(user)),
-                Err(e) if e.code() == NOT_LOGGED_IN => Ok(Viewer::Anonymous),
+                Err(e) if e.code() == ErrorCode::NotLoggedIn => Ok(Viewer::Anonymous),
                 Err(e) => Err(e),
             }
         })
@@ -212,7 +211,7 @@ impl FromRequest for AdminUser {
             let user = user.await?;
             if !user.is_admin() {
                 return Err(ApiError::forbidden(
-                    "admin_only",
+                    ErrorCode::AdminOnly,
                     "Only admins of the organization can do this.",
                 ));
             }

@@ -1,6 +1,7 @@
 //! Liveness and readiness probes for load balancers and orchestration.
 
 use actix_web::{HttpResponse, web};
+use api::ErrorCode;
 use sea_orm::ConnectionTrait;
 
 use crate::db::database_kind;
@@ -22,7 +23,10 @@ async fn get_health() -> HttpResponse {
 async fn get_readiness(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     state.db.execute_unprepared("SELECT 1").await.map_err(|e| {
         tracing::warn!(error = %e, "readiness check: database unreachable");
-        ApiError::service_unavailable("database_unavailable", "The database does not answer.")
+        ApiError::service_unavailable(
+            ErrorCode::DatabaseUnavailable,
+            "The database does not answer.",
+        )
     })?;
     Ok(HttpResponse::Ok().json(api::ReadinessResponse {
         status: "ready".into(),

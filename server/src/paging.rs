@@ -2,6 +2,7 @@
 //! last row by (time, id); the next page is the rows after it in the list's order, so rows
 //! written meanwhile neither shift nor repeat what follows, and no offset is ever scanned.
 
+use api::ErrorCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
@@ -26,7 +27,7 @@ pub struct Key {
 
 fn bad_cursor() -> ApiError {
     ApiError::bad_request(
-        "invalid_cursor",
+        ErrorCode::InvalidCursor,
         "cursor is not one this list gave out; start again from the first page.",
     )
 }
@@ -37,7 +38,7 @@ impl PageRequest {
         let limit = limit.unwrap_or(api::PAGE_LIMIT_DEFAULT.into());
         if !(1..=max).contains(&limit) {
             return Err(ApiError::bad_request(
-                "invalid_limit",
+                ErrorCode::InvalidLimit,
                 format!("limit must be between 1 and {max}."),
             ));
         }
@@ -142,7 +143,7 @@ pub fn search_pattern(q: Option<&str>) -> ApiResult<Option<String>> {
     };
     if q.chars().count() > 200 {
         return Err(ApiError::bad_request(
-            "invalid_search",
+            ErrorCode::InvalidSearch,
             "q must be at most 200 characters.",
         ));
     }
@@ -186,7 +187,11 @@ mod tests {
             if bad.is_empty() {
                 assert_eq!(answer.unwrap().after, None);
             } else {
-                assert_eq!(answer.unwrap_err().code(), "invalid_cursor", "{bad}");
+                assert_eq!(
+                    answer.unwrap_err().code(),
+                    ErrorCode::InvalidCursor,
+                    "{bad}"
+                );
             }
         }
         let not_a_number = PageRequest::new(None, Some(&Key::encode(at, "x"))).unwrap();
@@ -200,7 +205,7 @@ mod tests {
         for bad in [0, 201] {
             assert_eq!(
                 PageRequest::new(Some(bad), None).unwrap_err().code(),
-                "invalid_limit"
+                ErrorCode::InvalidLimit
             );
         }
     }

@@ -1,5 +1,7 @@
 //! Checks of user-typed fields, each refusing with a code and a sentence that names the field.
 
+use api::ErrorCode;
+
 use crate::error::ApiError;
 
 pub const MAX_NAME_CHARS: usize = 100;
@@ -10,13 +12,13 @@ pub fn name(field: &'static str, value: &str) -> Result<String, ApiError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(ApiError::unprocessable(
-            "invalid_field",
+            ErrorCode::InvalidField,
             format!("{field} must not be empty."),
         ));
     }
     if trimmed.chars().count() > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
         return Err(ApiError::unprocessable(
-            "invalid_field",
+            ErrorCode::InvalidField,
             format!("{field} must be at most {MAX_NAME_CHARS} printable characters."),
         ));
     }
@@ -42,7 +44,7 @@ pub fn email(value: &str) -> Result<String, ApiError> {
         Ok(email)
     } else {
         Err(ApiError::unprocessable(
-            "invalid_email",
+            ErrorCode::InvalidEmail,
             "email must be an address such as ada@example.com.",
         ))
     }
@@ -65,7 +67,11 @@ mod tests {
             "a@b@c.io",
             "ada@.com",
         ] {
-            assert_eq!(email(bad).unwrap_err().code(), "invalid_email", "{bad:?}");
+            assert_eq!(
+                email(bad).unwrap_err().code(),
+                ErrorCode::InvalidEmail,
+                "{bad:?}"
+            );
         }
     }
 

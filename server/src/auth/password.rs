@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
+use api::ErrorCode;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -33,20 +34,20 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), ApiError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
         return Err(ApiError::unprocessable(
-            "weak_password",
+            ErrorCode::WeakPassword,
             format!("The password needs at least {MIN_PASSWORD_CHARS} characters."),
         ));
     }
     if chars > MAX_PASSWORD_CHARS {
         return Err(ApiError::unprocessable(
-            "weak_password",
+            ErrorCode::WeakPassword,
             format!("The password may have at most {MAX_PASSWORD_CHARS} characters."),
         ));
     }
     let lowered = password.to_lowercase();
     if COMMON_PASSWORDS.contains(lowered.as_str()) || lowered == email.to_lowercase() {
         return Err(ApiError::unprocessable(
-            "weak_password",
+            ErrorCode::WeakPassword,
             "This password is too common and easy to guess; choose another.",
         ));
     }

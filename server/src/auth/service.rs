@@ -1,5 +1,6 @@
 //! Sign-up, log-in, log-out and password changes. Handlers stay thin; the rules live here.
 
+use api::ErrorCode;
 use entity::InOrg;
 use entity::{organization, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -26,7 +27,7 @@ pub struct SignedIn {
 
 fn email_taken() -> ApiError {
     ApiError::conflict(
-        "email_taken",
+        ErrorCode::EmailTaken,
         "An account with this email already exists; log in instead.",
     )
 }
@@ -37,7 +38,10 @@ pub fn too_many(message: &str, wait: std::time::Duration) -> ApiError {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("invalid_credentials", "The email or the password is wrong.")
+    ApiError::unauthorized(
+        ErrorCode::InvalidCredentials,
+        "The email or the password is wrong.",
+    )
 }
 
 /// Maps a unique-constraint violation on insert to the answer the caller gives.
@@ -208,7 +212,7 @@ pub async fn log_in(
         )
         .await?;
         return Err(ApiError::forbidden(
-            "account_deactivated",
+            ErrorCode::AccountDeactivated,
             "This account has been deactivated; ask an admin of your organization.",
         ));
     }
@@ -273,7 +277,7 @@ pub async fn change_password(
         .filter(user::Column::Id.eq(user.user_id))
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("not_logged_in", "Log in to continue."))?;
+        .ok_or_else(|| ApiError::unauthorized(ErrorCode::NotLoggedIn, "Log in to continue."))?;
     if !state
         .passwords
         .verify(
@@ -283,7 +287,7 @@ pub async fn change_password(
         .await?
     {
         return Err(ApiError::forbidden(
-            "wrong_password",
+            ErrorCode::WrongPassword,
             "The current password is not right.",
         ));
     }
@@ -323,7 +327,7 @@ pub async fn me(state: &AppState, user: &AuthUser) -> ApiResult<SignedIn> {
     match found {
         Some((user, Some(organization))) => Ok(SignedIn { user, organization }),
         _ => Err(ApiError::unauthorized(
-            "not_logged_in",
+            ErrorCode::NotLoggedIn,
             "Log in to continue.",
         )),
     }

@@ -1,6 +1,7 @@
 //! The console's view of Lever's deliveries: what each became, and an admin's Retry.
 
 use actix_web::{HttpResponse, web};
+use api::ErrorCode;
 use entity::InOrg;
 use entity::lever_delivery::Status;
 use entity::{job, lever_delivery};
@@ -41,7 +42,7 @@ pub async fn list_deliveries(
                 .map(Status::code)
                 .collect();
             return Err(ApiError::bad_request(
-                "invalid_status",
+                ErrorCode::InvalidStatus,
                 format!("status must be one of {}.", all.join(", ")),
             ));
         };
@@ -101,7 +102,7 @@ pub async fn retry_delivery(
         .ok_or_else(|| ApiError::not_found("No such delivery in this organization."))?;
     if !delivery.status.can_retry() {
         return Err(ApiError::conflict(
-            "not_retryable",
+            ErrorCode::NotRetryable,
             format!(
                 "Only failed and dead deliveries can be retried; this one is {}.",
                 delivery.status.code()
@@ -116,7 +117,7 @@ pub async fn retry_delivery(
     let txn = state.db.begin().await?;
     if !queue::retry_now(&txn, admin.org_id, job.id, state.settings.jobs.max_attempts).await? {
         return Err(ApiError::conflict(
-            "not_retryable",
+            ErrorCode::NotRetryable,
             "This delivery is being processed right now.",
         ));
     }

@@ -4,6 +4,7 @@
 //! idempotency key, so the text answer ends with a marker line and a run after the first looks
 //! for it before filing again, as notes do.
 
+use api::ErrorCode;
 use entity::{job, lever_integration};
 use sea_orm::Set;
 
@@ -84,7 +85,7 @@ async fn read_templates(
         .await
         .map_err(|e| match e {
             LeverError::Forbidden { .. } => ApiError::unprocessable(
-                "lever_permissions_missing",
+                ErrorCode::LeverPermissionsMissing,
                 "The API key may not read feedback templates. In Lever (Settings → \
                  Integrations and API → API Credentials) give it \"Read feedback templates\" \
                  and \"Create feedback\", then save the key again in step 1.",
@@ -144,7 +145,7 @@ pub async fn choose_template(
         None => None,
         Some(id) if id.is_empty() || id.chars().count() > 200 => {
             return Err(ApiError::unprocessable(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 "template_id must be the id of one of Lever's feedback templates, or null to \
                  stop offering feedback forms.",
             ));
@@ -154,12 +155,13 @@ pub async fn choose_template(
             let templates = read_templates(state, &credentials).await?;
             let template = templates.into_iter().find(|t| t.id == id).ok_or_else(|| {
                 ApiError::unprocessable(
-                    "unknown_template",
+                    ErrorCode::UnknownTemplate,
                     "Lever has no feedback template with that id (it may have been deleted): \
                      pick one from the list.",
                 )
             })?;
-            fillable(&template).map_err(|why| ApiError::unprocessable("template_unusable", why))?;
+            fillable(&template)
+                .map_err(|why| ApiError::unprocessable(ErrorCode::TemplateUnusable, why))?;
             Some((template.id, template.text))
         }
     };

@@ -2,6 +2,7 @@
 //! webhook key's hash and the stored stages. The setup wizard writes it; the webhook, the
 //! pipeline, deliveries and pad notes read it from here.
 
+use api::ErrorCode;
 use entity::InOrg;
 use entity::lever_integration::{self, Environment};
 use sea_orm::sea_query::Expr;
@@ -48,11 +49,12 @@ pub enum IntegrationError {
 impl From<IntegrationError> for ApiError {
     fn from(e: IntegrationError) -> Self {
         match e {
-            IntegrationError::NotConnected => {
-                ApiError::conflict("step_incomplete", "Save a Lever API key first (step 1).")
-            }
+            IntegrationError::NotConnected => ApiError::conflict(
+                ErrorCode::StepIncomplete,
+                "Save a Lever API key first (step 1).",
+            ),
             IntegrationError::CustomBaseUrlDisabled => ApiError::unprocessable(
-                "custom_base_url_disabled",
+                ErrorCode::CustomBaseUrlDisabled,
                 "This Stagepad no longer allows the custom Lever base URL saved in step 1, so \
                  Lever is not called. Save the API key again for production, sandbox or EU.",
             ),

@@ -28,7 +28,7 @@ pub fn base_url(
         Custom => {
             if !allow_custom {
                 return Err(crate::error::ApiError::unprocessable(
-                    "custom_base_url_disabled",
+                    api::ErrorCode::CustomBaseUrlDisabled,
                     "This Stagepad only connects to Lever's own hosts; pick production, sandbox or EU.",
                 ));
             }
@@ -41,7 +41,7 @@ pub fn base_url(
                 && !url.contains(char::is_whitespace);
             if !valid {
                 return Err(crate::error::ApiError::unprocessable(
-                    "invalid_field",
+                    api::ErrorCode::InvalidField,
                     "base_url must be an http(s) address such as http://127.0.0.1:8090/v1.",
                 ));
             }
@@ -65,7 +65,7 @@ mod tests {
             base_url(LeverEnvironment::Custom, Some("http://x"), false)
                 .unwrap_err()
                 .code(),
-            "custom_base_url_disabled"
+            api::ErrorCode::CustomBaseUrlDisabled
         );
         assert_eq!(
             base_url(

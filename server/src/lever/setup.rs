@@ -1,6 +1,7 @@
 //! The four-step Lever setup. The server is the source of truth for which steps are done; the
 //! console only shows what `setup()` answers.
 
+use api::ErrorCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::InOrg;
@@ -161,34 +162,34 @@ fn https_warning(public_url: &str) -> Option<String> {
 pub fn explain(error: &LeverError, base_url: &str) -> ApiError {
     match error {
         LeverError::Unauthorized => ApiError::unprocessable(
-            "lever_key_rejected",
+            ErrorCode::LeverKeyRejected,
             "Lever rejected this API key (401). Copy the whole key again from Lever \
              (Settings → Integrations and API → API Credentials) and check that it was not deleted.",
         ),
         LeverError::Forbidden { endpoint } => ApiError::unprocessable(
-            "lever_permissions_missing",
+            ErrorCode::LeverPermissionsMissing,
             format!(
                 "The API key is not allowed to use {endpoint}. Add that permission to the key in Lever."
             ),
         ),
         LeverError::Timeout => ApiError::new(
             actix_web::http::StatusCode::GATEWAY_TIMEOUT,
-            "lever_timeout",
+            ErrorCode::LeverTimeout,
             "Lever did not answer in time. Try again in a moment.",
         ),
         LeverError::Unreachable(detail) => ApiError::new(
             actix_web::http::StatusCode::BAD_GATEWAY,
-            "lever_unreachable",
+            ErrorCode::LeverUnreachable,
             format!("Stagepad cannot reach Lever at {base_url}: {detail}."),
         ),
         LeverError::RateLimited => ApiError::new(
             actix_web::http::StatusCode::BAD_GATEWAY,
-            "lever_rate_limited",
+            ErrorCode::LeverRateLimited,
             "Lever is limiting requests for this key right now. Try again in a minute.",
         ),
         other => ApiError::new(
             actix_web::http::StatusCode::BAD_GATEWAY,
-            "lever_error",
+            ErrorCode::LeverError,
             format!("Lever could not answer as expected: {other}."),
         ),
     }
@@ -264,7 +265,7 @@ async fn check_access(state: &AppState, credentials: &LeverCredentials) -> ApiRe
             .map(|(endpoint, name)| format!("{name} ({endpoint})"))
             .collect();
         return Err(ApiError::unprocessable(
-            "lever_permissions_missing",
+            ErrorCode::LeverPermissionsMissing,
             format!(
                 "The API key is missing permissions Stagepad needs: {}. In Lever, edit the key's \
                  permissions, then save it here again.",
@@ -324,7 +325,7 @@ pub async fn save_credentials(
     let api_key = SecretString::new(request.api_key.trim());
     if api_key.expose().is_empty() || api_key.expose().chars().count() > MAX_SECRET_CHARS {
         return Err(ApiError::unprocessable(
-            "invalid_field",
+            ErrorCode::InvalidField,
             "api_key must be the key Lever shows, pasted whole.",
         ));
     }
@@ -566,7 +567,7 @@ pub async fn save_stages(
 ) -> ApiResult<api::LeverSetup> {
     if request.stage_ids.is_empty() {
         return Err(ApiError::unprocessable(
-            "no_stages",
+            ErrorCode::NoStages,
             "Pick at least one stage that creates pads.",
         ));
     }
@@ -581,7 +582,7 @@ pub async fn save_stages(
     for id in &request.stage_ids {
         let stage = live.iter().find(|s| &s.id == id).ok_or_else(|| {
             ApiError::unprocessable(
-                "unknown_stage",
+                ErrorCode::UnknownStage,
                 format!("Lever has no stage with id {id:?}."),
             )
         })?;
@@ -619,7 +620,10 @@ pub async fn webhook(
 ) -> ApiResult<api::LeverWebhookResponse> {
     let integration = load_required(&state.db, admin.org_id).await?;
     let url = integration.webhook_url(state)?.ok_or_else(|| {
-        ApiError::conflict("step_incomplete", "Save a Lever API key first (step 1).")
+        ApiError::conflict(
+            ErrorCode::StepIncomplete,
+            "Save a Lever API key first (step 1).",
+        )
     })?;
     Ok(api::LeverWebhookResponse { url })
 }
@@ -666,7 +670,7 @@ pub async fn save_token(
         || token.contains(char::is_whitespace)
     {
         return Err(ApiError::unprocessable(
-            "invalid_field",
+            ErrorCode::InvalidField,
             "signature_token must be the token Lever shows for the webhook, pasted whole.",
         ));
     }
@@ -677,7 +681,7 @@ pub async fn save_token(
         .await?
         .ok_or_else(|| {
             ApiError::unprocessable(
-                "invalid_pad_owner",
+                ErrorCode::InvalidPadOwner,
                 "The pad owner must be an active member of the organization.",
             )
         })?;
@@ -718,7 +722,7 @@ pub async fn save_options(
     let tag = request.tag.trim();
     if tag.is_empty() || tag.chars().count() > 50 {
         return Err(ApiError::unprocessable(
-            "invalid_field",
+            ErrorCode::InvalidField,
             "tag must be 1 to 50 characters, such as coderpad.",
         ));
     }

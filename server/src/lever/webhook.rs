@@ -6,6 +6,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
+use api::ErrorCode;
 use entity::InOrg;
 use entity::lever_delivery::Status;
 use entity::{lever_delivery, lever_forged_count, lever_integration, lever_seen_token};
@@ -125,7 +126,7 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
     let org_id = integration.row.org_id;
     let delivery: LeverWebhook = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(
-            "malformed_json",
+            ErrorCode::MalformedJson,
             format!("The body is not a Lever webhook: {e}."),
         )
     })?;
@@ -146,7 +147,7 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
     };
     let Some((signature, token)) = presented else {
         record_refusal(&state.db, &unsigned, now, "no_signature").await?;
-        return Err(ApiError::unauthorized("no_signature", NO_SIGNATURE));
+        return Err(ApiError::unauthorized(ErrorCode::NoSignature, NO_SIGNATURE));
     };
     let signed = integration.signature_token(state).is_some_and(|key| {
         signature::is_valid(key.expose(), &token, delivery.triggered_at, &signature)
@@ -162,7 +163,7 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
         }
         record_refusal(&state.db, &unsigned, now, "bad_signature").await?;
         return Err(ApiError::unauthorized(
-            "invalid_signature",
+            ErrorCode::InvalidSignature,
             "The signature does not match the signature token saved in Stagepad.",
         ));
     }
@@ -173,7 +174,7 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
             triggered_at: Some(delivery.triggered_at),
             data: Some(&delivery.data),
         };
-        delivery_row(&received, now, Status::Rejected, Some(code))
+        delivery_row(&received, now, Status::Rejected, Some(code.as_str()))
             .insert(&state.db)
             .await?;
         return Err(ApiError::bad_request(code, message));
@@ -187,16 +188,13 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
 }
 
 /// Why a signed delivery is refused for its date, if it is.
-fn out_of_time(
-    delivery: &LeverWebhook,
-    now: OffsetDateTime,
-) -> Option<(&'static str, &'static str)> {
+fn out_of_time(delivery: &LeverWebhook, now: OffsetDateTime) -> Option<(ErrorCode, &'static str)> {
     let ahead_ms = MAX_CLOCK_AHEAD.whole_milliseconds() as i64;
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let too_old = delivery.triggered_at < now_ms - MAX_AGE.whole_milliseconds() as i64;
     if delivery.triggered_at > now_ms + ahead_ms {
         Some((
-            "triggered_in_future",
+            ErrorCode::TriggeredInFuture,
             "triggeredAt lies more than 5 minutes in the future.",
         ))
     } else if too_old && delivery.event == STAGE_CHANGE {
@@ -204,7 +202,7 @@ fn out_of_time(
         // stage change can only be a replay whose token was forgotten. (Other events create no
         // work, and Lever's Verify sample may carry any date.)
         Some((
-            "too_old",
+            ErrorCode::TooOld,
             "triggeredAt lies more than 15 days in the past; Lever reruns only two weeks back.",
         ))
     } else {
@@ -388,14 +386,14 @@ pub async fn read_limited(mut payload: web::Payload, limit: usize) -> ApiResult<
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
             ApiError::bad_request(
-                "unreadable_body",
+                ErrorCode::UnreadableBody,
                 format!("The body could not be read: {e}."),
             )
         })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("The body is larger than the {limit} bytes this endpoint accepts."),
             ));
         }

@@ -2,6 +2,7 @@
 //! admin take a lock on the organization row first, so two admins demoting each other at the
 //! same moment cannot both succeed.
 
+use api::ErrorCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::InOrg;
@@ -32,14 +33,14 @@ fn member_not_found() -> ApiError {
 fn invitation_not_found() -> ApiError {
     ApiError::new(
         actix_web::http::StatusCode::NOT_FOUND,
-        "invitation_not_found",
+        ErrorCode::InvitationNotFound,
         "This invitation link is not valid: it was used, revoked, or it expired. Ask an admin for a new one.",
     )
 }
 
 fn already_registered() -> ApiError {
     ApiError::conflict(
-        "email_taken",
+        ErrorCode::EmailTaken,
         "Someone with this email already has a Stagepad account.",
     )
 }
@@ -267,7 +268,7 @@ async fn ensure_another_active_admin(
         .await?;
     if others == 0 {
         return Err(ApiError::conflict(
-            "last_admin",
+            ErrorCode::LastAdmin,
             format!(
                 "{} is the last active admin; make someone else an admin first.",
                 member.name

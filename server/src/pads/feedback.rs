@@ -2,6 +2,7 @@
 //! form of the template the admin chose, as the member who asks (their Lever user, found by
 //! e-mail), through the job queue and filed once (see `lever::feedback`).
 
+use api::ErrorCode;
 use entity::InOrg;
 use entity::{job, pad, user};
 use sea_orm::{ColumnTrait, QueryFilter};
@@ -36,7 +37,7 @@ pub async fn request_feedback(state: &AppState, member: &MemberPad) -> ApiResult
         .is_some_and(|i| i.row.feedback_template_id.is_some());
     if !template_chosen {
         return Err(ApiError::conflict(
-            "no_feedback_template",
+            ErrorCode::NoFeedbackTemplate,
             "No Lever feedback template is chosen: an admin can pick one in the Lever setup, \
              under Options. The code can go to Lever as a note meanwhile.",
         ));
@@ -52,7 +53,7 @@ pub async fn request_feedback(state: &AppState, member: &MemberPad) -> ApiResult
             columns: FEEDBACK_COLUMNS,
             job_kind: job::Kind::Feedback,
             payload: serde_json::to_value(payload).expect("json"),
-            busy_code: "feedback_in_progress",
+            busy_code: ErrorCode::FeedbackInProgress,
             busy: "The feedback form is on its way to Lever already.",
         },
     )

@@ -10,6 +10,7 @@ pub mod notes;
 pub mod routes;
 pub mod socket;
 
+use api::ErrorCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::InOrg;
@@ -103,7 +104,7 @@ pub async fn list(
     if let Some(code) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         let status = PadStatus::from_code(code).ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_status",
+                ErrorCode::InvalidStatus,
                 "status must be not_started, in_progress or ended.",
             )
         })?;
@@ -216,7 +217,7 @@ pub async fn create(
         || candidate_name.chars().any(char::is_control)
     {
         return Err(ApiError::unprocessable(
-            "invalid_field",
+            ErrorCode::InvalidField,
             "candidate_name must be 1 to 200 printable characters.",
         ));
     }
@@ -229,14 +230,14 @@ pub async fn create(
         .is_some_and(|t| t.chars().count() > 300 || t.chars().any(char::is_control))
     {
         return Err(ApiError::unprocessable(
-            "invalid_field",
+            ErrorCode::InvalidField,
             "job_title must be at most 300 printable characters.",
         ));
     }
     let language = request.language.unwrap_or_else(|| DEFAULT_LANGUAGE.into());
     if api::language_label(&language).is_none() {
         return Err(ApiError::unprocessable(
-            "invalid_language",
+            ErrorCode::InvalidLanguage,
             format!("Unknown language {language:?}."),
         ));
     }
@@ -386,7 +387,7 @@ pub async fn history(
     let limit = page.limit.unwrap_or(HISTORY_PAGE);
     if !(1..=HISTORY_PAGE).contains(&limit) {
         return Err(ApiError::bad_request(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             format!("limit is 1 to {HISTORY_PAGE} edits."),
         ));
     }

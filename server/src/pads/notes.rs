@@ -2,6 +2,7 @@
 //! member's request) and the results note (automatically, unless switched off in the setup).
 //! Both end with Stagepad's marker line and are posted once (see `lever::notes`).
 
+use api::{ErrorCode, RefusalCode};
 use entity::InOrg;
 use entity::{job, pad};
 use sea_orm::sea_query::Expr;
@@ -53,7 +54,7 @@ pub async fn request_code_note(state: &AppState, member: &MemberPad) -> ApiResul
             columns: CODE_NOTE_COLUMNS,
             job_kind: job::Kind::CodeNote,
             payload: serde_json::json!({ "pad_id": pad.id }),
-            busy_code: "note_in_progress",
+            busy_code: ErrorCode::NoteInProgress,
             busy: "The code is on its way to Lever already.",
         },
     )
@@ -66,19 +67,19 @@ pub(super) async fn ended_lever_pad(state: &AppState, member: &MemberPad) -> Api
     let pad = member.pad().clone();
     if pad.source != PadSource::Lever || pad.opportunity_id.is_none() {
         return Err(ApiError::conflict(
-            "not_from_lever",
+            ErrorCode::NotFromLever,
             "This pad was not created for a Lever candidate.",
         ));
     }
     if pad.status != PadStatus::Ended {
         return Err(ApiError::conflict(
-            "pad_not_ended",
+            ErrorCode::PadNotEnded,
             "End the interview first; then its code can go to Lever.",
         ));
     }
     if !orgs::service::plan_includes_lever(&state.db, pad.org_id).await? {
         return Err(ApiError::forbidden(
-            "enterprise_required",
+            ErrorCode::EnterpriseRequired,
             PLAN_EXCLUDES_LEVER,
         ));
     }
@@ -87,7 +88,7 @@ pub(super) async fn ended_lever_pad(state: &AppState, member: &MemberPad) -> Api
         .is_some_and(|i| i.row.api_key_sealed.is_some());
     if !connected {
         return Err(ApiError::conflict(
-            "lever_not_connected",
+            ErrorCode::LeverNotConnected,
             "Lever is not connected any more; an admin can connect it again.",
         ));
     }
@@ -102,7 +103,7 @@ pub(super) struct Request {
     pub job_kind: job::Kind,
     pub payload: serde_json::Value,
     /// Answered (409) when the same request is already on its way.
-    pub busy_code: &'static str,
+    pub busy_code: ErrorCode,
     pub busy: &'static str,
 }
 
@@ -225,7 +226,7 @@ pub(super) async fn final_code(state: &AppState, pad_id: &str) -> Result<String,
     live::final_text(&state.db, pad_id)
         .await
         .map_err(|refusal| match refusal.code {
-            "storage_failed" => JobError::transient(refusal.message),
+            RefusalCode::StorageFailed => JobError::transient(refusal.message),
             _ => JobError::permanent(refusal.message),
         })
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
-use api::{ClientMessage, ServerMessage};
+use api::{ClientMessage, ErrorCode, RefusalCode, ServerMessage};
 use entity::pad;
 use futures_util::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
@@ -38,15 +38,9 @@ pub async fn pad_socket(
     let address = client
         .ip()
         .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
-    let slot = state.pad_hub.admit(&pad.id, address).map_err(|refusal| {
-        ApiError::new(
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            refusal.code,
-            refusal.message,
-        )
-    })?;
+    let slot = state.pad_hub.admit(&pad.id, address)?;
     let (response, session, stream) = actix_ws::handle(&request, body)
-        .map_err(|e| ApiError::bad_request("websocket_required", e.to_string()))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::WebsocketRequired, e.to_string()))?;
     let stream = stream
         .max_frame_size(MAX_MESSAGE_BYTES)
         .aggregate_continuations()
@@ -87,7 +81,10 @@ async fn connection(
         }
         Ok(None) => return,
         Err(_) => {
-            let refusal = Refusal::new("join_timeout", "No join message within 10 seconds.");
+            let refusal = Refusal::new(
+                RefusalCode::JoinTimeout,
+                "No join message within 10 seconds.",
+            );
             return refuse(session, refusal).await;
         }
     };
@@ -174,7 +171,7 @@ async fn serve(
                     Some(Ok(message)) => message,
                     Some(Err(e)) => {
                         return Err(Refusal::new(
-                            "protocol_error",
+                            RefusalCode::ProtocolError,
                             format!("{e} (messages are at most {MAX_MESSAGE_BYTES} bytes)"),
                         ));
                     }
@@ -183,7 +180,7 @@ async fn serve(
                     AggregatedMessage::Text(text) => {
                         if !bucket.take() {
                             return Err(Refusal::new(
-                                "too_many_messages",
+                                RefusalCode::TooManyMessages,
                                 format!("More than {RATE} messages a second."),
                             ));
                         }
@@ -196,7 +193,7 @@ async fn serve(
                     }
                     AggregatedMessage::Pong(_) => {}
                     AggregatedMessage::Binary(_) => {
-                        return Err(Refusal::new("text_only", "Messages are JSON text."));
+                        return Err(Refusal::new(RefusalCode::TextOnly, "Messages are JSON text."));
                     }
                     AggregatedMessage::Close(_) => return Ok(Ending::Left),
                 }
@@ -218,7 +215,7 @@ async fn serve(
                 // Too far behind to catch up message by message: the client reconnects and
                 // asks for what it missed.
                 Err(RecvError::Lagged(_)) => {
-                    return Err(Refusal::new("lagging", "This connection fell behind; reconnect."));
+                    return Err(Refusal::new(RefusalCode::Lagging, "This connection fell behind; reconnect."));
                 }
                 Err(RecvError::Closed) => return Ok(Ending::Left),
             }
@@ -229,7 +226,7 @@ async fn serve(
 async fn handle(state: &AppState, room: &Room, joined: &Joined, text: &str) -> Result<(), Refusal> {
     let message: ClientMessage = serde_json::from_str(text).map_err(|e| {
         Refusal::new(
-            "malformed_message",
+            RefusalCode::MalformedMessage,
             format!("The message is not one the pad understands: {e}."),
         )
     })?;
@@ -239,7 +236,7 @@ async fn handle(state: &AppState, room: &Room, joined: &Joined, text: &str) -> R
         }
         ClientMessage::Language { language } => room.set_language(&state.db, &language).await,
         ClientMessage::Join { .. } => Err(Refusal::new(
-            "already_joined",
+            RefusalCode::AlreadyJoined,
             "This connection has joined already.",
         )),
     }
@@ -247,7 +244,7 @@ async fn handle(state: &AppState, room: &Room, joined: &Joined, text: &str) -> R
 
 fn parse_join(text: &str, member: Option<&AuthUser>) -> Result<Joiner, Refusal> {
     let malformed = |message: String| Refusal {
-        code: "malformed_message",
+        code: RefusalCode::MalformedMessage,
         message,
     };
     let message: ClientMessage = serde_json::from_str(text)
@@ -297,7 +294,7 @@ fn display_name(name: &str) -> Result<String, Refusal> {
         || name.chars().any(char::is_control)
     {
         return Err(Refusal::new(
-            "name_required",
+            RefusalCode::NameRequired,
             format!("Give a display name of 1 to {MAX_NAME_CHARS} characters, on one line."),
         ));
     }
@@ -305,24 +302,24 @@ fn display_name(name: &str) -> Result<String, Refusal> {
 }
 
 fn join_required() -> Refusal {
-    Refusal::new("join_required", "Send a join message first.")
+    Refusal::new(RefusalCode::JoinRequired, "Send a join message first.")
 }
 
 async fn refuse(mut session: Session, refusal: Refusal) {
     // An edit that crossed the end (made elsewhere, not yet heard of here) is no fault of the
     // participant's: they get the news everyone in the room got, then the refusal.
-    if refusal.code == Refusal::PAD_ENDED {
+    if refusal.code == RefusalCode::PadEnded {
         let _ = session.text(json(&ServerMessage::Ended)).await;
     }
     let message = ServerMessage::Error {
-        code: refusal.code.to_string(),
+        code: refusal.code,
         message: refusal.message.clone(),
     };
     let _ = session.text(json(&message)).await;
     let _ = session
         .close(Some(CloseReason {
             code: CloseCode::Policy,
-            description: Some(refusal.code.to_string()),
+            description: Some(refusal.code.as_str().into()),
         }))
         .await;
 }

@@ -6,8 +6,9 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use api::ServerMessage;
+use actix_web::http::StatusCode;
 use api::ot::Operation;
+use api::{ErrorCode, RefusalCode, ServerMessage};
 use entity::{pad, pad_operation, pad_participant};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use time::OffsetDateTime;
@@ -16,6 +17,7 @@ use tokio::sync::broadcast;
 use super::room::{self, Accepted, HistoryEntry, Joined, Joiner, RoomState};
 use super::store::{self, Stored};
 use super::{MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_PAD, Refusal, SNAPSHOT_EVERY};
+use crate::error::ApiError;
 use crate::pads::cluster::{Change, Cluster, Connected, LocalRooms, Topology};
 use crate::pads::{PadStatus, log_ref};
 
@@ -76,7 +78,7 @@ impl PadHub {
 
     /// Counts a socket opening to `pad_id` from `address`, unless the pad or that address
     /// has as many as it may. IPv6 addresses count by their /64, which one host can fill.
-    pub fn admit(&self, pad_id: &str, address: IpAddr) -> Result<SocketSlot, Refusal> {
+    pub fn admit(&self, pad_id: &str, address: IpAddr) -> Result<SocketSlot, ApiError> {
         let address = match address {
             IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !(u128::MAX >> 64)).into()),
             v4 => v4,
@@ -85,8 +87,9 @@ impl PadHub {
         let pad = sockets.entry(pad_id.to_string()).or_default();
         let from_address = pad.per_address.get(&address).copied().unwrap_or(0);
         if pad.total >= MAX_CONNECTIONS_PER_PAD || from_address >= MAX_CONNECTIONS_PER_ADDRESS {
-            let refusal = Refusal::new(
-                "too_many_connections",
+            let refusal = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::TooManyConnections,
                 format!(
                     "This pad takes at most {MAX_CONNECTIONS_PER_PAD} connections, \
                      {MAX_CONNECTIONS_PER_ADDRESS} from one address; close another tab."
@@ -285,7 +288,10 @@ impl Room {
             self.catch_up_content(db, &mut state).await?;
             // Presence is worth a join's refusal no more than a departure's.
             if let Err(refusal) = self.catch_up_presence(db, &mut state).await {
-                tracing::warn!(code = refusal.code, "cannot read presence elsewhere");
+                tracing::warn!(
+                    code = refusal.code.as_str(),
+                    "cannot read presence elsewhere"
+                );
             }
         }
         // After the end the text is for members, through playback: nobody joins, and nothing
@@ -496,7 +502,7 @@ impl Room {
                 Stored::Behind if locked.is_some() => {
                     // Under the lock and caught up, the next revision is free.
                     return Err(Refusal::new(
-                        "storage_failed",
+                        RefusalCode::StorageFailed,
                         "The edit could not be stored; try again.",
                     ));
                 }
@@ -615,7 +621,7 @@ impl Room {
         match change {
             Change::Content => {
                 if let Err(refusal) = self.catch_up_content(db, state).await {
-                    tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code, "cannot catch up with other instances");
+                    tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code.as_str(), "cannot catch up with other instances");
                 }
             }
             Change::Presence => match self.catch_up_presence(db, state).await {
@@ -624,7 +630,7 @@ impl Room {
                 }),
                 Ok(false) => {}
                 Err(refusal) => {
-                    tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code, "cannot catch up with presence elsewhere");
+                    tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code.as_str(), "cannot catch up with presence elsewhere");
                 }
             },
         }
@@ -637,7 +643,7 @@ impl Room {
     ) -> Result<(), Refusal> {
         if api::language_label(language).is_none() {
             return Err(Refusal::new(
-                "invalid_language",
+                RefusalCode::InvalidLanguage,
                 format!("Unknown language {language:?}."),
             ));
         }
@@ -700,7 +706,7 @@ mod tests {
             .admit("pad", address(999))
             .err()
             .expect("over the limit");
-        assert_eq!(refused.code, "too_many_connections");
+        assert_eq!(refused.code(), ErrorCode::TooManyConnections);
         // Another pad, and another network, have their own counts.
         let other_pad = hub.admit("other", address(999)).expect("another pad");
         let others: Vec<_> = (0..(MAX_CONNECTIONS_PER_PAD - MAX_CONNECTIONS_PER_ADDRESS))

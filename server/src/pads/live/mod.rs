@@ -5,6 +5,8 @@
 //! `room.rs` holds the rules (no I/O), `store.rs` the statements, `hub.rs` the open rooms and
 //! how each one works; other instances are heard through `pads::cluster`.
 
+use api::RefusalCode;
+
 mod hub;
 mod room;
 mod store;
@@ -38,47 +40,42 @@ pub const MAX_PARTICIPANTS: usize = 50;
 /// Why an edit or a join was refused: a stable code and a sentence.
 #[derive(Debug, Clone)]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: RefusalCode,
     pub message: String,
 }
 
 impl Refusal {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: RefusalCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
         }
     }
 
-    pub const PAD_ENDED: &'static str = "pad_ended";
-    /// The participant opened the pad again elsewhere (a reload, another tab or device): this
-    /// older connection closes and must not reconnect by itself.
-    pub const OPENED_ELSEWHERE: &'static str = "opened_elsewhere";
-
     pub fn opened_elsewhere() -> Self {
         Self::new(
-            Self::OPENED_ELSEWHERE,
+            RefusalCode::OpenedElsewhere,
             "This pad was opened again in another tab or window; continue there.",
         )
     }
 
     pub fn pad_ended() -> Self {
         Self::new(
-            Self::PAD_ENDED,
+            RefusalCode::PadEnded,
             "The interview has ended; the pad is read-only.",
         )
     }
 
     fn stale_revision() -> Self {
         Self::new(
-            "stale_revision",
+            RefusalCode::StaleRevision,
             "This edit is based on a text too old; reconnect for the current one.",
         )
     }
 
     pub fn corrupt(detail: impl std::fmt::Display) -> Self {
         Self::new(
-            "corrupt_history",
+            RefusalCode::CorruptHistory,
             format!("a stored edit is unreadable: {detail}"),
         )
     }
@@ -87,6 +84,9 @@ impl Refusal {
 impl From<sea_orm::DbErr> for Refusal {
     fn from(e: sea_orm::DbErr) -> Self {
         tracing::error!(error = %e, "pad storage failed");
-        Refusal::new("storage_failed", "The edit could not be stored; try again.")
+        Refusal::new(
+            RefusalCode::StorageFailed,
+            "The edit could not be stored; try again.",
+        )
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use api::ot::{self, Operation};
-use api::{Participant, ServerMessage};
+use api::{Participant, RefusalCode, ServerMessage};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::{pad_participant, pad_snapshot};
@@ -238,7 +238,7 @@ impl RoomState {
         }
         if seq != last_seq + 1 {
             return Err(Refusal::new(
-                "invalid_seq",
+                RefusalCode::InvalidSeq,
                 format!(
                     "Edit number {seq} skips ahead; the next is {}.",
                     last_seq + 1
@@ -247,13 +247,13 @@ impl RoomState {
         }
         if op.is_noop() {
             return Err(Refusal::new(
-                "empty_edit",
+                RefusalCode::EmptyEdit,
                 "This edit changes nothing; only changes are sent.",
             ));
         }
         if self.revision() as usize >= MAX_REVISIONS {
             return Err(Refusal::new(
-                "too_many_edits",
+                RefusalCode::TooManyEdits,
                 format!(
                     "This pad has stored {MAX_REVISIONS} edits, all it holds; start a new pad."
                 ),
@@ -262,7 +262,7 @@ impl RoomState {
         let current = self.revision();
         if revision > current {
             return Err(Refusal::new(
-                "invalid_revision",
+                RefusalCode::InvalidRevision,
                 format!("Revision {revision} does not exist yet (the pad is at {current})."),
             ));
         }
@@ -271,7 +271,7 @@ impl RoomState {
         }
         if self.inserted_chars + inserted_chars(op) > MAX_INSERTED_CHARS {
             return Err(Refusal::new(
-                "pad_full",
+                RefusalCode::PadFull,
                 "This pad has taken all the typing it can hold; start a new pad.",
             ));
         }
@@ -285,7 +285,7 @@ impl RoomState {
         if revision < self.base {
             return Err(Refusal::stale_revision());
         }
-        let invalid = |e: ot::OtError| Refusal::new("invalid_operation", e.to_string());
+        let invalid = |e: ot::OtError| Refusal::new(RefusalCode::InvalidOperation, e.to_string());
         let mut op = op.clone();
         for earlier in self.since(revision) {
             op = ot::transform(&earlier.op, &op).map_err(invalid)?.1;
@@ -293,7 +293,7 @@ impl RoomState {
         let text = op.apply(&self.text).map_err(invalid)?;
         if text.chars().count() > MAX_TEXT_CHARS {
             return Err(Refusal::new(
-                "text_too_long",
+                RefusalCode::TextTooLong,
                 format!("A pad holds at most {MAX_TEXT_CHARS} characters."),
             ));
         }
@@ -395,7 +395,7 @@ impl RoomState {
             .count();
         if !member && guests >= MAX_PARTICIPANTS {
             return Err(Refusal::new(
-                "too_many_participants",
+                RefusalCode::TooManyParticipants,
                 format!("This pad has had {MAX_PARTICIPANTS} guests, as many as it takes."),
             ));
         }
@@ -586,7 +586,7 @@ mod tests {
         }
     }
 
-    fn refusal(accepted: Result<Accepted, Refusal>) -> &'static str {
+    fn refusal(accepted: Result<Accepted, Refusal>) -> RefusalCode {
         match accepted {
             Err(refusal) => refusal.code,
             other => panic!("expected a refusal, got {other:?}"),
@@ -621,7 +621,7 @@ mod tests {
         assert!(room.has_stored("ada", 1) && !room.has_stored("ada", 2));
         assert_eq!(
             refusal(room.accept(&ada, &insert(0, "x", 3), 1, 3)),
-            "invalid_seq"
+            RefusalCode::InvalidSeq
         );
     }
 
@@ -646,15 +646,15 @@ mod tests {
         let edit = || insert(0, "x", 2);
         assert_eq!(
             refusal(room.accept(&ada, &Operation::new().retain(2), 0, 1)),
-            "empty_edit"
+            RefusalCode::EmptyEdit
         );
         assert_eq!(
             refusal(room.accept(&ada, &edit(), 1, 1)),
-            "invalid_revision"
+            RefusalCode::InvalidRevision
         );
         assert_eq!(
             refusal(room.accept(&ada, &insert(0, "x", 5), 0, 1)),
-            "invalid_operation"
+            RefusalCode::InvalidOperation
         );
         let stranger = Joined {
             client_id: "eve".into(),
@@ -663,30 +663,39 @@ mod tests {
         };
         assert_eq!(
             refusal(room.accept(&stranger, &edit(), 0, 1)),
-            "opened_elsewhere"
+            RefusalCode::OpenedElsewhere
         );
         // Ada opened the pad again: her older connection may no longer edit.
         let again = join(&mut room, "ada", 3);
         assert_eq!(
             refusal(room.accept(&ada, &edit(), 0, 1)),
-            "opened_elsewhere"
+            RefusalCode::OpenedElsewhere
         );
         assert!(room.accept(&again, &edit(), 0, 1).is_ok());
 
         let mut full = empty_room(&"a".repeat(MAX_TEXT_CHARS));
         let ada = join(&mut full, "ada", 1);
         let one_more = insert(0, "b", MAX_TEXT_CHARS);
-        assert_eq!(refusal(full.accept(&ada, &one_more, 0, 1)), "text_too_long");
+        assert_eq!(
+            refusal(full.accept(&ada, &one_more, 0, 1)),
+            RefusalCode::TextTooLong
+        );
         full.inserted_chars = MAX_INSERTED_CHARS;
-        assert_eq!(refusal(full.accept(&ada, &one_more, 0, 1)), "pad_full");
+        assert_eq!(
+            refusal(full.accept(&ada, &one_more, 0, 1)),
+            RefusalCode::PadFull
+        );
         full.base = MAX_REVISIONS as u64;
         assert_eq!(
             refusal(full.accept(&ada, &one_more, 0, 1)),
-            "too_many_edits"
+            RefusalCode::TooManyEdits
         );
 
         room.end();
-        assert_eq!(refusal(room.accept(&again, &edit(), 0, 1)), "pad_ended");
+        assert_eq!(
+            refusal(room.accept(&again, &edit(), 0, 1)),
+            RefusalCode::PadEnded
+        );
     }
 
     #[test]
@@ -698,13 +707,13 @@ mod tests {
         let too_old = room.revision() - MAX_REVISIONS_BEHIND - 1;
         assert_eq!(
             refusal(room.accept(&ada, &edit, too_old, 1)),
-            "stale_revision"
+            RefusalCode::StaleRevision
         );
         // Close enough, but older than the edits this room still holds.
         let forgotten = room.base - 1;
         assert_eq!(
             refusal(room.accept(&ada, &edit, forgotten, 1)),
-            "stale_revision"
+            RefusalCode::StaleRevision
         );
         assert!(room.accept(&ada, &edit, room.base, 1).is_ok());
     }
@@ -809,7 +818,7 @@ mod tests {
             room.add(stored(&format!("g{i}"), None, i as i64));
         }
         let refused = room.admit_newcomer(false).expect_err("full");
-        assert_eq!(refused.code, "too_many_participants");
+        assert_eq!(refused.code, RefusalCode::TooManyParticipants);
         assert!(room.admit_newcomer(true).is_ok());
     }
 
@@ -856,7 +865,7 @@ mod tests {
         };
         assert_eq!(
             refusal(room.accept(&ada, &insert(0, "x", 0), 0, 1)),
-            "opened_elsewhere"
+            RefusalCode::OpenedElsewhere
         );
 
         room.connected_elsewhere(&HashSet::from(["bob".to_string()]));

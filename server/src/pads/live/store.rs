@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use api::RefusalCode;
 use api::ot::Operation;
 use entity::{pad, pad_operation, pad_participant, pad_snapshot};
 use sea_orm::sea_query::{Expr, LockType, OnConflict};
@@ -136,7 +137,7 @@ pub async fn store_among_instances(
 pub async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Refusal> {
     let pad = find_pad(db, pad_id)
         .await?
-        .ok_or_else(|| Refusal::new("not_found", "There is no pad at this link."))?;
+        .ok_or_else(|| Refusal::new(RefusalCode::NotFound, "There is no pad at this link."))?;
     let newest = newest_revision(db, pad_id).await?;
     let replayed = replay(db, pad_id, newest, None).await?;
     let keep_from = newest
@@ -307,7 +308,7 @@ pub async fn off_the_workers<T: Send + 'static>(
     tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "replaying a pad failed");
         Err(Refusal::new(
-            "storage_failed",
+            RefusalCode::StorageFailed,
             "The pad could not be read; try again.",
         ))
     })
@@ -467,7 +468,12 @@ pub async fn insert_participant(
         .await?;
     find_participant(db, &pad_id, &client_id)
         .await?
-        .ok_or_else(|| Refusal::new("storage_failed", "The participant was not stored."))
+        .ok_or_else(|| {
+            Refusal::new(
+                RefusalCode::StorageFailed,
+                "The participant was not stored.",
+            )
+        })
 }
 
 #[cfg(test)]
@@ -513,7 +519,7 @@ mod tests {
         let mut text = String::new();
         let rows = vec![row(1, &insert(0, 0, "x")), row(2, "not an edit")];
         let refusal = apply_stored(&mut text, 0, rows, |_, _, _| {}).expect_err("corrupt");
-        assert_eq!(refusal.code, "corrupt_history");
+        assert_eq!(refusal.code, RefusalCode::CorruptHistory);
         assert_eq!(text, "x");
         // An edit that does not fit the text is as unreadable.
         let mut text = "x".to_string();
