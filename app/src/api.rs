@@ -5,8 +5,8 @@
 
 use ::api::{
     AcceptInvitationRequest, AuditPage, ChangePasswordRequest, ChangePlanRequest,
-    CreateInvitationRequest, InvitationCreated, InvitationPreview, LeverCredentialsRequest,
-    LeverDeliveriesResponse, LeverDelivery, LeverFeedbackTemplateRequest,
+    CreateInvitationRequest, ErrorCode, InvitationCreated, InvitationPreview,
+    LeverCredentialsRequest, LeverDeliveriesResponse, LeverDelivery, LeverFeedbackTemplateRequest,
     LeverFeedbackTemplatesResponse, LeverOptionsRequest, LeverSetup, LeverStagesRequest,
     LeverStagesResponse, LeverTokenRequest, LeverWebhookResponse, LoginRequest, MeResponse, Member,
     MembersResponse, NewPadRequest, OrganizationSummary, PadHistory, PadSummary, PadView,
@@ -24,7 +24,8 @@ use crate::state::Session;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiFailure {
     pub status: u16,
-    pub code: String,
+    /// `None` when Stagepad could not be reached or its answer carried no `ErrorBody`.
+    pub code: Option<ErrorCode>,
     pub message: String,
 }
 
@@ -38,14 +39,14 @@ impl ApiFailure {
     fn network(error: impl std::fmt::Display) -> Self {
         Self {
             status: 0,
-            code: "network_error".into(),
+            code: None,
             message: format!("Stagepad cannot be reached: {error}"),
         }
     }
 
     /// The session ended (logged out elsewhere, password changed, deactivated): log in again.
     pub fn is_not_logged_in(&self) -> bool {
-        self.status == 401 && self.code == "not_logged_in"
+        self.status == 401 && matches!(self.code, Some(ErrorCode::NotLoggedIn))
     }
 
     /// Builds a failure from an error answer, whether or not it carried an `ErrorBody`.
@@ -53,12 +54,12 @@ impl ApiFailure {
         match body {
             Some(body) => Self {
                 status,
-                code: body.code,
+                code: Some(body.code),
                 message: body.message,
             },
             None => Self {
                 status,
-                code: "unexpected_answer".into(),
+                code: None,
                 message: format!("Stagepad answered with status {status}."),
             },
         }
@@ -366,11 +367,11 @@ mod tests {
         let failure = ApiFailure::from_answer(
             503,
             Some(::api::ErrorBody {
-                code: "database_unavailable".into(),
+                code: ErrorCode::DatabaseUnavailable,
                 message: "The database does not answer.".into(),
             }),
         );
-        assert_eq!(failure.code, "database_unavailable");
+        assert_eq!(failure.code, Some(ErrorCode::DatabaseUnavailable));
         assert_eq!(failure.to_string(), "The database does not answer.");
         let bare = ApiFailure::from_answer(502, None);
         assert_eq!(bare.to_string(), "Stagepad answered with status 502.");

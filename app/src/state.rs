@@ -233,7 +233,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use api::{Plan, UserSummary};
+    use api::{ErrorCode, Plan, UserSummary};
     use time::macros::datetime;
     use uuid::Uuid;
 
@@ -270,13 +270,13 @@ mod tests {
         let state = SessionState::LoggedIn(me(Role::Admin));
         let ended = ApiFailure {
             status: 401,
-            code: "not_logged_in".into(),
+            code: Some(ErrorCode::NotLoggedIn),
             message: "Log in first.".into(),
         };
         assert_eq!(state.after_failure(&ended), Some(SessionState::LoggedOut));
         let refused = ApiFailure {
             status: 409,
-            code: "last_admin".into(),
+            code: Some(ErrorCode::LastAdmin),
             message: "Someone must stay admin.".into(),
         };
         assert_eq!(state.after_failure(&refused), None);
@@ -287,7 +287,7 @@ mod tests {
     fn only_an_open_session_expires() {
         let ended = ApiFailure {
             status: 401,
-            code: "not_logged_in".into(),
+            code: Some(ErrorCode::NotLoggedIn),
             message: "Log in first.".into(),
         };
         assert!(SessionState::LoggedIn(me(Role::Member)).expires_on(&ended));
@@ -296,7 +296,7 @@ mod tests {
         assert!(!SessionState::LoggedOut.expires_on(&ended));
         let wrong_password = ApiFailure {
             status: 401,
-            code: "invalid_credentials".into(),
+            code: Some(ErrorCode::InvalidCredentials),
             message: "Wrong email or password.".into(),
         };
         assert!(!SessionState::LoggedIn(me(Role::Member)).expires_on(&wrong_password));

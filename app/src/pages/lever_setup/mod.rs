@@ -7,7 +7,7 @@ mod step_stages;
 mod step_token;
 mod step_webhook;
 
-use ::api::{ConnectionState, LeverEnvironment, LeverSetup};
+use ::api::{ConnectionState, ErrorCode, LeverEnvironment, LeverSetup};
 use leptos::prelude::*;
 
 use crate::api::{ApiFailure, Client};
@@ -184,7 +184,7 @@ fn LeverSetupAdmin() -> impl IntoView {
                 failure
                     .get()
                     .map(|f| {
-                        let upgrade = f.code == "enterprise_required";
+                        let upgrade = matches!(f.code, Some(ErrorCode::EnterpriseRequired));
                         view! {
                             <p class="error" role="alert" data-testid="setup-error">{f.message}</p>
                             {upgrade.then(|| view! { <p><a href="/settings">"Change the plan in Settings"</a></p> })}

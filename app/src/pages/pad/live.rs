@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use ::api::ot::{ClientDoc, Outgoing, ServerOpEffect};
-use ::api::{ClientMessage, PadView, Participant, ServerMessage};
+use ::api::{ClientMessage, PadView, Participant, RefusalCode, ServerMessage};
 use futures::channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use futures::future::{self, Either};
 use futures::{SinkExt, StreamExt};
@@ -372,12 +372,12 @@ fn handle(shared: &Shared, message: ServerMessage) {
             shown.problem.set(Some(message));
             // Refusals that reconnecting would only meet again.
             if matches!(
-                code.as_str(),
-                "opened_elsewhere"
-                    | "too_many_participants"
-                    | "too_many_edits"
-                    | "name_required"
-                    | "malformed_message"
+                code,
+                RefusalCode::OpenedElsewhere
+                    | RefusalCode::TooManyParticipants
+                    | RefusalCode::TooManyEdits
+                    | RefusalCode::NameRequired
+                    | RefusalCode::MalformedMessage
             ) {
                 shared.borrow_mut().closed = true;
                 // Read-only from now on: what is typed could never be sent.
@@ -385,14 +385,14 @@ fn handle(shared: &Shared, message: ServerMessage) {
                 shown.connection.set("Disconnected");
             }
             if matches!(
-                code.as_str(),
-                "invalid_operation"
-                    | "invalid_revision"
-                    | "stale_revision"
-                    | "invalid_seq"
-                    | "text_too_long"
-                    | "pad_full"
-                    | "empty_edit"
+                code,
+                RefusalCode::InvalidOperation
+                    | RefusalCode::InvalidRevision
+                    | RefusalCode::StaleRevision
+                    | RefusalCode::InvalidSeq
+                    | RefusalCode::TextTooLong
+                    | RefusalCode::PadFull
+                    | RefusalCode::EmptyEdit
             ) {
                 resync(shared);
             }
