@@ -1,5 +1,6 @@
 //! Helpers that act as people would through the API: sign up, log in, invite, join.
 
+use api::ErrorCode;
 use reqwest::{Client, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -45,7 +46,7 @@ pub async fn expect_json<T: DeserializeOwned>(response: Response, status: u16) -
 }
 
 /// Checks an error answer's status and code, and returns its message.
-pub async fn expect_error(response: Response, status: u16, code: &str) -> String {
+pub async fn expect_error(response: Response, status: u16, code: ErrorCode) -> String {
     let body: api::ErrorBody = expect_json(response, status).await;
     assert_eq!(body.code, code, "message: {}", body.message);
     body.message

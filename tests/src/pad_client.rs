@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use api::ot::{ClientDoc, Outgoing, ServerOpEffect};
-use api::{ClientMessage, Participant, ServerMessage};
+use api::{ClientMessage, Participant, RefusalCode, ServerMessage};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -55,7 +55,7 @@ pub async fn receive(socket: &mut Socket) -> Option<ServerMessage> {
 }
 
 /// Reads until an `error` message arrives and the connection closes; returns the error code.
-pub async fn expect_refusal(socket: &mut Socket) -> String {
+pub async fn expect_refusal(socket: &mut Socket) -> RefusalCode {
     let mut code = None;
     while let Some(message) = receive(socket).await {
         if let ServerMessage::Error { code: c, .. } = message {
@@ -90,7 +90,7 @@ pub struct PadClient {
     pub status: String,
     pub ended: bool,
     /// Error codes the server sent (each closes the connection).
-    pub refusals: Vec<String>,
+    pub refusals: Vec<RefusalCode>,
     socket: Socket,
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use api::Plan;
+use api::{ErrorCode, Plan};
 use server::auth::throttle::Limit;
 use server::proxy::{ForwardedHeader, TrustedProxies};
 use tests::accounts::unique_email;
@@ -49,7 +49,7 @@ async fn sign_up_creates_an_organization_and_its_admin_and_logs_in() {
     expect_error(
         app.post(&new_client(), "/api/signup", &twin).await,
         409,
-        "email_taken",
+        ErrorCode::EmailTaken,
     )
     .await;
 }
@@ -69,7 +69,7 @@ async fn passwords_must_be_long_and_uncommon() {
             app.post(&new_client(), "/api/signup", &attempt(password))
                 .await,
             422,
-            "weak_password",
+            ErrorCode::WeakPassword,
         )
         .await;
         assert!(
@@ -82,7 +82,7 @@ async fn passwords_must_be_long_and_uncommon() {
         app.post(&new_client(), "/api/signup", &attempt(&too_long))
             .await,
         422,
-        "weak_password",
+        ErrorCode::WeakPassword,
     )
     .await;
     let _: api::MeResponse = expect_json(
@@ -109,7 +109,7 @@ async fn log_in_and_the_same_answer_for_unknown_email_and_wrong_password() {
         let wrong = expect_error(
             app.log_in(&admin.email, "not the password at all").await,
             401,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         )
         .await;
         wrong_times.push(started.elapsed());
@@ -118,7 +118,7 @@ async fn log_in_and_the_same_answer_for_unknown_email_and_wrong_password() {
             app.log_in(&unique_email("nobody"), "not the password at all")
                 .await,
             401,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         )
         .await;
         unknown_times.push(started.elapsed());
@@ -138,14 +138,19 @@ async fn log_in_and_the_same_answer_for_unknown_email_and_wrong_password() {
 async fn without_a_session_the_api_answers_401() {
     let app = spawn_app().await;
     let client = new_client();
-    expect_error(app.get(&client, "/api/me").await, 401, "not_logged_in").await;
+    expect_error(
+        app.get(&client, "/api/me").await,
+        401,
+        ErrorCode::NotLoggedIn,
+    )
+    .await;
     let forged = client
         .get(app.url("/api/me"))
         .header("cookie", "stagepad_session=eyJhbGciOiJIUzI1NiJ9.e30.bogus")
         .send()
         .await
         .unwrap();
-    expect_error(forged, 401, "not_logged_in").await;
+    expect_error(forged, 401, ErrorCode::NotLoggedIn).await;
 }
 
 #[tokio::test]
@@ -167,13 +172,13 @@ async fn log_out_ends_every_session_of_the_user() {
     expect_error(
         app.get(&admin.client, "/api/me").await,
         401,
-        "not_logged_in",
+        ErrorCode::NotLoggedIn,
     )
     .await;
     expect_error(
         app.get(&other_browser, "/api/me").await,
         401,
-        "not_logged_in",
+        ErrorCode::NotLoggedIn,
     )
     .await;
 }
@@ -192,7 +197,7 @@ async fn a_password_change_keeps_this_session_and_ends_the_others() {
     expect_error(
         app.put(&admin.client, "/api/me/password", &wrong).await,
         403,
-        "wrong_password",
+        ErrorCode::WrongPassword,
     )
     .await;
     let weak = api::ChangePasswordRequest {
@@ -202,7 +207,7 @@ async fn a_password_change_keeps_this_session_and_ends_the_others() {
     expect_error(
         app.put(&admin.client, "/api/me/password", &weak).await,
         422,
-        "weak_password",
+        ErrorCode::WeakPassword,
     )
     .await;
 
@@ -220,13 +225,13 @@ async fn a_password_change_keeps_this_session_and_ends_the_others() {
     expect_error(
         app.get(&other_browser, "/api/me").await,
         401,
-        "not_logged_in",
+        ErrorCode::NotLoggedIn,
     )
     .await;
     expect_error(
         app.log_in(&admin.email, PASSWORD).await,
         401,
-        "invalid_credentials",
+        ErrorCode::InvalidCredentials,
     )
     .await;
     app.log_in_as(&admin.email, new_password).await;
@@ -240,7 +245,7 @@ async fn repeated_failures_lock_the_account_with_retry_after() {
         expect_error(
             app.log_in(&admin.email, "guessing wrongly here").await,
             401,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
         )
         .await;
     }
@@ -251,7 +256,7 @@ async fn repeated_failures_lock_the_account_with_retry_after() {
         .parse()
         .unwrap();
     assert!(retry_after > 0 && retry_after <= 15 * 60, "{retry_after}");
-    expect_error(locked, 429, "too_many_requests").await;
+    expect_error(locked, 429, ErrorCode::TooManyRequests).await;
     // The session already open is not affected.
     let _: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
 }
@@ -275,7 +280,7 @@ async fn many_failures_from_one_address_are_throttled_across_accounts() {
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
     let throttled = app.log_in(&admin.email, PASSWORD).await;
     assert!(throttled.headers().contains_key("retry-after"));
-    expect_error(throttled, 429, "too_many_requests").await;
+    expect_error(throttled, 429, ErrorCode::TooManyRequests).await;
 }
 
 #[tokio::test]
@@ -328,7 +333,7 @@ async fn state_changes_must_be_json_and_same_origin() {
         .send()
         .await
         .unwrap();
-    expect_error(form, 415, "json_required").await;
+    expect_error(form, 415, ErrorCode::JsonRequired).await;
     let cross_site = admin
         .client
         .post(app.url("/api/logout"))
@@ -337,7 +342,7 @@ async fn state_changes_must_be_json_and_same_origin() {
         .send()
         .await
         .unwrap();
-    expect_error(cross_site, 403, "cross_origin").await;
+    expect_error(cross_site, 403, ErrorCode::CrossOrigin).await;
     let _: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
 
     let same_site = admin
@@ -411,7 +416,7 @@ async fn behind_a_trusted_proxy_clients_are_throttled_and_audited_by_their_forwa
     }
     let throttled = log_in_through(&app, &guesser, &email).await;
     assert!(throttled.headers().contains_key("retry-after"));
-    expect_error(throttled, 429, "too_many_requests").await;
+    expect_error(throttled, 429, ErrorCode::TooManyRequests).await;
 
     // Another person behind the same proxy is not locked out, even if they put the throttled
     // address in front: only what the proxy appended is believed.
@@ -441,7 +446,7 @@ async fn without_trusted_proxies_a_forwarded_header_changes_nothing() {
         assert_eq!(fail_log_in(&app, &client).await, 401);
     }
     let throttled = log_in_through(&app, &client_forwarded_for("198.51.100.7"), &email).await;
-    expect_error(throttled, 429, "too_many_requests").await;
+    expect_error(throttled, 429, ErrorCode::TooManyRequests).await;
 
     let page: api::AuditPage = expect_json(app.get(&spoofer, "/api/audit").await, 200).await;
     let signed_up = page
@@ -487,7 +492,7 @@ async fn a_sign_up_flood_from_one_address_is_refused_with_retry_after() {
             .parse()
             .unwrap();
         assert!(retry_after > 0 && retry_after <= 3600, "{retry_after}");
-        expect_error(answer, 429, "too_many_requests").await;
+        expect_error(answer, 429, ErrorCode::TooManyRequests).await;
     }
     assert_eq!(created, 2, "three sign-ups per address in all");
     assert_eq!(

@@ -1,6 +1,6 @@
 //! Bad input gets a clear status and `{code, message}` naming the problem; never a 500.
 
-use api::Plan;
+use api::{ErrorCode, Plan};
 use tests::app::new_client;
 use tests::{expect_error, spawn_app};
 
@@ -20,13 +20,13 @@ async fn malformed_missing_unknown_and_mistyped_fields_are_named() {
     expect_error(
         send("{\"org_name\": ").await.unwrap(),
         400,
-        "malformed_json",
+        ErrorCode::MalformedJson,
     )
     .await;
     let missing = expect_error(
         send("{\"org_name\": \"Acme\"}").await.unwrap(),
         422,
-        "invalid_field",
+        ErrorCode::InvalidField,
     )
     .await;
     assert!(missing.contains("missing field"), "{missing}");
@@ -35,7 +35,7 @@ async fn malformed_missing_unknown_and_mistyped_fields_are_named() {
             .await
             .unwrap(),
         422,
-        "invalid_field",
+        ErrorCode::InvalidField,
     )
     .await;
     assert!(unknown.contains("unknown field"), "{unknown}");
@@ -44,14 +44,14 @@ async fn malformed_missing_unknown_and_mistyped_fields_are_named() {
             .await
             .unwrap(),
         422,
-        "invalid_field",
+        ErrorCode::InvalidField,
     )
     .await;
     assert!(plan.contains("gold"), "{plan}");
     let typed = expect_error(
         send(r#"{"org_name":5,"name":"B","email":"a@b.io","password":"long enough pass","plan":"team"}"#).await.unwrap(),
         422,
-        "invalid_field",
+        ErrorCode::InvalidField,
     )
     .await;
     assert!(typed.contains("invalid type"), "{typed}");
@@ -71,7 +71,7 @@ async fn invalid_values_name_the_field() {
         app.post(&new_client(), "/api/signup", &request("   ", "a@b.io"))
             .await,
         422,
-        "invalid_field",
+        ErrorCode::InvalidField,
     )
     .await;
     assert!(empty.contains("org_name"), "{empty}");
@@ -83,7 +83,7 @@ async fn invalid_values_name_the_field() {
         )
         .await,
         422,
-        "invalid_email",
+        ErrorCode::InvalidEmail,
     )
     .await;
     let long = "x".repeat(101);
@@ -91,7 +91,7 @@ async fn invalid_values_name_the_field() {
         app.post(&new_client(), "/api/signup", &request(&long, "a@b.io"))
             .await,
         422,
-        "invalid_field",
+        ErrorCode::InvalidField,
     )
     .await;
 }
@@ -111,14 +111,14 @@ async fn oversized_bodies_get_413_and_wrong_content_types_415() {
         .send()
         .await
         .unwrap();
-    expect_error(response, 413, "payload_too_large").await;
+    expect_error(response, 413, ErrorCode::PayloadTooLarge).await;
     let response = client
         .post(app.url("/api/login"))
         .body("email=a")
         .send()
         .await
         .unwrap();
-    expect_error(response, 415, "json_required").await;
+    expect_error(response, 415, ErrorCode::JsonRequired).await;
 }
 
 #[tokio::test]
@@ -128,19 +128,19 @@ async fn bad_ids_and_queries_are_clear_errors() {
     expect_error(
         app.delete(&admin.client, "/api/members/not-a-uuid").await,
         404,
-        "not_found",
+        ErrorCode::NotFound,
     )
     .await;
     expect_error(
         app.get(&admin.client, "/api/audit?limit=lots").await,
         400,
-        "invalid_query",
+        ErrorCode::InvalidQuery,
     )
     .await;
     expect_error(
         app.get(&admin.client, "/api/audit?colour=blue").await,
         400,
-        "invalid_query",
+        ErrorCode::InvalidQuery,
     )
     .await;
 }

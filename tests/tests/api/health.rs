@@ -39,7 +39,7 @@ async fn unknown_api_routes_answer_json_404() {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
         let body: api::ErrorBody = response.json().await.unwrap();
-        assert_eq!(body.code, "not_found", "{path}");
+        assert_eq!(body.code, api::ErrorCode::NotFound, "{path}");
         assert!(body.message.contains(path), "{path}: {}", body.message);
     }
     let response = app.client.post(app.url("/some/page")).send().await.unwrap();

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use api::Role;
+use api::{ErrorCode, Role};
 use serde_json::{Value, json};
 use tests::TestApp;
 use tests::accounts::{Account, expect_error, expect_json};
@@ -184,8 +184,8 @@ async fn the_admin_picks_a_template_stagepad_can_fill() {
     );
 
     for (template, code) in [
-        (&without_code, "template_unusable"),
-        (&scored, "template_unusable"),
+        (&without_code, ErrorCode::TemplateUnusable),
+        (&scored, ErrorCode::TemplateUnusable),
     ] {
         expect_error(
             choose(&app, &admin, template["id"].as_str()).await,
@@ -206,20 +206,20 @@ async fn the_admin_picks_a_template_stagepad_can_fill() {
     let message = expect_error(
         choose(&app, &admin, one_line["id"].as_str()).await,
         422,
-        "template_unusable",
+        ErrorCode::TemplateUnusable,
     )
     .await;
     assert!(message.contains("no paragraph question"), "{message}");
     expect_error(
         choose(&app, &admin, Some("no-such-template")).await,
         422,
-        "unknown_template",
+        ErrorCode::UnknownTemplate,
     )
     .await;
     expect_error(
         choose(&app, &admin, Some("   ")).await,
         422,
-        "invalid_field",
+        ErrorCode::InvalidField,
     )
     .await;
 
@@ -242,7 +242,7 @@ async fn the_admin_picks_a_template_stagepad_can_fill() {
 
     // Members may not choose; None stops offering feedback forms.
     let member = app.add_member(&admin, Role::Member).await;
-    expect_error(choose(&app, &member, None).await, 403, "admin_only").await;
+    expect_error(choose(&app, &member, None).await, 403, ErrorCode::AdminOnly).await;
     let setup: api::LeverSetup = expect_json(choose(&app, &admin, None).await, 200).await;
     assert_eq!(setup.feedback_template, None);
 }
@@ -366,7 +366,7 @@ async fn without_a_template_or_the_permission_feedback_is_refused_clearly() {
     expect_error(
         request_feedback(&app, &admin, &pad_id).await,
         409,
-        "no_feedback_template",
+        ErrorCode::NoFeedbackTemplate,
     )
     .await;
 
@@ -382,7 +382,7 @@ async fn without_a_template_or_the_permission_feedback_is_refused_clearly() {
         app.get(&admin.client, "/api/lever/feedback-templates")
             .await,
         422,
-        "lever_permissions_missing",
+        ErrorCode::LeverPermissionsMissing,
     )
     .await;
     assert!(message.contains("Read feedback templates"), "{message}");
@@ -470,7 +470,7 @@ async fn a_second_click_while_sending_files_nothing_more() {
     expect_error(
         request_feedback(&app, &admin, &pad_id).await,
         409,
-        "feedback_in_progress",
+        ErrorCode::FeedbackInProgress,
     )
     .await;
     let done = feedback_outcome(&app, &admin, &pad_id).await;

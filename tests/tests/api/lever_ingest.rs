@@ -1,7 +1,7 @@
 //! Lever's deliveries arriving at the webhook: recorded with their job in one transaction,
 //! replays answered 200 and recorded as duplicates, forgeries and far-future ones refused.
 
-use api::Plan;
+use api::{ErrorCode, Plan};
 use tests::lever_sim::{LeverSim, NewCandidate, sign};
 use tests::poll::wait_for;
 use tests::{TestApp, expect_error, spawn_app};
@@ -84,7 +84,7 @@ async fn forged_future_and_other_events_are_recorded_without_work() {
         .send()
         .await
         .unwrap();
-    expect_error(forged, 401, "invalid_signature").await;
+    expect_error(forged, 401, ErrorCode::InvalidSignature).await;
     let later = now + 10 * 60 * 1000;
     let future = body(later, sign(&lever.signature_token, &"t".repeat(48), later));
     let response = app
@@ -94,7 +94,7 @@ async fn forged_future_and_other_events_are_recorded_without_work() {
         .send()
         .await
         .unwrap();
-    expect_error(response, 400, "triggered_in_future").await;
+    expect_error(response, 400, ErrorCode::TriggeredInFuture).await;
 
     let deliveries = app.deliveries(&admin).await;
     let outcomes: Vec<(&str, Option<&str>)> = deliveries
@@ -135,7 +135,7 @@ async fn a_delivery_older_than_the_kept_tokens_is_refused() {
         .send()
         .await
         .unwrap();
-    expect_error(response, 400, "too_old").await;
+    expect_error(response, 400, ErrorCode::TooOld).await;
     let deliveries = app.deliveries(&admin).await;
     assert_eq!(deliveries[0].reason.as_deref(), Some("too_old"));
     assert_eq!(jobs_in(&app).await, 0);

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use api::Plan;
+use api::{ErrorCode, Plan};
 use sea_orm::{ActiveModelTrait, Database, EntityTrait};
 use tests::accounts::expect_json;
 use tests::lever::{Setup, connected};
@@ -77,7 +77,7 @@ async fn a_tagged_candidate_entering_a_selected_stage_gets_one_pad_link_and_note
     expect_error(
         app.get(&stranger, "/api/pads/AAAAAAAAAAAAAAAAAAAAAA").await,
         404,
-        "not_found",
+        ErrorCode::NotFound,
     )
     .await;
 }
@@ -359,7 +359,7 @@ async fn a_job_out_of_attempts_is_dead_until_an_admin_retries_it() {
         app.get(&admin.client, "/api/lever/deliveries?status=lost")
             .await,
         400,
-        "invalid_status",
+        ErrorCode::InvalidStatus,
     )
     .await;
 
@@ -376,14 +376,14 @@ async fn a_job_out_of_attempts_is_dead_until_an_admin_retries_it() {
     expect_error(
         app.post(&admin.client, &path, &()).await,
         409,
-        "not_retryable",
+        ErrorCode::NotRetryable,
     )
     .await;
     let member = app.add_member(&admin, api::Role::Member).await;
     expect_error(
         app.post(&member.client, &path, &()).await,
         403,
-        "admin_only",
+        ErrorCode::AdminOnly,
     )
     .await;
 }
@@ -482,7 +482,12 @@ async fn two_organizations_on_one_lever_never_cross() {
         "/api/lever/deliveries/{}/retry",
         app.outcome_for(&first, &ada).await.id
     );
-    expect_error(app.post(&second.client, &path, &()).await, 404, "not_found").await;
+    expect_error(
+        app.post(&second.client, &path, &()).await,
+        404,
+        ErrorCode::NotFound,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use api::{Plan, Role};
+use api::{ErrorCode, Plan, Role};
 use entity::InOrg;
 use entity::{job, lever_delivery};
 use sea_orm::{ColumnTrait, Database, QueryFilter};
@@ -168,7 +168,7 @@ async fn any_admin_can_disconnect_lever_whatever_the_plan() {
     expect_error(
         app.delete(&member.client, "/api/lever").await,
         403,
-        "admin_only",
+        ErrorCode::AdminOnly,
     )
     .await;
     let response = app.delete(&admin.client, "/api/lever").await;
@@ -221,7 +221,7 @@ async fn a_custom_base_url_is_not_used_once_the_server_stops_allowing_it() {
     expect_error(
         app.get(&admin.client, "/api/lever/stages").await,
         422,
-        "custom_base_url_disabled",
+        ErrorCode::CustomBaseUrlDisabled,
     )
     .await;
     assert!(

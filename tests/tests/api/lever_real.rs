@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use api::Plan;
+use api::{ErrorCode, Plan};
 use futures_util::future::join_all;
 use tests::accounts::{Account, expect_json};
 use tests::lever::{Setup, connected};
@@ -155,7 +155,7 @@ async fn a_body_without_a_signature_is_refused_shown_and_capped() {
         .unwrap();
     assert_eq!(answer.status(), 401);
     let error: api::ErrorBody = answer.json().await.unwrap();
-    assert_eq!(error.code, "no_signature");
+    assert_eq!(error.code, ErrorCode::NoSignature);
     assert!(error.message.contains("step 4"), "{}", error.message);
 
     // A flood of them is counted, not stored: the cap on rejected deliveries holds.
@@ -235,7 +235,7 @@ async fn verify_samples_and_other_entries_do_not_show_a_mismatch() {
         .send()
         .await
         .unwrap();
-    expect_error(answer, 401, "invalid_signature").await;
+    expect_error(answer, 401, ErrorCode::InvalidSignature).await;
     assert!(matches!(
         connection(&app, &admin).await,
         api::ConnectionState::SignatureMismatch { .. }

@@ -1,6 +1,6 @@
 //! The four-step Lever setup against the Lever simulator, with the real Lever client.
 
-use api::{ConnectionState, LeverEnvironment, Plan, Role};
+use api::{ConnectionState, ErrorCode, LeverEnvironment, Plan, Role};
 use tests::lever::{save_key, setup_of};
 use tests::lever_sim::LeverSim;
 use tests::{expect_error, expect_json, spawn_app};
@@ -125,7 +125,7 @@ async fn a_wrong_key_is_reported_and_nothing_is_saved() {
     let message = expect_error(
         save_key(&app, &admin, &sim, "not-a-key-lever-knows").await,
         422,
-        "lever_key_rejected",
+        ErrorCode::LeverKeyRejected,
     )
     .await;
     assert!(message.contains("401"), "{message}");
@@ -148,7 +148,7 @@ async fn each_missing_permission_is_named() {
     let message = expect_error(
         save_key(&app, &admin, &sim, &read_only).await,
         422,
-        "lever_permissions_missing",
+        ErrorCode::LeverPermissionsMissing,
     )
     .await;
     assert!(
@@ -168,7 +168,7 @@ async fn each_missing_permission_is_named() {
     let message = expect_error(
         save_key(&app, &admin, &sim, &no_stages).await,
         422,
-        "lever_permissions_missing",
+        ErrorCode::LeverPermissionsMissing,
     )
     .await;
     assert!(message.contains("Read stages (GET /stages)"), "{message}");
@@ -192,7 +192,7 @@ async fn lever_down_or_slow_is_reported_plainly() {
         app.put(&admin.client, "/api/lever/credentials", &request)
             .await,
         502,
-        "lever_unreachable",
+        ErrorCode::LeverUnreachable,
     )
     .await;
     assert!(message.contains(&dead_url), "{message}");
@@ -203,7 +203,7 @@ async fn lever_down_or_slow_is_reported_plainly() {
     expect_error(
         save_key(&app, &admin, &sim, &api_key).await,
         504,
-        "lever_timeout",
+        ErrorCode::LeverTimeout,
     )
     .await;
 
@@ -211,7 +211,7 @@ async fn lever_down_or_slow_is_reported_plainly() {
     expect_error(
         save_key(&app, &admin, &sim, &api_key).await,
         502,
-        "lever_error",
+        ErrorCode::LeverError,
     )
     .await;
     assert!(!setup_of(&app, &admin).await.credentials.done);
@@ -247,8 +247,8 @@ async fn members_and_other_plans_are_refused() {
         api_key: "k".into(),
     };
     for (who, code) in [
-        (&team.client, "enterprise_required"),
-        (&member.client, "admin_only"),
+        (&team.client, ErrorCode::EnterpriseRequired),
+        (&member.client, ErrorCode::AdminOnly),
     ] {
         expect_error(app.get(who, "/api/lever/setup").await, 403, code).await;
         expect_error(
@@ -300,7 +300,7 @@ async fn members_and_other_plans_are_refused() {
     expect_error(
         app.delete(&member.client, "/api/lever").await,
         403,
-        "admin_only",
+        ErrorCode::AdminOnly,
     )
     .await;
     assert_eq!(app.delete(&team.client, "/api/lever").await.status(), 204);
@@ -419,7 +419,7 @@ async fn rotating_the_url_retires_the_old_one_and_unknown_keys_are_404() {
         .send()
         .await
         .unwrap();
-    expect_error(response, 404, "not_found").await;
+    expect_error(response, 404, ErrorCode::NotFound).await;
 }
 
 #[tokio::test]
@@ -437,7 +437,7 @@ async fn the_pad_owner_must_be_an_active_member_of_this_organization() {
     expect_error(
         app.put(&admin.client, "/api/lever/token", &request).await,
         422,
-        "invalid_pad_owner",
+        ErrorCode::InvalidPadOwner,
     )
     .await;
 
@@ -482,7 +482,7 @@ async fn the_tag_and_notes_option_are_editable() {
     expect_error(
         app.put(&admin.client, "/api/lever/options", &empty).await,
         422,
-        "invalid_field",
+        ErrorCode::InvalidField,
     )
     .await;
 }
@@ -501,7 +501,7 @@ async fn disconnect_erases_the_connection_and_disables_the_url() {
     expect_error(
         app.get(&admin.client, "/api/lever/stages").await,
         409,
-        "step_incomplete",
+        ErrorCode::StepIncomplete,
     )
     .await;
     let audit: api::AuditPage = expect_json(app.get(&admin.client, "/api/audit").await, 200).await;
@@ -533,7 +533,7 @@ async fn signed_and_forged_requests_to_the_webhook() {
         .send()
         .await
         .unwrap();
-    expect_error(forged, 401, "invalid_signature").await;
+    expect_error(forged, 401, ErrorCode::InvalidSignature).await;
     assert!(matches!(
         setup_of(&app, &admin).await.connection,
         ConnectionState::SignatureMismatch { .. }
@@ -546,7 +546,7 @@ async fn signed_and_forged_requests_to_the_webhook() {
         .send()
         .await
         .unwrap();
-    expect_error(garbage, 400, "malformed_json").await;
+    expect_error(garbage, 400, ErrorCode::MalformedJson).await;
     let huge = app
         .client
         .post(&webhook.url)
@@ -555,7 +555,7 @@ async fn signed_and_forged_requests_to_the_webhook() {
         .send()
         .await
         .unwrap();
-    expect_error(huge, 413, "payload_too_large").await;
+    expect_error(huge, 413, ErrorCode::PayloadTooLarge).await;
     let signed = app
         .client
         .post(&webhook.url)
@@ -612,14 +612,14 @@ async fn a_selected_stage_that_lever_no_longer_has_is_flagged() {
     expect_error(
         app.put(&admin.client, "/api/lever/stages", &request).await,
         422,
-        "unknown_stage",
+        ErrorCode::UnknownStage,
     )
     .await;
     let none = api::LeverStagesRequest { stage_ids: vec![] };
     expect_error(
         app.put(&admin.client, "/api/lever/stages", &none).await,
         422,
-        "no_stages",
+        ErrorCode::NoStages,
     )
     .await;
 }

@@ -1,7 +1,7 @@
 //! The Lever setup against real Lever's rules (issue 11): https-only webhooks, permission probes
 //! that a 404 cannot fool, and confidential candidates.
 
-use api::Plan;
+use api::{ErrorCode, Plan};
 use tests::accounts::{Account, expect_json};
 use tests::lever::{save_key, setup_of};
 use tests::lever_sim::{LeverSim, NewOpportunity, PERMISSIONS};
@@ -76,7 +76,7 @@ async fn a_key_without_read_postings_is_reported_missing_at_step_1() {
     let message = expect_error(
         save_key(&app, &admin, &sim, &key).await,
         422,
-        "lever_permissions_missing",
+        ErrorCode::LeverPermissionsMissing,
     )
     .await;
     assert!(message.contains("Read postings"), "{message}");
@@ -94,7 +94,7 @@ async fn a_key_without_read_postings_is_reported_missing_at_step_1() {
     let message = expect_error(
         save_key(&app, &admin, &sim, &no_opportunities).await,
         422,
-        "lever_permissions_missing",
+        ErrorCode::LeverPermissionsMissing,
     )
     .await;
     assert!(message.contains("Read opportunities"), "{message}");

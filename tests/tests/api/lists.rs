@@ -1,7 +1,7 @@
 //! The console's lists page with a cursor and search in the database: walking the cursor gives
 //! every row exactly once, in order, and a search or a filter reaches rows of any age.
 
-use api::Plan;
+use api::{ErrorCode, Plan};
 use entity::{audit_event, job, lever_delivery, pad, user};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Database, EntityTrait, QueryFilter};
 use serde::de::DeserializeOwned;
@@ -143,10 +143,10 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
     assert_eq!(wildcard.pads.len(), 1, "_ is a character, not a wildcard");
 
     for (query, code) in [
-        ("limit=0", "invalid_limit"),
-        ("limit=201", "invalid_limit"),
-        ("cursor=not-a-cursor", "invalid_cursor"),
-        ("status=lost", "invalid_status"),
+        ("limit=0", ErrorCode::InvalidLimit),
+        ("limit=201", ErrorCode::InvalidLimit),
+        ("cursor=not-a-cursor", ErrorCode::InvalidCursor),
+        ("status=lost", ErrorCode::InvalidStatus),
     ] {
         expect_error(
             app.get(&admin.client, &format!("/api/pads?{query}")).await,
@@ -248,7 +248,7 @@ async fn an_old_failed_delivery_is_found_and_retried() {
         app.get(&admin.client, "/api/lever/deliveries?limit=500")
             .await,
         400,
-        "invalid_limit",
+        ErrorCode::InvalidLimit,
     )
     .await;
 }
@@ -300,7 +300,7 @@ async fn the_audit_log_pages_by_cursor_through_every_event() {
     expect_error(
         app.get(&admin.client, "/api/audit?cursor=AAAA").await,
         400,
-        "invalid_cursor",
+        ErrorCode::InvalidCursor,
     )
     .await;
 }
@@ -384,7 +384,7 @@ async fn members_page_by_cursor_and_search_by_name_or_email() {
     expect_error(
         app.get(&admin.client, "/api/members?limit=1000").await,
         400,
-        "invalid_limit",
+        ErrorCode::InvalidLimit,
     )
     .await;
 }

@@ -1,6 +1,6 @@
 //! Invitations, roles, deactivation, removal, plans, and the last-admin rule.
 
-use api::{MemberStatus, Plan, Role, UpdateMemberRequest};
+use api::{ErrorCode, MemberStatus, Plan, Role, UpdateMemberRequest};
 use sea_orm::{ConnectionTrait, Database};
 use server::auth::throttle::Limit;
 use tests::accounts::unique_email;
@@ -55,14 +55,14 @@ async fn an_invitation_link_is_previewed_accepted_once_and_logs_the_invitee_in()
     expect_error(
         app.post(&new_client(), &path, &accept).await,
         404,
-        "invitation_not_found",
+        ErrorCode::InvitationNotFound,
     )
     .await;
     expect_error(
         app.get(&new_client(), &format!("/api/invitations/{token}"))
             .await,
         404,
-        "invitation_not_found",
+        ErrorCode::InvitationNotFound,
     )
     .await;
     let members: api::MembersResponse =
@@ -90,7 +90,7 @@ async fn revoked_expired_and_unknown_invitations_do_not_work() {
         app.get(&new_client(), &format!("/api/invitations/{token}"))
             .await,
         404,
-        "invitation_not_found",
+        ErrorCode::InvitationNotFound,
     )
     .await;
 
@@ -115,14 +115,14 @@ async fn revoked_expired_and_unknown_invitations_do_not_work() {
         )
         .await,
         404,
-        "invitation_not_found",
+        ErrorCode::InvitationNotFound,
     )
     .await;
     expect_error(
         app.get(&new_client(), "/api/invitations/not-a-real-token")
             .await,
         404,
-        "invitation_not_found",
+        ErrorCode::InvitationNotFound,
     )
     .await;
 
@@ -134,7 +134,7 @@ async fn revoked_expired_and_unknown_invitations_do_not_work() {
     expect_error(
         app.post(&admin.client, "/api/invitations", &request).await,
         409,
-        "email_taken",
+        ErrorCode::EmailTaken,
     )
     .await;
 }
@@ -180,7 +180,7 @@ async fn members_cannot_use_admin_routes() {
             .await,
     ];
     for response in responses {
-        expect_error(response, 403, "admin_only").await;
+        expect_error(response, 403, ErrorCode::AdminOnly).await;
     }
     // What members may do.
     let org: api::OrganizationSummary =
@@ -215,7 +215,7 @@ async fn role_changes_apply_on_the_next_request() {
     expect_error(
         app.get(&member.client, "/api/members").await,
         403,
-        "admin_only",
+        ErrorCode::AdminOnly,
     )
     .await;
 }
@@ -237,13 +237,13 @@ async fn deactivated_members_lose_their_session_and_cannot_log_in_until_reactiva
     expect_error(
         app.get(&member.client, "/api/me").await,
         401,
-        "not_logged_in",
+        ErrorCode::NotLoggedIn,
     )
     .await;
     expect_error(
         app.log_in(&member.email, PASSWORD).await,
         403,
-        "account_deactivated",
+        ErrorCode::AccountDeactivated,
     )
     .await;
 
@@ -271,16 +271,21 @@ async fn the_last_active_admin_cannot_be_demoted_deactivated_or_removed() {
     expect_error(
         app.patch(&admin.client, &own, &demote).await,
         409,
-        "last_admin",
+        ErrorCode::LastAdmin,
     )
     .await;
     expect_error(
         app.patch(&admin.client, &own, &deactivate).await,
         409,
-        "last_admin",
+        ErrorCode::LastAdmin,
     )
     .await;
-    expect_error(app.delete(&admin.client, &own).await, 409, "last_admin").await;
+    expect_error(
+        app.delete(&admin.client, &own).await,
+        409,
+        ErrorCode::LastAdmin,
+    )
+    .await;
 
     // A deactivated admin does not count as an active one.
     let second = app.add_member(&admin, Role::Admin).await;
@@ -293,7 +298,7 @@ async fn the_last_active_admin_cannot_be_demoted_deactivated_or_removed() {
     expect_error(
         app.patch(&admin.client, &own, &demote).await,
         409,
-        "last_admin",
+        ErrorCode::LastAdmin,
     )
     .await;
 
@@ -311,7 +316,7 @@ async fn the_last_active_admin_cannot_be_demoted_deactivated_or_removed() {
     expect_error(
         app.get(&admin.client, "/api/members").await,
         403,
-        "admin_only",
+        ErrorCode::AdminOnly,
     )
     .await;
 }
@@ -330,13 +335,13 @@ async fn a_removed_member_is_gone() {
     expect_error(
         app.get(&member.client, "/api/me").await,
         401,
-        "not_logged_in",
+        ErrorCode::NotLoggedIn,
     )
     .await;
     expect_error(
         app.log_in(&member.email, PASSWORD).await,
         401,
-        "invalid_credentials",
+        ErrorCode::InvalidCredentials,
     )
     .await;
     let members: api::MembersResponse =
@@ -346,7 +351,7 @@ async fn a_removed_member_is_gone() {
         app.delete(&admin.client, &format!("/api/members/{}", member.id()))
             .await,
         404,
-        "not_found",
+        ErrorCode::NotFound,
     )
     .await;
 }
@@ -396,7 +401,7 @@ async fn an_invitation_flood_is_refused_per_organization_with_retry_after() {
         .parse()
         .unwrap();
     assert!(retry_after > 0 && retry_after <= 3600, "{retry_after}");
-    expect_error(refused, 429, "too_many_requests").await;
+    expect_error(refused, 429, ErrorCode::TooManyRequests).await;
     let members: api::MembersResponse =
         expect_json(app.get(&admin.client, "/api/members").await, 200).await;
     assert_eq!(members.invitations.len(), 3);

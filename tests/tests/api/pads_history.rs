@@ -2,7 +2,7 @@
 //! snapshot instead of its whole life.
 
 use api::ot::Operation;
-use api::{Plan, ServerMessage};
+use api::{ErrorCode, Plan, ServerMessage};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait};
 use tests::accounts::{Account, expect_json};
 use tests::pad_client::{PadClient, whole_history};
@@ -97,7 +97,7 @@ async fn a_long_history_comes_in_pages_that_replay_exactly() {
     expect_error(
         app.get(&member.client, &format!("{path}?limit=0")).await,
         400,
-        "invalid_limit",
+        ErrorCode::InvalidLimit,
     )
     .await;
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use api::Plan;
+use api::{ErrorCode, Plan};
 use tests::accounts::expect_json;
 use tests::lever_sim::{LeverSim, NewCandidate};
 use tests::pad_client::PadClient;
@@ -38,7 +38,7 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
         app.post(&admin.client, &format!("{path}/lever-note"), &())
             .await,
         409,
-        "pad_not_ended",
+        ErrorCode::PadNotEnded,
     )
     .await;
 
@@ -142,7 +142,7 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
         )
         .await,
         409,
-        "not_from_lever",
+        ErrorCode::NotFromLever,
     )
     .await;
 }

@@ -2,7 +2,7 @@
 //! before acknowledgement, reconnects and restarts, bad input, ending and playback.
 
 use api::playback::Timeline;
-use api::{ClientMessage, Plan, ServerMessage};
+use api::{ClientMessage, ErrorCode, Plan, RefusalCode, ServerMessage};
 use futures_util::SinkExt;
 use sea_orm::{ActiveModelTrait, Database, IntoActiveModel, Set};
 use tests::accounts::{Account, expect_json};
@@ -246,7 +246,10 @@ async fn bad_input_is_refused_and_never_touches_the_pad() {
     // Not JSON.
     let mut socket = open_socket(&app, &pad.id, None).await;
     socket.send(Message::text("{nope")).await.unwrap();
-    assert_eq!(expect_refusal(&mut socket).await, "malformed_message");
+    assert_eq!(
+        expect_refusal(&mut socket).await,
+        RefusalCode::MalformedMessage
+    );
     // An edit before joining; a guest without a name.
     let mut socket = open_socket(&app, &pad.id, None).await;
     send(
@@ -256,22 +259,22 @@ async fn bad_input_is_refused_and_never_touches_the_pad() {
         },
     )
     .await;
-    assert_eq!(expect_refusal(&mut socket).await, "join_required");
+    assert_eq!(expect_refusal(&mut socket).await, RefusalCode::JoinRequired);
     let mut socket = open_socket(&app, &pad.id, None).await;
     send(&mut socket, &join("  ")).await;
-    assert_eq!(expect_refusal(&mut socket).await, "name_required");
+    assert_eq!(expect_refusal(&mut socket).await, RefusalCode::NameRequired);
 
     // An edit reaching past the end of the text, and one for a revision not yet there.
     for (op, revision, code) in [
         (
             api::ot::Operation::new().retain(10).insert("!"),
             1,
-            "invalid_operation",
+            RefusalCode::InvalidOperation,
         ),
         (
             api::ot::Operation::new().retain(4).insert("!"),
             9,
-            "invalid_revision",
+            RefusalCode::InvalidRevision,
         ),
     ] {
         let mut socket = open_socket(&app, &pad.id, None).await;
@@ -308,7 +311,7 @@ async fn bad_input_is_refused_and_never_touches_the_pad() {
         },
     )
     .await;
-    assert_eq!(expect_refusal(&mut socket).await, "invalid_seq");
+    assert_eq!(expect_refusal(&mut socket).await, RefusalCode::InvalidSeq);
     // A member's participant id cannot be taken by someone else: who joins under it without
     // the member's session is someone new.
     let cookie = app.session_cookie(&member).await;
@@ -349,7 +352,10 @@ async fn bad_input_is_refused_and_never_touches_the_pad() {
         )))
         .await
         .unwrap();
-    assert_eq!(expect_refusal(&mut socket).await, "malformed_message");
+    assert_eq!(
+        expect_refusal(&mut socket).await,
+        RefusalCode::MalformedMessage
+    );
     // Oversized, binary, unknown language.
     let mut socket = open_socket(&app, &pad.id, None).await;
     send(&mut socket, &join("Mallory")).await;
@@ -365,11 +371,14 @@ async fn bad_input_is_refused_and_never_touches_the_pad() {
         },
     )
     .await;
-    assert_eq!(expect_refusal(&mut socket).await, "protocol_error");
+    assert_eq!(
+        expect_refusal(&mut socket).await,
+        RefusalCode::ProtocolError
+    );
     let mut socket = open_socket(&app, &pad.id, None).await;
     send(&mut socket, &join("Mallory")).await;
     socket.send(Message::binary(vec![1, 2, 3])).await.unwrap();
-    assert_eq!(expect_refusal(&mut socket).await, "text_only");
+    assert_eq!(expect_refusal(&mut socket).await, RefusalCode::TextOnly);
     let mut socket = open_socket(&app, &pad.id, None).await;
     send(&mut socket, &join("Mallory")).await;
     send(
@@ -379,7 +388,10 @@ async fn bad_input_is_refused_and_never_touches_the_pad() {
         },
     )
     .await;
-    assert_eq!(expect_refusal(&mut socket).await, "invalid_language");
+    assert_eq!(
+        expect_refusal(&mut socket).await,
+        RefusalCode::InvalidLanguage
+    );
     // A flood (of an edit the server already has, so that only the rate trips it, however
     // slow storage is).
     let mut socket = open_socket(&app, &pad.id, None).await;
@@ -398,7 +410,10 @@ async fn bad_input_is_refused_and_never_touches_the_pad() {
             break;
         }
     }
-    assert_eq!(expect_refusal(&mut socket).await, "too_many_messages");
+    assert_eq!(
+        expect_refusal(&mut socket).await,
+        RefusalCode::TooManyMessages
+    );
 
     // The pad is as the honest writer left it.
     let stored = history(&app, &member, &pad.id).await;
@@ -431,7 +446,7 @@ async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
         app.post(&outsider.client, &format!("{path}/end"), &())
             .await,
         404,
-        "not_found",
+        ErrorCode::NotFound,
     )
     .await;
     let ended: api::PadView = expect_json(
@@ -452,13 +467,13 @@ async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
     expect_error(
         app.get(&stranger, &format!("{path}/history")).await,
         401,
-        "not_logged_in",
+        ErrorCode::NotLoggedIn,
     )
     .await;
     expect_error(
         app.get(&outsider.client, &format!("{path}/history")).await,
         404,
-        "not_found",
+        ErrorCode::NotFound,
     )
     .await;
     let stored = history(&app, &member, &pad.id).await;
@@ -469,7 +484,7 @@ async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
     candidate.edit("SELECT 1;!").await;
     candidate
         .wait_until("the refusal of the late edit", |c| {
-            c.refusals.iter().any(|code| code == "pad_ended")
+            c.refusals.contains(&RefusalCode::PadEnded)
         })
         .await;
     let mut socket = open_socket(&app, &pad.id, None).await;
@@ -485,7 +500,7 @@ async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
     .await;
     let news = receive(&mut socket).await;
     assert!(matches!(news, Some(ServerMessage::Ended)), "{news:?}");
-    assert_eq!(expect_refusal(&mut socket).await, "pad_ended");
+    assert_eq!(expect_refusal(&mut socket).await, RefusalCode::PadEnded);
     let listed: api::PadsResponse = expect_json(
         app.get(&member.client, "/api/pads?status=ended&q=ad").await,
         200,

@@ -2,7 +2,7 @@
 //! participant's identity cannot be taken over, and nobody can make a pad or its room grow
 //! without bound.
 
-use api::{ClientMessage, Plan, ServerMessage};
+use api::{ClientMessage, ErrorCode, Plan, RefusalCode, ServerMessage};
 use tests::accounts::{Account, expect_json};
 use tests::pad_client::{PadClient, open_socket, receive, send, whole_history};
 use tests::{TestApp, spawn_app};
@@ -103,9 +103,9 @@ async fn an_ended_pad_gives_its_code_to_no_stranger() {
             "an ended pad answered a stranger with {answers:?}"
         );
         assert!(
-            answers
-                .iter()
-                .any(|m| matches!(m, ServerMessage::Error { code, .. } if code == "pad_ended")),
+            answers.iter().any(
+                |m| matches!(m, ServerMessage::Error { code, .. } if *code == RefusalCode::PadEnded)
+            ),
             "the stranger is told the interview ended: {answers:?}"
         );
     }
@@ -248,7 +248,7 @@ async fn opening_the_pad_again_closes_the_older_connection_and_loses_no_edit() {
     first.edit("ab").await;
     first
         .wait_until("the older tab's refusal", |c| {
-            c.refusals.iter().any(|code| code == "opened_elsewhere")
+            c.refusals.contains(&RefusalCode::OpenedElsewhere)
         })
         .await;
     second.edit("ac").await;
@@ -276,7 +276,9 @@ async fn a_pad_bounds_its_connections_participants_and_names() {
             assert_eq!(response.status(), 429);
             let body =
                 String::from_utf8_lossy(response.body().as_deref().unwrap_or_default()).to_string();
-            assert!(body.contains("too_many_connections"), "{body}");
+            let error: api::ErrorBody =
+                serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+            assert_eq!(error.code, ErrorCode::TooManyConnections, "{body}");
         }
         other => panic!("the eleventh socket was not refused: {other:?}"),
     }
@@ -312,7 +314,7 @@ async fn a_pad_bounds_its_connections_participants_and_names() {
         .await;
         assert_eq!(
             tests::pad_client::expect_refusal(&mut socket).await,
-            "name_required"
+            RefusalCode::NameRequired
         );
     }
 
@@ -327,7 +329,7 @@ async fn a_pad_bounds_its_connections_participants_and_names() {
     let answers = answers_to(&app, &pad.id, guest_join(None, None)).await;
     assert!(
         answers.iter().any(
-            |m| matches!(m, ServerMessage::Error { code, .. } if code == "too_many_participants")
+            |m| matches!(m, ServerMessage::Error { code, .. } if *code == RefusalCode::TooManyParticipants)
         ),
         "{answers:?}"
     );
@@ -379,7 +381,7 @@ async fn a_pad_refuses_empty_edits_and_stops_at_its_edit_limit() {
     .await;
     assert_eq!(
         tests::pad_client::expect_refusal(&mut socket).await,
-        "empty_edit"
+        RefusalCode::EmptyEdit
     );
     writer.close().await;
 
@@ -415,7 +417,7 @@ async fn a_pad_refuses_empty_edits_and_stops_at_its_edit_limit() {
     assert_eq!(late.doc.text, "abx", "the last filler edit added an x");
     late.edit("abxc").await;
     late.wait_until("the refusal at the limit", |c| {
-        c.refusals.iter().any(|code| code == "too_many_edits")
+        c.refusals.contains(&RefusalCode::TooManyEdits)
     })
     .await;
     let history = whole_history(&app, &member.client, &pad.id).await;
@@ -493,7 +495,7 @@ async fn joining_again_through_another_instance_closes_the_older_connection() {
     // not stored, whatever it heard, or its number would collide with the newer's.
     here.edit("aX").await;
     here.wait_until("the older connection's close", |c| {
-        c.refusals.iter().any(|code| code == "opened_elsewhere")
+        c.refusals.contains(&RefusalCode::OpenedElsewhere)
     })
     .await;
     there.edit("ab").await;
@@ -520,7 +522,7 @@ async fn a_member_typing_in_two_tabs_on_two_instances_never_diverges() {
     two.edit("from tab two").await;
     two.settle_at(1).await;
     one.wait_until("the older tab's refusal", |c| {
-        c.refusals.iter().any(|code| code == "opened_elsewhere")
+        c.refusals.contains(&RefusalCode::OpenedElsewhere)
     })
     .await;
     let history = whole_history(&app, &member.client, &pad.id).await;
@@ -550,7 +552,9 @@ async fn a_session_that_cannot_be_checked_is_an_error_not_an_outsider() {
         .await
         .unwrap();
     assert_eq!(status, 500, "{body}");
-    assert!(body.contains("internal_error"), "{body}");
+    let error: api::ErrorBody =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!(error.code, ErrorCode::InternalError, "{body}");
     // A visitor with no session at all still gets the outsider's view.
     let view: api::PadView = expect_json(
         app.get(&tests::app::new_client(), &format!("/api/pads/{}", pad.id))

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use api::Plan;
+use api::{ErrorCode, Plan};
 use entity::{audit_event, job, lever_delivery};
 use futures_util::future::join_all;
 use sea_orm::{ActiveValue::Set, Database, EntityTrait};
@@ -28,7 +28,7 @@ async fn a_flood_of_forged_requests_is_counted_not_stored() {
         let answers =
             join_all((0..10).map(|_| app.client.post(&lever.url).json(&forged).send())).await;
         for answer in answers {
-            expect_error(answer.unwrap(), 401, "invalid_signature").await;
+            expect_error(answer.unwrap(), 401, ErrorCode::InvalidSignature).await;
         }
     }
     // The budget is 20 a minute; a slow machine may have crossed into another minute.
@@ -54,7 +54,7 @@ async fn a_flood_of_forged_requests_is_counted_not_stored() {
         .send()
         .await
         .unwrap();
-    expect_error(answer, 401, "invalid_signature").await;
+    expect_error(answer, 401, ErrorCode::InvalidSignature).await;
     let listing: api::LeverDeliveriesResponse =
         expect_json(app.get(&other.client, "/api/lever/deliveries").await, 200).await;
     assert_eq!(listing.deliveries.len(), 1);

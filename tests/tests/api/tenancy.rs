@@ -1,7 +1,7 @@
 //! Each organization is a sealed room: every route that takes an id, tried by organization A
 //! with organization B's ids, answers 404 and changes nothing.
 
-use api::{MemberStatus, Plan, Role, UpdateMemberRequest};
+use api::{ErrorCode, MemberStatus, Plan, Role, UpdateMemberRequest};
 use tests::{expect_error, expect_json, spawn_app};
 
 #[tokio::test]
@@ -34,9 +34,14 @@ async fn another_organizations_ids_answer_404_and_change_nothing() {
                 status: Some(MemberStatus::Deactivated),
             },
         ] {
-            expect_error(app.patch(&a.client, &path, &change).await, 404, "not_found").await;
+            expect_error(
+                app.patch(&a.client, &path, &change).await,
+                404,
+                ErrorCode::NotFound,
+            )
+            .await;
         }
-        expect_error(app.delete(&a.client, &path).await, 404, "not_found").await;
+        expect_error(app.delete(&a.client, &path).await, 404, ErrorCode::NotFound).await;
     }
     expect_error(
         app.delete(
@@ -45,7 +50,7 @@ async fn another_organizations_ids_answer_404_and_change_nothing() {
         )
         .await,
         404,
-        "not_found",
+        ErrorCode::NotFound,
     )
     .await;
 
