@@ -14,7 +14,7 @@ pub struct ErrorBody {
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     // The request itself.
-    /// 415: a state-changing request without a JSON body (the CSRF rule).
+    /// 415: a state-changing `/api/` request whose `Content-Type` is not JSON (the CSRF rule).
     JsonRequired,
     /// 415: a JSON body sent without `Content-Type: application/json`.
     UnsupportedMediaType,
@@ -42,7 +42,7 @@ pub enum ErrorCode {
     WebsocketRequired,
     /// 404: no such object (or it belongs to another organization), or no such route.
     NotFound,
-    /// 429: too many attempts (log-in, sign-up, invitations); `Retry-After` says how long to wait.
+    /// 429: too many log-ins, sign-ups or invitations; `Retry-After` says how long to wait.
     TooManyRequests,
     /// 429: the pad, or the client's address, has as many sockets open to it as it may.
     TooManyConnections,
@@ -216,7 +216,7 @@ impl std::fmt::Display for ErrorCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefusalCode {
-    // The connection: reconnecting may help.
+    // The connection and the server's side.
     /// No join message came within the time allowed.
     JoinTimeout,
     /// This connection fell behind the room's broadcasts.
@@ -228,7 +228,7 @@ pub enum RefusalCode {
     /// The pad no longer exists.
     NotFound,
 
-    // The participant: reconnecting would only meet it again.
+    // The participant and the pad's limits.
     /// The participant opened the pad again elsewhere (a reload, another tab or device): this
     /// older connection closes and must not reconnect by itself.
     OpenedElsewhere,
@@ -257,7 +257,7 @@ pub enum RefusalCode {
     /// The language is not one Stagepad knows.
     InvalidLanguage,
 
-    // An edit: the client resynchronises from the server's text.
+    // An edit that does not fit (the console resynchronises from the server's text).
     /// The edit's number skips ahead of the participant's next.
     InvalidSeq,
     /// The edit changes nothing.
@@ -463,9 +463,17 @@ mod tests {
         let body: ErrorBody =
             serde_json::from_str(r#"{"code": "some_new_code", "message": "Newer."}"#).unwrap();
         assert_eq!(body.code, ErrorCode::Unknown);
+        // Inside the socket's tagged message too.
+        let message: crate::ServerMessage = serde_json::from_str(
+            r#"{"type": "error", "code": "some_new_refusal", "message": "Newer."}"#,
+        )
+        .unwrap();
         assert_eq!(
-            serde_json::from_str::<RefusalCode>(r#""some_new_refusal""#).unwrap(),
-            RefusalCode::Unknown
+            message,
+            crate::ServerMessage::Error {
+                code: RefusalCode::Unknown,
+                message: "Newer.".into()
+            }
         );
     }
 }
