@@ -2,13 +2,13 @@
 //! webhook key's hash and the stored stages. The setup wizard writes it; the webhook, the
 //! pipeline, deliveries and pad notes read it from here.
 
+use api::OrgId;
 use entity::InOrg;
 use entity::lever_integration::{self, Environment};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::client::{LeverCredentials, LeverError};
 use crate::error::ApiError;
@@ -163,7 +163,7 @@ impl Integration {
 }
 
 /// Binds a sealed secret to its organization and field.
-pub fn secret_context(org_id: Uuid, field: &str) -> String {
+pub fn secret_context(org_id: OrgId, field: &str) -> String {
     format!("lever_integrations/{org_id}/{field}")
 }
 
@@ -193,7 +193,7 @@ pub fn wire_environment(environment: Environment) -> api::LeverEnvironment {
 
 pub async fn load(
     db: &DatabaseConnection,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<Option<Integration>, IntegrationError> {
     Ok(lever_integration::Entity::find_in_org(org_id)
         .one(db)
@@ -204,7 +204,7 @@ pub async fn load(
 /// The connection, or [`IntegrationError::NotConnected`].
 pub async fn load_required(
     db: &DatabaseConnection,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<Integration, IntegrationError> {
     load(db, org_id)
         .await?
@@ -226,7 +226,7 @@ pub async fn by_webhook_key(
 /// For background jobs: the connection with its credentials, if any.
 pub async fn load_for_job(
     state: &AppState,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<Option<(Integration, LeverCredentials)>, JobError> {
     let Some(integration) = load(&state.db, org_id).await? else {
         return Ok(None);
@@ -252,7 +252,7 @@ pub const NEEDED: [(&str, &str); 5] = [
 /// setup page to show.
 pub async fn watch_write<T>(
     state: &AppState,
-    org_id: Uuid,
+    org_id: OrgId,
     result: Result<T, LeverError>,
 ) -> Result<T, LeverError> {
     if let Err(LeverError::Forbidden { endpoint }) = &result

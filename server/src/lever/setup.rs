@@ -1,6 +1,7 @@
 //! The four-step Lever setup. The server is the source of truth for which steps are done; the
 //! console only shows what `setup()` answers.
 
+use api::OrgId;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::InOrg;
@@ -8,7 +9,6 @@ use entity::{lever_integration, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::client::{LeverCredentials, LeverError, ProbeList};
 use super::integration::{
@@ -410,13 +410,13 @@ pub async fn save_credentials(
 /// Finds the pad owner's Lever user by email, so that links and notes carry their name.
 /// Best effort: it never undoes the step just saved. When the key may not read users, or Lever
 /// has nobody with that email, they carry the key's own user, as the console says.
-async fn find_lever_author(state: &AppState, org_id: Uuid) {
+async fn find_lever_author(state: &AppState, org_id: OrgId) {
     if let Err(e) = look_up_lever_author(state, org_id).await {
         tracing::warn!(error = ?e, "cannot look up the pad owner's Lever user");
     }
 }
 
-async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
+async fn look_up_lever_author(state: &AppState, org_id: OrgId) -> ApiResult<()> {
     let Some(integration) = super::integration::load(&state.db, org_id).await? else {
         return Ok(());
     };
