@@ -4,7 +4,7 @@
 
 use api::OrgId;
 use entity::InOrg;
-use entity::lever_integration::{self, Environment};
+use entity::lever_integration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,7 @@ impl Integration {
     }
 
     pub fn environment(&self) -> api::LeverEnvironment {
-        wire_environment(self.row.environment)
+        self.row.environment
     }
 
     pub fn credentials(&self, state: &AppState) -> Result<LeverCredentials, IntegrationError> {
@@ -170,25 +170,6 @@ pub fn secret_context(org_id: OrgId, field: &str) -> String {
 /// Webhook keys are looked up by this hash; the key itself is kept sealed, for display.
 pub fn webhook_key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
-}
-
-/// The wire's environment as stored, and back: the same closed set on both sides.
-pub fn stored_environment(environment: api::LeverEnvironment) -> Environment {
-    match environment {
-        api::LeverEnvironment::Production => Environment::Production,
-        api::LeverEnvironment::Sandbox => Environment::Sandbox,
-        api::LeverEnvironment::Eu => Environment::Eu,
-        api::LeverEnvironment::Custom => Environment::Custom,
-    }
-}
-
-pub fn wire_environment(environment: Environment) -> api::LeverEnvironment {
-    match environment {
-        Environment::Production => api::LeverEnvironment::Production,
-        Environment::Sandbox => api::LeverEnvironment::Sandbox,
-        Environment::Eu => api::LeverEnvironment::Eu,
-        Environment::Custom => api::LeverEnvironment::Custom,
-    }
 }
 
 pub async fn load(

@@ -12,8 +12,7 @@ use time::OffsetDateTime;
 
 use super::client::{LeverCredentials, LeverError, ProbeList};
 use super::integration::{
-    Integration, NEEDED, StoredStage, load_required, secret_context, stored_environment,
-    webhook_key_hash, wire_environment,
+    Integration, NEEDED, StoredStage, load_required, secret_context, webhook_key_hash,
 };
 use super::types::LeverUser;
 use crate::audit;
@@ -103,7 +102,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
     Ok(api::LeverSetup {
         credentials: api::CredentialsStep {
             done: row.api_key_sealed.is_some(),
-            environment: Some(wire_environment(row.environment)),
+            environment: Some(row.environment),
             base_url: (row.environment == lever_integration::Environment::Custom)
                 .then(|| row.base_url.clone()),
             api_key_last4: row.api_key_last4.clone(),
@@ -377,7 +376,7 @@ pub async fn save_credentials(
             }
         }
     };
-    row.environment = Set(stored_environment(request.environment));
+    row.environment = Set(request.environment);
     row.base_url = Set(base_url);
     row.api_key_sealed = Set(Some(sealed_key));
     row.api_key_last4 = Set(Some(credentials.api_key.last_four()));

@@ -20,7 +20,6 @@ use crate::lever::notes::{self as lever_notes, NoteKind};
 use crate::orgs;
 use crate::state::AppState;
 
-
 #[derive(Deserialize)]
 struct PadJob {
     pad_id: PadId,
@@ -289,7 +288,10 @@ pub async fn record_failure(
         return Ok(());
     };
     let (status, message) = if will_retry {
-        (RequestStatus::Sending, format!("{} (trying again)", error.message))
+        (
+            RequestStatus::Sending,
+            format!("{} (trying again)", error.message),
+        )
     } else {
         (RequestStatus::Failed, error.message.clone())
     };
