@@ -1,19 +1,16 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-/// What an organization may use; no payment is processed. Lever needs `enterprise`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Plan {
-    Personal,
-    Team,
-    Enterprise,
+text_enum! {
+    /// What an organization may use; no payment is processed. Lever needs `enterprise`.
+    pub enum Plan {
+        Personal = "personal",
+        Team = "team",
+        Enterprise = "enterprise",
+    }
 }
 
 impl Plan {
-    pub const ALL: [Plan; 3] = [Plan::Personal, Plan::Team, Plan::Enterprise];
-
     pub fn label(self) -> &'static str {
         match self {
             Plan::Personal => "Personal",
@@ -27,12 +24,12 @@ impl Plan {
     }
 }
 
-/// `admin`: members, roles, plan, integrations, audit log. `member`: pads and playback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Member,
+text_enum! {
+    /// `admin`: members, roles, plan, integrations, audit log. `member`: pads and playback.
+    pub enum Role {
+        Admin = "admin",
+        Member = "member",
+    }
 }
 
 impl Role {
@@ -73,14 +70,14 @@ pub struct ChangePasswordRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
-    pub id: Uuid,
+    pub id: crate::UserId,
     pub name: String,
     pub email: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganizationSummary {
-    pub id: Uuid,
+    pub id: crate::OrgId,
     pub name: String,
     pub plan: Plan,
     #[serde(with = "time::serde::rfc3339")]

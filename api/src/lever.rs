@@ -1,16 +1,15 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-/// Which Lever to talk to. `Custom` (any base URL) exists for a local simulator and is refused
-/// unless the server's own configuration allows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeverEnvironment {
-    Production,
-    Sandbox,
-    Eu,
-    Custom,
+text_enum! {
+    /// Which Lever to talk to. `Custom` (any base URL) exists for a local simulator and is
+    /// refused unless the server's own configuration allows it.
+    pub enum LeverEnvironment {
+        Production = "production",
+        Sandbox = "sandbox",
+        Eu = "eu",
+        Custom = "custom",
+    }
 }
 
 impl LeverEnvironment {
@@ -46,7 +45,7 @@ pub struct LeverStagesRequest {
 #[serde(deny_unknown_fields)]
 pub struct LeverTokenRequest {
     pub signature_token: String,
-    pub pad_owner_id: Uuid,
+    pub pad_owner_id: crate::UserId,
 }
 
 /// `PUT /api/lever/options`: the tag and what Stagepad writes back to Lever.
@@ -199,7 +198,7 @@ pub struct TokenStep {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PadOwner {
-    pub id: Uuid,
+    pub id: crate::UserId,
     pub name: String,
 }
 
@@ -226,7 +225,7 @@ pub enum ConnectionState {
 /// One request from Lever, as the console lists it (`GET /api/lever/deliveries`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeverDelivery {
-    pub id: Uuid,
+    pub id: crate::DeliveryId,
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
     pub event: String,
@@ -236,13 +235,9 @@ pub struct LeverDelivery {
     pub stage_id: Option<String>,
     /// The stage's name when it is one of the selected stages.
     pub stage_name: Option<String>,
-    /// `queued`, `pad_created`, `ignored`, `duplicate`, `rejected`, `failed` (will be retried)
-    /// or `dead` (no attempts left).
-    pub status: String,
-    /// Why it was ignored or rejected, as a stable code (`not_tagged`, `stage_not_selected`,
-    /// `already_has_pad`, `archived`, `stage_not_entered`, `token_already_seen`,
-    /// `not_a_stage_change`, `bad_signature`, `no_signature`, `triggered_in_future`).
-    pub reason: Option<String>,
+    pub status: DeliveryStatus,
+    /// Why it was ignored, duplicate or rejected.
+    pub reason: Option<DeliveryReason>,
     /// What went wrong, while failed or dead.
     pub error: Option<String>,
     /// How many times its job ran.
@@ -263,4 +258,61 @@ pub struct LeverDeliveriesResponse {
     /// a flood of forged requests must not fill the database.
     #[serde(default)]
     pub rejected_not_recorded: u64,
+}
+
+text_enum! {
+    /// What became of a delivery.
+    pub enum DeliveryStatus {
+        /// Its job has not decided yet.
+        Queued = "queued",
+        PadCreated = "pad_created",
+        Ignored = "ignored",
+        /// Lever sent the same delivery again (its token was seen).
+        Duplicate = "duplicate",
+        /// Refused: no or a wrong signature, or out of time.
+        Rejected = "rejected",
+        /// The job failed and will run again.
+        Failed = "failed",
+        /// The job failed and has no attempts left.
+        Dead = "dead",
+    }
+}
+
+impl DeliveryStatus {
+    /// An admin may run its job again.
+    pub fn can_retry(self) -> bool {
+        matches!(self, DeliveryStatus::Failed | DeliveryStatus::Dead)
+    }
+}
+
+text_enum! {
+    /// Why a delivery created no pad.
+    pub enum DeliveryReason {
+        /// The candidate moved to a stage that is not selected in step 2.
+        StageNotSelected = "stage_not_selected",
+        /// Lever's history does not show the candidate ever entering that stage: the
+        /// delivery's `data` was forged or replayed with other values.
+        StageNotEntered = "stage_not_entered",
+        Archived = "archived",
+        /// Neither the candidate nor the job carries the tag.
+        NotTagged = "not_tagged",
+        AlreadyHasPad = "already_has_pad",
+        /// The organization's plan (when the delivery arrives or its job runs) does not
+        /// include Lever: nothing is created and Lever is not called.
+        PlanExcludesLever = "plan_does_not_include_lever",
+        /// Lever was disconnected before the job ran.
+        NotConnected = "not_connected",
+        /// The stored event could not be read back.
+        MalformedEvent = "malformed_event",
+        /// A signed event other than a candidate stage change (Verify sends one).
+        NotAStageChange = "not_a_stage_change",
+        /// Lever sent this delivery before (duplicate).
+        TokenAlreadySeen = "token_already_seen",
+        NoSignature = "no_signature",
+        BadSignature = "bad_signature",
+        /// Signed with a time ahead of the server's clock by more than the allowed skew.
+        TriggeredInFuture = "triggered_in_future",
+        /// Signed longer ago than a replay window allows.
+        TooOld = "too_old",
+    }
 }

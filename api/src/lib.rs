@@ -2,12 +2,17 @@
 //!
 //! Shared by the server (which produces them), the console (which compiles to wasm and
 //! consumes them) and the black-box tests. Only serde, uuid and time live here so that the
-//! wasm build stays small and free of server crates.
+//! wasm build stays small and free of server crates; the `db` feature (server side only) adds
+//! sea-orm so that ids and enums are column types too.
+
+#[macro_use]
+mod vocab;
 
 mod account;
 mod audit;
 mod error;
 mod health;
+mod ids;
 mod lever;
 mod members;
 pub mod ot;
@@ -19,6 +24,7 @@ pub use audit::*;
 pub use error::ErrorBody;
 pub use error::{ErrorCode, RefusalCode};
 pub use health::{DatabaseKind, HealthResponse, ReadinessResponse};
+pub use ids::{DeliveryId, InvitationId, JobId, OrgId, PadId, UserId};
 pub use lever::*;
 pub use members::*;
 pub use pads::*;

@@ -1,20 +1,20 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberStatus {
-    Active,
-    /// Cannot log in; can be reactivated.
-    Deactivated,
+text_enum! {
+    /// Whether a member can log in.
+    pub enum MemberStatus {
+        Active = "active",
+        /// Cannot log in; can be reactivated.
+        Deactivated = "deactivated",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
-    pub id: Uuid,
+    pub id: crate::UserId,
     pub name: String,
     pub email: String,
     pub role: Role,
@@ -26,7 +26,7 @@ pub struct Member {
 /// An invitation not yet accepted. Its link is shown only once, when it is created.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingInvitation {
-    pub id: Uuid,
+    pub id: crate::InvitationId,
     pub email: String,
     pub role: Role,
     pub invited_by: String,

@@ -2,20 +2,48 @@ use crate::RefusalCode;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+text_enum! {
+    /// Where an interview stands.
+    pub enum PadStatus {
+        NotStarted = "not_started",
+        /// Someone edited.
+        InProgress = "in_progress",
+        /// Read-only: the link shows only that it ended, members play it back.
+        Ended = "ended",
+    }
+}
+
+text_enum! {
+    /// Who asked for the pad.
+    pub enum PadSource {
+        /// A Lever stage change: the pad belongs to a candidate in Lever.
+        Lever = "lever",
+        /// A member, from the Pads page.
+        Manual = "manual",
+    }
+}
+
+text_enum! {
+    /// Where a member's request to send a pad's code to Lever stands.
+    pub enum RequestStatus {
+        Sending = "sending",
+        Sent = "sent",
+        Failed = "failed",
+    }
+}
+
 /// A pad as the console lists it (`GET /api/pads`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PadSummary {
-    pub id: String,
+    pub id: crate::PadId,
     /// `<public URL>/pad/<id>`: the link written on the candidate in Lever.
     pub link: String,
-    /// `lever` or `manual`.
-    pub source: String,
+    pub source: PadSource,
     pub candidate_name: String,
     pub job_title: Option<String>,
     pub stage_name: Option<String>,
     pub owner: Option<crate::PadOwner>,
-    /// `not_started`, `in_progress` or `ended`.
-    pub status: String,
+    pub status: PadStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -37,9 +65,8 @@ pub struct PadsResponse {
 /// outside the organization learn only that.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PadView {
-    pub id: String,
-    /// `not_started`, `in_progress` or `ended`.
-    pub status: String,
+    pub id: crate::PadId,
+    pub status: PadStatus,
     pub candidate_name: Option<String>,
     pub job_title: Option<String>,
     pub language: Option<String>,
@@ -53,16 +80,16 @@ pub struct PadView {
     pub member_name: Option<String>,
     /// The pad came from Lever: its code can go to the candidate as a note.
     pub from_lever: bool,
-    /// The "code into a Lever note" request: `sending`, `sent` or `failed` (members only).
-    pub code_note_status: Option<String>,
+    /// The "code into a Lever note" request (members only).
+    pub code_note_status: Option<RequestStatus>,
     pub code_note_error: Option<String>,
     /// An admin chose a Lever feedback template: the code can go to Lever as a feedback form
     /// filed as the member who sends it (members only).
     #[serde(default)]
     pub feedback_available: bool,
-    /// The "send as feedback" request: `sending`, `sent` or `failed` (members only).
+    /// The "send as feedback" request (members only).
     #[serde(default)]
-    pub feedback_status: Option<String>,
+    pub feedback_status: Option<RequestStatus>,
     #[serde(default)]
     pub feedback_error: Option<String>,
 }
@@ -162,7 +189,7 @@ pub enum ServerMessage {
         language: String,
         /// The last `seq` the server has from this client id.
         last_seq: u64,
-        status: String,
+        status: PadStatus,
     },
     /// An edit the server stored as `revision`. To its author it is the acknowledgement.
     Op {

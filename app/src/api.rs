@@ -5,17 +5,17 @@
 
 use ::api::{
     AcceptInvitationRequest, AuditPage, ChangePasswordRequest, ChangePlanRequest,
-    CreateInvitationRequest, ErrorCode, InvitationCreated, InvitationPreview,
-    LeverCredentialsRequest, LeverDeliveriesResponse, LeverDelivery, LeverFeedbackTemplateRequest,
-    LeverFeedbackTemplatesResponse, LeverOptionsRequest, LeverSetup, LeverStagesRequest,
-    LeverStagesResponse, LeverTokenRequest, LeverWebhookResponse, LoginRequest, MeResponse, Member,
-    MembersResponse, NewPadRequest, OrganizationSummary, PadHistory, PadSummary, PadView,
-    PadsResponse, ReadinessResponse, SignupRequest, UpdateMemberRequest,
+    CreateInvitationRequest, DeliveryId, ErrorCode, InvitationCreated, InvitationId,
+    InvitationPreview, LeverCredentialsRequest, LeverDeliveriesResponse, LeverDelivery,
+    LeverFeedbackTemplateRequest, LeverFeedbackTemplatesResponse, LeverOptionsRequest, LeverSetup,
+    LeverStagesRequest, LeverStagesResponse, LeverTokenRequest, LeverWebhookResponse, LoginRequest,
+    MeResponse, Member, MembersResponse, NewPadRequest, OrganizationSummary, PadHistory, PadId,
+    PadSummary, PadView, PadsResponse, ReadinessResponse, SignupRequest, UpdateMemberRequest,
+    UserId,
 };
 use gloo_net::http::{Method, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use uuid::Uuid;
 
 use crate::components::pager::ListPlace;
 use crate::state::Session;
@@ -132,11 +132,11 @@ impl Client {
         self.fetch(&place.api_url("/api/members")).await
     }
 
-    pub async fn update_member(self, id: Uuid, request: &UpdateMemberRequest) -> Answer<Member> {
+    pub async fn update_member(self, id: UserId, request: &UpdateMemberRequest) -> Answer<Member> {
         self.call(Method::PATCH, &member_path(id), request).await
     }
 
-    pub async fn remove_member(self, id: Uuid) -> Answer<()> {
+    pub async fn remove_member(self, id: UserId) -> Answer<()> {
         self.call_empty(Method::DELETE, &member_path(id), &Empty {})
             .await
     }
@@ -148,7 +148,7 @@ impl Client {
         self.call(Method::POST, "/api/invitations", request).await
     }
 
-    pub async fn revoke_invitation(self, id: Uuid) -> Answer<()> {
+    pub async fn revoke_invitation(self, id: InvitationId) -> Answer<()> {
         self.call_empty(Method::DELETE, &invitation_path(&id.to_string()), &Empty {})
             .await
     }
@@ -182,17 +182,17 @@ impl Client {
     }
 
     /// A pad as the viewer may see it (no account needed).
-    pub async fn pad(self, id: &str) -> Answer<PadView> {
+    pub async fn pad(self, id: &PadId) -> Answer<PadView> {
         self.fetch(&pad_path(id, "")).await
     }
 
-    pub async fn end_pad(self, id: &str) -> Answer<PadView> {
+    pub async fn end_pad(self, id: &PadId) -> Answer<PadView> {
         self.call(Method::POST, &pad_path(id, "/end"), &Empty {})
             .await
     }
 
     /// One page of an ended pad's history: the first, or the one after revision `after`.
-    pub async fn pad_history(self, id: &str, after: Option<u64>) -> Answer<PadHistory> {
+    pub async fn pad_history(self, id: &PadId, after: Option<u64>) -> Answer<PadHistory> {
         let path = match after {
             Some(after) => pad_path(id, &format!("/history?after={after}")),
             None => pad_path(id, "/history"),
@@ -201,13 +201,13 @@ impl Client {
     }
 
     /// Sends an ended Lever pad's code to the candidate's notes in Lever.
-    pub async fn send_code_note(self, id: &str) -> Answer<PadView> {
+    pub async fn send_code_note(self, id: &PadId) -> Answer<PadView> {
         self.call(Method::POST, &pad_path(id, "/lever-note"), &Empty {})
             .await
     }
 
     /// Files an ended Lever pad's code as a feedback form in Lever.
-    pub async fn send_feedback(self, id: &str) -> Answer<PadView> {
+    pub async fn send_feedback(self, id: &PadId) -> Answer<PadView> {
         let path = pad_path(id, "/lever-feedback");
         self.call(Method::POST, &path, &Empty {}).await
     }
@@ -263,7 +263,7 @@ impl Client {
         self.fetch(&place.api_url("/api/lever/deliveries")).await
     }
 
-    pub async fn retry_lever_delivery(self, id: Uuid) -> Answer<LeverDelivery> {
+    pub async fn retry_lever_delivery(self, id: DeliveryId) -> Answer<LeverDelivery> {
         let path = format!("/api/lever/deliveries/{id}/retry");
         self.call(Method::POST, &path, &Empty {}).await
     }
@@ -313,7 +313,7 @@ impl Client {
     }
 }
 
-fn member_path(id: Uuid) -> String {
+fn member_path(id: UserId) -> String {
     format!("/api/members/{id}")
 }
 
@@ -322,7 +322,7 @@ fn invitation_path(id_or_token: &str) -> String {
     format!("/api/invitations/{id_or_token}")
 }
 
-fn pad_path(id: &str, rest: &str) -> String {
+fn pad_path(id: &PadId, rest: &str) -> String {
     format!("/api/pads/{id}{rest}")
 }
 
@@ -384,9 +384,9 @@ mod tests {
 
     #[test]
     fn paths_name_the_object() {
-        let id = Uuid::from_u128(7);
+        let id = UserId::from_uuid(uuid::Uuid::from_u128(7));
         assert_eq!(member_path(id), format!("/api/members/{id}"));
         assert_eq!(invitation_path("tok"), "/api/invitations/tok");
-        assert_eq!(pad_path("p1", "/end"), "/api/pads/p1/end");
+        assert_eq!(pad_path(&PadId::new("p1"), "/end"), "/api/pads/p1/end");
     }
 }

@@ -184,7 +184,7 @@ impl Session {
     }
 
     /// The logged-in user's id, without subscribing to changes (for event handlers).
-    pub fn user_id_untracked(self) -> Option<uuid::Uuid> {
+    pub fn user_id_untracked(self) -> Option<api::UserId> {
         self.state
             .with_untracked(|state| state.me().map(|me| me.user.id))
     }
@@ -240,12 +240,12 @@ mod tests {
     fn me(role: Role) -> MeResponse {
         MeResponse {
             user: UserSummary {
-                id: Uuid::from_u128(1),
+                id: ::api::UserId::from_uuid(Uuid::from_u128(1)),
                 name: "Ada".into(),
                 email: "ada@example.com".into(),
             },
             organization: OrganizationSummary {
-                id: Uuid::from_u128(2),
+                id: ::api::OrgId::from_uuid(Uuid::from_u128(2)),
                 name: "Acme".into(),
                 plan: Plan::Team,
                 created_at: datetime!(2026-01-01 0:00 UTC),
@@ -309,7 +309,7 @@ mod tests {
         organization.plan = Plan::Enterprise;
         let next = state.with_organization(organization.clone());
         assert_eq!(next.me().unwrap().organization.plan, Plan::Enterprise);
-        organization.id = Uuid::from_u128(3);
+        organization.id = ::api::OrgId::from_uuid(Uuid::from_u128(3));
         organization.plan = Plan::Personal;
         assert_eq!(
             next.with_organization(organization),

@@ -1,7 +1,9 @@
 //! How things read to people: labels, dates, and the hints and checks forms give before they
 //! ask the server (which checks everything again). Plain functions, tested natively.
 
-use ::api::{LeverDelivery, MeResponse, MemberStatus, Plan, Role};
+use ::api::{
+    DeliveryReason, DeliveryStatus, LeverDelivery, MeResponse, MemberStatus, PadStatus, Plan, Role,
+};
 use time::{OffsetDateTime, UtcOffset};
 
 /// The server's password rule: 12 to 256 characters (it also refuses common passwords).
@@ -19,7 +21,8 @@ pub fn plan_value(plan: Plan) -> &'static str {
 
 pub fn plan_from_value(value: &str) -> Option<Plan> {
     Plan::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .find(|plan| plan_value(*plan) == value)
 }
 
@@ -200,60 +203,58 @@ pub fn first_problem(checks: impl IntoIterator<Item = Option<String>>) -> Option
 }
 
 /// Why a Lever delivery created no pad, in words.
-pub fn delivery_reason(code: &str) -> &'static str {
-    match code {
-        "not_tagged" => "not tagged",
-        "stage_not_selected" => "stage not selected",
-        "already_has_pad" => "already has a pad",
-        "archived" => "archived",
-        "stage_not_entered" => "Lever shows no move into that stage",
-        "token_already_seen" => "duplicate of an earlier delivery",
-        "not_a_stage_change" => "not a stage change",
-        "bad_signature" => "bad signature",
-        "no_signature" => {
+pub fn delivery_reason(reason: DeliveryReason) -> &'static str {
+    match reason {
+        DeliveryReason::NotTagged => "not tagged",
+        DeliveryReason::StageNotSelected => "stage not selected",
+        DeliveryReason::AlreadyHasPad => "already has a pad",
+        DeliveryReason::Archived => "archived",
+        DeliveryReason::StageNotEntered => "Lever shows no move into that stage",
+        DeliveryReason::TokenAlreadySeen => "duplicate of an earlier delivery",
+        DeliveryReason::NotAStageChange => "not a stage change",
+        DeliveryReason::BadSignature => "bad signature",
+        DeliveryReason::NoSignature => {
             "Lever sent no signature: paste the signature token in step 4 and enable it in Lever"
         }
-        "triggered_in_future" => "dated in the future",
-        "too_old" => "older than Lever's two weeks of reruns",
-        "not_connected" => "Lever is not connected",
-        "malformed_event" => "the event lacks a candidate or stage",
-        _ => "other reason",
+        DeliveryReason::TriggeredInFuture => "dated in the future",
+        DeliveryReason::TooOld => "older than Lever's two weeks of reruns",
+        DeliveryReason::NotConnected => "Lever is not connected",
+        DeliveryReason::MalformedEvent => "the event lacks a candidate or stage",
+        DeliveryReason::PlanExcludesLever => "the organization's plan does not include Lever",
     }
 }
 
 /// A delivery's outcome as the deliveries page shows it.
 pub fn delivery_outcome(delivery: &LeverDelivery) -> String {
-    let reason = delivery.reason.as_deref().map(delivery_reason);
-    match delivery.status.as_str() {
-        "pad_created" => "Pad created".into(),
-        "queued" => "Waiting to be processed".into(),
-        "ignored" => format!("Ignored: {}", reason.unwrap_or("no reason given")),
-        "duplicate" => "Duplicate: already received".into(),
-        "rejected" => format!("Rejected: {}", reason.unwrap_or("refused")),
-        "failed" | "dead" => {
+    let reason = delivery.reason.map(delivery_reason);
+    match delivery.status {
+        DeliveryStatus::PadCreated => "Pad created".into(),
+        DeliveryStatus::Queued => "Waiting to be processed".into(),
+        DeliveryStatus::Ignored => format!("Ignored: {}", reason.unwrap_or("no reason given")),
+        DeliveryStatus::Duplicate => "Duplicate: already received".into(),
+        DeliveryStatus::Rejected => format!("Rejected: {}", reason.unwrap_or("refused")),
+        DeliveryStatus::Failed | DeliveryStatus::Dead => {
             let error = delivery.error.as_deref().unwrap_or("unknown error");
             let attempts = match delivery.attempts {
                 1 => "1 attempt".to_string(),
                 n => format!("{n} attempts"),
             };
-            let label = if delivery.status == "dead" {
+            let label = if delivery.status == DeliveryStatus::Dead {
                 "Failed for good"
             } else {
                 "Failed, will retry"
             };
             format!("{label} after {attempts}: {error}")
         }
-        other => other.to_string(),
     }
 }
 
 /// A pad's status in words.
-pub fn pad_status(status: &str) -> &'static str {
+pub fn pad_status(status: PadStatus) -> &'static str {
     match status {
-        "not_started" => "Not started",
-        "in_progress" => "In progress",
-        "ended" => "Ended",
-        _ => "Unknown",
+        PadStatus::NotStarted => "Not started",
+        PadStatus::InProgress => "In progress",
+        PadStatus::Ended => "Ended",
     }
 }
 
@@ -264,7 +265,7 @@ mod tests {
 
     #[test]
     fn plan_and_role_values_round_trip_as_the_api_spells_them() {
-        for plan in Plan::ALL {
+        for &plan in Plan::ALL {
             assert_eq!(plan_from_value(plan_value(plan)), Some(plan));
             let json = serde_json::to_string(&plan).unwrap();
             assert_eq!(json, format!("\"{}\"", plan_value(plan)));
@@ -294,12 +295,12 @@ mod tests {
     fn whoami_names_person_organization_and_role() {
         let me = MeResponse {
             user: api::UserSummary {
-                id: uuid::Uuid::nil(),
+                id: api::UserId::from_uuid(uuid::Uuid::nil()),
                 name: "Ada Lovelace".into(),
                 email: "ada@example.com".into(),
             },
             organization: api::OrganizationSummary {
-                id: uuid::Uuid::nil(),
+                id: api::OrgId::from_uuid(uuid::Uuid::nil()),
                 name: "Acme".into(),
                 plan: Plan::Team,
                 created_at: datetime!(2026-01-01 0:00 UTC),
@@ -384,37 +385,45 @@ mod tests {
 
     #[test]
     fn delivery_outcomes_read_as_sentences() {
-        let delivery = |status: &str, reason: Option<&str>| LeverDelivery {
-            id: uuid::Uuid::nil(),
+        let delivery = |status: DeliveryStatus, reason: Option<DeliveryReason>| LeverDelivery {
+            id: ::api::DeliveryId::from_uuid(uuid::Uuid::nil()),
             received_at: OffsetDateTime::UNIX_EPOCH,
             event: "candidateStageChange".into(),
             opportunity_id: None,
             candidate_name: None,
             stage_id: None,
             stage_name: None,
-            status: status.into(),
-            reason: reason.map(String::from),
+            status,
+            reason,
             error: Some("Lever answered 500".into()),
             attempts: 3,
             pad_link: None,
             can_retry: false,
         };
         assert_eq!(
-            delivery_outcome(&delivery("ignored", Some("not_tagged"))),
+            delivery_outcome(&delivery(
+                DeliveryStatus::Ignored,
+                Some(DeliveryReason::NotTagged)
+            )),
             "Ignored: not tagged"
         );
         assert_eq!(
-            delivery_outcome(&delivery("dead", None)),
+            delivery_outcome(&delivery(DeliveryStatus::Dead, None)),
             "Failed for good after 3 attempts: Lever answered 500"
         );
         assert_eq!(
-            delivery_outcome(&delivery("rejected", Some("bad_signature"))),
+            delivery_outcome(&delivery(
+                DeliveryStatus::Rejected,
+                Some(DeliveryReason::BadSignature)
+            )),
             "Rejected: bad signature"
         );
         assert!(
-            delivery_outcome(&delivery("rejected", Some("no_signature")))
-                .contains("paste the signature token in step 4")
+            delivery_outcome(&delivery(
+                DeliveryStatus::Rejected,
+                Some(DeliveryReason::NoSignature)
+            ))
+            .contains("paste the signature token in step 4")
         );
-        assert_eq!(delivery_reason("something_new"), "other reason");
     }
 }

@@ -1,3 +1,4 @@
+use api::{OrgId, UserId};
 use sea_orm::entity::prelude::*;
 
 /// One recorded action in an organization. `detail` is written for people and never holds a
@@ -7,8 +8,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub org_id: Uuid,
-    pub actor_user_id: Option<Uuid>,
+    pub org_id: OrgId,
+    pub actor_user_id: Option<UserId>,
     pub actor_label: Option<String>,
     pub action: String,
     pub detail: String,

@@ -1,3 +1,4 @@
+use api::{InvitationId, OrgId, UserId};
 use sea_orm::entity::prelude::*;
 
 use crate::user::Role;
@@ -7,13 +8,13 @@ use crate::user::Role;
 #[sea_orm(table_name = "invitations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub org_id: Uuid,
+    pub id: InvitationId,
+    pub org_id: OrgId,
     pub email: String,
     pub role: Role,
     #[sea_orm(unique)]
     pub token_hash: String,
-    pub invited_by_user_id: Option<Uuid>,
+    pub invited_by_user_id: Option<UserId>,
     pub invited_by_name: String,
     pub created_at: TimeDateTimeWithTimeZone,
     pub expires_at: TimeDateTimeWithTimeZone,

@@ -1,3 +1,4 @@
+use api::{DeliveryId, JobId, OrgId};
 use sea_orm::entity::prelude::*;
 
 /// What a job does. The worker dispatches on it exhaustively: a new kind does not compile until
@@ -44,10 +45,10 @@ impl std::fmt::Display for Kind {
 #[sea_orm(table_name = "jobs")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub org_id: Uuid,
+    pub id: JobId,
+    pub org_id: OrgId,
     pub kind: Kind,
-    pub delivery_id: Option<Uuid>,
+    pub delivery_id: Option<DeliveryId>,
     /// JSON.
     pub payload: String,
     pub status: Status,

@@ -1,3 +1,4 @@
+use api::OrgId;
 use sea_orm::entity::prelude::*;
 
 /// Webhook requests with a wrong signature, per organization: a few a minute are recorded as
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "lever_forged_counts")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     /// When the current minute of recording began.
     pub window_start: TimeDateTimeWithTimeZone,
     /// Forged requests recorded as deliveries since `window_start`.

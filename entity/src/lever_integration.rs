@@ -1,18 +1,7 @@
+use api::{OrgId, UserId};
 use sea_orm::entity::prelude::*;
 
-/// Which Lever the key belongs to (`custom`: any base URL, for a local simulator).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-pub enum Environment {
-    #[sea_orm(string_value = "production")]
-    Production,
-    #[sea_orm(string_value = "sandbox")]
-    Sandbox,
-    #[sea_orm(string_value = "eu")]
-    Eu,
-    #[sea_orm(string_value = "custom")]
-    Custom,
-}
+pub use api::LeverEnvironment as Environment;
 
 /// An organization's Lever connection (at most one). Secrets are stored sealed by the server's
 /// keyring; the webhook key is looked up by its SHA-256 and kept sealed for display.
@@ -20,7 +9,7 @@ pub enum Environment {
 #[sea_orm(table_name = "lever_integrations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     pub environment: Environment,
     pub base_url: String,
     pub api_key_sealed: Option<String>,
@@ -33,7 +22,7 @@ pub struct Model {
     pub webhook_key_hash: Option<String>,
     pub webhook_key_sealed: Option<String>,
     pub signature_token_sealed: Option<String>,
-    pub pad_owner_id: Option<Uuid>,
+    pub pad_owner_id: Option<UserId>,
     /// The pad owner's Lever user (matched by email), whom links and notes are made as; none
     /// when Lever has no such user or the key cannot read users.
     pub lever_author_id: Option<String>,

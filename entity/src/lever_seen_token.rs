@@ -1,3 +1,4 @@
+use api::OrgId;
 use sea_orm::entity::prelude::*;
 
 /// A delivery token Lever already used for this organization: a second sighting is a replay
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "lever_seen_tokens")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub org_id: Uuid,
+    pub org_id: OrgId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub token: String,
     pub seen_at: TimeDateTimeWithTimeZone,

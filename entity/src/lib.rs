@@ -26,23 +26,23 @@ pub mod user;
 
 pub use sea_orm;
 
+use api::OrgId;
 use sea_orm::{ColumnTrait, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany};
-use uuid::Uuid;
 
 /// A table whose rows belong to one organization.
 pub trait InOrg: EntityTrait {
     /// The `org_id` column.
     fn org_column() -> Self::Column;
 
-    fn find_in_org(org_id: Uuid) -> Select<Self> {
+    fn find_in_org(org_id: OrgId) -> Select<Self> {
         Self::find().filter(Self::org_column().eq(org_id))
     }
 
-    fn update_in_org(org_id: Uuid) -> UpdateMany<Self> {
+    fn update_in_org(org_id: OrgId) -> UpdateMany<Self> {
         Self::update_many().filter(Self::org_column().eq(org_id))
     }
 
-    fn delete_in_org(org_id: Uuid) -> DeleteMany<Self> {
+    fn delete_in_org(org_id: OrgId) -> DeleteMany<Self> {
         Self::delete_many().filter(Self::org_column().eq(org_id))
     }
 }

@@ -1,3 +1,4 @@
+use api::PadId;
 use sea_orm::entity::prelude::*;
 
 /// One acknowledged edit of a pad, stored before it was acknowledged.
@@ -5,7 +6,7 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "pad_operations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub pad_id: String,
+    pub pad_id: PadId,
     /// 1 for the first edit; the text after it is revision `revision`.
     #[sea_orm(primary_key, auto_increment = false)]
     pub revision: i64,

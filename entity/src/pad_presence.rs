@@ -1,3 +1,4 @@
+use api::PadId;
 use sea_orm::entity::prelude::*;
 
 /// A participant connected to a pad through one server instance (several instances on one
@@ -7,7 +8,7 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "pad_presence")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub pad_id: String,
+    pub pad_id: PadId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub client_id: String,
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,3 +1,4 @@
+use api::PadId;
 use sea_orm::entity::prelude::*;
 
 /// A pad's text as it stood after `revision` edits (one every 1,000), so rooms and history
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "pad_snapshots")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub pad_id: String,
+    pub pad_id: PadId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub revision: i64,
     pub text: String,

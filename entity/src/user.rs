@@ -1,30 +1,17 @@
+use api::{OrgId, UserId};
 use sea_orm::entity::prelude::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-pub enum Role {
-    #[sea_orm(string_value = "admin")]
-    Admin,
-    #[sea_orm(string_value = "member")]
-    Member,
-}
+pub use api::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
-pub enum Status {
-    #[sea_orm(string_value = "active")]
-    Active,
-    #[sea_orm(string_value = "deactivated")]
-    Deactivated,
-}
+pub use api::MemberStatus as Status;
 
 /// A person who logs in to the console. Belongs to exactly one organization.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub org_id: Uuid,
+    pub id: UserId,
+    pub org_id: OrgId,
     /// Lower-cased, unique across Stagepad: log-in is by email alone.
     #[sea_orm(unique)]
     pub email: String,

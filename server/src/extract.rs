@@ -1,6 +1,7 @@
 //! Extractors that carry identity and tenancy into handlers: `AuthUser` (any logged-in user,
 //! re-read from the database on every request) and `AdminUser` (an admin of the organization).
 
+use api::{OrgId, UserId};
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -10,7 +11,6 @@ use api::ErrorCode;
 use entity::InOrg;
 use entity::user;
 use sea_orm::{ColumnTrait, QueryFilter};
-use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::proxy;
@@ -20,8 +20,8 @@ use crate::wire;
 /// A logged-in, active user. `org_id` is the tenant every query of this request is scoped to.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub user_id: Uuid,
-    pub org_id: Uuid,
+    pub user_id: UserId,
+    pub org_id: OrgId,
     pub role: api::Role,
     pub name: String,
     pub email: String,

@@ -46,7 +46,7 @@ fn op_message(out: Outgoing) -> Message {
 /// types, and records how long the other's edits took to arrive.
 async fn participant(
     app: &tests::TestApp,
-    pad_id: String,
+    pad_id: api::PadId,
     name: String,
     sent: Sent,
     latencies: Arc<Mutex<Vec<Duration>>>,

@@ -19,7 +19,7 @@ pub struct Account {
 }
 
 impl Account {
-    pub fn id(&self) -> uuid::Uuid {
+    pub fn id(&self) -> api::UserId {
         self.me.user.id
     }
 }

@@ -151,7 +151,12 @@ impl TestApp {
                 let deliveries = self.deliveries(admin).await;
                 deliveries
                     .iter()
-                    .all(|d| !matches!(d.status.as_str(), "queued" | "failed"))
+                    .all(|d| {
+                        !matches!(
+                            d.status,
+                            api::DeliveryStatus::Queued | api::DeliveryStatus::Failed
+                        )
+                    })
                     .then_some(deliveries)
             },
         )

@@ -16,7 +16,7 @@ use crate::app::TestApp;
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Opens the pad's socket, with the session cookie of `cookie_from` when given.
-pub async fn open_socket(app: &TestApp, pad_id: &str, cookie: Option<&str>) -> Socket {
+pub async fn open_socket(app: &TestApp, pad_id: &api::PadId, cookie: Option<&str>) -> Socket {
     let url = format!("ws://127.0.0.1:{}/api/pads/{pad_id}/socket", app.port);
     let mut request = url.into_client_request().expect("a websocket request");
     if let Some(cookie) = cookie {
@@ -87,7 +87,7 @@ pub struct PadClient {
     pub doc: ClientDoc,
     pub participants: Vec<Participant>,
     pub language: String,
-    pub status: String,
+    pub status: api::PadStatus,
     pub ended: bool,
     /// Error codes the server sent (each closes the connection).
     pub refusals: Vec<RefusalCode>,
@@ -96,14 +96,19 @@ pub struct PadClient {
 
 impl PadClient {
     /// Joins as a guest named `name` (or as the member whose cookie is given).
-    pub async fn join(app: &TestApp, pad_id: &str, name: &str, cookie: Option<&str>) -> PadClient {
+    pub async fn join(
+        app: &TestApp,
+        pad_id: &api::PadId,
+        name: &str,
+        cookie: Option<&str>,
+    ) -> PadClient {
         Self::join_as(app, pad_id, None, name, cookie, None).await
     }
 
     /// Joins with the id and secret of an earlier join (a reloaded tab), or as someone new.
     pub async fn join_as(
         app: &TestApp,
-        pad_id: &str,
+        pad_id: &api::PadId,
         returning: Option<(&str, &str)>,
         name: &str,
         cookie: Option<&str>,
@@ -145,7 +150,7 @@ impl PadClient {
             doc,
             participants: Vec::new(),
             language,
-            ended: status == "ended",
+            ended: status == api::PadStatus::Ended,
             status,
             refusals: Vec::new(),
             socket,
@@ -157,7 +162,7 @@ impl PadClient {
     }
 
     /// Connects again after the old connection is gone, keeping what was not acknowledged.
-    pub async fn reconnect(self, app: &TestApp, pad_id: &str, name: &str) -> PadClient {
+    pub async fn reconnect(self, app: &TestApp, pad_id: &api::PadId, name: &str) -> PadClient {
         let PadClient {
             client_id,
             secret,
@@ -297,7 +302,7 @@ impl PadClient {
 pub async fn whole_history(
     app: &TestApp,
     member: &reqwest::Client,
-    pad_id: &str,
+    pad_id: &api::PadId,
 ) -> api::PadHistory {
     let path = format!("/api/pads/{pad_id}/history");
     let mut history: api::PadHistory =

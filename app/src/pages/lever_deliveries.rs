@@ -1,10 +1,10 @@
 //! `/integrations/lever/deliveries`: every request Lever made and what became of it, with a
 //! Retry on the failed ones.
 
+use ::api::DeliveryId;
 use ::api::{LeverDeliveriesResponse, LeverDelivery};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use uuid::Uuid;
 
 use crate::api::{ApiFailure, Client};
 use crate::components::guard::{AdminOnly, failure_message};
@@ -53,7 +53,7 @@ fn DeliveriesList() -> impl IntoView {
                 }
             })
     };
-    let retry = Action::new_local(move |id: &Uuid| {
+    let retry = Action::new_local(move |id: &DeliveryId| {
         let id = *id;
         async move {
             let answer = client.retry_lever_delivery(id).await;
@@ -108,7 +108,7 @@ pub fn forged_note(count: u64) -> String {
 
 fn delivery_row(
     delivery: LeverDelivery,
-    retry: Action<Uuid, Result<LeverDelivery, ApiFailure>>,
+    retry: Action<DeliveryId, Result<LeverDelivery, ApiFailure>>,
 ) -> impl IntoView {
     let outcome = delivery_outcome(&delivery);
     let stage = delivery
@@ -123,7 +123,7 @@ fn delivery_row(
         .unwrap_or_default();
     let id = delivery.id;
     view! {
-        <tr data-testid="delivery-row" data-status=delivery.status.clone()>
+        <tr data-testid="delivery-row" data-status=delivery.status.as_str()>
             <td class="nowrap">{format_time(delivery.received_at)}</td>
             <td><code class="code-name">{delivery.event.clone()}</code></td>
             <td data-testid="delivery-candidate">{candidate}</td>

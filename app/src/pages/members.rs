@@ -2,8 +2,8 @@ use ::api::{
     CreateInvitationRequest, InvitationCreated, Member, MemberStatus, MembersResponse,
     PendingInvitation, Role, UpdateMemberRequest,
 };
+use ::api::{InvitationId, UserId};
 use leptos::prelude::*;
-use uuid::Uuid;
 
 use crate::api::{ApiFailure, Client};
 use crate::components::copy::CopyRow;
@@ -17,10 +17,10 @@ use crate::text::{
 /// Something an admin does to the organization's people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
-    Role(Uuid, Role),
-    Status(Uuid, MemberStatus),
-    Remove(Uuid),
-    Revoke(Uuid),
+    Role(UserId, Role),
+    Status(UserId, MemberStatus),
+    Remove(UserId),
+    Revoke(InvitationId),
 }
 
 impl Change {
@@ -40,7 +40,7 @@ impl Change {
     }
 
     /// Whether this changes what the acting admin may do (their own role or status).
-    pub fn touches(&self, user_id: Uuid) -> bool {
+    pub fn touches(&self, user_id: UserId) -> bool {
         matches!(self, Change::Role(id, _) | Change::Status(id, _) if *id == user_id)
     }
 
@@ -101,7 +101,7 @@ fn MembersAdmin() -> impl IntoView {
         }
     });
     let busy = Signal::derive(move || change.pending().get());
-    let confirm_remove = RwSignal::new(None::<Uuid>);
+    let confirm_remove = RwSignal::new(None::<UserId>);
     let show = move |page: MembersResponse| {
         let me = session.user_id_untracked();
         view! {
@@ -145,10 +145,10 @@ fn MembersAdmin() -> impl IntoView {
 
 fn member_row(
     member: Member,
-    me: Option<Uuid>,
+    me: Option<UserId>,
     change: Changes,
     busy: Signal<bool>,
-    confirm_remove: RwSignal<Option<Uuid>>,
+    confirm_remove: RwSignal<Option<UserId>>,
 ) -> impl IntoView {
     let id = member.id;
     let is_me = me == Some(id);
@@ -378,7 +378,7 @@ mod tests {
 
     #[test]
     fn changes_carry_the_right_body() {
-        let id = Uuid::from_u128(7);
+        let id = UserId::from_uuid(uuid::Uuid::from_u128(7));
         let role = Change::Role(id, Role::Admin);
         assert_eq!(
             serde_json::to_string(&role.update().unwrap()).unwrap(),
@@ -390,13 +390,16 @@ mod tests {
             r#"{"status":"deactivated"}"#
         );
         assert_eq!(Change::Remove(id).update(), None);
-        assert_eq!(Change::Revoke(id).update(), None);
+        assert_eq!(
+            Change::Revoke(InvitationId::from_uuid(uuid::Uuid::from_u128(8))).update(),
+            None
+        );
     }
 
     #[test]
     fn only_own_role_or_status_changes_touch_the_session() {
-        let me = Uuid::from_u128(1);
-        let other = Uuid::from_u128(2);
+        let me = UserId::from_uuid(uuid::Uuid::from_u128(1));
+        let other = UserId::from_uuid(uuid::Uuid::from_u128(2));
         assert!(Change::Role(me, Role::Member).touches(me));
         assert!(!Change::Role(other, Role::Member).touches(me));
         assert!(!Change::Remove(me).touches(me));

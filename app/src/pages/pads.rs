@@ -2,7 +2,7 @@
 //! filter and a search by candidate or job (both in the URL), "New pad" for interviews that do
 //! not come from Lever, and End for running ones.
 
-use ::api::{NewPadRequest, PadSummary, PadView, PadsResponse};
+use ::api::{NewPadRequest, PadId, PadStatus, PadSummary, PadView, PadsResponse};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -34,7 +34,7 @@ const HEADERS: [&str; 8] = [
 pub fn Pads() -> impl IntoView {
     let client = Client::get();
     let listing = Listing::new("/pads", move |place| client.pads(place));
-    let end = Action::new_local(move |id: &String| {
+    let end = Action::new_local(move |id: &PadId| {
         let id = id.clone();
         async move {
             let answer = client.end_pad(&id).await;
@@ -76,17 +76,17 @@ pub fn Pads() -> impl IntoView {
     }
 }
 
-fn pad_row(pad: PadSummary, end: Action<String, Result<PadView, ApiFailure>>) -> impl IntoView {
+fn pad_row(pad: PadSummary, end: Action<PadId, Result<PadView, ApiFailure>>) -> impl IntoView {
     let owner = pad.owner.map(|o| o.name).unwrap_or_else(|| "—".into());
     let id = pad.id.clone();
-    let running = pad.status != "ended";
+    let running = pad.status != PadStatus::Ended;
     view! {
-        <tr data-testid="pad-row" data-status=pad.status.clone()>
+        <tr data-testid="pad-row" data-status=pad.status.as_str()>
             <td data-testid="pad-candidate">{pad.candidate_name}</td>
             <td>{pad.job_title.unwrap_or_default()}</td>
             <td>{pad.stage_name.unwrap_or_default()}</td>
             <td>{owner}</td>
-            <td>{pad_status(&pad.status)}</td>
+            <td>{pad_status(pad.status)}</td>
             <td class="nowrap">{format_time(pad.created_at)}</td>
             <td class="nowrap">{pad.ended_at.map(format_time).unwrap_or_default()}</td>
             <td class="nowrap">

@@ -102,7 +102,8 @@ fn PlanForm() -> impl IntoView {
                 <fieldset class="plans">
                     <legend>"Choose a plan"</legend>
                     {Plan::ALL
-                        .into_iter()
+                        .iter()
+                        .copied()
                         .map(|plan| {
                             let is_current = move || current.get() == Some(plan);
                             view! {

@@ -94,7 +94,8 @@ pub fn Signup() -> impl IntoView {
                     "Plan"
                     <select name="plan" bind:value=plan>
                         {Plan::ALL
-                            .into_iter()
+                            .iter()
+                            .copied()
                             .map(|p| {
                                 view! {
                                     <option value=plan_value(p) selected=move || plan.get() == plan_value(p)>

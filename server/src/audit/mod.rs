@@ -3,6 +3,7 @@
 
 pub mod routes;
 
+use api::{OrgId, UserId};
 use entity::InOrg;
 use entity::audit_event;
 use sea_orm::{
@@ -10,7 +11,6 @@ use sea_orm::{
     Set,
 };
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::error::ApiResult;
 use crate::extract::{AuthUser, ClientAddress};
@@ -18,7 +18,7 @@ use crate::paging::{Key, PageRequest};
 
 /// Who acted: a logged-in user, or someone identified only by the account they tried.
 pub struct Actor {
-    pub user_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
     pub label: Option<String>,
 }
 
@@ -33,7 +33,7 @@ impl From<&AuthUser> for Actor {
 
 pub async fn record(
     db: &impl ConnectionTrait,
-    org_id: Uuid,
+    org_id: OrgId,
     actor: Actor,
     action: &'static str,
     detail: impl Into<String>,
@@ -57,7 +57,7 @@ pub async fn record(
 /// One page of an organization's log, newest first (by id: the order they were written in).
 pub async fn page(
     db: &impl ConnectionTrait,
-    org_id: Uuid,
+    org_id: OrgId,
     page: &PageRequest,
 ) -> ApiResult<api::AuditPage> {
     let mut query = audit_event::Entity::find_in_org(org_id);

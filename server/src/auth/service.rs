@@ -1,6 +1,6 @@
 //! Sign-up, log-in, log-out and password changes. Handlers stay thin; the rules live here.
 
-use api::ErrorCode;
+use api::{ErrorCode, OrgId, UserId};
 use entity::InOrg;
 use entity::{organization, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -9,7 +9,6 @@ use sea_orm::{
     TransactionTrait,
 };
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::audit::{self, Actor};
 use crate::auth::password::check_new_password;
@@ -77,7 +76,7 @@ pub async fn sign_up(
 
     let txn = state.db.begin().await?;
     let organization = organization::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(OrgId::random()),
         name: Set(org_name),
         plan: Set(crate::wire::db_plan(request.plan)),
         created_at: Set(now),
@@ -116,7 +115,7 @@ pub async fn sign_up(
 }
 
 pub fn new_user(
-    org_id: Uuid,
+    org_id: OrgId,
     email: String,
     name: String,
     password_hash: String,
@@ -124,7 +123,7 @@ pub fn new_user(
     now: OffsetDateTime,
 ) -> user::ActiveModel {
     user::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(UserId::random()),
         org_id: Set(org_id),
         email: Set(email),
         name: Set(name),
@@ -252,8 +251,8 @@ pub async fn log_out(state: &AppState, user: &AuthUser, client: &ClientAddress) 
 
 pub async fn bump_token_version(
     db: &impl sea_orm::ConnectionTrait,
-    org_id: Uuid,
-    user_id: Uuid,
+    org_id: OrgId,
+    user_id: UserId,
 ) -> ApiResult<()> {
     user::Entity::update_in_org(org_id)
         .col_expr(

@@ -3,10 +3,10 @@
 //! version (log-out, password change, deactivation) or a role change applies at once.
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use api::{OrgId, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use crate::secrets::MasterKey;
 
@@ -16,8 +16,8 @@ pub const SESSION_HOURS: i64 = 12;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
-    pub sub: Uuid,
-    pub org: Uuid,
+    pub sub: UserId,
+    pub org: OrgId,
     pub ver: i32,
     pub iat: i64,
     pub exp: i64,
@@ -69,8 +69,8 @@ impl Sessions {
 
     pub fn issue(
         &self,
-        user_id: Uuid,
-        org_id: Uuid,
+        user_id: UserId,
+        org_id: OrgId,
         token_version: i32,
     ) -> anyhow::Result<Cookie<'static>> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_tampered_ones_do_not() {
         let sessions = Sessions::new(&MasterKey::generate(), "http://127.0.0.1:8080");
-        let (user, org) = (Uuid::new_v4(), Uuid::new_v4());
+        let (user, org) = (UserId::random(), OrgId::random());
         let cookie = sessions.issue(user, org, 3).unwrap();
         assert_eq!(cookie.name(), "stagepad_session");
         assert_eq!(cookie.http_only(), Some(true));
@@ -137,7 +137,9 @@ mod tests {
     #[test]
     fn https_sessions_use_a_host_prefixed_secure_cookie() {
         let sessions = Sessions::new(&MasterKey::generate(), "https://pads.example.com");
-        let cookie = sessions.issue(Uuid::new_v4(), Uuid::new_v4(), 0).unwrap();
+        let cookie = sessions
+            .issue(UserId::random(), OrgId::random(), 0)
+            .unwrap();
         assert_eq!(cookie.name(), "__Host-stagepad_session");
         assert_eq!(cookie.secure(), Some(true));
         assert_eq!(cookie.path(), Some("/"));
@@ -150,8 +152,8 @@ mod tests {
         let unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ.";
         assert!(sessions.verify(unsigned).is_none());
         let expired = Claims {
-            sub: Uuid::new_v4(),
-            org: Uuid::new_v4(),
+            sub: UserId::random(),
+            org: OrgId::random(),
             ver: 0,
             iat: 1,
             exp: 2,

@@ -6,13 +6,13 @@
 //! validated input; it is capped, evicting the oldest window first, so rotating keys cannot grow
 //! memory without bound.
 
+use api::OrgId;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use crate::extract::ClientAddress;
 use crate::validate;
@@ -190,8 +190,8 @@ impl Throttle {
     }
 
     /// Counts an invitation of the organization, or `Err(retry_after)` when it used them up.
-    pub fn invitation(&self, org_id: Uuid) -> Result<(), Duration> {
-        let key = Key::new(Kind::Invitations, org_id.as_bytes());
+    pub fn invitation(&self, org_id: OrgId) -> Result<(), Duration> {
+        let key = Key::new(Kind::Invitations, org_id.as_uuid().as_bytes());
         self.take(key, self.limits.invitations_per_organization)
     }
 
@@ -376,7 +376,7 @@ mod tests {
         // Log-in failures from the address are a separate count.
         assert!(t.check_log_in(&attempt("a@x.io", "1.2.3.4")).is_ok());
 
-        let (org, other) = (Uuid::new_v4(), Uuid::new_v4());
+        let (org, other) = (OrgId::random(), OrgId::random());
         assert!(t.invitation(org).is_ok() && t.invitation(org).is_ok());
         assert!(t.invitation(org).is_err());
         assert!(t.invitation(other).is_ok());

@@ -1,6 +1,7 @@
 //! The queue's SQL. Every state change of a running job is fenced by its attempt number, so a
 //! worker whose lease expired (and whose job was claimed again) cannot overwrite the new run.
 
+use api::{DeliveryId, JobId, OrgId};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -11,20 +12,19 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use job::Status::{Dead, Done, Queued, Running};
 
 /// A new job, to be inserted in the caller's transaction.
 pub fn new_job(
-    org_id: Uuid,
+    org_id: OrgId,
     kind: job::Kind,
-    delivery_id: Option<Uuid>,
+    delivery_id: Option<DeliveryId>,
     payload: String,
     now: OffsetDateTime,
 ) -> job::ActiveModel {
     job::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(JobId::random()),
         org_id: Set(org_id),
         kind: Set(kind),
         delivery_id: Set(delivery_id),
@@ -63,13 +63,13 @@ fn due(now: OffsetDateTime) -> Condition {
 /// organization with due work gets a turn before any gets a second.
 pub async fn claim_next(
     db: &DatabaseConnection,
-    running_per_org: &HashMap<Uuid, usize>,
+    running_per_org: &HashMap<OrgId, usize>,
     per_org_limit: usize,
-    cursor: &mut Option<Uuid>,
+    cursor: &mut Option<OrgId>,
     lease: Duration,
 ) -> Result<Option<job::Model>, sea_orm::DbErr> {
     let now = OffsetDateTime::now_utc();
-    let mut orgs: Vec<Uuid> = job::Entity::find()
+    let mut orgs: Vec<OrgId> = job::Entity::find()
         .select_only()
         .column(job::Column::OrgId)
         .distinct()
@@ -95,7 +95,7 @@ pub async fn claim_next(
 
 async fn claim_in_org(
     db: &DatabaseConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     now: OffsetDateTime,
     lease: Duration,
 ) -> Result<Option<job::Model>, sea_orm::DbErr> {
@@ -201,8 +201,8 @@ pub async fn fail(
 /// running or done.
 pub async fn retry_now(
     db: &impl ConnectionTrait,
-    org_id: Uuid,
-    job_id: Uuid,
+    org_id: OrgId,
+    job_id: JobId,
     more_attempts: i32,
 ) -> Result<bool, sea_orm::DbErr> {
     let result = job::Entity::update_many()

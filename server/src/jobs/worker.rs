@@ -1,6 +1,7 @@
 //! The loop that runs jobs: fills free slots round-robin across organizations, sleeps until
 //! woken (a new job), a slot frees up, or the next job falls due, and stops with the server.
 
+use api::OrgId;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -10,7 +11,6 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use uuid::Uuid;
 
 use super::{JobError, JobErrorKind, queue};
 use crate::state::AppState;
@@ -29,7 +29,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     }
     let mut tasks = JoinSet::new();
     // Which organization each running job belongs to: the per-organization limit counts these.
-    let mut org_of_task: HashMap<tokio::task::Id, Uuid> = HashMap::new();
+    let mut org_of_task: HashMap<tokio::task::Id, OrgId> = HashMap::new();
     let mut cursor = None;
     let mut next_prune = tokio::time::Instant::now();
     loop {
@@ -49,7 +49,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         let mut trouble = false;
         while tasks.len() < settings.concurrency {
-            let mut running_per_org: HashMap<Uuid, usize> = HashMap::new();
+            let mut running_per_org: HashMap<OrgId, usize> = HashMap::new();
             for org_id in org_of_task.values() {
                 *running_per_org.entry(*org_id).or_default() += 1;
             }

@@ -160,10 +160,10 @@ pub enum ProbeList {
 }
 
 impl ProbeList {
-    fn path(self) -> &'static str {
+    fn path(self) -> &'static [&'static str] {
         match self {
-            ProbeList::Opportunities => "/opportunities",
-            ProbeList::Postings | ProbeList::ConfidentialPostings => "/postings",
+            ProbeList::Opportunities => &["opportunities"],
+            ProbeList::Postings | ProbeList::ConfidentialPostings => &["postings"],
         }
     }
 
@@ -244,27 +244,7 @@ impl ReqwestLever {
         credentials: &LeverCredentials,
         request: LeverRequest<'_>,
     ) -> Result<T, LeverError> {
-        // Ids are encoded (a '/' cannot add a segment), but an id that is empty, `.` or `..`
-        // would still move the path once the URL is normalised (`/opportunities/../notes`):
-        // no object has such an id, so Lever is not asked.
-        if request.path[1..]
-            .split('/')
-            .any(|segment| matches!(segment, "" | "." | ".."))
-        {
-            return Err(LeverError::NotFound {
-                endpoint: request.endpoint,
-            });
-        }
-        let base = format!(
-            "{}{}",
-            credentials.base_url.trim_end_matches('/'),
-            request.path
-        );
-        let mut url = reqwest::Url::parse(&base)
-            .map_err(|e| LeverError::Unreachable(format!("the Lever address is not a URL: {e}")))?;
-        if !request.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(request.query);
-        }
+        let mut url = endpoint_url(&credentials.base_url, &request)?;
         let mut attempt = 0;
         let mut redirects = 0;
         loop {
@@ -392,7 +372,7 @@ impl ReqwestLever {
     async fn all_pages<T: DeserializeOwned>(
         &self,
         credentials: &LeverCredentials,
-        path: &str,
+        path: &[&str],
         endpoint: &'static str,
         filters: &[(&str, &str)],
     ) -> Result<Vec<T>, LeverError> {
@@ -436,7 +416,7 @@ impl ReqwestLever {
     async fn find_in_pages<T: DeserializeOwned>(
         &self,
         credentials: &LeverCredentials,
-        path: &str,
+        path: &[&str],
         endpoint: &'static str,
         pick: impl Fn(&T) -> Option<String>,
     ) -> Result<Option<String>, LeverError> {
@@ -513,7 +493,8 @@ async fn read_capped(
 
 struct LeverRequest<'a> {
     method: Method,
-    path: &'a str,
+    /// The path's segments after the base URL's, each percent-encoded on its own.
+    path: &'a [&'a str],
     /// A fixed name for messages and logs (no ids).
     endpoint: &'static str,
     query: &'a [(&'a str, &'a str)],
@@ -613,7 +594,7 @@ fn perform_as_query(perform_as: Option<&str>) -> Vec<(&str, &str)> {
 #[async_trait]
 impl LeverApi for ReqwestLever {
     async fn stages(&self, credentials: &LeverCredentials) -> Result<Vec<LeverStage>, LeverError> {
-        self.all_pages(credentials, "/stages", "GET /stages", &[])
+        self.all_pages(credentials, &["stages"], "GET /stages", &[])
             .await
     }
 
@@ -627,7 +608,7 @@ impl LeverApi for ReqwestLever {
         if include_deactivated {
             filters.push(("includeDeactivated", "true"));
         }
-        self.all_pages(credentials, "/users", "GET /users", &filters)
+        self.all_pages(credentials, &["users"], "GET /users", &filters)
             .await
     }
 
@@ -661,7 +642,7 @@ impl LeverApi for ReqwestLever {
         credentials: &LeverCredentials,
         id: &str,
     ) -> Result<LeverOpportunity, LeverError> {
-        let path = format!("/opportunities/{}", encode_segment(id));
+        let path = ["opportunities", id];
         let answer: LeverData<LeverOpportunity> = self
             .call(
                 credentials,
@@ -682,7 +663,7 @@ impl LeverApi for ReqwestLever {
         credentials: &LeverCredentials,
         id: &str,
     ) -> Result<LeverPosting, LeverError> {
-        let path = format!("/postings/{}", encode_segment(id));
+        let path = ["postings", id];
         let answer: LeverData<LeverPosting> = self
             .call(
                 credentials,
@@ -705,7 +686,7 @@ impl LeverApi for ReqwestLever {
         links: &[String],
         perform_as: Option<&str>,
     ) -> Result<(), LeverError> {
-        let path = format!("/opportunities/{}/addLinks", encode_segment(opportunity_id));
+        let path = ["opportunities", opportunity_id, "addLinks"];
         let body = serde_json::to_value(LeverAddLinks { links }).expect("serializable");
         let _: serde_json::Value = self
             .call(
@@ -728,7 +709,7 @@ impl LeverApi for ReqwestLever {
         opportunity_id: &str,
         marker: &str,
     ) -> Result<Option<String>, LeverError> {
-        let path = format!("/opportunities/{}/notes", encode_segment(opportunity_id));
+        let path = ["opportunities", opportunity_id, "notes"];
         self.find_in_pages(
             credentials,
             &path,
@@ -745,7 +726,7 @@ impl LeverApi for ReqwestLever {
         value: &str,
         perform_as: Option<&str>,
     ) -> Result<String, LeverError> {
-        let path = format!("/opportunities/{}/notes", encode_segment(opportunity_id));
+        let path = ["opportunities", opportunity_id, "notes"];
         let body = serde_json::to_value(LeverNewNote {
             value,
             secret: false,
@@ -773,7 +754,7 @@ impl LeverApi for ReqwestLever {
     ) -> Result<Vec<LeverFeedbackTemplate>, LeverError> {
         self.all_pages(
             credentials,
-            "/feedback_templates",
+            &["feedback_templates"],
             "GET /feedback_templates",
             &[],
         )
@@ -786,7 +767,7 @@ impl LeverApi for ReqwestLever {
         opportunity_id: &str,
         marker: &str,
     ) -> Result<Option<String>, LeverError> {
-        let path = format!("/opportunities/{}/feedback", encode_segment(opportunity_id));
+        let path = ["opportunities", opportunity_id, "feedback"];
         self.find_in_pages(
             credentials,
             &path,
@@ -803,7 +784,7 @@ impl LeverApi for ReqwestLever {
         perform_as: &str,
         form: &LeverNewFeedback<'_>,
     ) -> Result<Option<String>, LeverError> {
-        let path = format!("/opportunities/{}/feedback", encode_segment(opportunity_id));
+        let path = ["opportunities", opportunity_id, "feedback"];
         let body = serde_json::to_value(form).expect("serializable");
         let created: serde_json::Value = self
             .call(
@@ -829,7 +810,7 @@ impl LeverApi for ReqwestLever {
         credentials: &LeverCredentials,
         opportunity_id: &str,
     ) -> Result<(), LeverError> {
-        let path = format!("/opportunities/{}/notes", encode_segment(opportunity_id));
+        let path = ["opportunities", opportunity_id, "notes"];
         let _: LeverPage<serde_json::Value> = self
             .call(
                 credentials,
@@ -846,26 +827,72 @@ impl LeverApi for ReqwestLever {
     }
 }
 
-/// Ids come from webhooks: keep them from changing the path.
-fn encode_segment(id: &str) -> String {
-    id.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// The URL of `request` under `base`. Each segment is percent-encoded on its own (ids come
+/// from webhooks: a `/` or `?` in one cannot add a segment or a query). An id that is empty,
+/// `.` or `..` would still move the path once the URL is normalised
+/// (`/opportunities/../notes`): no object has such an id, so Lever is not asked.
+fn endpoint_url(base: &str, request: &LeverRequest<'_>) -> Result<reqwest::Url, LeverError> {
+    if request
+        .path
+        .iter()
+        .any(|segment| matches!(*segment, "" | "." | ".."))
+    {
+        return Err(LeverError::NotFound {
+            endpoint: request.endpoint,
+        });
+    }
+    let not_a_base = |detail: String| {
+        LeverError::Unreachable(format!("the Lever address is not a URL: {detail}"))
+    };
+    let mut url = reqwest::Url::parse(base).map_err(|e| not_a_base(e.to_string()))?;
+    url.path_segments_mut()
+        .map_err(|()| not_a_base("it cannot have a path".into()))?
+        .pop_if_empty()
+        .extend(request.path);
+    if !request.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(request.query);
+    }
+    Ok(url)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn url_of(base: &str, path: &[&str]) -> Result<String, LeverError> {
+        let request = LeverRequest {
+            method: Method::GET,
+            path,
+            endpoint: "GET /opportunities/:id",
+            query: &[("limit", "1")],
+            body: None,
+        };
+        endpoint_url(base, &request).map(String::from)
+    }
+
     #[test]
-    fn path_segments_are_encoded() {
-        assert_eq!(encode_segment("lead-new"), "lead-new");
-        assert_eq!(encode_segment("../users?x=1"), "..%2Fusers%3Fx%3D1");
+    fn each_path_segment_is_encoded_on_its_own_under_the_base_path() {
+        let url = |base, path| url_of(base, path).unwrap();
+        assert_eq!(
+            url("https://api.lever.co/v1", &["opportunities", "lead-new"]),
+            "https://api.lever.co/v1/opportunities/lead-new?limit=1"
+        );
+        assert_eq!(
+            url(
+                "http://127.0.0.1:9/v1/",
+                &["opportunities", "../users?x=1#y", "notes"]
+            ),
+            "http://127.0.0.1:9/v1/opportunities/..%2Fusers%3Fx=1%23y/notes?limit=1"
+        );
+        for moves_the_path in ["", ".", ".."] {
+            assert!(matches!(
+                url_of(
+                    "https://api.lever.co/v1",
+                    &["opportunities", moves_the_path, "notes"]
+                ),
+                Err(LeverError::NotFound { .. })
+            ));
+        }
     }
 
     #[test]

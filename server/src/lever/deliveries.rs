@@ -1,7 +1,7 @@
 //! The console's view of Lever's deliveries: what each became, and an admin's Retry.
 
 use actix_web::{HttpResponse, web};
-use api::ErrorCode;
+use api::{DeliveryId, ErrorCode, OrgId};
 use entity::InOrg;
 use entity::lever_delivery::Status;
 use entity::{job, lever_delivery};
@@ -38,9 +38,7 @@ pub async fn list_deliveries(
     let mut select = lever_delivery::Entity::find_in_org(admin.org_id);
     if let Some(code) = query.status.as_deref().filter(|s| !s.is_empty()) {
         let Some(status) = Status::from_code(code) else {
-            let all: Vec<String> = <Status as sea_orm::Iterable>::iter()
-                .map(Status::code)
-                .collect();
+            let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidStatus,
                 format!("status must be one of {}.", all.join(", ")),
@@ -93,7 +91,7 @@ pub async fn retry_delivery(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
     client: ClientAddress,
-    id: web::Path<Uuid>,
+    id: web::Path<DeliveryId>,
 ) -> ApiResult<HttpResponse> {
     let delivery = lever_delivery::Entity::find_in_org(admin.org_id)
         .filter(lever_delivery::Column::Id.eq(*id))
@@ -105,7 +103,7 @@ pub async fn retry_delivery(
             ErrorCode::NotRetryable,
             format!(
                 "Only failed and dead deliveries can be retried; this one is {}.",
-                delivery.status.code()
+                delivery.status
             ),
         ));
     }
@@ -140,7 +138,7 @@ pub async fn retry_delivery(
     Ok(HttpResponse::Ok().json(to_wire(&state, &stage_names, delivery)))
 }
 
-async fn stage_names(state: &AppState, org_id: Uuid) -> ApiResult<Vec<integration::StoredStage>> {
+async fn stage_names(state: &AppState, org_id: OrgId) -> ApiResult<Vec<integration::StoredStage>> {
     Ok(integration::load(&state.db, org_id)
         .await?
         .map(|integration| integration.selected_stages())
@@ -170,7 +168,7 @@ fn to_wire(
         error: row.detail.filter(|_| failing),
         attempts: row.attempts,
         pad_link: row.pad_id.map(|id| pads::link(state, &id)),
-        status: row.status.code(),
+        status: row.status,
         reason: row.reason,
     }
 }

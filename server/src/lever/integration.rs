@@ -2,14 +2,13 @@
 //! webhook key's hash and the stored stages. The setup wizard writes it; the webhook, the
 //! pipeline, deliveries and pad notes read it from here.
 
-use api::ErrorCode;
+use api::{ErrorCode, OrgId};
 use entity::InOrg;
-use entity::lever_integration::{self, Environment};
+use entity::lever_integration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::client::{LeverCredentials, LeverError};
 use crate::error::ApiError;
@@ -98,7 +97,7 @@ impl Integration {
     }
 
     pub fn environment(&self) -> api::LeverEnvironment {
-        wire_environment(self.row.environment)
+        self.row.environment
     }
 
     pub fn credentials(&self, state: &AppState) -> Result<LeverCredentials, IntegrationError> {
@@ -165,7 +164,7 @@ impl Integration {
 }
 
 /// Binds a sealed secret to its organization and field.
-pub fn secret_context(org_id: Uuid, field: &str) -> String {
+pub fn secret_context(org_id: OrgId, field: &str) -> String {
     format!("lever_integrations/{org_id}/{field}")
 }
 
@@ -174,28 +173,9 @@ pub fn webhook_key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-/// The wire's environment as stored, and back: the same closed set on both sides.
-pub fn stored_environment(environment: api::LeverEnvironment) -> Environment {
-    match environment {
-        api::LeverEnvironment::Production => Environment::Production,
-        api::LeverEnvironment::Sandbox => Environment::Sandbox,
-        api::LeverEnvironment::Eu => Environment::Eu,
-        api::LeverEnvironment::Custom => Environment::Custom,
-    }
-}
-
-pub fn wire_environment(environment: Environment) -> api::LeverEnvironment {
-    match environment {
-        Environment::Production => api::LeverEnvironment::Production,
-        Environment::Sandbox => api::LeverEnvironment::Sandbox,
-        Environment::Eu => api::LeverEnvironment::Eu,
-        Environment::Custom => api::LeverEnvironment::Custom,
-    }
-}
-
 pub async fn load(
     db: &DatabaseConnection,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<Option<Integration>, IntegrationError> {
     Ok(lever_integration::Entity::find_in_org(org_id)
         .one(db)
@@ -206,7 +186,7 @@ pub async fn load(
 /// The connection, or [`IntegrationError::NotConnected`].
 pub async fn load_required(
     db: &DatabaseConnection,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<Integration, IntegrationError> {
     load(db, org_id)
         .await?
@@ -228,7 +208,7 @@ pub async fn by_webhook_key(
 /// For background jobs: the connection with its credentials, if any.
 pub async fn load_for_job(
     state: &AppState,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<Option<(Integration, LeverCredentials)>, JobError> {
     let Some(integration) = load(&state.db, org_id).await? else {
         return Ok(None);
@@ -254,7 +234,7 @@ pub const NEEDED: [(&str, &str); 5] = [
 /// setup page to show.
 pub async fn watch_write<T>(
     state: &AppState,
-    org_id: Uuid,
+    org_id: OrgId,
     result: Result<T, LeverError>,
 ) -> Result<T, LeverError> {
     if let Err(LeverError::Forbidden { endpoint }) = &result

@@ -43,7 +43,10 @@ pub fn marker(kind: NoteKind, pad_link: &str, job: &job::Model) -> String {
     let base = format!("Stagepad {} · {pad_link}", kind.label());
     match kind {
         NoteKind::Code | NoteKind::Feedback => {
-            format!("{base} · request {}", &job.id.simple().to_string()[..12])
+            format!(
+                "{base} · request {}",
+                &job.id.as_uuid().simple().to_string()[..12]
+            )
         }
         NoteKind::PadCreated | NoteKind::Results => base,
     }

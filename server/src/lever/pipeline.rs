@@ -3,6 +3,8 @@
 //! pad as it happens, so a retry after a partial failure repeats none of them (and a note
 //! whose answer was lost is looked for before it is posted again: see `notes`).
 
+use api::DeliveryId;
+use api::PadId;
 use entity::InOrg;
 use entity::lever_delivery::Status;
 use entity::{job, lever_delivery, pad};
@@ -10,17 +12,17 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set, SqlErr};
 use serde::Deserialize;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::client::{LeverCredentials, LeverError, ProbeList, as_author};
 use super::integration::{self, Integration};
 use super::notes::{self, NoteKind};
-use super::rules::{self, Decision, Facts, IgnoreReason};
+use super::rules::{self, Decision, Facts};
 use super::setup;
 use super::types::LeverOpportunity;
 use crate::jobs::{self, JobError};
 use crate::state::AppState;
 use crate::{orgs, pads};
+use api::DeliveryReason;
 
 /// The part of a `candidateStageChange` delivery's `data` the job needs.
 #[derive(Debug, Deserialize)]
@@ -35,8 +37,8 @@ const ANONYMOUS_NAME: &str = "Unnamed candidate (anonymised in Lever)";
 
 /// How a delivery ended, as the console shows it.
 enum Outcome {
-    PadCreated(String),
-    Ignored(&'static str),
+    PadCreated(PadId),
+    Ignored(DeliveryReason),
 }
 
 pub async fn process(state: &AppState, job: &job::Model) -> Result<(), JobError> {
@@ -54,7 +56,7 @@ pub async fn process(state: &AppState, job: &job::Model) -> Result<(), JobError>
     };
     set_delivery(&state.db, delivery_id, |row| {
         row.status = Set(status);
-        row.reason = Set(reason.map(String::from));
+        row.reason = Set(reason);
         row.pad_id = Set(pad_id);
         row.detail = Set(None);
     })
@@ -62,17 +64,21 @@ pub async fn process(state: &AppState, job: &job::Model) -> Result<(), JobError>
     Ok(())
 }
 
-async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Outcome, JobError> {
+async fn act(
+    state: &AppState,
+    job: &job::Model,
+    delivery_id: DeliveryId,
+) -> Result<Outcome, JobError> {
     let Ok(change) = serde_json::from_str::<StageChange>(&job.payload) else {
-        return Ok(Outcome::Ignored("malformed_event"));
+        return Ok(Outcome::Ignored(DeliveryReason::MalformedEvent));
     };
     // The plan as it is now: a job queued before a downgrade does nothing.
     if !orgs::service::plan_includes_lever(&state.db, job.org_id).await? {
-        return Ok(Outcome::Ignored(IgnoreReason::PlanExcludesLever.code()));
+        return Ok(Outcome::Ignored(DeliveryReason::PlanExcludesLever));
     }
     let Some((integration, credentials)) = integration::load_for_job(state, job.org_id).await?
     else {
-        return Ok(Outcome::Ignored("not_connected"));
+        return Ok(Outcome::Ignored(DeliveryReason::NotConnected));
     };
     // A pad this delivery already created (an earlier run failed later on): finish its steps.
     let existing = pad::Entity::find_in_org(job.org_id)
@@ -83,7 +89,7 @@ async fn act(state: &AppState, job: &job::Model, delivery_id: Uuid) -> Result<Ou
         Some(pad) => (pad, None),
         None => match create_pad(state, &integration, &credentials, &change, delivery_id).await? {
             Ok((pad, opportunity)) => (pad, Some(opportunity)),
-            Err(reason) => return Ok(Outcome::Ignored(reason.code())),
+            Err(reason) => return Ok(Outcome::Ignored(reason)),
         },
     };
 
@@ -146,14 +152,14 @@ async fn create_pad(
     integration: &Integration,
     credentials: &LeverCredentials,
     change: &StageChange,
-    delivery_id: Uuid,
-) -> Result<Result<(pad::Model, LeverOpportunity), IgnoreReason>, JobError> {
+    delivery_id: DeliveryId,
+) -> Result<Result<(pad::Model, LeverOpportunity), DeliveryReason>, JobError> {
     let selected = integration.selected_stages();
     let selected_ids: Vec<String> = selected.iter().map(|s| s.id.clone()).collect();
     let org_id = integration.row.org_id;
     // A stage nobody selected creates nothing whatever Lever says: spare the Lever calls.
     if !selected_ids.contains(&change.to_stage_id) {
-        return Ok(Err(IgnoreReason::StageNotSelected));
+        return Ok(Err(DeliveryReason::StageNotSelected));
     }
     let mut opportunity = read_candidate(state, credentials, &change.opportunity_id).await?;
     if opportunity.name.trim().is_empty() {
@@ -211,7 +217,7 @@ async fn create_pad(
         }
         // Another delivery for the same candidate won the race.
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            Ok(Err(IgnoreReason::AlreadyHasPad))
+            Ok(Err(DeliveryReason::AlreadyHasPad))
         }
         Err(e) => Err(e.into()),
     }
@@ -269,7 +275,7 @@ pub async fn record_failure(
 
 async fn set_delivery(
     db: &impl ConnectionTrait,
-    delivery_id: Uuid,
+    delivery_id: DeliveryId,
     change: impl FnOnce(&mut lever_delivery::ActiveModel),
 ) -> Result<(), sea_orm::DbErr> {
     let mut row = lever_delivery::ActiveModel {

@@ -1,6 +1,8 @@
 //! Whether a stage change creates a pad: a pure function of what Lever says now (re-read, never
 //! the webhook's unsigned `data` alone) and what Stagepad knows.
 
+use api::DeliveryReason;
+
 use super::types::LeverOpportunity;
 
 /// What the decision looks at.
@@ -22,35 +24,7 @@ pub struct Facts<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     CreatePad,
-    Ignore(IgnoreReason),
-}
-
-/// Why a stage change created no pad, as recorded for the console.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IgnoreReason {
-    StageNotSelected,
-    /// Lever's history does not show the candidate ever entering that stage: the delivery's
-    /// `data` was forged or replayed with other values.
-    StageNotEntered,
-    Archived,
-    NotTagged,
-    AlreadyHasPad,
-    /// The organization's plan (as it is when the delivery arrives or its job runs) does not
-    /// include the Lever integration: nothing is created and Lever is not called.
-    PlanExcludesLever,
-}
-
-impl IgnoreReason {
-    pub fn code(self) -> &'static str {
-        match self {
-            IgnoreReason::StageNotSelected => "stage_not_selected",
-            IgnoreReason::StageNotEntered => "stage_not_entered",
-            IgnoreReason::Archived => "archived",
-            IgnoreReason::NotTagged => "not_tagged",
-            IgnoreReason::AlreadyHasPad => "already_has_pad",
-            IgnoreReason::PlanExcludesLever => "plan_does_not_include_lever",
-        }
-    }
+    Ignore(DeliveryReason),
 }
 
 /// Tags match trimmed and without regard to case; Lever's own filters are stricter, but
@@ -61,7 +35,7 @@ pub fn carries_tag(tags: &[String], tag: &str) -> bool {
 }
 
 pub fn decide(facts: &Facts) -> Decision {
-    use IgnoreReason::*;
+    use DeliveryReason::*;
     if !facts
         .selected_stage_ids
         .iter()
@@ -157,11 +131,11 @@ mod tests {
         assert_eq!(decide_with(&o, Some(&job), false), Decision::CreatePad);
         assert_eq!(
             decide_with(&o, Some(&[]), false),
-            Decision::Ignore(IgnoreReason::NotTagged)
+            Decision::Ignore(DeliveryReason::NotTagged)
         );
         assert_eq!(
             decide_with(&o, None, false),
-            Decision::Ignore(IgnoreReason::NotTagged)
+            Decision::Ignore(DeliveryReason::NotTagged)
         );
     }
 
@@ -179,21 +153,21 @@ mod tests {
         };
         assert_eq!(
             decide(&facts),
-            Decision::Ignore(IgnoreReason::StageNotSelected)
+            Decision::Ignore(DeliveryReason::StageNotSelected)
         );
         let forged = opportunity(&["coderpad"], &["lead-new"], false);
         assert_eq!(
             decide_with(&forged, None, false),
-            Decision::Ignore(IgnoreReason::StageNotEntered)
+            Decision::Ignore(DeliveryReason::StageNotEntered)
         );
         let archived = opportunity(&["coderpad"], &["phone"], true);
         assert_eq!(
             decide_with(&archived, None, false),
-            Decision::Ignore(IgnoreReason::Archived)
+            Decision::Ignore(DeliveryReason::Archived)
         );
         assert_eq!(
             decide_with(&o, None, true),
-            Decision::Ignore(IgnoreReason::AlreadyHasPad)
+            Decision::Ignore(DeliveryReason::AlreadyHasPad)
         );
     }
 

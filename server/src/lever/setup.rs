@@ -1,7 +1,7 @@
 //! The four-step Lever setup. The server is the source of truth for which steps are done; the
 //! console only shows what `setup()` answers.
 
-use api::ErrorCode;
+use api::{ErrorCode, OrgId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::InOrg;
@@ -9,12 +9,10 @@ use entity::{lever_integration, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set, TransactionTrait};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::client::{LeverCredentials, LeverError, ProbeList};
 use super::integration::{
-    Integration, NEEDED, StoredStage, load_required, secret_context, stored_environment,
-    webhook_key_hash, wire_environment,
+    Integration, NEEDED, StoredStage, load_required, secret_context, webhook_key_hash,
 };
 use super::types::LeverUser;
 use crate::audit;
@@ -104,7 +102,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
     Ok(api::LeverSetup {
         credentials: api::CredentialsStep {
             done: row.api_key_sealed.is_some(),
-            environment: Some(wire_environment(row.environment)),
+            environment: Some(row.environment),
             base_url: (row.environment == lever_integration::Environment::Custom)
                 .then(|| row.base_url.clone()),
             api_key_last4: row.api_key_last4.clone(),
@@ -378,7 +376,7 @@ pub async fn save_credentials(
             }
         }
     };
-    row.environment = Set(stored_environment(request.environment));
+    row.environment = Set(request.environment);
     row.base_url = Set(base_url);
     row.api_key_sealed = Set(Some(sealed_key));
     row.api_key_last4 = Set(Some(credentials.api_key.last_four()));
@@ -411,13 +409,13 @@ pub async fn save_credentials(
 /// Finds the pad owner's Lever user by email, so that links and notes carry their name.
 /// Best effort: it never undoes the step just saved. When the key may not read users, or Lever
 /// has nobody with that email, they carry the key's own user, as the console says.
-async fn find_lever_author(state: &AppState, org_id: Uuid) {
+async fn find_lever_author(state: &AppState, org_id: OrgId) {
     if let Err(e) = look_up_lever_author(state, org_id).await {
         tracing::warn!(error = ?e, "cannot look up the pad owner's Lever user");
     }
 }
 
-async fn look_up_lever_author(state: &AppState, org_id: Uuid) -> ApiResult<()> {
+async fn look_up_lever_author(state: &AppState, org_id: OrgId) -> ApiResult<()> {
     let Some(integration) = super::integration::load(&state.db, org_id).await? else {
         return Ok(());
     };

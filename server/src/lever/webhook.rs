@@ -6,7 +6,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
-use api::ErrorCode;
+use api::{DeliveryId, ErrorCode, OrgId};
 use entity::InOrg;
 use entity::lever_delivery::Status;
 use entity::{lever_delivery, lever_forged_count, lever_integration, lever_seen_token};
@@ -17,16 +17,15 @@ use sea_orm::{
     SqlErr, TransactionTrait, TryInsertResult,
 };
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 use super::integration::{self, Integration};
-use super::rules::IgnoreReason;
 use super::signature;
 use super::types::LeverWebhook;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::queue;
 use crate::orgs;
 use crate::state::AppState;
+use api::DeliveryReason;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Lever's clock may run a little ahead; further than this is not a real delivery.
@@ -44,7 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// What the delivery said, as far as it is kept.
 struct Received<'a> {
-    org_id: Uuid,
+    org_id: OrgId,
     event: &'a str,
     triggered_at: Option<i64>,
     data: Option<&'a serde_json::Value>,
@@ -69,7 +68,7 @@ fn delivery_row(
     received: &Received,
     now: OffsetDateTime,
     status: Status,
-    reason: Option<&str>,
+    reason: Option<DeliveryReason>,
 ) -> lever_delivery::ActiveModel {
     let field = |name: &str| {
         received
@@ -79,7 +78,7 @@ fn delivery_row(
             .map(|v| storable(v, 128))
     };
     lever_delivery::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(DeliveryId::random()),
         org_id: Set(received.org_id),
         received_at: Set(now),
         event: Set(storable(received.event, 64)),
@@ -87,7 +86,7 @@ fn delivery_row(
         opportunity_id: Set(field("opportunityId")),
         to_stage_id: Set(field("toStageId")),
         status: Set(status),
-        reason: Set(reason.map(String::from)),
+        reason: Set(reason),
         detail: Set(None),
         candidate_name: Set(None),
         pad_id: Set(None),
@@ -103,7 +102,7 @@ async fn receive_lever_webhook(
     let body = read_limited(payload, MAX_BODY_BYTES).await?;
     let delivery = ingest(&state, &key, &body).await?;
     let status = accept(&state, delivery).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status.code() })))
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status })))
 }
 
 /// A delivery proven to come from Lever for this organization: its signature matches the
@@ -146,7 +145,7 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
         data: None,
     };
     let Some((signature, token)) = presented else {
-        record_refusal(&state.db, &unsigned, now, "no_signature").await?;
+        record_refusal(&state.db, &unsigned, now, DeliveryReason::NoSignature).await?;
         return Err(ApiError::unauthorized(ErrorCode::NoSignature, NO_SIGNATURE));
     };
     let signed = integration.signature_token(state).is_some_and(|key| {
@@ -161,20 +160,20 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
             row.last_signature_failure_at = Set(Some(now));
             row.update(&state.db).await?;
         }
-        record_refusal(&state.db, &unsigned, now, "bad_signature").await?;
+        record_refusal(&state.db, &unsigned, now, DeliveryReason::BadSignature).await?;
         return Err(ApiError::unauthorized(
             ErrorCode::InvalidSignature,
             "The signature does not match the signature token saved in Stagepad.",
         ));
     }
-    if let Some((code, message)) = out_of_time(&delivery, now) {
+    if let Some((reason, code, message)) = out_of_time(&delivery, now) {
         let received = Received {
             org_id,
             event: &delivery.event,
             triggered_at: Some(delivery.triggered_at),
             data: Some(&delivery.data),
         };
-        delivery_row(&received, now, Status::Rejected, Some(code.as_str()))
+        delivery_row(&received, now, Status::Rejected, Some(reason))
             .insert(&state.db)
             .await?;
         return Err(ApiError::bad_request(code, message));
@@ -188,12 +187,17 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
 }
 
 /// Why a signed delivery is refused for its date, if it is.
-fn out_of_time(delivery: &LeverWebhook, now: OffsetDateTime) -> Option<(ErrorCode, &'static str)> {
+/// The reason is recorded with the delivery; the code answers Lever.
+fn out_of_time(
+    delivery: &LeverWebhook,
+    now: OffsetDateTime,
+) -> Option<(DeliveryReason, ErrorCode, &'static str)> {
     let ahead_ms = MAX_CLOCK_AHEAD.whole_milliseconds() as i64;
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let too_old = delivery.triggered_at < now_ms - MAX_AGE.whole_milliseconds() as i64;
     if delivery.triggered_at > now_ms + ahead_ms {
         Some((
+            DeliveryReason::TriggeredInFuture,
             ErrorCode::TriggeredInFuture,
             "triggeredAt lies more than 5 minutes in the future.",
         ))
@@ -202,6 +206,7 @@ fn out_of_time(delivery: &LeverWebhook, now: OffsetDateTime) -> Option<(ErrorCod
         // stage change can only be a replay whose token was forgotten. (Other events create no
         // work, and Lever's Verify sample may carry any date.)
         Some((
+            DeliveryReason::TooOld,
             ErrorCode::TooOld,
             "triggeredAt lies more than 15 days in the past; Lever reruns only two weeks back.",
         ))
@@ -229,11 +234,11 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<S
     // The plan as it is now, not as it was at setup: after a downgrade a delivery is
     // acknowledged (so Lever stops sending it) and creates nothing.
     if !orgs::service::plan_includes_lever(&state.db, org_id).await? {
-        let reason = IgnoreReason::PlanExcludesLever.code();
+        let reason = DeliveryReason::PlanExcludesLever;
         delivery_row(&received, now, Status::Ignored, Some(reason))
             .insert(&state.db)
             .await?;
-        tracing::info!(%org_id, event = %delivery.event, reason, "Lever webhook ignored");
+        tracing::info!(%org_id, event = %delivery.event, %reason, "Lever webhook ignored");
         return Ok(Status::Ignored);
     }
 
@@ -262,9 +267,14 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<S
                 .await?;
                 Status::Queued
             } else {
-                delivery_row(&received, now, Status::Ignored, Some("not_a_stage_change"))
-                    .insert(&txn)
-                    .await?;
+                delivery_row(
+                    &received,
+                    now,
+                    Status::Ignored,
+                    Some(DeliveryReason::NotAStageChange),
+                )
+                .insert(&txn)
+                .await?;
                 Status::Ignored
             }
         }
@@ -275,7 +285,7 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<S
                 &received,
                 now,
                 Status::Duplicate,
-                Some("token_already_seen"),
+                Some(DeliveryReason::TokenAlreadySeen),
             )
             .insert(&state.db)
             .await?;
@@ -291,7 +301,7 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<S
     if outcome == Status::Queued {
         state.job_signal.wake();
     }
-    tracing::info!(%org_id, event = %delivery.event, status = %outcome.code(), "Lever webhook received");
+    tracing::info!(%org_id, event = %delivery.event, status = %outcome, "Lever webhook received");
     Ok(outcome)
 }
 
@@ -303,15 +313,15 @@ async fn record_refusal(
     db: &DatabaseConnection,
     received: &Received<'_>,
     now: OffsetDateTime,
-    reason: &str,
+    reason: DeliveryReason,
 ) -> Result<(), DbErr> {
     if may_record_forgery(db, received.org_id, now).await? {
         delivery_row(received, now, Status::Rejected, Some(reason))
             .insert(db)
             .await?;
-        tracing::warn!(org_id = %received.org_id, event = %received.event, reason, "Lever webhook refused");
+        tracing::warn!(org_id = %received.org_id, event = %received.event, %reason, "Lever webhook refused");
     } else {
-        tracing::debug!(org_id = %received.org_id, reason, "Lever webhook refused, counted only");
+        tracing::debug!(org_id = %received.org_id, %reason, "Lever webhook refused, counted only");
     }
     Ok(())
 }
@@ -324,7 +334,7 @@ pub const FORGED_RECORDED_PER_MINUTE: i32 = 20;
 /// cannot record more than the budget.
 async fn may_record_forgery(
     db: &DatabaseConnection,
-    org_id: Uuid,
+    org_id: OrgId,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
     let first = lever_forged_count::Entity::insert(lever_forged_count::ActiveModel {
@@ -373,7 +383,7 @@ async fn may_record_forgery(
 }
 
 /// Forged requests of the organization that were counted without being recorded.
-pub async fn forgeries_not_recorded(db: &DatabaseConnection, org_id: Uuid) -> Result<u64, DbErr> {
+pub async fn forgeries_not_recorded(db: &DatabaseConnection, org_id: OrgId) -> Result<u64, DbErr> {
     Ok(lever_forged_count::Entity::find_by_id(org_id)
         .one(db)
         .await?

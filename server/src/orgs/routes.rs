@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, web};
-use uuid::Uuid;
+use api::{InvitationId, UserId};
 
 use super::service;
 use crate::auth::routes::session_response;
@@ -57,7 +57,7 @@ async fn update_member(
     state: web::Data<AppState>,
     admin: AdminUser,
     client: ClientAddress,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
     request: web::Json<api::UpdateMemberRequest>,
 ) -> ApiResult<HttpResponse> {
     let member = service::update_member(&state, &admin, *id, request.into_inner(), &client).await?;
@@ -68,7 +68,7 @@ async fn remove_member(
     state: web::Data<AppState>,
     admin: AdminUser,
     client: ClientAddress,
-    id: web::Path<Uuid>,
+    id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
     service::remove_member(&state, &admin, *id, &client).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -88,7 +88,7 @@ async fn revoke_invitation(
     state: web::Data<AppState>,
     admin: AdminUser,
     client: ClientAddress,
-    id: web::Path<Uuid>,
+    id: web::Path<InvitationId>,
 ) -> ApiResult<HttpResponse> {
     service::revoke_invitation(&state, &admin, *id, &client).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -2,7 +2,7 @@
 //! admin take a lock on the organization row first, so two admins demoting each other at the
 //! same moment cannot both succeed.
 
-use api::ErrorCode;
+use api::{ErrorCode, InvitationId, OrgId, UserId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::InOrg;
@@ -56,7 +56,7 @@ pub async fn organization(state: &AppState, user: &AuthUser) -> ApiResult<organi
 /// time Lever is used, not only at setup: a downgrade takes effect at once.
 pub async fn plan_includes_lever(
     db: &impl ConnectionTrait,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> Result<bool, sea_orm::DbErr> {
     Ok(organization::Entity::find_by_id(org_id)
         .one(db)
@@ -155,7 +155,7 @@ pub async fn members(
 pub async fn update_member(
     state: &AppState,
     admin: &AdminUser,
-    member_id: Uuid,
+    member_id: UserId,
     request: api::UpdateMemberRequest,
     client: &ClientAddress,
 ) -> ApiResult<api::Member> {
@@ -216,7 +216,7 @@ pub async fn update_member(
 pub async fn remove_member(
     state: &AppState,
     admin: &AdminUser,
-    member_id: Uuid,
+    member_id: UserId,
     client: &ClientAddress,
 ) -> ApiResult<()> {
     let txn = state.db.begin().await?;
@@ -242,8 +242,8 @@ pub async fn remove_member(
 
 async fn find_member(
     txn: &DatabaseTransaction,
-    org_id: Uuid,
-    member_id: Uuid,
+    org_id: OrgId,
+    member_id: UserId,
 ) -> ApiResult<user::Model> {
     user::Entity::find_in_org(org_id)
         .filter(user::Column::Id.eq(member_id))
@@ -280,7 +280,7 @@ async fn ensure_another_active_admin(
 
 async fn lock_organization(
     txn: &DatabaseTransaction,
-    org_id: Uuid,
+    org_id: OrgId,
 ) -> ApiResult<organization::Model> {
     organization::Entity::find_by_id(org_id)
         .lock_exclusive()
@@ -329,7 +329,7 @@ pub async fn create_invitation(
         .exec(&txn)
         .await?;
     let created = invitation::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(InvitationId::random()),
         org_id: Set(admin.org_id),
         email: Set(email.clone()),
         role: Set(wire::db_role(request.role)),
@@ -362,7 +362,7 @@ pub async fn create_invitation(
 pub async fn revoke_invitation(
     state: &AppState,
     admin: &AdminUser,
-    invitation_id: Uuid,
+    invitation_id: InvitationId,
     client: &ClientAddress,
 ) -> ApiResult<()> {
     let txn = state.db.begin().await?;

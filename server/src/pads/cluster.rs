@@ -15,6 +15,7 @@
 //! SQLite means one instance ([`Topology::Single`], chosen at start-up): nothing here runs, and
 //! a room's own connection counts are the whole truth.
 
+use api::PadId;
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
@@ -74,7 +75,7 @@ impl Change {
 
 /// Someone connected to a pad through this instance.
 pub struct Connected {
-    pub pad_id: String,
+    pub pad_id: PadId,
     pub client_id: String,
 }
 
@@ -109,7 +110,7 @@ impl Cluster {
     /// Tells the other instances that `pad_id` changed. Best effort: they also catch up when
     /// their own participants edit, and look at presence again every [`PRESENCE_REFRESH`].
     /// Inside a transaction it is sent at commit, if any.
-    pub async fn announce(&self, db: &impl ConnectionTrait, pad_id: &str, change: Change) {
+    pub async fn announce(&self, db: &impl ConnectionTrait, pad_id: &PadId, change: Change) {
         if self.single() {
             return;
         }
@@ -125,7 +126,7 @@ impl Cluster {
     }
 
     /// The channel and payload that announce `change` (for statements that notify themselves).
-    pub fn notification(&self, pad_id: &str, change: Change) -> (&'static str, String) {
+    pub fn notification(&self, pad_id: &PadId, change: Change) -> (&'static str, String) {
         (
             CHANNEL,
             format!("{}:{}:{pad_id}", change.kind(), self.instance_id),
@@ -136,14 +137,14 @@ impl Cluster {
     pub async fn arrived(
         &self,
         db: &DatabaseConnection,
-        pad_id: &str,
+        pad_id: &PadId,
         client_id: &str,
     ) -> Result<(), sea_orm::DbErr> {
         if self.single() {
             return Ok(());
         }
         let connected = Connected {
-            pad_id: pad_id.to_string(),
+            pad_id: pad_id.clone(),
             client_id: client_id.to_string(),
         };
         write_fresh(db, &self.instance_id, &[connected]).await
@@ -153,7 +154,7 @@ impl Cluster {
     pub async fn departed(
         &self,
         db: &DatabaseConnection,
-        pad_id: &str,
+        pad_id: &PadId,
         client_id: &str,
     ) -> Result<(), sea_orm::DbErr> {
         if self.single() {
@@ -172,7 +173,7 @@ impl Cluster {
     pub async fn connected_elsewhere(
         &self,
         db: &DatabaseConnection,
-        pad_id: &str,
+        pad_id: &PadId,
     ) -> Result<HashSet<String>, sea_orm::DbErr> {
         Ok(pad_presence::Entity::find()
             .filter(pad_presence::Column::PadId.eq(pad_id))
@@ -210,7 +211,7 @@ impl Cluster {
 
     /// This instance is stopping: its rows go, and the pads they were on are returned to
     /// announce.
-    pub async fn depart(&self, db: &DatabaseConnection) -> Result<HashSet<String>, sea_orm::DbErr> {
+    pub async fn depart(&self, db: &DatabaseConnection) -> Result<HashSet<PadId>, sea_orm::DbErr> {
         if self.single() {
             return Ok(HashSet::new());
         }
@@ -233,7 +234,7 @@ pub trait LocalRooms: Send + Sync + 'static {
     fn catch_up(
         &self,
         db: &DatabaseConnection,
-        pad_id: &str,
+        pad_id: &PadId,
         change: Change,
     ) -> impl Future<Output = ()> + Send;
 
@@ -286,7 +287,7 @@ async fn listen(
                 notification = listener.try_recv() => match notification {
                     Ok(Some(notification)) => {
                         if let Some((change, pad_id)) = parse(notification.payload(), rooms.cluster().instance_id()) {
-                            rooms.catch_up(&db, pad_id, change).await;
+                            rooms.catch_up(&db, &pad_id, change).await;
                         }
                     }
                     // The connection was lost and re-established: notifications may be missing.
@@ -319,7 +320,7 @@ async fn keep_presence_fresh(
 }
 
 /// Reads a notification's payload; None for one this instance sent (or cannot read).
-fn parse<'a>(payload: &'a str, own_instance: &str) -> Option<(Change, &'a str)> {
+fn parse(payload: &str, own_instance: &str) -> Option<(Change, PadId)> {
     let mut parts = payload.splitn(3, ':');
     let change = match parts.next()? {
         "content" => Change::Content,
@@ -328,7 +329,7 @@ fn parse<'a>(payload: &'a str, own_instance: &str) -> Option<(Change, &'a str)> 
     };
     let instance = parts.next()?;
     let pad_id = parts.next()?;
-    (instance != own_instance).then_some((change, pad_id))
+    (instance != own_instance).then(|| (change, PadId::new(pad_id)))
 }
 
 /// Upserts rows stamped with the database's own time.
@@ -386,12 +387,12 @@ mod tests {
         let payload = "content:inst-a:PAD_id-123";
         assert!(matches!(
             parse(payload, "inst-b"),
-            Some((Change::Content, "PAD_id-123"))
+            Some((Change::Content, ref id)) if id.as_str() == "PAD_id-123"
         ));
         assert!(parse(payload, "inst-a").is_none());
         assert!(matches!(
             parse("presence:inst-a:p", "inst-b"),
-            Some((Change::Presence, "p"))
+            Some((Change::Presence, ref id)) if id.as_str() == "p"
         ));
         assert!(parse("gossip:inst-a:p", "inst-b").is_none());
         assert!(parse("content:inst-a", "inst-b").is_none());
@@ -400,11 +401,11 @@ mod tests {
     #[test]
     fn a_notification_reads_back_as_it_was_sent() {
         let cluster = Cluster::new(Topology::Several);
-        let (channel, payload) = cluster.notification("PAD_id-123", Change::Presence);
+        let (channel, payload) = cluster.notification(&PadId::new("PAD_id-123"), Change::Presence);
         assert_eq!(channel, CHANNEL);
         assert!(matches!(
             parse(&payload, "another"),
-            Some((Change::Presence, "PAD_id-123"))
+            Some((Change::Presence, ref id)) if id.as_str() == "PAD_id-123"
         ));
         assert!(parse(&payload, cluster.instance_id()).is_none());
     }

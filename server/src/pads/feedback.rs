@@ -2,12 +2,11 @@
 //! form of the template the admin chose, as the member who asks (their Lever user, found by
 //! e-mail), through the job queue and filed once (see `lever::feedback`).
 
-use api::ErrorCode;
+use api::{ErrorCode, PadId, UserId};
 use entity::InOrg;
 use entity::{job, pad, user};
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::member::MemberPad;
 use super::notes::{self, Request};
@@ -23,9 +22,9 @@ pub(super) const FEEDBACK_COLUMNS: (pad::Column, pad::Column) =
 
 #[derive(Serialize, Deserialize)]
 struct FeedbackJob {
-    pad_id: String,
+    pad_id: PadId,
     /// The member who asked: the form is filed as their Lever user.
-    user_id: Uuid,
+    user_id: UserId,
 }
 
 /// `POST /api/pads/<id>/lever-feedback`: queues the final code as a feedback form.

@@ -2,6 +2,7 @@
 //! finds the pad named in the path within the logged-in user's organization (another
 //! organization's pad answers 404, as a missing one does), so a handler cannot forget to.
 
+use api::PadId;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -40,8 +41,8 @@ impl FromRequest for MemberPad {
             let state = request
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
-            let pad_id = request.match_info().get("id").unwrap_or_default();
-            let pad = super::find_for_member(state, &user, pad_id).await?;
+            let pad_id = PadId::new(request.match_info().get("id").unwrap_or_default());
+            let pad = super::find_for_member(state, &user, &pad_id).await?;
             Ok(MemberPad { user, pad })
         })
     }

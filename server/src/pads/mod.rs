@@ -10,7 +10,7 @@ pub mod notes;
 pub mod routes;
 pub mod socket;
 
-use api::ErrorCode;
+use api::{ErrorCode, OrgId, PadId, UserId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::InOrg;
@@ -20,7 +20,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
@@ -33,19 +32,19 @@ pub use entity::pad::{Source as PadSource, Status as PadStatus};
 pub const DEFAULT_LANGUAGE: &str = "python";
 
 /// 128 random bits, URL-safe: 22 characters.
-pub fn new_pad_id() -> String {
-    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+pub fn new_pad_id() -> PadId {
+    PadId::new(URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>()))
 }
 
 /// The link written on the candidate in Lever.
-pub fn link(state: &AppState, pad_id: &str) -> String {
+pub fn link(state: &AppState, pad_id: &PadId) -> String {
     format!("{}/pad/{pad_id}", state.settings.public_url)
 }
 
 /// How logs name a pad: its id is the secret part of its link, so they get a fingerprint.
-pub fn log_ref(pad_id: &str) -> String {
+pub fn log_ref(pad_id: &PadId) -> String {
     use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(pad_id.as_bytes())[..6])
+    hex::encode(&Sha256::digest(pad_id.as_str().as_bytes())[..6])
 }
 
 fn looks_like_pad_id(id: &str) -> bool {
@@ -60,11 +59,11 @@ fn no_pad() -> ApiError {
 }
 
 /// Any pad by its link's id.
-pub async fn find(state: &AppState, pad_id: &str) -> ApiResult<pad::Model> {
-    if !looks_like_pad_id(pad_id) {
+pub async fn find(state: &AppState, pad_id: &PadId) -> ApiResult<pad::Model> {
+    if !looks_like_pad_id(pad_id.as_str()) {
         return Err(no_pad());
     }
-    pad::Entity::find_by_id(pad_id.to_string())
+    pad::Entity::find_by_id(pad_id.clone())
         .one(&state.db)
         .await?
         .ok_or_else(no_pad)
@@ -74,7 +73,7 @@ pub async fn find(state: &AppState, pad_id: &str) -> ApiResult<pad::Model> {
 pub async fn find_for_member(
     state: &AppState,
     user: &AuthUser,
-    pad_id: &str,
+    pad_id: &PadId,
 ) -> ApiResult<pad::Model> {
     let pad = find(state, pad_id).await?;
     if pad.org_id != user.org_id {
@@ -96,7 +95,7 @@ pub struct PadFilter {
 /// One page of the organization's pads, newest first; filter and search run in the database.
 pub async fn list(
     state: &AppState,
-    org_id: Uuid,
+    org_id: OrgId,
     filter: &PadFilter,
 ) -> ApiResult<api::PadsResponse> {
     let page = paging::PageRequest::new(filter.limit, filter.cursor.as_deref())?;
@@ -126,12 +125,12 @@ pub async fn list(
         page.after_id::<String>()?,
         |p| paging::Key {
             at: p.created_at,
-            id: p.id.clone(),
+            id: p.id.to_string(),
         },
     )
     .await?;
-    let owner_ids: Vec<Uuid> = rows.iter().filter_map(|p| p.owner_id).collect();
-    let owners: std::collections::HashMap<Uuid, String> = user::Entity::find_in_org(org_id)
+    let owner_ids: Vec<UserId> = rows.iter().filter_map(|p| p.owner_id).collect();
+    let owners: std::collections::HashMap<UserId, String> = user::Entity::find_in_org(org_id)
         .filter(user::Column::Id.is_in(owner_ids))
         .all(&state.db)
         .await?
@@ -160,11 +159,11 @@ fn summary(state: &AppState, p: pad::Model, owner_name: Option<String>) -> api::
         link_on_candidate: p.link_added_at.is_some(),
         note_on_candidate: p.note_id.is_some(),
         id: p.id,
-        source: p.source.code(),
+        source: p.source,
         candidate_name: p.candidate_name,
         job_title: p.job_title,
         stage_name: p.stage_name,
-        status: p.status.code(),
+        status: p.status,
         created_at: p.created_at,
         ended_at: p.ended_at,
     }
@@ -174,7 +173,7 @@ fn summary(state: &AppState, p: pad::Model, owner_name: Option<String>) -> api::
 /// candidate to join; after it ended, outsiders learn only that.
 pub async fn view(
     state: &AppState,
-    pad_id: &str,
+    pad_id: &PadId,
     viewer: Option<&AuthUser>,
 ) -> ApiResult<api::PadView> {
     let pad = find(state, pad_id).await?;
@@ -187,7 +186,7 @@ pub async fn view(
             .is_some_and(|i| i.row.feedback_template_id.is_some());
     Ok(api::PadView {
         id: pad.id,
-        status: pad.status.code(),
+        status: pad.status,
         candidate_name: open.then_some(pad.candidate_name),
         job_title: pad.job_title.filter(|_| open),
         language: open.then_some(pad.language),
@@ -256,10 +255,10 @@ pub async fn create(
 
 /// A new pad's row with everything a fresh pad has.
 pub fn new_pad(
-    org_id: Uuid,
+    org_id: OrgId,
     source: PadSource,
     candidate_name: String,
-    owner_id: Option<Uuid>,
+    owner_id: Option<UserId>,
 ) -> NewPad {
     NewPad(pad::ActiveModel {
         id: Set(new_pad_id()),
@@ -436,8 +435,8 @@ mod tests {
         let a = new_pad_id();
         let b = new_pad_id();
         assert_ne!(a, b);
-        assert!(looks_like_pad_id(&a), "{a}");
-        assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 16);
+        assert!(looks_like_pad_id(a.as_str()), "{a}");
+        assert_eq!(URL_SAFE_NO_PAD.decode(a.as_str()).unwrap().len(), 16);
         assert!(!looks_like_pad_id("../../etc/passwd-----"));
     }
 }

@@ -2,7 +2,7 @@
 //! member's request) and the results note (automatically, unless switched off in the setup).
 //! Both end with Stagepad's marker line and are posted once (see `lever::notes`).
 
-use api::{ErrorCode, RefusalCode};
+use api::{ErrorCode, PadId, RefusalCode, RequestStatus};
 use entity::InOrg;
 use entity::{job, pad};
 use sea_orm::sea_query::Expr;
@@ -20,13 +20,9 @@ use crate::lever::notes::{self as lever_notes, NoteKind};
 use crate::orgs;
 use crate::state::AppState;
 
-const SENDING: &str = "sending";
-pub(super) const SENT: &str = "sent";
-const FAILED: &str = "failed";
-
 #[derive(Deserialize)]
 struct PadJob {
-    pad_id: String,
+    pad_id: PadId,
 }
 
 /// Whether ending this pad posts a results note.
@@ -118,13 +114,13 @@ pub(super) async fn queue_request(
     let txn = state.db.begin().await?;
     let (status, error) = request.columns;
     let claimed = pad::Entity::update_in_org(pad.org_id)
-        .col_expr(status, Expr::value(Some(SENDING)))
+        .col_expr(status, Expr::value(Some(RequestStatus::Sending)))
         .col_expr(error, Expr::value(Option::<String>::None))
         .filter(pad::Column::Id.eq(&pad.id))
         .filter(
             sea_orm::Condition::any()
                 .add(status.is_null())
-                .add(status.ne(SENDING)),
+                .add(status.ne(RequestStatus::Sending)),
         )
         .exec(&txn)
         .await?
@@ -151,7 +147,7 @@ pub(super) async fn queue_request(
 /// newer request shows.
 pub(super) async fn request_done(
     db: &impl sea_orm::ConnectionTrait,
-    pad_id: &str,
+    pad_id: &PadId,
     (status_column, error_column): (pad::Column, pad::Column),
     job: &job::Model,
 ) -> Result<(), JobError> {
@@ -161,7 +157,7 @@ pub(super) async fn request_done(
         .filter(queue::this_run(job))
         .into_query();
     let updated = pad::Entity::update_in_org(job.org_id)
-        .col_expr(status_column, Expr::value(Some(SENT)))
+        .col_expr(status_column, Expr::value(Some(RequestStatus::Sent)))
         .col_expr(error_column, Expr::value(Option::<String>::None))
         .filter(pad::Column::Id.eq(pad_id))
         .filter(Expr::exists(still_claimed))
@@ -222,7 +218,7 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
 
 /// The pad's final code, for a job: storage failing is worth another run (the job retries);
 /// a history that cannot be read is not.
-pub(super) async fn final_code(state: &AppState, pad_id: &str) -> Result<String, JobError> {
+pub(super) async fn final_code(state: &AppState, pad_id: &PadId) -> Result<String, JobError> {
     live::final_text(&state.db, pad_id)
         .await
         .map_err(|refusal| match refusal.code {
@@ -292,13 +288,16 @@ pub async fn record_failure(
         return Ok(());
     };
     let (status, message) = if will_retry {
-        (SENDING, format!("{} (trying again)", error.message))
+        (
+            RequestStatus::Sending,
+            format!("{} (trying again)", error.message),
+        )
     } else {
-        (FAILED, error.message.clone())
+        (RequestStatus::Failed, error.message.clone())
     };
     let (status_column, error_column) = columns;
     pad::Entity::update_in_org(job.org_id)
-        .col_expr(status_column, Expr::value(Some(status.to_string())))
+        .col_expr(status_column, Expr::value(Some(status)))
         .col_expr(error_column, Expr::value(Some(message)))
         .filter(pad::Column::Id.eq(&payload.pad_id))
         .exec(db)

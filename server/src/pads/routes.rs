@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, web};
+use api::PadId;
 
 use super::member::MemberPad;
 use crate::error::ApiResult;
@@ -44,7 +45,7 @@ async fn create_pad(
 /// No account needed: the candidate opens the link from the invitation.
 async fn view_pad(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<PadId>,
     viewer: Viewer,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(super::view(&state, &id, viewer.user()).await?))

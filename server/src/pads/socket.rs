@@ -3,6 +3,7 @@
 //! JSON, too large, an edit that does not fit the text, a flood) gets an `error` message and
 //! the connection is closed: the pad itself is never touched by it.
 
+use api::PadId;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,7 +31,7 @@ pub async fn pad_socket(
     request: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<PadId>,
     viewer: Viewer,
     client: ClientAddress,
 ) -> ApiResult<HttpResponse> {

@@ -1039,7 +1039,7 @@ impl SocketTarget<'_> {
     async fn open(
         &self,
         app: &TestApp,
-        pad_id: &str,
+        pad_id: &api::PadId,
         member: bool,
     ) -> Result<Option<Socket>, String> {
         let url = format!("ws://127.0.0.1:{}/api/pads/{pad_id}/socket", app.port);
@@ -1332,7 +1332,7 @@ async fn the_pad_socket_survives_arbitrary_message_sequences_and_keeps_text_and_
             .into_iter()
             .flatten()
             .collect(),
-        member_client_id: format!("m{}", member.id().simple()),
+        member_client_id: format!("m{}", member.id().as_uuid().simple()),
         member,
         cookie,
         refusals: Tally::default(),
@@ -1393,20 +1393,21 @@ async fn nul_characters_in_a_delivery_are_recorded_without_a_server_error() {
         json!({"opportunityId": "o\u{0}1", "toStageId": format!("{stage}\u{0}")}),
     );
     let answer: Value = expect_json(post(nul_data).await.unwrap(), 200).await;
-    assert_eq!(answer["status"], "queued");
+    assert_eq!(answer["status"], api::DeliveryStatus::Queued.as_str());
     let nul_event = signed("other\u{0}event", &"b".repeat(48), json!({}));
     let answer: Value = expect_json(post(nul_event).await.unwrap(), 200).await;
-    assert_eq!(answer["status"], "ignored");
+    assert_eq!(answer["status"], api::DeliveryStatus::Ignored.as_str());
     let nul_token = signed(
         "candidateStageChange",
         "c\u{0}",
         json!({"opportunityId": "o2"}),
     );
     let answer: Value = expect_json(post(nul_token.clone()).await.unwrap(), 200).await;
-    assert_eq!(answer["status"], "queued");
+    assert_eq!(answer["status"], api::DeliveryStatus::Queued.as_str());
     let answer: Value = expect_json(post(nul_token).await.unwrap(), 200).await;
     assert_eq!(
-        answer["status"], "duplicate",
+        answer["status"],
+        api::DeliveryStatus::Duplicate.as_str(),
         "the same token again is a replay"
     );
 
@@ -1420,7 +1421,7 @@ async fn nul_characters_in_a_delivery_are_recorded_without_a_server_error() {
                 .is_some_and(|o| o.starts_with('o') && o.ends_with('1'))
         })
         .expect("the stage change with NUL in its data");
-    assert_ne!(stage_change.status, "queued");
+    assert_ne!(stage_change.status, api::DeliveryStatus::Queued);
 }
 
 /// The same NUL, typed into the new-pad form: a 500 on PostgreSQL; now refused by name, like

@@ -61,7 +61,7 @@ async fn choose(app: &TestApp, admin: &Account, template_id: Option<&str>) -> re
 }
 
 /// A pad for a new tagged candidate, with `CODE` written in it, ended: (candidate, pad id).
-async fn ended_pad(app: &TestApp, sim: &LeverSim, admin: &Account) -> (String, String) {
+async fn ended_pad(app: &TestApp, sim: &LeverSim, admin: &Account) -> (String, api::PadId) {
     let ada = sim
         .create_opportunity(NewOpportunity {
             name: "Ada".into(),
@@ -72,7 +72,7 @@ async fn ended_pad(app: &TestApp, sim: &LeverSim, admin: &Account) -> (String, S
     sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
     let delivery = app.outcome_for(admin, &ada).await;
     let link = delivery.pad_link.expect("a pad");
-    let pad_id = link.rsplit('/').next().unwrap().to_string();
+    let pad_id = api::PadId::new(link.rsplit('/').next().unwrap());
     let mut candidate = PadClient::join(app, &pad_id, "Ada", None).await;
     candidate.edit(CODE).await;
     candidate.settle_at(0).await;
@@ -85,7 +85,11 @@ async fn ended_pad(app: &TestApp, sim: &LeverSim, admin: &Account) -> (String, S
     (ada, pad_id)
 }
 
-async fn request_feedback(app: &TestApp, member: &Account, pad_id: &str) -> reqwest::Response {
+async fn request_feedback(
+    app: &TestApp,
+    member: &Account,
+    pad_id: &api::PadId,
+) -> reqwest::Response {
     app.post(
         &member.client,
         &format!("/api/pads/{pad_id}/lever-feedback"),
@@ -95,7 +99,7 @@ async fn request_feedback(app: &TestApp, member: &Account, pad_id: &str) -> reqw
 }
 
 /// The pad once its feedback request has an outcome (`sent` or `failed`).
-async fn feedback_outcome(app: &TestApp, member: &Account, pad_id: &str) -> api::PadView {
+async fn feedback_outcome(app: &TestApp, member: &Account, pad_id: &api::PadId) -> api::PadView {
     wait_for(
         "the feedback form's outcome",
         Duration::from_secs(30),
@@ -106,7 +110,11 @@ async fn feedback_outcome(app: &TestApp, member: &Account, pad_id: &str) -> api:
                 200,
             )
             .await;
-            matches!(view.feedback_status.as_deref(), Some("sent" | "failed")).then_some(view)
+            matches!(
+                view.feedback_status,
+                Some(api::RequestStatus::Sent | api::RequestStatus::Failed)
+            )
+            .then_some(view)
         },
     )
     .await
@@ -269,10 +277,14 @@ async fn send_as_feedback_files_the_form_as_the_member_who_clicks() {
     assert!(view.feedback_available);
     let sending: api::PadView =
         expect_json(request_feedback(&app, &member, &pad_id).await, 200).await;
-    assert_eq!(sending.feedback_status.as_deref(), Some("sending"));
+    assert_eq!(sending.feedback_status, Some(api::RequestStatus::Sending));
 
     let done = feedback_outcome(&app, &member, &pad_id).await;
-    assert_eq!(done.feedback_status.as_deref(), Some("sent"), "{done:?}");
+    assert_eq!(
+        done.feedback_status,
+        Some(api::RequestStatus::Sent),
+        "{done:?}"
+    );
 
     let forms = sim.feedback_forms(&ada).await;
     assert_eq!(forms.len(), 1, "{forms:#?}");
@@ -315,7 +327,11 @@ async fn a_feedback_form_whose_answer_was_lost_is_filed_once() {
         .await;
     let _: api::PadView = expect_json(request_feedback(&app, &admin, &pad_id).await, 200).await;
     let done = feedback_outcome(&app, &admin, &pad_id).await;
-    assert_eq!(done.feedback_status.as_deref(), Some("sent"), "{done:?}");
+    assert_eq!(
+        done.feedback_status,
+        Some(api::RequestStatus::Sent),
+        "{done:?}"
+    );
     assert!(sim.faults().await.is_empty(), "the answer was lost once");
     assert_eq!(sim.feedback_forms(&ada).await.len(), 1);
 }
@@ -330,7 +346,7 @@ async fn a_member_lever_does_not_know_gets_a_clear_reason_and_no_form() {
 
     let _: api::PadView = expect_json(request_feedback(&app, &admin, &pad_id).await, 200).await;
     let failed = feedback_outcome(&app, &admin, &pad_id).await;
-    assert_eq!(failed.feedback_status.as_deref(), Some("failed"));
+    assert_eq!(failed.feedback_status, Some(api::RequestStatus::Failed));
     let error = failed.feedback_error.unwrap_or_default();
     assert!(
         error.contains("no user with your e-mail") && error.contains("as a note"),
@@ -401,7 +417,7 @@ async fn two_lever_users_with_the_members_e_mail_file_nothing() {
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
     let _: api::PadView = expect_json(request_feedback(&app, &admin, &pad_id).await, 200).await;
     let failed = feedback_outcome(&app, &admin, &pad_id).await;
-    assert_eq!(failed.feedback_status.as_deref(), Some("failed"));
+    assert_eq!(failed.feedback_status, Some(api::RequestStatus::Failed));
     let error = failed.feedback_error.unwrap_or_default();
     assert!(error.contains("2 active users"), "{error}");
     assert!(sim.feedback_forms(&ada).await.is_empty());
@@ -446,7 +462,7 @@ async fn a_lost_answer_without_read_feedback_is_not_filed_again() {
         .await;
     let _: api::PadView = expect_json(request_feedback(&app, &admin, &pad_id).await, 200).await;
     let failed = feedback_outcome(&app, &admin, &pad_id).await;
-    assert_eq!(failed.feedback_status.as_deref(), Some("failed"));
+    assert_eq!(failed.feedback_status, Some(api::RequestStatus::Failed));
     let error = failed.feedback_error.unwrap_or_default();
     assert!(
         error.contains("look at the candidate's feedback"),
@@ -474,6 +490,10 @@ async fn a_second_click_while_sending_files_nothing_more() {
     )
     .await;
     let done = feedback_outcome(&app, &admin, &pad_id).await;
-    assert_eq!(done.feedback_status.as_deref(), Some("sent"), "{done:?}");
+    assert_eq!(
+        done.feedback_status,
+        Some(api::RequestStatus::Sent),
+        "{done:?}"
+    );
     assert_eq!(sim.feedback_forms(&ada).await.len(), 1);
 }

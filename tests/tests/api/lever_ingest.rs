@@ -54,8 +54,15 @@ async fn a_stage_change_is_queued_once_and_replays_are_duplicates() {
         );
     }
     let deliveries = app.settled_deliveries(&admin).await;
-    let statuses: Vec<&str> = deliveries.iter().map(|d| d.status.as_str()).collect();
-    assert_eq!(statuses, vec!["duplicate", "duplicate", "pad_created"]);
+    let statuses: Vec<api::DeliveryStatus> = deliveries.iter().map(|d| d.status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            api::DeliveryStatus::Duplicate,
+            api::DeliveryStatus::Duplicate,
+            api::DeliveryStatus::PadCreated
+        ]
+    );
     assert_eq!(
         deliveries[2].opportunity_id.as_deref(),
         Some(candidate.as_str())
@@ -97,16 +104,23 @@ async fn forged_future_and_other_events_are_recorded_without_work() {
     expect_error(response, 400, ErrorCode::TriggeredInFuture).await;
 
     let deliveries = app.deliveries(&admin).await;
-    let outcomes: Vec<(&str, Option<&str>)> = deliveries
-        .iter()
-        .map(|d| (d.status.as_str(), d.reason.as_deref()))
-        .collect();
+    let outcomes: Vec<(api::DeliveryStatus, Option<api::DeliveryReason>)> =
+        deliveries.iter().map(|d| (d.status, d.reason)).collect();
     assert_eq!(
         outcomes,
         vec![
-            ("rejected", Some("triggered_in_future")),
-            ("rejected", Some("bad_signature")),
-            ("ignored", Some("not_a_stage_change")),
+            (
+                api::DeliveryStatus::Rejected,
+                Some(api::DeliveryReason::TriggeredInFuture)
+            ),
+            (
+                api::DeliveryStatus::Rejected,
+                Some(api::DeliveryReason::BadSignature)
+            ),
+            (
+                api::DeliveryStatus::Ignored,
+                Some(api::DeliveryReason::NotAStageChange)
+            ),
         ]
     );
     assert_eq!(
@@ -137,6 +151,6 @@ async fn a_delivery_older_than_the_kept_tokens_is_refused() {
         .unwrap();
     expect_error(response, 400, ErrorCode::TooOld).await;
     let deliveries = app.deliveries(&admin).await;
-    assert_eq!(deliveries[0].reason.as_deref(), Some("too_old"));
+    assert_eq!(deliveries[0].reason, Some(api::DeliveryReason::TooOld));
     assert_eq!(jobs_in(&app).await, 0);
 }

@@ -88,7 +88,7 @@ async fn a_job_whose_runs_never_finish_is_dead_once_out_of_attempts() {
             app.deliveries(&admin)
                 .await
                 .into_iter()
-                .find(|d| d.status == "dead")
+                .find(|d| d.status == api::DeliveryStatus::Dead)
                 .map(Some)
         },
     )
@@ -199,7 +199,7 @@ async fn a_huge_answer_from_lever_fails_the_delivery_without_being_read_whole() 
     sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
 
     let delivery = app.outcome_for(&admin, &ada).await;
-    assert_eq!(delivery.status, "dead", "{delivery:?}");
+    assert_eq!(delivery.status, api::DeliveryStatus::Dead, "{delivery:?}");
     let error = delivery.error.unwrap_or_default();
     assert!(
         error.contains("larger than 4 MiB") && error.contains("GET /opportunities/:id"),

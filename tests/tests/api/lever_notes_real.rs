@@ -30,7 +30,11 @@ async fn new_candidate(sim: &LeverSim) -> String {
 async fn pad_for(app: &TestApp, sim: &LeverSim, admin: &Account, ada: &str) -> String {
     sim.move_opportunity(ada, &sim.stage_id(PHONE).await).await;
     let delivery = app.outcome_for(admin, ada).await;
-    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.status,
+        api::DeliveryStatus::PadCreated,
+        "{delivery:?}"
+    );
     delivery.pad_link.expect("a pad")
 }
 
@@ -46,7 +50,7 @@ fn last_line(note: &SimNote) -> &str {
     note.value.lines().last().unwrap_or_default()
 }
 
-async fn pad_view(app: &TestApp, admin: &Account, pad_id: &str) -> api::PadView {
+async fn pad_view(app: &TestApp, admin: &Account, pad_id: &api::PadId) -> api::PadView {
     expect_json(
         app.get(&admin.client, &format!("/api/pads/{pad_id}")).await,
         200,
@@ -54,7 +58,7 @@ async fn pad_view(app: &TestApp, admin: &Account, pad_id: &str) -> api::PadView 
     .await
 }
 
-async fn end_pad(app: &TestApp, admin: &Account, pad_id: &str) {
+async fn end_pad(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
     let _: api::PadView = expect_json(
         app.post(&admin.client, &format!("/api/pads/{pad_id}/end"), &())
             .await,
@@ -63,7 +67,7 @@ async fn end_pad(app: &TestApp, admin: &Account, pad_id: &str) {
     .await;
 }
 
-async fn request_code_note(app: &TestApp, admin: &Account, pad_id: &str) {
+async fn request_code_note(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
     let _: api::PadView = expect_json(
         app.post(
             &admin.client,
@@ -76,20 +80,20 @@ async fn request_code_note(app: &TestApp, admin: &Account, pad_id: &str) {
     .await;
 }
 
-async fn code_note_sent(app: &TestApp, admin: &Account, pad_id: &str) {
+async fn code_note_sent(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
     wait_for(
         "the code note to be sent",
         Duration::from_secs(30),
         || async {
             let view = pad_view(app, admin, pad_id).await;
-            (view.code_note_status.as_deref() == Some("sent")).then_some(())
+            (view.code_note_status == Some(api::RequestStatus::Sent)).then_some(())
         },
     )
     .await;
 }
 
-fn pad_id_of(link: &str) -> String {
-    link.rsplit('/').next().unwrap().to_string()
+fn pad_id_of(link: &str) -> api::PadId {
+    api::PadId::new(link.rsplit('/').next().unwrap())
 }
 
 #[tokio::test]
@@ -312,7 +316,8 @@ async fn a_note_stored_before_the_server_went_down_is_not_posted_again_after_the
         Duration::from_secs(30),
         || async {
             app.deliveries(&admin).await.into_iter().find(|d| {
-                d.opportunity_id.as_deref() == Some(ada.as_str()) && d.status == "pad_created"
+                d.opportunity_id.as_deref() == Some(ada.as_str())
+                    && d.status == api::DeliveryStatus::PadCreated
             })
         },
     )

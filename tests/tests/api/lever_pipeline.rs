@@ -40,7 +40,11 @@ async fn a_tagged_candidate_entering_a_selected_stage_gets_one_pad_link_and_note
     sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
 
     let delivery = app.outcome_for(&admin, &ada).await;
-    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.status,
+        api::DeliveryStatus::PadCreated,
+        "{delivery:?}"
+    );
     assert_eq!(delivery.candidate_name.as_deref(), Some("Ada Lovelace"));
     assert_eq!(delivery.stage_name.as_deref(), Some(PHONE));
     let link = delivery.pad_link.clone().expect("the pad's link");
@@ -73,7 +77,7 @@ async fn a_tagged_candidate_entering_a_selected_stage_gets_one_pad_link_and_note
     )
     .await;
     assert_eq!(view.candidate_name.as_deref(), Some("Ada Lovelace"));
-    assert_eq!(view.status, "not_started");
+    assert_eq!(view.status, api::PadStatus::NotStarted);
     expect_error(
         app.get(&stranger, "/api/pads/AAAAAAAAAAAAAAAAAAAAAA").await,
         404,
@@ -98,7 +102,10 @@ async fn links_and_notes_carry_the_pad_owners_lever_user() {
 
     let ada = tagged_candidate(&sim, "Ada Lovelace").await;
     sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
-    assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
+    assert_eq!(
+        app.outcome_for(&admin, &ada).await.status,
+        api::DeliveryStatus::PadCreated
+    );
     let notes = sim.opportunity_notes(&ada).await;
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0].2.as_deref(), Some(in_lever.as_str()));
@@ -116,7 +123,11 @@ async fn links_and_notes_carry_the_pad_owners_lever_user() {
     let grace = tagged_candidate(&sim, "Grace Hopper").await;
     sim.move_candidate(&grace, &sim.stage_id(PHONE).await).await;
     let delivery = app.outcome_for(&admin, &grace).await;
-    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.status,
+        api::DeliveryStatus::PadCreated,
+        "{delivery:?}"
+    );
     assert_eq!(sim.links(&grace).await.len(), 1);
     let notes = sim.opportunity_notes(&grace).await;
     assert_eq!(notes.len(), 1);
@@ -141,7 +152,11 @@ async fn a_tag_on_the_job_alone_is_enough_and_titles_the_pad() {
     sim.move_candidate(&grace, &sim.stage_id(PHONE).await).await;
 
     let delivery = app.outcome_for(&admin, &grace).await;
-    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.status,
+        api::DeliveryStatus::PadCreated,
+        "{delivery:?}"
+    );
     let pads = app.pads(&admin).await;
     assert_eq!(pads[0].job_title.as_deref(), Some("Backend Engineer"));
     assert_eq!(sim.links(&grace).await.len(), 1);
@@ -163,8 +178,11 @@ async fn untagged_candidates_and_unselected_stages_create_nothing() {
         .await;
     let delivery = app.outcome_for(&admin, &untagged).await;
     assert_eq!(
-        (delivery.status.as_str(), delivery.reason.as_deref()),
-        ("ignored", Some("not_tagged"))
+        (delivery.status, delivery.reason),
+        (
+            api::DeliveryStatus::Ignored,
+            Some(api::DeliveryReason::NotTagged)
+        )
     );
     assert_eq!(delivery.candidate_name.as_deref(), Some("No Tag"));
 
@@ -174,8 +192,11 @@ async fn untagged_candidates_and_unselected_stages_create_nothing() {
         .await;
     let delivery = app.outcome_for(&admin, &elsewhere).await;
     assert_eq!(
-        (delivery.status.as_str(), delivery.reason.as_deref()),
-        ("ignored", Some("stage_not_selected"))
+        (delivery.status, delivery.reason),
+        (
+            api::DeliveryStatus::Ignored,
+            Some(api::DeliveryReason::StageNotSelected)
+        )
     );
     assert_eq!(
         lever_calls_to(&sim, "/opportunities/").await,
@@ -199,7 +220,10 @@ async fn a_later_selected_stage_and_replays_of_the_same_delivery_add_nothing() {
         .move_candidate(&ada, &sim.stage_id(PHONE).await)
         .await
         .remove(0);
-    assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
+    assert_eq!(
+        app.outcome_for(&admin, &ada).await.status,
+        api::DeliveryStatus::PadCreated
+    );
     // Lever's Rerun, twice: the same token, so duplicates.
     sim.replay(&first).await;
     sim.replay(&first).await;
@@ -214,17 +238,24 @@ async fn a_later_selected_stage_and_replays_of_the_same_delivery_add_nothing() {
         },
     )
     .await;
-    let outcomes: Vec<(&str, Option<&str>)> = deliveries
-        .iter()
-        .map(|d| (d.status.as_str(), d.reason.as_deref()))
-        .collect();
+    let outcomes: Vec<(api::DeliveryStatus, Option<api::DeliveryReason>)> =
+        deliveries.iter().map(|d| (d.status, d.reason)).collect();
     assert_eq!(
         outcomes,
         vec![
-            ("ignored", Some("already_has_pad")),
-            ("duplicate", Some("token_already_seen")),
-            ("duplicate", Some("token_already_seen")),
-            ("pad_created", None),
+            (
+                api::DeliveryStatus::Ignored,
+                Some(api::DeliveryReason::AlreadyHasPad)
+            ),
+            (
+                api::DeliveryStatus::Duplicate,
+                Some(api::DeliveryReason::TokenAlreadySeen)
+            ),
+            (
+                api::DeliveryStatus::Duplicate,
+                Some(api::DeliveryReason::TokenAlreadySeen)
+            ),
+            (api::DeliveryStatus::PadCreated, None),
         ]
     );
     assert_eq!(app.pads(&admin).await.len(), 1);
@@ -243,7 +274,10 @@ async fn altered_data_under_a_replayed_signature_and_unentered_stages_have_no_ef
     let phone = sim.stage_id(PHONE).await;
     let ada = tagged_candidate(&sim, "Ada").await;
     let first = sim.move_candidate(&ada, &phone).await.remove(0);
-    assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
+    assert_eq!(
+        app.outcome_for(&admin, &ada).await.status,
+        api::DeliveryStatus::PadCreated
+    );
 
     // A captured delivery sent again with another candidate in its unsigned data.
     let victim = tagged_candidate(&sim, "Victim").await;
@@ -260,16 +294,26 @@ async fn altered_data_under_a_replayed_signature_and_unentered_stages_have_no_ef
     );
     let delivery = app.outcome_for(&admin, &victim).await;
     assert_eq!(
-        (delivery.status.as_str(), delivery.reason.as_deref()),
-        ("ignored", Some("stage_not_entered"))
+        (delivery.status, delivery.reason),
+        (
+            api::DeliveryStatus::Ignored,
+            Some(api::DeliveryReason::StageNotEntered)
+        )
     );
-    let statuses: Vec<String> = app
+    let statuses: Vec<api::DeliveryStatus> = app
         .settled_deliveries(&admin)
         .await
         .into_iter()
         .map(|d| d.status)
         .collect();
-    assert_eq!(statuses, vec!["ignored", "duplicate", "pad_created"]);
+    assert_eq!(
+        statuses,
+        vec![
+            api::DeliveryStatus::Ignored,
+            api::DeliveryStatus::Duplicate,
+            api::DeliveryStatus::PadCreated
+        ]
+    );
     assert!(sim.links(&victim).await.is_empty());
     assert!(sim.notes(&victim).await.is_empty());
     assert_eq!(app.pads(&admin).await.len(), 1);
@@ -285,7 +329,11 @@ async fn lever_failing_add_links_twice_still_ends_with_exactly_one_link() {
     sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
 
     let delivery = app.outcome_for(&admin, &ada).await;
-    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.status,
+        api::DeliveryStatus::PadCreated,
+        "{delivery:?}"
+    );
     assert_eq!(delivery.attempts, 3, "two failed runs, then success");
     assert_eq!(sim.links(&ada).await.len(), 1);
     assert_eq!(sim.notes(&ada).await.len(), 1);
@@ -310,7 +358,11 @@ async fn a_rate_limited_call_waits_for_lever_then_succeeds() {
     sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
 
     let delivery = app.outcome_for(&admin, &ada).await;
-    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.status,
+        api::DeliveryStatus::PadCreated,
+        "{delivery:?}"
+    );
     assert_eq!(
         delivery.attempts, 1,
         "the client waited; the job did not fail"
@@ -341,7 +393,7 @@ async fn a_job_out_of_attempts_is_dead_until_an_admin_retries_it() {
     sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
 
     let dead = app.outcome_for(&admin, &ada).await;
-    assert_eq!(dead.status, "dead", "{dead:?}");
+    assert_eq!(dead.status, api::DeliveryStatus::Dead, "{dead:?}");
     assert_eq!(dead.attempts, 8);
     assert!(dead.can_retry);
     assert!(
@@ -367,9 +419,9 @@ async fn a_job_out_of_attempts_is_dead_until_an_admin_retries_it() {
     let path = format!("/api/lever/deliveries/{}/retry", dead.id);
     let retried: api::LeverDelivery =
         expect_json(app.post(&admin.client, &path, &()).await, 200).await;
-    assert_eq!(retried.status, "queued");
+    assert_eq!(retried.status, api::DeliveryStatus::Queued);
     let done = app.outcome_for(&admin, &ada).await;
-    assert_eq!(done.status, "pad_created");
+    assert_eq!(done.status, api::DeliveryStatus::PadCreated);
     assert_eq!(done.attempts, 9, "attempts count on across a retry");
     assert_eq!(sim.links(&ada).await.len(), 1);
     assert_eq!(sim.notes(&ada).await.len(), 1);
@@ -421,7 +473,11 @@ async fn jobs_pending_at_a_stop_all_complete_once_after_the_restart() {
 
     for id in &candidates {
         let delivery = app.outcome_for(&admin, id).await;
-        assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+        assert_eq!(
+            delivery.status,
+            api::DeliveryStatus::PadCreated,
+            "{delivery:?}"
+        );
         assert_eq!(sim.links(id).await.len(), 1, "one link for {id}");
         assert_eq!(sim.notes(id).await.len(), 1, "one note for {id}");
     }
@@ -449,15 +505,21 @@ async fn two_organizations_on_one_lever_never_cross() {
     sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
     sim.move_candidate(&bob, &sim.stage_id(ONSITE).await).await;
 
-    assert_eq!(app.outcome_for(&first, &ada).await.status, "pad_created");
-    assert_eq!(app.outcome_for(&second, &bob).await.status, "pad_created");
     assert_eq!(
-        app.outcome_for(&first, &bob).await.reason.as_deref(),
-        Some("stage_not_selected")
+        app.outcome_for(&first, &ada).await.status,
+        api::DeliveryStatus::PadCreated
     );
     assert_eq!(
-        app.outcome_for(&second, &ada).await.reason.as_deref(),
-        Some("stage_not_selected")
+        app.outcome_for(&second, &bob).await.status,
+        api::DeliveryStatus::PadCreated
+    );
+    assert_eq!(
+        app.outcome_for(&first, &bob).await.reason,
+        Some(api::DeliveryReason::StageNotSelected)
+    );
+    assert_eq!(
+        app.outcome_for(&second, &ada).await.reason,
+        Some(api::DeliveryReason::StageNotSelected)
     );
     let first_pads = app.pads(&first).await;
     let second_pads = app.pads(&second).await;
@@ -544,7 +606,7 @@ async fn one_organizations_burst_does_not_hold_back_another() {
     );
     let delivery = app.outcome_for(&quiet, &loner).await;
     let waited = started.elapsed();
-    assert_eq!(delivery.status, "pad_created");
+    assert_eq!(delivery.status, api::DeliveryStatus::PadCreated);
     assert!(
         waited < Duration::from_secs(8),
         "the quiet organization's pad took {waited:?} behind the burst"
@@ -553,7 +615,7 @@ async fn one_organizations_burst_does_not_hold_back_another() {
         .deliveries(&busy)
         .await
         .iter()
-        .filter(|d| d.status == "queued")
+        .filter(|d| d.status == api::DeliveryStatus::Queued)
         .count();
     assert!(
         still_waiting > 100,
@@ -608,16 +670,19 @@ async fn two_instances_on_one_postgres_share_the_work_without_doing_it_twice() {
         Duration::from_secs(90),
         || async {
             let all = app.deliveries(&admin).await;
-            let settled = all
-                .iter()
-                .all(|d| !matches!(d.status.as_str(), "queued" | "failed"));
+            let settled = all.iter().all(|d| {
+                !matches!(
+                    d.status,
+                    api::DeliveryStatus::Queued | api::DeliveryStatus::Failed
+                )
+            });
             (all.len() == 20 && settled).then_some(all)
         },
     )
     .await;
     let created = deliveries
         .iter()
-        .filter(|d| d.status == "pad_created")
+        .filter(|d| d.status == api::DeliveryStatus::PadCreated)
         .count();
     assert_eq!(created, 10, "one pad per candidate: {deliveries:#?}");
     for id in &candidates {

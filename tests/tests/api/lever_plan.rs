@@ -13,7 +13,7 @@ use tests::poll::wait_for;
 use tests::{TestApp, expect_error, spawn_app, spawn_app_with};
 
 const PHONE: &str = "Phone interview";
-const NO_LEVER: &str = "plan_does_not_include_lever";
+const NO_LEVER: api::DeliveryReason = api::DeliveryReason::PlanExcludesLever;
 
 async fn tagged_candidate(sim: &LeverSim, name: &str) -> String {
     sim.create_candidate(NewCandidate {
@@ -74,13 +74,13 @@ async fn after_a_downgrade_deliveries_are_acknowledged_and_ignored_for_the_plan(
     // Acknowledged, so Lever does not retry what would be ignored again.
     assert_eq!(response.status(), 200);
     let answer: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(answer["status"], "ignored");
+    assert_eq!(answer["status"], api::DeliveryStatus::Ignored.as_str());
 
     let rows = stored_deliveries(&app, &admin).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(
-        (rows[0].status.code().as_str(), rows[0].reason.as_deref()),
-        ("ignored", Some(NO_LEVER))
+        (rows[0].status, rows[0].reason),
+        (api::DeliveryStatus::Ignored, Some(NO_LEVER))
     );
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM jobs").await,
@@ -120,7 +120,10 @@ async fn a_job_queued_before_a_downgrade_is_ignored_for_the_plan_when_it_runs() 
             .await,
         200
     );
-    assert_eq!(app.deliveries(&admin).await[0].status, "queued");
+    assert_eq!(
+        app.deliveries(&admin).await[0].status,
+        api::DeliveryStatus::Queued
+    );
     change_plan(&app, &admin, Plan::Team).await;
     sim.clear_requests().await;
     // The restart brings the worker back (settings persist across restarts otherwise).
@@ -140,8 +143,8 @@ async fn a_job_queued_before_a_downgrade_is_ignored_for_the_plan_when_it_runs() 
     })
     .await;
     assert_eq!(
-        (row.status.code().as_str(), row.reason.as_deref()),
-        ("ignored", Some(NO_LEVER))
+        (row.status, row.reason),
+        (api::DeliveryStatus::Ignored, Some(NO_LEVER))
     );
     let db = Database::connect(&app.database_url).await.unwrap();
     let jobs = job::Entity::find_in_org(admin.me.organization.id)
@@ -209,7 +212,7 @@ async fn a_custom_base_url_is_not_used_once_the_server_stops_allowing_it() {
         200
     );
     let delivery = app.outcome_for(&admin, &ada).await;
-    assert_eq!(delivery.status, "dead", "{delivery:?}");
+    assert_eq!(delivery.status, api::DeliveryStatus::Dead, "{delivery:?}");
     assert!(
         delivery
             .error

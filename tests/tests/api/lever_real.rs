@@ -36,7 +36,11 @@ async fn an_anonymised_candidate_still_gets_a_pad() {
     sim.move_opportunity(&anonymous, &sim.stage_id(PHONE).await)
         .await;
     let delivery = app.outcome_for(&admin, &anonymous).await;
-    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.status,
+        api::DeliveryStatus::PadCreated,
+        "{delivery:?}"
+    );
     assert_eq!(
         delivery.candidate_name.as_deref(),
         Some("Unnamed candidate (anonymised in Lever)")
@@ -47,7 +51,7 @@ async fn an_anonymised_candidate_still_gets_a_pad() {
         app.settled_deliveries(&admin)
             .await
             .iter()
-            .all(|d| d.status != "dead" && d.error.is_none()),
+            .all(|d| d.status != api::DeliveryStatus::Dead && d.error.is_none()),
         "no delivery failed"
     );
 }
@@ -74,7 +78,11 @@ async fn a_partial_record_with_nulls_is_decided_not_failed() {
         .await;
     sim.move_opportunity(&tagged, &phone).await;
     let delivery = app.outcome_for(&admin, &tagged).await;
-    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.status,
+        api::DeliveryStatus::PadCreated,
+        "{delivery:?}"
+    );
     assert_eq!(delivery.candidate_name.as_deref(), Some("Grace Hopper"));
 
     // No tags at all (null): not tagged, decided without a failure.
@@ -88,8 +96,11 @@ async fn a_partial_record_with_nulls_is_decided_not_failed() {
     sim.move_opportunity(&untagged, &phone).await;
     let delivery = app.outcome_for(&admin, &untagged).await;
     assert_eq!(
-        (delivery.status.as_str(), delivery.reason.as_deref()),
-        ("ignored", Some("not_tagged")),
+        (delivery.status, delivery.reason),
+        (
+            api::DeliveryStatus::Ignored,
+            Some(api::DeliveryReason::NotTagged)
+        ),
         "{delivery:?}"
     );
     assert!(delivery.error.is_none(), "{delivery:?}");
@@ -137,7 +148,8 @@ async fn a_body_without_a_signature_is_refused_shown_and_capped() {
     assert!(
         shown
             .iter()
-            .all(|d| d.status == "rejected" && d.reason.as_deref() == Some("no_signature")),
+            .all(|d| d.status == api::DeliveryStatus::Rejected
+                && d.reason == Some(api::DeliveryReason::NoSignature)),
         "{shown:?}"
     );
     assert_eq!(shown[0].opportunity_id, None, "unsigned data is not kept");
@@ -245,7 +257,11 @@ async fn verify_samples_and_other_entries_do_not_show_a_mismatch() {
 // ---- point 2: candidate-written text must not notify Lever users ----
 
 /// A Lever candidate with a pad; returns (opportunity id, pad id).
-async fn candidate_with_pad(app: &TestApp, sim: &LeverSim, admin: &Account) -> (String, String) {
+async fn candidate_with_pad(
+    app: &TestApp,
+    sim: &LeverSim,
+    admin: &Account,
+) -> (String, api::PadId) {
     let ada = sim
         .create_opportunity(NewOpportunity {
             name: "Ada".into(),
@@ -255,11 +271,11 @@ async fn candidate_with_pad(app: &TestApp, sim: &LeverSim, admin: &Account) -> (
         .await;
     sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
     let link = app.outcome_for(admin, &ada).await.pad_link.expect("a pad");
-    let pad_id = link.rsplit('/').next().unwrap().to_string();
+    let pad_id = api::PadId::new(link.rsplit('/').next().unwrap());
     (ada, pad_id)
 }
 
-async fn end_pad(app: &TestApp, admin: &Account, pad_id: &str) {
+async fn end_pad(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
     let _: api::PadView = expect_json(
         app.post(&admin.client, &format!("/api/pads/{pad_id}/end"), &())
             .await,
@@ -274,7 +290,7 @@ async fn code_note(
     sim: &LeverSim,
     admin: &Account,
     ada: &str,
-    pad_id: &str,
+    pad_id: &api::PadId,
 ) -> tests::lever_sim::SimNote {
     let _: api::PadView = expect_json(
         app.post(
@@ -405,7 +421,10 @@ async fn the_pad_owners_lever_user_is_asked_for_by_email_not_listed() {
         })
         .await;
     sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
-    assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
+    assert_eq!(
+        app.outcome_for(&admin, &ada).await.status,
+        api::DeliveryStatus::PadCreated
+    );
     assert_eq!(
         sim.notes(&ada).await[0].perform_as.as_deref(),
         Some(in_lever.as_str())
@@ -431,7 +450,10 @@ async fn a_deactivated_lever_user_is_explained_not_used() {
         })
         .await;
     sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
-    assert_eq!(app.outcome_for(&admin, &ada).await.status, "pad_created");
+    assert_eq!(
+        app.outcome_for(&admin, &ada).await.status,
+        api::DeliveryStatus::PadCreated
+    );
     assert_eq!(
         sim.notes(&ada).await[0].perform_as,
         None,
@@ -464,7 +486,11 @@ async fn a_redirected_write_is_posted_again_never_turned_into_a_read() {
     sim.clear_requests().await;
     sim.move_opportunity(&ada, &sim.stage_id(PHONE).await).await;
     let delivery = app.outcome_for(&admin, &ada).await;
-    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.status,
+        api::DeliveryStatus::PadCreated,
+        "{delivery:?}"
+    );
     assert_eq!(sim.links(&ada).await.len(), 1);
     assert_eq!(sim.notes(&ada).await.len(), 1);
     let requests = sim.requests().await;

@@ -124,7 +124,7 @@ async fn a_key_that_loses_the_notes_permission_shows_it_after_the_first_refused_
     sim.move_opportunity(&candidate, &sim.stage_id(PHONE).await)
         .await;
     let delivery = app.outcome_for(&admin, &candidate).await;
-    assert_eq!(delivery.status, "dead", "{delivery:?}");
+    assert_eq!(delivery.status, api::DeliveryStatus::Dead, "{delivery:?}");
     let setup = setup_of(&app, &admin).await;
     let missing = setup
         .credentials
@@ -173,7 +173,7 @@ async fn a_confidential_candidates_delivery_says_to_create_a_key_with_confidenti
     // Keys are created without confidential access unless asked.
     let _lever = app.connect_lever(&admin, &sim, &[PHONE]).await;
     let delivery = confidential_candidate_moved(&app, &sim, &admin).await;
-    assert_eq!(delivery.status, "dead", "{delivery:?}");
+    assert_eq!(delivery.status, api::DeliveryStatus::Dead, "{delivery:?}");
     let error = delivery.error.expect("why it failed");
     assert!(
         error.starts_with("Confidential candidate") && error.contains("new API key"),
@@ -224,7 +224,11 @@ async fn a_confidential_candidates_refused_note_is_not_a_missing_permission() {
     let trusted = sim.create_api_key_confidential(true).await;
     let _: api::LeverSetup = expect_json(save_key(&app, &admin, &sim, &trusted).await, 200).await;
     let delivery = confidential_candidate_moved(&app, &sim, &admin).await;
-    assert_eq!(delivery.status, "pad_created", "{delivery:?}");
+    assert_eq!(
+        delivery.status,
+        api::DeliveryStatus::PadCreated,
+        "{delivery:?}"
+    );
     let pad_id = delivery
         .pad_link
         .unwrap()
@@ -252,7 +256,7 @@ async fn a_confidential_candidates_refused_note_is_not_a_missing_permission() {
         std::time::Duration::from_secs(30),
         || async {
             let view: api::PadView = expect_json(app.get(&admin.client, &path).await, 200).await;
-            (view.code_note_status.as_deref() == Some("failed")).then_some(view)
+            (view.code_note_status == Some(api::RequestStatus::Failed)).then_some(view)
         },
     )
     .await;

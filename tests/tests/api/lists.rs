@@ -41,7 +41,7 @@ fn whole_second(at: OffsetDateTime) -> OffsetDateTime {
     at.replace_nanosecond(0).unwrap()
 }
 
-fn org_of(account: &Account) -> Uuid {
+fn org_of(account: &Account) -> api::OrgId {
     account.me.organization.id
 }
 
@@ -99,15 +99,15 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
         .await
         .unwrap();
     stored.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
-    let expected: Vec<String> = stored.iter().map(|p| p.id.clone()).collect();
+    let expected: Vec<String> = stored.iter().map(|p| p.id.to_string()).collect();
     let expected_ended: Vec<String> = stored
         .iter()
         .filter(|p| p.status == server::pads::PadStatus::Ended)
-        .map(|p| p.id.clone())
+        .map(|p| p.id.to_string())
         .collect();
     assert_eq!(expected_ended.len(), 367, "every third of 1,100 pads ended");
 
-    let ids = |page: &api::PadsResponse| page.pads.iter().map(|p| p.id.clone()).collect();
+    let ids = |page: &api::PadsResponse| page.pads.iter().map(|p| p.id.to_string()).collect();
     let next = |page: &api::PadsResponse| page.next_cursor.clone();
     let (seen, pages) = walk(&app, &admin, "/api/pads?limit=200", ids, next).await;
     assert_eq!(pages, 6);
@@ -164,28 +164,33 @@ async fn an_old_failed_delivery_is_found_and_retried() {
     let org_id = org_of(&admin);
     let db = Database::connect(&app.database_url).await.unwrap();
     let base = whole_second(OffsetDateTime::now_utc()) - Duration::hours(1);
-    let delivery = |i: i64, status: &str, opportunity: String| lever_delivery::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        org_id: Set(org_id),
-        received_at: Set(base - Duration::seconds(i)),
-        event: Set("candidateStageChange".into()),
-        triggered_at: Set(None),
-        opportunity_id: Set(Some(opportunity)),
-        to_stage_id: Set(None),
-        status: Set(lever_delivery::Status::from_code(status).expect("a delivery status")),
-        reason: Set(None),
-        detail: Set(Some("Lever answered 503".into())),
-        candidate_name: Set(None),
-        pad_id: Set(None),
-        attempts: Set(8),
-    };
+    let delivery =
+        |i: i64, status: api::DeliveryStatus, opportunity: String| lever_delivery::ActiveModel {
+            id: Set(api::DeliveryId::random()),
+            org_id: Set(org_id),
+            received_at: Set(base - Duration::seconds(i)),
+            event: Set("candidateStageChange".into()),
+            triggered_at: Set(None),
+            opportunity_id: Set(Some(opportunity)),
+            to_stage_id: Set(None),
+            status: Set(status),
+            reason: Set(None),
+            detail: Set(Some("Lever answered 503".into())),
+            candidate_name: Set(None),
+            pad_id: Set(None),
+            attempts: Set(8),
+        };
     // 260 dead deliveries and as many that made pads, the oldest dead one last of all.
     let mut rows = Vec::new();
     for i in 0..520 {
-        let status = if i % 2 == 0 { "pad_created" } else { "dead" };
+        let status = if i % 2 == 0 {
+            api::DeliveryStatus::PadCreated
+        } else {
+            api::DeliveryStatus::Dead
+        };
         rows.push(delivery(i, status, format!("opp-{i}")));
     }
-    let oldest = delivery(600, "dead", "opp-oldest".into());
+    let oldest = delivery(600, api::DeliveryStatus::Dead, "opp-oldest".into());
     let oldest_id = oldest.id.clone().unwrap();
     rows.push(oldest);
     for chunk in rows.chunks(100) {
@@ -242,7 +247,7 @@ async fn an_old_failed_delivery_is_found_and_retried() {
     )
     .await;
     assert_eq!(retried.id, oldest_id);
-    assert_eq!(retried.status, "queued");
+    assert_eq!(retried.status, api::DeliveryStatus::Queued);
 
     expect_error(
         app.get(&admin.client, "/api/lever/deliveries?limit=500")
@@ -314,7 +319,7 @@ async fn members_page_by_cursor_and_search_by_name_or_email() {
     let base = whole_second(OffsetDateTime::now_utc()) - Duration::days(30);
     let rows: Vec<user::ActiveModel> = (0..230i64)
         .map(|i| user::ActiveModel {
-            id: Set(Uuid::new_v4()),
+            id: Set(api::UserId::random()),
             org_id: Set(org_id),
             email: Set(format!(
                 "member-{i}-{}@example.com",

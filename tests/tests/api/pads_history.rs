@@ -19,7 +19,7 @@ async fn new_pad(app: &TestApp, member: &Account) -> api::PadSummary {
 
 /// Stores `count` edits as if typed (faster than typing them): mostly characters added at the
 /// end, every fifth taking the first away. Returns the text they leave.
-async fn store_edits(app: &TestApp, pad_id: &str, count: i64) -> String {
+async fn store_edits(app: &TestApp, pad_id: &api::PadId, count: i64) -> String {
     let db = Database::connect(&app.database_url).await.unwrap();
     let mut text = String::new();
     let mut rows = Vec::new();
@@ -33,7 +33,7 @@ async fn store_edits(app: &TestApp, pad_id: &str, count: i64) -> String {
         };
         text = op.apply(&text).unwrap();
         rows.push(entity::pad_operation::ActiveModel {
-            pad_id: Set(pad_id.to_string()),
+            pad_id: Set(pad_id.clone()),
             revision: Set(revision),
             client_id: Set(["filler-a", "filler-b"][revision as usize % 2].into()),
             seq: Set(revision),

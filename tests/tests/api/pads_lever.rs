@@ -28,7 +28,7 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
         .await;
     let delivery = app.outcome_for(&admin, &ada).await;
     let link = delivery.pad_link.expect("a pad");
-    let pad_id = link.rsplit('/').next().unwrap().to_string();
+    let pad_id = api::PadId::new(link.rsplit('/').next().unwrap());
     let path = format!("/api/pads/{pad_id}");
 
     let mut candidate = PadClient::join(&app, &pad_id, "Ada", None).await;
@@ -72,13 +72,13 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
         200,
     )
     .await;
-    assert_eq!(sending.code_note_status.as_deref(), Some("sending"));
+    assert_eq!(sending.code_note_status, Some(api::RequestStatus::Sending));
     wait_for(
         "the code note to be sent",
         Duration::from_secs(20),
         || async {
             let view: api::PadView = expect_json(app.get(&admin.client, &path).await, 200).await;
-            (view.code_note_status.as_deref() == Some("sent")).then_some(())
+            (view.code_note_status == Some(api::RequestStatus::Sent)).then_some(())
         },
     )
     .await;
@@ -107,7 +107,7 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
     .await;
     let failed = wait_for("the code note to fail", Duration::from_secs(30), || async {
         let view: api::PadView = expect_json(app.get(&admin.client, &path).await, 200).await;
-        (view.code_note_status.as_deref() == Some("failed")).then_some(view)
+        (view.code_note_status == Some(api::RequestStatus::Failed)).then_some(view)
     })
     .await;
     assert!(

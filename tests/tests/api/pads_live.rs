@@ -19,7 +19,7 @@ async fn new_pad(app: &TestApp, member: &Account, candidate: &str) -> api::PadSu
     expect_json(app.post(&member.client, "/api/pads", &request).await, 201).await
 }
 
-async fn history(app: &TestApp, member: &Account, pad_id: &str) -> api::PadHistory {
+async fn history(app: &TestApp, member: &Account, pad_id: &api::PadId) -> api::PadHistory {
     expect_json(
         app.get(&member.client, &format!("/api/pads/{pad_id}/history"))
             .await,
@@ -210,7 +210,7 @@ async fn a_restart_mid_session_loses_nothing_acknowledged() {
         200,
     )
     .await;
-    assert_eq!(view.status, "in_progress");
+    assert_eq!(view.status, api::PadStatus::InProgress);
 
     // A stopping server tells its participants to reconnect (1012) instead of holding them,
     // and a connection still to join too.
@@ -454,12 +454,12 @@ async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
         200,
     )
     .await;
-    assert_eq!(ended.status, "ended");
+    assert_eq!(ended.status, api::PadStatus::Ended);
     assert!(ended.ended_at.is_some());
     candidate.wait_until("the ended notice", |c| c.ended).await;
     let stranger = tests::app::new_client();
     let view: api::PadView = expect_json(app.get(&stranger, &path).await, 200).await;
-    assert_eq!(view.status, "ended");
+    assert_eq!(view.status, api::PadStatus::Ended);
     assert_eq!(
         view.candidate_name, None,
         "the link shows only that it ended"
@@ -509,7 +509,7 @@ async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
     assert_eq!(listed.pads.len(), 1);
     // The pad's id is the secret part of its link: logs name the pad some other way.
     assert!(
-        !tests::logs::captured().contains(&pad.id),
+        !tests::logs::captured().contains(pad.id.as_str()),
         "a pad id reached the logs"
     );
 }

@@ -16,7 +16,7 @@ async fn new_pad(app: &TestApp, member: &Account, candidate: &str) -> api::PadSu
     expect_json(app.post(&member.client, "/api/pads", &request).await, 201).await
 }
 
-async fn end(app: &TestApp, member: &Account, pad_id: &str) {
+async fn end(app: &TestApp, member: &Account, pad_id: &api::PadId) {
     let _: api::PadView = expect_json(
         app.post(&member.client, &format!("/api/pads/{pad_id}/end"), &())
             .await,
@@ -26,7 +26,7 @@ async fn end(app: &TestApp, member: &Account, pad_id: &str) {
 }
 
 /// Everything the server says to a fresh connection that joins with `join`, until it closes.
-async fn answers_to(app: &TestApp, pad_id: &str, join: ClientMessage) -> Vec<ServerMessage> {
+async fn answers_to(app: &TestApp, pad_id: &api::PadId, join: ClientMessage) -> Vec<ServerMessage> {
     let mut socket = open_socket(app, pad_id, None).await;
     send(&mut socket, &join).await;
     let mut answers = Vec::new();
@@ -38,7 +38,7 @@ async fn answers_to(app: &TestApp, pad_id: &str, join: ClientMessage) -> Vec<Ser
 
 /// Joins as a new guest and leaves at once; waits for room when the address is at its limit of
 /// sockets (the server may not have seen earlier ones close yet).
-async fn join_and_leave(app: &TestApp, pad_id: &str, name: &str) {
+async fn join_and_leave(app: &TestApp, pad_id: &api::PadId, name: &str) {
     let url = format!("ws://127.0.0.1:{}/api/pads/{pad_id}/socket", app.port);
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     let mut socket = loop {

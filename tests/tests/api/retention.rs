@@ -11,7 +11,6 @@ use server::retention::{RetentionSettings, Swept, sweep};
 use tests::lever_sim::LeverSim;
 use tests::{expect_error, expect_json, spawn_app};
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 #[tokio::test]
 async fn a_flood_of_forged_requests_is_counted_not_stored() {
@@ -59,8 +58,8 @@ async fn a_flood_of_forged_requests_is_counted_not_stored() {
         expect_json(app.get(&other.client, "/api/lever/deliveries").await, 200).await;
     assert_eq!(listing.deliveries.len(), 1);
     assert_eq!(
-        listing.deliveries[0].reason.as_deref(),
-        Some("bad_signature")
+        listing.deliveries[0].reason,
+        Some(api::DeliveryReason::BadSignature)
     );
     assert_eq!(listing.rejected_not_recorded, 0);
 }
@@ -73,7 +72,7 @@ async fn the_sweep_deletes_old_deliveries_and_events_but_never_pending_work() {
     let db = Database::connect(&app.database_url).await.unwrap();
     let now = OffsetDateTime::now_utc();
     let delivery = |age: Duration, status: &str, name: &str| lever_delivery::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(api::DeliveryId::random()),
         org_id: Set(org_id),
         received_at: Set(now - age),
         event: Set("candidateStageChange".into()),

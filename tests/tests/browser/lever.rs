@@ -142,7 +142,10 @@ async fn a_tagged_candidate_moved_in_lever_shows_up_as_a_delivery_and_a_pad() {
     sim.fail_next_on(100, 500, &format!("/{bob}/addLinks"), None)
         .await;
     sim.move_candidate(&bob, &phone).await;
-    assert_eq!(app.outcome_for(&admin, &bob).await.status, "dead");
+    assert_eq!(
+        app.outcome_for(&admin, &bob).await.status,
+        api::DeliveryStatus::Dead
+    );
     sim.clear_faults().await;
 
     let browser = Browser::start().await;

@@ -259,7 +259,7 @@ async fn the_deliveries_filter_search_and_page_survive_reload_and_back() {
                 ("dead", format!("Dead {i}"))
             };
             lever_delivery::ActiveModel {
-                id: Set(uuid::Uuid::new_v4()),
+                id: Set(api::DeliveryId::random()),
                 org_id: Set(admin.me.organization.id),
                 received_at: Set(now - time::Duration::seconds(i)),
                 event: Set("candidateStageChange".into()),

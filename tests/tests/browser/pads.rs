@@ -348,7 +348,7 @@ async fn an_admin_picks_a_feedback_template_and_sends_an_ended_pad_as_feedback()
         .await
         .pad_link
         .expect("a pad link");
-    let pad_id = link.rsplit('/').next().unwrap().to_string();
+    let pad_id = api::PadId::new(link.rsplit('/').next().unwrap());
     let mut candidate = tests::pad_client::PadClient::join(&app, &pad_id, "Ada", None).await;
     candidate.edit("print('hi')\n").await;
     candidate.settle_at(0).await;

@@ -60,6 +60,10 @@ async fn a_call_on_the_pad_page_after_the_session_ended_goes_back_to_log_in() {
         200,
     )
     .await;
-    assert_ne!(view.status, "ended", "the refused call ended nothing");
+    assert_ne!(
+        view.status,
+        api::PadStatus::Ended,
+        "the refused call ended nothing"
+    );
     browser.close().await;
 }

@@ -1,6 +1,6 @@
+use ::api::UserId;
 use ::api::{LeverTokenRequest, MemberStatus};
 use leptos::prelude::*;
-use uuid::Uuid;
 
 use super::{SetupState, token_problem};
 use crate::api::Client;
@@ -37,7 +37,7 @@ pub fn StepToken() -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let signature_token = token.get_untracked();
-        let Ok(pad_owner_id) = owner.get_untracked().parse::<Uuid>() else {
+        let Ok(pad_owner_id) = owner.get_untracked().parse::<UserId>() else {
             problem.set(Some("Choose who owns the pads.".into()));
             return;
         };

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use ::api::ot::{ClientDoc, Outgoing, ServerOpEffect};
-use ::api::{ClientMessage, PadView, Participant, RefusalCode, ServerMessage};
+use ::api::{ClientMessage, PadId, PadStatus, PadView, Participant, RefusalCode, ServerMessage};
 use futures::channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use futures::future::{self, Either};
 use futures::{SinkExt, StreamExt};
@@ -33,16 +33,16 @@ struct TabIdentity {
 }
 
 impl TabIdentity {
-    fn key(pad_id: &str) -> String {
+    fn key(pad_id: &PadId) -> String {
         format!("stagepad-pad-{pad_id}")
     }
 
-    fn load(pad_id: &str) -> Option<Self> {
+    fn load(pad_id: &PadId) -> Option<Self> {
         let stored = session_storage()?.get_item(&Self::key(pad_id)).ok()??;
         serde_json::from_str(&stored).ok()
     }
 
-    fn save(&self, pad_id: &str) {
+    fn save(&self, pad_id: &PadId) {
         if let Some(storage) = session_storage() {
             let _ = storage.set_item(
                 &Self::key(pad_id),
@@ -129,7 +129,7 @@ struct Shown {
 }
 
 struct Connection {
-    pad_id: String,
+    pad_id: PadId,
     /// Who this tab joins as: the id and secret the server gave (kept across reconnects and
     /// reloads, so the server recognises edits sent again), and the display name.
     identity: TabIdentity,
@@ -150,7 +150,7 @@ struct Connection {
 
 type Shared = Rc<RefCell<Connection>>;
 
-fn socket_url(pad_id: &str) -> String {
+fn socket_url(pad_id: &PadId) -> String {
     let location = window().location();
     let scheme = if location.protocol().ok().as_deref() == Some("https:") {
         "wss"
@@ -339,7 +339,7 @@ fn handle(shared: &Shared, message: ServerMessage) {
             if let Some(out) = resend {
                 send_op(shared, out);
             }
-            if status == "ended" {
+            if status == PadStatus::Ended {
                 shown.ended.set(true);
             }
         }

@@ -7,6 +7,7 @@ mod highlight;
 mod live;
 mod playback;
 
+use ::api::{PadId, PadStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -16,7 +17,7 @@ use crate::components::guard::load_failed;
 #[component]
 pub fn Pad() -> impl IntoView {
     let params = use_params_map();
-    let pad_id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let pad_id = move || params.with(|p| PadId::new(p.get("id").unwrap_or_default()));
     let client = Client::get();
     let pad = LocalResource::new(move || {
         let id = pad_id();
@@ -31,7 +32,7 @@ pub fn Pad() -> impl IntoView {
                     pad.get()
                         .map(|answer| {
                             answer.map(|view| {
-                                let is_ended = view.status == "ended" || ended.get();
+                                let is_ended = view.status == PadStatus::Ended || ended.get();
                                 match (is_ended, view.member) {
                                     (false, _) => {
                                         view! { <live::LivePad pad=view ended/> }.into_any()

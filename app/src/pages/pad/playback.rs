@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use ::api::playback::{Timeline, runs};
-use ::api::{PadHistory, Participant};
+use ::api::{PadHistory, PadId, Participant, RequestStatus};
 use leptos::prelude::*;
 
 use crate::api::{ApiFailure, Client};
@@ -29,7 +29,7 @@ pub fn revision_at_position(timeline: &Timeline, position: i64) -> usize {
 }
 
 #[component]
-pub fn Playback(pad_id: String, from_lever: bool) -> impl IntoView {
+pub fn Playback(pad_id: PadId, from_lever: bool) -> impl IntoView {
     let client = Client::get();
     let id = pad_id.clone();
     let history = LocalResource::new(move || {
@@ -53,7 +53,7 @@ pub fn Playback(pad_id: String, from_lever: bool) -> impl IntoView {
 }
 
 /// Every page of the history, in order: the server answers a long pad in pages.
-async fn whole_history(client: Client, pad_id: &str) -> Result<PadHistory, ApiFailure> {
+async fn whole_history(client: Client, pad_id: &PadId) -> Result<PadHistory, ApiFailure> {
     let mut history = client.pad_history(pad_id, None).await?;
     while let Some(after) = history.next_after {
         let page = client.pad_history(pad_id, Some(after)).await?;
@@ -65,7 +65,7 @@ async fn whole_history(client: Client, pad_id: &str) -> Result<PadHistory, ApiFa
 }
 
 #[component]
-fn Player(history: PadHistory, pad_id: String, from_lever: bool) -> impl IntoView {
+fn Player(history: PadHistory, pad_id: PadId, from_lever: bool) -> impl IntoView {
     let timeline = Rc::new(Timeline::new(&history));
     let end_position = timeline.duration_ms() + 1;
     let timeline = StoredValue::new_local(timeline);
@@ -189,7 +189,7 @@ fn Player(history: PadHistory, pad_id: String, from_lever: bool) -> impl IntoVie
 }
 
 #[component]
-fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
+fn FinalCode(text: String, pad_id: PadId, from_lever: bool) -> impl IntoView {
     let copied = RwSignal::new(None::<bool>);
     let to_copy = text.clone();
     let copy = move |_| {
@@ -224,7 +224,7 @@ fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
                 .is_some_and(|v| {
                     [&v.code_note_status, &v.feedback_status]
                         .iter()
-                        .any(|s| s.as_deref() == Some("sending"))
+                        .any(|s| **s == Some(RequestStatus::Sending))
                 });
             if sending {
                 status.refetch();
@@ -241,12 +241,12 @@ fn FinalCode(text: String, pad_id: String, from_lever: bool) -> impl IntoView {
         status.get().and_then(|a| a.ok()).map(|view| {
             let note = write_state(
                 LeverWrite::Note,
-                view.code_note_status.as_deref(),
+                view.code_note_status,
                 view.code_note_error.unwrap_or_default(),
             );
             let feedback = write_state(
                 LeverWrite::Feedback,
-                view.feedback_status.as_deref(),
+                view.feedback_status,
                 view.feedback_error.unwrap_or_default(),
             );
             view! { {note} {feedback} }
@@ -297,7 +297,7 @@ enum LeverWrite {
 }
 
 /// One line saying how sending the code as a note or a form goes.
-fn write_state(kind: LeverWrite, status: Option<&str>, error: String) -> AnyView {
+fn write_state(kind: LeverWrite, status: Option<RequestStatus>, error: String) -> AnyView {
     let (test_id, sending, sent, refused) = match kind {
         LeverWrite::Note => (
             "note-status",
@@ -314,17 +314,21 @@ fn write_state(kind: LeverWrite, status: Option<&str>, error: String) -> AnyView
     };
     match status {
         // While retries remain, the last failure says why it is taking long.
-        Some("sending") if !error.is_empty() => {
+        Some(RequestStatus::Sending) if !error.is_empty() => {
             view! { <p class="muted" data-testid=test_id>{format!("{sending} {error}")}</p> }
                 .into_any()
         }
-        Some("sending") => view! { <p class="muted" data-testid=test_id>{sending}</p> }.into_any(),
-        Some("sent") => view! { <p class="ok" data-testid=test_id>{sent}</p> }.into_any(),
-        Some("failed") => view! {
+        Some(RequestStatus::Sending) => {
+            view! { <p class="muted" data-testid=test_id>{sending}</p> }.into_any()
+        }
+        Some(RequestStatus::Sent) => {
+            view! { <p class="ok" data-testid=test_id>{sent}</p> }.into_any()
+        }
+        Some(RequestStatus::Failed) => view! {
             <p class="error" role="alert" data-testid=test_id>{format!("{refused}: {error}")}</p>
         }
         .into_any(),
-        _ => ().into_any(),
+        None => ().into_any(),
     }
 }
 

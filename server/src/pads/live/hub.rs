@@ -1,6 +1,7 @@
 //! The open rooms of this instance, and each room at work: it holds its pad's state under a
 //! lock, stores edits through `store.rs`, and tells its connections and the other instances.
 
+use api::PadId;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -26,13 +27,13 @@ const EVENT_BUFFER: usize = 1_024;
 
 /// The open rooms of this server instance.
 pub struct PadHub {
-    rooms: Mutex<HashMap<String, Arc<Room>>>,
+    rooms: Mutex<HashMap<PadId, Arc<Room>>>,
     /// Turns true when the server stops: every connection then closes, asking to reconnect.
     closing: tokio::sync::watch::Sender<bool>,
     /// This instance among the others that serve the same pads, if any.
     cluster: Cluster,
     /// Open sockets per pad and, within a pad, per client address.
-    sockets: Arc<Mutex<HashMap<String, PadSockets>>>,
+    sockets: Arc<Mutex<HashMap<PadId, PadSockets>>>,
 }
 
 #[derive(Default)]
@@ -43,8 +44,8 @@ struct PadSockets {
 
 /// One open socket of a pad, counted until dropped.
 pub struct SocketSlot {
-    sockets: Arc<Mutex<HashMap<String, PadSockets>>>,
-    pad_id: String,
+    sockets: Arc<Mutex<HashMap<PadId, PadSockets>>>,
+    pad_id: PadId,
     address: IpAddr,
 }
 
@@ -78,13 +79,13 @@ impl PadHub {
 
     /// Counts a socket opening to `pad_id` from `address`, unless the pad or that address
     /// has as many as it may. IPv6 addresses count by their /64, which one host can fill.
-    pub fn admit(&self, pad_id: &str, address: IpAddr) -> Result<SocketSlot, ApiError> {
+    pub fn admit(&self, pad_id: &PadId, address: IpAddr) -> Result<SocketSlot, ApiError> {
         let address = match address {
             IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !(u128::MAX >> 64)).into()),
             v4 => v4,
         };
         let mut sockets = self.sockets.lock().expect("pad sockets");
-        let pad = sockets.entry(pad_id.to_string()).or_default();
+        let pad = sockets.entry(pad_id.clone()).or_default();
         let from_address = pad.per_address.get(&address).copied().unwrap_or(0);
         if pad.total >= MAX_CONNECTIONS_PER_PAD || from_address >= MAX_CONNECTIONS_PER_ADDRESS {
             let refusal = ApiError::new(
@@ -104,7 +105,7 @@ impl PadHub {
         *pad.per_address.entry(address).or_default() += 1;
         Ok(SocketSlot {
             sockets: self.sockets.clone(),
-            pad_id: pad_id.to_string(),
+            pad_id: pad_id.clone(),
             address,
         })
     }
@@ -128,7 +129,7 @@ impl PadHub {
     }
 
     /// Another instance changed `pad_id`: bring its room here up to date, if open.
-    pub async fn catch_up(&self, db: &DatabaseConnection, pad_id: &str, change: Change) {
+    pub async fn catch_up(&self, db: &DatabaseConnection, pad_id: &PadId, change: Change) {
         if let Some(room) = self.open_room(pad_id) {
             room.catch_up(db, change).await;
         }
@@ -170,7 +171,7 @@ impl PadHub {
     }
 
     /// The room of an open pad, if anyone is connected to it here.
-    pub fn open_room(&self, pad_id: &str) -> Option<Arc<Room>> {
+    pub fn open_room(&self, pad_id: &PadId) -> Option<Arc<Room>> {
         self.rooms.lock().expect("rooms").get(pad_id).cloned()
     }
 }
@@ -181,7 +182,7 @@ impl LocalRooms for PadHub {
         &self.cluster
     }
 
-    async fn catch_up(&self, db: &DatabaseConnection, pad_id: &str, change: Change) {
+    async fn catch_up(&self, db: &DatabaseConnection, pad_id: &PadId, change: Change) {
         PadHub::catch_up(self, db, pad_id, change).await;
     }
 
@@ -217,7 +218,7 @@ impl LocalRooms for PadHub {
 }
 
 pub struct Room {
-    pub pad_id: String,
+    pub pad_id: PadId,
     cluster: Cluster,
     connections: AtomicUsize,
     /// Numbers this room's connections, in the order they joined.
@@ -700,23 +701,29 @@ mod tests {
             |host: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 7, 0, 0, 0, host));
         // One host owns a whole /64: its addresses count as one.
         let slots: Vec<_> = (0..MAX_CONNECTIONS_PER_ADDRESS as u16)
-            .map(|host| hub.admit("pad", address(host)).expect("within the limit"))
+            .map(|host| {
+                hub.admit(&PadId::new("pad"), address(host))
+                    .expect("within the limit")
+            })
             .collect();
         let refused = hub
-            .admit("pad", address(999))
+            .admit(&PadId::new("pad"), address(999))
             .err()
             .expect("over the limit");
         assert_eq!(refused.code(), ErrorCode::TooManyConnections);
         // Another pad, and another network, have their own counts.
-        let other_pad = hub.admit("other", address(999)).expect("another pad");
+        let other_pad = hub
+            .admit(&PadId::new("other"), address(999))
+            .expect("another pad");
         let others: Vec<_> = (0..(MAX_CONNECTIONS_PER_PAD - MAX_CONNECTIONS_PER_ADDRESS))
             .map(|i| {
-                hub.admit("pad", IpAddr::from([10, 0, 0, i as u8]))
+                hub.admit(&PadId::new("pad"), IpAddr::from([10, 0, 0, i as u8]))
                     .expect("room left")
             })
             .collect();
         assert!(
-            hub.admit("pad", IpAddr::from([10, 9, 9, 9])).is_err(),
+            hub.admit(&PadId::new("pad"), IpAddr::from([10, 9, 9, 9]))
+                .is_err(),
             "the pad is full"
         );
         drop(slots);
@@ -726,6 +733,6 @@ mod tests {
             hub.sockets.lock().unwrap().is_empty(),
             "every slot released"
         );
-        assert!(hub.admit("pad", address(1)).is_ok());
+        assert!(hub.admit(&PadId::new("pad"), address(1)).is_ok());
     }
 }

@@ -2,6 +2,7 @@
 //! changing it. Nothing here waits or touches the database, so the rules are tested here; the
 //! room in `hub.rs` stores what they accept and tells the participants.
 
+use api::{PadId, UserId};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -14,7 +15,6 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::{
     MAX_INSERTED_CHARS, MAX_PARTICIPANTS, MAX_REVISIONS, MAX_REVISIONS_BEHIND, MAX_TEXT_CHARS,
@@ -28,7 +28,7 @@ pub struct Joiner {
     pub returning: Option<Credentials>,
     pub name: String,
     /// A logged-in member of the pad's organization: one participant on every tab and device.
-    pub user_id: Option<Uuid>,
+    pub user_id: Option<UserId>,
     pub since_revision: Option<u64>,
 }
 
@@ -48,8 +48,8 @@ pub struct Joined {
 
 /// A member's participant id: derived from their account, so every tab and device of theirs
 /// is one participant. Guests cannot take it: guest ids are issued by the server.
-pub fn member_client_id(user_id: Uuid) -> String {
-    format!("m{}", user_id.simple())
+pub fn member_client_id(user_id: UserId) -> String {
+    format!("m{}", user_id.as_uuid().simple())
 }
 
 /// A new guest's id and the secret that proves it, from 72 and 256 random bits.
@@ -83,7 +83,7 @@ pub struct Present {
     /// Connected through another instance (several instances on one PostgreSQL).
     elsewhere: bool,
     /// A member's participant id is theirs alone.
-    user_id: Option<Uuid>,
+    user_id: Option<UserId>,
     /// A guest's id is bound to this hash of the secret its first joiner was given.
     secret_hash: Option<String>,
     /// The newest connection of this participant here; older ones may no longer edit.
@@ -195,9 +195,9 @@ impl RoomState {
     }
 
     /// What a snapshot of the room now stores.
-    pub fn snapshot_row(&self, pad_id: &str) -> pad_snapshot::Model {
+    pub fn snapshot_row(&self, pad_id: &PadId) -> pad_snapshot::Model {
         pad_snapshot::Model {
-            pad_id: pad_id.to_string(),
+            pad_id: pad_id.clone(),
             revision: self.revision() as i64,
             text: self.text.clone(),
             inserted_chars: self.inserted_chars as i64,
@@ -453,7 +453,7 @@ impl RoomState {
             text: since.is_none().then(|| self.text.clone()),
             language: self.language.clone(),
             last_seq: self.last_seq.get(client_id).copied().unwrap_or(0),
-            status: self.status.code(),
+            status: self.status,
         }];
         if let Some(since) = since {
             for (index, entry) in self.since(since).iter().enumerate() {
@@ -548,9 +548,9 @@ mod tests {
         }
     }
 
-    fn stored(client_id: &str, user_id: Option<Uuid>, minute: i64) -> pad_participant::Model {
+    fn stored(client_id: &str, user_id: Option<UserId>, minute: i64) -> pad_participant::Model {
         pad_participant::Model {
-            pad_id: "pad".into(),
+            pad_id: PadId::new("pad"),
             client_id: client_id.into(),
             name: client_id.into(),
             color: "#000".into(),
@@ -826,7 +826,11 @@ mod tests {
     fn a_guest_is_proven_by_their_own_secret_only() {
         let mut room = empty_room("");
         room.add(stored("guest", None, 0));
-        room.add(stored("member", Some(Uuid::nil()), 1));
+        room.add(stored(
+            "member",
+            Some(UserId::from_uuid(uuid::Uuid::nil())),
+            1,
+        ));
         let holding = |client_id: &str, secret: &str| Credentials {
             client_id: client_id.into(),
             secret: secret.into(),

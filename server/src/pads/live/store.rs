@@ -1,6 +1,7 @@
 //! What a live pad keeps in the database: its edits, snapshots and participants. Every
 //! statement of the live pad is here; the room decides what to store and when.
 
+use api::PadId;
 use std::collections::HashMap;
 
 use api::RefusalCode;
@@ -134,7 +135,7 @@ pub async fn store_among_instances(
 /// A pad's text and its recent history: the text from its newest snapshot and the edits since;
 /// the history also holds the edits before the snapshot that [`MAX_REVISIONS_BEHIND`] asks for,
 /// decoded but not replayed.
-pub async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Refusal> {
+pub async fn load(db: &DatabaseConnection, pad_id: &PadId) -> Result<RoomState, Refusal> {
     let pad = find_pad(db, pad_id)
         .await?
         .ok_or_else(|| Refusal::new(RefusalCode::NotFound, "There is no pad at this link."))?;
@@ -175,7 +176,7 @@ pub async fn load(db: &DatabaseConnection, pad_id: &str) -> Result<RoomState, Re
 }
 
 /// Stores a snapshot of the room's text; a failure only means a longer replay later.
-pub async fn store_snapshot(db: &DatabaseConnection, state: &RoomState, pad_id: &str) {
+pub async fn store_snapshot(db: &DatabaseConnection, state: &RoomState, pad_id: &PadId) {
     let row = state.snapshot_row(pad_id);
     let stored = pad_snapshot::Entity::insert(pad_snapshot::ActiveModel::from(row))
         .on_conflict(
@@ -207,7 +208,7 @@ pub struct Replayed {
 /// async workers, so a long pad does not stall other connections.
 pub async fn replay(
     db: &DatabaseConnection,
-    pad_id: &str,
+    pad_id: &PadId,
     from: u64,
     upto: Option<u64>,
 ) -> Result<Replayed, Refusal> {
@@ -276,7 +277,7 @@ pub fn apply_stored(
 /// The edits after `after` up to `upto`, decoded (they apply to the text as it stood then).
 async fn edits_between(
     db: &DatabaseConnection,
-    pad_id: &str,
+    pad_id: &PadId,
     after: u64,
     upto: u64,
 ) -> Result<Vec<HistoryEntry>, Refusal> {
@@ -322,7 +323,7 @@ pub fn stored_op(row: &pad_operation::Model) -> Result<Operation, Refusal> {
 /// Everyone who ever joined the pad, in the order they joined.
 pub async fn stored_participants(
     db: &DatabaseConnection,
-    pad_id: &str,
+    pad_id: &PadId,
 ) -> Result<Vec<pad_participant::Model>, sea_orm::DbErr> {
     pad_participant::Entity::find()
         .filter(pad_participant::Column::PadId.eq(pad_id))
@@ -335,7 +336,7 @@ pub async fn stored_participants(
 /// join stands, only a later join elsewhere will not replace it).
 pub async fn mark_connected(
     db: &DatabaseConnection,
-    pad_id: &str,
+    pad_id: &PadId,
     client_id: &str,
 ) -> Option<OffsetDateTime> {
     let statement = sea_orm::Statement::from_sql_and_values(
@@ -355,7 +356,10 @@ pub async fn mark_connected(
 }
 
 /// How many edits the pad has stored.
-pub async fn newest_revision(db: &DatabaseConnection, pad_id: &str) -> Result<u64, sea_orm::DbErr> {
+pub async fn newest_revision(
+    db: &DatabaseConnection,
+    pad_id: &PadId,
+) -> Result<u64, sea_orm::DbErr> {
     Ok(pad_operation::Entity::find()
         .filter(pad_operation::Column::PadId.eq(pad_id))
         .order_by_desc(pad_operation::Column::Revision)
@@ -365,21 +369,21 @@ pub async fn newest_revision(db: &DatabaseConnection, pad_id: &str) -> Result<u6
 }
 
 /// The pad's text now, from its newest snapshot and the edits since (for the code note).
-pub async fn final_text(db: &DatabaseConnection, pad_id: &str) -> Result<String, Refusal> {
+pub async fn final_text(db: &DatabaseConnection, pad_id: &PadId) -> Result<String, Refusal> {
     Ok(replay(db, pad_id, u64::MAX, None).await?.text)
 }
 
 /// The pad's row, if it still exists.
 pub async fn find_pad(
     db: &impl ConnectionTrait,
-    pad_id: &str,
+    pad_id: &PadId,
 ) -> Result<Option<pad::Model>, sea_orm::DbErr> {
-    pad::Entity::find_by_id(pad_id.to_string()).one(db).await
+    pad::Entity::find_by_id(pad_id.clone()).one(db).await
 }
 
 /// Locks the pad's row until `txn` ends: edits to the pad are then stored one at a time.
-pub async fn lock_pad(txn: &DatabaseTransaction, pad_id: &str) -> Result<(), sea_orm::DbErr> {
-    pad::Entity::find_by_id(pad_id.to_string())
+pub async fn lock_pad(txn: &DatabaseTransaction, pad_id: &PadId) -> Result<(), sea_orm::DbErr> {
+    pad::Entity::find_by_id(pad_id.clone())
         .lock(LockType::NoKeyUpdate)
         .one(txn)
         .await?;
@@ -389,7 +393,7 @@ pub async fn lock_pad(txn: &DatabaseTransaction, pad_id: &str) -> Result<(), sea
 /// Marks the pad started at `now`, unless it was already.
 pub async fn mark_started(
     db: &DatabaseConnection,
-    pad_id: &str,
+    pad_id: &PadId,
     now: OffsetDateTime,
 ) -> Result<(), sea_orm::DbErr> {
     pad::Entity::update_many()
@@ -405,7 +409,7 @@ pub async fn mark_started(
 /// Sets the pad's language unless it has ended; false if it had.
 pub async fn set_language(
     db: &DatabaseConnection,
-    pad_id: &str,
+    pad_id: &PadId,
     language: &str,
 ) -> Result<bool, sea_orm::DbErr> {
     Ok(pad::Entity::update_many()
@@ -421,7 +425,7 @@ pub async fn set_language(
 /// The stored edits after revision `after` up to `upto` (all when None), in order.
 pub async fn stored_edits(
     db: &impl ConnectionTrait,
-    pad_id: &str,
+    pad_id: &PadId,
     after: u64,
     upto: Option<u64>,
 ) -> Result<Vec<pad_operation::Model>, sea_orm::DbErr> {
@@ -440,10 +444,10 @@ pub async fn stored_edits(
 /// One participant of the pad, if they ever joined.
 pub async fn find_participant(
     db: &DatabaseConnection,
-    pad_id: &str,
+    pad_id: &PadId,
     client_id: &str,
 ) -> Result<Option<pad_participant::Model>, sea_orm::DbErr> {
-    pad_participant::Entity::find_by_id((pad_id.to_string(), client_id.to_string()))
+    pad_participant::Entity::find_by_id((pad_id.clone(), client_id.to_string()))
         .one(db)
         .await
 }
@@ -482,7 +486,7 @@ mod tests {
 
     fn row(revision: i64, op: &str) -> pad_operation::Model {
         pad_operation::Model {
-            pad_id: "pad".into(),
+            pad_id: PadId::new("pad"),
             revision,
             client_id: "g1".into(),
             seq: revision,
