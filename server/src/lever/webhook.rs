@@ -186,8 +186,8 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
     })
 }
 
-/// Why a signed delivery is refused for its date, if it is.
-/// The reason is recorded with the delivery; the code answers Lever.
+/// Why a signed delivery is refused for its date, if it is: the reason recorded with the
+/// delivery, the code and the sentence answered to Lever.
 fn out_of_time(
     delivery: &LeverWebhook,
     now: OffsetDateTime,
