@@ -94,7 +94,7 @@ impl TestApp {
             password: PASSWORD.into(),
             plan,
         };
-        let me = expect_json(self.post(&client, "/api/signup", &request).await, 201).await;
+        let me = expect_json(self.signup(&client, &request).await, 201).await;
         Account {
             client,
             me,
@@ -109,7 +109,7 @@ impl TestApp {
             email: email.into(),
             password: password.into(),
         };
-        self.post(&new_client(), "/api/login", &request).await
+        self.login(&new_client(), &request).await
     }
 
     /// A fresh session's `Cookie` header value, for clients without a cookie jar (sockets).
@@ -132,8 +132,7 @@ impl TestApp {
             email: email.into(),
             password: password.into(),
         };
-        let _: api::MeResponse =
-            expect_json(self.post(&client, "/api/login", &request).await, 200).await;
+        let _: api::MeResponse = expect_json(self.login(&client, &request).await, 200).await;
         client
     }
 
@@ -147,11 +146,7 @@ impl TestApp {
             email: email.into(),
             role,
         };
-        expect_json(
-            self.post(&admin.client, "/api/invitations", &request).await,
-            201,
-        )
-        .await
+        expect_json(self.create_invitation(&admin, &request).await, 201).await
     }
 
     /// The token at the end of an invitation link.
@@ -169,16 +164,7 @@ impl TestApp {
             name: "Grace Member".into(),
             password: PASSWORD.into(),
         };
-        let me = expect_json(
-            self.post(
-                &client,
-                &format!("/api/invitations/{token}/accept"),
-                &request,
-            )
-            .await,
-            201,
-        )
-        .await;
+        let me = expect_json(self.accept_invitation(&client, &token, &request).await, 201).await;
         Account {
             client,
             me,

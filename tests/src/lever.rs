@@ -49,13 +49,12 @@ pub async fn save_key(
         base_url: Some(sim.api_base_url()),
         api_key: api_key.into(),
     };
-    app.put(&admin.client, "/api/lever/credentials", &request)
-        .await
+    app.save_lever_credentials(&admin, &request).await
 }
 
 /// What the setup page shows now.
 pub async fn setup_of(app: &TestApp, admin: &Account) -> api::LeverSetup {
-    expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await
+    expect_json(app.lever_setup(&admin).await, 200).await
 }
 
 impl TestApp {
@@ -72,14 +71,10 @@ impl TestApp {
             base_url: Some(sim.api_base_url()),
             api_key: api_key.clone(),
         };
-        let _: api::LeverSetup = expect_json(
-            self.put(&admin.client, "/api/lever/credentials", &credentials)
-                .await,
-            200,
-        )
-        .await;
+        let _: api::LeverSetup =
+            expect_json(self.save_lever_credentials(&admin, &credentials).await, 200).await;
         let live: api::LeverStagesResponse =
-            expect_json(self.get(&admin.client, "/api/lever/stages").await, 200).await;
+            expect_json(self.lever_stages(&admin).await, 200).await;
         let stage_ids = stage_names
             .iter()
             .map(|name| {
@@ -92,17 +87,13 @@ impl TestApp {
             })
             .collect();
         let _: api::LeverSetup = expect_json(
-            self.put(
-                &admin.client,
-                "/api/lever/stages",
-                &api::LeverStagesRequest { stage_ids },
-            )
-            .await,
+            self.save_lever_stages(&admin, &api::LeverStagesRequest { stage_ids })
+                .await,
             200,
         )
         .await;
         let webhook: api::LeverWebhookResponse =
-            expect_json(self.get(&admin.client, "/api/lever/webhook").await, 200).await;
+            expect_json(self.lever_webhook(&admin).await, 200).await;
         let (webhook_id, signature_token) = sim
             .register_webhook("candidateStageChange", &webhook.url)
             .await;
@@ -110,11 +101,8 @@ impl TestApp {
             signature_token: signature_token.clone(),
             pad_owner_id: admin.id(),
         };
-        let _: api::LeverSetup = expect_json(
-            self.put(&admin.client, "/api/lever/token", &token).await,
-            200,
-        )
-        .await;
+        let _: api::LeverSetup =
+            expect_json(self.save_lever_token(&admin, &token).await, 200).await;
         ConnectedLever {
             webhook_id,
             signature_token,
@@ -125,19 +113,15 @@ impl TestApp {
 
     /// The newest 200 deliveries, newest first.
     pub async fn deliveries(&self, admin: &Account) -> Vec<api::LeverDelivery> {
-        let answer: api::LeverDeliveriesResponse = expect_json(
-            self.get(&admin.client, "/api/lever/deliveries?limit=200")
-                .await,
-            200,
-        )
-        .await;
+        let answer: api::LeverDeliveriesResponse =
+            expect_json(self.lever_deliveries(&admin, "limit=200").await, 200).await;
         answer.deliveries
     }
 
     /// The organization's newest 200 pads, newest first.
     pub async fn pads(&self, account: &Account) -> Vec<api::PadSummary> {
         let answer: api::PadsResponse =
-            expect_json(self.get(&account.client, "/api/pads?limit=200").await, 200).await;
+            expect_json(self.list_pads(&account, "limit=200").await, 200).await;
         answer.pads
     }
 

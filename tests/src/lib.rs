@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod app;
 pub mod browser;
+pub mod endpoints;
 pub mod lever;
 pub mod lever_sim;
 pub mod logs;
@@ -12,3 +13,4 @@ pub mod poll;
 
 pub use accounts::{Account, PASSWORD, expect_error, expect_json};
 pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use endpoints::Caller;

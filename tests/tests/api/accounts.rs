@@ -22,7 +22,7 @@ async fn sign_up_creates_an_organization_and_its_admin_and_logs_in() {
         password: PASSWORD.into(),
         plan: Plan::Team,
     };
-    let response = app.post(&client, "/api/signup", &request).await;
+    let response = app.signup(&client, &request).await;
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -39,7 +39,7 @@ async fn sign_up_creates_an_organization_and_its_admin_and_logs_in() {
     assert_eq!(me.role, api::Role::Admin);
     assert_eq!(me.user.email, email.to_lowercase());
 
-    let again: api::MeResponse = expect_json(app.get(&client, "/api/me").await, 200).await;
+    let again: api::MeResponse = expect_json(app.me(&client).await, 200).await;
     assert_eq!(again, me);
 
     // Emails are unique whatever their case.
@@ -47,7 +47,7 @@ async fn sign_up_creates_an_organization_and_its_admin_and_logs_in() {
     twin.email = email.to_lowercase();
     twin.org_name = "Other".into();
     expect_error(
-        app.post(&new_client(), "/api/signup", &twin).await,
+        app.signup(&new_client(), &twin).await,
         409,
         ErrorCode::EmailTaken,
     )
@@ -66,8 +66,7 @@ async fn passwords_must_be_long_and_uncommon() {
     };
     for password in ["elevenchars", "password1234", "QWERTY123456"] {
         let message = expect_error(
-            app.post(&new_client(), "/api/signup", &attempt(password))
-                .await,
+            app.signup(&new_client(), &attempt(password)).await,
             422,
             ErrorCode::WeakPassword,
         )
@@ -79,8 +78,7 @@ async fn passwords_must_be_long_and_uncommon() {
     }
     let too_long = "x".repeat(257);
     expect_error(
-        app.post(&new_client(), "/api/signup", &attempt(&too_long))
-            .await,
+        app.signup(&new_client(), &attempt(&too_long)).await,
         422,
         ErrorCode::WeakPassword,
     )
@@ -99,7 +97,7 @@ async fn log_in_and_the_same_answer_for_unknown_email_and_wrong_password() {
     let admin = app.sign_up(Plan::Team).await;
 
     let client = app.log_in_as(&admin.email.to_uppercase(), PASSWORD).await;
-    let me: api::MeResponse = expect_json(app.get(&client, "/api/me").await, 200).await;
+    let me: api::MeResponse = expect_json(app.me(&client).await, 200).await;
     assert_eq!(me.user.id, admin.id());
 
     let mut wrong_times = Vec::new();
@@ -138,12 +136,7 @@ async fn log_in_and_the_same_answer_for_unknown_email_and_wrong_password() {
 async fn without_a_session_the_api_answers_401() {
     let app = spawn_app().await;
     let client = new_client();
-    expect_error(
-        app.get(&client, "/api/me").await,
-        401,
-        ErrorCode::NotLoggedIn,
-    )
-    .await;
+    expect_error(app.me(&client).await, 401, ErrorCode::NotLoggedIn).await;
     let forged = client
         .get(app.url("/api/me"))
         .header("cookie", "stagepad_session=eyJhbGciOiJIUzI1NiJ9.e30.bogus")
@@ -159,9 +152,7 @@ async fn log_out_ends_every_session_of_the_user() {
     let admin = app.sign_up(Plan::Team).await;
     let other_browser = app.log_in_as(&admin.email, PASSWORD).await;
 
-    let response = app
-        .post(&admin.client, "/api/logout", &serde_json::json!({}))
-        .await;
+    let response = app.logout(&admin).await;
     assert_eq!(response.status(), 204);
     let cleared = response.headers()["set-cookie"]
         .to_str()
@@ -169,18 +160,8 @@ async fn log_out_ends_every_session_of_the_user() {
         .to_string();
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
 
-    expect_error(
-        app.get(&admin.client, "/api/me").await,
-        401,
-        ErrorCode::NotLoggedIn,
-    )
-    .await;
-    expect_error(
-        app.get(&other_browser, "/api/me").await,
-        401,
-        ErrorCode::NotLoggedIn,
-    )
-    .await;
+    expect_error(app.me(&admin).await, 401, ErrorCode::NotLoggedIn).await;
+    expect_error(app.me(&other_browser).await, 401, ErrorCode::NotLoggedIn).await;
 }
 
 #[tokio::test]
@@ -195,7 +176,7 @@ async fn a_password_change_keeps_this_session_and_ends_the_others() {
         new_password: new_password.into(),
     };
     expect_error(
-        app.put(&admin.client, "/api/me/password", &wrong).await,
+        app.change_password(&admin, &wrong).await,
         403,
         ErrorCode::WrongPassword,
     )
@@ -205,7 +186,7 @@ async fn a_password_change_keeps_this_session_and_ends_the_others() {
         new_password: "short".into(),
     };
     expect_error(
-        app.put(&admin.client, "/api/me/password", &weak).await,
+        app.change_password(&admin, &weak).await,
         422,
         ErrorCode::WeakPassword,
     )
@@ -215,19 +196,9 @@ async fn a_password_change_keeps_this_session_and_ends_the_others() {
         current_password: PASSWORD.into(),
         new_password: new_password.into(),
     };
-    assert_eq!(
-        app.put(&admin.client, "/api/me/password", &change)
-            .await
-            .status(),
-        204
-    );
-    let _: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
-    expect_error(
-        app.get(&other_browser, "/api/me").await,
-        401,
-        ErrorCode::NotLoggedIn,
-    )
-    .await;
+    assert_eq!(app.change_password(&admin, &change).await.status(), 204);
+    let _: api::MeResponse = expect_json(app.me(&admin).await, 200).await;
+    expect_error(app.me(&other_browser).await, 401, ErrorCode::NotLoggedIn).await;
     expect_error(
         app.log_in(&admin.email, PASSWORD).await,
         401,
@@ -258,7 +229,7 @@ async fn repeated_failures_lock_the_account_with_retry_after() {
     assert!(retry_after > 0 && retry_after <= 15 * 60, "{retry_after}");
     expect_error(locked, 429, ErrorCode::TooManyRequests).await;
     // The session already open is not affected.
-    let _: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
+    let _: api::MeResponse = expect_json(app.me(&admin).await, 200).await;
 }
 
 #[tokio::test]
@@ -343,7 +314,7 @@ async fn state_changes_must_be_json_and_same_origin() {
         .await
         .unwrap();
     expect_error(cross_site, 403, ErrorCode::CrossOrigin).await;
-    let _: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
+    let _: api::MeResponse = expect_json(app.me(&admin).await, 200).await;
 
     let same_site = admin
         .client
@@ -366,8 +337,7 @@ async fn sign_up_through(app: &tests::TestApp, client: &reqwest::Client) -> Stri
         password: PASSWORD.into(),
         plan: Plan::Team,
     };
-    let _: api::MeResponse =
-        expect_json(app.post(client, "/api/signup", &request).await, 201).await;
+    let _: api::MeResponse = expect_json(app.signup(client, &request).await, 201).await;
     email
 }
 
@@ -376,10 +346,7 @@ async fn fail_log_in(app: &tests::TestApp, client: &reqwest::Client) -> u16 {
         email: unique_email("spray"),
         password: "guessing wrongly here".into(),
     };
-    app.post(client, "/api/login", &request)
-        .await
-        .status()
-        .as_u16()
+    app.login(client, &request).await.status().as_u16()
 }
 
 async fn log_in_through(
@@ -391,7 +358,7 @@ async fn log_in_through(
         email: email.into(),
         password: PASSWORD.into(),
     };
-    app.post(client, "/api/login", &request).await
+    app.login(client, &request).await
 }
 
 fn three_failures_per_address(settings: &mut server::Settings) {
@@ -423,7 +390,7 @@ async fn behind_a_trusted_proxy_clients_are_throttled_and_audited_by_their_forwa
     let colleague = client_forwarded_for("203.0.113.5, 198.51.100.7");
     let _: api::MeResponse = expect_json(log_in_through(&app, &colleague, &email).await, 200).await;
 
-    let page: api::AuditPage = expect_json(app.get(&colleague, "/api/audit").await, 200).await;
+    let page: api::AuditPage = expect_json(app.audit(&colleague, "").await, 200).await;
     let address_of = |action: &str| {
         page.events
             .iter()
@@ -448,7 +415,7 @@ async fn without_trusted_proxies_a_forwarded_header_changes_nothing() {
     let throttled = log_in_through(&app, &client_forwarded_for("198.51.100.7"), &email).await;
     expect_error(throttled, 429, ErrorCode::TooManyRequests).await;
 
-    let page: api::AuditPage = expect_json(app.get(&spoofer, "/api/audit").await, 200).await;
+    let page: api::AuditPage = expect_json(app.audit(&spoofer, "").await, 200).await;
     let signed_up = page
         .events
         .iter()
@@ -475,7 +442,7 @@ async fn a_sign_up_flood_from_one_address_is_refused_with_retry_after() {
                     password: PASSWORD.into(),
                     plan: Plan::Team,
                 };
-                app.post(&new_client(), "/api/signup", &request).await
+                app.signup(&new_client(), &request).await
             }
         })
         .collect();

@@ -34,15 +34,10 @@ async fn the_audit_log_tells_the_story_newest_first_without_secrets() {
     )
     .await;
     // Log-out ends every session of the user, so reading the log needs a new one.
-    assert_eq!(
-        app.post(&again, "/api/logout", &serde_json::json!({}))
-            .await
-            .status(),
-        204
-    );
+    assert_eq!(app.logout(&again).await.status(), 204);
     let reader = app.log_in_as(&admin.email, PASSWORD).await;
 
-    let page: api::AuditPage = expect_json(app.get(&reader, "/api/audit").await, 200).await;
+    let page: api::AuditPage = expect_json(app.audit(&reader, "").await, 200).await;
     let actions: Vec<&str> = page.events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,

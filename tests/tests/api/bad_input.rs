@@ -68,28 +68,22 @@ async fn invalid_values_name_the_field() {
         plan: Plan::Team,
     };
     let empty = expect_error(
-        app.post(&new_client(), "/api/signup", &request("   ", "a@b.io"))
-            .await,
+        app.signup(&new_client(), &request("   ", "a@b.io")).await,
         422,
         ErrorCode::InvalidField,
     )
     .await;
     assert!(empty.contains("org_name"), "{empty}");
     expect_error(
-        app.post(
-            &new_client(),
-            "/api/signup",
-            &request("Acme", "not-an-email"),
-        )
-        .await,
+        app.signup(&new_client(), &request("Acme", "not-an-email"))
+            .await,
         422,
         ErrorCode::InvalidEmail,
     )
     .await;
     let long = "x".repeat(101);
     expect_error(
-        app.post(&new_client(), "/api/signup", &request(&long, "a@b.io"))
-            .await,
+        app.signup(&new_client(), &request(&long, "a@b.io")).await,
         422,
         ErrorCode::InvalidField,
     )
@@ -132,13 +126,13 @@ async fn bad_ids_and_queries_are_clear_errors() {
     )
     .await;
     expect_error(
-        app.get(&admin.client, "/api/audit?limit=lots").await,
+        app.audit(&admin, "limit=lots").await,
         400,
         ErrorCode::InvalidQuery,
     )
     .await;
     expect_error(
-        app.get(&admin.client, "/api/audit?colour=blue").await,
+        app.audit(&admin, "colour=blue").await,
         400,
         ErrorCode::InvalidQuery,
     )

@@ -1070,7 +1070,7 @@ impl SocketTarget<'_> {
             job_title: None,
             language: Some("python".into()),
         };
-        let created = app.post(&self.member.client, "/api/pads", &request).await;
+        let created = app.create_pad(&self.member, &request).await;
         let pad: api::PadSummary = expect_json(created, 201).await;
         let mut findings = Findings::new();
         let mut conns: Vec<Conn> = Vec::new();
@@ -1224,15 +1224,8 @@ impl SocketTarget<'_> {
                 .await;
         }
 
-        let history: api::PadHistory = expect_json(
-            app.get(
-                &self.member.client,
-                &format!("/api/pads/{}/history", pad.id),
-            )
-            .await,
-            200,
-        )
-        .await;
+        let history: api::PadHistory =
+            expect_json(app.pad_history(&self.member, &pad.id, "").await, 200).await;
         let mut replayed = String::new();
         for (i, entry) in history.operations.iter().enumerate() {
             if entry.revision != i as u64 + 1 {
@@ -1440,7 +1433,7 @@ async fn control_characters_in_a_new_pads_fields_are_refused_by_name() {
         (new_pad("Ada\nLovelace", None), "candidate_name"),
         (new_pad("Ada", Some("Back\u{0}end")), "job_title"),
     ] {
-        let answer = app.post(&member.client, "/api/pads", &request).await;
+        let answer = app.create_pad(&member, &request).await;
         let message = tests::expect_error(answer, 422, ErrorCode::InvalidField).await;
         assert!(message.contains(field), "{message}");
     }

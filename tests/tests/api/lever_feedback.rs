@@ -76,12 +76,7 @@ async fn ended_pad(app: &TestApp, sim: &LeverSim, admin: &Account) -> (String, a
     let mut candidate = PadClient::join(app, &pad_id, "Ada", None).await;
     candidate.edit(CODE).await;
     candidate.settle_at(0).await;
-    let _: api::PadView = expect_json(
-        app.post(&admin.client, &format!("/api/pads/{pad_id}/end"), &())
-            .await,
-        200,
-    )
-    .await;
+    let _: api::PadView = expect_json(app.end_pad(&admin, &pad_id).await, 200).await;
     (ada, pad_id)
 }
 
@@ -90,12 +85,7 @@ async fn request_feedback(
     member: &Account,
     pad_id: &api::PadId,
 ) -> reqwest::Response {
-    app.post(
-        &member.client,
-        &format!("/api/pads/{pad_id}/lever-feedback"),
-        &(),
-    )
-    .await
+    app.send_feedback(&member, &pad_id).await
 }
 
 /// The pad once its feedback request has an outcome (`sent` or `failed`).
@@ -104,12 +94,7 @@ async fn feedback_outcome(app: &TestApp, member: &Account, pad_id: &api::PadId) 
         "the feedback form's outcome",
         Duration::from_secs(30),
         || async {
-            let view: api::PadView = expect_json(
-                app.get(&member.client, &format!("/api/pads/{pad_id}"))
-                    .await,
-                200,
-            )
-            .await;
+            let view: api::PadView = expect_json(app.view_pad(&member, &pad_id).await, 200).await;
             matches!(
                 view.feedback_status,
                 Some(api::RequestStatus::Sent | api::RequestStatus::Failed)
@@ -154,12 +139,8 @@ async fn the_admin_picks_a_template_stagepad_can_fill() {
         }))
         .await;
 
-    let listed: api::LeverFeedbackTemplatesResponse = expect_json(
-        app.get(&admin.client, "/api/lever/feedback-templates")
-            .await,
-        200,
-    )
-    .await;
+    let listed: api::LeverFeedbackTemplatesResponse =
+        expect_json(app.lever_feedback_templates(&admin).await, 200).await;
     let by_name = |name: &str| {
         listed
             .templates
@@ -235,12 +216,8 @@ async fn the_admin_picks_a_template_stagepad_can_fill() {
         expect_json(choose(&app, &admin, good["id"].as_str()).await, 200).await;
     let chosen = setup.feedback_template.expect("a template chosen");
     assert_eq!(chosen.name, "Coding interview");
-    let listed: api::LeverFeedbackTemplatesResponse = expect_json(
-        app.get(&admin.client, "/api/lever/feedback-templates")
-            .await,
-        200,
-    )
-    .await;
+    let listed: api::LeverFeedbackTemplatesResponse =
+        expect_json(app.lever_feedback_templates(&admin).await, 200).await;
     assert!(
         listed
             .templates
@@ -268,12 +245,7 @@ async fn send_as_feedback_files_the_form_as_the_member_who_clicks() {
         .await;
     let (ada, pad_id) = ended_pad(&app, &sim, &admin).await;
 
-    let view: api::PadView = expect_json(
-        app.get(&member.client, &format!("/api/pads/{pad_id}"))
-            .await,
-        200,
-    )
-    .await;
+    let view: api::PadView = expect_json(app.view_pad(&member, &pad_id).await, 200).await;
     assert!(view.feedback_available);
     let sending: api::PadView =
         expect_json(request_feedback(&app, &member, &pad_id).await, 200).await;
@@ -373,11 +345,7 @@ async fn without_a_template_or_the_permission_feedback_is_refused_clearly() {
         app, sim, admin, ..
     } = connected(&[PHONE]).await;
     let (_, pad_id) = ended_pad(&app, &sim, &admin).await;
-    let view: api::PadView = expect_json(
-        app.get(&admin.client, &format!("/api/pads/{pad_id}")).await,
-        200,
-    )
-    .await;
+    let view: api::PadView = expect_json(app.view_pad(&admin, &pad_id).await, 200).await;
     assert!(!view.feedback_available);
     expect_error(
         request_feedback(&app, &admin, &pad_id).await,
@@ -395,8 +363,7 @@ async fn without_a_template_or_the_permission_feedback_is_refused_clearly() {
     let key = sim.create_api_key(Some(&limited)).await;
     let _: api::LeverSetup = expect_json(save_key(&app, &admin, &sim, &key).await, 200).await;
     let message = expect_error(
-        app.get(&admin.client, "/api/lever/feedback-templates")
-            .await,
+        app.lever_feedback_templates(&admin).await,
         422,
         ErrorCode::LeverPermissionsMissing,
     )

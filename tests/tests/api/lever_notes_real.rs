@@ -51,33 +51,15 @@ fn last_line(note: &SimNote) -> &str {
 }
 
 async fn pad_view(app: &TestApp, admin: &Account, pad_id: &api::PadId) -> api::PadView {
-    expect_json(
-        app.get(&admin.client, &format!("/api/pads/{pad_id}")).await,
-        200,
-    )
-    .await
+    expect_json(app.view_pad(&admin, &pad_id).await, 200).await
 }
 
 async fn end_pad(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
-    let _: api::PadView = expect_json(
-        app.post(&admin.client, &format!("/api/pads/{pad_id}/end"), &())
-            .await,
-        200,
-    )
-    .await;
+    let _: api::PadView = expect_json(app.end_pad(&admin, &pad_id).await, 200).await;
 }
 
 async fn request_code_note(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
-    let _: api::PadView = expect_json(
-        app.post(
-            &admin.client,
-            &format!("/api/pads/{pad_id}/lever-note"),
-            &(),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let _: api::PadView = expect_json(app.send_code_note(&admin, &pad_id).await, 200).await;
 }
 
 async fn code_note_sent(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
@@ -192,8 +174,7 @@ async fn without_the_read_notes_permission_step_1_says_so_and_notes_are_still_po
     let Setup {
         app, sim, admin, ..
     } = connected(&[PHONE]).await;
-    let setup: api::LeverSetup =
-        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    let setup: api::LeverSetup = expect_json(app.lever_setup(&admin).await, 200).await;
     assert!(
         setup.credentials.optional_permissions_missing.is_empty(),
         "{setup:?}"
@@ -213,12 +194,8 @@ async fn without_the_read_notes_permission_step_1_says_so_and_notes_are_still_po
         base_url: Some(sim.api_base_url()),
         api_key,
     };
-    let saved: api::LeverSetup = expect_json(
-        app.put(&admin.client, "/api/lever/credentials", &credentials)
-            .await,
-        200,
-    )
-    .await;
+    let saved: api::LeverSetup =
+        expect_json(app.save_lever_credentials(&admin, &credentials).await, 200).await;
     assert!(saved.credentials.done);
     let missing = &saved.credentials.optional_permissions_missing;
     assert_eq!(missing.len(), 1, "{missing:?}");
@@ -226,8 +203,7 @@ async fn without_the_read_notes_permission_step_1_says_so_and_notes_are_still_po
         missing[0].contains("Read notes") && missing[0].contains("GET /opportunities/:id/notes"),
         "{missing:?}"
     );
-    let shown: api::LeverSetup =
-        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    let shown: api::LeverSetup = expect_json(app.lever_setup(&admin).await, 200).await;
     assert_eq!(&shown.credentials.optional_permissions_missing, missing);
 
     // Today's behaviour: the note is posted again after a lost answer, and the job succeeds.
@@ -271,8 +247,7 @@ async fn read_notes_taken_away_after_setup_shows_in_step_1_after_the_first_refus
             .len(),
         2
     );
-    let setup: api::LeverSetup =
-        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    let setup: api::LeverSetup = expect_json(app.lever_setup(&admin).await, 200).await;
     let missing = &setup.credentials.optional_permissions_missing;
     assert!(
         missing.len() == 1 && missing[0].contains("Read notes"),

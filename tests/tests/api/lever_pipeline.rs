@@ -48,10 +48,14 @@ async fn a_tagged_candidate_entering_a_selected_stage_gets_one_pad_link_and_note
     assert_eq!(delivery.candidate_name.as_deref(), Some("Ada Lovelace"));
     assert_eq!(delivery.stage_name.as_deref(), Some(PHONE));
     let link = delivery.pad_link.clone().expect("the pad's link");
-    let pad_id = link
-        .strip_prefix(&format!("{}/pad/", app.address))
-        .expect("the link is <public URL>/pad/<id>");
-    assert!(pad_id.len() >= 22, "at least 128 random bits: {pad_id}");
+    let pad_id = api::PadId::new(
+        link.strip_prefix(&format!("{}/pad/", app.address))
+            .expect("the link is <public URL>/pad/<id>"),
+    );
+    assert!(
+        pad_id.as_str().len() >= 22,
+        "at least 128 random bits: {pad_id}"
+    );
 
     assert_eq!(sim.links(&ada).await, vec![link.clone()]);
     let notes = sim.notes(&ada).await;
@@ -71,11 +75,7 @@ async fn a_tagged_candidate_entering_a_selected_stage_gets_one_pad_link_and_note
 
     // The link works without an account.
     let stranger = tests::app::new_client();
-    let view: api::PadView = expect_json(
-        app.get(&stranger, &format!("/api/pads/{pad_id}")).await,
-        200,
-    )
-    .await;
+    let view: api::PadView = expect_json(app.view_pad(&stranger, &pad_id).await, 200).await;
     assert_eq!(view.candidate_name.as_deref(), Some("Ada Lovelace"));
     assert_eq!(view.status, api::PadStatus::NotStarted);
     expect_error(
@@ -96,8 +96,7 @@ async fn links_and_notes_carry_the_pad_owners_lever_user() {
         .create_user("Admin In Lever", &admin.email.to_uppercase())
         .await;
     app.connect_lever(&admin, &sim, &[PHONE]).await;
-    let setup: api::LeverSetup =
-        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    let setup: api::LeverSetup = expect_json(app.lever_setup(&admin).await, 200).await;
     assert_eq!(setup.token.lever_author.as_deref(), Some("Admin In Lever"));
 
     let ada = tagged_candidate(&sim, "Ada Lovelace").await;
@@ -400,16 +399,11 @@ async fn a_job_out_of_attempts_is_dead_until_an_admin_retries_it() {
         dead.error.as_deref().unwrap_or("").contains("500"),
         "{dead:?}"
     );
-    let dead_only: api::LeverDeliveriesResponse = expect_json(
-        app.get(&admin.client, "/api/lever/deliveries?status=dead")
-            .await,
-        200,
-    )
-    .await;
+    let dead_only: api::LeverDeliveriesResponse =
+        expect_json(app.lever_deliveries(&admin, "status=dead").await, 200).await;
     assert_eq!(dead_only.deliveries.len(), 1);
     expect_error(
-        app.get(&admin.client, "/api/lever/deliveries?status=lost")
-            .await,
+        app.lever_deliveries(&admin, "status=lost").await,
         400,
         ErrorCode::InvalidStatus,
     )

@@ -26,12 +26,8 @@ async fn tagged_candidate(sim: &LeverSim, name: &str) -> String {
 
 async fn change_plan(app: &TestApp, admin: &Account, plan: Plan) {
     let _: api::OrganizationSummary = expect_json(
-        app.put(
-            &admin.client,
-            "/api/organization/plan",
-            &api::ChangePlanRequest { plan },
-        )
-        .await,
+        app.change_plan(&admin, &api::ChangePlanRequest { plan })
+            .await,
         200,
     )
     .await;
@@ -169,12 +165,12 @@ async fn any_admin_can_disconnect_lever_whatever_the_plan() {
     change_plan(&app, &admin, Plan::Team).await;
 
     expect_error(
-        app.delete(&member.client, "/api/lever").await,
+        app.disconnect_lever(&member).await,
         403,
         ErrorCode::AdminOnly,
     )
     .await;
-    let response = app.delete(&admin.client, "/api/lever").await;
+    let response = app.disconnect_lever(&admin).await;
     assert_eq!(response.status(), 204);
     // The webhook URL is gone with the connection.
     let ada = tagged_candidate(&sim, "Ada").await;
@@ -222,7 +218,7 @@ async fn a_custom_base_url_is_not_used_once_the_server_stops_allowing_it() {
         "{delivery:?}"
     );
     expect_error(
-        app.get(&admin.client, "/api/lever/stages").await,
+        app.lever_stages(&admin).await,
         422,
         ErrorCode::CustomBaseUrlDisabled,
     )

@@ -109,8 +109,7 @@ async fn a_partial_record_with_nulls_is_decided_not_failed() {
 // ---- point 4: webhook bodies Lever really sends ----
 
 async fn connection(app: &TestApp, admin: &Account) -> api::ConnectionState {
-    let setup: api::LeverSetup =
-        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    let setup: api::LeverSetup = expect_json(app.lever_setup(&admin).await, 200).await;
     setup.connection
 }
 
@@ -182,7 +181,7 @@ async fn a_body_without_a_signature_is_refused_shown_and_capped() {
         .count("SELECT COUNT(*) AS n FROM lever_deliveries WHERE reason = 'no_signature'")
         .await as u64;
     let listing: api::LeverDeliveriesResponse =
-        expect_json(app.get(&admin.client, "/api/lever/deliveries").await, 200).await;
+        expect_json(app.lever_deliveries(&admin, "").await, 200).await;
     assert!(recorded <= 20 * (minutes + 1), "{recorded} stored");
     assert_eq!(
         listing.rejected_not_recorded + recorded,
@@ -276,12 +275,7 @@ async fn candidate_with_pad(
 }
 
 async fn end_pad(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
-    let _: api::PadView = expect_json(
-        app.post(&admin.client, &format!("/api/pads/{pad_id}/end"), &())
-            .await,
-        200,
-    )
-    .await;
+    let _: api::PadView = expect_json(app.end_pad(&admin, &pad_id).await, 200).await;
 }
 
 /// Asks for the code note and returns it once Lever has it.
@@ -292,16 +286,7 @@ async fn code_note(
     ada: &str,
     pad_id: &api::PadId,
 ) -> tests::lever_sim::SimNote {
-    let _: api::PadView = expect_json(
-        app.post(
-            &admin.client,
-            &format!("/api/pads/{pad_id}/lever-note"),
-            &(),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let _: api::PadView = expect_json(app.send_code_note(&admin, &pad_id).await, 200).await;
     wait_for("the code note", Duration::from_secs(30), || async {
         sim.notes(ada)
             .await
@@ -380,7 +365,7 @@ async fn a_code_note_is_bounded_with_a_clear_cut() {
 // ---- point 9: the pad owner's Lever user, by e-mail ----
 
 async fn setup_of(app: &TestApp, admin: &Account) -> api::LeverSetup {
-    expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await
+    expect_json(app.lever_setup(&admin).await, 200).await
 }
 
 #[tokio::test]

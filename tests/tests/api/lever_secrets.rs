@@ -21,27 +21,26 @@ async fn canary_secrets_never_appear_in_responses_or_logs() {
         api_key: canary_key.clone(),
     };
     record(
-        app.put(&admin.client, "/api/lever/credentials", &request)
+        app.save_lever_credentials(&admin, &request)
             .await
             .text()
             .await
             .unwrap(),
     );
-    let stages: api::LeverStagesResponse =
-        expect_json(app.get(&admin.client, "/api/lever/stages").await, 200).await;
+    let stages: api::LeverStagesResponse = expect_json(app.lever_stages(&admin).await, 200).await;
     record(serde_json::to_string(&stages).unwrap());
     let chosen = api::LeverStagesRequest {
         stage_ids: vec![stages.stages[0].id.clone()],
     };
     record(
-        app.put(&admin.client, "/api/lever/stages", &chosen)
+        app.save_lever_stages(&admin, &chosen)
             .await
             .text()
             .await
             .unwrap(),
     );
     let webhook: api::LeverWebhookResponse =
-        expect_json(app.get(&admin.client, "/api/lever/webhook").await, 200).await;
+        expect_json(app.lever_webhook(&admin).await, 200).await;
     let (webhook_id, canary_token) = sim
         .register_webhook("candidateStageChange", &webhook.url)
         .await;
@@ -50,7 +49,7 @@ async fn canary_secrets_never_appear_in_responses_or_logs() {
         pad_owner_id: admin.id(),
     };
     record(
-        app.put(&admin.client, "/api/lever/token", &token)
+        app.save_lever_token(&admin, &token)
             .await
             .text()
             .await
@@ -62,7 +61,7 @@ async fn canary_secrets_never_appear_in_responses_or_logs() {
         pad_owner_id: admin.id(),
     };
     record(
-        app.put(&admin.client, "/api/lever/token", &wrong)
+        app.save_lever_token(&admin, &wrong)
             .await
             .text()
             .await
@@ -70,27 +69,15 @@ async fn canary_secrets_never_appear_in_responses_or_logs() {
     );
     assert_eq!(sim.verify(&webhook_id).await, 401);
     record(
-        app.put(&admin.client, "/api/lever/token", &token)
+        app.save_lever_token(&admin, &token)
             .await
             .text()
             .await
             .unwrap(),
     );
     assert_eq!(sim.verify(&webhook_id).await, 200);
-    record(
-        app.get(&admin.client, "/api/lever/setup")
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
-    record(
-        app.get(&admin.client, "/api/audit")
-            .await
-            .text()
-            .await
-            .unwrap(),
-    );
+    record(app.lever_setup(&admin).await.text().await.unwrap());
+    record(app.audit(&admin, "").await.text().await.unwrap());
     record(
         app.put(
             &admin.client,
@@ -120,8 +107,7 @@ async fn canary_secrets_never_appear_in_responses_or_logs() {
             );
         }
     }
-    let setup: api::LeverSetup =
-        expect_json(app.get(&admin.client, "/api/lever/setup").await, 200).await;
+    let setup: api::LeverSetup = expect_json(app.lever_setup(&admin).await, 200).await;
     assert_eq!(
         setup.credentials.api_key_last4.unwrap(),
         canary_key[canary_key.len() - 4..]

@@ -43,8 +43,7 @@ async fn an_admin_walks_the_four_steps_and_lever_verifies_the_connection() {
     assert!(key.len() >= 22, "at least 128 random bits: {key}");
 
     // Step 2: live stages with names; the selection is stored by id and shown by name.
-    let stages: api::LeverStagesResponse =
-        expect_json(app.get(&admin.client, "/api/lever/stages").await, 200).await;
+    let stages: api::LeverStagesResponse = expect_json(app.lever_stages(&admin).await, 200).await;
     let phone = stages
         .stages
         .iter()
@@ -58,11 +57,8 @@ async fn an_admin_walks_the_four_steps_and_lever_verifies_the_connection() {
     let request = api::LeverStagesRequest {
         stage_ids: vec![phone.id.clone(), onsite.id.clone()],
     };
-    let after_stages: api::LeverSetup = expect_json(
-        app.put(&admin.client, "/api/lever/stages", &request).await,
-        200,
-    )
-    .await;
+    let after_stages: api::LeverSetup =
+        expect_json(app.save_lever_stages(&admin, &request).await, 200).await;
     assert!(after_stages.stages.done);
     let names: Vec<&str> = after_stages
         .stages
@@ -71,13 +67,12 @@ async fn an_admin_walks_the_four_steps_and_lever_verifies_the_connection() {
         .map(|s| s.name.as_str())
         .collect();
     assert_eq!(names, vec!["Phone interview", "On-site interview"]);
-    let again: api::LeverStagesResponse =
-        expect_json(app.get(&admin.client, "/api/lever/stages").await, 200).await;
+    let again: api::LeverStagesResponse = expect_json(app.lever_stages(&admin).await, 200).await;
     assert_eq!(again.stages.iter().filter(|s| s.selected).count(), 2);
 
     // Step 3: the URL goes into Lever.
     let webhook: api::LeverWebhookResponse =
-        expect_json(app.get(&admin.client, "/api/lever/webhook").await, 200).await;
+        expect_json(app.lever_webhook(&admin).await, 200).await;
     assert_eq!(webhook.url, url);
     let (webhook_id, token) = sim.register_webhook(STAGE_CHANGE, &webhook.url).await;
 
@@ -86,11 +81,8 @@ async fn an_admin_walks_the_four_steps_and_lever_verifies_the_connection() {
         signature_token: token,
         pad_owner_id: admin.id(),
     };
-    let after_token: api::LeverSetup = expect_json(
-        app.put(&admin.client, "/api/lever/token", &request).await,
-        200,
-    )
-    .await;
+    let after_token: api::LeverSetup =
+        expect_json(app.save_lever_token(&admin, &request).await, 200).await;
     assert!(after_token.token.done && after_token.webhook.done);
     assert_eq!(after_token.token.pad_owner.as_ref().unwrap().id, admin.id());
     // Lever has nobody with the owner's email: links and notes carry the key's user.
@@ -106,7 +98,7 @@ async fn an_admin_walks_the_four_steps_and_lever_verifies_the_connection() {
     );
     assert!(verified.last_delivery_at.is_some());
 
-    let audit: api::AuditPage = expect_json(app.get(&admin.client, "/api/audit").await, 200).await;
+    let audit: api::AuditPage = expect_json(app.audit(&admin, "").await, 200).await;
     let actions: Vec<&str> = audit.events.iter().map(|e| e.action.as_str()).collect();
     for expected in [
         "lever_credentials_saved",
@@ -189,8 +181,7 @@ async fn lever_down_or_slow_is_reported_plainly() {
         api_key: "some-key".into(),
     };
     let message = expect_error(
-        app.put(&admin.client, "/api/lever/credentials", &request)
-            .await,
+        app.save_lever_credentials(&admin, &request).await,
         502,
         ErrorCode::LeverUnreachable,
     )
@@ -229,8 +220,7 @@ async fn more_than_a_hundred_stages_are_all_listed() {
     assert!(expected > 150);
     let api_key = sim.create_api_key(None).await;
     let _: api::LeverSetup = expect_json(save_key(&app, &admin, &sim, &api_key).await, 200).await;
-    let stages: api::LeverStagesResponse =
-        expect_json(app.get(&admin.client, "/api/lever/stages").await, 200).await;
+    let stages: api::LeverStagesResponse = expect_json(app.lever_stages(&admin).await, 200).await;
     assert_eq!(stages.stages.len(), expected);
     assert!(stages.stages.iter().any(|s| s.name == "Extra stage 149"));
 }
@@ -250,14 +240,9 @@ async fn members_and_other_plans_are_refused() {
         (&team.client, ErrorCode::EnterpriseRequired),
         (&member.client, ErrorCode::AdminOnly),
     ] {
-        expect_error(app.get(who, "/api/lever/setup").await, 403, code).await;
-        expect_error(
-            app.put(who, "/api/lever/credentials", &key).await,
-            403,
-            code,
-        )
-        .await;
-        expect_error(app.get(who, "/api/lever/stages").await, 403, code).await;
+        expect_error(app.lever_setup(who).await, 403, code).await;
+        expect_error(app.save_lever_credentials(who, &key).await, 403, code).await;
+        expect_error(app.lever_stages(who).await, 403, code).await;
         expect_error(
             app.put(
                 who,
@@ -271,39 +256,28 @@ async fn members_and_other_plans_are_refused() {
             code,
         )
         .await;
-        expect_error(app.get(who, "/api/lever/webhook").await, 403, code).await;
-        expect_error(
-            app.post(who, "/api/lever/webhook/rotate", &serde_json::json!({}))
-                .await,
-            403,
-            code,
-        )
-        .await;
+        expect_error(app.lever_webhook(who).await, 403, code).await;
+        expect_error(app.rotate_lever_webhook(who).await, 403, code).await;
         let token = api::LeverTokenRequest {
             signature_token: "t".into(),
             pad_owner_id: team.id(),
         };
-        expect_error(app.put(who, "/api/lever/token", &token).await, 403, code).await;
+        expect_error(app.save_lever_token(who, &token).await, 403, code).await;
         let options = api::LeverOptionsRequest {
             tag: "x".into(),
             notes_enabled: false,
             results_notes_enabled: false,
         };
-        expect_error(
-            app.put(who, "/api/lever/options", &options).await,
-            403,
-            code,
-        )
-        .await;
+        expect_error(app.save_lever_options(who, &options).await, 403, code).await;
     }
     // Disconnecting needs only an admin: a downgraded organization must be able to leave.
     expect_error(
-        app.delete(&member.client, "/api/lever").await,
+        app.disconnect_lever(&member).await,
         403,
         ErrorCode::AdminOnly,
     )
     .await;
-    assert_eq!(app.delete(&team.client, "/api/lever").await.status(), 204);
+    assert_eq!(app.disconnect_lever(&team).await.status(), 204);
     // After an upgrade the same admin may.
     let _: api::OrganizationSummary = expect_json(
         app.put(
@@ -317,8 +291,7 @@ async fn members_and_other_plans_are_refused() {
         200,
     )
     .await;
-    let _: api::LeverSetup =
-        expect_json(app.get(&team.client, "/api/lever/setup").await, 200).await;
+    let _: api::LeverSetup = expect_json(app.lever_setup(&team).await, 200).await;
 }
 
 #[tokio::test]
@@ -372,11 +345,8 @@ async fn a_token_lever_does_not_sign_with_is_shown_until_the_right_one_is_pasted
         signature_token: new_token,
         pad_owner_id: admin.id(),
     };
-    let pasted: api::LeverSetup = expect_json(
-        app.put(&admin.client, "/api/lever/token", &request).await,
-        200,
-    )
-    .await;
+    let pasted: api::LeverSetup =
+        expect_json(app.save_lever_token(&admin, &request).await, 200).await;
     assert_eq!(pasted.connection, ConnectionState::WaitingForVerify);
     assert_eq!(sim.verify(&webhook_id).await, 200);
     assert!(matches!(
@@ -392,19 +362,10 @@ async fn rotating_the_url_retires_the_old_one_and_unknown_keys_are_404() {
     let admin = app.sign_up(Plan::Enterprise).await;
     let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
     let (old_webhook, token) = (lever.webhook_id.clone(), lever.signature_token.clone());
-    let old: api::LeverWebhookResponse =
-        expect_json(app.get(&admin.client, "/api/lever/webhook").await, 200).await;
+    let old: api::LeverWebhookResponse = expect_json(app.lever_webhook(&admin).await, 200).await;
 
-    let new: api::LeverWebhookResponse = expect_json(
-        app.post(
-            &admin.client,
-            "/api/lever/webhook/rotate",
-            &serde_json::json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let new: api::LeverWebhookResponse =
+        expect_json(app.rotate_lever_webhook(&admin).await, 200).await;
     assert_ne!(new.url, old.url);
     assert_eq!(sim.verify(&old_webhook).await, 404);
     let (new_webhook, _) = sim
@@ -435,7 +396,7 @@ async fn the_pad_owner_must_be_an_active_member_of_this_organization() {
         pad_owner_id: stranger.id(),
     };
     expect_error(
-        app.put(&admin.client, "/api/lever/token", &request).await,
+        app.save_lever_token(&admin, &request).await,
         422,
         ErrorCode::InvalidPadOwner,
     )
@@ -446,11 +407,8 @@ async fn the_pad_owner_must_be_an_active_member_of_this_organization() {
         signature_token: "sig-token".into(),
         pad_owner_id: member.id(),
     };
-    let setup: api::LeverSetup = expect_json(
-        app.put(&admin.client, "/api/lever/token", &request).await,
-        200,
-    )
-    .await;
+    let setup: api::LeverSetup =
+        expect_json(app.save_lever_token(&admin, &request).await, 200).await;
     assert_eq!(setup.token.pad_owner.unwrap().name, "Grace Member");
 }
 
@@ -466,11 +424,8 @@ async fn the_tag_and_notes_option_are_editable() {
         notes_enabled: false,
         results_notes_enabled: false,
     };
-    let setup: api::LeverSetup = expect_json(
-        app.put(&admin.client, "/api/lever/options", &request).await,
-        200,
-    )
-    .await;
+    let setup: api::LeverSetup =
+        expect_json(app.save_lever_options(&admin, &request).await, 200).await;
     assert_eq!(setup.tag, "live-coding");
     assert!(!setup.notes_enabled);
     assert!(!setup.results_notes_enabled);
@@ -480,7 +435,7 @@ async fn the_tag_and_notes_option_are_editable() {
         results_notes_enabled: true,
     };
     expect_error(
-        app.put(&admin.client, "/api/lever/options", &empty).await,
+        app.save_lever_options(&admin, &empty).await,
         422,
         ErrorCode::InvalidField,
     )
@@ -494,17 +449,17 @@ async fn disconnect_erases_the_connection_and_disables_the_url() {
     let admin = app.sign_up(Plan::Enterprise).await;
     let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
     let (webhook_id, _) = (lever.webhook_id.clone(), lever.signature_token.clone());
-    assert_eq!(app.delete(&admin.client, "/api/lever").await.status(), 204);
+    assert_eq!(app.disconnect_lever(&admin).await.status(), 204);
     let setup = setup_of(&app, &admin).await;
     assert!(!setup.credentials.done && !setup.token.done && setup.webhook.url.is_none());
     assert_eq!(sim.verify(&webhook_id).await, 404);
     expect_error(
-        app.get(&admin.client, "/api/lever/stages").await,
+        app.lever_stages(&admin).await,
         409,
         ErrorCode::StepIncomplete,
     )
     .await;
-    let audit: api::AuditPage = expect_json(app.get(&admin.client, "/api/audit").await, 200).await;
+    let audit: api::AuditPage = expect_json(app.audit(&admin, "").await, 200).await;
     assert_eq!(audit.events[0].action, "lever_disconnected");
 }
 
@@ -516,7 +471,7 @@ async fn signed_and_forged_requests_to_the_webhook() {
     let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
     let (_, token) = (lever.webhook_id.clone(), lever.signature_token.clone());
     let webhook: api::LeverWebhookResponse =
-        expect_json(app.get(&admin.client, "/api/lever/webhook").await, 200).await;
+        expect_json(app.lever_webhook(&admin).await, 200).await;
 
     let triggered_at = time::OffsetDateTime::now_utc().unix_timestamp() * 1000 + 123;
     let nonce = "a".repeat(48);
@@ -582,16 +537,12 @@ async fn a_selected_stage_that_lever_no_longer_has_is_flagged() {
     let request = api::LeverStagesRequest {
         stage_ids: vec![phone.clone(), doomed.clone()],
     };
-    let saved: api::LeverSetup = expect_json(
-        app.put(&admin.client, "/api/lever/stages", &request).await,
-        200,
-    )
-    .await;
+    let saved: api::LeverSetup =
+        expect_json(app.save_lever_stages(&admin, &request).await, 200).await;
     assert!(saved.stages.selected.iter().all(|s| !s.missing));
 
     sim.delete_stage(&doomed).await;
-    let live: api::LeverStagesResponse =
-        expect_json(app.get(&admin.client, "/api/lever/stages").await, 200).await;
+    let live: api::LeverStagesResponse = expect_json(app.lever_stages(&admin).await, 200).await;
     assert!(live.stages.iter().all(|s| s.id != doomed));
     let setup = setup_of(&app, &admin).await;
     let flagged: Vec<(&str, bool)> = setup
@@ -610,14 +561,14 @@ async fn a_selected_stage_that_lever_no_longer_has_is_flagged() {
         stage_ids: vec![doomed],
     };
     expect_error(
-        app.put(&admin.client, "/api/lever/stages", &request).await,
+        app.save_lever_stages(&admin, &request).await,
         422,
         ErrorCode::UnknownStage,
     )
     .await;
     let none = api::LeverStagesRequest { stage_ids: vec![] };
     expect_error(
-        app.put(&admin.client, "/api/lever/stages", &none).await,
+        app.save_lever_stages(&admin, &none).await,
         422,
         ErrorCode::NoStages,
     )

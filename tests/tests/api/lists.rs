@@ -113,8 +113,7 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
     assert_eq!(pages, 6);
     assert_eq!(seen, expected, "every pad once, newest first");
 
-    let default: api::PadsResponse =
-        expect_json(app.get(&admin.client, "/api/pads").await, 200).await;
+    let default: api::PadsResponse = expect_json(app.list_pads(&admin, "").await, 200).await;
     assert_eq!(default.pads.len(), 50, "50 to a page unless asked");
 
     let (ended, _) = walk(&app, &admin, "/api/pads?status=ended&limit=37", ids, next).await;
@@ -125,11 +124,7 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
         ("q=kernel%20HACKER", "Zebulon Oldest"),
         ("q=100%25_", "Percy 100%_sure"),
     ] {
-        let found: api::PadsResponse = expect_json(
-            app.get(&admin.client, &format!("/api/pads?{query}")).await,
-            200,
-        )
-        .await;
+        let found: api::PadsResponse = expect_json(app.list_pads(&admin, &query).await, 200).await;
         let names: Vec<&str> = found
             .pads
             .iter()
@@ -138,8 +133,7 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
         assert_eq!(names, vec![name], "{query}");
         assert_eq!(found.next_cursor, None);
     }
-    let wildcard: api::PadsResponse =
-        expect_json(app.get(&admin.client, "/api/pads?q=_").await, 200).await;
+    let wildcard: api::PadsResponse = expect_json(app.list_pads(&admin, "q=_").await, 200).await;
     assert_eq!(wildcard.pads.len(), 1, "_ is a character, not a wildcard");
 
     for (query, code) in [
@@ -148,12 +142,7 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
         ("cursor=not-a-cursor", ErrorCode::InvalidCursor),
         ("status=lost", ErrorCode::InvalidStatus),
     ] {
-        expect_error(
-            app.get(&admin.client, &format!("/api/pads?{query}")).await,
-            400,
-            code,
-        )
-        .await;
+        expect_error(app.list_pads(&admin, &query).await, 400, code).await;
     }
 }
 
@@ -227,31 +216,18 @@ async fn an_old_failed_delivery_is_found_and_retried() {
     assert_eq!(pages, 6, "50 to a page");
     assert_eq!(dead.last(), Some(&oldest_id.to_string()));
 
-    let found: api::LeverDeliveriesResponse = expect_json(
-        app.get(&admin.client, "/api/lever/deliveries?q=OPP-OLDEST")
-            .await,
-        200,
-    )
-    .await;
+    let found: api::LeverDeliveriesResponse =
+        expect_json(app.lever_deliveries(&admin, "q=OPP-OLDEST").await, 200).await;
     assert_eq!(found.deliveries.len(), 1);
     assert!(found.deliveries[0].can_retry);
 
-    let retried: api::LeverDelivery = expect_json(
-        app.post(
-            &admin.client,
-            &format!("/api/lever/deliveries/{oldest_id}/retry"),
-            &(),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let retried: api::LeverDelivery =
+        expect_json(app.retry_delivery(&admin, oldest_id).await, 200).await;
     assert_eq!(retried.id, oldest_id);
     assert_eq!(retried.status, api::DeliveryStatus::Queued);
 
     expect_error(
-        app.get(&admin.client, "/api/lever/deliveries?limit=500")
-            .await,
+        app.lever_deliveries(&admin, "limit=500").await,
         400,
         ErrorCode::InvalidLimit,
     )
@@ -303,7 +279,7 @@ async fn the_audit_log_pages_by_cursor_through_every_event() {
     assert_eq!(pages, 3);
     assert_eq!(seen, expected, "every event once, newest first");
     expect_error(
-        app.get(&admin.client, "/api/audit?cursor=AAAA").await,
+        app.audit(&admin, "cursor=AAAA").await,
         400,
         ErrorCode::InvalidCursor,
     )
@@ -366,12 +342,7 @@ async fn members_page_by_cursor_and_search_by_name_or_email() {
     assert_eq!(seen.last(), Some(&admin.id().to_string()));
 
     for query in ["q=grace", "q=HOPPER"] {
-        let found: api::MembersResponse = expect_json(
-            app.get(&admin.client, &format!("/api/members?{query}"))
-                .await,
-            200,
-        )
-        .await;
+        let found: api::MembersResponse = expect_json(app.members(&admin, &query).await, 200).await;
         let names: Vec<&str> = found.members.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, vec!["Grace Hopper"]);
     }
@@ -387,7 +358,7 @@ async fn members_page_by_cursor_and_search_by_name_or_email() {
     assert_eq!(by_email.members.len(), 1);
     assert_eq!(by_email.members[0].id, admin.id());
     expect_error(
-        app.get(&admin.client, "/api/members?limit=1000").await,
+        app.members(&admin, "limit=1000").await,
         400,
         ErrorCode::InvalidLimit,
     )

@@ -26,19 +26,14 @@ async fn an_invitation_link_is_previewed_accepted_once_and_logs_the_invitee_in()
     assert!(token.len() >= 43, "at least 256 bits");
 
     let visitor = new_client();
-    let preview: api::InvitationPreview = expect_json(
-        app.get(&visitor, &format!("/api/invitations/{token}"))
-            .await,
-        200,
-    )
-    .await;
+    let preview: api::InvitationPreview =
+        expect_json(app.preview_invitation(&visitor, &token).await, 200).await;
     assert_eq!(preview.organization_name, admin.me.organization.name);
     assert_eq!(preview.email, email);
     assert_eq!(preview.role, Role::Member);
     assert_eq!(preview.invited_by, "Ada Admin");
 
-    let members: api::MembersResponse =
-        expect_json(app.get(&admin.client, "/api/members").await, 200).await;
+    let members: api::MembersResponse = expect_json(app.members(&admin, "").await, 200).await;
     assert_eq!(members.invitations.len(), 1);
     assert_eq!(members.invitations[0].email, email);
 
@@ -50,7 +45,7 @@ async fn an_invitation_link_is_previewed_accepted_once_and_logs_the_invitee_in()
     let me: api::MeResponse = expect_json(app.post(&visitor, &path, &accept).await, 201).await;
     assert_eq!(me.role, Role::Member);
     assert_eq!(me.organization.id, admin.me.organization.id);
-    let _: api::MeResponse = expect_json(app.get(&visitor, "/api/me").await, 200).await;
+    let _: api::MeResponse = expect_json(app.me(&visitor).await, 200).await;
 
     expect_error(
         app.post(&new_client(), &path, &accept).await,
@@ -59,14 +54,12 @@ async fn an_invitation_link_is_previewed_accepted_once_and_logs_the_invitee_in()
     )
     .await;
     expect_error(
-        app.get(&new_client(), &format!("/api/invitations/{token}"))
-            .await,
+        app.preview_invitation(&new_client(), &token).await,
         404,
         ErrorCode::InvitationNotFound,
     )
     .await;
-    let members: api::MembersResponse =
-        expect_json(app.get(&admin.client, "/api/members").await, 200).await;
+    let members: api::MembersResponse = expect_json(app.members(&admin, "").await, 200).await;
     assert!(members.invitations.is_empty());
     assert_eq!(members.members.len(), 2);
 }
@@ -77,18 +70,14 @@ async fn revoked_expired_and_unknown_invitations_do_not_work() {
     let admin = app.sign_up(Plan::Team).await;
     let revoked = app.invite(&admin, &unique_email("r"), Role::Member).await;
     assert_eq!(
-        app.delete(
-            &admin.client,
-            &format!("/api/invitations/{}", revoked.invitation.id)
-        )
-        .await
-        .status(),
+        app.revoke_invitation(&admin, revoked.invitation.id)
+            .await
+            .status(),
         204
     );
     let token = TestApp::token_of(&revoked.link);
     expect_error(
-        app.get(&new_client(), &format!("/api/invitations/{token}"))
-            .await,
+        app.preview_invitation(&new_client(), &token).await,
         404,
         ErrorCode::InvitationNotFound,
     )
@@ -108,12 +97,7 @@ async fn revoked_expired_and_unknown_invitations_do_not_work() {
         password: PASSWORD.into(),
     };
     expect_error(
-        app.post(
-            &new_client(),
-            &format!("/api/invitations/{token}/accept"),
-            &accept,
-        )
-        .await,
+        app.accept_invitation(&new_client(), &token, &accept).await,
         404,
         ErrorCode::InvitationNotFound,
     )
@@ -132,7 +116,7 @@ async fn revoked_expired_and_unknown_invitations_do_not_work() {
         role: Role::Member,
     };
     expect_error(
-        app.post(&admin.client, "/api/invitations", &request).await,
+        app.create_invitation(&admin, &request).await,
         409,
         ErrorCode::EmailTaken,
     )
@@ -147,8 +131,8 @@ async fn members_cannot_use_admin_routes() {
     let c = &member.client;
     let someone = admin.id();
     let responses = vec![
-        app.get(c, "/api/members").await,
-        app.get(c, "/api/audit").await,
+        app.members(c, "").await,
+        app.audit(c, "").await,
         app.post(
             c,
             "/api/invitations",
@@ -175,18 +159,16 @@ async fn members_cannot_use_admin_routes() {
             },
         )
         .await,
-        app.delete(c, &format!("/api/members/{someone}")).await,
-        app.delete(c, &format!("/api/invitations/{}", uuid::Uuid::new_v4()))
-            .await,
+        app.remove_member(c, someone).await,
+        app.revoke_invitation(c, api::InvitationId::random()).await,
     ];
     for response in responses {
         expect_error(response, 403, ErrorCode::AdminOnly).await;
     }
     // What members may do.
-    let org: api::OrganizationSummary =
-        expect_json(app.get(c, "/api/organization").await, 200).await;
+    let org: api::OrganizationSummary = expect_json(app.organization(c).await, 200).await;
     assert_eq!(org.plan, Plan::Enterprise);
-    let me: api::MeResponse = expect_json(app.get(c, "/api/me").await, 200).await;
+    let me: api::MeResponse = expect_json(app.me(c).await, 200).await;
     assert_eq!(me.role, Role::Member);
 }
 
@@ -204,20 +186,14 @@ async fn role_changes_apply_on_the_next_request() {
     let updated: api::Member =
         expect_json(app.patch(&admin.client, &path, &promote).await, 200).await;
     assert_eq!(updated.role, Role::Admin);
-    let _: api::MembersResponse =
-        expect_json(app.get(&member.client, "/api/members").await, 200).await;
+    let _: api::MembersResponse = expect_json(app.members(&member, "").await, 200).await;
 
     let demote = UpdateMemberRequest {
         role: Some(Role::Member),
         status: None,
     };
     let _: api::Member = expect_json(app.patch(&admin.client, &path, &demote).await, 200).await;
-    expect_error(
-        app.get(&member.client, "/api/members").await,
-        403,
-        ErrorCode::AdminOnly,
-    )
-    .await;
+    expect_error(app.members(&member, "").await, 403, ErrorCode::AdminOnly).await;
 }
 
 #[tokio::test]
@@ -234,12 +210,7 @@ async fn deactivated_members_lose_their_session_and_cannot_log_in_until_reactiva
     let updated: api::Member =
         expect_json(app.patch(&admin.client, &path, &deactivate).await, 200).await;
     assert_eq!(updated.status, MemberStatus::Deactivated);
-    expect_error(
-        app.get(&member.client, "/api/me").await,
-        401,
-        ErrorCode::NotLoggedIn,
-    )
-    .await;
+    expect_error(app.me(&member).await, 401, ErrorCode::NotLoggedIn).await;
     expect_error(
         app.log_in(&member.email, PASSWORD).await,
         403,
@@ -313,12 +284,7 @@ async fn the_last_active_admin_cannot_be_demoted_deactivated_or_removed() {
     .await;
     let me: api::Member = expect_json(app.patch(&admin.client, &own, &demote).await, 200).await;
     assert_eq!(me.role, Role::Member);
-    expect_error(
-        app.get(&admin.client, "/api/members").await,
-        403,
-        ErrorCode::AdminOnly,
-    )
-    .await;
+    expect_error(app.members(&admin, "").await, 403, ErrorCode::AdminOnly).await;
 }
 
 #[tokio::test]
@@ -326,30 +292,18 @@ async fn a_removed_member_is_gone() {
     let app = spawn_app().await;
     let admin = app.sign_up(Plan::Team).await;
     let member = app.add_member(&admin, Role::Member).await;
-    assert_eq!(
-        app.delete(&admin.client, &format!("/api/members/{}", member.id()))
-            .await
-            .status(),
-        204
-    );
-    expect_error(
-        app.get(&member.client, "/api/me").await,
-        401,
-        ErrorCode::NotLoggedIn,
-    )
-    .await;
+    assert_eq!(app.remove_member(&admin, member.id()).await.status(), 204);
+    expect_error(app.me(&member).await, 401, ErrorCode::NotLoggedIn).await;
     expect_error(
         app.log_in(&member.email, PASSWORD).await,
         401,
         ErrorCode::InvalidCredentials,
     )
     .await;
-    let members: api::MembersResponse =
-        expect_json(app.get(&admin.client, "/api/members").await, 200).await;
+    let members: api::MembersResponse = expect_json(app.members(&admin, "").await, 200).await;
     assert_eq!(members.members.len(), 1);
     expect_error(
-        app.delete(&admin.client, &format!("/api/members/{}", member.id()))
-            .await,
+        app.remove_member(&admin, member.id()).await,
         404,
         ErrorCode::NotFound,
     )
@@ -373,7 +327,7 @@ async fn admins_change_the_plan() {
     )
     .await;
     assert_eq!(org.plan, Plan::Enterprise);
-    let me: api::MeResponse = expect_json(app.get(&admin.client, "/api/me").await, 200).await;
+    let me: api::MeResponse = expect_json(app.me(&admin).await, 200).await;
     assert_eq!(me.organization.plan, Plan::Enterprise);
 }
 
@@ -394,7 +348,7 @@ async fn an_invitation_flood_is_refused_per_organization_with_retry_after() {
         email: unique_email("one-too-many"),
         role: Role::Member,
     };
-    let refused = app.post(&admin.client, "/api/invitations", &request).await;
+    let refused = app.create_invitation(&admin, &request).await;
     let retry_after: u64 = refused.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -402,8 +356,7 @@ async fn an_invitation_flood_is_refused_per_organization_with_retry_after() {
         .unwrap();
     assert!(retry_after > 0 && retry_after <= 3600, "{retry_after}");
     expect_error(refused, 429, ErrorCode::TooManyRequests).await;
-    let members: api::MembersResponse =
-        expect_json(app.get(&admin.client, "/api/members").await, 200).await;
+    let members: api::MembersResponse = expect_json(app.members(&admin, "").await, 200).await;
     assert_eq!(members.invitations.len(), 3);
     // Another organization has its own allowance.
     app.invite(&other, &unique_email("invitee"), Role::Member)

@@ -14,7 +14,7 @@ async fn new_pad(app: &TestApp, member: &Account) -> api::PadSummary {
         job_title: None,
         language: Some("python".into()),
     };
-    expect_json(app.post(&member.client, "/api/pads", &request).await, 201).await
+    expect_json(app.create_pad(&member, &request).await, 201).await
 }
 
 /// Stores `count` edits as if typed (faster than typing them): mostly characters added at the

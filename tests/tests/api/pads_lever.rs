@@ -135,12 +135,7 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
     )
     .await;
     expect_error(
-        app.post(
-            &admin.client,
-            &format!("/api/pads/{}/lever-note", manual.id),
-            &(),
-        )
-        .await,
+        app.send_code_note(&admin, &manual.id).await,
         409,
         ErrorCode::NotFromLever,
     )

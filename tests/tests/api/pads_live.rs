@@ -16,16 +16,11 @@ async fn new_pad(app: &TestApp, member: &Account, candidate: &str) -> api::PadSu
         job_title: Some("Backend Engineer".into()),
         language: Some("rust".into()),
     };
-    expect_json(app.post(&member.client, "/api/pads", &request).await, 201).await
+    expect_json(app.create_pad(&member, &request).await, 201).await
 }
 
 async fn history(app: &TestApp, member: &Account, pad_id: &api::PadId) -> api::PadHistory {
-    expect_json(
-        app.get(&member.client, &format!("/api/pads/{pad_id}/history"))
-            .await,
-        200,
-    )
-    .await
+    expect_json(app.pad_history(&member, &pad_id, "").await, 200).await
 }
 
 /// A tiny deterministic generator, so a failure reproduces from its seed.
@@ -204,12 +199,7 @@ async fn a_restart_mid_session_loses_nothing_acknowledged() {
     candidate.settle_at(0).await;
     let acknowledged = candidate.doc.revision;
     // The first edit started the interview.
-    let view: api::PadView = expect_json(
-        app.get(&member.client, &format!("/api/pads/{}", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let view: api::PadView = expect_json(app.view_pad(&member, &pad.id).await, 200).await;
     assert_eq!(view.status, api::PadStatus::InProgress);
 
     // A stopping server tells its participants to reconnect (1012) instead of holding them,
@@ -501,11 +491,8 @@ async fn ending_makes_the_pad_read_only_and_playback_is_for_members() {
     let news = receive(&mut socket).await;
     assert!(matches!(news, Some(ServerMessage::Ended)), "{news:?}");
     assert_eq!(expect_refusal(&mut socket).await, RefusalCode::PadEnded);
-    let listed: api::PadsResponse = expect_json(
-        app.get(&member.client, "/api/pads?status=ended&q=ad").await,
-        200,
-    )
-    .await;
+    let listed: api::PadsResponse =
+        expect_json(app.list_pads(&member, "status=ended&q=ad").await, 200).await;
     assert_eq!(listed.pads.len(), 1);
     // The pad's id is the secret part of its link: logs name the pad some other way.
     assert!(
@@ -632,13 +619,7 @@ async fn participants_on_two_instances_of_one_postgres_edit_together() {
     here.wait_until("Bob offline", |c| !c.shows_online(&bob))
         .await;
     let before_end = here.doc.text.clone();
-    let _: api::PadView = expect_json(
-        second
-            .post(&member.client, &format!("/api/pads/{}/end", pad.id), &())
-            .await,
-        200,
-    )
-    .await;
+    let _: api::PadView = expect_json(second.end_pad(&member, &pad.id).await, 200).await;
     // An edit sent to this instance right after the other ended the pad is not stored, even
     // if the news has not arrived here yet.
     here.edit(&format!("{before_end}late")).await;

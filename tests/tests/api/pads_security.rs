@@ -13,16 +13,11 @@ async fn new_pad(app: &TestApp, member: &Account, candidate: &str) -> api::PadSu
         job_title: None,
         language: Some("python".into()),
     };
-    expect_json(app.post(&member.client, "/api/pads", &request).await, 201).await
+    expect_json(app.create_pad(&member, &request).await, 201).await
 }
 
 async fn end(app: &TestApp, member: &Account, pad_id: &api::PadId) {
-    let _: api::PadView = expect_json(
-        app.post(&member.client, &format!("/api/pads/{pad_id}/end"), &())
-            .await,
-        200,
-    )
-    .await;
+    let _: api::PadView = expect_json(app.end_pad(&member, &pad_id).await, 200).await;
 }
 
 /// Everything the server says to a fresh connection that joins with `join`, until it closes.
@@ -543,9 +538,7 @@ async fn a_session_that_cannot_be_checked_is_an_error_not_an_outsider() {
     db.execute_unprepared("ALTER TABLE users RENAME TO users_away")
         .await
         .unwrap();
-    let answer = app
-        .get(&member.client, &format!("/api/pads/{}", pad.id))
-        .await;
+    let answer = app.view_pad(&member, &pad.id).await;
     let status = answer.status().as_u16();
     let body = answer.text().await.unwrap();
     db.execute_unprepared("ALTER TABLE users_away RENAME TO users")
@@ -556,11 +549,7 @@ async fn a_session_that_cannot_be_checked_is_an_error_not_an_outsider() {
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
     assert_eq!(error.code, ErrorCode::InternalError, "{body}");
     // A visitor with no session at all still gets the outsider's view.
-    let view: api::PadView = expect_json(
-        app.get(&tests::app::new_client(), &format!("/api/pads/{}", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let view: api::PadView =
+        expect_json(app.view_pad(&tests::app::new_client(), &pad.id).await, 200).await;
     assert!(!view.member);
 }

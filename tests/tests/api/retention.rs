@@ -40,7 +40,7 @@ async fn a_flood_of_forged_requests_is_counted_not_stored() {
         "{recorded} forged requests stored"
     );
     let listing: api::LeverDeliveriesResponse =
-        expect_json(app.get(&admin.client, "/api/lever/deliveries").await, 200).await;
+        expect_json(app.lever_deliveries(&admin, "").await, 200).await;
     assert_eq!(listing.rejected_not_recorded + recorded, 100);
 
     // Another organization has its own budget.
@@ -55,7 +55,7 @@ async fn a_flood_of_forged_requests_is_counted_not_stored() {
         .unwrap();
     expect_error(answer, 401, ErrorCode::InvalidSignature).await;
     let listing: api::LeverDeliveriesResponse =
-        expect_json(app.get(&other.client, "/api/lever/deliveries").await, 200).await;
+        expect_json(app.lever_deliveries(&other, "").await, 200).await;
     assert_eq!(listing.deliveries.len(), 1);
     assert_eq!(
         listing.deliveries[0].reason,
@@ -176,8 +176,7 @@ async fn the_sweep_deletes_old_deliveries_and_events_but_never_pending_work() {
         3,
         "the dead delivery's job went with it"
     );
-    let log: api::AuditPage =
-        expect_json(app.get(&admin.client, "/api/audit?limit=200").await, 200).await;
+    let log: api::AuditPage = expect_json(app.audit(&admin, "limit=200").await, 200).await;
     let details: Vec<&str> = log.events.iter().map(|e| e.detail.as_str()).collect();
     assert!(details.contains(&"last season") && !details.contains(&"ancient"));
 

@@ -123,9 +123,10 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
         .wait_for_text("[data-testid=playback-code]", "return a + b")
         .await;
     let history: api::PadHistory = tests::expect_json(
-        app.get(
-            &admin.client,
-            &format!("/api/pads/{}/history", link.rsplit('/').next().unwrap()),
+        app.pad_history(
+            &admin,
+            &api::PadId::new(link.rsplit('/').next().unwrap()),
+            "",
         )
         .await,
         200,
@@ -205,12 +206,8 @@ async fn typing_goes_on_while_the_server_restarts_and_nothing_is_lost() {
     editor.send_keys("// go on\n").await.unwrap();
     let expected = "package main\nfunc main() {}\n// go on\n";
     wait_for_editor(&watcher, expected).await;
-    let history: api::PadHistory = tests::expect_json(
-        app.get(&admin.client, &format!("/api/pads/{}/history", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let history: api::PadHistory =
+        tests::expect_json(app.pad_history(&admin, &pad.id, "").await, 200).await;
     assert_eq!(history.final_text, expected);
     candidate.close().await;
     watcher.close().await;
@@ -294,12 +291,8 @@ async fn a_reloaded_page_rejoins_as_the_same_participant_and_no_name_leaks_to_an
     )
     .await;
     assert_eq!(chips, ["Grace", "Watcher"]);
-    let history: api::PadHistory = tests::expect_json(
-        app.get(&admin.client, &format!("/api/pads/{}/history", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let history: api::PadHistory =
+        tests::expect_json(app.pad_history(&admin, &pad.id, "").await, 200).await;
     let names: Vec<&str> = history
         .participants
         .iter()
@@ -352,12 +345,7 @@ async fn an_admin_picks_a_feedback_template_and_sends_an_ended_pad_as_feedback()
     let mut candidate = tests::pad_client::PadClient::join(&app, &pad_id, "Ada", None).await;
     candidate.edit("print('hi')\n").await;
     candidate.settle_at(0).await;
-    let _: api::PadView = tests::expect_json(
-        app.post(&admin.client, &format!("/api/pads/{pad_id}/end"), &())
-            .await,
-        200,
-    )
-    .await;
+    let _: api::PadView = tests::expect_json(app.end_pad(&admin, &pad_id).await, 200).await;
 
     let browser = Browser::start().await;
     browser.goto(&app.url("/login")).await;

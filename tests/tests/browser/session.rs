@@ -54,12 +54,7 @@ async fn a_call_on_the_pad_page_after_the_session_ended_goes_back_to_log_in() {
     browser.wait_for_text("h1", "Log in").await;
     browser.wait_for_text(".session-links", "Sign up").await;
 
-    let view: api::PadView = expect_json(
-        app.get(&admin.client, &format!("/api/pads/{}", pad.id))
-            .await,
-        200,
-    )
-    .await;
+    let view: api::PadView = expect_json(app.view_pad(&admin, &pad.id).await, 200).await;
     assert_ne!(
         view.status,
         api::PadStatus::Ended,
