@@ -85,7 +85,7 @@ async fn request_feedback(
     member: &Account,
     pad_id: &api::PadId,
 ) -> reqwest::Response {
-    app.send_feedback(&member, &pad_id).await
+    app.send_feedback(&member, pad_id).await
 }
 
 /// The pad once its feedback request has an outcome (`sent` or `failed`).
@@ -94,7 +94,7 @@ async fn feedback_outcome(app: &TestApp, member: &Account, pad_id: &api::PadId) 
         "the feedback form's outcome",
         Duration::from_secs(30),
         || async {
-            let view: api::PadView = expect_json(app.view_pad(&member, &pad_id).await, 200).await;
+            let view: api::PadView = expect_json(app.view_pad(&member, pad_id).await, 200).await;
             matches!(
                 view.feedback_status,
                 Some(api::RequestStatus::Sent | api::RequestStatus::Failed)

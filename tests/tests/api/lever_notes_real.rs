@@ -51,15 +51,15 @@ fn last_line(note: &SimNote) -> &str {
 }
 
 async fn pad_view(app: &TestApp, admin: &Account, pad_id: &api::PadId) -> api::PadView {
-    expect_json(app.view_pad(&admin, &pad_id).await, 200).await
+    expect_json(app.view_pad(&admin, pad_id).await, 200).await
 }
 
 async fn end_pad(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
-    let _: api::PadView = expect_json(app.end_pad(&admin, &pad_id).await, 200).await;
+    let _: api::PadView = expect_json(app.end_pad(&admin, pad_id).await, 200).await;
 }
 
 async fn request_code_note(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
-    let _: api::PadView = expect_json(app.send_code_note(&admin, &pad_id).await, 200).await;
+    let _: api::PadView = expect_json(app.send_code_note(&admin, pad_id).await, 200).await;
 }
 
 async fn code_note_sent(app: &TestApp, admin: &Account, pad_id: &api::PadId) {

@@ -275,7 +275,7 @@ async fn candidate_with_pad(
 }
 
 async fn end_pad(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
-    let _: api::PadView = expect_json(app.end_pad(&admin, &pad_id).await, 200).await;
+    let _: api::PadView = expect_json(app.end_pad(&admin, pad_id).await, 200).await;
 }
 
 /// Asks for the code note and returns it once Lever has it.
@@ -286,7 +286,7 @@ async fn code_note(
     ada: &str,
     pad_id: &api::PadId,
 ) -> tests::lever_sim::SimNote {
-    let _: api::PadView = expect_json(app.send_code_note(&admin, &pad_id).await, 200).await;
+    let _: api::PadView = expect_json(app.send_code_note(&admin, pad_id).await, 200).await;
     wait_for("the code note", Duration::from_secs(30), || async {
         sim.notes(ada)
             .await

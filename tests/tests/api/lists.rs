@@ -124,7 +124,7 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
         ("q=kernel%20HACKER", "Zebulon Oldest"),
         ("q=100%25_", "Percy 100%_sure"),
     ] {
-        let found: api::PadsResponse = expect_json(app.list_pads(&admin, &query).await, 200).await;
+        let found: api::PadsResponse = expect_json(app.list_pads(&admin, query).await, 200).await;
         let names: Vec<&str> = found
             .pads
             .iter()
@@ -142,7 +142,7 @@ async fn pads_page_by_cursor_and_search_reaches_the_oldest() {
         ("cursor=not-a-cursor", ErrorCode::InvalidCursor),
         ("status=lost", ErrorCode::InvalidStatus),
     ] {
-        expect_error(app.list_pads(&admin, &query).await, 400, code).await;
+        expect_error(app.list_pads(&admin, query).await, 400, code).await;
     }
 }
 
@@ -342,7 +342,7 @@ async fn members_page_by_cursor_and_search_by_name_or_email() {
     assert_eq!(seen.last(), Some(&admin.id().to_string()));
 
     for query in ["q=grace", "q=HOPPER"] {
-        let found: api::MembersResponse = expect_json(app.members(&admin, &query).await, 200).await;
+        let found: api::MembersResponse = expect_json(app.members(&admin, query).await, 200).await;
         let names: Vec<&str> = found.members.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, vec!["Grace Hopper"]);
     }

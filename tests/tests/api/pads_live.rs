@@ -20,7 +20,7 @@ async fn new_pad(app: &TestApp, member: &Account, candidate: &str) -> api::PadSu
 }
 
 async fn history(app: &TestApp, member: &Account, pad_id: &api::PadId) -> api::PadHistory {
-    expect_json(app.pad_history(&member, &pad_id, "").await, 200).await
+    expect_json(app.pad_history(&member, pad_id, "").await, 200).await
 }
 
 /// A tiny deterministic generator, so a failure reproduces from its seed.

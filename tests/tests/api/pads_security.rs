@@ -17,7 +17,7 @@ async fn new_pad(app: &TestApp, member: &Account, candidate: &str) -> api::PadSu
 }
 
 async fn end(app: &TestApp, member: &Account, pad_id: &api::PadId) {
-    let _: api::PadView = expect_json(app.end_pad(&member, &pad_id).await, 200).await;
+    let _: api::PadView = expect_json(app.end_pad(&member, pad_id).await, 200).await;
 }
 
 /// Everything the server says to a fresh connection that joins with `join`, until it closes.
