@@ -4,6 +4,10 @@
 //! An operation walks the whole text: retain `n` characters, insert a string, or delete `n`
 //! characters (ot.js's model). On the wire it is a JSON array: a positive number retains, a
 //! negative one deletes, a string inserts. Lengths count Unicode scalar values (`char`s).
+//!
+//! Our own rather than `operational-transform`: that crate counts UTF-16 units and has no
+//! client state machine, and this module is the one place both the server and the wasm
+//! console must agree on, so it is kept small, fuzzed and in the api crate.
 
 use std::collections::VecDeque;
 

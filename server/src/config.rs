@@ -1,5 +1,8 @@
 //! Settings from `STAGEPAD_*` environment variables. Every one has a default, so the embedded
 //! setup (SQLite file in `./data`, generated master key) runs with no settings at all.
+//!
+//! Hand-parsed rather than with `config`/`figment`: one source (the environment), and each
+//! bad value must name its variable and what it takes, which a few lines here do plainly.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
