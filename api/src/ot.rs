@@ -5,9 +5,9 @@
 //! characters (ot.js's model). On the wire it is a JSON array: a positive number retains, a
 //! negative one deletes, a string inserts. Lengths count Unicode scalar values (`char`s).
 //!
-//! Our own rather than `operational-transform`: that crate counts UTF-16 units and has no
-//! client state machine, and this module is the one place both the server and the wasm
-//! console must agree on, so it is kept small, fuzzed and in the api crate.
+//! Our own rather than the `operational-transform` crate: that one has the operations but no
+//! client state machine (in-flight edit, buffer, acknowledgements), and this module is what
+//! the server and the wasm console must agree on to the letter, so it stays small and fuzzed.
 
 use std::collections::VecDeque;
 
