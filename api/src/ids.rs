@@ -82,6 +82,10 @@ uuid_id!(
     /// An invitation to join an organization.
     InvitationId
 );
+uuid_id!(
+    /// One run of a pad's code.
+    RunId
+);
 
 /// A pad: 128 random bits in 22 URL-safe characters, the part of the link that opens it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
