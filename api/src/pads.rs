@@ -221,9 +221,12 @@ pub enum ServerMessage {
         #[serde(default)]
         ahead: Option<u32>,
     },
-    /// More output of the run that is going.
+    /// More output of the run that is going: the run's output piece number `index` (from 0).
+    /// A client that has the run's first `index` pieces appends it; one that has more already
+    /// (from a `run` message sent meanwhile) skips it.
     RunOutput {
         run_id: crate::RunId,
+        index: u32,
         stream: crate::RunStream,
         text: String,
     },
