@@ -829,14 +829,14 @@ impl LeverApi for ReqwestLever {
 
 /// The URL of `request` under `base`. Each segment is percent-encoded on its own (ids come
 /// from webhooks: a `/` or `?` in one cannot add a segment or a query). An id that is empty,
-/// `.` or `..` would still move the path once the URL is normalised
+/// `.` or `..` (or holds a control character) would still move the path once the URL is normalised
 /// (`/opportunities/../notes`): no object has such an id, so Lever is not asked.
 fn endpoint_url(base: &str, request: &LeverRequest<'_>) -> Result<reqwest::Url, LeverError> {
-    if request
-        .path
-        .iter()
-        .any(|segment| matches!(*segment, "" | "." | ".."))
-    {
+    // url drops tabs and line breaks inside a segment before it looks for dot segments
+    // (`"..\n"` would become `..`): an id with a control character is no object's either.
+    if request.path.iter().any(|segment| {
+        matches!(*segment, "" | "." | "..") || segment.chars().any(char::is_control)
+    }) {
         return Err(LeverError::NotFound {
             endpoint: request.endpoint,
         });
@@ -884,7 +884,7 @@ mod tests {
             ),
             "http://127.0.0.1:9/v1/opportunities/..%2Fusers%3Fx=1%23y/notes?limit=1"
         );
-        for moves_the_path in ["", ".", ".."] {
+        for moves_the_path in ["", ".", "..", "..\n", ".\t.", "\r", "a\u{0}b"] {
             assert!(matches!(
                 url_of(
                     "https://api.lever.co/v1",
