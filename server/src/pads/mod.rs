@@ -417,12 +417,19 @@ pub async fn history(
             online: false,
         })
         .collect();
+    // The runs come with the first page: playback places them on its timeline.
+    let runs = if page.after == 0 {
+        crate::runs::store::all(&state.db, &pad.id).await?
+    } else {
+        Vec::new()
+    };
     Ok(api::PadHistory {
         language: pad.language.clone(),
         participants,
         operations,
         final_text: replayed.text,
         next_after: (upto < newest).then_some(upto),
+        runs,
     })
 }
 

@@ -7,7 +7,8 @@ use crate::extract::{AuthUser, Viewer};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+    cfg.route("/languages", web::get().to(languages))
+        .service(
         web::resource("/pads")
             .route(web::get().to(list_pads))
             .route(web::post().to(create_pad)),
@@ -24,6 +25,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/pads/{id}/lever-feedback",
         web::post().to(feedback_to_lever),
     );
+}
+
+/// No account needed: the candidate's pad asks which languages run here.
+async fn languages(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(api::LanguagesResponse {
+        languages: state.runs.languages(),
+    })
 }
 
 async fn list_pads(

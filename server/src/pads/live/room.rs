@@ -40,6 +40,8 @@ pub struct Credentials {
 /// A join the room accepted.
 pub struct Joined {
     pub client_id: String,
+    /// The participant's display name (a run says who started it).
+    pub name: String,
     /// This connection's number: a later join of the same participant replaces it.
     pub connection: u64,
     /// The welcome, then the edits missed when reconnecting.
