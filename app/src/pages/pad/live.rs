@@ -556,11 +556,12 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
             send(shared, &ClientMessage::StopRun);
         });
     };
-    let active = move || {
+    // A memo: output streaming in must not rebuild the button under the pointer.
+    let active = Memo::new(move |_| {
         shown
             .run
             .with(|run| run.as_ref().is_some_and(ShownRun::is_active))
-    };
+    });
 
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         // Ctrl+Enter (Cmd+Enter on a Mac) runs the code, even while a run goes (the server
@@ -688,7 +689,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                 </div>
             </div>
             <div class="run-bar">
-                {move || if active() {
+                {move || if active.get() {
                     view! {
                         <button type="button" class="danger" data-testid="stop-button" disabled=move || !can_send() on:click=stop>
                             "Stop"
