@@ -117,10 +117,21 @@ pub fn RunPane(
             None => idle.to_string(),
         })
     };
+    // The newest output stays in sight as it streams in.
+    let pane = NodeRef::<leptos::html::Pre>::new();
+    Effect::new(move || {
+        shown.track();
+        // After the browser has laid the new output out.
+        request_animation_frame(move || {
+            if let Some(pane) = pane.get_untracked() {
+                pane.set_scroll_top(pane.scroll_height());
+            }
+        });
+    });
     view! {
         <div class="run-pane">
             <p class="run-status" role="status" data-testid="run-status">{status}</p>
-            <pre class="code run-output" role="log" aria-label="Program output" data-testid="run-output">
+            <pre node_ref=pane class="code run-output" role="log" aria-label="Program output" data-testid="run-output">
                 {move || shown.with(|shown| shown.as_ref().map(|s| output_view(&s.run.output)))}
             </pre>
         </div>
