@@ -131,12 +131,12 @@ impl sea_orm::TryFromU64 for PadId {
     }
 }
 
-#[cfg(test)]
+// Random ids need the `db` feature (uuid's v4).
+#[cfg(all(test, feature = "db"))]
 mod tests {
     use super::*;
 
     #[test]
-    #[cfg(feature = "db")]
     fn ids_travel_as_their_bare_value() {
         let org = OrgId::random();
         let json = serde_json::to_string(&org).unwrap();

@@ -166,6 +166,7 @@ mod tests {
                 .collect(),
             final_text: String::new(),
             next_after: None,
+            runs: Vec::new(),
         }
     }
 
