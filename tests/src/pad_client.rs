@@ -244,6 +244,8 @@ impl PadClient {
             ServerMessage::Ended => self.ended = true,
             ServerMessage::Error { code, .. } => self.refusals.push(code),
             ServerMessage::Welcome { .. } => panic!("a second welcome"),
+            // Placeholder until the run service sends these (issue 13).
+            ServerMessage::Run { .. } | ServerMessage::RunOutput { .. } => {}
         }
     }
 

@@ -423,6 +423,8 @@ pub async fn history(
         operations,
         final_text: replayed.text,
         next_after: (upto < newest).then_some(upto),
+        // Placeholder until runs are stored (issue 13).
+        runs: Vec::new(),
     })
 }
 

@@ -240,6 +240,11 @@ async fn handle(state: &AppState, room: &Room, joined: &Joined, text: &str) -> R
             RefusalCode::AlreadyJoined,
             "This connection has joined already.",
         )),
+        // Placeholder until the run service answers these (issue 13).
+        ClientMessage::Run { .. } | ClientMessage::StopRun => Err(Refusal::new(
+            RefusalCode::ProtocolError,
+            "This server does not run code yet.",
+        )),
     }
 }
 

@@ -933,7 +933,9 @@ impl Conn {
             }
             ServerMessage::Participants { .. }
             | ServerMessage::Language { .. }
-            | ServerMessage::Ended => {}
+            | ServerMessage::Ended
+            | ServerMessage::Run { .. }
+            | ServerMessage::RunOutput { .. } => {}
         }
     }
 

@@ -368,6 +368,8 @@ fn handle(shared: &Shared, message: ServerMessage) {
         ServerMessage::Participants { participants } => shown.participants.set(participants),
         ServerMessage::Language { language } => shown.language.set(language),
         ServerMessage::Ended => shown.ended.set(true),
+        // Placeholder until the console shows runs (issue 13).
+        ServerMessage::Run { .. } | ServerMessage::RunOutput { .. } => {}
         ServerMessage::Error { code, message } => {
             shown.problem.set(Some(message));
             // Refusals that reconnecting would only meet again.

@@ -343,6 +343,7 @@ mod tests {
         let history = PadHistory {
             language: "go".into(),
             participants: vec![],
+            runs: vec![],
             operations: (0..3)
                 .map(|i| HistoryOperation {
                     revision: i + 1,
