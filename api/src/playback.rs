@@ -140,6 +140,7 @@ mod tests {
     fn history(ops: Vec<(i64, &str, Operation)>) -> PadHistory {
         PadHistory {
             language: "python".into(),
+            runs: vec![],
             participants: vec![
                 Participant {
                     client_id: "a".into(),
@@ -166,7 +167,6 @@ mod tests {
                 .collect(),
             final_text: String::new(),
             next_after: None,
-            runs: Vec::new(),
         }
     }
 

@@ -287,7 +287,10 @@ impl PadClient {
     }
 
     async fn handle(&mut self, message: ServerMessage) {
-        if !matches!(message, ServerMessage::Op { .. } | ServerMessage::Run { .. }) {
+        if !matches!(
+            message,
+            ServerMessage::Op { .. } | ServerMessage::Run { .. }
+        ) {
             self.expect_snapshot = false;
         }
         match message {

@@ -169,7 +169,11 @@ async fn serve(
     // The pad's run, as it stands: going (here or elsewhere), or the last one.
     if let Some(run) = state.runs.current_or_latest(&state.db, &room.pad_id).await {
         let ahead = state.runs.ahead_of(run.id);
-        if session.text(json(&ServerMessage::Run { run, ahead })).await.is_err() {
+        if session
+            .text(json(&ServerMessage::Run { run, ahead }))
+            .await
+            .is_err()
+        {
             return Ok(Ending::Left);
         }
     }
@@ -277,7 +281,11 @@ async fn handle(
                 by: joined.name.clone(),
                 stdin: stdin.unwrap_or_default(),
             };
-            state.runs.start(&state.run_audience(), ask).await.map(|_| ())
+            state
+                .runs
+                .start(&state.run_audience(), ask)
+                .await
+                .map(|_| ())
         }
         ClientMessage::StopRun => state.runs.stop(&state.db, &room.pad_id, &joined.name).await,
         ClientMessage::Join { .. } => Err(Refusal::new(

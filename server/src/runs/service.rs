@@ -82,7 +82,12 @@ impl Audience {
 }
 
 impl Runs {
-    pub fn new(sandbox: Option<Sandbox>, languages: Languages, limits: &Limits, size: usize) -> Self {
+    pub fn new(
+        sandbox: Option<Sandbox>,
+        languages: Languages,
+        limits: &Limits,
+        size: usize,
+    ) -> Self {
         Self {
             sandbox: sandbox.map(Arc::new),
             languages: Arc::new(languages),
@@ -115,7 +120,11 @@ impl Runs {
 
     /// What a joiner sees of the pad's runs: the one going here, else the newest stored
     /// (going on another instance, or ended).
-    pub async fn current_or_latest(&self, db: &DatabaseConnection, pad_id: &PadId) -> Option<RunView> {
+    pub async fn current_or_latest(
+        &self,
+        db: &DatabaseConnection,
+        pad_id: &PadId,
+    ) -> Option<RunView> {
         if let Some(run) = self.current(pad_id) {
             return Some(run);
         }
@@ -171,9 +180,7 @@ impl Runs {
         }
         // Run while running: the old run stops first, wherever it runs.
         self.stop_local(&ask.pad_id, &ask.by);
-        store::request_stop(&audience.db, &ask.pad_id, &ask.by)
-            .await
-            ?;
+        store::request_stop(&audience.db, &ask.pad_id, &ask.by).await?;
 
         let id = RunId::random();
         let row = store::insert_waiting(
@@ -188,8 +195,7 @@ impl Runs {
             },
             OffsetDateTime::now_utc(),
         )
-        .await
-        ?;
+        .await?;
         let view = Arc::new(Mutex::new(store::view(row)));
         let (stop, stopping) = watch::channel(false);
         let stop = Arc::new(stop);
@@ -219,11 +225,14 @@ impl Runs {
     }
 
     /// Stop pressed: the pad's run stops, here at once or on its instance at its heartbeat.
-    pub async fn stop(&self, db: &DatabaseConnection, pad_id: &PadId, by: &str) -> Result<(), Refusal> {
+    pub async fn stop(
+        &self,
+        db: &DatabaseConnection,
+        pad_id: &PadId,
+        by: &str,
+    ) -> Result<(), Refusal> {
         let here = self.stop_local(pad_id, by);
-        let elsewhere = store::request_stop(db, pad_id, by)
-            .await
-            ?;
+        let elsewhere = store::request_stop(db, pad_id, by).await?;
         if !here && elsewhere == 0 {
             return Err(Refusal::new(RefusalCode::NoRun, "No run is going."));
         }
@@ -285,10 +294,13 @@ impl RunTask {
         }
         self.runs.forget(&pad_id, self.id);
         let view = self.view.lock().expect("run").clone();
-        self.audience.tell(&pad_id, &ServerMessage::Run {
-            run: view,
-            ahead: None,
-        });
+        self.audience.tell(
+            &pad_id,
+            &ServerMessage::Run {
+                run: view,
+                ahead: None,
+            },
+        );
         self.audience.tell_elsewhere(&pad_id).await;
     }
 
@@ -307,7 +319,7 @@ impl RunTask {
                             Ok(slot) => break self.runs.pool.place(slot),
                             Err(_) => return None,
                         },
-                        _ = stopping.wait_for(|stop| *stop) => {
+                        _ = stop_pressed(&mut stopping) => {
                             self.runs.pool.leave_line(self.id);
                             return None;
                         }
@@ -375,10 +387,7 @@ impl RunTask {
         };
         match store::beat(&self.audience.db, self.id, status, &output, truncated).await {
             Ok(Some(by)) => {
-                self.stopped_by
-                    .lock()
-                    .expect("run")
-                    .get_or_insert(by);
+                self.stopped_by.lock().expect("run").get_or_insert(by);
                 true
             }
             Ok(None) => false,
@@ -391,7 +400,8 @@ impl RunTask {
 
     async fn announce(&self, ahead: Option<u32>) {
         let view = self.view.lock().expect("run").clone();
-        self.audience.tell(&self.ask.pad_id, &ServerMessage::Run { run: view, ahead });
+        self.audience
+            .tell(&self.ask.pad_id, &ServerMessage::Run { run: view, ahead });
         self.audience.tell_elsewhere(&self.ask.pad_id).await;
     }
 
@@ -490,6 +500,12 @@ impl Ended {
             truncated: self.view.truncated,
         }
     }
+}
+
+/// Resolves once the run is to stop (the guard `wait_for` returns must not live across the
+/// caller's awaits: it is not `Send`).
+async fn stop_pressed(stopping: &mut watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
 }
 
 /// Marks runs abandoned by a stopped instance as interrupted, now and every few seconds, and

@@ -181,10 +181,7 @@ pub async fn interrupt_abandoned(
     let mut pads = Vec::new();
     for run in abandoned {
         pad_run::Entity::update_many()
-            .col_expr(
-                pad_run::Column::Status,
-                Expr::value(RunStatus::Interrupted),
-            )
+            .col_expr(pad_run::Column::Status, Expr::value(RunStatus::Interrupted))
             .col_expr(
                 pad_run::Column::FinishedAt,
                 Expr::value(Some(OffsetDateTime::now_utc())),

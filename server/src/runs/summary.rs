@@ -105,10 +105,18 @@ mod tests {
             last_run(Some(&run(RunStatus::Exited, "hello\n"))),
             "Last run: Python by Ada, exited with code 0 in 42 ms.\nOutput:\n  hello"
         );
-        let long: String = (0..30).map(|i| format!("line {i} {}\n", "x".repeat(300))).collect();
+        let long: String = (0..30)
+            .map(|i| format!("line {i} {}\n", "x".repeat(300)))
+            .collect();
         let text = last_run(Some(&run(RunStatus::TimeLimit, &long)));
-        assert!(text.contains("stopped at the time limit in 42 ms"), "{text}");
+        assert!(
+            text.contains("stopped at the time limit in 42 ms"),
+            "{text}"
+        );
         assert!(text.ends_with("… and 20 more lines"), "{text}");
-        assert!(text.lines().all(|l| l.chars().count() <= LINE_CHARS + 3), "{text}");
+        assert!(
+            text.lines().all(|l| l.chars().count() <= LINE_CHARS + 3),
+            "{text}"
+        );
     }
 }

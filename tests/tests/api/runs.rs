@@ -68,10 +68,20 @@ async fn two_participants_see_the_same_run_and_a_later_joiner_sees_it_too() {
     assert_eq!(seen_by_ada.status, RunStatus::Exited, "{seen_by_ada:?}");
     assert_eq!(seen_by_ada.exit_code, Some(0));
     assert_eq!(seen_by_ada.started_by, "Ada");
-    assert_eq!(seen_by_ada.revision, 1, "the text as stored at revision 1 ran");
+    assert_eq!(
+        seen_by_ada.revision, 1,
+        "the text as stored at revision 1 ran"
+    );
     assert_eq!(seen_by_ada.language, "python");
-    assert_eq!(seen_by_ada.output, seen_by_bob.output, "both saw the same run");
-    assert_eq!(ada.run_output(), bob.run_output(), "the pieces streamed in order");
+    assert_eq!(
+        seen_by_ada.output, seen_by_bob.output,
+        "both saw the same run"
+    );
+    assert_eq!(
+        ada.run_output(),
+        bob.run_output(),
+        "the pieces streamed in order"
+    );
     let stdout: String = seen_by_bob
         .output
         .iter()
@@ -89,7 +99,8 @@ async fn two_participants_see_the_same_run_and_a_later_joiner_sees_it_too() {
     );
     // Someone opening the pad afterwards sees the last run.
     let mut cy = PadClient::join(&app, &pad.id, "Cy", None).await;
-    cy.wait_until("the pad's last run", |c| c.run.is_some()).await;
+    cy.wait_until("the pad's last run", |c| c.run.is_some())
+        .await;
     assert_eq!(cy.run.as_ref().map(|r| r.id), Some(seen_by_ada.id));
 
     // It is part of the record: playback lists it.
@@ -146,8 +157,10 @@ async fn stop_and_run_again_end_the_run_that_is_going() {
     .await;
     let mut bob = PadClient::join(&app, &pad.id, "Bob", None).await;
     ada.run(None).await;
-    bob.wait_until("the run's first output", |c| c.run_output().contains("started"))
-        .await;
+    bob.wait_until("the run's first output", |c| {
+        c.run_output().contains("started")
+    })
+    .await;
     bob.stop_run().await;
     let stopped = ada.run_ended().await;
     assert_eq!(stopped.status, RunStatus::Stopped, "{stopped:?}");
@@ -318,7 +331,7 @@ async fn hostile_programs_end_with_a_clear_status_while_the_server_and_other_pad
             output_of(&run).chars().take(300).collect::<String>()
         );
         let output = output_of(&run);
-        match **what {
+        match *what {
             "printing 100 MB" => assert!(run.truncated && output.len() <= 64 * 1024 + 1024),
             "connecting to the server's port" => {
                 assert!(!output.contains("CONNECTED"), "{output}")
@@ -362,7 +375,12 @@ async fn a_restart_mid_run_leaves_the_run_interrupted_never_running() {
     let history: api::PadHistory =
         expect_json(app.pad_history(&member, &pad.id, "").await, 200).await;
     assert_eq!(history.runs.len(), 1);
-    assert_eq!(history.runs[0].status, RunStatus::Interrupted, "{:?}", history.runs[0]);
+    assert_eq!(
+        history.runs[0].status,
+        RunStatus::Interrupted,
+        "{:?}",
+        history.runs[0]
+    );
 }
 
 #[tokio::test]
@@ -395,7 +413,9 @@ async fn two_instances_on_postgres_show_the_same_run() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     ada.run(None).await;
     bob.wait_until("the long run", |c| {
-        c.run.as_ref().is_some_and(|r| r.id != here.id && r.status.is_active())
+        c.run
+            .as_ref()
+            .is_some_and(|r| r.id != here.id && r.status.is_active())
     })
     .await;
     bob.stop_run().await;

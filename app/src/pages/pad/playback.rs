@@ -428,6 +428,7 @@ mod tests {
         let history = PadHistory {
             language: "go".into(),
             participants: vec![],
+            runs: vec![],
             operations: (0..3)
                 .map(|i| HistoryOperation {
                     revision: i + 1,
@@ -438,7 +439,6 @@ mod tests {
                 .collect(),
             final_text: "xxx".into(),
             next_after: None,
-            runs: vec![],
         };
         let timeline = Timeline::new(&history);
         assert_eq!(revision_at_position(&timeline, 0), 0);

@@ -267,7 +267,10 @@ impl Room {
 
     /// What a run starts from: the pad's text at its newest revision, and its language.
     /// Refused once the pad has ended.
-    pub async fn run_input(&self, db: &DatabaseConnection) -> Result<(u64, String, String), Refusal> {
+    pub async fn run_input(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<(u64, String, String), Refusal> {
         let state = self.locked(db).await?;
         if state.has_ended() {
             return Err(Refusal::pad_ended());
