@@ -445,6 +445,26 @@ impl RunCgroups {
         Ok(())
     }
 
+    /// The run asked for more memory than its limit at least once: the kernel refused a
+    /// charge (the program may have seen ENOMEM, e.g. Python's MemoryError, rather than being
+    /// killed).
+    fn hit_limit(&self) -> bool {
+        let file = if self.version == 1 {
+            "memory.failcnt"
+        } else {
+            "memory.events"
+        };
+        let text = std::fs::read_to_string(self.memory_dir.join(file)).unwrap_or_default();
+        if self.version == 1 {
+            text.trim().parse::<u64>().is_ok_and(|n| n > 0)
+        } else {
+            text.lines()
+                .filter_map(|l| l.strip_prefix("max "))
+                .filter_map(|v| v.trim().parse::<u64>().ok())
+                .any(|n| n > 0)
+        }
+    }
+
     /// The kernel killed something of the run for memory.
     fn oom_killed(&self) -> bool {
         let file = if self.version == 1 {
@@ -1085,6 +1105,7 @@ impl Job {
             }
         }
         let oom = cgroups.as_ref().is_some_and(RunCgroups::oom_killed);
+        let hit_memory_limit = cgroups.as_ref().is_some_and(RunCgroups::hit_limit);
         if let Some(cgroups) = cgroups {
             cgroups.remove().await;
         }
@@ -1118,6 +1139,8 @@ impl Job {
                     libc::SIGXCPU => Ending::TimeLimit,
                     signal => Ending::Signaled(signal),
                 },
+                // A failure after the memory limit refused an allocation is that limit.
+                (Some(code), _) if code != 0 && hit_memory_limit => Ending::MemoryLimit,
                 (Some(code), _) => Ending::Exited(code),
                 (None, Some(signal)) => Ending::Signaled(signal),
                 (None, None) => Ending::Failed(format!("unknown exit status {exit}")),

@@ -279,7 +279,8 @@ async fn hostile_programs_end_with_a_clear_status_while_the_server_and_other_pad
         ),
         (
             "memory without end",
-            "import time\nblocks = []\nend = time.time() + 5\nwhile time.time() < end:\n    blocks.append(bytearray(16 * 1024 * 1024))\n"
+            // Written bytes (a zeroed bytearray might never be touched, nor counted).
+            "import time\nblocks = []\nend = time.time() + 5\nwhile time.time() < end:\n    blocks.append(b'x' * (32 << 20))\n"
                 .into(),
             &[RunStatus::MemoryLimit],
         ),
