@@ -317,7 +317,14 @@ impl PadClient {
                 if std::mem::take(&mut self.expect_snapshot) && !run.status.is_active() {
                     self.ended_runs.push(run.id);
                 }
-                self.run = Some(run);
+                // A run stopped by a newer one may say its last word after the newer started:
+                // the pad shows the newest run, as the console does.
+                let older = self.run.as_ref().is_some_and(|shown| {
+                    shown.id != run.id && shown.requested_at > run.requested_at
+                });
+                if !older {
+                    self.run = Some(run);
+                }
             }
             ServerMessage::RunOutput {
                 run_id,

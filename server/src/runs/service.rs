@@ -176,6 +176,8 @@ impl Runs {
                     "One run a second: wait a moment and press Run again.",
                 ));
             }
+            // Only the last second matters: older entries go, so the map stays small.
+            last.retain(|_, at| now.duration_since(*at) < MIN_INTERVAL);
             last.insert(ask.pad_id.clone(), now);
         }
         // Run while running: the old run stops first, wherever it runs.

@@ -191,8 +191,15 @@ async fn stop_and_run_again_end_the_run_that_is_going() {
         .expect("the second run is stored");
     assert_eq!(second.status, RunStatus::Stopped, "{second:?}");
     assert_eq!(second.stopped_by.as_deref(), Some("Bob"));
-    bob.stop_run().await;
-    ada.run_ended().await;
+
+    // Ending the interview ends the run that is going.
+    let _: api::PadView = expect_json(app.end_pad(&member, &pad.id).await, 200).await;
+    let last = ada.run_ended().await;
+    assert_eq!(last.status, RunStatus::Stopped, "{last:?}");
+    assert_eq!(
+        last.stopped_by.as_deref(),
+        Some(member.me.user.name.as_str())
+    );
 }
 
 #[tokio::test]
