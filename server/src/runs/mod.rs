@@ -21,7 +21,7 @@ impl Runs {
         let limits = sandbox::Limits::from(settings);
         let languages = languages::Languages::detect();
         let sandbox = if std::path::Path::new(sandbox::BWRAP).exists() {
-            Some(sandbox::Sandbox::new(limits.clone(), languages.clone()))
+            Some(sandbox::Sandbox::new(limits, languages.clone()))
         } else {
             tracing::warn!(
                 "{} is missing: code cannot run (install bubblewrap)",
