@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BINARYEN_VERSION=132.0.0
+# Transpiles the pad's TypeScript before Node runs it (a static binary; no type checking).
+ESBUILD_VERSION=0.28.2
 want_test_tools=false
 [ "${1:-}" = "--test" ] && want_test_tools=true
 
@@ -13,6 +15,16 @@ apt_packages=()
 command -v brotli >/dev/null || apt_packages+=(brotli)
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
 command -v pkg-config >/dev/null || apt_packages+=(pkg-config)
+# Running the pad's code: the sandbox, and the toolchains of the languages that must run out of
+# the box (C#, Kotlin and others run when installed by hand; see README).
+[ -x /usr/bin/bwrap ] || apt_packages+=(bubblewrap)
+command -v python3 >/dev/null || apt_packages+=(python3)
+command -v gcc >/dev/null || apt_packages+=(gcc)
+command -v g++ >/dev/null || apt_packages+=(g++)
+command -v go >/dev/null || apt_packages+=(golang-go)
+command -v ruby >/dev/null || apt_packages+=(ruby)
+command -v javac >/dev/null || apt_packages+=(default-jdk-headless)
+command -v sqlite3 >/dev/null || apt_packages+=(sqlite3)
 if $want_test_tools; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
   command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
@@ -36,8 +48,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindge
 fi
 
 # Debian's binaryen (108) produces wasm that breaks Leptos at run time; npm's 132 works.
-if [ "$(node -p "require('./.tools/node_modules/binaryen/package.json').version" 2>/dev/null)" != "$BINARYEN_VERSION" ]; then
+# esbuild is the pad's TypeScript transpiler (the server finds it in .tools/).
+npm_version() { node -p "require('./.tools/node_modules/$1/package.json').version" 2>/dev/null; }
+if [ "$(npm_version binaryen)" != "$BINARYEN_VERSION" ] || [ "$(npm_version esbuild)" != "$ESBUILD_VERSION" ] \
+  || ! ls .tools/node_modules/@esbuild/linux-*/bin/esbuild >/dev/null 2>&1; then
   mkdir -p .tools
-  printf '{ "private": true, "dependencies": { "binaryen": "%s" } }\n' "$BINARYEN_VERSION" > .tools/package.json
+  printf '{ "private": true, "dependencies": { "binaryen": "%s", "esbuild": "%s" } }\n' \
+    "$BINARYEN_VERSION" "$ESBUILD_VERSION" > .tools/package.json
   npm install --prefix .tools --no-audit --no-fund >/dev/null
 fi

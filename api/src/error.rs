@@ -273,6 +273,18 @@ pub enum RefusalCode {
     /// The pad has taken all the typing it can hold.
     PadFull,
 
+    // Running code: these refusals keep the connection open.
+    /// A run was asked for less than a second after the pad's last one.
+    RunTooSoon,
+    /// The pad's language is not installed on this server.
+    LanguageNotRunnable,
+    /// This server cannot run code (its sandbox is missing).
+    RunsNotAvailable,
+    /// Stop was asked for while no run of the pad is going.
+    NoRun,
+    /// The program's input is larger than a run takes.
+    StdinTooLarge,
+
     /// Any code this build does not know (sent by a newer server): decoding still succeeds.
     /// The server never sends it. Stays the last variant (the tests count the others by it).
     #[serde(other)]
@@ -309,8 +321,28 @@ impl RefusalCode {
             Self::InvalidOperation => "invalid_operation",
             Self::TextTooLong => "text_too_long",
             Self::PadFull => "pad_full",
+            Self::RunTooSoon => "run_too_soon",
+            Self::LanguageNotRunnable => "language_not_runnable",
+            Self::RunsNotAvailable => "runs_not_available",
+            Self::NoRun => "no_run",
+            Self::StdinTooLarge => "stdin_too_large",
             Self::Unknown => "unknown",
         }
+    }
+}
+
+impl RefusalCode {
+    /// The refusal answers one request and the connection stays open (a run that cannot start
+    /// is no reason to drop the editor).
+    pub fn keeps_connection(self) -> bool {
+        matches!(
+            self,
+            Self::RunTooSoon
+                | Self::LanguageNotRunnable
+                | Self::RunsNotAvailable
+                | Self::NoRun
+                | Self::StdinTooLarge
+        )
     }
 }
 
@@ -411,6 +443,11 @@ mod tests {
         RefusalCode::InvalidOperation,
         RefusalCode::TextTooLong,
         RefusalCode::PadFull,
+        RefusalCode::RunTooSoon,
+        RefusalCode::LanguageNotRunnable,
+        RefusalCode::RunsNotAvailable,
+        RefusalCode::NoRun,
+        RefusalCode::StdinTooLarge,
     ];
 
     #[test]

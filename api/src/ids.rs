@@ -82,6 +82,10 @@ uuid_id!(
     /// An invitation to join an organization.
     InvitationId
 );
+uuid_id!(
+    /// One run of a pad's code.
+    RunId
+);
 
 /// A pad: 128 random bits in 22 URL-safe characters, the part of the link that opens it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -127,12 +131,12 @@ impl sea_orm::TryFromU64 for PadId {
     }
 }
 
-#[cfg(test)]
+// Random ids need the `db` feature (uuid's v4).
+#[cfg(all(test, feature = "db"))]
 mod tests {
     use super::*;
 
     #[test]
-    #[cfg(feature = "db")]
     fn ids_travel_as_their_bare_value() {
         let org = OrgId::random();
         let json = serde_json::to_string(&org).unwrap();

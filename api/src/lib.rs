@@ -18,16 +18,18 @@ mod members;
 pub mod ot;
 mod pads;
 pub mod playback;
+mod runs;
 
 pub use account::*;
 pub use audit::*;
 pub use error::ErrorBody;
 pub use error::{ErrorCode, RefusalCode};
 pub use health::{DatabaseKind, HealthResponse, ReadinessResponse};
-pub use ids::{DeliveryId, InvitationId, JobId, OrgId, PadId, UserId};
+pub use ids::{DeliveryId, InvitationId, JobId, OrgId, PadId, RunId, UserId};
 pub use lever::*;
 pub use members::*;
 pub use pads::*;
+pub use runs::*;
 
 /// Rows per page of a list when `limit` is not given.
 pub const PAGE_LIMIT_DEFAULT: u32 = 50;

@@ -169,6 +169,14 @@ pub enum ClientMessage {
     Language {
         language: String,
     },
+    /// Run the pad's text as it is at the newest revision this client has seen. Running while
+    /// a run is going stops that one first.
+    Run {
+        #[serde(default)]
+        stdin: Option<String>,
+    },
+    /// Stop the run that is going.
+    StopRun,
 }
 
 /// What the server sends over the pad's WebSocket.
@@ -205,6 +213,23 @@ pub enum ServerMessage {
     Language {
         language: String,
     },
+    /// A run started, waits, or ended: the whole run as it stands (to everyone in the pad,
+    /// and to a joiner while one is going).
+    Run {
+        run: crate::RunView,
+        /// Runs ahead of it in the server's queue, while it waits.
+        #[serde(default)]
+        ahead: Option<u32>,
+    },
+    /// More output of the run that is going: the run's output piece number `index` (from 0).
+    /// A client that has the run's first `index` pieces appends it; one that has more already
+    /// (from a `run` message sent meanwhile) skips it.
+    RunOutput {
+        run_id: crate::RunId,
+        index: u32,
+        stream: crate::RunStream,
+        text: String,
+    },
     /// The interview ended: the pad is read-only. Also sent just before the `pad_ended` refusal
     /// of an edit that crossed the end, so the client learns it either way.
     Ended,
@@ -227,6 +252,9 @@ pub struct PadHistory {
     /// More edits follow: ask again with `after` set to this.
     #[serde(default)]
     pub next_after: Option<u64>,
+    /// Every run of the pad's code, oldest first (on the first page only).
+    #[serde(default)]
+    pub runs: Vec<crate::RunView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -140,6 +140,7 @@ mod tests {
     fn history(ops: Vec<(i64, &str, Operation)>) -> PadHistory {
         PadHistory {
             language: "python".into(),
+            runs: vec![],
             participants: vec![
                 Participant {
                     client_id: "a".into(),

@@ -76,6 +76,8 @@ mod tests {
         round_trips(DeliveryStatus::ALL);
         round_trips(DeliveryReason::ALL);
         round_trips(MemberStatus::ALL);
+        round_trips(RunStatus::ALL);
+        round_trips(RunStream::ALL);
         assert_eq!(
             DeliveryReason::from_code("not_tagged"),
             Some(DeliveryReason::NotTagged)

@@ -6,12 +6,12 @@
 use ::api::{
     AcceptInvitationRequest, AuditPage, ChangePasswordRequest, ChangePlanRequest,
     CreateInvitationRequest, DeliveryId, ErrorCode, InvitationCreated, InvitationId,
-    InvitationPreview, LeverCredentialsRequest, LeverDeliveriesResponse, LeverDelivery,
-    LeverFeedbackTemplateRequest, LeverFeedbackTemplatesResponse, LeverOptionsRequest, LeverSetup,
-    LeverStagesRequest, LeverStagesResponse, LeverTokenRequest, LeverWebhookResponse, LoginRequest,
-    MeResponse, Member, MembersResponse, NewPadRequest, OrganizationSummary, PadHistory, PadId,
-    PadSummary, PadView, PadsResponse, ReadinessResponse, SignupRequest, UpdateMemberRequest,
-    UserId,
+    InvitationPreview, LanguagesResponse, LeverCredentialsRequest, LeverDeliveriesResponse,
+    LeverDelivery, LeverFeedbackTemplateRequest, LeverFeedbackTemplatesResponse,
+    LeverOptionsRequest, LeverSetup, LeverStagesRequest, LeverStagesResponse, LeverTokenRequest,
+    LeverWebhookResponse, LoginRequest, MeResponse, Member, MembersResponse, NewPadRequest,
+    OrganizationSummary, PadHistory, PadId, PadSummary, PadView, PadsResponse, ReadinessResponse,
+    SignupRequest, UpdateMemberRequest, UserId,
 };
 use gloo_net::http::{Method, RequestBuilder, Response};
 use serde::Serialize;
@@ -210,6 +210,12 @@ impl Client {
     pub async fn send_feedback(self, id: &PadId) -> Answer<PadView> {
         let path = pad_path(id, "/lever-feedback");
         self.call(Method::POST, &path, &Empty {}).await
+    }
+
+    /// Every language of the pad's selector, and whether this server can run it (no account
+    /// needed: guests run code too).
+    pub async fn languages(self) -> Answer<LanguagesResponse> {
+        self.fetch("/api/languages").await
     }
 
     // Lever.

@@ -3,6 +3,7 @@
 
 use ::api::{
     DeliveryReason, DeliveryStatus, LeverDelivery, MeResponse, MemberStatus, PadStatus, Plan, Role,
+    RunStatus, RunView,
 };
 use time::{OffsetDateTime, UtcOffset};
 
@@ -258,6 +259,84 @@ pub fn pad_status(status: PadStatus) -> &'static str {
     }
 }
 
+/// A duration in ms as people read it: `123 ms` under a second, `2.5 s` above.
+pub fn duration_ms(ms: u64) -> String {
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else {
+        format!("{}.{} s", ms / 1_000, ms % 1_000 / 100)
+    }
+}
+
+/// How a run stands, in a few words: "Running…", "Exited with code 0 in 123 ms",
+/// "Stopped by Ada". `ahead` is the runs ahead of it in the server's queue while it waits.
+pub fn run_outcome(run: &RunView, ahead: Option<u32>) -> String {
+    let outcome = match run.status {
+        RunStatus::Waiting => match ahead {
+            Some(n) if n > 0 => format!("Waiting ({n} ahead)"),
+            _ => "Waiting".into(),
+        },
+        RunStatus::Running => "Running…".into(),
+        RunStatus::Exited => {
+            let code = run
+                .exit_code
+                .map(|code| format!("Exited with code {code}"))
+                .unwrap_or_else(|| "Exited".into());
+            match run.wall_ms {
+                Some(ms) => format!("{code} in {}", duration_ms(ms)),
+                None => code,
+            }
+        }
+        RunStatus::Stopped => match &run.stopped_by {
+            Some(who) => format!("Stopped by {who}"),
+            None => "Stopped".into(),
+        },
+        RunStatus::TimeLimit => "Time limit reached".into(),
+        RunStatus::MemoryLimit => "Memory limit reached".into(),
+        RunStatus::OutputLimit => return "Output limit reached — output truncated".into(),
+        RunStatus::CompileError => "Compile error".into(),
+        RunStatus::Interrupted => "Interrupted by a server restart".into(),
+        RunStatus::Failed => match &run.message {
+            Some(message) => format!("Could not run: {message}"),
+            None => "Could not run".into(),
+        },
+    };
+    if run.truncated {
+        format!("{outcome} — output truncated")
+    } else {
+        outcome
+    }
+}
+
+/// The output pane's status line: who started the run, then how it stands.
+pub fn run_status(run: &RunView, ahead: Option<u32>) -> String {
+    format!("Run by {} · {}", run.started_by, run_outcome(run, ahead))
+}
+
+/// A run in the list under the final code: when, who, how it ended.
+pub fn run_summary(run: &RunView) -> String {
+    format!(
+        "{} · {} · {}",
+        format_time(run.requested_at),
+        run.started_by,
+        run_outcome(run, None)
+    )
+}
+
+/// A language in the pad's selector, marked when this server cannot run it.
+pub fn language_choice(label: &str, runnable: bool) -> String {
+    if runnable {
+        label.to_string()
+    } else {
+        format!("{label} — not installed on this server")
+    }
+}
+
+/// Why Run is disabled for the pad's language.
+pub fn not_runnable_note(label: &str) -> String {
+    format!("{label} is not installed on this server, so code in it cannot run here.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,5 +504,97 @@ mod tests {
             ))
             .contains("paste the signature token in step 4")
         );
+    }
+    #[test]
+    fn run_statuses_read_as_sentences() {
+        use ::api::{RunId, RunStatus};
+        let run = |status: RunStatus| RunView {
+            id: RunId::from_uuid(uuid::Uuid::nil()),
+            revision: 1,
+            language: "python".into(),
+            started_by: "Grace".into(),
+            status,
+            exit_code: None,
+            wall_ms: None,
+            stopped_by: None,
+            message: None,
+            output: Vec::new(),
+            truncated: false,
+            requested_at: OffsetDateTime::UNIX_EPOCH,
+            finished_at: None,
+        };
+        let waiting = run(RunStatus::Waiting);
+        assert_eq!(
+            run_status(&waiting, Some(2)),
+            "Run by Grace · Waiting (2 ahead)"
+        );
+        assert_eq!(run_outcome(&waiting, None), "Waiting");
+        assert_eq!(run_outcome(&run(RunStatus::Running), None), "Running…");
+        let mut exited = run(RunStatus::Exited);
+        exited.exit_code = Some(0);
+        exited.wall_ms = Some(123);
+        assert_eq!(
+            run_status(&exited, None),
+            "Run by Grace · Exited with code 0 in 123 ms"
+        );
+        exited.exit_code = Some(1);
+        exited.wall_ms = Some(2_345);
+        assert_eq!(run_outcome(&exited, None), "Exited with code 1 in 2.3 s");
+        let mut stopped = run(RunStatus::Stopped);
+        stopped.stopped_by = Some("Ada".into());
+        assert_eq!(run_outcome(&stopped, None), "Stopped by Ada");
+        assert_eq!(
+            run_outcome(&run(RunStatus::TimeLimit), None),
+            "Time limit reached"
+        );
+        assert_eq!(
+            run_outcome(&run(RunStatus::MemoryLimit), None),
+            "Memory limit reached"
+        );
+        let mut flood = run(RunStatus::OutputLimit);
+        flood.truncated = true;
+        assert_eq!(
+            run_outcome(&flood, None),
+            "Output limit reached — output truncated"
+        );
+        assert_eq!(
+            run_outcome(&run(RunStatus::CompileError), None),
+            "Compile error"
+        );
+        assert_eq!(
+            run_outcome(&run(RunStatus::Interrupted), None),
+            "Interrupted by a server restart"
+        );
+        let mut failed = run(RunStatus::Failed);
+        failed.message = Some("the sandbox did not start".into());
+        assert_eq!(
+            run_outcome(&failed, None),
+            "Could not run: the sandbox did not start"
+        );
+        assert_eq!(
+            run_summary(&exited),
+            "1970-01-01 00:00:00 UTC · Grace · Exited with code 1 in 2.3 s"
+        );
+        let mut cut = run(RunStatus::TimeLimit);
+        cut.truncated = true;
+        assert_eq!(
+            run_outcome(&cut, None),
+            "Time limit reached — output truncated"
+        );
+    }
+
+    #[test]
+    fn languages_that_cannot_run_say_so() {
+        assert_eq!(language_choice("Python", true), "Python");
+        assert_eq!(
+            language_choice("Kotlin", false),
+            "Kotlin — not installed on this server"
+        );
+        assert_eq!(
+            not_runnable_note("Kotlin"),
+            "Kotlin is not installed on this server, so code in it cannot run here."
+        );
+        assert_eq!(duration_ms(999), "999 ms");
+        assert_eq!(duration_ms(10_050), "10.0 s");
     }
 }

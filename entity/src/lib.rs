@@ -21,6 +21,7 @@ pub mod pad;
 pub mod pad_operation;
 pub mod pad_participant;
 pub mod pad_presence;
+pub mod pad_run;
 pub mod pad_snapshot;
 pub mod user;
 

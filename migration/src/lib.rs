@@ -22,6 +22,7 @@ mod m20261202_000015_lever_permission_missing;
 mod m20261202_000016_lever_confidential_access;
 mod m20261202_000017_lever_notes_readable;
 mod m20261202_000018_lever_feedback;
+mod m20261203_000019_pad_runs;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_lever_confidential_access::Migration),
             Box::new(m20261202_000017_lever_notes_readable::Migration),
             Box::new(m20261202_000018_lever_feedback::Migration),
+            Box::new(m20261203_000019_pad_runs::Migration),
         ]
     }
 }

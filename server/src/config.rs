@@ -47,6 +47,87 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
     /// Log-in, sign-up and invitation limits (not from the environment; tests tighten them).
     pub throttle: ThrottleLimits,
+    /// Running the pad's code: the sandbox's limits and the pool's size.
+    pub runs: RunSettings,
+}
+
+/// `STAGEPAD_RUN_*`: the limits of one run of the pad's code, and how many run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSettings {
+    /// `STAGEPAD_RUN_WALL_SECS`: the program's wall time.
+    pub wall: Duration,
+    /// `STAGEPAD_RUN_COMPILE_SECS`: the compile step's own wall time.
+    pub compile_wall: Duration,
+    /// `STAGEPAD_RUN_CPU_SECS`: CPU time of each of the program's processes.
+    pub cpu: Duration,
+    /// `STAGEPAD_RUN_MEMORY_MB` (a language may add to it: compilers, the JVM).
+    pub memory_mb: u64,
+    /// `STAGEPAD_RUN_PROCESSES`: processes and threads (Java, Go and Node add their own).
+    pub processes: u64,
+    /// `STAGEPAD_RUN_OPEN_FILES`.
+    pub open_files: u64,
+    /// `STAGEPAD_RUN_FILE_SIZE_MB`: the largest file a program may write.
+    pub file_size_mb: u64,
+    /// `STAGEPAD_RUN_OUTPUT_KB`: stdout and stderr together; then cut, and the program stopped.
+    pub output_kb: usize,
+    /// `STAGEPAD_RUN_CONCURRENCY`: runs at once on this instance (default: the cores).
+    pub concurrency: usize,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            wall: Duration::from_secs(10),
+            compile_wall: Duration::from_secs(20),
+            cpu: Duration::from_secs(10),
+            memory_mb: 256,
+            processes: 64,
+            open_files: 256,
+            file_size_mb: 16,
+            output_kb: 64,
+            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+impl RunSettings {
+    /// Limits beyond these are surely a typo (a day of wall time, a terabyte of memory).
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let defaults = RunSettings::default();
+        let bounded = |name: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
+            match lookup(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or(ConfigError {
+                        name,
+                        problem: format!("must be a whole number from 1 to {max}, not {v:?}"),
+                    }),
+            }
+        };
+        let secs = |name, default: Duration| {
+            bounded(name, default.as_secs(), 86_400).map(Duration::from_secs)
+        };
+        Ok(RunSettings {
+            wall: secs("STAGEPAD_RUN_WALL_SECS", defaults.wall)?,
+            compile_wall: secs("STAGEPAD_RUN_COMPILE_SECS", defaults.compile_wall)?,
+            cpu: secs("STAGEPAD_RUN_CPU_SECS", defaults.cpu)?,
+            memory_mb: bounded("STAGEPAD_RUN_MEMORY_MB", defaults.memory_mb, 1 << 20)?,
+            processes: bounded("STAGEPAD_RUN_PROCESSES", defaults.processes, 100_000)?,
+            open_files: bounded("STAGEPAD_RUN_OPEN_FILES", defaults.open_files, 1 << 20)?,
+            file_size_mb: bounded("STAGEPAD_RUN_FILE_SIZE_MB", defaults.file_size_mb, 1 << 20)?,
+            output_kb: bounded("STAGEPAD_RUN_OUTPUT_KB", defaults.output_kb as u64, 1 << 20)?
+                as usize,
+            concurrency: bounded(
+                "STAGEPAD_RUN_CONCURRENCY",
+                defaults.concurrency as u64,
+                1024,
+            )? as usize,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +304,7 @@ impl Settings {
             name: "STAGEPAD_TRUSTED_PROXIES",
             problem,
         })?;
+        let runs = RunSettings::from_lookup(&lookup)?;
         Ok(Settings {
             bind_address,
             public_url,
@@ -241,6 +323,7 @@ impl Settings {
             workers,
             trusted_proxies,
             throttle: ThrottleLimits::default(),
+            runs,
         })
     }
 
@@ -354,6 +437,63 @@ mod tests {
         assert_eq!(s.public_url, "https://pads.example.com");
         let err = settings(&[("STAGEPAD_PUBLIC_URL", "pads.example.com")]).unwrap_err();
         assert_eq!(err.name, "STAGEPAD_PUBLIC_URL");
+    }
+
+    #[test]
+    fn run_limits_have_defaults_and_refuse_nonsense() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.runs.wall, Duration::from_secs(10));
+        assert_eq!(s.runs.compile_wall, Duration::from_secs(20));
+        assert_eq!(s.runs.memory_mb, 256);
+        assert_eq!(s.runs.output_kb, 64);
+        assert!(s.runs.concurrency >= 1);
+        let s = settings(&[
+            ("STAGEPAD_RUN_WALL_SECS", "5"),
+            ("STAGEPAD_RUN_COMPILE_SECS", "30"),
+            ("STAGEPAD_RUN_CPU_SECS", "3"),
+            ("STAGEPAD_RUN_MEMORY_MB", "512"),
+            ("STAGEPAD_RUN_PROCESSES", "32"),
+            ("STAGEPAD_RUN_OPEN_FILES", "100"),
+            ("STAGEPAD_RUN_FILE_SIZE_MB", "8"),
+            ("STAGEPAD_RUN_OUTPUT_KB", "128"),
+            ("STAGEPAD_RUN_CONCURRENCY", "3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.runs,
+            RunSettings {
+                wall: Duration::from_secs(5),
+                compile_wall: Duration::from_secs(30),
+                cpu: Duration::from_secs(3),
+                memory_mb: 512,
+                processes: 32,
+                open_files: 100,
+                file_size_mb: 8,
+                output_kb: 128,
+                concurrency: 3,
+            }
+        );
+        let limits = crate::runs::sandbox::Limits::from(&s);
+        assert_eq!(limits.memory_bytes, 512 << 20);
+        assert_eq!(limits.file_size_bytes, 8 << 20);
+        assert_eq!(limits.output_bytes, 128 << 10);
+        assert_eq!(limits.cpu, Duration::from_secs(3));
+        for (name, bad) in [
+            ("STAGEPAD_RUN_WALL_SECS", "0"),
+            ("STAGEPAD_RUN_WALL_SECS", "ten"),
+            ("STAGEPAD_RUN_COMPILE_SECS", "-1"),
+            ("STAGEPAD_RUN_CPU_SECS", "1.5"),
+            ("STAGEPAD_RUN_MEMORY_MB", "256M"),
+            ("STAGEPAD_RUN_PROCESSES", "0"),
+            ("STAGEPAD_RUN_OPEN_FILES", "many"),
+            ("STAGEPAD_RUN_FILE_SIZE_MB", "99999999"),
+            ("STAGEPAD_RUN_OUTPUT_KB", ""),
+            ("STAGEPAD_RUN_CONCURRENCY", "5000"),
+        ] {
+            let err = settings(&[(name, bad)]).unwrap_err();
+            assert_eq!(err.name, name, "{bad:?}");
+            assert!(err.to_string().contains("whole number"), "{err}");
+        }
     }
 
     #[test]

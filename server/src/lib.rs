@@ -17,6 +17,7 @@ pub mod pads;
 pub mod paging;
 pub mod proxy;
 pub mod retention;
+pub mod runs;
 pub mod secrets;
 pub mod startup;
 pub mod state;

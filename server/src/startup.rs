@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -20,7 +21,7 @@ use crate::lever::client::{LeverApi, ReqwestLever};
 use crate::secrets::{Keyring, MasterKey};
 use crate::state::AppState;
 use crate::telemetry::log_request;
-use crate::{audit, auth, console, csrf, db, health, jobs, lever, orgs, pads};
+use crate::{audit, auth, console, csrf, db, health, jobs, lever, orgs, pads, runs};
 
 /// JSON bodies of the API stay small; anything larger is refused with 413.
 const JSON_LIMIT_BYTES: usize = 64 * 1024;
@@ -92,6 +93,7 @@ impl Application {
             lever,
             job_signal: JobSignal::default(),
             pad_hub: Arc::new(pads::live::PadHub::new(topology)),
+            runs: Arc::new(runs::Runs::for_settings(&settings)),
         };
 
         let app_state = web::Data::new(state.clone());
@@ -131,10 +133,13 @@ impl Application {
         let (stop_worker, stopped) = tokio::sync::watch::channel(false);
         // Live pads hear about other instances' edits and presence (PostgreSQL only).
         pads::cluster::spawn(state.db.clone(), state.pad_hub.clone(), stopped.clone());
+        // Runs left active by an instance that stopped are marked interrupted.
+        runs::service::spawn_sweeper(state.run_audience(), stopped.clone());
         let worker = tokio::spawn(jobs::worker::run(state.clone(), stopped));
         let stop_handle = StopHandle {
             server: server.handle(),
             pad_hub: state.pad_hub.clone(),
+            runs: state.runs.clone(),
         };
         tokio::spawn(stop_on_signal(stop_handle.clone()));
         Ok(Self {
@@ -198,11 +203,14 @@ fn resolve_master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
 pub struct StopHandle {
     server: actix_web::dev::ServerHandle,
     pad_hub: Arc<pads::live::PadHub>,
+    runs: Arc<runs::Runs>,
 }
 
 impl StopHandle {
     /// `graceful` finishes in-flight requests first.
     pub async fn stop(&self, graceful: bool) {
+        // Runs end as interrupted and are stored so, while the pads can still hear it.
+        self.runs.interrupt_all(Duration::from_secs(3)).await;
         self.pad_hub.close_all();
         self.server.stop(graceful).await;
     }

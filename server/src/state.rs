@@ -26,4 +26,16 @@ pub struct AppState {
     pub job_signal: JobSignal,
     /// The live pads open on this instance.
     pub pad_hub: Arc<PadHub>,
+    /// Runs of pads' code on this instance.
+    pub runs: Arc<crate::runs::Runs>,
+}
+
+impl AppState {
+    /// Where runs announce themselves: the pads' rooms here and the other instances.
+    pub fn run_audience(&self) -> crate::runs::service::Audience {
+        crate::runs::service::Audience {
+            db: self.db.clone(),
+            hub: self.pad_hub.clone(),
+        }
+    }
 }

@@ -124,6 +124,16 @@ impl Browser {
         .await;
     }
 
+    /// Clicks the element matching `css` once it is there and enabled.
+    pub async fn click_css(&self, css: &str) {
+        let element = wait_for(&format!("{css} to be enabled"), PATIENCE, || async {
+            let element = self.client.find(Locator::Css(css)).await.ok()?;
+            element.is_enabled().await.ok()?.then_some(element)
+        })
+        .await;
+        element.click().await.expect("click an element");
+    }
+
     async fn click(&self, xpath: &str, text: &str) {
         let button = wait_for(&format!("an enabled button {text:?}"), PATIENCE, || async {
             let button = self.client.find(Locator::XPath(xpath)).await.ok()?;

@@ -269,6 +269,10 @@ impl TestApp {
             .await
     }
 
+    pub async fn languages(&self, who: &impl Caller) -> Response {
+        self.get(who.client(), "/api/languages").await
+    }
+
     // Health.
 
     pub async fn health(&self, who: &impl Caller) -> Response {

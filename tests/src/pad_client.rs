@@ -89,7 +89,16 @@ pub struct PadClient {
     pub language: String,
     pub status: api::PadStatus,
     pub ended: bool,
-    /// Error codes the server sent (each closes the connection).
+    /// The pad's run as this client sees it: the newest `run` message, with the output pieces
+    /// that followed appended.
+    pub run: Option<api::RunView>,
+    /// Ended runs this client has seen ended already (at its join, or returned by
+    /// [`PadClient::run_ended`]).
+    ended_runs: Vec<api::RunId>,
+    /// The server sends the pad's run right after the welcome (and the edits missed), before
+    /// any broadcast: until another message comes, a `run` message is that snapshot.
+    expect_snapshot: bool,
+    /// Error codes the server sent (most close the connection).
     pub refusals: Vec<RefusalCode>,
     socket: Socket,
 }
@@ -152,6 +161,9 @@ impl PadClient {
             language,
             ended: status == api::PadStatus::Ended,
             status,
+            run: None,
+            ended_runs: Vec::new(),
+            expect_snapshot: true,
             refusals: Vec::new(),
             socket,
         };
@@ -204,6 +216,57 @@ impl PadClient {
         .await;
     }
 
+    /// Presses Run (with `stdin` as the program's input).
+    pub async fn run(&mut self, stdin: Option<&str>) {
+        send(
+            &mut self.socket,
+            &ClientMessage::Run {
+                stdin: stdin.map(str::to_string),
+            },
+        )
+        .await;
+    }
+
+    /// Presses Stop.
+    pub async fn stop_run(&mut self) {
+        send(&mut self.socket, &ClientMessage::StopRun).await;
+    }
+
+    /// Waits until a run this client has not seen end yet has ended, and returns it.
+    pub async fn run_ended(&mut self) -> api::RunView {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(run) = self
+                .run
+                .as_ref()
+                .filter(|run| !run.status.is_active() && !self.ended_runs.contains(&run.id))
+            {
+                let run = run.clone();
+                self.ended_runs.push(run.id);
+                return run;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no run ended: {:?}",
+                self.run.as_ref().map(|r| r.status)
+            );
+            assert!(
+                self.pump().await,
+                "the connection closed while waiting for a run: {:?}",
+                self.refusals
+            );
+        }
+    }
+
+    /// The current run's output, stdout and stderr together, in order.
+    pub fn run_output(&self) -> String {
+        self.run
+            .iter()
+            .flat_map(|run| run.output.iter())
+            .map(|piece| piece.text.as_str())
+            .collect()
+    }
+
     /// Handles one message from the server; false once the connection is closed.
     pub async fn pump(&mut self) -> bool {
         let Some(message) = receive(&mut self.socket).await else {
@@ -224,6 +287,12 @@ impl PadClient {
     }
 
     async fn handle(&mut self, message: ServerMessage) {
+        if !matches!(
+            message,
+            ServerMessage::Op { .. } | ServerMessage::Run { .. }
+        ) {
+            self.expect_snapshot = false;
+        }
         match message {
             ServerMessage::Op {
                 revision,
@@ -243,6 +312,32 @@ impl PadClient {
             ServerMessage::Language { language } => self.language = language,
             ServerMessage::Ended => self.ended = true,
             ServerMessage::Error { code, .. } => self.refusals.push(code),
+            ServerMessage::Run { run, .. } => {
+                // The snapshot of a run that ended before this client joined is old news.
+                if std::mem::take(&mut self.expect_snapshot) && !run.status.is_active() {
+                    self.ended_runs.push(run.id);
+                }
+                // A run stopped by a newer one may say its last word after the newer started:
+                // the pad shows the newest run, as the console does.
+                let older = self.run.as_ref().is_some_and(|shown| {
+                    shown.id != run.id && shown.requested_at > run.requested_at
+                });
+                if !older {
+                    self.run = Some(run);
+                }
+            }
+            ServerMessage::RunOutput {
+                run_id,
+                index,
+                stream,
+                text,
+            } => {
+                if let Some(run) = self.run.as_mut().filter(|run| run.id == run_id)
+                    && index as usize == run.output.len()
+                {
+                    run.output.push(api::RunOutput { stream, text });
+                }
+            }
             ServerMessage::Welcome { .. } => panic!("a second welcome"),
         }
     }

@@ -834,9 +834,11 @@ impl LeverApi for ReqwestLever {
 fn endpoint_url(base: &str, request: &LeverRequest<'_>) -> Result<reqwest::Url, LeverError> {
     // url drops tabs and line breaks inside a segment before it looks for dot segments
     // (`"..\n"` would become `..`): an id with a control character is no object's either.
-    if request.path.iter().any(|segment| {
-        matches!(*segment, "" | "." | "..") || segment.chars().any(char::is_control)
-    }) {
+    if request
+        .path
+        .iter()
+        .any(|segment| matches!(*segment, "" | "." | "..") || segment.chars().any(char::is_control))
+    {
         return Err(LeverError::NotFound {
             endpoint: request.endpoint,
         });

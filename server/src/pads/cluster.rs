@@ -62,6 +62,8 @@ pub enum Change {
     Content,
     /// Who is connected.
     Presence,
+    /// A run of the pad's code started, printed or ended (on the instance announcing it).
+    Run,
 }
 
 impl Change {
@@ -69,6 +71,7 @@ impl Change {
         match self {
             Change::Content => "content",
             Change::Presence => "presence",
+            Change::Run => "run",
         }
     }
 }
@@ -325,6 +328,7 @@ fn parse(payload: &str, own_instance: &str) -> Option<(Change, PadId)> {
     let change = match parts.next()? {
         "content" => Change::Content,
         "presence" => Change::Presence,
+        "run" => Change::Run,
         _ => return None,
     };
     let instance = parts.next()?;

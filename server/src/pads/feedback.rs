@@ -76,10 +76,9 @@ pub async fn send_feedback(state: &AppState, job: &job::Model) -> Result<(), Job
     let link = super::link(state, &pad.id);
     let marker = lever_notes::marker(NoteKind::Feedback, &link, job);
     let language = api::language_label(&pad.language).unwrap_or("unknown");
-    // Running code comes with issue 13; until then the pad has no run to report.
-    let text = format!(
-        "Language: {language}\nPlayback: {link}\nLast run: none (the code was not run in the pad)\n\n{marker}"
-    );
+    let last_run = crate::runs::store::latest(&state.db, &pad.id).await?;
+    let last_run = crate::runs::summary::last_run(last_run.as_ref());
+    let text = format!("Language: {language}\nPlayback: {link}\n{last_run}\n\n{marker}");
     let opportunity_id = pad.opportunity_id.as_deref().unwrap_or_default();
     lever_feedback::file_once(
         state,

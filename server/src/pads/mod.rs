@@ -360,6 +360,12 @@ pub async fn end(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView
             .cluster()
             .announce(&state.db, &pad.id, cluster::Change::Content)
             .await;
+        // A run still going ends with the interview.
+        if let Err(refusal) = state.runs.stop(&state.db, &pad.id, &user.name).await
+            && refusal.code != api::RefusalCode::NoRun
+        {
+            tracing::warn!(pad = %log_ref(&pad.id), code = %refusal.code, "cannot stop the run of an ended pad");
+        }
         tracing::info!(pad = %log_ref(&pad.id), org_id = %pad.org_id, "interview ended");
     }
     view(state, &pad.id, Some(user)).await
@@ -417,12 +423,19 @@ pub async fn history(
             online: false,
         })
         .collect();
+    // The runs come with the first page: playback places them on its timeline.
+    let runs = if page.after == 0 {
+        crate::runs::store::all(&state.db, &pad.id).await?
+    } else {
+        Vec::new()
+    };
     Ok(api::PadHistory {
         language: pad.language.clone(),
         participants,
         operations,
         final_text: replayed.text,
         next_after: (upto < newest).then_some(upto),
+        runs,
     })
 }
 

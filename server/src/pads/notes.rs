@@ -200,7 +200,9 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
     let label = api::language_label(&pad.language).unwrap_or("Code");
     let link = super::link(state, &pad.id);
     let marker = lever_notes::marker(NoteKind::Code, &link, job);
-    let note = code_note(label, &code, &link, &marker);
+    let last_run = crate::runs::store::latest(&state.db, &pad.id).await?;
+    let last_run = crate::runs::summary::last_run(last_run.as_ref());
+    let note = code_note(label, &code, &last_run, &link, &marker);
     let opportunity = pad.opportunity_id.as_deref().unwrap_or_default();
     lever_notes::post_once(
         state,
@@ -247,8 +249,10 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
     };
     let link = super::link(state, &pad.id);
     let marker = lever_notes::marker(NoteKind::Results, &link, job);
+    let last_run = crate::runs::store::latest(&state.db, &pad.id).await?;
+    let last_run = without_mentions(&crate::runs::summary::last_run(last_run.as_ref()));
     let note = format!(
-        "Interview ended. Duration: {duration}. Language: {}. Participants: {}. Playback: {link}\n\n{marker}",
+        "Interview ended. Duration: {duration}. Language: {}. Participants: {}. Playback: {link}\n{last_run}\n\n{marker}",
         api::language_label(&pad.language).unwrap_or("unknown"),
         participants,
     );
@@ -320,11 +324,14 @@ pub fn without_mentions(text: &str) -> String {
 }
 
 /// The code note: plain text (Lever shows no Markdown), a header line naming the language,
-/// the code with its indentation, the playback link and Stagepad's marker line; the code is
-/// cut with a line saying so when the note would be longer than [`MAX_NOTE_CHARS`].
-fn code_note(label: &str, code: &str, playback: &str, marker: &str) -> String {
+/// the code with its indentation, the last run, the playback link and Stagepad's marker line;
+/// the code is cut with a line saying so when the note would be longer than [`MAX_NOTE_CHARS`].
+fn code_note(label: &str, code: &str, last_run: &str, playback: &str, marker: &str) -> String {
     let header = format!("Code from the interview ({label}):\n\n");
-    let footer = format!("\n\nPlayback: {playback}\n{marker}");
+    let footer = format!(
+        "\n\n{}\nPlayback: {playback}\n{marker}",
+        without_mentions(last_run)
+    );
     let room = MAX_NOTE_CHARS - header.chars().count() - footer.chars().count();
     let body = fit(&without_mentions(code.trim_end()), room);
     format!("{header}{body}{footer}")
@@ -398,21 +405,24 @@ mod tests {
         let note = code_note(
             "Python",
             "@cache\ndef f():\n    return 1\n\n",
+            "Last run: Python by Ada, exited with code 0.\nOutput:\n  @home",
             "https://p/1",
             marker,
         );
         assert_eq!(
             note,
             format!(
-                "Code from the interview (Python):\n\n＠cache\ndef f():\n    return 1\n\nPlayback: https://p/1\n{marker}"
+                "Code from the interview (Python):\n\n＠cache\ndef f():\n    return 1\n\nLast run: Python by Ada, exited with code 0.\nOutput:\n  ＠home\nPlayback: https://p/1\n{marker}"
             )
         );
         let long = "é = 1\n".repeat(40_000);
-        let note = code_note("Python", &long, "https://p/1", marker);
+        let note = code_note("Python", &long, "Last run: none", "https://p/1", marker);
         assert!(note.chars().count() <= MAX_NOTE_CHARS);
-        assert!(note.contains(&format!("é = 1\n{CUT_MARKER}\n\nPlayback: https://p/1")));
+        assert!(note.contains(&format!(
+            "é = 1\n{CUT_MARKER}\n\nLast run: none\nPlayback: https://p/1"
+        )));
         let one_line = "x".repeat(300_000);
-        let note = code_note("Python", &one_line, "https://p/1", marker);
+        let note = code_note("Python", &one_line, "Last run: none", "https://p/1", marker);
         assert!(
             note.chars().count() <= MAX_NOTE_CHARS,
             "{}",

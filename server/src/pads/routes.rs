@@ -7,23 +7,31 @@ use crate::extract::{AuthUser, Viewer};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/pads")
-            .route(web::get().to(list_pads))
-            .route(web::post().to(create_pad)),
-    )
-    .route("/pads/{id}", web::get().to(view_pad))
-    .route(
-        "/pads/{id}/socket",
-        web::get().to(super::socket::pad_socket),
-    )
-    .route("/pads/{id}/end", web::post().to(end_pad))
-    .route("/pads/{id}/history", web::get().to(pad_history))
-    .route("/pads/{id}/lever-note", web::post().to(code_to_lever))
-    .route(
-        "/pads/{id}/lever-feedback",
-        web::post().to(feedback_to_lever),
-    );
+    cfg.route("/languages", web::get().to(languages))
+        .service(
+            web::resource("/pads")
+                .route(web::get().to(list_pads))
+                .route(web::post().to(create_pad)),
+        )
+        .route("/pads/{id}", web::get().to(view_pad))
+        .route(
+            "/pads/{id}/socket",
+            web::get().to(super::socket::pad_socket),
+        )
+        .route("/pads/{id}/end", web::post().to(end_pad))
+        .route("/pads/{id}/history", web::get().to(pad_history))
+        .route("/pads/{id}/lever-note", web::post().to(code_to_lever))
+        .route(
+            "/pads/{id}/lever-feedback",
+            web::post().to(feedback_to_lever),
+        );
+}
+
+/// No account needed: the candidate's pad asks which languages run here.
+async fn languages(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(api::LanguagesResponse {
+        languages: state.runs.languages(),
+    })
 }
 
 async fn list_pads(

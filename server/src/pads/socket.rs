@@ -3,7 +3,7 @@
 //! JSON, too large, an edit that does not fit the text, a flood) gets an `error` message and
 //! the connection is closed: the pad itself is never touched by it.
 
-use api::PadId;
+use api::{OrgId, PadId};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::live::{Credentials, Joined, Joiner, Refusal, Room, RoomEvent, SocketSlot};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, ClientAddress, Viewer};
+use crate::runs::service::Ask;
 use crate::state::AppState;
 
 /// The largest message accepted; an edit of a pasted file fits easily.
@@ -103,6 +104,7 @@ async fn connection(
             let first = std::mem::take(&mut joined.first);
             let outcome = serve(
                 &state,
+                pad.org_id,
                 &room,
                 &joined,
                 first,
@@ -146,8 +148,10 @@ enum Ending {
     ServerStopping,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn serve(
     state: &AppState,
+    org_id: OrgId,
     room: &Arc<Room>,
     joined: &Joined,
     // The welcome and the edits missed, dropped once sent (they may hold the whole text).
@@ -159,6 +163,17 @@ async fn serve(
     let mut closing = state.pad_hub.closing();
     for message in first {
         if session.text(message.to_string()).await.is_err() {
+            return Ok(Ending::Left);
+        }
+    }
+    // The pad's run, as it stands: going (here or elsewhere), or the last one.
+    if let Some(run) = state.runs.current_or_latest(&state.db, &room.pad_id).await {
+        let ahead = state.runs.ahead_of(run.id);
+        if session
+            .text(json(&ServerMessage::Run { run, ahead }))
+            .await
+            .is_err()
+        {
             return Ok(Ending::Left);
         }
     }
@@ -185,7 +200,20 @@ async fn serve(
                                 format!("More than {RATE} messages a second."),
                             ));
                         }
-                        handle(state, room, joined, &text).await?;
+                        match handle(state, org_id, room, joined, &text).await {
+                            Ok(()) => {}
+                            // A run that cannot start answers that request only.
+                            Err(refusal) if refusal.code.keeps_connection() => {
+                                let answer = json(&ServerMessage::Error {
+                                    code: refusal.code,
+                                    message: refusal.message,
+                                });
+                                if session.text(answer).await.is_err() {
+                                    return Ok(Ending::Left);
+                                }
+                            }
+                            Err(refusal) => return Err(refusal),
+                        }
                     }
                     AggregatedMessage::Ping(bytes) => {
                         if session.pong(&bytes).await.is_err() {
@@ -224,7 +252,13 @@ async fn serve(
     }
 }
 
-async fn handle(state: &AppState, room: &Room, joined: &Joined, text: &str) -> Result<(), Refusal> {
+async fn handle(
+    state: &AppState,
+    org_id: OrgId,
+    room: &Room,
+    joined: &Joined,
+    text: &str,
+) -> Result<(), Refusal> {
     let message: ClientMessage = serde_json::from_str(text).map_err(|e| {
         Refusal::new(
             RefusalCode::MalformedMessage,
@@ -236,6 +270,24 @@ async fn handle(state: &AppState, room: &Room, joined: &Joined, text: &str) -> R
             room.submit(&state.db, joined, seq, revision, op).await
         }
         ClientMessage::Language { language } => room.set_language(&state.db, &language).await,
+        ClientMessage::Run { stdin } => {
+            let (revision, text, language) = room.run_input(&state.db).await?;
+            let ask = Ask {
+                org_id,
+                pad_id: room.pad_id.clone(),
+                revision,
+                text,
+                language,
+                by: joined.name.clone(),
+                stdin: stdin.unwrap_or_default(),
+            };
+            state
+                .runs
+                .start(&state.run_audience(), ask)
+                .await
+                .map(|_| ())
+        }
+        ClientMessage::StopRun => state.runs.stop(&state.db, &room.pad_id, &joined.name).await,
         ClientMessage::Join { .. } => Err(Refusal::new(
             RefusalCode::AlreadyJoined,
             "This connection has joined already.",

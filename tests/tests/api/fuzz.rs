@@ -933,6 +933,8 @@ impl Conn {
             }
             ServerMessage::Participants { .. }
             | ServerMessage::Language { .. }
+            | ServerMessage::Run { .. }
+            | ServerMessage::RunOutput { .. }
             | ServerMessage::Ended => {}
         }
     }

@@ -25,5 +25,6 @@ mod pads_lever;
 mod pads_live;
 mod pads_security;
 mod retention;
+mod runs;
 mod storage;
 mod tenancy;

@@ -90,7 +90,8 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
         .expect("the code note");
     assert!(
         code_note.value.contains(
-            "Code from the interview (Python):\n\ndef add(a, b):\n    return a + b\n\nPlayback: "
+            "Code from the interview (Python):\n\ndef add(a, b):\n    return a + b\n\n\
+             Last run: none (the code was not run in the pad)\nPlayback: "
         ),
         "{}",
         code_note.value

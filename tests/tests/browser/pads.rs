@@ -393,3 +393,89 @@ async fn an_admin_picks_a_feedback_template_and_sends_an_ended_pad_as_feedback()
     candidate.close().await;
     browser.close().await;
 }
+
+/// Issue 13: the candidate types a program and clicks Run; the interviewer and the candidate
+/// both see its output stream in and how it ended; once the interview has ended, the
+/// interviewer's playback lists the run with its output.
+#[tokio::test]
+async fn a_run_shows_in_both_browsers_and_in_playback() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let pad = manual_pad(&app, &admin, "Ada").await;
+
+    let interviewer = Browser::start().await;
+    interviewer.goto(&app.url("/login")).await;
+    interviewer.fill("[name=email]", &admin.email).await;
+    interviewer.fill("[name=password]", PASSWORD).await;
+    interviewer.click_button("Log in").await;
+    interviewer.wait_for_path("/").await;
+    interviewer.goto(&pad.link).await;
+    interviewer
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+    let candidate = join_as_guest(&pad.link, "Ada").await;
+
+    let program = "print(\"hello from the pad\")";
+    candidate
+        .element("[data-testid=editor]")
+        .await
+        .send_keys(program)
+        .await
+        .unwrap();
+    wait_for_editor(&interviewer, program).await;
+    interviewer
+        .wait_for_text("[data-testid=run-status]", "Nothing has run yet")
+        .await;
+    candidate.click_css("[data-testid=run-button]").await;
+
+    for browser in [&candidate, &interviewer] {
+        browser
+            .wait_for_text("[data-testid=run-output]", "hello from the pad")
+            .await;
+        let status = browser
+            .wait_for_text("[data-testid=run-status]", "Exited with code 0")
+            .await;
+        assert!(status.starts_with("Run by Ada"), "{status}");
+        // The run is over: Run is back, Stop is gone.
+        browser.element("[data-testid=run-button]").await;
+        assert!(
+            browser
+                .client
+                .find(Locator::Css("[data-testid=stop-button]"))
+                .await
+                .is_err()
+        );
+    }
+    let piece = interviewer
+        .element("[data-testid=run-output] [data-stream=stdout]")
+        .await;
+    assert_eq!(piece.text().await.unwrap().trim(), "hello from the pad");
+    interviewer.screenshot_if_asked("pad-run").await;
+
+    interviewer.click_button("End interview").await;
+    interviewer.click_button("Yes, end it for everyone").await;
+    candidate
+        .wait_for_text("[data-testid=pad-ended]", "This interview has ended")
+        .await;
+
+    // Playback: the slider starts at the end, where the run shows; the final code lists it.
+    interviewer
+        .wait_for_text("[data-testid=playback-code]", "hello from the pad")
+        .await;
+    interviewer
+        .wait_for_text("[data-testid=run-status]", "Exited with code 0")
+        .await;
+    let entry = interviewer
+        .wait_for_text("[data-testid=run-list]", "Exited with code 0")
+        .await;
+    assert!(entry.contains("Ada"), "{entry}");
+    interviewer
+        .click_css("[data-testid=run-entry] summary")
+        .await;
+    interviewer
+        .wait_for_text("[data-testid=run-entry] pre", "hello from the pad")
+        .await;
+    interviewer.screenshot_if_asked("pad-run-playback").await;
+    candidate.close().await;
+    interviewer.close().await;
+}

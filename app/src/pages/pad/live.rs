@@ -1,6 +1,7 @@
 //! The live editor: a textarea kept in step with the server over the pad's WebSocket through
 //! the shared `ClientDoc` (operational transformation), with presence, the language, and a
-//! reconnect that keeps whatever was typed while the connection was down. The socket is
+//! reconnect that keeps whatever was typed while the connection was down, and running the code
+//! (Run / Stop, the program's input, the output pane everyone in the pad shares). The socket is
 //! gloo-net's: one task per socket reads it and writes what the page queues.
 
 use std::cell::RefCell;
@@ -8,7 +9,10 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use ::api::ot::{ClientDoc, Outgoing, ServerOpEffect};
-use ::api::{ClientMessage, PadId, PadStatus, PadView, Participant, RefusalCode, ServerMessage};
+use ::api::{
+    ClientMessage, LanguagesResponse, PadId, PadStatus, PadView, Participant, RefusalCode,
+    ServerMessage,
+};
 use futures::channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use futures::future::{self, Either};
 use futures::{SinkExt, StreamExt};
@@ -19,8 +23,10 @@ use leptos::task::spawn_local;
 
 use super::editing::{char_index, insert_indent, line_numbers, utf16_index};
 use super::highlight;
-use crate::api::Client;
+use super::run::{RunPane, ShownRun, receive_piece, receive_run};
+use crate::api::{Answer, Client};
 use crate::components::guard::{error_note, failure_message};
+use crate::text::{language_choice, not_runnable_note};
 
 /// What this tab keeps of one pad, so that a reload rejoins as the same participant: the id and
 /// secret the server gave, and the name typed for this pad. In the tab's own storage: another
@@ -107,6 +113,19 @@ fn pad_title(pad: &PadView) -> String {
     }
 }
 
+/// Whether the server's list says it can run `language` (yes while the list is not known, and
+/// for a language it does not list: the server refuses what it cannot run).
+fn can_run(languages: Option<&Answer<LanguagesResponse>>, language: &str) -> bool {
+    match languages {
+        Some(Ok(list)) => list
+            .languages
+            .iter()
+            .find(|l| l.id == language)
+            .is_none_or(|l| l.runnable),
+        _ => true,
+    }
+}
+
 fn session_storage() -> Option<web_sys::Storage> {
     window().session_storage().ok().flatten()
 }
@@ -126,6 +145,10 @@ struct Shown {
     ready: RwSignal<bool>,
     ended: RwSignal<bool>,
     textarea: NodeRef<leptos::html::Textarea>,
+    /// The pad's run on screen: the newest the server announced.
+    run: RwSignal<Option<ShownRun>>,
+    /// Why the server refused the last Run or Stop (the connection stays open).
+    run_problem: RwSignal<Option<String>>,
 }
 
 struct Connection {
@@ -145,6 +168,9 @@ struct Connection {
     open: bool,
     retry_ms: u64,
     closed: bool,
+    /// Run was asked for (with this input) while edits were still on their way: it goes out
+    /// once the server has them all, so the run sees what was typed.
+    pending_run: Option<Option<String>>,
     shown: Shown,
 }
 
@@ -186,6 +212,25 @@ fn send_op(shared: &Shared, out: Outgoing) {
             op: out.op,
         },
     );
+}
+
+/// Asks the server to run the pad's code, once every edit made here has reached it.
+fn request_run(shared: &Shared, stdin: Option<String>) {
+    shared.borrow().shown.run_problem.set(None);
+    shared.borrow_mut().pending_run = Some(stdin);
+    flush_run(shared);
+}
+
+/// Sends the Run waiting for edits to arrive, if they all have.
+fn flush_run(shared: &Shared) {
+    let stdin = {
+        let mut c = shared.borrow_mut();
+        if c.pending_run.is_none() || !c.welcomed || !c.open || !c.doc.is_synchronized() {
+            return;
+        }
+        c.pending_run.take().flatten()
+    };
+    send(shared, &ClientMessage::Run { stdin });
 }
 
 fn connect(shared: &Shared) {
@@ -342,6 +387,7 @@ fn handle(shared: &Shared, message: ServerMessage) {
             if status == PadStatus::Ended {
                 shown.ended.set(true);
             }
+            flush_run(shared);
         }
         ServerMessage::Op {
             revision,
@@ -364,6 +410,29 @@ fn handle(shared: &Shared, message: ServerMessage) {
                 // Out of step: start over from the server's text.
                 Err(_) => resync(shared),
             }
+            flush_run(shared);
+        }
+        ServerMessage::Run { run, ahead } => {
+            // A new run: an earlier refusal is old news.
+            if shown.run.with_untracked(|s| s.as_ref().map(|s| s.run.id)) != Some(run.id) {
+                shown.run_problem.set(None);
+            }
+            shown.run.update(|shown| receive_run(shown, run, ahead));
+        }
+        ServerMessage::RunOutput {
+            run_id,
+            index,
+            stream,
+            text,
+        } => {
+            // Only a piece that changes the screen notifies it.
+            shown
+                .run
+                .maybe_update(|shown| receive_piece(shown, run_id, index, stream, text));
+        }
+        // A run that could not start or stop: said beside the Run button; the pad goes on.
+        ServerMessage::Error { code, message } if code.keeps_connection() => {
+            shown.run_problem.set(Some(message));
         }
         ServerMessage::Participants { participants } => shown.participants.set(participants),
         ServerMessage::Language { language } => shown.language.set(language),
@@ -421,6 +490,8 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         ready: RwSignal::new(false),
         ended,
         textarea: NodeRef::new(),
+        run: RwSignal::new(None),
+        run_problem: RwSignal::new(None),
     };
     let shared: Shared = Rc::new(RefCell::new(Connection {
         pad_id: pad.id.clone(),
@@ -432,6 +503,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         open: false,
         retry_ms: 500,
         closed: false,
+        pending_run: None,
         shown,
     }));
     connect(&shared);
@@ -456,7 +528,51 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
             stored.with_value(|shared| send_op(shared, out));
         }
     };
+    let client = Client::get();
+    let languages = LocalResource::new(move || async move { client.languages().await });
+    let language_label = move || {
+        let language = shown.language.get();
+        ::api::language_label(&language).unwrap_or("This language")
+    };
+    // Whether this server can run the pad's language (until the server says, assume it can:
+    // it refuses a run it cannot do anyway).
+    let runnable = move || {
+        let language = shown.language.get();
+        can_run(languages.get().as_ref(), &language)
+    };
+    let stdin = RwSignal::new(String::new());
+    let can_send = move || shown.ready.get() && !shown.ended.get();
+    let run = move || {
+        if !shown.ready.get_untracked() || shown.ended.get_untracked() {
+            return;
+        }
+        let input = stdin.get_untracked();
+        let input = (!input.is_empty()).then_some(input);
+        stored.with_value(|shared| request_run(shared, input));
+    };
+    let stop = move |_| {
+        stored.with_value(|shared| {
+            shared.borrow_mut().pending_run = None;
+            send(shared, &ClientMessage::StopRun);
+        });
+    };
+    // A memo: output streaming in must not rebuild the button under the pointer.
+    let active = Memo::new(move |_| {
+        shown
+            .run
+            .with(|run| run.as_ref().is_some_and(ShownRun::is_active))
+    });
+
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        // Ctrl+Enter (Cmd+Enter on a Mac) runs the code, even while a run goes (the server
+        // stops that one and starts this).
+        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() {
+            ev.prevent_default();
+            if untrack(runnable) {
+                run();
+            }
+            return;
+        }
         if ev.key() != "Tab" || ev.shift_key() || ev.ctrl_key() || ev.alt_key() || ev.meta_key() {
             return;
         }
@@ -493,7 +609,14 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         }
     });
     let confirm_end = RwSignal::new(false);
-    let languages = super::language_options();
+    let options = ::api::LANGUAGES
+        .iter()
+        .map(|&(id, label)| {
+            // Only the text changes when the server's list arrives: the selection stays.
+            let text = move || language_choice(label, can_run(languages.get().as_ref(), id));
+            view! { <option value=id>{text}</option> }
+        })
+        .collect_view();
     let title = pad_title(&pad);
 
     view! {
@@ -506,7 +629,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                 <label>
                     "Language "
                     <select name="language" data-testid="language" on:change=on_language prop:value=move || shown.language.get()>
-                        {languages}
+                        {options}
                     </select>
                 </label>
                 <ul class="participants" data-testid="participants">
@@ -565,6 +688,50 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                 ></textarea>
                 </div>
             </div>
+            <div class="run-bar">
+                {move || if active.get() {
+                    view! {
+                        <button type="button" class="danger" data-testid="stop-button" disabled=move || !can_send() on:click=stop>
+                            "Stop"
+                        </button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button
+                            type="button"
+                            data-testid="run-button"
+                            title="Ctrl+Enter"
+                            disabled=move || !can_send() || !runnable()
+                            on:click=move |_| run()
+                        >
+                            "Run"
+                        </button>
+                    }.into_any()
+                }}
+                {move || {
+                    let note = if runnable() {
+                        shown.run_problem.get()
+                    } else {
+                        Some(not_runnable_note(language_label()))
+                    };
+                    note.map(|note| view! { <span class="error" role="alert" data-testid="run-problem">{note}</span> })
+                }}
+            </div>
+            <details class="run-input">
+                <summary>"Input"</summary>
+                <label>
+                    <span class="hint">"Given to the program as its standard input."</span>
+                    <textarea
+                        class="code"
+                        data-testid="run-stdin"
+                        rows="4"
+                        spellcheck="false"
+                        prop:value=move || stdin.get()
+                        on:input=move |ev| stdin.set(event_target_value(&ev))
+                    ></textarea>
+                </label>
+            </details>
+            <RunPane shown=shown.run/>
         </section>
     }
 }

@@ -6,6 +6,7 @@ mod editing;
 mod highlight;
 mod live;
 mod playback;
+mod run;
 
 use ::api::{PadId, PadStatus};
 use leptos::prelude::*;

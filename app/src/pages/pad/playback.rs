@@ -1,18 +1,19 @@
 //! Playback of an ended pad, for members: a timeline to scrub, play and pause at 1x to 8x
-//! (idle stretches shortened), each character coloured by who typed it, and the final code to
-//! copy or to send to Lever.
+//! (idle stretches shortened), each character coloured by who typed it, the runs of the code at
+//! the moments they happened, and the final code (with every run) to copy or to send to Lever.
 
 use std::rc::Rc;
 use std::time::Duration;
 
-use ::api::playback::{Timeline, runs};
-use ::api::{PadHistory, PadId, Participant, RequestStatus};
+use ::api::playback::{MAX_GAP_MS, Timeline, runs};
+use ::api::{PadHistory, PadId, Participant, RequestStatus, RunView};
 use leptos::prelude::*;
 
+use super::run::{RunPane, ShownRun, output_view};
 use crate::api::{ApiFailure, Client};
 use crate::components::copy::copy_to_clipboard;
 use crate::components::guard::{error_note, failure_message, load_failed};
-use crate::text::format_time;
+use crate::text::{format_time, run_summary};
 
 /// How often the playing timeline advances.
 const TICK_MS: u64 = 50;
@@ -26,6 +27,38 @@ pub fn revision_at_position(timeline: &Timeline, position: i64) -> usize {
     } else {
         timeline.revision_at(position - 1)
     }
+}
+
+/// The slider position at which something that happened at wall-clock `at_ms` (ms since the
+/// Unix epoch) shows: after every edit made before it, and as far into the pause that follows
+/// as it happened (pauses play shortened, so it is placed proportionally).
+pub fn position_of_moment(timeline: &Timeline, at_ms: i64) -> i64 {
+    let before = (1..=timeline.revisions())
+        .take_while(|r| timeline.at_ms_of(*r).is_some_and(|at| at <= at_ms))
+        .count();
+    let Some(last_edit) = timeline.at_ms_of(before) else {
+        return 0;
+    };
+    let since = at_ms - last_edit;
+    let into_pause = match timeline.at_ms_of(before + 1) {
+        Some(next_edit) => {
+            let pause = timeline.play_ms_of(before + 1) - timeline.play_ms_of(before);
+            since * pause / (next_edit - last_edit).max(1)
+        }
+        None => since.min(MAX_GAP_MS),
+    };
+    1 + timeline.play_ms_of(before) + into_pause
+}
+
+/// Which run shows at slider position `position`: the last one requested by then.
+pub fn run_at_position(run_positions: &[i64], position: i64) -> Option<usize> {
+    run_positions
+        .partition_point(|p| *p <= position)
+        .checked_sub(1)
+}
+
+fn unix_ms(at: time::OffsetDateTime) -> i64 {
+    (at.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 #[component]
@@ -67,8 +100,15 @@ async fn whole_history(client: Client, pad_id: &PadId) -> Result<PadHistory, Api
 #[component]
 fn Player(history: PadHistory, pad_id: PadId, from_lever: bool) -> impl IntoView {
     let timeline = Rc::new(Timeline::new(&history));
-    let end_position = timeline.duration_ms() + 1;
+    let run_positions: Vec<i64> = history
+        .runs
+        .iter()
+        .map(|run| position_of_moment(&timeline, unix_ms(run.requested_at)))
+        .collect();
+    // A run after the last edit lengthens the timeline to show it.
+    let end_position = (timeline.duration_ms() + 1).max(run_positions.last().copied().unwrap_or(0));
     let timeline = StoredValue::new_local(timeline);
+    let all_runs = StoredValue::new(history.runs.clone());
     let participants = StoredValue::new(history.participants.clone());
     // Start at the end: the final code first, then rewind.
     let position = RwSignal::new(end_position);
@@ -76,6 +116,18 @@ fn Player(history: PadHistory, pad_id: PadId, from_lever: bool) -> impl IntoView
     let speed = RwSignal::new(1u32);
     let revision =
         Memo::new(move |_| timeline.with_value(|t| revision_at_position(t, position.get())));
+    let run_index = Memo::new(move |_| run_at_position(&run_positions, position.get()));
+    let run_shown = Signal::derive(move || {
+        run_index.get().and_then(|i| {
+            all_runs.with_value(|runs| {
+                runs.get(i).map(|run| ShownRun {
+                    run: run.clone(),
+                    ahead: None,
+                })
+            })
+        })
+    });
+    let has_runs = !history.runs.is_empty();
 
     let ticker = set_interval_with_handle(
         move || {
@@ -183,13 +235,14 @@ fn Player(history: PadHistory, pad_id: PadId, from_lever: bool) -> impl IntoView
             </div>
             <p class="muted" data-testid="moment">{moment}</p>
             <pre class="code playback-code" data-testid="playback-code">{colored}</pre>
+            {has_runs.then(|| view! { <RunPane shown=run_shown idle="No run yet at this moment."/> })}
         </section>
-        <FinalCode text=final_text pad_id from_lever/>
+        <FinalCode text=final_text runs=history.runs.clone() pad_id from_lever/>
     }
 }
 
 #[component]
-fn FinalCode(text: String, pad_id: PadId, from_lever: bool) -> impl IntoView {
+fn FinalCode(text: String, runs: Vec<RunView>, pad_id: PadId, from_lever: bool) -> impl IntoView {
     let copied = RwSignal::new(None::<bool>);
     let to_copy = text.clone();
     let copy = move |_| {
@@ -285,8 +338,40 @@ fn FinalCode(text: String, pad_id: PadId, from_lever: bool) -> impl IntoView {
             {move || error_note(failure_message(send.value().get()))}
             {write_states}
             <pre class="code" data-testid="final-code">{text}</pre>
+            <RunList runs/>
         </section>
     }
+}
+
+/// Every run of the code, oldest first: when, who, how it ended; each opens to its output.
+#[component]
+fn RunList(runs: Vec<RunView>) -> impl IntoView {
+    if runs.is_empty() {
+        return view! { <p class="muted" data-testid="run-list">"The code was not run."</p> }
+            .into_any();
+    }
+    let count = match runs.len() {
+        1 => "1 run".to_string(),
+        n => format!("{n} runs"),
+    };
+    let items = runs
+        .iter()
+        .map(|run| {
+            view! {
+                <li data-testid="run-entry">
+                    <details>
+                        <summary>{run_summary(run)}</summary>
+                        <pre class="code run-output">{output_view(&run.output)}</pre>
+                    </details>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3>{count}</h3>
+        <ul class="run-list" data-testid="run-list">{items}</ul>
+    }
+    .into_any()
 }
 
 /// What a member can send an ended Lever pad's code as.
@@ -343,6 +428,7 @@ mod tests {
         let history = PadHistory {
             language: "go".into(),
             participants: vec![],
+            runs: vec![],
             operations: (0..3)
                 .map(|i| HistoryOperation {
                     revision: i + 1,
@@ -365,5 +451,54 @@ mod tests {
             timeline.text_at(revision_at_position(&timeline, end)),
             "xxx"
         );
+    }
+
+    #[test]
+    fn runs_show_at_the_moment_they_were_asked_for() {
+        let at = |ms: i64| 1_000_000 + ms;
+        let history = PadHistory {
+            language: "python".into(),
+            participants: vec![],
+            operations: [0, 100, 10_100]
+                .iter()
+                .enumerate()
+                .map(|(i, ms)| HistoryOperation {
+                    revision: i as u64 + 1,
+                    at_ms: at(*ms),
+                    client_id: "a".into(),
+                    op: Operation::new().retain(i).insert("x"),
+                })
+                .collect(),
+            final_text: "xxx".into(),
+            next_after: None,
+            runs: vec![],
+        };
+        let timeline = Timeline::new(&history);
+        // Edits play at 0, 100 and 1,600 (the 10 s pause shortened to 1.5 s).
+        assert_eq!(timeline.duration_ms(), 1_600);
+        // Before any edit: the start.
+        assert_eq!(position_of_moment(&timeline, at(-5)), 0);
+        // 50 ms after the first edit, halfway to the second.
+        let early = position_of_moment(&timeline, at(50));
+        assert_eq!(early, 51);
+        assert_eq!(revision_at_position(&timeline, early), 1);
+        // Halfway through the long pause: halfway through its shortened stretch, before the
+        // third edit shows.
+        let mid = position_of_moment(&timeline, at(5_100));
+        assert_eq!(mid, 1 + 100 + 750);
+        assert_eq!(revision_at_position(&timeline, mid), 2);
+        // After the last edit: at most one shortened pause later.
+        assert_eq!(position_of_moment(&timeline, at(10_200)), 1 + 1_600 + 100);
+        assert_eq!(
+            position_of_moment(&timeline, at(99_999)),
+            1 + 1_600 + MAX_GAP_MS
+        );
+
+        let positions = [51, 851, 1_701];
+        assert_eq!(run_at_position(&positions, 0), None);
+        assert_eq!(run_at_position(&positions, 50), None);
+        assert_eq!(run_at_position(&positions, 51), Some(0));
+        assert_eq!(run_at_position(&positions, 1_000), Some(1));
+        assert_eq!(run_at_position(&positions, 1_701), Some(2));
     }
 }

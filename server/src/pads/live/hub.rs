@@ -260,6 +260,24 @@ impl Room {
         self.events.subscribe()
     }
 
+    /// Sends `message` to everyone connected to this room here.
+    pub fn broadcast(&self, message: &ServerMessage) {
+        self.publish(message);
+    }
+
+    /// What a run starts from: the pad's text at its newest revision, and its language.
+    /// Refused once the pad has ended.
+    pub async fn run_input(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<(u64, String, String), Refusal> {
+        let state = self.locked(db).await?;
+        if state.has_ended() {
+            return Err(Refusal::pad_ended());
+        }
+        Ok((state.revision(), state.text.clone(), state.language.clone()))
+    }
+
     fn publish(&self, message: &ServerMessage) {
         // No receivers is fine: nobody is connected.
         let _ = self.events.send(RoomEvent::Broadcast(encode(message)));
@@ -332,9 +350,13 @@ impl Room {
             // The next refresh writes it: the join itself stands.
             tracing::warn!(error = %e, "cannot record that a participant arrived");
         }
-        self.publish(&ServerMessage::Participants {
-            participants: state.participants(),
-        });
+        let participants = state.participants();
+        let name = participants
+            .iter()
+            .find(|p| p.client_id == client_id)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        self.publish(&ServerMessage::Participants { participants });
         drop(state);
         if arrival.new_here {
             self.cluster
@@ -343,6 +365,7 @@ impl Room {
         }
         Ok(Joined {
             client_id,
+            name,
             connection,
             first,
         })
@@ -625,6 +648,14 @@ impl Room {
                     tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code.as_str(), "cannot catch up with other instances");
                 }
             }
+            // Another instance runs the pad's code: its row has the run as it stands.
+            Change::Run => match crate::runs::store::latest(db, &self.pad_id).await {
+                Ok(Some(run)) => self.publish(&ServerMessage::Run { run, ahead: None }),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(pad = %log_ref(&self.pad_id), error = %e, "cannot read a run elsewhere");
+                }
+            },
             Change::Presence => match self.catch_up_presence(db, state).await {
                 Ok(true) => self.publish(&ServerMessage::Participants {
                     participants: state.participants(),

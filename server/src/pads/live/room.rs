@@ -40,6 +40,8 @@ pub struct Credentials {
 /// A join the room accepted.
 pub struct Joined {
     pub client_id: String,
+    /// The participant's display name (a run says who started it).
+    pub name: String,
     /// This connection's number: a later join of the same participant replaces it.
     pub connection: u64,
     /// The welcome, then the edits missed when reconnecting.
@@ -570,6 +572,7 @@ mod tests {
         room.connect(client_id, connection, None, client_id);
         Joined {
             client_id: client_id.into(),
+            name: client_id.into(),
             connection,
             first: Vec::new(),
         }
@@ -658,6 +661,7 @@ mod tests {
         );
         let stranger = Joined {
             client_id: "eve".into(),
+            name: "Eve".into(),
             connection: 9,
             first: Vec::new(),
         };
@@ -864,6 +868,7 @@ mod tests {
         assert_eq!(room.catch_up_participants(vec![ada_elsewhere]), ["ada"]);
         let ada = Joined {
             client_id: "ada".into(),
+            name: "Ada".into(),
             connection: 1,
             first: Vec::new(),
         };

@@ -1,0 +1,537 @@
+//! Runs of pads' code on this instance: one at a time per pad, at most the pool's size at
+//! once, each stored before its end is announced to the pad (here and, through the database,
+//! on other instances).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use api::{
+    LanguageInfo, OrgId, PadId, RefusalCode, RunId, RunOutput, RunStatus, RunView, ServerMessage,
+};
+use sea_orm::DatabaseConnection;
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, watch};
+
+use super::languages::Languages;
+use super::pool::{Pool, Turn};
+use super::sandbox::{Ending, Limits, Outcome, RunRequest, Sandbox};
+use super::store::{self, Finished, NewRun};
+use crate::pads::cluster::Change;
+use crate::pads::live::{PadHub, Refusal};
+use crate::pads::log_ref;
+
+/// A pad may start a run once a second: one tab cannot hog the pool.
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+/// The program's input, at most.
+pub const MAX_STDIN_BYTES: usize = 64 * 1024;
+/// How often an active run renews its row (and saves its output so far).
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// An active run whose row was not renewed for this long lost its instance.
+pub const ABANDONED_AFTER: Duration = Duration::from_secs(15);
+
+/// What the live pad hands over to start a run.
+pub struct Ask {
+    pub org_id: OrgId,
+    pub pad_id: PadId,
+    pub revision: u64,
+    pub text: String,
+    pub language: String,
+    /// The display name of who pressed Run.
+    pub by: String,
+    pub stdin: String,
+}
+
+pub struct Runs {
+    /// `None` when this machine has no sandbox: nothing runs, and the pad says why.
+    sandbox: Option<Arc<Sandbox>>,
+    languages: Arc<Languages>,
+    pool: Arc<Pool>,
+    output_limit: usize,
+    active: Mutex<HashMap<PadId, Active>>,
+    last_start: Mutex<HashMap<PadId, Instant>>,
+}
+
+struct Active {
+    run: RunId,
+    stop: Arc<watch::Sender<bool>>,
+    stopped_by: Arc<Mutex<Option<String>>>,
+    view: Arc<Mutex<RunView>>,
+}
+
+/// Where a run's messages go: the pad's room here, and other instances through the database.
+#[derive(Clone)]
+pub struct Audience {
+    pub db: DatabaseConnection,
+    pub hub: Arc<PadHub>,
+}
+
+impl Audience {
+    fn tell(&self, pad_id: &PadId, message: &ServerMessage) {
+        if let Some(room) = self.hub.open_room(pad_id) {
+            room.broadcast(message);
+        }
+    }
+
+    async fn tell_elsewhere(&self, pad_id: &PadId) {
+        self.hub
+            .cluster()
+            .announce(&self.db, pad_id, Change::Run)
+            .await;
+    }
+}
+
+impl Runs {
+    pub fn new(
+        sandbox: Option<Sandbox>,
+        languages: Languages,
+        limits: &Limits,
+        size: usize,
+    ) -> Self {
+        Self {
+            sandbox: sandbox.map(Arc::new),
+            languages: Arc::new(languages),
+            pool: Pool::new(size),
+            output_limit: limits.output_bytes,
+            active: Mutex::new(HashMap::new()),
+            last_start: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Every language of the pad's selector, and whether it runs here.
+    pub fn languages(&self) -> Vec<LanguageInfo> {
+        api::LANGUAGES
+            .iter()
+            .map(|(id, label)| LanguageInfo {
+                id: id.to_string(),
+                label: label.to_string(),
+                runnable: self.sandbox.is_some() && self.languages.runnable(id),
+            })
+            .collect()
+    }
+
+    /// The pad's run going on here, as it stands.
+    pub fn current(&self, pad_id: &PadId) -> Option<RunView> {
+        let active = self.active.lock().expect("runs");
+        active
+            .get(pad_id)
+            .map(|a| a.view.lock().expect("run").clone())
+    }
+
+    /// What a joiner sees of the pad's runs: the one going here, else the newest stored
+    /// (going on another instance, or ended).
+    pub async fn current_or_latest(
+        &self,
+        db: &DatabaseConnection,
+        pad_id: &PadId,
+    ) -> Option<RunView> {
+        if let Some(run) = self.current(pad_id) {
+            return Some(run);
+        }
+        match store::latest(db, pad_id).await {
+            Ok(run) => run,
+            Err(e) => {
+                tracing::warn!(pad = %log_ref(pad_id), error = %e, "cannot read the pad's last run");
+                None
+            }
+        }
+    }
+
+    /// How many runs get a place before this one, while it waits.
+    pub fn ahead_of(&self, run: RunId) -> Option<u32> {
+        self.pool.ahead_of(run).map(|n| n as u32)
+    }
+
+    /// Starts a run of the pad's text (stopping the pad's run that is going, here or on
+    /// another instance). Refusals keep the connection open.
+    pub async fn start(self: &Arc<Self>, audience: &Audience, ask: Ask) -> Result<RunId, Refusal> {
+        let Some(sandbox) = self.sandbox.clone() else {
+            return Err(Refusal::new(
+                RefusalCode::RunsNotAvailable,
+                "This server cannot run code: its sandbox (bubblewrap) is not installed.",
+            ));
+        };
+        if !self.languages.runnable(&ask.language) {
+            let label = api::language_label(&ask.language).unwrap_or("This language");
+            return Err(Refusal::new(
+                RefusalCode::LanguageNotRunnable,
+                format!("{label} is not installed on this server."),
+            ));
+        }
+        if ask.stdin.len() > MAX_STDIN_BYTES {
+            return Err(Refusal::new(
+                RefusalCode::StdinTooLarge,
+                format!("The program's input is at most {MAX_STDIN_BYTES} bytes."),
+            ));
+        }
+        {
+            let mut last = self.last_start.lock().expect("runs");
+            let now = Instant::now();
+            if last
+                .get(&ask.pad_id)
+                .is_some_and(|at| now.duration_since(*at) < MIN_INTERVAL)
+            {
+                return Err(Refusal::new(
+                    RefusalCode::RunTooSoon,
+                    "One run a second: wait a moment and press Run again.",
+                ));
+            }
+            // Only the last second matters: older entries go, so the map stays small.
+            last.retain(|_, at| now.duration_since(*at) < MIN_INTERVAL);
+            last.insert(ask.pad_id.clone(), now);
+        }
+        // Run while running: the old run stops first, wherever it runs.
+        self.stop_local(&ask.pad_id, &ask.by);
+        store::request_stop(&audience.db, &ask.pad_id, &ask.by).await?;
+
+        let id = RunId::random();
+        let row = store::insert_waiting(
+            &audience.db,
+            &NewRun {
+                id,
+                org_id: ask.org_id,
+                pad_id: &ask.pad_id,
+                revision: ask.revision,
+                language: &ask.language,
+                started_by: &ask.by,
+            },
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+        let view = Arc::new(Mutex::new(store::view(row)));
+        let (stop, stopping) = watch::channel(false);
+        let stop = Arc::new(stop);
+        let stopped_by = Arc::new(Mutex::new(None));
+        self.active.lock().expect("runs").insert(
+            ask.pad_id.clone(),
+            Active {
+                run: id,
+                stop: stop.clone(),
+                stopped_by: stopped_by.clone(),
+                view: view.clone(),
+            },
+        );
+        let task = RunTask {
+            runs: self.clone(),
+            sandbox,
+            audience: audience.clone(),
+            ask,
+            id,
+            view,
+            stop,
+            stopping,
+            stopped_by,
+        };
+        tokio::spawn(task.run());
+        Ok(id)
+    }
+
+    /// Stop pressed: the pad's run stops, here at once or on its instance at its heartbeat.
+    pub async fn stop(
+        &self,
+        db: &DatabaseConnection,
+        pad_id: &PadId,
+        by: &str,
+    ) -> Result<(), Refusal> {
+        let here = self.stop_local(pad_id, by);
+        let elsewhere = store::request_stop(db, pad_id, by).await?;
+        if !here && elsewhere == 0 {
+            return Err(Refusal::new(RefusalCode::NoRun, "No run is going."));
+        }
+        Ok(())
+    }
+
+    fn stop_local(&self, pad_id: &PadId, by: &str) -> bool {
+        let active = self.active.lock().expect("runs");
+        let Some(run) = active.get(pad_id) else {
+            return false;
+        };
+        run.stopped_by
+            .lock()
+            .expect("run")
+            .get_or_insert_with(|| by.to_string());
+        run.stop.send_replace(true);
+        true
+    }
+
+    /// The server is stopping: every run here ends as interrupted, and is stored as such
+    /// (waited for up to `within`; the sweep marks any left over later).
+    pub async fn interrupt_all(&self, within: Duration) {
+        for run in self.active.lock().expect("runs").values() {
+            run.stop.send_replace(true);
+        }
+        let deadline = Instant::now() + within;
+        while !self.active.lock().expect("runs").is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn forget(&self, pad_id: &PadId, run: RunId) {
+        let mut active = self.active.lock().expect("runs");
+        if active.get(pad_id).is_some_and(|a| a.run == run) {
+            active.remove(pad_id);
+        }
+    }
+}
+
+struct RunTask {
+    runs: Arc<Runs>,
+    sandbox: Arc<Sandbox>,
+    audience: Audience,
+    ask: Ask,
+    id: RunId,
+    view: Arc<Mutex<RunView>>,
+    stop: Arc<watch::Sender<bool>>,
+    stopping: watch::Receiver<bool>,
+    stopped_by: Arc<Mutex<Option<String>>>,
+}
+
+impl RunTask {
+    async fn run(mut self) {
+        let pad_id = self.ask.pad_id.clone();
+        let outcome = self.wait_and_run().await;
+        let finished = self.finish(outcome).await;
+        if let Err(e) = store::finish(&self.audience.db, self.id, &finished.as_stored()).await {
+            tracing::error!(pad = %log_ref(&pad_id), error = %e, "cannot store a run's end");
+        }
+        self.runs.forget(&pad_id, self.id);
+        let view = self.view.lock().expect("run").clone();
+        self.audience.tell(
+            &pad_id,
+            &ServerMessage::Run {
+                run: view,
+                ahead: None,
+            },
+        );
+        self.audience.tell_elsewhere(&pad_id).await;
+    }
+
+    /// Waits for a place, then runs; `None` when stopped while waiting.
+    async fn wait_and_run(&mut self) -> Option<Outcome> {
+        let place = match self.runs.pool.take(self.ask.org_id, self.id) {
+            Turn::Now(place) => place,
+            Turn::Later(receiver) => {
+                self.announce(self.runs.ahead_of(self.id)).await;
+                let mut stopping = self.stopping.clone();
+                let mut beat = tokio::time::interval(HEARTBEAT);
+                let mut receiver = receiver;
+                loop {
+                    tokio::select! {
+                        slot = &mut receiver => match slot {
+                            Ok(slot) => break self.runs.pool.place(slot),
+                            Err(_) => return None,
+                        },
+                        _ = stop_pressed(&mut stopping) => {
+                            self.runs.pool.leave_line(self.id);
+                            return None;
+                        }
+                        _ = beat.tick() => {
+                            if self.beat(RunStatus::Waiting).await {
+                                self.runs.pool.leave_line(self.id);
+                                return None;
+                            }
+                            self.announce(self.runs.ahead_of(self.id)).await;
+                        }
+                    }
+                }
+            }
+        };
+        self.view.lock().expect("run").status = RunStatus::Running;
+        self.beat(RunStatus::Running).await;
+        self.announce(None).await;
+
+        let Some(language) = self.runs.languages.get(&self.ask.language) else {
+            return Some(Outcome {
+                ending: Ending::Failed("the language is no longer installed".into()),
+                wall: Duration::ZERO,
+                truncated: false,
+            });
+        };
+        let (output, mut pieces) = mpsc::channel::<RunOutput>(64);
+        let request = RunRequest {
+            language,
+            source: &self.ask.text,
+            stdin: &self.ask.stdin,
+            slot: place.slot(),
+        };
+        let sandbox = self.sandbox.clone();
+        let stopping = self.stopping.clone();
+        let running = sandbox.run(request, output, stopping);
+        tokio::pin!(running);
+        let mut beat = tokio::time::interval(HEARTBEAT);
+        beat.tick().await;
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut running => break outcome,
+                Some(piece) = pieces.recv() => self.add_output(piece),
+                _ = beat.tick() => {
+                    if self.beat(RunStatus::Running).await {
+                        // Stop was pressed through another instance.
+                        self.stop.send_replace(true);
+                    }
+                    self.audience.tell_elsewhere(&self.ask.pad_id).await;
+                }
+            }
+        };
+        // What the program printed just before its end.
+        while let Ok(piece) = pieces.try_recv() {
+            self.add_output(piece);
+        }
+        drop(place);
+        Some(outcome)
+    }
+
+    /// Renews the row; answers whether someone asked to stop the run through another instance.
+    async fn beat(&self, status: RunStatus) -> bool {
+        let (output, truncated) = {
+            let view = self.view.lock().expect("run");
+            (view.output.clone(), view.truncated)
+        };
+        match store::beat(&self.audience.db, self.id, status, &output, truncated).await {
+            Ok(Some(by)) => {
+                self.stopped_by.lock().expect("run").get_or_insert(by);
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!(pad = %log_ref(&self.ask.pad_id), error = %e, "cannot renew a run's heartbeat");
+                false
+            }
+        }
+    }
+
+    async fn announce(&self, ahead: Option<u32>) {
+        let view = self.view.lock().expect("run").clone();
+        self.audience
+            .tell(&self.ask.pad_id, &ServerMessage::Run { run: view, ahead });
+        self.audience.tell_elsewhere(&self.ask.pad_id).await;
+    }
+
+    /// Keeps the piece (within the output limit) and passes it on to the pad.
+    fn add_output(&self, piece: RunOutput) {
+        let message = {
+            let mut view = self.view.lock().expect("run");
+            let used: usize = view.output.iter().map(|p| p.text.len()).sum();
+            let room = self.runs.output_limit.saturating_sub(used);
+            if room == 0 || piece.text.is_empty() {
+                return;
+            }
+            let text = if piece.text.len() > room {
+                view.truncated = true;
+                let mut end = room;
+                while !piece.text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                piece.text[..end].to_string()
+            } else {
+                piece.text
+            };
+            let index = view.output.len() as u32;
+            view.output.push(RunOutput {
+                stream: piece.stream,
+                text: text.clone(),
+            });
+            ServerMessage::RunOutput {
+                run_id: self.id,
+                index,
+                stream: piece.stream,
+                text,
+            }
+        };
+        self.audience.tell(&self.ask.pad_id, &message);
+    }
+
+    /// The run's end, written into its view.
+    async fn finish(&mut self, outcome: Option<Outcome>) -> Ended {
+        let stopped_by = self.stopped_by.lock().expect("run").clone();
+        let mut view = self.view.lock().expect("run");
+        let (status, exit_code, wall, message) = match outcome {
+            None => (RunStatus::Stopped, None, None, None),
+            Some(outcome) => {
+                let wall = Some(outcome.wall.as_millis() as u64);
+                view.truncated |= outcome.truncated;
+                match outcome.ending {
+                    Ending::Exited(code) => (RunStatus::Exited, Some(code), wall, None),
+                    Ending::Signaled(signal) => (
+                        RunStatus::Exited,
+                        Some(128 + signal),
+                        wall,
+                        Some(format!("Ended by signal {signal}.")),
+                    ),
+                    Ending::CompileError(code) => (RunStatus::CompileError, Some(code), wall, None),
+                    Ending::TimeLimit => (RunStatus::TimeLimit, None, wall, None),
+                    Ending::MemoryLimit => (RunStatus::MemoryLimit, None, wall, None),
+                    Ending::OutputLimit => {
+                        view.truncated = true;
+                        (RunStatus::OutputLimit, None, wall, None)
+                    }
+                    Ending::Stopped => (RunStatus::Stopped, None, wall, None),
+                    Ending::Failed(why) => (RunStatus::Failed, None, wall, Some(why)),
+                }
+            }
+        };
+        // Stopped with nobody pressing Stop: the server is stopping.
+        let (status, stopped_by) = match (status, stopped_by) {
+            (RunStatus::Stopped, None) => (RunStatus::Interrupted, None),
+            (RunStatus::Stopped, by) => (RunStatus::Stopped, by),
+            (status, _) => (status, None),
+        };
+        view.status = status;
+        view.exit_code = exit_code;
+        view.wall_ms = wall;
+        view.stopped_by = stopped_by;
+        view.message = message;
+        view.finished_at = Some(OffsetDateTime::now_utc());
+        Ended { view: view.clone() }
+    }
+}
+
+struct Ended {
+    view: RunView,
+}
+
+impl Ended {
+    fn as_stored(&self) -> Finished<'_> {
+        Finished {
+            status: self.view.status,
+            exit_code: self.view.exit_code,
+            wall_ms: self.view.wall_ms,
+            stopped_by: self.view.stopped_by.as_deref(),
+            message: self.view.message.as_deref(),
+            output: &self.view.output,
+            truncated: self.view.truncated,
+        }
+    }
+}
+
+/// Resolves once the run is to stop (the guard `wait_for` returns must not live across the
+/// caller's awaits: it is not `Send`).
+async fn stop_pressed(stopping: &mut watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
+/// Marks runs abandoned by a stopped instance as interrupted, now and every few seconds, and
+/// tells their pads.
+pub fn spawn_sweeper(audience: Audience, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(ABANDONED_AFTER / 3);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = stop.wait_for(|stop| *stop) => return,
+            }
+            let before = OffsetDateTime::now_utc() - ABANDONED_AFTER;
+            match store::interrupt_abandoned(&audience.db, before).await {
+                Ok(pads) => {
+                    for pad_id in pads {
+                        if let Ok(Some(run)) = store::latest(&audience.db, &pad_id).await {
+                            audience.tell(&pad_id, &ServerMessage::Run { run, ahead: None });
+                        }
+                        audience.tell_elsewhere(&pad_id).await;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot sweep abandoned runs"),
+            }
+        }
+    });
+}
