@@ -125,14 +125,40 @@ async fn stdin_reaches_the_program_and_other_languages_run() {
     let run = guest.run_ended().await;
     assert_eq!(output_of(&run), "hello Grace\n", "{run:?}");
 
-    for (language, code) in [
+    // Every required language, each in a pad of its own, all at once.
+    let programs = [
         ("javascript", "console.log('js ' + (6 * 7));\n"),
+        (
+            "typescript",
+            "const n: number = 6 * 7;\nconsole.log(`ts ${n}`);\n",
+        ),
         (
             "c",
             "#include <stdio.h>\nint main(void) { printf(\"c %d\\n\", 6 * 7); return 0; }\n",
         ),
-    ] {
-        let run = run_code(&app, &member, language, code).await;
+        (
+            "cpp",
+            "#include <iostream>\nint main() { std::cout << \"cpp \" << 6 * 7 << std::endl; }\n",
+        ),
+        (
+            "go",
+            "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"go\", 6*7) }\n",
+        ),
+        ("rust", "fn main() { println!(\"rust {}\", 6 * 7); }\n"),
+        ("ruby", "puts \"ruby #{6 * 7}\"\n"),
+        (
+            "java",
+            "public class Main {\n    public static void main(String[] args) {\n        System.out.println(\"java \" + 6 * 7);\n    }\n}\n",
+        ),
+        ("sql", "SELECT COUNT(*) * 3 + 6 AS answer FROM employees;\n"),
+    ];
+    let runs = futures_util::future::join_all(
+        programs
+            .iter()
+            .map(|(language, code)| run_code(&app, &member, language, code)),
+    )
+    .await;
+    for ((language, _), run) in programs.iter().zip(runs) {
         assert_eq!(run.status, RunStatus::Exited, "{language}: {run:?}");
         assert!(output_of(&run).contains("42"), "{language}: {run:?}");
     }
@@ -430,4 +456,37 @@ async fn two_instances_on_postgres_show_the_same_run() {
     let stopped = ada.run_ended().await;
     assert_eq!(stopped.status, RunStatus::Stopped, "{stopped:?}");
     assert_eq!(stopped.stopped_by.as_deref(), Some("Bob"));
+}
+
+#[tokio::test]
+async fn a_flood_of_run_requests_starts_one_run_and_the_server_stays_healthy() {
+    let app = spawn_app_with(quick_runs).await;
+    let member = app.sign_up(Plan::Team).await;
+    let (pad, mut ada) = pad_with_code(&app, &member, "python", "print('once')\n").await;
+    for _ in 0..30 {
+        ada.run(None).await;
+    }
+    let run = ada.run_ended().await;
+    assert_eq!(output_of(&run), "once\n");
+    ada.wait_until("the refusals of the flood", |c| {
+        c.refusals
+            .iter()
+            .filter(|code| **code == RefusalCode::RunTooSoon)
+            .count()
+            == 29
+    })
+    .await;
+    let history: api::PadHistory =
+        expect_json(app.pad_history(&member, &pad.id, "").await, 200).await;
+    assert_eq!(history.runs.len(), 1, "one run started");
+
+    // Past the socket's message rate the connection closes, as for any flood.
+    for _ in 0..200 {
+        ada.run(None).await;
+    }
+    ada.wait_until("too_many_messages", |c| {
+        c.refusals.contains(&RefusalCode::TooManyMessages)
+    })
+    .await;
+    healthy(&app).await;
 }
