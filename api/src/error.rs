@@ -284,6 +284,8 @@ pub enum RefusalCode {
     NoRun,
     /// The program's input is larger than a run takes.
     StdinTooLarge,
+    /// The pad has been run as many times as one interview keeps.
+    TooManyRuns,
 
     /// Any code this build does not know (sent by a newer server): decoding still succeeds.
     /// The server never sends it. Stays the last variant (the tests count the others by it).
@@ -326,6 +328,7 @@ impl RefusalCode {
             Self::RunsNotAvailable => "runs_not_available",
             Self::NoRun => "no_run",
             Self::StdinTooLarge => "stdin_too_large",
+            Self::TooManyRuns => "too_many_runs",
             Self::Unknown => "unknown",
         }
     }
@@ -342,6 +345,7 @@ impl RefusalCode {
                 | Self::RunsNotAvailable
                 | Self::NoRun
                 | Self::StdinTooLarge
+                | Self::TooManyRuns
         )
     }
 }
@@ -448,6 +452,7 @@ mod tests {
         RefusalCode::RunsNotAvailable,
         RefusalCode::NoRun,
         RefusalCode::StdinTooLarge,
+        RefusalCode::TooManyRuns,
     ];
 
     #[test]

@@ -77,7 +77,8 @@ pub async fn send_feedback(state: &AppState, job: &job::Model) -> Result<(), Job
     let marker = lever_notes::marker(NoteKind::Feedback, &link, job);
     let language = api::language_label(&pad.language).unwrap_or("unknown");
     let last_run = crate::runs::store::latest(&state.db, &pad.id).await?;
-    let last_run = crate::runs::summary::last_run(last_run.as_ref());
+    // What candidates print reaches Lever as written nowhere but the code question.
+    let last_run = notes::without_mentions(&crate::runs::summary::last_run(last_run.as_ref()));
     let text = format!("Language: {language}\nPlayback: {link}\n{last_run}\n\n{marker}");
     let opportunity_id = pad.opportunity_id.as_deref().unwrap_or_default();
     lever_feedback::file_once(

@@ -223,6 +223,27 @@ mod tests {
     }
 
     #[test]
+    fn a_place_handed_to_a_run_that_then_gives_up_comes_back() {
+        let pool = Pool::new(1);
+        let Turn::Now(first) = pool.take(org(1), run(1)) else {
+            panic!("a free place");
+        };
+        let Turn::Later(mut receiver) = pool.take(org(1), run(2)) else {
+            panic!("full");
+        };
+        // The place is handed over, then the waiting run is stopped before it looks.
+        drop(first);
+        pool.leave_line(run(2));
+        receiver.close();
+        let slot = receiver.try_recv().expect("the place was handed over");
+        drop(pool.place(slot));
+        assert!(
+            matches!(pool.take(org(2), run(3)), Turn::Now(_)),
+            "not lost"
+        );
+    }
+
+    #[test]
     fn places_come_back_when_dropped() {
         let pool = Pool::new(2);
         let places: Vec<_> = (0..2)

@@ -798,6 +798,11 @@ impl Job {
         let mut arg = |a: &str| args.push(a.into());
         for a in [
             "--unshare-all",
+            // A user namespace of its own, in which the program may not make another (one
+            // with full capabilities over a fresh network namespace would reach nf_tables).
+            "--unshare-user",
+            "--disable-userns",
+            "--assert-userns-disabled",
             "--die-with-parent",
             "--new-session",
             "--clearenv",

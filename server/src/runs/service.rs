@@ -25,8 +25,15 @@ use crate::pads::log_ref;
 const MIN_INTERVAL: Duration = Duration::from_secs(1);
 /// The program's input, at most.
 pub const MAX_STDIN_BYTES: usize = 64 * 1024;
+/// Runs one pad keeps: an hour of pressing Run every few seconds, and its playback stays
+/// a reasonable size (each run holds up to the output limit).
+pub const MAX_RUNS_PER_PAD: u64 = 500;
 /// How often an active run renews its row (and saves its output so far).
 const HEARTBEAT: Duration = Duration::from_secs(1);
+/// Output is passed on at least this often while a program prints…
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// …or as soon as this much of one stream is waiting.
+const BATCH_BYTES: usize = 8 * 1024;
 /// An active run whose row was not renewed for this long lost its instance.
 pub const ABANDONED_AFTER: Duration = Duration::from_secs(15);
 
@@ -180,6 +187,12 @@ impl Runs {
             last.retain(|_, at| now.duration_since(*at) < MIN_INTERVAL);
             last.insert(ask.pad_id.clone(), now);
         }
+        if store::count(&audience.db, &ask.pad_id).await? >= MAX_RUNS_PER_PAD {
+            return Err(Refusal::new(
+                RefusalCode::TooManyRuns,
+                format!("This pad has been run {MAX_RUNS_PER_PAD} times, as many as it keeps."),
+            ));
+        }
         // Run while running: the old run stops first, wherever it runs.
         self.stop_local(&ask.pad_id, &ask.by);
         store::request_stop(&audience.db, &ask.pad_id, &ask.by).await?;
@@ -221,6 +234,7 @@ impl Runs {
             stop,
             stopping,
             stopped_by,
+            output_used: Mutex::new(0),
         };
         tokio::spawn(task.run());
         Ok(id)
@@ -284,6 +298,34 @@ struct RunTask {
     stop: Arc<watch::Sender<bool>>,
     stopping: watch::Receiver<bool>,
     stopped_by: Arc<Mutex<Option<String>>>,
+    /// Bytes of output kept so far.
+    output_used: Mutex<usize>,
+}
+
+/// Output waiting to be passed on: pieces of one stream, joined.
+#[derive(Default)]
+struct Batch {
+    pending: Option<RunOutput>,
+}
+
+impl Batch {
+    /// Adds `piece`; answers a batch to pass on now (another stream began, or it is full).
+    fn add(&mut self, piece: RunOutput) -> Option<RunOutput> {
+        match &mut self.pending {
+            Some(pending) if pending.stream == piece.stream => {
+                pending.text.push_str(&piece.text);
+                if pending.text.len() >= BATCH_BYTES {
+                    return self.pending.take();
+                }
+                None
+            }
+            _ => self.pending.replace(piece),
+        }
+    }
+
+    fn take(&mut self) -> Option<RunOutput> {
+        self.pending.take()
+    }
 }
 
 impl RunTask {
@@ -322,12 +364,12 @@ impl RunTask {
                             Err(_) => return None,
                         },
                         _ = stop_pressed(&mut stopping) => {
-                            self.runs.pool.leave_line(self.id);
+                            self.give_up_turn(receiver);
                             return None;
                         }
                         _ = beat.tick() => {
                             if self.beat(RunStatus::Waiting).await {
-                                self.runs.pool.leave_line(self.id);
+                                self.give_up_turn(receiver);
                                 return None;
                             }
                             self.announce(self.runs.ahead_of(self.id)).await;
@@ -360,10 +402,23 @@ impl RunTask {
         tokio::pin!(running);
         let mut beat = tokio::time::interval(HEARTBEAT);
         beat.tick().await;
+        // Output is passed on in batches: a program printing a byte at a time must not
+        // become a message (and a stored piece) per byte.
+        let mut batch = Batch::default();
+        let mut flush = tokio::time::interval(FLUSH_EVERY);
         let outcome = loop {
             tokio::select! {
                 outcome = &mut running => break outcome,
-                Some(piece) = pieces.recv() => self.add_output(piece),
+                Some(piece) = pieces.recv() => {
+                    if let Some(full) = batch.add(piece) {
+                        self.add_output(full);
+                    }
+                }
+                _ = flush.tick() => {
+                    if let Some(pending) = batch.take() {
+                        self.add_output(pending);
+                    }
+                }
                 _ = beat.tick() => {
                     if self.beat(RunStatus::Running).await {
                         // Stop was pressed through another instance.
@@ -375,24 +430,47 @@ impl RunTask {
         };
         // What the program printed just before its end.
         while let Ok(piece) = pieces.try_recv() {
-            self.add_output(piece);
+            if let Some(full) = batch.add(piece) {
+                self.add_output(full);
+            }
+        }
+        if let Some(pending) = batch.take() {
+            self.add_output(pending);
         }
         drop(place);
         Some(outcome)
     }
 
-    /// Renews the row; answers whether someone asked to stop the run through another instance.
+    /// Leaves the line for good. A place handed over meanwhile (the pool put it in the
+    /// receiver just as the stop came) goes back to the pool instead of being lost.
+    fn give_up_turn(&self, mut receiver: tokio::sync::oneshot::Receiver<usize>) {
+        self.runs.pool.leave_line(self.id);
+        receiver.close();
+        if let Ok(slot) = receiver.try_recv() {
+            drop(self.runs.pool.place(slot));
+        }
+    }
+
+    /// Renews the row; answers whether the run is to stop: someone pressed Stop through
+    /// another instance, or the sweep took the run for abandoned (its row then says
+    /// interrupted, and so will the pad).
     async fn beat(&self, status: RunStatus) -> bool {
         let (output, truncated) = {
             let view = self.view.lock().expect("run");
             (view.output.clone(), view.truncated)
         };
         match store::beat(&self.audience.db, self.id, status, &output, truncated).await {
-            Ok(Some(by)) => {
-                self.stopped_by.lock().expect("run").get_or_insert(by);
+            Ok(beat) if !beat.active => {
+                tracing::warn!(pad = %log_ref(&self.ask.pad_id), "a run was taken for abandoned while it went; it stops");
                 true
             }
-            Ok(None) => false,
+            Ok(beat) => match beat.stop_requested_by {
+                Some(by) => {
+                    self.stopped_by.lock().expect("run").get_or_insert(by);
+                    true
+                }
+                None => false,
+            },
             Err(e) => {
                 tracing::warn!(pad = %log_ref(&self.ask.pad_id), error = %e, "cannot renew a run's heartbeat");
                 false
@@ -411,8 +489,8 @@ impl RunTask {
     fn add_output(&self, piece: RunOutput) {
         let message = {
             let mut view = self.view.lock().expect("run");
-            let used: usize = view.output.iter().map(|p| p.text.len()).sum();
-            let room = self.runs.output_limit.saturating_sub(used);
+            let mut used = self.output_used.lock().expect("run");
+            let room = self.runs.output_limit.saturating_sub(*used);
             if room == 0 || piece.text.is_empty() {
                 return;
             }
@@ -426,6 +504,7 @@ impl RunTask {
             } else {
                 piece.text
             };
+            *used += text.len();
             let index = view.output.len() as u32;
             view.output.push(RunOutput {
                 stream: piece.stream,
@@ -466,7 +545,16 @@ impl RunTask {
                         (RunStatus::OutputLimit, None, wall, None)
                     }
                     Ending::Stopped => (RunStatus::Stopped, None, wall, None),
-                    Ending::Failed(why) => (RunStatus::Failed, None, wall, Some(why)),
+                    // The sandbox's own words (paths, pids) are for the log, not the pad.
+                    Ending::Failed(why) => {
+                        tracing::error!(pad = %log_ref(&self.ask.pad_id), language = %self.ask.language, error = %why, "a run could not start");
+                        (
+                            RunStatus::Failed,
+                            None,
+                            wall,
+                            Some("The server could not start this run; it has been logged.".into()),
+                        )
+                    }
                 }
             }
         };
@@ -501,6 +589,39 @@ impl Ended {
             output: &self.view.output,
             truncated: self.view.truncated,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api::RunStream;
+
+    fn piece(stream: RunStream, text: &str) -> RunOutput {
+        RunOutput {
+            stream,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_batch_joins_one_streams_pieces_until_the_stream_changes_or_it_is_full() {
+        let mut batch = Batch::default();
+        for byte in ["a", "b", "c"] {
+            assert_eq!(batch.add(piece(RunStream::Stdout, byte)), None);
+        }
+        let stdout = batch
+            .add(piece(RunStream::Stderr, "!"))
+            .expect("stdout passed on");
+        assert_eq!(stdout, piece(RunStream::Stdout, "abc"));
+        assert_eq!(batch.take(), Some(piece(RunStream::Stderr, "!")));
+        assert_eq!(batch.take(), None);
+        let big = "x".repeat(BATCH_BYTES);
+        assert_eq!(batch.add(piece(RunStream::Stdout, "y")), None);
+        let full = batch
+            .add(piece(RunStream::Stdout, &big))
+            .expect("a full batch");
+        assert_eq!(full.text.len(), BATCH_BYTES + 1);
     }
 }
 

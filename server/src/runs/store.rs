@@ -50,15 +50,23 @@ pub async fn insert_waiting(
     .await
 }
 
+/// What a heartbeat learns of the run's row.
+pub struct Beat {
+    /// The row still says the run is going (else the sweep took it for abandoned).
+    pub active: bool,
+    /// Someone pressed Stop through another instance.
+    pub stop_requested_by: Option<String>,
+}
+
 /// Renews the run's heartbeat (and saves its output so far; `status` is `running` once it
-/// started). Answers who asked another instance to stop it, if anyone did.
+/// started), and reads back what other instances wrote.
 pub async fn beat(
     db: &impl ConnectionTrait,
     id: RunId,
     status: RunStatus,
     output: &[RunOutput],
     truncated: bool,
-) -> Result<Option<String>, DbErr> {
+) -> Result<Beat, DbErr> {
     pad_run::Entity::update_many()
         .col_expr(pad_run::Column::Status, Expr::value(status))
         .col_expr(
@@ -71,10 +79,11 @@ pub async fn beat(
         .filter(pad_run::Column::Status.is_in(ACTIVE))
         .exec(db)
         .await?;
-    Ok(pad_run::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .and_then(|row| row.stop_requested_by))
+    let row = pad_run::Entity::find_by_id(id).one(db).await?;
+    Ok(Beat {
+        active: row.as_ref().is_some_and(|r| r.status.is_active()),
+        stop_requested_by: row.and_then(|r| r.stop_requested_by),
+    })
 }
 
 /// How a run ended, as stored.
@@ -141,6 +150,15 @@ pub async fn request_stop(
         .exec(db)
         .await?
         .rows_affected)
+}
+
+/// How many runs the pad has had.
+pub async fn count(db: &impl ConnectionTrait, pad_id: &PadId) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    pad_run::Entity::find()
+        .filter(pad_run::Column::PadId.eq(pad_id))
+        .count(db)
+        .await
 }
 
 /// The pad's newest run, if any.

@@ -391,21 +391,27 @@ async fn hostile_programs_end_with_a_clear_status_while_the_server_and_other_pad
     assert_eq!(calm.run_ended().await.status, RunStatus::Exited);
 }
 
+/// Runs long enough to restart the server in the middle of one.
+fn long_runs(settings: &mut server::config::Settings) {
+    settings.runs.wall = Duration::from_secs(30);
+    settings.runs.concurrency = 4;
+}
+
 #[tokio::test]
 async fn a_restart_mid_run_leaves_the_run_interrupted_never_running() {
-    let app = spawn_app_with(quick_runs).await;
+    let app = spawn_app_with(long_runs).await;
     let member = app.sign_up(Plan::Team).await;
     let (pad, mut ada) = pad_with_code(
         &app,
         &member,
         "python",
-        "import time\nprint('going', flush=True)\ntime.sleep(2.5)\n",
+        "import time\nprint('going', flush=True)\ntime.sleep(20)\n",
     )
     .await;
     ada.run(None).await;
     ada.wait_until("the run's output", |c| c.run_output().contains("going"))
         .await;
-    let app = app.restart_with(quick_runs).await;
+    let app = app.restart_with(long_runs).await;
     let history: api::PadHistory =
         expect_json(app.pad_history(&member, &pad.id, "").await, 200).await;
     assert_eq!(history.runs.len(), 1);
@@ -414,6 +420,11 @@ async fn a_restart_mid_run_leaves_the_run_interrupted_never_running() {
         RunStatus::Interrupted,
         "{:?}",
         history.runs[0]
+    );
+    assert_eq!(
+        output_of(&history.runs[0]),
+        "going\n",
+        "its output so far is kept"
     );
 }
 
@@ -489,4 +500,45 @@ async fn a_flood_of_run_requests_starts_one_run_and_the_server_stays_healthy() {
     })
     .await;
     healthy(&app).await;
+}
+
+#[tokio::test]
+async fn a_pad_keeps_a_bounded_number_of_runs() {
+    use sea_orm::{ActiveModelTrait, Database, Set};
+    let app = spawn_app_with(quick_runs).await;
+    let member = app.sign_up(Plan::Team).await;
+    let (pad, mut ada) = pad_with_code(&app, &member, "python", "print(1)\n").await;
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    for _ in 0..server::runs::service::MAX_RUNS_PER_PAD {
+        entity::pad_run::ActiveModel {
+            id: Set(api::RunId::random()),
+            org_id: Set(member.me.organization.id),
+            pad_id: Set(pad.id.clone()),
+            revision: Set(1),
+            language: Set("python".into()),
+            started_by: Set("Ada".into()),
+            status: Set(RunStatus::Exited),
+            exit_code: Set(Some(0)),
+            wall_ms: Set(Some(10)),
+            stopped_by: Set(None),
+            stop_requested_by: Set(None),
+            message: Set(None),
+            output: Set("[]".into()),
+            truncated: Set(false),
+            requested_at: Set(now),
+            finished_at: Set(Some(now)),
+            heartbeat_at: Set(now),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+    }
+    ada.run(None).await;
+    ada.wait_until("too_many_runs", |c| {
+        c.refusals.contains(&RefusalCode::TooManyRuns)
+    })
+    .await;
+    ada.edit("print(2)\n").await;
+    ada.settle_at(2).await;
 }

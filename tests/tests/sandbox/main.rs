@@ -358,7 +358,7 @@ async fn output_streams_as_it_comes_in_sensible_pieces() {
     let total: usize = rest.iter().map(|p| p.text.len()).sum::<usize>() + first.text.len();
     assert_eq!(total, 64 << 10);
     // 64 KiB came in a few pieces, not byte by byte.
-    assert!(rest.len() <= 16, "{} pieces", rest.len());
+    assert!(rest.len() <= 64, "{} pieces", rest.len());
 }
 
 #[tokio::test]
@@ -393,7 +393,8 @@ async fn cpu_time_is_limited_apart_from_wall_time() {
     )
     .await;
     assert_eq!(ran.outcome.ending, Ending::TimeLimit, "{ran:?}");
-    assert!(ran.outcome.wall < Duration::from_secs(4), "{ran:?}");
+    // Well before the 20 s of wall time (with room for a busy machine).
+    assert!(ran.outcome.wall < Duration::from_secs(10), "{ran:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -519,7 +520,7 @@ async fn printing_100_mb_hits_the_output_limit() {
     assert_eq!(ran.outcome.ending, Ending::OutputLimit, "{ran:?}");
     assert!(ran.outcome.truncated);
     assert_eq!(ran.stdout.len(), 64 << 10);
-    assert!(ran.messages <= 16, "{} messages", ran.messages);
+    assert!(ran.messages <= 64, "{} messages", ran.messages);
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
@@ -537,8 +538,8 @@ async fn a_child_that_tries_to_outlive_the_run_is_killed_with_it() {
     )
     .await;
     assert_eq!(ran.outcome.ending, Ending::Exited(0), "{ran:?}");
-    // The run did not wait for the sleepers.
-    assert!(ran.outcome.wall < Duration::from_secs(2), "{ran:?}");
+    // The run did not wait for the sleepers (they sleep 900 s and more).
+    assert!(ran.outcome.wall < Duration::from_secs(30), "{ran:?}");
     let sleeping = |line: &String| line.trim() == format!("sleep {marker}");
     assert!(
         eventually(|| !command_lines().iter().any(sleeping)).await,
@@ -742,6 +743,24 @@ async fn dropping_the_run_kills_the_sandbox_and_removes_its_cgroups() {
     assert!(
         eventually(|| !command_lines().iter().any(|l| l.trim() == "sleep 45")).await,
         "the sleeper survived"
+    );
+}
+
+#[tokio::test]
+async fn a_program_cannot_make_a_user_namespace_of_its_own() {
+    let _machine = MACHINE.read().await;
+    let ran = run(
+        &sandbox(),
+        "python",
+        "import subprocess\nr = subprocess.run(['unshare', '-Urn', 'true'])\nprint('nested', r.returncode)\n",
+    )
+    .await;
+    assert_eq!(ran.outcome.ending, Ending::Exited(0), "{ran:?}");
+    assert!(ran.stdout.starts_with("nested "), "{ran:?}");
+    assert_ne!(
+        ran.stdout.trim(),
+        "nested 0",
+        "a nested user namespace was made: {ran:?}"
     );
 }
 
