@@ -592,6 +592,38 @@ impl Ended {
     }
 }
 
+/// Resolves once the run is to stop (the guard `wait_for` returns must not live across the
+/// caller's awaits: it is not `Send`).
+async fn stop_pressed(stopping: &mut watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
+/// Marks runs abandoned by a stopped instance as interrupted, now and every few seconds, and
+/// tells their pads.
+pub fn spawn_sweeper(audience: Audience, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(ABANDONED_AFTER / 3);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = stop.wait_for(|stop| *stop) => return,
+            }
+            let before = OffsetDateTime::now_utc() - ABANDONED_AFTER;
+            match store::interrupt_abandoned(&audience.db, before).await {
+                Ok(pads) => {
+                    for pad_id in pads {
+                        if let Ok(Some(run)) = store::latest(&audience.db, &pad_id).await {
+                            audience.tell(&pad_id, &ServerMessage::Run { run, ahead: None });
+                        }
+                        audience.tell_elsewhere(&pad_id).await;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot sweep abandoned runs"),
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -623,36 +655,4 @@ mod tests {
             .expect("a full batch");
         assert_eq!(full.text.len(), BATCH_BYTES + 1);
     }
-}
-
-/// Resolves once the run is to stop (the guard `wait_for` returns must not live across the
-/// caller's awaits: it is not `Send`).
-async fn stop_pressed(stopping: &mut watch::Receiver<bool>) {
-    let _ = stopping.wait_for(|stop| *stop).await;
-}
-
-/// Marks runs abandoned by a stopped instance as interrupted, now and every few seconds, and
-/// tells their pads.
-pub fn spawn_sweeper(audience: Audience, mut stop: watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(ABANDONED_AFTER / 3);
-        loop {
-            tokio::select! {
-                _ = every.tick() => {}
-                _ = stop.wait_for(|stop| *stop) => return,
-            }
-            let before = OffsetDateTime::now_utc() - ABANDONED_AFTER;
-            match store::interrupt_abandoned(&audience.db, before).await {
-                Ok(pads) => {
-                    for pad_id in pads {
-                        if let Ok(Some(run)) = store::latest(&audience.db, &pad_id).await {
-                            audience.tell(&pad_id, &ServerMessage::Run { run, ahead: None });
-                        }
-                        audience.tell_elsewhere(&pad_id).await;
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot sweep abandoned runs"),
-            }
-        }
-    });
 }
