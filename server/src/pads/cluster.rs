@@ -375,7 +375,9 @@ async fn write_fresh(
     Ok(())
 }
 
-fn database_now_minus(age: Duration) -> SimpleExpr {
+/// The database's clock, `age` ago (PostgreSQL): instances agree on it whatever their own
+/// clocks say.
+pub fn database_now_minus(age: Duration) -> SimpleExpr {
     Expr::cust(format!(
         "CURRENT_TIMESTAMP - INTERVAL '{} seconds'",
         age.as_secs()

@@ -608,8 +608,7 @@ pub fn spawn_sweeper(audience: Audience, mut stop: watch::Receiver<bool>) {
                 _ = every.tick() => {}
                 _ = stop.wait_for(|stop| *stop) => return,
             }
-            let before = OffsetDateTime::now_utc() - ABANDONED_AFTER;
-            match store::interrupt_abandoned(&audience.db, before).await {
+            match store::interrupt_abandoned(&audience.db, ABANDONED_AFTER).await {
                 Ok(pads) => {
                     for pad_id in pads {
                         if let Ok(Some(run)) = store::latest(&audience.db, &pad_id).await {

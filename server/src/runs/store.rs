@@ -4,9 +4,10 @@
 use api::{OrgId, PadId, RunId, RunOutput, RunStatus, RunView};
 use entity::pad_run;
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use time::OffsetDateTime;
 
@@ -69,10 +70,7 @@ pub async fn beat(
 ) -> Result<Beat, DbErr> {
     pad_run::Entity::update_many()
         .col_expr(pad_run::Column::Status, Expr::value(status))
-        .col_expr(
-            pad_run::Column::HeartbeatAt,
-            Expr::value(OffsetDateTime::now_utc()),
-        )
+        .col_expr(pad_run::Column::HeartbeatAt, now(db))
         .col_expr(pad_run::Column::Output, Expr::value(output_json(output)))
         .col_expr(pad_run::Column::Truncated, Expr::value(truncated))
         .filter(pad_run::Column::Id.eq(id))
@@ -185,15 +183,20 @@ pub async fn all(db: &impl ConnectionTrait, pad_id: &PadId) -> Result<Vec<RunVie
         .collect())
 }
 
-/// Marks as interrupted the active runs whose instance stopped beating before `before` (it
+/// Marks as interrupted the active runs whose instance stopped beating `silent_for` ago (it
 /// crashed or restarted): no run stays "running" for ever. Answers the pads they were on.
 pub async fn interrupt_abandoned(
     db: &impl ConnectionTrait,
-    before: OffsetDateTime,
+    silent_for: std::time::Duration,
 ) -> Result<Vec<PadId>, DbErr> {
+    let before = match db.get_database_backend() {
+        // Several instances: the database's clock, which they share.
+        DbBackend::Postgres => crate::pads::cluster::database_now_minus(silent_for),
+        _ => Expr::value(OffsetDateTime::now_utc() - silent_for),
+    };
     let abandoned = pad_run::Entity::find()
         .filter(pad_run::Column::Status.is_in(ACTIVE))
-        .filter(pad_run::Column::HeartbeatAt.lt(before))
+        .filter(Expr::col(pad_run::Column::HeartbeatAt).lt(before))
         .all(db)
         .await?;
     let mut pads = Vec::new();
@@ -213,6 +216,16 @@ pub async fn interrupt_abandoned(
     Ok(pads)
 }
 
+/// Now, by the clock the sweep compares with: the database's on PostgreSQL (instances may
+/// disagree), this process's on SQLite (one instance, and SQLite's own clock writes another
+/// text format).
+fn now(db: &impl ConnectionTrait) -> sea_orm::sea_query::SimpleExpr {
+    match db.get_database_backend() {
+        DbBackend::Postgres => Expr::cust("CURRENT_TIMESTAMP"),
+        _ => Expr::value(OffsetDateTime::now_utc()),
+    }
+}
+
 fn output_json(output: &[RunOutput]) -> String {
     serde_json::to_string(output).expect("json")
 }
@@ -220,12 +233,12 @@ fn output_json(output: &[RunOutput]) -> String {
 pub fn view(row: pad_run::Model) -> RunView {
     RunView {
         id: row.id,
-        revision: row.revision.max(0) as u64,
+        revision: u64::try_from(row.revision).unwrap_or(0),
         language: row.language,
         started_by: row.started_by,
         status: row.status,
         exit_code: row.exit_code,
-        wall_ms: row.wall_ms.map(|ms| ms.max(0) as u64),
+        wall_ms: row.wall_ms.map(|ms| u64::try_from(ms).unwrap_or(0)),
         stopped_by: row.stopped_by,
         message: row.message,
         // Written only by this module: unreadable output is shown as none rather than failing

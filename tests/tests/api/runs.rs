@@ -542,3 +542,48 @@ async fn a_pad_keeps_a_bounded_number_of_runs() {
     ada.edit("print(2)\n").await;
     ada.settle_at(2).await;
 }
+
+#[tokio::test]
+async fn a_run_whose_instance_died_is_marked_interrupted_by_the_sweep() {
+    use sea_orm::{ActiveModelTrait, Database, Set};
+    let app = spawn_app_with(quick_runs).await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member, "python").await;
+    // A run left "running" by an instance that crashed a minute ago (no graceful stop).
+    let db = Database::connect(&app.database_url).await.unwrap();
+    let long_ago = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    let id = api::RunId::random();
+    entity::pad_run::ActiveModel {
+        id: Set(id),
+        org_id: Set(member.me.organization.id),
+        pad_id: Set(pad.id.clone()),
+        revision: Set(0),
+        language: Set("python".into()),
+        started_by: Set("Ada".into()),
+        status: Set(RunStatus::Running),
+        exit_code: Set(None),
+        wall_ms: Set(None),
+        stopped_by: Set(None),
+        stop_requested_by: Set(None),
+        message: Set(None),
+        output: Set(r#"[{"stream":"stdout","text":"half"}]"#.into()),
+        truncated: Set(false),
+        requested_at: Set(long_ago),
+        finished_at: Set(None),
+        heartbeat_at: Set(long_ago),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let swept = tests::poll::wait_for("the sweep", Duration::from_secs(20), || async {
+        let history: api::PadHistory =
+            expect_json(app.pad_history(&member, &pad.id, "").await, 200).await;
+        history
+            .runs
+            .into_iter()
+            .find(|r| r.id == id && r.status == RunStatus::Interrupted)
+    })
+    .await;
+    assert_eq!(output_of(&swept), "half", "the output it had is kept");
+    assert!(swept.finished_at.is_some());
+}
