@@ -193,6 +193,31 @@ struct Inner {
     cgroups: Cgroups,
 }
 
+/// The tasks (threads) running as this process's real uid, which `RLIMIT_NPROC` counts.
+fn tasks_of_this_user() -> u64 {
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() }.to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path().join("status")).ok())
+        .filter(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().next())
+                == Some(uid.as_str())
+        })
+        .filter_map(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse::<u64>().ok())
+        })
+        .sum()
+}
+
 /// Debian's bubblewrap.
 pub const BWRAP: &str = "/usr/bin/bwrap";
 
@@ -915,8 +940,15 @@ impl Job {
             ),
             (libc::RLIMIT_CORE, 0, 0),
         ];
-        if user.is_some() {
-            rlimits.push((libc::RLIMIT_NPROC, processes, processes));
+        match user {
+            // A uid of the run's own: its processes are all that count.
+            Some(_) => rlimits.push((libc::RLIMIT_NPROC, processes, processes)),
+            // The server's own uid: the limit counts the server's threads too, so the run gets
+            // what is there now plus its own share (a ceiling on a fork bomb, if a loose one).
+            None => {
+                let ceiling = tasks_of_this_user() + processes;
+                rlimits.push((libc::RLIMIT_NPROC, ceiling, ceiling));
+            }
         }
         if let Some(bytes) = compile_address_space {
             rlimits.push((libc::RLIMIT_AS, bytes, bytes));
@@ -1207,6 +1239,18 @@ impl Job {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tasks_of_this_user_include_this_process_threads() {
+        let own: u64 = std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap();
+        assert!(own >= 1);
+        assert!(tasks_of_this_user() >= own);
+    }
 
     #[test]
     fn utf8_split_between_reads_stays_whole() {
