@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use api::{
     LanguageInfo, OrgId, PadId, RefusalCode, RunId, RunOutput, RunStatus, RunView, ServerMessage,
 };
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, EntityTrait};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
 
@@ -224,6 +224,31 @@ impl Runs {
                 view: view.clone(),
             },
         );
+        // The interview may have ended since the room let this run through: End stops the
+        // runs it finds, and this one was not there yet.
+        let ended = entity::pad::Entity::find_by_id(ask.pad_id.clone())
+            .one(&audience.db)
+            .await?
+            .is_none_or(|pad| pad.status == api::PadStatus::Ended);
+        if ended {
+            self.forget(&ask.pad_id, id);
+            let view = view.lock().expect("run").clone();
+            store::finish(
+                &audience.db,
+                id,
+                &Finished {
+                    status: RunStatus::Stopped,
+                    exit_code: None,
+                    wall_ms: None,
+                    stopped_by: None,
+                    message: Some("The interview ended before the run started."),
+                    output: &view.output,
+                    truncated: false,
+                },
+            )
+            .await?;
+            return Err(Refusal::pad_ended());
+        }
         let task = RunTask {
             runs: self.clone(),
             sandbox,
