@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use api::{
     LanguageInfo, OrgId, PadId, RefusalCode, RunId, RunOutput, RunStatus, RunView, ServerMessage,
 };
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, QuerySelect, TransactionTrait};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
 
@@ -187,30 +187,10 @@ impl Runs {
             last.retain(|_, at| now.duration_since(*at) < MIN_INTERVAL);
             last.insert(ask.pad_id.clone(), now);
         }
-        if store::count(&audience.db, &ask.pad_id).await? >= MAX_RUNS_PER_PAD {
-            return Err(Refusal::new(
-                RefusalCode::TooManyRuns,
-                format!("This pad has been run {MAX_RUNS_PER_PAD} times, as many as it keeps."),
-            ));
-        }
-        // Run while running: the old run stops first, wherever it runs.
+        // Run while running: the old run stops first, here at once.
         self.stop_local(&ask.pad_id, &ask.by);
-        store::request_stop(&audience.db, &ask.pad_id, &ask.by).await?;
-
         let id = RunId::random();
-        let row = store::insert_waiting(
-            &audience.db,
-            &NewRun {
-                id,
-                org_id: ask.org_id,
-                pad_id: &ask.pad_id,
-                revision: ask.revision,
-                language: &ask.language,
-                started_by: &ask.by,
-            },
-            OffsetDateTime::now_utc(),
-        )
-        .await?;
+        let row = self.claim_pad(&audience.db, id, &ask).await?;
         let view = Arc::new(Mutex::new(store::view(row)));
         let (stop, stopping) = watch::channel(false);
         let stop = Arc::new(stop);
@@ -224,31 +204,6 @@ impl Runs {
                 view: view.clone(),
             },
         );
-        // The interview may have ended since the room let this run through: End stops the
-        // runs it finds, and this one was not there yet.
-        let ended = entity::pad::Entity::find_by_id(ask.pad_id.clone())
-            .one(&audience.db)
-            .await?
-            .is_none_or(|pad| pad.status == api::PadStatus::Ended);
-        if ended {
-            self.forget(&ask.pad_id, id);
-            let view = view.lock().expect("run").clone();
-            store::finish(
-                &audience.db,
-                id,
-                &Finished {
-                    status: RunStatus::Stopped,
-                    exit_code: None,
-                    wall_ms: None,
-                    stopped_by: None,
-                    message: Some("The interview ended before the run started."),
-                    output: &view.output,
-                    truncated: false,
-                },
-            )
-            .await?;
-            return Err(Refusal::pad_ended());
-        }
         let task = RunTask {
             runs: self.clone(),
             sandbox,
@@ -263,6 +218,49 @@ impl Runs {
         };
         tokio::spawn(task.run());
         Ok(id)
+    }
+
+    /// Writes the run as the pad's newest, in one transaction that holds the pad's row: a run
+    /// going on another instance is asked to stop (seen at its next heartbeat), and two Run
+    /// presses on two instances at once take turns, so the later always stops the earlier.
+    /// Refused once the interview has ended (it may have since the room let the run through)
+    /// or the pad has had all its runs.
+    async fn claim_pad(
+        &self,
+        db: &DatabaseConnection,
+        id: RunId,
+        ask: &Ask,
+    ) -> Result<entity::pad_run::Model, Refusal> {
+        let txn = db.begin().await?;
+        let pad = entity::pad::Entity::find_by_id(ask.pad_id.clone())
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
+        if pad.is_none_or(|pad| pad.status == api::PadStatus::Ended) {
+            return Err(Refusal::pad_ended());
+        }
+        if store::count(&txn, &ask.pad_id).await? >= MAX_RUNS_PER_PAD {
+            return Err(Refusal::new(
+                RefusalCode::TooManyRuns,
+                format!("This pad has been run {MAX_RUNS_PER_PAD} times, as many as it keeps."),
+            ));
+        }
+        store::request_stop(&txn, &ask.pad_id, &ask.by).await?;
+        let row = store::insert_waiting(
+            &txn,
+            &NewRun {
+                id,
+                org_id: ask.org_id,
+                pad_id: &ask.pad_id,
+                revision: ask.revision,
+                language: &ask.language,
+                started_by: &ask.by,
+            },
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(row)
     }
 
     /// Stop pressed: the pad's run stops, here at once or on its instance at its heartbeat.

@@ -467,6 +467,30 @@ async fn two_instances_on_postgres_show_the_same_run() {
     let stopped = ada.run_ended().await;
     assert_eq!(stopped.status, RunStatus::Stopped, "{stopped:?}");
     assert_eq!(stopped.stopped_by.as_deref(), Some("Bob"));
+
+    // Run pressed on both instances at once: one run goes, the other is stopped by it.
+    ada.edit("import time\ntime.sleep(1.5)\nprint('done', flush=True)\n")
+        .await;
+    ada.settle_at(3).await;
+    bob.wait_until("the new text", |c| c.doc.revision >= 3)
+        .await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::join!(ada.run(None), bob.run(None));
+    let history = tests::poll::wait_for("both runs to end", Duration::from_secs(30), || async {
+        let history: api::PadHistory =
+            expect_json(app.pad_history(&member, &pad.id, "").await, 200).await;
+        let last_two = &history.runs[history.runs.len().saturating_sub(2)..];
+        (history.runs.len() == 4 && last_two.iter().all(|r| !r.status.is_active()))
+            .then_some(history)
+    })
+    .await;
+    let statuses: Vec<RunStatus> = history.runs[2..].iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [RunStatus::Stopped, RunStatus::Exited],
+        "the earlier was stopped by the later: {:?}",
+        &history.runs[2..]
+    );
 }
 
 #[tokio::test]
