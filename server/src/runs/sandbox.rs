@@ -463,6 +463,8 @@ impl RunCgroups {
             let _ = std::fs::write(&memsw, bytes.to_string());
             std::fs::write(dir.join("memory.limit_in_bytes"), bytes.to_string())?;
             let _ = std::fs::write(&memsw, bytes.to_string());
+            // What the compile step ran into under its larger limit is not the program's.
+            let _ = std::fs::write(dir.join("memory.failcnt"), "0");
         } else {
             std::fs::write(dir.join("memory.max"), bytes.to_string())?;
             let _ = std::fs::write(dir.join("memory.swap.max"), "0");
