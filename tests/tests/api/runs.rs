@@ -526,37 +526,50 @@ async fn a_flood_of_run_requests_starts_one_run_and_the_server_stays_healthy() {
     healthy(&app).await;
 }
 
+/// A run's row as if it had happened at `at` (written straight to the database).
+fn stored_run(
+    member: &Account,
+    pad: &api::PadSummary,
+    status: RunStatus,
+    at: time::OffsetDateTime,
+    output: &str,
+) -> entity::pad_run::ActiveModel {
+    use sea_orm::Set;
+    let ended = !status.is_active();
+    entity::pad_run::ActiveModel {
+        id: Set(api::RunId::random()),
+        org_id: Set(member.me.organization.id),
+        pad_id: Set(pad.id.clone()),
+        revision: Set(0),
+        language: Set("python".into()),
+        started_by: Set("Ada".into()),
+        status: Set(status),
+        exit_code: Set(ended.then_some(0)),
+        wall_ms: Set(ended.then_some(10)),
+        stopped_by: Set(None),
+        stop_requested_by: Set(None),
+        message: Set(None),
+        output: Set(output.into()),
+        truncated: Set(false),
+        requested_at: Set(at),
+        finished_at: Set(ended.then_some(at)),
+        heartbeat_at: Set(at),
+    }
+}
+
 #[tokio::test]
 async fn a_pad_keeps_a_bounded_number_of_runs() {
-    use sea_orm::{ActiveModelTrait, Database, Set};
+    use sea_orm::{ActiveModelTrait, Database};
     let app = spawn_app_with(quick_runs).await;
     let member = app.sign_up(Plan::Team).await;
     let (pad, mut ada) = pad_with_code(&app, &member, "python", "print(1)\n").await;
     let db = Database::connect(&app.database_url).await.unwrap();
     let now = time::OffsetDateTime::now_utc();
     for _ in 0..server::runs::service::MAX_RUNS_PER_PAD {
-        entity::pad_run::ActiveModel {
-            id: Set(api::RunId::random()),
-            org_id: Set(member.me.organization.id),
-            pad_id: Set(pad.id.clone()),
-            revision: Set(1),
-            language: Set("python".into()),
-            started_by: Set("Ada".into()),
-            status: Set(RunStatus::Exited),
-            exit_code: Set(Some(0)),
-            wall_ms: Set(Some(10)),
-            stopped_by: Set(None),
-            stop_requested_by: Set(None),
-            message: Set(None),
-            output: Set("[]".into()),
-            truncated: Set(false),
-            requested_at: Set(now),
-            finished_at: Set(Some(now)),
-            heartbeat_at: Set(now),
-        }
-        .insert(&db)
-        .await
-        .unwrap();
+        stored_run(&member, &pad, RunStatus::Exited, now, "[]")
+            .insert(&db)
+            .await
+            .unwrap();
     }
     ada.run(None).await;
     ada.wait_until("too_many_runs", |c| {
@@ -569,36 +582,22 @@ async fn a_pad_keeps_a_bounded_number_of_runs() {
 
 #[tokio::test]
 async fn a_run_whose_instance_died_is_marked_interrupted_by_the_sweep() {
-    use sea_orm::{ActiveModelTrait, Database, Set};
+    use sea_orm::{ActiveModelTrait, Database};
     let app = spawn_app_with(quick_runs).await;
     let member = app.sign_up(Plan::Team).await;
     let pad = new_pad(&app, &member, "python").await;
     // A run left "running" by an instance that crashed a minute ago (no graceful stop).
     let db = Database::connect(&app.database_url).await.unwrap();
     let long_ago = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
-    let id = api::RunId::random();
-    entity::pad_run::ActiveModel {
-        id: Set(id),
-        org_id: Set(member.me.organization.id),
-        pad_id: Set(pad.id.clone()),
-        revision: Set(0),
-        language: Set("python".into()),
-        started_by: Set("Ada".into()),
-        status: Set(RunStatus::Running),
-        exit_code: Set(None),
-        wall_ms: Set(None),
-        stopped_by: Set(None),
-        stop_requested_by: Set(None),
-        message: Set(None),
-        output: Set(r#"[{"stream":"stdout","text":"half"}]"#.into()),
-        truncated: Set(false),
-        requested_at: Set(long_ago),
-        finished_at: Set(None),
-        heartbeat_at: Set(long_ago),
-    }
-    .insert(&db)
-    .await
-    .unwrap();
+    let row = stored_run(
+        &member,
+        &pad,
+        RunStatus::Running,
+        long_ago,
+        r#"[{"stream":"stdout","text":"half"}]"#,
+    );
+    let id = row.id.clone().unwrap();
+    row.insert(&db).await.unwrap();
     let swept = tests::poll::wait_for("the sweep", Duration::from_secs(20), || async {
         let history: api::PadHistory =
             expect_json(app.pad_history(&member, &pad.id, "").await, 200).await;

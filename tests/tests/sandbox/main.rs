@@ -372,7 +372,9 @@ async fn an_endless_loop_hits_the_time_limit() {
     .await;
     assert_eq!(ran.outcome.ending, Ending::TimeLimit, "{ran:?}");
     assert!(ran.outcome.wall >= Duration::from_secs(3));
-    assert!(ran.outcome.wall < Duration::from_secs(5), "{ran:?}");
+    // Stopped soon after the limit (with room for a busy machine), long before the program's
+    // own 60 s.
+    assert!(ran.outcome.wall < Duration::from_secs(15), "{ran:?}");
 }
 
 #[tokio::test]
