@@ -107,14 +107,11 @@ impl Runs {
 
     /// Every language of the pad's selector, and whether it runs here.
     pub fn languages(&self) -> Vec<LanguageInfo> {
-        api::LANGUAGES
-            .iter()
-            .map(|(id, label)| LanguageInfo {
-                id: id.to_string(),
-                label: label.to_string(),
-                runnable: self.sandbox.is_some() && self.languages.runnable(id),
-            })
-            .collect()
+        let mut infos = self.languages.infos();
+        if self.sandbox.is_none() {
+            infos.iter_mut().for_each(|info| info.runnable = false);
+        }
+        infos
     }
 
     /// The pad's run going on here, as it stands.

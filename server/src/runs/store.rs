@@ -3,8 +3,10 @@
 
 use api::{OrgId, PadId, RunId, RunOutput, RunStatus, RunView};
 use entity::pad_run;
-use sea_orm::sea_query::Expr;
+use std::time::Duration;
+
 use sea_orm::sea_query::ExprTrait;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr,
     EntityTrait, QueryFilter, QueryOrder,
@@ -68,19 +70,21 @@ pub async fn beat(
     output: &[RunOutput],
     truncated: bool,
 ) -> Result<Beat, DbErr> {
-    pad_run::Entity::update_many()
+    // One statement: a row no longer active (the sweep took it) comes back as none.
+    let renewed = pad_run::Entity::update_many()
         .col_expr(pad_run::Column::Status, Expr::value(status))
-        .col_expr(pad_run::Column::HeartbeatAt, now(db))
+        .col_expr(pad_run::Column::HeartbeatAt, clock(db, Duration::ZERO))
         .col_expr(pad_run::Column::Output, Expr::value(output_json(output)))
         .col_expr(pad_run::Column::Truncated, Expr::value(truncated))
         .filter(pad_run::Column::Id.eq(id))
         .filter(pad_run::Column::Status.is_in(ACTIVE))
-        .exec(db)
-        .await?;
-    let row = pad_run::Entity::find_by_id(id).one(db).await?;
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next();
     Ok(Beat {
-        active: row.as_ref().is_some_and(|r| r.status.is_active()),
-        stop_requested_by: row.and_then(|r| r.stop_requested_by),
+        active: renewed.is_some(),
+        stop_requested_by: renewed.and_then(|r| r.stop_requested_by),
     })
 }
 
@@ -187,42 +191,30 @@ pub async fn all(db: &impl ConnectionTrait, pad_id: &PadId) -> Result<Vec<RunVie
 /// crashed or restarted): no run stays "running" for ever. Answers the pads they were on.
 pub async fn interrupt_abandoned(
     db: &impl ConnectionTrait,
-    silent_for: std::time::Duration,
+    silent_for: Duration,
 ) -> Result<Vec<PadId>, DbErr> {
-    let before = match db.get_database_backend() {
-        // Several instances: the database's clock, which they share.
-        DbBackend::Postgres => crate::pads::cluster::database_now_minus(silent_for),
-        _ => Expr::value(OffsetDateTime::now_utc() - silent_for),
-    };
-    let abandoned = pad_run::Entity::find()
+    Ok(pad_run::Entity::update_many()
+        .col_expr(pad_run::Column::Status, Expr::value(RunStatus::Interrupted))
+        .col_expr(
+            pad_run::Column::FinishedAt,
+            Expr::value(Some(OffsetDateTime::now_utc())),
+        )
         .filter(pad_run::Column::Status.is_in(ACTIVE))
-        .filter(Expr::col(pad_run::Column::HeartbeatAt).lt(before))
-        .all(db)
-        .await?;
-    let mut pads = Vec::new();
-    for run in abandoned {
-        pad_run::Entity::update_many()
-            .col_expr(pad_run::Column::Status, Expr::value(RunStatus::Interrupted))
-            .col_expr(
-                pad_run::Column::FinishedAt,
-                Expr::value(Some(OffsetDateTime::now_utc())),
-            )
-            .filter(pad_run::Column::Id.eq(run.id))
-            .filter(pad_run::Column::Status.is_in(ACTIVE))
-            .exec(db)
-            .await?;
-        pads.push(run.pad_id);
-    }
-    Ok(pads)
+        .filter(Expr::col(pad_run::Column::HeartbeatAt).lt(clock(db, silent_for)))
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .map(|run| run.pad_id)
+        .collect())
 }
 
-/// Now, by the clock the sweep compares with: the database's on PostgreSQL (instances may
-/// disagree), this process's on SQLite (one instance, and SQLite's own clock writes another
-/// text format).
-fn now(db: &impl ConnectionTrait) -> sea_orm::sea_query::SimpleExpr {
+/// `ago` before now, by the clock heartbeats are written and compared with: the database's on
+/// PostgreSQL (instances may disagree), this process's on SQLite (one instance, and SQLite's
+/// own clock writes another text format).
+fn clock(db: &impl ConnectionTrait, ago: Duration) -> SimpleExpr {
     match db.get_database_backend() {
-        DbBackend::Postgres => Expr::cust("CURRENT_TIMESTAMP"),
-        _ => Expr::value(OffsetDateTime::now_utc()),
+        DbBackend::Postgres => crate::pads::cluster::database_now_minus(ago),
+        _ => Expr::value(OffsetDateTime::now_utc() - ago),
     }
 }
 
