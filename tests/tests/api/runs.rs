@@ -610,3 +610,20 @@ async fn a_run_whose_instance_died_is_marked_interrupted_by_the_sweep() {
     assert_eq!(output_of(&swept), "half", "the output it had is kept");
     assert!(swept.finished_at.is_some());
 }
+
+#[tokio::test]
+async fn output_written_a_byte_at_a_time_reaches_the_pad_in_batches() {
+    let app = spawn_app_with(quick_runs).await;
+    let member = app.sign_up(Plan::Team).await;
+    let run = run_code(
+        &app,
+        &member,
+        "python",
+        "import os, time\nfor _ in range(400):\n    os.write(1, b'x')\n    time.sleep(0.002)\n",
+    )
+    .await;
+    assert_eq!(run.status, RunStatus::Exited, "{run:?}");
+    assert_eq!(output_of(&run), "x".repeat(400));
+    // About a second of writes, passed on every 50 ms: not 400 messages and stored pieces.
+    assert!(run.output.len() <= 60, "{} pieces", run.output.len());
+}
