@@ -18,6 +18,8 @@ use crate::error::{json_error, path_error, query_error};
 use crate::jobs::JobSignal;
 use crate::lever::budget::RequestBudget;
 use crate::lever::client::{LeverApi, ReqwestLever};
+use crate::lever::delivery_writer::{self, DeliveryWriter};
+use crate::lever::webhook_cache::WebhookCache;
 use crate::secrets::{Keyring, MasterKey};
 use crate::state::AppState;
 use crate::telemetry::log_request;
@@ -83,7 +85,16 @@ impl Application {
         });
         // Whether other instances serve the same pads: decided once, here.
         let topology = pads::cluster::Topology::for_database(&db);
+        let webhooks = Arc::new(WebhookCache::default());
+        let delivery_writers = if settings.uses_sqlite() {
+            1
+        } else {
+            delivery_writer::POSTGRES_WRITERS
+        };
+        let deliveries = DeliveryWriter::start(db.clone(), webhooks.clone(), delivery_writers);
         let state = AppState {
+            webhooks,
+            deliveries,
             db,
             sessions: Sessions::new(keyring.current(), &public_url),
             passwords: Passwords::default(),

@@ -28,6 +28,11 @@ pub struct AppState {
     pub pad_hub: Arc<PadHub>,
     /// Runs of pads' code on this instance.
     pub runs: Arc<crate::runs::Runs>,
+    /// What Lever's webhook needs of each organization, briefly kept; forget an organization
+    /// after changing its integration or plan.
+    pub webhooks: Arc<crate::lever::webhook_cache::WebhookCache>,
+    /// Stores Lever deliveries in batches (group commit).
+    pub deliveries: crate::lever::delivery_writer::DeliveryWriter,
 }
 
 impl AppState {

@@ -193,13 +193,13 @@ pub async fn load_required(
         .ok_or(IntegrationError::NotConnected)
 }
 
-/// The connection whose webhook key hashes to `key_hash`.
-pub async fn by_webhook_key(
+/// The connection whose webhook key hashes to `key_hash` (see [`webhook_key_hash`]).
+pub async fn by_webhook_key_hash(
     db: &DatabaseConnection,
-    key: &str,
+    key_hash: &str,
 ) -> Result<Option<Integration>, IntegrationError> {
     Ok(lever_integration::Entity::find()
-        .filter(lever_integration::Column::WebhookKeyHash.eq(webhook_key_hash(key)))
+        .filter(lever_integration::Column::WebhookKeyHash.eq(key_hash))
         .one(db)
         .await?
         .map(|row| Integration { row }))

@@ -13,6 +13,8 @@ pub mod setup;
 pub mod signature;
 pub mod types;
 pub mod webhook;
+pub mod webhook_cache;
+pub mod delivery_writer;
 
 /// Lever's hosts by environment. A custom base URL (the simulator) needs the server setting.
 pub fn base_url(

@@ -10,7 +10,6 @@ use entity::lever_delivery::Status;
 use entity::{job, lever_delivery, pad};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set, SqlErr};
-use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::client::{LeverCredentials, LeverError, ProbeList, as_author};
@@ -19,18 +18,11 @@ use super::notes::{self, NoteKind};
 use super::rules::{self, Decision, Facts};
 use super::setup;
 use super::types::LeverOpportunity;
+use super::webhook::StageChange;
 use crate::jobs::{self, JobError};
 use crate::state::AppState;
 use crate::{orgs, pads};
 use api::DeliveryReason;
-
-/// The part of a `candidateStageChange` delivery's `data` the job needs.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StageChange {
-    opportunity_id: String,
-    to_stage_id: String,
-}
 
 /// The name shown for a candidate whose record Lever answers without one (anonymised).
 const ANONYMOUS_NAME: &str = "Unnamed candidate (anonymised in Lever)";

@@ -1,7 +1,8 @@
 //! `POST /webhooks/lever/<key>`: where Lever delivers. The key in the URL names the
-//! organization; the signature in the body proves Lever sent it. A valid delivery is written
-//! (with its job, for stage changes) in one transaction and answered at once: no call to
-//! Lever happens on the request path.
+//! organization; the signature in the body proves Lever sent it. A valid delivery is decided
+//! as far as it can be without Lever, handed to the group-commit writer (with its job, for a
+//! stage change to a selected stage) and answered once stored: no call to Lever happens on
+//! the request path.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -9,23 +10,24 @@ use actix_web::web::{self, Bytes};
 use api::{DeliveryId, ErrorCode, OrgId};
 use entity::InOrg;
 use entity::lever_delivery::Status;
-use entity::{lever_delivery, lever_forged_count, lever_integration, lever_seen_token};
+use entity::{lever_delivery, lever_forged_count, lever_integration};
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    SqlErr, TransactionTrait, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, Set, TryInsertResult,
 };
 use time::{Duration, OffsetDateTime};
 
-use super::integration::{self, Integration};
+use super::delivery_writer::NewDelivery;
 use super::signature;
 use super::types::LeverWebhook;
+use super::webhook_cache::WebhookTarget;
 use crate::error::{ApiError, ApiResult};
-use crate::jobs::queue;
-use crate::orgs;
 use crate::state::AppState;
 use api::DeliveryReason;
+use serde::Deserialize;
+use std::sync::Arc;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Lever's clock may run a little ahead; further than this is not a real delivery.
@@ -69,7 +71,7 @@ fn delivery_row(
     now: OffsetDateTime,
     status: Status,
     reason: Option<DeliveryReason>,
-) -> lever_delivery::ActiveModel {
+) -> lever_delivery::Model {
     let field = |name: &str| {
         received
             .data
@@ -77,20 +79,20 @@ fn delivery_row(
             .and_then(|v| v.as_str())
             .map(|v| storable(v, 128))
     };
-    lever_delivery::ActiveModel {
-        id: Set(DeliveryId::random()),
-        org_id: Set(received.org_id),
-        received_at: Set(now),
-        event: Set(storable(received.event, 64)),
-        triggered_at: Set(received.triggered_at),
-        opportunity_id: Set(field("opportunityId")),
-        to_stage_id: Set(field("toStageId")),
-        status: Set(status),
-        reason: Set(reason),
-        detail: Set(None),
-        candidate_name: Set(None),
-        pad_id: Set(None),
-        attempts: Set(0),
+    lever_delivery::Model {
+        id: DeliveryId::random(),
+        org_id: received.org_id,
+        received_at: now,
+        event: storable(received.event, 64),
+        triggered_at: received.triggered_at,
+        opportunity_id: field("opportunityId"),
+        to_stage_id: field("toStageId"),
+        status,
+        reason,
+        detail: None,
+        candidate_name: None,
+        pad_id: None,
+        attempts: 0,
     }
 }
 
@@ -109,7 +111,7 @@ async fn receive_lever_webhook(
 /// saved token and it is neither from the future nor older than Lever reruns. Only
 /// [`ingest`] makes one.
 pub struct VerifiedDelivery {
-    integration: Integration,
+    target: Arc<WebhookTarget>,
     delivery: LeverWebhook,
     /// The token Lever signed, unique per delivery: a replay repeats it.
     token: String,
@@ -119,10 +121,11 @@ pub struct VerifiedDelivery {
 /// Finds the organization by the URL's key and verifies the body. A refusal is recorded as a
 /// rejected delivery the console shows (within the forgery budget) and answered as an error.
 pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<VerifiedDelivery> {
-    let integration = integration::by_webhook_key(&state.db, key)
+    let mut target = state
+        .webhooks
+        .find(state, key)
         .await?
         .ok_or_else(|| ApiError::not_found("No Lever webhook at this address."))?;
-    let org_id = integration.row.org_id;
     let delivery: LeverWebhook = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(
             ErrorCode::MalformedJson,
@@ -138,29 +141,44 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
         _ => None,
     };
     // A refused request is recorded by its event name only: its data proves nothing.
-    let unsigned = Received {
+    let unsigned = |org_id| Received {
         org_id,
         event: &delivery.event,
         triggered_at: None,
         data: None,
     };
     let Some((signature, token)) = presented else {
-        record_refusal(&state.db, &unsigned, now, DeliveryReason::NoSignature).await?;
+        let received = unsigned(target.org_id());
+        record_refusal(&state.db, &received, now, DeliveryReason::NoSignature).await?;
         return Err(ApiError::unauthorized(ErrorCode::NoSignature, NO_SIGNATURE));
     };
-    let signed = integration.signature_token(state).is_some_and(|key| {
-        signature::is_valid(key.expose(), &token, delivery.triggered_at, &signature)
-    });
-    if !signed {
+    let signed_with = |target: &WebhookTarget| {
+        target.signature_token.as_ref().is_some_and(|key| {
+            signature::is_valid(key.expose(), &token, delivery.triggered_at, &signature)
+        })
+    };
+    // The token may have been saved since it was cached (on another instance): look again
+    // before refusing.
+    if !signed_with(&target)
+        && let Some(current) = state.webhooks.reload(state, key).await?
+    {
+        target = current;
+    }
+    let org_id = target.org_id();
+    if !signed_with(&target) {
         // Each webhook entry in Lever signs with a token of its own, and Verify's sample is a
         // candidateHired: only a stage change (the one entry Stagepad asks for) says that the
         // saved token is wrong. Other events may come from entries the admin added besides.
         if delivery.event == STAGE_CHANGE {
-            let mut row: lever_integration::ActiveModel = integration.row.clone().into();
-            row.last_signature_failure_at = Set(Some(now));
-            row.update(&state.db).await?;
+            lever_integration::Entity::update_in_org(org_id)
+                .col_expr(
+                    lever_integration::Column::LastSignatureFailureAt,
+                    Expr::value(Some(now)),
+                )
+                .exec(&state.db)
+                .await?;
         }
-        record_refusal(&state.db, &unsigned, now, DeliveryReason::BadSignature).await?;
+        record_refusal(&state.db, &unsigned(org_id), now, DeliveryReason::BadSignature).await?;
         return Err(ApiError::unauthorized(
             ErrorCode::InvalidSignature,
             "The signature does not match the signature token saved in Stagepad.",
@@ -174,12 +192,13 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
             data: Some(&delivery.data),
         };
         delivery_row(&received, now, Status::Rejected, Some(reason))
+            .into_active_model()
             .insert(&state.db)
             .await?;
         return Err(ApiError::bad_request(code, message));
     }
     Ok(VerifiedDelivery {
-        integration,
+        target,
         delivery,
         token,
         received_at: now,
@@ -215,16 +234,40 @@ fn out_of_time(
     }
 }
 
-/// Records a verified delivery: a replay (its token seen before) as a duplicate, a stage
-/// change with its job in one transaction, anything else as ignored. Answers the status.
+/// The part of a `candidateStageChange` delivery's `data` its job needs.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StageChange {
+    pub opportunity_id: String,
+    pub to_stage_id: String,
+}
+
+/// What a verified delivery comes to, decided without asking Lever: only a well-formed stage
+/// change to a selected stage needs a job (which reads the candidate); everything else is
+/// recorded with its reason at once.
+fn decide(target: &WebhookTarget, delivery: &LeverWebhook) -> Result<(), DeliveryReason> {
+    if delivery.event != STAGE_CHANGE {
+        return Err(DeliveryReason::NotAStageChange);
+    }
+    let change = StageChange::deserialize(&delivery.data)
+        .map_err(|_| DeliveryReason::MalformedEvent)?;
+    if !target.selects_stage(&change.to_stage_id) {
+        return Err(DeliveryReason::StageNotSelected);
+    }
+    Ok(())
+}
+
+/// Records a verified delivery and answers its status: a replay (its token seen before) as a
+/// duplicate, a stage change to a selected stage as queued with its job (in the same
+/// transaction), anything else as ignored with its reason.
 pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<Status> {
     let VerifiedDelivery {
-        integration,
+        target,
         delivery,
         token,
         received_at: now,
     } = verified;
-    let org_id = integration.row.org_id;
+    let org_id = target.org_id();
     let received = Received {
         org_id,
         event: &delivery.event,
@@ -233,76 +276,42 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<S
     };
     // The plan as it is now, not as it was at setup: after a downgrade a delivery is
     // acknowledged (so Lever stops sending it) and creates nothing.
-    if !orgs::service::plan_includes_lever(&state.db, org_id).await? {
-        let reason = DeliveryReason::PlanExcludesLever;
-        delivery_row(&received, now, Status::Ignored, Some(reason))
-            .insert(&state.db)
-            .await?;
-        tracing::info!(%org_id, event = %delivery.event, %reason, "Lever webhook ignored");
-        return Ok(Status::Ignored);
-    }
-
-    let txn = state.db.begin().await?;
-    let first_sighting = lever_seen_token::ActiveModel {
-        org_id: Set(org_id),
-        token: Set(storable(&token, 128)),
-        seen_at: Set(now),
-    }
-    .insert(&txn)
-    .await;
-    let outcome = match first_sighting {
-        Ok(_) => {
-            if delivery.event == STAGE_CHANGE {
-                let row = delivery_row(&received, now, Status::Queued, None)
-                    .insert(&txn)
-                    .await?;
-                queue::new_job(
-                    org_id,
-                    entity::job::Kind::LeverStageChange,
-                    Some(row.id),
-                    serde_json::to_string(&delivery.data).expect("json"),
-                    now,
-                )
-                .insert(&txn)
-                .await?;
-                Status::Queued
-            } else {
-                delivery_row(
-                    &received,
-                    now,
-                    Status::Ignored,
-                    Some(DeliveryReason::NotAStageChange),
-                )
-                .insert(&txn)
-                .await?;
-                Status::Ignored
-            }
-        }
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            // The transaction is unusable after a failed insert on PostgreSQL: start afresh.
-            txn.rollback().await?;
-            delivery_row(
+    let new_delivery = if !target.plan_includes_lever {
+        NewDelivery {
+            row: delivery_row(
                 &received,
                 now,
-                Status::Duplicate,
-                Some(DeliveryReason::TokenAlreadySeen),
-            )
-            .insert(&state.db)
-            .await?;
-            return Ok(Status::Duplicate);
+                Status::Ignored,
+                Some(DeliveryReason::PlanExcludesLever),
+            ),
+            token: None,
+            job_payload: None,
+            stamps_integration: false,
         }
-        Err(e) => return Err(e.into()),
+    } else {
+        let (row, job_payload) = match decide(&target, &delivery) {
+            Ok(()) => (
+                delivery_row(&received, now, Status::Queued, None),
+                Some(serde_json::to_string(&delivery.data).expect("json")),
+            ),
+            Err(reason) => (
+                delivery_row(&received, now, Status::Ignored, Some(reason)),
+                None,
+            ),
+        };
+        NewDelivery {
+            row,
+            token: Some(storable(&token, 128)),
+            job_payload,
+            stamps_integration: true,
+        }
     };
-    let mut row: lever_integration::ActiveModel = integration.row.clone().into();
-    row.verified_at = Set(Some(now));
-    row.last_delivery_at = Set(Some(now));
-    row.update(&txn).await?;
-    txn.commit().await?;
-    if outcome == Status::Queued {
+    let status = state.deliveries.store(new_delivery).await?;
+    if status == Status::Queued {
         state.job_signal.wake();
     }
-    tracing::info!(%org_id, event = %delivery.event, status = %outcome, "Lever webhook received");
-    Ok(outcome)
+    tracing::debug!(%org_id, event = %delivery.event, %status, "Lever webhook received");
+    Ok(status)
 }
 
 const NO_SIGNATURE: &str =
@@ -317,6 +326,7 @@ async fn record_refusal(
 ) -> Result<(), DbErr> {
     if may_record_forgery(db, received.org_id, now).await? {
         delivery_row(received, now, Status::Rejected, Some(reason))
+            .into_active_model()
             .insert(db)
             .await?;
         tracing::warn!(org_id = %received.org_id, event = %received.event, %reason, "Lever webhook refused");

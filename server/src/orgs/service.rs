@@ -93,6 +93,7 @@ pub async fn change_plan(
     )
     .await?;
     txn.commit().await?;
+    state.webhooks.forget(admin.org_id);
     Ok(org)
 }
 
