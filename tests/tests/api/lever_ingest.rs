@@ -154,3 +154,181 @@ async fn a_delivery_older_than_the_kept_tokens_is_refused() {
     assert_eq!(deliveries[0].reason, Some(api::DeliveryReason::TooOld));
     assert_eq!(jobs_in(&app).await, 0);
 }
+
+/// A bulk move in four organizations at once, with Lever rerunning some deliveries while
+/// the first copy is still in flight: every delivery is answered 200 and recorded exactly once
+/// (a rerun as a duplicate), and each stage change to a selected stage gets one job, which
+/// runs once.
+#[tokio::test]
+async fn five_thousand_concurrent_deliveries_are_each_recorded_once_and_their_jobs_run_once() {
+    use futures_util::StreamExt;
+    const ORGANIZATIONS: usize = 4;
+    const UNSELECTED_PER_ORG: usize = 1_140;
+    const SELECTED_PER_ORG: usize = 10;
+    const RERUNS_PER_ORG: usize = 100;
+    let app = spawn_app().await;
+    let sim = LeverSim::start().await;
+    let phone = sim.stage_id("Phone interview").await;
+    let onsite = sim.stage_id("On-site interview").await;
+    // Untagged: each job reads the candidate once from Lever and creates nothing.
+    let mut candidates = Vec::new();
+    for i in 0..SELECTED_PER_ORG {
+        candidates.push(
+            sim.create_candidate(NewCandidate {
+                name: format!("Bulk {i}"),
+                stage_id: Some(phone.clone()),
+                ..Default::default()
+            })
+            .await,
+        );
+    }
+    let mut requests = Vec::new();
+    for org in 0..ORGANIZATIONS {
+        let admin = app.sign_up(Plan::Enterprise).await;
+        let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+        let signed = |opportunity: &str, stage: &str| {
+            tests::lever_sim::signed_body(
+                &lever.signature_token,
+                "candidateStageChange",
+                serde_json::json!({"opportunityId": opportunity, "toStageId": stage}),
+            )
+            .to_string()
+        };
+        let mut bodies: Vec<String> = (0..UNSELECTED_PER_ORG)
+            .map(|i| signed(&format!("org{org}-unselected-{i}"), &onsite))
+            .collect();
+        bodies.extend(candidates.iter().map(|id| signed(id, &phone)));
+        // Reruns: the same bodies again, sent alongside the originals.
+        let reruns: Vec<String> = bodies.iter().step_by(11).take(RERUNS_PER_ORG).cloned().collect();
+        assert_eq!(reruns.len(), RERUNS_PER_ORG);
+        bodies.extend(reruns);
+        requests.extend(bodies.into_iter().map(|body| (lever.url.clone(), body)));
+    }
+    assert_eq!(requests.len(), 5_000);
+    // Shuffled by the body's hash: a rerun lands next to its original (same body), so the two
+    // are in flight together, and the organizations and stages are mixed.
+    requests.sort_by_key(|(_, body)| {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut hasher = DefaultHasher::new();
+        body.hash(&mut hasher);
+        hasher.finish()
+    });
+    let answers: Vec<String> = futures_util::stream::iter(requests)
+        .map(|(url, body)| {
+            let client = app.client.clone();
+            async move {
+                let response = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("the webhook answers");
+                assert_eq!(response.status(), 200);
+                let answer: serde_json::Value = response.json().await.expect("JSON");
+                answer["status"].as_str().expect("a status").to_string()
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    let answered = |status: &str| answers.iter().filter(|s| *s == status).count();
+    let reruns = ORGANIZATIONS * RERUNS_PER_ORG;
+    let selected = ORGANIZATIONS * SELECTED_PER_ORG;
+    assert_eq!(answered("duplicate"), reruns, "each rerun, and only reruns");
+    assert_eq!(answered("queued"), selected);
+    assert_eq!(answered("ignored"), 5_000 - reruns - selected);
+
+    let count = |sql: &'static str| app.count(sql);
+    assert_eq!(count("SELECT COUNT(*) AS n FROM lever_deliveries").await, 5_000);
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) AS n FROM (SELECT org_id, opportunity_id FROM lever_deliveries \
+             WHERE status <> 'duplicate' GROUP BY org_id, opportunity_id HAVING COUNT(*) > 1) AS t"
+        )
+        .await,
+        0,
+        "a stage change recorded twice"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM lever_deliveries WHERE status <> 'duplicate'").await,
+        (5_000 - reruns) as i64
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM jobs").await,
+        selected as i64,
+        "one job per stage change to a selected stage"
+    );
+    wait_for(
+        "every job to finish",
+        std::time::Duration::from_secs(60),
+        || async {
+            (count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'").await
+                == selected as i64)
+                .then_some(())
+        },
+    )
+    .await;
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM jobs WHERE attempts = 1").await,
+        selected as i64,
+        "each job ran once"
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) AS n FROM lever_deliveries WHERE status = 'ignored' \
+             AND reason = 'not_tagged'"
+        )
+        .await,
+        selected as i64,
+        "each job decided its delivery"
+    );
+}
+
+/// Instances keep each organization's integration in memory for a moment: a signature token
+/// saved through one instance is honoured by another at once, not after its copy expires.
+#[tokio::test]
+async fn a_token_saved_on_one_instance_is_honoured_by_another_at_once() {
+    let app = spawn_app().await;
+    if !app.uses_postgres() {
+        eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+        return;
+    }
+    let second = app.another_instance().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let on_second = lever.url.replace(&app.address, &second.address);
+    let deliver = |token: &str| {
+        let body = tests::lever_sim::signed_body(
+            token,
+            "candidateStageChange",
+            serde_json::json!({"opportunityId": "o1", "toStageId": "s1"}),
+        );
+        let client = app.client.clone();
+        let url = on_second.clone();
+        async move { client.post(&url).json(&body).send().await.unwrap() }
+    };
+    // The second instance now holds the organization, with the first token.
+    assert_eq!(deliver(&lever.signature_token).await.status(), 200);
+    let new_token = "n".repeat(40);
+    let _: api::LeverSetup = tests::expect_json(
+        app.save_lever_token(
+            &admin,
+            &api::LeverTokenRequest {
+                signature_token: new_token.clone(),
+                pad_owner_id: admin.id(),
+            },
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        deliver(&new_token).await.status(),
+        200,
+        "the new token, at once"
+    );
+    let old = deliver(&lever.signature_token).await;
+    expect_error(old, 401, ErrorCode::InvalidSignature).await;
+}
