@@ -1,5 +1,5 @@
 # Stagepad: `make run` serves it, `make test` checks everything. See README.md.
-.PHONY: run test console size tools test-tools lint postgres bench lever-sim
+.PHONY: run test console size tools test-tools bench-tools lint postgres bench lever-sim
 
 CARGO ?= cargo
 
@@ -19,7 +19,7 @@ lever-sim:
 	$(CARGO) run -p tests --bin lever-sim
 
 # Figures, not pass/fail: release build, prints latencies and throughput.
-bench: console
+bench: console bench-tools
 	$(CARGO) bench -p tests
 
 tools:
@@ -27,6 +27,9 @@ tools:
 
 test-tools:
 	./scripts/install-tools.sh --test
+
+bench-tools:
+	./scripts/install-tools.sh --bench
 
 console: tools
 	./scripts/build-console.sh

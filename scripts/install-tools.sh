@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Stagepad needs, skipping whatever is already there in the
 # right version. Only package registries are used (crates.io, npm, Debian): nothing downloads
-# its own binaries. Usage: install-tools.sh [--test]   (--test adds the browser for tests)
+# its own binaries. Usage: install-tools.sh [--test|--bench]   (--test adds the browser for
+# tests, --bench the load generator for `make bench`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,9 @@ BINARYEN_VERSION=132.0.0
 # Transpiles the pad's TypeScript before Node runs it (a static binary; no type checking).
 ESBUILD_VERSION=0.28.2
 want_test_tools=false
+want_bench_tools=false
 [ "${1:-}" = "--test" ] && want_test_tools=true
+[ "${1:-}" = "--bench" ] && want_bench_tools=true
 
 apt_packages=()
 command -v brotli >/dev/null || apt_packages+=(brotli)
@@ -28,6 +31,9 @@ command -v sqlite3 >/dev/null || apt_packages+=(sqlite3)
 if $want_test_tools; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
   command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
+fi
+if $want_bench_tools; then
+  command -v wrk >/dev/null || apt_packages+=(wrk)
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "installing Debian packages: ${apt_packages[*]}"

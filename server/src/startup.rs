@@ -107,6 +107,12 @@ impl Application {
             runs: Arc::new(runs::Runs::for_settings(&settings)),
         };
 
+        let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+        if settings.uses_sqlite() {
+            db::spawn_checkpointer(&settings.database_url, stopped.clone())
+                .await
+                .context("cannot open the database for checkpoints")?;
+        }
         let app_state = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {
             App::new()
@@ -120,6 +126,8 @@ impl Application {
                 )
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
+                // First: the busiest route, matched before the others are tried.
+                .configure(lever::webhook::routes)
                 .configure(health::routes)
                 .service(
                     web::scope("/api")
@@ -130,7 +138,6 @@ impl Application {
                         .configure(pads::routes::routes)
                         .configure(audit::routes::routes),
                 )
-                .configure(lever::webhook::routes)
                 .configure(console::routes)
                 .default_service(web::to(console::fallback))
         })
@@ -141,7 +148,7 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.listen(listener)?.run();
-        let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+
         // Live pads hear about other instances' edits and presence (PostgreSQL only).
         pads::cluster::spawn(state.db.clone(), state.pad_hub.clone(), stopped.clone());
         // Runs left active by an instance that stopped are marked interrupted.

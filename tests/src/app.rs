@@ -134,15 +134,44 @@ pub async fn spawn_app_with(configure: impl Fn(&mut Settings) + Send + Sync + 's
     start_on(database_url, master_key, data_dir, 0, Arc::new(configure)).await
 }
 
+/// Which database a server started by [`spawn_app_on`] gets.
+pub enum FreshDatabase<'a> {
+    Sqlite,
+    /// A new database on the PostgreSQL server at this (administrative) URL.
+    Postgres(&'a str),
+}
+
+/// Like [`spawn_app_with`], on the database asked for whatever `STAGEPAD_TEST_POSTGRES_URL`
+/// says: a benchmark compares SQLite and PostgreSQL in one run. Logs go to whatever subscriber
+/// the process installed first (the tests' capture when none was).
+pub async fn spawn_app_on(
+    database: FreshDatabase<'_>,
+    configure: impl Fn(&mut Settings) + Send + Sync + 'static,
+) -> TestApp {
+    install_crypto_provider();
+    crate::logs::capture();
+    let data_dir = tempfile::tempdir().expect("temporary data folder");
+    let database_url = match database {
+        FreshDatabase::Sqlite => sqlite_url(&data_dir),
+        FreshDatabase::Postgres(admin_url) => fresh_postgres_database(admin_url).await,
+    };
+    let master_key = MasterKey::generate();
+    start_on(database_url, master_key, data_dir, 0, Arc::new(configure)).await
+}
+
+fn sqlite_url(data_dir: &tempfile::TempDir) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.path().join("stagepad.db").display()
+    )
+}
+
 /// An empty database: a SQLite file in `data_dir`, or a new PostgreSQL database when
 /// `STAGEPAD_TEST_POSTGRES_URL` is set.
 pub async fn fresh_database(data_dir: &tempfile::TempDir) -> String {
     match std::env::var("STAGEPAD_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => fresh_postgres_database(&url).await,
-        _ => format!(
-            "sqlite://{}?mode=rwc",
-            data_dir.path().join("stagepad.db").display()
-        ),
+        _ => sqlite_url(data_dir),
     }
 }
 
