@@ -295,12 +295,18 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// Logs as `stagepad` does (info, one line a request), to a file: the servers in this process
-/// pay for logging as in production, without filling memory.
+/// Logs as `stagepad` does (info, one line a request), to a file (`INGEST_BENCH_LOG` to keep
+/// it): the servers in this process pay for logging as in production, without filling memory.
 fn log_to_file(dir: &std::path::Path) {
-    let file = std::fs::File::create(dir.join("stagepad.log")).expect("a log file");
+    let path = std::env::var("INGEST_BENCH_LOG")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.join("stagepad.log"));
+    let file = std::fs::File::create(path).expect("a log file");
+    // STAGEPAD_LOG as for `stagepad` (e.g. `server::lever::delivery_writer=debug` shows each
+    // batch's size and time).
+    let filter = std::env::var("STAGEPAD_LOG").unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()
-        .with_env_filter("info")
+        .with_env_filter(filter)
         .with_target(false)
         .with_ansi(false)
         .with_writer(std::sync::Mutex::new(file))

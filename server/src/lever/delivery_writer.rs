@@ -29,7 +29,7 @@ use crate::jobs::queue;
 const MAX_BATCH: usize = 256;
 /// Deliveries waiting for a writer; past this, requests wait to hand theirs over.
 const QUEUE_LENGTH: usize = 4 * MAX_BATCH;
-pub const POSTGRES_WRITERS: usize = 2;
+pub const POSTGRES_WRITERS: usize = 4;
 
 /// A verified delivery, ready to be stored.
 pub struct NewDelivery {
@@ -105,8 +105,14 @@ async fn write_batches(
 async fn write(db: &DatabaseConnection, cache: &WebhookCache, batch: Vec<Pending>) {
     let (deliveries, answers): (Vec<_>, Vec<_>) =
         batch.into_iter().map(|p| (p.delivery, p.stored)).unzip();
+    let started = Instant::now();
     match store_batch(db, cache, &deliveries).await {
         Ok(statuses) => {
+            tracing::debug!(
+                deliveries = deliveries.len(),
+                micros = started.elapsed().as_micros() as u64,
+                "Lever deliveries stored"
+            );
             for (answer, status) in answers.into_iter().zip(statuses) {
                 let _ = answer.send(Ok(status));
             }

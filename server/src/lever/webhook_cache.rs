@@ -143,3 +143,24 @@ impl WebhookCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_are_written_at_most_once_a_second_and_again_after_a_change() {
+        let cache = WebhookCache::default();
+        let org = OrgId::random();
+        let other = OrgId::random();
+        let start = Instant::now();
+        assert!(cache.take_stamp_turn(org, start), "the first delivery stamps");
+        assert!(!cache.take_stamp_turn(org, start + Duration::from_millis(500)));
+        assert!(cache.take_stamp_turn(other, start), "each organization has its own turn");
+        assert!(cache.take_stamp_turn(org, start + TTL));
+        // A new token clears verified_at: the next delivery must stamp again at once.
+        cache.forget(org);
+        assert!(cache.take_stamp_turn(org, start + TTL + Duration::from_millis(1)));
+        assert!(!cache.take_stamp_turn(other, start + Duration::from_millis(10)));
+    }
+}
