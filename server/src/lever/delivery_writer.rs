@@ -4,9 +4,10 @@
 //! request is answered once its batch has committed, so nothing is acknowledged before it is
 //! durable, and a lone delivery is written at once (no batch waits to fill up).
 //!
-//! SQLite has one writer (it has one connection). PostgreSQL has [`POSTGRES_WRITERS`], so one
-//! batch is gathered while another commits; tokens and integration rows are written in a sorted
-//! order, so two batches never wait on each other in a cycle.
+//! SQLite has one writer (it has one connection). PostgreSQL has [`POSTGRES_WRITERS`]: batches
+//! are gathered while others commit, and PostgreSQL flushes their commits together. Tokens and
+//! integration rows are written in a sorted order, so two batches never wait on each other in a
+//! cycle.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
