@@ -102,7 +102,12 @@ fn run_wrk(url: &str, bodies: &std::path::Path, script: &std::path::Path) -> Loa
     let line = stdout
         .lines()
         .find_map(|l| l.strip_prefix("WRK "))
-        .unwrap_or_else(|| panic!("wrk printed no summary: {stdout} {}", String::from_utf8_lossy(&output.stderr)));
+        .unwrap_or_else(|| {
+            panic!(
+                "wrk printed no summary: {stdout} {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
     let n: Vec<u64> = line
         .split_whitespace()
         .map(|v| v.parse().expect("a number"))
@@ -140,7 +145,10 @@ fn start_bare_receiver() -> (String, actix_web::dev::ServerHandle) {
     .run();
     let handle = server.handle();
     tokio::spawn(server);
-    (format!("http://127.0.0.1:{port}/webhooks/lever/bare"), handle)
+    (
+        format!("http://127.0.0.1:{port}/webhooks/lever/bare"),
+        handle,
+    )
 }
 
 fn load_average() -> String {
@@ -177,7 +185,9 @@ async fn durability(database_url: &str) -> String {
 }
 
 async fn recorded_deliveries(app: &TestApp) -> i64 {
-    let db = Database::connect(&app.database_url).await.expect("the database");
+    let db = Database::connect(&app.database_url)
+        .await
+        .expect("the database");
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
@@ -192,7 +202,11 @@ async fn recorded_deliveries(app: &TestApp) -> i64 {
 }
 
 /// Writes signed bodies for a stage the organization did not select, one a line.
-async fn write_bodies(app: &TestApp, sim: &LeverSim, dir: &std::path::Path) -> (String, std::path::PathBuf) {
+async fn write_bodies(
+    app: &TestApp,
+    sim: &LeverSim,
+    dir: &std::path::Path,
+) -> (String, std::path::PathBuf) {
     let admin = app.sign_up(api::Plan::Enterprise).await;
     let lever = app.connect_lever(&admin, sim, &["Phone interview"]).await;
     let onsite = sim.stage_id("On-site interview").await;
@@ -207,12 +221,7 @@ async fn write_bodies(app: &TestApp, sim: &LeverSim, dir: &std::path::Path) -> (
     (lever.url, path)
 }
 
-async fn measure_stagepad(
-    name: &str,
-    app: TestApp,
-    bare: &LoadRun,
-    script: &std::path::Path,
-) {
+async fn measure_stagepad(name: &str, app: TestApp, bare: &LoadRun, script: &std::path::Path) {
     let sim = LeverSim::start().await;
     let dir = tempfile::tempdir().expect("a folder");
     let (url, bodies) = write_bodies(&app, &sim, dir.path()).await;
@@ -234,7 +243,10 @@ async fn measure_stagepad(
         load_average(),
     );
     if (recorded as u64) < run.answered_2xx() {
-        println!("  !! {} deliveries answered 2xx were not recorded", run.answered_2xx() - recorded as u64);
+        println!(
+            "  !! {} deliveries answered 2xx were not recorded",
+            run.answered_2xx() - recorded as u64
+        );
     }
     app.stop().await;
 }
@@ -274,7 +286,10 @@ async fn measure_stage_change_to_link() {
                     latencies.push(moved.elapsed());
                     break;
                 }
-                assert!(moved.elapsed() < Duration::from_secs(30), "no link after 30 s");
+                assert!(
+                    moved.elapsed() < Duration::from_secs(30),
+                    "no link after 30 s"
+                );
                 tokio::time::sleep(Duration::from_micros(200)).await;
             }
         }
@@ -323,7 +338,9 @@ async fn main() {
     println!(
         "Lever webhook ingest: wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{WRK_SECONDS}s, signed \
          stage changes to an unselected stage, each with its own token; {} cores",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
     );
 
     let (bare_url, bare_handle) = start_bare_receiver();
@@ -334,7 +351,12 @@ async fn main() {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&bodies).expect("bodies"));
         for i in 0..BODIES.min(20_000) {
             let data = serde_json::json!({"opportunityId": format!("bench-{i}"), "toStageId": "s"});
-            writeln!(file, "{}", signed_text("bare", "candidateStageChange", &data)).expect("bodies");
+            writeln!(
+                file,
+                "{}",
+                signed_text("bare", "candidateStageChange", &data)
+            )
+            .expect("bodies");
         }
     }
     let load_before = load_average();
@@ -350,8 +372,13 @@ async fn main() {
     );
     bare_handle.stop(true).await;
 
-    measure_stagepad("SQLite", spawn_app_on(FreshDatabase::Sqlite, configure).await, &bare, &script)
-        .await;
+    measure_stagepad(
+        "SQLite",
+        spawn_app_on(FreshDatabase::Sqlite, configure).await,
+        &bare,
+        &script,
+    )
+    .await;
     match std::env::var("STAGEPAD_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => {
             let app = spawn_app_on(FreshDatabase::Postgres(&url), configure).await;

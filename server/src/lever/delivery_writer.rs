@@ -9,6 +9,7 @@
 //! integration rows are written in a sorted order, so two batches never wait on each other in a
 //! cycle.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
@@ -207,11 +208,13 @@ async fn find_duplicates(
     let mut first_sightings: HashMap<(OrgId, &str), usize> = HashMap::new();
     for (index, delivery) in deliveries.iter().enumerate() {
         if let Some(token) = delivery.token.as_deref() {
-            let key = (delivery.row.org_id, token);
-            if first_sightings.contains_key(&key) {
-                duplicates.insert(index);
-            } else {
-                first_sightings.insert(key, index);
+            match first_sightings.entry((delivery.row.org_id, token)) {
+                Entry::Occupied(_) => {
+                    duplicates.insert(index);
+                }
+                Entry::Vacant(first) => {
+                    first.insert(index);
+                }
             }
         }
     }

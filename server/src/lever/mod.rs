@@ -3,6 +3,7 @@
 pub mod budget;
 pub mod client;
 pub mod deliveries;
+pub mod delivery_writer;
 pub mod feedback;
 pub mod integration;
 pub mod notes;
@@ -14,7 +15,6 @@ pub mod signature;
 pub mod types;
 pub mod webhook;
 pub mod webhook_cache;
-pub mod delivery_writer;
 
 /// Lever's hosts by environment. A custom base URL (the simulator) needs the server setting.
 pub fn base_url(

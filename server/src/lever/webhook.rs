@@ -178,7 +178,13 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
                 .exec(&state.db)
                 .await?;
         }
-        record_refusal(&state.db, &unsigned(org_id), now, DeliveryReason::BadSignature).await?;
+        record_refusal(
+            &state.db,
+            &unsigned(org_id),
+            now,
+            DeliveryReason::BadSignature,
+        )
+        .await?;
         return Err(ApiError::unauthorized(
             ErrorCode::InvalidSignature,
             "The signature does not match the signature token saved in Stagepad.",
@@ -249,8 +255,8 @@ fn decide(target: &WebhookTarget, delivery: &LeverWebhook) -> Result<(), Deliver
     if delivery.event != STAGE_CHANGE {
         return Err(DeliveryReason::NotAStageChange);
     }
-    let change = StageChange::deserialize(&delivery.data)
-        .map_err(|_| DeliveryReason::MalformedEvent)?;
+    let change =
+        StageChange::deserialize(&delivery.data).map_err(|_| DeliveryReason::MalformedEvent)?;
     if !target.selects_stage(&change.to_stage_id) {
         return Err(DeliveryReason::StageNotSelected);
     }

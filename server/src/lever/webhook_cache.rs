@@ -70,7 +70,12 @@ impl WebhookCache {
         key: &str,
     ) -> Result<Option<Arc<WebhookTarget>>, IntegrationError> {
         let key_hash = integration::webhook_key_hash(key);
-        let cached = self.targets.lock().expect("webhook cache").get(&key_hash).cloned();
+        let cached = self
+            .targets
+            .lock()
+            .expect("webhook cache")
+            .get(&key_hash)
+            .cloned();
         match cached {
             Some(target) if target.is_fresh(Instant::now()) => Ok(Some(target)),
             _ => self.load(state, key_hash).await,
@@ -94,7 +99,10 @@ impl WebhookCache {
         let forgets_before = self.forgets.load(Ordering::SeqCst);
         let Some(integration) = integration::by_webhook_key_hash(&state.db, &key_hash).await?
         else {
-            self.targets.lock().expect("webhook cache").remove(&key_hash);
+            self.targets
+                .lock()
+                .expect("webhook cache")
+                .remove(&key_hash);
             return Ok(None);
         };
         let org_id = integration.row.org_id;
@@ -154,9 +162,15 @@ mod tests {
         let org = OrgId::random();
         let other = OrgId::random();
         let start = Instant::now();
-        assert!(cache.take_stamp_turn(org, start), "the first delivery stamps");
+        assert!(
+            cache.take_stamp_turn(org, start),
+            "the first delivery stamps"
+        );
         assert!(!cache.take_stamp_turn(org, start + Duration::from_millis(500)));
-        assert!(cache.take_stamp_turn(other, start), "each organization has its own turn");
+        assert!(
+            cache.take_stamp_turn(other, start),
+            "each organization has its own turn"
+        );
         assert!(cache.take_stamp_turn(org, start + TTL));
         // A new token clears verified_at: the next delivery must stamp again at once.
         cache.forget(org);

@@ -199,7 +199,12 @@ async fn five_thousand_concurrent_deliveries_are_each_recorded_once_and_their_jo
             .collect();
         bodies.extend(candidates.iter().map(|id| signed(id, &phone)));
         // Reruns: the same bodies again, sent alongside the originals.
-        let reruns: Vec<String> = bodies.iter().step_by(11).take(RERUNS_PER_ORG).cloned().collect();
+        let reruns: Vec<String> = bodies
+            .iter()
+            .step_by(11)
+            .take(RERUNS_PER_ORG)
+            .cloned()
+            .collect();
         assert_eq!(reruns.len(), RERUNS_PER_ORG);
         bodies.extend(reruns);
         requests.extend(bodies.into_iter().map(|body| (lever.url.clone(), body)));
@@ -240,7 +245,10 @@ async fn five_thousand_concurrent_deliveries_are_each_recorded_once_and_their_jo
     assert_eq!(answered("ignored"), 5_000 - reruns - selected);
 
     let count = |sql: &'static str| app.count(sql);
-    assert_eq!(count("SELECT COUNT(*) AS n FROM lever_deliveries").await, 5_000);
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM lever_deliveries").await,
+        5_000
+    );
     assert_eq!(
         count(
             "SELECT COUNT(*) AS n FROM (SELECT org_id, opportunity_id FROM lever_deliveries \
@@ -263,8 +271,7 @@ async fn five_thousand_concurrent_deliveries_are_each_recorded_once_and_their_jo
         "every job to finish",
         std::time::Duration::from_secs(60),
         || async {
-            (count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'").await
-                == selected as i64)
+            (count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'").await == selected as i64)
                 .then_some(())
         },
     )
