@@ -1385,10 +1385,18 @@ async fn nul_characters_in_a_delivery_are_recorded_without_a_server_error() {
     let nul_data = signed(
         "candidateStageChange",
         &"a".repeat(48),
-        json!({"opportunityId": "o\u{0}1", "toStageId": format!("{stage}\u{0}")}),
+        json!({"opportunityId": "o\u{0}1", "toStageId": stage}),
     );
     let answer: Value = expect_json(post(nul_data).await.unwrap(), 200).await;
     assert_eq!(answer["status"], api::DeliveryStatus::Queued.as_str());
+    // A stage id with a NUL is no stage anybody selected: decided at once.
+    let nul_stage = signed(
+        "candidateStageChange",
+        &"d".repeat(48),
+        json!({"opportunityId": "o3", "toStageId": format!("{stage}\u{0}")}),
+    );
+    let answer: Value = expect_json(post(nul_stage).await.unwrap(), 200).await;
+    assert_eq!(answer["status"], api::DeliveryStatus::Ignored.as_str());
     let nul_event = signed("other\u{0}event", &"b".repeat(48), json!({}));
     let answer: Value = expect_json(post(nul_event).await.unwrap(), 200).await;
     assert_eq!(answer["status"], api::DeliveryStatus::Ignored.as_str());
@@ -1397,8 +1405,9 @@ async fn nul_characters_in_a_delivery_are_recorded_without_a_server_error() {
         "c\u{0}",
         json!({"opportunityId": "o2"}),
     );
+    // Without a toStageId the stage change is malformed: ignored at once, its token kept.
     let answer: Value = expect_json(post(nul_token.clone()).await.unwrap(), 200).await;
-    assert_eq!(answer["status"], api::DeliveryStatus::Queued.as_str());
+    assert_eq!(answer["status"], api::DeliveryStatus::Ignored.as_str());
     let answer: Value = expect_json(post(nul_token).await.unwrap(), 200).await;
     assert_eq!(
         answer["status"],
@@ -1407,7 +1416,7 @@ async fn nul_characters_in_a_delivery_are_recorded_without_a_server_error() {
     );
 
     let deliveries = app.settled_deliveries(&admin).await;
-    assert_eq!(deliveries.len(), 5);
+    assert_eq!(deliveries.len(), 6);
     let stage_change = deliveries
         .iter()
         .find(|d| {
