@@ -31,6 +31,7 @@ pub struct WebhookTarget {
     pub integration: Integration,
     pub signature_token: Option<SecretString>,
     pub plan_includes_lever: bool,
+    selected_stage_ids: Vec<String>,
     loaded_at: Instant,
 }
 
@@ -40,10 +41,7 @@ impl WebhookTarget {
     }
 
     pub fn selects_stage(&self, stage_id: &str) -> bool {
-        self.integration
-            .selected_stages()
-            .iter()
-            .any(|stage| stage.id == stage_id)
+        self.selected_stage_ids.iter().any(|id| id == stage_id)
     }
 
     fn is_fresh(&self, now: Instant) -> bool {
@@ -109,6 +107,11 @@ impl WebhookCache {
         let plan_includes_lever = orgs::service::plan_includes_lever(&state.db, org_id).await?;
         let target = Arc::new(WebhookTarget {
             signature_token: integration.signature_token(state),
+            selected_stage_ids: integration
+                .selected_stages()
+                .into_iter()
+                .map(|stage| stage.id)
+                .collect(),
             integration,
             plan_includes_lever,
             loaded_at: Instant::now(),
