@@ -68,6 +68,21 @@ pub async fn claim_next(
     cursor: &mut Option<OrgId>,
     lease: Duration,
 ) -> Result<Option<job::Model>, sea_orm::DbErr> {
+    let claimed = claim_batch(db, running_per_org, per_org_limit, 1, cursor, lease).await?;
+    Ok(claimed.into_iter().next())
+}
+
+/// Claims up to `slots` due jobs, in the order [`claim_next`] would one at a time (one job per
+/// organization a pass, starting after `cursor`), reading which organizations have due work
+/// once for the whole batch instead of once a job.
+pub async fn claim_batch(
+    db: &DatabaseConnection,
+    running_per_org: &HashMap<OrgId, usize>,
+    per_org_limit: usize,
+    slots: usize,
+    cursor: &mut Option<OrgId>,
+    lease: Duration,
+) -> Result<Vec<job::Model>, sea_orm::DbErr> {
     let now = OffsetDateTime::now_utc();
     let mut orgs: Vec<OrgId> = job::Entity::find()
         .select_only()
@@ -78,19 +93,33 @@ pub async fn claim_next(
         .all(db)
         .await?;
     orgs.sort();
-    orgs.retain(|org| running_per_org.get(org).copied().unwrap_or(0) < per_org_limit);
     // Start with the first organization after the one served last, wrapping around.
     let start = cursor
         .and_then(|last| orgs.iter().position(|org| *org > last))
         .unwrap_or(0);
     orgs.rotate_left(start);
-    for org in orgs {
-        if let Some(job) = claim_in_org(db, org, now, lease).await? {
-            *cursor = Some(org);
-            return Ok(Some(job));
+    let mut running = running_per_org.clone();
+    let mut claimed = Vec::new();
+    while claimed.len() < slots && !orgs.is_empty() {
+        let mut still_due = Vec::with_capacity(orgs.len());
+        for org in orgs {
+            if claimed.len() == slots {
+                break;
+            }
+            let running_here = running.entry(org).or_default();
+            if *running_here >= per_org_limit {
+                continue;
+            }
+            if let Some(job) = claim_in_org(db, org, now, lease).await? {
+                *running_here += 1;
+                *cursor = Some(org);
+                claimed.push(job);
+                still_due.push(org);
+            }
         }
+        orgs = still_due;
     }
-    Ok(None)
+    Ok(claimed)
 }
 
 async fn claim_in_org(

@@ -48,30 +48,31 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             next_prune += Duration::from_secs(3_600);
         }
         let mut trouble = false;
-        while tasks.len() < settings.concurrency {
+        if tasks.len() < settings.concurrency {
             let mut running_per_org: HashMap<OrgId, usize> = HashMap::new();
             for org_id in org_of_task.values() {
                 *running_per_org.entry(*org_id).or_default() += 1;
             }
-            match queue::claim_next(
+            match queue::claim_batch(
                 db,
                 &running_per_org,
                 settings.per_org_concurrency,
+                settings.concurrency - tasks.len(),
                 &mut cursor,
                 settings.lease,
             )
             .await
             {
-                Ok(Some(job)) => {
-                    let org_id = job.org_id;
-                    let handle = tasks.spawn(run_one(state.clone(), job));
-                    org_of_task.insert(handle.id(), org_id);
+                Ok(claimed) => {
+                    for job in claimed {
+                        let org_id = job.org_id;
+                        let handle = tasks.spawn(run_one(state.clone(), job));
+                        org_of_task.insert(handle.id(), org_id);
+                    }
                 }
-                Ok(None) => break,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot claim jobs");
                     trouble = true;
-                    break;
                 }
             }
         }
