@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 
 use super::room::{self, Accepted, HistoryEntry, Joined, Joiner, RoomState};
 use super::store::{self, Stored};
+use super::timings::EditTimings;
 use super::{MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_PAD, Refusal, SNAPSHOT_EVERY};
 use crate::error::ApiError;
 use crate::pads::cluster::{Change, Cluster, Connected, LocalRooms, Topology};
@@ -34,6 +35,8 @@ pub struct PadHub {
     cluster: Cluster,
     /// Open sockets per pad and, within a pad, per client address.
     sockets: Arc<Mutex<HashMap<PadId, PadSockets>>>,
+    /// Where this instance's edits spend their time.
+    timings: Arc<EditTimings>,
 }
 
 #[derive(Default)]
@@ -74,6 +77,7 @@ impl PadHub {
             closing: tokio::sync::watch::Sender::new(false),
             cluster: Cluster::new(topology),
             sockets: Arc::default(),
+            timings: Arc::default(),
         }
     }
 
@@ -115,7 +119,9 @@ impl PadHub {
         let mut rooms = self.rooms.lock().expect("rooms");
         let room = rooms
             .entry(pad.id.clone())
-            .or_insert_with(|| Arc::new(Room::new(pad, self.cluster.clone())))
+            .or_insert_with(|| {
+                Arc::new(Room::new(pad, self.cluster.clone(), self.timings.clone()))
+            })
             .clone();
         room.connections.fetch_add(1, Ordering::SeqCst);
         room
@@ -137,6 +143,11 @@ impl PadHub {
 
     pub fn cluster(&self) -> &Cluster {
         &self.cluster
+    }
+
+    /// Where this instance's edits spent their time so far.
+    pub fn edit_timings(&self) -> &EditTimings {
+        &self.timings
     }
 
     /// Changes to true when the server stops.
@@ -225,6 +236,7 @@ pub struct Room {
     joins: AtomicU64,
     state: tokio::sync::Mutex<Option<RoomState>>,
     events: broadcast::Sender<RoomEvent>,
+    timings: Arc<EditTimings>,
 }
 
 /// What a room tells its connections.
@@ -245,7 +257,7 @@ fn encode(message: &ServerMessage) -> Arc<str> {
 }
 
 impl Room {
-    fn new(pad: &pad::Model, cluster: Cluster) -> Self {
+    fn new(pad: &pad::Model, cluster: Cluster, timings: Arc<EditTimings>) -> Self {
         Self {
             pad_id: pad.id.clone(),
             cluster,
@@ -253,6 +265,7 @@ impl Room {
             joins: AtomicU64::new(0),
             state: tokio::sync::Mutex::new(None),
             events: broadcast::channel(EVENT_BUFFER).0,
+            timings,
         }
     }
 
@@ -466,7 +479,9 @@ impl Room {
         op: Operation,
     ) -> Result<(), Refusal> {
         let client_id = joined.client_id.as_str();
+        let arrived = std::time::Instant::now();
         let mut state = self.locked(db).await?;
+        self.timings.room_wait.record_duration(arrived.elapsed());
         let mut edit = match state.accept(joined, &op, revision, seq)? {
             // Sent again after a reconnect: the server has it already.
             Accepted::AlreadyStored => return Ok(()),
@@ -478,6 +493,7 @@ impl Room {
         // After losing a race, the edit is stored under the pad's row lock, which nobody can
         // overtake: a busy pad cannot starve one participant.
         let mut locked: Option<DatabaseTransaction> = None;
+        let storing = std::time::Instant::now();
         loop {
             let row = pad_operation::Model {
                 pad_id: self.pad_id.clone(),
@@ -488,7 +504,11 @@ impl Room {
                 op: serde_json::to_string(&edit.op).expect("json"),
             };
             let stored = match self.cluster.topology() {
-                Topology::Single => store::insert_unless_ended(db, row).await?,
+                Topology::Single => {
+                    let stored = store::insert_unless_ended(db, row).await?;
+                    self.timings.edits_per_commit.record(1);
+                    stored
+                }
                 Topology::Several => {
                     let joined_at = state.present(client_id).and_then(|p| p.connected_at);
                     let cluster = &self.cluster;
@@ -500,6 +520,7 @@ impl Room {
                             store::store_among_instances(db, row, cluster, now, joined_at).await
                         }
                     };
+                    self.timings.edits_per_commit.record(1);
                     match attempt {
                         Ok(stored) => stored,
                         Err(e) => {
@@ -516,6 +537,7 @@ impl Room {
                     if let Some(txn) = locked.take() {
                         txn.commit().await?;
                     }
+                    self.timings.storing.record_duration(storing.elapsed());
                     if let Some((status, language)) = seen {
                         self.catch_up_pad(&mut state, status, language);
                     }

@@ -10,10 +10,12 @@ use api::RefusalCode;
 mod hub;
 mod room;
 mod store;
+mod timings;
 
 pub use hub::{EndGuard, PadHub, Room, RoomEvent, SocketSlot};
 pub use room::{Credentials, Joined, Joiner};
 pub use store::{Replayed, final_text, newest_revision, replay, stored_participants};
+pub use timings::{EditTimings, Histogram};
 
 /// The longest text a pad holds, in characters.
 pub const MAX_TEXT_CHARS: usize = 200_000;
