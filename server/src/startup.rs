@@ -83,6 +83,7 @@ impl Application {
         });
         // Whether other instances serve the same pads: decided once, here.
         let topology = pads::cluster::Topology::for_database(&db);
+        let pad_hub = Arc::new(pads::live::PadHub::new(topology, db.clone()));
         let state = AppState {
             db,
             sessions: Sessions::new(keyring.current(), &public_url),
@@ -92,7 +93,7 @@ impl Application {
             keyring,
             lever,
             job_signal: JobSignal::default(),
-            pad_hub: Arc::new(pads::live::PadHub::new(topology)),
+            pad_hub,
             runs: Arc::new(runs::Runs::for_settings(&settings)),
         };
 

@@ -99,16 +99,19 @@ pub struct EditTimings {
     pub storing: Histogram,
     /// Edits committed together, one sample per commit.
     pub edits_per_commit: Histogram,
+    /// Writing one batch, from its first statement to its commit's end.
+    pub batch_writing: Histogram,
 }
 
 impl EditTimings {
     /// One line for people: each phase's percentiles and the commits' sizes.
     pub fn summary(&self) -> String {
         format!(
-            "{} edits; waiting for the room {}; storing {}; {} commits of p50={} p99={} max={} edits",
+            "{} edits; waiting for the room {}; storing {} (of which writing the batch {}); {} commits of p50={} p99={} max={} edits",
             self.storing.count(),
             self.room_wait.durations(),
             self.storing.durations(),
+            self.batch_writing.durations(),
             self.edits_per_commit.count(),
             self.edits_per_commit.percentile(0.50),
             self.edits_per_commit.percentile(0.99),
