@@ -54,7 +54,10 @@ type Shared = Arc<Mutex<Measured>>;
 
 impl Measured {
     fn sent(&mut self, author: &str, seq: u64) {
-        self.edits.entry((author.to_string(), seq)).or_default().sent = Some(Instant::now());
+        self.edits
+            .entry((author.to_string(), seq))
+            .or_default()
+            .sent = Some(Instant::now());
     }
 
     fn acknowledged(&mut self, author: &str, seq: u64) {
