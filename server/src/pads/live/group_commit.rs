@@ -9,12 +9,13 @@
 //! of this instance, and a pad's next edit is ordered only after this one is stored.
 
 use entity::pad_operation;
-use sea_orm::{DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use time::OffsetDateTime;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::store::{self, Stored};
 use super::timings::EditTimings;
+use crate::pads::cluster::Topology;
 use std::sync::Arc;
 
 /// Edits one transaction stores at most: bounds a batch's statement and how long its first
@@ -50,15 +51,16 @@ pub struct EditWriter {
 
 impl EditWriter {
     /// Starts the writer on the current runtime; it stops when every handle is dropped.
-    pub fn spawn(db: DatabaseConnection, timings: Arc<EditTimings>) -> Self {
+    pub fn spawn(db: DatabaseConnection, topology: Topology, timings: Arc<EditTimings>) -> Self {
         let (queue, incoming) = mpsc::unbounded_channel();
-        let writers = match db.get_database_backend() {
-            DbBackend::Postgres => POSTGRES_WRITERS,
-            _ => 1,
+        let writers = match topology {
+            Topology::Several => POSTGRES_WRITERS,
+            Topology::Single => 1,
         };
         let incoming = Arc::new(Mutex::new(incoming));
         for _ in 0..writers {
-            tokio::spawn(write_batches(db.clone(), incoming.clone(), timings.clone()));
+            let (db, incoming, timings) = (db.clone(), incoming.clone(), timings.clone());
+            tokio::spawn(write_batches(db, topology, incoming, timings));
         }
         Self { queue }
     }
@@ -78,6 +80,7 @@ impl EditWriter {
 /// Takes whatever waits (at least one edit) while no other writer is taking, and writes it.
 async fn write_batches(
     db: DatabaseConnection,
+    topology: Topology,
     incoming: Arc<Mutex<mpsc::UnboundedReceiver<Queued>>>,
     timings: Arc<EditTimings>,
 ) {
@@ -85,7 +88,7 @@ async fn write_batches(
     while incoming.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let edits: Vec<&EditToStore> = batch.iter().map(|queued| &queued.edit).collect();
         let writing = std::time::Instant::now();
-        let outcomes = match store_batch(&db, &edits).await {
+        let outcomes = match store_batch(&db, topology, &edits).await {
             Ok(outcomes) => {
                 timings.batch_writing.record_duration(writing.elapsed());
                 timings.edits_per_commit.record(edits.len() as u64);
@@ -99,7 +102,9 @@ async fn write_batches(
                 }
                 let mut outcomes = Vec::with_capacity(edits.len());
                 for edit in &edits {
-                    let outcome = store_batch(&db, &[edit]).await.map(|mut one| one.remove(0));
+                    let outcome = store_batch(&db, topology, &[edit])
+                        .await
+                        .map(|mut one| one.remove(0));
                     timings.edits_per_commit.record(1);
                     outcomes.push(outcome);
                 }
@@ -116,11 +121,12 @@ async fn write_batches(
 /// Stores `edits` in one transaction and returns each one's outcome, in their order.
 async fn store_batch(
     db: &DatabaseConnection,
+    topology: Topology,
     edits: &[&EditToStore],
 ) -> Result<Vec<Stored>, DbErr> {
-    match db.get_database_backend() {
-        DbBackend::Postgres => store::store_batch_among_instances(db, edits).await,
-        _ => {
+    match topology {
+        Topology::Several => store::store_batch_among_instances(db, edits).await,
+        Topology::Single => {
             let txn = db.begin().await?;
             let mut outcomes = Vec::with_capacity(edits.len());
             for edit in edits {

@@ -82,7 +82,7 @@ impl PadHub {
             closing: tokio::sync::watch::Sender::new(false),
             cluster: Cluster::new(topology),
             sockets: Arc::default(),
-            writer: EditWriter::spawn(db, timings.clone()),
+            writer: EditWriter::spawn(db, topology, timings.clone()),
             timings,
         }
     }
