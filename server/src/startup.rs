@@ -92,6 +92,7 @@ impl Application {
             delivery_writer::POSTGRES_WRITERS
         };
         let deliveries = DeliveryWriter::start(db.clone(), webhooks.clone(), delivery_writers);
+        let pad_hub = Arc::new(pads::live::PadHub::new(topology, db.clone()));
         let state = AppState {
             webhooks,
             deliveries,
@@ -103,7 +104,7 @@ impl Application {
             keyring,
             lever,
             job_signal: JobSignal::default(),
-            pad_hub: Arc::new(pads::live::PadHub::new(topology)),
+            pad_hub,
             runs: Arc::new(runs::Runs::for_settings(&settings)),
         };
 

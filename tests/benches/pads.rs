@@ -2,7 +2,11 @@
 //! nothing. Run with `make bench`.
 //!
 //! 1. 200 pads, two participants each, each typing 5 characters a second: the time from one
-//!    participant sending an edit to the other receiving it (socket level), p50/p90/p99.
+//!    participant sending an edit to the other receiving it (socket level), p50/p90/p99, and
+//!    where it went: send to the author's acknowledgement (ordered, stored, broadcast), the
+//!    acknowledgement to the other socket, the server's own phases (waiting for the room,
+//!    storing, edits per commit), how late this process's timers fire, and the machine's load
+//!    before and after. Server and clients share this process and its cores.
 //! 2. A pad with 20,000 stored edits: the history request, then building the timeline and
 //!    the first frame (the final text, coloured), as the console does (natively here; the
 //!    wasm console is slower by a small factor).
@@ -25,10 +29,116 @@ const TYPING_INTERVAL: Duration = Duration::from_millis(200);
 const RUN_FOR: Duration = Duration::from_secs(20);
 const PLAYBACK_EDITS: usize = 20_000;
 
-type Sent = Arc<Mutex<HashMap<(String, u64), Instant>>>;
+/// When an edit, named by its author and number, was sent and acknowledged to its author.
+#[derive(Default)]
+struct EditTimes {
+    sent: Option<Instant>,
+    acknowledged: Option<Instant>,
+    delivered: bool,
+}
+
+/// Every edit in flight, and the samples of the finished ones.
+#[derive(Default)]
+struct Measured {
+    edits: HashMap<(String, u64), EditTimes>,
+    /// Send to the other participant's socket: the figure the target is about.
+    to_other: Vec<Duration>,
+    /// Send to the author's acknowledgement: ordering, storing and broadcasting.
+    to_ack: Vec<Duration>,
+    /// The acknowledgement to the other socket, when the other heard later (the same broadcast
+    /// reaching two sockets).
+    ack_to_other: Vec<Duration>,
+}
+
+type Shared = Arc<Mutex<Measured>>;
+
+impl Measured {
+    fn sent(&mut self, author: &str, seq: u64) {
+        self.edits
+            .entry((author.to_string(), seq))
+            .or_default()
+            .sent = Some(Instant::now());
+    }
+
+    fn acknowledged(&mut self, author: &str, seq: u64) {
+        let now = Instant::now();
+        let key = (author.to_string(), seq);
+        if let Some(times) = self.edits.get_mut(&key)
+            && let Some(sent) = times.sent
+        {
+            self.to_ack.push(now - sent);
+            times.acknowledged = Some(now);
+            if times.delivered {
+                self.edits.remove(&key);
+            }
+        }
+    }
+
+    fn delivered(&mut self, author: &str, seq: u64) {
+        let now = Instant::now();
+        let key = (author.to_string(), seq);
+        if let Some(times) = self.edits.get_mut(&key)
+            && let Some(sent) = times.sent
+        {
+            self.to_other.push(now - sent);
+            times.delivered = true;
+            if let Some(acknowledged) = times.acknowledged {
+                self.ack_to_other.push(now - acknowledged);
+                self.edits.remove(&key);
+            }
+        }
+    }
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn spread(samples: &mut [Duration]) -> String {
+    samples.sort();
+    format!(
+        "p50={:.2?} p90={:.2?} p99={:.2?} max={:.2?}",
+        percentile(samples, 0.50),
+        percentile(samples, 0.90),
+        percentile(samples, 0.99),
+        samples.last().copied().unwrap_or_default()
+    )
+}
+
+/// The machine's load averages (1, 5, 15 minutes) and running/total tasks, as the kernel says.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|line| line.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// CPU time this process used so far (user + system, every thread): server and clients alike.
+fn process_cpu_time() -> Duration {
+    // Fields 14 and 15 after the command name, in clock ticks (100 a second on Linux).
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|field| field.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// How late a 10 ms timer fires in this process: when the cores are busy every task waits
+/// that long on top of its own work, so the latencies above include it.
+async fn timer_lateness(stop_at: tokio::time::Instant) -> Vec<Duration> {
+    let mut late = Vec::new();
+    while tokio::time::Instant::now() < stop_at {
+        let asked = Instant::now();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        late.push(asked.elapsed().saturating_sub(Duration::from_millis(10)));
+    }
+    late
 }
 
 fn op_message(out: Outgoing) -> Message {
@@ -48,8 +158,7 @@ async fn participant(
     app: &tests::TestApp,
     pad_id: api::PadId,
     name: String,
-    sent: Sent,
-    latencies: Arc<Mutex<Vec<Duration>>>,
+    measured: Shared,
     stop_at: tokio::time::Instant,
 ) {
     let mut socket = open_socket(app, &pad_id, None).await;
@@ -83,7 +192,7 @@ async fn participant(
                 next.push(char::from(b'a' + (typed % 26) as u8));
                 next.extend(&chars[at..]);
                 if let Some(out) = doc.edit(&next) {
-                    sent.lock().unwrap().insert((client_id.clone(), out.seq), Instant::now());
+                    measured.lock().unwrap().sent(&client_id, out.seq);
                     sink.send(op_message(out)).await.unwrap();
                 }
             }
@@ -103,14 +212,14 @@ async fn participant(
                         welcomed = true;
                     }
                     ServerMessage::Op { revision, client_id: author, seq, op } => {
-                        if author != client_id
-                            && let Some(at) = sent.lock().unwrap().remove(&(author.clone(), seq))
-                        {
-                            latencies.lock().unwrap().push(at.elapsed());
+                        if author == client_id {
+                            measured.lock().unwrap().acknowledged(&author, seq);
+                        } else {
+                            measured.lock().unwrap().delivered(&author, seq);
                         }
                         let effect = doc.on_server_op(&client_id, revision, &author, seq, &op).unwrap();
                         if let ServerOpEffect::Acknowledged { next: Some(out) } = effect {
-                            sent.lock().unwrap().insert((client_id.clone(), out.seq), Instant::now());
+                            measured.lock().unwrap().sent(&client_id, out.seq);
                             sink.send(op_message(out)).await.unwrap();
                         }
                     }
@@ -146,42 +255,61 @@ async fn main() {
         pads.push(pad.id);
     }
 
-    let sent: Sent = Arc::default();
-    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load_before = load_average();
+    let cpu_before = process_cpu_time();
+    let measured: Shared = Arc::default();
+    let started = Instant::now();
     let stop_at = tokio::time::Instant::now() + RUN_FOR;
+    let lateness = tokio::spawn(timer_lateness(stop_at));
     let mut tasks = Vec::new();
     for (i, pad_id) in pads.iter().enumerate() {
         for who in ["a", "b"] {
             let app = app.clone();
-            let (pad_id, sent, latencies) = (pad_id.clone(), sent.clone(), latencies.clone());
+            let (pad_id, measured) = (pad_id.clone(), measured.clone());
             let name = format!("bench-{i:04}-{who}");
             tasks.push(tokio::spawn(async move {
-                participant(&app, pad_id, name, sent, latencies, stop_at).await
+                participant(&app, pad_id, name, measured, stop_at).await
             }));
         }
     }
     for task in tasks {
         task.await.unwrap();
     }
-    let mut samples = latencies.lock().unwrap().clone();
-    samples.sort();
+    let cpu_used = process_cpu_time() - cpu_before;
+    let wall = started.elapsed();
+    let mut lateness = lateness.await.unwrap();
+    let mut measured = std::mem::take(&mut *measured.lock().unwrap());
     let database = if app.uses_postgres() {
         "PostgreSQL"
     } else {
         "SQLite"
     };
     println!(
-        "live edits: {PADS} pads x 2 participants x 5 chars/s for {RUN_FOR:?} ({} on {database})",
-        samples.len(),
+        "live edits: {PADS} pads x 2 participants x 5 chars/s for {RUN_FOR:?} ({} on {database}; {cores} cores)",
+        measured.to_other.len(),
+    );
+    println!("  load average before: {load_before}");
+    println!(
+        "  edit to the other's socket:  {} ({:.0} edits/s delivered)",
+        spread(&mut measured.to_other),
+        measured.to_other.len() as f64 / RUN_FOR.as_secs_f64()
     );
     println!(
-        "  edit to the other's socket: p50={:.2?} p90={:.2?} p99={:.2?} max={:.2?} ({:.0} edits/s delivered)",
-        percentile(&samples, 0.50),
-        percentile(&samples, 0.90),
-        percentile(&samples, 0.99),
-        samples.last().unwrap(),
-        samples.len() as f64 / RUN_FOR.as_secs_f64()
+        "    send to the author's ack:  {}",
+        spread(&mut measured.to_ack)
     );
+    println!(
+        "    ack to the other's socket: {}",
+        spread(&mut measured.ack_to_other)
+    );
+    println!("  server phases: {}", app.pad_hub.edit_timings().summary());
+    println!(
+        "  this process (server and clients): {:.2} cores busy on average; a 10 ms timer fires late by {}",
+        cpu_used.as_secs_f64() / wall.as_secs_f64(),
+        spread(&mut lateness)
+    );
+    println!("  load average after:  {}", load_average());
 
     // A long interview: 20,000 edits stored, then opened for playback.
     let pad: api::PadSummary = expect_json(

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database_url: String,
     pub master_key: MasterKey,
+    /// The server's live pads, for figures the benchmarks print.
+    pub pad_hub: Arc<server::pads::live::PadHub>,
     handle: StopHandle,
     running: tokio::task::JoinHandle<std::io::Result<()>>,
     data_dir: tempfile::TempDir,
@@ -304,6 +306,7 @@ async fn start_on(
     // Always the loopback address: a test may give the server another public URL (https).
     let address = format!("http://127.0.0.1:{port}");
     let handle = application.handle();
+    let pad_hub = application.state().pad_hub.clone();
     let running = tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
@@ -311,6 +314,7 @@ async fn start_on(
         client: new_client(),
         database_url,
         master_key,
+        pad_hub,
         handle,
         running,
         data_dir,

@@ -200,7 +200,26 @@ async fn serve(
                                 format!("More than {RATE} messages a second."),
                             ));
                         }
-                        match handle(state, org_id, room, joined, &text).await {
+                        // Others' edits keep reaching this participant while theirs is ordered
+                        // and stored (which waits for the edit of the pad before it): a socket
+                        // busy with its own edit would otherwise hold back everyone else's.
+                        let handling = handle(state, org_id, room, joined, &text);
+                        tokio::pin!(handling);
+                        let mut stop = None;
+                        let handled = loop {
+                            tokio::select! {
+                                handled = &mut handling => break handled,
+                                event = events.recv(), if stop.is_none() => {
+                                    stop = forward(event, joined, session).await;
+                                }
+                            }
+                        };
+                        // An edit handed to the room is seen through (stopping half way could
+                        // leave it stored but not counted), then the connection ends.
+                        if let Some(ending) = stop {
+                            return ending;
+                        }
+                        match handled {
                             Ok(()) => {}
                             // A run that cannot start answers that request only.
                             Err(refusal) if refusal.code.keeps_connection() => {
@@ -227,28 +246,43 @@ async fn serve(
                     AggregatedMessage::Close(_) => return Ok(Ending::Left),
                 }
             }
-            event = events.recv() => match event {
-                Ok(RoomEvent::Broadcast(message)) => {
-                    if session.text(message.to_string()).await.is_err() {
-                        return Ok(Ending::Left);
-                    }
+            event = events.recv() => {
+                if let Some(ending) = forward(event, joined, session).await {
+                    return ending;
                 }
-                // Numbers grow with each join: an earlier connection's own rejoin event,
-                // received late, is no reason to close a newer one.
-                Ok(RoomEvent::Rejoined { client_id, connection })
-                    if *client_id == *joined.client_id && connection > joined.connection =>
-                {
-                    return Err(Refusal::opened_elsewhere());
-                }
-                Ok(RoomEvent::Rejoined { .. }) => {}
-                // Too far behind to catch up message by message: the client reconnects and
-                // asks for what it missed.
-                Err(RecvError::Lagged(_)) => {
-                    return Err(Refusal::new(RefusalCode::Lagging, "This connection fell behind; reconnect."));
-                }
-                Err(RecvError::Closed) => return Ok(Ending::Left),
             }
         }
+    }
+}
+
+/// Passes a room's event on to this participant; Some when the connection ends with it.
+async fn forward(
+    event: Result<RoomEvent, RecvError>,
+    joined: &Joined,
+    session: &mut Session,
+) -> Option<Result<Ending, Refusal>> {
+    match event {
+        Ok(RoomEvent::Broadcast(message)) => session
+            .text(message.to_string())
+            .await
+            .is_err()
+            .then_some(Ok(Ending::Left)),
+        // Numbers grow with each join: an earlier connection's own rejoin event, received
+        // late, is no reason to close a newer one.
+        Ok(RoomEvent::Rejoined {
+            client_id,
+            connection,
+        }) if *client_id == *joined.client_id && connection > joined.connection => {
+            Some(Err(Refusal::opened_elsewhere()))
+        }
+        Ok(RoomEvent::Rejoined { .. }) => None,
+        // Too far behind to catch up message by message: the client reconnects and asks for
+        // what it missed.
+        Err(RecvError::Lagged(_)) => Some(Err(Refusal::new(
+            RefusalCode::Lagging,
+            "This connection fell behind; reconnect.",
+        ))),
+        Err(RecvError::Closed) => Some(Ok(Ending::Left)),
     }
 }
 

@@ -20,6 +20,7 @@ mod lever_setup_real;
 mod lists;
 mod members;
 mod migrations;
+mod pads_concurrent;
 mod pads_history;
 mod pads_lever;
 mod pads_live;

@@ -15,8 +15,10 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use time::OffsetDateTime;
 use tokio::sync::broadcast;
 
+use super::group_commit::{EditToStore, EditWriter};
 use super::room::{self, Accepted, HistoryEntry, Joined, Joiner, RoomState};
 use super::store::{self, Stored};
+use super::timings::EditTimings;
 use super::{MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_PAD, Refusal, SNAPSHOT_EVERY};
 use crate::error::ApiError;
 use crate::pads::cluster::{Change, Cluster, Connected, LocalRooms, Topology};
@@ -34,6 +36,10 @@ pub struct PadHub {
     cluster: Cluster,
     /// Open sockets per pad and, within a pad, per client address.
     sockets: Arc<Mutex<HashMap<PadId, PadSockets>>>,
+    /// Stores this instance's edits, several pads' in one commit.
+    writer: EditWriter,
+    /// Where this instance's edits spend their time.
+    timings: Arc<EditTimings>,
 }
 
 #[derive(Default)]
@@ -68,12 +74,16 @@ impl Drop for SocketSlot {
 }
 
 impl PadHub {
-    pub fn new(topology: Topology) -> Self {
+    /// Starts the writer of edits on the current runtime.
+    pub fn new(topology: Topology, db: DatabaseConnection) -> Self {
+        let timings = Arc::<EditTimings>::default();
         Self {
             rooms: Mutex::default(),
             closing: tokio::sync::watch::Sender::new(false),
             cluster: Cluster::new(topology),
             sockets: Arc::default(),
+            writer: EditWriter::spawn(db, topology, timings.clone()),
+            timings,
         }
     }
 
@@ -115,7 +125,14 @@ impl PadHub {
         let mut rooms = self.rooms.lock().expect("rooms");
         let room = rooms
             .entry(pad.id.clone())
-            .or_insert_with(|| Arc::new(Room::new(pad, self.cluster.clone())))
+            .or_insert_with(|| {
+                Arc::new(Room::new(
+                    pad,
+                    self.cluster.clone(),
+                    self.writer.clone(),
+                    self.timings.clone(),
+                ))
+            })
             .clone();
         room.connections.fetch_add(1, Ordering::SeqCst);
         room
@@ -137,6 +154,11 @@ impl PadHub {
 
     pub fn cluster(&self) -> &Cluster {
         &self.cluster
+    }
+
+    /// Where this instance's edits spent their time so far.
+    pub fn edit_timings(&self) -> &EditTimings {
+        &self.timings
     }
 
     /// Changes to true when the server stops.
@@ -225,6 +247,8 @@ pub struct Room {
     joins: AtomicU64,
     state: tokio::sync::Mutex<Option<RoomState>>,
     events: broadcast::Sender<RoomEvent>,
+    writer: EditWriter,
+    timings: Arc<EditTimings>,
 }
 
 /// What a room tells its connections.
@@ -245,7 +269,12 @@ fn encode(message: &ServerMessage) -> Arc<str> {
 }
 
 impl Room {
-    fn new(pad: &pad::Model, cluster: Cluster) -> Self {
+    fn new(
+        pad: &pad::Model,
+        cluster: Cluster,
+        writer: EditWriter,
+        timings: Arc<EditTimings>,
+    ) -> Self {
         Self {
             pad_id: pad.id.clone(),
             cluster,
@@ -253,6 +282,8 @@ impl Room {
             joins: AtomicU64::new(0),
             state: tokio::sync::Mutex::new(None),
             events: broadcast::channel(EVENT_BUFFER).0,
+            writer,
+            timings,
         }
     }
 
@@ -466,7 +497,9 @@ impl Room {
         op: Operation,
     ) -> Result<(), Refusal> {
         let client_id = joined.client_id.as_str();
+        let arrived = std::time::Instant::now();
         let mut state = self.locked(db).await?;
+        self.timings.room_wait.record_duration(arrived.elapsed());
         let mut edit = match state.accept(joined, &op, revision, seq)? {
             // Sent again after a reconnect: the server has it already.
             Accepted::AlreadyStored => return Ok(()),
@@ -478,6 +511,7 @@ impl Room {
         // After losing a race, the edit is stored under the pad's row lock, which nobody can
         // overtake: a busy pad cannot starve one participant.
         let mut locked: Option<DatabaseTransaction> = None;
+        let storing = std::time::Instant::now();
         loop {
             let row = pad_operation::Model {
                 pad_id: self.pad_id.clone(),
@@ -487,17 +521,37 @@ impl Room {
                 at_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
                 op: serde_json::to_string(&edit.op).expect("json"),
             };
+            // Stored with other pads' edits in one commit, unless this pad's row is locked by
+            // this very edit (the writer's batch would wait for the lock forever).
             let stored = match self.cluster.topology() {
-                Topology::Single => store::insert_unless_ended(db, row).await?,
+                Topology::Single => {
+                    let edit = EditToStore {
+                        row,
+                        connected_at: None,
+                        notification: None,
+                    };
+                    self.writer.store(edit).await?
+                }
                 Topology::Several => {
                     let joined_at = state.present(client_id).and_then(|p| p.connected_at);
                     let cluster = &self.cluster;
                     let attempt = match &locked {
                         Some(txn) => {
-                            store::store_among_instances(txn, row, cluster, now, joined_at).await
+                            let stored =
+                                store::store_among_instances(txn, row, cluster, now, joined_at)
+                                    .await;
+                            self.timings.edits_per_commit.record(1);
+                            stored
                         }
                         None => {
-                            store::store_among_instances(db, row, cluster, now, joined_at).await
+                            let edit = EditToStore {
+                                notification: Some(
+                                    cluster.notification(&row.pad_id, Change::Content),
+                                ),
+                                row,
+                                connected_at: joined_at,
+                            };
+                            self.writer.store(edit).await
                         }
                     };
                     match attempt {
@@ -516,6 +570,7 @@ impl Room {
                     if let Some(txn) = locked.take() {
                         txn.commit().await?;
                     }
+                    self.timings.storing.record_duration(storing.elapsed());
                     if let Some((status, language)) = seen {
                         self.catch_up_pad(&mut state, status, language);
                     }
@@ -725,9 +780,9 @@ impl EndGuard<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn sockets_are_bounded_per_pad_and_per_address_and_released_on_drop() {
-        let hub = PadHub::new(Topology::Single);
+    #[tokio::test]
+    async fn sockets_are_bounded_per_pad_and_per_address_and_released_on_drop() {
+        let hub = PadHub::new(Topology::Single, DatabaseConnection::default());
         let address =
             |host: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 7, 0, 0, 0, host));
         // One host owns a whole /64: its addresses count as one.

@@ -2,18 +2,23 @@
 //! orders edits: an edit made on an older revision is transformed past what came since, stored,
 //! and only then broadcast (to its author, that is the acknowledgement).
 //!
-//! `room.rs` holds the rules (no I/O), `store.rs` the statements, `hub.rs` the open rooms and
-//! how each one works; other instances are heard through `pads::cluster`.
+//! `room.rs` holds the rules (no I/O), `store.rs` the statements, `group_commit.rs` the writer
+//! that stores the edits of many pads in one commit, `hub.rs` the open rooms and how each one
+//! works; other instances are heard through `pads::cluster`.
 
 use api::RefusalCode;
 
+mod group_commit;
 mod hub;
 mod room;
 mod store;
+mod timings;
 
+pub use group_commit::EditWriter;
 pub use hub::{EndGuard, PadHub, Room, RoomEvent, SocketSlot};
 pub use room::{Credentials, Joined, Joiner};
 pub use store::{Replayed, final_text, newest_revision, replay, stored_participants};
+pub use timings::{EditTimings, Histogram};
 
 /// The longest text a pad holds, in characters.
 pub const MAX_TEXT_CHARS: usize = 200_000;

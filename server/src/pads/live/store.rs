@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
+use super::group_commit::EditToStore;
 use super::room::{HistoryEntry, RoomState};
 use super::{MAX_REVISIONS_BEHIND, Refusal, SNAPSHOT_EVERY};
 use crate::pads::PadStatus;
@@ -31,10 +32,11 @@ pub enum Stored {
     Replaced,
 }
 
-/// SQLite (one server): stores the edit only if its pad has not ended, in one statement.
+/// SQLite (one server): stores the edit only if its pad has not ended, in one statement (in
+/// the transaction of its batch, see `group_commit.rs`).
 pub async fn insert_unless_ended(
-    db: &DatabaseConnection,
-    row: pad_operation::Model,
+    db: &impl ConnectionTrait,
+    row: &pad_operation::Model,
 ) -> Result<Stored, sea_orm::DbErr> {
     let statement = sea_orm::Statement::from_sql_and_values(
         db.get_database_backend(),
@@ -42,12 +44,12 @@ pub async fn insert_unless_ended(
          SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS \
          (SELECT 1 FROM pads WHERE id = $1 AND status <> $7)",
         [
-            row.pad_id.into(),
+            row.pad_id.clone().into(),
             row.revision.into(),
-            row.client_id.into(),
+            row.client_id.clone().into(),
             row.seq.into(),
             row.at_ms.into(),
-            row.op.into(),
+            row.op.clone().into(),
             PadStatus::Ended.into(),
         ],
     );
@@ -69,6 +71,9 @@ pub async fn insert_unless_ended(
 /// `connected_at` is when the author's connection joined: the edit is stored only while no
 /// later connection of the author joined anywhere (their row is locked `FOR SHARE`, so a join
 /// stamping a new time waits for this edit, and then sees it, or this edit sees the new time).
+///
+/// Edits are stored in batches ([`store_batch_among_instances`]); this one is for an edit
+/// stored under its pad's lock, after losing a race to another instance.
 pub async fn store_among_instances(
     db: &impl ConnectionTrait,
     row: pad_operation::Model,
@@ -130,6 +135,112 @@ pub async fn store_among_instances(
     } else {
         Stored::Behind
     })
+}
+
+/// PostgreSQL: [`store_among_instances`] for the edits of several pads at once (at most one
+/// per pad), in one statement and so one transaction: one commit, and one turn at the lock
+/// that PostgreSQL takes for the whole database while a transaction that notified commits,
+/// for the whole batch. Each edit keeps every check of the single statement. Pad rows are
+/// locked in the order of their ids, in every batch of every instance: batches wait for each
+/// other but never deadlock. Outcomes are in the order of `edits`.
+pub async fn store_batch_among_instances(
+    db: &impl ConnectionTrait,
+    edits: &[&EditToStore],
+) -> Result<Vec<Stored>, sea_orm::DbErr> {
+    let Some(channel) = edits
+        .iter()
+        .find_map(|edit| edit.notification.as_ref().map(|(channel, _)| *channel))
+    else {
+        return Err(sea_orm::DbErr::Custom(
+            "edits among instances need their notification".into(),
+        ));
+    };
+    let input: Vec<serde_json::Value> = edits
+        .iter()
+        .map(|edit| {
+            serde_json::json!({
+                "pad_id": edit.row.pad_id,
+                "revision": edit.row.revision,
+                "client_id": edit.row.client_id,
+                "seq": edit.row.seq,
+                "at_ms": edit.row.at_ms,
+                "op": edit.row.op,
+                "connected_us": edit.connected_at.map(|at| (at.unix_timestamp_nanos() / 1_000) as i64),
+                "payload": edit.notification.as_ref().map(|(_, payload)| payload),
+            })
+        })
+        .collect();
+    let statement = sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(pad_id text, \
+           revision bigint, client_id text, seq bigint, at_ms bigint, op text, \
+           connected_us bigint, payload text)), \
+         pad AS (SELECT id, status, language FROM pads \
+           WHERE id IN (SELECT pad_id FROM input) ORDER BY id FOR NO KEY UPDATE), \
+         author AS (SELECT p.pad_id, p.client_id FROM pad_participants p \
+           JOIN input i ON p.pad_id = i.pad_id AND p.client_id = i.client_id \
+           AND (i.connected_us IS NULL \
+             OR p.connected_at = 'epoch'::timestamptz + i.connected_us * interval '1 microsecond') \
+           ORDER BY p.pad_id FOR SHARE OF p), \
+         stored AS (\
+           INSERT INTO pad_operations (pad_id, revision, client_id, seq, at_ms, op) \
+           SELECT i.pad_id, i.revision, i.client_id, i.seq, i.at_ms, i.op \
+           FROM input i JOIN pad ON pad.id = i.pad_id \
+           WHERE pad.status <> $2 \
+             AND EXISTS (SELECT 1 FROM author a WHERE a.pad_id = i.pad_id AND a.client_id = i.client_id) \
+           ON CONFLICT DO NOTHING RETURNING pad_id), \
+         started AS (\
+           UPDATE pads SET status = $3, started_at = $4 FROM stored \
+           WHERE pads.id = stored.pad_id AND pads.status = $5), \
+         told AS (SELECT pg_notify($6, i.payload) FROM input i JOIN stored s ON s.pad_id = i.pad_id) \
+         SELECT i.pad_id, pad.status, pad.language, \
+           EXISTS (SELECT 1 FROM stored s WHERE s.pad_id = i.pad_id) AS stored, \
+           EXISTS (SELECT 1 FROM author a WHERE a.pad_id = i.pad_id AND a.client_id = i.client_id) AS current, \
+           (SELECT COUNT(*) FROM told) AS told \
+         FROM input i LEFT JOIN pad ON pad.id = i.pad_id",
+        [
+            serde_json::Value::Array(input).into(),
+            PadStatus::Ended.into(),
+            PadStatus::InProgress.into(),
+            OffsetDateTime::now_utc().into(),
+            PadStatus::NotStarted.into(),
+            channel.into(),
+        ],
+    );
+    let mut outcomes: HashMap<String, Stored> = HashMap::with_capacity(edits.len());
+    for answer in db.query_all_raw(statement).await? {
+        let pad_id: String = answer.try_get("", "pad_id")?;
+        let status: Option<String> = answer.try_get("", "status")?;
+        // The pad is gone (deleted with its organization): nothing more is stored.
+        let Some(status) = status else {
+            outcomes.insert(pad_id, Stored::Ended);
+            continue;
+        };
+        let status = PadStatus::from_code(&status).ok_or_else(|| {
+            sea_orm::DbErr::Custom(format!("unknown pad status {status:?} stored"))
+        })?;
+        let language: String = answer.try_get("", "language")?;
+        let stored: bool = answer.try_get("", "stored")?;
+        let current: bool = answer.try_get("", "current")?;
+        let outcome = if status == PadStatus::Ended {
+            Stored::Ended
+        } else if stored {
+            Stored::Yes(Some((status, language)))
+        } else if !current {
+            Stored::Replaced
+        } else {
+            Stored::Behind
+        };
+        outcomes.insert(pad_id, outcome);
+    }
+    edits
+        .iter()
+        .map(|edit| {
+            outcomes
+                .remove(edit.row.pad_id.as_str())
+                .ok_or_else(|| sea_orm::DbErr::Custom("an edit of the batch has no outcome".into()))
+        })
+        .collect()
 }
 
 /// A pad's text and its recent history: the text from its newest snapshot and the edits since;
