@@ -21,15 +21,20 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         // crash, and an acknowledged edit or delivery must survive those.
         // The WAL is copied into the database by [`spawn_checkpointer`], off the commit path;
         // this connection checkpoints only if that falls far behind.
-        options.max_connections(1).map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5))
-                .pragma("wal_autocheckpoint", FALLBACK_CHECKPOINT_PAGES.to_string())
-        });
+        // No ping before each use: the connection is to a file, and each ping is a round trip
+        // to SQLite's thread on the path of every commit.
+        options
+            .max_connections(1)
+            .test_before_acquire(false)
+            .map_sqlx_sqlite_opts(|sqlite| {
+                sqlite
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+                    .pragma("wal_autocheckpoint", FALLBACK_CHECKPOINT_PAGES.to_string())
+            });
     } else {
         options.max_connections(20).min_connections(1);
     }

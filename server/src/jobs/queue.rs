@@ -110,11 +110,21 @@ pub async fn claim_batch(
             if *running_here >= per_org_limit {
                 continue;
             }
-            if let Some(job) = claim_in_org(db, org, now, lease).await? {
-                *running_here += 1;
-                *cursor = Some(org);
-                claimed.push(job);
-                still_due.push(org);
+            match claim_in_org(db, org, now, lease).await {
+                Ok(Some(job)) => {
+                    *running_here += 1;
+                    *cursor = Some(org);
+                    claimed.push(job);
+                    still_due.push(org);
+                }
+                Ok(None) => {}
+                // The jobs claimed so far are the caller's to run: dropped here, they would
+                // wait out their lease with a run counted.
+                Err(e) if !claimed.is_empty() => {
+                    tracing::warn!(error = %e, "cannot claim more jobs now");
+                    return Ok(claimed);
+                }
+                Err(e) => return Err(e),
             }
         }
         orgs = still_due;

@@ -19,8 +19,8 @@ use entity::lever_delivery::{self, Status};
 use entity::{InOrg, job, lever_integration, lever_seen_token};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use tokio::sync::{Mutex, mpsc, oneshot};
 
@@ -169,7 +169,12 @@ async fn store_batch(
         rows.push(row);
     }
     let statuses = rows.iter().map(|row| row.status).collect();
-    let received_at = rows[0].received_at;
+    // The earliest arrival in the batch: the stamps claim no more than every delivery shows.
+    let received_at = rows
+        .iter()
+        .map(|row| row.received_at)
+        .min()
+        .expect("a batch is never empty");
     lever_delivery::Entity::insert_many(rows.into_iter().map(IntoActiveModel::into_active_model))
         .exec_without_returning(&txn)
         .await?;
@@ -179,9 +184,10 @@ async fn store_batch(
             .await?;
     }
     let now = Instant::now();
+    let mut stamped = Vec::new();
     for org_id in stamped_orgs {
-        if cache.take_stamp_turn(org_id, now) {
-            lever_integration::Entity::update_in_org(org_id)
+        if cache.stamp_due(org_id, now) {
+            let updated = lever_integration::Entity::update_in_org(org_id)
                 .col_expr(
                     lever_integration::Column::VerifiedAt,
                     Expr::value(Some(received_at)),
@@ -190,11 +196,20 @@ async fn store_batch(
                     lever_integration::Column::LastDeliveryAt,
                     Expr::value(Some(received_at)),
                 )
+                // Not for a delivery checked before the integration last changed (a new
+                // token clears verified_at; one signed with the old must not set it).
+                .filter(lever_integration::Column::UpdatedAt.lte(received_at))
                 .exec(&txn)
                 .await?;
+            if updated.rows_affected == 1 {
+                stamped.push(org_id);
+            }
         }
     }
     txn.commit().await?;
+    for org_id in stamped {
+        cache.stamped(org_id, now);
+    }
     Ok(statuses)
 }
 

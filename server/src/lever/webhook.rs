@@ -80,7 +80,7 @@ fn delivery_row(
             .map(|v| storable(v, 128))
     };
     lever_delivery::Model {
-        id: DeliveryId::random(),
+        id: DeliveryId::time_ordered(),
         org_id: received.org_id,
         received_at: now,
         event: storable(received.event, 64),

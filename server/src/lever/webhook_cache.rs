@@ -138,20 +138,21 @@ impl WebhookCache {
         self.stamped.lock().expect("webhook cache").remove(&org_id);
     }
 
-    /// Whether a delivery accepted now should write the organization's stamps: the first one,
-    /// then at most one a [`TTL`].
-    pub fn take_stamp_turn(&self, org_id: OrgId, now: Instant) -> bool {
+    /// Whether a delivery accepted now should write the organization's stamps: none was
+    /// committed in the last [`TTL`] (or since the organization was forgotten).
+    pub fn stamp_due(&self, org_id: OrgId, now: Instant) -> bool {
+        let stamped = self.stamped.lock().expect("webhook cache");
+        !matches!(stamped.get(&org_id), Some(last) if now.duration_since(*last) < TTL)
+    }
+
+    /// Notes that the organization's stamps were committed at `at` (only once committed: a
+    /// batch that failed must leave the next delivery to stamp).
+    pub fn stamped(&self, org_id: OrgId, at: Instant) {
         let mut stamped = self.stamped.lock().expect("webhook cache");
-        match stamped.get(&org_id) {
-            Some(last) if now.duration_since(*last) < TTL => false,
-            _ => {
-                if stamped.len() >= MAX_ENTRIES {
-                    stamped.retain(|_, last| now.duration_since(*last) < TTL);
-                }
-                stamped.insert(org_id, now);
-                true
-            }
+        if stamped.len() >= MAX_ENTRIES {
+            stamped.retain(|_, last| at.duration_since(*last) < TTL);
         }
+        stamped.insert(org_id, at);
     }
 }
 
@@ -165,19 +166,20 @@ mod tests {
         let org = OrgId::random();
         let other = OrgId::random();
         let start = Instant::now();
+        assert!(cache.stamp_due(org, start), "the first delivery stamps");
         assert!(
-            cache.take_stamp_turn(org, start),
-            "the first delivery stamps"
+            cache.stamp_due(org, start),
+            "until a stamp is committed, the next delivery stamps too"
         );
-        assert!(!cache.take_stamp_turn(org, start + Duration::from_millis(500)));
+        cache.stamped(org, start);
+        assert!(!cache.stamp_due(org, start + Duration::from_millis(500)));
         assert!(
-            cache.take_stamp_turn(other, start),
+            cache.stamp_due(other, start),
             "each organization has its own turn"
         );
-        assert!(cache.take_stamp_turn(org, start + TTL));
+        assert!(cache.stamp_due(org, start + TTL));
         // A new token clears verified_at: the next delivery must stamp again at once.
         cache.forget(org);
-        assert!(cache.take_stamp_turn(org, start + TTL + Duration::from_millis(1)));
-        assert!(!cache.take_stamp_turn(other, start + Duration::from_millis(10)));
+        assert!(cache.stamp_due(org, start + Duration::from_millis(1)));
     }
 }

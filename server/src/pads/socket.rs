@@ -206,14 +206,31 @@ async fn serve(
                         let handling = handle(state, org_id, room, joined, &text);
                         tokio::pin!(handling);
                         let mut stop = None;
-                        let handled = loop {
+                        let mut handled = None;
+                        while handled.is_none() {
                             tokio::select! {
-                                handled = &mut handling => break handled,
+                                result = &mut handling => handled = Some(result),
                                 event = events.recv(), if stop.is_none() => {
-                                    stop = forward(event, joined, session).await;
+                                    // The edit goes on while the event is sent: a participant
+                                    // who does not read must not hold the room (whose lock their
+                                    // edit may hold) until they do.
+                                    let sending = forward(event, joined, session);
+                                    tokio::pin!(sending);
+                                    loop {
+                                        tokio::select! {
+                                            ending = &mut sending => {
+                                                stop = ending;
+                                                break;
+                                            }
+                                            result = &mut handling, if handled.is_none() => {
+                                                handled = Some(result);
+                                            }
+                                        }
+                                    }
                                 }
                             }
-                        };
+                        }
+                        let handled = handled.expect("the loop ends once the edit is handled");
                         // An edit handed to the room is seen through (stopping half way could
                         // leave it stored but not counted), then the connection ends.
                         if let Some(ending) = stop {
