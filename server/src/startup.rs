@@ -85,7 +85,7 @@ impl Application {
         });
         // Whether other instances serve the same pads: decided once, here.
         let topology = pads::cluster::Topology::for_database(&db);
-        let webhooks = Arc::new(WebhookCache::default());
+        let webhooks = Arc::new(WebhookCache::new(!settings.uses_sqlite()));
         let delivery_writers = if settings.uses_sqlite() {
             1
         } else {
@@ -114,6 +114,11 @@ impl Application {
                 .await
                 .context("cannot open the database for checkpoints")?;
         }
+        // Other instances' changes to Lever integrations (PostgreSQL only).
+        state
+            .webhooks
+            .clone()
+            .spawn_listener(state.db.clone(), stopped.clone());
         let app_state = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {
             App::new()

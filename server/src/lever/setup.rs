@@ -401,7 +401,7 @@ pub async fn save_credentials(
     )
     .await?;
     txn.commit().await?;
-    state.webhooks.forget(org_id);
+    state.webhooks.changed(&state.db, org_id).await;
     // Another key may reach another Lever account, with other users.
     find_lever_author(state, org_id).await;
     setup(state, admin).await
@@ -555,7 +555,7 @@ pub(super) async fn change_integration(
     )
     .await?;
     txn.commit().await?;
-    state.webhooks.forget(admin.org_id);
+    state.webhooks.changed(&state.db, admin.org_id).await;
     Ok(())
 }
 
@@ -775,6 +775,6 @@ pub async fn disconnect(
         .await?;
     }
     txn.commit().await?;
-    state.webhooks.forget(admin.org_id);
+    state.webhooks.changed(&state.db, admin.org_id).await;
     Ok(())
 }

@@ -2,18 +2,22 @@
 //! plan and selected stages), kept in memory for a second: a burst of deliveries reads the
 //! database once per organization and second instead of twice per delivery.
 //!
-//! Every write to an integration or a plan on this instance forgets the organization at once.
-//! Another instance (PostgreSQL) sees such a change within [`TTL`]; a signature that does not
-//! match the cached token is checked against the database before it is refused, so a token
-//! saved elsewhere is never the reason a delivery is lost.
+//! Every write to an integration or a plan forgets the organization at once, here and (on
+//! PostgreSQL) on the other instances, which hear of it on a channel; while an instance cannot
+//! listen there it keeps nothing. A signature that does not match the cached token is checked
+//! against the database before it is refused, so a token just saved elsewhere is never the
+//! reason a delivery is lost.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use api::OrgId;
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use std::sync::Arc;
+use tokio::sync::watch;
 
 use super::integration::{self, Integration, IntegrationError};
 use crate::orgs;
@@ -49,8 +53,15 @@ impl WebhookTarget {
     }
 }
 
+/// Where instances tell each other that an organization's integration or plan changed.
+const CHANNEL: &str = "stagepad_lever_integrations";
+
 #[derive(Default)]
 pub struct WebhookCache {
+    /// Several instances share the database (PostgreSQL): each must hear the others' changes.
+    shared: bool,
+    /// Whether this instance hears the others now; when not (shared only), nothing is kept.
+    hearing_others: AtomicBool,
     /// By the webhook key's hash.
     targets: Mutex<HashMap<String, Arc<WebhookTarget>>>,
     /// When each organization's delivery stamps were last written.
@@ -61,6 +72,19 @@ pub struct WebhookCache {
 }
 
 impl WebhookCache {
+    /// `shared`: other instances use the same database (PostgreSQL); call
+    /// [`WebhookCache::spawn_listener`] to hear their changes.
+    pub fn new(shared: bool) -> Self {
+        Self {
+            shared,
+            ..Self::default()
+        }
+    }
+
+    fn may_keep(&self) -> bool {
+        !self.shared || self.hearing_others.load(Ordering::SeqCst)
+    }
+
     /// The organization whose webhook key is `key`, from memory when fresh.
     pub async fn find(
         &self,
@@ -117,7 +141,7 @@ impl WebhookCache {
             loaded_at: Instant::now(),
         });
         let mut targets = self.targets.lock().expect("webhook cache");
-        if self.forgets.load(Ordering::SeqCst) == forgets_before {
+        if self.forgets.load(Ordering::SeqCst) == forgets_before && self.may_keep() {
             if targets.len() >= MAX_ENTRIES {
                 let now = Instant::now();
                 targets.retain(|_, target| target.is_fresh(now));
@@ -127,15 +151,94 @@ impl WebhookCache {
         Ok(Some(target))
     }
 
-    /// Drops what is known of the organization: called after every change to its integration
-    /// or plan, so the next delivery reads them anew and stamps the integration again.
-    pub fn forget(&self, org_id: OrgId) {
+    /// Call after every committed change to an organization's integration or plan: this
+    /// instance and the others read them anew for the next delivery (and stamp again).
+    pub async fn changed(&self, db: &DatabaseConnection, org_id: OrgId) {
+        self.forget(org_id);
+        if self.shared {
+            let told = db
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [CHANNEL.into(), org_id.to_string().into()],
+                ))
+                .await;
+            if let Err(e) = told {
+                // They still read it anew within a second.
+                tracing::warn!(%org_id, error = %e, "cannot tell other instances of a Lever integration change");
+            }
+        }
+    }
+
+    /// Drops what is known of the organization, so the next delivery reads it anew and
+    /// stamps the integration again.
+    fn forget(&self, org_id: OrgId) {
         self.forgets.fetch_add(1, Ordering::SeqCst);
         self.targets
             .lock()
             .expect("webhook cache")
             .retain(|_, target| target.org_id() != org_id);
         self.stamped.lock().expect("webhook cache").remove(&org_id);
+    }
+
+    fn forget_all(&self) {
+        self.forgets.fetch_add(1, Ordering::SeqCst);
+        self.targets.lock().expect("webhook cache").clear();
+        self.stamped.lock().expect("webhook cache").clear();
+    }
+
+    /// Shared only: hears the other instances' changes until `stop` turns true. While not
+    /// listening (connecting, reconnecting), nothing is kept.
+    pub fn spawn_listener(self: Arc<Self>, db: DatabaseConnection, stop: watch::Receiver<bool>) {
+        if self.shared {
+            tokio::spawn(self.listen(db, stop));
+        }
+    }
+
+    async fn listen(self: Arc<Self>, db: DatabaseConnection, mut stop: watch::Receiver<bool>) {
+        loop {
+            let connected = async {
+                let mut listener =
+                    PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+                listener.listen(CHANNEL).await?;
+                Ok::<_, sea_orm::sqlx::Error>(listener)
+            };
+            let mut listener = tokio::select! {
+                connected = connected => match connected {
+                    Ok(listener) => listener,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for Lever integration changes; retrying");
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(2)) => continue,
+                            _ = stop.changed() => return,
+                        }
+                    }
+                },
+                _ = stop.changed() => return,
+            };
+            // Whatever changed while not listening.
+            self.forget_all();
+            self.hearing_others.store(true, Ordering::SeqCst);
+            loop {
+                tokio::select! {
+                    heard = listener.try_recv() => match heard {
+                        Ok(Some(notification)) => match notification.payload().parse() {
+                            Ok(org_id) => self.forget(OrgId::from_uuid(org_id)),
+                            Err(_) => self.forget_all(),
+                        },
+                        // Reconnected: notifications may be missing.
+                        Ok(None) => self.forget_all(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "lost the Lever integration change channel; reconnecting");
+                            break;
+                        }
+                    },
+                    _ = stop.changed() => return,
+                }
+            }
+            self.hearing_others.store(false, Ordering::SeqCst);
+            self.forget_all();
+        }
     }
 
     /// Whether a delivery accepted now should write the organization's stamps: none was

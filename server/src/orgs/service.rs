@@ -93,7 +93,7 @@ pub async fn change_plan(
     )
     .await?;
     txn.commit().await?;
-    state.webhooks.forget(admin.org_id);
+    state.webhooks.changed(&state.db, admin.org_id).await;
     Ok(org)
 }
 

@@ -339,3 +339,61 @@ async fn a_token_saved_on_one_instance_is_honoured_by_another_at_once() {
     let old = deliver(&lever.signature_token).await;
     expect_error(old, 401, ErrorCode::InvalidSignature).await;
 }
+
+/// A stage selected through one instance creates work on another at once: the instances tell
+/// each other of the change instead of waiting for their copies to expire.
+#[tokio::test]
+async fn a_stage_selected_on_one_instance_is_honoured_by_another_at_once() {
+    let app = spawn_app().await;
+    if !app.uses_postgres() {
+        eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+        return;
+    }
+    let second = app.another_instance().await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let phone = sim.stage_id("Phone interview").await;
+    let onsite = sim.stage_id("On-site interview").await;
+    let on_second = lever.url.replace(&app.address, &second.address);
+    let deliver_onsite = || {
+        let body = tests::lever_sim::signed_body(
+            &lever.signature_token,
+            "candidateStageChange",
+            serde_json::json!({"opportunityId": "o1", "toStageId": onsite}),
+        );
+        let client = app.client.clone();
+        let url = on_second.clone();
+        async move {
+            let answer: serde_json::Value =
+                tests::expect_json(client.post(&url).json(&body).send().await.unwrap(), 200).await;
+            answer["status"].as_str().expect("a status").to_string()
+        }
+    };
+    // The second instance now holds the organization, with its one stage.
+    assert_eq!(deliver_onsite().await, "ignored");
+    let kept_since = std::time::Instant::now();
+    let _: api::LeverSetup = tests::expect_json(
+        app.save_lever_stages(
+            &admin,
+            &api::LeverStagesRequest {
+                stage_ids: vec![phone, onsite.clone()],
+            },
+        )
+        .await,
+        200,
+    )
+    .await;
+    // Well before the second instance's copy would expire (a second after it was read).
+    let deadline = kept_since + std::time::Duration::from_millis(600);
+    loop {
+        if deliver_onsite().await == "queued" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other instance still ignores the newly selected stage"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
