@@ -49,6 +49,9 @@ pub struct Settings {
     pub throttle: ThrottleLimits,
     /// Running the pad's code: the sandbox's limits and the pool's size.
     pub runs: RunSettings,
+    /// How long the webhook trusts what it keeps of an organization (not from the
+    /// environment; changes are told at once anyway, and tests lengthen it to prove that).
+    pub lever_webhook_cache_ttl: Duration,
 }
 
 /// `STAGEPAD_RUN_*`: the limits of one run of the pad's code, and how many run at once.
@@ -313,6 +316,7 @@ impl Settings {
             master_key,
             previous_master_keys,
             lever_allow_custom_base_url,
+            lever_webhook_cache_ttl: crate::lever::webhook_cache::TTL,
             lever_client,
             jobs,
             retention,

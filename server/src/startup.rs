@@ -85,7 +85,10 @@ impl Application {
         });
         // Whether other instances serve the same pads: decided once, here.
         let topology = pads::cluster::Topology::for_database(&db);
-        let webhooks = Arc::new(WebhookCache::new(!settings.uses_sqlite()));
+        let webhooks = Arc::new(WebhookCache::new(
+            !settings.uses_sqlite(),
+            settings.lever_webhook_cache_ttl,
+        ));
         let delivery_writers = if settings.uses_sqlite() {
             1
         } else {

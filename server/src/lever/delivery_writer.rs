@@ -10,7 +10,7 @@
 //! cycle.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,6 +22,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, TransactionTrait,
 };
+use time::OffsetDateTime;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::webhook_cache::WebhookCache;
@@ -43,6 +44,9 @@ pub struct NewDelivery {
     pub job_payload: Option<String>,
     /// Whether it shows the integration works (`verified_at`, `last_delivery_at`).
     pub stamps_integration: bool,
+    /// The integration's `updated_at` as it was when the delivery was checked: a delivery
+    /// checked against an integration changed since (a new token) stamps nothing.
+    pub checked_against: OffsetDateTime,
 }
 
 struct Pending {
@@ -146,7 +150,8 @@ async fn store_batch(
     let duplicates = find_duplicates(&txn, deliveries).await?;
     let mut rows = Vec::with_capacity(deliveries.len());
     let mut jobs = Vec::new();
-    let mut stamped_orgs = BTreeSet::new();
+    // Per organization: its earliest arrival in the batch and the newest integration checked.
+    let mut stamped_orgs: BTreeMap<OrgId, (OffsetDateTime, OffsetDateTime)> = BTreeMap::new();
     for (index, delivery) in deliveries.iter().enumerate() {
         let mut row = delivery.row.clone();
         if duplicates.contains(&index) {
@@ -163,18 +168,16 @@ async fn store_batch(
                 ));
             }
             if delivery.stamps_integration {
-                stamped_orgs.insert(row.org_id);
+                let stamp = stamped_orgs
+                    .entry(row.org_id)
+                    .or_insert((row.received_at, delivery.checked_against));
+                stamp.0 = stamp.0.min(row.received_at);
+                stamp.1 = stamp.1.max(delivery.checked_against);
             }
         }
         rows.push(row);
     }
     let statuses = rows.iter().map(|row| row.status).collect();
-    // The earliest arrival in the batch: the stamps claim no more than every delivery shows.
-    let received_at = rows
-        .iter()
-        .map(|row| row.received_at)
-        .min()
-        .expect("a batch is never empty");
     lever_delivery::Entity::insert_many(rows.into_iter().map(IntoActiveModel::into_active_model))
         .exec_without_returning(&txn)
         .await?;
@@ -185,8 +188,8 @@ async fn store_batch(
     }
     let now = Instant::now();
     let mut stamped = Vec::new();
-    for org_id in stamped_orgs {
-        if cache.stamp_due(org_id, now) {
+    for (org_id, (received_at, checked_against)) in stamped_orgs {
+        if let Some(turn) = cache.stamp_due(org_id, now) {
             let updated = lever_integration::Entity::update_in_org(org_id)
                 .col_expr(
                     lever_integration::Column::VerifiedAt,
@@ -196,19 +199,19 @@ async fn store_batch(
                     lever_integration::Column::LastDeliveryAt,
                     Expr::value(Some(received_at)),
                 )
-                // Not for a delivery checked before the integration last changed (a new
+                // Not when the integration changed after the delivery was checked (a new
                 // token clears verified_at; one signed with the old must not set it).
-                .filter(lever_integration::Column::UpdatedAt.lte(received_at))
+                .filter(lever_integration::Column::UpdatedAt.lte(checked_against))
                 .exec(&txn)
                 .await?;
             if updated.rows_affected == 1 {
-                stamped.push(org_id);
+                stamped.push((org_id, turn));
             }
         }
     }
     txn.commit().await?;
-    for org_id in stamped {
-        cache.stamped(org_id, now);
+    for (org_id, turn) in stamped {
+        cache.stamped(org_id, now, turn);
     }
     Ok(statuses)
 }

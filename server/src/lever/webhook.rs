@@ -293,6 +293,7 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<S
             token: None,
             job_payload: None,
             stamps_integration: false,
+            checked_against: target.integration.row.updated_at,
         }
     } else {
         let (row, job_payload) = match decide(&target, &delivery) {
@@ -310,6 +311,7 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<S
             token: Some(storable(&token, 128)),
             job_payload,
             stamps_integration: true,
+            checked_against: target.integration.row.updated_at,
         }
     };
     let status = state.deliveries.store(new_delivery).await?;

@@ -24,9 +24,10 @@ use crate::orgs;
 use crate::secrets::SecretString;
 use crate::state::AppState;
 
-/// How long an organization's entry is trusted; also the least time between two stamps of
-/// `verified_at`/`last_delivery_at`.
+/// How long an organization's entry is trusted, unless the settings say otherwise.
 pub const TTL: Duration = Duration::from_secs(1);
+/// The least time between two stamps of `verified_at`/`last_delivery_at`.
+pub const STAMP_EVERY: Duration = Duration::from_secs(1);
 /// Past this many entries, expired ones are dropped on the next load.
 const MAX_ENTRIES: usize = 10_000;
 
@@ -48,16 +49,24 @@ impl WebhookTarget {
         self.selected_stage_ids.iter().any(|id| id == stage_id)
     }
 
-    fn is_fresh(&self, now: Instant) -> bool {
-        now.duration_since(self.loaded_at) < TTL
+    fn is_fresh(&self, now: Instant, ttl: Duration) -> bool {
+        now.duration_since(self.loaded_at) < ttl
     }
 }
 
 /// Where instances tell each other that an organization's integration or plan changed.
 const CHANNEL: &str = "stagepad_lever_integrations";
 
+/// A stamp found due, to be remembered once committed unless the organization was forgotten
+/// meanwhile (see [`WebhookCache::stamp_due`]).
+pub struct StampTurn {
+    forgets: u64,
+}
+
 #[derive(Default)]
 pub struct WebhookCache {
+    /// How long an entry is trusted ([`TTL`] unless the settings say otherwise).
+    ttl: Duration,
     /// Several instances share the database (PostgreSQL): each must hear the others' changes.
     shared: bool,
     /// Whether this instance hears the others now; when not (shared only), nothing is kept.
@@ -74,9 +83,10 @@ pub struct WebhookCache {
 impl WebhookCache {
     /// `shared`: other instances use the same database (PostgreSQL); call
     /// [`WebhookCache::spawn_listener`] to hear their changes.
-    pub fn new(shared: bool) -> Self {
+    pub fn new(shared: bool, ttl: Duration) -> Self {
         Self {
             shared,
+            ttl,
             ..Self::default()
         }
     }
@@ -99,7 +109,7 @@ impl WebhookCache {
             .get(&key_hash)
             .cloned();
         match cached {
-            Some(target) if target.is_fresh(Instant::now()) => Ok(Some(target)),
+            Some(target) if target.is_fresh(Instant::now(), self.ttl) => Ok(Some(target)),
             _ => self.load(state, key_hash).await,
         }
     }
@@ -144,7 +154,7 @@ impl WebhookCache {
         if self.forgets.load(Ordering::SeqCst) == forgets_before && self.may_keep() {
             if targets.len() >= MAX_ENTRIES {
                 let now = Instant::now();
-                targets.retain(|_, target| target.is_fresh(now));
+                targets.retain(|_, target| target.is_fresh(now, self.ttl));
             }
             targets.insert(key_hash, target.clone());
         }
@@ -242,18 +252,26 @@ impl WebhookCache {
     }
 
     /// Whether a delivery accepted now should write the organization's stamps: none was
-    /// committed in the last [`TTL`] (or since the organization was forgotten).
-    pub fn stamp_due(&self, org_id: OrgId, now: Instant) -> bool {
+    /// committed in the last [`STAMP_EVERY`] (or since the organization was forgotten).
+    pub fn stamp_due(&self, org_id: OrgId, now: Instant) -> Option<StampTurn> {
+        let forgets = self.forgets.load(Ordering::SeqCst);
         let stamped = self.stamped.lock().expect("webhook cache");
-        !matches!(stamped.get(&org_id), Some(last) if now.duration_since(*last) < TTL)
+        match stamped.get(&org_id) {
+            Some(last) if now.duration_since(*last) < STAMP_EVERY => None,
+            _ => Some(StampTurn { forgets }),
+        }
     }
 
     /// Notes that the organization's stamps were committed at `at` (only once committed: a
-    /// batch that failed must leave the next delivery to stamp).
-    pub fn stamped(&self, org_id: OrgId, at: Instant) {
+    /// batch that failed must leave the next delivery to stamp), unless a change was
+    /// forgotten since the turn was given: the next delivery must stamp again.
+    pub fn stamped(&self, org_id: OrgId, at: Instant, turn: StampTurn) {
         let mut stamped = self.stamped.lock().expect("webhook cache");
+        if self.forgets.load(Ordering::SeqCst) != turn.forgets {
+            return;
+        }
         if stamped.len() >= MAX_ENTRIES {
-            stamped.retain(|_, last| at.duration_since(*last) < TTL);
+            stamped.retain(|_, last| at.duration_since(*last) < STAMP_EVERY);
         }
         stamped.insert(org_id, at);
     }
@@ -269,20 +287,39 @@ mod tests {
         let org = OrgId::random();
         let other = OrgId::random();
         let start = Instant::now();
-        assert!(cache.stamp_due(org, start), "the first delivery stamps");
         assert!(
-            cache.stamp_due(org, start),
-            "until a stamp is committed, the next delivery stamps too"
+            cache.stamp_due(org, start).is_some(),
+            "the first delivery stamps"
         );
-        cache.stamped(org, start);
-        assert!(!cache.stamp_due(org, start + Duration::from_millis(500)));
+        let turn = cache
+            .stamp_due(org, start)
+            .expect("until one is committed, each stamps");
+        cache.stamped(org, start, turn);
         assert!(
-            cache.stamp_due(other, start),
+            cache
+                .stamp_due(org, start + Duration::from_millis(500))
+                .is_none()
+        );
+        assert!(
+            cache.stamp_due(other, start).is_some(),
             "each organization has its own turn"
         );
-        assert!(cache.stamp_due(org, start + TTL));
+        assert!(cache.stamp_due(org, start + STAMP_EVERY).is_some());
         // A new token clears verified_at: the next delivery must stamp again at once.
         cache.forget(org);
-        assert!(cache.stamp_due(org, start + Duration::from_millis(1)));
+        assert!(
+            cache
+                .stamp_due(org, start + Duration::from_millis(1))
+                .is_some()
+        );
+        // Nor may a stamp committed before that change, but remembered after it, hold it back.
+        let turn = cache.stamp_due(other, start).expect("due");
+        cache.forget(other);
+        cache.stamped(other, start, turn);
+        assert!(
+            cache
+                .stamp_due(other, start + Duration::from_millis(1))
+                .is_some()
+        );
     }
 }

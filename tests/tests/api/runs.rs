@@ -112,7 +112,10 @@ async fn two_participants_see_the_same_run_and_a_later_joiner_sees_it_too() {
 
 #[tokio::test]
 async fn stdin_reaches_the_program_and_other_languages_run() {
-    let app = spawn_app_with(quick_runs).await;
+    // Compilers for four languages share the machine at once: a quick program may wait its
+    // turn for the CPU longer than the tests' short wall time (ruby timed out at 3 s under
+    // `make test` on 2 cores).
+    let app = spawn_app_with(long_runs).await;
     let member = app.sign_up(Plan::Team).await;
     let (_, mut guest) = pad_with_code(
         &app,
