@@ -89,22 +89,10 @@ async fn write_batches(
     cache: Arc<WebhookCache>,
     waiting: Arc<Mutex<mpsc::Receiver<Pending>>>,
 ) {
-    loop {
-        let batch = {
-            let mut waiting = waiting.lock().await;
-            let Some(first) = waiting.recv().await else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match waiting.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
-            }
-            batch
-        };
-        write(&db, &cache, batch).await;
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    // At least one delivery, and whatever else waits, while no other writer is taking.
+    while waiting.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        write(&db, &cache, std::mem::take(&mut batch)).await;
     }
 }
 
