@@ -18,7 +18,7 @@ use crate::error::{json_error, path_error, query_error};
 use crate::jobs::JobSignal;
 use crate::lever::budget::RequestBudget;
 use crate::lever::client::{LeverApi, ReqwestLever};
-use crate::lever::delivery_writer::{self, DeliveryWriter};
+use crate::lever::delivery_writer::DeliveryWriter;
 use crate::lever::webhook_cache::WebhookCache;
 use crate::secrets::{Keyring, MasterKey};
 use crate::state::AppState;
@@ -86,15 +86,10 @@ impl Application {
         // Whether other instances serve the same pads: decided once, here.
         let topology = pads::cluster::Topology::for_database(&db);
         let webhooks = Arc::new(WebhookCache::new(
-            !settings.uses_sqlite(),
+            topology == pads::cluster::Topology::Several,
             settings.lever_webhook_cache_ttl,
         ));
-        let delivery_writers = if settings.uses_sqlite() {
-            1
-        } else {
-            delivery_writer::POSTGRES_WRITERS
-        };
-        let deliveries = DeliveryWriter::start(db.clone(), webhooks.clone(), delivery_writers);
+        let deliveries = DeliveryWriter::start(db.clone(), webhooks.clone(), topology);
         let pad_hub = Arc::new(pads::live::PadHub::new(topology, db.clone()));
         let state = AppState {
             webhooks,

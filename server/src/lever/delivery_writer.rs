@@ -27,12 +27,13 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::webhook_cache::WebhookCache;
 use crate::jobs::queue;
+use crate::pads::cluster::Topology;
 
 /// Deliveries in one transaction at most (a few thousand bound parameters per statement).
 const MAX_BATCH: usize = 256;
 /// Deliveries waiting for a writer; past this, requests wait to hand theirs over.
 const QUEUE_LENGTH: usize = 4 * MAX_BATCH;
-pub const POSTGRES_WRITERS: usize = 4;
+const POSTGRES_WRITERS: usize = 4;
 
 /// A verified delivery, ready to be stored.
 pub struct NewDelivery {
@@ -60,12 +61,17 @@ pub struct DeliveryWriter {
 }
 
 impl DeliveryWriter {
-    /// Starts `writers` writing tasks on the current runtime; they end when the last
-    /// `DeliveryWriter` is dropped.
-    pub fn start(db: DatabaseConnection, cache: Arc<WebhookCache>, writers: usize) -> Self {
+    /// Starts the writing tasks on the current runtime (one for SQLite's one connection, more
+    /// when several instances share PostgreSQL); they end when the last `DeliveryWriter` is
+    /// dropped.
+    pub fn start(db: DatabaseConnection, cache: Arc<WebhookCache>, topology: Topology) -> Self {
         let (queue, waiting) = mpsc::channel(QUEUE_LENGTH);
         let waiting = Arc::new(Mutex::new(waiting));
-        for _ in 0..writers.max(1) {
+        let writers = match topology {
+            Topology::Several => POSTGRES_WRITERS,
+            Topology::Single => 1,
+        };
+        for _ in 0..writers {
             tokio::spawn(write_batches(db.clone(), cache.clone(), waiting.clone()));
         }
         Self { queue }
