@@ -40,10 +40,15 @@ pub async fn send(socket: &mut Socket, message: &ClientMessage) -> bool {
 
 /// The next message from the server, or None once the connection is closed.
 pub async fn receive(socket: &mut Socket) -> Option<ServerMessage> {
+    receive_within(socket, Duration::from_secs(10)).await
+}
+
+/// Like [`receive`], waiting up to `patience` for it.
+pub async fn receive_within(socket: &mut Socket, patience: Duration) -> Option<ServerMessage> {
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+        let message = tokio::time::timeout(patience, socket.next())
             .await
-            .expect("the server answers within 10 s");
+            .unwrap_or_else(|_| panic!("the server answers within {patience:?}"));
         match message {
             Some(Ok(Message::Text(text))) => {
                 return Some(serde_json::from_str(&text).expect("a server message"));
@@ -250,11 +255,16 @@ impl PadClient {
                 "no run ended: {:?}",
                 self.run.as_ref().map(|r| r.status)
             );
-            assert!(
-                self.pump().await,
-                "the connection closed while waiting for a run: {:?}",
-                self.refusals
-            );
+            // A run waiting for its turn, or compiling, says nothing for a while: wait for
+            // the next message until the run's own deadline.
+            let patience = deadline - tokio::time::Instant::now();
+            let Some(message) = receive_within(&mut self.socket, patience).await else {
+                panic!(
+                    "the connection closed while waiting for a run: {:?}",
+                    self.refusals
+                );
+            };
+            self.handle(message).await;
         }
     }
 
