@@ -239,7 +239,9 @@ impl PadClient {
 
     /// Waits until a run this client has not seen end yet has ended, and returns it.
     pub async fn run_ended(&mut self) -> api::RunView {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        // Long enough for a turn in the pool, the longest compile wall the tests set (60 s)
+        // and a run; bounded all the same.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(150);
         loop {
             if let Some(run) = self
                 .run
