@@ -17,15 +17,18 @@ use std::time::Instant;
 use api::{DeliveryReason, OrgId};
 use entity::lever_delivery::{self, Status};
 use entity::{InOrg, job, lever_integration, lever_seen_token};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query, Values};
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::{self, Sqlite};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryResult, QueryTrait, RuntimeErr, Statement, TransactionTrait,
 };
+use sea_query_sqlx::SqlxValues;
 use time::OffsetDateTime;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::webhook_cache::WebhookCache;
+use super::webhook_cache::{StampTurn, WebhookCache};
 use crate::jobs::queue;
 use crate::pads::cluster::Topology;
 
@@ -34,6 +37,8 @@ const MAX_BATCH: usize = 256;
 /// Deliveries waiting for a writer; past this, requests wait to hand theirs over.
 const QUEUE_LENGTH: usize = 4 * MAX_BATCH;
 const POSTGRES_WRITERS: usize = 4;
+/// How long the SQLite writer keeps the connection while batches keep coming.
+const HOLD_SQLITE_AT_MOST: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// A verified delivery, ready to be stored.
 pub struct NewDelivery {
@@ -98,15 +103,77 @@ async fn write_batches(
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // At least one delivery, and whatever else waits, while no other writer is taking.
     while waiting.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        write(&db, &cache, std::mem::take(&mut batch)).await;
+        if db.get_database_backend() != DbBackend::Sqlite {
+            write(&mut Target::Pool(&db), &cache, std::mem::take(&mut batch)).await;
+            continue;
+        }
+        // SQLite's one connection, kept for the batches that follow back to back: the pool
+        // pings SQLite's thread each time it takes a connection back, and the next batch
+        // would wait for that.
+        let mut connection = match db.get_sqlite_connection_pool().acquire().await {
+            Ok(connection) => connection,
+            Err(e) => {
+                let e = query_error(e);
+                for pending in batch.drain(..) {
+                    let _ = pending.stored.send(Err(e.clone()));
+                }
+                continue;
+            }
+        };
+        let held_since = Instant::now();
+        loop {
+            write(
+                &mut Target::Sqlite(&mut connection),
+                &cache,
+                std::mem::take(&mut batch),
+            )
+            .await;
+            // Others wait for the connection meanwhile (jobs, pad edits, the console).
+            if held_since.elapsed() >= HOLD_SQLITE_AT_MOST {
+                break;
+            }
+            let mut waiting = waiting.lock().await;
+            while batch.len() < MAX_BATCH
+                && let Ok(pending) = waiting.try_recv()
+            {
+                batch.push(pending);
+            }
+            if batch.is_empty() {
+                break;
+            }
+        }
     }
 }
 
-async fn write(db: &DatabaseConnection, cache: &WebhookCache, batch: Vec<Pending>) {
+/// Where a batch is written.
+enum Target<'a> {
+    /// A transaction from the pool (PostgreSQL).
+    Pool(&'a DatabaseConnection),
+    /// SQLite's one connection, held by the writer.
+    Sqlite(&'a mut PoolConnection<Sqlite>),
+}
+
+impl Target<'_> {
+    /// Stores the deliveries in one transaction; answers each one's status, in order.
+    async fn store(
+        &mut self,
+        cache: &WebhookCache,
+        deliveries: &[NewDelivery],
+    ) -> Result<Vec<Status>, DbErr> {
+        match self {
+            Target::Pool(db) => store_batch_in_transaction(db, cache, deliveries).await,
+            Target::Sqlite(connection) => {
+                store_batch_on_sqlite(connection, cache, deliveries).await
+            }
+        }
+    }
+}
+
+async fn write(target: &mut Target<'_>, cache: &WebhookCache, batch: Vec<Pending>) {
     let (deliveries, answers): (Vec<_>, Vec<_>) =
         batch.into_iter().map(|p| (p.delivery, p.stored)).unzip();
     let started = Instant::now();
-    match store_batch(db, cache, &deliveries).await {
+    match target.store(cache, &deliveries).await {
         Ok(statuses) => {
             tracing::debug!(
                 deliveries = deliveries.len(),
@@ -122,7 +189,7 @@ async fn write(db: &DatabaseConnection, cache: &WebhookCache, batch: Vec<Pending
         Err(e) if deliveries.len() > 1 => {
             tracing::warn!(deliveries = deliveries.len(), error = %e, "a batch of Lever deliveries failed; storing them one by one");
             for (delivery, answer) in deliveries.iter().zip(answers) {
-                let alone = store_batch(db, cache, std::slice::from_ref(delivery)).await;
+                let alone = target.store(cache, std::slice::from_ref(delivery)).await;
                 let _ = answer.send(alone.map(|mut statuses| statuses.remove(0)));
             }
         }
@@ -134,57 +201,199 @@ async fn write(db: &DatabaseConnection, cache: &WebhookCache, batch: Vec<Pending
     }
 }
 
-/// Stores the deliveries in one transaction; answers each one's status, in order.
-async fn store_batch(
+/// One statement at a time in a sea-orm transaction (PostgreSQL takes one statement a
+/// round trip).
+async fn store_batch_in_transaction(
     db: &DatabaseConnection,
     cache: &WebhookCache,
     deliveries: &[NewDelivery],
 ) -> Result<Vec<Status>, DbErr> {
+    let backend = db.get_database_backend();
     let txn = db.begin().await?;
-    let duplicates = find_duplicates(&txn, deliveries).await?;
-    let mut rows = Vec::with_capacity(deliveries.len());
-    let mut jobs = Vec::new();
-    // Per organization: its earliest arrival in the batch and the newest integration checked.
-    let mut stamped_orgs: BTreeMap<OrgId, (OffsetDateTime, OffsetDateTime)> = BTreeMap::new();
-    for (index, delivery) in deliveries.iter().enumerate() {
-        let mut row = delivery.row.clone();
-        if duplicates.contains(&index) {
-            row.status = Status::Duplicate;
-            row.reason = Some(DeliveryReason::TokenAlreadySeen);
-        } else {
-            if let Some(payload) = &delivery.job_payload {
-                jobs.push(queue::new_job(
-                    row.org_id,
-                    job::Kind::LeverStageChange,
-                    Some(row.id),
-                    payload.clone(),
-                    row.received_at,
-                ));
-            }
-            if delivery.stamps_integration {
-                let stamp = stamped_orgs
-                    .entry(row.org_id)
-                    .or_insert((row.received_at, delivery.checked_against));
-                stamp.0 = stamp.0.min(row.received_at);
-                stamp.1 = stamp.1.max(delivery.checked_against);
-            }
-        }
-        rows.push(row);
+    let sightings = Sightings::of(deliveries);
+    let fresh = match sightings.insert(backend, deliveries) {
+        Some(insert) => fresh_tokens(txn.query_all_raw(insert).await?)?,
+        None => HashSet::new(),
+    };
+    let writes = Writes::plan(backend, cache, deliveries, &sightings.duplicates(fresh));
+    for insert in writes.inserts {
+        txn.execute_raw(insert).await?;
     }
-    let statuses = rows.iter().map(|row| row.status).collect();
-    lever_delivery::Entity::insert_many(rows.into_iter().map(IntoActiveModel::into_active_model))
-        .exec_without_returning(&txn)
-        .await?;
-    if !jobs.is_empty() {
-        job::Entity::insert_many(jobs)
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    let now = Instant::now();
     let mut stamped = Vec::new();
-    for (org_id, (received_at, checked_against)) in stamped_orgs {
-        if let Some(turn) = cache.stamp_due(org_id, now) {
-            let updated = lever_integration::Entity::update_in_org(org_id)
+    for update in writes.stamps {
+        stamped.extend(txn.query_all_raw(update).await?);
+    }
+    txn.commit().await?;
+    writes.turns.remember(cache, stamped)?;
+    Ok(writes.statuses)
+}
+
+/// SQLite: the whole batch in at most two calls to SQLite's thread, `BEGIN` with the seen
+/// tokens' insert, then the rest with `COMMIT`, instead of one call a statement: under load each
+/// call waits about 0.1–0.2 ms for that thread to wake, longer than the inserts take. The
+/// writer holds the one connection, so no other statement can land inside the transaction.
+async fn store_batch_on_sqlite(
+    connection: &mut PoolConnection<Sqlite>,
+    cache: &WebhookCache,
+    deliveries: &[NewDelivery],
+) -> Result<Vec<Status>, DbErr> {
+    let backend = DbBackend::Sqlite;
+    let mut connection = HeldTransaction {
+        connection,
+        open: false,
+    };
+    let sightings = Sightings::of(deliveries);
+    let result = async {
+        let mut begun = false;
+        let fresh = match sightings.insert(backend, deliveries) {
+            Some(insert) => {
+                connection.open = true;
+                begun = true;
+                fresh_tokens(
+                    connection
+                        .query(vec![raw(backend, "BEGIN"), insert])
+                        .await?,
+                )?
+            }
+            None => HashSet::new(),
+        };
+        let writes = Writes::plan(backend, cache, deliveries, &sightings.duplicates(fresh));
+        let mut statements = Vec::with_capacity(writes.inserts.len() + writes.stamps.len() + 2);
+        if !begun {
+            connection.open = true;
+            statements.push(raw(backend, "BEGIN"));
+        }
+        // The stamps first: rows come back from them only, and COMMIT closes the call.
+        statements.extend(writes.stamps);
+        statements.extend(writes.inserts);
+        statements.push(raw(backend, "COMMIT"));
+        let stamped = connection.query(statements).await?;
+        connection.open = false;
+        writes.turns.remember(cache, stamped)?;
+        Ok(writes.statuses)
+    }
+    .await;
+    if result.is_err() && connection.open {
+        // Whatever the failed call left open: a failed COMMIT, or one before it.
+        connection.open = connection
+            .query(vec![raw(backend, "ROLLBACK")])
+            .await
+            .is_err();
+    }
+    result
+}
+
+/// A batch's transaction on SQLite's connection. Should the batch never finish (a panic), a
+/// transaction it left open must not reach the next user: the connection is closed instead
+/// of going back to the pool.
+struct HeldTransaction<'a> {
+    connection: &'a mut PoolConnection<Sqlite>,
+    open: bool,
+}
+
+impl HeldTransaction<'_> {
+    /// Runs the statements in one call; answers the rows they returned.
+    async fn query(&mut self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, DbErr> {
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        for statement in statements {
+            if !sql.is_empty() {
+                sql.push_str(";\n");
+            }
+            sql.push_str(&statement.sql);
+            values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+        }
+        let rows = sqlx::query_with(sqlx::AssertSqlSafe(sql), SqlxValues(Values(values)))
+            .fetch_all(&mut **self.connection)
+            .await
+            .map_err(query_error)?;
+        Ok(rows.into_iter().map(QueryResult::from).collect())
+    }
+}
+
+impl Drop for HeldTransaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.connection.close_on_drop();
+        }
+    }
+}
+
+fn query_error(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+fn raw(backend: DbBackend, sql: &str) -> Statement {
+    Statement::from_string(backend, sql)
+}
+
+/// The statements of a batch once its duplicates are known, and what they answer.
+struct Writes {
+    statuses: Vec<Status>,
+    /// The deliveries, and the jobs of those that ask for one.
+    inserts: Vec<Statement>,
+    /// One a stamped organization; each returns the organization's id if it wrote.
+    stamps: Vec<Statement>,
+    turns: StampTurns,
+}
+
+impl Writes {
+    fn plan(
+        backend: DbBackend,
+        cache: &WebhookCache,
+        deliveries: &[NewDelivery],
+        duplicates: &HashSet<usize>,
+    ) -> Self {
+        let mut rows = Vec::with_capacity(deliveries.len());
+        let mut jobs = Vec::new();
+        // Per organization: its earliest arrival in the batch and the newest integration checked.
+        let mut stamped_orgs: BTreeMap<OrgId, (OffsetDateTime, OffsetDateTime)> = BTreeMap::new();
+        for (index, delivery) in deliveries.iter().enumerate() {
+            let mut row = delivery.row.clone();
+            if duplicates.contains(&index) {
+                row.status = Status::Duplicate;
+                row.reason = Some(DeliveryReason::TokenAlreadySeen);
+            } else {
+                if let Some(payload) = &delivery.job_payload {
+                    jobs.push(queue::new_job(
+                        row.org_id,
+                        job::Kind::LeverStageChange,
+                        Some(row.id),
+                        payload.clone(),
+                        row.received_at,
+                    ));
+                }
+                if delivery.stamps_integration {
+                    let stamp = stamped_orgs
+                        .entry(row.org_id)
+                        .or_insert((row.received_at, delivery.checked_against));
+                    stamp.0 = stamp.0.min(row.received_at);
+                    stamp.1 = stamp.1.max(delivery.checked_against);
+                }
+            }
+            rows.push(row);
+        }
+        let statuses = rows.iter().map(|row| row.status).collect();
+        let mut inserts = vec![
+            lever_delivery::Entity::insert_many(
+                rows.into_iter().map(IntoActiveModel::into_active_model),
+            )
+            .build(backend),
+        ];
+        if !jobs.is_empty() {
+            inserts.push(job::Entity::insert_many(jobs).build(backend));
+        }
+        let now = Instant::now();
+        let mut stamps = Vec::new();
+        let mut turns = StampTurns {
+            at: now,
+            due: HashMap::new(),
+        };
+        for (org_id, (received_at, checked_against)) in stamped_orgs {
+            let Some(turn) = cache.stamp_due(org_id, now) else {
+                continue;
+            };
+            let mut update = lever_integration::Entity::update_in_org(org_id)
                 .col_expr(
                     lever_integration::Column::VerifiedAt,
                     Expr::value(Some(received_at)),
@@ -196,84 +405,209 @@ async fn store_batch(
                 // Not when the integration changed after the delivery was checked (a new
                 // token clears verified_at; one signed with the old must not set it).
                 .filter(lever_integration::Column::UpdatedAt.lte(checked_against))
-                .exec(&txn)
-                .await?;
-            if updated.rows_affected == 1 {
-                stamped.push((org_id, turn));
-            }
+                .into_query();
+            update.returning_col(lever_integration::Column::OrgId);
+            stamps.push(backend.build(&update));
+            turns.due.insert(org_id, turn);
+        }
+        Self {
+            statuses,
+            inserts,
+            stamps,
+            turns,
         }
     }
-    txn.commit().await?;
-    for (org_id, turn) in stamped {
-        cache.stamped(org_id, now, turn);
-    }
-    Ok(statuses)
 }
 
-/// The deliveries (by index) whose token the organization has seen: before, or earlier in
-/// this batch. The others' tokens are recorded as seen.
-async fn find_duplicates(
-    txn: &DatabaseTransaction,
-    deliveries: &[NewDelivery],
-) -> Result<HashSet<usize>, DbErr> {
-    let mut duplicates = HashSet::new();
-    let mut first_sightings: HashMap<(OrgId, &str), usize> = HashMap::new();
-    for (index, delivery) in deliveries.iter().enumerate() {
-        if let Some(token) = delivery.token.as_deref() {
-            match first_sightings.entry((delivery.row.org_id, token)) {
-                Entry::Occupied(_) => {
-                    duplicates.insert(index);
-                }
-                Entry::Vacant(first) => {
-                    first.insert(index);
+/// The stamps a batch was given turns for, remembered for the organizations whose update
+/// wrote once the batch has committed.
+struct StampTurns {
+    at: Instant,
+    due: HashMap<OrgId, StampTurn>,
+}
+
+impl StampTurns {
+    fn remember(mut self, cache: &WebhookCache, written: Vec<QueryResult>) -> Result<(), DbErr> {
+        for row in written {
+            let org_id: OrgId = row.try_get("", "org_id")?;
+            if let Some(turn) = self.due.remove(&org_id) {
+                cache.stamped(org_id, self.at, turn);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Each organization's tokens in a batch, by their first delivery; later ones are duplicates.
+struct Sightings<'a> {
+    first: HashMap<(OrgId, &'a str), usize>,
+    repeated: HashSet<usize>,
+}
+
+impl<'a> Sightings<'a> {
+    fn of(deliveries: &'a [NewDelivery]) -> Self {
+        let mut first = HashMap::new();
+        let mut repeated = HashSet::new();
+        for (index, delivery) in deliveries.iter().enumerate() {
+            if let Some(token) = delivery.token.as_deref() {
+                match first.entry((delivery.row.org_id, token)) {
+                    Entry::Occupied(_) => {
+                        repeated.insert(index);
+                    }
+                    Entry::Vacant(sighting) => {
+                        sighting.insert(index);
+                    }
                 }
             }
         }
+        Self { first, repeated }
     }
-    if first_sightings.is_empty() {
-        return Ok(duplicates);
-    }
-    let mut sorted: Vec<_> = first_sightings.iter().collect();
-    sorted.sort();
-    let mut insert = Query::insert();
-    insert.into_table(lever_seen_token::Entity).columns([
-        lever_seen_token::Column::OrgId,
-        lever_seen_token::Column::Token,
-        lever_seen_token::Column::SeenAt,
-    ]);
-    for ((org_id, token), index) in &sorted {
-        insert.values_panic([
-            (*org_id).into(),
-            (*token).into(),
-            deliveries[**index].row.received_at.into(),
-        ]);
-    }
-    insert
-        .on_conflict(
-            OnConflict::columns([
-                lever_seen_token::Column::OrgId,
-                lever_seen_token::Column::Token,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .returning(Query::returning().columns([
+
+    /// Records the tokens as seen, in sorted order (two batches never wait on each other in a
+    /// cycle); returns those that were not seen before. None when the batch has no token.
+    fn insert(&self, backend: DbBackend, deliveries: &[NewDelivery]) -> Option<Statement> {
+        if self.first.is_empty() {
+            return None;
+        }
+        let mut sorted: Vec<_> = self.first.iter().collect();
+        sorted.sort();
+        let mut insert = Query::insert();
+        insert.into_table(lever_seen_token::Entity).columns([
             lever_seen_token::Column::OrgId,
             lever_seen_token::Column::Token,
-        ]));
-    let inserted = txn
-        .query_all_raw(txn.get_database_backend().build(&insert))
-        .await?;
-    let mut fresh = HashSet::with_capacity(inserted.len());
-    for row in inserted {
-        let org_id: OrgId = row.try_get("", "org_id")?;
-        let token: String = row.try_get("", "token")?;
-        fresh.insert((org_id, token));
+            lever_seen_token::Column::SeenAt,
+        ]);
+        for ((org_id, token), index) in &sorted {
+            insert.values_panic([
+                (*org_id).into(),
+                (*token).into(),
+                deliveries[**index].row.received_at.into(),
+            ]);
+        }
+        insert
+            .on_conflict(
+                OnConflict::columns([
+                    lever_seen_token::Column::OrgId,
+                    lever_seen_token::Column::Token,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .returning(Query::returning().columns([
+                lever_seen_token::Column::OrgId,
+                lever_seen_token::Column::Token,
+            ]));
+        Some(backend.build(&insert))
     }
-    for ((org_id, token), index) in first_sightings {
-        if !fresh.contains(&(org_id, token.to_string())) {
-            duplicates.insert(index);
+
+    /// The deliveries (by index) whose token the organization has seen: before (not among
+    /// the `fresh` ones the insert returned), or earlier in this batch.
+    fn duplicates(&self, fresh: HashSet<(OrgId, String)>) -> HashSet<usize> {
+        let mut duplicates = self.repeated.clone();
+        for ((org_id, token), index) in &self.first {
+            if !fresh.contains(&(*org_id, token.to_string())) {
+                duplicates.insert(*index);
+            }
+        }
+        duplicates
+    }
+}
+
+fn fresh_tokens(inserted: Vec<QueryResult>) -> Result<HashSet<(OrgId, String)>, DbErr> {
+    inserted
+        .into_iter()
+        .map(|row| Ok((row.try_get("", "org_id")?, row.try_get("", "token")?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api::DeliveryId;
+    use entity::organization;
+    use sea_orm::{ActiveModelTrait, PaginatorTrait};
+
+    fn delivery(org_id: OrgId, token: &str) -> NewDelivery {
+        let now = OffsetDateTime::now_utc();
+        NewDelivery {
+            row: lever_delivery::Model {
+                id: DeliveryId::time_ordered(),
+                org_id,
+                received_at: now,
+                event: "candidateStageChange".into(),
+                triggered_at: None,
+                opportunity_id: None,
+                to_stage_id: None,
+                status: Status::Ignored,
+                reason: Some(DeliveryReason::StageNotSelected),
+                detail: None,
+                candidate_name: None,
+                pad_id: None,
+                attempts: 0,
+            },
+            token: Some(token.into()),
+            job_payload: None,
+            stamps_integration: false,
+            checked_against: now,
         }
     }
-    Ok(duplicates)
+
+    /// A batch that fails on SQLite (a delivery for an organization that does not exist) is
+    /// rolled back and stored one by one: only the bad delivery fails, every other one is
+    /// stored once, and the connection comes back without a transaction left open.
+    #[tokio::test]
+    async fn a_failing_batch_on_sqlite_fails_only_its_bad_delivery() {
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/stagepad.db", folder.path().display());
+        let db = crate::db::connect(&url).await.unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        let org_id = OrgId::random();
+        organization::Model {
+            id: org_id,
+            name: "Acme".into(),
+            plan: api::Plan::Enterprise,
+            created_at: OffsetDateTime::now_utc(),
+        }
+        .into_active_model()
+        .insert(&db)
+        .await
+        .unwrap();
+        let writer = DeliveryWriter::start(
+            db.clone(),
+            Arc::new(WebhookCache::default()),
+            Topology::Single,
+        );
+
+        // Sent together, so that they share batches with the bad one.
+        let mut sent = Vec::new();
+        for n in 0..40 {
+            let owner = if n == 20 { OrgId::random() } else { org_id };
+            let writer = writer.clone();
+            sent.push(tokio::spawn(async move {
+                writer.store(delivery(owner, &format!("token-{n}"))).await
+            }));
+        }
+        let mut failed = 0;
+        for (n, handle) in sent.into_iter().enumerate() {
+            match handle.await.unwrap() {
+                Ok(status) => assert_eq!(status, Status::Ignored, "delivery {n}"),
+                Err(_) => {
+                    assert_eq!(n, 20, "only the delivery of no organization fails");
+                    failed += 1;
+                }
+            }
+        }
+        assert_eq!(failed, 1);
+        // A rerun is a duplicate: the tokens of the stored ones were kept, once.
+        assert_eq!(
+            writer.store(delivery(org_id, "token-3")).await.unwrap(),
+            Status::Duplicate
+        );
+        // No transaction was left open: the pool's connection writes and reads as usual.
+        assert_eq!(lever_delivery::Entity::find().count(&db).await.unwrap(), 40);
+        assert_eq!(
+            lever_seen_token::Entity::find().count(&db).await.unwrap(),
+            39
+        );
+    }
 }
