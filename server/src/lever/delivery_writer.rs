@@ -103,44 +103,58 @@ async fn write_batches(
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // At least one delivery, and whatever else waits, while no other writer is taking.
     while waiting.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        if db.get_database_backend() != DbBackend::Sqlite {
-            write(&mut Target::Pool(&db), &cache, std::mem::take(&mut batch)).await;
-            continue;
-        }
-        // SQLite's one connection, kept for the batches that follow back to back: the pool
-        // pings SQLite's thread each time it takes a connection back, and the next batch
-        // would wait for that.
-        let mut connection = match db.get_sqlite_connection_pool().acquire().await {
-            Ok(connection) => connection,
-            Err(e) => {
-                let e = query_error(e);
-                for pending in batch.drain(..) {
-                    let _ = pending.stored.send(Err(e.clone()));
-                }
-                continue;
-            }
+        let failed = if db.get_database_backend() == DbBackend::Sqlite {
+            write_holding_sqlite(&db, &cache, &waiting, std::mem::take(&mut batch)).await
+        } else {
+            write(&mut Target::Pool(&db), &cache, std::mem::take(&mut batch))
+                .await
+                .err()
         };
-        let held_since = Instant::now();
-        loop {
-            write(
-                &mut Target::Sqlite(&mut connection),
-                &cache,
-                std::mem::take(&mut batch),
-            )
-            .await;
-            // Others wait for the connection meanwhile (jobs, pad edits, the console).
-            if held_since.elapsed() >= HOLD_SQLITE_AT_MOST {
-                break;
+        if let Some(failed) = failed {
+            failed.store_one_by_one(&db, &cache).await;
+        }
+    }
+}
+
+/// Writes the batch, and the batches that follow back to back, on SQLite's one connection:
+/// the pool pings SQLite's thread each time it takes a connection back, and the next batch
+/// would wait for that. Stops at a batch that failed and answers it: it is retried one by one
+/// with the connection given back (others get their turns in between, and a connection whose
+/// transaction could not be rolled back is closed).
+async fn write_holding_sqlite(
+    db: &DatabaseConnection,
+    cache: &WebhookCache,
+    waiting: &Mutex<mpsc::Receiver<Pending>>,
+    mut batch: Vec<Pending>,
+) -> Option<FailedBatch> {
+    let mut connection = match db.get_sqlite_connection_pool().acquire().await {
+        Ok(connection) => connection,
+        Err(e) => {
+            let e = query_error(e);
+            for pending in batch {
+                let _ = pending.stored.send(Err(e.clone()));
             }
-            let mut waiting = waiting.lock().await;
-            while batch.len() < MAX_BATCH
-                && let Ok(pending) = waiting.try_recv()
-            {
-                batch.push(pending);
-            }
-            if batch.is_empty() {
-                break;
-            }
+            return None;
+        }
+    };
+    let held_since = Instant::now();
+    loop {
+        let target = &mut Target::Sqlite(&mut connection);
+        if let Err(failed) = write(target, cache, std::mem::take(&mut batch)).await {
+            return Some(failed);
+        }
+        // Others wait for the connection meanwhile (jobs, pad edits, the console).
+        if held_since.elapsed() >= HOLD_SQLITE_AT_MOST {
+            return None;
+        }
+        let mut waiting = waiting.lock().await;
+        while batch.len() < MAX_BATCH
+            && let Ok(pending) = waiting.try_recv()
+        {
+            batch.push(pending);
+        }
+        if batch.is_empty() {
+            return None;
         }
     }
 }
@@ -169,7 +183,12 @@ impl Target<'_> {
     }
 }
 
-async fn write(target: &mut Target<'_>, cache: &WebhookCache, batch: Vec<Pending>) {
+/// Stores the batch and answers its requests, unless it failed.
+async fn write(
+    target: &mut Target<'_>,
+    cache: &WebhookCache,
+    batch: Vec<Pending>,
+) -> Result<(), FailedBatch> {
     let (deliveries, answers): (Vec<_>, Vec<_>) =
         batch.into_iter().map(|p| (p.delivery, p.stored)).unzip();
     let started = Instant::now();
@@ -183,20 +202,41 @@ async fn write(target: &mut Target<'_>, cache: &WebhookCache, batch: Vec<Pending
             for (answer, status) in answers.into_iter().zip(statuses) {
                 let _ = answer.send(Ok(status));
             }
+            Ok(())
         }
-        // One delivery's failure (its organization deleted meanwhile, say) must not fail the
-        // others that happened to share its batch: each is tried alone.
-        Err(e) if deliveries.len() > 1 => {
-            tracing::warn!(deliveries = deliveries.len(), error = %e, "a batch of Lever deliveries failed; storing them one by one");
-            for (delivery, answer) in deliveries.iter().zip(answers) {
-                let alone = target.store(cache, std::slice::from_ref(delivery)).await;
-                let _ = answer.send(alone.map(|mut statuses| statuses.remove(0)));
-            }
-        }
-        Err(e) => {
-            for answer in answers {
-                let _ = answer.send(Err(e.clone()));
-            }
+        Err(error) => Err(FailedBatch {
+            deliveries,
+            answers,
+            error,
+        }),
+    }
+}
+
+/// A batch that failed as a whole (rolled back): one delivery's failure (its organization
+/// deleted meanwhile, say) must not fail the others that happened to share its batch, so
+/// each is tried once more alone, in a transaction of its own.
+struct FailedBatch {
+    deliveries: Vec<NewDelivery>,
+    answers: Vec<oneshot::Sender<Result<Status, DbErr>>>,
+    error: DbErr,
+}
+
+impl FailedBatch {
+    async fn store_one_by_one(self, db: &DatabaseConnection, cache: &WebhookCache) {
+        tracing::warn!(deliveries = self.deliveries.len(), error = %self.error, "a batch of Lever deliveries failed; storing them one by one");
+        for (delivery, answer) in self.deliveries.iter().zip(self.answers) {
+            let alone = std::slice::from_ref(delivery);
+            let stored = if db.get_database_backend() == DbBackend::Sqlite {
+                match db.get_sqlite_connection_pool().acquire().await {
+                    Ok(mut connection) => {
+                        store_batch_on_sqlite(&mut connection, cache, alone).await
+                    }
+                    Err(e) => Err(query_error(e)),
+                }
+            } else {
+                store_batch_in_transaction(db, cache, alone).await
+            };
+            let _ = answer.send(stored.map(|mut statuses| statuses.remove(0)));
         }
     }
 }
@@ -224,7 +264,7 @@ async fn store_batch_in_transaction(
         stamped.extend(txn.query_all_raw(update).await?);
     }
     txn.commit().await?;
-    writes.turns.remember(cache, stamped)?;
+    writes.turns.remember(cache, stamped);
     Ok(writes.statuses)
 }
 
@@ -263,13 +303,14 @@ async fn store_batch_on_sqlite(
             connection.open = true;
             statements.push(raw(backend, "BEGIN"));
         }
-        // The stamps first: rows come back from them only, and COMMIT closes the call.
+        // The stamps first. Rows come back from them only (the inserts have no RETURNING),
+        // and COMMIT closes the call.
         statements.extend(writes.stamps);
         statements.extend(writes.inserts);
         statements.push(raw(backend, "COMMIT"));
         let stamped = connection.query(statements).await?;
         connection.open = false;
-        writes.turns.remember(cache, stamped)?;
+        writes.turns.remember(cache, stamped);
         Ok(writes.statuses)
     }
     .await;
@@ -303,7 +344,10 @@ impl HeldTransaction<'_> {
             sql.push_str(&statement.sql);
             values.extend(statement.values.map(|v| v.0).unwrap_or_default());
         }
+        // Not kept in the connection's statement cache: a batch's text seldom repeats, and
+        // it would push out the statements the rest of the server does repeat.
         let rows = sqlx::query_with(sqlx::AssertSqlSafe(sql), SqlxValues(Values(values)))
+            .persistent(false)
             .fetch_all(&mut **self.connection)
             .await
             .map_err(query_error)?;
@@ -427,14 +471,21 @@ struct StampTurns {
 }
 
 impl StampTurns {
-    fn remember(mut self, cache: &WebhookCache, written: Vec<QueryResult>) -> Result<(), DbErr> {
+    /// After the commit: nothing here may fail the batch, which is stored.
+    fn remember(mut self, cache: &WebhookCache, written: Vec<QueryResult>) {
         for row in written {
-            let org_id: OrgId = row.try_get("", "org_id")?;
-            if let Some(turn) = self.due.remove(&org_id) {
-                cache.stamped(org_id, self.at, turn);
+            match row.try_get::<OrgId>("", "org_id") {
+                Ok(org_id) => {
+                    if let Some(turn) = self.due.remove(&org_id) {
+                        cache.stamped(org_id, self.at, turn);
+                    }
+                }
+                // Left unremembered: the next delivery stamps again.
+                Err(e) => {
+                    tracing::warn!(error = %e, "a stamped integration's row could not be read")
+                }
             }
         }
-        Ok(())
     }
 }
 
@@ -525,9 +576,13 @@ mod tests {
     use super::*;
     use api::DeliveryId;
     use entity::organization;
+    use sea_orm::sqlx::sqlite::SqliteConnectOptions;
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _, Executor as _};
     use sea_orm::{ActiveModelTrait, PaginatorTrait};
+    use std::str::FromStr;
 
-    fn delivery(org_id: OrgId, token: &str) -> NewDelivery {
+    /// Delivery `n`: a token unless `tokenless`, a job for every third.
+    fn delivery(org_id: OrgId, n: usize, tokenless: bool) -> NewDelivery {
         let now = OffsetDateTime::now_utc();
         NewDelivery {
             row: lever_delivery::Model {
@@ -535,9 +590,9 @@ mod tests {
                 org_id,
                 received_at: now,
                 event: "candidateStageChange".into(),
-                triggered_at: None,
-                opportunity_id: None,
-                to_stage_id: None,
+                triggered_at: Some(n as i64),
+                opportunity_id: Some(format!("opportunity-{n}")),
+                to_stage_id: Some(format!("stage-{n}")),
                 status: Status::Ignored,
                 reason: Some(DeliveryReason::StageNotSelected),
                 detail: None,
@@ -545,18 +600,19 @@ mod tests {
                 pad_id: None,
                 attempts: 0,
             },
-            token: Some(token.into()),
-            job_payload: None,
+            token: (!tokenless).then(|| format!("token-{n}")),
+            job_payload: n.is_multiple_of(3).then(|| format!("{{\"n\":{n}}}")),
             stamps_integration: false,
             checked_against: now,
         }
     }
 
-    /// A batch that fails on SQLite (a delivery for an organization that does not exist) is
-    /// rolled back and stored one by one: only the bad delivery fails, every other one is
-    /// stored once, and the connection comes back without a transaction left open.
+    /// A batch that fails on SQLite, in its first call (a seen token of an organization that
+    /// does not exist) or its second (a token-less delivery of one), is rolled back and its
+    /// deliveries are stored one by one: only the bad ones fail, every other one is stored
+    /// once with its own values and its job, and no transaction is left open.
     #[tokio::test]
-    async fn a_failing_batch_on_sqlite_fails_only_its_bad_delivery() {
+    async fn a_failing_batch_on_sqlite_fails_only_its_bad_deliveries() {
         let folder = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/stagepad.db", folder.path().display());
         let db = crate::db::connect(&url).await.unwrap();
@@ -578,36 +634,60 @@ mod tests {
             Topology::Single,
         );
 
-        // Sent together, so that they share batches with the bad one.
+        // On this single-threaded runtime all are queued before the writer runs: they share
+        // a batch with the bad ones.
+        let (bad_token, bad_tokenless) = (20, 30);
         let mut sent = Vec::new();
         for n in 0..40 {
-            let owner = if n == 20 { OrgId::random() } else { org_id };
+            let owner = if n == bad_token || n == bad_tokenless {
+                OrgId::random()
+            } else {
+                org_id
+            };
             let writer = writer.clone();
             sent.push(tokio::spawn(async move {
-                writer.store(delivery(owner, &format!("token-{n}"))).await
+                writer.store(delivery(owner, n, n >= 25)).await
             }));
         }
-        let mut failed = 0;
         for (n, handle) in sent.into_iter().enumerate() {
-            match handle.await.unwrap() {
-                Ok(status) => assert_eq!(status, Status::Ignored, "delivery {n}"),
-                Err(_) => {
-                    assert_eq!(n, 20, "only the delivery of no organization fails");
-                    failed += 1;
-                }
+            let stored = handle.await.unwrap();
+            if n == bad_token || n == bad_tokenless {
+                assert!(stored.is_err(), "delivery {n} has no organization");
+            } else {
+                assert_eq!(stored.unwrap(), Status::Ignored, "delivery {n}");
             }
         }
-        assert_eq!(failed, 1);
         // A rerun is a duplicate: the tokens of the stored ones were kept, once.
         assert_eq!(
-            writer.store(delivery(org_id, "token-3")).await.unwrap(),
+            writer.store(delivery(org_id, 3, false)).await.unwrap(),
             Status::Duplicate
         );
-        // No transaction was left open: the pool's connection writes and reads as usual.
-        assert_eq!(lever_delivery::Entity::find().count(&db).await.unwrap(), 40);
+
+        // Nothing is left open: another connection may write at once.
+        let mut other = SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .busy_timeout(std::time::Duration::ZERO)
+            .connect()
+            .await
+            .unwrap();
+        other.execute("BEGIN IMMEDIATE").await.unwrap();
+        other.execute("ROLLBACK").await.unwrap();
+        other.close().await.unwrap();
+
+        assert_eq!(lever_delivery::Entity::find().count(&db).await.unwrap(), 39);
         assert_eq!(
             lever_seen_token::Entity::find().count(&db).await.unwrap(),
-            39
+            24
         );
+        // Jobs for every third, but not for the bad one (30) nor the duplicate.
+        assert_eq!(job::Entity::find().count(&db).await.unwrap(), 13);
+        for row in lever_delivery::Entity::find().all(&db).await.unwrap() {
+            if row.status == Status::Duplicate {
+                continue;
+            }
+            let n = row.triggered_at.unwrap();
+            assert_eq!(row.opportunity_id, Some(format!("opportunity-{n}")));
+            assert_eq!(row.to_stage_id, Some(format!("stage-{n}")));
+        }
     }
 }
