@@ -12,6 +12,7 @@ pub mod extract;
 pub mod health;
 pub mod jobs;
 pub mod lever;
+pub mod notify;
 pub mod orgs;
 pub mod pads;
 pub mod paging;

@@ -14,12 +14,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use api::OrgId;
-use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::integration::{self, Integration, IntegrationError};
+use crate::notify;
 use crate::orgs;
 use crate::secrets::SecretString;
 use crate::state::AppState;
@@ -201,53 +201,7 @@ impl WebhookCache {
     /// listening (connecting, reconnecting), nothing is kept.
     pub fn spawn_listener(self: Arc<Self>, db: DatabaseConnection, stop: watch::Receiver<bool>) {
         if self.shared {
-            tokio::spawn(self.listen(db, stop));
-        }
-    }
-
-    async fn listen(self: Arc<Self>, db: DatabaseConnection, mut stop: watch::Receiver<bool>) {
-        loop {
-            let connected = async {
-                let mut listener =
-                    PgListener::connect_with(db.get_postgres_connection_pool()).await?;
-                listener.listen(CHANNEL).await?;
-                Ok::<_, sea_orm::sqlx::Error>(listener)
-            };
-            let mut listener = tokio::select! {
-                connected = connected => match connected {
-                    Ok(listener) => listener,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot listen for Lever integration changes; retrying");
-                        tokio::select! {
-                            _ = tokio::time::sleep(Duration::from_secs(2)) => continue,
-                            _ = stop.changed() => return,
-                        }
-                    }
-                },
-                _ = stop.changed() => return,
-            };
-            // Whatever changed while not listening.
-            self.forget_all();
-            self.hearing_others.store(true, Ordering::SeqCst);
-            loop {
-                tokio::select! {
-                    heard = listener.try_recv() => match heard {
-                        Ok(Some(notification)) => match notification.payload().parse() {
-                            Ok(org_id) => self.forget(OrgId::from_uuid(org_id)),
-                            Err(_) => self.forget_all(),
-                        },
-                        // Reconnected: notifications may be missing.
-                        Ok(None) => self.forget_all(),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "lost the Lever integration change channel; reconnecting");
-                            break;
-                        }
-                    },
-                    _ = stop.changed() => return,
-                }
-            }
-            self.hearing_others.store(false, Ordering::SeqCst);
-            self.forget_all();
+            tokio::spawn(async move { notify::listen(&db, CHANNEL, &*self, stop).await });
         }
     }
 
@@ -274,6 +228,30 @@ impl WebhookCache {
             stamped.retain(|_, last| at.duration_since(*last) < STAMP_EVERY);
         }
         stamped.insert(org_id, at);
+    }
+}
+
+impl notify::Hearing for WebhookCache {
+    fn what(&self) -> &'static str {
+        "Lever integration changes"
+    }
+
+    async fn connected(&self) {
+        // Whatever changed while not listening.
+        self.forget_all();
+        self.hearing_others.store(true, Ordering::SeqCst);
+    }
+
+    async fn heard(&self, payload: &str) {
+        match payload.parse() {
+            Ok(org_id) => self.forget(OrgId::from_uuid(org_id)),
+            Err(_) => self.forget_all(),
+        }
+    }
+
+    async fn lost(&self) {
+        self.hearing_others.store(false, Ordering::SeqCst);
+        self.forget_all();
     }
 }
 

@@ -23,13 +23,14 @@ use std::time::Duration;
 
 use entity::pad_presence;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SimpleExpr};
-use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     Statement, TransactionTrait,
 };
 use tokio::sync::watch;
 use uuid::Uuid;
+
+use crate::notify;
 
 const CHANNEL: &str = "stagepad_pads";
 /// How often an instance rewrites its rows (and rooms look again at everyone else's).
@@ -254,56 +255,38 @@ pub fn spawn(db: DatabaseConnection, rooms: Arc<impl LocalRooms>, stop: watch::R
     if rooms.cluster().single() {
         return;
     }
-    tokio::spawn(listen(db.clone(), rooms.clone(), stop.clone()));
+    let changes = PadChanges {
+        db: db.clone(),
+        rooms: rooms.clone(),
+    };
+    let listening = stop.clone();
+    tokio::spawn(async move { notify::listen(&changes.db, CHANNEL, &changes, listening).await });
     tokio::spawn(keep_presence_fresh(db, rooms, stop));
 }
 
-/// Listens for other instances' pad changes until `stop` turns true.
-async fn listen(
+/// Hears other instances' pad changes for this instance's rooms.
+struct PadChanges<R> {
     db: DatabaseConnection,
-    rooms: Arc<impl LocalRooms>,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let listener = async {
-            let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
-            listener.listen(CHANNEL).await?;
-            Ok::<_, sea_orm::sqlx::Error>(listener)
-        };
-        let mut listener = tokio::select! {
-            listener = listener => match listener {
-                Ok(listener) => listener,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot listen for other instances' pad changes; retrying");
-                    tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_secs(2)) => continue,
-                        _ = stop.changed() => return,
-                    }
-                }
-            },
-            _ = stop.changed() => return,
-        };
+    rooms: Arc<R>,
+}
+
+impl<R: LocalRooms> notify::Hearing for PadChanges<R> {
+    fn what(&self) -> &'static str {
+        "other instances' pad changes"
+    }
+
+    async fn connected(&self) {
         // Whatever happened while not listening.
-        rooms.catch_up_all(&db).await;
-        loop {
-            tokio::select! {
-                notification = listener.try_recv() => match notification {
-                    Ok(Some(notification)) => {
-                        if let Some((change, pad_id)) = parse(notification.payload(), rooms.cluster().instance_id()) {
-                            rooms.catch_up(&db, &pad_id, change).await;
-                        }
-                    }
-                    // The connection was lost and re-established: notifications may be missing.
-                    Ok(None) => rooms.catch_up_all(&db).await,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "lost the pad change channel; reconnecting");
-                        break;
-                    }
-                },
-                _ = stop.changed() => return,
-            }
+        self.rooms.catch_up_all(&self.db).await;
+    }
+
+    async fn heard(&self, payload: &str) {
+        if let Some((change, pad_id)) = parse(payload, self.rooms.cluster().instance_id()) {
+            self.rooms.catch_up(&self.db, &pad_id, change).await;
         }
     }
+
+    async fn lost(&self) {}
 }
 
 /// Keeps this instance's presence rows true and fresh until `stop` turns true. Runs apart
