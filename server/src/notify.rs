@@ -1,16 +1,27 @@
-//! Hearing other instances on PostgreSQL: `LISTEN` on a channel, kept up across lost
-//! connections. Whatever is sent while not listening is missed, so the listener is told each
-//! time it (re)connects and catches up from the database.
+//! Instances telling each other on PostgreSQL: `NOTIFY` on a channel, and `LISTEN` on it, kept
+//! up across lost connections. Whatever is sent while not listening is missed, so the listener
+//! is told each time it (re)connects and catches up from the database.
 
 use std::future::Future;
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 use tokio::sync::watch;
 
 /// How long to wait before trying again to listen.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+/// Sends `payload` on `channel` (inside a transaction: at its commit, if any).
+pub async fn tell(db: &impl ConnectionTrait, channel: &str, payload: String) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [channel.into(), payload.into()],
+    ))
+    .await
+    .map(|_| ())
+}
 
 /// What a listener does with what it hears.
 pub trait Hearing: Send + Sync {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use api::OrgId;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -165,18 +165,11 @@ impl WebhookCache {
     /// instance and the others read them anew for the next delivery (and stamp again).
     pub async fn changed(&self, db: &DatabaseConnection, org_id: OrgId) {
         self.forget(org_id);
-        if self.shared {
-            let told = db
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), org_id.to_string().into()],
-                ))
-                .await;
-            if let Err(e) = told {
-                // They still read it anew within a second.
-                tracing::warn!(%org_id, error = %e, "cannot tell other instances of a Lever integration change");
-            }
+        if self.shared
+            && let Err(e) = notify::tell(db, CHANNEL, org_id.to_string()).await
+        {
+            // They still read it anew within a second.
+            tracing::warn!(%org_id, error = %e, "cannot tell other instances of a Lever integration change");
         }
     }
 

@@ -25,7 +25,7 @@ use entity::pad_presence;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    Statement, TransactionTrait,
+    TransactionTrait,
 };
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -119,12 +119,7 @@ impl Cluster {
             return;
         }
         let (channel, payload) = self.notification(pad_id, change);
-        let statement = Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            [channel.into(), payload.into()],
-        );
-        if let Err(e) = db.execute_raw(statement).await {
+        if let Err(e) = notify::tell(db, channel, payload).await {
             tracing::warn!(error = %e, "cannot announce a pad change to other instances");
         }
     }
