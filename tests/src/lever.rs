@@ -175,19 +175,38 @@ impl ConnectedLever {
         opportunity_id: &str,
         to_stage_id: &str,
     ) -> u16 {
-        let body = signed_body(
+        send_stage_change(
+            client,
+            &self.url,
             &self.signature_token,
-            "candidateStageChange",
-            serde_json::json!({"opportunityId": opportunity_id, "toStageId": to_stage_id,
-                "fromStageId": null, "contactId": "c"}),
-        );
-        client
-            .post(&self.url)
-            .json(&body)
-            .send()
-            .await
-            .expect("the webhook answers")
-            .status()
-            .as_u16()
+            opportunity_id,
+            to_stage_id,
+        )
+        .await
+        .status()
+        .as_u16()
     }
+}
+
+/// Posts a stage change signed with `signature_token` to `url` (a webhook's, perhaps on
+/// another instance), as Lever would (a fresh token); answers the webhook's answer.
+pub async fn send_stage_change(
+    client: &reqwest::Client,
+    url: &str,
+    signature_token: &str,
+    opportunity_id: &str,
+    to_stage_id: &str,
+) -> reqwest::Response {
+    let body = signed_body(
+        signature_token,
+        "candidateStageChange",
+        serde_json::json!({"opportunityId": opportunity_id, "toStageId": to_stage_id,
+            "fromStageId": null, "contactId": "c"}),
+    );
+    client
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .expect("the webhook answers")
 }

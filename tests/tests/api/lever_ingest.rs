@@ -2,6 +2,7 @@
 //! replays answered 200 and recorded as duplicates, forgeries and far-future ones refused.
 
 use api::{ErrorCode, Plan};
+use tests::lever::send_stage_change;
 use tests::lever_sim::{LeverSim, NewCandidate, sign};
 use tests::poll::wait_for;
 use tests::{TestApp, expect_error, spawn_app, spawn_app_with};
@@ -312,18 +313,10 @@ async fn a_token_saved_on_one_instance_is_honoured_by_another_at_once() {
     let admin = app.sign_up(Plan::Enterprise).await;
     let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
     let on_second = lever.url.replace(&app.address, &second.address);
-    let deliver = |token: &str| {
-        let body = tests::lever_sim::signed_body(
-            token,
-            "candidateStageChange",
-            serde_json::json!({"opportunityId": "o1", "toStageId": "s1"}),
-        );
-        let client = app.client.clone();
-        let url = on_second.clone();
-        async move { client.post(&url).json(&body).send().await.unwrap() }
-    };
     // The second instance now holds the organization, with the first token.
-    assert_eq!(deliver(&lever.signature_token).await.status(), 200);
+    let old_token = &lever.signature_token;
+    let delivered = send_stage_change(&app.client, &on_second, old_token, "o1", "s1").await;
+    assert_eq!(delivered.status(), 200);
     let new_token = "n".repeat(40);
     let _: api::LeverSetup = tests::expect_json(
         app.save_lever_token(
@@ -337,12 +330,9 @@ async fn a_token_saved_on_one_instance_is_honoured_by_another_at_once() {
         200,
     )
     .await;
-    assert_eq!(
-        deliver(&new_token).await.status(),
-        200,
-        "the new token, at once"
-    );
-    let old = deliver(&lever.signature_token).await;
+    let delivered = send_stage_change(&app.client, &on_second, &new_token, "o1", "s1").await;
+    assert_eq!(delivered.status(), 200, "the new token, at once");
+    let old = send_stage_change(&app.client, &on_second, old_token, "o1", "s1").await;
     expect_error(old, 401, ErrorCode::InvalidSignature).await;
 }
 
@@ -362,19 +352,17 @@ async fn a_stage_selected_on_one_instance_is_honoured_by_another_at_once() {
     let phone = sim.stage_id("Phone interview").await;
     let onsite = sim.stage_id("On-site interview").await;
     let on_second = lever.url.replace(&app.address, &second.address);
-    let deliver_onsite = || {
-        let body = tests::lever_sim::signed_body(
+    let deliver_onsite = || async {
+        let answer = send_stage_change(
+            &app.client,
+            &on_second,
             &lever.signature_token,
-            "candidateStageChange",
-            serde_json::json!({"opportunityId": "o1", "toStageId": onsite}),
-        );
-        let client = app.client.clone();
-        let url = on_second.clone();
-        async move {
-            let answer: serde_json::Value =
-                tests::expect_json(client.post(&url).json(&body).send().await.unwrap(), 200).await;
-            answer["status"].as_str().expect("a status").to_string()
-        }
+            "o1",
+            &onsite,
+        )
+        .await;
+        let answer: serde_json::Value = tests::expect_json(answer, 200).await;
+        answer["status"].as_str().expect("a status").to_string()
     };
     // The second instance now holds the organization, with its one stage.
     assert_eq!(deliver_onsite().await, "ignored");
