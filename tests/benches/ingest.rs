@@ -16,7 +16,7 @@ use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, Database, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use tests::app::{FreshDatabase, spawn_app_on};
 use tests::lever_sim::{LeverSim, NewCandidate, signed_text};
 use tests::{TestApp, spawn_app_with};
@@ -162,41 +162,35 @@ async fn durability(database_url: &str) -> String {
     if !database_url.starts_with("sqlite:") {
         return "PostgreSQL".into();
     }
-    let db = server::db::connect(database_url)
-        .await
-        .expect("the database");
-    let level = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "PRAGMA synchronous",
-        ))
-        .await
-        .expect("PRAGMA synchronous")
-        .and_then(|row| row.try_get::<i64>("", "synchronous").ok());
-    db.close().await.ok();
-    let name = match level {
-        Some(0) => "OFF",
-        Some(1) => "NORMAL",
-        Some(2) => "FULL",
-        Some(3) => "EXTRA",
+    // A setting of the connection: read on one made as the server makes its own.
+    let name = match read_number(database_url, "PRAGMA synchronous").await {
+        0 => "OFF",
+        1 => "NORMAL",
+        2 => "FULL",
+        3 => "EXTRA",
         _ => "?",
     };
     format!("SQLite, WAL, synchronous={name}")
 }
 
 async fn recorded_deliveries(app: &TestApp) -> i64 {
-    let db = Database::connect(&app.database_url)
+    read_number(&app.database_url, "SELECT COUNT(*) FROM lever_deliveries").await
+}
+
+/// The first column of the one row `sql` answers, on a connection to the server's database
+/// made as the server makes its own.
+async fn read_number(database_url: &str, sql: &str) -> i64 {
+    let db = server::db::connect(database_url)
         .await
         .expect("the database");
     let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM lever_deliveries",
-        ))
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
-        .expect("a count")
-        .expect("a row");
-    let n = row.try_get::<i64>("", "n").expect("a number");
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|| panic!("{sql}: no row"));
+    let n = row
+        .try_get_by_index::<i64>(0)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     db.close().await.ok();
     n
 }
