@@ -31,7 +31,7 @@ const POSTGRES_WRITERS: usize = 4;
 /// An edit on its way to the database.
 pub struct EditToStore {
     pub row: pad_operation::Model,
-    /// PostgreSQL: when the author's connection joined (see [`store::store_among_instances`]).
+    /// PostgreSQL: when the author's connection joined (see [`store::store_batch_among_instances`]).
     pub connected_at: Option<OffsetDateTime>,
     /// PostgreSQL: the notification that tells other instances, sent at commit.
     pub notification: Option<(&'static str, String)>,

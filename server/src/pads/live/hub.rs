@@ -533,26 +533,20 @@ impl Room {
                     self.writer.store(edit).await?
                 }
                 Topology::Several => {
-                    let joined_at = state.present(client_id).and_then(|p| p.connected_at);
-                    let cluster = &self.cluster;
+                    let edit = EditToStore {
+                        notification: Some(self.cluster.notification(&row.pad_id, Change::Content)),
+                        row,
+                        connected_at: state.present(client_id).and_then(|p| p.connected_at),
+                    };
                     let attempt = match &locked {
                         Some(txn) => {
-                            let stored =
-                                store::store_among_instances(txn, row, cluster, now, joined_at)
-                                    .await;
+                            let stored = store::store_batch_among_instances(txn, &[&edit])
+                                .await
+                                .map(|mut alone| alone.remove(0));
                             self.timings.edits_per_commit.record(1);
                             stored
                         }
-                        None => {
-                            let edit = EditToStore {
-                                notification: Some(
-                                    cluster.notification(&row.pad_id, Change::Content),
-                                ),
-                                row,
-                                connected_at: joined_at,
-                            };
-                            self.writer.store(edit).await
-                        }
+                        None => self.writer.store(edit).await,
                     };
                     match attempt {
                         Ok(stored) => stored,

@@ -18,7 +18,6 @@ use super::group_commit::EditToStore;
 use super::room::{HistoryEntry, RoomState};
 use super::{MAX_REVISIONS_BEHIND, Refusal, SNAPSHOT_EVERY};
 use crate::pads::PadStatus;
-use crate::pads::cluster::{Change, Cluster};
 
 /// Whether an edit was stored.
 pub enum Stored {
@@ -61,88 +60,23 @@ pub async fn insert_unless_ended(
     })
 }
 
-/// PostgreSQL (several instances): in one statement, locks the pad's row (so an end committed
-/// by any instance is seen and edits to one pad are stored one at a time; `NO KEY` lets rows
-/// that merely refer to the pad be written meanwhile), stores the edit if its revision is the
-/// next and the pad has not ended, starts the pad with its first edit, and tells the other
-/// instances at commit. `told` must stay in the final SELECT: an unreferenced CTE that only
-/// reads is never run.
+/// PostgreSQL (several instances): stores the edits of several pads at once (at most one per
+/// pad) in one statement, and so one transaction: one commit, and one turn at the lock that
+/// PostgreSQL takes for the whole database while a transaction that notified commits, for the
+/// whole batch. An edit stored under its pad's lock, after losing a race to another instance,
+/// is a batch of one in that lock's transaction. Outcomes are in the order of `edits`.
+///
+/// For each edit, the statement locks the pad's row (so an end committed by any instance is
+/// seen and edits to one pad are stored one at a time; `NO KEY` lets rows that merely refer to
+/// the pad be written meanwhile), stores the edit if its revision is the next and the pad has
+/// not ended, starts the pad with its first edit, and tells the other instances at commit.
+/// `told` must stay in the final SELECT: an unreferenced CTE that only reads is never run. Pad
+/// rows are locked in the order of their ids, in every batch of every instance: batches wait
+/// for each other but never deadlock.
 ///
 /// `connected_at` is when the author's connection joined: the edit is stored only while no
 /// later connection of the author joined anywhere (their row is locked `FOR SHARE`, so a join
 /// stamping a new time waits for this edit, and then sees it, or this edit sees the new time).
-///
-/// Edits are stored in batches ([`store_batch_among_instances`]); this one is for an edit
-/// stored under its pad's lock, after losing a race to another instance.
-pub async fn store_among_instances(
-    db: &impl ConnectionTrait,
-    row: pad_operation::Model,
-    cluster: &Cluster,
-    now: OffsetDateTime,
-    connected_at: Option<OffsetDateTime>,
-) -> Result<Stored, sea_orm::DbErr> {
-    let (channel, payload) = cluster.notification(&row.pad_id, Change::Content);
-    let statement = sea_orm::Statement::from_sql_and_values(
-        sea_orm::DbBackend::Postgres,
-        "WITH pad AS (SELECT status, language FROM pads WHERE id = $1 FOR NO KEY UPDATE), \
-         author AS (SELECT 1 FROM pad_participants WHERE pad_id = $1 AND client_id = $3 \
-           AND ($13::timestamptz IS NULL OR connected_at = $13) FOR SHARE), \
-         stored AS (\
-           INSERT INTO pad_operations (pad_id, revision, client_id, seq, at_ms, op) \
-           SELECT $1, $2, $3, $4, $5, $6 FROM pad \
-           WHERE pad.status <> $7 AND EXISTS (SELECT 1 FROM author) \
-           ON CONFLICT DO NOTHING RETURNING revision), \
-         started AS (\
-           UPDATE pads SET status = $10, started_at = $11 FROM stored \
-           WHERE pads.id = $1 AND pads.status = $12), \
-         told AS (SELECT pg_notify($8, $9) FROM stored) \
-         SELECT pad.status, pad.language, \
-           (SELECT COUNT(*) FROM stored) AS stored, (SELECT COUNT(*) FROM told) AS told, \
-           (SELECT COUNT(*) FROM author) AS current \
-         FROM pad",
-        [
-            row.pad_id.into(),
-            row.revision.into(),
-            row.client_id.into(),
-            row.seq.into(),
-            row.at_ms.into(),
-            row.op.into(),
-            PadStatus::Ended.into(),
-            channel.into(),
-            payload.into(),
-            PadStatus::InProgress.into(),
-            now.into(),
-            PadStatus::NotStarted.into(),
-            connected_at.into(),
-        ],
-    );
-    let Some(answer) = db.query_one_raw(statement).await? else {
-        // The pad is gone (deleted with its organization): nothing more is stored.
-        return Ok(Stored::Ended);
-    };
-    let status: String = answer.try_get("", "status")?;
-    let status = PadStatus::from_code(&status)
-        .ok_or_else(|| sea_orm::DbErr::Custom(format!("unknown pad status {status:?} stored")))?;
-    let language: String = answer.try_get("", "language")?;
-    let stored: i64 = answer.try_get("", "stored")?;
-    let current: i64 = answer.try_get("", "current")?;
-    Ok(if status == PadStatus::Ended {
-        Stored::Ended
-    } else if stored == 1 {
-        Stored::Yes(Some((status, language)))
-    } else if current == 0 {
-        Stored::Replaced
-    } else {
-        Stored::Behind
-    })
-}
-
-/// PostgreSQL: [`store_among_instances`] for the edits of several pads at once (at most one
-/// per pad), in one statement and so one transaction: one commit, and one turn at the lock
-/// that PostgreSQL takes for the whole database while a transaction that notified commits,
-/// for the whole batch. Each edit keeps every check of the single statement. Pad rows are
-/// locked in the order of their ids, in every batch of every instance: batches wait for each
-/// other but never deadlock. Outcomes are in the order of `edits`.
 pub async fn store_batch_among_instances(
     db: &impl ConnectionTrait,
     edits: &[&EditToStore],
