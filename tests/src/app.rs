@@ -128,12 +128,8 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with `configure` applied to the settings (also on restarts).
 pub async fn spawn_app_with(configure: impl Fn(&mut Settings) + Send + Sync + 'static) -> TestApp {
-    install_crypto_provider();
-    crate::logs::capture();
-    let data_dir = tempfile::tempdir().expect("temporary data folder");
-    let database_url = fresh_database(&data_dir).await;
-    let master_key = MasterKey::generate();
-    start_on(database_url, master_key, data_dir, 0, Arc::new(configure)).await
+    let postgres = postgres_for_tests();
+    spawn_app_on(FreshDatabase::for_tests(postgres.as_deref()), configure).await
 }
 
 /// Which database a server started by [`spawn_app_on`] gets.
@@ -153,28 +149,43 @@ pub async fn spawn_app_on(
     install_crypto_provider();
     crate::logs::capture();
     let data_dir = tempfile::tempdir().expect("temporary data folder");
-    let database_url = match database {
-        FreshDatabase::Sqlite => sqlite_url(&data_dir),
-        FreshDatabase::Postgres(admin_url) => fresh_postgres_database(admin_url).await,
-    };
+    let database_url = database.create(&data_dir).await;
     let master_key = MasterKey::generate();
     start_on(database_url, master_key, data_dir, 0, Arc::new(configure)).await
 }
 
-fn sqlite_url(data_dir: &tempfile::TempDir) -> String {
-    format!(
-        "sqlite://{}?mode=rwc",
-        data_dir.path().join("stagepad.db").display()
-    )
+impl<'a> FreshDatabase<'a> {
+    /// PostgreSQL when `STAGEPAD_TEST_POSTGRES_URL` (read by [`postgres_for_tests`]) is set.
+    fn for_tests(postgres: Option<&'a str>) -> Self {
+        postgres.map_or(FreshDatabase::Sqlite, FreshDatabase::Postgres)
+    }
+
+    /// Creates the empty database (a SQLite file goes in `data_dir`); answers its URL.
+    async fn create(&self, data_dir: &tempfile::TempDir) -> String {
+        match self {
+            FreshDatabase::Sqlite => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.path().join("stagepad.db").display()
+            ),
+            FreshDatabase::Postgres(admin_url) => fresh_postgres_database(admin_url).await,
+        }
+    }
+}
+
+/// `STAGEPAD_TEST_POSTGRES_URL`, when set and not empty.
+fn postgres_for_tests() -> Option<String> {
+    std::env::var("STAGEPAD_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
 }
 
 /// An empty database: a SQLite file in `data_dir`, or a new PostgreSQL database when
 /// `STAGEPAD_TEST_POSTGRES_URL` is set.
 pub async fn fresh_database(data_dir: &tempfile::TempDir) -> String {
-    match std::env::var("STAGEPAD_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => fresh_postgres_database(&url).await,
-        _ => sqlite_url(data_dir),
-    }
+    let postgres = postgres_for_tests();
+    FreshDatabase::for_tests(postgres.as_deref())
+        .create(data_dir)
+        .await
 }
 
 impl TestApp {
