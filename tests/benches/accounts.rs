@@ -3,15 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use tests::figures::percentile;
 use tests::{PASSWORD, spawn_app};
 
 const CONCURRENT_LOGINS: usize = 20;
 const ROUNDS: usize = 5;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
-}
 
 fn summary(name: &str, mut samples: Vec<Duration>) {
     samples.sort();

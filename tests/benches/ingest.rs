@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Statement};
 use tests::app::{FreshDatabase, spawn_app_on};
+use tests::figures::percentile;
 use tests::lever_sim::{LeverSim, NewCandidate, signed_text};
 use tests::{TestApp, spawn_app_with};
 
@@ -298,10 +299,6 @@ async fn measure_stage_change_to_link() {
         load_average()
     );
     app.stop().await;
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// Logs as `stagepad` does (info, one line a request), to a file (`INGEST_BENCH_LOG` to keep

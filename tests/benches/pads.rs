@@ -20,6 +20,7 @@ use api::{ClientMessage, ServerMessage};
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::{Database, EntityTrait, Set};
 use tests::accounts::expect_json;
+use tests::figures::percentile;
 use tests::pad_client::open_socket;
 use tests::spawn_app;
 use tokio_tungstenite::tungstenite::Message;
@@ -88,13 +89,6 @@ impl Measured {
             }
         }
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn spread(samples: &mut [Duration]) -> String {

@@ -9,14 +9,11 @@ use std::time::{Duration, Instant};
 
 use api::Plan;
 use tests::accounts::{Account, expect_json};
+use tests::figures::percentile;
 use tests::pad_client::PadClient;
 use tests::{TestApp, spawn_app};
 
 const HELLO_RUNS: usize = 40;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 async fn pad(app: &TestApp, member: &Account, language: &str, code: &str) -> PadClient {
     let request = api::NewPadRequest {

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod app;
 pub mod browser;
 pub mod endpoints;
+pub mod figures;
 pub mod lever;
 pub mod lever_sim;
 pub mod logs;
