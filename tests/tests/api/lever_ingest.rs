@@ -299,28 +299,63 @@ fn long_cache_life(settings: &mut server::Settings) {
     settings.lever_webhook_cache_ttl = std::time::Duration::from_secs(60);
 }
 
+/// Two instances of one PostgreSQL database, an organization with Lever connected through the
+/// first, and its webhook's address on the second.
+struct TwoInstances {
+    app: TestApp,
+    _second: TestApp,
+    sim: LeverSim,
+    admin: tests::Account,
+    lever: tests::lever::ConnectedLever,
+    on_second: String,
+}
+
+impl TwoInstances {
+    /// None (the test is skipped) without PostgreSQL.
+    async fn connected() -> Option<Self> {
+        let app = spawn_app_with(long_cache_life).await;
+        if !app.uses_postgres() {
+            eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+            return None;
+        }
+        let second = app.another_instance().await;
+        let sim = LeverSim::start().await;
+        let admin = app.sign_up(Plan::Enterprise).await;
+        let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+        let on_second = lever.url.replace(&app.address, &second.address);
+        Some(Self {
+            app,
+            _second: second,
+            sim,
+            admin,
+            lever,
+            on_second,
+        })
+    }
+}
+
 /// Instances keep each organization's integration in memory for a moment: a signature token
 /// saved through one instance is honoured by another at once, not after its copy expires.
 #[tokio::test]
 async fn a_token_saved_on_one_instance_is_honoured_by_another_at_once() {
-    let app = spawn_app_with(long_cache_life).await;
-    if !app.uses_postgres() {
-        eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+    let Some(instances) = TwoInstances::connected().await else {
         return;
-    }
-    let second = app.another_instance().await;
-    let sim = LeverSim::start().await;
-    let admin = app.sign_up(Plan::Enterprise).await;
-    let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
-    let on_second = lever.url.replace(&app.address, &second.address);
+    };
+    let TwoInstances {
+        app,
+        admin,
+        lever,
+        on_second,
+        ..
+    } = &instances;
     // The second instance now holds the organization, with the first token.
     let old_token = &lever.signature_token;
-    let delivered = send_stage_change(&app.client, &on_second, old_token, "o1", "s1").await;
+    let delivered = send_stage_change(&app.client, on_second, old_token, "o1", "s1").await;
     assert_eq!(delivered.status(), 200);
     let new_token = "n".repeat(40);
     let _: api::LeverSetup = tests::expect_json(
         app.save_lever_token(
-            &admin,
+            admin,
             &api::LeverTokenRequest {
                 signature_token: new_token.clone(),
                 pad_owner_id: admin.id(),
@@ -330,9 +365,9 @@ async fn a_token_saved_on_one_instance_is_honoured_by_another_at_once() {
         200,
     )
     .await;
-    let delivered = send_stage_change(&app.client, &on_second, &new_token, "o1", "s1").await;
+    let delivered = send_stage_change(&app.client, on_second, &new_token, "o1", "s1").await;
     assert_eq!(delivered.status(), 200, "the new token, at once");
-    let old = send_stage_change(&app.client, &on_second, old_token, "o1", "s1").await;
+    let old = send_stage_change(&app.client, on_second, old_token, "o1", "s1").await;
     expect_error(old, 401, ErrorCode::InvalidSignature).await;
 }
 
@@ -340,22 +375,23 @@ async fn a_token_saved_on_one_instance_is_honoured_by_another_at_once() {
 /// each other of the change instead of waiting for their copies to expire.
 #[tokio::test]
 async fn a_stage_selected_on_one_instance_is_honoured_by_another_at_once() {
-    let app = spawn_app_with(long_cache_life).await;
-    if !app.uses_postgres() {
-        eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+    let Some(instances) = TwoInstances::connected().await else {
         return;
-    }
-    let second = app.another_instance().await;
-    let sim = LeverSim::start().await;
-    let admin = app.sign_up(Plan::Enterprise).await;
-    let lever = app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    };
+    let TwoInstances {
+        app,
+        sim,
+        admin,
+        lever,
+        on_second,
+        ..
+    } = &instances;
     let phone = sim.stage_id("Phone interview").await;
     let onsite = sim.stage_id("On-site interview").await;
-    let on_second = lever.url.replace(&app.address, &second.address);
     let deliver_onsite = || async {
         let answer = send_stage_change(
             &app.client,
-            &on_second,
+            on_second,
             &lever.signature_token,
             "o1",
             &onsite,
@@ -369,7 +405,7 @@ async fn a_stage_selected_on_one_instance_is_honoured_by_another_at_once() {
     let kept_since = std::time::Instant::now();
     let _: api::LeverSetup = tests::expect_json(
         app.save_lever_stages(
-            &admin,
+            admin,
             &api::LeverStagesRequest {
                 stage_ids: vec![phone, onsite.clone()],
             },
