@@ -77,7 +77,7 @@ impl<T: Paged + Clone + 'static> Listing<T> {
 
 /// The card of a list page: the title (with Refresh), `children` (what the list is, its
 /// filters), the last failure of an action on the rows, the loaded page as `show` renders it,
-/// and the pager.
+/// and the pager. Lists take the page's full width.
 #[component]
 pub fn ListCard<T, V, F>(
     title: &'static str,
@@ -88,9 +88,6 @@ pub fn ListCard<T, V, F>(
     /// A Refresh button beside the title.
     #[prop(optional)]
     refresh: bool,
-    /// The wide card (for tables with many columns).
-    #[prop(optional)]
-    wide: bool,
     #[prop(into, optional)] problem: MaybeProp<String>,
     children: Children,
 ) -> impl IntoView
@@ -114,7 +111,7 @@ where
     };
     let next_cursor = Signal::derive(move || listing.loaded().and_then(|page| page.next_cursor()));
     view! {
-        <section class="card" class:wide=wide>
+        <section class="card wide">
             {heading}
             {children()}
             {move || error_note(problem.get())}
@@ -215,8 +212,20 @@ where
         return view! { <p class="muted" data-testid=empty_testid>{empty}</p> }.into_any();
     }
     let rows = items.into_iter().map(row).collect_view();
+    let table = NodeRef::<leptos::html::Table>::new();
+    // On a phone the rows stack (see `table.stack` in the style sheet) and each cell shows its
+    // column's name, from data-label: written here once, not in every page's rows.
+    Effect::new(move |_| {
+        if let Some(table) = table.get() {
+            label_cells(&table, headers);
+        }
+    });
+    let class = match class {
+        Some(class) => format!("stack {class}"),
+        None => "stack".to_string(),
+    };
     view! {
-        <table class=class data-testid=testid>
+        <table node_ref=table class=class data-testid=testid>
             <thead>
                 <tr>{headers.iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr>
             </thead>
@@ -224,4 +233,20 @@ where
         </table>
     }
     .into_any()
+}
+
+/// Gives each body cell of `table` its column's heading as `data-label`.
+fn label_cells(table: &web_sys::HtmlTableElement, headers: &[&str]) {
+    let rows = table.rows();
+    for r in 0..rows.length() {
+        let Some(row) = rows.item(r) else { continue };
+        let cells = row.children();
+        for c in 0..cells.length() {
+            if let (Some(cell), Some(label)) = (cells.item(c), headers.get(c as usize))
+                && cell.tag_name() == "TD"
+            {
+                let _ = cell.set_attribute("data-label", label);
+            }
+        }
+    }
 }

@@ -34,6 +34,8 @@ const HEADERS: [&str; 8] = [
 pub fn Pads() -> impl IntoView {
     let client = Client::get();
     let listing = Listing::new("/pads", move |place| client.pads(place));
+    // End stops a live interview for everyone in it: the row asks first, as the pad page does.
+    let confirm_end = RwSignal::new(None::<PadId>);
     let end = Action::new_local(move |id: &PadId| {
         let id = id.clone();
         async move {
@@ -48,7 +50,6 @@ pub fn Pads() -> impl IntoView {
             listing
             loading="Loading pads…"
             refresh=true
-            wide=true
             problem=Signal::derive(move || failure_message(end.value().get()))
             show=move |page: PadsResponse| {
                 view! {
@@ -57,7 +58,7 @@ pub fn Pads() -> impl IntoView {
                         class="audit"
                         headers=&HEADERS
                         items=page.pads
-                        row=move |pad| pad_row(pad, end)
+                        row=move |pad| pad_row(pad, end, confirm_end)
                         empty="No pads here."
                         empty_testid="no-pads"
                     />
@@ -76,7 +77,11 @@ pub fn Pads() -> impl IntoView {
     }
 }
 
-fn pad_row(pad: PadSummary, end: Action<PadId, Result<PadView, ApiFailure>>) -> impl IntoView {
+fn pad_row(
+    pad: PadSummary,
+    end: Action<PadId, Result<PadView, ApiFailure>>,
+    confirm_end: RwSignal<Option<PadId>>,
+) -> impl IntoView {
     let owner = pad.owner.map(|o| o.name).unwrap_or_else(|| "—".into());
     let id = pad.id.clone();
     let running = pad.status != PadStatus::Ended;
@@ -89,13 +94,57 @@ fn pad_row(pad: PadSummary, end: Action<PadId, Result<PadView, ApiFailure>>) -> 
             <td>{pad_status(pad.status)}</td>
             <td class="nowrap">{format_time(pad.created_at)}</td>
             <td class="nowrap">{pad.ended_at.map(format_time).unwrap_or_default()}</td>
-            <td class="nowrap">
-                <a href=pad.link.clone() title=pad.link.clone() data-testid="pad-link">
+            <td class="actions">
+                <a class="nowrap" href=pad.link.clone() title=pad.link.clone() data-testid="pad-link">
                     {if running { "Open pad" } else { "Play back" }}
                 </a>
-                {running.then(|| view! {
-                    " "
-                    <button type="button" class="secondary small" on:click=move |_| { end.dispatch_local(id.clone()); }>"End"</button>
+                {running.then(|| {
+                    let asking = {
+                        let id = id.clone();
+                        move || confirm_end.with(|asked| asked.as_ref() == Some(&id))
+                    };
+                    move || {
+                        let id = id.clone();
+                        if asking() {
+                            view! {
+                                " "
+                                <span class="confirm" data-testid="confirm-end">
+                                    "End it for everyone?"
+                                    <button
+                                        type="button"
+                                        class="danger small"
+                                        disabled=move || end.pending().get()
+                                        on:click=move |_| {
+                                            confirm_end.set(None);
+                                            end.dispatch_local(id.clone());
+                                        }
+                                    >
+                                        "Yes, end"
+                                    </button>
+                                    <button
+                                        type="button"
+                                        class="secondary small"
+                                        on:click=move |_| confirm_end.set(None)
+                                    >
+                                        "Cancel"
+                                    </button>
+                                </span>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                " "
+                                <button
+                                    type="button"
+                                    class="secondary small"
+                                    on:click=move |_| confirm_end.set(Some(id.clone()))
+                                >
+                                    "End"
+                                </button>
+                            }
+                                .into_any()
+                        }
+                    }
                 })}
             </td>
         </tr>
