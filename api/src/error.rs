@@ -88,6 +88,10 @@ pub enum ErrorCode {
     NoteInProgress,
     /// 409: the pad's feedback form is on its way to Lever already.
     FeedbackInProgress,
+    /// 409: the code is in Lever as a note already; ask with `again` to post another.
+    NoteAlreadySent,
+    /// 409: the feedback form is filed in Lever already; ask with `again` to file another.
+    FeedbackAlreadySent,
     /// 409: no Lever feedback template is chosen, so no feedback form can be filed.
     NoFeedbackTemplate,
     /// 409: Lever is no longer connected.
@@ -179,6 +183,8 @@ impl ErrorCode {
             Self::PadNotEnded => "pad_not_ended",
             Self::NoteInProgress => "note_in_progress",
             Self::FeedbackInProgress => "feedback_in_progress",
+            Self::NoteAlreadySent => "note_already_sent",
+            Self::FeedbackAlreadySent => "feedback_already_sent",
             Self::NoFeedbackTemplate => "no_feedback_template",
             Self::LeverNotConnected => "lever_not_connected",
             Self::StepIncomplete => "step_incomplete",
@@ -399,6 +405,8 @@ mod tests {
         ErrorCode::PadNotEnded,
         ErrorCode::NoteInProgress,
         ErrorCode::FeedbackInProgress,
+        ErrorCode::NoteAlreadySent,
+        ErrorCode::FeedbackAlreadySent,
         ErrorCode::NoFeedbackTemplate,
         ErrorCode::LeverNotConnected,
         ErrorCode::StepIncomplete,

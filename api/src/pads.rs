@@ -92,6 +92,32 @@ pub struct PadView {
     pub feedback_status: Option<RequestStatus>,
     #[serde(default)]
     pub feedback_error: Option<String>,
+    /// When the code last reached Lever as a note, and who asked (members only): sending
+    /// again must then be asked for explicitly.
+    #[serde(default)]
+    pub code_note_sent: Option<LeverWriteSent>,
+    /// The same for the feedback form.
+    #[serde(default)]
+    pub feedback_sent: Option<LeverWriteSent>,
+}
+
+/// A write of a pad's code that reached Lever.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeverWriteSent {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The member who asked for it (absent once their account is gone).
+    pub by: Option<String>,
+}
+
+/// `POST /api/pads/<id>/lever-note` and `/lever-feedback` (the body may also be `null`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeverWriteRequest {
+    /// Send although the code reached Lever already: without it, a second request is refused
+    /// (409 `note_already_sent` / `feedback_already_sent`), so a double click posts one note.
+    #[serde(default)]
+    pub again: bool,
 }
 
 /// `POST /api/pads`: a pad for an interview that does not come from Lever.

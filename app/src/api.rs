@@ -200,16 +200,20 @@ impl Client {
         self.fetch(&path).await
     }
 
-    /// Sends an ended Lever pad's code to the candidate's notes in Lever.
-    pub async fn send_code_note(self, id: &PadId) -> Answer<PadView> {
-        self.call(Method::POST, &pad_path(id, "/lever-note"), &Empty {})
+    /// Sends an ended Lever pad's code to the candidate's notes in Lever (`again`: although
+    /// it was sent already).
+    pub async fn send_code_note(self, id: &PadId, again: bool) -> Answer<PadView> {
+        let request = ::api::LeverWriteRequest { again };
+        self.call(Method::POST, &pad_path(id, "/lever-note"), &request)
             .await
     }
 
-    /// Files an ended Lever pad's code as a feedback form in Lever.
-    pub async fn send_feedback(self, id: &PadId) -> Answer<PadView> {
+    /// Files an ended Lever pad's code as a feedback form in Lever (`again`: although it was
+    /// filed already).
+    pub async fn send_feedback(self, id: &PadId, again: bool) -> Answer<PadView> {
+        let request = ::api::LeverWriteRequest { again };
         let path = pad_path(id, "/lever-feedback");
-        self.call(Method::POST, &path, &Empty {}).await
+        self.call(Method::POST, &path, &request).await
     }
 
     /// Every language of the pad's selector, and whether this server can run it (no account

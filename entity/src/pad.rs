@@ -41,6 +41,12 @@ pub struct Model {
     /// The "send as feedback" request.
     pub feedback_status: Option<RequestStatus>,
     pub feedback_error: Option<String>,
+    /// When a code note last reached Lever, and the member who had asked for it.
+    pub code_note_sent_by: Option<UserId>,
+    pub code_note_sent_at: Option<TimeDateTimeWithTimeZone>,
+    /// The same for the feedback form.
+    pub feedback_sent_by: Option<UserId>,
+    pub feedback_sent_at: Option<TimeDateTimeWithTimeZone>,
     /// Lever's id of the results note posted when the interview ended.
     pub results_note_id: Option<String>,
 }

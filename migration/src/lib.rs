@@ -23,6 +23,7 @@ mod m20261202_000016_lever_confidential_access;
 mod m20261202_000017_lever_notes_readable;
 mod m20261202_000018_lever_feedback;
 mod m20261203_000019_pad_runs;
+mod m20261203_000020_lever_write_sent;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_lever_notes_readable::Migration),
             Box::new(m20261202_000018_lever_feedback::Migration),
             Box::new(m20261203_000019_pad_runs::Migration),
+            Box::new(m20261203_000020_lever_write_sent::Migration),
         ]
     }
 }

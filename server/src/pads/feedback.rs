@@ -17,8 +17,12 @@ use crate::lever::feedback::{self as lever_feedback, FeedbackForm};
 use crate::lever::notes::{self as lever_notes, NoteKind};
 use crate::state::AppState;
 
-pub(super) const FEEDBACK_COLUMNS: (pad::Column, pad::Column) =
-    (pad::Column::FeedbackStatus, pad::Column::FeedbackError);
+pub(super) const FEEDBACK_COLUMNS: notes::RequestColumns = notes::RequestColumns {
+    status: pad::Column::FeedbackStatus,
+    error: pad::Column::FeedbackError,
+    sent_at: pad::Column::FeedbackSentAt,
+    sent_by: pad::Column::FeedbackSentBy,
+};
 
 #[derive(Serialize, Deserialize)]
 struct FeedbackJob {
@@ -28,7 +32,11 @@ struct FeedbackJob {
 }
 
 /// `POST /api/pads/<id>/lever-feedback`: queues the final code as a feedback form.
-pub async fn request_feedback(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView> {
+pub async fn request_feedback(
+    state: &AppState,
+    member: &MemberPad,
+    request: api::LeverWriteRequest,
+) -> ApiResult<api::PadView> {
     let pad = notes::ended_lever_pad(state, member).await?;
     let user = member.user();
     let template_chosen = crate::lever::integration::load(&state.db, pad.org_id)
@@ -52,8 +60,12 @@ pub async fn request_feedback(state: &AppState, member: &MemberPad) -> ApiResult
             columns: FEEDBACK_COLUMNS,
             job_kind: job::Kind::Feedback,
             payload: serde_json::to_value(payload).expect("json"),
+            again: request.again,
             busy_code: ErrorCode::FeedbackInProgress,
             busy: "The feedback form is on its way to Lever already.",
+            sent_code: ErrorCode::FeedbackAlreadySent,
+            sent: "The feedback form is on the candidate in Lever already: send again to file \
+                   another.",
         },
     )
     .await?;
@@ -97,7 +109,14 @@ pub async fn send_feedback(state: &AppState, job: &job::Model) -> Result<(), Job
         },
     )
     .await?;
-    notes::request_done(&state.db, &pad.id, FEEDBACK_COLUMNS, job).await?;
+    notes::request_done(
+        &state.db,
+        &pad.id,
+        FEEDBACK_COLUMNS,
+        job,
+        Some(payload.user_id),
+    )
+    .await?;
     Ok(())
 }
 

@@ -184,6 +184,13 @@ pub async fn view(
         && crate::lever::integration::load(&state.db, pad.org_id)
             .await?
             .is_some_and(|i| i.row.feedback_template_id.is_some());
+    let (code_note_sent, feedback_sent) = match member {
+        Some(_) => (
+            lever_write_sent(state, &pad, pad.code_note_sent_at, pad.code_note_sent_by).await?,
+            lever_write_sent(state, &pad, pad.feedback_sent_at, pad.feedback_sent_by).await?,
+        ),
+        None => (None, None),
+    };
     Ok(api::PadView {
         id: pad.id,
         status: pad.status,
@@ -200,7 +207,28 @@ pub async fn view(
         feedback_available,
         feedback_status: pad.feedback_status.filter(|_| member.is_some()),
         feedback_error: pad.feedback_error.filter(|_| member.is_some()),
+        code_note_sent,
+        feedback_sent,
     })
+}
+
+/// When a write of the pad's code reached Lever, with the name of the member who asked.
+async fn lever_write_sent(
+    state: &AppState,
+    pad: &pad::Model,
+    at: Option<OffsetDateTime>,
+    by: Option<UserId>,
+) -> ApiResult<Option<api::LeverWriteSent>> {
+    let Some(at) = at else { return Ok(None) };
+    let by = match by {
+        Some(id) => user::Entity::find_in_org(pad.org_id)
+            .filter(user::Column::Id.eq(id))
+            .one(&state.db)
+            .await?
+            .map(|u| u.name),
+        None => None,
+    };
+    Ok(Some(api::LeverWriteSent { at, by }))
 }
 
 /// `POST /api/pads`: a pad for an interview that does not come from Lever.
@@ -282,6 +310,10 @@ pub fn new_pad(
         code_note_error: Set(None),
         feedback_status: Set(None),
         feedback_error: Set(None),
+        code_note_sent_by: Set(None),
+        code_note_sent_at: Set(None),
+        feedback_sent_by: Set(None),
+        feedback_sent_at: Set(None),
         results_note_id: Set(None),
     })
 }

@@ -2,7 +2,7 @@
 //! member's request) and the results note (automatically, unless switched off in the setup).
 //! Both end with Stagepad's marker line and are posted once (see `lever::notes`).
 
-use api::{ErrorCode, PadId, RefusalCode, RequestStatus};
+use api::{ErrorCode, PadId, RefusalCode, RequestStatus, UserId};
 use entity::InOrg;
 use entity::{job, pad};
 use sea_orm::sea_query::Expr;
@@ -23,6 +23,9 @@ use crate::state::AppState;
 #[derive(Deserialize)]
 struct PadJob {
     pad_id: PadId,
+    /// The member who asked (absent from jobs queued before it was recorded).
+    #[serde(default)]
+    user_id: Option<UserId>,
 }
 
 /// Whether ending this pad posts a results note.
@@ -41,7 +44,11 @@ pub async fn wants_results_note(state: &AppState, pad: &pad::Model) -> ApiResult
 const PLAN_EXCLUDES_LEVER: &str = "The organization's plan does not include Lever; an admin can switch to Enterprise under Settings.";
 
 /// `POST /api/pads/<id>/lever-note`: queues the final code for the candidate's notes.
-pub async fn request_code_note(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView> {
+pub async fn request_code_note(
+    state: &AppState,
+    member: &MemberPad,
+    request: api::LeverWriteRequest,
+) -> ApiResult<api::PadView> {
     let pad = ended_lever_pad(state, member).await?;
     queue_request(
         state,
@@ -49,9 +56,13 @@ pub async fn request_code_note(state: &AppState, member: &MemberPad) -> ApiResul
         Request {
             columns: CODE_NOTE_COLUMNS,
             job_kind: job::Kind::CodeNote,
-            payload: serde_json::json!({ "pad_id": pad.id }),
+            payload: serde_json::json!({ "pad_id": pad.id, "user_id": member.user().user_id }),
+            again: request.again,
             busy_code: ErrorCode::NoteInProgress,
             busy: "The code is on its way to Lever already.",
+            sent_code: ErrorCode::NoteAlreadySent,
+            sent: "The code is in the candidate's notes in Lever already: send again to post \
+                   another note.",
         },
     )
     .await?;
@@ -91,20 +102,35 @@ pub(super) async fn ended_lever_pad(state: &AppState, member: &MemberPad) -> Api
     Ok(pad)
 }
 
-/// A member's request to write a pad's code to Lever: the pad's status and error columns for
-/// it, and the job that carries it out.
+/// A kind of write to Lever's columns on the pad.
+#[derive(Clone, Copy)]
+pub(super) struct RequestColumns {
+    pub status: pad::Column,
+    pub error: pad::Column,
+    /// When it last reached Lever, and who had asked.
+    pub sent_at: pad::Column,
+    pub sent_by: pad::Column,
+}
+
+/// A member's request to write a pad's code to Lever: the pad's columns for it, and the job
+/// that carries it out.
 pub(super) struct Request {
-    /// Its status and error columns on the pad.
-    pub columns: (pad::Column, pad::Column),
+    pub columns: RequestColumns,
     pub job_kind: job::Kind,
     pub payload: serde_json::Value,
+    /// Asked to send although it reached Lever already.
+    pub again: bool,
     /// Answered (409) when the same request is already on its way.
     pub busy_code: ErrorCode,
     pub busy: &'static str,
+    /// Answered (409) when it reached Lever already and `again` was not asked.
+    pub sent_code: ErrorCode,
+    pub sent: &'static str,
 }
 
 /// Marks the request as sending and queues its job, in one transaction. One request of a
-/// kind at a time: a second click while the first is on its way changes nothing.
+/// kind at a time: a second click while the first is on its way changes nothing, and once it
+/// reached Lever, only an explicit "send again" sends another.
 pub(super) async fn queue_request(
     state: &AppState,
     pad: &pad::Model,
@@ -112,21 +138,35 @@ pub(super) async fn queue_request(
 ) -> ApiResult<()> {
     use sea_orm::{ActiveModelTrait, TransactionTrait};
     let txn = state.db.begin().await?;
-    let (status, error) = request.columns;
+    let RequestColumns { status, error, .. } = request.columns;
+    let mut may_send = sea_orm::Condition::any()
+        .add(status.is_null())
+        .add(status.eq(RequestStatus::Failed));
+    if request.again {
+        may_send = may_send.add(status.eq(RequestStatus::Sent));
+    }
     let claimed = pad::Entity::update_in_org(pad.org_id)
         .col_expr(status, Expr::value(Some(RequestStatus::Sending)))
         .col_expr(error, Expr::value(Option::<String>::None))
         .filter(pad::Column::Id.eq(&pad.id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(status.is_null())
-                .add(status.ne(RequestStatus::Sending)),
-        )
+        .filter(may_send)
         .exec(&txn)
         .await?
         .rows_affected;
     if claimed == 0 {
-        return Err(ApiError::conflict(request.busy_code, request.busy));
+        let now = pad::Entity::find_in_org(pad.org_id)
+            .filter(pad::Column::Id.eq(&pad.id))
+            .select_only()
+            .column(status)
+            .into_tuple::<Option<RequestStatus>>()
+            .one(&txn)
+            .await?
+            .flatten();
+        return Err(if now == Some(RequestStatus::Sent) {
+            ApiError::conflict(request.sent_code, request.sent)
+        } else {
+            ApiError::conflict(request.busy_code, request.busy)
+        });
     }
     queue::new_job(
         pad.org_id,
@@ -142,14 +182,15 @@ pub(super) async fn queue_request(
     Ok(())
 }
 
-/// Shows that `job`, a member's request (`columns`: its status and error), was carried out,
-/// unless the job lost its claim meanwhile: a run another took over must not overwrite what a
-/// newer request shows.
+/// Shows that `job`, a member's request (asked by `sent_by`), was carried out, unless the job
+/// lost its claim meanwhile: a run another took over must not overwrite what a newer request
+/// shows.
 pub(super) async fn request_done(
     db: &impl sea_orm::ConnectionTrait,
     pad_id: &PadId,
-    (status_column, error_column): (pad::Column, pad::Column),
+    columns: RequestColumns,
     job: &job::Model,
+    sent_by: Option<UserId>,
 ) -> Result<(), JobError> {
     let still_claimed = job::Entity::find()
         .select_only()
@@ -157,8 +198,13 @@ pub(super) async fn request_done(
         .filter(queue::this_run(job))
         .into_query();
     let updated = pad::Entity::update_in_org(job.org_id)
-        .col_expr(status_column, Expr::value(Some(RequestStatus::Sent)))
-        .col_expr(error_column, Expr::value(Option::<String>::None))
+        .col_expr(columns.status, Expr::value(Some(RequestStatus::Sent)))
+        .col_expr(columns.error, Expr::value(Option::<String>::None))
+        .col_expr(
+            columns.sent_at,
+            Expr::value(Some(OffsetDateTime::now_utc())),
+        )
+        .col_expr(columns.sent_by, Expr::value(sent_by))
         .filter(pad::Column::Id.eq(pad_id))
         .filter(Expr::exists(still_claimed))
         .exec(db)
@@ -169,8 +215,12 @@ pub(super) async fn request_done(
     Ok(())
 }
 
-const CODE_NOTE_COLUMNS: (pad::Column, pad::Column) =
-    (pad::Column::CodeNoteStatus, pad::Column::CodeNoteError);
+pub(super) const CODE_NOTE_COLUMNS: RequestColumns = RequestColumns {
+    status: pad::Column::CodeNoteStatus,
+    error: pad::Column::CodeNoteError,
+    sent_at: pad::Column::CodeNoteSentAt,
+    sent_by: pad::Column::CodeNoteSentBy,
+};
 
 /// The pad a note job is about, with its organization's Lever connection and credentials.
 pub(super) async fn job_pad(
@@ -195,6 +245,9 @@ pub(super) async fn job_pad(
 }
 
 pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), JobError> {
+    let asked_by = serde_json::from_str::<PadJob>(&job.payload)
+        .ok()
+        .and_then(|p| p.user_id);
     let (pad, integration, credentials) = job_pad(state, job).await?;
     let code = final_code(state, &pad.id).await?;
     let label = api::language_label(&pad.language).unwrap_or("Code");
@@ -214,7 +267,7 @@ pub async fn send_code_note(state: &AppState, job: &job::Model) -> Result<(), Jo
         &marker,
     )
     .await?;
-    request_done(&state.db, &pad.id, CODE_NOTE_COLUMNS, job).await?;
+    request_done(&state.db, &pad.id, CODE_NOTE_COLUMNS, job, asked_by).await?;
     Ok(())
 }
 
@@ -299,10 +352,9 @@ pub async fn record_failure(
     } else {
         (RequestStatus::Failed, error.message.clone())
     };
-    let (status_column, error_column) = columns;
     pad::Entity::update_in_org(job.org_id)
-        .col_expr(status_column, Expr::value(Some(status)))
-        .col_expr(error_column, Expr::value(Some(message)))
+        .col_expr(columns.status, Expr::value(Some(status)))
+        .col_expr(columns.error, Expr::value(Some(message)))
         .filter(pad::Column::Id.eq(&payload.pad_id))
         .exec(db)
         .await?;

@@ -71,10 +71,20 @@ async fn pad_history(
     Ok(HttpResponse::Ok().json(super::history(&state, &pad, &page).await?))
 }
 
-async fn code_to_lever(state: web::Data<AppState>, pad: MemberPad) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::notes::request_code_note(&state, &pad).await?))
+async fn code_to_lever(
+    state: web::Data<AppState>,
+    pad: MemberPad,
+    request: web::Json<Option<api::LeverWriteRequest>>,
+) -> ApiResult<HttpResponse> {
+    let request = request.into_inner().unwrap_or_default();
+    Ok(HttpResponse::Ok().json(super::notes::request_code_note(&state, &pad, request).await?))
 }
 
-async fn feedback_to_lever(state: web::Data<AppState>, pad: MemberPad) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::feedback::request_feedback(&state, &pad).await?))
+async fn feedback_to_lever(
+    state: web::Data<AppState>,
+    pad: MemberPad,
+    request: web::Json<Option<api::LeverWriteRequest>>,
+) -> ApiResult<HttpResponse> {
+    let request = request.into_inner().unwrap_or_default();
+    Ok(HttpResponse::Ok().json(super::feedback::request_feedback(&state, &pad, request).await?))
 }

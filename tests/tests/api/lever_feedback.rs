@@ -438,7 +438,8 @@ async fn a_lost_answer_without_read_feedback_is_not_filed_again() {
     assert_eq!(sim.feedback_forms(&ada).await.len(), 1, "filed once");
 }
 
-/// A second click while the first request is on its way is refused, and one form is filed.
+/// A second click while the first request is on its way is refused, and one form is filed;
+/// once filed, only an explicit "send again" files another.
 #[tokio::test]
 async fn a_second_click_while_sending_files_nothing_more() {
     let Setup {
@@ -463,4 +464,34 @@ async fn a_second_click_while_sending_files_nothing_more() {
         "{done:?}"
     );
     assert_eq!(sim.feedback_forms(&ada).await.len(), 1);
+
+    // Once filed, another click is refused too, until "send again" is asked for.
+    let sent = done.feedback_sent.expect("when it was filed, and by whom");
+    assert_eq!(sent.by.as_deref(), Some(admin.me.user.name.as_str()));
+    expect_error(
+        request_feedback(&app, &admin, &pad_id).await,
+        409,
+        ErrorCode::FeedbackAlreadySent,
+    )
+    .await;
+    assert_eq!(sim.feedback_forms(&ada).await.len(), 1);
+    let again: api::PadView = expect_json(
+        app.post(
+            &admin.client,
+            &format!("/api/pads/{pad_id}/lever-feedback"),
+            &api::LeverWriteRequest { again: true },
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(again.feedback_status, Some(api::RequestStatus::Sending));
+    let done = feedback_outcome(&app, &admin, &pad_id).await;
+    assert_eq!(done.feedback_status, Some(api::RequestStatus::Sent));
+    assert_eq!(
+        sim.feedback_forms(&ada).await.len(),
+        2,
+        "filed again on request"
+    );
+    assert!(done.feedback_sent.expect("sent").at >= sent.at);
 }

@@ -97,11 +97,35 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
         code_note.value
     );
     assert!(code_note.value.contains(&link));
+    let code_notes = || async {
+        sim.notes(&ada)
+            .await
+            .into_iter()
+            .filter(|n| n.value.starts_with("Code from the interview"))
+            .count()
+    };
+
+    // A second click after it was sent posts nothing: the view says when and who, and
+    // sending another note must be asked for.
+    let view: api::PadView = expect_json(app.get(&admin.client, &path).await, 200).await;
+    let sent = view
+        .code_note_sent
+        .expect("when the note was sent, and by whom");
+    assert_eq!(sent.by.as_deref(), Some(admin.me.user.name.as_str()));
+    expect_error(
+        app.post(&admin.client, &format!("{path}/lever-note"), &())
+            .await,
+        409,
+        ErrorCode::NoteAlreadySent,
+    )
+    .await;
+    assert_eq!(code_notes().await, 1);
+    let send_again = api::LeverWriteRequest { again: true };
 
     // Lever refusing: the error shows once the attempts are used up.
     sim.fail_next_on(100, 500, "/notes", None).await;
     let _: api::PadView = expect_json(
-        app.post(&admin.client, &format!("{path}/lever-note"), &())
+        app.post(&admin.client, &format!("{path}/lever-note"), &send_again)
             .await,
         200,
     )

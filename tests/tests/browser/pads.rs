@@ -164,16 +164,45 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
     interviewer.screenshot_if_asked("pad-playback").await;
 
     interviewer.click_button("Send as note").await;
+    // Once sent, the page says when and by whom, and a second click cannot post a second
+    // note by accident: the button asks to send again.
     interviewer
-        .wait_for_text("[data-testid=note-status]", "in the candidate's notes")
+        .wait_for_text(
+            "[data-testid=note-status]",
+            "in the candidate's notes in Lever: sent 20",
+        )
         .await;
-    let notes = sim.notes(&ada).await;
+    interviewer
+        .wait_for_text(
+            "[data-testid=note-status]",
+            &format!(" by {}.", admin.me.user.name),
+        )
+        .await;
+    let code_notes = || async {
+        sim.notes(&ada)
+            .await
+            .into_iter()
+            .filter(|n| n.value.starts_with("Code from the interview"))
+            .collect::<Vec<_>>()
+    };
+    let notes = code_notes().await;
     assert!(
         notes.iter().any(|n| n
             .value
             .contains("Code from the interview (Python):\n\ndef add(a, b):\n    return a + b\n")),
         "{notes:?}"
     );
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let first_button = interviewer
+        .client
+        .find(Locator::XPath("//button[normalize-space()='Send as note']"))
+        .await;
+    assert!(first_button.is_err(), "sent: the button says \"again\" now");
+    interviewer.click_button("Send note again").await;
+    wait_for("a second code note", Duration::from_secs(20), || async {
+        (code_notes().await.len() == 2).then_some(())
+    })
+    .await;
     candidate.close().await;
     interviewer.close().await;
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use ::api::playback::{MAX_GAP_MS, Timeline, runs};
-use ::api::{PadHistory, PadId, Participant, RequestStatus, RunView};
+use ::api::{LeverWriteSent, PadHistory, PadId, Participant, RequestStatus, RunView};
 use leptos::prelude::*;
 
 use super::run::{RunPane, ShownRun, output_view};
@@ -257,12 +257,12 @@ fn FinalCode(text: String, runs: Vec<RunView>, pad_id: PadId, from_lever: bool) 
             async move { client.pad(&pad_id).await }
         }
     });
-    let send = Action::new_local(move |kind: &LeverWrite| {
-        let (kind, pad_id) = (*kind, pad_id.clone());
+    let send = Action::new_local(move |(kind, again): &(LeverWrite, bool)| {
+        let (kind, again, pad_id) = (*kind, *again, pad_id.clone());
         async move {
             let answer = match kind {
-                LeverWrite::Note => client.send_code_note(&pad_id).await,
-                LeverWrite::Feedback => client.send_feedback(&pad_id).await,
+                LeverWrite::Note => client.send_code_note(&pad_id, again).await,
+                LeverWrite::Feedback => client.send_feedback(&pad_id, again).await,
             };
             status.refetch();
             answer
@@ -290,26 +290,56 @@ fn FinalCode(text: String, runs: Vec<RunView>, pad_id: PadId, from_lever: bool) 
             handle.clear();
         }
     });
+    let view_now = move || status.get().and_then(|a| a.ok());
     let write_states = move || {
-        status.get().and_then(|a| a.ok()).map(|view| {
+        view_now().map(|view| {
             let note = write_state(
                 LeverWrite::Note,
                 view.code_note_status,
                 view.code_note_error.unwrap_or_default(),
+                view.code_note_sent,
             );
             let feedback = write_state(
                 LeverWrite::Feedback,
                 view.feedback_status,
                 view.feedback_error.unwrap_or_default(),
+                view.feedback_sent,
             );
             view! { {note} {feedback} }
         })
     };
-    let feedback_available = move || {
-        status
-            .get()
-            .and_then(|a| a.ok())
-            .is_some_and(|v| v.feedback_available)
+    let feedback_available = move || view_now().is_some_and(|v| v.feedback_available);
+    // One button a kind of write: disabled while one is on its way; once it reached Lever,
+    // it says "again" and sends with `again` (the server refuses a plain second request).
+    let send_button = move |kind: LeverWrite| {
+        move || {
+            let (status, first, again) = match kind {
+                LeverWrite::Note => (
+                    view_now().and_then(|v| v.code_note_status),
+                    "Send as note",
+                    "Send note again",
+                ),
+                LeverWrite::Feedback => (
+                    view_now().and_then(|v| v.feedback_status),
+                    "Send as feedback",
+                    "Send feedback again",
+                ),
+            };
+            let sent = status == Some(RequestStatus::Sent);
+            let busy = status == Some(RequestStatus::Sending);
+            view! {
+                <button
+                    type="button"
+                    class:secondary=sent
+                    disabled=move || busy || send.pending().get()
+                    on:click=move |_| {
+                        send.dispatch_local((kind, sent));
+                    }
+                >
+                    {if sent { again } else { first }}
+                </button>
+            }
+        }
     };
     view! {
         <section class="card wide">
@@ -318,15 +348,8 @@ fn FinalCode(text: String, runs: Vec<RunView>, pad_id: PadId, from_lever: bool) 
                 <span>
                     <button type="button" class="secondary" on:click=copy>"Copy code"</button>
                     {from_lever.then(|| view! {
-                        <button type="button" disabled=move || send.pending().get() on:click=move |_| { send.dispatch_local(LeverWrite::Note); }>
-                            "Send as note"
-                        </button>
-                        {move || feedback_available().then(|| view! {
-                            <button type="button" disabled=move || send.pending().get()
-                                on:click=move |_| { send.dispatch_local(LeverWrite::Feedback); }>
-                                "Send as feedback"
-                            </button>
-                        })}
+                        {send_button(LeverWrite::Note)}
+                        {move || feedback_available().then(|| send_button(LeverWrite::Feedback))}
                     })}
                 </span>
             </div>
@@ -381,21 +404,33 @@ enum LeverWrite {
     Feedback,
 }
 
-/// One line saying how sending the code as a note or a form goes.
-fn write_state(kind: LeverWrite, status: Option<RequestStatus>, error: String) -> AnyView {
+/// One line saying how sending the code as a note or a form goes, and when it last got there.
+fn write_state(
+    kind: LeverWrite,
+    status: Option<RequestStatus>,
+    error: String,
+    last_sent: Option<LeverWriteSent>,
+) -> AnyView {
     let (test_id, sending, sent, refused) = match kind {
         LeverWrite::Note => (
             "note-status",
             "Sending the code to Lever…",
-            "The code is in the candidate's notes in Lever.",
+            "The code is in the candidate's notes in Lever",
             "Lever did not take the note",
         ),
         LeverWrite::Feedback => (
             "feedback-status",
             "Filing the feedback form in Lever…",
-            "The feedback form is on the candidate in Lever, filed as the member who sent it.",
+            "The feedback form is on the candidate in Lever, filed as the member who sent it",
             "Lever did not take the feedback form",
         ),
+    };
+    let sent = match &last_sent {
+        Some(LeverWriteSent { at, by: Some(by) }) => {
+            format!("{sent}: sent {} by {by}.", format_time(*at))
+        }
+        Some(LeverWriteSent { at, by: None }) => format!("{sent}: sent {}.", format_time(*at)),
+        None => format!("{sent}."),
     };
     match status {
         // While retries remain, the last failure says why it is taking long.
