@@ -22,6 +22,14 @@ impl Plan {
     pub fn includes_lever(self) -> bool {
         self == Plan::Enterprise
     }
+
+    /// How many active members the plan allows, if it limits them (Personal: one interviewer).
+    pub fn member_limit(self) -> Option<u64> {
+        match self {
+            Plan::Personal => Some(1),
+            Plan::Team | Plan::Enterprise => None,
+        }
+    }
 }
 
 text_enum! {

@@ -88,6 +88,9 @@ pub enum ErrorCode {
     NoteInProgress,
     /// 409: the pad's feedback form is on its way to Lever already.
     FeedbackInProgress,
+    /// 403 (409 for a plan change): the organization's plan does not allow this many active
+    /// members (Personal is for one).
+    PlanLimit,
     /// 409: the code is in Lever as a note already; ask with `again` to post another.
     NoteAlreadySent,
     /// 409: the feedback form is filed in Lever already; ask with `again` to file another.
@@ -183,6 +186,7 @@ impl ErrorCode {
             Self::PadNotEnded => "pad_not_ended",
             Self::NoteInProgress => "note_in_progress",
             Self::FeedbackInProgress => "feedback_in_progress",
+            Self::PlanLimit => "plan_limit",
             Self::NoteAlreadySent => "note_already_sent",
             Self::FeedbackAlreadySent => "feedback_already_sent",
             Self::NoFeedbackTemplate => "no_feedback_template",
@@ -405,6 +409,7 @@ mod tests {
         ErrorCode::PadNotEnded,
         ErrorCode::NoteInProgress,
         ErrorCode::FeedbackInProgress,
+        ErrorCode::PlanLimit,
         ErrorCode::NoteAlreadySent,
         ErrorCode::FeedbackAlreadySent,
         ErrorCode::NoFeedbackTemplate,

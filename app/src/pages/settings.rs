@@ -83,14 +83,28 @@ fn PlanForm() -> impl IntoView {
             answer.map(|_| ())
         }
     });
+    // Leaving Enterprise stops Lever at once: ask first.
+    let confirming = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if let Some(plan) = plan_from_value(&chosen.get_untracked()) {
-            change.dispatch_local(ChangePlanRequest { plan });
+        let Some(plan) = plan_from_value(&chosen.get_untracked()) else {
+            return;
+        };
+        let leaves_lever =
+            current.get_untracked().is_some_and(Plan::includes_lever) && !plan.includes_lever();
+        if leaves_lever && !confirming.get_untracked() {
+            confirming.set(true);
+            return;
         }
+        confirming.set(false);
+        change.dispatch_local(ChangePlanRequest { plan });
     };
     let unchanged = move || plan_from_value(&chosen.get()) == current.get();
     let has_lever = move || current.get().is_some_and(Plan::includes_lever);
+    // "Saved" until the next choice.
+    let saved = move || {
+        matches!(change.value().get(), Some(Ok(()))) && !change.pending().get() && unchanged()
+    };
 
     view! {
         <section class="card">
@@ -113,7 +127,10 @@ fn PlanForm() -> impl IntoView {
                                         name="plan"
                                         value=plan_value(plan)
                                         prop:checked=move || chosen.get() == plan_value(plan)
-                                        on:change=move |_| chosen.set(plan_value(plan).to_string())
+                                        on:change=move |_| {
+                                            confirming.set(false);
+                                            chosen.set(plan_value(plan).to_string());
+                                        }
                                     />
                                     <span>
                                         {plan_summary(plan)}
@@ -125,9 +142,34 @@ fn PlanForm() -> impl IntoView {
                         .collect_view()}
                 </fieldset>
                 {move || error_note(failure_message(change.value().get()))}
-                <button type="submit" disabled=move || change.pending().get() || unchanged()>
-                    {move || if change.pending().get() { "Changing the plan…" } else { "Change plan" }}
-                </button>
+                {move || confirming.get().then(|| view! {
+                    <p class="notice" role="alert" data-testid="confirm-plan">
+                        "Without Enterprise, Lever stops creating pads and receiving code for this organization; its setup is kept for when you come back."
+                    </p>
+                })}
+                {move || saved().then(|| view! {
+                    <p class="ok" role="status" data-testid="plan-saved">
+                        {current.get().map(|plan| format!("Saved: the plan is now {}.", plan.label()))}
+                    </p>
+                })}
+                <span>
+                    <button type="submit" disabled=move || change.pending().get() || unchanged()>
+                        {move || {
+                            if change.pending().get() {
+                                "Changing the plan…"
+                            } else if confirming.get() {
+                                "Yes, leave Enterprise"
+                            } else {
+                                "Change plan"
+                            }
+                        }}
+                    </button>
+                    {move || confirming.get().then(|| view! {
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>
+                            "Cancel"
+                        </button>
+                    })}
+                </span>
             </form>
             <p class="muted">"No payment is taken: the plan decides what your organization may use."</p>
         </section>

@@ -76,6 +76,19 @@ pub async fn change_plan(
     if before == plan {
         return Ok(org);
     }
+    if let Some(limit) = plan.member_limit() {
+        let active = active_members(&txn, admin.org_id).await?;
+        if active > limit {
+            return Err(ApiError::conflict(
+                ErrorCode::PlanLimit,
+                format!(
+                    "The {} plan is for one interviewer, and {active} members are active: \
+                     deactivate or remove the others first.",
+                    plan.label()
+                ),
+            ));
+        }
+    }
     let mut changed: organization::ActiveModel = org.into();
     changed.plan = Set(wire::db_plan(plan));
     let org = changed.update(&txn).await?;
@@ -161,12 +174,15 @@ pub async fn update_member(
     client: &ClientAddress,
 ) -> ApiResult<api::Member> {
     let txn = state.db.begin().await?;
-    lock_organization(&txn, admin.org_id).await?;
+    let org = lock_organization(&txn, admin.org_id).await?;
     let member = find_member(&txn, admin.org_id, member_id).await?;
     let new_role = request.role.map(wire::db_role).unwrap_or(member.role);
     let new_status = request.status.map(wire::db_status).unwrap_or(member.status);
     if new_role == member.role && new_status == member.status {
         return Ok(wire::member(&member));
+    }
+    if new_status == user::Status::Active && member.status != user::Status::Active {
+        ensure_room_for_a_member(&txn, &org).await?;
     }
     let stays_active_admin = new_role == user::Role::Admin && new_status == user::Status::Active;
     if !stays_active_admin {
@@ -290,6 +306,33 @@ async fn lock_organization(
         .ok_or_else(|| ApiError::not_found("The organization no longer exists."))
 }
 
+/// Active members of the organization: what a plan's member limit counts.
+async fn active_members(db: &impl ConnectionTrait, org_id: OrgId) -> ApiResult<u64> {
+    Ok(user::Entity::find_in_org(org_id)
+        .filter(user::Column::Status.eq(user::Status::Active))
+        .count(db)
+        .await?)
+}
+
+/// Refuses another active member when the organization's plan has no room for one.
+async fn ensure_room_for_a_member(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+) -> ApiResult<()> {
+    let plan = wire::plan(org.plan);
+    match plan.member_limit() {
+        Some(limit) if active_members(db, org.id).await? >= limit => Err(ApiError::forbidden(
+            ErrorCode::PlanLimit,
+            format!(
+                "The {} plan is for one interviewer: an admin can switch the organization to \
+                 Team under Settings to add colleagues.",
+                plan.label()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -301,6 +344,11 @@ pub async fn create_invitation(
     client: &ClientAddress,
 ) -> ApiResult<api::InvitationCreated> {
     let email = validate::email(&request.email)?;
+    let org = organization::Entity::find_by_id(admin.org_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The organization no longer exists."))?;
+    ensure_room_for_a_member(&state.db, &org).await?;
     state.throttle.invitation(admin.org_id).map_err(|wait| {
         too_many(
             "This organization has sent too many invitations recently; wait before sending more.",
@@ -437,6 +485,9 @@ pub async fn accept_invitation(
     let now = OffsetDateTime::now_utc();
 
     let txn = state.db.begin().await?;
+    // The plan as it is now: the invitation may be older than a change to Personal.
+    let org = lock_organization(&txn, invitation.org_id).await?;
+    ensure_room_for_a_member(&txn, &org).await?;
     // Single use: only the request that flips accepted_at from empty goes on.
     let claimed = invitation::Entity::update_in_org(invitation.org_id)
         .col_expr(
@@ -478,10 +529,9 @@ pub async fn accept_invitation(
         client,
     )
     .await?;
-    let organization = organization::Entity::find_by_id(invitation.org_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(invitation_not_found)?;
     txn.commit().await?;
-    Ok(SignedIn { user, organization })
+    Ok(SignedIn {
+        user,
+        organization: org,
+    })
 }

@@ -331,6 +331,82 @@ async fn admins_change_the_plan() {
     assert_eq!(me.organization.plan, Plan::Enterprise);
 }
 
+/// Personal is "for one interviewer": no invitation, no second active member by accepting an
+/// older invitation or by reactivation, and no downgrade while others are active.
+#[tokio::test]
+async fn the_personal_plan_holds_one_active_member() {
+    let app = spawn_app().await;
+    let personal = app.sign_up(Plan::Personal).await;
+    let refused = expect_error(
+        app.create_invitation(
+            &personal,
+            &api::CreateInvitationRequest {
+                email: unique_email("colleague"),
+                role: Role::Member,
+            },
+        )
+        .await,
+        403,
+        ErrorCode::PlanLimit,
+    )
+    .await;
+    assert!(refused.contains("Team"), "{refused}");
+
+    let team = app.sign_up(Plan::Team).await;
+    let member = app.add_member(&team, Role::Member).await;
+    let to_personal = api::ChangePlanRequest {
+        plan: Plan::Personal,
+    };
+    let refused = expect_error(
+        app.change_plan(&team, &to_personal).await,
+        409,
+        ErrorCode::PlanLimit,
+    )
+    .await;
+    assert!(refused.contains("one"), "{refused}");
+    // An invitation sent while on Team, and the other member deactivated: the plan may change,
+    // and then neither the invitation nor a reactivation adds a second active member.
+    let invited = unique_email("late");
+    let created = app.invite(&team, &invited, Role::Member).await;
+    let deactivate = |status| UpdateMemberRequest {
+        role: None,
+        status: Some(status),
+    };
+    let _: api::Member = expect_json(
+        app.update_member(&team, member.id(), &deactivate(MemberStatus::Deactivated))
+            .await,
+        200,
+    )
+    .await;
+    let org: api::OrganizationSummary =
+        expect_json(app.change_plan(&team, &to_personal).await, 200).await;
+    assert_eq!(org.plan, Plan::Personal);
+    expect_error(
+        app.update_member(&team, member.id(), &deactivate(MemberStatus::Active))
+            .await,
+        403,
+        ErrorCode::PlanLimit,
+    )
+    .await;
+    expect_error(
+        app.accept_invitation(
+            &new_client(),
+            &TestApp::token_of(&created.link),
+            &api::AcceptInvitationRequest {
+                name: "Late Joiner".into(),
+                password: PASSWORD.into(),
+            },
+        )
+        .await,
+        403,
+        ErrorCode::PlanLimit,
+    )
+    .await;
+    let members: api::MembersResponse = expect_json(app.members(&team, "").await, 200).await;
+    assert_eq!(members.members.len(), 2, "nobody joined");
+    assert!(members.members.iter().all(|m| m.email != invited));
+}
+
 #[tokio::test]
 async fn an_invitation_flood_is_refused_per_organization_with_retry_after() {
     let app = spawn_app_with(|settings| {

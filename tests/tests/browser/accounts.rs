@@ -247,9 +247,46 @@ async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
     admin
         .wait_for_text("[data-testid=current-plan]", "Enterprise")
         .await;
+    admin
+        .wait_for_text(
+            "[data-testid=plan-saved]",
+            "Saved: the plan is now Enterprise.",
+        )
+        .await;
     admin.click_link("Home").await;
     admin
         .wait_for_text("[data-testid=home-plan]", "Enterprise")
+        .await;
+
+    // Leaving Enterprise asks first (Lever stops); Cancel keeps the plan.
+    admin.click_link("Settings").await;
+    let choose_team = || async {
+        admin
+            .element("input[name=plan][value=team]")
+            .await
+            .click()
+            .await
+            .expect("choose Team");
+    };
+    choose_team().await;
+    admin.click_button("Change plan").await;
+    admin
+        .wait_for_text("[data-testid=confirm-plan]", "Lever stops creating pads")
+        .await;
+    admin.click_button("Cancel").await;
+    // Asking changed nothing: the page loaded afresh still says Enterprise.
+    admin.goto(&app.url("/settings")).await;
+    admin
+        .wait_for_text("[data-testid=current-plan]", "Enterprise")
+        .await;
+    choose_team().await;
+    admin.click_button("Change plan").await;
+    admin.click_button("Yes, leave Enterprise").await;
+    admin
+        .wait_for_text("[data-testid=current-plan]", "Team")
+        .await;
+    admin
+        .wait_for_text("[data-testid=plan-saved]", "Saved: the plan is now Team.")
         .await;
 
     admin.click_link("Audit log").await;
