@@ -99,6 +99,18 @@ pub struct LeverSetup {
     /// The Lever feedback template "Send as feedback" files; none until an admin picks one.
     #[serde(default)]
     pub feedback_template: Option<ChosenFeedbackTemplate>,
+    /// The newest request Stagepad refused, when none was accepted since (Verify pressed
+    /// before the token was saved, a token Lever does not sign with, no signature).
+    #[serde(default)]
+    pub last_refused: Option<RefusedRequest>,
+}
+
+/// A request from Lever that was refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedRequest {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub reason: DeliveryReason,
 }
 
 /// The feedback template an admin chose, as Lever named it then.

@@ -62,6 +62,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             results_notes_enabled: true,
             last_delivery_at: None,
             feedback_template: None,
+            last_refused: None,
         });
     };
     let row = &integration.row;
@@ -137,11 +138,35 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         results_notes_enabled: row.results_notes_enabled,
         last_delivery_at: row.last_delivery_at,
         feedback_template: super::feedback::chosen(row),
+        last_refused: last_refused(state, admin.org_id, row.last_delivery_at).await?,
     })
 }
 
 /// Lever delivers webhooks only to https URLs with a CA-signed certificate. An http public URL
 /// is warned about, not refused: it still serves local tries with a simulator.
+/// The newest refused request, unless one was accepted after it.
+async fn last_refused(
+    state: &AppState,
+    org_id: OrgId,
+    last_accepted: Option<OffsetDateTime>,
+) -> ApiResult<Option<api::RefusedRequest>> {
+    use entity::lever_delivery;
+    use sea_orm::QueryOrder;
+    let newest = lever_delivery::Entity::find_in_org(org_id)
+        .filter(lever_delivery::Column::Status.eq(lever_delivery::Status::Rejected))
+        .order_by_desc(lever_delivery::Column::ReceivedAt)
+        .one(&state.db)
+        .await?;
+    Ok(newest
+        .filter(|refused| last_accepted.is_none_or(|accepted| refused.received_at > accepted))
+        .and_then(|refused| {
+            Some(api::RefusedRequest {
+                at: refused.received_at,
+                reason: refused.reason?,
+            })
+        }))
+}
+
 fn https_warning(public_url: &str) -> Option<String> {
     let https = public_url
         .get(..8)

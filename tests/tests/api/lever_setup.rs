@@ -75,6 +75,14 @@ async fn an_admin_walks_the_four_steps_and_lever_verifies_the_connection() {
         expect_json(app.lever_webhook(&admin).await, 200).await;
     assert_eq!(webhook.url, url);
     let (webhook_id, token) = sim.register_webhook(STAGE_CHANGE, &webhook.url).await;
+    assert_eq!(setup_of(&app, &admin).await.last_refused, None);
+
+    // Verify pressed in Lever before step 4: refused, and the setup says why.
+    assert_eq!(sim.verify(&webhook_id).await, 401);
+    let early = setup_of(&app, &admin).await;
+    let refused = early.last_refused.expect("the refused request");
+    assert_eq!(refused.reason, api::DeliveryReason::BadSignature);
+    assert_eq!(early.last_delivery_at, None);
 
     // Step 4, then Lever's Verify.
     let request = api::LeverTokenRequest {
@@ -97,6 +105,10 @@ async fn an_admin_walks_the_four_steps_and_lever_verifies_the_connection() {
         verified.connection
     );
     assert!(verified.last_delivery_at.is_some());
+    assert_eq!(
+        verified.last_refused, None,
+        "a refusal older than the last accepted request is over"
+    );
 
     let audit: api::AuditPage = expect_json(app.audit(&admin, "").await, 200).await;
     let actions: Vec<&str> = audit.events.iter().map(|e| e.action.as_str()).collect();

@@ -81,6 +81,15 @@ async fn an_admin_connects_lever_and_sees_the_connection_verified() {
     );
     let (webhook_id, token) = sim.register_webhook("candidateStageChange", &url).await;
 
+    // Verify pressed in Lever before step 4: refused, and the page says what to do.
+    assert_eq!(sim.verify(&webhook_id).await, 401);
+    browser
+        .wait_for_text(
+            "[data-testid=last-refusal]",
+            "no signature token is saved yet: do step 4",
+        )
+        .await;
+
     // Step 4: the token, and the admin as pad owner (the default).
     browser.fill("[name=signature_token]", &token).await;
     browser.click_button_in("step-4", "Update").await;
@@ -102,6 +111,14 @@ async fn an_admin_connects_lever_and_sees_the_connection_verified() {
     browser
         .wait_for_text("[data-testid=last-delivery]", "Last request from Lever")
         .await;
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("[data-testid=last-refusal]"))
+            .await
+            .is_err(),
+        "the refusal is over once Lever's request is accepted"
+    );
     browser.screenshot_if_asked("lever-setup").await;
 
     let page = browser.client.source().await.unwrap();

@@ -7,7 +7,9 @@ mod step_stages;
 mod step_token;
 mod step_webhook;
 
-use ::api::{ConnectionState, ErrorCode, LeverEnvironment, LeverSetup};
+use ::api::{
+    ConnectionState, DeliveryReason, ErrorCode, LeverEnvironment, LeverSetup, RefusedRequest,
+};
 use leptos::prelude::*;
 
 use crate::api::{ApiFailure, Client};
@@ -61,9 +63,36 @@ pub fn connection_text(connection: &ConnectionState) -> (&'static str, String) {
     }
 }
 
-/// Whether the page should keep asking the server (Lever's Verify has not arrived).
+/// Whether the page should keep asking the server: Lever's Verify has not arrived, and the
+/// admin may press it any time from step 3 on (before step 4 too, which the page then shows).
 pub fn waiting_for_lever(setup: &LeverSetup) -> bool {
-    setup.token.done && !matches!(setup.connection, ConnectionState::Verified { .. })
+    let url_given = setup.credentials.done && setup.stages.done;
+    url_given && !matches!(setup.connection, ConnectionState::Verified { .. })
+}
+
+/// What to do about a request Stagepad refused, in the admin's words (`token_saved`: step 4
+/// is done).
+pub fn refusal_advice(refused: &RefusedRequest, token_saved: bool) -> String {
+    let at = format_time(refused.at);
+    match refused.reason {
+        DeliveryReason::BadSignature | DeliveryReason::NoSignature if !token_saved => format!(
+            "Lever sent a request ({at}), but no signature token is saved yet: do step 4, then \
+             press Verify in Lever again."
+        ),
+        DeliveryReason::NoSignature => format!(
+            "Lever sent a request without a signature ({at}): in Lever, make sure the Candidate \
+             Stage Change webhook signs its requests, and paste its token in step 4."
+        ),
+        DeliveryReason::BadSignature => format!(
+            "Lever sent a request ({at}) signed with another token than the one saved in step 4: \
+             paste the token shown next to the Candidate Stage Change webhook in Lever."
+        ),
+        DeliveryReason::TooOld | DeliveryReason::TriggeredInFuture => format!(
+            "Lever sent a request ({at}) dated too far from this server's clock: check the \
+             server's time."
+        ),
+        _ => format!("Lever sent a request ({at}) that Stagepad refused."),
+    }
 }
 
 /// The first step not done yet (1 to 4), or none.
@@ -223,6 +252,11 @@ fn LeverSetupAdmin() -> impl IntoView {
 fn Overview(setup: LeverSetup) -> impl IntoView {
     let (class, text) = connection_text(&setup.connection);
     let next = next_step(&setup).map(|n| format!("Next: step {n}."));
+    let refusal = setup
+        .last_refused
+        .as_ref()
+        .map(|refused| refusal_advice(refused, setup.token.done));
+    let has_refusal = refusal.is_some();
     let steps = [
         ("1. Provide Lever credentials", setup.credentials.done),
         (
@@ -249,10 +283,12 @@ fn Overview(setup: LeverSetup) -> impl IntoView {
         </ul>
         {next.map(|next| view! { <p data-testid="next-step">{next}</p> })}
         <p class=class data-testid="connection-status">{text}</p>
+        {refusal.map(|advice| view! { <p class="notice" role="alert" data-testid="last-refusal">{advice}</p> })}
         <p class="muted" data-testid="last-delivery">
-            {match setup.last_delivery_at {
-                Some(at) => format!("Last request from Lever: {}.", format_time(at)),
-                None => "No request from Lever yet.".to_string(),
+            {match (setup.last_delivery_at, has_refusal) {
+                (Some(at), _) => format!("Last request from Lever: {}.", format_time(at)),
+                (None, true) => "No request from Lever accepted yet.".to_string(),
+                (None, false) => "No request from Lever yet.".to_string(),
             }}
         </p>
     }
@@ -383,6 +419,7 @@ mod tests {
             results_notes_enabled: true,
             last_delivery_at: None,
             feedback_template: None,
+            last_refused: None,
         }
     }
 
@@ -408,6 +445,11 @@ mod tests {
     #[test]
     fn polling_lasts_only_while_lever_has_not_verified() {
         assert!(!waiting_for_lever(&setup(
+            [true, false, false, false],
+            ConnectionState::NotConnected
+        )));
+        // The URL is shown from step 3 on: Verify may come before the token is saved.
+        assert!(waiting_for_lever(&setup(
             [true, true, false, false],
             ConnectionState::NotConnected
         )));
@@ -440,6 +482,21 @@ mod tests {
                 .1
                 .starts_with("Waiting for Lever's Verify")
         );
+    }
+
+    #[test]
+    fn a_refusal_says_what_to_do() {
+        let refused = |reason| RefusedRequest {
+            at: datetime!(2026-11-27 10:00 UTC),
+            reason,
+        };
+        let before_step_4 = refusal_advice(&refused(DeliveryReason::BadSignature), false);
+        assert!(before_step_4.contains("no signature token is saved yet: do step 4"));
+        assert!(before_step_4.contains("2026-11-27 10:00:00 UTC"));
+        let wrong_token = refusal_advice(&refused(DeliveryReason::BadSignature), true);
+        assert!(wrong_token.contains("another token"), "{wrong_token}");
+        let unsigned = refusal_advice(&refused(DeliveryReason::NoSignature), true);
+        assert!(unsigned.contains("without a signature"), "{unsigned}");
     }
 
     #[test]
