@@ -258,6 +258,13 @@ pub struct LeverDelivery {
     pub pad_link: Option<String>,
     /// Failed and dead deliveries can be retried by an admin.
     pub can_retry: bool,
+    /// When a failed delivery's job runs again by itself.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    /// The sample Lever sends when an admin presses Verify (a `candidateHired` without a
+    /// candidate), not a real event.
+    #[serde(default)]
+    pub lever_verify: bool,
 }
 
 /// `GET /api/lever/deliveries?status=&q=&cursor=&limit=` (admins): newest first.

@@ -229,24 +229,49 @@ pub fn delivery_reason(reason: DeliveryReason) -> &'static str {
 pub fn delivery_outcome(delivery: &LeverDelivery) -> String {
     let reason = delivery.reason.map(delivery_reason);
     match delivery.status {
+        DeliveryStatus::Ignored if delivery.lever_verify => "Answered: the connection works".into(),
         DeliveryStatus::PadCreated => "Pad created".into(),
         DeliveryStatus::Queued => "Waiting to be processed".into(),
         DeliveryStatus::Ignored => format!("Ignored: {}", reason.unwrap_or("no reason given")),
         DeliveryStatus::Duplicate => "Duplicate: already received".into(),
         DeliveryStatus::Rejected => format!("Rejected: {}", reason.unwrap_or("refused")),
-        DeliveryStatus::Failed | DeliveryStatus::Dead => {
+        DeliveryStatus::Failed => {
+            let error = delivery.error.as_deref().unwrap_or("unknown error");
+            let next = match delivery.next_attempt_at {
+                Some(at) => format!("next try at {}", format_clock(at)),
+                None => "it will be tried again".into(),
+            };
+            format!("Attempt {} failed; {next}: {error}", delivery.attempts)
+        }
+        DeliveryStatus::Dead => {
             let error = delivery.error.as_deref().unwrap_or("unknown error");
             let attempts = match delivery.attempts {
                 1 => "1 attempt".to_string(),
                 n => format!("{n} attempts"),
             };
-            let label = if delivery.status == DeliveryStatus::Dead {
-                "Failed for good"
-            } else {
-                "Failed, will retry"
-            };
-            format!("{label} after {attempts}: {error}")
+            format!("Failed for good after {attempts}: {error}")
         }
+    }
+}
+
+/// What the Event column says: Lever's Verify sample by that name, others by Lever's.
+pub fn delivery_event(delivery: &LeverDelivery) -> String {
+    if delivery.lever_verify {
+        "Lever's Verify test".into()
+    } else {
+        delivery.event.clone()
+    }
+}
+
+/// A time of day as `14:05 UTC`, with the day when it is not today (in UTC).
+pub fn format_clock(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    let clock = format!("{:02}:{:02} UTC", at.hour(), at.minute());
+    let today = OffsetDateTime::now_utc().date();
+    if at.date() == today {
+        clock
+    } else {
+        format!("{} {clock}", format_date(at))
     }
 }
 
@@ -478,6 +503,8 @@ mod tests {
             attempts: 3,
             pad_link: None,
             can_retry: false,
+            next_attempt_at: None,
+            lever_verify: false,
         };
         assert_eq!(
             delivery_outcome(&delivery(
@@ -486,6 +513,26 @@ mod tests {
             )),
             "Ignored: not tagged"
         );
+        let next = OffsetDateTime::now_utc().replace_time(time::Time::from_hms(14, 5, 0).unwrap());
+        let failing = LeverDelivery {
+            next_attempt_at: Some(next),
+            attempts: 2,
+            ..delivery(DeliveryStatus::Failed, None)
+        };
+        assert_eq!(
+            delivery_outcome(&failing),
+            "Attempt 2 failed; next try at 14:05 UTC: Lever answered 500"
+        );
+        let verify = LeverDelivery {
+            event: "candidateHired".into(),
+            lever_verify: true,
+            ..delivery(
+                DeliveryStatus::Ignored,
+                Some(DeliveryReason::NotAStageChange),
+            )
+        };
+        assert_eq!(delivery_event(&verify), "Lever's Verify test");
+        assert_eq!(delivery_outcome(&verify), "Answered: the connection works");
         assert_eq!(
             delivery_outcome(&delivery(DeliveryStatus::Dead, None)),
             "Failed for good after 3 attempts: Lever answered 500"

@@ -9,7 +9,7 @@ use leptos_router::components::A;
 use crate::api::{ApiFailure, Client};
 use crate::components::guard::{AdminOnly, failure_message};
 use crate::components::list::{DataTable, ListCard, Listing, SearchBox, StatusFilter};
-use crate::text::{delivery_outcome, format_time};
+use crate::text::{delivery_event, delivery_outcome, format_time};
 
 /// The filter's choices: (status sent to the server, label).
 pub const FILTERS: [(&str, &str); 8] = [
@@ -53,6 +53,16 @@ fn DeliveriesList() -> impl IntoView {
                 }
             })
     };
+    // Deliveries keep coming and jobs finish meanwhile: look again every 10 seconds.
+    let refresh = set_interval_with_handle(
+        move || listing.refetch(),
+        std::time::Duration::from_secs(10),
+    );
+    on_cleanup(move || {
+        if let Ok(handle) = refresh {
+            handle.clear();
+        }
+    });
     let retry = Action::new_local(move |id: &DeliveryId| {
         let id = *id;
         async move {
@@ -116,16 +126,21 @@ fn delivery_row(
         .clone()
         .or(delivery.stage_id.clone())
         .unwrap_or_default();
-    let candidate = delivery
-        .candidate_name
-        .clone()
-        .or(delivery.opportunity_id.clone())
-        .unwrap_or_default();
+    // A candidate Lever was never asked about is known by the opportunity's id only.
+    let candidate = match (&delivery.candidate_name, &delivery.opportunity_id) {
+        (Some(name), _) => view! { {name.clone()} }.into_any(),
+        (None, Some(opportunity)) => {
+            view! { <span class="muted">"Opportunity " <code class="code-name">{opportunity.clone()}</code></span> }
+                .into_any()
+        }
+        (None, None) => ().into_any(),
+    };
+    let event = delivery_event(&delivery);
     let id = delivery.id;
     view! {
         <tr data-testid="delivery-row" data-status=delivery.status.as_str()>
             <td class="nowrap">{format_time(delivery.received_at)}</td>
-            <td><code class="code-name">{delivery.event.clone()}</code></td>
+            <td><code class="code-name">{event}</code></td>
             <td data-testid="delivery-candidate">{candidate}</td>
             <td>{stage}</td>
             <td data-testid="delivery-outcome">

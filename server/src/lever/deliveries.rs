@@ -4,8 +4,12 @@ use actix_web::{HttpResponse, web};
 use api::{DeliveryId, ErrorCode, OrgId};
 use entity::InOrg;
 use entity::lever_delivery::Status;
-use entity::{job, lever_delivery};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, Set, TransactionTrait};
+use entity::{job, lever_delivery, pad};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+use std::collections::{HashMap, HashSet};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{integration, webhook};
@@ -76,11 +80,25 @@ pub async fn list_deliveries(
     )
     .await?;
     let stage_names = stage_names(&state, admin.org_id).await?;
+    let names = candidate_names(&state, admin.org_id, &rows).await?;
+    let next_attempts = next_attempts(&state, admin.org_id, &rows).await?;
+    let deliveries = rows
+        .into_iter()
+        .map(|mut row| {
+            if row.candidate_name.is_none()
+                && let Some(opportunity) = &row.opportunity_id
+            {
+                row.candidate_name = names.get(opportunity).cloned();
+            }
+            let next = next_attempts.get(&row.id).copied();
+            api::LeverDelivery {
+                next_attempt_at: next.filter(|_| row.status == Status::Failed),
+                ..to_wire(&state, &stage_names, row)
+            }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(api::LeverDeliveriesResponse {
-        deliveries: rows
-            .into_iter()
-            .map(|row| to_wire(&state, &stage_names, row))
-            .collect(),
+        deliveries,
         next_cursor,
         rejected_not_recorded: webhook::forgeries_not_recorded(&state.db, admin.org_id).await?,
     }))
@@ -138,12 +156,73 @@ pub async fn retry_delivery(
     Ok(HttpResponse::Ok().json(to_wire(&state, &stage_names, delivery)))
 }
 
+/// The candidates' names that deliveries without one (a replay, a stage nobody selected) can
+/// borrow: the pad made for the same opportunity knows it.
+async fn candidate_names(
+    state: &AppState,
+    org_id: OrgId,
+    rows: &[lever_delivery::Model],
+) -> ApiResult<HashMap<String, String>> {
+    let unnamed: HashSet<&str> = rows
+        .iter()
+        .filter(|row| row.candidate_name.is_none())
+        .filter_map(|row| row.opportunity_id.as_deref())
+        .collect();
+    if unnamed.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let named: Vec<(Option<String>, String)> = pad::Entity::find_in_org(org_id)
+        .filter(pad::Column::OpportunityId.is_in(unnamed))
+        .select_only()
+        .column(pad::Column::OpportunityId)
+        .column(pad::Column::CandidateName)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    Ok(named
+        .into_iter()
+        .filter_map(|(opportunity, name)| Some((opportunity?, name)))
+        .collect())
+}
+
+/// When each failing delivery's job is due to run again.
+async fn next_attempts(
+    state: &AppState,
+    org_id: OrgId,
+    rows: &[lever_delivery::Model],
+) -> ApiResult<HashMap<DeliveryId, OffsetDateTime>> {
+    let failing: Vec<DeliveryId> = rows
+        .iter()
+        .filter(|row| row.status == Status::Failed)
+        .map(|row| row.id)
+        .collect();
+    if failing.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let due: Vec<(Option<DeliveryId>, OffsetDateTime)> = job::Entity::find_in_org(org_id)
+        .filter(job::Column::DeliveryId.is_in(failing))
+        .select_only()
+        .column(job::Column::DeliveryId)
+        .column(job::Column::RunAt)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    Ok(due
+        .into_iter()
+        .filter_map(|(delivery, at)| Some((delivery?, at)))
+        .collect())
+}
+
 async fn stage_names(state: &AppState, org_id: OrgId) -> ApiResult<Vec<integration::StoredStage>> {
     Ok(integration::load(&state.db, org_id)
         .await?
         .map(|integration| integration.selected_stages())
         .unwrap_or_default())
 }
+
+/// Lever's Verify button posts a `candidateHired` with empty `data`; a real one names its
+/// opportunity.
+const VERIFY_SAMPLE_EVENT: &str = "candidateHired";
 
 fn to_wire(
     state: &AppState,
@@ -156,6 +235,7 @@ fn to_wire(
         .and_then(|id| stages.iter().find(|s| s.id == id))
         .map(|s| s.name.clone());
     let failing = row.status.can_retry();
+    let lever_verify = row.event == VERIFY_SAMPLE_EVENT && row.opportunity_id.is_none();
     api::LeverDelivery {
         id: row.id,
         received_at: row.received_at,
@@ -168,6 +248,8 @@ fn to_wire(
         error: row.detail.filter(|_| failing),
         attempts: row.attempts,
         pad_link: row.pad_id.map(|id| pads::link(state, &id)),
+        lever_verify,
+        next_attempt_at: None,
         status: row.status,
         reason: row.reason,
     }

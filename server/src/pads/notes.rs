@@ -294,10 +294,7 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
             .map(|p| p.name),
     );
     let duration = match (pad.started_at, pad.ended_at) {
-        (Some(start), Some(end)) => {
-            let minutes = (end - start).whole_minutes().max(0);
-            format!("{minutes} min")
-        }
+        (Some(start), Some(end)) => interview_duration(end - start),
         _ => "no code was written".into(),
     };
     let link = super::link(state, &pad.id);
@@ -359,6 +356,21 @@ pub async fn record_failure(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// How long an interview took, to the nearest minute, as a person says it ("under a minute",
+/// "1 min", "1 h 5 min"): a 59-second session is not "0 min".
+fn interview_duration(took: time::Duration) -> String {
+    let seconds = took.whole_seconds().max(0);
+    if seconds < 30 {
+        return "under a minute".into();
+    }
+    let minutes = (seconds + 30) / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, minutes) => format!("{minutes} min"),
+        (hours, 0) => format!("{hours} h"),
+        (hours, minutes) => format!("{hours} h {minutes} min"),
+    }
 }
 
 /// Lever's longest note is not documented: stay well within what any API takes.
@@ -449,6 +461,21 @@ mod tests {
             participant_list(std::iter::once("Eve @riley".to_string())),
             "Eve ＠riley"
         );
+    }
+
+    #[test]
+    fn durations_round_to_the_nearest_minute() {
+        use time::Duration;
+        assert_eq!(interview_duration(Duration::seconds(5)), "under a minute");
+        assert_eq!(interview_duration(Duration::seconds(59)), "1 min");
+        assert_eq!(interview_duration(Duration::seconds(61)), "1 min");
+        assert_eq!(
+            interview_duration(Duration::seconds(45 * 60 + 40)),
+            "46 min"
+        );
+        assert_eq!(interview_duration(Duration::minutes(60)), "1 h");
+        assert_eq!(interview_duration(Duration::minutes(65)), "1 h 5 min");
+        assert_eq!(interview_duration(Duration::seconds(-3)), "under a minute");
     }
 
     #[test]

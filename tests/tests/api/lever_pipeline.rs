@@ -726,3 +726,53 @@ async fn seen_tokens_are_kept_sixteen_days_then_pruned() {
     assert!(left.contains(&"fresh-token".to_string()), "{left:?}");
     let _ = sim;
 }
+
+/// The deliveries list speaks of people and times: a replay names the candidate its original
+/// created a pad for, a failing delivery says when it runs next, and Lever's Verify sample is
+/// called what it is.
+#[tokio::test]
+async fn deliveries_name_the_candidate_the_next_attempt_and_lever_s_verify() {
+    let app = tests::spawn_app_with(|settings| {
+        settings.jobs.retry_base = Duration::from_secs(600);
+    })
+    .await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let lever = app.connect_lever(&admin, &sim, &[PHONE]).await;
+    assert_eq!(sim.verify(&lever.webhook_id).await, 200);
+
+    let ada = tagged_candidate(&sim, "Ada Lovelace").await;
+    let sent = sim.move_candidate(&ada, &sim.stage_id(PHONE).await).await;
+    assert_eq!(
+        app.outcome_for(&admin, &ada).await.status,
+        api::DeliveryStatus::PadCreated
+    );
+    assert_eq!(sim.replay_delivery(&sent[0]).await, 200);
+
+    let grace = tagged_candidate(&sim, "Grace Hopper").await;
+    sim.fail_next_on(1, 500, "/addLinks", None).await;
+    sim.move_candidate(&grace, &sim.stage_id(PHONE).await).await;
+    let failing = tests::poll::wait_for("a failed attempt", Duration::from_secs(20), || async {
+        app.deliveries(&admin)
+            .await
+            .into_iter()
+            .find(|d| d.status == api::DeliveryStatus::Failed)
+    })
+    .await;
+    let next = failing.next_attempt_at.expect("when it runs next");
+    assert!(next > failing.received_at, "{failing:?}");
+    assert_eq!(failing.attempts, 1);
+
+    let deliveries = app.deliveries(&admin).await;
+    let duplicate = deliveries
+        .iter()
+        .find(|d| d.status == api::DeliveryStatus::Duplicate)
+        .expect("the replay");
+    assert_eq!(duplicate.candidate_name.as_deref(), Some("Ada Lovelace"));
+    let verify = deliveries
+        .iter()
+        .find(|d| d.event == "candidateHired")
+        .expect("Verify's sample");
+    assert!(verify.lever_verify, "{verify:?}");
+    assert!(deliveries.iter().filter(|d| d.lever_verify).count() == 1);
+}

@@ -121,6 +121,15 @@ async fn an_admin_connects_lever_and_sees_the_connection_verified() {
     );
     browser.screenshot_if_asked("lever-setup").await;
 
+    // The deliveries call Verify's sample what it is.
+    browser.click_link("Deliveries").await;
+    browser
+        .wait_for_text("[data-testid=deliveries]", "Lever's Verify test")
+        .await;
+    browser
+        .wait_for_text("[data-testid=deliveries]", "Answered: the connection works")
+        .await;
+
     let page = browser.client.source().await.unwrap();
     assert!(
         !page.contains(&api_key) && !page.contains(&token),
