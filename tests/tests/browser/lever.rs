@@ -34,7 +34,16 @@ async fn an_admin_connects_lever_and_sees_the_connection_verified() {
         .unwrap();
     browser.fill("[name=base_url]", &sim.api_base_url()).await;
     browser.fill("[name=api_key]", &api_key).await;
+    // Lever is slow to answer: the button says what is going on meanwhile.
+    sim.hang_next(1, 1_500).await;
     browser.click_button_in("step-1", "Update").await;
+    let busy = browser
+        .wait_for_text(
+            "[data-testid=step-1] button[type=submit]",
+            "Checking the key with Lever…",
+        )
+        .await;
+    assert!(!busy.is_empty());
     browser
         .wait_for_text(
             "[data-testid=saved-key]",
@@ -63,6 +72,12 @@ async fn an_admin_connects_lever_and_sees_the_connection_verified() {
         checkbox.click().await.unwrap();
     }
     browser.click_button_in("step-2", "Update").await;
+    browser
+        .wait_for_text(
+            "[data-testid=stages-saved]",
+            "Saved: pads are created at 2 stages.",
+        )
+        .await;
     browser
         .wait_for_text("[data-testid=next-step]", "Next: step 3")
         .await;

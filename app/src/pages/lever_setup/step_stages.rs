@@ -31,9 +31,15 @@ pub fn StepStages() -> impl IntoView {
             Some(answer)
         }
     });
+    // "Saved" until the choice changes again.
+    let saved = RwSignal::new(false);
     let save = Action::new_local(move |request: &LeverStagesRequest| {
         let request = request.clone();
-        async move { setup.accept(client.save_lever_stages(&request).await) }
+        async move {
+            let answer = setup.accept(client.save_lever_stages(&request).await);
+            saved.set(answer.is_ok());
+            answer
+        }
     });
     let problem = RwSignal::new(None::<String>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -102,6 +108,7 @@ pub fn StepStages() -> impl IntoView {
                                                                 on:change=move |ev| {
                                                                     let on = event_target_checked(&ev);
                                                                     let id = id.clone();
+                                                                    saved.set(false);
                                                                     chosen.update(|c| { if on { c.insert(id); } else { c.remove(&id); } });
                                                                 }/>
                                                             <span>{stage.name}</span>
@@ -111,7 +118,17 @@ pub fn StepStages() -> impl IntoView {
                                                 .collect_view()}
                                         </fieldset>
                                         {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
-                                        <button type="submit" disabled=move || save.pending().get()>"Update"</button>
+                                        {move || saved.get().then(|| view! {
+                                            <p class="ok" role="status" data-testid="stages-saved">
+                                                {chosen.with(|c| match c.len() {
+                                                    1 => "Saved: pads are created at 1 stage.".to_string(),
+                                                    n => format!("Saved: pads are created at {n} stages."),
+                                                })}
+                                            </p>
+                                        })}
+                                        <button type="submit" disabled=move || save.pending().get()>
+                                            {move || if save.pending().get() { "Saving…" } else { "Update" }}
+                                        </button>
                                     </form>
                                 }
                                     .into_any()
