@@ -37,16 +37,22 @@ pub fn plan_summary(plan: Plan) -> &'static str {
 }
 
 /// Whether the organization can use Lever, and if not, how to get it.
-pub fn lever_notice(plan: Plan) -> String {
+/// What the plan means for Lever, and where to get it: `on_settings` is the page with the plan
+/// form (elsewhere the notice points there).
+pub fn lever_notice(plan: Plan, on_settings: bool) -> String {
     if plan.includes_lever() {
-        "Your plan includes the Lever integration.".into()
-    } else {
-        format!(
-            "The Lever integration requires the Enterprise plan; your organization is on {}. \
-             To use Lever, choose Enterprise below and click Change plan (no payment is taken).",
-            plan.label()
-        )
+        return "Your plan includes the Lever integration.".into();
     }
+    let how = if on_settings {
+        "choose Enterprise below and click Change plan"
+    } else {
+        "switch to Enterprise under Settings"
+    };
+    format!(
+        "The Lever integration requires the Enterprise plan; your organization is on {}. \
+         To use Lever, {how} (no payment is taken).",
+        plan.label()
+    )
 }
 
 pub const ROLES: [Role; 2] = [Role::Admin, Role::Member];
@@ -386,13 +392,17 @@ mod tests {
     #[test]
     fn lever_needs_enterprise_and_says_how_to_get_it() {
         assert_eq!(
-            lever_notice(Plan::Enterprise),
+            lever_notice(Plan::Enterprise, true),
             "Your plan includes the Lever integration."
         );
-        let team = lever_notice(Plan::Team);
+        let team = lever_notice(Plan::Team, true);
         assert!(team.contains("requires the Enterprise plan"), "{team}");
         assert!(team.contains("on Team"), "{team}");
-        assert!(team.contains("choose Enterprise"), "{team}");
+        assert!(team.contains("choose Enterprise below"), "{team}");
+        // Elsewhere nothing is "below": the notice points to Settings.
+        let home = lever_notice(Plan::Team, false);
+        assert!(home.contains("under Settings"), "{home}");
+        assert!(!home.contains("below"), "{home}");
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub fn link_purpose(href: &str) -> &'static str {
         "/integrations/lever/deliveries" => {
             "What each of Lever's stage changes became: a pad, or why not."
         }
-        "/account" => "Your name, email and password.",
+        "/account" => "Who you are logged in as, and your password.",
         _ => "",
     }
 }
@@ -63,7 +63,13 @@ fn Welcome(me: MeResponse) -> impl IntoView {
             <p class="muted">{role_summary(me.role)}</p>
             <ul class="links">{links}</ul>
             {match me.role {
-                Role::Admin => view! { <p class="notice">{lever_notice(plan)}</p> }.into_any(),
+                Role::Admin => view! {
+                    <p class="notice" data-testid="home-lever-notice">
+                        {lever_notice(plan, false)}
+                        {(!plan.includes_lever()).then(|| view! { " " <A href="/settings">"Open Settings"</A> })}
+                    </p>
+                }
+                .into_any(),
                 Role::Member => {
                     view! {
                         <p class="muted">

@@ -110,7 +110,7 @@ fn PlanForm() -> impl IntoView {
         <section class="card">
             <h2>"Plan"</h2>
             <p class="notice" class:ok=has_lever data-testid="lever-notice">
-                {move || current.get().map(lever_notice)}
+                {move || current.get().map(|plan| lever_notice(plan, true))}
             </p>
             <form class="form" on:submit=on_submit>
                 <fieldset class="plans">

@@ -226,7 +226,16 @@ async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
     })
     .await;
 
-    // Lever needs Enterprise: the settings say so, and the upgrade shows everywhere at once.
+    // Lever needs Enterprise: Home points to Settings (nothing is "below" there), the settings
+    // say so, and the upgrade shows everywhere at once.
+    admin.click_link("Home").await;
+    let notice = admin
+        .wait_for_text(
+            "[data-testid=home-lever-notice]",
+            "switch to Enterprise under Settings",
+        )
+        .await;
+    assert!(!notice.contains("below"), "{notice}");
     admin.click_link("Settings").await;
     admin
         .wait_for_text("[data-testid=lever-notice]", "requires the Enterprise plan")
