@@ -110,14 +110,18 @@ pub struct LeverWriteSent {
     pub by: Option<String>,
 }
 
-/// `POST /api/pads/<id>/lever-note` and `/lever-feedback` (the body may also be `null`).
+/// `POST /api/pads/<id>/lever-note` and `/lever-feedback` (the body may also be empty or
+/// `null`: a first sending).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LeverWriteRequest {
-    /// Send although the code reached Lever already: without it, a second request is refused
-    /// (409 `note_already_sent` / `feedback_already_sent`), so a double click posts one note.
-    #[serde(default)]
-    pub again: bool,
+    /// Send again, although the code reached Lever at this time (the `at` of `code_note_sent`
+    /// or `feedback_sent` the person was shown). Once it reached Lever, a request without it,
+    /// or with another time (someone sent it again meanwhile), is refused (409
+    /// `note_already_sent` / `feedback_already_sent`): a double click or a stale page posts
+    /// nothing more.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub again_after: Option<OffsetDateTime>,
 }
 
 /// `POST /api/pads`: a pad for an interview that does not come from Lever.

@@ -8,6 +8,33 @@ pub const MAX_GAP_MS: i64 = 1_500;
 /// A snapshot every this many edits, so any moment is at most this many edits away.
 const CHECKPOINT_EVERY: usize = 256;
 
+/// How long an interview took, to the nearest minute, as a person says it ("under a minute",
+/// "1 min", "1 h 5 min"): a 59-second session is not "0 min". Shared by the results note and
+/// the playback's header.
+pub fn interview_duration(seconds: i64) -> String {
+    let seconds = seconds.max(0);
+    if seconds < 30 {
+        return "under a minute".into();
+    }
+    let minutes = (seconds + 30) / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, minutes) => format!("{minutes} min"),
+        (hours, 0) => format!("{hours} h"),
+        (hours, minutes) => format!("{hours} h {minutes} min"),
+    }
+}
+
+/// A stretch of an interview as a clock reads: `3:07`, `1:02:03`.
+pub fn clock(ms: i64) -> String {
+    let seconds = ms.max(0) / 1_000;
+    let (hours, minutes, seconds) = (seconds / 3_600, seconds / 60 % 60, seconds % 60);
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{seconds:02}")
+    } else {
+        format!("{minutes}:{seconds:02}")
+    }
+}
+
 /// A character and the index (in `PadHistory::participants`) of who typed it, if known.
 pub type Authored = (char, Option<u16>);
 
@@ -136,6 +163,20 @@ mod tests {
     use super::*;
     use crate::Participant;
     use crate::ot::Operation;
+
+    #[test]
+    fn durations_round_to_the_nearest_minute_and_clocks_read_plainly() {
+        assert_eq!(interview_duration(5), "under a minute");
+        assert_eq!(interview_duration(59), "1 min");
+        assert_eq!(interview_duration(61), "1 min");
+        assert_eq!(interview_duration(45 * 60 + 40), "46 min");
+        assert_eq!(interview_duration(3_600), "1 h");
+        assert_eq!(interview_duration(65 * 60), "1 h 5 min");
+        assert_eq!(interview_duration(-3), "under a minute");
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(187_400), "3:07");
+        assert_eq!(clock(3_723_000), "1:02:03");
+    }
 
     fn history(ops: Vec<(i64, &str, Operation)>) -> PadHistory {
         PadHistory {

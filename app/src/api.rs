@@ -200,18 +200,26 @@ impl Client {
         self.fetch(&path).await
     }
 
-    /// Sends an ended Lever pad's code to the candidate's notes in Lever (`again`: although
-    /// it was sent already).
-    pub async fn send_code_note(self, id: &PadId, again: bool) -> Answer<PadView> {
-        let request = ::api::LeverWriteRequest { again };
+    /// Sends an ended Lever pad's code to the candidate's notes in Lever (`again_after`: the
+    /// sending shown, to send again).
+    pub async fn send_code_note(
+        self,
+        id: &PadId,
+        again_after: Option<time::OffsetDateTime>,
+    ) -> Answer<PadView> {
+        let request = ::api::LeverWriteRequest { again_after };
         self.call(Method::POST, &pad_path(id, "/lever-note"), &request)
             .await
     }
 
-    /// Files an ended Lever pad's code as a feedback form in Lever (`again`: although it was
-    /// filed already).
-    pub async fn send_feedback(self, id: &PadId, again: bool) -> Answer<PadView> {
-        let request = ::api::LeverWriteRequest { again };
+    /// Files an ended Lever pad's code as a feedback form in Lever (`again_after`: the filing
+    /// shown, to file again).
+    pub async fn send_feedback(
+        self,
+        id: &PadId,
+        again_after: Option<time::OffsetDateTime>,
+    ) -> Answer<PadView> {
+        let request = ::api::LeverWriteRequest { again_after };
         let path = pad_path(id, "/lever-feedback");
         self.call(Method::POST, &path, &request).await
     }

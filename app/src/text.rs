@@ -245,7 +245,7 @@ pub fn delivery_outcome(delivery: &LeverDelivery) -> String {
             let error = delivery.error.as_deref().unwrap_or("unknown error");
             let next = match delivery.next_attempt_at {
                 Some(at) => format!("next try at {}", format_clock(at)),
-                None => "it will be tried again".into(),
+                None => "trying again now".into(),
             };
             format!("Attempt {} failed; {next}: {error}", delivery.attempts)
         }

@@ -51,7 +51,7 @@ fn audit_row(event: AuditEvent) -> impl IntoView {
     let label = action_label(&event.action);
     view! {
         <tr data-testid="audit-row" data-action=event.action.clone()>
-            <td class="nowrap">{format_time(event.at)}</td>
+            <td>{format_time(event.at)}</td>
             <td>{event.actor.unwrap_or_else(|| "(not logged in)".into())}</td>
             <td data-testid="audit-action">
                 {label} " " <code class="code-name">{event.action.clone()}</code>

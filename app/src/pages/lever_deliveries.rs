@@ -139,7 +139,7 @@ fn delivery_row(
     let id = delivery.id;
     view! {
         <tr data-testid="delivery-row" data-status=delivery.status.as_str()>
-            <td class="nowrap">{format_time(delivery.received_at)}</td>
+            <td>{format_time(delivery.received_at)}</td>
             <td><code class="code-name">{event}</code></td>
             <td data-testid="delivery-candidate">{candidate}</td>
             <td>{stage}</td>

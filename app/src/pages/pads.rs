@@ -92,8 +92,8 @@ fn pad_row(
             <td>{pad.stage_name.unwrap_or_default()}</td>
             <td>{owner}</td>
             <td>{pad_status(pad.status)}</td>
-            <td class="nowrap">{format_time(pad.created_at)}</td>
-            <td class="nowrap">{pad.ended_at.map(format_time).unwrap_or_default()}</td>
+            <td>{format_time(pad.created_at)}</td>
+            <td>{pad.ended_at.map(format_time).unwrap_or_default()}</td>
             <td class="actions">
                 <a class="nowrap" href=pad.link.clone() title=pad.link.clone() data-testid="pad-link">
                     {if running { "Open pad" } else { "Play back" }}

@@ -199,8 +199,12 @@ async fn next_attempts(
     if failing.is_empty() {
         return Ok(HashMap::new());
     }
+    // Only a job waiting for its time: one running now (its attempts already counted) or out
+    // of attempts has no next try to show.
     let due: Vec<(Option<DeliveryId>, OffsetDateTime)> = job::Entity::find_in_org(org_id)
         .filter(job::Column::DeliveryId.is_in(failing))
+        .filter(job::Column::Status.eq(job::Status::Queued))
+        .filter(job::Column::RunAt.gt(OffsetDateTime::now_utc()))
         .select_only()
         .column(job::Column::DeliveryId)
         .column(job::Column::RunAt)
@@ -235,7 +239,10 @@ fn to_wire(
         .and_then(|id| stages.iter().find(|s| s.id == id))
         .map(|s| s.name.clone());
     let failing = row.status.can_retry();
-    let lever_verify = row.event == VERIFY_SAMPLE_EVENT && row.opportunity_id.is_none();
+    // A refused request is stored without its data: nothing tells it was Verify's sample.
+    let lever_verify = row.event == VERIFY_SAMPLE_EVENT
+        && row.opportunity_id.is_none()
+        && row.status != Status::Rejected;
     api::LeverDelivery {
         id: row.id,
         received_at: row.received_at,

@@ -15,6 +15,7 @@ use super::integration::{
     Integration, NEEDED, StoredStage, load_required, secret_context, webhook_key_hash,
 };
 use super::types::LeverUser;
+use super::webhook;
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminUser, ClientAddress, EnterpriseAdmin};
@@ -138,25 +139,31 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         results_notes_enabled: row.results_notes_enabled,
         last_delivery_at: row.last_delivery_at,
         feedback_template: super::feedback::chosen(row),
-        last_refused: last_refused(state, admin.org_id, row.last_delivery_at).await?,
+        last_refused: last_refused(state, row).await?,
     })
 }
 
-/// Lever delivers webhooks only to https URLs with a CA-signed certificate. An http public URL
-/// is warned about, not refused: it still serves local tries with a simulator.
-/// The newest refused request, unless one was accepted after it.
+/// The newest refused request that says something about this connection, unless one was
+/// accepted after it: since the integration was made (a reconnection starts afresh) and, once
+/// a token is saved, only stage changes (other events may come from webhook entries the admin
+/// added besides, each signing with a token of its own).
 async fn last_refused(
     state: &AppState,
-    org_id: OrgId,
-    last_accepted: Option<OffsetDateTime>,
+    integration: &lever_integration::Model,
 ) -> ApiResult<Option<api::RefusedRequest>> {
     use entity::lever_delivery;
     use sea_orm::QueryOrder;
-    let newest = lever_delivery::Entity::find_in_org(org_id)
+    let mut refused = lever_delivery::Entity::find_in_org(integration.org_id)
         .filter(lever_delivery::Column::Status.eq(lever_delivery::Status::Rejected))
+        .filter(lever_delivery::Column::ReceivedAt.gte(integration.created_at));
+    if integration.signature_token_sealed.is_some() {
+        refused = refused.filter(lever_delivery::Column::Event.eq(webhook::STAGE_CHANGE));
+    }
+    let newest = refused
         .order_by_desc(lever_delivery::Column::ReceivedAt)
         .one(&state.db)
         .await?;
+    let last_accepted = integration.last_delivery_at;
     Ok(newest
         .filter(|refused| last_accepted.is_none_or(|accepted| refused.received_at > accepted))
         .and_then(|refused| {
@@ -167,6 +174,8 @@ async fn last_refused(
         }))
 }
 
+/// Lever delivers webhooks only to https URLs with a CA-signed certificate. An http public URL
+/// is warned about, not refused: it still serves local tries with a simulator.
 fn https_warning(public_url: &str) -> Option<String> {
     let https = public_url
         .get(..8)

@@ -182,7 +182,7 @@ pub async fn update_member(
         return Ok(wire::member(&member));
     }
     if new_status == user::Status::Active && member.status != user::Status::Active {
-        ensure_room_for_a_member(&txn, &org).await?;
+        ensure_room_for_a_member(&txn, &org, Asking::Admin).await?;
     }
     let stays_active_admin = new_role == user::Role::Admin && new_status == user::Status::Active;
     if !stays_active_admin {
@@ -314,21 +314,36 @@ async fn active_members(db: &impl ConnectionTrait, org_id: OrgId) -> ApiResult<u
         .await?)
 }
 
+/// Who meets a plan's member limit: the admin who would add someone, or the person invited.
+#[derive(Clone, Copy)]
+enum Asking {
+    Admin,
+    Invitee,
+}
+
 /// Refuses another active member when the organization's plan has no room for one.
 async fn ensure_room_for_a_member(
     db: &impl ConnectionTrait,
     org: &organization::Model,
+    asking: Asking,
 ) -> ApiResult<()> {
     let plan = wire::plan(org.plan);
     match plan.member_limit() {
-        Some(limit) if active_members(db, org.id).await? >= limit => Err(ApiError::forbidden(
-            ErrorCode::PlanLimit,
-            format!(
-                "The {} plan is for one interviewer: an admin can switch the organization to \
-                 Team under Settings to add colleagues.",
-                plan.label()
-            ),
-        )),
+        Some(limit) if active_members(db, org.id).await? >= limit => {
+            let message = match asking {
+                Asking::Admin => format!(
+                    "The {} plan is for one interviewer: an admin can switch the organization \
+                     to Team under Settings to add colleagues.",
+                    plan.label()
+                ),
+                Asking::Invitee => format!(
+                    "{} is on a plan for one interviewer, so this invitation cannot be \
+                     accepted now: ask whoever invited you to change the plan.",
+                    org.name
+                ),
+            };
+            Err(ApiError::forbidden(ErrorCode::PlanLimit, message))
+        }
         _ => Ok(()),
     }
 }
@@ -348,7 +363,7 @@ pub async fn create_invitation(
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::not_found("The organization no longer exists."))?;
-    ensure_room_for_a_member(&state.db, &org).await?;
+    ensure_room_for_a_member(&state.db, &org, Asking::Admin).await?;
     state.throttle.invitation(admin.org_id).map_err(|wait| {
         too_many(
             "This organization has sent too many invitations recently; wait before sending more.",
@@ -463,6 +478,8 @@ pub async fn preview_invitation(
     token: &str,
 ) -> ApiResult<api::InvitationPreview> {
     let (invitation, org) = open_invitation(&state.db, token).await?;
+    // Said before the invitee picks a password, not after.
+    ensure_room_for_a_member(&state.db, &org, Asking::Invitee).await?;
     Ok(api::InvitationPreview {
         organization_name: org.name,
         email: invitation.email,
@@ -487,7 +504,7 @@ pub async fn accept_invitation(
     let txn = state.db.begin().await?;
     // The plan as it is now: the invitation may be older than a change to Personal.
     let org = lock_organization(&txn, invitation.org_id).await?;
-    ensure_room_for_a_member(&txn, &org).await?;
+    ensure_room_for_a_member(&txn, &org, Asking::Invitee).await?;
     // Single use: only the request that flips accepted_at from empty goes on.
     let claimed = invitation::Entity::update_in_org(invitation.org_id)
         .col_expr(

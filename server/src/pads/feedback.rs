@@ -60,12 +60,12 @@ pub async fn request_feedback(
             columns: FEEDBACK_COLUMNS,
             job_kind: job::Kind::Feedback,
             payload: serde_json::to_value(payload).expect("json"),
-            again: request.again,
+            again_after: request.again_after,
             busy_code: ErrorCode::FeedbackInProgress,
             busy: "The feedback form is on its way to Lever already.",
             sent_code: ErrorCode::FeedbackAlreadySent,
             sent: "The feedback form is on the candidate in Lever already: send again to file \
-                   another.",
+                   another",
         },
     )
     .await?;

@@ -57,12 +57,12 @@ pub async fn request_code_note(
             columns: CODE_NOTE_COLUMNS,
             job_kind: job::Kind::CodeNote,
             payload: serde_json::json!({ "pad_id": pad.id, "user_id": member.user().user_id }),
-            again: request.again,
+            again_after: request.again_after,
             busy_code: ErrorCode::NoteInProgress,
             busy: "The code is on its way to Lever already.",
             sent_code: ErrorCode::NoteAlreadySent,
             sent: "The code is in the candidate's notes in Lever already: send again to post \
-                   another note.",
+                   another note",
         },
     )
     .await?;
@@ -118,19 +118,20 @@ pub(super) struct Request {
     pub columns: RequestColumns,
     pub job_kind: job::Kind,
     pub payload: serde_json::Value,
-    /// Asked to send although it reached Lever already.
-    pub again: bool,
+    /// "Send again": the sending the person saw (see `api::LeverWriteRequest`).
+    pub again_after: Option<OffsetDateTime>,
     /// Answered (409) when the same request is already on its way.
     pub busy_code: ErrorCode,
     pub busy: &'static str,
-    /// Answered (409) when it reached Lever already and `again` was not asked.
+    /// Answered (409) when it reached Lever already, unless `again_after` names that sending.
     pub sent_code: ErrorCode,
     pub sent: &'static str,
 }
 
 /// Marks the request as sending and queues its job, in one transaction. One request of a
 /// kind at a time: a second click while the first is on its way changes nothing, and once it
-/// reached Lever, only an explicit "send again" sends another.
+/// reached Lever, only "send again" naming the sending the person saw sends another (a stale
+/// page, or a second member's click, posts nothing more).
 pub(super) async fn queue_request(
     state: &AppState,
     pad: &pad::Model,
@@ -138,36 +139,41 @@ pub(super) async fn queue_request(
 ) -> ApiResult<()> {
     use sea_orm::{ActiveModelTrait, TransactionTrait};
     let txn = state.db.begin().await?;
-    let RequestColumns { status, error, .. } = request.columns;
-    let mut may_send = sea_orm::Condition::any()
-        .add(status.is_null())
-        .add(status.eq(RequestStatus::Failed));
-    if request.again {
-        may_send = may_send.add(status.eq(RequestStatus::Sent));
+    let RequestColumns {
+        status,
+        error,
+        sent_at,
+        ..
+    } = request.columns;
+    // The row stays locked until the commit (PostgreSQL; SQLite's one connection serialises
+    // anyway), so what is checked here is what the update changes.
+    let (current, last_sent) = pad::Entity::find_in_org(pad.org_id)
+        .filter(pad::Column::Id.eq(&pad.id))
+        .select_only()
+        .column(status)
+        .column(sent_at)
+        .lock_exclusive()
+        .into_tuple::<(Option<RequestStatus>, Option<OffsetDateTime>)>()
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such pad."))?;
+    if current == Some(RequestStatus::Sending) {
+        return Err(ApiError::conflict(request.busy_code, request.busy));
     }
-    let claimed = pad::Entity::update_in_org(pad.org_id)
+    if let Some(last_sent) = last_sent
+        && request.again_after != Some(last_sent)
+    {
+        return Err(ApiError::conflict(
+            request.sent_code,
+            format!("{} (last sent {})", request.sent, minute(last_sent)),
+        ));
+    }
+    pad::Entity::update_in_org(pad.org_id)
         .col_expr(status, Expr::value(Some(RequestStatus::Sending)))
         .col_expr(error, Expr::value(Option::<String>::None))
         .filter(pad::Column::Id.eq(&pad.id))
-        .filter(may_send)
         .exec(&txn)
-        .await?
-        .rows_affected;
-    if claimed == 0 {
-        let now = pad::Entity::find_in_org(pad.org_id)
-            .filter(pad::Column::Id.eq(&pad.id))
-            .select_only()
-            .column(status)
-            .into_tuple::<Option<RequestStatus>>()
-            .one(&txn)
-            .await?
-            .flatten();
-        return Err(if now == Some(RequestStatus::Sent) {
-            ApiError::conflict(request.sent_code, request.sent)
-        } else {
-            ApiError::conflict(request.busy_code, request.busy)
-        });
-    }
+        .await?;
     queue::new_job(
         pad.org_id,
         request.job_kind,
@@ -180,6 +186,12 @@ pub(super) async fn queue_request(
     txn.commit().await?;
     state.job_signal.wake();
     Ok(())
+}
+
+/// A moment to the minute, in UTC, as a message names it: `2026-12-03 14:05 UTC`.
+fn minute(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
 }
 
 /// Shows that `job`, a member's request (asked by `sent_by`), was carried out, unless the job
@@ -294,7 +306,9 @@ pub async fn send_results_note(state: &AppState, job: &job::Model) -> Result<(),
             .map(|p| p.name),
     );
     let duration = match (pad.started_at, pad.ended_at) {
-        (Some(start), Some(end)) => interview_duration(end - start),
+        (Some(start), Some(end)) => {
+            api::playback::interview_duration((end - start).whole_seconds())
+        }
         _ => "no code was written".into(),
     };
     let link = super::link(state, &pad.id);
@@ -356,21 +370,6 @@ pub async fn record_failure(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// How long an interview took, to the nearest minute, as a person says it ("under a minute",
-/// "1 min", "1 h 5 min"): a 59-second session is not "0 min".
-fn interview_duration(took: time::Duration) -> String {
-    let seconds = took.whole_seconds().max(0);
-    if seconds < 30 {
-        return "under a minute".into();
-    }
-    let minutes = (seconds + 30) / 60;
-    match (minutes / 60, minutes % 60) {
-        (0, minutes) => format!("{minutes} min"),
-        (hours, 0) => format!("{hours} h"),
-        (hours, minutes) => format!("{hours} h {minutes} min"),
-    }
 }
 
 /// Lever's longest note is not documented: stay well within what any API takes.
@@ -461,21 +460,6 @@ mod tests {
             participant_list(std::iter::once("Eve @riley".to_string())),
             "Eve ＠riley"
         );
-    }
-
-    #[test]
-    fn durations_round_to_the_nearest_minute() {
-        use time::Duration;
-        assert_eq!(interview_duration(Duration::seconds(5)), "under a minute");
-        assert_eq!(interview_duration(Duration::seconds(59)), "1 min");
-        assert_eq!(interview_duration(Duration::seconds(61)), "1 min");
-        assert_eq!(
-            interview_duration(Duration::seconds(45 * 60 + 40)),
-            "46 min"
-        );
-        assert_eq!(interview_duration(Duration::minutes(60)), "1 h");
-        assert_eq!(interview_duration(Duration::minutes(65)), "1 h 5 min");
-        assert_eq!(interview_duration(Duration::seconds(-3)), "under a minute");
     }
 
     #[test]

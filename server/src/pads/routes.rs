@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, web};
 use api::PadId;
 
 use super::member::MemberPad;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, Viewer};
 use crate::state::AppState;
 
@@ -74,17 +74,32 @@ async fn pad_history(
 async fn code_to_lever(
     state: web::Data<AppState>,
     pad: MemberPad,
-    request: web::Json<Option<api::LeverWriteRequest>>,
+    body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let request = request.into_inner().unwrap_or_default();
+    let request = lever_write_request(&body)?;
     Ok(HttpResponse::Ok().json(super::notes::request_code_note(&state, &pad, request).await?))
 }
 
 async fn feedback_to_lever(
     state: web::Data<AppState>,
     pad: MemberPad,
-    request: web::Json<Option<api::LeverWriteRequest>>,
+    body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let request = request.into_inner().unwrap_or_default();
+    let request = lever_write_request(&body)?;
     Ok(HttpResponse::Ok().json(super::feedback::request_feedback(&state, &pad, request).await?))
+}
+
+/// A first sending needs no body (as before "send again" existed); one given must be JSON.
+fn lever_write_request(body: &[u8]) -> ApiResult<api::LeverWriteRequest> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(api::LeverWriteRequest::default());
+    }
+    serde_json::from_slice::<Option<api::LeverWriteRequest>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            ApiError::bad_request(
+                api::ErrorCode::MalformedJson,
+                format!("The body is not a send request: {e}."),
+            )
+        })
 }

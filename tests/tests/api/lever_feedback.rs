@@ -479,7 +479,9 @@ async fn a_second_click_while_sending_files_nothing_more() {
         app.post(
             &admin.client,
             &format!("/api/pads/{pad_id}/lever-feedback"),
-            &api::LeverWriteRequest { again: true },
+            &api::LeverWriteRequest {
+                again_after: Some(sent.at),
+            },
         )
         .await,
         200,
@@ -493,5 +495,21 @@ async fn a_second_click_while_sending_files_nothing_more() {
         2,
         "filed again on request"
     );
-    assert!(done.feedback_sent.expect("sent").at >= sent.at);
+    assert!(done.feedback_sent.expect("sent").at > sent.at);
+
+    // A page still showing the first sending cannot file a third form.
+    expect_error(
+        app.post(
+            &admin.client,
+            &format!("/api/pads/{pad_id}/lever-feedback"),
+            &api::LeverWriteRequest {
+                again_after: Some(sent.at),
+            },
+        )
+        .await,
+        409,
+        ErrorCode::FeedbackAlreadySent,
+    )
+    .await;
+    assert_eq!(sim.feedback_forms(&ada).await.len(), 2);
 }

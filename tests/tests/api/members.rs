@@ -388,6 +388,15 @@ async fn the_personal_plan_holds_one_active_member() {
         ErrorCode::PlanLimit,
     )
     .await;
+    // The invitee hears it before choosing a password, in words meant for them.
+    let told = expect_error(
+        app.preview_invitation(&new_client(), &TestApp::token_of(&created.link))
+            .await,
+        403,
+        ErrorCode::PlanLimit,
+    )
+    .await;
+    assert!(told.contains("ask whoever invited you"), "{told}");
     expect_error(
         app.accept_invitation(
             &new_client(),

@@ -66,9 +66,15 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
     );
     assert!(results.value.contains(&link), "{}", results.value);
 
+    // A first sending needs no body (JSON is declared, as for every write).
     let sending: api::PadView = expect_json(
-        app.post(&admin.client, &format!("{path}/lever-note"), &())
-            .await,
+        admin
+            .client
+            .post(app.url(&format!("{path}/lever-note")))
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .unwrap(),
         200,
     )
     .await;
@@ -120,7 +126,9 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
     )
     .await;
     assert_eq!(code_notes().await, 1);
-    let send_again = api::LeverWriteRequest { again: true };
+    let send_again = api::LeverWriteRequest {
+        again_after: Some(sent.at),
+    };
 
     // Lever refusing: the error shows once the attempts are used up.
     sim.fail_next_on(100, 500, "/notes", None).await;
@@ -143,6 +151,18 @@ async fn an_ended_lever_pad_sends_its_results_and_on_request_its_code() {
             .contains("500"),
         "{failed:?}"
     );
+    // The failed second sending leaves the first in Lever: a plain request still posts
+    // nothing, and the view still says when the note got there.
+    assert_eq!(failed.code_note_sent.as_ref().map(|s| s.at), Some(sent.at));
+    expect_error(
+        app.post(&admin.client, &format!("{path}/lever-note"), &())
+            .await,
+        409,
+        ErrorCode::NoteAlreadySent,
+    )
+    .await;
+    sim.clear_faults().await;
+    assert_eq!(code_notes().await, 1);
 
     // A pad made by hand has no candidate in Lever.
     let manual: api::PadSummary = expect_json(

@@ -1,4 +1,4 @@
-//! Every page fits its width: at 1280 px (a laptop) and 390 px (a phone) nothing sticks out of
+//! Every page fits its width: from 1280 px (a laptop) to 390 px (a phone) nothing sticks out of
 //! its card or of the window, inline confirmations included, and the header wraps instead of
 //! pushing Log out off the screen. Ending a pad from the list asks first.
 
@@ -9,7 +9,8 @@ use tests::browser::Browser;
 use tests::lever_sim::{LeverSim, NewCandidate};
 use tests::{TestApp, spawn_app};
 
-const WIDTHS: [u32; 2] = [1280, 390];
+/// A laptop, a small laptop, a tablet and a phone.
+const WIDTHS: [u32; 4] = [1280, 1024, 820, 390];
 
 /// What sticks out: the page wider than the window, a card or the header that scrolls
 /// sideways, or an element whose right edge lies past its card's.
@@ -32,6 +33,11 @@ for (const box of document.querySelectorAll('.card, .site-header')) {
       break;
     }
   }
+}
+// A checkbox or radio stretched across its form pushes its label aside.
+for (const choice of document.querySelectorAll('input[type=checkbox], input[type=radio]')) {
+  const wide = choice.getBoundingClientRect().width;
+  if (wide > 40) problems.push(`a ${choice.type} "${choice.name}" is ${Math.round(wide)} px wide`);
 }
 return problems;
 "#;

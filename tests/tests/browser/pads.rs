@@ -122,6 +122,22 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
     interviewer
         .wait_for_text("[data-testid=playback-code]", "return a + b")
         .await;
+    // The playback says whose interview it is, when, how long and in what; the scrubber tells
+    // time in the interview, and the code has line numbers like the live editor.
+    interviewer
+        .wait_for_text("[data-testid=playback-title]", "Playback: Ada Lovelace")
+        .await;
+    let context = interviewer
+        .wait_for_text("[data-testid=playback-context]", "Python")
+        .await;
+    assert!(context.contains("took "), "{context}");
+    let moment = interviewer
+        .wait_for_text("[data-testid=moment]", " of ")
+        .await;
+    assert!(!moment.contains("Edit "), "{moment}");
+    interviewer
+        .wait_for_text(".playback-editor .gutter", "1\n2\n3")
+        .await;
     let history: api::PadHistory = tests::expect_json(
         app.pad_history(
             &admin,
@@ -203,6 +219,29 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
         (code_notes().await.len() == 2).then_some(())
     })
     .await;
+
+    // A pad nobody typed in says there is nothing to play.
+    let empty: api::PadSummary = tests::expect_json(
+        app.create_pad(
+            &admin,
+            &api::NewPadRequest {
+                candidate_name: "No Show".into(),
+                job_title: None,
+                language: None,
+            },
+        )
+        .await,
+        201,
+    )
+    .await;
+    let _: api::PadView = tests::expect_json(app.end_pad(&admin, &empty.id).await, 200).await;
+    interviewer.goto(&empty.link).await;
+    interviewer
+        .wait_for_text("[data-testid=nothing-to-play]", "Nothing to play")
+        .await;
+    interviewer
+        .wait_for_text("[data-testid=playback-title]", "Playback: No Show")
+        .await;
     candidate.close().await;
     interviewer.close().await;
 }

@@ -87,9 +87,12 @@ pub fn refusal_advice(refused: &RefusedRequest, token_saved: bool) -> String {
             "Lever sent a request ({at}) signed with another token than the one saved in step 4: \
              paste the token shown next to the Candidate Stage Change webhook in Lever."
         ),
-        DeliveryReason::TooOld | DeliveryReason::TriggeredInFuture => format!(
-            "Lever sent a request ({at}) dated too far from this server's clock: check the \
-             server's time."
+        DeliveryReason::TriggeredInFuture => {
+            format!("Lever sent a request ({at}) dated in the future: check this server's clock.")
+        }
+        DeliveryReason::TooOld => format!(
+            "Lever sent a request ({at}) triggered more than 15 days ago (an old delivery run \
+             again in Lever): it was refused, as Lever reruns only two weeks back."
         ),
         _ => format!("Lever sent a request ({at}) that Stagepad refused."),
     }

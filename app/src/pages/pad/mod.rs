@@ -39,8 +39,7 @@ pub fn Pad() -> impl IntoView {
                                         view! { <live::LivePad pad=view ended/> }.into_any()
                                     }
                                     (true, true) => {
-                                        view! { <playback::Playback pad_id=view.id.clone() from_lever=view.from_lever/> }
-                                            .into_any()
+                                        view! { <playback::Playback pad=view.clone()/> }.into_any()
                                     }
                                     (true, false) => view! { <EndedNotice/> }.into_any(),
                                 }

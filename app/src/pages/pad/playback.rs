@@ -5,15 +5,17 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use ::api::playback::{MAX_GAP_MS, Timeline, runs};
-use ::api::{LeverWriteSent, PadHistory, PadId, Participant, RequestStatus, RunView};
+use ::api::playback::{Authored, MAX_GAP_MS, Timeline, clock, interview_duration};
+use ::api::{LeverWriteSent, PadHistory, PadId, PadView, Participant, RequestStatus, RunView};
 use leptos::prelude::*;
 
+use super::editing::line_numbers;
+use super::highlight::{self, Kind};
 use super::run::{RunPane, ShownRun, output_view};
 use crate::api::{ApiFailure, Client};
 use crate::components::copy::copy_to_clipboard;
 use crate::components::guard::{error_note, failure_message, load_failed};
-use crate::text::{format_time, run_summary};
+use crate::text::{format_date, format_time, run_summary};
 
 /// How often the playing timeline advances.
 const TICK_MS: u64 = 50;
@@ -62,9 +64,9 @@ fn unix_ms(at: time::OffsetDateTime) -> i64 {
 }
 
 #[component]
-pub fn Playback(pad_id: PadId, from_lever: bool) -> impl IntoView {
+pub fn Playback(pad: PadView) -> impl IntoView {
     let client = Client::get();
-    let id = pad_id.clone();
+    let id = pad.id.clone();
     let history = LocalResource::new(move || {
         let id = id.clone();
         async move { whole_history(client, &id).await }
@@ -76,13 +78,60 @@ pub fn Playback(pad_id: PadId, from_lever: bool) -> impl IntoView {
                     history
                         .get()
                         .map(|answer| {
-                            let pad_id = pad_id.clone();
-                            answer.map(move |history| view! { <Player history pad_id from_lever/> })
+                            let pad = pad.clone();
+                            answer.map(move |history| view! { <Player history pad/> })
                         })
                 }}
             </ErrorBoundary>
         </Transition>
     }
+}
+
+/// The shown text in pieces of one token kind and one author each: highlighted as in the live
+/// editor, each piece underlined in the colour of who typed it.
+pub fn pieces(language: &str, authored: &[Authored]) -> Vec<(Kind, Option<u16>, String)> {
+    let text: String = authored.iter().map(|(c, _)| *c).collect();
+    let mut authors = authored.iter().map(|(_, author)| *author);
+    let mut pieces: Vec<(Kind, Option<u16>, String)> = Vec::new();
+    for (kind, token) in highlight::tokens(language, &text) {
+        for c in token.chars() {
+            let author = authors.next().flatten();
+            match pieces.last_mut() {
+                Some((k, a, piece)) if *k == kind && *a == author => piece.push(c),
+                _ => pieces.push((kind, author, c.to_string())),
+            }
+        }
+    }
+    pieces
+}
+
+/// The playback's heading: who, for which job, when, how long, in which language.
+fn context_line(pad: &PadView, history: &PadHistory, timeline: &Timeline) -> String {
+    let mut parts = Vec::new();
+    if let Some(job) = pad.job_title.clone().filter(|j| !j.is_empty()) {
+        parts.push(job);
+    }
+    if let Some(at) = pad.created_at {
+        parts.push(format_date(at));
+    }
+    let started = timeline.at_ms_of(1);
+    // A pad that ended while this page was open knows no end time: its last edit will do.
+    let ended = pad
+        .ended_at
+        .map(unix_ms)
+        .or_else(|| timeline.at_ms_of(timeline.revisions()));
+    if let (Some(started), Some(ended)) = (started, ended) {
+        parts.push(format!(
+            "took {}",
+            interview_duration((ended - started) / 1_000)
+        ));
+    }
+    parts.push(
+        ::api::language_label(&history.language)
+            .unwrap_or("unknown language")
+            .to_string(),
+    );
+    parts.join(" · ")
 }
 
 /// Every page of the history, in order: the server answers a long pad in pages.
@@ -98,8 +147,26 @@ async fn whole_history(client: Client, pad_id: &PadId) -> Result<PadHistory, Api
 }
 
 #[component]
-fn Player(history: PadHistory, pad_id: PadId, from_lever: bool) -> impl IntoView {
+fn Player(history: PadHistory, pad: PadView) -> impl IntoView {
     let timeline = Rc::new(Timeline::new(&history));
+    let title = format!(
+        "Playback: {}",
+        pad.candidate_name
+            .clone()
+            .unwrap_or_else(|| "interview".into())
+    );
+    let context = context_line(&pad, &history, &timeline);
+    let (pad_id, from_lever) = (pad.id.clone(), pad.from_lever);
+    if timeline.revisions() == 0 && history.runs.is_empty() {
+        return view! {
+            <section class="card wide" data-testid="playback">
+                <h1 data-testid="playback-title">{title}</h1>
+                <p class="muted" data-testid="playback-context">{context}</p>
+                <p data-testid="nothing-to-play">"Nothing to play: no code was written in this interview."</p>
+            </section>
+        }
+        .into_any();
+    }
     let run_positions: Vec<i64> = history
         .runs
         .iter()
@@ -155,33 +222,45 @@ fn Player(history: PadHistory, pad_id: PadId, from_lever: bool) -> impl IntoView
         }
         playing.update(|p| *p = !*p);
     };
+    let language = history.language.clone();
     let colored = move || {
         let people = participants.get_value();
         timeline.with_value(|t| {
-            runs(&t.authored_at(revision.get()))
+            pieces(&language, &t.authored_at(revision.get()))
                 .into_iter()
-                .map(|(author, text)| {
+                .map(|(kind, author, text)| {
                     let color = author
                         .and_then(|i| people.get(i as usize))
                         .map(|p: &Participant| p.color.clone())
-                        .unwrap_or_else(|| "inherit".into());
-                    view! { <span style:color=color>{text}</span> }
+                        .unwrap_or_else(|| "transparent".into());
+                    view! {
+                        <span class=kind.class() style:box-shadow=format!("inset 0 -2px 0 {color}")>
+                            {text}
+                        </span>
+                    }
                 })
                 .collect_view()
         })
     };
+    let shown_lines = move || {
+        timeline.with_value(|t| {
+            let text: String = t
+                .authored_at(revision.get())
+                .iter()
+                .map(|(c, _)| *c)
+                .collect();
+            line_numbers(&text)
+        })
+    };
+    // Where the shown moment lies in the interview, in its own time (pauses not shortened).
     let moment = move || {
         timeline.with_value(|t| {
-            let shown = revision.get();
-            match t.at_ms_of(shown) {
-                Some(at_ms) => {
-                    let at =
-                        time::OffsetDateTime::from_unix_timestamp_nanos(at_ms as i128 * 1_000_000)
-                            .map(format_time)
-                            .unwrap_or_default();
-                    format!("Edit {shown} of {} · {at}", t.revisions())
-                }
-                None => format!("Before the first edit · {} edits in all", t.revisions()),
+            let first = t.at_ms_of(1).unwrap_or(0);
+            let last = t.at_ms_of(t.revisions()).unwrap_or(first);
+            let total = clock(last - first);
+            match t.at_ms_of(revision.get()) {
+                Some(at_ms) => format!("{} of {total}", clock(at_ms - first)),
+                None => format!("Before the first edit · {total} in all"),
             }
         })
     };
@@ -210,11 +289,9 @@ fn Player(history: PadHistory, pad_id: PadId, from_lever: bool) -> impl IntoView
 
     view! {
         <section class="card wide" data-testid="playback">
-            <h1>"Playback"</h1>
-            <p class="muted">
-                {format!("Language: {}. ", ::api::language_label(&history.language).unwrap_or("unknown"))}
-                "Pauses longer than 1.5 seconds are shortened."
-            </p>
+            <h1 data-testid="playback-title">{title}</h1>
+            <p class="muted" data-testid="playback-context">{context}</p>
+            <p class="muted">"Pauses longer than 1.5 seconds play shortened; each character is underlined in the colour of who typed it."</p>
             <ul class="participants">{legend}</ul>
             <div class="player">
                 <button type="button" data-testid="play" on:click=toggle>
@@ -234,11 +311,15 @@ fn Player(history: PadHistory, pad_id: PadId, from_lever: bool) -> impl IntoView
                 <span class="speeds">{speeds}</span>
             </div>
             <p class="muted" data-testid="moment">{moment}</p>
-            <pre class="code playback-code" data-testid="playback-code">{colored}</pre>
+            <div class="editor playback-editor">
+                <pre class="gutter" aria-hidden="true">{shown_lines}</pre>
+                <pre class="highlight playback-code" data-testid="playback-code">{colored}</pre>
+            </div>
             {has_runs.then(|| view! { <RunPane shown=run_shown idle="No run yet at this moment."/> })}
         </section>
         <FinalCode text=final_text runs=history.runs.clone() pad_id from_lever/>
     }
+    .into_any()
 }
 
 #[component]
@@ -257,17 +338,19 @@ fn FinalCode(text: String, runs: Vec<RunView>, pad_id: PadId, from_lever: bool) 
             async move { client.pad(&pad_id).await }
         }
     });
-    let send = Action::new_local(move |(kind, again): &(LeverWrite, bool)| {
-        let (kind, again, pad_id) = (*kind, *again, pad_id.clone());
-        async move {
-            let answer = match kind {
-                LeverWrite::Note => client.send_code_note(&pad_id, again).await,
-                LeverWrite::Feedback => client.send_feedback(&pad_id, again).await,
-            };
-            status.refetch();
-            answer
-        }
-    });
+    let send = Action::new_local(
+        move |(kind, again_after): &(LeverWrite, Option<time::OffsetDateTime>)| {
+            let (kind, again_after, pad_id) = (*kind, *again_after, pad_id.clone());
+            async move {
+                let answer = match kind {
+                    LeverWrite::Note => client.send_code_note(&pad_id, again_after).await,
+                    LeverWrite::Feedback => client.send_feedback(&pad_id, again_after).await,
+                };
+                status.refetch();
+                answer
+            }
+        },
+    );
     // While a note or a form is on its way, look again every second.
     let poll = set_interval_with_handle(
         move || {
@@ -309,34 +392,38 @@ fn FinalCode(text: String, runs: Vec<RunView>, pad_id: PadId, from_lever: bool) 
         })
     };
     let feedback_available = move || view_now().is_some_and(|v| v.feedback_available);
-    // One button a kind of write: disabled while one is on its way; once it reached Lever,
-    // it says "again" and sends with `again` (the server refuses a plain second request).
+    // One button a kind of write: disabled while one is on its way; once it reached Lever, it
+    // says "again" and names the sending shown (the server refuses a plain second request,
+    // and one from a page that missed a newer sending).
     let send_button = move |kind: LeverWrite| {
         move || {
-            let (status, first, again) = match kind {
+            let view = view_now();
+            let (status, sent, first, again) = match kind {
                 LeverWrite::Note => (
-                    view_now().and_then(|v| v.code_note_status),
+                    view.as_ref().and_then(|v| v.code_note_status),
+                    view.as_ref().and_then(|v| v.code_note_sent.clone()),
                     "Send as note",
                     "Send note again",
                 ),
                 LeverWrite::Feedback => (
-                    view_now().and_then(|v| v.feedback_status),
+                    view.as_ref().and_then(|v| v.feedback_status),
+                    view.as_ref().and_then(|v| v.feedback_sent.clone()),
                     "Send as feedback",
                     "Send feedback again",
                 ),
             };
-            let sent = status == Some(RequestStatus::Sent);
             let busy = status == Some(RequestStatus::Sending);
+            let again_after = sent.map(|s| s.at);
             view! {
                 <button
                     type="button"
-                    class:secondary=sent
+                    class:secondary=again_after.is_some()
                     disabled=move || busy || send.pending().get()
                     on:click=move |_| {
-                        send.dispatch_local((kind, sent));
+                        send.dispatch_local((kind, again_after));
                     }
                 >
-                    {if sent { again } else { first }}
+                    {if again_after.is_some() { again } else { first }}
                 </button>
             }
         }
