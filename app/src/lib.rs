@@ -24,7 +24,8 @@ use state::Session;
 pub fn App() -> impl IntoView {
     let session = Session::provide();
     let logged_in = move || session.logged_in();
-    let to_login = || "/login";
+    // Back to the page asked for once logged in.
+    let to_login = || state::login_path(None);
     view! {
         <Router>
             <Header/>

@@ -338,3 +338,128 @@ mod tests {
         );
     }
 }
+
+/// Why the log-in page was opened, when the console sent people there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginReason {
+    /// The person clicked Log out.
+    LoggedOut,
+    /// A call found the session ended on the server.
+    SessionEnded,
+}
+
+impl LoginReason {
+    fn code(self) -> &'static str {
+        match self {
+            LoginReason::LoggedOut => "logged_out",
+            LoginReason::SessionEnded => "session_ended",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [LoginReason::LoggedOut, LoginReason::SessionEnded]
+            .into_iter()
+            .find(|reason| reason.code() == code)
+    }
+
+    /// What the log-in page says about it.
+    pub fn notice(self) -> &'static str {
+        match self {
+            LoginReason::LoggedOut => "You are logged out.",
+            LoginReason::SessionEnded => {
+                "Your session ended: you logged out elsewhere, your password changed, or an admin \
+                 changed or deactivated your account. Log in again to go on where you were."
+            }
+        }
+    }
+}
+
+/// The log-in page's address, remembering the page open now (to return to it) and why.
+pub fn login_path(reason: Option<LoginReason>) -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let here = location
+        .map(|l| {
+            format!(
+                "{}{}",
+                l.pathname().unwrap_or_default(),
+                l.search().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default();
+    login_path_from(&here, reason)
+}
+
+/// [`login_path`] for the page at `here` (path and query).
+pub fn login_path_from(here: &str, reason: Option<LoginReason>) -> String {
+    let mut query = Vec::new();
+    if let Some(reason) = reason {
+        query.push(format!("reason={}", reason.code()));
+    }
+    if let Some(next) = safe_next(here).filter(|next| *next != "/" && !next.starts_with("/login")) {
+        query.push(format!("next={}", encode_query_value(next)));
+    }
+    if query.is_empty() {
+        "/login".into()
+    } else {
+        format!("/login?{}", query.join("&"))
+    }
+}
+
+/// `next` when it is a page of this console (a path on this site), so that a crafted link
+/// cannot send people elsewhere after they log in.
+pub fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
+
+/// Percent-encodes a query value (everything but letters, digits, `-._~` and `/`).
+fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod login_tests {
+    use super::*;
+
+    #[test]
+    fn the_log_in_page_remembers_where_to_return_and_why() {
+        assert_eq!(login_path_from("/", None), "/login");
+        assert_eq!(
+            login_path_from("/pads?status=ended&q=ada lovelace", None),
+            "/login?next=/pads%3Fstatus%3Dended%26q%3Dada%20lovelace"
+        );
+        assert_eq!(
+            login_path_from("/members", Some(LoginReason::SessionEnded)),
+            "/login?reason=session_ended&next=/members"
+        );
+        assert_eq!(
+            login_path_from("/", Some(LoginReason::LoggedOut)),
+            "/login?reason=logged_out"
+        );
+        assert_eq!(
+            LoginReason::from_code("logged_out"),
+            Some(LoginReason::LoggedOut)
+        );
+        assert_eq!(LoginReason::from_code("nope"), None);
+    }
+
+    #[test]
+    fn only_pages_of_this_site_are_returned_to() {
+        assert_eq!(safe_next("/pad/abc"), Some("/pad/abc"));
+        for elsewhere in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "pads",
+        ] {
+            assert_eq!(safe_next(elsewhere), None, "{elsewhere}");
+        }
+    }
+}

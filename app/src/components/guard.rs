@@ -38,7 +38,10 @@ pub fn BackToLoginWhenExpired() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if session.expired() {
-            navigate("/login", Default::default());
+            navigate(
+                &crate::state::login_path(Some(crate::state::LoginReason::SessionEnded)),
+                Default::default(),
+            );
         }
     });
 }

@@ -63,7 +63,10 @@ fn LogOut() -> impl IntoView {
             // Whether or not the server still knew the session, this browser is logged out.
             if answer.is_ok() || answer.as_ref().is_err_and(|f| f.status == 401) {
                 session.logged_out();
-                navigate("/login", Default::default());
+                navigate(
+                    &crate::state::login_path_from("/", Some(crate::state::LoginReason::LoggedOut)),
+                    Default::default(),
+                );
             }
             answer
         }

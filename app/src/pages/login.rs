@@ -1,18 +1,41 @@
 use ::api::LoginRequest;
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
-use crate::pages::home_when_logged_in;
-use crate::state::Session;
+use crate::state::{LoginReason, Session, safe_next};
 use crate::text::{email_problem, first_problem, required_problem};
 
 #[component]
 pub fn Login() -> impl IntoView {
     let session = Session::get();
     let client = Client::get();
-    home_when_logged_in(session);
+    let query = use_query_map();
+    let reason =
+        query.with_untracked(|q| q.get("reason").as_deref().and_then(LoginReason::from_code));
+    // Once logged in (now, or already): the page asked for, or home.
+    let next = query.with_untracked(|q| {
+        q.get("next")
+            .as_deref()
+            .and_then(safe_next)
+            .unwrap_or("/")
+            .to_string()
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if session.logged_in() == Some(true) {
+            navigate(
+                &next,
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
 
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -50,6 +73,7 @@ pub fn Login() -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>"Log in"</h1>
+            {reason.map(|reason| view! { <p class="notice ok" role="status" data-testid="login-notice">{reason.notice()}</p> })}
             <form class="form" on:submit=on_submit novalidate>
                 <label>
                     "Email"

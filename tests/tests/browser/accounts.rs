@@ -68,6 +68,9 @@ async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
     // Log out, then log in again.
     admin.click_button("Log out").await;
     admin.wait_for_text("h1", "Log in").await;
+    admin
+        .wait_for_text("[data-testid=login-notice]", "You are logged out.")
+        .await;
     admin.wait_for_text(".session-links", "Sign up").await;
     // Logged out, a page behind log-in sends the visitor to the log-in page.
     admin.goto(&app.url("/audit")).await;
@@ -87,6 +90,9 @@ async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
     admin
         .wait_for_text("[data-testid=whoami]", &admin_whoami)
         .await;
+    // Back to the page asked for before logging in.
+    admin.wait_for_path("/audit").await;
+    admin.click_link("Home").await;
     admin.wait_for_path("/").await;
 
     // Invite a member and read the link the page shows once.

@@ -1,6 +1,7 @@
 //! A session that ends on the server (here: the password changed in another session) sends the
 //! console back to the log-in page at the next call, also from the pad page, which guests may
-//! open too and which used to show the refusal instead.
+//! open too and which used to show the refusal instead; the page says why, and logging in
+//! returns to the page that was open.
 
 use tests::browser::Browser;
 use tests::{PASSWORD, expect_json, spawn_app};
@@ -53,6 +54,25 @@ async fn a_call_on_the_pad_page_after_the_session_ended_goes_back_to_log_in() {
     browser.wait_for_path("/login").await;
     browser.wait_for_text("h1", "Log in").await;
     browser.wait_for_text(".session-links", "Sign up").await;
+    // The page says why, and logging in again returns to the pad.
+    browser
+        .wait_for_text("[data-testid=login-notice]", "Your session ended")
+        .await;
+    browser.fill("[name=email]", &admin.email).await;
+    browser
+        .fill("[name=password]", "a different password, long enough")
+        .await;
+    browser.click_button("Log in").await;
+    browser.wait_for_path(&format!("/pad/{}", pad.id)).await;
+    browser
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+
+    // Log out says so.
+    browser.click_css("[data-testid=logout]").await;
+    browser
+        .wait_for_text("[data-testid=login-notice]", "You are logged out.")
+        .await;
 
     let view: api::PadView = expect_json(app.view_pad(&admin, &pad.id).await, 200).await;
     assert_ne!(
