@@ -76,6 +76,10 @@ pub struct PadView {
     pub ended_at: Option<OffsetDateTime>,
     /// The viewer is a logged-in member of the pad's organization: may end it and play it back.
     pub member: bool,
+    /// The organization holding the interview (the candidate sees who invites them), while
+    /// the pad is open to the viewer.
+    #[serde(default)]
+    pub organization_name: Option<String>,
     /// The viewer's account name, when a member (they join under it).
     pub member_name: Option<String>,
     /// The pad came from Lever: its code can go to the candidate as a note.

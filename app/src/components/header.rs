@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api::Client;
 use crate::state::{Session, SessionState, nav_links};
@@ -9,6 +9,8 @@ use crate::text::whoami;
 #[component]
 pub fn Header() -> impl IntoView {
     let session = Session::get();
+    let location = use_location();
+    let on_a_pad = move || location.pathname.with(|path| path.starts_with("/pad/"));
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">
@@ -17,6 +19,8 @@ pub fn Header() -> impl IntoView {
             </A>
             {move || match session.state() {
                 SessionState::Loading => view! { <nav class="site-nav"></nav> }.into_any(),
+                // A candidate on their pad is not a prospective customer: no Log in / Sign up.
+                SessionState::LoggedOut if on_a_pad() => ().into_any(),
                 SessionState::LoggedOut => {
                     view! {
                         <nav class="site-nav" data-testid="nav">

@@ -184,6 +184,14 @@ pub async fn view(
         && crate::lever::integration::load(&state.db, pad.org_id)
             .await?
             .is_some_and(|i| i.row.feedback_template_id.is_some());
+    let organization_name = if open {
+        entity::organization::Entity::find_by_id(pad.org_id)
+            .one(&state.db)
+            .await?
+            .map(|org| org.name)
+    } else {
+        None
+    };
     let (code_note_sent, feedback_sent) = match member {
         Some(_) => (
             lever_write_sent(state, &pad, pad.code_note_sent_at, pad.code_note_sent_by).await?,
@@ -200,6 +208,7 @@ pub async fn view(
         created_at: open.then_some(pad.created_at),
         ended_at: pad.ended_at.filter(|_| open),
         member: member.is_some(),
+        organization_name,
         member_name: member.map(|user| user.name.clone()),
         from_lever,
         code_note_status: pad.code_note_status.filter(|_| member.is_some()),

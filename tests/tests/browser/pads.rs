@@ -547,3 +547,99 @@ async fn a_run_shows_in_both_browsers_and_in_playback() {
     candidate.close().await;
     interviewer.close().await;
 }
+
+/// The candidate's page is the interview, not Stagepad's storefront: it names the organization
+/// and offers no Log in or Sign up; a language change is announced; the interviewer can copy
+/// the candidate's link and leave the editor from the keyboard; a broken link explains itself.
+#[tokio::test]
+async fn the_candidate_sees_who_interviews_them_and_a_broken_link_says_so() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let pad: api::PadSummary = tests::expect_json(
+        app.create_pad(
+            &admin,
+            &api::NewPadRequest {
+                candidate_name: "Ada Lovelace".into(),
+                job_title: None,
+                language: None,
+            },
+        )
+        .await,
+        201,
+    )
+    .await;
+    let candidate = join_as_guest(&pad.link, "Ada").await;
+    candidate
+        .wait_for_text(
+            "[data-testid=pad-organization]",
+            &format!("Interview with {}", admin.me.organization.name),
+        )
+        .await;
+    let header = candidate
+        .element(".site-header")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !header.contains("Sign up") && !header.contains("Log in"),
+        "{header}"
+    );
+
+    // Someone changes the language: the page says so.
+    let mut interviewer = tests::pad_client::PadClient::join(&app, &pad.id, "Grace", None).await;
+    interviewer.set_language("go").await;
+    candidate
+        .wait_for_text(
+            "[data-testid=language-notice]",
+            "The pad's language is now Go.",
+        )
+        .await;
+    interviewer.close().await;
+
+    // A link that leads to no pad: a page that says so, with a way back.
+    candidate.goto(&app.url("/pad/no-such-pad-at-all")).await;
+    candidate
+        .wait_for_text("[data-testid=pad-not-found]", "This pad link does not work")
+        .await;
+    candidate.click_link("Go to Stagepad's home page").await;
+    candidate.wait_for_path("/").await;
+    candidate.close().await;
+
+    // The interviewer copies the candidate's link, and Escape then Tab leaves the editor.
+    let member = Browser::start().await;
+    member.goto(&app.url("/login")).await;
+    member.fill("[name=email]", &admin.email).await;
+    member.fill("[name=password]", PASSWORD).await;
+    member.click_button("Log in").await;
+    member.wait_for_path("/").await;
+    member.goto(&pad.link).await;
+    member
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+    member.click_css("[data-testid=copy-candidate-link]").await;
+    member
+        .wait_for_text("[data-testid=copy-link-status]", "")
+        .await;
+    let editor = member.element("[data-testid=editor]").await;
+    let label = editor.attr("aria-label").await.unwrap().unwrap_or_default();
+    assert!(label.contains("Code editor"), "{label}");
+    editor.click().await.unwrap();
+    editor.send_keys("x").await.unwrap();
+    editor.send_keys("\u{E00C}\u{E004}").await.unwrap();
+    let focused = member
+        .client
+        .execute(
+            "return document.activeElement && document.activeElement.dataset.testid",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(
+        focused.as_str(),
+        Some("editor"),
+        "Escape then Tab moves on from the editor"
+    );
+    wait_for_editor(&member, "x").await;
+    member.close().await;
+}

@@ -147,6 +147,10 @@ struct Shown {
     textarea: NodeRef<leptos::html::Textarea>,
     /// The pad's run on screen: the newest the server announced.
     run: RwSignal<Option<ShownRun>>,
+    /// The language changed while the page was open: said for everyone to see.
+    language_notice: RwSignal<Option<String>>,
+    /// Escape was pressed in the editor: the next Tab leaves it instead of indenting.
+    tab_leaves: RwSignal<bool>,
     /// Why the server refused the last Run or Stop (the connection stays open).
     run_problem: RwSignal<Option<String>>,
 }
@@ -435,7 +439,15 @@ fn handle(shared: &Shared, message: ServerMessage) {
             shown.run_problem.set(Some(message));
         }
         ServerMessage::Participants { participants } => shown.participants.set(participants),
-        ServerMessage::Language { language } => shown.language.set(language),
+        ServerMessage::Language { language } => {
+            if shown.language.get_untracked() != language {
+                let label = ::api::language_label(&language).unwrap_or("another language");
+                shown
+                    .language_notice
+                    .set(Some(format!("The pad's language is now {label}.")));
+            }
+            shown.language.set(language);
+        }
         ServerMessage::Ended => shown.ended.set(true),
         ServerMessage::Error { code, message } => {
             shown.problem.set(Some(message));
@@ -492,6 +504,8 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         textarea: NodeRef::new(),
         run: RwSignal::new(None),
         run_problem: RwSignal::new(None),
+        language_notice: RwSignal::new(None),
+        tab_leaves: RwSignal::new(false),
     };
     let shared: Shared = Rc::new(RefCell::new(Connection {
         pad_id: pad.id.clone(),
@@ -573,7 +587,18 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
             }
             return;
         }
+        // Tab indents; Escape then Tab moves on to the next control (keyboard users are not
+        // trapped in the editor).
+        if ev.key() == "Escape" {
+            shown.tab_leaves.set(true);
+            return;
+        }
+        let leaving = shown.tab_leaves.get_untracked();
+        shown.tab_leaves.set(false);
         if ev.key() != "Tab" || ev.shift_key() || ev.ctrl_key() || ev.alt_key() || ev.meta_key() {
+            return;
+        }
+        if leaving {
             return;
         }
         if !shown.ready.get_untracked() || shown.ended.get_untracked() {
@@ -622,7 +647,12 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
     view! {
         <section class="card wide pad">
             <div class="title-row">
-                <h1 data-testid="pad-title">{title}</h1>
+                <div>
+                    <h1 data-testid="pad-title">{title}</h1>
+                    {pad.organization_name.clone().map(|name| view! {
+                        <p class="muted" data-testid="pad-organization">{format!("Interview with {name}")}</p>
+                    })}
+                </div>
                 <span class="muted" data-testid="connection">{move || shown.connection.get()}</span>
             </div>
             <div class="pad-bar">
@@ -632,6 +662,9 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                         {options}
                     </select>
                 </label>
+                {move || shown.language_notice.get().map(|notice| view! {
+                    <span class="muted" role="status" data-testid="language-notice">{notice}</span>
+                })}
                 <ul class="participants" data-testid="participants">
                     {move || {
                         shown
@@ -649,6 +682,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                             .collect_view()
                     }}
                 </ul>
+                {pad.member.then(|| view! { <CopyCandidateLink/> })}
                 {pad.member.then(|| view! {
                     {move || if confirm_end.get() {
                         view! {
@@ -677,6 +711,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                 </pre>
                 <textarea
                     node_ref=shown.textarea
+                    aria-label="Code editor (Tab indents; press Escape, then Tab, to leave)"
                     data-testid="editor"
                     spellcheck="false"
                     autocomplete="off"
@@ -733,5 +768,28 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
             </details>
             <RunPane shown=shown.run/>
         </section>
+    }
+}
+
+/// For interviewers: this page's address is the candidate's link; one click copies it.
+#[component]
+fn CopyCandidateLink() -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        let link = window().location().href().unwrap_or_default();
+        leptos::task::spawn_local(async move {
+            copied.set(Some(
+                crate::components::copy::copy_to_clipboard(&link).await,
+            ));
+        });
+    };
+    view! {
+        <button type="button" class="secondary" data-testid="copy-candidate-link" on:click=copy>
+            "Copy candidate link"
+        </button>
+        {move || copied.get().map(|done| {
+            let text = if done { "Link copied." } else { "Copying was not allowed: copy the address bar." };
+            view! { <span class="muted" role="status" data-testid="copy-link-status">{text}</span> }
+        })}
     }
 }

@@ -32,6 +32,12 @@ pub fn Pad() -> impl IntoView {
                 {move || {
                     pad.get()
                         .map(|answer| {
+                            // A link that leads nowhere gets a page of its own, not an error.
+                            if let Err(failure) = &answer
+                                && failure.status == 404
+                            {
+                                return Ok(view! { <BadLink/> }.into_any());
+                            }
                             answer.map(|view| {
                                 let is_ended = view.status == PadStatus::Ended || ended.get();
                                 match (is_ended, view.member) {
@@ -57,6 +63,17 @@ pub fn language_options() -> impl IntoView {
         .iter()
         .map(|(id, label)| view! { <option value=*id>{*label}</option> })
         .collect_view()
+}
+
+#[component]
+fn BadLink() -> impl IntoView {
+    view! {
+        <section class="card narrow" data-testid="pad-not-found">
+            <h1>"This pad link does not work"</h1>
+            <p>"Check that the whole link was copied, or ask the person who sent it for a new one."</p>
+            <p><a href="/">"Go to Stagepad's home page"</a></p>
+        </section>
+    }
 }
 
 #[component]
