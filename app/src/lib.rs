@@ -28,9 +28,10 @@ pub fn App() -> impl IntoView {
     let to_login = || state::login_path(None);
     view! {
         <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
             <Header/>
             <BackToLoginWhenExpired/>
-            <main class="page">
+            <main class="page" id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/signup") view=Signup/>

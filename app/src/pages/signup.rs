@@ -1,24 +1,48 @@
-use ::api::{Plan, SignupRequest};
+use ::api::{ErrorCode, Plan, SignupRequest};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::Client;
-use crate::components::guard::{error_note, failure_message};
+use crate::components::guard::error_note;
 use crate::pages::home_when_logged_in;
 use crate::state::Session;
 use crate::text::{
-    email_problem, first_problem, password_hint, password_problem, plan_from_value, plan_summary,
-    plan_value, required_problem,
+    email_problem, password_hint, password_problem, plan_from_value, plan_summary, plan_value,
+    required_problem,
 };
 
-/// The form's own check, before asking the server.
-pub fn signup_problem(request: &SignupRequest) -> Option<String> {
-    first_problem([
-        required_problem(&request.org_name, "your organization's name"),
-        required_problem(&request.name, "your name"),
-        email_problem(&request.email),
-        password_problem(&request.password),
-    ])
+/// The form's fields, so that a problem shows next to the field it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    OrgName,
+    Name,
+    Email,
+    Password,
+}
+
+/// The form's own check, before asking the server: its first problem, with the field it is
+/// about.
+pub fn first_field_problem(request: &SignupRequest) -> Option<(Field, String)> {
+    [
+        (
+            Field::OrgName,
+            required_problem(&request.org_name, "your organization's name"),
+        ),
+        (Field::Name, required_problem(&request.name, "your name")),
+        (Field::Email, email_problem(&request.email)),
+        (Field::Password, password_problem(&request.password)),
+    ]
+    .into_iter()
+    .find_map(|(field, problem)| problem.map(|message| (field, message)))
+}
+
+/// The field a refusal from the server is about, if it is about one.
+pub fn field_of(code: Option<ErrorCode>) -> Option<Field> {
+    match code? {
+        ErrorCode::WeakPassword => Some(Field::Password),
+        ErrorCode::InvalidEmail | ErrorCode::EmailTaken => Some(Field::Email),
+        _ => None,
+    }
 }
 
 #[component]
@@ -43,7 +67,7 @@ pub fn Signup() -> impl IntoView {
             answer.map(|_| ())
         }
     });
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<(Option<Field>, String)>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let request = SignupRequest {
@@ -53,15 +77,35 @@ pub fn Signup() -> impl IntoView {
             password: password.get_untracked(),
             plan: plan_from_value(&plan.get_untracked()).unwrap_or(Plan::Team),
         };
-        problem.set(signup_problem(&request));
+        problem.set(first_field_problem(&request).map(|(field, message)| (Some(field), message)));
         if problem.get_untracked().is_none() {
             sign_up.dispatch_local(request);
         }
     };
-    let message = move || {
-        problem
-            .get()
-            .or_else(|| failure_message(sign_up.value().get()))
+    // The form's own problem, else the server's refusal, each with the field it is about.
+    let current = move || {
+        problem.get().or_else(|| {
+            sign_up
+                .value()
+                .get()
+                .and_then(Result::err)
+                .map(|failure| (field_of(failure.code), failure.message))
+        })
+    };
+    let problem_at = move |field: Option<Field>| {
+        move || {
+            current()
+                .filter(|(at, _)| *at == field)
+                .map(|(_, message)| message)
+        }
+    };
+    let password_note = move || {
+        // A refusal of the password replaces the hint: "long enough" above "too common" misleads.
+        if current().is_some_and(|(at, _)| at == Some(Field::Password)) {
+            None
+        } else {
+            Some(password.with(|p| password_hint(p)))
+        }
     };
 
     view! {
@@ -74,21 +118,23 @@ pub fn Signup() -> impl IntoView {
                 <label>
                     "Organization name"
                     <input type="text" name="org_name" autocomplete="organization" required bind:value=org_name/>
+                    {move || error_note(problem_at(Some(Field::OrgName))())}
                 </label>
                 <label>
                     "Your name"
                     <input type="text" name="name" autocomplete="name" required bind:value=name/>
+                    {move || error_note(problem_at(Some(Field::Name))())}
                 </label>
                 <label>
                     "Email"
                     <input type="email" name="email" autocomplete="email" required bind:value=email/>
+                    {move || error_note(problem_at(Some(Field::Email))())}
                 </label>
                 <label>
                     "Password"
                     <input type="password" name="password" autocomplete="new-password" required bind:value=password/>
-                    <span class="hint" data-testid="password-hint">
-                        {move || password.with(|p| password_hint(p))}
-                    </span>
+                    {move || password_note().map(|hint| view! { <span class="hint" data-testid="password-hint">{hint}</span> })}
+                    {move || error_note(problem_at(Some(Field::Password))())}
                 </label>
                 <label>
                     "Plan"
@@ -107,7 +153,7 @@ pub fn Signup() -> impl IntoView {
                     </select>
                     <span class="hint">"No payment is taken; you can change the plan later."</span>
                 </label>
-                {move || error_note(message())}
+                {move || error_note(problem_at(None)())}
                 <button type="submit" disabled=move || sign_up.pending().get()>
                     {move || if sign_up.pending().get() { "Creating your organization…" } else { "Create organization" }}
                 </button>
@@ -132,8 +178,31 @@ mod tests {
     }
 
     #[test]
+    fn each_problem_belongs_to_its_field() {
+        let mut weak = request();
+        weak.password = "short".into();
+        assert_eq!(
+            first_field_problem(&weak).map(|p| p.0),
+            Some(Field::Password)
+        );
+        let mut nameless = request();
+        nameless.name = " ".into();
+        assert_eq!(
+            first_field_problem(&nameless).map(|p| p.0),
+            Some(Field::Name)
+        );
+        assert_eq!(
+            field_of(Some(ErrorCode::WeakPassword)),
+            Some(Field::Password)
+        );
+        assert_eq!(field_of(Some(ErrorCode::EmailTaken)), Some(Field::Email));
+        assert_eq!(field_of(Some(ErrorCode::TooManyRequests)), None);
+        assert_eq!(field_of(None), None);
+    }
+
+    #[test]
     fn a_complete_form_has_no_problem() {
-        assert_eq!(signup_problem(&request()), None);
+        assert_eq!(first_field_problem(&request()), None);
     }
 
     #[test]
@@ -142,13 +211,13 @@ mod tests {
         blank.org_name = "  ".into();
         blank.password = "short".into();
         assert_eq!(
-            signup_problem(&blank).as_deref(),
+            first_field_problem(&blank).map(|p| p.1).as_deref(),
             Some("Enter your organization's name.")
         );
         let mut weak = request();
         weak.password = "short".into();
         assert_eq!(
-            signup_problem(&weak).as_deref(),
+            first_field_problem(&weak).map(|p| p.1).as_deref(),
             Some("The password needs at least 12 characters.")
         );
     }

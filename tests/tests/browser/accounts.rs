@@ -338,3 +338,54 @@ async fn an_admin_invites_a_member_who_cannot_reach_admin_pages() {
     );
     admin.close().await;
 }
+
+/// A problem shows next to the field it is about, the password's hint gives way to the
+/// password's error, and a skip link leads past the header.
+#[tokio::test]
+async fn sign_up_problems_sit_next_to_their_fields() {
+    let app = spawn_app().await;
+    let taken = app.sign_up(api::Plan::Team).await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/signup")).await;
+    browser.fill("[name=org_name]", "Acme").await;
+    browser.fill("[name=name]", "Ada Lovelace").await;
+    browser.fill("[name=email]", &taken.email).await;
+    browser.fill("[name=password]", "short").await;
+    browser.click_button("Create organization").await;
+    browser
+        .wait_for_text(
+            "label:has([name=password]) .error",
+            "at least 12 characters",
+        )
+        .await;
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("[data-testid=password-hint]"))
+            .await
+            .is_err(),
+        "the hint gives way to the error"
+    );
+
+    // The server's refusal of the e-mail sits under the e-mail.
+    browser
+        .fill("[name=password]", "correct horse battery staple")
+        .await;
+    browser.click_button("Create organization").await;
+    let refusal = browser
+        .wait_for_text("label:has([name=email]) .error", "")
+        .await;
+    assert!(!refusal.trim().is_empty());
+    browser
+        .wait_for_text("[data-testid=password-hint]", "")
+        .await;
+
+    let skip = browser.element(".skip-link").await;
+    assert_eq!(
+        skip.attr("href").await.unwrap().as_deref(),
+        Some("#main"),
+        "a skip link to the content"
+    );
+    browser.element("main#main").await;
+    browser.close().await;
+}
