@@ -58,8 +58,15 @@ async fn end_pad(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
     let _: api::PadView = expect_json(app.end_pad(&admin, pad_id).await, 200).await;
 }
 
+/// Asks for the code note as the console does: naming the sending it shows, if any (a second
+/// request is a "send again").
 async fn request_code_note(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
-    let _: api::PadView = expect_json(app.send_code_note(&admin, pad_id).await, 200).await;
+    let shown = pad_view(app, admin, pad_id).await.code_note_sent;
+    let request = api::LeverWriteRequest {
+        again_after: shown.map(|sent| sent.at),
+    };
+    let path = format!("/api/pads/{pad_id}/lever-note");
+    let _: api::PadView = expect_json(app.post(&admin.client, &path, &request).await, 200).await;
 }
 
 async fn code_note_sent(app: &TestApp, admin: &Account, pad_id: &api::PadId) {
