@@ -9,6 +9,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
+use crate::TestApp;
+use crate::accounts::Account;
 use crate::poll::wait_for;
 
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -76,6 +78,22 @@ impl Browser {
             driver,
             _profile: profile,
         }
+    }
+
+    /// A browser logged in to `app` as `account` (on the home page).
+    pub async fn logged_in(app: &TestApp, account: &Account) -> Browser {
+        let browser = Browser::start().await;
+        browser.log_in(app, account).await;
+        browser
+    }
+
+    /// Logs in through the log-in page, as a person does, and waits for the home page.
+    pub async fn log_in(&self, app: &TestApp, account: &Account) {
+        self.goto(&app.url("/login")).await;
+        self.fill("[name=email]", &account.email).await;
+        self.fill("[name=password]", &account.password).await;
+        self.click_button("Log in").await;
+        self.wait_for_path("/").await;
     }
 
     pub async fn goto(&self, url: &str) {

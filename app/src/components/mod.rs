@@ -1,3 +1,4 @@
+pub mod confirm;
 pub mod copy;
 pub mod guard;
 pub mod header;

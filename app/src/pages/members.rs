@@ -6,6 +6,7 @@ use ::api::{InvitationId, UserId};
 use leptos::prelude::*;
 
 use crate::api::{ApiFailure, Client};
+use crate::components::confirm::InlineConfirm;
 use crate::components::copy::CopyRow;
 use crate::components::guard::{AdminOnly, error_note, failure_message};
 use crate::components::list::{DataTable, ListCard, Listing, SearchBox};
@@ -210,27 +211,16 @@ fn member_row(
                     if confirm_remove.get() == Some(id) {
                         let name = name.clone();
                         view! {
-                            <span class="confirm">
-                                {format!("Remove {name}?")}
-                                <button
-                                    type="button"
-                                    class="danger"
-                                    disabled=move || busy.get()
-                                    on:click=move |_| {
-                                        confirm_remove.set(None);
-                                        change.dispatch_local(Change::Remove(id));
-                                    }
-                                >
-                                    "Yes, remove"
-                                </button>
-                                <button
-                                    type="button"
-                                    class="secondary"
-                                    on:click=move |_| confirm_remove.set(None)
-                                >
-                                    "Cancel"
-                                </button>
-                            </span>
+                            <InlineConfirm
+                                question=format!("Remove {name}?")
+                                yes="Yes, remove"
+                                busy=busy
+                                on_yes=Callback::new(move |()| {
+                                    confirm_remove.set(None);
+                                    change.dispatch_local(Change::Remove(id));
+                                })
+                                on_cancel=Callback::new(move |()| confirm_remove.set(None))
+                            />
                         }
                             .into_any()
                     } else {

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{ApiFailure, Client};
+use crate::components::confirm::InlineConfirm;
 use crate::components::guard::{error_note, failure_message};
 use crate::components::list::{DataTable, ListCard, Listing, SearchBox, StatusFilter};
 use crate::text::{format_time, pad_status};
@@ -108,27 +109,18 @@ fn pad_row(
                         if asking() {
                             view! {
                                 " "
-                                <span class="confirm" data-testid="confirm-end">
-                                    "End it for everyone?"
-                                    <button
-                                        type="button"
-                                        class="danger small"
-                                        disabled=move || end.pending().get()
-                                        on:click=move |_| {
-                                            confirm_end.set(None);
-                                            end.dispatch_local(id.clone());
-                                        }
-                                    >
-                                        "Yes, end"
-                                    </button>
-                                    <button
-                                        type="button"
-                                        class="secondary small"
-                                        on:click=move |_| confirm_end.set(None)
-                                    >
-                                        "Cancel"
-                                    </button>
-                                </span>
+                                <InlineConfirm
+                                    question="End it for everyone?".to_string()
+                                    yes="Yes, end"
+                                    busy=end.pending()
+                                    testid="confirm-end"
+                                    small=true
+                                    on_yes=Callback::new(move |()| {
+                                        confirm_end.set(None);
+                                        end.dispatch_local(id.clone());
+                                    })
+                                    on_cancel=Callback::new(move |()| confirm_end.set(None))
+                                />
                             }
                                 .into_any()
                         } else {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use tests::accounts::{Account, PASSWORD, expect_json};
+use tests::accounts::{Account, expect_json};
 use tests::browser::Browser;
 use tests::lever_sim::{LeverSim, NewCandidate};
 use tests::{TestApp, spawn_app};
@@ -77,14 +77,6 @@ async fn assert_fits(browser: &Browser, ready: &str, what: &str) {
     panic!("{what} at {width} px: {problems:#?}");
 }
 
-async fn log_in(browser: &Browser, app: &TestApp, account: &Account) {
-    browser.goto(&app.url("/login")).await;
-    browser.fill("[name=email]", &account.email).await;
-    browser.fill("[name=password]", PASSWORD).await;
-    browser.click_button("Log in").await;
-    browser.wait_for_path("/").await;
-}
-
 /// An organization with something in every list, with long names where people type them.
 async fn busy_organization(app: &TestApp, sim: &LeverSim) -> Account {
     let admin = app.sign_up(api::Plan::Enterprise).await;
@@ -140,7 +132,7 @@ async fn every_page_fits_a_laptop_and_a_phone_and_ending_from_the_list_asks_firs
         assert_fits(&browser, "select[name=plan]", "sign-up").await;
     }
 
-    log_in(&browser, &app, &admin).await;
+    browser.log_in(&app, &admin).await;
     let pages = [
         ("/", "[data-testid=home]"),
         ("/pads", "[data-testid=pad-row]"),

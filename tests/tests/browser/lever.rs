@@ -4,7 +4,7 @@
 use fantoccini::Locator;
 use tests::browser::Browser;
 use tests::lever_sim::{LeverSim, NewCandidate};
-use tests::{PASSWORD, spawn_app};
+use tests::spawn_app;
 
 #[tokio::test]
 async fn an_admin_connects_lever_and_sees_the_connection_verified() {
@@ -13,12 +13,7 @@ async fn an_admin_connects_lever_and_sees_the_connection_verified() {
     let admin = app.sign_up(api::Plan::Enterprise).await;
     let api_key = sim.create_api_key(None).await;
 
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/login")).await;
-    browser.fill("[name=email]", &admin.email).await;
-    browser.fill("[name=password]", PASSWORD).await;
-    browser.click_button("Log in").await;
-    browser.wait_for_path("/").await;
+    let browser = Browser::logged_in(&app, &admin).await;
     browser.click_link("Lever").await;
     browser.wait_for_path("/integrations/lever").await;
     browser
@@ -189,12 +184,7 @@ async fn a_tagged_candidate_moved_in_lever_shows_up_as_a_delivery_and_a_pad() {
     );
     sim.clear_faults().await;
 
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/login")).await;
-    browser.fill("[name=email]", &admin.email).await;
-    browser.fill("[name=password]", PASSWORD).await;
-    browser.click_button("Log in").await;
-    browser.wait_for_path("/").await;
+    let browser = Browser::logged_in(&app, &admin).await;
     browser.click_link("Deliveries").await;
     browser
         .wait_for_path("/integrations/lever/deliveries")

@@ -8,7 +8,7 @@ use fantoccini::Locator;
 use sea_orm::{ActiveValue::Set, Database, EntityTrait};
 use tests::browser::Browser;
 use tests::poll::wait_for;
-use tests::{Account, PASSWORD, TestApp, expect_json, spawn_app};
+use tests::{expect_json, spawn_app};
 use time::OffsetDateTime;
 
 /// The text of every element `css` matches, in page order.
@@ -51,14 +51,6 @@ async fn field_value(browser: &Browser, css: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn log_in(browser: &Browser, app: &TestApp, account: &Account) {
-    browser.goto(&app.url("/login")).await;
-    browser.fill("[name=email]", &account.email).await;
-    browser.fill("[name=password]", PASSWORD).await;
-    browser.click_button("Log in").await;
-    browser.wait_for_path("/").await;
-}
-
 fn sorted(mut names: Vec<String>) -> Vec<String> {
     names.sort();
     names
@@ -90,7 +82,7 @@ async fn the_pads_list_pages_and_keeps_its_place_in_the_address() {
         .unwrap();
 
     let browser = Browser::start().await;
-    log_in(&browser, &app, &admin).await;
+    browser.log_in(&app, &admin).await;
     browser.goto(&app.url("/pads")).await;
     wait_for_candidates(&browser, "the first page", |names| {
         names.len() == 50 && names[0] == "Candidate 0"
@@ -169,7 +161,7 @@ async fn the_pads_filter_and_search_survive_reload_and_back() {
     );
 
     let browser = Browser::start().await;
-    log_in(&browser, &app, &admin).await;
+    browser.log_in(&app, &admin).await;
     browser.goto(&app.url("/pads")).await;
     wait_for_candidates(&browser, "every pad", |names| names.len() == 12).await;
 
@@ -281,7 +273,7 @@ async fn the_deliveries_filter_search_and_page_survive_reload_and_back() {
         .unwrap();
 
     let browser = Browser::start().await;
-    log_in(&browser, &app, &admin).await;
+    browser.log_in(&app, &admin).await;
     browser
         .goto(&app.url("/integrations/lever/deliveries"))
         .await;

@@ -9,7 +9,7 @@ use fantoccini::Locator;
 use tests::browser::Browser;
 use tests::lever_sim::{LeverSim, NewCandidate};
 use tests::poll::wait_for;
-use tests::{PASSWORD, spawn_app};
+use tests::spawn_app;
 
 async fn editor_text(browser: &Browser) -> Option<String> {
     browser
@@ -64,12 +64,7 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
         .pad_link
         .expect("a pad link");
 
-    let interviewer = Browser::start().await;
-    interviewer.goto(&app.url("/login")).await;
-    interviewer.fill("[name=email]", &admin.email).await;
-    interviewer.fill("[name=password]", PASSWORD).await;
-    interviewer.click_button("Log in").await;
-    interviewer.wait_for_path("/").await;
+    let interviewer = Browser::logged_in(&app, &admin).await;
     interviewer.goto(&link).await;
     interviewer
         .wait_for_text("[data-testid=connection]", "Connected")
@@ -415,12 +410,7 @@ async fn an_admin_picks_a_feedback_template_and_sends_an_ended_pad_as_feedback()
     candidate.settle_at(0).await;
     let _: api::PadView = tests::expect_json(app.end_pad(&admin, &pad_id).await, 200).await;
 
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/login")).await;
-    browser.fill("[name=email]", &admin.email).await;
-    browser.fill("[name=password]", PASSWORD).await;
-    browser.click_button("Log in").await;
-    browser.wait_for_path("/").await;
+    let browser = Browser::logged_in(&app, &admin).await;
     browser.goto(&app.url("/integrations/lever")).await;
     let id = template["id"].as_str().unwrap();
     browser
@@ -471,12 +461,7 @@ async fn a_run_shows_in_both_browsers_and_in_playback() {
     let admin = app.sign_up(api::Plan::Team).await;
     let pad = manual_pad(&app, &admin, "Ada").await;
 
-    let interviewer = Browser::start().await;
-    interviewer.goto(&app.url("/login")).await;
-    interviewer.fill("[name=email]", &admin.email).await;
-    interviewer.fill("[name=password]", PASSWORD).await;
-    interviewer.click_button("Log in").await;
-    interviewer.wait_for_path("/").await;
+    let interviewer = Browser::logged_in(&app, &admin).await;
     interviewer.goto(&pad.link).await;
     interviewer
         .wait_for_text("[data-testid=connection]", "Connected")
@@ -607,12 +592,7 @@ async fn the_candidate_sees_who_interviews_them_and_a_broken_link_says_so() {
     candidate.close().await;
 
     // The interviewer copies the candidate's link, and Escape then Tab leaves the editor.
-    let member = Browser::start().await;
-    member.goto(&app.url("/login")).await;
-    member.fill("[name=email]", &admin.email).await;
-    member.fill("[name=password]", PASSWORD).await;
-    member.click_button("Log in").await;
-    member.wait_for_path("/").await;
+    let member = Browser::logged_in(&app, &admin).await;
     member.goto(&pad.link).await;
     member
         .wait_for_text("[data-testid=connection]", "Connected")

@@ -25,12 +25,7 @@ async fn a_call_on_the_pad_page_after_the_session_ended_goes_back_to_log_in() {
     )
     .await;
 
-    let browser = Browser::start().await;
-    browser.goto(&app.url("/login")).await;
-    browser.fill("[name=email]", &admin.email).await;
-    browser.fill("[name=password]", PASSWORD).await;
-    browser.click_button("Log in").await;
-    browser.wait_for_path("/").await;
+    let browser = Browser::logged_in(&app, &admin).await;
     browser.goto(&app.url(&format!("/pad/{}", pad.id))).await;
     browser
         .wait_for_text("[data-testid=connection]", "Connected")
