@@ -359,10 +359,7 @@ pub async fn create_invitation(
     client: &ClientAddress,
 ) -> ApiResult<api::InvitationCreated> {
     let email = validate::email(&request.email)?;
-    let org = organization::Entity::find_by_id(admin.org_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("The organization no longer exists."))?;
+    let org = organization(state, admin.user()).await?;
     ensure_room_for_a_member(&state.db, &org, Asking::Admin).await?;
     state.throttle.invitation(admin.org_id).map_err(|wait| {
         too_many(

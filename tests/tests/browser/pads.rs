@@ -216,19 +216,7 @@ async fn candidate_and_interviewer_share_a_pad_then_play_it_back_and_send_the_co
     .await;
 
     // A pad nobody typed in says there is nothing to play.
-    let empty: api::PadSummary = tests::expect_json(
-        app.create_pad(
-            &admin,
-            &api::NewPadRequest {
-                candidate_name: "No Show".into(),
-                job_title: None,
-                language: None,
-            },
-        )
-        .await,
-        201,
-    )
-    .await;
+    let empty = manual_pad(&app, &admin, "No Show").await;
     let _: api::PadView = tests::expect_json(app.end_pad(&admin, &empty.id).await, 200).await;
     interviewer.goto(&empty.link).await;
     interviewer
@@ -540,19 +528,7 @@ async fn a_run_shows_in_both_browsers_and_in_playback() {
 async fn the_candidate_sees_who_interviews_them_and_a_broken_link_says_so() {
     let app = spawn_app().await;
     let admin = app.sign_up(api::Plan::Team).await;
-    let pad: api::PadSummary = tests::expect_json(
-        app.create_pad(
-            &admin,
-            &api::NewPadRequest {
-                candidate_name: "Ada Lovelace".into(),
-                job_title: None,
-                language: None,
-            },
-        )
-        .await,
-        201,
-    )
-    .await;
+    let pad = manual_pad(&app, &admin, "Ada Lovelace").await;
     let candidate = join_as_guest(&pad.link, "Ada").await;
     candidate
         .wait_for_text(
