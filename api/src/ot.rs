@@ -213,6 +213,43 @@ impl Operation {
     }
 }
 
+/// A participant's selection in a text, in characters: where it started (`anchor`) and where
+/// the caret is (`head`). Equal, it is a plain caret.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub anchor: usize,
+    pub head: usize,
+}
+
+impl Selection {
+    pub fn caret(at: usize) -> Self {
+        Self {
+            anchor: at,
+            head: at,
+        }
+    }
+
+    /// The selected range, start first.
+    pub fn range(self) -> (usize, usize) {
+        (self.anchor.min(self.head), self.anchor.max(self.head))
+    }
+
+    /// Where it stands after `op`. `own` says the selection's owner made `op`: their caret goes
+    /// after what they typed. Anyone else's caret stays before text inserted at it, and a
+    /// selection does not grow to take in text inserted at either edge.
+    pub fn transform(self, op: &Operation, own: bool) -> Selection {
+        if self.anchor == self.head {
+            return Selection::caret(op.transform_index(self.head, own));
+        }
+        let (start, _) = self.range();
+        let edge = |at: usize| op.transform_index(at, at == start);
+        Selection {
+            anchor: edge(self.anchor),
+            head: edge(self.head),
+        }
+    }
+}
+
 /// Transforms two operations made on the same text: returns `(a', b')` such that applying
 /// `a` then `b'` gives the same text as `b` then `a'`. At the same position, `a`'s insert goes
 /// first: pass the operation the server ordered earlier as `a`.
@@ -371,13 +408,40 @@ impl ClientDoc {
     /// The editor now shows `new_text`. Returns what to send, if the server is not busy with
     /// an earlier edit.
     pub fn edit(&mut self, new_text: &str) -> Option<Outgoing> {
+        self.edit_made(new_text).1
+    }
+
+    /// Like [`ClientDoc::edit`], also returning the edit as made on the text shown before
+    /// (to move others' carets with).
+    pub fn edit_made(&mut self, new_text: &str) -> (Operation, Option<Outgoing>) {
         let op = Operation::diff(&self.text, new_text);
         if op.is_noop() {
-            return None;
+            return (op, None);
         }
         self.text = new_text.to_string();
-        self.waiting.push_back(op);
-        self.next_to_send()
+        self.waiting.push_back(op.clone());
+        (op, self.next_to_send())
+    }
+
+    /// Where a selection made in this text lies on a revision the server knows: only while
+    /// every edit made here is stored (the server cannot place a position in text it has not
+    /// seen yet). Sent as a `cursor` message.
+    pub fn selection_for_server(&self, selection: Selection) -> Option<(u64, Selection)> {
+        let len = self.text.chars().count();
+        (self.is_synchronized() && selection.range().1 <= len).then_some((self.revision, selection))
+    }
+
+    /// Where someone else's selection, placed by the server on `revision`, lies in this text:
+    /// past the edits made here and not yet stored. None unless `revision` is the one this
+    /// client is at (messages come in order, so an older one is from before a resync).
+    pub fn selection_from_server(&self, revision: u64, selection: Selection) -> Option<Selection> {
+        if revision != self.revision {
+            return None;
+        }
+        let mine = self.in_flight.iter().map(|(_, op)| op).chain(&self.waiting);
+        let moved = mine.fold(selection, |at, op| at.transform(op, false));
+        let len = self.text.chars().count();
+        (moved.range().1 <= len).then_some(moved)
     }
 
     fn next_to_send(&mut self) -> Option<Outgoing> {
@@ -564,6 +628,81 @@ mod tests {
         let via_b = a2.apply(&b.apply("xy").unwrap()).unwrap();
         assert_eq!(via_a, "xABy");
         assert_eq!(via_a, via_b);
+    }
+
+    #[test]
+    fn a_caret_moves_with_inserts_before_it_and_not_after() {
+        let at_3 = Selection::caret(3);
+        let before = Operation::new().retain(1).insert("xy").retain(4);
+        assert_eq!(at_3.transform(&before, false), Selection::caret(5));
+        let after = Operation::new().retain(4).insert("xy").retain(1);
+        assert_eq!(at_3.transform(&after, false), Selection::caret(3));
+        // At the caret: someone else's typing stays after it, the owner's own goes before.
+        let at_caret = Operation::new().retain(3).insert("xy").retain(2);
+        assert_eq!(at_3.transform(&at_caret, false), Selection::caret(3));
+        assert_eq!(at_3.transform(&at_caret, true), Selection::caret(5));
+        // Deleted around: it stays where the deleted text was.
+        let around = Operation::new().retain(2).delete(2).retain(1);
+        assert_eq!(at_3.transform(&around, false), Selection::caret(2));
+    }
+
+    #[test]
+    fn a_selection_keeps_its_text_through_edits() {
+        // "hello world", "world" selected backwards (caret at its start).
+        let world = Selection {
+            anchor: 11,
+            head: 6,
+        };
+        let text = "hello world";
+        let shown = |sel: Selection, text: &str| -> String {
+            let (start, end) = sel.range();
+            text.chars().skip(start).take(end - start).collect()
+        };
+        // Text inserted at either edge stays outside it.
+        for op in [
+            Operation::new().retain(6).insert("big ").retain(5),
+            Operation::new().retain(11).insert("!"),
+            Operation::new().insert(">> ").retain(11),
+        ] {
+            let moved = world.transform(&op, false);
+            assert_eq!(shown(moved, &op.apply(text).unwrap()), "world", "{op:?}");
+            assert!(moved.head < moved.anchor, "the direction is kept");
+        }
+        // Inside it, it grows.
+        let inside = Operation::new().retain(8).insert("RR").retain(3);
+        let moved = world.transform(&inside, false);
+        assert_eq!(shown(moved, &inside.apply(text).unwrap()), "woRRrld");
+        // A delete spanning its start takes what it covered; one spanning all of it leaves a
+        // caret where it was.
+        let spanning = Operation::new().retain(4).delete(4).retain(3);
+        let moved = world.transform(&spanning, false);
+        assert_eq!(moved, Selection { anchor: 7, head: 4 });
+        assert_eq!(shown(moved, &spanning.apply(text).unwrap()), "rld");
+        let all = Operation::new().retain(5).delete(6);
+        assert_eq!(world.transform(&all, false), Selection::caret(5));
+    }
+
+    #[test]
+    fn selections_cross_between_a_client_and_the_server() {
+        let mut doc = ClientDoc::new("abcdef".into(), 4);
+        let mine = Selection { anchor: 1, head: 3 };
+        assert_eq!(doc.selection_for_server(mine), Some((4, mine)));
+        assert_eq!(doc.selection_for_server(Selection::caret(7)), None);
+        // Typing not yet stored: the server could not place it.
+        doc.edit("XYabcdef").expect("sent");
+        assert_eq!(doc.selection_for_server(mine), None);
+        // Someone else's caret at "d" on revision 4 is at "d" here too, past the typing.
+        let theirs = Selection::caret(3);
+        assert_eq!(
+            doc.selection_from_server(4, theirs),
+            Some(Selection::caret(5))
+        );
+        assert_eq!(
+            doc.selection_from_server(3, theirs),
+            None,
+            "another revision"
+        );
+        assert_eq!(doc.selection_from_server(4, Selection::caret(7)), None);
     }
 
     #[test]

@@ -211,6 +211,17 @@ pub enum ClientMessage {
     },
     /// Stop the run that is going.
     StopRun,
+    /// Where this participant's caret (`head`) and selection (from `anchor`) are, in characters
+    /// of the text at `revision`, which includes every edit this client sent. Relayed to the
+    /// others, moved past the edits made since; never stored. The server relays at most one
+    /// every 50 ms per connection, the newest (the rest are dropped, the connection stays). A
+    /// revision not reached yet is refused as `invalid_revision`, and a position beyond the text
+    /// at its revision as `invalid_operation`: the client is out of step and resynchronises.
+    Cursor {
+        revision: u64,
+        anchor: usize,
+        head: usize,
+    },
 }
 
 /// What the server sends over the pad's WebSocket.
@@ -263,6 +274,16 @@ pub enum ServerMessage {
         index: u32,
         stream: crate::RunStream,
         text: String,
+    },
+    /// Another participant's caret and selection (see [`ClientMessage::Cursor`]), on
+    /// `revision`, which every edit sent before it reaches. Also sent after the welcome, for
+    /// each participant whose caret the server knows. Dropped when they leave the
+    /// `participants` list.
+    Cursor {
+        client_id: String,
+        revision: u64,
+        anchor: usize,
+        head: usize,
     },
     /// The interview ended: the pad is read-only. Also sent just before the `pad_ended` refusal
     /// of an edit that crossed the end, so the client learns it either way.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use api::ot::{ClientDoc, Outgoing, ServerOpEffect};
+use api::ot::{ClientDoc, Outgoing, Selection, ServerOpEffect};
 use api::{ClientMessage, Participant, RefusalCode, ServerMessage};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -105,6 +105,8 @@ pub struct PadClient {
     expect_snapshot: bool,
     /// Error codes the server sent (most close the connection).
     pub refusals: Vec<RefusalCode>,
+    /// Every `cursor` message received, in order: (participant, revision, selection).
+    pub cursors: Vec<(String, u64, Selection)>,
     socket: Socket,
 }
 
@@ -170,6 +172,7 @@ impl PadClient {
             ended_runs: Vec::new(),
             expect_snapshot: true,
             refusals: Vec::new(),
+            cursors: Vec::new(),
             socket,
         };
         if let Some(out) = client.doc.unacknowledged() {
@@ -219,6 +222,30 @@ impl PadClient {
             },
         )
         .await;
+    }
+
+    /// Puts the caret (`head`) and selection (from `anchor`) there, on `revision`.
+    pub async fn send_cursor(&mut self, revision: u64, selection: Selection) -> bool {
+        let message = ClientMessage::Cursor {
+            revision,
+            anchor: selection.anchor,
+            head: selection.head,
+        };
+        send(&mut self.socket, &message).await
+    }
+
+    /// Sends a message as JSON text of our own making.
+    pub async fn send_raw(&mut self, text: &str) -> bool {
+        self.socket.send(Message::text(text)).await.is_ok()
+    }
+
+    /// The newest cursor received from `client_id`.
+    pub fn cursor_of(&self, client_id: &str) -> Option<(u64, Selection)> {
+        self.cursors
+            .iter()
+            .rev()
+            .find(|(from, _, _)| from == client_id)
+            .map(|(_, revision, selection)| (*revision, *selection))
     }
 
     /// Presses Run (with `stdin` as the program's input).
@@ -301,7 +328,7 @@ impl PadClient {
     async fn handle(&mut self, message: ServerMessage) {
         if !matches!(
             message,
-            ServerMessage::Op { .. } | ServerMessage::Run { .. }
+            ServerMessage::Op { .. } | ServerMessage::Run { .. } | ServerMessage::Cursor { .. }
         ) {
             self.expect_snapshot = false;
         }
@@ -350,6 +377,14 @@ impl PadClient {
                     run.output.push(api::RunOutput { stream, text });
                 }
             }
+            ServerMessage::Cursor {
+                client_id,
+                revision,
+                anchor,
+                head,
+            } => self
+                .cursors
+                .push((client_id, revision, Selection { anchor, head })),
             ServerMessage::Welcome { .. } => panic!("a second welcome"),
         }
     }

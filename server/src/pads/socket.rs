@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use api::ot::Selection;
 use api::{ClientMessage, ErrorCode, RefusalCode, ServerMessage};
 use entity::pad;
 use futures_util::StreamExt;
@@ -24,9 +25,13 @@ use crate::state::AppState;
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Messages per second a participant may send, with bursts up to `BURST`. Fast typing makes
-/// about 15.
+/// about 15. Cursors are not counted: they have their own limit.
 const RATE: f64 = 40.0;
 const BURST: f64 = 120.0;
+/// A connection's cursors are relayed at most once in this time (20 a second, what the
+/// console sends at most). Those sent faster are not refused: each replaces the one waiting,
+/// so a flood costs one slot of memory, closes nothing and relays the newest.
+const CURSOR_INTERVAL: Duration = Duration::from_millis(50);
 
 pub async fn pad_socket(
     request: HttpRequest,
@@ -178,9 +183,15 @@ async fn serve(
         }
     }
     let mut bucket = TokenBucket::new();
+    let mut cursors = CursorGate::default();
     loop {
         tokio::select! {
             _ = closing.wait_for(|closing| *closing) => return Ok(Ending::ServerStopping),
+            _ = tokio::time::sleep_until(cursors.due()), if cursors.is_waiting() => {
+                if let Some((revision, selection)) = cursors.take() {
+                    room.place_cursor(&state.db, joined, revision, selection).await?;
+                }
+            }
             incoming = stream.next() => {
                 let message = match incoming {
                     None => return Ok(Ending::Left),
@@ -194,6 +205,11 @@ async fn serve(
                 };
                 match message {
                     AggregatedMessage::Text(text) => {
+                        let message = parse(&text)?;
+                        if let ClientMessage::Cursor { revision, anchor, head } = message {
+                            cursors.offer(revision, Selection { anchor, head });
+                            continue;
+                        }
                         if !bucket.take() {
                             return Err(Refusal::new(
                                 RefusalCode::TooManyMessages,
@@ -203,7 +219,7 @@ async fn serve(
                         // Others' edits keep reaching this participant while theirs is ordered
                         // and stored (which waits for the edit of the pad before it): a socket
                         // busy with its own edit would otherwise hold back everyone else's.
-                        let handling = handle(state, org_id, room, joined, &text);
+                        let handling = handle(state, org_id, room, joined, message);
                         tokio::pin!(handling);
                         let mut stop = None;
                         let mut handled = None;
@@ -293,6 +309,13 @@ async fn forward(
             Some(Err(Refusal::opened_elsewhere()))
         }
         Ok(RoomEvent::Rejoined { .. }) => None,
+        Ok(RoomEvent::Cursor { from, message }) if *from != *joined.client_id => session
+            .text(message.to_string())
+            .await
+            .is_err()
+            .then_some(Ok(Ending::Left)),
+        // One's own caret is where one's editor shows it.
+        Ok(RoomEvent::Cursor { .. }) => None,
         // Too far behind to catch up message by message: the client reconnects and asks for
         // what it missed.
         Err(RecvError::Lagged(_)) => Some(Err(Refusal::new(
@@ -303,19 +326,22 @@ async fn forward(
     }
 }
 
+fn parse(text: &str) -> Result<ClientMessage, Refusal> {
+    serde_json::from_str(text).map_err(|e| {
+        Refusal::new(
+            RefusalCode::MalformedMessage,
+            format!("The message is not one the pad understands: {e}."),
+        )
+    })
+}
+
 async fn handle(
     state: &AppState,
     org_id: OrgId,
     room: &Room,
     joined: &Joined,
-    text: &str,
+    message: ClientMessage,
 ) -> Result<(), Refusal> {
-    let message: ClientMessage = serde_json::from_str(text).map_err(|e| {
-        Refusal::new(
-            RefusalCode::MalformedMessage,
-            format!("The message is not one the pad understands: {e}."),
-        )
-    })?;
     match message {
         ClientMessage::Op { revision, seq, op } => {
             room.submit(&state.db, joined, seq, revision, op).await
@@ -339,6 +365,8 @@ async fn handle(
                 .map(|_| ())
         }
         ClientMessage::StopRun => state.runs.stop(&state.db, &room.pad_id, &joined.name).await,
+        // Taken by the cursor gate before this.
+        ClientMessage::Cursor { .. } => Ok(()),
         ClientMessage::Join { .. } => Err(Refusal::new(
             RefusalCode::AlreadyJoined,
             "This connection has joined already.",
@@ -430,6 +458,41 @@ async fn refuse(mut session: Session, refusal: Refusal) {
 
 fn json(message: &ServerMessage) -> String {
     serde_json::to_string(message).expect("server messages serialize")
+}
+
+/// The cursor waiting to be relayed, and when the next may go.
+struct CursorGate {
+    next_at: tokio::time::Instant,
+    waiting: Option<(u64, Selection)>,
+}
+
+impl Default for CursorGate {
+    fn default() -> Self {
+        Self {
+            next_at: tokio::time::Instant::now(),
+            waiting: None,
+        }
+    }
+}
+
+impl CursorGate {
+    /// The newest cursor replaces any still waiting.
+    fn offer(&mut self, revision: u64, selection: Selection) {
+        self.waiting = Some((revision, selection));
+    }
+
+    fn is_waiting(&self) -> bool {
+        self.waiting.is_some()
+    }
+
+    fn due(&self) -> tokio::time::Instant {
+        self.next_at
+    }
+
+    fn take(&mut self) -> Option<(u64, Selection)> {
+        self.next_at = tokio::time::Instant::now() + CURSOR_INTERVAL;
+        self.waiting.take()
+    }
 }
 
 struct TokenBucket {

@@ -935,6 +935,7 @@ impl Conn {
             | ServerMessage::Language { .. }
             | ServerMessage::Run { .. }
             | ServerMessage::RunOutput { .. }
+            | ServerMessage::Cursor { .. }
             | ServerMessage::Ended => {}
         }
     }

@@ -21,6 +21,7 @@ mod lists;
 mod members;
 mod migrations;
 mod pads_concurrent;
+mod pads_cursors;
 mod pads_history;
 mod pads_lever;
 mod pads_live;

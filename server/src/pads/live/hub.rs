@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix_web::http::StatusCode;
-use api::ot::Operation;
+use api::ot::{Operation, Selection};
 use api::{ErrorCode, RefusalCode, ServerMessage};
 use entity::{pad, pad_operation, pad_participant};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
@@ -256,6 +256,8 @@ pub struct Room {
 pub enum RoomEvent {
     /// A message for everyone connected.
     Broadcast(Arc<str>),
+    /// A participant's caret: for everyone connected but them.
+    Cursor { from: Arc<str>, message: Arc<str> },
     /// The participant joined again as connection `connection` (a reload, another tab): their
     /// earlier connections close, so one participant's edits come through one connection.
     Rejoined {
@@ -485,6 +487,26 @@ impl Room {
                 .announce(db, &self.pad_id, Change::Presence)
                 .await;
         }
+    }
+
+    /// Tells the others where `joined`'s caret and selection, made on `revision`, are now.
+    pub async fn place_cursor(
+        &self,
+        db: &DatabaseConnection,
+        joined: &Joined,
+        revision: u64,
+        selection: Selection,
+    ) -> Result<(), Refusal> {
+        let mut state = self.locked(db).await?;
+        // Sent under the lock, as edits are: every edit before it on the revision it names
+        // reaches each connection first.
+        if let Some(message) = state.place_cursor(joined, revision, selection)? {
+            let _ = self.events.send(RoomEvent::Cursor {
+                from: joined.client_id.as_str().into(),
+                message: encode(&message),
+            });
+        }
+        Ok(())
     }
 
     /// Orders, stores and broadcasts an edit made on `revision`.

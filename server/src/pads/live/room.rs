@@ -6,7 +6,7 @@ use api::{PadId, UserId};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use api::ot::{self, Operation};
+use api::ot::{self, Operation, Selection};
 use api::{Participant, RefusalCode, ServerMessage};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -93,6 +93,9 @@ pub struct Present {
     /// When that connection joined, on the database's clock (several instances): a later
     /// join through another instance replaces it.
     pub connected_at: Option<OffsetDateTime>,
+    /// Their caret and selection on the room's current revision, while connected here: in
+    /// memory only, never stored, moved along with every edit.
+    cursor: Option<Selection>,
 }
 
 impl Present {
@@ -108,6 +111,7 @@ impl Present {
             secret_hash: stored.secret_hash,
             connection: 0,
             connected_at: None,
+            cursor: None,
         }
     }
 
@@ -184,6 +188,11 @@ impl RoomState {
 
     /// Records a stored edit (the caller updates the text).
     pub fn record(&mut self, entry: HistoryEntry) {
+        for (client_id, present) in self.participants.iter_mut() {
+            if let Some(cursor) = present.cursor.as_mut() {
+                *cursor = cursor.transform(&entry.op, *client_id == entry.client_id);
+            }
+        }
         self.inserted_chars += inserted_chars(&entry.op);
         self.last_seq.insert(entry.client_id.clone(), entry.seq);
         self.history.push(entry);
@@ -304,6 +313,58 @@ impl RoomState {
             text,
             revision: self.revision() + 1,
         })
+    }
+
+    /// Places `author`'s caret and selection, made on `revision`, on the current revision and
+    /// returns the message telling the others; None when there is nothing to tell (the pad
+    /// ended, the connection was replaced, or the revision is older than this room remembers:
+    /// the client's next cursor will do). A cursor is never stored.
+    pub fn place_cursor(
+        &mut self,
+        author: &Joined,
+        revision: u64,
+        selection: Selection,
+    ) -> Result<Option<ServerMessage>, Refusal> {
+        let current = self.revision();
+        let is_current_connection = self
+            .participant(&author.client_id)
+            .is_some_and(|present| present.connection == author.connection);
+        if self.has_ended() || !is_current_connection || revision < self.base {
+            return Ok(None);
+        }
+        if revision > current {
+            return Err(Refusal::new(
+                RefusalCode::InvalidRevision,
+                format!("Revision {revision} does not exist yet (the pad is at {current})."),
+            ));
+        }
+        // Out of range means the client's text is not the server's: refused like an edit that
+        // does not fit, so the client resynchronises.
+        let since = self.since(revision);
+        let len = match since.first() {
+            Some(next) => next.op.base_len(),
+            None => self.text.chars().count(),
+        };
+        if selection.range().1 > len {
+            return Err(Refusal::new(
+                RefusalCode::InvalidOperation,
+                format!(
+                    "The cursor lies beyond the text at revision {revision} ({len} characters)."
+                ),
+            ));
+        }
+        let placed = since.iter().fold(selection, |at, entry| {
+            at.transform(&entry.op, entry.client_id == author.client_id)
+        });
+        if let Some(present) = self.present(&author.client_id) {
+            present.cursor = Some(placed);
+        }
+        Ok(Some(ServerMessage::Cursor {
+            client_id: author.client_id.clone(),
+            revision: current,
+            anchor: placed.anchor,
+            head: placed.head,
+        }))
     }
 
     /// Takes a stored edit into the text and the history; returns the message announcing it.
@@ -467,6 +528,17 @@ impl RoomState {
                 });
             }
         }
+        // Where the others' carets are now, so the joiner need not wait for them to move.
+        for (other, present) in &self.participants {
+            if let Some(cursor) = present.cursor.filter(|_| other != client_id) {
+                first.push(ServerMessage::Cursor {
+                    client_id: other.clone(),
+                    revision,
+                    anchor: cursor.anchor,
+                    head: cursor.head,
+                });
+            }
+        }
         first
     }
 
@@ -474,6 +546,9 @@ impl RoomState {
     pub fn disconnect(&mut self, client_id: &str) -> bool {
         self.present(client_id).is_some_and(|present| {
             present.connections = present.connections.saturating_sub(1);
+            if present.connections == 0 {
+                present.cursor = None;
+            }
             present.connections == 0
         })
     }
@@ -508,6 +583,7 @@ impl RoomState {
         if present.connections > 0 && joined_later {
             present.connection = 0;
             present.connected_at = None;
+            present.cursor = None;
             return true;
         }
         false
@@ -699,6 +775,89 @@ mod tests {
         assert_eq!(
             refusal(room.accept(&again, &edit(), 0, 1)),
             RefusalCode::PadEnded
+        );
+    }
+
+    #[test]
+    fn a_cursor_is_placed_on_the_current_revision_and_follows_edits() {
+        let mut room = empty_room("hello");
+        let ada = join(&mut room, "ada", 1);
+        let bob = join(&mut room, "bob", 2);
+        let first = next(room.accept(&bob, &insert(0, ">> ", 5), 0, 1));
+        room.commit("bob", 1, first);
+        // Ada put her caret after "hell" before she saw Bob's edit.
+        let told = room.place_cursor(&ada, 0, Selection::caret(4)).unwrap();
+        assert_eq!(
+            told,
+            Some(ServerMessage::Cursor {
+                client_id: "ada".into(),
+                revision: 1,
+                anchor: 7,
+                head: 7
+            })
+        );
+        // Later edits move it: Bob's typing at it stays after it, hers goes before.
+        let at_caret = next(room.accept(&bob, &insert(7, "X", 8), 1, 2));
+        room.commit("bob", 2, at_caret);
+        let own = next(room.accept(&ada, &insert(7, "Y", 9), 2, 1));
+        room.commit("ada", 1, own);
+        assert_eq!(room.text, ">> hellYXo");
+        let welcome = room.welcome("cy", None, "#000".into(), None);
+        assert!(
+            matches!(
+                welcome.last(),
+                Some(ServerMessage::Cursor { client_id, revision: 3, anchor: 8, head: 8 }) if client_id == "ada"
+            ),
+            "a joiner learns where she is: {welcome:?}"
+        );
+        let her_own = room.welcome("ada", None, "#000".into(), None);
+        assert_eq!(her_own.len(), 1, "nobody is told of their own caret");
+        // Gone with her last connection.
+        room.disconnect("ada");
+        assert_eq!(room.welcome("cy", None, "#000".into(), None).len(), 1);
+    }
+
+    #[test]
+    fn cursors_that_do_not_fit_are_refused_and_stale_ones_dropped() {
+        let mut room = empty_room("abc");
+        let ada = join(&mut room, "ada", 1);
+        let edit = next(room.accept(&ada, &insert(3, "de", 3), 0, 1));
+        room.commit("ada", 1, edit);
+        let code = |r: Result<Option<ServerMessage>, Refusal>| r.map(drop).unwrap_err().code;
+        let beyond = Selection { anchor: 0, head: 4 };
+        assert_eq!(
+            code(room.place_cursor(&ada, 0, beyond)),
+            RefusalCode::InvalidOperation
+        );
+        assert!(
+            room.place_cursor(&ada, 1, beyond).unwrap().is_some(),
+            "fits at revision 1"
+        );
+        assert_eq!(
+            code(room.place_cursor(&ada, 2, Selection::caret(0))),
+            RefusalCode::InvalidRevision
+        );
+        let replaced = Joined {
+            connection: 0,
+            ..join(&mut room, "ada", 2)
+        };
+        assert!(
+            room.place_cursor(&replaced, 1, Selection::caret(0))
+                .unwrap()
+                .is_none()
+        );
+        room.base = 1;
+        let ada = join(&mut room, "ada", 3);
+        assert!(
+            room.place_cursor(&ada, 0, Selection::caret(0))
+                .unwrap()
+                .is_none()
+        );
+        room.end();
+        assert!(
+            room.place_cursor(&ada, 1, Selection::caret(0))
+                .unwrap()
+                .is_none()
         );
     }
 
