@@ -76,6 +76,22 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
+/// `PUT /api/me/name`: the name others see; answers the new [`MeResponse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeNameRequest {
+    pub name: String,
+}
+
+/// `PUT /api/me/email`: the address to log in with, confirmed by the current password (failures
+/// count with log-in's); answers the new [`MeResponse`]. The sessions stay open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeEmailRequest {
+    pub current_password: String,
+    pub new_email: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
     pub id: crate::UserId,
@@ -105,4 +121,11 @@ pub struct MeResponse {
 #[serde(deny_unknown_fields)]
 pub struct ChangePlanRequest {
     pub plan: Plan,
+}
+
+/// `PUT /api/organization/name` (admins): answers the renamed [`OrganizationSummary`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameOrganizationRequest {
+    pub name: String,
 }

@@ -54,11 +54,13 @@ pub enum ErrorCode {
     ConsoleNotBuilt,
 
     // Accounts and organizations.
-    /// 401: no valid session (never logged in, logged out, password changed, deactivated).
+    /// 401: no valid session (never logged in, logged out, password changed; a deactivated
+    /// account's session answers `account_deactivated`).
     NotLoggedIn,
     /// 401: the log-in's email or password is wrong.
     InvalidCredentials,
-    /// 403: the account logging in has been deactivated.
+    /// 403: the account logging in has been deactivated. 401: a session of an account an admin
+    /// has deactivated since (the session is over, like `not_logged_in`, and says why).
     AccountDeactivated,
     /// 403: changing the password, the current password given is wrong.
     WrongPassword,

@@ -124,6 +124,16 @@ fn not_logged_in() -> ApiError {
     ApiError::unauthorized(ErrorCode::NotLoggedIn, "Log in to continue.")
 }
 
+/// A genuine session of an account deactivated since: over, like any ended session, but it says
+/// why, so the console can tell the person instead of just asking them to log in.
+fn access_removed() -> ApiError {
+    ApiError::unauthorized(
+        ErrorCode::AccountDeactivated,
+        "An admin of your organization deactivated your account, which ended this session. \
+         Ask them if you need access again.",
+    )
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = LocalFuture<Self>;
@@ -146,7 +156,10 @@ impl FromRequest for AuthUser {
                 .one(&state.db)
                 .await?
                 .ok_or_else(not_logged_in)?;
-            if user.status != user::Status::Active || user.token_version != claims.ver {
+            if user.status != user::Status::Active {
+                return Err(access_removed());
+            }
+            if user.token_version != claims.ver {
                 return Err(not_logged_in());
             }
             Ok(AuthUser {
@@ -194,7 +207,14 @@ impl FromRequest for Viewer {
         Box::pin(async move {
             match user.await {
                 Ok(user) => Ok(Viewer::User(user)),
-                Err(e) if e.code() == ErrorCode::NotLoggedIn => Ok(Viewer::Anonymous),
+                Err(e)
+                    if matches!(
+                        e.code(),
+                        ErrorCode::NotLoggedIn | ErrorCode::AccountDeactivated
+                    ) =>
+                {
+                    Ok(Viewer::Anonymous)
+                }
                 Err(e) => Err(e),
             }
         })

@@ -71,10 +71,35 @@ impl TestApp {
         self.put(who.client(), "/api/me/password", request).await
     }
 
+    pub async fn change_name(
+        &self,
+        who: &impl Caller,
+        request: &api::ChangeNameRequest,
+    ) -> Response {
+        self.put(who.client(), "/api/me/name", request).await
+    }
+
+    pub async fn change_email(
+        &self,
+        who: &impl Caller,
+        request: &api::ChangeEmailRequest,
+    ) -> Response {
+        self.put(who.client(), "/api/me/email", request).await
+    }
+
     // The organization, its members and invitations.
 
     pub async fn organization(&self, who: &impl Caller) -> Response {
         self.get(who.client(), "/api/organization").await
+    }
+
+    pub async fn rename_organization(
+        &self,
+        who: &impl Caller,
+        request: &api::RenameOrganizationRequest,
+    ) -> Response {
+        self.put(who.client(), "/api/organization/name", request)
+            .await
     }
 
     pub async fn change_plan(

@@ -11,7 +11,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(log_in))
         .route("/logout", web::post().to(log_out))
         .route("/me", web::get().to(get_me))
-        .route("/me/password", web::put().to(change_password));
+        .route("/me/password", web::put().to(change_password))
+        .route("/me/name", web::put().to(change_name))
+        .route("/me/email", web::put().to(change_email));
 }
 
 /// The cookie that carries a new session for `signed_in`.
@@ -86,4 +88,25 @@ async fn change_password(
     Ok(HttpResponse::NoContent()
         .cookie(session_cookie(&state, &signed_in)?)
         .finish())
+}
+
+async fn change_name(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    client: ClientAddress,
+    request: web::Json<api::ChangeNameRequest>,
+) -> ApiResult<HttpResponse> {
+    let signed_in = service::change_name(&state, &user, request.into_inner(), &client).await?;
+    Ok(HttpResponse::Ok().json(wire::me(&signed_in.user, &signed_in.organization)))
+}
+
+async fn change_email(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    client: ClientAddress,
+    request: web::Json<api::ChangeEmailRequest>,
+) -> ApiResult<HttpResponse> {
+    // The session names the user, not the address: it goes on as it is.
+    let signed_in = service::change_email(&state, &user, request.into_inner(), &client).await?;
+    Ok(HttpResponse::Ok().json(wire::me(&signed_in.user, &signed_in.organization)))
 }

@@ -1,4 +1,5 @@
-//! Sign-up, log-in, log-out and password changes. Handlers stay thin; the rules live here.
+//! Sign-up, log-in, log-out, and changes to one's name, e-mail and password. Handlers stay thin;
+//! the rules live here.
 
 use api::{ErrorCode, OrgId, UserId};
 use entity::InOrg;
@@ -34,6 +35,13 @@ fn email_taken() -> ApiError {
 /// 429 with `Retry-After`, in whole seconds rounded up.
 pub fn too_many(message: &str, wait: std::time::Duration) -> ApiError {
     ApiError::too_many_requests(message, wait.as_secs_f64().ceil() as u64)
+}
+
+fn wrong_password() -> ApiError {
+    ApiError::forbidden(
+        ErrorCode::WrongPassword,
+        "The current password is not right.",
+    )
 }
 
 fn invalid_credentials() -> ApiError {
@@ -225,11 +233,53 @@ pub async fn log_in(
         client,
     )
     .await?;
+    with_organization(&state.db, user).await
+}
+
+/// The user with their organization, for the answer that says who is logged in.
+async fn with_organization(db: &DatabaseConnection, user: user::Model) -> ApiResult<SignedIn> {
     let organization = organization::Entity::find_by_id(user.org_id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user without organization")))?;
     Ok(SignedIn { user, organization })
+}
+
+/// The logged-in user's row, as it is now.
+async fn current_user(state: &AppState, user: &AuthUser) -> ApiResult<user::Model> {
+    user::Entity::find_in_org(user.org_id)
+        .filter(user::Column::Id.eq(user.user_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized(ErrorCode::NotLoggedIn, "Log in to continue."))
+}
+
+/// Checks the current password of someone logged in who changes their e-mail or password.
+/// Failures count with log-in's, for the same account and address: a session left open is no
+/// faster a password oracle than the log-in form.
+async fn confirm_password(
+    state: &AppState,
+    current: &user::Model,
+    password: String,
+    client: &ClientAddress,
+) -> ApiResult<()> {
+    let attempt = LogInAttempt::new(&current.email, client);
+    if let Err(wait) = state.throttle.check_log_in(&attempt) {
+        return Err(too_many(
+            "Too many wrong passwords for this account; wait before trying again.",
+            wait,
+        ));
+    }
+    let matches = state
+        .passwords
+        .verify(password, Some(current.password_hash.clone()))
+        .await?;
+    if !matches {
+        state.throttle.log_in_failed(&attempt);
+        return Err(wrong_password());
+    }
+    state.throttle.log_in_succeeded(&attempt);
+    Ok(())
 }
 
 /// Ends every session of the user (the token version moves on).
@@ -272,24 +322,8 @@ pub async fn change_password(
     request: api::ChangePasswordRequest,
     client: &ClientAddress,
 ) -> ApiResult<SignedIn> {
-    let current = user::Entity::find_in_org(user.org_id)
-        .filter(user::Column::Id.eq(user.user_id))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized(ErrorCode::NotLoggedIn, "Log in to continue."))?;
-    if !state
-        .passwords
-        .verify(
-            request.current_password,
-            Some(current.password_hash.clone()),
-        )
-        .await?
-    {
-        return Err(ApiError::forbidden(
-            ErrorCode::WrongPassword,
-            "The current password is not right.",
-        ));
-    }
+    let current = current_user(state, user).await?;
+    confirm_password(state, &current, request.current_password, client).await?;
     check_new_password(&request.new_password, &current.email)?;
     let hash = state.passwords.hash(request.new_password).await?;
     let txn = state.db.begin().await?;
@@ -307,14 +341,87 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await?;
-    let organization = organization::Entity::find_by_id(user.org_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user without organization")))?;
-    Ok(SignedIn {
-        user: updated,
-        organization,
-    })
+    with_organization(&state.db, updated).await
+}
+
+/// Changes the name the user goes by.
+pub async fn change_name(
+    state: &AppState,
+    user: &AuthUser,
+    request: api::ChangeNameRequest,
+    client: &ClientAddress,
+) -> ApiResult<SignedIn> {
+    let name = validate::name("name", &request.name)?;
+    let current = current_user(state, user).await?;
+    if current.name == name {
+        return with_organization(&state.db, current).await;
+    }
+    let txn = state.db.begin().await?;
+    let mut changed: user::ActiveModel = current.clone().into();
+    changed.name = Set(name);
+    let updated = changed.update(&txn).await?;
+    audit::record(
+        &txn,
+        user.org_id,
+        user.into(),
+        "name_changed",
+        format!(
+            "Changed their name from {:?} to {:?}",
+            current.name, updated.name
+        ),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    with_organization(&state.db, updated).await
+}
+
+fn email_in_use() -> ApiError {
+    ApiError::conflict(
+        ErrorCode::EmailTaken,
+        "Another Stagepad account uses this email already; choose another.",
+    )
+}
+
+/// Changes the address the user logs in with, once their password confirms it is them. The
+/// sessions stay: they name the user, not the address.
+pub async fn change_email(
+    state: &AppState,
+    user: &AuthUser,
+    request: api::ChangeEmailRequest,
+    client: &ClientAddress,
+) -> ApiResult<SignedIn> {
+    let email = validate::email(&request.new_email)?;
+    let current = current_user(state, user).await?;
+    confirm_password(state, &current, request.current_password, client).await?;
+    if current.email == email {
+        return with_organization(&state.db, current).await;
+    }
+    // Asked only after the password: a session alone cannot probe which addresses have accounts.
+    if find_by_email(&state.db, &email).await?.is_some() {
+        return Err(email_in_use());
+    }
+    let txn = state.db.begin().await?;
+    let mut changed: user::ActiveModel = current.clone().into();
+    changed.email = Set(email);
+    let updated = changed
+        .update(&txn)
+        .await
+        .map_err(|e| on_unique_violation(e, email_in_use))?;
+    audit::record(
+        &txn,
+        user.org_id,
+        user.into(),
+        "email_changed",
+        format!(
+            "Changed their email from {} to {}",
+            current.email, updated.email
+        ),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    with_organization(&state.db, updated).await
 }
 
 pub async fn me(state: &AppState, user: &AuthUser) -> ApiResult<SignedIn> {

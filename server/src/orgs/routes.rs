@@ -11,6 +11,7 @@ use crate::wire;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organization", web::get().to(get_organization))
         .route("/organization/plan", web::put().to(change_plan))
+        .route("/organization/name", web::put().to(rename_organization))
         .route("/members", web::get().to(list_members))
         .service(
             web::resource("/members/{id}")
@@ -42,6 +43,16 @@ async fn change_plan(
     request: web::Json<api::ChangePlanRequest>,
 ) -> ApiResult<HttpResponse> {
     let org = service::change_plan(&state, &admin, request.plan, &client).await?;
+    Ok(HttpResponse::Ok().json(wire::organization(&org)))
+}
+
+async fn rename_organization(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    client: ClientAddress,
+    request: web::Json<api::RenameOrganizationRequest>,
+) -> ApiResult<HttpResponse> {
+    let org = service::rename_organization(&state, &admin, request.into_inner(), &client).await?;
     Ok(HttpResponse::Ok().json(wire::organization(&org)))
 }
 

@@ -110,6 +110,37 @@ pub async fn change_plan(
     Ok(org)
 }
 
+/// Renames the organization, with the same rule as its name at sign-up.
+pub async fn rename_organization(
+    state: &AppState,
+    admin: &AdminUser,
+    request: api::RenameOrganizationRequest,
+    client: &ClientAddress,
+) -> ApiResult<organization::Model> {
+    let name = validate::name("name", &request.name)?;
+    let txn = state.db.begin().await?;
+    // Locked, so that the audit log's "from" is the name this rename replaced.
+    let org = lock_organization(&txn, admin.org_id).await?;
+    if org.name == name {
+        return Ok(org);
+    }
+    let before = org.name.clone();
+    let mut changed: organization::ActiveModel = org.into();
+    changed.name = Set(name);
+    let org = changed.update(&txn).await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        admin.user().into(),
+        "organization_renamed",
+        format!("Renamed the organization from {before:?} to {:?}", org.name),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(org)
+}
+
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MembersQuery {

@@ -1,5 +1,5 @@
-//! Sign-up, log-in, sessions, log-out, password changes, throttling, and client addresses
-//! behind reverse proxies.
+//! Sign-up, log-in, sessions, log-out, name, e-mail and password changes, throttling, and
+//! client addresses behind reverse proxies.
 
 use std::time::{Duration, Instant};
 
@@ -206,6 +206,185 @@ async fn a_password_change_keeps_this_session_and_ends_the_others() {
     )
     .await;
     app.log_in_as(&admin.email, new_password).await;
+}
+
+/// The audit log's newest entry of `action`, as the admin reads it.
+async fn audit_detail(app: &tests::TestApp, reader: &tests::Account, action: &str) -> String {
+    let page: api::AuditPage = expect_json(app.audit(reader, "").await, 200).await;
+    page.events
+        .into_iter()
+        .find(|e| e.action == action)
+        .unwrap_or_else(|| panic!("no {action} in the audit log"))
+        .detail
+}
+
+#[tokio::test]
+async fn a_user_changes_their_name() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let name = |name: &str| api::ChangeNameRequest { name: name.into() };
+
+    let me: api::MeResponse =
+        expect_json(app.change_name(&admin, &name("  Ada King ")).await, 200).await;
+    assert_eq!(me.user.name, "Ada King");
+    assert_eq!(me.user.email, admin.email);
+    let again: api::MeResponse = expect_json(app.me(&admin).await, 200).await;
+    assert_eq!(again, me);
+    assert_eq!(
+        audit_detail(&app, &admin, "name_changed").await,
+        "Changed their name from \"Ada Admin\" to \"Ada King\""
+    );
+
+    for bad in ["   ", &"x".repeat(101), "two\nlines"] {
+        expect_error(
+            app.change_name(&admin, &name(bad)).await,
+            422,
+            ErrorCode::InvalidField,
+        )
+        .await;
+    }
+    expect_error(
+        app.change_name(&new_client(), &name("Nobody")).await,
+        401,
+        ErrorCode::NotLoggedIn,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_user_changes_their_email_with_their_password_and_stays_logged_in() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let elsewhere = app.sign_up(Plan::Team).await;
+    let change = |password: &str, email: &str| api::ChangeEmailRequest {
+        current_password: password.into(),
+        new_email: email.into(),
+    };
+    let new_email = unique_email("Ada.King");
+
+    expect_error(
+        app.change_email(&admin, &change("not the password at all", &new_email))
+            .await,
+        403,
+        ErrorCode::WrongPassword,
+    )
+    .await;
+    for bad in ["", "ada", "ada@example", "a b@example.com"] {
+        expect_error(
+            app.change_email(&admin, &change(PASSWORD, bad)).await,
+            422,
+            ErrorCode::InvalidEmail,
+        )
+        .await;
+    }
+    // Another account's address, however it is typed (here another organization's).
+    let taken = format!("  {}  ", elsewhere.email.to_uppercase());
+    let message = expect_error(
+        app.change_email(&admin, &change(PASSWORD, &taken)).await,
+        409,
+        ErrorCode::EmailTaken,
+    )
+    .await;
+    assert!(message.contains("already"), "{message}");
+
+    // Typed loosely, stored as sign-up stores it; this session goes on.
+    let typed = format!(" {} ", new_email.to_uppercase());
+    let me: api::MeResponse = expect_json(
+        app.change_email(&admin, &change(PASSWORD, &typed)).await,
+        200,
+    )
+    .await;
+    assert_eq!(me.user.email, new_email.to_lowercase());
+    assert_eq!(me.user.id, admin.id());
+    let again: api::MeResponse = expect_json(app.me(&admin).await, 200).await;
+    assert_eq!(again.user.email, new_email.to_lowercase());
+
+    // Log-in now takes the new address only.
+    expect_error(
+        app.log_in(&admin.email, PASSWORD).await,
+        401,
+        ErrorCode::InvalidCredentials,
+    )
+    .await;
+    app.log_in_as(&new_email, PASSWORD).await;
+    // The old address is free again.
+    let reuse = change(PASSWORD, &admin.email);
+    let _: api::MeResponse = expect_json(app.change_email(&elsewhere, &reuse).await, 200).await;
+
+    let detail = audit_detail(&app, &admin, "email_changed").await;
+    assert_eq!(
+        detail,
+        format!(
+            "Changed their email from {} to {}",
+            admin.email,
+            new_email.to_lowercase()
+        )
+    );
+    assert!(!detail.contains(PASSWORD));
+}
+
+/// The e-mail form checks the password: its failures count with log-in's (same account, same
+/// address), so a session left open is no faster a password oracle than the log-in page.
+#[tokio::test]
+async fn wrong_passwords_on_the_account_forms_are_throttled_with_log_in() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let new_email = unique_email("moved");
+    // Four guesses on the e-mail form and one on the password form use up the account's five.
+    for _ in 0..4 {
+        let guess = api::ChangeEmailRequest {
+            current_password: "guessing wrongly here".into(),
+            new_email: new_email.clone(),
+        };
+        expect_error(
+            app.change_email(&admin, &guess).await,
+            403,
+            ErrorCode::WrongPassword,
+        )
+        .await;
+    }
+    let guess = api::ChangePasswordRequest {
+        current_password: "guessing wrongly here".into(),
+        new_password: "an entirely new passphrase".into(),
+    };
+    expect_error(
+        app.change_password(&admin, &guess).await,
+        403,
+        ErrorCode::WrongPassword,
+    )
+    .await;
+
+    let right = api::ChangeEmailRequest {
+        current_password: PASSWORD.into(),
+        new_email: new_email.clone(),
+    };
+    let locked = app.change_email(&admin, &right).await;
+    let retry_after: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= 15 * 60, "{retry_after}");
+    expect_error(locked, 429, ErrorCode::TooManyRequests).await;
+    let change = api::ChangePasswordRequest {
+        current_password: PASSWORD.into(),
+        new_password: "an entirely new passphrase".into(),
+    };
+    expect_error(
+        app.change_password(&admin, &change).await,
+        429,
+        ErrorCode::TooManyRequests,
+    )
+    .await;
+    expect_error(
+        app.log_in(&admin.email, PASSWORD).await,
+        429,
+        ErrorCode::TooManyRequests,
+    )
+    .await;
+    // Nothing changed, and the session itself still works.
+    let me: api::MeResponse = expect_json(app.me(&admin).await, 200).await;
+    assert_eq!(me.user.email, admin.email);
 }
 
 #[tokio::test]

@@ -210,7 +210,24 @@ async fn deactivated_members_lose_their_session_and_cannot_log_in_until_reactiva
     let updated: api::Member =
         expect_json(app.patch(&admin.client, &path, &deactivate).await, 200).await;
     assert_eq!(updated.status, MemberStatus::Deactivated);
-    expect_error(app.me(&member).await, 401, ErrorCode::NotLoggedIn).await;
+    // The open session ends and says why, on every call.
+    let message = expect_error(app.me(&member).await, 401, ErrorCode::AccountDeactivated).await;
+    assert!(message.contains("admin"), "{message}");
+    expect_error(
+        app.list_pads(&member, "").await,
+        401,
+        ErrorCode::AccountDeactivated,
+    )
+    .await;
+    let rename = api::ChangeNameRequest {
+        name: "Still Here".into(),
+    };
+    expect_error(
+        app.change_name(&member, &rename).await,
+        401,
+        ErrorCode::AccountDeactivated,
+    )
+    .await;
     expect_error(
         app.log_in(&member.email, PASSWORD).await,
         403,
@@ -223,6 +240,8 @@ async fn deactivated_members_lose_their_session_and_cannot_log_in_until_reactiva
         status: Some(MemberStatus::Active),
     };
     let _: api::Member = expect_json(app.patch(&admin.client, &path, &reactivate).await, 200).await;
+    // Reactivation does not bring the old session back.
+    expect_error(app.me(&member).await, 401, ErrorCode::NotLoggedIn).await;
     app.log_in_as(&member.email, PASSWORD).await;
 }
 
@@ -308,6 +327,66 @@ async fn a_removed_member_is_gone() {
         ErrorCode::NotFound,
     )
     .await;
+}
+
+#[tokio::test]
+async fn admins_rename_the_organization_and_members_cannot() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let member = app.add_member(&admin, Role::Member).await;
+    let before = admin.me.organization.name.clone();
+    let rename = |name: &str| api::RenameOrganizationRequest { name: name.into() };
+
+    expect_error(
+        app.rename_organization(&member, &rename("Member's Org"))
+            .await,
+        403,
+        ErrorCode::AdminOnly,
+    )
+    .await;
+    for bad in ["  ", &"x".repeat(101), "tab\tname"] {
+        expect_error(
+            app.rename_organization(&admin, &rename(bad)).await,
+            422,
+            ErrorCode::InvalidField,
+        )
+        .await;
+    }
+    let same: api::OrganizationSummary = expect_json(app.organization(&admin).await, 200).await;
+    assert_eq!(same.name, before, "refusals change nothing");
+
+    let renamed: api::OrganizationSummary = expect_json(
+        app.rename_organization(&admin, &rename("  Acme Hiring "))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(renamed.name, "Acme Hiring");
+    assert_eq!(renamed.plan, Plan::Team);
+    // Everyone's next answer names it so.
+    let me: api::MeResponse = expect_json(app.me(&member).await, 200).await;
+    assert_eq!(me.organization.name, "Acme Hiring");
+    let me: api::MeResponse = expect_json(app.me(&admin).await, 200).await;
+    assert_eq!(me.organization.name, "Acme Hiring");
+
+    let page: api::AuditPage = expect_json(app.audit(&admin, "").await, 200).await;
+    let entry = page
+        .events
+        .iter()
+        .find(|e| e.action == "organization_renamed")
+        .expect("the rename is in the audit log");
+    assert_eq!(
+        entry.detail,
+        format!("Renamed the organization from {before:?} to \"Acme Hiring\"")
+    );
+    assert_eq!(
+        page.events
+            .iter()
+            .filter(|e| e.action == "organization_renamed")
+            .count(),
+        1,
+        "refusals are not logged as renames"
+    );
 }
 
 #[tokio::test]
