@@ -1,6 +1,7 @@
 //! The live editor: a textarea kept in step with the server over the pad's WebSocket through
 //! the shared `ClientDoc` (operational transformation), with presence, the language, and a
-//! reconnect that keeps whatever was typed while the connection was down, and running the code
+//! reconnect that keeps whatever was typed while the connection was down, the others' carets
+//! and selections (`cursors.rs`), and running the code
 //! (Run / Stop, the program's input, the output pane everyone in the pad shares). The socket is
 //! gloo-net's: one task per socket reads it and writes what the page queues.
 
@@ -8,7 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use ::api::ot::{ClientDoc, Outgoing, ServerOpEffect};
+use ::api::ot::{ClientDoc, Outgoing, Selection, ServerOpEffect};
 use ::api::{
     ClientMessage, LanguagesResponse, PadId, PadStatus, PadView, Participant, RefusalCode,
     ServerMessage,
@@ -21,6 +22,7 @@ use gloo_net::websocket::{Message, State};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::cursors::{RemoteCursors, layer_html};
 use super::editing::{char_index, insert_indent, line_numbers, utf16_index};
 use super::highlight;
 use super::run::{RunPane, ShownRun, receive_piece, receive_run};
@@ -153,7 +155,13 @@ struct Shown {
     tab_leaves: RwSignal<bool>,
     /// Why the server refused the last Run or Stop (the connection stays open).
     run_problem: RwSignal<Option<String>>,
+    /// The others' carets and selections moved (they live in the connection: a trigger costs
+    /// less wasm than a signal of a type of their own).
+    cursors_moved: Trigger,
 }
+
+/// This page's caret goes to the others at most this often (the server relays no more).
+const CURSOR_EVERY: Duration = Duration::from_millis(50);
 
 struct Connection {
     pad_id: PadId,
@@ -175,6 +183,15 @@ struct Connection {
     /// Run was asked for (with this input) while edits were still on their way: it goes out
     /// once the server has them all, so the run sees what was typed.
     pending_run: Option<Option<String>>,
+    /// The caret moved since it was last sent; it goes once the throttle and the server's
+    /// acknowledgements allow.
+    cursor_due: bool,
+    /// The throttle's timer is set.
+    cursor_timer: bool,
+    /// The caret the server has, on its revision: not sent again.
+    cursor_sent: Option<(u64, Selection)>,
+    /// The others' carets and selections, in the editor's text.
+    cursors: RemoteCursors,
     shown: Shown,
 }
 
@@ -235,6 +252,90 @@ fn flush_run(shared: &Shared) {
         c.pending_run.take().flatten()
     };
     send(shared, &ClientMessage::Run { stdin });
+}
+
+/// The editor's selection, in characters (the caret is its head).
+fn editor_selection(area: &web_sys::HtmlTextAreaElement) -> Selection {
+    let text = area.value();
+    let start = char_index(&text, area.selection_start().ok().flatten().unwrap_or(0));
+    let end = char_index(&text, area.selection_end().ok().flatten().unwrap_or(0));
+    if area.selection_direction().ok().flatten().as_deref() == Some("backward") {
+        Selection {
+            anchor: end,
+            head: start,
+        }
+    } else {
+        Selection {
+            anchor: start,
+            head: end,
+        }
+    }
+}
+
+/// The caret moved (or may have): it goes to the others when [`CURSOR_EVERY`] has passed.
+fn caret_moved(shared: &Shared) {
+    let mut c = shared.borrow_mut();
+    c.cursor_due = true;
+    if c.cursor_timer {
+        return;
+    }
+    c.cursor_timer = true;
+    drop(c);
+    let shared = shared.clone();
+    set_timeout(
+        move || {
+            shared.borrow_mut().cursor_timer = false;
+            flush_cursor(&shared);
+        },
+        CURSOR_EVERY,
+    );
+}
+
+/// Sends the caret that waits, once every edit made here is stored (the server places a
+/// caret only in text it has); an acknowledgement calls this again. A read-only page sends
+/// nothing.
+fn flush_cursor(shared: &Shared) {
+    let at = {
+        let mut c = shared.borrow_mut();
+        let shown = c.shown;
+        if !c.cursor_due
+            || c.cursor_timer
+            || !c.welcomed
+            || !c.open
+            || !shown.ready.get_untracked()
+            || shown.ended.get_untracked()
+        {
+            return;
+        }
+        let Some(area) = shown.textarea.get_untracked() else {
+            return;
+        };
+        let Some(at) = c.doc.selection_for_server(editor_selection(&area)) else {
+            return;
+        };
+        c.cursor_due = false;
+        if c.cursor_sent == Some(at) {
+            return;
+        }
+        c.cursor_sent = Some(at);
+        at
+    };
+    let (revision, Selection { anchor, head }) = at;
+    send(
+        shared,
+        &ClientMessage::Cursor {
+            revision,
+            anchor,
+            head,
+        },
+    );
+}
+
+/// Changes the others' cursors and redraws them.
+fn update_cursors(shared: &Shared, change: impl FnOnce(&mut RemoteCursors)) {
+    let mut c = shared.borrow_mut();
+    change(&mut c.cursors);
+    c.shown.cursors_moved.notify();
 }
 
 fn connect(shared: &Shared) {
@@ -379,7 +480,13 @@ fn handle(shared: &Shared, message: ServerMessage) {
                     lost |= c.doc.has_unsent_changes();
                     c.doc = ClientDoc::new(text, revision).with_next_seq(last_seq);
                     show_text(shown, &c.doc.text, None);
+                    // Placed in a text this page no longer has; the server sends where they are.
+                    c.cursors.clear();
+                    shown.cursors_moved.notify();
                 }
+                // A new connection: the server knows no caret of this page's yet (one that never
+                // moved is not shown to anyone).
+                c.cursor_due |= c.cursor_sent.take().is_some();
                 shown.problem.set(lost.then(|| {
                     "Your last edits could not be merged with the pad and were dropped.".to_string()
                 }));
@@ -392,6 +499,7 @@ fn handle(shared: &Shared, message: ServerMessage) {
                 shown.ended.set(true);
             }
             flush_run(shared);
+            flush_cursor(shared);
         }
         ServerMessage::Op {
             revision,
@@ -407,6 +515,9 @@ fn handle(shared: &Shared, message: ServerMessage) {
             match effect {
                 Ok(ServerOpEffect::Applied { applied }) => {
                     let text = shared.borrow().doc.text.clone();
+                    update_cursors(shared, |cursors| {
+                        cursors.transform(&applied, Some(&client_id));
+                    });
                     show_text(shown, &text, Some(&applied));
                 }
                 Ok(ServerOpEffect::Acknowledged { next: Some(out) }) => send_op(shared, out),
@@ -415,6 +526,24 @@ fn handle(shared: &Shared, message: ServerMessage) {
                 Err(_) => resync(shared),
             }
             flush_run(shared);
+            flush_cursor(shared);
+        }
+        ServerMessage::Cursor {
+            client_id,
+            revision,
+            anchor,
+            head,
+        } => {
+            let placed = {
+                let c = shared.borrow();
+                let placed = c
+                    .doc
+                    .selection_from_server(revision, Selection { anchor, head });
+                placed.filter(|_| c.identity.client_id.as_ref() != Some(&client_id))
+            };
+            if let Some(at) = placed {
+                update_cursors(shared, |cursors| cursors.set(&client_id, at));
+            }
         }
         ServerMessage::Run { run, ahead } => {
             // A new run: an earlier refusal is old news.
@@ -438,7 +567,10 @@ fn handle(shared: &Shared, message: ServerMessage) {
         ServerMessage::Error { code, message } if code.keeps_connection() => {
             shown.run_problem.set(Some(message));
         }
-        ServerMessage::Participants { participants } => shown.participants.set(participants),
+        ServerMessage::Participants { participants } => {
+            update_cursors(shared, |cursors| cursors.keep_online(&participants));
+            shown.participants.set(participants);
+        }
         ServerMessage::Language { language } => {
             if shown.language.get_untracked() != language {
                 let label = ::api::language_label(&language).unwrap_or("another language");
@@ -448,7 +580,10 @@ fn handle(shared: &Shared, message: ServerMessage) {
             }
             shown.language.set(language);
         }
-        ServerMessage::Ended => shown.ended.set(true),
+        ServerMessage::Ended => {
+            update_cursors(shared, RemoteCursors::clear);
+            shown.ended.set(true);
+        }
         ServerMessage::Error { code, message } => {
             shown.problem.set(Some(message));
             // Refusals that reconnecting would only meet again.
@@ -487,6 +622,8 @@ fn resync(shared: &Shared) {
     c.shown.ready.set(false);
     c.lost_edits |= c.doc.has_unsent_changes();
     c.doc = ClientDoc::default();
+    c.cursors.clear();
+    c.shown.cursors_moved.notify();
     c.open = false;
     c.socket = None;
 }
@@ -506,6 +643,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         run_problem: RwSignal::new(None),
         language_notice: RwSignal::new(None),
         tab_leaves: RwSignal::new(false),
+        cursors_moved: Trigger::new(),
     };
     let shared: Shared = Rc::new(RefCell::new(Connection {
         pad_id: pad.id.clone(),
@@ -518,6 +656,10 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         retry_ms: 500,
         closed: false,
         pending_run: None,
+        cursor_due: false,
+        cursor_timer: false,
+        cursor_sent: None,
+        cursors: RemoteCursors::default(),
         shown,
     }));
     connect(&shared);
@@ -537,11 +679,18 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         };
         let value = area.value();
         shown.code.set(value.clone());
-        let out = stored.with_value(|shared| shared.borrow_mut().doc.edit(&value));
-        if let Some(out) = out {
-            stored.with_value(|shared| send_op(shared, out));
-        }
+        stored.with_value(|shared| {
+            let (made, out) = shared.borrow_mut().doc.edit_made(&value);
+            if !made.is_noop() {
+                update_cursors(shared, |cursors| cursors.transform(&made, None));
+            }
+            if let Some(out) = out {
+                send_op(shared, out);
+            }
+            caret_moved(shared);
+        });
     };
+    let on_caret = move || stored.with_value(caret_moved);
     let client = Client::get();
     let languages = LocalResource::new(move || async move { client.languages().await });
     let language_label = move || {
@@ -578,6 +727,8 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
     });
 
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        // Arrows and the like move the caret after this; the throttle reads it later.
+        stored.with_value(caret_moved);
         // Ctrl+Enter (Cmd+Enter on a Mac) runs the code, even while a run goes (the server
         // stops that one and starts this).
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() {
@@ -709,6 +860,16 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                         })
                     }}
                 </pre>
+                <pre class="remote-cursors" aria-hidden="true" inner_html=move || {
+                    shown.cursors_moved.track();
+                    stored.with_value(|shared| {
+                        // Drawn after the change that asked for it, never during one.
+                        let Ok(c) = shared.try_borrow() else { return String::new() };
+                        shown.participants.with(|participants| {
+                            shown.code.with(|code| layer_html(code, c.cursors.all(), participants))
+                        })
+                    })
+                }></pre>
                 <textarea
                     node_ref=shown.textarea
                     aria-label="Code editor (Tab indents; press Escape, then Tab, to leave)"
@@ -720,6 +881,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                     rows=move || shown.code.with(|c| c.split('\n').count() + 2)
                     on:input=move |_| on_input(())
                     on:keydown=on_keydown
+                    on:mouseup=move |_| on_caret()
                 ></textarea>
                 </div>
             </div>

@@ -2,6 +2,7 @@
 //! editor (no account needed: guests give a display name); once it has ended, members of the
 //! organization get the playback and everyone else a notice that it ended.
 
+mod cursors;
 mod editing;
 mod highlight;
 mod live;
