@@ -599,3 +599,169 @@ async fn the_candidate_sees_who_interviews_them_and_a_broken_link_says_so() {
     wait_for_editor(&member, "x").await;
     member.close().await;
 }
+
+/// Where the first remote caret on the page stands, as its viewer sees it: the owner's name on
+/// its label, its colour, the text before it in the editor, and how far (in pixels) it stands
+/// from the place of the character after that text in the highlighted code. None while the
+/// page shows no caret, or several.
+const REMOTE_CARET: &str = r#"
+    const carets = document.querySelectorAll('[data-testid=remote-caret]');
+    if (carets.length !== 1) return null;
+    const caret = carets[0];
+    const layer = caret.closest('.remote-cursors');
+    const before = document.createRange();
+    before.setStart(layer, 0);
+    before.setEndBefore(caret);
+    const text = before.toString();
+    // The same place in the highlighted text underneath.
+    const walker = document.createTreeWalker(document.querySelector('.code-layer .highlight'), NodeFilter.SHOW_TEXT);
+    let left = text.length, node = null, offset = 0;
+    while ((node = walker.nextNode())) {
+        if (node.length >= left) { offset = left; break; }
+        left -= node.length;
+    }
+    const range = document.createRange();
+    range.setStart(node, offset);
+    range.setEnd(node, offset);
+    const at = range.getBoundingClientRect().left;
+    const caretAt = caret.getBoundingClientRect().left + 1;
+    return {
+        name: caret.querySelector('.remote-name').textContent,
+        color: getComputedStyle(caret).borderLeftColor,
+        label: getComputedStyle(caret.querySelector('.remote-name')).backgroundColor,
+        before: text,
+        off_by: Math.abs(at - caretAt),
+        selected: Array.from(layer.querySelectorAll(':scope > span:not(.remote-caret)')).map(s => s.textContent).join(''),
+    };
+"#;
+
+/// `#2563eb` as browsers compute it: `rgb(37, 99, 235)`.
+fn rgb(hex: &str) -> String {
+    let channel = |at: usize| u8::from_str_radix(&hex[at..at + 2], 16).unwrap();
+    format!("rgb({}, {}, {})", channel(1), channel(3), channel(5))
+}
+
+/// Issue 15's remote cursors: when the candidate moves her caret, the interviewer sees it in
+/// her colour with her name, between the same characters; her selection shows tinted; her own
+/// page shows no caret of hers; when she leaves, it goes.
+#[tokio::test]
+async fn each_participant_sees_the_others_caret_in_their_colour_with_their_name() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let pad = manual_pad(&app, &admin, "Ada").await;
+    let candidate = join_as_guest(&pad.link, "Ada").await;
+    let interviewer = Browser::logged_in(&app, &admin).await;
+    interviewer.goto(&pad.link).await;
+    interviewer
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+    let editor = candidate.element("[data-testid=editor]").await;
+    editor.send_keys("def f():\n    hello world").await.unwrap();
+    wait_for_editor(&interviewer, "def f():\n    hello world").await;
+    let history: api::PadHistory =
+        tests::expect_json(app.pad_history(&admin, &pad.id, "").await, 200).await;
+    let ada = history
+        .participants
+        .iter()
+        .find(|p| p.name == "Ada")
+        .expect("Ada joined");
+
+    // Home, then five to the right: after "    h" on the second line.
+    editor
+        .send_keys("\u{E011}\u{E014}\u{E014}\u{E014}\u{E014}\u{E014}")
+        .await
+        .unwrap();
+    let caret = wait_for(
+        "Ada's caret after \"    h\"",
+        Duration::from_secs(20),
+        || async {
+            let seen = interviewer
+                .client
+                .execute(REMOTE_CARET, vec![])
+                .await
+                .ok()?;
+            (seen["before"] == "def f():\n    h").then_some(seen)
+        },
+    )
+    .await;
+    assert_eq!(caret["name"], "Ada");
+    assert_eq!(caret["color"], rgb(&ada.color).as_str());
+    assert_eq!(caret["label"], rgb(&ada.color).as_str());
+    assert!(
+        caret["off_by"].as_f64().unwrap() <= 3.0,
+        "the caret stands where the text has it: {caret}"
+    );
+    assert_eq!(caret["selected"], "");
+    // Her own page shows nobody's caret: the interviewer never moved his.
+    let own = candidate
+        .client
+        .execute(
+            "return document.querySelectorAll('[data-testid=remote-caret]').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(own, 0);
+
+    // Shift+End selects "ello world": tinted for the interviewer, the caret at its end.
+    editor.send_keys("\u{E008}\u{E010}\u{E000}").await.unwrap();
+    let selected = wait_for("Ada's selection", Duration::from_secs(20), || async {
+        let seen = interviewer
+            .client
+            .execute(REMOTE_CARET, vec![])
+            .await
+            .ok()?;
+        (seen["selected"] == "ello world").then_some(seen)
+    })
+    .await;
+    assert_eq!(selected["before"], "def f():\n    hello world");
+    interviewer.screenshot_if_asked("pad-remote-cursor").await;
+
+    // The interviewer types before her caret: it stays on her text.
+    interviewer
+        .client
+        .execute(
+            "const t = document.querySelector('[data-testid=editor]'); t.focus(); t.setSelectionRange(0, 0);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    interviewer
+        .element("[data-testid=editor]")
+        .await
+        .send_keys("# x\n")
+        .await
+        .unwrap();
+    wait_for_editor(&candidate, "# x\ndef f():\n    hello world").await;
+    let moved = interviewer
+        .client
+        .execute(REMOTE_CARET, vec![])
+        .await
+        .unwrap();
+    assert_eq!(moved["selected"], "ello world", "{moved}");
+    // And the candidate now sees the interviewer's caret, after what he typed.
+    wait_for(
+        "the interviewer's caret",
+        Duration::from_secs(20),
+        || async {
+            let seen = candidate.client.execute(REMOTE_CARET, vec![]).await.ok()?;
+            (seen["before"] == "# x\n").then_some(())
+        },
+    )
+    .await;
+
+    candidate.close().await;
+    wait_for("Ada's caret to go", Duration::from_secs(20), || async {
+        let count = interviewer
+            .client
+            .execute(
+                "return document.querySelectorAll('[data-testid=remote-caret]').length",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (count == 0).then_some(())
+    })
+    .await;
+    interviewer.close().await;
+}
