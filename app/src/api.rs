@@ -4,14 +4,15 @@
 //! console goes back to the log-in page; no page has to remember it.
 
 use ::api::{
-    AcceptInvitationRequest, AuditPage, ChangePasswordRequest, ChangePlanRequest,
-    CreateInvitationRequest, DeliveryId, ErrorCode, InvitationCreated, InvitationId,
-    InvitationPreview, LanguagesResponse, LeverCredentialsRequest, LeverDeliveriesResponse,
-    LeverDelivery, LeverFeedbackTemplateRequest, LeverFeedbackTemplatesResponse,
-    LeverOptionsRequest, LeverSetup, LeverStagesRequest, LeverStagesResponse, LeverTokenRequest,
-    LeverWebhookResponse, LoginRequest, MeResponse, Member, MembersResponse, NewPadRequest,
-    OrganizationSummary, PadHistory, PadId, PadSummary, PadView, PadsResponse, ReadinessResponse,
-    SignupRequest, UpdateMemberRequest, UserId,
+    AcceptInvitationRequest, AuditPage, ChangeEmailRequest, ChangeNameRequest,
+    ChangePasswordRequest, ChangePlanRequest, CreateInvitationRequest, DeliveryId, ErrorCode,
+    InvitationCreated, InvitationId, InvitationPreview, LanguagesResponse, LeverCredentialsRequest,
+    LeverDeliveriesResponse, LeverDelivery, LeverFeedbackTemplateRequest,
+    LeverFeedbackTemplatesResponse, LeverOptionsRequest, LeverSetup, LeverStagesRequest,
+    LeverStagesResponse, LeverTokenRequest, LeverWebhookResponse, LoginRequest, MeResponse, Member,
+    MembersResponse, NewPadRequest, OrganizationSummary, PadHistory, PadId, PadSummary, PadView,
+    PadsResponse, ReadinessResponse, RenameOrganizationRequest, SignupRequest, UpdateMemberRequest,
+    UserId,
 };
 use gloo_net::http::{Method, RequestBuilder, Response};
 use serde::Serialize;
@@ -44,9 +45,14 @@ impl ApiFailure {
         }
     }
 
-    /// The session ended (logged out elsewhere, password changed, deactivated): log in again.
-    pub fn is_not_logged_in(&self) -> bool {
-        self.status == 401 && matches!(self.code, Some(ErrorCode::NotLoggedIn))
+    /// The session ended (logged out elsewhere, password changed, the account deactivated):
+    /// log in again.
+    pub fn ends_session(&self) -> bool {
+        self.status == 401
+            && matches!(
+                self.code,
+                Some(ErrorCode::NotLoggedIn | ErrorCode::AccountDeactivated)
+            )
     }
 
     /// Builds a failure from an error answer, whether or not it carried an `ErrorBody`.
@@ -116,6 +122,14 @@ impl Client {
             .await
     }
 
+    pub async fn change_name(self, request: &ChangeNameRequest) -> Answer<MeResponse> {
+        self.call(Method::PUT, "/api/me/name", request).await
+    }
+
+    pub async fn change_email(self, request: &ChangeEmailRequest) -> Answer<MeResponse> {
+        self.call(Method::PUT, "/api/me/email", request).await
+    }
+
     // The organization and its people.
 
     pub async fn organization(self) -> Answer<OrganizationSummary> {
@@ -124,6 +138,14 @@ impl Client {
 
     pub async fn change_plan(self, request: &ChangePlanRequest) -> Answer<OrganizationSummary> {
         self.call(Method::PUT, "/api/organization/plan", request)
+            .await
+    }
+
+    pub async fn rename_organization(
+        self,
+        request: &RenameOrganizationRequest,
+    ) -> Answer<OrganizationSummary> {
+        self.call(Method::PUT, "/api/organization/name", request)
             .await
     }
 

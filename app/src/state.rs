@@ -1,7 +1,7 @@
 //! Who is logged in: loaded from `GET /api/me` at start, provided to every page through
 //! context, and updated by sign-up, log-in, joining, log-out and plan changes.
 
-use ::api::{MeResponse, OrganizationSummary, Role};
+use ::api::{ErrorCode, MeResponse, OrganizationSummary, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -47,13 +47,26 @@ impl SessionState {
     /// The state after any other call answered: a "not logged in" answer means the session
     /// ended on the server (log-out elsewhere, password change, deactivation).
     pub fn after_failure(&self, failure: &ApiFailure) -> Option<Self> {
-        (failure.is_not_logged_in() && *self != SessionState::LoggedOut)
+        (failure.ends_session() && *self != SessionState::LoggedOut)
             .then_some(SessionState::LoggedOut)
     }
 
-    /// Whether `failure` ends a session that was open: the console then goes back to log in.
-    pub fn expires_on(&self, failure: &ApiFailure) -> bool {
-        matches!(self, SessionState::LoggedIn(_)) && failure.is_not_logged_in()
+    /// How `failure` ends a session that was open, if it does: the console then goes back to
+    /// log in and says why.
+    pub fn ended_by(&self, failure: &ApiFailure) -> Option<SessionEnd> {
+        let SessionState::LoggedIn(me) = self else {
+            return None;
+        };
+        if !failure.ends_session() {
+            return None;
+        }
+        Some(if failure.code == Some(ErrorCode::AccountDeactivated) {
+            SessionEnd::AccessRemoved {
+                organization: me.organization.name.clone(),
+            }
+        } else {
+            SessionEnd::Ended
+        })
     }
 
     /// The state after the organization changed (e.g. its plan).
@@ -66,6 +79,25 @@ impl SessionState {
                 })
             }
             other => other.clone(),
+        }
+    }
+}
+
+/// Why a session that was open ended on the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// Logged out elsewhere, or the password changed.
+    Ended,
+    /// An admin deactivated the account, in this organization.
+    AccessRemoved { organization: String },
+}
+
+impl SessionEnd {
+    /// Why the log-in page opens.
+    pub fn reason(&self) -> LoginReason {
+        match self {
+            SessionEnd::Ended => LoginReason::SessionEnded,
+            SessionEnd::AccessRemoved { .. } => LoginReason::AccessRemoved,
         }
     }
 }
@@ -133,8 +165,8 @@ pub fn nav_links(role: Role) -> Vec<NavLink> {
 #[derive(Debug, Clone, Copy)]
 pub struct Session {
     state: RwSignal<SessionState>,
-    /// A call found the session ended on the server since the last log-in.
-    expired: RwSignal<bool>,
+    /// How a call found the session ended on the server since the last log-in.
+    ended: RwSignal<Option<SessionEnd>>,
     // Memos, so that what depends only on these does not rerun when, say, the plan changes.
     logged_in: Memo<Option<bool>>,
     role: Memo<Option<Role>>,
@@ -146,7 +178,7 @@ impl Session {
         let state = RwSignal::new(SessionState::Loading);
         let session = Session {
             state,
-            expired: RwSignal::new(false),
+            ended: RwSignal::new(None),
             logged_in: Memo::new(move |_| state.with(SessionState::logged_in)),
             role: Memo::new(move |_| state.with(SessionState::role)),
         };
@@ -189,13 +221,17 @@ impl Session {
             .with_untracked(|state| state.me().map(|me| me.user.id))
     }
 
-    /// Whether a call found the session ended on the server since the last log-in.
-    pub fn expired(self) -> bool {
-        self.expired.get()
+    /// How a call found the session ended on the server since the last log-in, if one did.
+    pub fn ended(self) -> Option<SessionEnd> {
+        self.ended.get()
+    }
+
+    pub fn ended_untracked(self) -> Option<SessionEnd> {
+        self.ended.get_untracked()
     }
 
     pub fn logged_in_as(self, me: MeResponse) {
-        self.expired.set(false);
+        self.ended.set(None);
         self.state.set(SessionState::LoggedIn(me));
     }
 
@@ -216,14 +252,14 @@ impl Session {
     /// (`crate::api::Client`) calls it for every answer.
     pub(crate) fn observe<T>(self, answer: Result<T, ApiFailure>) -> Result<T, ApiFailure> {
         if let Err(failure) = &answer {
-            let (next, expires) = self
+            let (next, ended) = self
                 .state
-                .with_untracked(|state| (state.after_failure(failure), state.expires_on(failure)));
+                .with_untracked(|state| (state.after_failure(failure), state.ended_by(failure)));
+            if let Some(ended) = ended {
+                self.ended.set(Some(ended));
+            }
             if let Some(next) = next {
                 self.state.set(next);
-            }
-            if expires {
-                self.expired.set(true);
             }
         }
         answer
@@ -290,16 +326,48 @@ mod tests {
             code: Some(ErrorCode::NotLoggedIn),
             message: "Log in first.".into(),
         };
-        assert!(SessionState::LoggedIn(me(Role::Member)).expires_on(&ended));
+        assert_eq!(
+            SessionState::LoggedIn(me(Role::Member)).ended_by(&ended),
+            Some(SessionEnd::Ended)
+        );
         // A stale cookie found at start (or a visitor) is not sent to the log-in page.
-        assert!(!SessionState::Loading.expires_on(&ended));
-        assert!(!SessionState::LoggedOut.expires_on(&ended));
+        assert_eq!(SessionState::Loading.ended_by(&ended), None);
+        assert_eq!(SessionState::LoggedOut.ended_by(&ended), None);
         let wrong_password = ApiFailure {
             status: 401,
             code: Some(ErrorCode::InvalidCredentials),
             message: "Wrong email or password.".into(),
         };
-        assert!(!SessionState::LoggedIn(me(Role::Member)).expires_on(&wrong_password));
+        assert_eq!(
+            SessionState::LoggedIn(me(Role::Member)).ended_by(&wrong_password),
+            None
+        );
+    }
+
+    #[test]
+    fn a_deactivated_session_ends_naming_its_organization() {
+        let removed = ApiFailure {
+            status: 401,
+            code: Some(ErrorCode::AccountDeactivated),
+            message: "An admin deactivated your account.".into(),
+        };
+        let state = SessionState::LoggedIn(me(Role::Member));
+        let end = state.ended_by(&removed);
+        assert_eq!(
+            end,
+            Some(SessionEnd::AccessRemoved {
+                organization: "Acme".into()
+            })
+        );
+        assert_eq!(state.after_failure(&removed), Some(SessionState::LoggedOut));
+        assert_eq!(end.unwrap().reason(), LoginReason::AccessRemoved);
+        // Refused at log-in (403), it ends nothing: there was no session.
+        let at_log_in = ApiFailure {
+            status: 403,
+            ..removed
+        };
+        assert_eq!(state.ended_by(&at_log_in), None);
+        assert_eq!(state.after_failure(&at_log_in), None);
     }
 
     #[test]
@@ -346,6 +414,8 @@ pub enum LoginReason {
     LoggedOut,
     /// A call found the session ended on the server.
     SessionEnded,
+    /// A call found that an admin deactivated the account.
+    AccessRemoved,
 }
 
 impl LoginReason {
@@ -353,24 +423,44 @@ impl LoginReason {
         match self {
             LoginReason::LoggedOut => "logged_out",
             LoginReason::SessionEnded => "session_ended",
+            LoginReason::AccessRemoved => "access_removed",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [LoginReason::LoggedOut, LoginReason::SessionEnded]
-            .into_iter()
-            .find(|reason| reason.code() == code)
+        [
+            LoginReason::LoggedOut,
+            LoginReason::SessionEnded,
+            LoginReason::AccessRemoved,
+        ]
+        .into_iter()
+        .find(|reason| reason.code() == code)
     }
 
-    /// What the log-in page says about it.
-    pub fn notice(self) -> &'static str {
+    /// What the log-in page says about it; `organization` is the one the session was in, when
+    /// this page still knows it (not after a reload).
+    pub fn notice(self, organization: Option<&str>) -> String {
         match self {
-            LoginReason::LoggedOut => "You are logged out.",
+            LoginReason::LoggedOut => "You are logged out.".into(),
             LoginReason::SessionEnded => {
                 "Your session ended: you logged out elsewhere, your password changed, or an admin \
-                 changed or deactivated your account. Log in again to go on where you were."
+                 removed your account. Log in again to go on where you were."
+                    .into()
             }
+            LoginReason::AccessRemoved => access_removed_notice(organization),
         }
+    }
+}
+
+fn access_removed_notice(organization: Option<&str>) -> String {
+    match organization {
+        Some(organization) => format!(
+            "Your access to {organization} was removed by an admin. If you think this is a \
+             mistake, ask an admin of {organization}."
+        ),
+        None => "Your access to your organization was removed by an admin. If you think this is \
+                 a mistake, ask one of its admins."
+            .into(),
     }
 }
 
@@ -448,6 +538,24 @@ mod login_tests {
             Some(LoginReason::LoggedOut)
         );
         assert_eq!(LoginReason::from_code("nope"), None);
+        assert_eq!(
+            login_path_from("/pads", Some(LoginReason::AccessRemoved)),
+            "/login?reason=access_removed&next=/pads"
+        );
+        assert_eq!(
+            LoginReason::from_code("access_removed"),
+            Some(LoginReason::AccessRemoved)
+        );
+        assert!(
+            LoginReason::AccessRemoved
+                .notice(Some("Acme"))
+                .starts_with("Your access to Acme was removed by an admin.")
+        );
+        assert!(
+            LoginReason::AccessRemoved
+                .notice(None)
+                .contains("was removed by an admin")
+        );
     }
 
     #[test]

@@ -37,9 +37,9 @@ pub fn BackToLoginWhenExpired() -> impl IntoView {
     let session = Session::get();
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if session.expired() {
+        if let Some(ended) = session.ended() {
             navigate(
-                &crate::state::login_path(Some(crate::state::LoginReason::SessionEnded)),
+                &crate::state::login_path(Some(ended.reason())),
                 Default::default(),
             );
         }

@@ -1,5 +1,6 @@
 pub mod confirm;
 pub mod copy;
+pub mod form;
 pub mod guard;
 pub mod header;
 pub mod list;

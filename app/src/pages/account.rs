@@ -1,66 +1,118 @@
-use ::api::ChangePasswordRequest;
+use ::api::{ChangeEmailRequest, ChangeNameRequest, ChangePasswordRequest, ErrorCode};
 use leptos::prelude::*;
 
 use crate::api::Client;
-use crate::components::guard::{error_note, failure_message};
+use crate::components::form::{FormProblem, first_at};
 use crate::state::Session;
-use crate::text::{first_problem, password_hint, password_problem, required_problem};
+use crate::text::{email_problem, password_problem, required_problem};
 
-/// The form's own check: the new password is acceptable and typed the same twice.
+/// What this page says that is its own, in one place (to be translated).
+mod words {
+    pub const NAME_TITLE: &str = "Your name";
+    pub const NAME_LABEL: &str = "Name";
+    pub const NAME_HINT: &str = "How your colleagues and candidates see you.";
+    pub const NAME_BUTTON: &str = "Save name";
+    pub const NAME_BUSY: &str = "Saving…";
+    pub const EMAIL_TITLE: &str = "Your email";
+    pub const EMAIL_LABEL: &str = "Email";
+    pub const EMAIL_HINT: &str = "You log in with it. Your current password confirms the change.";
+    pub const EMAIL_PASSWORD_LABEL: &str = "Current password";
+    pub const EMAIL_BUTTON: &str = "Change email";
+    pub const EMAIL_BUSY: &str = "Changing…";
+    pub const SAME_EMAIL: &str = "This is your email already.";
+    pub const PASSWORDS_DIFFER: &str = "The new passwords do not match.";
+
+    pub fn name_saved(name: &str) -> String {
+        format!("Saved: your name is now {name}.")
+    }
+
+    pub fn email_saved(email: &str) -> String {
+        format!("Email changed: log in with {email} from now on.")
+    }
+}
+
+/// The name form's one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameField {
+    Name,
+}
+
+fn name_field_of(code: ErrorCode) -> Option<NameField> {
+    (code == ErrorCode::InvalidField).then_some(NameField::Name)
+}
+
+/// The e-mail form's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailField {
+    Email,
+    Password,
+}
+
+/// The e-mail form's own check: an address, not the one in use, and the password.
+pub fn email_change_problem(
+    new_email: &str,
+    current_email: &str,
+    password: &str,
+) -> Option<(EmailField, String)> {
+    let same = new_email.trim().eq_ignore_ascii_case(current_email);
+    first_at([
+        (
+            EmailField::Email,
+            email_problem(new_email).or_else(|| same.then(|| words::SAME_EMAIL.to_string())),
+        ),
+        (
+            EmailField::Password,
+            required_problem(password, "your current password"),
+        ),
+    ])
+}
+
+pub fn email_field_of(code: ErrorCode) -> Option<EmailField> {
+    match code {
+        ErrorCode::InvalidEmail | ErrorCode::EmailTaken => Some(EmailField::Email),
+        ErrorCode::WrongPassword => Some(EmailField::Password),
+        _ => None,
+    }
+}
+
+/// The password form's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordField {
+    Current,
+    New,
+    Confirmation,
+}
+
+/// The password form's own check: the new password is acceptable and typed the same twice.
 pub fn password_change_problem(
     current: &str,
     new_password: &str,
     confirmation: &str,
-) -> Option<String> {
-    first_problem([
-        required_problem(current, "your current password"),
-        password_problem(new_password),
-        (new_password != confirmation).then(|| "The new passwords do not match.".to_string()),
+) -> Option<(PasswordField, String)> {
+    first_at([
+        (
+            PasswordField::Current,
+            required_problem(current, "your current password"),
+        ),
+        (PasswordField::New, password_problem(new_password)),
+        (
+            PasswordField::Confirmation,
+            (new_password != confirmation).then(|| words::PASSWORDS_DIFFER.to_string()),
+        ),
     ])
+}
+
+pub fn password_field_of(code: ErrorCode) -> Option<PasswordField> {
+    match code {
+        ErrorCode::WrongPassword => Some(PasswordField::Current),
+        ErrorCode::WeakPassword => Some(PasswordField::New),
+        _ => None,
+    }
 }
 
 #[component]
 pub fn Account() -> impl IntoView {
     let session = Session::get();
-    let client = Client::get();
-    let current = RwSignal::new(String::new());
-    let new_password = RwSignal::new(String::new());
-    let confirmation = RwSignal::new(String::new());
-    let change = Action::new_local(move |request: &ChangePasswordRequest| {
-        let request = request.clone();
-        async move {
-            let answer = client.change_password(&request).await;
-            if answer.is_ok() {
-                current.set(String::new());
-                new_password.set(String::new());
-                confirmation.set(String::new());
-            }
-            answer
-        }
-    });
-    let problem = RwSignal::new(None::<String>);
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let request = ChangePasswordRequest {
-            current_password: current.get_untracked(),
-            new_password: new_password.get_untracked(),
-        };
-        problem.set(password_change_problem(
-            &request.current_password,
-            &request.new_password,
-            &confirmation.get_untracked(),
-        ));
-        if problem.get_untracked().is_none() {
-            change.dispatch_local(request);
-        }
-    };
-    let message = move || {
-        problem
-            .get()
-            .or_else(|| failure_message(change.value().get()))
-    };
-    let changed = move || problem.get().is_none() && matches!(change.value().get(), Some(Ok(())));
-
     view! {
         <section class="card">
             <h1>"Your account"</h1>
@@ -69,7 +121,7 @@ pub fn Account() -> impl IntoView {
                     .me()
                     .map(|me| {
                         view! {
-                            <dl class="facts">
+                            <dl class="facts" data-testid="account-facts">
                                 <dt>"Name"</dt>
                                 <dd>{me.user.name}</dd>
                                 <dt>"Email"</dt>
@@ -83,23 +135,196 @@ pub fn Account() -> impl IntoView {
                     })
             }}
         </section>
+        <NameForm/>
+        <EmailForm/>
+        <PasswordForm/>
+    }
+}
+
+#[component]
+fn NameForm() -> impl IntoView {
+    let session = Session::get();
+    let client = Client::get();
+    let current = Memo::new(move |_| session.me().map(|me| me.user.name).unwrap_or_default());
+    let name = RwSignal::new(current.get_untracked());
+    let problem = FormProblem::new(name_field_of);
+    let save = Action::new_local(move |request: &ChangeNameRequest| {
+        let request = request.clone();
+        async move {
+            let answer = problem.answered(client.change_name(&request).await);
+            if let Ok(me) = &answer {
+                name.set(me.user.name.clone());
+                session.logged_in_as(me.clone());
+            }
+            answer.map(|_| ())
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = ChangeNameRequest {
+            name: name.get_untracked().trim().to_string(),
+        };
+        let own = required_problem(&request.name, "your name").map(|m| (NameField::Name, m));
+        if problem.check(own) {
+            save.dispatch_local(request);
+        }
+    };
+    let unchanged = move || name.with(|n| n.trim() == current.get());
+    // "Saved" until the next edit.
+    let saved =
+        move || matches!(save.value().get(), Some(Ok(()))) && !save.pending().get() && unchanged();
+
+    view! {
+        <section class="card">
+            <h2>{words::NAME_TITLE}</h2>
+            <form class="form" data-testid="name-form" on:submit=on_submit novalidate>
+                <label>
+                    {words::NAME_LABEL}
+                    <input type="text" name="name" autocomplete="name" required bind:value=name/>
+                    <span class="hint">{words::NAME_HINT}</span>
+                    {problem.note(Some(NameField::Name))}
+                </label>
+                {problem.note(None)}
+                {move || saved().then(|| view! {
+                    <p class="ok" role="status" data-testid="name-saved">
+                        {words::name_saved(&current.get())}
+                    </p>
+                })}
+                <button type="submit" disabled=move || save.pending().get() || unchanged()>
+                    {move || if save.pending().get() { words::NAME_BUSY } else { words::NAME_BUTTON }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn EmailForm() -> impl IntoView {
+    let session = Session::get();
+    let client = Client::get();
+    let current = Memo::new(move |_| session.me().map(|me| me.user.email).unwrap_or_default());
+    let email = RwSignal::new(current.get_untracked());
+    let password = RwSignal::new(String::new());
+    let problem = FormProblem::new(email_field_of);
+    let change = Action::new_local(move |request: &ChangeEmailRequest| {
+        let request = request.clone();
+        async move {
+            let answer = problem.answered(client.change_email(&request).await);
+            if let Ok(me) = &answer {
+                email.set(me.user.email.clone());
+                password.set(String::new());
+                session.logged_in_as(me.clone());
+            }
+            answer.map(|_| ())
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = ChangeEmailRequest {
+            new_email: email.get_untracked().trim().to_string(),
+            current_password: password.get_untracked(),
+        };
+        let own = email_change_problem(
+            &request.new_email,
+            &current.get_untracked(),
+            &request.current_password,
+        );
+        if problem.check(own) {
+            change.dispatch_local(request);
+        }
+    };
+    let saved = move || {
+        matches!(change.value().get(), Some(Ok(())))
+            && !change.pending().get()
+            && email.with(|e| e.trim().eq_ignore_ascii_case(&current.get()))
+    };
+
+    view! {
+        <section class="card">
+            <h2>{words::EMAIL_TITLE}</h2>
+            <form class="form" data-testid="email-form" on:submit=on_submit novalidate>
+                <label>
+                    {words::EMAIL_LABEL}
+                    <input type="email" name="email" autocomplete="email" required bind:value=email/>
+                    <span class="hint">{words::EMAIL_HINT}</span>
+                    {problem.note(Some(EmailField::Email))}
+                </label>
+                <label>
+                    {words::EMAIL_PASSWORD_LABEL}
+                    <input type="password" name="password" autocomplete="current-password" required bind:value=password/>
+                    {problem.note(Some(EmailField::Password))}
+                </label>
+                {problem.note(None)}
+                {move || saved().then(|| view! {
+                    <p class="ok" role="status" data-testid="email-saved">
+                        {words::email_saved(&current.get())}
+                    </p>
+                })}
+                <button type="submit" disabled=move || change.pending().get()>
+                    {move || if change.pending().get() { words::EMAIL_BUSY } else { words::EMAIL_BUTTON }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let client = Client::get();
+    let current = RwSignal::new(String::new());
+    let new_password = RwSignal::new(String::new());
+    let confirmation = RwSignal::new(String::new());
+    let problem = FormProblem::new(password_field_of);
+    let change = Action::new_local(move |request: &ChangePasswordRequest| {
+        let request = request.clone();
+        async move {
+            let answer = problem.answered(client.change_password(&request).await);
+            if answer.is_ok() {
+                current.set(String::new());
+                new_password.set(String::new());
+                confirmation.set(String::new());
+            }
+            answer
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = ChangePasswordRequest {
+            current_password: current.get_untracked(),
+            new_password: new_password.get_untracked(),
+        };
+        let own = password_change_problem(
+            &request.current_password,
+            &request.new_password,
+            &confirmation.get_untracked(),
+        );
+        if problem.check(own) {
+            change.dispatch_local(request);
+        }
+    };
+    let changed = move || problem.is_empty() && matches!(change.value().get(), Some(Ok(())));
+
+    view! {
         <section class="card">
             <h2>"Change your password"</h2>
-            <form class="form" on:submit=on_submit novalidate>
+            <form class="form" data-testid="password-form" on:submit=on_submit novalidate>
                 <label>
                     "Current password"
                     <input type="password" name="current_password" autocomplete="current-password" required bind:value=current/>
+                    {problem.note(Some(PasswordField::Current))}
                 </label>
                 <label>
                     "New password"
                     <input type="password" name="new_password" autocomplete="new-password" required bind:value=new_password/>
-                    <span class="hint">{move || new_password.with(|p| password_hint(p))}</span>
+                    {problem.password_hint(PasswordField::New, new_password)}
+                    {problem.note(Some(PasswordField::New))}
                 </label>
                 <label>
                     "New password again"
                     <input type="password" name="confirm_password" autocomplete="new-password" required bind:value=confirmation/>
+                    {problem.note(Some(PasswordField::Confirmation))}
                 </label>
-                {move || error_note(message())}
+                {problem.note(None)}
                 {move || {
                     changed()
                         .then(|| {
@@ -129,17 +354,68 @@ mod tests {
             None
         );
         assert_eq!(
-            password_change_problem("", "a new long secret", "a new long secret").as_deref(),
-            Some("Enter your current password.")
+            password_change_problem("", "a new long secret", "a new long secret"),
+            Some((
+                PasswordField::Current,
+                "Enter your current password.".into()
+            ))
         );
         assert_eq!(
-            password_change_problem("old secret", "short", "short").as_deref(),
-            Some("The password needs at least 12 characters.")
+            password_change_problem("old secret", "short", "short"),
+            Some((
+                PasswordField::New,
+                "The password needs at least 12 characters.".into()
+            ))
         );
         assert_eq!(
-            password_change_problem("old secret", "a new long secret", "a new long secreT")
-                .as_deref(),
-            Some("The new passwords do not match.")
+            password_change_problem("old secret", "a new long secret", "a new long secreT"),
+            Some((
+                PasswordField::Confirmation,
+                "The new passwords do not match.".into()
+            ))
+        );
+        assert_eq!(
+            password_field_of(ErrorCode::WrongPassword),
+            Some(PasswordField::Current)
+        );
+        assert_eq!(
+            password_field_of(ErrorCode::WeakPassword),
+            Some(PasswordField::New)
+        );
+        assert_eq!(password_field_of(ErrorCode::TooManyRequests), None);
+    }
+
+    #[test]
+    fn a_new_email_is_an_address_other_than_this_one_with_the_password() {
+        let current = "ada@example.com";
+        assert_eq!(
+            email_change_problem("ada.king@example.com", current, "secret"),
+            None
+        );
+        assert_eq!(
+            email_change_problem("ada", current, "secret").map(|p| p.0),
+            Some(EmailField::Email)
+        );
+        assert_eq!(
+            email_change_problem(" ADA@example.com ", current, "secret"),
+            Some((EmailField::Email, words::SAME_EMAIL.into()))
+        );
+        assert_eq!(
+            email_change_problem("ada.king@example.com", current, "").map(|p| p.0),
+            Some(EmailField::Password)
+        );
+        assert_eq!(
+            email_field_of(ErrorCode::EmailTaken),
+            Some(EmailField::Email)
+        );
+        assert_eq!(
+            email_field_of(ErrorCode::WrongPassword),
+            Some(EmailField::Password)
+        );
+        assert_eq!(email_field_of(ErrorCode::TooManyRequests), None);
+        assert_eq!(
+            name_field_of(ErrorCode::InvalidField),
+            Some(NameField::Name)
         );
     }
 }

@@ -10,14 +10,14 @@ use crate::text::{lever_notice, role_summary};
 pub fn link_purpose(href: &str) -> &'static str {
     match href {
         "/members" => "Invite people, change roles, deactivate or remove members.",
-        "/settings" => "Your organization's plan and what it includes.",
+        "/settings" => "Your organization's name, and its plan and what it includes.",
         "/integrations/lever" => "Connect Lever so that tagged candidates get pads automatically.",
         "/audit" => "Who did what, and when.",
         "/pads" => "Interview pads, with their candidate, job and link.",
         "/integrations/lever/deliveries" => {
             "What each of Lever's stage changes became: a pad, or why not."
         }
-        "/account" => "Who you are logged in as, and your password.",
+        "/account" => "Your name, your email address and your password.",
         _ => "",
     }
 }

@@ -1,13 +1,36 @@
-use ::api::{AcceptInvitationRequest, InvitationPreview};
+use ::api::{AcceptInvitationRequest, ErrorCode, InvitationPreview};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::Client;
-use crate::components::guard::{error_note, failure_message, load_failed};
+use crate::components::form::{FormProblem, first_at};
+use crate::components::guard::load_failed;
 use crate::state::Session;
-use crate::text::{
-    first_problem, format_date, password_hint, password_problem, required_problem, role_summary,
-};
+use crate::text::{format_date, password_problem, required_problem, role_summary};
+
+/// The join form's fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Password,
+}
+
+/// The form's own check: its first problem, with its field.
+pub fn first_field_problem(request: &AcceptInvitationRequest) -> Option<(Field, String)> {
+    first_at([
+        (Field::Name, required_problem(&request.name, "your name")),
+        (Field::Password, password_problem(&request.password)),
+    ])
+}
+
+/// The field a refusal concerns: the name is the one field the server checks as a plain field.
+pub fn field_of(code: ErrorCode) -> Option<Field> {
+    match code {
+        ErrorCode::WeakPassword => Some(Field::Password),
+        ErrorCode::InvalidField => Some(Field::Name),
+        _ => None,
+    }
+}
 
 #[component]
 pub fn AcceptInvitation() -> impl IntoView {
@@ -43,12 +66,13 @@ fn JoinForm(token: String, preview: InvitationPreview) -> impl IntoView {
     let navigate = use_navigate();
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let problem = FormProblem::new(field_of);
     let join = Action::new_local(move |request: &AcceptInvitationRequest| {
         let request = request.clone();
         let token = token.clone();
         let navigate = navigate.clone();
         async move {
-            let answer = client.accept_invitation(&token, &request).await;
+            let answer = problem.answered(client.accept_invitation(&token, &request).await);
             if let Ok(me) = &answer {
                 session.logged_in_as(me.clone());
                 navigate("/", Default::default());
@@ -56,25 +80,15 @@ fn JoinForm(token: String, preview: InvitationPreview) -> impl IntoView {
             answer.map(|_| ())
         }
     });
-    let problem = RwSignal::new(None::<String>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let request = AcceptInvitationRequest {
             name: name.get_untracked().trim().to_string(),
             password: password.get_untracked(),
         };
-        problem.set(first_problem([
-            required_problem(&request.name, "your name"),
-            password_problem(&request.password),
-        ]));
-        if problem.get_untracked().is_none() {
+        if problem.check(first_field_problem(&request)) {
             join.dispatch_local(request);
         }
-    };
-    let message = move || {
-        problem
-            .get()
-            .or_else(|| failure_message(join.value().get()))
     };
     let invited_email = preview.email.clone();
     let logged_in_as = move || session.me().map(|me| me.user.email);
@@ -108,16 +122,46 @@ fn JoinForm(token: String, preview: InvitationPreview) -> impl IntoView {
             <label>
                 "Your name"
                 <input type="text" name="name" autocomplete="name" required bind:value=name/>
+                {problem.note(Some(Field::Name))}
             </label>
             <label>
                 "Choose a password"
                 <input type="password" name="password" autocomplete="new-password" required bind:value=password/>
-                <span class="hint">{move || password.with(|p| password_hint(p))}</span>
+                {problem.password_hint(Field::Password, password)}
+                {problem.note(Some(Field::Password))}
             </label>
-            {move || error_note(message())}
+            {problem.note(None)}
             <button type="submit" disabled=move || join.pending().get()>
                 {move || if join.pending().get() { "Joining…" } else { "Join organization" }}
             </button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_problem_belongs_to_its_field() {
+        let request = |name: &str, password: &str| AcceptInvitationRequest {
+            name: name.into(),
+            password: password.into(),
+        };
+        assert_eq!(
+            first_field_problem(&request("Grace", "a long enough secret")),
+            None
+        );
+        assert_eq!(
+            first_field_problem(&request(" ", "short")).map(|p| p.0),
+            Some(Field::Name)
+        );
+        assert_eq!(
+            first_field_problem(&request("Grace", "short")).map(|p| p.0),
+            Some(Field::Password)
+        );
+        assert_eq!(field_of(ErrorCode::WeakPassword), Some(Field::Password));
+        assert_eq!(field_of(ErrorCode::PlanLimit), None);
+        assert_eq!(field_of(ErrorCode::InvitationNotFound), None);
     }
 }

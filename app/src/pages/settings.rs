@@ -1,10 +1,38 @@
-use ::api::{ChangePlanRequest, Plan};
+use ::api::{ChangePlanRequest, ErrorCode, Plan, RenameOrganizationRequest};
 use leptos::prelude::*;
 
 use crate::api::Client;
+use crate::components::form::FormProblem;
 use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
 use crate::state::Session;
-use crate::text::{format_date, lever_notice, plan_from_value, plan_summary, plan_value};
+use crate::text::{
+    format_date, lever_notice, plan_from_value, plan_summary, plan_value, required_problem,
+};
+
+/// What the name form says, in one place (to be translated).
+mod words {
+    pub const NAME_TITLE: &str = "Organization name";
+    pub const NAME_LABEL: &str = "Name";
+    pub const NAME_HINT: &str =
+        "Everyone in the organization sees it, and candidates on their pad.";
+    pub const NAME_REQUIRED: &str = "the organization's name";
+    pub const NAME_BUTTON: &str = "Rename";
+    pub const NAME_BUSY: &str = "Renaming…";
+
+    pub fn renamed(name: &str) -> String {
+        format!("Saved: the organization is now called {name}.")
+    }
+}
+
+/// The name form's one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameField {
+    Name,
+}
+
+pub fn name_field_of(code: ErrorCode) -> Option<NameField> {
+    (code == ErrorCode::InvalidField).then_some(NameField::Name)
+}
 
 #[component]
 pub fn Settings() -> impl IntoView {
@@ -41,7 +69,7 @@ fn OrganizationSettings() -> impl IntoView {
                                 view! {
                                     <dl class="facts">
                                         <dt>"Name"</dt>
-                                        <dd>{organization.name}</dd>
+                                        <dd data-testid="organization-name">{organization.name}</dd>
                                         <dt>"Plan"</dt>
                                         <dd>
                                             <span class="badge" data-testid="current-plan">
@@ -57,7 +85,79 @@ fn OrganizationSettings() -> impl IntoView {
                 </ErrorBoundary>
             </Transition>
         </section>
+        <NameForm/>
         <PlanForm/>
+    }
+}
+
+#[component]
+fn NameForm() -> impl IntoView {
+    let session = Session::get();
+    let client = Client::get();
+    let current = Memo::new(move |_| {
+        session
+            .me()
+            .map(|me| me.organization.name)
+            .unwrap_or_default()
+    });
+    let name = RwSignal::new(current.get_untracked());
+    // Another admin's rename, seen when the page reloads the organization, shows here too.
+    Effect::new(move |previous: Option<String>| {
+        let now = current.get();
+        if previous.is_some_and(|previous| name.with_untracked(|n| n.trim() == previous)) {
+            name.set(now.clone());
+        }
+        now
+    });
+    let problem = FormProblem::new(name_field_of);
+    let rename = Action::new_local(move |request: &RenameOrganizationRequest| {
+        let request = request.clone();
+        async move {
+            let answer = problem.answered(client.rename_organization(&request).await);
+            if let Ok(organization) = &answer {
+                name.set(organization.name.clone());
+                session.organization_changed(organization.clone());
+            }
+            answer.map(|_| ())
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = RenameOrganizationRequest {
+            name: name.get_untracked().trim().to_string(),
+        };
+        let own = required_problem(&request.name, words::NAME_REQUIRED)
+            .map(|message| (NameField::Name, message));
+        if problem.check(own) {
+            rename.dispatch_local(request);
+        }
+    };
+    let unchanged = move || name.with(|n| n.trim() == current.get());
+    let saved = move || {
+        matches!(rename.value().get(), Some(Ok(()))) && !rename.pending().get() && unchanged()
+    };
+
+    view! {
+        <section class="card">
+            <h2>{words::NAME_TITLE}</h2>
+            <form class="form" data-testid="organization-name-form" on:submit=on_submit novalidate>
+                <label>
+                    {words::NAME_LABEL}
+                    <input type="text" name="organization_name" autocomplete="organization" required bind:value=name/>
+                    <span class="hint">{words::NAME_HINT}</span>
+                    {problem.note(Some(NameField::Name))}
+                </label>
+                {problem.note(None)}
+                {move || saved().then(|| view! {
+                    <p class="ok" role="status" data-testid="organization-renamed">
+                        {words::renamed(&current.get())}
+                    </p>
+                })}
+                <button type="submit" disabled=move || rename.pending().get() || unchanged()>
+                    {move || if rename.pending().get() { words::NAME_BUSY } else { words::NAME_BUTTON }}
+                </button>
+            </form>
+        </section>
     }
 }
 

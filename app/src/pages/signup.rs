@@ -3,12 +3,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::Client;
-use crate::components::guard::error_note;
+use crate::components::form::{FormProblem, first_at};
 use crate::pages::home_when_logged_in;
 use crate::state::Session;
 use crate::text::{
-    email_problem, password_hint, password_problem, plan_from_value, plan_summary, plan_value,
-    required_problem,
+    email_problem, password_problem, plan_from_value, plan_summary, plan_value, required_problem,
 };
 
 /// The form's fields, so that a problem shows next to the field it is about.
@@ -23,7 +22,7 @@ pub enum Field {
 /// The form's own check, before asking the server: its first problem, with the field it is
 /// about.
 pub fn first_field_problem(request: &SignupRequest) -> Option<(Field, String)> {
-    [
+    first_at([
         (
             Field::OrgName,
             required_problem(&request.org_name, "your organization's name"),
@@ -31,14 +30,12 @@ pub fn first_field_problem(request: &SignupRequest) -> Option<(Field, String)> {
         (Field::Name, required_problem(&request.name, "your name")),
         (Field::Email, email_problem(&request.email)),
         (Field::Password, password_problem(&request.password)),
-    ]
-    .into_iter()
-    .find_map(|(field, problem)| problem.map(|message| (field, message)))
+    ])
 }
 
 /// The field a refusal from the server is about, if it is about one.
-pub fn field_of(code: Option<ErrorCode>) -> Option<Field> {
-    match code? {
+pub fn field_of(code: ErrorCode) -> Option<Field> {
+    match code {
         ErrorCode::WeakPassword => Some(Field::Password),
         ErrorCode::InvalidEmail | ErrorCode::EmailTaken => Some(Field::Email),
         _ => None,
@@ -57,17 +54,17 @@ pub fn Signup() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let plan = RwSignal::new(plan_value(Plan::Team).to_string());
 
+    let problem = FormProblem::new(field_of);
     let sign_up = Action::new_local(move |request: &SignupRequest| {
         let request = request.clone();
         async move {
-            let answer = client.sign_up(&request).await;
+            let answer = problem.answered(client.sign_up(&request).await);
             if let Ok(me) = &answer {
                 session.logged_in_as(me.clone());
             }
             answer.map(|_| ())
         }
     });
-    let problem = RwSignal::new(None::<(Option<Field>, String)>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let request = SignupRequest {
@@ -77,34 +74,8 @@ pub fn Signup() -> impl IntoView {
             password: password.get_untracked(),
             plan: plan_from_value(&plan.get_untracked()).unwrap_or(Plan::Team),
         };
-        problem.set(first_field_problem(&request).map(|(field, message)| (Some(field), message)));
-        if problem.get_untracked().is_none() {
+        if problem.check(first_field_problem(&request)) {
             sign_up.dispatch_local(request);
-        }
-    };
-    // The form's own problem, else the server's refusal, each with the field it is about.
-    let current = move || {
-        problem.get().or_else(|| {
-            sign_up
-                .value()
-                .get()
-                .and_then(Result::err)
-                .map(|failure| (field_of(failure.code), failure.message))
-        })
-    };
-    let problem_at = move |field: Option<Field>| {
-        move || {
-            current()
-                .filter(|(at, _)| *at == field)
-                .map(|(_, message)| message)
-        }
-    };
-    let password_note = move || {
-        // A refusal of the password replaces the hint: "long enough" above "too common" misleads.
-        if current().is_some_and(|(at, _)| at == Some(Field::Password)) {
-            None
-        } else {
-            Some(password.with(|p| password_hint(p)))
         }
     };
 
@@ -118,23 +89,23 @@ pub fn Signup() -> impl IntoView {
                 <label>
                     "Organization name"
                     <input type="text" name="org_name" autocomplete="organization" required bind:value=org_name/>
-                    {move || error_note(problem_at(Some(Field::OrgName))())}
+                    {problem.note(Some(Field::OrgName))}
                 </label>
                 <label>
                     "Your name"
                     <input type="text" name="name" autocomplete="name" required bind:value=name/>
-                    {move || error_note(problem_at(Some(Field::Name))())}
+                    {problem.note(Some(Field::Name))}
                 </label>
                 <label>
                     "Email"
                     <input type="email" name="email" autocomplete="email" required bind:value=email/>
-                    {move || error_note(problem_at(Some(Field::Email))())}
+                    {problem.note(Some(Field::Email))}
                 </label>
                 <label>
                     "Password"
                     <input type="password" name="password" autocomplete="new-password" required bind:value=password/>
-                    {move || password_note().map(|hint| view! { <span class="hint" data-testid="password-hint">{hint}</span> })}
-                    {move || error_note(problem_at(Some(Field::Password))())}
+                    {problem.password_hint(Field::Password, password)}
+                    {problem.note(Some(Field::Password))}
                 </label>
                 <label>
                     "Plan"
@@ -153,7 +124,7 @@ pub fn Signup() -> impl IntoView {
                     </select>
                     <span class="hint">"No payment is taken; you can change the plan later."</span>
                 </label>
-                {move || error_note(problem_at(None)())}
+                {problem.note(None)}
                 <button type="submit" disabled=move || sign_up.pending().get()>
                     {move || if sign_up.pending().get() { "Creating your organization…" } else { "Create organization" }}
                 </button>
@@ -191,13 +162,9 @@ mod tests {
             first_field_problem(&nameless).map(|p| p.0),
             Some(Field::Name)
         );
-        assert_eq!(
-            field_of(Some(ErrorCode::WeakPassword)),
-            Some(Field::Password)
-        );
-        assert_eq!(field_of(Some(ErrorCode::EmailTaken)), Some(Field::Email));
-        assert_eq!(field_of(Some(ErrorCode::TooManyRequests)), None);
-        assert_eq!(field_of(None), None);
+        assert_eq!(field_of(ErrorCode::WeakPassword), Some(Field::Password));
+        assert_eq!(field_of(ErrorCode::EmailTaken), Some(Field::Email));
+        assert_eq!(field_of(ErrorCode::TooManyRequests), None);
     }
 
     #[test]

@@ -389,3 +389,249 @@ async fn sign_up_problems_sit_next_to_their_fields() {
     browser.element("main#main").await;
     browser.close().await;
 }
+
+/// The text of the home page's line about the page at `href`.
+async fn home_line(browser: &Browser, href: &str) -> String {
+    let line = browser
+        .element(&format!("[data-testid=home] li:has(a[href='{href}'])"))
+        .await;
+    line.text().await.expect("the line's text")
+}
+
+/// Home says what Account and Settings do, and they do it: a name, an e-mail address (with the
+/// password) and the organization's name change, each problem under its field, and the
+/// header follows.
+#[tokio::test]
+async fn account_and_settings_change_names_and_email_as_home_says() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let other = app.sign_up(api::Plan::Team).await;
+    let org = admin.me.organization.name.clone();
+    let browser = Browser::logged_in(&app, &admin).await;
+
+    let account = home_line(&browser, "/account").await;
+    assert!(
+        account.contains("name") && account.contains("email") && account.contains("password"),
+        "{account}"
+    );
+    let settings = home_line(&browser, "/settings").await;
+    assert!(
+        settings.contains("name") && settings.contains("plan"),
+        "{settings}"
+    );
+
+    // The name.
+    browser.click_link("Account").await;
+    browser
+        .fill("[data-testid=name-form] [name=name]", " ")
+        .await;
+    browser.click_button("Save name").await;
+    browser
+        .wait_for_text("label:has([name=name]) .error", "Enter your name")
+        .await;
+    browser
+        .fill("[data-testid=name-form] [name=name]", "Ada King")
+        .await;
+    browser.click_button("Save name").await;
+    browser
+        .wait_for_text(
+            "[data-testid=name-saved]",
+            "Saved: your name is now Ada King.",
+        )
+        .await;
+    browser
+        .wait_for_text("[data-testid=whoami]", &format!("Ada King · {org} · Admin"))
+        .await;
+
+    // The e-mail address: taken, then the wrong password, each under its field, then done.
+    browser.fill("[name=email]", &other.email).await;
+    browser.fill("[name=password]", tests::PASSWORD).await;
+    browser.click_button("Change email").await;
+    browser
+        .wait_for_text("label:has([name=email]) .error", "uses this email already")
+        .await;
+    let new_email = tests::accounts::unique_email("ada.king");
+    browser.fill("[name=email]", &new_email).await;
+    browser
+        .fill("[name=password]", "not the password at all")
+        .await;
+    browser.click_button("Change email").await;
+    browser
+        .wait_for_text("label:has([name=password]) .error", "not right")
+        .await;
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("label:has([name=email]) .error"))
+            .await
+            .is_err(),
+        "the e-mail's old problem is gone"
+    );
+    browser.fill("[name=password]", tests::PASSWORD).await;
+    browser.click_button("Change email").await;
+    browser
+        .wait_for_text("[data-testid=email-saved]", &new_email)
+        .await;
+    browser
+        .wait_for_text("[data-testid=account-facts]", &new_email)
+        .await;
+    // Still logged in after a reload.
+    browser.goto(&app.url("/account")).await;
+    browser
+        .wait_for_text("[data-testid=account-facts]", &new_email)
+        .await;
+
+    // The password: a common one is refused under the new password, without "Long enough".
+    browser
+        .fill("[name=current_password]", tests::PASSWORD)
+        .await;
+    browser.fill("[name=new_password]", "password1234").await;
+    browser
+        .fill("[name=confirm_password]", "password1234")
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=password-form] [data-testid=password-hint]",
+            "Long enough",
+        )
+        .await;
+    browser.click_button("Change password").await;
+    browser
+        .wait_for_text("label:has([name=new_password]) .error", "too common")
+        .await;
+    assert!(
+        browser
+            .client
+            .find(Locator::Css(
+                "[data-testid=password-form] [data-testid=password-hint]"
+            ))
+            .await
+            .is_err(),
+        "no 'Long enough' above 'too common'"
+    );
+    browser
+        .fill("[name=current_password]", "not the password at all")
+        .await;
+    browser
+        .fill("[name=new_password]", "eight loud gulls past the pier")
+        .await;
+    browser
+        .fill("[name=confirm_password]", "eight loud gulls past the pier")
+        .await;
+    browser.click_button("Change password").await;
+    browser
+        .wait_for_text("label:has([name=current_password]) .error", "not right")
+        .await;
+
+    // The organization's name, in Settings.
+    browser.click_link("Settings").await;
+    browser.fill("[name=organization_name]", "  ").await;
+    browser.click_button("Rename").await;
+    browser
+        .wait_for_text(
+            "label:has([name=organization_name]) .error",
+            "Enter the organization's name",
+        )
+        .await;
+    browser
+        .fill("[name=organization_name]", "Acme Hiring")
+        .await;
+    browser.click_button("Rename").await;
+    browser
+        .wait_for_text(
+            "[data-testid=organization-renamed]",
+            "Saved: the organization is now called Acme Hiring.",
+        )
+        .await;
+    browser
+        .wait_for_text("[data-testid=organization-name]", "Acme Hiring")
+        .await;
+    browser
+        .wait_for_text("[data-testid=whoami]", "Ada King · Acme Hiring · Admin")
+        .await;
+    browser.click_link("Home").await;
+    browser
+        .wait_for_text("[data-testid=home-organization]", "Acme Hiring")
+        .await;
+
+    let me: api::MeResponse = tests::expect_json(app.me(&admin).await, 200).await;
+    assert_eq!(
+        (
+            me.user.name.as_str(),
+            me.user.email.as_str(),
+            me.organization.name.as_str()
+        ),
+        ("Ada King", new_email.as_str(), "Acme Hiring")
+    );
+    browser.close().await;
+}
+
+/// Log-in and joining put the server's refusal under the field it concerns; a common password
+/// hides the "Long enough" hint.
+#[tokio::test]
+async fn log_in_and_join_problems_sit_next_to_their_fields() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/login")).await;
+    browser.fill("[name=email]", "ada").await;
+    browser.click_button("Log in").await;
+    browser
+        .wait_for_text("label:has([name=email]) .error", "not an email address")
+        .await;
+    browser.fill("[name=email]", &admin.email).await;
+    browser
+        .fill("[name=password]", "not the password at all")
+        .await;
+    browser.click_button("Log in").await;
+    browser
+        .wait_for_text("label:has([name=password]) .error", "wrong")
+        .await;
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("label:has([name=email]) .error"))
+            .await
+            .is_err(),
+        "the e-mail's old problem is gone"
+    );
+
+    let invited = app
+        .invite(
+            &admin,
+            &tests::accounts::unique_email("grace"),
+            api::Role::Member,
+        )
+        .await;
+    browser.goto(&invited.link).await;
+    browser.fill("[name=name]", " ").await;
+    browser.click_button("Join organization").await;
+    browser
+        .wait_for_text("label:has([name=name]) .error", "Enter your name")
+        .await;
+    browser.fill("[name=name]", "Grace Hopper").await;
+    browser.fill("[name=password]", "password1234").await;
+    browser
+        .wait_for_text("[data-testid=password-hint]", "Long enough")
+        .await;
+    browser.click_button("Join organization").await;
+    browser
+        .wait_for_text("label:has([name=password]) .error", "too common")
+        .await;
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("[data-testid=password-hint]"))
+            .await
+            .is_err(),
+        "no 'Long enough' above 'too common'"
+    );
+    browser
+        .fill("[name=password]", "seven quiet herons over the bay")
+        .await;
+    browser.click_button("Join organization").await;
+    browser
+        .wait_for_text("[data-testid=whoami]", "Grace Hopper")
+        .await;
+    browser.close().await;
+}

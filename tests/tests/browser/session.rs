@@ -77,3 +77,39 @@ async fn a_call_on_the_pad_page_after_the_session_ended_goes_back_to_log_in() {
     );
     browser.close().await;
 }
+
+/// A member deactivated by an admin while their console is open: the next call ends the
+/// session, and the log-in page says that an admin removed their access to the organization.
+#[tokio::test]
+async fn a_deactivated_members_open_session_says_their_access_was_removed() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let member = app.add_member(&admin, api::Role::Member).await;
+    let org = admin.me.organization.name.clone();
+    let browser = Browser::logged_in(&app, &member).await;
+
+    let deactivate = api::UpdateMemberRequest {
+        role: None,
+        status: Some(api::MemberStatus::Deactivated),
+    };
+    let _: api::Member = expect_json(
+        app.update_member(&admin, member.id(), &deactivate).await,
+        200,
+    )
+    .await;
+
+    browser.click_link("Pads").await;
+    browser.wait_for_path("/login").await;
+    browser
+        .wait_for_text(
+            "[data-testid=login-notice]",
+            &format!("Your access to {org} was removed by an admin."),
+        )
+        .await;
+    // Logging in again is refused in words.
+    browser.fill("[name=email]", &member.email).await;
+    browser.fill("[name=password]", PASSWORD).await;
+    browser.click_button("Log in").await;
+    browser.wait_for_text(".error", "deactivated").await;
+    browser.close().await;
+}
