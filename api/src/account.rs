@@ -114,6 +114,17 @@ pub struct MeResponse {
     pub user: UserSummary,
     pub organization: OrganizationSummary,
     pub role: Role,
+    /// The console language the user chose, if they chose one (else the browser's is used).
+    #[serde(default)]
+    pub language: Option<crate::i18n::Locale>,
+}
+
+/// `PUT /api/me/language`: the console's language for this user, wherever they log in;
+/// answers the new [`MeResponse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeLanguageRequest {
+    pub language: crate::i18n::Locale,
 }
 
 /// `PUT /api/organization/plan` (admins).

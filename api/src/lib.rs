@@ -12,6 +12,7 @@ mod account;
 mod audit;
 mod error;
 mod health;
+pub mod i18n;
 mod ids;
 mod lever;
 mod members;

@@ -12,9 +12,18 @@ const CHECKPOINT_EVERY: usize = 256;
 /// "1 min", "1 h 5 min"): a 59-second session is not "0 min". Shared by the results note and
 /// the playback's header.
 pub fn interview_duration(seconds: i64) -> String {
+    interview_duration_in(crate::i18n::Locale::En, seconds)
+}
+
+/// [`interview_duration`] in `locale` ("moins d'une minute", "1 h 5 min").
+pub fn interview_duration_in(locale: crate::i18n::Locale, seconds: i64) -> String {
     let seconds = seconds.max(0);
     if seconds < 30 {
-        return "under a minute".into();
+        return match locale {
+            crate::i18n::Locale::En => "under a minute",
+            crate::i18n::Locale::Fr => "moins d'une minute",
+        }
+        .into();
     }
     let minutes = (seconds + 30) / 60;
     match (minutes / 60, minutes % 60) {
@@ -173,6 +182,9 @@ mod tests {
         assert_eq!(interview_duration(3_600), "1 h");
         assert_eq!(interview_duration(65 * 60), "1 h 5 min");
         assert_eq!(interview_duration(-3), "under a minute");
+        use crate::i18n::Locale::Fr;
+        assert_eq!(interview_duration_in(Fr, 5), "moins d'une minute");
+        assert_eq!(interview_duration_in(Fr, 65 * 60), "1 h 5 min");
         assert_eq!(clock(0), "0:00");
         assert_eq!(clock(187_400), "3:07");
         assert_eq!(clock(3_723_000), "1:02:03");

@@ -126,6 +126,12 @@ impl Client {
         self.call(Method::PUT, "/api/me/name", request).await
     }
 
+    /// Remembers the console's language for the logged-in user.
+    pub async fn save_language(self, language: ::api::i18n::Locale) -> Answer<MeResponse> {
+        let request = ::api::ChangeLanguageRequest { language };
+        self.call(Method::PUT, "/api/me/language", &request).await
+    }
+
     pub async fn change_email(self, request: &ChangeEmailRequest) -> Answer<MeResponse> {
         self.call(Method::PUT, "/api/me/email", request).await
     }
@@ -373,7 +379,10 @@ async fn send<B: Serialize>(
     path: &str,
     body: Option<&B>,
 ) -> Result<Response, ApiFailure> {
-    let builder = RequestBuilder::new(path).method(method);
+    // The server's messages come back in the console's language.
+    let builder = RequestBuilder::new(path)
+        .method(method)
+        .header("Accept-Language", crate::i18n::locale().as_str());
     let request = match body {
         None => builder.build(),
         Some(body) => builder.json(body),

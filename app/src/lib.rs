@@ -3,6 +3,7 @@
 
 pub mod api;
 mod components;
+pub mod i18n;
 mod pages;
 pub mod state;
 pub mod text;
@@ -22,13 +23,43 @@ use state::Session;
 
 #[component]
 pub fn App() -> impl IntoView {
+    let language = i18n::Language::provide();
     let session = Session::provide();
+    // A user's saved language follows them to this browser when they log in (once: later
+    // changes of theirs are made here, in the header).
+    let adopted_for = StoredValue::new(None::<::api::UserId>);
+    Effect::new(move |_| {
+        let me = session.me();
+        let user = me.as_ref().map(|me| me.user.id);
+        if adopted_for.get_value() == user {
+            return;
+        }
+        adopted_for.set_value(user);
+        if let Some(saved) = me.and_then(|me| me.language) {
+            language.adopt(saved);
+        }
+    });
     let logged_in = move || session.logged_in();
     // Back to the page asked for once logged in.
     let to_login = || state::login_path(None);
     view! {
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            // Built again in the new language when it changes.
+            {move || {
+                let _ = language.get();
+                view! { <Pages to_login=to_login logged_in=logged_in/> }
+            }}
+        </Router>
+    }
+}
+
+#[component]
+fn Pages(
+    to_login: fn() -> String,
+    logged_in: impl Fn() -> Option<bool> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+            <a class="skip-link" href="#main">{i18n::t(i18n::Text::AppSkipLink)}</a>
             <Header/>
             <BackToLoginWhenExpired/>
             <main class="page" id="main" tabindex="-1">
@@ -47,6 +78,5 @@ pub fn App() -> impl IntoView {
                     <ProtectedRoute path=path!("/account") view=Account condition=logged_in redirect_path=to_login/>
                 </Routes>
             </main>
-        </Router>
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{ApiFailure, Client};
+use crate::i18n::Text;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionState {
@@ -106,49 +107,49 @@ impl SessionEnd {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NavLink {
     pub href: &'static str,
-    pub label: &'static str,
+    pub label: Text,
     pub admin_only: bool,
 }
 
 pub const NAV_LINKS: [NavLink; 8] = [
     NavLink {
         href: "/",
-        label: "Home",
+        label: Text::NavHome,
         admin_only: false,
     },
     NavLink {
         href: "/pads",
-        label: "Pads",
+        label: Text::NavPads,
         admin_only: false,
     },
     NavLink {
         href: "/members",
-        label: "Members",
+        label: Text::NavMembers,
         admin_only: true,
     },
     NavLink {
         href: "/settings",
-        label: "Settings",
+        label: Text::NavSettings,
         admin_only: true,
     },
     NavLink {
         href: "/integrations/lever",
-        label: "Lever",
+        label: Text::NavLever,
         admin_only: true,
     },
     NavLink {
         href: "/integrations/lever/deliveries",
-        label: "Deliveries",
+        label: Text::NavDeliveries,
         admin_only: true,
     },
     NavLink {
         href: "/audit",
-        label: "Audit log",
+        label: Text::NavAudit,
         admin_only: true,
     },
     NavLink {
         href: "/account",
-        label: "Account",
+        label: Text::NavAccount,
         admin_only: false,
     },
 ];
@@ -287,6 +288,7 @@ mod tests {
                 created_at: datetime!(2026-01-01 0:00 UTC),
             },
             role,
+            language: None,
         }
     }
 

@@ -7,6 +7,10 @@ use ::api::{
 };
 use time::{OffsetDateTime, UtcOffset};
 
+use ::api::i18n::Locale;
+
+use crate::i18n::{Text, locale, t, tf, tn};
+
 /// The server's password rule: 12 to 256 characters (it also refuses common passwords).
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 256;
@@ -29,11 +33,20 @@ pub fn plan_from_value(value: &str) -> Option<Plan> {
 
 /// One line on what a plan gives, for the plan pickers.
 pub fn plan_summary(plan: Plan) -> &'static str {
-    match plan {
-        Plan::Personal => "Personal: interview pads and playback for one interviewer.",
-        Plan::Team => "Team: pads and playback for the whole hiring team.",
-        Plan::Enterprise => "Enterprise: everything in Team, plus the Lever integration.",
-    }
+    t(match plan {
+        Plan::Personal => Text::PlanSummaryPersonal,
+        Plan::Team => Text::PlanSummaryTeam,
+        Plan::Enterprise => Text::PlanSummaryEnterprise,
+    })
+}
+
+/// A plan's name.
+pub fn plan_label(plan: Plan) -> &'static str {
+    t(match plan {
+        Plan::Personal => Text::PlanPersonal,
+        Plan::Team => Text::PlanTeam,
+        Plan::Enterprise => Text::PlanEnterprise,
+    })
 }
 
 /// Whether the organization can use Lever, and if not, how to get it.
@@ -41,17 +54,16 @@ pub fn plan_summary(plan: Plan) -> &'static str {
 /// form (elsewhere the notice points there).
 pub fn lever_notice(plan: Plan, on_settings: bool) -> String {
     if plan.includes_lever() {
-        return "Your plan includes the Lever integration.".into();
+        return t(Text::PlanLeverIncluded).into();
     }
-    let how = if on_settings {
-        "choose Enterprise below and click Change plan"
+    let how = t(if on_settings {
+        Text::PlanLeverHowHere
     } else {
-        "switch to Enterprise under Settings"
-    };
-    format!(
-        "The Lever integration requires the Enterprise plan; your organization is on {}. \
-         To use Lever, {how} (no payment is taken).",
-        plan.label()
+        Text::PlanLeverHowElsewhere
+    });
+    tf(
+        Text::PlanLeverNeedsEnterprise,
+        &[("plan", plan_label(plan)), ("how", how)],
     )
 }
 
@@ -69,17 +81,25 @@ pub fn role_from_value(value: &str) -> Option<Role> {
 }
 
 pub fn role_summary(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "Admins manage members, roles, the plan, integrations and the audit log.",
-        Role::Member => "Members run interview pads and watch their playback.",
-    }
+    t(match role {
+        Role::Admin => Text::RoleSummaryAdmin,
+        Role::Member => Text::RoleSummaryMember,
+    })
+}
+
+/// A role's name.
+pub fn role_label(role: Role) -> &'static str {
+    t(match role {
+        Role::Admin => Text::RoleAdmin,
+        Role::Member => Text::RoleMember,
+    })
 }
 
 pub fn status_label(status: MemberStatus) -> &'static str {
-    match status {
-        MemberStatus::Active => "Active",
-        MemberStatus::Deactivated => "Deactivated",
-    }
+    t(match status {
+        MemberStatus::Active => Text::MemberStatusActive,
+        MemberStatus::Deactivated => Text::MemberStatusDeactivated,
+    })
 }
 
 /// The header's "who am I": `Ada Lovelace · Acme · Admin`.
@@ -88,78 +108,88 @@ pub fn whoami(me: &MeResponse) -> String {
         "{} · {} · {}",
         me.user.name,
         me.organization.name,
-        me.role.label()
+        role_label(me.role)
     )
 }
 
-/// A moment as `2026-11-26 14:05:09 UTC`: the log is read across time zones, so it says UTC.
+/// A moment as `2026-11-26 14:05:09 UTC` (`26/11/2026 …` in French): the log is read across
+/// time zones, so it says UTC.
 pub fn format_time(at: OffsetDateTime) -> String {
     let at = at.to_offset(UtcOffset::UTC);
-    format!(
-        "{} {:02}:{:02}:{:02} UTC",
-        format_date(at),
-        at.hour(),
-        at.minute(),
-        at.second()
+    let clock = format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second());
+    tf(
+        Text::TimeUtc,
+        &[("date", &format_date(at)), ("clock", &clock)],
     )
 }
 
-/// A day as `2026-11-26` (in UTC).
+/// A day as `2026-11-26` in English, `26/11/2026` in French (in UTC).
 pub fn format_date(at: OffsetDateTime) -> String {
     let at = at.to_offset(UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day()
-    )
+    let (year, month, day) = (at.year(), u8::from(at.month()), at.day());
+    match locale() {
+        Locale::En => format!("{year:04}-{month:02}-{day:02}"),
+        Locale::Fr => format!("{day:02}/{month:02}/{year:04}"),
+    }
 }
 
 /// The audit log's action codes as sentences; unknown (newer) codes still read acceptably.
 pub fn action_label(action: &str) -> String {
     let known = match action {
-        "signed_up" => "Signed up",
-        "logged_in" => "Logged in",
-        "login_failed" => "Log-in failed",
-        "logged_out" => "Logged out",
-        "password_changed" => "Changed password",
-        "invitation_created" => "Invited someone",
-        "invitation_revoked" => "Revoked an invitation",
-        "member_joined" => "Joined",
-        "member_role_changed" => "Changed a role",
-        "member_deactivated" => "Deactivated a member",
-        "member_reactivated" => "Reactivated a member",
-        "member_removed" => "Removed a member",
-        "plan_changed" => "Changed the plan",
-        _ => "",
+        "signed_up" => Text::AuditActionSignedUp,
+        "logged_in" => Text::AuditActionLoggedIn,
+        "login_failed" => Text::AuditActionLoginFailed,
+        "logged_out" => Text::AuditActionLoggedOut,
+        "password_changed" => Text::AuditActionPasswordChanged,
+        "invitation_created" => Text::AuditActionInvitationCreated,
+        "invitation_revoked" => Text::AuditActionInvitationRevoked,
+        "member_joined" => Text::AuditActionMemberJoined,
+        "member_role_changed" => Text::AuditActionMemberRoleChanged,
+        "member_deactivated" => Text::AuditActionMemberDeactivated,
+        "member_reactivated" => Text::AuditActionMemberReactivated,
+        "member_removed" => Text::AuditActionMemberRemoved,
+        "plan_changed" => Text::AuditActionPlanChanged,
+        "" => Text::AuditActionUnknown,
+        _ => {
+            let words = action.replace('_', " ");
+            let mut chars = words.chars();
+            return match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => t(Text::AuditActionUnknown).into(),
+            };
+        }
     };
-    if !known.is_empty() {
-        return known.into();
-    }
-    let words = action.replace('_', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "Unknown action".into(),
-    }
+    t(known).into()
+}
+
+fn password_limits() -> [(&'static str, String); 2] {
+    [
+        ("min", MIN_PASSWORD_CHARS.to_string()),
+        ("max", MAX_PASSWORD_CHARS.to_string()),
+    ]
+}
+
+fn fill_limits(text: Text) -> String {
+    let limits = password_limits();
+    let values: Vec<(&str, &str)> = limits.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    tf(text, &values)
 }
 
 /// A hint under a new-password field, updated as the person types.
 pub fn password_hint(password: &str) -> String {
     let chars = password.chars().count();
     if chars == 0 {
-        format!(
-            "{MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters; a long phrase is easiest. \
-             Common passwords are refused."
-        )
+        fill_limits(Text::FormPasswordHintEmpty)
     } else if chars < MIN_PASSWORD_CHARS {
-        let missing = MIN_PASSWORD_CHARS - chars;
-        let s = if missing == 1 { "" } else { "s" };
-        format!("{missing} more character{s} needed.")
+        tn(
+            (MIN_PASSWORD_CHARS - chars) as u64,
+            Text::FormPasswordHintMissingOne,
+            Text::FormPasswordHintMissingOther,
+        )
     } else if chars > MAX_PASSWORD_CHARS {
-        format!("Too long: at most {MAX_PASSWORD_CHARS} characters.")
+        fill_limits(Text::FormPasswordHintTooLong)
     } else {
-        "Long enough.".into()
+        t(Text::FormPasswordHintLongEnough).into()
     }
 }
 
@@ -167,13 +197,9 @@ pub fn password_hint(password: &str) -> String {
 pub fn password_problem(password: &str) -> Option<String> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        Some(format!(
-            "The password needs at least {MIN_PASSWORD_CHARS} characters."
-        ))
+        Some(fill_limits(Text::FormPasswordTooShort))
     } else if chars > MAX_PASSWORD_CHARS {
-        Some(format!(
-            "The password may have at most {MAX_PASSWORD_CHARS} characters."
-        ))
+        Some(fill_limits(Text::FormPasswordTooLong))
     } else {
         None
     }
@@ -183,7 +209,7 @@ pub fn password_problem(password: &str) -> Option<String> {
 pub fn email_problem(email: &str) -> Option<String> {
     let email = email.trim();
     if email.is_empty() {
-        return Some("Enter an email address.".into());
+        return Some(t(Text::FormEmailMissing).into());
     }
     let valid = match email.split_once('@') {
         Some((local, domain)) => {
@@ -196,7 +222,7 @@ pub fn email_problem(email: &str) -> Option<String> {
         }
         None => false,
     };
-    (!valid).then(|| format!("{email} is not an email address."))
+    (!valid).then(|| tf(Text::FormEmailInvalid, &[("email", email)]))
 }
 
 /// `what` must not be blank: "Enter your name."
@@ -211,51 +237,73 @@ pub fn first_problem(checks: impl IntoIterator<Item = Option<String>>) -> Option
 
 /// Why a Lever delivery created no pad, in words.
 pub fn delivery_reason(reason: DeliveryReason) -> &'static str {
-    match reason {
-        DeliveryReason::NotTagged => "not tagged",
-        DeliveryReason::StageNotSelected => "stage not selected",
-        DeliveryReason::AlreadyHasPad => "already has a pad",
-        DeliveryReason::Archived => "archived",
-        DeliveryReason::StageNotEntered => "Lever shows no move into that stage",
-        DeliveryReason::TokenAlreadySeen => "duplicate of an earlier delivery",
-        DeliveryReason::NotAStageChange => "not a stage change",
-        DeliveryReason::BadSignature => "bad signature",
-        DeliveryReason::NoSignature => {
-            "Lever sent no signature: paste the signature token in step 4 and enable it in Lever"
-        }
-        DeliveryReason::TriggeredInFuture => "dated in the future",
-        DeliveryReason::TooOld => "older than Lever's two weeks of reruns",
-        DeliveryReason::NotConnected => "Lever is not connected",
-        DeliveryReason::MalformedEvent => "the event lacks a candidate or stage",
-        DeliveryReason::PlanExcludesLever => "the organization's plan does not include Lever",
-    }
+    t(match reason {
+        DeliveryReason::NotTagged => Text::DeliveryReasonNotTagged,
+        DeliveryReason::StageNotSelected => Text::DeliveryReasonStageNotSelected,
+        DeliveryReason::AlreadyHasPad => Text::DeliveryReasonAlreadyHasPad,
+        DeliveryReason::Archived => Text::DeliveryReasonArchived,
+        DeliveryReason::StageNotEntered => Text::DeliveryReasonStageNotEntered,
+        DeliveryReason::TokenAlreadySeen => Text::DeliveryReasonTokenAlreadySeen,
+        DeliveryReason::NotAStageChange => Text::DeliveryReasonNotAStageChange,
+        DeliveryReason::BadSignature => Text::DeliveryReasonBadSignature,
+        DeliveryReason::NoSignature => Text::DeliveryReasonNoSignature,
+        DeliveryReason::TriggeredInFuture => Text::DeliveryReasonTriggeredInFuture,
+        DeliveryReason::TooOld => Text::DeliveryReasonTooOld,
+        DeliveryReason::NotConnected => Text::DeliveryReasonNotConnected,
+        DeliveryReason::MalformedEvent => Text::DeliveryReasonMalformedEvent,
+        DeliveryReason::PlanExcludesLever => Text::DeliveryReasonPlanExcludesLever,
+    })
 }
 
 /// A delivery's outcome as the deliveries page shows it.
 pub fn delivery_outcome(delivery: &LeverDelivery) -> String {
-    let reason = delivery.reason.map(delivery_reason);
+    let reason = |fallback| delivery.reason.map_or(t(fallback), delivery_reason);
+    let error = || {
+        delivery
+            .error
+            .clone()
+            .unwrap_or_else(|| t(Text::DeliveryOutcomeUnknownError).into())
+    };
     match delivery.status {
-        DeliveryStatus::Ignored if delivery.lever_verify => "Answered: the connection works".into(),
-        DeliveryStatus::PadCreated => "Pad created".into(),
-        DeliveryStatus::Queued => "Waiting to be processed".into(),
-        DeliveryStatus::Ignored => format!("Ignored: {}", reason.unwrap_or("no reason given")),
-        DeliveryStatus::Duplicate => "Duplicate: already received".into(),
-        DeliveryStatus::Rejected => format!("Rejected: {}", reason.unwrap_or("refused")),
+        DeliveryStatus::Ignored if delivery.lever_verify => t(Text::DeliveryOutcomeVerified).into(),
+        DeliveryStatus::PadCreated => t(Text::DeliveryOutcomePadCreated).into(),
+        DeliveryStatus::Queued => t(Text::DeliveryOutcomeQueued).into(),
+        DeliveryStatus::Ignored => tf(
+            Text::DeliveryOutcomeIgnored,
+            &[("reason", reason(Text::DeliveryOutcomeNoReason))],
+        ),
+        DeliveryStatus::Duplicate => t(Text::DeliveryOutcomeDuplicate).into(),
+        DeliveryStatus::Rejected => tf(
+            Text::DeliveryOutcomeRejected,
+            &[("reason", reason(Text::DeliveryOutcomeRefused))],
+        ),
         DeliveryStatus::Failed => {
-            let error = delivery.error.as_deref().unwrap_or("unknown error");
             let next = match delivery.next_attempt_at {
-                Some(at) => format!("next try at {}", format_clock(at)),
-                None => "trying again now".into(),
+                Some(at) => tf(
+                    Text::DeliveryOutcomeNextTry,
+                    &[("clock", &format_clock(at))],
+                ),
+                None => t(Text::DeliveryOutcomeTryingNow).into(),
             };
-            format!("Attempt {} failed; {next}: {error}", delivery.attempts)
+            tf(
+                Text::DeliveryOutcomeFailed,
+                &[
+                    (
+                        "attempts",
+                        &crate::i18n::number(delivery.attempts.max(0) as u64),
+                    ),
+                    ("next", &next),
+                    ("error", &error()),
+                ],
+            )
         }
         DeliveryStatus::Dead => {
-            let error = delivery.error.as_deref().unwrap_or("unknown error");
-            let attempts = match delivery.attempts {
-                1 => "1 attempt".to_string(),
-                n => format!("{n} attempts"),
-            };
-            format!("Failed for good after {attempts}: {error}")
+            let attempts = tn(
+                delivery.attempts.max(0) as u64,
+                Text::DeliveryOutcomeDeadOne,
+                Text::DeliveryOutcomeDeadOther,
+            );
+            ::api::i18n::fill(&attempts, &[("error", &error())])
         }
     }
 }
@@ -263,7 +311,7 @@ pub fn delivery_outcome(delivery: &LeverDelivery) -> String {
 /// What the Event column says: Lever's Verify sample by that name, others by Lever's.
 pub fn delivery_event(delivery: &LeverDelivery) -> String {
     if delivery.lever_verify {
-        "Lever's Verify test".into()
+        t(Text::DeliveryEventLeverVerify).into()
     } else {
         delivery.event.clone()
     }
@@ -272,31 +320,39 @@ pub fn delivery_event(delivery: &LeverDelivery) -> String {
 /// A time of day as `14:05 UTC`, with the day when it is not today (in UTC).
 pub fn format_clock(at: OffsetDateTime) -> String {
     let at = at.to_offset(UtcOffset::UTC);
-    let clock = format!("{:02}:{:02} UTC", at.hour(), at.minute());
+    let clock = format!("{:02}:{:02}", at.hour(), at.minute());
     let today = OffsetDateTime::now_utc().date();
     if at.date() == today {
-        clock
+        tf(Text::TimeClockUtc, &[("clock", &clock)])
     } else {
-        format!("{} {clock}", format_date(at))
+        tf(
+            Text::TimeUtc,
+            &[("date", &format_date(at)), ("clock", &clock)],
+        )
     }
 }
 
 /// A pad's status in words.
 pub fn pad_status(status: PadStatus) -> &'static str {
-    match status {
-        PadStatus::NotStarted => "Not started",
-        PadStatus::InProgress => "In progress",
-        PadStatus::Ended => "Ended",
-    }
+    t(match status {
+        PadStatus::NotStarted => Text::PadStatusNotStarted,
+        PadStatus::InProgress => Text::PadStatusInProgress,
+        PadStatus::Ended => Text::PadStatusEnded,
+    })
 }
 
-/// A duration in ms as people read it: `123 ms` under a second, `2.5 s` above.
+/// A duration in ms as people read it: `123 ms` under a second, `2.5 s` above (`2,5 s` in
+/// French).
 pub fn duration_ms(ms: u64) -> String {
     if ms < 1_000 {
-        format!("{ms} ms")
-    } else {
-        format!("{}.{} s", ms / 1_000, ms % 1_000 / 100)
+        return tf(Text::DurationMs, &[("ms", &ms.to_string())]);
     }
+    let decimal = match locale() {
+        Locale::En => '.',
+        Locale::Fr => ',',
+    };
+    let seconds = format!("{}{decimal}{}", ms / 1_000, ms % 1_000 / 100);
+    tf(Text::DurationSeconds, &[("seconds", &seconds)])
 }
 
 /// How a run stands, in a few words: "Running…", "Exited with code 0 in 123 ms",
@@ -304,36 +360,42 @@ pub fn duration_ms(ms: u64) -> String {
 pub fn run_outcome(run: &RunView, ahead: Option<u32>) -> String {
     let outcome = match run.status {
         RunStatus::Waiting => match ahead {
-            Some(n) if n > 0 => format!("Waiting ({n} ahead)"),
-            _ => "Waiting".into(),
+            Some(n) if n > 0 => tf(
+                Text::RunWaitingAhead,
+                &[("count", &crate::i18n::number(n.into()))],
+            ),
+            _ => t(Text::RunWaiting).into(),
         },
-        RunStatus::Running => "Running…".into(),
+        RunStatus::Running => t(Text::RunRunning).into(),
         RunStatus::Exited => {
             let code = run
                 .exit_code
-                .map(|code| format!("Exited with code {code}"))
-                .unwrap_or_else(|| "Exited".into());
+                .map(|code| tf(Text::RunExitedWith, &[("code", &code.to_string())]))
+                .unwrap_or_else(|| t(Text::RunExited).into());
             match run.wall_ms {
-                Some(ms) => format!("{code} in {}", duration_ms(ms)),
+                Some(ms) => tf(
+                    Text::RunTook,
+                    &[("outcome", &code), ("duration", &duration_ms(ms))],
+                ),
                 None => code,
             }
         }
         RunStatus::Stopped => match &run.stopped_by {
-            Some(who) => format!("Stopped by {who}"),
-            None => "Stopped".into(),
+            Some(who) => tf(Text::RunStoppedBy, &[("name", who)]),
+            None => t(Text::RunStopped).into(),
         },
-        RunStatus::TimeLimit => "Time limit reached".into(),
-        RunStatus::MemoryLimit => "Memory limit reached".into(),
-        RunStatus::OutputLimit => return "Output limit reached — output truncated".into(),
-        RunStatus::CompileError => "Compile error".into(),
-        RunStatus::Interrupted => "Interrupted by a server restart".into(),
+        RunStatus::TimeLimit => t(Text::RunTimeLimit).into(),
+        RunStatus::MemoryLimit => t(Text::RunMemoryLimit).into(),
+        RunStatus::OutputLimit => return t(Text::RunOutputLimit).into(),
+        RunStatus::CompileError => t(Text::RunCompileError).into(),
+        RunStatus::Interrupted => t(Text::RunInterrupted).into(),
         RunStatus::Failed => match &run.message {
-            Some(message) => format!("Could not run: {message}"),
-            None => "Could not run".into(),
+            Some(message) => tf(Text::RunFailedBecause, &[("message", message)]),
+            None => t(Text::RunFailed).into(),
         },
     };
     if run.truncated {
-        format!("{outcome} — output truncated")
+        tf(Text::RunTruncated, &[("outcome", &outcome)])
     } else {
         outcome
     }
@@ -341,7 +403,13 @@ pub fn run_outcome(run: &RunView, ahead: Option<u32>) -> String {
 
 /// The output pane's status line: who started the run, then how it stands.
 pub fn run_status(run: &RunView, ahead: Option<u32>) -> String {
-    format!("Run by {} · {}", run.started_by, run_outcome(run, ahead))
+    tf(
+        Text::RunStatus,
+        &[
+            ("name", &run.started_by),
+            ("outcome", &run_outcome(run, ahead)),
+        ],
+    )
 }
 
 /// A run in the list under the final code: when, who, how it ended.
@@ -359,13 +427,13 @@ pub fn language_choice(label: &str, runnable: bool) -> String {
     if runnable {
         label.to_string()
     } else {
-        format!("{label} — not installed on this server")
+        tf(Text::RunLanguageNotInstalled, &[("language", label)])
     }
 }
 
 /// Why Run is disabled for the pad's language.
 pub fn not_runnable_note(label: &str) -> String {
-    format!("{label} is not installed on this server, so code in it cannot run here.")
+    tf(Text::RunNotRunnable, &[("language", label)])
 }
 
 #[cfg(test)]
@@ -420,8 +488,28 @@ mod tests {
                 created_at: datetime!(2026-01-01 0:00 UTC),
             },
             role: Role::Admin,
+            language: None,
         };
         assert_eq!(whoami(&me), "Ada Lovelace · Acme · Admin");
+    }
+
+    /// Each test runs on its own thread, and the language is per thread: French stays here.
+    #[test]
+    fn french_reads_french_dates_numbers_and_plurals() {
+        crate::i18n::set_locale(Locale::Fr);
+        assert_eq!(format_date(datetime!(2026-03-07 23:59 UTC)), "07/03/2026");
+        assert_eq!(
+            format_time(datetime!(2026-11-26 14:05:59 UTC)),
+            "26/11/2026 14:05:59 UTC"
+        );
+        assert_eq!(duration_ms(2_345), "2,3 s");
+        assert_eq!(password_hint("abcdefghijk"), "Encore 1 caractère.");
+        assert_eq!(password_hint("abc"), "Encore 9 caractères.");
+        assert_eq!(plan_label(Plan::Enterprise), "Entreprise");
+        let team = lever_notice(Plan::Team, false);
+        assert!(team.contains("l'offre Équipe"), "{team}");
+        assert_eq!(action_label("plan_changed"), "A changé l'offre");
+        crate::i18n::set_locale(Locale::En);
     }
 
     #[test]

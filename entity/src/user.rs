@@ -22,6 +22,8 @@ pub struct Model {
     /// Part of every session token; bumping it ends all of the user's sessions.
     pub token_version: i32,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// The console language the user chose; none until they choose.
+    pub language: Option<api::i18n::Locale>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@ mod m20261202_000017_lever_notes_readable;
 mod m20261202_000018_lever_feedback;
 mod m20261203_000019_pad_runs;
 mod m20261203_000020_lever_write_sent;
+mod m20261203_000021_user_language;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_lever_feedback::Migration),
             Box::new(m20261203_000019_pad_runs::Migration),
             Box::new(m20261203_000020_lever_write_sent::Migration),
+            Box::new(m20261203_000021_user_language::Migration),
         ]
     }
 }

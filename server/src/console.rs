@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use api::ErrorCode;
 
 use crate::error::ApiError;
+use crate::i18n::{Text, msg};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
@@ -121,7 +122,7 @@ async fn get_asset(
         .assets
         .get(name.as_str())
         .map(|file| file.respond(&request, IMMUTABLE))
-        .ok_or_else(|| ApiError::not_found(format!("No asset named {name}.")))
+        .ok_or_else(|| ApiError::not_found(msg(Text::RequestNoAsset).with("name", &*name)))
 }
 
 /// The fallback for every unmatched request: client-side routes get `index.html`, anything
@@ -138,17 +139,17 @@ pub async fn fallback(
         && path != "/api"
         && path != "/webhooks";
     if !is_page {
-        return Err(ApiError::not_found(format!(
-            "No route for {} {}.",
-            request.method(),
-            path
-        )));
+        return Err(ApiError::not_found(
+            msg(Text::RequestNoRoute)
+                .with("method", request.method())
+                .with("path", path),
+        ));
     }
     let Some(index) = &console.index else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::ConsoleNotBuilt,
-            "The web console has not been built; run `make console` (or `make run`).",
+            msg(Text::RequestConsoleNotBuilt),
         ));
     };
     let mut response = index.respond(&request, "no-cache");

@@ -11,6 +11,7 @@ use actix_web::{ResponseError, web};
 use api::ErrorCode;
 
 use crate::error::ApiError;
+use crate::i18n::{Text, msg};
 use crate::state::AppState;
 
 pub async fn protect_api(
@@ -46,7 +47,7 @@ fn refusal(request: &ServiceRequest) -> Option<ApiError> {
         return Some(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::JsonRequired,
-            "Send this request with Content-Type: application/json and a JSON body.",
+            msg(Text::RequestJsonRequired),
         ));
     }
     let origin = request
@@ -69,7 +70,7 @@ fn refusal(request: &ServiceRequest) -> Option<ApiError> {
     } else {
         Some(ApiError::forbidden(
             ErrorCode::CrossOrigin,
-            "This request comes from another site and was refused.",
+            msg(Text::RequestCrossOrigin),
         ))
     }
 }

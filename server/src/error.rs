@@ -7,11 +7,14 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, error::JsonPayloadError};
 use api::ErrorCode;
+use api::i18n::Locale;
+
+use crate::i18n::{ErrorWords, Message, Text, msg};
 
 pub struct ApiError {
     status: StatusCode,
     code: ErrorCode,
-    message: String,
+    message: Message,
     retry_after_secs: Option<u64>,
     cause: Option<anyhow::Error>,
 }
@@ -31,7 +34,7 @@ pub fn with_causes(error: &dyn std::error::Error) -> String {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<Message>) -> Self {
         Self {
             status,
             code,
@@ -41,31 +44,31 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<Message>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    pub fn unprocessable(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ErrorCode, message: impl Into<Message>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
-    pub fn unauthorized(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, message: impl Into<Message>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, message)
     }
 
-    pub fn forbidden(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn forbidden(code: ErrorCode, message: impl Into<Message>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, message)
     }
 
-    pub fn not_found(message: impl Into<String>) -> Self {
+    pub fn not_found(message: impl Into<Message>) -> Self {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
-    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<Message>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
-    pub fn too_many_requests(message: impl Into<String>, retry_after_secs: u64) -> Self {
+    pub fn too_many_requests(message: impl Into<Message>, retry_after_secs: u64) -> Self {
         let mut error = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::TooManyRequests,
@@ -75,7 +78,7 @@ impl ApiError {
         error
     }
 
-    pub fn service_unavailable(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn service_unavailable(code: ErrorCode, message: impl Into<Message>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
     }
 
@@ -84,7 +87,7 @@ impl ApiError {
         let mut error = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::InternalError,
-            "Something went wrong on our side; it has been logged. Please try again.",
+            msg(Text::ErrorInternal),
         );
         error.cause = Some(cause.into());
         error
@@ -92,6 +95,11 @@ impl ApiError {
 
     pub fn code(&self) -> ErrorCode {
         self.code
+    }
+
+    /// The message in English, as logs and tests read it.
+    pub fn message(&self) -> String {
+        self.message.render(Locale::En)
     }
 }
 
@@ -102,7 +110,7 @@ impl fmt::Debug for ApiError {
             "{} {}: {}",
             self.status.as_u16(),
             self.code.as_str(),
-            self.message
+            self.message()
         )?;
         if let Some(cause) = &self.cause {
             write!(f, " (cause: {cause:#})")?;
@@ -113,7 +121,7 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.message)
+        write!(f, "{}: {}", self.code.as_str(), self.message())
     }
 }
 
@@ -129,7 +137,7 @@ impl ResponseError for ApiError {
                     tracing::error!(code = self.code.as_str(), error = %format!("{cause:#}"), "request failed")
                 }
                 None => {
-                    tracing::warn!(code = self.code.as_str(), message = %self.message, "request failed")
+                    tracing::warn!(code = self.code.as_str(), message = %self.message(), "request failed")
                 }
             }
         }
@@ -137,9 +145,14 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
         }
-        response.json(api::ErrorBody {
+        // Said again in the request's language by `i18n::localize_errors`.
+        response.extensions_mut().insert(ErrorWords {
             code: self.code,
             message: self.message.clone(),
+        });
+        response.json(api::ErrorBody {
+            code: self.code,
+            message: self.message(),
         })
     }
 }
@@ -162,32 +175,32 @@ pub fn json_error(error: JsonPayloadError, _request: &HttpRequest) -> actix_web:
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::UnsupportedMediaType,
-            "Send the body as JSON with Content-Type: application/json.",
+            msg(Text::RequestBodyNotJson),
         ),
         JsonPayloadError::OverflowKnownLength { limit, .. }
         | JsonPayloadError::Overflow { limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::PayloadTooLarge,
-            format!("The body is larger than the {limit} bytes this endpoint accepts."),
+            msg(Text::RequestBodyTooLarge).with("limit", limit),
         ),
         JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::unprocessable(
             ErrorCode::InvalidField,
-            format!("The JSON body does not fit: {e}."),
+            msg(Text::RequestJsonDoesNotFit).with("detail", e),
         ),
         JsonPayloadError::Deserialize(e) => ApiError::bad_request(
             ErrorCode::MalformedJson,
-            format!("The body is not valid JSON: {e}."),
+            msg(Text::RequestJsonMalformed).with("detail", e),
         ),
         _ => ApiError::bad_request(
             ErrorCode::UnreadableBody,
-            format!("The body could not be read: {error}."),
+            msg(Text::RequestBodyUnreadable).with("detail", &error),
         ),
     };
     api_error.into()
 }
 
 pub fn path_error(error: actix_web::error::PathError, _request: &HttpRequest) -> actix_web::Error {
-    ApiError::not_found(format!("No such object: {error}.")).into()
+    ApiError::not_found(msg(Text::RequestNoSuchObject).with("detail", error)).into()
 }
 
 pub fn query_error(
@@ -196,7 +209,7 @@ pub fn query_error(
 ) -> actix_web::Error {
     ApiError::bad_request(
         ErrorCode::InvalidQuery,
-        format!("The query string does not fit: {error}."),
+        msg(Text::RequestQueryDoesNotFit).with("detail", error),
     )
     .into()
 }

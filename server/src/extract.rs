@@ -13,6 +13,7 @@ use entity::user;
 use sea_orm::{ColumnTrait, QueryFilter};
 
 use crate::error::ApiError;
+use crate::i18n::{Text, msg};
 use crate::proxy;
 use crate::state::AppState;
 use crate::wire;
@@ -90,7 +91,7 @@ impl FromRequest for EnterpriseAdmin {
             if !crate::orgs::service::plan_includes_lever(&state.db, user.org_id).await? {
                 return Err(ApiError::forbidden(
                     ErrorCode::EnterpriseRequired,
-                    "The Lever integration needs the Enterprise plan. An admin can switch plans under Settings.",
+                    msg(Text::RequestEnterpriseRequired),
                 ));
             }
             Ok(EnterpriseAdmin(user))
@@ -121,7 +122,7 @@ impl ClientAddress {
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 fn not_logged_in() -> ApiError {
-    ApiError::unauthorized(ErrorCode::NotLoggedIn, "Log in to continue.")
+    ApiError::unauthorized(ErrorCode::NotLoggedIn, msg(Text::RequestNotLoggedIn))
 }
 
 /// A genuine session of an account deactivated since: over, like any ended session, but it says
@@ -129,8 +130,7 @@ fn not_logged_in() -> ApiError {
 fn access_removed() -> ApiError {
     ApiError::unauthorized(
         ErrorCode::AccountDeactivated,
-        "An admin of your organization deactivated your account, which ended this session. \
-         Ask them if you need access again.",
+        msg(Text::RequestAccountDeactivated),
     )
 }
 
@@ -232,7 +232,7 @@ impl FromRequest for AdminUser {
             if !user.is_admin() {
                 return Err(ApiError::forbidden(
                     ErrorCode::AdminOnly,
-                    "Only admins of the organization can do this.",
+                    msg(Text::RequestAdminOnly),
                 ));
             }
             Ok(AdminUser(user))

@@ -6,6 +6,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::db::database_kind;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::{Text, msg};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -25,7 +26,7 @@ async fn get_readiness(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         tracing::warn!(error = %e, "readiness check: database unreachable");
         ApiError::service_unavailable(
             ErrorCode::DatabaseUnavailable,
-            "The database does not answer.",
+            msg(Text::HealthDatabaseUnavailable),
         )
     })?;
     Ok(HttpResponse::Ok().json(api::ReadinessResponse {

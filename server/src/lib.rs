@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod i18n;
 pub mod jobs;
 pub mod lever;
 pub mod notify;

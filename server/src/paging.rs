@@ -10,6 +10,10 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Quer
 use time::OffsetDateTime;
 
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::{Text, msg};
+
+/// The longest search text, in characters.
+const MAX_SEARCH_CHARS: usize = 200;
 
 /// Where a page starts and how long it is, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,10 +30,7 @@ pub struct Key {
 }
 
 fn bad_cursor() -> ApiError {
-    ApiError::bad_request(
-        ErrorCode::InvalidCursor,
-        "cursor is not one this list gave out; start again from the first page.",
-    )
+    ApiError::bad_request(ErrorCode::InvalidCursor, msg(Text::PagingInvalidCursor))
 }
 
 impl PageRequest {
@@ -39,7 +40,7 @@ impl PageRequest {
         if !(1..=max).contains(&limit) {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidLimit,
-                format!("limit must be between 1 and {max}."),
+                msg(Text::PagingInvalidLimit).with("max", max),
             ));
         }
         let after = match cursor.filter(|c| !c.is_empty()) {
@@ -141,10 +142,10 @@ pub fn search_pattern(q: Option<&str>) -> ApiResult<Option<String>> {
     let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) else {
         return Ok(None);
     };
-    if q.chars().count() > 200 {
+    if q.chars().count() > MAX_SEARCH_CHARS {
         return Err(ApiError::bad_request(
             ErrorCode::InvalidSearch,
-            "q must be at most 200 characters.",
+            msg(Text::PagingSearchTooLong).with("max", MAX_SEARCH_CHARS),
         ));
     }
     let mut pattern = String::with_capacity(q.len() + 2);

@@ -121,6 +121,9 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(log_request))
+                // Outermost: every error answer is worded in the request's language, the CSRF
+                // check's refusals, the 404s of the fallback and the health probes' too.
+                .wrap(from_fn(crate::i18n::localize_errors))
                 .app_data(app_state.clone())
                 .app_data(console.clone())
                 .app_data(

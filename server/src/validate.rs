@@ -3,6 +3,7 @@
 use api::ErrorCode;
 
 use crate::error::ApiError;
+use crate::i18n::{Text, msg};
 
 pub const MAX_NAME_CHARS: usize = 100;
 const MAX_EMAIL_CHARS: usize = 254;
@@ -13,13 +14,15 @@ pub fn name(field: &'static str, value: &str) -> Result<String, ApiError> {
     if trimmed.is_empty() {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidField,
-            format!("{field} must not be empty."),
+            msg(Text::FieldsEmpty).with("field", field),
         ));
     }
     if trimmed.chars().count() > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidField,
-            format!("{field} must be at most {MAX_NAME_CHARS} printable characters."),
+            msg(Text::FieldsTooLong)
+                .with("field", field)
+                .with("max", MAX_NAME_CHARS),
         ));
     }
     Ok(trimmed.to_string())
@@ -45,7 +48,7 @@ pub fn email(value: &str) -> Result<String, ApiError> {
     } else {
         Err(ApiError::unprocessable(
             ErrorCode::InvalidEmail,
-            "email must be an address such as ada@example.com.",
+            msg(Text::FieldsEmailInvalid),
         ))
     }
 }

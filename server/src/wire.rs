@@ -64,6 +64,7 @@ pub fn me(user: &user::Model, org: &organization::Model) -> api::MeResponse {
         },
         organization: organization(org),
         role: role(user.role),
+        language: user.language,
     }
 }
 

@@ -25,6 +25,12 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Browser {
+        Browser::start_speaking("en-US,en").await
+    }
+
+    /// A browser whose person reads `languages` (an `Accept-Language` list, e.g. `fr-FR,fr`):
+    /// its requests and `navigator.languages` say so.
+    pub async fn start_speaking(languages: &str) -> Browser {
         let port = free_port();
         let mut command = Command::new(chromedriver_path());
         command
@@ -48,8 +54,11 @@ impl Browser {
                     "--disable-background-networking", "--disable-component-update",
                     "--no-first-run", "--disable-sync", "--disable-quic",
                     "--window-size=1280,900",
+                    format!("--lang={}", languages.split(',').next().unwrap_or("en-US")),
+                    format!("--accept-lang={languages}"),
                     format!("--user-data-dir={}", profile.path().display()),
-                ]
+                ],
+                "prefs": { "intl.accept_languages": languages }
             }
         });
         let capabilities = match capabilities {

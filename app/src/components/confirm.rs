@@ -3,11 +3,13 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{Text, t};
+
 #[component]
 pub fn InlineConfirm(
-    /// The question, e.g. "Remove Ada?".
+    /// The question in the reader's language, e.g. "Remove Ada?".
     question: String,
-    /// The confirming button's text, e.g. "Yes, remove".
+    /// The confirming button's text in the reader's language, e.g. "Yes, remove".
     yes: &'static str,
     /// While true the confirming button is disabled (the action is on its way).
     #[prop(into)]
@@ -32,7 +34,7 @@ pub fn InlineConfirm(
                 {yes}
             </button>
             <button type="button" class="secondary" class:small=small on:click=move |_| on_cancel.run(())>
-                "Cancel"
+                {t(Text::ConfirmCancel)}
             </button>
         </span>
     }

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::i18n::{Text, t};
+
 /// Writes `text` to the clipboard; false when the browser has no clipboard here or refuses.
 pub async fn copy_to_clipboard(text: &str) -> bool {
     let clipboard = window().navigator().clipboard();
@@ -15,14 +17,43 @@ pub async fn copy_to_clipboard(text: &str) -> bool {
         .is_ok()
 }
 
-/// `value` in a read-only field with a Copy button, then whether copying worked. `what` names
-/// the value in the sentence that asks to copy it by hand ("link", "URL").
+/// What a [`CopyRow`] holds, for the sentence that asks to copy it by hand when the browser
+/// refuses (a whole sentence each, as the languages put the words in their own order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyWhat {
+    Link,
+    Url,
+}
+
+impl CopyWhat {
+    /// The sentence asking to select the value and copy it by hand.
+    pub fn manual_copy(self) -> &'static str {
+        t(match self {
+            CopyWhat::Link => Text::CopyManualLink,
+            CopyWhat::Url => Text::CopyManualUrl,
+        })
+    }
+}
+
+/// For callers that still name the value in English: `"URL"` is a URL, anything else a link.
+impl From<&str> for CopyWhat {
+    fn from(what: &str) -> Self {
+        if what.eq_ignore_ascii_case("url") {
+            CopyWhat::Url
+        } else {
+            CopyWhat::Link
+        }
+    }
+}
+
+/// `value` in a read-only field with a Copy button, then whether copying worked. `label` (the
+/// field's accessible name) is in the reader's language; `what` says what the value is.
 #[component]
 pub fn CopyRow(
     value: String,
     label: &'static str,
     testid: &'static str,
-    what: &'static str,
+    #[prop(into)] what: CopyWhat,
     /// Select the whole value when the field gets the focus.
     #[prop(optional)]
     select_on_focus: bool,
@@ -50,20 +81,38 @@ pub fn CopyRow(
                 on:focus=on_focus
             />
             <button type="button" class="secondary" on:click=copy>
-                "Copy"
+                {t(Text::CopyCopy)}
             </button>
         </div>
         {move || match copied.get() {
-            Some(true) => view! { <p class="ok">"Copied to the clipboard."</p> }.into_any(),
-            Some(false) => {
-                view! {
-                    <p class="warn">
-                        {format!("The browser did not allow copying: select the {what} and copy it.")}
-                    </p>
-                }
-                    .into_any()
-            }
+            Some(true) => view! { <p class="ok">{t(Text::CopyCopied)}</p> }.into_any(),
+            Some(false) => view! { <p class="warn">{what.manual_copy()}</p> }.into_any(),
             None => ().into_any(),
         }}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_copy_by_hand_sentence_names_what_to_copy() {
+        assert_eq!(
+            CopyWhat::from("link").manual_copy(),
+            "The browser did not allow copying: select the link and copy it."
+        );
+        assert_eq!(CopyWhat::from("URL"), CopyWhat::Url);
+        assert_eq!(
+            CopyWhat::Url.manual_copy(),
+            "The browser did not allow copying: select the URL and copy it."
+        );
+        crate::i18n::set_locale(::api::i18n::Locale::Fr);
+        assert!(
+            CopyWhat::Url
+                .manual_copy()
+                .contains("sélectionnez l'URL et copiez-la")
+        );
+        crate::i18n::set_locale(::api::i18n::Locale::En);
     }
 }

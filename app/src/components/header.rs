@@ -2,7 +2,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate};
 
+use ::api::i18n::Locale;
+
 use crate::api::Client;
+use crate::i18n::{Language, Text, t};
 use crate::state::{Session, SessionState, nav_links};
 use crate::text::whoami;
 
@@ -20,15 +23,16 @@ pub fn Header() -> impl IntoView {
             {move || match session.state() {
                 SessionState::Loading => view! { <nav class="site-nav"></nav> }.into_any(),
                 // A candidate on their pad is not a prospective customer: no Log in / Sign up.
-                SessionState::LoggedOut if on_a_pad() => ().into_any(),
+                SessionState::LoggedOut if on_a_pad() => view! { <LanguagePicker/> }.into_any(),
                 SessionState::LoggedOut => {
                     view! {
                         <nav class="site-nav" data-testid="nav">
-                            <A href="/">"Home"</A>
+                            <A href="/">{t(Text::NavHome)}</A>
                         </nav>
                         <div class="session-links">
-                            <A href="/login">"Log in"</A>
-                            <A href="/signup" attr:class="button">"Sign up"</A>
+                            <LanguagePicker/>
+                            <A href="/login">{t(Text::NavLogIn)}</A>
+                            <A href="/signup" attr:class="button">{t(Text::NavSignUp)}</A>
                         </div>
                     }
                         .into_any()
@@ -38,13 +42,14 @@ pub fn Header() -> impl IntoView {
                         <nav class="site-nav" data-testid="nav">
                             {nav_links(me.role)
                                 .into_iter()
-                                .map(|link| view! { <A href=link.href>{link.label}</A> })
+                                .map(|link| view! { <A href=link.href>{t(link.label)}</A> })
                                 .collect_view()}
                         </nav>
                         <div class="session-links">
                             <span class="whoami" data-testid="whoami">
                                 {whoami(&me)}
                             </span>
+                            <LanguagePicker/>
                             <LogOut/>
                         </div>
                     }
@@ -85,7 +90,7 @@ fn LogOut() -> impl IntoView {
                 log_out.dispatch_local(());
             }
         >
-            "Log out"
+            {t(Text::NavLogOut)}
         </button>
         {move || {
             log_out
@@ -94,5 +99,50 @@ fn LogOut() -> impl IntoView {
                 .and_then(Result::err)
                 .map(|failure| view! { <span class="error">{failure.message}</span> })
         }}
+    }
+}
+
+/// The console's language, each named in itself. A logged-in user's choice is saved with their
+/// account too, so it follows them to other browsers.
+#[component]
+fn LanguagePicker() -> impl IntoView {
+    let language = Language::get_context();
+    let session = Session::get();
+    let client = Client::get();
+    let save = Action::new_local(move |locale: &Locale| {
+        let locale = *locale;
+        async move { client.save_language(locale).await }
+    });
+    view! {
+        <label class="language-picker">
+            <span class="sr-only">{t(Text::AppLanguage)}</span>
+            <select
+                data-testid="language"
+                on:change=move |event| {
+                    let Some(locale) = Locale::from_code(&event_target_value(&event)) else {
+                        return;
+                    };
+                    if session.user_id_untracked().is_some() {
+                        save.dispatch_local(locale);
+                    }
+                    language.set(locale);
+                }
+            >
+                {Locale::ALL
+                    .iter()
+                    .map(|&locale| {
+                        view! {
+                            <option
+                                value=locale.as_str()
+                                lang=locale.as_str()
+                                selected=move || language.get() == locale
+                            >
+                                {locale.native_name()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
     }
 }

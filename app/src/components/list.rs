@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use crate::api::Answer;
 use crate::components::guard::{error_note, load_failed};
 use crate::components::pager::{ListPlace, Pager, use_list_place};
+use crate::i18n::{Text, t};
 
 /// A list answer that pages with the server's cursor.
 pub trait Paged {
@@ -101,7 +102,7 @@ where
             <div class="title-row">
                 <h1>{title}</h1>
                 <button type="button" class="secondary" on:click=move |_| listing.refetch()>
-                    "Refresh"
+                    {t(Text::ListRefresh)}
                 </button>
             </div>
         }
@@ -128,18 +129,21 @@ where
     }
 }
 
-/// A `<select>` that filters the list by status: `options` are (value in the URL, label).
+/// A `<select>` that filters the list by status: `options` are (value in the URL, label), the
+/// labels in the reader's language (`[(value, t(Text::X)), …]`; a `&'static` array works too).
 #[component]
 pub fn StatusFilter<T: Paged + Clone + 'static>(
     listing: Listing<T>,
+    /// The field's name, without a trailing space (one is put before the `<select>`).
     label: &'static str,
     testid: &'static str,
-    options: &'static [(&'static str, &'static str)],
+    #[prop(into)] options: Vec<(&'static str, &'static str)>,
 ) -> impl IntoView {
     let place = listing.place;
     view! {
         <label>
             {label}
+            " "
             <select
                 data-testid=testid
                 prop:value=move || place.with(|p| p.status.clone())
@@ -148,8 +152,8 @@ pub fn StatusFilter<T: Paged + Clone + 'static>(
                 }
             >
                 {options
-                    .iter()
-                    .map(|(value, label)| view! { <option value=*value>{*label}</option> })
+                    .into_iter()
+                    .map(|(value, label)| view! { <option value=value>{label}</option> })
                     .collect_view()}
             </select>
         </label>
@@ -175,7 +179,8 @@ pub fn SearchBox<T: Paged + Clone + 'static>(
     });
     view! {
         <label>
-            "Search "
+            {t(Text::ListSearch)}
+            " "
             <input
                 node_ref=field
                 type="search"
@@ -194,8 +199,10 @@ pub fn SearchBox<T: Paged + Clone + 'static>(
 #[component]
 pub fn DataTable<T, V, R>(
     testid: &'static str,
-    /// Column headings; "" for a column of buttons.
-    headers: &'static [&'static str],
+    /// Column headings in the reader's language (`[t(Text::X), …]`; a `&'static` array works
+    /// too); "" for a column of buttons.
+    #[prop(into)]
+    headers: Vec<&'static str>,
     items: Vec<T>,
     row: R,
     #[prop(optional)] class: Option<&'static str>,
@@ -213,11 +220,12 @@ where
     }
     let rows = items.into_iter().map(row).collect_view();
     let table = NodeRef::<leptos::html::Table>::new();
+    let labels = headers.clone();
     // On a phone the rows stack (see `table.stack` in the style sheet) and each cell shows its
     // column's name, from data-label: written here once, not in every page's rows.
     Effect::new(move |_| {
         if let Some(table) = table.get() {
-            label_cells(&table, headers);
+            label_cells(&table, &labels);
         }
     });
     let class = match class {
@@ -227,7 +235,7 @@ where
     view! {
         <table node_ref=table class=class data-testid=testid>
             <thead>
-                <tr>{headers.iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr>
+                <tr>{headers.into_iter().map(|h| view! { <th>{h}</th> }).collect_view()}</tr>
             </thead>
             <tbody>{rows}</tbody>
         </table>

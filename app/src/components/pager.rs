@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::i18n::{Text, t};
+
 /// Where a list is: its filter, its search text and the page's cursor (empty: first page).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListPlace {
@@ -138,7 +140,7 @@ pub fn Pager(
                 disabled=move || place.with(ListPlace::is_first)
                 on:click=move |_| go.run((place.get_untracked().first(), false))
             >
-                "First page"
+                {t(Text::PagerFirst)}
             </button>
             <button
                 type="button"
@@ -151,7 +153,7 @@ pub fn Pager(
                     }
                 }
             >
-                "Next page"
+                {t(Text::PagerNext)}
             </button>
         </div>
     }

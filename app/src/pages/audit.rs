@@ -4,18 +4,27 @@ use leptos::prelude::*;
 use crate::api::Client;
 use crate::components::guard::AdminOnly;
 use crate::components::list::{DataTable, ListCard, Listing};
+use crate::i18n::{Text, t};
 use crate::text::{action_label, format_time};
 
 #[component]
 pub fn Audit() -> impl IntoView {
     view! {
-        <AdminOnly title="Audit log" what="read the audit log">
+        <AdminOnly title=t(Text::AuditTitle) what=t(Text::AuditAdminOnly)>
             <AuditLog/>
         </AdminOnly>
     }
 }
 
-const HEADERS: [&str; 5] = ["Time", "Actor", "Action", "Detail", "Client address"];
+fn headers() -> [&'static str; 5] {
+    [
+        t(Text::AuditColumnTime),
+        t(Text::AuditColumnActor),
+        t(Text::AuditColumnAction),
+        t(Text::AuditColumnDetail),
+        t(Text::AuditColumnClientAddress),
+    ]
+}
 
 #[component]
 fn AuditLog() -> impl IntoView {
@@ -23,26 +32,24 @@ fn AuditLog() -> impl IntoView {
     let listing = Listing::new("/audit", move |place| client.audit(place));
     view! {
         <ListCard
-            title="Audit log"
+            title=t(Text::AuditTitle)
             listing
-            loading="Loading the log…"
+            loading=t(Text::AuditLoading)
             refresh=true
             show=|page: AuditPage| {
                 view! {
                     <DataTable
                         testid="audit"
                         class="audit"
-                        headers=&HEADERS
+                        headers=headers()
                         items=page.events
                         row=audit_row
-                        empty="Nothing recorded here."
+                        empty=t(Text::AuditEmpty)
                     />
                 }
             }
         >
-            <p class="muted">
-                "Who did what in your organization, newest first. Times are in UTC."
-            </p>
+            <p class="muted">{t(Text::AuditIntro)}</p>
         </ListCard>
     }
 }
@@ -52,7 +59,7 @@ fn audit_row(event: AuditEvent) -> impl IntoView {
     view! {
         <tr data-testid="audit-row" data-action=event.action.clone()>
             <td>{format_time(event.at)}</td>
-            <td>{event.actor.unwrap_or_else(|| "(not logged in)".into())}</td>
+            <td>{event.actor.unwrap_or_else(|| t(Text::AuditNotLoggedIn).into())}</td>
             <td data-testid="audit-action">
                 {label} " " <code class="code-name">{event.action.clone()}</code>
             </td>

@@ -41,7 +41,7 @@ fn Welcome(me: MeResponse) -> impl IntoView {
         .map(|link| {
             view! {
                 <li>
-                    <A href=link.href>{link.label}</A>
+                    <A href=link.href>{crate::i18n::t(link.label)}</A>
                     " — "
                     {link_purpose(link.href)}
                 </li>

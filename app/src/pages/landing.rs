@@ -1,43 +1,49 @@
 use leptos::prelude::*;
 
 use crate::api::{ApiFailure, Client};
+use crate::i18n::{Text, t, tf};
 
 /// How the server's readiness reads to a person (where it stores data is the operator's
 /// business, not the visitor's).
 pub fn readiness_text(readiness: &Result<::api::ReadinessResponse, ApiFailure>) -> String {
     match readiness {
-        Ok(_) => "Server ready.".into(),
-        Err(failure) => format!("Server not ready: {failure}"),
+        Ok(_) => t(Text::LandingServerReady).into(),
+        Err(failure) => tf(
+            Text::LandingServerNotReady,
+            &[("reason", &failure.to_string())],
+        ),
     }
+}
+
+/// `text` split around its `{name}` placeholder, so that markup can go in its place: the words
+/// before and after (all of `text` before, when it has no such placeholder).
+pub fn around_placeholder<'a>(text: &'a str, name: &str) -> (&'a str, &'a str) {
+    let placeholder = format!("{{{name}}}");
+    text.split_once(placeholder.as_str()).unwrap_or((text, ""))
 }
 
 #[component]
 pub fn Landing() -> impl IntoView {
     let client = Client::get();
     let readiness = LocalResource::new(move || client.readiness());
+    let (lead_before, lead_after) = around_placeholder(t(Text::LandingLead), "tag");
     view! {
         <section class="hero">
-            <h1>"Interview pads that open themselves"</h1>
-            <p class="lead">
-                "Connect your Lever account once. When a candidate tagged "
-                <code>"coderpad"</code>
-                " reaches a stage you chose, Stagepad creates a live coding pad and puts its link on the candidate's profile."
-            </p>
+            <h1>{t(Text::LandingTitle)}</h1>
+            <p class="lead">{lead_before} <code>"coderpad"</code> {lead_after}</p>
         </section>
         <section class="steps">
-            <h2>"How it works"</h2>
+            <h2>{t(Text::LandingHowItWorks)}</h2>
             <ol>
-                <li>"Paste your Lever API key."</li>
-                <li>"Pick the Lever stages that create pads."</li>
-                <li>"Copy your organization's webhook URL into Lever's Candidate Stage Change webhook."</li>
-                <li>"Paste the signature token Lever shows, choose the pad owner, and click Verify in Lever."</li>
+                <li>{t(Text::LandingStepApiKey)}</li>
+                <li>{t(Text::LandingStepStages)}</li>
+                <li>{t(Text::LandingStepWebhook)}</li>
+                <li>{t(Text::LandingStepVerify)}</li>
             </ol>
-            <p>
-                "After the interview the same link plays back the whole session, and the code can go to Lever as a candidate note."
-            </p>
+            <p>{t(Text::LandingAfter)}</p>
         </section>
         <p class="server-status" data-testid="server-status">
-            <Transition fallback=|| view! { "Checking the server…" }>
+            <Transition fallback=|| t(Text::LandingChecking)>
                 {move || readiness.get().map(|result| readiness_text(&result))}
             </Transition>
         </p>
@@ -47,6 +53,26 @@ pub fn Landing() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lead_puts_the_tag_where_each_language_wants_it() {
+        assert_eq!(
+            around_placeholder(t(Text::LandingLead), "tag"),
+            (
+                "Connect your Lever account once. When a candidate tagged ",
+                " reaches a stage you chose, Stagepad creates a live coding pad and puts its link on the candidate's profile."
+            )
+        );
+        assert_eq!(
+            around_placeholder("no tag here", "tag"),
+            ("no tag here", "")
+        );
+        crate::i18n::set_locale(::api::i18n::Locale::Fr);
+        let (before, after) = around_placeholder(t(Text::LandingLead), "tag");
+        assert!(before.ends_with("l'étiquette "), "{before}");
+        assert!(after.starts_with(" atteint"), "{after}");
+        crate::i18n::set_locale(::api::i18n::Locale::En);
+    }
 
     #[test]
     fn readiness_reads_plainly() {

@@ -1,7 +1,10 @@
 //! `/integrations/lever/deliveries`: every request Lever made and what became of it, with a
 //! Retry on the failed ones.
 
+use std::sync::OnceLock;
+
 use ::api::DeliveryId;
+use ::api::i18n::Locale;
 use ::api::{LeverDeliveriesResponse, LeverDelivery};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -9,30 +12,93 @@ use leptos_router::components::A;
 use crate::api::{ApiFailure, Client};
 use crate::components::guard::{AdminOnly, failure_message};
 use crate::components::list::{DataTable, ListCard, Listing, SearchBox, StatusFilter};
+use crate::i18n::{Text, locale, t, tn};
 use crate::text::{delivery_event, delivery_outcome, format_time};
 
 /// The filter's choices: (status sent to the server, label).
-pub const FILTERS: [(&str, &str); 8] = [
-    ("", "All"),
-    ("pad_created", "Pad created"),
-    ("ignored", "Ignored"),
-    ("failed", "Failed, retrying"),
-    ("dead", "Failed for good"),
-    ("duplicate", "Duplicate"),
-    ("rejected", "Rejected"),
-    ("queued", "Waiting"),
+pub const FILTERS: [(&str, Text); 8] = [
+    ("", Text::DeliveriesFilterAll),
+    ("pad_created", Text::DeliveriesFilterPadCreated),
+    ("ignored", Text::DeliveriesFilterIgnored),
+    ("failed", Text::DeliveriesFilterFailed),
+    ("dead", Text::DeliveriesFilterDead),
+    ("duplicate", Text::DeliveriesFilterDuplicate),
+    ("rejected", Text::DeliveriesFilterRejected),
+    ("queued", Text::DeliveriesFilterQueued),
 ];
+
+/// The filter's choices in `language`, built at compile time: the filter wants them for good.
+const fn filters_in(language: Locale) -> [(&'static str, &'static str); 8] {
+    let mut out = [("", ""); 8];
+    let mut index = 0;
+    while index < FILTERS.len() {
+        out[index] = (FILTERS[index].0, FILTERS[index].1.get(language));
+        index += 1;
+    }
+    out
+}
+
+/// The filter's choices in the current language.
+pub fn filters() -> &'static [(&'static str, &'static str)] {
+    static EN: [(&str, &str); 8] = filters_in(Locale::En);
+    static FR: [(&str, &str); 8] = filters_in(Locale::Fr);
+    match locale() {
+        Locale::En => &EN,
+        Locale::Fr => &FR,
+    }
+}
+
+/// The table's column headings; the last column holds the Retry buttons.
+const HEADERS: [Option<Text>; 6] = [
+    Some(Text::DeliveriesColumnReceived),
+    Some(Text::DeliveriesColumnEvent),
+    Some(Text::DeliveriesColumnCandidate),
+    Some(Text::DeliveriesColumnStage),
+    Some(Text::DeliveriesColumnOutcome),
+    None,
+];
+
+const fn headers_in(language: Locale) -> [&'static str; 6] {
+    let mut out = [""; 6];
+    let mut index = 0;
+    while index < HEADERS.len() {
+        if let Some(text) = HEADERS[index] {
+            out[index] = text.get(language);
+        }
+        index += 1;
+    }
+    out
+}
+
+/// The column headings in the current language.
+fn headers() -> &'static [&'static str] {
+    static EN: [&str; 6] = headers_in(Locale::En);
+    static FR: [&str; 6] = headers_in(Locale::Fr);
+    match locale() {
+        Locale::En => &EN,
+        Locale::Fr => &FR,
+    }
+}
+
+/// The filter's label, with the space the filter does not put between it and its field.
+fn filter_label() -> &'static str {
+    static EN: OnceLock<String> = OnceLock::new();
+    static FR: OnceLock<String> = OnceLock::new();
+    let cell = match locale() {
+        Locale::En => &EN,
+        Locale::Fr => &FR,
+    };
+    cell.get_or_init(|| format!("{} ", t(Text::DeliveriesFilterLabel)))
+}
 
 #[component]
 pub fn LeverDeliveries() -> impl IntoView {
     view! {
-        <AdminOnly title="Lever deliveries" what="see Lever's deliveries">
+        <AdminOnly title=t(Text::DeliveriesTitle) what=t(Text::DeliveriesAdminOnly)>
             <DeliveriesList/>
         </AdminOnly>
     }
 }
-
-const HEADERS: [&str; 6] = ["Received", "Event", "Candidate", "Stage", "Outcome", ""];
 
 #[component]
 fn DeliveriesList() -> impl IntoView {
@@ -74,9 +140,9 @@ fn DeliveriesList() -> impl IntoView {
 
     view! {
         <ListCard
-            title="Lever deliveries"
+            title=t(Text::DeliveriesTitle)
             listing
-            loading="Loading deliveries…"
+            loading=t(Text::DeliveriesLoading)
             refresh=true
             problem=Signal::derive(move || failure_message(retry.value().get()))
             show=move |page: LeverDeliveriesResponse| {
@@ -84,24 +150,25 @@ fn DeliveriesList() -> impl IntoView {
                     <DataTable
                         testid="deliveries"
                         class="audit"
-                        headers=&HEADERS
+                        headers=headers()
                         items=page.deliveries
                         row=move |delivery| delivery_row(delivery, retry)
-                        empty="No deliveries here yet."
+                        empty=t(Text::DeliveriesEmpty)
                         empty_testid="no-deliveries"
                     />
                 }
             }
         >
             <p class="muted">
-                "Every request from Lever to your webhook URL, newest first. Times are in UTC. "
-                <A href="/integrations/lever">"Lever setup"</A>
+                {t(Text::DeliveriesIntro)}
+                " "
+                <A href="/integrations/lever">{t(Text::DeliveriesSetupLink)}</A>
                 " · "
-                <A href="/pads">"Pads"</A>
+                <A href="/pads">{t(Text::NavPads)}</A>
             </p>
             <div class="filters">
-                <StatusFilter listing label="Outcome " testid="delivery-filter" options=&FILTERS/>
-                <SearchBox listing placeholder="Candidate or opportunity"/>
+                <StatusFilter listing label=filter_label() testid="delivery-filter" options=filters()/>
+                <SearchBox listing placeholder=t(Text::DeliveriesSearch)/>
             </div>
             {not_recorded}
         </ListCard>
@@ -110,10 +177,17 @@ fn DeliveriesList() -> impl IntoView {
 
 /// What the page says about forged requests that were only counted.
 pub fn forged_note(count: u64) -> String {
-    let requests = if count == 1 { "request" } else { "requests" };
-    format!(
-        "{count} more {requests} with a wrong signature were refused and counted but not listed: past 20 a minute they are not stored."
+    tn(
+        count,
+        Text::DeliveriesForgedOne,
+        Text::DeliveriesForgedOther,
     )
+}
+
+/// "Opportunity {id}" split around the id, which is shown as code.
+fn opportunity_around_id() -> (&'static str, &'static str) {
+    let text = t(Text::DeliveriesOpportunity);
+    text.split_once("{id}").unwrap_or((text, ""))
 }
 
 fn delivery_row(
@@ -130,8 +204,15 @@ fn delivery_row(
     let candidate = match (&delivery.candidate_name, &delivery.opportunity_id) {
         (Some(name), _) => view! { {name.clone()} }.into_any(),
         (None, Some(opportunity)) => {
-            view! { <span class="muted">"Opportunity " <code class="code-name">{opportunity.clone()}</code></span> }
-                .into_any()
+            let (before, after) = opportunity_around_id();
+            view! {
+                <span class="muted">
+                    {before}
+                    <code class="code-name">{opportunity.clone()}</code>
+                    {after}
+                </span>
+            }
+            .into_any()
         }
         (None, None) => ().into_any(),
     };
@@ -146,7 +227,7 @@ fn delivery_row(
             <td data-testid="delivery-outcome">
                 {outcome}
                 {delivery.pad_link.clone().map(|link| view! {
-                    " · " <a href=link.clone() title=link data-testid="delivery-pad-link">"Open pad"</a>
+                    " · " <a href=link.clone() title=link data-testid="delivery-pad-link">{t(Text::DeliveriesOpenPad)}</a>
                 })}
             </td>
             <td>
@@ -157,7 +238,7 @@ fn delivery_row(
                         disabled=move || retry.pending().get()
                         on:click=move |_| { retry.dispatch_local(id); }
                     >
-                        "Retry"
+                        {t(Text::DeliveriesRetry)}
                     </button>
                 })}
             </td>
@@ -172,12 +253,39 @@ mod tests {
     #[test]
     fn every_filter_is_a_status_the_server_knows() {
         assert_eq!(FILTERS.len(), 8);
-        assert_eq!(FILTERS[0], ("", "All"));
+        assert_eq!(filters()[0], ("", "All"));
+        assert_eq!(headers()[0], "Received");
+        assert_eq!(headers()[5], "");
+        assert_eq!(filter_label(), "Outcome ");
     }
 
     #[test]
     fn counted_forgeries_are_told_in_a_sentence() {
         assert!(forged_note(1).starts_with("1 more request with"));
+        assert!(forged_note(1).contains("was refused"));
         assert!(forged_note(80).starts_with("80 more requests with"));
+        assert!(forged_note(1200).starts_with("1,200 more requests"));
+    }
+
+    /// Each test runs on its own thread, and the language is per thread: French stays here.
+    #[test]
+    fn french_filters_headings_and_notes() {
+        crate::i18n::set_locale(Locale::Fr);
+        assert_eq!(filters()[0], ("", "Toutes"));
+        assert_eq!(filters()[4], ("dead", "Échec définitif"));
+        assert_eq!(headers()[2], "Candidat");
+        assert_eq!(filter_label(), "Résultat ");
+        assert!(
+            forged_note(1).starts_with("1 autre requête"),
+            "{}",
+            forged_note(1)
+        );
+        assert!(
+            forged_note(1200).starts_with("1\u{202f}200 autres requêtes"),
+            "{}",
+            forged_note(1200)
+        );
+        assert_eq!(opportunity_around_id(), ("Opportunité ", ""));
+        crate::i18n::set_locale(Locale::En);
     }
 }

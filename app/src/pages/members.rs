@@ -7,12 +7,14 @@ use leptos::prelude::*;
 
 use crate::api::{ApiFailure, Client};
 use crate::components::confirm::InlineConfirm;
-use crate::components::copy::CopyRow;
+use crate::components::copy::{CopyRow, CopyWhat};
 use crate::components::guard::{AdminOnly, error_note, failure_message};
 use crate::components::list::{DataTable, ListCard, Listing, SearchBox};
+use crate::i18n::{Text, t, tf};
 use crate::state::Session;
 use crate::text::{
-    ROLES, email_problem, format_date, role_from_value, role_summary, role_value, status_label,
+    ROLES, email_problem, format_date, role_from_value, role_label, role_summary, role_value,
+    status_label,
 };
 
 /// Something an admin does to the organization's people.
@@ -60,8 +62,8 @@ impl Change {
 /// The button that flips a member's status: its text and the status it asks for.
 pub fn status_toggle(status: MemberStatus) -> (&'static str, MemberStatus) {
     match status {
-        MemberStatus::Active => ("Deactivate", MemberStatus::Deactivated),
-        MemberStatus::Deactivated => ("Reactivate", MemberStatus::Active),
+        MemberStatus::Active => (t(Text::MembersDeactivate), MemberStatus::Deactivated),
+        MemberStatus::Deactivated => (t(Text::MembersReactivate), MemberStatus::Active),
     }
 }
 
@@ -71,14 +73,32 @@ type Changes = Action<Change, Result<(), ApiFailure>>;
 #[component]
 pub fn Members() -> impl IntoView {
     view! {
-        <AdminOnly title="Members" what="manage members">
+        <AdminOnly title=t(Text::MembersTitle) what=t(Text::MembersAdminOnly)>
             <MembersAdmin/>
         </AdminOnly>
     }
 }
 
-const MEMBER_HEADERS: [&str; 6] = ["Name", "Email", "Role", "Status", "Joined", ""];
-const INVITATION_HEADERS: [&str; 5] = ["Email", "Role", "Invited by", "Expires", ""];
+fn member_headers() -> [&'static str; 6] {
+    [
+        t(Text::MembersColumnName),
+        t(Text::MembersColumnEmail),
+        t(Text::MembersColumnRole),
+        t(Text::MembersColumnStatus),
+        t(Text::MembersColumnJoined),
+        "",
+    ]
+}
+
+fn invitation_headers() -> [&'static str; 5] {
+    [
+        t(Text::MembersColumnEmail),
+        t(Text::MembersColumnRole),
+        t(Text::MembersColumnInvitedBy),
+        t(Text::MembersColumnExpires),
+        "",
+    ]
+}
 
 #[component]
 fn MembersAdmin() -> impl IntoView {
@@ -109,35 +129,35 @@ fn MembersAdmin() -> impl IntoView {
             <DataTable
                 testid="members"
                 class="members"
-                headers=&MEMBER_HEADERS
+                headers=member_headers()
                 items=page.members
                 row=move |member| member_row(member, me, change, busy, confirm_remove)
             />
-            <h2>"Pending invitations"</h2>
+            <h2>{t(Text::MembersPendingInvitations)}</h2>
             <DataTable
                 testid="invitations"
-                headers=&INVITATION_HEADERS
+                headers=invitation_headers()
                 items=page.invitations
                 row=move |invitation| invitation_row(invitation, change, busy)
-                empty="No pending invitations."
+                empty=t(Text::MembersNoPendingInvitations)
             />
         }
     };
 
     view! {
         <ListCard
-            title="Members"
+            title=t(Text::MembersTitle)
             listing
-            loading="Loading members…"
+            loading=t(Text::MembersLoading)
             problem=Signal::derive(move || failure_message(change.value().get()))
             show
         >
             <p class="muted">
-                {role_summary(Role::Admin)} " " {role_summary(Role::Member)}
-                " A deactivated member cannot log in until reactivated."
+                {role_summary(Role::Admin)} " " {role_summary(Role::Member)} " "
+                {t(Text::MembersDeactivatedNote)}
             </p>
             <div class="filters">
-                <SearchBox listing placeholder="Name or email"/>
+                <SearchBox listing placeholder=t(Text::MembersSearch)/>
             </div>
         </ListCard>
         <InviteForm listing/>
@@ -163,13 +183,13 @@ fn member_row(
         <tr data-testid="member-row">
             <td>
                 {member.name.clone()}
-                {is_me.then(|| view! { " " <span class="badge">"you"</span> })}
+                {is_me.then(|| view! { " " <span class="badge">{t(Text::MembersYou)}</span> })}
             </td>
             <td>{member.email.clone()}</td>
             <td>
                 <select
                     name="role"
-                    aria-label=format!("Role of {}", member.name)
+                    aria-label=tf(Text::MembersRoleOf, &[("name", &member.name)])
                     // A refused change re-renders this row in place: put the server's
                     // role back in the control the person changed.
                     prop:value=role_value(member.role)
@@ -185,7 +205,7 @@ fn member_row(
                         .map(|role| {
                             view! {
                                 <option value=role_value(role) selected=role == member.role>
-                                    {role.label()}
+                                    {role_label(role)}
                                 </option>
                             }
                         })
@@ -212,8 +232,8 @@ fn member_row(
                         let name = name.clone();
                         view! {
                             <InlineConfirm
-                                question=format!("Remove {name}?")
-                                yes="Yes, remove"
+                                question=tf(Text::MembersRemoveQuestion, &[("name", &name)])
+                                yes=t(Text::MembersRemoveYes)
                                 busy=busy
                                 on_yes=Callback::new(move |()| {
                                     confirm_remove.set(None);
@@ -231,7 +251,7 @@ fn member_row(
                                 disabled=move || busy.get()
                                 on:click=move |_| confirm_remove.set(Some(id))
                             >
-                                "Remove"
+                                {t(Text::MembersRemove)}
                             </button>
                         }
                             .into_any()
@@ -251,7 +271,7 @@ fn invitation_row(
     view! {
         <tr data-testid="invitation-row">
             <td>{invitation.email}</td>
-            <td>{invitation.role.label()}</td>
+            <td>{role_label(invitation.role)}</td>
             <td>{invitation.invited_by}</td>
             <td class="nowrap">{format_date(invitation.expires_at)}</td>
             <td class="actions">
@@ -263,7 +283,7 @@ fn invitation_row(
                         change.dispatch_local(Change::Revoke(id));
                     }
                 >
-                    "Revoke"
+                    {t(Text::MembersRevoke)}
                 </button>
             </td>
         </tr>
@@ -307,21 +327,21 @@ fn InviteForm(listing: Listing<MembersResponse>) -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>"Invite someone"</h2>
+            <h2>{t(Text::MembersInviteTitle)}</h2>
             <form class="form" data-testid="invite-form" on:submit=on_submit novalidate>
                 <label>
-                    "Email"
+                    {t(Text::MembersInviteEmail)}
                     <input type="email" name="email" autocomplete="off" required bind:value=email/>
                 </label>
                 <label>
-                    "Role"
+                    {t(Text::MembersInviteRole)}
                     <select name="role" bind:value=role>
                         {ROLES
                             .into_iter()
                             .map(|r| {
                                 view! {
                                     <option value=role_value(r) selected=move || role.get() == role_value(r)>
-                                        {r.label()}
+                                        {role_label(r)}
                                     </option>
                                 }
                             })
@@ -331,7 +351,13 @@ fn InviteForm(listing: Listing<MembersResponse>) -> impl IntoView {
                 {move || error_note(message())}
                 <button type="submit" disabled=move || invite.pending().get()>
                     {move || {
-                        if invite.pending().get() { "Creating the link…" } else { "Create invitation link" }
+                        t(
+                            if invite.pending().get() {
+                                Text::MembersInviteCreating
+                            } else {
+                                Text::MembersInviteCreate
+                            },
+                        )
                     }}
                 </button>
             </form>
@@ -345,17 +371,19 @@ fn InvitationLink(created: InvitationCreated) -> impl IntoView {
     view! {
         <div class="invitation-link" data-testid="invitation-created">
             <p>
-                {format!(
-                    "Send this link to {} ({}). It works once, for 7 days, and is shown only now.",
-                    created.invitation.email,
-                    created.invitation.role.label(),
+                {tf(
+                    Text::MembersInviteSendLink,
+                    &[
+                        ("email", &created.invitation.email),
+                        ("role", role_label(created.invitation.role)),
+                    ],
                 )}
             </p>
             <CopyRow
                 value=created.link
-                label="Invitation link"
+                label=t(Text::MembersInviteLink)
                 testid="invitation-link"
-                what="link"
+                what=CopyWhat::Link
                 select_on_focus=true
             />
         </div>
@@ -393,6 +421,28 @@ mod tests {
         assert!(Change::Role(me, Role::Member).touches(me));
         assert!(!Change::Role(other, Role::Member).touches(me));
         assert!(!Change::Remove(me).touches(me));
+    }
+
+    #[test]
+    fn the_headers_have_a_button_column_last() {
+        assert_eq!(
+            member_headers(),
+            ["Name", "Email", "Role", "Status", "Joined", ""]
+        );
+        assert_eq!(
+            invitation_headers(),
+            ["Email", "Role", "Invited by", "Expires", ""]
+        );
+    }
+
+    #[test]
+    fn the_status_button_speaks_the_reader_s_language() {
+        crate::i18n::set_locale(::api::i18n::Locale::Fr);
+        assert_eq!(
+            status_toggle(MemberStatus::Active),
+            ("Désactiver", MemberStatus::Deactivated)
+        );
+        crate::i18n::set_locale(::api::i18n::Locale::En);
     }
 
     #[test]

@@ -10,26 +10,31 @@ use crate::api::{ApiFailure, Client};
 use crate::components::confirm::InlineConfirm;
 use crate::components::guard::{error_note, failure_message};
 use crate::components::list::{DataTable, ListCard, Listing, SearchBox, StatusFilter};
+use crate::i18n::{Text, t};
 use crate::text::{format_time, pad_status};
 
 /// The status filter's choices: (status sent to the server, label).
-pub const FILTERS: [(&str, &str); 4] = [
-    ("", "All"),
-    ("not_started", "Not started"),
-    ("in_progress", "In progress"),
-    ("ended", "Ended"),
-];
+pub fn filters() -> [(&'static str, &'static str); 4] {
+    [
+        ("", t(Text::PadsFilterAll)),
+        ("not_started", pad_status(PadStatus::NotStarted)),
+        ("in_progress", pad_status(PadStatus::InProgress)),
+        ("ended", pad_status(PadStatus::Ended)),
+    ]
+}
 
-const HEADERS: [&str; 8] = [
-    "Candidate",
-    "Job",
-    "Stage",
-    "Owner",
-    "Status",
-    "Created",
-    "Ended",
-    "",
-];
+fn headers() -> [&'static str; 8] {
+    [
+        t(Text::PadsColumnCandidate),
+        t(Text::PadsColumnJob),
+        t(Text::PadsColumnStage),
+        t(Text::PadsColumnOwner),
+        t(Text::PadsColumnStatus),
+        t(Text::PadsColumnCreated),
+        t(Text::PadsColumnEnded),
+        "",
+    ]
+}
 
 #[component]
 pub fn Pads() -> impl IntoView {
@@ -47,9 +52,9 @@ pub fn Pads() -> impl IntoView {
     });
     view! {
         <ListCard
-            title="Pads"
+            title=t(Text::PadsTitle)
             listing
-            loading="Loading pads…"
+            loading=t(Text::PadsLoading)
             refresh=true
             problem=Signal::derive(move || failure_message(end.value().get()))
             show=move |page: PadsResponse| {
@@ -57,21 +62,24 @@ pub fn Pads() -> impl IntoView {
                     <DataTable
                         testid="pads"
                         class="audit"
-                        headers=&HEADERS
+                        headers=headers()
                         items=page.pads
                         row=move |pad| pad_row(pad, end, confirm_end)
-                        empty="No pads here."
+                        empty=t(Text::PadsEmpty)
                         empty_testid="no-pads"
                     />
                 }
             }
         >
-            <p class="muted">
-                "Interview pads of your organization, newest first. Pads for Lever candidates appear here once a tagged candidate reaches a selected stage. Open an ended pad to play it back."
-            </p>
+            <p class="muted">{t(Text::PadsIntro)}</p>
             <div class="filters">
-                <StatusFilter listing label="Status " testid="pad-filter" options=&FILTERS/>
-                <SearchBox listing placeholder="Candidate or job"/>
+                <StatusFilter
+                    listing
+                    label=t(Text::PadsFilterLabel)
+                    testid="pad-filter"
+                    options=filters()
+                />
+                <SearchBox listing placeholder=t(Text::PadsSearch)/>
             </div>
         </ListCard>
         <NewPad/>
@@ -97,7 +105,7 @@ fn pad_row(
             <td>{pad.ended_at.map(format_time).unwrap_or_default()}</td>
             <td class="actions">
                 <a class="nowrap" href=pad.link.clone() title=pad.link.clone() data-testid="pad-link">
-                    {if running { "Open pad" } else { "Play back" }}
+                    {t(if running { Text::PadsOpen } else { Text::PadsPlayBack })}
                 </a>
                 {running.then(|| {
                     let asking = {
@@ -110,8 +118,8 @@ fn pad_row(
                             view! {
                                 " "
                                 <InlineConfirm
-                                    question="End it for everyone?".to_string()
-                                    yes="Yes, end"
+                                    question=t(Text::PadsEndQuestion).to_string()
+                                    yes=t(Text::PadsEndYes)
                                     busy=end.pending()
                                     testid="confirm-end"
                                     small=true
@@ -131,7 +139,7 @@ fn pad_row(
                                     class="secondary small"
                                     on:click=move |_| confirm_end.set(Some(id.clone()))
                                 >
-                                    "End"
+                                    {t(Text::PadsEnd)}
                                 </button>
                             }
                                 .into_any()
@@ -166,7 +174,7 @@ fn NewPad() -> impl IntoView {
         ev.prevent_default();
         let name = candidate.get_untracked().trim().to_string();
         if name.is_empty() {
-            problem.set(Some("Enter the candidate's name.".into()));
+            problem.set(Some(t(Text::PadsNewCandidateMissing).into()));
             return;
         }
         problem.set(None);
@@ -180,26 +188,56 @@ fn NewPad() -> impl IntoView {
     let languages = crate::pages::pad::language_options();
     view! {
         <section class="card">
-            <h2>"New pad"</h2>
-            <p class="muted">"For an interview that does not come from Lever."</p>
+            <h2>{t(Text::PadsNewTitle)}</h2>
+            <p class="muted">{t(Text::PadsNewIntro)}</p>
             <form class="form" on:submit=on_submit>
                 <label>
-                    "Candidate"
+                    {t(Text::PadsNewCandidate)}
                     <input type="text" name="candidate_name" on:input=move |ev| candidate.set(event_target_value(&ev))/>
                 </label>
                 <label>
-                    "Job (optional)"
+                    {t(Text::PadsNewJob)}
                     <input type="text" name="job_title" on:input=move |ev| job.set(event_target_value(&ev))/>
                 </label>
                 <label>
-                    "Language"
+                    {t(Text::PadsNewLanguage)}
                     <select name="new_language" on:change=move |ev| language.set(event_target_value(&ev))>
                         {languages}
                     </select>
                 </label>
                 {move || error_note(problem.get().or_else(|| failure_message(create.value().get())))}
-                <button type="submit" disabled=move || create.pending().get()>"Create pad"</button>
+                <button type="submit" disabled=move || create.pending().get()>
+                    {t(Text::PadsNewCreate)}
+                </button>
             </form>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_sends_the_api_s_statuses_and_shows_their_names() {
+        assert_eq!(
+            filters(),
+            [
+                ("", "All"),
+                ("not_started", "Not started"),
+                ("in_progress", "In progress"),
+                ("ended", "Ended"),
+            ]
+        );
+        for (value, _) in &filters()[1..] {
+            assert!(
+                PadStatus::ALL
+                    .iter()
+                    .any(|status| status.as_str() == *value),
+                "{value}"
+            );
+        }
+        assert_eq!(headers().len(), 8);
+        assert_eq!(headers()[7], "");
     }
 }

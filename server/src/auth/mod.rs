@@ -1,5 +1,6 @@
 //! Accounts and sessions: sign-up, log-in, log-out, password changes, and the session cookie.
 
+pub mod language;
 pub mod password;
 pub mod routes;
 pub mod service;

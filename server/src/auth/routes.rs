@@ -11,6 +11,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(log_in))
         .route("/logout", web::post().to(log_out))
         .route("/me", web::get().to(get_me))
+        .route(
+            "/me/language",
+            web::put().to(super::language::change_language),
+        )
         .route("/me/password", web::put().to(change_password))
         .route("/me/name", web::put().to(change_name))
         .route("/me/email", web::put().to(change_email));

@@ -140,6 +140,7 @@ pub fn new_user(
         status: Set(user::Status::Active),
         token_version: Set(0),
         created_at: Set(now),
+        language: Set(None),
     }
 }
 

@@ -16,6 +16,7 @@ use super::{integration, webhook};
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientAddress, EnterpriseAdmin};
+use crate::i18n::{Text, msg};
 use crate::jobs::queue;
 use crate::pads;
 use crate::paging::{self, PageRequest};
@@ -45,7 +46,7 @@ pub async fn list_deliveries(
             let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidStatus,
-                format!("status must be one of {}.", all.join(", ")),
+                msg(Text::LeverDeliveriesInvalidStatus).with("statuses", all.join(", ")),
             ));
         };
         select = select.filter(lever_delivery::Column::Status.eq(status));
@@ -115,26 +116,23 @@ pub async fn retry_delivery(
         .filter(lever_delivery::Column::Id.eq(*id))
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such delivery in this organization."))?;
+        .ok_or_else(|| ApiError::not_found(msg(Text::LeverDeliveriesNotFound)))?;
     if !delivery.status.can_retry() {
         return Err(ApiError::conflict(
             ErrorCode::NotRetryable,
-            format!(
-                "Only failed and dead deliveries can be retried; this one is {}.",
-                delivery.status
-            ),
+            msg(Text::LeverDeliveriesNotRetryable).with("status", delivery.status),
         ));
     }
     let job = job::Entity::find_in_org(admin.org_id)
         .filter(job::Column::DeliveryId.eq(delivery.id))
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::not_found("This delivery's job is gone."))?;
+        .ok_or_else(|| ApiError::not_found(msg(Text::LeverDeliveriesJobGone)))?;
     let txn = state.db.begin().await?;
     if !queue::retry_now(&txn, admin.org_id, job.id, state.settings.jobs.max_attempts).await? {
         return Err(ApiError::conflict(
             ErrorCode::NotRetryable,
-            "This delivery is being processed right now.",
+            msg(Text::LeverDeliveriesBeingProcessed),
         ));
     }
     let mut row: lever_delivery::ActiveModel = delivery.into();

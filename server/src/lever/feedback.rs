@@ -5,6 +5,7 @@
 //! for it before filing again, as notes do.
 
 use api::ErrorCode;
+use api::i18n::Locale;
 use entity::{job, lever_integration};
 use sea_orm::Set;
 
@@ -14,6 +15,7 @@ use super::setup;
 use super::types::{LeverFeedbackTemplate, LeverFieldValue, LeverNewFeedback};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientAddress, EnterpriseAdmin};
+use crate::i18n::{Message, Text, msg};
 use crate::jobs::{self, JobError};
 use crate::state::AppState;
 
@@ -33,18 +35,14 @@ pub struct Fillable<'a> {
 /// Which questions Stagepad answers in `template`: its first code question and its first
 /// paragraph question. A template without them, or with another required question (a score, a
 /// recommendation: an interviewer's to give), cannot be filed by Stagepad.
-pub fn fillable(template: &LeverFeedbackTemplate) -> Result<Fillable<'_>, String> {
+pub fn fillable(template: &LeverFeedbackTemplate) -> Result<Fillable<'_>, Message> {
     let code = template.fields.iter().find(|f| f.kind == CODE_TYPE);
     let text = template.fields.iter().find(|f| f.kind == PARAGRAPH_TYPE);
     let (Some(code), Some(text)) = (code, text) else {
-        return Err(match code {
-            None => "It has no code question for the final code: add one in Lever \
-                     (Settings → Feedback forms) or pick another template."
-                .into(),
-            Some(_) => "It has no paragraph question for the playback link: add one in Lever \
-                        (Settings → Feedback forms) or pick another template."
-                .into(),
-        });
+        return Err(msg(match code {
+            None => Text::LeverFeedbackNoCodeQuestion,
+            Some(_) => Text::LeverFeedbackNoParagraphQuestion,
+        }));
     };
     let others_required: Vec<&str> = template
         .fields
@@ -53,11 +51,8 @@ pub fn fillable(template: &LeverFeedbackTemplate) -> Result<Fillable<'_>, String
         .map(|f| f.text.as_str())
         .collect();
     if !others_required.is_empty() {
-        return Err(format!(
-            "It requires answers only an interviewer can give ({}): make them optional in \
-             Lever or pick another template.",
-            others_required.join(", ")
-        ));
+        return Err(msg(Text::LeverFeedbackInterviewerAnswersRequired)
+            .with("questions", others_required.join(", ")));
     }
     Ok(Fillable {
         code_field: &code.id,
@@ -86,19 +81,18 @@ async fn read_templates(
         .map_err(|e| match e {
             LeverError::Forbidden { .. } => ApiError::unprocessable(
                 ErrorCode::LeverPermissionsMissing,
-                "The API key may not read feedback templates. In Lever (Settings → \
-                 Integrations and API → API Credentials) give it \"Read feedback templates\" \
-                 and \"Create feedback\", then save the key again in step 1.",
+                msg(Text::LeverFeedbackTemplatesForbidden),
             ),
             other => setup::explain(&other, &credentials.base_url),
         })
 }
 
 /// `GET /api/lever/feedback-templates`: Lever's templates, live, each with the questions
-/// Stagepad would fill or why it cannot.
+/// Stagepad would fill or why it cannot (in `locale`).
 pub async fn templates(
     state: &AppState,
     admin: &EnterpriseAdmin,
+    locale: Locale,
 ) -> ApiResult<api::LeverFeedbackTemplatesResponse> {
     let integration = integration::load_required(&state.db, admin.org_id).await?;
     let credentials = integration.credentials(state)?;
@@ -117,7 +111,7 @@ pub async fn templates(
                 };
                 let (code_field, text_field, unusable) = match fillable(template) {
                     Ok(fill) => (question(fill.code_field), question(fill.text_field), None),
-                    Err(why) => (None, None, Some(why)),
+                    Err(why) => (None, None, Some(why.render(locale))),
                 };
                 api::LeverFeedbackTemplateChoice {
                     id: template.id.clone(),
@@ -146,8 +140,7 @@ pub async fn choose_template(
         Some(id) if id.is_empty() || id.chars().count() > 200 => {
             return Err(ApiError::unprocessable(
                 ErrorCode::InvalidField,
-                "template_id must be the id of one of Lever's feedback templates, or null to \
-                 stop offering feedback forms.",
+                msg(Text::LeverFeedbackTemplateIdInvalid),
             ));
         }
         Some(id) => {
@@ -156,8 +149,7 @@ pub async fn choose_template(
             let template = templates.into_iter().find(|t| t.id == id).ok_or_else(|| {
                 ApiError::unprocessable(
                     ErrorCode::UnknownTemplate,
-                    "Lever has no feedback template with that id (it may have been deleted): \
-                     pick one from the list.",
+                    msg(Text::LeverFeedbackUnknownTemplate),
                 )
             })?;
             fillable(&template)
@@ -223,8 +215,9 @@ pub async fn file_once(
     let fill = fillable(template).map_err(|why| {
         JobError::permanent(format!(
             "The feedback template \"{}\" was changed in Lever and Stagepad cannot file it any \
-             more. {why}",
-            template.text
+             more. {}",
+            template.text,
+            why.render(Locale::En)
         ))
     })?;
     if job.attempts > 1 {
@@ -317,21 +310,24 @@ mod tests {
     #[test]
     fn templates_stagepad_cannot_file_say_why() {
         let no_code = template(serde_json::json!([{"id": "a", "type": "textarea", "text": "T"}]));
-        assert!(fillable(&no_code).unwrap_err().contains("no code question"));
+        let why = |t: &LeverFeedbackTemplate| fillable(t).unwrap_err().render(Locale::En);
+        assert!(why(&no_code).contains("no code question"));
         let one_line = template(serde_json::json!([
             {"id": "a", "type": "code", "text": "C"},
             {"id": "b", "type": "text", "text": "One line"},
         ]));
-        assert!(
-            fillable(&one_line)
-                .unwrap_err()
-                .contains("no paragraph question")
-        );
+        assert!(why(&one_line).contains("no paragraph question"));
         let scored = template(serde_json::json!([
             {"id": "a", "type": "code", "text": "C"},
             {"id": "b", "type": "textarea", "text": "T"},
             {"id": "c", "type": "score-system", "text": "Overall rating", "required": true},
         ]));
-        assert!(fillable(&scored).unwrap_err().contains("(Overall rating)"));
+        assert!(why(&scored).contains("(Overall rating)"));
+        assert!(
+            fillable(&scored)
+                .unwrap_err()
+                .render(Locale::Fr)
+                .contains("(Overall rating)")
+        );
     }
 }

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::client::{LeverCredentials, LeverError};
 use crate::error::ApiError;
+use crate::i18n::{Text, msg};
 use crate::jobs::JobError;
 use crate::secrets::{SealError, SecretString};
 use crate::state::AppState;
@@ -48,14 +49,12 @@ pub enum IntegrationError {
 impl From<IntegrationError> for ApiError {
     fn from(e: IntegrationError) -> Self {
         match e {
-            IntegrationError::NotConnected => ApiError::conflict(
-                ErrorCode::StepIncomplete,
-                "Save a Lever API key first (step 1).",
-            ),
+            IntegrationError::NotConnected => {
+                ApiError::conflict(ErrorCode::StepIncomplete, msg(Text::LeverKeyFirst))
+            }
             IntegrationError::CustomBaseUrlDisabled => ApiError::unprocessable(
                 ErrorCode::CustomBaseUrlDisabled,
-                "This Stagepad no longer allows the custom Lever base URL saved in step 1, so \
-                 Lever is not called. Save the API key again for production, sandbox or EU.",
+                msg(Text::LeverCustomBaseUrlNoLongerAllowed),
             ),
             other => ApiError::internal(other),
         }

@@ -31,7 +31,7 @@ pub fn base_url(
             if !allow_custom {
                 return Err(crate::error::ApiError::unprocessable(
                     api::ErrorCode::CustomBaseUrlDisabled,
-                    "This Stagepad only connects to Lever's own hosts; pick production, sandbox or EU.",
+                    crate::i18n::msg(crate::i18n::Text::LeverBaseUrlCustomDisabled),
                 ));
             }
             let url = custom
@@ -44,7 +44,7 @@ pub fn base_url(
             if !valid {
                 return Err(crate::error::ApiError::unprocessable(
                     api::ErrorCode::InvalidField,
-                    "base_url must be an http(s) address such as http://127.0.0.1:8090/v1.",
+                    crate::i18n::msg(crate::i18n::Text::LeverBaseUrlInvalid),
                 ));
             }
             url.to_string()

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::setup;
 use crate::error::ApiResult;
@@ -103,10 +103,12 @@ async fn save_options(
 }
 
 async fn list_feedback_templates(
+    request: HttpRequest,
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(super::feedback::templates(&state, &admin).await?))
+    let locale = crate::i18n::requested_locale(request.headers());
+    Ok(HttpResponse::Ok().json(super::feedback::templates(&state, &admin, locale).await?))
 }
 
 async fn choose_feedback_template(

@@ -19,6 +19,7 @@ use super::webhook;
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminUser, ClientAddress, EnterpriseAdmin};
+use crate::i18n::{Text, msg};
 use crate::secrets::SecretString;
 use crate::state::AppState;
 
@@ -195,34 +196,33 @@ pub fn explain(error: &LeverError, base_url: &str) -> ApiError {
     match error {
         LeverError::Unauthorized => ApiError::unprocessable(
             ErrorCode::LeverKeyRejected,
-            "Lever rejected this API key (401). Copy the whole key again from Lever \
-             (Settings → Integrations and API → API Credentials) and check that it was not deleted.",
+            msg(Text::LeverAnswerKeyRejected),
         ),
         LeverError::Forbidden { endpoint } => ApiError::unprocessable(
             ErrorCode::LeverPermissionsMissing,
-            format!(
-                "The API key is not allowed to use {endpoint}. Add that permission to the key in Lever."
-            ),
+            msg(Text::LeverAnswerForbidden).with("endpoint", endpoint),
         ),
         LeverError::Timeout => ApiError::new(
             actix_web::http::StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::LeverTimeout,
-            "Lever did not answer in time. Try again in a moment.",
+            msg(Text::LeverAnswerTimeout),
         ),
         LeverError::Unreachable(detail) => ApiError::new(
             actix_web::http::StatusCode::BAD_GATEWAY,
             ErrorCode::LeverUnreachable,
-            format!("Stagepad cannot reach Lever at {base_url}: {detail}."),
+            msg(Text::LeverAnswerUnreachable)
+                .with("base_url", base_url)
+                .with("detail", detail),
         ),
         LeverError::RateLimited => ApiError::new(
             actix_web::http::StatusCode::BAD_GATEWAY,
             ErrorCode::LeverRateLimited,
-            "Lever is limiting requests for this key right now. Try again in a minute.",
+            msg(Text::LeverAnswerRateLimited),
         ),
         other => ApiError::new(
             actix_web::http::StatusCode::BAD_GATEWAY,
             ErrorCode::LeverError,
-            format!("Lever could not answer as expected: {other}."),
+            msg(Text::LeverAnswerUnexpected).with("detail", other),
         ),
     }
 }
@@ -298,11 +298,7 @@ async fn check_access(state: &AppState, credentials: &LeverCredentials) -> ApiRe
             .collect();
         return Err(ApiError::unprocessable(
             ErrorCode::LeverPermissionsMissing,
-            format!(
-                "The API key is missing permissions Stagepad needs: {}. In Lever, edit the key's \
-                 permissions, then save it here again.",
-                list.join(", ")
-            ),
+            msg(Text::LeverSetupPermissionsMissing).with("permissions", list.join(", ")),
         ));
     }
     Ok(Access {
@@ -358,7 +354,7 @@ pub async fn save_credentials(
     if api_key.expose().is_empty() || api_key.expose().chars().count() > MAX_SECRET_CHARS {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidField,
-            "api_key must be the key Lever shows, pasted whole.",
+            msg(Text::LeverSetupApiKeyInvalid),
         ));
     }
     let credentials = LeverCredentials {
@@ -602,7 +598,7 @@ pub async fn save_stages(
     if request.stage_ids.is_empty() {
         return Err(ApiError::unprocessable(
             ErrorCode::NoStages,
-            "Pick at least one stage that creates pads.",
+            msg(Text::LeverSetupNoStages),
         ));
     }
     let integration = load_required(&state.db, admin.org_id).await?;
@@ -617,7 +613,7 @@ pub async fn save_stages(
         let stage = live.iter().find(|s| &s.id == id).ok_or_else(|| {
             ApiError::unprocessable(
                 ErrorCode::UnknownStage,
-                format!("Lever has no stage with id {id:?}."),
+                msg(Text::LeverSetupUnknownStage).with("id", format!("{id:?}")),
             )
         })?;
         if !chosen.iter().any(|c: &StoredStage| c.id == stage.id) {
@@ -653,12 +649,9 @@ pub async fn webhook(
     admin: &EnterpriseAdmin,
 ) -> ApiResult<api::LeverWebhookResponse> {
     let integration = load_required(&state.db, admin.org_id).await?;
-    let url = integration.webhook_url(state)?.ok_or_else(|| {
-        ApiError::conflict(
-            ErrorCode::StepIncomplete,
-            "Save a Lever API key first (step 1).",
-        )
-    })?;
+    let url = integration
+        .webhook_url(state)?
+        .ok_or_else(|| ApiError::conflict(ErrorCode::StepIncomplete, msg(Text::LeverKeyFirst)))?;
     Ok(api::LeverWebhookResponse { url })
 }
 
@@ -705,7 +698,7 @@ pub async fn save_token(
     {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidField,
-            "signature_token must be the token Lever shows for the webhook, pasted whole.",
+            msg(Text::LeverSetupSignatureTokenInvalid),
         ));
     }
     let owner = user::Entity::find_in_org(admin.org_id)
@@ -716,7 +709,7 @@ pub async fn save_token(
         .ok_or_else(|| {
             ApiError::unprocessable(
                 ErrorCode::InvalidPadOwner,
-                "The pad owner must be an active member of the organization.",
+                msg(Text::LeverSetupPadOwnerInvalid),
             )
         })?;
     let integration = load_required(&state.db, admin.org_id).await?;
@@ -757,7 +750,7 @@ pub async fn save_options(
     if tag.is_empty() || tag.chars().count() > 50 {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidField,
-            "tag must be 1 to 50 characters, such as coderpad.",
+            msg(Text::LeverSetupTagInvalid),
         ));
     }
     let integration = load_required(&state.db, admin.org_id).await?;

@@ -24,6 +24,7 @@ use super::signature;
 use super::types::LeverWebhook;
 use super::webhook_cache::WebhookTarget;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::{Text, msg};
 use crate::state::AppState;
 use api::DeliveryReason;
 use serde::Deserialize;
@@ -125,11 +126,11 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
         .webhooks
         .find(state, key)
         .await?
-        .ok_or_else(|| ApiError::not_found("No Lever webhook at this address."))?;
+        .ok_or_else(|| ApiError::not_found(msg(Text::LeverWebhookNotFound)))?;
     let delivery: LeverWebhook = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(
             ErrorCode::MalformedJson,
-            format!("The body is not a Lever webhook: {e}."),
+            msg(Text::LeverWebhookMalformed).with("detail", e),
         )
     })?;
     let now = OffsetDateTime::now_utc();
@@ -150,7 +151,10 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
     let Some((signature, token)) = presented else {
         let received = unsigned(target.org_id());
         record_refusal(&state.db, &received, now, DeliveryReason::NoSignature).await?;
-        return Err(ApiError::unauthorized(ErrorCode::NoSignature, NO_SIGNATURE));
+        return Err(ApiError::unauthorized(
+            ErrorCode::NoSignature,
+            msg(Text::LeverWebhookNoSignature),
+        ));
     };
     let signed_with = |target: &WebhookTarget| {
         target.signature_token.as_ref().is_some_and(|key| {
@@ -187,7 +191,7 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
         .await?;
         return Err(ApiError::unauthorized(
             ErrorCode::InvalidSignature,
-            "The signature does not match the signature token saved in Stagepad.",
+            msg(Text::LeverWebhookBadSignature),
         ));
     }
     if let Some((reason, code, message)) = out_of_time(&delivery, now) {
@@ -201,7 +205,7 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
             .into_active_model()
             .insert(&state.db)
             .await?;
-        return Err(ApiError::bad_request(code, message));
+        return Err(ApiError::bad_request(code, msg(message)));
     }
     Ok(VerifiedDelivery {
         target,
@@ -216,7 +220,7 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
 fn out_of_time(
     delivery: &LeverWebhook,
     now: OffsetDateTime,
-) -> Option<(DeliveryReason, ErrorCode, &'static str)> {
+) -> Option<(DeliveryReason, ErrorCode, Text)> {
     let ahead_ms = MAX_CLOCK_AHEAD.whole_milliseconds() as i64;
     let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let too_old = delivery.triggered_at < now_ms - MAX_AGE.whole_milliseconds() as i64;
@@ -224,7 +228,7 @@ fn out_of_time(
         Some((
             DeliveryReason::TriggeredInFuture,
             ErrorCode::TriggeredInFuture,
-            "triggeredAt lies more than 5 minutes in the future.",
+            Text::LeverWebhookTriggeredInFuture,
         ))
     } else if too_old && delivery.event == STAGE_CHANGE {
         // Seen tokens are kept 16 days; Lever reruns deliveries up to two weeks old. An older
@@ -233,7 +237,7 @@ fn out_of_time(
         Some((
             DeliveryReason::TooOld,
             ErrorCode::TooOld,
-            "triggeredAt lies more than 15 days in the past; Lever reruns only two weeks back.",
+            Text::LeverWebhookTooOld,
         ))
     } else {
         None
@@ -321,9 +325,6 @@ pub async fn accept(state: &AppState, verified: VerifiedDelivery) -> ApiResult<S
     tracing::debug!(%org_id, event = %delivery.event, %status, "Lever webhook received");
     Ok(status)
 }
-
-const NO_SIGNATURE: &str =
-    "Lever sent no signature: paste the signature token in step 4 and enable it in Lever.";
 
 /// Records a refused delivery, within the per-minute budget (past it, only counts it).
 async fn record_refusal(
@@ -415,14 +416,14 @@ pub async fn read_limited(mut payload: web::Payload, limit: usize) -> ApiResult<
         let chunk = chunk.map_err(|e| {
             ApiError::bad_request(
                 ErrorCode::UnreadableBody,
-                format!("The body could not be read: {e}."),
+                msg(Text::RequestBodyUnreadable).with("detail", e),
             )
         })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::PayloadTooLarge,
-                format!("The body is larger than the {limit} bytes this endpoint accepts."),
+                msg(Text::RequestBodyTooLarge).with("limit", limit),
             ));
         }
         body.extend_from_slice(&chunk);

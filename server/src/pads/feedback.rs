@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::member::MemberPad;
 use super::notes::{self, Request};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::{Text, msg};
 use crate::jobs::JobError;
 use crate::lever::client::{LeverCredentials, LeverError};
 use crate::lever::feedback::{self as lever_feedback, FeedbackForm};
@@ -45,8 +46,7 @@ pub async fn request_feedback(
     if !template_chosen {
         return Err(ApiError::conflict(
             ErrorCode::NoFeedbackTemplate,
-            "No Lever feedback template is chosen: an admin can pick one in the Lever setup, \
-             under Options. The code can go to Lever as a note meanwhile.",
+            msg(Text::PadsLeverNoFeedbackTemplate),
         ));
     }
     let payload = FeedbackJob {
@@ -62,10 +62,9 @@ pub async fn request_feedback(
             payload: serde_json::to_value(payload).expect("json"),
             again_after: request.again_after,
             busy_code: ErrorCode::FeedbackInProgress,
-            busy: "The feedback form is on its way to Lever already.",
+            busy: Text::PadsLeverFeedbackBusy,
             sent_code: ErrorCode::FeedbackAlreadySent,
-            sent: "The feedback form is on the candidate in Lever already: send again to file \
-                   another",
+            sent: Text::PadsLeverFeedbackSent,
         },
     )
     .await?;

@@ -23,6 +23,7 @@ use time::OffsetDateTime;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
+use crate::i18n::{Text, msg};
 use crate::jobs::queue;
 use crate::paging;
 use crate::state::AppState;
@@ -55,7 +56,7 @@ fn looks_like_pad_id(id: &str) -> bool {
 }
 
 fn no_pad() -> ApiError {
-    ApiError::not_found("There is no pad at this link.")
+    ApiError::not_found(msg(Text::PadsNotFound))
 }
 
 /// Any pad by its link's id.
@@ -102,10 +103,7 @@ pub async fn list(
     let mut select = pad::Entity::find_in_org(org_id);
     if let Some(code) = filter.status.as_deref().filter(|s| !s.is_empty()) {
         let status = PadStatus::from_code(code).ok_or_else(|| {
-            ApiError::bad_request(
-                ErrorCode::InvalidStatus,
-                "status must be not_started, in_progress or ended.",
-            )
+            ApiError::bad_request(ErrorCode::InvalidStatus, msg(Text::PadsInvalidStatus))
         })?;
         select = select.filter(pad::Column::Status.eq(status));
     }
@@ -254,7 +252,7 @@ pub async fn create(
     {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidField,
-            "candidate_name must be 1 to 200 printable characters.",
+            msg(Text::PadsCandidateNameInvalid),
         ));
     }
     let job_title = request
@@ -267,14 +265,14 @@ pub async fn create(
     {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidField,
-            "job_title must be at most 300 printable characters.",
+            msg(Text::PadsJobTitleInvalid),
         ));
     }
     let language = request.language.unwrap_or_else(|| DEFAULT_LANGUAGE.into());
     if api::language_label(&language).is_none() {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidLanguage,
-            format!("Unknown language {language:?}."),
+            msg(Text::PadsUnknownLanguage).with("language", format!("{language:?}")),
         ));
     }
     let pad = new_pad(
@@ -434,7 +432,7 @@ pub async fn history(
     if !(1..=HISTORY_PAGE).contains(&limit) {
         return Err(ApiError::bad_request(
             ErrorCode::InvalidLimit,
-            format!("limit is 1 to {HISTORY_PAGE} edits."),
+            msg(Text::PadsHistoryLimit).with("max", HISTORY_PAGE),
         ));
     }
     let pad = member.pad();

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use super::member::MemberPad;
 use super::{PadSource, PadStatus, live};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::{Text, msg};
 use crate::jobs::{JobError, queue};
 use crate::lever::client::LeverCredentials;
 use crate::lever::integration::{self, Integration};
@@ -41,8 +42,6 @@ pub async fn wants_results_note(state: &AppState, pad: &pad::Model) -> ApiResult
         .is_some_and(|i| i.row.results_notes_enabled && i.row.api_key_sealed.is_some()))
 }
 
-const PLAN_EXCLUDES_LEVER: &str = "The organization's plan does not include Lever; an admin can switch to Enterprise under Settings.";
-
 /// `POST /api/pads/<id>/lever-note`: queues the final code for the candidate's notes.
 pub async fn request_code_note(
     state: &AppState,
@@ -59,10 +58,9 @@ pub async fn request_code_note(
             payload: serde_json::json!({ "pad_id": pad.id, "user_id": member.user().user_id }),
             again_after: request.again_after,
             busy_code: ErrorCode::NoteInProgress,
-            busy: "The code is on its way to Lever already.",
+            busy: Text::PadsLeverNoteBusy,
             sent_code: ErrorCode::NoteAlreadySent,
-            sent: "The code is in the candidate's notes in Lever already: send again to post \
-                   another note",
+            sent: Text::PadsLeverNoteSent,
         },
     )
     .await?;
@@ -75,19 +73,19 @@ pub(super) async fn ended_lever_pad(state: &AppState, member: &MemberPad) -> Api
     if pad.source != PadSource::Lever || pad.opportunity_id.is_none() {
         return Err(ApiError::conflict(
             ErrorCode::NotFromLever,
-            "This pad was not created for a Lever candidate.",
+            msg(Text::PadsLeverNotFromLever),
         ));
     }
     if pad.status != PadStatus::Ended {
         return Err(ApiError::conflict(
             ErrorCode::PadNotEnded,
-            "End the interview first; then its code can go to Lever.",
+            msg(Text::PadsLeverNotEnded),
         ));
     }
     if !orgs::service::plan_includes_lever(&state.db, pad.org_id).await? {
         return Err(ApiError::forbidden(
             ErrorCode::EnterpriseRequired,
-            PLAN_EXCLUDES_LEVER,
+            msg(Text::PadsLeverPlanExcludesLever),
         ));
     }
     let connected = integration::load(&state.db, pad.org_id)
@@ -96,7 +94,7 @@ pub(super) async fn ended_lever_pad(state: &AppState, member: &MemberPad) -> Api
     if !connected {
         return Err(ApiError::conflict(
             ErrorCode::LeverNotConnected,
-            "Lever is not connected any more; an admin can connect it again.",
+            msg(Text::PadsLeverNotConnected),
         ));
     }
     Ok(pad)
@@ -122,10 +120,11 @@ pub(super) struct Request {
     pub again_after: Option<OffsetDateTime>,
     /// Answered (409) when the same request is already on its way.
     pub busy_code: ErrorCode,
-    pub busy: &'static str,
-    /// Answered (409) when it reached Lever already, unless `again_after` names that sending.
+    pub busy: Text,
+    /// Answered (409) when it reached Lever already, unless `again_after` names that sending;
+    /// it fills `{sent_at}` with that sending's minute.
     pub sent_code: ErrorCode,
-    pub sent: &'static str,
+    pub sent: Text,
 }
 
 /// Marks the request as sending and queues its job, in one transaction. One request of a
@@ -156,16 +155,16 @@ pub(super) async fn queue_request(
         .into_tuple::<(Option<RequestStatus>, Option<OffsetDateTime>)>()
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such pad."))?;
+        .ok_or_else(|| ApiError::not_found(msg(Text::PadsNoSuchPad)))?;
     if current == Some(RequestStatus::Sending) {
-        return Err(ApiError::conflict(request.busy_code, request.busy));
+        return Err(ApiError::conflict(request.busy_code, msg(request.busy)));
     }
     if let Some(last_sent) = last_sent
         && request.again_after != Some(last_sent)
     {
         return Err(ApiError::conflict(
             request.sent_code,
-            format!("{} (last sent {})", request.sent, minute(last_sent)),
+            msg(request.sent).with("sent_at", minute(last_sent)),
         ));
     }
     pad::Entity::update_in_org(pad.org_id)
@@ -248,7 +247,10 @@ pub(super) async fn job_pad(
         .ok_or_else(|| JobError::permanent("the pad is gone"))?;
     // The plan as it is now: a note queued before a downgrade is not sent.
     if !orgs::service::plan_includes_lever(&state.db, job.org_id).await? {
-        return Err(JobError::permanent(PLAN_EXCLUDES_LEVER));
+        // Kept with the job, for every reader: in English.
+        return Err(JobError::permanent(
+            Text::PadsLeverPlanExcludesLever.get(api::i18n::Locale::En),
+        ));
     }
     let (integration, credentials) = integration::load_for_job(state, job.org_id)
         .await?

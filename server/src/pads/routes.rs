@@ -99,7 +99,7 @@ fn lever_write_request(body: &[u8]) -> ApiResult<api::LeverWriteRequest> {
         .map_err(|e| {
             ApiError::bad_request(
                 api::ErrorCode::MalformedJson,
-                format!("The body is not a send request: {e}."),
+                crate::i18n::msg(crate::i18n::Text::PadsSendRequestMalformed).with("detail", e),
             )
         })
 }

@@ -46,8 +46,10 @@ pub async fn pad_socket(
         .ip()
         .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     let slot = state.pad_hub.admit(&pad.id, address)?;
-    let (response, session, stream) = actix_ws::handle(&request, body)
-        .map_err(|e| ApiError::bad_request(ErrorCode::WebsocketRequired, e.to_string()))?;
+    let (response, session, stream) = actix_ws::handle(&request, body).map_err(|e| {
+        let reason = crate::i18n::msg(crate::i18n::Text::PadsWebsocketRequired);
+        ApiError::bad_request(ErrorCode::WebsocketRequired, reason.with("reason", e))
+    })?;
     let stream = stream
         .max_frame_size(MAX_MESSAGE_BYTES)
         .aggregate_continuations()

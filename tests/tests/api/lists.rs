@@ -312,6 +312,7 @@ async fn members_page_by_cursor_and_search_by_name_or_email() {
             token_version: Set(0),
             // Three to a second: the id orders them within it.
             created_at: Set(base + Duration::seconds(i / 3)),
+            language: Set(None),
         })
         .collect();
     for chunk in rows.chunks(100) {

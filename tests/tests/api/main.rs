@@ -6,6 +6,7 @@ mod bad_input;
 mod console;
 mod fuzz;
 mod health;
+mod language;
 mod lever_client;
 mod lever_feedback;
 mod lever_ingest;

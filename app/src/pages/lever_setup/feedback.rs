@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use super::SetupState;
 use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
+use crate::i18n::{Text, t, tf};
 
 /// Options: which Lever feedback template "Send as feedback" files (or none).
 #[component]
@@ -38,37 +39,34 @@ pub fn FeedbackTemplate() -> impl IntoView {
     };
     let current = move || {
         setup.get().map(|s| match s.feedback_template {
-            Some(t) => format!("Feedback forms are filed with the template \"{}\".", t.name),
-            None => "Feedback forms are not offered: no template is chosen.".to_string(),
+            Some(template) => tf(Text::LeverFeedbackCurrent, &[("name", &template.name)]),
+            None => t(Text::LeverFeedbackNoneChosen).to_string(),
         })
     };
     view! {
         <section class="card" data-testid="feedback-template">
-            <h2>"Feedback forms"</h2>
-            <p>
-                "Members can send an ended pad's code to Lever as a feedback form, filed as \
-                 themselves (their Lever user, found by e-mail). Stagepad fills the template's \
-                 first code question with the final code and its first text question with the \
-                 playback link."
-            </p>
+            <h2>{t(Text::LeverFeedbackTitle)}</h2>
+            <p>{t(Text::LeverFeedbackAbout)}</p>
             <p data-testid="feedback-current">{current}</p>
-            <Transition fallback=|| view! { <p class="muted">"Loading Lever's feedback templates…"</p> }>
+            <Transition fallback=|| view! { <p class="muted">{t(Text::LeverFeedbackLoading)}</p> }>
                 {move || {
                     templates.get().map(|answer| match answer {
-                        None => view! { <p class="muted">"Save a Lever API key first (step 1)."</p> }.into_any(),
+                        None => view! { <p class="muted">{t(Text::LeverNeedKey)}</p> }.into_any(),
                         Some(Err(failure)) => view! { <p class="error" role="alert">{failure.message}</p> }.into_any(),
                         Some(Ok(live)) => {
                             let details = live.templates.clone();
                             let about = move || {
                                 let id = choice.get();
-                                details.iter().find(|t| t.id == id).map(|t| match &t.unusable {
+                                details.iter().find(|template| template.id == id).map(|template| match &template.unusable {
                                     Some(why) => view! { <p class="warn" data-testid="feedback-unusable">{why.clone()}</p> }.into_any(),
                                     None => view! {
                                         <p class="muted" data-testid="feedback-fields">
-                                            {format!(
-                                                "Code goes into \"{}\"; the playback link into \"{}\".",
-                                                t.code_field.clone().unwrap_or_default(),
-                                                t.text_field.clone().unwrap_or_default()
+                                            {tf(
+                                                Text::LeverFeedbackFields,
+                                                &[
+                                                    ("code", &template.code_field.clone().unwrap_or_default()),
+                                                    ("text", &template.text_field.clone().unwrap_or_default()),
+                                                ],
                                             )}
                                         </p>
                                     }.into_any(),
@@ -77,22 +75,22 @@ pub fn FeedbackTemplate() -> impl IntoView {
                             view! {
                                 <form class="form" on:submit=on_submit>
                                     <label>
-                                        "Feedback template"
+                                        {t(Text::LeverFeedbackLabel)}
                                         <select name="feedback_template" prop:value=move || choice.get()
                                             on:change=move |ev| choice.set(event_target_value(&ev))>
-                                            <option value="">"None: do not offer feedback forms"</option>
-                                            {live.templates.into_iter().map(|t| {
-                                                let label = match t.unusable {
-                                                    Some(_) => format!("{} (cannot be used)", t.name),
-                                                    None => t.name.clone(),
+                                            <option value="">{t(Text::LeverFeedbackNone)}</option>
+                                            {live.templates.into_iter().map(|template| {
+                                                let label = match template.unusable {
+                                                    Some(_) => tf(Text::LeverFeedbackUnusable, &[("name", &template.name)]),
+                                                    None => template.name.clone(),
                                                 };
-                                                view! { <option value=t.id.clone() selected=t.selected>{label}</option> }
+                                                view! { <option value=template.id.clone() selected=template.selected>{label}</option> }
                                             }).collect_view()}
                                         </select>
                                     </label>
                                     {about}
                                     {move || error_note(failure_message(save.value().get()))}
-                                    <button type="submit" disabled=move || save.pending().get()>"Save template"</button>
+                                    <button type="submit" disabled=move || save.pending().get()>{t(Text::LeverFeedbackSave)}</button>
                                 </form>
                             }.into_any()
                         }

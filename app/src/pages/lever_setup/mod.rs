@@ -14,6 +14,7 @@ use leptos::prelude::*;
 
 use crate::api::{ApiFailure, Client};
 use crate::components::guard::{AdminOnly, error_note, failure_message};
+use crate::i18n::{Text, t, tf};
 use crate::text::format_time;
 
 /// While waiting for Lever's Verify, the page asks the server this often.
@@ -46,18 +47,20 @@ impl SetupState {
 /// How a connection state reads, and the class that colours it.
 pub fn connection_text(connection: &ConnectionState) -> (&'static str, String) {
     match connection {
-        ConnectionState::NotConnected => ("muted", "Not connected yet: finish the four steps.".into()),
-        ConnectionState::WaitingForVerify => (
-            "warn",
-            "Waiting for Lever's Verify: in Lever, click Verify next to the Candidate Stage Change webhook.".into(),
+        ConnectionState::NotConnected => ("muted", t(Text::LeverConnectionNotConnected).into()),
+        ConnectionState::WaitingForVerify => ("warn", t(Text::LeverConnectionWaiting).into()),
+        ConnectionState::Verified { at } => (
+            "ok",
+            tf(
+                Text::LeverConnectionVerified,
+                &[("time", &format_time(*at))],
+            ),
         ),
-        ConnectionState::Verified { at } => ("ok", format!("Connection verified ({}).", format_time(*at))),
         ConnectionState::SignatureMismatch { at } => (
             "error",
-            format!(
-                "Lever's last request ({}) was signed with another token than the one saved in Step 4 \
-                 (was it regenerated in Lever?). Paste the current token from Lever in Step 4.",
-                format_time(*at)
+            tf(
+                Text::LeverConnectionSignatureMismatch,
+                &[("time", &format_time(*at))],
             ),
         ),
     }
@@ -73,29 +76,17 @@ pub fn waiting_for_lever(setup: &LeverSetup) -> bool {
 /// What to do about a request Stagepad refused, in the admin's words (`token_saved`: step 4
 /// is done).
 pub fn refusal_advice(refused: &RefusedRequest, token_saved: bool) -> String {
-    let at = format_time(refused.at);
-    match refused.reason {
-        DeliveryReason::BadSignature | DeliveryReason::NoSignature if !token_saved => format!(
-            "Lever sent a request ({at}), but no signature token is saved yet: do step 4, then \
-             press Verify in Lever again."
-        ),
-        DeliveryReason::NoSignature => format!(
-            "Lever sent a request without a signature ({at}): in Lever, make sure the Candidate \
-             Stage Change webhook signs its requests, and paste its token in step 4."
-        ),
-        DeliveryReason::BadSignature => format!(
-            "Lever sent a request ({at}) signed with another token than the one saved in step 4: \
-             paste the token shown next to the Candidate Stage Change webhook in Lever."
-        ),
-        DeliveryReason::TriggeredInFuture => {
-            format!("Lever sent a request ({at}) dated in the future: check this server's clock.")
+    let advice = match refused.reason {
+        DeliveryReason::BadSignature | DeliveryReason::NoSignature if !token_saved => {
+            Text::LeverRefusalNoTokenYet
         }
-        DeliveryReason::TooOld => format!(
-            "Lever sent a request ({at}) triggered more than 15 days ago (an old delivery run \
-             again in Lever): it was refused, as Lever reruns only two weeks back."
-        ),
-        _ => format!("Lever sent a request ({at}) that Stagepad refused."),
-    }
+        DeliveryReason::NoSignature => Text::LeverRefusalNoSignature,
+        DeliveryReason::BadSignature => Text::LeverRefusalBadSignature,
+        DeliveryReason::TriggeredInFuture => Text::LeverRefusalInFuture,
+        DeliveryReason::TooOld => Text::LeverRefusalTooOld,
+        _ => Text::LeverRefusalOther,
+    };
+    tf(advice, &[("time", &format_time(refused.at))])
 }
 
 /// The first step not done yet (1 to 4), or none.
@@ -114,8 +105,7 @@ pub fn next_step(setup: &LeverSetup) -> Option<u8> {
 /// What is wrong with the options before they are sent.
 pub fn tag_problem(tag: &str) -> Option<String> {
     let chars = tag.trim().chars().count();
-    (chars == 0 || chars > 50)
-        .then(|| "The tag needs 1 to 50 characters, such as coderpad.".to_string())
+    (chars == 0 || chars > 50).then(|| t(Text::LeverOptionsTagProblem).to_string())
 }
 
 /// What is wrong with a custom base URL before it is sent.
@@ -123,16 +113,16 @@ pub fn base_url_problem(url: &str) -> Option<String> {
     let url = url.trim();
     let valid = (url.starts_with("http://") || url.starts_with("https://"))
         && !url.contains(char::is_whitespace);
-    (!valid).then(|| "The base URL must start with http:// or https://.".to_string())
+    (!valid).then(|| t(Text::LeverCredentialsBaseUrlProblem).to_string())
 }
 
 /// What is wrong with a pasted signature token before it is sent.
 pub fn token_problem(token: &str) -> Option<String> {
     let token = token.trim();
     if token.is_empty() {
-        Some("Paste the signature token Lever shows for the webhook.".into())
+        Some(t(Text::LeverTokenMissing).into())
     } else if token.contains(char::is_whitespace) {
-        Some("The signature token has no spaces: copy it again from Lever.".into())
+        Some(t(Text::LeverTokenHasSpaces).into())
     } else {
         None
     }
@@ -147,6 +137,30 @@ pub fn environment_value(environment: LeverEnvironment) -> &'static str {
     }
 }
 
+/// An environment's name, as the environment picker and the saved key show it.
+pub fn environment_label(environment: LeverEnvironment) -> &'static str {
+    t(match environment {
+        LeverEnvironment::Production => Text::LeverEnvironmentProduction,
+        LeverEnvironment::Sandbox => Text::LeverEnvironmentSandbox,
+        LeverEnvironment::Eu => Text::LeverEnvironmentEu,
+        LeverEnvironment::Custom => Text::LeverEnvironmentCustom,
+    })
+}
+
+/// A step's heading, `Step 2 · Select Lever stages with pad creation`.
+pub fn step_heading(number: u8, name: Text) -> String {
+    tf(
+        Text::LeverStepHeading,
+        &[("number", &number.to_string()), ("name", t(name))],
+    )
+}
+
+/// A text with a link in it: the parts before and after its `{link}`, so the link goes
+/// wherever the language puts it (the whole text before it when there is none).
+pub fn around_link(text: Text) -> (&'static str, &'static str) {
+    t(text).split_once("{link}").unwrap_or((t(text), ""))
+}
+
 pub fn environment_from_value(value: &str) -> LeverEnvironment {
     match value {
         "sandbox" => LeverEnvironment::Sandbox,
@@ -159,7 +173,7 @@ pub fn environment_from_value(value: &str) -> LeverEnvironment {
 #[component]
 pub fn LeverSetupPage() -> impl IntoView {
     view! {
-        <AdminOnly title="Lever" what="connect Lever">
+        <AdminOnly title=t(Text::NavLever) what=t(Text::LeverAdminOnly)>
             <LeverSetupAdmin/>
         </AdminOnly>
     }
@@ -206,12 +220,12 @@ fn LeverSetupAdmin() -> impl IntoView {
         }
     });
 
+    let (before_deliveries, after_deliveries) = around_link(Text::LeverSetupDeliveriesLink);
+    let (before_pads, after_pads) = around_link(Text::LeverSetupPadsLink);
     view! {
         <section class="card">
-            <h1>"Connect Lever"</h1>
-            <p class="lead">
-                "When a candidate whose job or profile carries the tag reaches a stage you pick, Stagepad creates an interview pad and adds its link to the candidate's Lever profile."
-            </p>
+            <h1>{t(Text::LeverSetupTitle)}</h1>
+            <p class="lead">{t(Text::LeverSetupLead)}</p>
             {move || {
                 failure
                     .get()
@@ -219,16 +233,19 @@ fn LeverSetupAdmin() -> impl IntoView {
                         let upgrade = matches!(f.code, Some(ErrorCode::EnterpriseRequired));
                         view! {
                             <p class="error" role="alert" data-testid="setup-error">{f.message}</p>
-                            {upgrade.then(|| view! { <p><a href="/settings">"Change the plan in Settings"</a></p> })}
+                            {upgrade.then(|| view! { <p><a href="/settings">{t(Text::LeverSetupChangePlan)}</a></p> })}
                         }
                     })
             }}
             {move || setup.get().map(|s| view! { <Overview setup=s/> })}
             <p>
-                <a href="/integrations/lever/deliveries">"Deliveries"</a>
-                ": what each of Lever's stage changes became. "
-                <a href="/pads">"Pads"</a>
-                ": the pads created so far."
+                {before_deliveries}
+                <a href="/integrations/lever/deliveries">{t(Text::NavDeliveries)}</a>
+                {after_deliveries}
+                " "
+                {before_pads}
+                <a href="/pads">{t(Text::NavPads)}</a>
+                {after_pads}
             </p>
         </section>
         // The steps are built once; after that they follow the setup signal piece by piece, so
@@ -254,31 +271,39 @@ fn LeverSetupAdmin() -> impl IntoView {
 #[component]
 fn Overview(setup: LeverSetup) -> impl IntoView {
     let (class, text) = connection_text(&setup.connection);
-    let next = next_step(&setup).map(|n| format!("Next: step {n}."));
+    let next =
+        next_step(&setup).map(|n| tf(Text::LeverOverviewNextStep, &[("number", &n.to_string())]));
     let refusal = setup
         .last_refused
         .as_ref()
         .map(|refused| refusal_advice(refused, setup.token.done));
     let has_refusal = refusal.is_some();
     let steps = [
-        ("1. Provide Lever credentials", setup.credentials.done),
-        (
-            "2. Select Lever stages with pad creation",
-            setup.stages.done,
-        ),
-        ("3. Add webhook URL to Lever", setup.webhook.done),
-        ("4. Set Lever webhook token and pad owner", setup.token.done),
+        (Text::LeverStepOne, setup.credentials.done),
+        (Text::LeverStepTwo, setup.stages.done),
+        (Text::LeverStepThree, setup.webhook.done),
+        (Text::LeverStepFour, setup.token.done),
     ];
     view! {
         <ul class="step-list" data-testid="step-overview">
             {steps
                 .into_iter()
-                .map(|(name, done)| {
+                .enumerate()
+                .map(|(index, (name, done))| {
+                    let name = tf(
+                        Text::LeverOverviewStep,
+                        &[("number", &(index + 1).to_string()), ("name", t(name))],
+                    );
+                    let badge = t(if done {
+                        Text::LeverOverviewDone
+                    } else {
+                        Text::LeverOverviewToDo
+                    });
                     view! {
                         <li class:ok=done>
                             {if done { "✓ " } else { "○ " }}
                             {name}
-                            <span class="badge">{if done { "done" } else { "to do" }}</span>
+                            <span class="badge">{badge}</span>
                         </li>
                     }
                 })
@@ -289,9 +314,11 @@ fn Overview(setup: LeverSetup) -> impl IntoView {
         {refusal.map(|advice| view! { <p class="notice" role="alert" data-testid="last-refusal">{advice}</p> })}
         <p class="muted" data-testid="last-delivery">
             {match (setup.last_delivery_at, has_refusal) {
-                (Some(at), _) => format!("Last request from Lever: {}.", format_time(at)),
-                (None, true) => "No request from Lever accepted yet.".to_string(),
-                (None, false) => "No request from Lever yet.".to_string(),
+                (Some(at), _) => {
+                    tf(Text::LeverOverviewLastRequest, &[("time", &format_time(at))])
+                }
+                (None, true) => t(Text::LeverOverviewNoneAccepted).to_string(),
+                (None, false) => t(Text::LeverOverviewNone).to_string(),
             }}
         </p>
     }
@@ -324,22 +351,22 @@ fn Options() -> impl IntoView {
     };
     view! {
         <section class="card">
-            <h2>"Options"</h2>
+            <h2>{t(Text::LeverOptionsTitle)}</h2>
             <form class="form" on:submit=on_submit>
                 <label>
-                    "Tag that marks jobs and candidates"
+                    {t(Text::LeverOptionsTag)}
                     <input type="text" name="tag" prop:value=move || tag.get() on:input=move |ev| tag.set(event_target_value(&ev)) disabled=!enabled/>
                 </label>
                 <label class="choice">
                     <input type="checkbox" name="notes_enabled" prop:checked=move || notes.get() on:change=move |ev| notes.set(event_target_checked(&ev)) disabled=!enabled/>
-                    <span>"Add a note to the candidate in Lever when a pad is created"</span>
+                    <span>{t(Text::LeverOptionsNotes)}</span>
                 </label>
                 <label class="choice">
                     <input type="checkbox" name="results_notes_enabled" prop:checked=move || results.get() on:change=move |ev| results.set(event_target_checked(&ev)) disabled=!enabled/>
-                    <span>"Add a results note (duration, language, participants, playback link) when an interview ends"</span>
+                    <span>{t(Text::LeverOptionsResultsNotes)}</span>
                 </label>
                 {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
-                <button type="submit" disabled=move || !enabled || save.pending().get()>"Update"</button>
+                <button type="submit" disabled=move || !enabled || save.pending().get()>{t(Text::LeverUpdate)}</button>
             </form>
         </section>
     }
@@ -361,21 +388,21 @@ fn Disconnect() -> impl IntoView {
     let connected = move || setup.get().is_some_and(|s| s.credentials.done);
     view! {
         <section class="card" class:hidden=move || !connected()>
-            <h2>"Disconnect"</h2>
-            <p>"Erases the API key and the webhook token, and turns the webhook URL off. Pads already created stay."</p>
+            <h2>{t(Text::LeverDisconnectTitle)}</h2>
+            <p>{t(Text::LeverDisconnectAbout)}</p>
             {move || error_note(failure_message(disconnect.value().get()))}
             {move || {
                 if confirming.get() {
                     view! {
                         <button type="button" class="danger" on:click=move |_| { disconnect.dispatch_local(()); }>
-                            "Yes, disconnect Lever"
+                            {t(Text::LeverDisconnectConfirm)}
                         </button>
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>{t(Text::LeverCancel)}</button>
                     }
                         .into_any()
                 } else {
                     view! {
-                        <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Disconnect Lever"</button>
+                        <button type="button" class="danger" on:click=move |_| confirming.set(true)>{t(Text::LeverDisconnectButton)}</button>
                     }
                         .into_any()
                 }
@@ -512,6 +539,50 @@ mod tests {
         assert!(token_problem("").is_some());
         assert!(token_problem("abc def").is_some());
         assert!(token_problem(" abcdef ").is_none());
+    }
+
+    #[test]
+    fn headings_and_links_keep_their_words() {
+        assert_eq!(
+            step_heading(2, Text::LeverStepTwo),
+            "Step 2 · Select Lever stages with pad creation"
+        );
+        assert_eq!(
+            around_link(Text::LeverSetupPadsLink),
+            ("", ": the pads created so far.")
+        );
+        assert_eq!(environment_label(LeverEnvironment::Eu), "Lever EU");
+    }
+
+    /// Each test runs on its own thread, and the language is per thread: French stays here.
+    #[test]
+    fn french_says_where_the_setup_stands() {
+        crate::i18n::set_locale(::api::i18n::Locale::Fr);
+        let at = datetime!(2026-11-27 10:00 UTC);
+        let (_, text) = connection_text(&ConnectionState::Verified { at });
+        assert_eq!(text, "Connexion vérifiée (27/11/2026 10:00:00 UTC).");
+        let advice = refusal_advice(
+            &RefusedRequest {
+                at,
+                reason: DeliveryReason::TooOld,
+            },
+            true,
+        );
+        assert!(
+            advice.starts_with("Lever a envoyé une requête (27/11/2026"),
+            "{advice}"
+        );
+        assert_eq!(
+            step_heading(1, Text::LeverStepOne),
+            "Étape 1 · Fournir les identifiants Lever"
+        );
+        assert_eq!(
+            around_link(Text::LeverSetupDeliveriesLink).0,
+            "",
+            "the link opens the sentence"
+        );
+        assert!(tag_problem("").unwrap().starts_with("L'étiquette"));
+        crate::i18n::set_locale(::api::i18n::Locale::En);
     }
 
     #[test]

@@ -1,9 +1,13 @@
 use ::api::{LeverCredentialsRequest, LeverEnvironment};
 use leptos::prelude::*;
 
-use super::{SetupState, base_url_problem, environment_from_value, environment_value};
+use super::{
+    SetupState, base_url_problem, environment_from_value, environment_label, environment_value,
+    step_heading,
+};
 use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
+use crate::i18n::{Text, t, tf};
 
 #[component]
 pub fn StepCredentials() -> impl IntoView {
@@ -31,7 +35,7 @@ pub fn StepCredentials() -> impl IntoView {
         ev.prevent_default();
         let key = api_key.get_untracked();
         if key.trim().is_empty() {
-            problem.set(Some("Paste the API key from Lever.".into()));
+            problem.set(Some(t(Text::LeverCredentialsKeyMissing).into()));
             return;
         }
         let environment = environment_from_value(&environment.get_untracked());
@@ -51,12 +55,10 @@ pub fn StepCredentials() -> impl IntoView {
 
     view! {
         <section class="card" data-testid="step-1">
-            <h2>"Step 1 · Provide Lever credentials"</h2>
-            <p>
-                "In Lever, open Settings → Integrations and API → API Credentials and create a key with these permissions: read stages, read opportunities, read postings, add links to opportunities, create notes; and, optionally, read users and read notes."
-            </p>
+            <h2>{step_heading(1, Text::LeverStepOne)}</h2>
+            <p>{t(Text::LeverCredentialsHow)}</p>
             <p class="muted" data-testid="confidential-hint">
-                "To get pads for candidates of confidential jobs, tick \"Allow access to confidential data\" when you create the key: Lever cannot add it to an existing key, so a key without it needs replacing by a new one."
+                {t(Text::LeverCredentialsConfidentialHint)}
             </p>
             {move || {
                 current()
@@ -69,18 +71,24 @@ pub fn StepCredentials() -> impl IntoView {
                     .map(|c| {
                         view! {
                             <p class="ok" data-testid="saved-key">
-                                {format!(
-                                    "Saved: {} key ending in {}.",
-                                    c.environment.map(LeverEnvironment::label).unwrap_or("Lever"),
-                                    c.api_key_last4.unwrap_or_default(),
+                                {tf(
+                                    Text::LeverCredentialsSaved,
+                                    &[
+                                        (
+                                            "environment",
+                                            c.environment
+                                                .map_or(t(Text::LeverEnvironmentUnknown), environment_label),
+                                        ),
+                                        ("last4", &c.api_key_last4.unwrap_or_default()),
+                                    ],
                                 )}
                             </p>
                             <p class="muted" data-testid="confidential-access">
-                                {match c.confidential_access {
-                                    Some(true) => "This key can read confidential jobs and their candidates.",
-                                    Some(false) => "This key cannot read confidential jobs: their candidates get no pad. To include them, create a new key in Lever with \"Allow access to confidential data\" and save it here.",
-                                    None => "Lever did not show whether this key can read confidential jobs (perhaps there are none).",
-                                }}
+                                {t(match c.confidential_access {
+                                    Some(true) => Text::LeverCredentialsConfidentialYes,
+                                    Some(false) => Text::LeverCredentialsConfidentialNo,
+                                    None => Text::LeverCredentialsConfidentialUnknown,
+                                })}
                             </p>
                         }
                     })
@@ -93,7 +101,7 @@ pub fn StepCredentials() -> impl IntoView {
                     .map(|missing| {
                         view! {
                             <div class="notice" data-testid="optional-permissions-missing">
-                                <p>"The key lacks optional permissions (add them in Lever, then save the key again):"</p>
+                                <p>{t(Text::LeverCredentialsOptionalMissing)}</p>
                                 <ul>
                                     {missing.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
                                 </ul>
@@ -103,14 +111,14 @@ pub fn StepCredentials() -> impl IntoView {
             }}
             <form class="form" on:submit=on_submit>
                 <label>
-                    "Lever environment"
+                    {t(Text::LeverCredentialsEnvironment)}
                     <select name="environment" on:change=move |ev| environment.set(event_target_value(&ev))>
                         {[LeverEnvironment::Production, LeverEnvironment::Sandbox, LeverEnvironment::Eu, LeverEnvironment::Custom]
                             .into_iter()
                             .map(|e| {
                                 let value = environment_value(e);
                                 view! {
-                                    <option value=value selected=move || environment.get() == value>{e.label()}</option>
+                                    <option value=value selected=move || environment.get() == value>{environment_label(e)}</option>
                                 }
                             })
                             .collect_view()}
@@ -121,7 +129,7 @@ pub fn StepCredentials() -> impl IntoView {
                         .then(|| {
                             view! {
                                 <label>
-                                    "Base URL"
+                                    {t(Text::LeverCredentialsBaseUrl)}
                                     <input type="url" name="base_url" placeholder="http://127.0.0.1:8090/v1"
                                         prop:value=move || base_url.get()
                                         on:input=move |ev| base_url.set(event_target_value(&ev))/>
@@ -130,14 +138,20 @@ pub fn StepCredentials() -> impl IntoView {
                         })
                 }}
                 <label>
-                    "API key"
+                    {t(Text::LeverCredentialsApiKey)}
                     <input type="password" name="api_key" autocomplete="off"
                         prop:value=move || api_key.get()
                         on:input=move |ev| api_key.set(event_target_value(&ev))/>
                 </label>
                 {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
                 <button type="submit" disabled=move || save.pending().get()>
-                    {move || if save.pending().get() { "Checking the key with Lever…" } else { "Update" }}
+                    {move || {
+                        t(if save.pending().get() {
+                            Text::LeverCredentialsChecking
+                        } else {
+                            Text::LeverUpdate
+                        })
+                    }}
                 </button>
             </form>
         </section>

@@ -3,9 +3,10 @@ use std::collections::BTreeSet;
 use ::api::LeverStagesRequest;
 use leptos::prelude::*;
 
-use super::SetupState;
+use super::{SetupState, step_heading};
 use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
+use crate::i18n::{Text, t, tf, tn};
 
 #[component]
 pub fn StepStages() -> impl IntoView {
@@ -48,7 +49,7 @@ pub fn StepStages() -> impl IntoView {
         problem.set(
             stage_ids
                 .is_empty()
-                .then(|| "Pick at least one stage.".to_string()),
+                .then(|| t(Text::LeverStagesNonePicked).to_string()),
         );
         if !stage_ids.is_empty() {
             save.dispatch_local(LeverStagesRequest { stage_ids });
@@ -70,31 +71,31 @@ pub fn StepStages() -> impl IntoView {
 
     view! {
         <section class="card" data-testid="step-2">
-            <h2>"Step 2 · Select Lever stages with pad creation"</h2>
-            <p>"A tagged candidate who reaches one of these stages gets a pad (one per candidate)."</p>
+            <h2>{step_heading(2, Text::LeverStepTwo)}</h2>
+            <p>{t(Text::LeverStagesAbout)}</p>
             {move || {
                 let gone = missing();
                 (!gone.is_empty())
                     .then(|| {
                         view! {
                             <p class="warn" data-testid="missing-stages">
-                                {format!("No longer in Lever: {}. Pick the stages again.", gone.join(", "))}
+                                {tf(Text::LeverStagesMissing, &[("stages", &gone.join(", "))])}
                             </p>
                         }
                     })
             }}
-            <Transition fallback=|| view! { <p class="muted">"Loading Lever's stages…"</p> }>
+            <Transition fallback=|| view! { <p class="muted">{t(Text::LeverStagesLoading)}</p> }>
                 {move || {
                     stages
                         .get()
                         .map(|answer| match answer {
-                            None => view! { <p class="muted">"Save a Lever API key first (step 1)."</p> }.into_any(),
+                            None => view! { <p class="muted">{t(Text::LeverNeedKey)}</p> }.into_any(),
                             Some(Err(failure)) => view! { <p class="error" role="alert">{failure.message}</p> }.into_any(),
                             Some(Ok(live)) => {
                                 view! {
                                     <form class="form" on:submit=on_submit>
                                         <fieldset class="stage-choices">
-                                            <legend>"Stages"</legend>
+                                            <legend>{t(Text::LeverStagesLegend)}</legend>
                                             {live
                                                 .stages
                                                 .into_iter()
@@ -120,14 +121,23 @@ pub fn StepStages() -> impl IntoView {
                                         {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
                                         {move || saved.get().then(|| view! {
                                             <p class="ok" role="status" data-testid="stages-saved">
-                                                {chosen.with(|c| match c.len() {
-                                                    1 => "Saved: pads are created at 1 stage.".to_string(),
-                                                    n => format!("Saved: pads are created at {n} stages."),
+                                                {chosen.with(|c| {
+                                                    tn(
+                                                        c.len() as u64,
+                                                        Text::LeverStagesSavedOne,
+                                                        Text::LeverStagesSavedOther,
+                                                    )
                                                 })}
                                             </p>
                                         })}
                                         <button type="submit" disabled=move || save.pending().get()>
-                                            {move || if save.pending().get() { "Saving…" } else { "Update" }}
+                                            {move || {
+                                                t(if save.pending().get() {
+                                                    Text::LeverStagesSaving
+                                                } else {
+                                                    Text::LeverUpdate
+                                                })
+                                            }}
                                         </button>
                                     </form>
                                 }

@@ -2,10 +2,11 @@ use ::api::UserId;
 use ::api::{LeverTokenRequest, MemberStatus};
 use leptos::prelude::*;
 
-use super::{SetupState, token_problem};
+use super::{SetupState, step_heading, token_problem};
 use crate::api::Client;
 use crate::components::guard::{error_note, failure_message};
 use crate::components::pager::ListPlace;
+use crate::i18n::{Text, t, tf};
 use crate::state::Session;
 
 #[component]
@@ -38,7 +39,7 @@ pub fn StepToken() -> impl IntoView {
         ev.prevent_default();
         let signature_token = token.get_untracked();
         let Ok(pad_owner_id) = owner.get_untracked().parse::<UserId>() else {
-            problem.set(Some("Choose who owns the pads.".into()));
+            problem.set(Some(t(Text::LeverTokenNoOwner).into()));
             return;
         };
         problem.set(token_problem(&signature_token));
@@ -54,7 +55,7 @@ pub fn StepToken() -> impl IntoView {
 
     view! {
         <section class="card" data-testid="step-4">
-            <h2>"Step 4 · Set Lever webhook token and pad owner"</h2>
+            <h2>{step_heading(4, Text::LeverStepFour)}</h2>
             {move || {
                 setup
                     .get()
@@ -62,17 +63,15 @@ pub fn StepToken() -> impl IntoView {
                     .map(|s| {
                         let owner = s.token.pad_owner.map(|o| o.name).unwrap_or_default();
                         let author = match s.token.lever_author {
-                            Some(name) => format!("Links and notes appear in Lever as {name}."),
-                            None if s.token.lever_author_deactivated => format!(
-                                "{owner}'s Lever user is deactivated, so links and notes appear in Lever as the API key's user. Reactivate that user in Lever, or choose another pad owner."
-                            ),
-                            None => format!(
-                                "Links and notes appear in Lever as the API key's user: Lever has no user with {owner}'s email, or the key may not read users."
-                            ),
+                            Some(name) => tf(Text::LeverTokenAuthor, &[("name", &name)]),
+                            None if s.token.lever_author_deactivated => {
+                                tf(Text::LeverTokenAuthorDeactivated, &[("owner", &owner)])
+                            }
+                            None => tf(Text::LeverTokenAuthorUnknown, &[("owner", &owner)]),
                         };
                         view! {
                             <p class="ok" data-testid="saved-token">
-                                {format!("Token saved; pads are owned by {owner}.")}
+                                {tf(Text::LeverTokenSaved, &[("owner", &owner)])}
                             </p>
                             <p class="muted" data-testid="lever-author">{author}</p>
                         }
@@ -80,13 +79,13 @@ pub fn StepToken() -> impl IntoView {
             }}
             <form class="form" on:submit=on_submit>
                 <label>
-                    "Signature token from Lever"
+                    {t(Text::LeverTokenLabel)}
                     <input type="password" name="signature_token" autocomplete="off" disabled=move || !ready()
                         prop:value=move || token.get()
                         on:input=move |ev| token.set(event_target_value(&ev))/>
                 </label>
                 <label>
-                    "Pad owner"
+                    {t(Text::LeverTokenOwner)}
                     <select name="pad_owner" on:change=move |ev| owner.set(event_target_value(&ev)) disabled=move || !ready()>
                         <Transition fallback=|| ()>
                             {move || {
@@ -113,7 +112,7 @@ pub fn StepToken() -> impl IntoView {
                     </select>
                 </label>
                 {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
-                <button type="submit" disabled=move || !ready() || save.pending().get()>"Update"</button>
+                <button type="submit" disabled=move || !ready() || save.pending().get()>{t(Text::LeverUpdate)}</button>
             </form>
         </section>
     }

@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 
-use super::SetupState;
+use super::{SetupState, step_heading};
 use crate::api::Client;
 use crate::components::copy::CopyRow;
 use crate::components::guard::{error_note, failure_message};
+use crate::i18n::{Text, t};
 
 #[component]
 pub fn StepWebhook() -> impl IntoView {
@@ -24,32 +25,37 @@ pub fn StepWebhook() -> impl IntoView {
 
     view! {
         <section class="card" data-testid="step-3">
-            <h2>"Step 3 · Add webhook URL to Lever"</h2>
+            <h2>{step_heading(3, Text::LeverStepThree)}</h2>
             {move || https_warning().map(|warning| view! { <p class="warn" data-testid="https-warning">{warning}</p> })}
             {move || match url.get() {
-                None => view! { <p class="muted">"The URL appears once a Lever API key is saved (step 1)."</p> }.into_any(),
+                None => view! { <p class="muted">{t(Text::LeverWebhookNoUrlYet)}</p> }.into_any(),
                 Some(link) => {
                     view! {
                         <ol>
-                            <li>"In Lever, open Settings → Integrations and API → Webhooks."</li>
-                            <li>"Turn on Candidate Stage Change and paste this URL:"</li>
+                            <li>{t(Text::LeverWebhookOpenSettings)}</li>
+                            <li>{t(Text::LeverWebhookTurnOn)}</li>
                         </ol>
                         <p class="muted" data-testid="only-stage-change">
-                            "Register only Candidate Stage Change here: each webhook entry in Lever signs with a token of its own, and Stagepad checks the one from step 4."
+                            {t(Text::LeverWebhookOnlyStageChange)}
                         </p>
-                        <CopyRow value=link label="Webhook URL" testid="webhook-url" what="URL"/>
-                        <p>"Save it in Lever, generate its signature token there, and copy that token into step 4."</p>
+                        <CopyRow
+                            value=link
+                            label=t(Text::LeverWebhookUrlLabel)
+                            testid="webhook-url"
+                            what=t(Text::LeverWebhookUrlWhat)
+                        />
+                        <p>{t(Text::LeverWebhookThen)}</p>
                         {move || error_note(failure_message(rotate.value().get()))}
                         {move || {
                             if confirming.get() {
                                 view! {
-                                    <p class="warn">"The current URL will stop working; Lever must get the new one."</p>
-                                    <button type="button" class="danger" on:click=move |_| { rotate.dispatch_local(()); }>"Replace the URL"</button>
-                                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                                    <p class="warn">{t(Text::LeverWebhookReplaceWarning)}</p>
+                                    <button type="button" class="danger" on:click=move |_| { rotate.dispatch_local(()); }>{t(Text::LeverWebhookReplace)}</button>
+                                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>{t(Text::LeverCancel)}</button>
                                 }
                                     .into_any()
                             } else {
-                                view! { <button type="button" class="secondary" on:click=move |_| confirming.set(true)>"Make a new URL"</button> }.into_any()
+                                view! { <button type="button" class="secondary" on:click=move |_| confirming.set(true)>{t(Text::LeverWebhookNewUrl)}</button> }.into_any()
                             }
                         }}
                     }

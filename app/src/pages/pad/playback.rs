@@ -5,7 +5,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use ::api::playback::{Authored, MAX_GAP_MS, Timeline, clock, interview_duration};
+use ::api::playback::{Authored, MAX_GAP_MS, Timeline, clock, interview_duration_in};
 use ::api::{LeverWriteSent, PadHistory, PadId, PadView, Participant, RequestStatus, RunView};
 use leptos::prelude::*;
 
@@ -15,6 +15,7 @@ use super::run::{RunPane, ShownRun, output_view};
 use crate::api::{ApiFailure, Client};
 use crate::components::copy::copy_to_clipboard;
 use crate::components::guard::{error_note, failure_message, load_failed};
+use crate::i18n::{Text, locale, t, tf, tn};
 use crate::text::{format_date, format_time, run_summary};
 
 /// How often the playing timeline advances.
@@ -121,14 +122,12 @@ fn context_line(pad: &PadView, history: &PadHistory, timeline: &Timeline) -> Str
         .map(unix_ms)
         .or_else(|| timeline.at_ms_of(timeline.revisions()));
     if let (Some(started), Some(ended)) = (started, ended) {
-        parts.push(format!(
-            "took {}",
-            interview_duration((ended - started) / 1_000)
-        ));
+        let took = interview_duration_in(locale(), (ended - started) / 1_000);
+        parts.push(tf(Text::PlaybackTook, &[("duration", &took)]));
     }
     parts.push(
         ::api::language_label(&history.language)
-            .unwrap_or("unknown language")
+            .unwrap_or(t(Text::PlaybackUnknownLanguage))
             .to_string(),
     );
     parts.join(" · ")
@@ -149,12 +148,10 @@ async fn whole_history(client: Client, pad_id: &PadId) -> Result<PadHistory, Api
 #[component]
 fn Player(history: PadHistory, pad: PadView) -> impl IntoView {
     let timeline = Rc::new(Timeline::new(&history));
-    let title = format!(
-        "Playback: {}",
-        pad.candidate_name
-            .clone()
-            .unwrap_or_else(|| "interview".into())
-    );
+    let title = match pad.candidate_name.clone() {
+        Some(name) => tf(Text::PlaybackTitle, &[("name", &name)]),
+        None => t(Text::PlaybackTitleNoName).into(),
+    };
     let context = context_line(&pad, &history, &timeline);
     let (pad_id, from_lever) = (pad.id.clone(), pad.from_lever);
     if timeline.revisions() == 0 && history.runs.is_empty() {
@@ -162,7 +159,7 @@ fn Player(history: PadHistory, pad: PadView) -> impl IntoView {
             <section class="card wide" data-testid="playback">
                 <h1 data-testid="playback-title">{title}</h1>
                 <p class="muted" data-testid="playback-context">{context}</p>
-                <p data-testid="nothing-to-play">"Nothing to play: no code was written in this interview."</p>
+                <p data-testid="nothing-to-play">{t(Text::PlaybackNothingToPlay)}</p>
             </section>
         }
         .into_any();
@@ -259,8 +256,11 @@ fn Player(history: PadHistory, pad: PadView) -> impl IntoView {
             let last = t.at_ms_of(t.revisions()).unwrap_or(first);
             let total = clock(last - first);
             match t.at_ms_of(revision.get()) {
-                Some(at_ms) => format!("{} of {total}", clock(at_ms - first)),
-                None => format!("Before the first edit · {total} in all"),
+                Some(at_ms) => tf(
+                    Text::PlaybackMoment,
+                    &[("at", &clock(at_ms - first)), ("total", &total)],
+                ),
+                None => tf(Text::PlaybackBeforeFirstEdit, &[("total", &total)]),
             }
         })
     };
@@ -291,11 +291,11 @@ fn Player(history: PadHistory, pad: PadView) -> impl IntoView {
         <section class="card wide" data-testid="playback">
             <h1 data-testid="playback-title">{title}</h1>
             <p class="muted" data-testid="playback-context">{context}</p>
-            <p class="muted">"Pauses longer than 1.5 seconds play shortened; each character is underlined in the colour of who typed it."</p>
+            <p class="muted">{t(Text::PlaybackExplained)}</p>
             <ul class="participants">{legend}</ul>
             <div class="player">
                 <button type="button" data-testid="play" on:click=toggle>
-                    {move || if playing.get() { "Pause" } else { "Play" }}
+                    {move || t(if playing.get() { Text::PlaybackPause } else { Text::PlaybackPlay })}
                 </button>
                 <input
                     type="range"
@@ -315,7 +315,7 @@ fn Player(history: PadHistory, pad: PadView) -> impl IntoView {
                 <pre class="gutter" aria-hidden="true">{shown_lines}</pre>
                 <pre class="highlight playback-code" data-testid="playback-code">{colored}</pre>
             </div>
-            {has_runs.then(|| view! { <RunPane shown=run_shown idle="No run yet at this moment."/> })}
+            {has_runs.then(|| view! { <RunPane shown=run_shown idle=t(Text::PlaybackNoRunYet)/> })}
         </section>
         <FinalCode text=final_text runs=history.runs.clone() pad_id from_lever/>
     }
@@ -402,14 +402,14 @@ fn FinalCode(text: String, runs: Vec<RunView>, pad_id: PadId, from_lever: bool) 
                 LeverWrite::Note => (
                     view.as_ref().and_then(|v| v.code_note_status),
                     view.as_ref().and_then(|v| v.code_note_sent.clone()),
-                    "Send as note",
-                    "Send note again",
+                    t(Text::PlaybackSendNote),
+                    t(Text::PlaybackSendNoteAgain),
                 ),
                 LeverWrite::Feedback => (
                     view.as_ref().and_then(|v| v.feedback_status),
                     view.as_ref().and_then(|v| v.feedback_sent.clone()),
-                    "Send as feedback",
-                    "Send feedback again",
+                    t(Text::PlaybackSendFeedback),
+                    t(Text::PlaybackSendFeedbackAgain),
                 ),
             };
             let busy = status == Some(RequestStatus::Sending);
@@ -431,9 +431,9 @@ fn FinalCode(text: String, runs: Vec<RunView>, pad_id: PadId, from_lever: bool) 
     view! {
         <section class="card wide">
             <div class="title-row">
-                <h2>"Final code"</h2>
+                <h2>{t(Text::PlaybackFinalCode)}</h2>
                 <span>
-                    <button type="button" class="secondary" on:click=copy>"Copy code"</button>
+                    <button type="button" class="secondary" on:click=copy>{t(Text::PlaybackCopyCode)}</button>
                     {from_lever.then(|| view! {
                         {send_button(LeverWrite::Note)}
                         {move || feedback_available().then(|| send_button(LeverWrite::Feedback))}
@@ -441,8 +441,8 @@ fn FinalCode(text: String, runs: Vec<RunView>, pad_id: PadId, from_lever: bool) 
                 </span>
             </div>
             {move || match copied.get() {
-                Some(true) => view! { <p class="ok">"Copied to the clipboard."</p> }.into_any(),
-                Some(false) => view! { <p class="error">"The browser did not allow copying; select the code instead."</p> }.into_any(),
+                Some(true) => view! { <p class="ok">{t(Text::PlaybackCopied)}</p> }.into_any(),
+                Some(false) => view! { <p class="error">{t(Text::PlaybackCopyRefused)}</p> }.into_any(),
                 None => ().into_any(),
             }}
             {move || error_note(failure_message(send.value().get()))}
@@ -457,13 +457,14 @@ fn FinalCode(text: String, runs: Vec<RunView>, pad_id: PadId, from_lever: bool) 
 #[component]
 fn RunList(runs: Vec<RunView>) -> impl IntoView {
     if runs.is_empty() {
-        return view! { <p class="muted" data-testid="run-list">"The code was not run."</p> }
+        return view! { <p class="muted" data-testid="run-list">{t(Text::PlaybackNotRun)}</p> }
             .into_any();
     }
-    let count = match runs.len() {
-        1 => "1 run".to_string(),
-        n => format!("{n} runs"),
-    };
+    let count = tn(
+        runs.len() as u64,
+        Text::PlaybackRunsOne,
+        Text::PlaybackRunsOther,
+    );
     let items = runs
         .iter()
         .map(|run| {
@@ -501,23 +502,27 @@ fn write_state(
     let (test_id, sending, sent, refused) = match kind {
         LeverWrite::Note => (
             "note-status",
-            "Sending the code to Lever…",
-            "The code is in the candidate's notes in Lever",
-            "Lever did not take the note",
+            t(Text::PlaybackNoteSending),
+            Text::PlaybackNoteSent,
+            t(Text::PlaybackNoteRefused),
         ),
         LeverWrite::Feedback => (
             "feedback-status",
-            "Filing the feedback form in Lever…",
-            "The feedback form is on the candidate in Lever, filed as the member who sent it",
-            "Lever did not take the feedback form",
+            t(Text::PlaybackFeedbackSending),
+            Text::PlaybackFeedbackSent,
+            t(Text::PlaybackFeedbackRefused),
         ),
     };
     let sent = match &last_sent {
-        Some(LeverWriteSent { at, by: Some(by) }) => {
-            format!("{sent}: sent {} by {by}.", format_time(*at))
-        }
-        Some(LeverWriteSent { at, by: None }) => format!("{sent}: sent {}.", format_time(*at)),
-        None => format!("{sent}."),
+        Some(LeverWriteSent { at, by: Some(by) }) => tf(
+            Text::PlaybackSentAtBy,
+            &[("done", t(sent)), ("at", &format_time(*at)), ("name", by)],
+        ),
+        Some(LeverWriteSent { at, by: None }) => tf(
+            Text::PlaybackSentAt,
+            &[("done", t(sent)), ("at", &format_time(*at))],
+        ),
+        None => tf(Text::PlaybackSent, &[("done", t(sent))]),
     };
     match status {
         // While retries remain, the last failure says why it is taking long.
@@ -532,7 +537,7 @@ fn write_state(
             view! { <p class="ok" data-testid=test_id>{sent}</p> }.into_any()
         }
         Some(RequestStatus::Failed) => view! {
-            <p class="error" role="alert" data-testid=test_id>{format!("{refused}: {error}")}</p>
+            <p class="error" role="alert" data-testid=test_id>{tf(Text::PlaybackRefusedBecause, &[("refused", refused), ("error", &error)])}</p>
         }
         .into_any(),
         None => ().into_any(),

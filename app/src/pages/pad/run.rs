@@ -108,7 +108,7 @@ pub fn output_view(output: &[RunOutput]) -> impl IntoView + use<> {
 pub fn RunPane(
     #[prop(into)] shown: Signal<Option<ShownRun>>,
     /// The status line while no run is shown.
-    #[prop(default = "Nothing has run yet.")]
+    #[prop(default = crate::i18n::t(crate::i18n::Text::RunNothingYet))]
     idle: &'static str,
 ) -> impl IntoView {
     let status = move || {

@@ -101,10 +101,9 @@ impl PadHub {
             let refusal = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorCode::TooManyConnections,
-                format!(
-                    "This pad takes at most {MAX_CONNECTIONS_PER_PAD} connections, \
-                     {MAX_CONNECTIONS_PER_ADDRESS} from one address; close another tab."
-                ),
+                crate::i18n::msg(crate::i18n::Text::PadsTooManyConnections)
+                    .with("per_pad", MAX_CONNECTIONS_PER_PAD)
+                    .with("per_address", MAX_CONNECTIONS_PER_ADDRESS),
             );
             if pad.total == 0 {
                 sockets.remove(pad_id);

@@ -1,0 +1,105 @@
+//! Error answers speak the language the request asks for with `Accept-Language`: the code stays
+//! the same, the message is French for French, English otherwise.
+
+use api::ErrorCode;
+use reqwest::RequestBuilder;
+use tests::{expect_error, spawn_app};
+
+const FRENCH: &str = "fr-FR,fr;q=0.9";
+
+/// The same failing request without and with `Accept-Language: fr-FR,fr;q=0.9`: both get
+/// `status` and `code`; returns the English message and the French one.
+async fn in_both_languages(
+    request: impl Fn() -> RequestBuilder,
+    status: u16,
+    code: ErrorCode,
+) -> (String, String) {
+    let english = expect_error(request().send().await.unwrap(), status, code).await;
+    let french = expect_error(
+        request()
+            .header("accept-language", FRENCH)
+            .send()
+            .await
+            .unwrap(),
+        status,
+        code,
+    )
+    .await;
+    assert_ne!(english, french, "not translated");
+    (english, french)
+}
+
+#[tokio::test]
+async fn error_messages_are_french_when_french_is_asked_for_and_english_otherwise() {
+    let app = spawn_app().await;
+    let client = &app.client;
+
+    // A body that is not JSON: serde's words are quoted as they are, in a French sentence.
+    let (english, french) = in_both_languages(
+        || {
+            client
+                .post(app.url("/api/signup"))
+                .header("content-type", "application/json")
+                .body("{\"org_name\": ")
+        },
+        400,
+        ErrorCode::MalformedJson,
+    )
+    .await;
+    let detail = english
+        .strip_prefix("The body is not valid JSON: ")
+        .unwrap_or_else(|| panic!("{english}"));
+    assert_eq!(
+        french,
+        format!("Le corps n'est pas du JSON valide : {detail}")
+    );
+
+    // No pad at this link.
+    let (english, french) = in_both_languages(
+        || client.get(app.url("/api/pads/AAAAAAAAAAAAAAAAAAAAAA")),
+        404,
+        ErrorCode::NotFound,
+    )
+    .await;
+    assert_eq!(english, "There is no pad at this link.");
+    assert_eq!(french, "Il n'y a aucun pad à ce lien.");
+
+    // Refused before any route: the CSRF check, and an address with no route.
+    let (english, french) = in_both_languages(
+        || {
+            client
+                .post(app.url("/api/login"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("email=a")
+        },
+        415,
+        ErrorCode::JsonRequired,
+    )
+    .await;
+    assert!(english.starts_with("Send this request with"), "{english}");
+    assert!(french.starts_with("Envoyez cette requête avec"), "{french}");
+    let (english, french) = in_both_languages(
+        || client.get(app.url("/api/nothing-here")),
+        404,
+        ErrorCode::NotFound,
+    )
+    .await;
+    assert_eq!(english, "No route for GET /api/nothing-here.");
+    assert_eq!(french, "Aucune route pour GET /api/nothing-here.");
+
+    // A language this product does not speak, or French refused: English.
+    for header in ["de-DE,de;q=0.9", "fr;q=0, en"] {
+        let message = expect_error(
+            client
+                .get(app.url("/api/pads/AAAAAAAAAAAAAAAAAAAAAA"))
+                .header("accept-language", header)
+                .send()
+                .await
+                .unwrap(),
+            404,
+            ErrorCode::NotFound,
+        )
+        .await;
+        assert_eq!(message, "There is no pad at this link.", "{header}");
+    }
+}
