@@ -10,7 +10,7 @@ pub struct ErrorBody {
 
 /// What went wrong with an HTTP request, for programs: the `code` of every [`ErrorBody`]. The
 /// wire text (snake_case, [`ErrorCode::as_str`]) is stable; clients outside Stagepad read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     // The request itself.
@@ -144,7 +144,6 @@ pub enum ErrorCode {
 
     /// Any code this build does not know (sent by a newer server): decoding still succeeds.
     /// The server never sends it. Stays the last variant (the tests count the others by it).
-    #[serde(other)]
     Unknown,
 }
 
@@ -225,7 +224,7 @@ impl std::fmt::Display for ErrorCode {
 /// Why the pad's WebSocket refused a message or a join: the `code` of
 /// [`ServerMessage::Error`](crate::ServerMessage::Error). A vocabulary of its own, apart from
 /// [`ErrorCode`]: after most refusals the server closes the connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefusalCode {
     // The connection and the server's side.
@@ -301,7 +300,6 @@ pub enum RefusalCode {
 
     /// Any code this build does not know (sent by a newer server): decoding still succeeds.
     /// The server never sends it. Stays the last variant (the tests count the others by it).
-    #[serde(other)]
     Unknown,
 }
 
@@ -368,6 +366,142 @@ impl std::fmt::Display for RefusalCode {
     }
 }
 
+impl ErrorCode {
+    /// Every code but `Unknown`, in declaration order (a test holds the list to that).
+    pub const KNOWN: &'static [Self] = &[
+        Self::JsonRequired,
+        Self::UnsupportedMediaType,
+        Self::PayloadTooLarge,
+        Self::MalformedJson,
+        Self::UnreadableBody,
+        Self::InvalidField,
+        Self::InvalidQuery,
+        Self::InvalidCursor,
+        Self::InvalidLimit,
+        Self::InvalidSearch,
+        Self::InvalidStatus,
+        Self::CrossOrigin,
+        Self::WebsocketRequired,
+        Self::NotFound,
+        Self::TooManyRequests,
+        Self::TooManyConnections,
+        Self::InternalError,
+        Self::DatabaseUnavailable,
+        Self::ConsoleNotBuilt,
+        Self::NotLoggedIn,
+        Self::InvalidCredentials,
+        Self::AccountDeactivated,
+        Self::WrongPassword,
+        Self::WeakPassword,
+        Self::InvalidEmail,
+        Self::EmailTaken,
+        Self::AdminOnly,
+        Self::LastAdmin,
+        Self::InvitationNotFound,
+        Self::EnterpriseRequired,
+        Self::InvalidLanguage,
+        Self::NotFromLever,
+        Self::PadNotEnded,
+        Self::NoteInProgress,
+        Self::FeedbackInProgress,
+        Self::PlanLimit,
+        Self::NoteAlreadySent,
+        Self::FeedbackAlreadySent,
+        Self::NoFeedbackTemplate,
+        Self::LeverNotConnected,
+        Self::StepIncomplete,
+        Self::CustomBaseUrlDisabled,
+        Self::LeverKeyRejected,
+        Self::LeverPermissionsMissing,
+        Self::LeverTimeout,
+        Self::LeverUnreachable,
+        Self::LeverRateLimited,
+        Self::LeverError,
+        Self::NoStages,
+        Self::UnknownStage,
+        Self::UnknownTemplate,
+        Self::TemplateUnusable,
+        Self::InvalidPadOwner,
+        Self::NotRetryable,
+        Self::NoSignature,
+        Self::InvalidSignature,
+        Self::TriggeredInFuture,
+        Self::TooOld,
+    ];
+
+    /// The code of a wire text; `Unknown` for a text this build does not know.
+    pub fn from_code(code: &str) -> Self {
+        Self::KNOWN
+            .iter()
+            .copied()
+            .find(|known| known.as_str() == code)
+            .unwrap_or(Self::Unknown)
+    }
+}
+
+// By hand rather than derived: a string and a lookup, where serde's derive writes a visitor per
+// input format, which weighs on the console's wasm.
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from_code(&code))
+    }
+}
+
+impl RefusalCode {
+    /// Every code but `Unknown`, in declaration order (a test holds the list to that).
+    pub const KNOWN: &'static [Self] = &[
+        Self::JoinTimeout,
+        Self::Lagging,
+        Self::StorageFailed,
+        Self::CorruptHistory,
+        Self::NotFound,
+        Self::OpenedElsewhere,
+        Self::PadEnded,
+        Self::TooManyParticipants,
+        Self::TooManyEdits,
+        Self::NameRequired,
+        Self::MalformedMessage,
+        Self::JoinRequired,
+        Self::AlreadyJoined,
+        Self::TextOnly,
+        Self::ProtocolError,
+        Self::TooManyMessages,
+        Self::InvalidLanguage,
+        Self::InvalidSeq,
+        Self::EmptyEdit,
+        Self::InvalidRevision,
+        Self::StaleRevision,
+        Self::InvalidOperation,
+        Self::TextTooLong,
+        Self::PadFull,
+        Self::RunTooSoon,
+        Self::LanguageNotRunnable,
+        Self::RunsNotAvailable,
+        Self::NoRun,
+        Self::StdinTooLarge,
+        Self::TooManyRuns,
+    ];
+
+    /// The code of a wire text; `Unknown` for a text this build does not know.
+    pub fn from_code(code: &str) -> Self {
+        Self::KNOWN
+            .iter()
+            .copied()
+            .find(|known| known.as_str() == code)
+            .unwrap_or(Self::Unknown)
+    }
+}
+
+// By hand rather than derived: a string and a lookup, where serde's derive writes a visitor per
+// input format, which weighs on the console's wasm.
+impl<'de> Deserialize<'de> for RefusalCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from_code(&code))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,100 +509,10 @@ mod tests {
     /// Every [`ErrorCode`] but `Unknown`, in declaration order. `as_str`'s match has no
     /// wildcard, so a new variant does not compile until it has its text; `the_lists_hold_every_code`
     /// then fails until it is listed here too.
-    const ALL_ERROR_CODES: &[ErrorCode] = &[
-        ErrorCode::JsonRequired,
-        ErrorCode::UnsupportedMediaType,
-        ErrorCode::PayloadTooLarge,
-        ErrorCode::MalformedJson,
-        ErrorCode::UnreadableBody,
-        ErrorCode::InvalidField,
-        ErrorCode::InvalidQuery,
-        ErrorCode::InvalidCursor,
-        ErrorCode::InvalidLimit,
-        ErrorCode::InvalidSearch,
-        ErrorCode::InvalidStatus,
-        ErrorCode::CrossOrigin,
-        ErrorCode::WebsocketRequired,
-        ErrorCode::NotFound,
-        ErrorCode::TooManyRequests,
-        ErrorCode::TooManyConnections,
-        ErrorCode::InternalError,
-        ErrorCode::DatabaseUnavailable,
-        ErrorCode::ConsoleNotBuilt,
-        ErrorCode::NotLoggedIn,
-        ErrorCode::InvalidCredentials,
-        ErrorCode::AccountDeactivated,
-        ErrorCode::WrongPassword,
-        ErrorCode::WeakPassword,
-        ErrorCode::InvalidEmail,
-        ErrorCode::EmailTaken,
-        ErrorCode::AdminOnly,
-        ErrorCode::LastAdmin,
-        ErrorCode::InvitationNotFound,
-        ErrorCode::EnterpriseRequired,
-        ErrorCode::InvalidLanguage,
-        ErrorCode::NotFromLever,
-        ErrorCode::PadNotEnded,
-        ErrorCode::NoteInProgress,
-        ErrorCode::FeedbackInProgress,
-        ErrorCode::PlanLimit,
-        ErrorCode::NoteAlreadySent,
-        ErrorCode::FeedbackAlreadySent,
-        ErrorCode::NoFeedbackTemplate,
-        ErrorCode::LeverNotConnected,
-        ErrorCode::StepIncomplete,
-        ErrorCode::CustomBaseUrlDisabled,
-        ErrorCode::LeverKeyRejected,
-        ErrorCode::LeverPermissionsMissing,
-        ErrorCode::LeverTimeout,
-        ErrorCode::LeverUnreachable,
-        ErrorCode::LeverRateLimited,
-        ErrorCode::LeverError,
-        ErrorCode::NoStages,
-        ErrorCode::UnknownStage,
-        ErrorCode::UnknownTemplate,
-        ErrorCode::TemplateUnusable,
-        ErrorCode::InvalidPadOwner,
-        ErrorCode::NotRetryable,
-        ErrorCode::NoSignature,
-        ErrorCode::InvalidSignature,
-        ErrorCode::TriggeredInFuture,
-        ErrorCode::TooOld,
-    ];
+    const ALL_ERROR_CODES: &[ErrorCode] = ErrorCode::KNOWN;
 
     /// Every [`RefusalCode`] but `Unknown`; see [`ALL_ERROR_CODES`].
-    const ALL_REFUSAL_CODES: &[RefusalCode] = &[
-        RefusalCode::JoinTimeout,
-        RefusalCode::Lagging,
-        RefusalCode::StorageFailed,
-        RefusalCode::CorruptHistory,
-        RefusalCode::NotFound,
-        RefusalCode::OpenedElsewhere,
-        RefusalCode::PadEnded,
-        RefusalCode::TooManyParticipants,
-        RefusalCode::TooManyEdits,
-        RefusalCode::NameRequired,
-        RefusalCode::MalformedMessage,
-        RefusalCode::JoinRequired,
-        RefusalCode::AlreadyJoined,
-        RefusalCode::TextOnly,
-        RefusalCode::ProtocolError,
-        RefusalCode::TooManyMessages,
-        RefusalCode::InvalidLanguage,
-        RefusalCode::InvalidSeq,
-        RefusalCode::EmptyEdit,
-        RefusalCode::InvalidRevision,
-        RefusalCode::StaleRevision,
-        RefusalCode::InvalidOperation,
-        RefusalCode::TextTooLong,
-        RefusalCode::PadFull,
-        RefusalCode::RunTooSoon,
-        RefusalCode::LanguageNotRunnable,
-        RefusalCode::RunsNotAvailable,
-        RefusalCode::NoRun,
-        RefusalCode::StdinTooLarge,
-        RefusalCode::TooManyRuns,
-    ];
+    const ALL_REFUSAL_CODES: &[RefusalCode] = RefusalCode::KNOWN;
 
     #[test]
     fn every_error_code_is_sent_as_its_text_and_read_back() {

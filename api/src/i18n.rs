@@ -30,17 +30,17 @@ impl Locale {
     /// of languages joined by commas): the highest `q` this product speaks wins, ties going to
     /// the earlier; English when none is spoken here.
     pub fn negotiate(accept_language: &str) -> Locale {
-        let mut best: Option<(Locale, f32)> = None;
+        let mut best: Option<(Locale, u16)> = None;
         for item in accept_language.split(',') {
             let mut parts = item.split(';');
             let tag = parts.next().unwrap_or("").trim();
             let quality = parts
                 .find_map(|param| {
                     let (name, value) = param.trim().split_once('=')?;
-                    (name.trim() == "q").then(|| value.trim().parse::<f32>().ok())?
+                    (name.trim() == "q").then(|| quality_thousandths(value.trim()))?
                 })
-                .unwrap_or(1.0);
-            if quality.is_nan() || quality <= 0.0 {
+                .unwrap_or(1_000);
+            if quality == 0 {
                 continue;
             }
             let primary = tag.split(['-', '_']).next().unwrap_or("");
@@ -82,6 +82,25 @@ impl Locale {
         }
         out
     }
+}
+
+/// A `q` value (`0`, `0.8`, `1.000`) in thousandths; `None` when it is not one. Parsed by hand:
+/// float parsing would add kilobytes to the console's wasm for three digits.
+fn quality_thousandths(value: &str) -> Option<u16> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u16 = match whole {
+        "0" => 0,
+        "1" => 1,
+        _ => return None,
+    };
+    let mut thousandths = whole * 1_000;
+    for (index, digit) in fraction.bytes().enumerate() {
+        thousandths += u16::from(digit - b'0') * [100, 10, 1][index];
+    }
+    (thousandths <= 1_000).then_some(thousandths)
 }
 
 /// `template` with each `{name}` replaced by its value; a placeholder without a value stays as
@@ -209,6 +228,13 @@ mod tests {
         assert_eq!(Locale::negotiate(""), Locale::En);
         assert_eq!(Locale::negotiate("*"), Locale::En);
         assert_eq!(Locale::negotiate("fr;q=nonsense"), Locale::Fr);
+        assert_eq!(Locale::negotiate("fr;q=0.002, en;q=0.001"), Locale::Fr);
+        assert_eq!(Locale::negotiate("en;q=0.999, fr;q=1.000"), Locale::Fr);
+        assert_eq!(Locale::negotiate("en;q=0.5, fr;q=1.5"), Locale::Fr);
+        assert_eq!(quality_thousandths("0.8"), Some(800));
+        assert_eq!(quality_thousandths("1"), Some(1_000));
+        assert_eq!(quality_thousandths("1.001"), None);
+        assert_eq!(quality_thousandths("-1"), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ macro_rules! text_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
         #[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
         #[cfg_attr(
             feature = "db",
@@ -38,6 +38,17 @@ macro_rules! text_enum {
 
             pub fn from_code(code: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == code)
+            }
+        }
+
+        // By hand rather than derived: one string and a lookup in `ALL`, where serde's derive
+        // writes a visitor per enum and per input format, which weighs on the console's wasm.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let code = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+                Self::from_code(&code).ok_or_else(|| {
+                    <D::Error as serde::de::Error>::unknown_variant(&code, &[$($text),+])
+                })
             }
         }
 

@@ -12,6 +12,7 @@ use ::api::i18n::{Locale, fill};
 use leptos::prelude::*;
 
 thread_local! {
+    // Per thread, so that native tests in French do not change their neighbours' language.
     static CURRENT: Cell<Locale> = const { Cell::new(Locale::En) };
 }
 
@@ -28,12 +29,15 @@ pub fn set_locale(locale: Locale) {
     CURRENT.with(|current| current.set(locale));
 }
 
-/// A text in the current language.
+/// A text in the current language. Never inlined: it is called from hundreds of places, and
+/// each inlined copy would cost the wasm more than the call.
+#[inline(never)]
 pub fn t(text: Text) -> &'static str {
     text.get(locale())
 }
 
 /// A text in the current language with its `{name}` placeholders filled.
+#[inline(never)]
 pub fn tf(text: Text, values: &[(&str, &str)]) -> String {
     fill(t(text), values)
 }
@@ -47,6 +51,15 @@ pub fn tn(count: u64, one: Text, other: Text) -> String {
         other
     };
     fill(text.get(locale), &[("count", &locale.number(count))])
+}
+
+/// A text split around its `{name}` placeholder, so that markup (a link, code) goes where the
+/// language puts it: the words before and after (all of it before, when it has none).
+pub fn around(text: Text, name: &str) -> (&'static str, &'static str) {
+    let words = t(text);
+    words
+        .split_once(format!("{{{name}}}").as_str())
+        .unwrap_or((words, ""))
 }
 
 /// A number as the current language writes it.
@@ -127,5 +140,54 @@ fn set_document_language(locale: Locale) {
         .and_then(|document| document.document_element())
     {
         let _ = root.set_attribute("lang", locale.as_str());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(dir: &std::path::Path, into: &mut String) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, into);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                into.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+
+    /// A text no page uses is a text nobody keeps up to date: the catalogs hold only used ones.
+    #[test]
+    fn every_catalog_text_is_used_by_the_console() {
+        let mut code = String::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut code,
+        );
+        let unused: Vec<&str> = Text::ALL
+            .iter()
+            .filter(|text| !code.contains(&format!("Text::{text:?}")))
+            .map(|text| text.key())
+            .collect();
+        assert!(unused.is_empty(), "unused texts: {unused:?}");
+    }
+
+    #[test]
+    fn plurals_and_numbers_follow_the_current_language() {
+        set_locale(Locale::Fr);
+        assert_eq!(locale(), Locale::Fr);
+        assert_eq!(number(12_345), "12\u{202f}345");
+        assert_eq!(
+            tn(1, Text::PlaybackRunsOne, Text::PlaybackRunsOther),
+            "1 exécution"
+        );
+        set_locale(Locale::En);
+        assert_eq!(
+            tn(0, Text::PlaybackRunsOne, Text::PlaybackRunsOther),
+            "0 runs"
+        );
+        assert_eq!(t(Text::NavHome), "Home");
     }
 }

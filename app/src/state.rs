@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{ApiFailure, Client};
-use crate::i18n::Text;
+use crate::i18n::{Text, t, tf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionState {
@@ -443,26 +443,16 @@ impl LoginReason {
     /// this page still knows it (not after a reload).
     pub fn notice(self, organization: Option<&str>) -> String {
         match self {
-            LoginReason::LoggedOut => "You are logged out.".into(),
-            LoginReason::SessionEnded => {
-                "Your session ended: you logged out elsewhere, your password changed, or an admin \
-                 removed your account. Log in again to go on where you were."
-                    .into()
-            }
-            LoginReason::AccessRemoved => access_removed_notice(organization),
+            LoginReason::LoggedOut => t(Text::LoginReasonLoggedOut).into(),
+            LoginReason::SessionEnded => t(Text::LoginReasonSessionEnded).into(),
+            LoginReason::AccessRemoved => match organization {
+                Some(organization) => tf(
+                    Text::LoginReasonAccessRemoved,
+                    &[("organization", organization)],
+                ),
+                None => t(Text::LoginReasonAccessRemovedUnnamed).into(),
+            },
         }
-    }
-}
-
-fn access_removed_notice(organization: Option<&str>) -> String {
-    match organization {
-        Some(organization) => format!(
-            "Your access to {organization} was removed by an admin. If you think this is a \
-             mistake, ask an admin of {organization}."
-        ),
-        None => "Your access to your organization was removed by an admin. If you think this is \
-                 a mistake, ask one of its admins."
-            .into(),
     }
 }
 
@@ -558,6 +548,32 @@ mod login_tests {
                 .notice(None)
                 .contains("was removed by an admin")
         );
+    }
+
+    #[test]
+    fn the_notices_speak_the_reader_s_language() {
+        assert_eq!(LoginReason::LoggedOut.notice(None), "You are logged out.");
+        assert!(
+            LoginReason::SessionEnded
+                .notice(None)
+                .starts_with("Your session ended:")
+        );
+        assert_eq!(
+            LoginReason::AccessRemoved.notice(Some("Acme")),
+            "Your access to Acme was removed by an admin. If you think this is a mistake, ask \
+             an admin of Acme."
+        );
+        crate::i18n::set_locale(::api::i18n::Locale::Fr);
+        assert!(
+            LoginReason::AccessRemoved
+                .notice(Some("Acme"))
+                .starts_with("Un admin a retiré votre accès à Acme.")
+        );
+        assert_eq!(
+            LoginReason::LoggedOut.notice(Some("Acme")),
+            "Vous êtes déconnecté."
+        );
+        crate::i18n::set_locale(::api::i18n::Locale::En);
     }
 
     #[test]

@@ -149,9 +149,20 @@ pub fn action_label(action: &str) -> String {
         "member_reactivated" => Text::AuditActionMemberReactivated,
         "member_removed" => Text::AuditActionMemberRemoved,
         "plan_changed" => Text::AuditActionPlanChanged,
+        "name_changed" => Text::AuditActionNameChanged,
+        "email_changed" => Text::AuditActionEmailChanged,
+        "organization_renamed" => Text::AuditActionOrganizationRenamed,
+        "lever_credentials_saved" => Text::AuditActionLeverCredentialsSaved,
+        "lever_stages_saved" => Text::AuditActionLeverStagesSaved,
+        "lever_webhook_rotated" => Text::AuditActionLeverWebhookRotated,
+        "lever_token_saved" => Text::AuditActionLeverTokenSaved,
+        "lever_options_saved" => Text::AuditActionLeverOptionsSaved,
+        "lever_feedback_template_saved" => Text::AuditActionLeverFeedbackTemplateSaved,
+        "lever_disconnected" => Text::AuditActionLeverDisconnected,
+        "lever.delivery_retried" => Text::AuditActionLeverDeliveryRetried,
         "" => Text::AuditActionUnknown,
         _ => {
-            let words = action.replace('_', " ");
+            let words = action.replace(['_', '.'], " ");
             let mut chars = words.chars();
             return match chars.next() {
                 Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -225,9 +236,10 @@ pub fn email_problem(email: &str) -> Option<String> {
     (!valid).then(|| tf(Text::FormEmailInvalid, &[("email", email)]))
 }
 
-/// `what` must not be blank: "Enter your name."
-pub fn required_problem(value: &str, what: &str) -> Option<String> {
-    value.trim().is_empty().then(|| format!("Enter {what}."))
+/// A field that must not be blank: `missing` is what it says when it is, in its own words
+/// ("Enter your name.": `Text::FormNameMissing`).
+pub fn required_problem(value: &str, missing: Text) -> Option<String> {
+    value.trim().is_empty().then(|| t(missing).into())
 }
 
 /// The first problem among several checks, in form order.
@@ -509,6 +521,11 @@ mod tests {
         let team = lever_notice(Plan::Team, false);
         assert!(team.contains("l'offre Équipe"), "{team}");
         assert_eq!(action_label("plan_changed"), "A changé l'offre");
+        assert_eq!(action_label("email_changed"), "A changé son e-mail");
+        assert_eq!(
+            required_problem("", Text::FormNameMissing).as_deref(),
+            Some("Saisissez votre nom.")
+        );
         crate::i18n::set_locale(Locale::En);
     }
 
@@ -531,6 +548,16 @@ mod tests {
         assert_eq!(action_label("member_role_changed"), "Changed a role");
         assert_eq!(action_label("lever_connected"), "Lever connected");
         assert_eq!(action_label(""), "Unknown action");
+        assert_eq!(action_label("name_changed"), "Changed name");
+        assert_eq!(
+            action_label("organization_renamed"),
+            "Renamed the organization"
+        );
+        assert_eq!(
+            action_label("lever.delivery_retried"),
+            "Retried a Lever delivery"
+        );
+        assert_eq!(action_label("lever.something_new"), "Lever something new");
     }
 
     #[test]
@@ -575,8 +602,8 @@ mod tests {
     fn the_first_problem_wins() {
         assert_eq!(
             first_problem([
-                required_problem("Acme", "your organization's name"),
-                required_problem(" ", "your name"),
+                required_problem("Acme", Text::SignupOrgNameMissing),
+                required_problem(" ", Text::FormNameMissing),
                 email_problem(""),
             ])
             .as_deref(),

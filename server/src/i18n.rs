@@ -10,20 +10,31 @@ use actix_web::middleware::Next;
 pub use api::i18n::server::Text;
 use api::i18n::{Locale, fill};
 
-/// What an error says, in no language yet.
+/// What an error says, in no language yet. Plain strings do not turn into one: a message
+/// meant for people is a catalog text, and words quoted from elsewhere fill its placeholders
+/// (or, rarely, go in as an explicit [`Message::Verbatim`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
-    /// A catalog text and its placeholders' values.
-    Text(Text, Vec<(&'static str, String)>),
+    /// A catalog text and its placeholders' values, each said in the same language.
+    Text(Text, Vec<(&'static str, Message)>),
     /// Words the same in every language: quoted from elsewhere (Lever's own error, say).
     Verbatim(String),
 }
 
 impl Message {
-    /// Fills `{name}` with `value` (values are not translated: names, numbers, quotes).
-    pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
+    /// Fills `{name}` with `value` as it is (names, numbers, quotes: not translated).
+    pub fn with(self, name: &'static str, value: impl ToString) -> Self {
+        self.with_message(name, Message::Verbatim(value.to_string()))
+    }
+
+    /// Fills `{name}` with a catalog text, said in the message's language (a plan's name, say).
+    pub fn with_text(self, name: &'static str, text: Text) -> Self {
+        self.with_message(name, text.into())
+    }
+
+    fn with_message(mut self, name: &'static str, value: Message) -> Self {
         if let Message::Text(_, values) = &mut self {
-            values.push((name, value.to_string()));
+            values.push((name, value));
         }
         self
     }
@@ -31,6 +42,10 @@ impl Message {
     pub fn render(&self, locale: Locale) -> String {
         match self {
             Message::Text(text, values) => {
+                let values: Vec<(&str, String)> = values
+                    .iter()
+                    .map(|(name, value)| (*name, value.render(locale)))
+                    .collect();
                 let values: Vec<(&str, &str)> =
                     values.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 fill(text.get(locale), &values)
@@ -46,15 +61,12 @@ impl From<Text> for Message {
     }
 }
 
-impl From<String> for Message {
-    fn from(words: String) -> Self {
-        Message::Verbatim(words)
-    }
-}
-
-impl From<&str> for Message {
-    fn from(words: &str) -> Self {
-        Message::Verbatim(words.to_owned())
+/// A plan's name in messages: `msg(..).with_text("plan", plan_name(plan))`.
+pub fn plan_name(plan: api::Plan) -> Text {
+    match plan {
+        api::Plan::Personal => Text::PlanPersonal,
+        api::Plan::Team => Text::PlanTeam,
+        api::Plan::Enterprise => Text::PlanEnterprise,
     }
 }
 
@@ -121,7 +133,7 @@ mod tests {
                 .starts_with("Something went wrong")
         );
         assert!(message.render(Locale::Fr).starts_with("Une erreur"));
-        let verbatim = Message::from("Lever said no");
+        let verbatim = Message::Verbatim("Lever said no".into());
         assert_eq!(verbatim.render(Locale::Fr), "Lever said no");
     }
 
@@ -151,6 +163,28 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_is_named_in_the_message_language() {
+        let refusal = msg(Text::OrgsPlanLimitNoRoom).with_text("plan", plan_name(api::Plan::Team));
+        assert!(
+            refusal
+                .render(Locale::En)
+                .starts_with("The Team plan is for one interviewer"),
+            "{}",
+            refusal.render(Locale::En)
+        );
+        assert!(
+            refusal
+                .render(Locale::Fr)
+                .starts_with("L'offre Équipe est prévue"),
+            "{}",
+            refusal.render(Locale::Fr)
+        );
+        for plan in api::Plan::ALL {
+            assert_eq!(plan_name(*plan).get(Locale::En), plan.label());
+        }
+    }
+
+    #[test]
     fn the_language_comes_from_accept_language() {
         let mut headers = header::HeaderMap::new();
         assert_eq!(requested_locale(&headers), Locale::En);
@@ -159,5 +193,37 @@ mod tests {
             header::HeaderValue::from_static("fr-CA,fr;q=0.9,en;q=0.5"),
         );
         assert_eq!(requested_locale(&headers), Locale::Fr);
+    }
+}
+
+#[cfg(test)]
+mod catalog_use {
+    use super::Text;
+
+    fn sources(dir: &std::path::Path, into: &mut String) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, into);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                into.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+
+    /// The server's catalogs hold only the messages it sends.
+    #[test]
+    fn every_catalog_text_is_used_by_the_server() {
+        let mut code = String::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut code,
+        );
+        let unused: Vec<&str> = Text::ALL
+            .iter()
+            .filter(|text| !code.contains(&format!("Text::{text:?}")))
+            .map(|text| text.key())
+            .collect();
+        assert!(unused.is_empty(), "unused messages: {unused:?}");
     }
 }

@@ -35,17 +35,6 @@ impl CopyWhat {
     }
 }
 
-/// For callers that still name the value in English: `"URL"` is a URL, anything else a link.
-impl From<&str> for CopyWhat {
-    fn from(what: &str) -> Self {
-        if what.eq_ignore_ascii_case("url") {
-            CopyWhat::Url
-        } else {
-            CopyWhat::Link
-        }
-    }
-}
-
 /// `value` in a read-only field with a Copy button, then whether copying worked. `label` (the
 /// field's accessible name) is in the reader's language; `what` says what the value is.
 #[component]
@@ -53,7 +42,7 @@ pub fn CopyRow(
     value: String,
     label: &'static str,
     testid: &'static str,
-    #[prop(into)] what: CopyWhat,
+    what: CopyWhat,
     /// Select the whole value when the field gets the focus.
     #[prop(optional)]
     select_on_focus: bool,
@@ -99,10 +88,9 @@ mod tests {
     #[test]
     fn the_copy_by_hand_sentence_names_what_to_copy() {
         assert_eq!(
-            CopyWhat::from("link").manual_copy(),
+            CopyWhat::Link.manual_copy(),
             "The browser did not allow copying: select the link and copy it."
         );
-        assert_eq!(CopyWhat::from("URL"), CopyWhat::Url);
         assert_eq!(
             CopyWhat::Url.manual_copy(),
             "The browser did not allow copying: select the URL and copy it."

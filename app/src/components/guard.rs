@@ -1,31 +1,32 @@
-//! What pages share: the admin gate, the way back to log in, and the way failures are shown.
+//! What pages share: the admin gate, the way back to log in, the way failures are shown, and
+//! links inside translated sentences.
 
 use ::api::Role;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::ApiFailure;
+use crate::i18n::{Text, t};
 use crate::state::Session;
 
 /// Shows `children` to admins only; members get a plain sentence instead of the data (the
-/// server refuses them anyway). `what` completes "Only admins can …".
+/// server refuses them anyway). `sentence` is the page's own "Only admins can …" text
+/// (`Text::GuardAdminOnlyMembers`, …).
 #[component]
-pub fn AdminOnly(title: &'static str, what: &'static str, children: ChildrenFn) -> impl IntoView {
+pub fn AdminOnly(title: &'static str, sentence: Text, children: ChildrenFn) -> impl IntoView {
     let session = Session::get();
-    move || {
-        match session.role() {
+    move || match session.role() {
         Some(Role::Admin) => children().into_any(),
         Some(Role::Member) => view! {
             <section class="card">
                 <h1>{title}</h1>
                 <p class="notice" data-testid="admin-only">
-                    {format!("Only admins can {what}. Ask an admin of your organization if you need this.")}
+                    {t(sentence)} " " {t(Text::GuardAskAnAdmin)}
                 </p>
             </section>
         }
         .into_any(),
         None => ().into_any(),
-    }
     }
 }
 
@@ -75,5 +76,31 @@ pub fn load_failed(errors: ArcRwSignal<Errors>) -> impl IntoView {
                     .collect_view()
             }}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_goes_where_the_language_puts_it() {
+        assert_eq!(
+            crate::i18n::around(Text::SignupHaveAccount, "link"),
+            ("Already have an account? ", "")
+        );
+        let (before, after) = crate::i18n::around(Text::LoginNewHere, "link");
+        assert_eq!(before, "New to Stagepad? ");
+        assert!(
+            after.starts_with(". Joining a colleague's organization?"),
+            "{after}"
+        );
+        crate::i18n::set_locale(::api::i18n::Locale::Fr);
+        assert_eq!(
+            crate::i18n::around(Text::SignupHaveAccount, "link"),
+            ("Vous avez déjà un compte ? ", "")
+        );
+        assert_eq!(crate::i18n::around(Text::GuardAskAnAdmin, "link").1, "");
+        crate::i18n::set_locale(::api::i18n::Locale::En);
     }
 }

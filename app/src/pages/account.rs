@@ -3,33 +3,9 @@ use leptos::prelude::*;
 
 use crate::api::Client;
 use crate::components::form::{FormProblem, first_at};
+use crate::i18n::{Text, t, tf};
 use crate::state::Session;
-use crate::text::{email_problem, password_problem, required_problem};
-
-/// What this page says that is its own, in one place (to be translated).
-mod words {
-    pub const NAME_TITLE: &str = "Your name";
-    pub const NAME_LABEL: &str = "Name";
-    pub const NAME_HINT: &str = "How your colleagues and candidates see you.";
-    pub const NAME_BUTTON: &str = "Save name";
-    pub const NAME_BUSY: &str = "Saving…";
-    pub const EMAIL_TITLE: &str = "Your email";
-    pub const EMAIL_LABEL: &str = "Email";
-    pub const EMAIL_HINT: &str = "You log in with it. Your current password confirms the change.";
-    pub const EMAIL_PASSWORD_LABEL: &str = "Current password";
-    pub const EMAIL_BUTTON: &str = "Change email";
-    pub const EMAIL_BUSY: &str = "Changing…";
-    pub const SAME_EMAIL: &str = "This is your email already.";
-    pub const PASSWORDS_DIFFER: &str = "The new passwords do not match.";
-
-    pub fn name_saved(name: &str) -> String {
-        format!("Saved: your name is now {name}.")
-    }
-
-    pub fn email_saved(email: &str) -> String {
-        format!("Email changed: log in with {email} from now on.")
-    }
-}
+use crate::text::{email_problem, password_problem, required_problem, role_label};
 
 /// The name form's one field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,11 +34,11 @@ pub fn email_change_problem(
     first_at([
         (
             EmailField::Email,
-            email_problem(new_email).or_else(|| same.then(|| words::SAME_EMAIL.to_string())),
+            email_problem(new_email).or_else(|| same.then(|| t(Text::AccountEmailSame).into())),
         ),
         (
             EmailField::Password,
-            required_problem(password, "your current password"),
+            required_problem(password, Text::FormCurrentPasswordMissing),
         ),
     ])
 }
@@ -92,12 +68,12 @@ pub fn password_change_problem(
     first_at([
         (
             PasswordField::Current,
-            required_problem(current, "your current password"),
+            required_problem(current, Text::FormCurrentPasswordMissing),
         ),
         (PasswordField::New, password_problem(new_password)),
         (
             PasswordField::Confirmation,
-            (new_password != confirmation).then(|| words::PASSWORDS_DIFFER.to_string()),
+            (new_password != confirmation).then(|| t(Text::AccountPasswordDiffer).into()),
         ),
     ])
 }
@@ -115,21 +91,21 @@ pub fn Account() -> impl IntoView {
     let session = Session::get();
     view! {
         <section class="card">
-            <h1>"Your account"</h1>
+            <h1>{t(Text::AccountTitle)}</h1>
             {move || {
                 session
                     .me()
                     .map(|me| {
                         view! {
                             <dl class="facts" data-testid="account-facts">
-                                <dt>"Name"</dt>
+                                <dt>{t(Text::FormFieldName)}</dt>
                                 <dd>{me.user.name}</dd>
-                                <dt>"Email"</dt>
+                                <dt>{t(Text::FormFieldEmail)}</dt>
                                 <dd>{me.user.email}</dd>
-                                <dt>"Organization"</dt>
+                                <dt>{t(Text::FormFieldOrganization)}</dt>
                                 <dd>{me.organization.name}</dd>
-                                <dt>"Role"</dt>
-                                <dd>{me.role.label()}</dd>
+                                <dt>{t(Text::FormFieldRole)}</dt>
+                                <dd>{role_label(me.role)}</dd>
                             </dl>
                         }
                     })
@@ -164,7 +140,8 @@ fn NameForm() -> impl IntoView {
         let request = ChangeNameRequest {
             name: name.get_untracked().trim().to_string(),
         };
-        let own = required_problem(&request.name, "your name").map(|m| (NameField::Name, m));
+        let own =
+            required_problem(&request.name, Text::FormNameMissing).map(|m| (NameField::Name, m));
         if problem.check(own) {
             save.dispatch_local(request);
         }
@@ -176,22 +153,24 @@ fn NameForm() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>{words::NAME_TITLE}</h2>
+            <h2>{t(Text::FormFieldYourName)}</h2>
             <form class="form" data-testid="name-form" on:submit=on_submit novalidate>
                 <label>
-                    {words::NAME_LABEL}
+                    {t(Text::FormFieldName)}
                     <input type="text" name="name" autocomplete="name" required bind:value=name/>
-                    <span class="hint">{words::NAME_HINT}</span>
+                    <span class="hint">{t(Text::AccountNameHint)}</span>
                     {problem.note(Some(NameField::Name))}
                 </label>
                 {problem.note(None)}
                 {move || saved().then(|| view! {
                     <p class="ok" role="status" data-testid="name-saved">
-                        {words::name_saved(&current.get())}
+                        {tf(Text::AccountNameSaved, &[("name", &current.get())])}
                     </p>
                 })}
                 <button type="submit" disabled=move || save.pending().get() || unchanged()>
-                    {move || if save.pending().get() { words::NAME_BUSY } else { words::NAME_BUTTON }}
+                    {move || {
+                        t(if save.pending().get() { Text::AccountNameSaving } else { Text::AccountNameSave })
+                    }}
                 </button>
             </form>
         </section>
@@ -241,27 +220,29 @@ fn EmailForm() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>{words::EMAIL_TITLE}</h2>
+            <h2>{t(Text::AccountEmailTitle)}</h2>
             <form class="form" data-testid="email-form" on:submit=on_submit novalidate>
                 <label>
-                    {words::EMAIL_LABEL}
+                    {t(Text::FormFieldEmail)}
                     <input type="email" name="email" autocomplete="email" required bind:value=email/>
-                    <span class="hint">{words::EMAIL_HINT}</span>
+                    <span class="hint">{t(Text::AccountEmailHint)}</span>
                     {problem.note(Some(EmailField::Email))}
                 </label>
                 <label>
-                    {words::EMAIL_PASSWORD_LABEL}
+                    {t(Text::FormFieldCurrentPassword)}
                     <input type="password" name="password" autocomplete="current-password" required bind:value=password/>
                     {problem.note(Some(EmailField::Password))}
                 </label>
                 {problem.note(None)}
                 {move || saved().then(|| view! {
                     <p class="ok" role="status" data-testid="email-saved">
-                        {words::email_saved(&current.get())}
+                        {tf(Text::AccountEmailSaved, &[("email", &current.get())])}
                     </p>
                 })}
                 <button type="submit" disabled=move || change.pending().get()>
-                    {move || if change.pending().get() { words::EMAIL_BUSY } else { words::EMAIL_BUTTON }}
+                    {move || {
+                        t(if change.pending().get() { Text::AccountChanging } else { Text::AccountEmailChange })
+                    }}
                 </button>
             </form>
         </section>
@@ -306,21 +287,21 @@ fn PasswordForm() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>"Change your password"</h2>
+            <h2>{t(Text::AccountPasswordTitle)}</h2>
             <form class="form" data-testid="password-form" on:submit=on_submit novalidate>
                 <label>
-                    "Current password"
+                    {t(Text::FormFieldCurrentPassword)}
                     <input type="password" name="current_password" autocomplete="current-password" required bind:value=current/>
                     {problem.note(Some(PasswordField::Current))}
                 </label>
                 <label>
-                    "New password"
+                    {t(Text::AccountPasswordNew)}
                     <input type="password" name="new_password" autocomplete="new-password" required bind:value=new_password/>
                     {problem.password_hint(PasswordField::New, new_password)}
                     {problem.note(Some(PasswordField::New))}
                 </label>
                 <label>
-                    "New password again"
+                    {t(Text::AccountPasswordAgain)}
                     <input type="password" name="confirm_password" autocomplete="new-password" required bind:value=confirmation/>
                     {problem.note(Some(PasswordField::Confirmation))}
                 </label>
@@ -330,13 +311,15 @@ fn PasswordForm() -> impl IntoView {
                         .then(|| {
                             view! {
                                 <p class="ok" role="status">
-                                    "Password changed. Your other sessions have been logged out."
+                                    {t(Text::AccountPasswordChanged)}
                                 </p>
                             }
                         })
                 }}
                 <button type="submit" disabled=move || change.pending().get()>
-                    {move || if change.pending().get() { "Changing…" } else { "Change password" }}
+                    {move || {
+                        t(if change.pending().get() { Text::AccountChanging } else { Text::AccountPasswordChange })
+                    }}
                 </button>
             </form>
         </section>
@@ -398,7 +381,7 @@ mod tests {
         );
         assert_eq!(
             email_change_problem(" ADA@example.com ", current, "secret"),
-            Some((EmailField::Email, words::SAME_EMAIL.into()))
+            Some((EmailField::Email, "This is your email already.".into()))
         );
         assert_eq!(
             email_change_problem("ada.king@example.com", current, "").map(|p| p.0),
@@ -417,5 +400,22 @@ mod tests {
             name_field_of(ErrorCode::InvalidField),
             Some(NameField::Name)
         );
+    }
+
+    #[test]
+    fn the_checks_speak_the_reader_s_language() {
+        crate::i18n::set_locale(::api::i18n::Locale::Fr);
+        assert_eq!(
+            password_change_problem("", "a new long secret", "a new long secret"),
+            Some((
+                PasswordField::Current,
+                "Saisissez votre mot de passe actuel.".into()
+            ))
+        );
+        assert_eq!(
+            email_change_problem("ada@example.com", "ada@example.com", "secret"),
+            Some((EmailField::Email, "C'est déjà votre e-mail.".into()))
+        );
+        crate::i18n::set_locale(::api::i18n::Locale::En);
     }
 }

@@ -10,7 +10,7 @@ use crate::text::{action_label, format_time};
 #[component]
 pub fn Audit() -> impl IntoView {
     view! {
-        <AdminOnly title=t(Text::AuditTitle) what=t(Text::AuditAdminOnly)>
+        <AdminOnly title=t(Text::AuditTitle) sentence=Text::GuardAdminOnlyAudit>
             <AuditLog/>
         </AdminOnly>
     }

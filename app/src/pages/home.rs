@@ -2,24 +2,24 @@ use ::api::{MeResponse, Role};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::i18n::{Text, t, tf};
 use crate::pages::landing::Landing;
 use crate::state::{Session, SessionState, nav_links};
-use crate::text::{lever_notice, role_summary};
+use crate::text::{lever_notice, plan_label, role_label, role_summary};
 
 /// What each page is for, in the home page's list.
 pub fn link_purpose(href: &str) -> &'static str {
-    match href {
-        "/members" => "Invite people, change roles, deactivate or remove members.",
-        "/settings" => "Your organization's name, and its plan and what it includes.",
-        "/integrations/lever" => "Connect Lever so that tagged candidates get pads automatically.",
-        "/audit" => "Who did what, and when.",
-        "/pads" => "Interview pads, with their candidate, job and link.",
-        "/integrations/lever/deliveries" => {
-            "What each of Lever's stage changes became: a pad, or why not."
-        }
-        "/account" => "Your name, your email address and your password.",
-        _ => "",
-    }
+    let purpose = match href {
+        "/members" => Text::HomePurposeMembers,
+        "/settings" => Text::HomePurposeSettings,
+        "/integrations/lever" => Text::HomePurposeLever,
+        "/audit" => Text::HomePurposeAudit,
+        "/pads" => Text::HomePurposePads,
+        "/integrations/lever/deliveries" => Text::HomePurposeDeliveries,
+        "/account" => Text::HomePurposeAccount,
+        _ => return "",
+    };
+    t(purpose)
 }
 
 /// `/`: the product for visitors, a short home for people who are logged in.
@@ -41,7 +41,7 @@ fn Welcome(me: MeResponse) -> impl IntoView {
         .map(|link| {
             view! {
                 <li>
-                    <A href=link.href>{crate::i18n::t(link.label)}</A>
+                    <A href=link.href>{t(link.label)}</A>
                     " — "
                     {link_purpose(link.href)}
                 </li>
@@ -51,14 +51,14 @@ fn Welcome(me: MeResponse) -> impl IntoView {
     let plan = me.organization.plan;
     view! {
         <section class="card" data-testid="home">
-            <h1>{format!("Welcome, {}", me.user.name)}</h1>
+            <h1>{tf(Text::HomeWelcome, &[("name", &me.user.name)])}</h1>
             <dl class="facts">
-                <dt>"Organization"</dt>
+                <dt>{t(Text::FormFieldOrganization)}</dt>
                 <dd data-testid="home-organization">{me.organization.name.clone()}</dd>
-                <dt>"Plan"</dt>
-                <dd data-testid="home-plan">{plan.label()}</dd>
-                <dt>"Your role"</dt>
-                <dd data-testid="home-role">{me.role.label()}</dd>
+                <dt>{t(Text::FormFieldPlan)}</dt>
+                <dd data-testid="home-plan">{plan_label(plan)}</dd>
+                <dt>{t(Text::HomeYourRole)}</dt>
+                <dd data-testid="home-role">{role_label(me.role)}</dd>
             </dl>
             <p class="muted">{role_summary(me.role)}</p>
             <ul class="links">{links}</ul>
@@ -66,15 +66,13 @@ fn Welcome(me: MeResponse) -> impl IntoView {
                 Role::Admin => view! {
                     <p class="notice" data-testid="home-lever-notice">
                         {lever_notice(plan, false)}
-                        {(!plan.includes_lever()).then(|| view! { " " <A href="/settings">"Open Settings"</A> })}
+                        {(!plan.includes_lever()).then(|| view! { " " <A href="/settings">{t(Text::HomeOpenSettings)}</A> })}
                     </p>
                 }
                 .into_any(),
                 Role::Member => {
                     view! {
-                        <p class="muted">
-                            "Your organization's admins manage members, the plan and integrations."
-                        </p>
+                        <p class="muted">{t(Text::HomeMemberNote)}</p>
                     }
                         .into_any()
                 }
@@ -94,5 +92,14 @@ mod tests {
                 assert!(!link_purpose(link.href).is_empty(), "{}", link.href);
             }
         }
+        assert_eq!(link_purpose("/audit"), "Who did what, and when.");
+        assert_eq!(link_purpose("/nowhere"), "");
+    }
+
+    #[test]
+    fn purposes_speak_the_reader_s_language() {
+        crate::i18n::set_locale(::api::i18n::Locale::Fr);
+        assert_eq!(link_purpose("/audit"), "Qui a fait quoi, et quand.");
+        crate::i18n::set_locale(::api::i18n::Locale::En);
     }
 }

@@ -5,8 +5,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::api::Client;
 use crate::components::form::{FormProblem, first_at};
 use crate::components::guard::load_failed;
+use crate::i18n::{Text, t, tf};
 use crate::state::Session;
-use crate::text::{format_date, password_problem, required_problem, role_summary};
+use crate::text::{format_date, password_problem, required_problem, role_label, role_summary};
 
 /// The join form's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +19,10 @@ pub enum Field {
 /// The form's own check: its first problem, with its field.
 pub fn first_field_problem(request: &AcceptInvitationRequest) -> Option<(Field, String)> {
     first_at([
-        (Field::Name, required_problem(&request.name, "your name")),
+        (
+            Field::Name,
+            required_problem(&request.name, Text::FormNameMissing),
+        ),
         (Field::Password, password_problem(&request.password)),
     ])
 }
@@ -43,8 +47,8 @@ pub fn AcceptInvitation() -> impl IntoView {
     });
     view! {
         <section class="card narrow">
-            <h1>"Join your team on Stagepad"</h1>
-            <Transition fallback=|| view! { <p class="muted">"Opening the invitation…"</p> }>
+            <h1>{t(Text::InviteTitle)}</h1>
+            <Transition fallback=|| view! { <p class="muted">{t(Text::InviteOpening)}</p> }>
                 <ErrorBoundary fallback=load_failed>
                     {move || {
                         preview
@@ -95,17 +99,17 @@ fn JoinForm(token: String, preview: InvitationPreview) -> impl IntoView {
 
     view! {
         <dl class="facts" data-testid="invitation">
-            <dt>"Organization"</dt>
+            <dt>{t(Text::FormFieldOrganization)}</dt>
             <dd data-testid="invitation-organization">{preview.organization_name.clone()}</dd>
-            <dt>"Email"</dt>
+            <dt>{t(Text::FormFieldEmail)}</dt>
             <dd data-testid="invitation-email">{preview.email.clone()}</dd>
-            <dt>"Role"</dt>
+            <dt>{t(Text::FormFieldRole)}</dt>
             <dd data-testid="invitation-role">
-                {preview.role.label()} <span class="muted">" · " {role_summary(preview.role)}</span>
+                {role_label(preview.role)} <span class="muted">" · " {role_summary(preview.role)}</span>
             </dd>
-            <dt>"Invited by"</dt>
+            <dt>{t(Text::InviteInvitedBy)}</dt>
             <dd>{preview.invited_by.clone()}</dd>
-            <dt>"Valid until"</dt>
+            <dt>{t(Text::InviteValidUntil)}</dt>
             <dd>{format_date(preview.expires_at)}</dd>
         </dl>
         {move || {
@@ -113,26 +117,29 @@ fn JoinForm(token: String, preview: InvitationPreview) -> impl IntoView {
                 .map(|email| {
                     view! {
                         <p class="notice">
-                            {format!("This browser is logged in as {email}; joining logs it in as {invited_email} instead.")}
+                            {tf(
+                                Text::InviteLoggedInAs,
+                                &[("email", &email), ("invited", &invited_email)],
+                            )}
                         </p>
                     }
                 })
         }}
         <form class="form" on:submit=on_submit novalidate>
             <label>
-                "Your name"
+                {t(Text::FormFieldYourName)}
                 <input type="text" name="name" autocomplete="name" required bind:value=name/>
                 {problem.note(Some(Field::Name))}
             </label>
             <label>
-                "Choose a password"
+                {t(Text::InviteChoosePassword)}
                 <input type="password" name="password" autocomplete="new-password" required bind:value=password/>
                 {problem.password_hint(Field::Password, password)}
                 {problem.note(Some(Field::Password))}
             </label>
             {problem.note(None)}
             <button type="submit" disabled=move || join.pending().get()>
-                {move || if join.pending().get() { "Joining…" } else { "Join organization" }}
+                {move || t(if join.pending().get() { Text::InviteJoining } else { Text::InviteJoin })}
             </button>
         </form>
     }

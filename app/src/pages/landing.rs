@@ -15,18 +15,11 @@ pub fn readiness_text(readiness: &Result<::api::ReadinessResponse, ApiFailure>) 
     }
 }
 
-/// `text` split around its `{name}` placeholder, so that markup can go in its place: the words
-/// before and after (all of `text` before, when it has no such placeholder).
-pub fn around_placeholder<'a>(text: &'a str, name: &str) -> (&'a str, &'a str) {
-    let placeholder = format!("{{{name}}}");
-    text.split_once(placeholder.as_str()).unwrap_or((text, ""))
-}
-
 #[component]
 pub fn Landing() -> impl IntoView {
     let client = Client::get();
     let readiness = LocalResource::new(move || client.readiness());
-    let (lead_before, lead_after) = around_placeholder(t(Text::LandingLead), "tag");
+    let (lead_before, lead_after) = crate::i18n::around(Text::LandingLead, "tag");
     view! {
         <section class="hero">
             <h1>{t(Text::LandingTitle)}</h1>
@@ -57,18 +50,19 @@ mod tests {
     #[test]
     fn the_lead_puts_the_tag_where_each_language_wants_it() {
         assert_eq!(
-            around_placeholder(t(Text::LandingLead), "tag"),
+            crate::i18n::around(Text::LandingLead, "tag"),
             (
                 "Connect your Lever account once. When a candidate tagged ",
                 " reaches a stage you chose, Stagepad creates a live coding pad and puts its link on the candidate's profile."
             )
         );
         assert_eq!(
-            around_placeholder("no tag here", "tag"),
-            ("no tag here", "")
+            crate::i18n::around(Text::NavHome, "tag"),
+            ("Home", ""),
+            "a text without the placeholder is all before it"
         );
         crate::i18n::set_locale(::api::i18n::Locale::Fr);
-        let (before, after) = around_placeholder(t(Text::LandingLead), "tag");
+        let (before, after) = crate::i18n::around(Text::LandingLead, "tag");
         assert!(before.ends_with("l'étiquette "), "{before}");
         assert!(after.starts_with(" atteint"), "{after}");
         crate::i18n::set_locale(::api::i18n::Locale::En);

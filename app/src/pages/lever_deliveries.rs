@@ -94,7 +94,7 @@ fn filter_label() -> &'static str {
 #[component]
 pub fn LeverDeliveries() -> impl IntoView {
     view! {
-        <AdminOnly title=t(Text::DeliveriesTitle) what=t(Text::DeliveriesAdminOnly)>
+        <AdminOnly title=t(Text::DeliveriesTitle) sentence=Text::GuardAdminOnlyDeliveries>
             <DeliveriesList/>
         </AdminOnly>
     }
@@ -184,12 +184,6 @@ pub fn forged_note(count: u64) -> String {
     )
 }
 
-/// "Opportunity {id}" split around the id, which is shown as code.
-fn opportunity_around_id() -> (&'static str, &'static str) {
-    let text = t(Text::DeliveriesOpportunity);
-    text.split_once("{id}").unwrap_or((text, ""))
-}
-
 fn delivery_row(
     delivery: LeverDelivery,
     retry: Action<DeliveryId, Result<LeverDelivery, ApiFailure>>,
@@ -204,7 +198,7 @@ fn delivery_row(
     let candidate = match (&delivery.candidate_name, &delivery.opportunity_id) {
         (Some(name), _) => view! { {name.clone()} }.into_any(),
         (None, Some(opportunity)) => {
-            let (before, after) = opportunity_around_id();
+            let (before, after) = crate::i18n::around(Text::DeliveriesOpportunity, "id");
             view! {
                 <span class="muted">
                     {before}
@@ -285,7 +279,10 @@ mod tests {
             "{}",
             forged_note(1200)
         );
-        assert_eq!(opportunity_around_id(), ("Opportunité ", ""));
+        assert_eq!(
+            crate::i18n::around(Text::DeliveriesOpportunity, "id"),
+            ("Opportunité ", "")
+        );
         crate::i18n::set_locale(Locale::En);
     }
 }

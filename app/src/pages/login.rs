@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::Client;
 use crate::components::form::{FormProblem, first_at};
+use crate::i18n::{Text, t};
 use crate::state::{LoginReason, Session, SessionEnd, safe_next};
 use crate::text::{email_problem, required_problem};
 
@@ -21,7 +22,7 @@ pub fn first_field_problem(request: &LoginRequest) -> Option<(Field, String)> {
         (Field::Email, email_problem(&request.email)),
         (
             Field::Password,
-            required_problem(&request.password, "your password"),
+            required_problem(&request.password, Text::FormPasswordMissing),
         ),
     ])
 }
@@ -96,29 +97,30 @@ pub fn Login() -> impl IntoView {
         }
     };
 
+    let (new_before, new_after) = crate::i18n::around(Text::LoginNewHere, "link");
+
     view! {
         <section class="card narrow">
-            <h1>"Log in"</h1>
+            <h1>{t(Text::NavLogIn)}</h1>
             {reason.map(|reason| view! { <p class="notice ok" role="status" data-testid="login-notice">{reason.notice(organization.as_deref())}</p> })}
             <form class="form" on:submit=on_submit novalidate>
                 <label>
-                    "Email"
+                    {t(Text::FormFieldEmail)}
                     <input type="email" name="email" autocomplete="username" required bind:value=email/>
                     {problem.note(Some(Field::Email))}
                 </label>
                 <label>
-                    "Password"
+                    {t(Text::FormFieldPassword)}
                     <input type="password" name="password" autocomplete="current-password" required bind:value=password/>
                     {problem.note(Some(Field::Password))}
                 </label>
                 {problem.note(None)}
                 <button type="submit" disabled=move || log_in.pending().get()>
-                    {move || if log_in.pending().get() { "Logging in…" } else { "Log in" }}
+                    {move || t(if log_in.pending().get() { Text::LoginLoggingIn } else { Text::NavLogIn })}
                 </button>
             </form>
             <p>
-                "New to Stagepad? " <A href="/signup">"Sign up your organization"</A>
-                ". Joining a colleague's organization? Open the invitation link they sent you."
+                {new_before} <A href="/signup">{t(Text::SignupTitle)}</A> {new_after}
             </p>
         </section>
     }

@@ -73,7 +73,7 @@ type Changes = Action<Change, Result<(), ApiFailure>>;
 #[component]
 pub fn Members() -> impl IntoView {
     view! {
-        <AdminOnly title=t(Text::MembersTitle) what=t(Text::MembersAdminOnly)>
+        <AdminOnly title=t(Text::MembersTitle) sentence=Text::GuardAdminOnlyMembers>
             <MembersAdmin/>
         </AdminOnly>
     }

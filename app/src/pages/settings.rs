@@ -4,25 +4,12 @@ use leptos::prelude::*;
 use crate::api::Client;
 use crate::components::form::FormProblem;
 use crate::components::guard::{AdminOnly, error_note, failure_message, load_failed};
+use crate::i18n::{Text, t, tf};
 use crate::state::Session;
 use crate::text::{
-    format_date, lever_notice, plan_from_value, plan_summary, plan_value, required_problem,
+    format_date, lever_notice, plan_from_value, plan_label, plan_summary, plan_value,
+    required_problem,
 };
-
-/// What the name form says, in one place (to be translated).
-mod words {
-    pub const NAME_TITLE: &str = "Organization name";
-    pub const NAME_LABEL: &str = "Name";
-    pub const NAME_HINT: &str =
-        "Everyone in the organization sees it, and candidates on their pad.";
-    pub const NAME_REQUIRED: &str = "the organization's name";
-    pub const NAME_BUTTON: &str = "Rename";
-    pub const NAME_BUSY: &str = "Renaming…";
-
-    pub fn renamed(name: &str) -> String {
-        format!("Saved: the organization is now called {name}.")
-    }
-}
 
 /// The name form's one field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +24,7 @@ pub fn name_field_of(code: ErrorCode) -> Option<NameField> {
 #[component]
 pub fn Settings() -> impl IntoView {
     view! {
-        <AdminOnly title="Organization settings" what="change the organization's settings">
+        <AdminOnly title=t(Text::SettingsTitle) sentence=Text::GuardAdminOnlySettings>
             <OrganizationSettings/>
         </AdminOnly>
     }
@@ -59,8 +46,8 @@ fn OrganizationSettings() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h1>"Organization settings"</h1>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <h1>{t(Text::SettingsTitle)}</h1>
+            <Transition fallback=|| view! { <p class="muted">{t(Text::SettingsLoading)}</p> }>
                 <ErrorBoundary fallback=load_failed>
                     {move || fresh.get()}
                     {move || {
@@ -68,15 +55,15 @@ fn OrganizationSettings() -> impl IntoView {
                             .map(|organization| {
                                 view! {
                                     <dl class="facts">
-                                        <dt>"Name"</dt>
+                                        <dt>{t(Text::FormFieldName)}</dt>
                                         <dd data-testid="organization-name">{organization.name}</dd>
-                                        <dt>"Plan"</dt>
+                                        <dt>{t(Text::FormFieldPlan)}</dt>
                                         <dd>
                                             <span class="badge" data-testid="current-plan">
-                                                {organization.plan.label()}
+                                                {plan_label(organization.plan)}
                                             </span>
                                         </dd>
-                                        <dt>"Created"</dt>
+                                        <dt>{t(Text::SettingsCreated)}</dt>
                                         <dd>{format_date(organization.created_at)}</dd>
                                     </dl>
                                 }
@@ -126,7 +113,7 @@ fn NameForm() -> impl IntoView {
         let request = RenameOrganizationRequest {
             name: name.get_untracked().trim().to_string(),
         };
-        let own = required_problem(&request.name, words::NAME_REQUIRED)
+        let own = required_problem(&request.name, Text::SettingsNameMissing)
             .map(|message| (NameField::Name, message));
         if problem.check(own) {
             rename.dispatch_local(request);
@@ -139,22 +126,24 @@ fn NameForm() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>{words::NAME_TITLE}</h2>
+            <h2>{t(Text::FormFieldOrgName)}</h2>
             <form class="form" data-testid="organization-name-form" on:submit=on_submit novalidate>
                 <label>
-                    {words::NAME_LABEL}
+                    {t(Text::FormFieldName)}
                     <input type="text" name="organization_name" autocomplete="organization" required bind:value=name/>
-                    <span class="hint">{words::NAME_HINT}</span>
+                    <span class="hint">{t(Text::SettingsNameHint)}</span>
                     {problem.note(Some(NameField::Name))}
                 </label>
                 {problem.note(None)}
                 {move || saved().then(|| view! {
                     <p class="ok" role="status" data-testid="organization-renamed">
-                        {words::renamed(&current.get())}
+                        {tf(Text::SettingsRenamed, &[("name", &current.get())])}
                     </p>
                 })}
                 <button type="submit" disabled=move || rename.pending().get() || unchanged()>
-                    {move || if rename.pending().get() { words::NAME_BUSY } else { words::NAME_BUTTON }}
+                    {move || {
+                        t(if rename.pending().get() { Text::SettingsRenaming } else { Text::SettingsRename })
+                    }}
                 </button>
             </form>
         </section>
@@ -208,13 +197,13 @@ fn PlanForm() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>"Plan"</h2>
+            <h2>{t(Text::FormFieldPlan)}</h2>
             <p class="notice" class:ok=has_lever data-testid="lever-notice">
                 {move || current.get().map(|plan| lever_notice(plan, true))}
             </p>
             <form class="form" on:submit=on_submit>
                 <fieldset class="plans">
-                    <legend>"Choose a plan"</legend>
+                    <legend>{t(Text::SettingsChoosePlan)}</legend>
                     {Plan::ALL
                         .iter()
                         .copied()
@@ -234,7 +223,7 @@ fn PlanForm() -> impl IntoView {
                                     />
                                     <span>
                                         {plan_summary(plan)}
-                                        {move || is_current().then(|| view! { " " <span class="badge">"current"</span> })}
+                                        {move || is_current().then(|| view! { " " <span class="badge">{t(Text::SettingsCurrent)}</span> })}
                                     </span>
                                 </label>
                             }
@@ -244,34 +233,36 @@ fn PlanForm() -> impl IntoView {
                 {move || error_note(failure_message(change.value().get()))}
                 {move || confirming.get().then(|| view! {
                     <p class="notice" role="alert" data-testid="confirm-plan">
-                        "Without Enterprise, Lever stops creating pads and receiving code for this organization; its setup is kept for when you come back."
+                        {t(Text::SettingsConfirmLeave)}
                     </p>
                 })}
                 {move || saved().then(|| view! {
                     <p class="ok" role="status" data-testid="plan-saved">
-                        {current.get().map(|plan| format!("Saved: the plan is now {}.", plan.label()))}
+                        {current
+                            .get()
+                            .map(|plan| tf(Text::SettingsPlanSaved, &[("plan", plan_label(plan))]))}
                     </p>
                 })}
                 <span>
                     <button type="submit" disabled=move || change.pending().get() || unchanged()>
                         {move || {
-                            if change.pending().get() {
-                                "Changing the plan…"
+                            t(if change.pending().get() {
+                                Text::SettingsChangingPlan
                             } else if confirming.get() {
-                                "Yes, leave Enterprise"
+                                Text::SettingsLeaveEnterprise
                             } else {
-                                "Change plan"
-                            }
+                                Text::SettingsChangePlan
+                            })
                         }}
                     </button>
                     {move || confirming.get().then(|| view! {
                         <button type="button" class="secondary" on:click=move |_| confirming.set(false)>
-                            "Cancel"
+                            {t(Text::ConfirmCancel)}
                         </button>
                     })}
                 </span>
             </form>
-            <p class="muted">"No payment is taken: the plan decides what your organization may use."</p>
+            <p class="muted">{t(Text::SettingsNoPayment)}</p>
         </section>
     }
 }

@@ -4,6 +4,7 @@ use leptos_router::components::A;
 
 use crate::api::Client;
 use crate::components::form::{FormProblem, first_at};
+use crate::i18n::{Text, t};
 use crate::pages::home_when_logged_in;
 use crate::state::Session;
 use crate::text::{
@@ -25,9 +26,12 @@ pub fn first_field_problem(request: &SignupRequest) -> Option<(Field, String)> {
     first_at([
         (
             Field::OrgName,
-            required_problem(&request.org_name, "your organization's name"),
+            required_problem(&request.org_name, Text::SignupOrgNameMissing),
         ),
-        (Field::Name, required_problem(&request.name, "your name")),
+        (
+            Field::Name,
+            required_problem(&request.name, Text::FormNameMissing),
+        ),
         (Field::Email, email_problem(&request.email)),
         (Field::Password, password_problem(&request.password)),
     ])
@@ -79,36 +83,36 @@ pub fn Signup() -> impl IntoView {
         }
     };
 
+    let (have_before, have_after) = crate::i18n::around(Text::SignupHaveAccount, "link");
+
     view! {
         <section class="card narrow">
-            <h1>"Sign up your organization"</h1>
-            <p class="muted">
-                "You become its first admin and can invite your colleagues next."
-            </p>
+            <h1>{t(Text::SignupTitle)}</h1>
+            <p class="muted">{t(Text::SignupIntro)}</p>
             <form class="form" on:submit=on_submit novalidate>
                 <label>
-                    "Organization name"
+                    {t(Text::FormFieldOrgName)}
                     <input type="text" name="org_name" autocomplete="organization" required bind:value=org_name/>
                     {problem.note(Some(Field::OrgName))}
                 </label>
                 <label>
-                    "Your name"
+                    {t(Text::FormFieldYourName)}
                     <input type="text" name="name" autocomplete="name" required bind:value=name/>
                     {problem.note(Some(Field::Name))}
                 </label>
                 <label>
-                    "Email"
+                    {t(Text::FormFieldEmail)}
                     <input type="email" name="email" autocomplete="email" required bind:value=email/>
                     {problem.note(Some(Field::Email))}
                 </label>
                 <label>
-                    "Password"
+                    {t(Text::FormFieldPassword)}
                     <input type="password" name="password" autocomplete="new-password" required bind:value=password/>
                     {problem.password_hint(Field::Password, password)}
                     {problem.note(Some(Field::Password))}
                 </label>
                 <label>
-                    "Plan"
+                    {t(Text::FormFieldPlan)}
                     <select name="plan" bind:value=plan>
                         {Plan::ALL
                             .iter()
@@ -122,14 +126,16 @@ pub fn Signup() -> impl IntoView {
                             })
                             .collect_view()}
                     </select>
-                    <span class="hint">"No payment is taken; you can change the plan later."</span>
+                    <span class="hint">{t(Text::SignupPlanHint)}</span>
                 </label>
                 {problem.note(None)}
                 <button type="submit" disabled=move || sign_up.pending().get()>
-                    {move || if sign_up.pending().get() { "Creating your organization…" } else { "Create organization" }}
+                    {move || {
+                        t(if sign_up.pending().get() { Text::SignupCreating } else { Text::SignupCreate })
+                    }}
                 </button>
             </form>
-            <p>"Already have an account? " <A href="/login">"Log in"</A></p>
+            <p>{have_before} <A href="/login">{t(Text::NavLogIn)}</A> {have_after}</p>
         </section>
     }
 }

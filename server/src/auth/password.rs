@@ -12,6 +12,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
+use crate::i18n::{Text, msg};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 256;
@@ -35,20 +36,20 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), ApiError> {
     if chars < MIN_PASSWORD_CHARS {
         return Err(ApiError::unprocessable(
             ErrorCode::WeakPassword,
-            format!("The password needs at least {MIN_PASSWORD_CHARS} characters."),
+            msg(Text::AuthPasswordTooShort).with("min", MIN_PASSWORD_CHARS),
         ));
     }
     if chars > MAX_PASSWORD_CHARS {
         return Err(ApiError::unprocessable(
             ErrorCode::WeakPassword,
-            format!("The password may have at most {MAX_PASSWORD_CHARS} characters."),
+            msg(Text::AuthPasswordTooLong).with("max", MAX_PASSWORD_CHARS),
         ));
     }
     let lowered = password.to_lowercase();
     if COMMON_PASSWORDS.contains(lowered.as_str()) || lowered == email.to_lowercase() {
         return Err(ApiError::unprocessable(
             ErrorCode::WeakPassword,
-            "This password is too common and easy to guess; choose another.",
+            msg(Text::AuthPasswordTooCommon),
         ));
     }
     Ok(())

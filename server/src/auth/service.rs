@@ -16,6 +16,7 @@ use crate::auth::password::check_new_password;
 use crate::auth::throttle::LogInAttempt;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, ClientAddress};
+use crate::i18n::{Message, Text, msg};
 use crate::state::AppState;
 use crate::validate;
 
@@ -26,29 +27,28 @@ pub struct SignedIn {
 }
 
 fn email_taken() -> ApiError {
-    ApiError::conflict(
-        ErrorCode::EmailTaken,
-        "An account with this email already exists; log in instead.",
-    )
+    ApiError::conflict(ErrorCode::EmailTaken, msg(Text::AuthEmailTaken))
 }
 
 /// 429 with `Retry-After`, in whole seconds rounded up.
-pub fn too_many(message: &str, wait: std::time::Duration) -> ApiError {
+pub fn too_many(message: impl Into<Message>, wait: std::time::Duration) -> ApiError {
     ApiError::too_many_requests(message, wait.as_secs_f64().ceil() as u64)
 }
 
 fn wrong_password() -> ApiError {
-    ApiError::forbidden(
-        ErrorCode::WrongPassword,
-        "The current password is not right.",
-    )
+    ApiError::forbidden(ErrorCode::WrongPassword, msg(Text::AuthWrongPassword))
 }
 
 fn invalid_credentials() -> ApiError {
     ApiError::unauthorized(
         ErrorCode::InvalidCredentials,
-        "The email or the password is wrong.",
+        msg(Text::AuthInvalidCredentials),
     )
+}
+
+/// The session names no user any more (the same answer as with no session).
+fn not_logged_in() -> ApiError {
+    ApiError::unauthorized(ErrorCode::NotLoggedIn, msg(Text::RequestNotLoggedIn))
 }
 
 /// Maps a unique-constraint violation on insert to the answer the caller gives.
@@ -70,12 +70,10 @@ pub async fn sign_up(
     check_new_password(&request.password, &email)?;
     // Counted before the lookup and the hashing: a flood must neither use up the hashing that
     // log-ins need nor probe which e-mails have accounts.
-    state.throttle.sign_up(client).map_err(|wait| {
-        too_many(
-            "Too many sign-ups from your address; wait before trying again.",
-            wait,
-        )
-    })?;
+    state
+        .throttle
+        .sign_up(client)
+        .map_err(|wait| too_many(Text::AuthTooManySignUps, wait))?;
     if find_by_email(&state.db, &email).await?.is_some() {
         return Err(email_taken());
     }
@@ -163,10 +161,7 @@ pub async fn log_in(
 ) -> ApiResult<SignedIn> {
     let attempt = LogInAttempt::new(&request.email, client);
     if let Err(wait) = state.throttle.check_log_in(&attempt) {
-        return Err(too_many(
-            "Too many failed log-ins; wait before trying again.",
-            wait,
-        ));
+        return Err(too_many(Text::AuthTooManyLogIns, wait));
     }
     // A malformed e-mail matches no account: refused like a wrong password, without hashing.
     let user = match attempt.email() {
@@ -221,7 +216,7 @@ pub async fn log_in(
         .await?;
         return Err(ApiError::forbidden(
             ErrorCode::AccountDeactivated,
-            "This account has been deactivated; ask an admin of your organization.",
+            msg(Text::AuthAccountDeactivated),
         ));
     }
     state.throttle.log_in_succeeded(&attempt);
@@ -252,7 +247,7 @@ async fn current_user(state: &AppState, user: &AuthUser) -> ApiResult<user::Mode
         .filter(user::Column::Id.eq(user.user_id))
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::unauthorized(ErrorCode::NotLoggedIn, "Log in to continue."))
+        .ok_or_else(not_logged_in)
 }
 
 /// Checks the current password of someone logged in who changes their e-mail or password.
@@ -266,10 +261,7 @@ async fn confirm_password(
 ) -> ApiResult<()> {
     let attempt = LogInAttempt::new(&current.email, client);
     if let Err(wait) = state.throttle.check_log_in(&attempt) {
-        return Err(too_many(
-            "Too many wrong passwords for this account; wait before trying again.",
-            wait,
-        ));
+        return Err(too_many(Text::AuthTooManyWrongPasswords, wait));
     }
     let matches = state
         .passwords
@@ -378,10 +370,7 @@ pub async fn change_name(
 }
 
 fn email_in_use() -> ApiError {
-    ApiError::conflict(
-        ErrorCode::EmailTaken,
-        "Another Stagepad account uses this email already; choose another.",
-    )
+    ApiError::conflict(ErrorCode::EmailTaken, msg(Text::AuthEmailInUse))
 }
 
 /// Changes the address the user logs in with, once their password confirms it is them. The
@@ -433,9 +422,6 @@ pub async fn me(state: &AppState, user: &AuthUser) -> ApiResult<SignedIn> {
         .await?;
     match found {
         Some((user, Some(organization))) => Ok(SignedIn { user, organization }),
-        _ => Err(ApiError::unauthorized(
-            ErrorCode::NotLoggedIn,
-            "Log in to continue.",
-        )),
+        _ => Err(not_logged_in()),
     }
 }

@@ -20,6 +20,7 @@ use crate::auth::password::check_new_password;
 use crate::auth::service::{SignedIn, label, new_user, on_unique_violation, too_many};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminUser, AuthUser, ClientAddress};
+use crate::i18n::{Text, msg, plan_name};
 use crate::paging::{self, PageRequest};
 use crate::state::AppState;
 use crate::{validate, wire};
@@ -27,29 +28,30 @@ use crate::{validate, wire};
 pub const INVITATION_DAYS: i64 = 7;
 
 fn member_not_found() -> ApiError {
-    ApiError::not_found("There is no such member in this organization.")
+    ApiError::not_found(msg(Text::OrgsNoSuchMember))
 }
 
 fn invitation_not_found() -> ApiError {
     ApiError::new(
         actix_web::http::StatusCode::NOT_FOUND,
         ErrorCode::InvitationNotFound,
-        "This invitation link is not valid: it was used, revoked, or it expired. Ask an admin for a new one.",
+        msg(Text::OrgsInvitationNotValid),
     )
 }
 
 fn already_registered() -> ApiError {
-    ApiError::conflict(
-        ErrorCode::EmailTaken,
-        "Someone with this email already has a Stagepad account.",
-    )
+    ApiError::conflict(ErrorCode::EmailTaken, msg(Text::OrgsAlreadyRegistered))
+}
+
+fn organization_gone() -> ApiError {
+    ApiError::not_found(msg(Text::OrgsOrganizationGone))
 }
 
 pub async fn organization(state: &AppState, user: &AuthUser) -> ApiResult<organization::Model> {
     organization::Entity::find_by_id(user.org_id)
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::not_found("The organization no longer exists."))
+        .ok_or_else(organization_gone)
 }
 
 /// Whether the organization's plan includes the Lever integration (Enterprise). Asked each
@@ -81,11 +83,9 @@ pub async fn change_plan(
         if active > limit {
             return Err(ApiError::conflict(
                 ErrorCode::PlanLimit,
-                format!(
-                    "The {} plan is for one interviewer, and {active} members are active: \
-                     deactivate or remove the others first.",
-                    plan.label()
-                ),
+                msg(Text::OrgsPlanLimitTooManyActive)
+                    .with_text("plan", plan_name(plan))
+                    .with("active", active),
             ));
         }
     }
@@ -317,10 +317,7 @@ async fn ensure_another_active_admin(
     if others == 0 {
         return Err(ApiError::conflict(
             ErrorCode::LastAdmin,
-            format!(
-                "{} is the last active admin; make someone else an admin first.",
-                member.name
-            ),
+            msg(Text::OrgsLastAdmin).with("name", &member.name),
         ));
     }
     Ok(())
@@ -334,7 +331,7 @@ async fn lock_organization(
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("The organization no longer exists."))
+        .ok_or_else(organization_gone)
 }
 
 /// Active members of the organization: what a plan's member limit counts.
@@ -362,16 +359,8 @@ async fn ensure_room_for_a_member(
     match plan.member_limit() {
         Some(limit) if active_members(db, org.id).await? >= limit => {
             let message = match asking {
-                Asking::Admin => format!(
-                    "The {} plan is for one interviewer: an admin can switch the organization \
-                     to Team under Settings to add colleagues.",
-                    plan.label()
-                ),
-                Asking::Invitee => format!(
-                    "{} is on a plan for one interviewer, so this invitation cannot be \
-                     accepted now: ask whoever invited you to change the plan.",
-                    org.name
-                ),
+                Asking::Admin => msg(Text::OrgsPlanLimitNoRoom).with_text("plan", plan_name(plan)),
+                Asking::Invitee => msg(Text::OrgsPlanLimitInvitee).with("organization", &org.name),
             };
             Err(ApiError::forbidden(ErrorCode::PlanLimit, message))
         }
@@ -392,12 +381,10 @@ pub async fn create_invitation(
     let email = validate::email(&request.email)?;
     let org = organization(state, admin.user()).await?;
     ensure_room_for_a_member(&state.db, &org, Asking::Admin).await?;
-    state.throttle.invitation(admin.org_id).map_err(|wait| {
-        too_many(
-            "This organization has sent too many invitations recently; wait before sending more.",
-            wait,
-        )
-    })?;
+    state
+        .throttle
+        .invitation(admin.org_id)
+        .map_err(|wait| too_many(Text::OrgsTooManyInvitations, wait))?;
     if user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .count(&state.db)
@@ -463,9 +450,7 @@ pub async fn revoke_invitation(
         .one(&txn)
         .await?
         .filter(|i| i.is_open(OffsetDateTime::now_utc()))
-        .ok_or_else(|| {
-            ApiError::not_found("There is no such open invitation in this organization.")
-        })?;
+        .ok_or_else(|| ApiError::not_found(msg(Text::OrgsNoSuchOpenInvitation)))?;
     let email = found.email.clone();
     let mut revoked: invitation::ActiveModel = found.into();
     revoked.revoked_at = Set(Some(OffsetDateTime::now_utc()));

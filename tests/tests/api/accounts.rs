@@ -648,3 +648,42 @@ async fn a_sign_up_flood_from_one_address_is_refused_with_retry_after() {
     // Log-ins from the address go on.
     app.log_in_as(&first.email, PASSWORD).await;
 }
+
+#[tokio::test]
+async fn a_user_s_console_language_is_saved_with_the_account() {
+    let app = spawn_app().await;
+    let ada = app.sign_up(Plan::Team).await;
+    let me: api::MeResponse = expect_json(app.get(&ada.client, "/api/me").await, 200).await;
+    assert_eq!(
+        me.language, None,
+        "none until chosen: the browser's is used"
+    );
+
+    let french = serde_json::json!({ "language": "fr" });
+    let me: api::MeResponse =
+        expect_json(app.put(&ada.client, "/api/me/language", &french).await, 200).await;
+    assert_eq!(me.language, Some(api::i18n::Locale::Fr));
+    // Another session of the same user sees it.
+    let elsewhere = app.log_in_as(&ada.email, &ada.password).await;
+    let me: api::MeResponse = expect_json(app.get(&elsewhere, "/api/me").await, 200).await;
+    assert_eq!(me.language, Some(api::i18n::Locale::Fr));
+
+    let german = serde_json::json!({ "language": "de" });
+    expect_error(
+        app.put(&ada.client, "/api/me/language", &german).await,
+        422,
+        ErrorCode::InvalidField,
+    )
+    .await;
+    let anonymous = new_client();
+    expect_error(
+        app.put(&anonymous, "/api/me/language", &french).await,
+        401,
+        ErrorCode::NotLoggedIn,
+    )
+    .await;
+    // Someone else's choice is theirs alone.
+    let grace = app.add_member(&ada, api::Role::Member).await;
+    let me: api::MeResponse = expect_json(app.get(&grace.client, "/api/me").await, 200).await;
+    assert_eq!(me.language, None);
+}

@@ -1,8 +1,9 @@
 //! Error answers speak the language the request asks for with `Accept-Language`: the code stays
 //! the same, the message is French for French, English otherwise.
 
-use api::ErrorCode;
+use api::{ErrorCode, Plan, Role};
 use reqwest::RequestBuilder;
+use tests::accounts::unique_email;
 use tests::{expect_error, spawn_app};
 
 const FRENCH: &str = "fr-FR,fr;q=0.9";
@@ -102,4 +103,80 @@ async fn error_messages_are_french_when_french_is_asked_for_and_english_otherwis
         .await;
         assert_eq!(message, "There is no pad at this link.", "{header}");
     }
+}
+
+#[tokio::test]
+async fn a_wrong_log_in_is_refused_in_french_with_the_same_code() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let wrong = api::LoginRequest {
+        email: admin.email.clone(),
+        password: "not the password at all".into(),
+    };
+    let (english, french) = in_both_languages(
+        || app.client.post(app.url("/api/login")).json(&wrong),
+        401,
+        ErrorCode::InvalidCredentials,
+    )
+    .await;
+    assert_eq!(english, "The email or the password is wrong.");
+    assert_eq!(french, "L'e-mail ou le mot de passe est incorrect.");
+}
+
+#[tokio::test]
+async fn a_plan_limit_names_the_plan_in_french() {
+    let app = spawn_app().await;
+
+    // Personal has no room for a colleague: the plan is named, and Team too, in French.
+    let personal = app.sign_up(Plan::Personal).await;
+    let invitation = api::CreateInvitationRequest {
+        email: unique_email("colleague"),
+        role: Role::Member,
+    };
+    let (english, french) = in_both_languages(
+        || {
+            personal
+                .client
+                .post(app.url("/api/invitations"))
+                .json(&invitation)
+        },
+        403,
+        ErrorCode::PlanLimit,
+    )
+    .await;
+    assert_eq!(
+        english,
+        "The Personal plan is for one interviewer: an admin can switch the organization to Team \
+         under Settings to add colleagues."
+    );
+    assert_eq!(
+        french,
+        "L'offre Personnel est prévue pour un seul intervieweur : un admin peut passer \
+         l'organisation à l'offre Équipe dans les Paramètres pour ajouter des collègues."
+    );
+
+    // A team of two may not become Personal: the plan and the count, in French.
+    let team = app.sign_up(Plan::Team).await;
+    app.add_member(&team, Role::Member).await;
+    let to_personal = api::ChangePlanRequest {
+        plan: Plan::Personal,
+    };
+    let (english, french) = in_both_languages(
+        || {
+            team.client
+                .put(app.url("/api/organization/plan"))
+                .json(&to_personal)
+        },
+        409,
+        ErrorCode::PlanLimit,
+    )
+    .await;
+    assert!(
+        english.starts_with("The Personal plan is for one interviewer, and 2 members are active"),
+        "{english}"
+    );
+    assert!(
+        french.starts_with("L'offre Personnel est prévue pour un seul intervieweur, et 2 membres"),
+        "{french}"
+    );
 }

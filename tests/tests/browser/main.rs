@@ -1,6 +1,7 @@
 //! Browser tests: headless Chromium against the real served console.
 
 mod accounts;
+mod french;
 mod layout;
 mod lever;
 mod lists;

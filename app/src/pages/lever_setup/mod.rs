@@ -155,12 +155,6 @@ pub fn step_heading(number: u8, name: Text) -> String {
     )
 }
 
-/// A text with a link in it: the parts before and after its `{link}`, so the link goes
-/// wherever the language puts it (the whole text before it when there is none).
-pub fn around_link(text: Text) -> (&'static str, &'static str) {
-    t(text).split_once("{link}").unwrap_or((t(text), ""))
-}
-
 pub fn environment_from_value(value: &str) -> LeverEnvironment {
     match value {
         "sandbox" => LeverEnvironment::Sandbox,
@@ -173,7 +167,7 @@ pub fn environment_from_value(value: &str) -> LeverEnvironment {
 #[component]
 pub fn LeverSetupPage() -> impl IntoView {
     view! {
-        <AdminOnly title=t(Text::NavLever) what=t(Text::LeverAdminOnly)>
+        <AdminOnly title=t(Text::NavLever) sentence=Text::GuardAdminOnlyLever>
             <LeverSetupAdmin/>
         </AdminOnly>
     }
@@ -220,8 +214,9 @@ fn LeverSetupAdmin() -> impl IntoView {
         }
     });
 
-    let (before_deliveries, after_deliveries) = around_link(Text::LeverSetupDeliveriesLink);
-    let (before_pads, after_pads) = around_link(Text::LeverSetupPadsLink);
+    let (before_deliveries, after_deliveries) =
+        crate::i18n::around(Text::LeverSetupDeliveriesLink, "link");
+    let (before_pads, after_pads) = crate::i18n::around(Text::LeverSetupPadsLink, "link");
     view! {
         <section class="card">
             <h1>{t(Text::LeverSetupTitle)}</h1>
@@ -548,7 +543,7 @@ mod tests {
             "Step 2 · Select Lever stages with pad creation"
         );
         assert_eq!(
-            around_link(Text::LeverSetupPadsLink),
+            crate::i18n::around(Text::LeverSetupPadsLink, "link"),
             ("", ": the pads created so far.")
         );
         assert_eq!(environment_label(LeverEnvironment::Eu), "Lever EU");
@@ -577,7 +572,7 @@ mod tests {
             "Étape 1 · Fournir les identifiants Lever"
         );
         assert_eq!(
-            around_link(Text::LeverSetupDeliveriesLink).0,
+            crate::i18n::around(Text::LeverSetupDeliveriesLink, "link").0,
             "",
             "the link opens the sentence"
         );

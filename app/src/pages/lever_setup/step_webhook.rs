@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use super::{SetupState, step_heading};
 use crate::api::Client;
-use crate::components::copy::CopyRow;
+use crate::components::copy::{CopyRow, CopyWhat};
 use crate::components::guard::{error_note, failure_message};
 use crate::i18n::{Text, t};
 
@@ -42,7 +42,7 @@ pub fn StepWebhook() -> impl IntoView {
                             value=link
                             label=t(Text::LeverWebhookUrlLabel)
                             testid="webhook-url"
-                            what=t(Text::LeverWebhookUrlWhat)
+                            what=CopyWhat::Url
                         />
                         <p>{t(Text::LeverWebhookThen)}</p>
                         {move || error_note(failure_message(rotate.value().get()))}

@@ -28,6 +28,7 @@ use super::highlight;
 use super::run::{RunPane, ShownRun, receive_piece, receive_run};
 use crate::api::{Answer, Client};
 use crate::components::guard::{error_note, failure_message};
+use crate::i18n::{Text, number, t, tf};
 use crate::text::{language_choice, not_runnable_note};
 
 /// What this tab keeps of one pad, so that a reload rejoins as the same participant: the id and
@@ -70,13 +71,18 @@ pub fn LivePad(pad: PadView, ended: RwSignal<bool>) -> impl IntoView {
     );
     let typed = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
-    let title = format!("Interview with {}", pad_title(&pad));
+    let title = tf(Text::PadInterviewWith, &[("name", &pad_title(&pad))]);
     let on_join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let chosen = typed.get_untracked().trim().to_string();
-        if chosen.is_empty() || chosen.chars().count() > 50 || chosen.chars().any(char::is_control)
+        if chosen.is_empty()
+            || chosen.chars().count() > MAX_NAME_CHARS
+            || chosen.chars().any(char::is_control)
         {
-            problem.set(Some("Enter a name of 1 to 50 characters.".into()));
+            problem.set(Some(tf(
+                Text::PadJoinNameProblem,
+                &[("max", &number(MAX_NAME_CHARS as u64))],
+            )));
             return;
         }
         name.set(Some(chosen));
@@ -93,11 +99,11 @@ pub fn LivePad(pad: PadView, ended: RwSignal<bool>) -> impl IntoView {
                 <h1 data-testid="pad-title">{title.clone()}</h1>
                 <form class="form" on:submit=on_join>
                     <label>
-                        "Your name, as the others will see it"
+                        {t(Text::PadJoinName)}
                         <input type="text" name="display_name" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev))/>
                     </label>
                     {move || error_note(problem.get())}
-                    <button type="submit">"Join the pad"</button>
+                    <button type="submit">{t(Text::PadJoinSubmit)}</button>
                 </form>
             </section>
         }
@@ -132,10 +138,81 @@ fn session_storage() -> Option<web_sys::Storage> {
     window().session_storage().ok().flatten()
 }
 
+/// A language's name for sentences about it; "This language" for one this build does not know.
+fn language_name(id: &str) -> &'static str {
+    ::api::language_label(id).unwrap_or(t(Text::PadThisLanguage))
+}
+
+// The server's limits that its refusals name (server/src/pads/socket.rs, pads/live/mod.rs,
+// runs/service.rs): the page words the refusals itself, in the reader's language, so it needs
+// them too. The server checks them; a page with an outdated number only words it wrongly.
+/// The longest display name, in characters (the join form checks it before the server).
+const MAX_NAME_CHARS: usize = 50;
+const MAX_GUESTS: u64 = 50;
+const MAX_EDITS: u64 = 100_000;
+const MAX_TEXT_CHARS: u64 = 200_000;
+const MAX_MESSAGES_A_SECOND: u64 = 40;
+const MAX_STDIN_BYTES: u64 = 64 * 1024;
+const MAX_RUNS: u64 = 500;
+
+/// Why the server refused something on the pad's connection, in the reader's language, from
+/// its code. `language` names the pad's language; `message` is the server's own sentence,
+/// shown only for a code this build does not know (a newer server's).
+fn refusal_text(code: RefusalCode, message: &str, language: &str) -> String {
+    let limit = |text: Text, max: u64| tf(text, &[("max", &number(max))]);
+    let text = match code {
+        RefusalCode::JoinTimeout => Text::PadRefusalJoinTimeout,
+        RefusalCode::Lagging => Text::PadRefusalLagging,
+        RefusalCode::StorageFailed => Text::PadRefusalStorageFailed,
+        RefusalCode::CorruptHistory => Text::PadRefusalCorruptHistory,
+        RefusalCode::NotFound => Text::PadRefusalNotFound,
+        RefusalCode::OpenedElsewhere => Text::PadRefusalOpenedElsewhere,
+        RefusalCode::PadEnded => Text::PadRefusalPadEnded,
+        RefusalCode::TooManyParticipants => {
+            return limit(Text::PadRefusalTooManyParticipants, MAX_GUESTS);
+        }
+        RefusalCode::TooManyEdits => return limit(Text::PadRefusalTooManyEdits, MAX_EDITS),
+        RefusalCode::NameRequired => {
+            return limit(Text::PadRefusalNameRequired, MAX_NAME_CHARS as u64);
+        }
+        RefusalCode::MalformedMessage => Text::PadRefusalMalformedMessage,
+        RefusalCode::JoinRequired => Text::PadRefusalJoinRequired,
+        RefusalCode::AlreadyJoined => Text::PadRefusalAlreadyJoined,
+        RefusalCode::TextOnly => Text::PadRefusalTextOnly,
+        RefusalCode::ProtocolError => Text::PadRefusalProtocolError,
+        RefusalCode::TooManyMessages => {
+            return limit(Text::PadRefusalTooManyMessages, MAX_MESSAGES_A_SECOND);
+        }
+        RefusalCode::InvalidLanguage => Text::PadRefusalInvalidLanguage,
+        // Edits out of step with the server's text: the page fetches it again at once.
+        RefusalCode::InvalidSeq
+        | RefusalCode::EmptyEdit
+        | RefusalCode::InvalidRevision
+        | RefusalCode::StaleRevision
+        | RefusalCode::InvalidOperation => Text::PadRefusalEditOutOfStep,
+        RefusalCode::TextTooLong => return limit(Text::PadRefusalTextTooLong, MAX_TEXT_CHARS),
+        RefusalCode::PadFull => Text::PadRefusalPadFull,
+        RefusalCode::RunTooSoon => Text::PadRefusalRunTooSoon,
+        RefusalCode::LanguageNotRunnable => {
+            return tf(
+                Text::PadRefusalLanguageNotRunnable,
+                &[("language", language)],
+            );
+        }
+        RefusalCode::RunsNotAvailable => Text::PadRefusalRunsNotAvailable,
+        RefusalCode::NoRun => Text::PadRefusalNoRun,
+        RefusalCode::StdinTooLarge => return limit(Text::PadRefusalStdinTooLarge, MAX_STDIN_BYTES),
+        RefusalCode::TooManyRuns => return limit(Text::PadRefusalTooManyRuns, MAX_RUNS),
+        RefusalCode::Unknown => return message.to_string(),
+    };
+    t(text).to_string()
+}
+
 /// What the page shows, updated by the connection.
 #[derive(Clone, Copy)]
 struct Shown {
-    connection: RwSignal<&'static str>,
+    /// How the connection stands, as a text of the catalog.
+    connection: RwSignal<Text>,
     participants: RwSignal<Vec<Participant>>,
     language: RwSignal<String>,
     /// The editor's text, for the gutter and the highlighting under it.
@@ -402,7 +479,7 @@ async fn run_socket(shared: Shared, mut socket: WebSocket, mut queue: UnboundedR
     // Typing goes on while away: the edits wait in the document, are sent once joined again,
     // and the edits missed meanwhile are transformed past them.
     if !closed && !shown.ended.get_untracked() {
-        shown.connection.set("Reconnecting…");
+        shown.connection.set(Text::PadConnectionReconnecting);
         schedule_reconnect(&shared);
     }
 }
@@ -452,7 +529,7 @@ fn handle(shared: &Shared, message: ServerMessage) {
             status,
             ..
         } => {
-            shown.connection.set("Connected");
+            shown.connection.set(Text::PadConnectionConnected);
             shown.ready.set(true);
             shown.language.set(language);
             let resend = {
@@ -487,9 +564,9 @@ fn handle(shared: &Shared, message: ServerMessage) {
                 // A new connection: the server knows no caret of this page's yet (one that never
                 // moved is not shown to anyone).
                 c.cursor_due |= c.cursor_sent.take().is_some();
-                shown.problem.set(lost.then(|| {
-                    "Your last edits could not be merged with the pad and were dropped.".to_string()
-                }));
+                shown
+                    .problem
+                    .set(lost.then(|| t(Text::PadEditsDropped).to_string()));
                 c.doc.unacknowledged()
             };
             if let Some(out) = resend {
@@ -565,7 +642,10 @@ fn handle(shared: &Shared, message: ServerMessage) {
         }
         // A run that could not start or stop: said beside the Run button; the pad goes on.
         ServerMessage::Error { code, message } if code.keeps_connection() => {
-            shown.run_problem.set(Some(message));
+            let language = shown.language.with_untracked(|id| language_name(id));
+            shown
+                .run_problem
+                .set(Some(refusal_text(code, &message, language)));
         }
         ServerMessage::Participants { participants } => {
             update_cursors(shared, |cursors| cursors.keep_online(&participants));
@@ -573,10 +653,10 @@ fn handle(shared: &Shared, message: ServerMessage) {
         }
         ServerMessage::Language { language } => {
             if shown.language.get_untracked() != language {
-                let label = ::api::language_label(&language).unwrap_or("another language");
+                let label = ::api::language_label(&language).unwrap_or(t(Text::PadAnotherLanguage));
                 shown
                     .language_notice
-                    .set(Some(format!("The pad's language is now {label}.")));
+                    .set(Some(tf(Text::PadLanguageNow, &[("language", label)])));
             }
             shown.language.set(language);
         }
@@ -585,7 +665,10 @@ fn handle(shared: &Shared, message: ServerMessage) {
             shown.ended.set(true);
         }
         ServerMessage::Error { code, message } => {
-            shown.problem.set(Some(message));
+            let language = shown.language.with_untracked(|id| language_name(id));
+            shown
+                .problem
+                .set(Some(refusal_text(code, &message, language)));
             // Refusals that reconnecting would only meet again.
             if matches!(
                 code,
@@ -598,7 +681,7 @@ fn handle(shared: &Shared, message: ServerMessage) {
                 shared.borrow_mut().closed = true;
                 // Read-only from now on: what is typed could never be sent.
                 shown.ready.set(false);
-                shown.connection.set("Disconnected");
+                shown.connection.set(Text::PadConnectionDisconnected);
             }
             if matches!(
                 code,
@@ -631,7 +714,7 @@ fn resync(shared: &Shared) {
 #[component]
 fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl IntoView {
     let shown = Shown {
-        connection: RwSignal::new("Connecting…"),
+        connection: RwSignal::new(Text::PadConnectionConnecting),
         participants: RwSignal::new(Vec::new()),
         language: RwSignal::new(pad.language.clone().unwrap_or_else(|| "python".into())),
         code: RwSignal::new(String::new()),
@@ -693,10 +776,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
     let on_caret = move || stored.with_value(caret_moved);
     let client = Client::get();
     let languages = LocalResource::new(move || async move { client.languages().await });
-    let language_label = move || {
-        let language = shown.language.get();
-        ::api::language_label(&language).unwrap_or("This language")
-    };
+    let language_label = move || shown.language.with(|id| language_name(id));
     // Whether this server can run the pad's language (until the server says, assume it can:
     // it refuses a run it cannot do anyway).
     let runnable = move || {
@@ -801,14 +881,14 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                 <div>
                     <h1 data-testid="pad-title">{title}</h1>
                     {pad.organization_name.clone().map(|name| view! {
-                        <p class="muted" data-testid="pad-organization">{format!("Interview with {name}")}</p>
+                        <p class="muted" data-testid="pad-organization">{tf(Text::PadInterviewWith, &[("name", &name)])}</p>
                     })}
                 </div>
-                <span class="muted" data-testid="connection">{move || shown.connection.get()}</span>
+                <span class="muted" data-testid="connection">{move || t(shown.connection.get())}</span>
             </div>
             <div class="pad-bar">
                 <label>
-                    "Language "
+                    {t(Text::PadsNewLanguage)}" "
                     <select name="language" data-testid="language" on:change=on_language prop:value=move || shown.language.get()>
                         {options}
                     </select>
@@ -837,11 +917,11 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                 {pad.member.then(|| view! {
                     {move || if confirm_end.get() {
                         view! {
-                            <button type="button" class="danger" on:click=move |_| { end.dispatch_local(()); }>"Yes, end it for everyone"</button>
-                            <button type="button" class="secondary" on:click=move |_| confirm_end.set(false)>"Cancel"</button>
+                            <button type="button" class="danger" on:click=move |_| { end.dispatch_local(()); }>{t(Text::PadEndYes)}</button>
+                            <button type="button" class="secondary" on:click=move |_| confirm_end.set(false)>{t(Text::ConfirmCancel)}</button>
                         }.into_any()
                     } else {
-                        view! { <button type="button" class="danger" on:click=move |_| confirm_end.set(true)>"End interview"</button> }.into_any()
+                        view! { <button type="button" class="danger" on:click=move |_| confirm_end.set(true)>{t(Text::PadEnd)}</button> }.into_any()
                     }}
                 })}
             </div>
@@ -872,7 +952,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                 }></pre>
                 <textarea
                     node_ref=shown.textarea
-                    aria-label="Code editor (Tab indents; press Escape, then Tab, to leave)"
+                    aria-label=t(Text::PadEditorLabel)
                     data-testid="editor"
                     spellcheck="false"
                     autocomplete="off"
@@ -889,7 +969,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                 {move || if active.get() {
                     view! {
                         <button type="button" class="danger" data-testid="stop-button" disabled=move || !can_send() on:click=stop>
-                            "Stop"
+                            {t(Text::PadStop)}
                         </button>
                     }.into_any()
                 } else {
@@ -897,11 +977,11 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                         <button
                             type="button"
                             data-testid="run-button"
-                            title="Ctrl+Enter"
+                            title=t(Text::PadRunShortcut)
                             disabled=move || !can_send() || !runnable()
                             on:click=move |_| run()
                         >
-                            "Run"
+                            {t(Text::PadRun)}
                         </button>
                     }.into_any()
                 }}
@@ -915,9 +995,9 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                 }}
             </div>
             <details class="run-input">
-                <summary>"Input"</summary>
+                <summary>{t(Text::PadInput)}</summary>
                 <label>
-                    <span class="hint">"Given to the program as its standard input."</span>
+                    <span class="hint">{t(Text::PadInputHint)}</span>
                     <textarea
                         class="code"
                         data-testid="run-stdin"
@@ -947,11 +1027,54 @@ fn CopyCandidateLink() -> impl IntoView {
     };
     view! {
         <button type="button" class="secondary" data-testid="copy-candidate-link" on:click=copy>
-            "Copy candidate link"
+            {t(Text::PadCopyLink)}
         </button>
         {move || copied.get().map(|done| {
-            let text = if done { "Link copied." } else { "Copying was not allowed: copy the address bar." };
+            let text = t(if done { Text::PadLinkCopied } else { Text::PadLinkCopyRefused });
             view! { <span class="muted" role="status" data-testid="copy-link-status">{text}</span> }
         })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::api::i18n::Locale;
+
+    #[test]
+    fn refusals_read_in_the_reader_s_language_with_the_server_s_limits() {
+        assert_eq!(
+            refusal_text(RefusalCode::OpenedElsewhere, "", "Python"),
+            "This pad was opened again in another tab or window; continue there."
+        );
+        assert_eq!(
+            refusal_text(RefusalCode::NameRequired, "", "Python"),
+            "Give a display name of 1 to 50 characters, on one line."
+        );
+        assert_eq!(
+            refusal_text(RefusalCode::TooManyRuns, "", "Python"),
+            "This pad has been run 500 times, as many as it keeps."
+        );
+        assert_eq!(
+            refusal_text(RefusalCode::LanguageNotRunnable, "", "Kotlin"),
+            "Kotlin is not installed on this server."
+        );
+        // A code from a newer server: its own words are all there is.
+        assert_eq!(
+            refusal_text(RefusalCode::Unknown, "Something new.", "Python"),
+            "Something new."
+        );
+        crate::i18n::set_locale(Locale::Fr);
+        assert_eq!(
+            refusal_text(RefusalCode::StdinTooLarge, "", "Python"),
+            "L'entrée du programme ne doit pas dépasser 65\u{202f}536 octets."
+        );
+        assert_eq!(
+            refusal_text(RefusalCode::RunTooSoon, "One run a second.", "Python"),
+            t(Text::PadRefusalRunTooSoon)
+        );
+        assert_eq!(language_name("no-such-language"), "Ce langage");
+        crate::i18n::set_locale(Locale::En);
+        assert_eq!(language_name("python"), "Python");
     }
 }

@@ -15,6 +15,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::Client;
 use crate::components::guard::load_failed;
+use crate::i18n::{Text, t};
 
 #[component]
 pub fn Pad() -> impl IntoView {
@@ -28,7 +29,7 @@ pub fn Pad() -> impl IntoView {
     // The live editor reports the end; the page then shows what fits the viewer.
     let ended = RwSignal::new(false);
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Opening the pad…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">{t(Text::PadOpening)}</p> }>
             <ErrorBoundary fallback=load_failed>
                 {move || {
                     pad.get()
@@ -70,9 +71,9 @@ pub fn language_options() -> impl IntoView {
 fn BadLink() -> impl IntoView {
     view! {
         <section class="card narrow" data-testid="pad-not-found">
-            <h1>"This pad link does not work"</h1>
-            <p>"Check that the whole link was copied, or ask the person who sent it for a new one."</p>
-            <p><a href="/">"Go to Stagepad's home page"</a></p>
+            <h1>{t(Text::PadBadLinkTitle)}</h1>
+            <p>{t(Text::PadBadLinkText)}</p>
+            <p><a href="/">{t(Text::PadBadLinkHome)}</a></p>
         </section>
     }
 }
@@ -81,8 +82,8 @@ fn BadLink() -> impl IntoView {
 fn EndedNotice() -> impl IntoView {
     view! {
         <section class="card" data-testid="pad-ended">
-            <h1>"This interview has ended"</h1>
-            <p>"Thank you for taking part. You can close this page."</p>
+            <h1>{t(Text::PadEndedTitle)}</h1>
+            <p>{t(Text::PadEndedText)}</p>
         </section>
     }
 }
