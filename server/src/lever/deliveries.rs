@@ -61,7 +61,27 @@ pub async fn list_deliveries(
                 .add(paging::contains(
                     lever_delivery::Column::CandidateName,
                     &pattern,
-                )),
+                ))
+                // A delivery without a name shows the name of its opportunity's pad (see
+                // `candidate_names`), so the search finds it by that name too.
+                .add(
+                    Condition::all()
+                        .add(lever_delivery::Column::CandidateName.is_null())
+                        .add(
+                            lever_delivery::Column::OpportunityId.in_subquery(
+                                sea_orm::sea_query::Query::select()
+                                    .column(pad::Column::OpportunityId)
+                                    .from(pad::Entity)
+                                    .and_where(pad::Column::OrgId.eq(admin.org_id))
+                                    .and_where(pad::Column::OpportunityId.is_not_null())
+                                    .and_where(paging::contains(
+                                        pad::Column::CandidateName,
+                                        &pattern,
+                                    ))
+                                    .to_owned(),
+                            ),
+                        ),
+                ),
         );
     }
     let (rows, next_cursor) = paging::fetch(

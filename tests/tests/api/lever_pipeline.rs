@@ -769,6 +769,23 @@ async fn deliveries_name_the_candidate_the_next_attempt_and_lever_s_verify() {
         .find(|d| d.status == api::DeliveryStatus::Duplicate)
         .expect("the replay");
     assert_eq!(duplicate.candidate_name.as_deref(), Some("Ada Lovelace"));
+    // Searching by the name finds the replay too, though the name is the pad's.
+    let found: api::LeverDeliveriesResponse =
+        tests::expect_json(app.lever_deliveries(&admin, "q=lovelace").await, 200).await;
+    let statuses: Vec<api::DeliveryStatus> = found.deliveries.iter().map(|d| d.status).collect();
+    assert!(
+        statuses.contains(&api::DeliveryStatus::Duplicate)
+            && statuses.contains(&api::DeliveryStatus::PadCreated),
+        "{statuses:?}"
+    );
+    assert!(
+        found
+            .deliveries
+            .iter()
+            .all(|d| d.candidate_name.as_deref() == Some("Ada Lovelace")),
+        "only Ada's: {:?}",
+        found.deliveries
+    );
     let verify = deliveries
         .iter()
         .find(|d| d.event == "candidateHired")
