@@ -169,7 +169,7 @@ fn NameForm() -> impl IntoView {
                 })}
                 <button type="submit" disabled=move || save.pending().get() || unchanged()>
                     {move || {
-                        t(if save.pending().get() { Text::AccountNameSaving } else { Text::AccountNameSave })
+                        t(if save.pending().get() { Text::FormSaving } else { Text::AccountNameSave })
                     }}
                 </button>
             </form>

@@ -131,6 +131,26 @@ async fn an_admin_connects_lever_and_sees_the_connection_verified() {
     );
     browser.screenshot_if_asked("lever-setup").await;
 
+    // The options say when they are saved.
+    browser.fill("[name=tag]", "interview-pad").await;
+    browser.click_button_in("options", "Update").await;
+    browser
+        .wait_for_text(
+            "[data-testid=options-saved]",
+            "Saved: the options are in effect",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .element("[name=tag]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("interview-pad")
+    );
+
     // The deliveries call Verify's sample what it is.
     browser.click_link("Deliveries").await;
     browser

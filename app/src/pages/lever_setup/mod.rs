@@ -323,11 +323,24 @@ fn Overview(setup: LeverSetup) -> impl IntoView {
 fn Options() -> impl IntoView {
     let setup = expect_context::<SetupState>();
     let client = Client::get();
-    let current = setup.get();
-    let enabled = current.as_ref().is_some_and(|s| s.credentials.done);
-    let tag = RwSignal::new(current.as_ref().map(|s| s.tag.clone()).unwrap_or_default());
-    let notes = RwSignal::new(current.as_ref().is_none_or(|s| s.notes_enabled));
-    let results = RwSignal::new(current.as_ref().is_none_or(|s| s.results_notes_enabled));
+    let tag = RwSignal::new(String::new());
+    let notes = RwSignal::new(true);
+    let results = RwSignal::new(true);
+    // The page may open before step 1: the options turn usable, and show the server's values,
+    // once the key is saved (the steps are built once, see above).
+    let enabled = Memo::new(move |_| setup.get().is_some_and(|s| s.credentials.done));
+    Effect::new(move |was_enabled: Option<bool>| {
+        let now = enabled.get();
+        if now
+            && was_enabled != Some(true)
+            && let Some(current) = untrack(|| setup.get())
+        {
+            tag.set(current.tag.clone());
+            notes.set(current.notes_enabled);
+            results.set(current.results_notes_enabled);
+        }
+        now
+    });
     let save = Action::new_local(move |request: &::api::LeverOptionsRequest| {
         let request = request.clone();
         async move { setup.accept(client.save_lever_options(&request).await) }
@@ -345,23 +358,29 @@ fn Options() -> impl IntoView {
         }
     };
     view! {
-        <section class="card">
+        <section class="card" data-testid="options">
             <h2>{t(Text::LeverOptionsTitle)}</h2>
             <form class="form" on:submit=on_submit>
                 <label>
                     {t(Text::LeverOptionsTag)}
-                    <input type="text" name="tag" prop:value=move || tag.get() on:input=move |ev| tag.set(event_target_value(&ev)) disabled=!enabled/>
+                    <input type="text" name="tag" prop:value=move || tag.get() on:input=move |ev| tag.set(event_target_value(&ev)) disabled=move || !enabled.get()/>
                 </label>
                 <label class="choice">
-                    <input type="checkbox" name="notes_enabled" prop:checked=move || notes.get() on:change=move |ev| notes.set(event_target_checked(&ev)) disabled=!enabled/>
+                    <input type="checkbox" name="notes_enabled" prop:checked=move || notes.get() on:change=move |ev| notes.set(event_target_checked(&ev)) disabled=move || !enabled.get()/>
                     <span>{t(Text::LeverOptionsNotes)}</span>
                 </label>
                 <label class="choice">
-                    <input type="checkbox" name="results_notes_enabled" prop:checked=move || results.get() on:change=move |ev| results.set(event_target_checked(&ev)) disabled=!enabled/>
+                    <input type="checkbox" name="results_notes_enabled" prop:checked=move || results.get() on:change=move |ev| results.set(event_target_checked(&ev)) disabled=move || !enabled.get()/>
                     <span>{t(Text::LeverOptionsResultsNotes)}</span>
                 </label>
                 {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
-                <button type="submit" disabled=move || !enabled || save.pending().get()>{t(Text::LeverUpdate)}</button>
+                {move || {
+                    (!save.pending().get() && save.value().get().is_some_and(|answer| answer.is_ok()))
+                        .then(|| view! { <p class="ok" data-testid="options-saved">{t(Text::LeverOptionsSaved)}</p> })
+                }}
+                <button type="submit" disabled=move || !enabled.get() || save.pending().get()>
+                    {move || t(if save.pending().get() { Text::FormSaving } else { Text::LeverUpdate })}
+                </button>
             </form>
         </section>
     }

@@ -133,7 +133,7 @@ pub fn StepStages() -> impl IntoView {
                                         <button type="submit" disabled=move || save.pending().get()>
                                             {move || {
                                                 t(if save.pending().get() {
-                                                    Text::LeverStagesSaving
+                                                    Text::FormSaving
                                                 } else {
                                                     Text::LeverUpdate
                                                 })

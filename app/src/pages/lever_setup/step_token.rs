@@ -112,7 +112,9 @@ pub fn StepToken() -> impl IntoView {
                     </select>
                 </label>
                 {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
-                <button type="submit" disabled=move || !ready() || save.pending().get()>{t(Text::LeverUpdate)}</button>
+                <button type="submit" disabled=move || !ready() || save.pending().get()>
+                    {move || t(if save.pending().get() { Text::FormSaving } else { Text::LeverUpdate })}
+                </button>
             </form>
         </section>
     }

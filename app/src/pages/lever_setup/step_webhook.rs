@@ -50,7 +50,9 @@ pub fn StepWebhook() -> impl IntoView {
                             if confirming.get() {
                                 view! {
                                     <p class="warn">{t(Text::LeverWebhookReplaceWarning)}</p>
-                                    <button type="button" class="danger" on:click=move |_| { rotate.dispatch_local(()); }>{t(Text::LeverWebhookReplace)}</button>
+                                    <button type="button" class="danger" disabled=move || rotate.pending().get() on:click=move |_| { rotate.dispatch_local(()); }>
+                                        {move || t(if rotate.pending().get() { Text::LeverWebhookReplacing } else { Text::LeverWebhookReplace })}
+                                    </button>
                                     <button type="button" class="secondary" on:click=move |_| confirming.set(false)>{t(Text::LeverCancel)}</button>
                                 }
                                     .into_any()
