@@ -12,10 +12,17 @@
 //! [`PRESENCE_TTL`]. Times come from the database's clock, so instances whose clocks disagree
 //! still agree on what is fresh.
 //!
+//! Cursors: a participant's caret and selection, accepted by the instance they are connected
+//! through (after its rate limit), go on the same channel with their place, as
+//! `cursor:<instance>:<pad id>:<client id>:<revision>:<anchor>:<head>`, and are kept in memory
+//! only wherever a room of the pad is open. One cursor a notification, at most one every 50 ms
+//! a connection: the socket's limit bounds the channel's traffic too.
+//!
 //! SQLite means one instance ([`Topology::Single`], chosen at start-up): nothing here runs, and
 //! a room's own connection counts are the whole truth.
 
 use api::PadId;
+use api::ot::Selection;
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
@@ -77,6 +84,23 @@ impl Change {
     }
 }
 
+/// A participant's caret and selection on a revision of the pad, as instances tell each other.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub client_id: String,
+    pub revision: u64,
+    pub selection: Selection,
+}
+
+/// What a notification from another instance says.
+#[derive(Debug, PartialEq, Eq)]
+enum Heard {
+    /// Catch up with the pad as stored.
+    Change(Change, PadId),
+    /// Someone connected there moved their caret (never stored).
+    Cursor(PadId, Cursor),
+}
+
 /// Someone connected to a pad through this instance.
 pub struct Connected {
     pub pad_id: PadId,
@@ -129,6 +153,36 @@ impl Cluster {
         (
             CHANNEL,
             format!("{}:{}:{pad_id}", change.kind(), self.instance_id),
+        )
+    }
+
+    /// Tells the other instances where a participant connected here put their caret on
+    /// `pad_id`. Best effort and never stored: the participant's next cursor will do.
+    pub async fn announce_cursor(
+        &self,
+        db: &impl ConnectionTrait,
+        pad_id: &PadId,
+        cursor: &Cursor,
+    ) {
+        if self.single() {
+            return;
+        }
+        if let Err(e) = notify::tell(db, CHANNEL, self.cursor_notification(pad_id, cursor)).await {
+            tracing::warn!(error = %e, "cannot tell other instances of a cursor");
+        }
+    }
+
+    /// Pad ids and client ids are url-safe, so `:` separates the fields; an id that were not
+    /// would make a payload that reads back as nothing.
+    fn cursor_notification(&self, pad_id: &PadId, cursor: &Cursor) -> String {
+        let Cursor {
+            client_id,
+            revision,
+            selection: Selection { anchor, head },
+        } = cursor;
+        format!(
+            "cursor:{}:{pad_id}:{client_id}:{revision}:{anchor}:{head}",
+            self.instance_id
         )
     }
 
@@ -240,6 +294,15 @@ pub trait LocalRooms: Send + Sync + 'static {
     /// Brings every open room up to date with everything, when changes may have been missed.
     fn catch_up_all(&self, db: &DatabaseConnection) -> impl Future<Output = ()> + Send;
 
+    /// A participant connected through another instance put their caret at `cursor`: tell
+    /// whoever has `pad_id` open here.
+    fn place_cursor(
+        &self,
+        db: &DatabaseConnection,
+        pad_id: &PadId,
+        cursor: Cursor,
+    ) -> impl Future<Output = ()> + Send;
+
     /// Rewrites this instance's presence rows and catches up with everyone else's.
     fn refresh_presence(&self, db: &DatabaseConnection) -> impl Future<Output = ()> + Send;
 }
@@ -276,8 +339,14 @@ impl<R: LocalRooms> notify::Hearing for PadChanges<R> {
     }
 
     async fn heard(&self, payload: &str) {
-        if let Some((change, pad_id)) = parse(payload, self.rooms.cluster().instance_id()) {
-            self.rooms.catch_up(&self.db, &pad_id, change).await;
+        match parse(payload, self.rooms.cluster().instance_id()) {
+            Some(Heard::Change(change, pad_id)) => {
+                self.rooms.catch_up(&self.db, &pad_id, change).await;
+            }
+            Some(Heard::Cursor(pad_id, cursor)) => {
+                self.rooms.place_cursor(&self.db, &pad_id, cursor).await;
+            }
+            None => {}
         }
     }
 
@@ -301,17 +370,46 @@ async fn keep_presence_fresh(
 }
 
 /// Reads a notification's payload; None for one this instance sent (or cannot read).
-fn parse(payload: &str, own_instance: &str) -> Option<(Change, PadId)> {
+fn parse(payload: &str, own_instance: &str) -> Option<Heard> {
     let mut parts = payload.splitn(3, ':');
-    let change = match parts.next()? {
+    let kind = parts.next()?;
+    let instance = parts.next()?;
+    let rest = parts.next()?;
+    if instance == own_instance {
+        return None;
+    }
+    let change = match kind {
         "content" => Change::Content,
         "presence" => Change::Presence,
         "run" => Change::Run,
+        "cursor" => return parse_cursor(rest),
         _ => return None,
     };
-    let instance = parts.next()?;
-    let pad_id = parts.next()?;
-    (instance != own_instance).then(|| (change, PadId::new(pad_id)))
+    Some(Heard::Change(change, PadId::new(rest)))
+}
+
+/// `<pad id>:<client id>:<revision>:<anchor>:<head>`, exactly.
+fn parse_cursor(fields: &str) -> Option<Heard> {
+    let mut fields = fields.split(':');
+    let pad_id = PadId::new(fields.next()?);
+    let client_id = fields.next()?.to_string();
+    let mut number = || fields.next()?.parse::<u64>().ok();
+    let (revision, anchor, head) = (number()?, number()?, number()?);
+    if fields.next().is_some() || client_id.is_empty() || pad_id.as_str().is_empty() {
+        return None;
+    }
+    let selection = Selection {
+        anchor: usize::try_from(anchor).ok()?,
+        head: usize::try_from(head).ok()?,
+    };
+    Some(Heard::Cursor(
+        pad_id,
+        Cursor {
+            client_id,
+            revision,
+            selection,
+        },
+    ))
 }
 
 /// Upserts rows stamped with the database's own time.
@@ -369,15 +467,15 @@ mod tests {
     #[test]
     fn notifications_name_their_instance_and_this_one_skips_its_own() {
         let payload = "content:inst-a:PAD_id-123";
-        assert!(matches!(
+        assert_eq!(
             parse(payload, "inst-b"),
-            Some((Change::Content, ref id)) if id.as_str() == "PAD_id-123"
-        ));
+            Some(Heard::Change(Change::Content, PadId::new("PAD_id-123")))
+        );
         assert!(parse(payload, "inst-a").is_none());
-        assert!(matches!(
+        assert_eq!(
             parse("presence:inst-a:p", "inst-b"),
-            Some((Change::Presence, ref id)) if id.as_str() == "p"
-        ));
+            Some(Heard::Change(Change::Presence, PadId::new("p")))
+        );
         assert!(parse("gossip:inst-a:p", "inst-b").is_none());
         assert!(parse("content:inst-a", "inst-b").is_none());
     }
@@ -387,10 +485,46 @@ mod tests {
         let cluster = Cluster::new(Topology::Several);
         let (channel, payload) = cluster.notification(&PadId::new("PAD_id-123"), Change::Presence);
         assert_eq!(channel, CHANNEL);
-        assert!(matches!(
+        assert_eq!(
             parse(&payload, "another"),
-            Some((Change::Presence, ref id)) if id.as_str() == "PAD_id-123"
-        ));
+            Some(Heard::Change(Change::Presence, PadId::new("PAD_id-123")))
+        );
         assert!(parse(&payload, cluster.instance_id()).is_none());
+    }
+
+    #[test]
+    fn a_cursor_reads_back_as_it_was_sent_and_nothing_else_does() {
+        let cluster = Cluster::new(Topology::Several);
+        let cursor = Cursor {
+            client_id: "g0123abcd".into(),
+            revision: 42,
+            selection: Selection { anchor: 7, head: 3 },
+        };
+        let pad_id = PadId::new("PAD_id-123");
+        let payload = cluster.cursor_notification(&pad_id, &cursor);
+        assert_eq!(
+            parse(&payload, "another"),
+            Some(Heard::Cursor(pad_id.clone(), cursor.clone()))
+        );
+        assert!(parse(&payload, cluster.instance_id()).is_none());
+        // Fields missing, extra (an id with a colon), or not numbers are not read at all.
+        for unreadable in [
+            "cursor:i:pad:client:1:2",
+            "cursor:i:pad:cli:ent:1:2:3",
+            "cursor:i:pad:client:1:2:3:4",
+            "cursor:i:pad:client:one:2:3",
+            "cursor:i:pad:client:1:-2:3",
+            "cursor:i::client:1:2:3",
+            "cursor:i:pad::1:2:3",
+        ] {
+            assert_eq!(parse(unreadable, "another"), None, "{unreadable}");
+        }
+        // Well below what a notification may carry (8000 bytes).
+        let longest = Cursor {
+            client_id: "m".repeat(33),
+            revision: u64::MAX,
+            selection: Selection::caret(usize::MAX),
+        };
+        assert!(cluster.cursor_notification(&pad_id, &longest).len() < 200);
     }
 }

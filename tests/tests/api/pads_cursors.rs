@@ -232,3 +232,115 @@ async fn a_cursor_that_does_not_fit_the_text_is_refused_like_an_edit_that_does_n
     assert!(bob.cursors.is_empty(), "{:?}", bob.cursors);
     assert_eq!(history(&app, &member, &pad.id).await.final_text, "abcd");
 }
+
+/// Waits for `what` at most a few seconds: a cursor crossing instances takes one notification.
+async fn within<T>(what: &str, waiting: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+#[tokio::test]
+async fn a_cursor_crosses_instances_moved_past_the_edits_since_and_goes_with_its_owner() {
+    let app = spawn_app().await;
+    if !app.uses_postgres() {
+        eprintln!("skipped: several instances need STAGEPAD_TEST_POSTGRES_URL");
+        return;
+    }
+    let second = app.another_instance().await;
+    let member = app.sign_up(Plan::Team).await;
+    let pad = new_pad(&app, &member).await;
+    let mut ada = PadClient::join(&app, &pad.id, "Ada", None).await;
+    let mut bob = PadClient::join(&second, &pad.id, "Bob", None).await;
+    let (ada_id, bob_id) = (ada.client_id.clone(), bob.client_id.clone());
+    within(
+        "Ada online on the second instance",
+        bob.wait_until("Ada online", |c| c.shows_online(&ada_id)),
+    )
+    .await;
+    ada.edit("hello world").await;
+    within("Ada's edit stored", ada.settle_at(1)).await;
+    within("Ada's edit on the second instance", bob.settle_at(1)).await;
+
+    // "world" selected backwards on the first instance reaches Bob on the second, under
+    // Ada's id.
+    let world = Selection {
+        anchor: 11,
+        head: 6,
+    };
+    assert!(ada.send_cursor(1, world).await);
+    within(
+        "Ada's cursor on the second instance",
+        bob.wait_until("Ada's cursor", |c| c.cursor_of(&ada_id).is_some()),
+    )
+    .await;
+    assert_eq!(bob.cursor_of(&ada_id), Some((1, world)));
+    assert_eq!(bob.cursors.len(), 1, "{:?}", bob.cursors);
+
+    // Ada types on and puts her caret after what she typed.
+    ada.edit("hello world!").await;
+    within("Ada's second edit stored", ada.settle_at(2)).await;
+    assert!(ada.send_cursor(2, Selection::caret(12)).await);
+    within(
+        "Ada's new cursor on the second instance",
+        bob.wait_until("Ada's second cursor", |c| c.cursors.len() == 2),
+    )
+    .await;
+    assert_eq!(bob.cursor_of(&ada_id), Some((2, Selection::caret(12))));
+    assert_eq!(bob.doc.revision, 2, "her edit reached Bob before her caret");
+
+    // Bob types in front while Ada, not knowing it, puts her caret after "hello" (revision 2):
+    // it reaches Bob moved past his edit, whichever instance moves it.
+    bob.edit(">> hello world!").await;
+    within("Bob's edit stored", bob.settle_at(3)).await;
+    assert!(ada.send_cursor(2, Selection::caret(5)).await);
+    within(
+        "Ada's cursor made before Bob's edit",
+        bob.wait_until("Ada's third cursor", |c| c.cursors.len() == 3),
+    )
+    .await;
+    assert_eq!(bob.cursor_of(&ada_id), Some((3, Selection::caret(8))));
+    let placed = bob
+        .doc
+        .selection_from_server(3, Selection::caret(8))
+        .expect("the cursor fits Bob's text");
+    assert_eq!(&bob.doc.text[..placed.head], ">> hello");
+
+    // The second instance keeps her caret for newcomers, carried by her typing at it and
+    // moved by Bob's in front of it.
+    within("Bob's edit on the first instance", ada.settle_at(3)).await;
+    ada.edit(">> helloX world!").await;
+    within("Ada's third edit stored", ada.settle_at(4)).await;
+    within("Ada's third edit on the second instance", bob.settle_at(4)).await;
+    bob.edit("# >> helloX world!").await;
+    within("Bob's second edit stored", bob.settle_at(5)).await;
+    let mut cy = PadClient::join(&second, &pad.id, "Cy", None).await;
+    within(
+        "Ada's cursor for a newcomer on the second instance",
+        cy.wait_until("Ada's cursor", |c| c.cursor_of(&ada_id).is_some()),
+    )
+    .await;
+    assert_eq!(cy.cursor_of(&ada_id), Some((5, Selection::caret(11))));
+    let placed = cy
+        .doc
+        .selection_from_server(5, Selection::caret(11))
+        .expect("fits");
+    assert_eq!(&cy.doc.text[..placed.head], "# >> helloX");
+
+    // Ada leaves: the participant list tells Bob, and a newcomer there hears nothing of her
+    // caret (only of Bob's, made here).
+    assert!(bob.send_cursor(5, Selection::caret(0)).await);
+    ada.close().await;
+    within(
+        "Ada offline on the second instance",
+        bob.wait_until("Ada offline", |c| !c.shows_online(&ada_id)),
+    )
+    .await;
+    let mut dee = PadClient::join(&second, &pad.id, "Dee", None).await;
+    within(
+        "Bob's cursor for a newcomer",
+        dee.wait_until("Bob's cursor", |c| c.cursor_of(&bob_id).is_some()),
+    )
+    .await;
+    assert_eq!(dee.cursor_of(&ada_id), None, "{:?}", dee.cursors);
+}

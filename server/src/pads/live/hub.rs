@@ -21,7 +21,7 @@ use super::store::{self, Stored};
 use super::timings::EditTimings;
 use super::{MAX_CONNECTIONS_PER_ADDRESS, MAX_CONNECTIONS_PER_PAD, Refusal, SNAPSHOT_EVERY};
 use crate::error::ApiError;
-use crate::pads::cluster::{Change, Cluster, Connected, LocalRooms, Topology};
+use crate::pads::cluster::{Change, Cluster, Connected, Cursor, LocalRooms, Topology};
 use crate::pads::{PadStatus, log_ref};
 
 /// Messages a connection may fall behind by before it must reconnect.
@@ -151,6 +151,19 @@ impl PadHub {
         }
     }
 
+    /// A participant connected through another instance moved their caret on `pad_id`: tell
+    /// whoever has it open here.
+    pub async fn place_remote_cursor(
+        &self,
+        db: &DatabaseConnection,
+        pad_id: &PadId,
+        cursor: Cursor,
+    ) {
+        if let Some(room) = self.open_room(pad_id) {
+            room.place_remote_cursor(db, cursor).await;
+        }
+    }
+
     pub fn cluster(&self) -> &Cluster {
         &self.cluster
     }
@@ -205,6 +218,10 @@ impl LocalRooms for PadHub {
 
     async fn catch_up(&self, db: &DatabaseConnection, pad_id: &PadId, change: Change) {
         PadHub::catch_up(self, db, pad_id, change).await;
+    }
+
+    async fn place_cursor(&self, db: &DatabaseConnection, pad_id: &PadId, cursor: Cursor) {
+        self.place_remote_cursor(db, pad_id, cursor).await;
     }
 
     async fn catch_up_all(&self, db: &DatabaseConnection) {
@@ -499,13 +516,75 @@ impl Room {
         let mut state = self.locked(db).await?;
         // Sent under the lock, as edits are: every edit before it on the revision it names
         // reaches each connection first.
-        if let Some(message) = state.place_cursor(joined, revision, selection)? {
+        let Some(message) = state.place_cursor(joined, revision, selection)? else {
+            return Ok(());
+        };
+        let _ = self.events.send(RoomEvent::Cursor {
+            from: joined.client_id.as_str().into(),
+            message: encode(&message),
+        });
+        drop(state);
+        // Other instances catch up with the edits up to its revision before placing it; this
+        // connection's next cursor waits for the announcement, so its departure comes after.
+        if let ServerMessage::Cursor {
+            revision,
+            anchor,
+            head,
+            ..
+        } = message
+        {
+            let cursor = Cursor {
+                client_id: joined.client_id.clone(),
+                revision,
+                selection: Selection { anchor, head },
+            };
+            self.cluster
+                .announce_cursor(db, &self.pad_id, &cursor)
+                .await;
+        }
+        Ok(())
+    }
+
+    /// Places the caret of a participant connected through another instance, after catching
+    /// up with the edits it was placed on, and with who is connected where when it comes
+    /// from someone this room does not know to be connected there only; then tells the
+    /// connections here, as for a local one. Nothing is refused: the cursor is just dropped.
+    pub async fn place_remote_cursor(&self, db: &DatabaseConnection, cursor: Cursor) {
+        let mut guard = self.state.lock().await;
+        // Not loaded yet: nobody here to tell, and a joiner waits for the next one.
+        let Some(state) = guard.as_mut() else {
+            return;
+        };
+        if cursor.revision > state.revision()
+            && let Err(refusal) = self.catch_up_content(db, state).await
+        {
+            tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code.as_str(), "cannot catch up with a cursor's edits");
+            return;
+        }
+        // Joined (again) elsewhere, and not heard of here yet, perhaps.
+        if !state.connected_only_elsewhere(&cursor.client_id) {
+            match self.catch_up_presence(db, state).await {
+                Ok(true) => self.publish(&ServerMessage::Participants {
+                    participants: state.participants(),
+                }),
+                Ok(false) => {}
+                Err(refusal) => {
+                    tracing::warn!(pad = %log_ref(&self.pad_id), code = refusal.code.as_str(), "cannot catch up with presence elsewhere");
+                    return;
+                }
+            }
+        }
+        let Cursor {
+            client_id,
+            revision,
+            selection,
+        } = cursor;
+        if let Some(message) = state.place_remote_cursor(&client_id, revision, selection) {
             let _ = self.events.send(RoomEvent::Cursor {
-                from: joined.client_id.as_str().into(),
+                from: client_id.into(),
                 message: encode(&message),
             });
         }
-        Ok(())
     }
 
     /// Orders, stores and broadcasts an edit made on `revision`.

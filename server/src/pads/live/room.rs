@@ -93,8 +93,9 @@ pub struct Present {
     /// When that connection joined, on the database's clock (several instances): a later
     /// join through another instance replaces it.
     pub connected_at: Option<OffsetDateTime>,
-    /// Their caret and selection on the room's current revision, while connected here: in
-    /// memory only, never stored, moved along with every edit.
+    /// Their caret and selection on the room's current revision, while connected (here, or
+    /// elsewhere and told by their instance): in memory only, never stored, moved along with
+    /// every edit.
     cursor: Option<Selection>,
 }
 
@@ -113,6 +114,11 @@ impl Present {
             connected_at: None,
             cursor: None,
         }
+    }
+
+    /// Connected through this instance by a connection nobody replaced.
+    fn connected_here_now(&self) -> bool {
+        self.connections > 0 && self.connection != 0
     }
 
     /// Whether `secret` is the one this participant was given.
@@ -325,13 +331,52 @@ impl RoomState {
         revision: u64,
         selection: Selection,
     ) -> Result<Option<ServerMessage>, Refusal> {
-        let current = self.revision();
         let is_current_connection = self
             .participant(&author.client_id)
             .is_some_and(|present| present.connection == author.connection);
         if self.has_ended() || !is_current_connection || revision < self.base {
             return Ok(None);
         }
+        let placed = self.carried(&author.client_id, revision, selection)?;
+        Ok(Some(self.keep_cursor(&author.client_id, placed)))
+    }
+
+    /// Places the caret and selection of `client_id`, connected through another instance,
+    /// which made it on `revision` (that instance checked it), as [`RoomState::place_cursor`]
+    /// does a local one. None when there is nothing to tell: the pad ended, the participant
+    /// is not known to be connected elsewhere, or is connected here by a connection nobody
+    /// replaced (theirs elsewhere is the older), or the revision is older than this room
+    /// remembers or newer than it knows (the caller catches up first), or the cursor does
+    /// not fit.
+    pub fn place_remote_cursor(
+        &mut self,
+        client_id: &str,
+        revision: u64,
+        selection: Selection,
+    ) -> Option<ServerMessage> {
+        if self.has_ended() || !self.connected_only_elsewhere(client_id) || revision < self.base {
+            return None;
+        }
+        let placed = self.carried(client_id, revision, selection).ok()?;
+        Some(self.keep_cursor(client_id, placed))
+    }
+
+    /// Whether `client_id` is connected through another instance, and not here by a
+    /// connection of their own (one replaced by their join elsewhere does not count).
+    pub fn connected_only_elsewhere(&self, client_id: &str) -> bool {
+        self.participant(client_id)
+            .is_some_and(|present| present.elsewhere && !present.connected_here_now())
+    }
+
+    /// `selection`, made by `client_id` on `revision` (not older than this room remembers),
+    /// moved past the edits since to the current revision.
+    fn carried(
+        &self,
+        client_id: &str,
+        revision: u64,
+        selection: Selection,
+    ) -> Result<Selection, Refusal> {
+        let current = self.revision();
         if revision > current {
             return Err(Refusal::new(
                 RefusalCode::InvalidRevision,
@@ -353,18 +398,23 @@ impl RoomState {
                 ),
             ));
         }
-        let placed = since.iter().fold(selection, |at, entry| {
-            at.transform(&entry.op, entry.client_id == author.client_id)
-        });
-        if let Some(present) = self.present(&author.client_id) {
+        Ok(since.iter().fold(selection, |at, entry| {
+            at.transform(&entry.op, entry.client_id == client_id)
+        }))
+    }
+
+    /// Keeps `client_id`'s caret, placed on the current revision, for joiners; the message
+    /// telling the others.
+    fn keep_cursor(&mut self, client_id: &str, placed: Selection) -> ServerMessage {
+        if let Some(present) = self.present(client_id) {
             present.cursor = Some(placed);
         }
-        Ok(Some(ServerMessage::Cursor {
-            client_id: author.client_id.clone(),
-            revision: current,
+        ServerMessage::Cursor {
+            client_id: client_id.to_string(),
+            revision: self.revision(),
             anchor: placed.anchor,
             head: placed.head,
-        }))
+        }
     }
 
     /// Takes a stored edit into the text and the history; returns the message announcing it.
@@ -589,10 +639,14 @@ impl RoomState {
         false
     }
 
-    /// Marks who is connected through other instances now.
+    /// Marks who is connected through other instances now. The caret of someone no longer
+    /// connected anywhere (as far as this instance knows) goes with them.
     pub fn connected_elsewhere(&mut self, elsewhere: &HashSet<String>) {
         for (client_id, present) in self.participants.iter_mut() {
             present.elsewhere = elsewhere.contains(client_id);
+            if !present.elsewhere && !present.connected_here_now() {
+                present.cursor = None;
+            }
         }
     }
 }
@@ -859,6 +913,102 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_cursor_from_another_instance_is_kept_moved_and_dropped_like_a_local_one() {
+        let mut room = empty_room("hello");
+        let bob = join(&mut room, "bob", 1);
+        room.add(stored("ada", None, 1));
+        // Not known to be connected anywhere yet: the caller catches up with presence first.
+        assert_eq!(
+            room.place_remote_cursor("ada", 0, Selection::caret(4)),
+            None
+        );
+        room.connected_elsewhere(&HashSet::from(["ada".to_string()]));
+        let first = next(room.accept(&bob, &insert(0, ">> ", 5), 0, 1));
+        room.commit("bob", 1, first);
+        // Made on revision 0 over there: moved past Bob's edit here.
+        assert_eq!(
+            room.place_remote_cursor("ada", 0, Selection::caret(4)),
+            Some(ServerMessage::Cursor {
+                client_id: "ada".into(),
+                revision: 1,
+                anchor: 7,
+                head: 7
+            })
+        );
+        // Her own edit, heard from her instance, carries it; a joiner is told where it is.
+        room.record(HistoryEntry {
+            op: insert(7, "Y", 8),
+            client_id: "ada".into(),
+            seq: 1,
+        });
+        let welcome = room.welcome("cy", None, "#000".into(), None);
+        assert!(
+            matches!(
+                welcome.last(),
+                Some(ServerMessage::Cursor { client_id, revision: 2, anchor: 8, head: 8 }) if client_id == "ada"
+            ),
+            "{welcome:?}"
+        );
+        // Newer than the room knows (it catches up first), older than it remembers, beyond
+        // the text: dropped, nobody refused.
+        assert_eq!(
+            room.place_remote_cursor("ada", 3, Selection::caret(0)),
+            None
+        );
+        assert_eq!(
+            room.place_remote_cursor("ada", 2, Selection::caret(99)),
+            None
+        );
+        room.base = 1;
+        room.history.remove(0);
+        assert_eq!(
+            room.place_remote_cursor("ada", 0, Selection::caret(0)),
+            None
+        );
+        // Gone with her last connection anywhere.
+        room.connected_elsewhere(&HashSet::new());
+        assert_eq!(room.welcome("cy", None, "#000".into(), None).len(), 1);
+    }
+
+    #[test]
+    fn a_remote_cursor_of_someone_connected_here_counts_only_once_they_joined_there_later() {
+        let mut room = empty_room("abc");
+        let at = |minute| Some(OffsetDateTime::UNIX_EPOCH + Duration::minutes(minute));
+        room.add(stored("ada", None, 0));
+        room.connect("ada", 1, at(10), "ada");
+        room.connected_elsewhere(&HashSet::from(["ada".to_string()]));
+        // Her connection here is the newer: the one elsewhere is on its way out.
+        assert!(!room.connected_only_elsewhere("ada"));
+        assert_eq!(
+            room.place_remote_cursor("ada", 0, Selection::caret(1)),
+            None
+        );
+        // She joined there later: this instance's connection of hers is replaced.
+        let mut there = stored("ada", None, 0);
+        there.connected_at = at(11);
+        assert_eq!(room.catch_up_participants(vec![there]), ["ada"]);
+        assert!(room.connected_only_elsewhere("ada"));
+        assert!(
+            room.place_remote_cursor("ada", 0, Selection::caret(1))
+                .is_some()
+        );
+        // Her replaced connection here cannot place hers any more.
+        let old = Joined {
+            client_id: "ada".into(),
+            name: "ada".into(),
+            connection: 1,
+            first: Vec::new(),
+        };
+        assert_eq!(
+            room.place_cursor(&old, 0, Selection::caret(2)).unwrap(),
+            None
+        );
+        // She left there while her old connection here is still closing: her caret goes.
+        room.connected_elsewhere(&HashSet::new());
+        assert_eq!(room.welcome("cy", None, "#000".into(), None).len(), 1);
     }
 
     #[test]
