@@ -37,7 +37,10 @@ impl Locale {
             let quality = parts
                 .find_map(|param| {
                     let (name, value) = param.trim().split_once('=')?;
-                    (name.trim() == "q").then(|| quality_thousandths(value.trim()))?
+                    // An unreadable weight counts as 0: the element is not asked for.
+                    name.trim()
+                        .eq_ignore_ascii_case("q")
+                        .then(|| quality_thousandths(value.trim()).unwrap_or(0))
                 })
                 .unwrap_or(1_000);
             if quality == 0 {
@@ -227,10 +230,11 @@ mod tests {
         assert_eq!(Locale::negotiate("de, es"), Locale::En);
         assert_eq!(Locale::negotiate(""), Locale::En);
         assert_eq!(Locale::negotiate("*"), Locale::En);
-        assert_eq!(Locale::negotiate("fr;q=nonsense"), Locale::Fr);
+        assert_eq!(Locale::negotiate("fr;q=nonsense, en;q=0.1"), Locale::En);
+        assert_eq!(Locale::negotiate("fr;Q=0, en;q=0.1"), Locale::En);
         assert_eq!(Locale::negotiate("fr;q=0.002, en;q=0.001"), Locale::Fr);
         assert_eq!(Locale::negotiate("en;q=0.999, fr;q=1.000"), Locale::Fr);
-        assert_eq!(Locale::negotiate("en;q=0.5, fr;q=1.5"), Locale::Fr);
+        assert_eq!(Locale::negotiate("en;q=0.5, fr;q=1.5"), Locale::En);
         assert_eq!(quality_thousandths("0.8"), Some(800));
         assert_eq!(quality_thousandths("1"), Some(1_000));
         assert_eq!(quality_thousandths("1.001"), None);

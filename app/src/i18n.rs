@@ -91,23 +91,60 @@ impl Language {
         self.0.get()
     }
 
-    /// Switches the console to `locale` and remembers it in this browser. Saving it for the
-    /// user is the caller's part (the header does it when someone is logged in).
-    pub fn set(self, locale: Locale) {
+    /// Switches the console to `locale` and remembers it in this browser (the user's saved
+    /// choice after log-in too, so that the next visit starts in it). Saving it for the user
+    /// is [`LanguageSaver`]'s part.
+    pub fn adopt(self, locale: Locale) {
         if let Some(storage) = local_storage() {
             let _ = storage.set_item(STORAGE_KEY, locale.as_str());
         }
-        self.adopt(locale);
-    }
-
-    /// Switches to a language chosen elsewhere (the user's saved choice, after log-in).
-    pub fn adopt(self, locale: Locale) {
         if self.0.get_untracked() == locale {
             return;
         }
         set_locale(locale);
         set_document_language(locale);
         self.0.set(locale);
+    }
+}
+
+/// Saves the language people pick for their account, one request at a time and the latest
+/// choice last, whatever order the server would answer concurrent ones in. Lives above the
+/// views that the language rebuilds.
+#[derive(Clone, Copy)]
+pub struct LanguageSaver {
+    client: crate::api::Client,
+    wanted: StoredValue<Option<Locale>, LocalStorage>,
+    saving: StoredValue<bool, LocalStorage>,
+}
+
+impl LanguageSaver {
+    pub fn provide(client: crate::api::Client) -> Self {
+        let saver = LanguageSaver {
+            client,
+            wanted: StoredValue::new_local(None),
+            saving: StoredValue::new_local(false),
+        };
+        provide_context(saver);
+        saver
+    }
+
+    pub fn get_context() -> Self {
+        expect_context::<LanguageSaver>()
+    }
+
+    pub fn save(self, locale: Locale) {
+        self.wanted.set_value(Some(locale));
+        if self.saving.get_value() {
+            return; // the request on its way sends this one after it
+        }
+        self.saving.set_value(true);
+        leptos::task::spawn_local(async move {
+            while let Some(locale) = self.wanted.try_update_value(Option::take).flatten() {
+                // A failure leaves the choice in this browser; the account keeps its last one.
+                let _ = self.client.save_language(locale).await;
+            }
+            self.saving.set_value(false);
+        });
     }
 }
 

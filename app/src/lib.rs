@@ -25,6 +25,7 @@ use state::Session;
 pub fn App() -> impl IntoView {
     let language = i18n::Language::provide();
     let session = Session::provide();
+    i18n::LanguageSaver::provide(api::Client::new(session));
     // A user's saved language follows them to this browser when they log in (once: later
     // changes of theirs are made here, in the header).
     let adopted_for = StoredValue::new(None::<::api::UserId>);

@@ -98,10 +98,7 @@ pub async fn localize_errors(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let locale = requested_locale(request.headers());
-    let response = next.call(request).await?;
-    if locale == Locale::En {
-        return Ok(response.map_into_left_body());
-    }
+    let mut response = next.call(request).await?;
     let words = response
         .response()
         .extensions()
@@ -110,6 +107,14 @@ pub async fn localize_errors(
     let Some(words) = words else {
         return Ok(response.map_into_left_body());
     };
+    // The body depends on the header: caches must not serve one language for another.
+    response.headers_mut().append(
+        header::VARY,
+        header::HeaderValue::from_static("accept-language"),
+    );
+    if locale == Locale::En {
+        return Ok(response.map_into_left_body());
+    }
     let body = api::ErrorBody {
         code: words.code,
         message: words.message.render(locale),

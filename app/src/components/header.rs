@@ -5,7 +5,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use ::api::i18n::Locale;
 
 use crate::api::Client;
-use crate::i18n::{Language, Text, t};
+use crate::i18n::{Language, LanguageSaver, Text, t};
 use crate::state::{Session, SessionState, nav_links};
 use crate::text::whoami;
 
@@ -23,7 +23,9 @@ pub fn Header() -> impl IntoView {
             {move || match session.state() {
                 SessionState::Loading => view! { <nav class="site-nav"></nav> }.into_any(),
                 // A candidate on their pad is not a prospective customer: no Log in / Sign up.
-                SessionState::LoggedOut if on_a_pad() => view! { <LanguagePicker/> }.into_any(),
+                // Nor a language picker: changing it builds the page again, which would close
+                // the pad's connection mid-interview. The browser's language holds there.
+                SessionState::LoggedOut if on_a_pad() => ().into_any(),
                 SessionState::LoggedOut => {
                     view! {
                         <nav class="site-nav" data-testid="nav">
@@ -49,7 +51,7 @@ pub fn Header() -> impl IntoView {
                             <span class="whoami" data-testid="whoami">
                                 {whoami(&me)}
                             </span>
-                            <LanguagePicker/>
+                            {(!on_a_pad()).then(|| view! { <LanguagePicker/> })}
                             <LogOut/>
                         </div>
                     }
@@ -108,24 +110,20 @@ fn LogOut() -> impl IntoView {
 fn LanguagePicker() -> impl IntoView {
     let language = Language::get_context();
     let session = Session::get();
-    let client = Client::get();
-    let save = Action::new_local(move |locale: &Locale| {
-        let locale = *locale;
-        async move { client.save_language(locale).await }
-    });
+    let saver = LanguageSaver::get_context();
     view! {
         <label class="language-picker">
             <span class="sr-only">{t(Text::AppLanguage)}</span>
             <select
-                data-testid="language"
+                data-testid="ui-language"
                 on:change=move |event| {
                     let Some(locale) = Locale::from_code(&event_target_value(&event)) else {
                         return;
                     };
                     if session.user_id_untracked().is_some() {
-                        save.dispatch_local(locale);
+                        saver.save(locale);
                     }
-                    language.set(locale);
+                    language.adopt(locale);
                 }
             >
                 {Locale::ALL

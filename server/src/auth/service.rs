@@ -387,7 +387,12 @@ pub async fn change_email(
     if current.email == email {
         return with_organization(&state.db, current).await;
     }
-    // Asked only after the password: a session alone cannot probe which addresses have accounts.
+    // Asked only after the password, and only a few times an hour: a session alone cannot
+    // probe which addresses have accounts, nor one with its own password at will.
+    state
+        .throttle
+        .email_change(current.id)
+        .map_err(|wait| too_many(Text::AuthTooManyEmailChanges, wait))?;
     if find_by_email(&state.db, &email).await?.is_some() {
         return Err(email_in_use());
     }

@@ -40,6 +40,8 @@ pub struct ThrottleLimits {
     pub sign_ups_per_address: Limit,
     /// Invitations one organization sends.
     pub invitations_per_organization: Limit,
+    /// E-mail changes one user asks for (each one tells whether the new address is taken).
+    pub email_changes_per_user: Limit,
     /// Windows kept at most; beyond it the oldest is forgotten.
     pub capacity: usize,
 }
@@ -53,6 +55,7 @@ impl Default for ThrottleLimits {
             login_per_address: Limit::new(30, 10 * MINUTE),
             sign_ups_per_address: Limit::new(10, 60 * MINUTE),
             invitations_per_organization: Limit::new(100, 60 * MINUTE),
+            email_changes_per_user: Limit::new(5, 60 * MINUTE),
             capacity: 100_000,
         }
     }
@@ -65,6 +68,7 @@ enum Kind {
     LoginAddress,
     SignUpAddress,
     Invitations,
+    EmailChanges,
 }
 
 impl Kind {
@@ -74,6 +78,7 @@ impl Kind {
             Kind::LoginAddress => 2,
             Kind::SignUpAddress => 3,
             Kind::Invitations => 4,
+            Kind::EmailChanges => 5,
         }
     }
 }
@@ -195,6 +200,14 @@ impl Throttle {
         self.take(key, self.limits.invitations_per_organization)
     }
 
+    /// Counts an e-mail change of the user, or `Err(retry_after)` when they used them up: each
+    /// answer says whether an address has an account, so a session with its own password must
+    /// not be able to ask it at will.
+    pub fn email_change(&self, user_id: api::UserId) -> Result<(), Duration> {
+        let key = Key::new(Kind::EmailChanges, user_id.as_uuid().as_bytes());
+        self.take(key, self.limits.email_changes_per_user)
+    }
+
     /// Check and count under one lock, so concurrent requests cannot all slip under the limit.
     fn take(&self, key: Key, limit: Limit) -> Result<(), Duration> {
         let now = Instant::now();
@@ -291,6 +304,7 @@ mod tests {
             login_per_address: Limit::new(5, MINUTE),
             sign_ups_per_address: Limit::new(2, MINUTE),
             invitations_per_organization: Limit::new(2, MINUTE),
+            email_changes_per_user: Limit::new(2, MINUTE),
             capacity: 1000,
         }
     }

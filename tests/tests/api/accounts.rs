@@ -687,3 +687,35 @@ async fn a_user_s_console_language_is_saved_with_the_account() {
     let me: api::MeResponse = expect_json(app.get(&grace.client, "/api/me").await, 200).await;
     assert_eq!(me.language, None);
 }
+
+/// Each e-mail change tells whether the new address has an account somewhere, so even with
+/// their own password a user cannot ask it at will: a few an hour, then 429 whatever the
+/// address.
+#[tokio::test]
+async fn e_mail_changes_are_limited_so_they_cannot_probe_addresses() {
+    let app = spawn_app().await;
+    let prober = app.sign_up(Plan::Personal).await;
+    let change = |email: &str| api::ChangeEmailRequest {
+        current_password: PASSWORD.into(),
+        new_email: email.into(),
+    };
+    for _ in 0..5 {
+        let someone = app.sign_up(Plan::Personal).await;
+        expect_error(
+            app.change_email(&prober, &change(&someone.email)).await,
+            409,
+            ErrorCode::EmailTaken,
+        )
+        .await;
+    }
+    let someone = app.sign_up(Plan::Personal).await;
+    let free = unique_email("Free");
+    for probe in [someone.email.as_str(), free.as_str()] {
+        let response = app.change_email(&prober, &change(probe)).await;
+        assert!(response.headers().contains_key("retry-after"));
+        expect_error(response, 429, ErrorCode::TooManyRequests).await;
+    }
+    // Another user is not held back by it.
+    let other = app.sign_up(Plan::Personal).await;
+    let _: api::MeResponse = expect_json(app.change_email(&other, &change(&free)).await, 200).await;
+}

@@ -15,17 +15,27 @@ async fn in_both_languages(
     status: u16,
     code: ErrorCode,
 ) -> (String, String) {
-    let english = expect_error(request().send().await.unwrap(), status, code).await;
-    let french = expect_error(
-        request()
-            .header("accept-language", FRENCH)
-            .send()
-            .await
-            .unwrap(),
-        status,
-        code,
-    )
-    .await;
+    let english = request().send().await.unwrap();
+    let french = request()
+        .header("accept-language", FRENCH)
+        .send()
+        .await
+        .unwrap();
+    for answer in [&english, &french] {
+        let vary: Vec<&str> = answer
+            .headers()
+            .get_all("vary")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert!(
+            vary.iter()
+                .any(|v| v.eq_ignore_ascii_case("accept-language")),
+            "caches must keep the languages apart: {vary:?}"
+        );
+    }
+    let english = expect_error(english, status, code).await;
+    let french = expect_error(french, status, code).await;
     assert_ne!(english, french, "not translated");
     (english, french)
 }

@@ -190,7 +190,7 @@ async fn a_french_speaking_admin_signs_up_and_connects_lever_in_french() {
 
     // The picker switches at once, and the choice is saved with the account.
     browser
-        .element("[data-testid=language] option[value=en]")
+        .element("[data-testid=ui-language] option[value=en]")
         .await
         .click()
         .await
@@ -200,7 +200,7 @@ async fn a_french_speaking_admin_signs_up_and_connects_lever_in_french() {
         .await;
     assert_eq!(document_language(&browser).await, "en");
     browser
-        .element("[data-testid=language] option[value=fr]")
+        .element("[data-testid=ui-language] option[value=fr]")
         .await
         .click()
         .await
