@@ -209,6 +209,14 @@ async fn serve(
                     AggregatedMessage::Text(text) => {
                         let message = parse(&text)?;
                         if let ClientMessage::Cursor { revision, anchor, head } = message {
+                            // Not counted by the bucket (a flood is thinned, not refused), so
+                            // a cursor must stay the few bytes one is.
+                            if text.len() > MAX_CURSOR_BYTES {
+                                return Err(Refusal::new(
+                                    RefusalCode::MalformedMessage,
+                                    format!("A cursor message is at most {MAX_CURSOR_BYTES} bytes."),
+                                ));
+                            }
                             cursors.offer(revision, Selection { anchor, head });
                             continue;
                         }
@@ -461,6 +469,10 @@ async fn refuse(mut session: Session, refusal: Refusal) {
 fn json(message: &ServerMessage) -> String {
     serde_json::to_string(message).expect("server messages serialize")
 }
+
+/// The largest cursor message: `{"type":"cursor","revision":…,"anchor":…,"head":…}` with
+/// 20-digit numbers is under 120 bytes.
+const MAX_CURSOR_BYTES: usize = 256;
 
 /// The cursor waiting to be relayed, and when the next may go.
 struct CursorGate {

@@ -225,6 +225,15 @@ async fn a_cursor_that_does_not_fit_the_text_is_refused_like_an_edit_that_does_n
     );
     while dee.pump().await {}
     assert_eq!(dee.refusals.last(), Some(&RefusalCode::MalformedMessage));
+    // A cursor padded out to a large frame: cursors skip the message bucket, so they are small.
+    let mut eve = PadClient::join(&app, &pad.id, "Eve", None).await;
+    let padded = format!(
+        r#"{{"type":"cursor","revision":1,"anchor":0,"head":0{}}}"#,
+        " ".repeat(4_000)
+    );
+    assert!(eve.send_raw(&padded).await);
+    while eve.pump().await {}
+    assert_eq!(eve.refusals.last(), Some(&RefusalCode::MalformedMessage));
 
     // Bob heard of none of them, and the pad is untouched.
     bob.edit("abcd").await;
