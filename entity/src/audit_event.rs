@@ -13,6 +13,12 @@ pub struct Model {
     pub actor_label: Option<String>,
     pub action: String,
     pub detail: String,
+    /// The detail's catalog key (`audit.detail.*`), to word it in the reader's language; `None`
+    /// in rows older than that, which have only the English `detail`.
+    pub detail_key: Option<String>,
+    /// The detail's placeholder values: JSON `[{"name", "value", "is_text"}]`, `is_text` when
+    /// `value` is a catalog key (a plan's name) rather than words quoted as they are.
+    pub detail_values: Option<String>,
     pub client_address: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
 }

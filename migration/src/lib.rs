@@ -25,6 +25,7 @@ mod m20261202_000018_lever_feedback;
 mod m20261203_000019_pad_runs;
 mod m20261203_000020_lever_write_sent;
 mod m20261203_000021_user_language;
+mod m20261203_000022_audit_detail_text;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_pad_runs::Migration),
             Box::new(m20261203_000020_lever_write_sent::Migration),
             Box::new(m20261203_000021_user_language::Migration),
+            Box::new(m20261203_000022_audit_detail_text::Migration),
         ]
     }
 }

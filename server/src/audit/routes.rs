@@ -1,8 +1,10 @@
-use actix_web::{HttpResponse, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::error::ApiResult;
 use crate::extract::AdminUser;
+use crate::i18n::requested_locale;
 use crate::paging::PageRequest;
 use crate::state::AppState;
 
@@ -18,11 +20,16 @@ struct AuditQuery {
 }
 
 async fn list_audit_events(
+    http: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
     query: web::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
     let request = PageRequest::new(query.limit, query.cursor.as_deref())?;
-    let page = super::page(&state.db, admin.org_id, &request).await?;
-    Ok(HttpResponse::Ok().json(page))
+    let locale = requested_locale(http.headers());
+    let page = super::page(&state.db, admin.org_id, &request, locale).await?;
+    // The details are worded in the request's language: caches must keep languages apart.
+    Ok(HttpResponse::Ok()
+        .insert_header((header::VARY, "accept-language"))
+        .json(page))
 }

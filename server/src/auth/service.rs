@@ -16,7 +16,7 @@ use crate::auth::password::check_new_password;
 use crate::auth::throttle::LogInAttempt;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, ClientAddress};
-use crate::i18n::{Message, Text, msg};
+use crate::i18n::{Message, Text, msg, plan_name};
 use crate::state::AppState;
 use crate::validate;
 
@@ -108,11 +108,9 @@ pub async fn sign_up(
             label: Some(label(&user)),
         },
         "signed_up",
-        format!(
-            "Created organization {:?} on the {} plan",
-            organization.name,
-            request.plan.label()
-        ),
+        msg(Text::AuditDetailSignedUp)
+            .with("organization", format!("{:?}", organization.name))
+            .with_text("plan", plan_name(request.plan)),
         client,
     )
     .await?;
@@ -192,7 +190,7 @@ pub async fn log_in(
                     user.org_id,
                     actor,
                     "login_failed",
-                    "Wrong password",
+                    msg(Text::AuditDetailWrongPassword),
                     client,
                 )
                 .await?;
@@ -210,7 +208,7 @@ pub async fn log_in(
             user.org_id,
             actor(),
             "login_failed",
-            "Account is deactivated",
+            msg(Text::AuditDetailAccountDeactivated),
             client,
         )
         .await?;
@@ -225,7 +223,7 @@ pub async fn log_in(
         user.org_id,
         actor(),
         "logged_in",
-        "Logged in",
+        msg(Text::AuditDetailLoggedIn),
         client,
     )
     .await?;
@@ -284,7 +282,7 @@ pub async fn log_out(state: &AppState, user: &AuthUser, client: &ClientAddress) 
         user.org_id,
         user.into(),
         "logged_out",
-        "Logged out",
+        msg(Text::AuditDetailLoggedOut),
         client,
     )
     .await?;
@@ -329,7 +327,7 @@ pub async fn change_password(
         user.org_id,
         user.into(),
         "password_changed",
-        "Changed their password",
+        msg(Text::AuditDetailPasswordChanged),
         client,
     )
     .await?;
@@ -358,10 +356,9 @@ pub async fn change_name(
         user.org_id,
         user.into(),
         "name_changed",
-        format!(
-            "Changed their name from {:?} to {:?}",
-            current.name, updated.name
-        ),
+        msg(Text::AuditDetailNameChanged)
+            .with("old", format!("{:?}", current.name))
+            .with("new", format!("{:?}", updated.name)),
         client,
     )
     .await?;
@@ -408,10 +405,9 @@ pub async fn change_email(
         user.org_id,
         user.into(),
         "email_changed",
-        format!(
-            "Changed their email from {} to {}",
-            current.email, updated.email
-        ),
+        msg(Text::AuditDetailEmailChanged)
+            .with("old", &current.email)
+            .with("new", &updated.email),
         client,
     )
     .await?;

@@ -164,7 +164,7 @@ pub async fn retry_delivery(
         admin.org_id,
         admin.user().into(),
         "lever.delivery_retried",
-        format!("delivery {}", delivery.id),
+        msg(Text::AuditDetailLeverDeliveryRetried).with("id", delivery.id),
         &client,
     )
     .await?;

@@ -426,7 +426,10 @@ pub async fn save_credentials(
         org_id,
         admin.user().into(),
         "lever_credentials_saved",
-        format!("Saved a Lever API key for {}", request.environment.label()),
+        msg(Text::AuditDetailLeverCredentialsSaved).with_text(
+            "environment",
+            audit::lever_environment_name(request.environment),
+        ),
         client,
     )
     .await?;
@@ -580,7 +583,8 @@ pub(super) async fn change_integration(
         admin.org_id,
         admin.user().into(),
         action,
-        detail,
+        // Worded by each caller in English (setup.rs, feedback.rs): kept as it is, not translated.
+        crate::i18n::Message::Verbatim(detail),
         client,
     )
     .await?;
@@ -796,7 +800,7 @@ pub async fn disconnect(
             admin.org_id,
             admin.user().into(),
             "lever_disconnected",
-            "Disconnected Lever: the API key and token were erased and the webhook URL disabled",
+            msg(Text::AuditDetailLeverDisconnected),
             client,
         )
         .await?;

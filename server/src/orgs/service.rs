@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, role_name};
 use crate::auth::password::check_new_password;
 use crate::auth::service::{SignedIn, label, new_user, on_unique_violation, too_many};
 use crate::error::{ApiError, ApiResult};
@@ -97,11 +97,9 @@ pub async fn change_plan(
         admin.org_id,
         admin.user().into(),
         "plan_changed",
-        format!(
-            "Changed the plan from {} to {}",
-            before.label(),
-            plan.label()
-        ),
+        msg(Text::AuditDetailPlanChanged)
+            .with_text("from", plan_name(before))
+            .with_text("to", plan_name(plan)),
         client,
     )
     .await?;
@@ -133,7 +131,9 @@ pub async fn rename_organization(
         admin.org_id,
         admin.user().into(),
         "organization_renamed",
-        format!("Renamed the organization from {before:?} to {:?}", org.name),
+        msg(Text::AuditDetailOrganizationRenamed)
+            .with("old", format!("{before:?}"))
+            .with("new", format!("{:?}", org.name)),
         client,
     )
     .await?;
@@ -223,20 +223,18 @@ pub async fn update_member(
     if new_role != member.role {
         changes.push((
             "member_role_changed",
-            format!(
-                "Changed the role of {} from {} to {}",
-                label(&member),
-                wire::role(member.role).label(),
-                wire::role(new_role).label()
-            ),
+            msg(Text::AuditDetailMemberRoleChanged)
+                .with("member", label(&member))
+                .with_text("from", role_name(wire::role(member.role)))
+                .with_text("to", role_name(wire::role(new_role))),
         ));
     }
     if new_status != member.status {
-        let (action, verb) = match new_status {
-            user::Status::Deactivated => ("member_deactivated", "Deactivated"),
-            user::Status::Active => ("member_reactivated", "Reactivated"),
+        let (action, text) = match new_status {
+            user::Status::Deactivated => ("member_deactivated", Text::AuditDetailMemberDeactivated),
+            user::Status::Active => ("member_reactivated", Text::AuditDetailMemberReactivated),
         };
-        changes.push((action, format!("{verb} {}", label(&member))));
+        changes.push((action, msg(text).with("member", label(&member))));
     }
     let mut changed: user::ActiveModel = member.clone().into();
     changed.role = Set(new_role);
@@ -280,7 +278,7 @@ pub async fn remove_member(
         admin.org_id,
         admin.user().into(),
         "member_removed",
-        format!("Removed {}", label(&member)),
+        msg(Text::AuditDetailMemberRemoved).with("member", label(&member)),
         client,
     )
     .await?;
@@ -427,7 +425,9 @@ pub async fn create_invitation(
         admin.org_id,
         admin.user().into(),
         "invitation_created",
-        format!("Invited {email} as {}", request.role.label()),
+        msg(Text::AuditDetailInvitationCreated)
+            .with("email", &email)
+            .with_text("role", role_name(request.role)),
         client,
     )
     .await?;
@@ -460,7 +460,7 @@ pub async fn revoke_invitation(
         admin.org_id,
         admin.user().into(),
         "invitation_revoked",
-        format!("Revoked the invitation of {email}"),
+        msg(Text::AuditDetailInvitationRevoked).with("email", &email),
         client,
     )
     .await?;
@@ -551,11 +551,9 @@ pub async fn accept_invitation(
             label: Some(label(&user)),
         },
         "member_joined",
-        format!(
-            "Joined as {} (invited by {})",
-            wire::role(user.role).label(),
-            invitation.invited_by_name
-        ),
+        msg(Text::AuditDetailMemberJoined)
+            .with_text("role", role_name(wire::role(user.role)))
+            .with("inviter", &invitation.invited_by_name),
         client,
     )
     .await?;

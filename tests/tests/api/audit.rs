@@ -101,3 +101,81 @@ async fn the_audit_log_pages_backwards_without_gaps_or_repeats() {
     assert_eq!(seen.len(), 7, "sign-up and six log-ins: {seen:?}");
     assert!(seen.windows(2).all(|w| w[0] > w[1]));
 }
+
+/// The detail of each entry is worded in the reader's language (`Accept-Language`), English
+/// without the header; the answer varies by that header.
+#[tokio::test]
+async fn the_audit_log_speaks_the_language_asked_for() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    let _: api::OrganizationSummary = expect_json(
+        app.put(
+            &admin.client,
+            "/api/organization/plan",
+            &api::ChangePlanRequest {
+                plan: Plan::Enterprise,
+            },
+        )
+        .await,
+        200,
+    )
+    .await;
+    let english = admin
+        .client
+        .get(app.url("/api/audit"))
+        .send()
+        .await
+        .unwrap();
+    let french = admin
+        .client
+        .get(app.url("/api/audit"))
+        .header("accept-language", "fr-FR,fr;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    for answer in [&english, &french] {
+        let vary: Vec<&str> = answer
+            .headers()
+            .get_all("vary")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert!(
+            vary.iter()
+                .any(|v| v.to_ascii_lowercase().contains("accept-language")),
+            "caches must keep the languages apart: {vary:?}"
+        );
+    }
+    let english: api::AuditPage = expect_json(english, 200).await;
+    let french: api::AuditPage = expect_json(french, 200).await;
+    let details = |page: &api::AuditPage| -> Vec<(String, String)> {
+        page.events
+            .iter()
+            .map(|e| (e.action.clone(), e.detail.clone()))
+            .collect()
+    };
+    let (english, french) = (details(&english), details(&french));
+    assert_eq!(english[0].0, "plan_changed");
+    assert_eq!(english[0].1, "Changed the plan from Team to Enterprise");
+    assert_eq!(
+        french[0].1,
+        "Passage de l'offre Équipe à l'offre Entreprise"
+    );
+    let signed_up = english.iter().find(|(a, _)| a == "signed_up").unwrap();
+    assert!(
+        signed_up.1.starts_with("Created organization \"")
+            && signed_up.1.ends_with("\" on the Team plan"),
+        "{}",
+        signed_up.1
+    );
+    let signed_up_fr = french.iter().find(|(a, _)| a == "signed_up").unwrap();
+    let name = signed_up
+        .1
+        .strip_prefix("Created organization ")
+        .and_then(|rest| rest.strip_suffix(" on the Team plan"))
+        .unwrap();
+    assert_eq!(
+        signed_up_fr.1,
+        format!("Organisation {name} créée avec l'offre Équipe")
+    );
+}
