@@ -41,7 +41,10 @@ impl ApiFailure {
         Self {
             status: 0,
             code: None,
-            message: format!("Stagepad cannot be reached: {error}"),
+            message: crate::i18n::tf(
+                crate::i18n::Text::ApiUnreachable,
+                &[("error", &error.to_string())],
+            ),
         }
     }
 
@@ -66,7 +69,10 @@ impl ApiFailure {
             None => Self {
                 status,
                 code: None,
-                message: format!("Stagepad answered with status {status}."),
+                message: crate::i18n::tf(
+                    crate::i18n::Text::ApiStatus,
+                    &[("status", &status.to_string())],
+                ),
             },
         }
     }

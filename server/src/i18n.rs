@@ -75,6 +75,19 @@ pub fn msg(text: Text) -> Message {
     text.into()
 }
 
+tokio::task_local! {
+    /// The language of the request being answered, for answers that carry words besides
+    /// errors (set by [`localize_errors`] around each request).
+    static REQUEST_LOCALE: Locale;
+}
+
+/// The language of the request being answered (English outside one).
+pub fn request_locale() -> Locale {
+    REQUEST_LOCALE
+        .try_with(|locale| *locale)
+        .unwrap_or_default()
+}
+
 /// The language a request asks for.
 pub fn requested_locale(headers: &header::HeaderMap) -> Locale {
     headers
@@ -98,7 +111,15 @@ pub async fn localize_errors(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let locale = requested_locale(request.headers());
-    let mut response = next.call(request).await?;
+    let api = request.path().starts_with("/api/");
+    let mut response = REQUEST_LOCALE.scope(locale, next.call(request)).await?;
+    if api {
+        // Answers may hold words in the request's language: caches must keep them apart.
+        response.headers_mut().append(
+            header::VARY,
+            header::HeaderValue::from_static("accept-language"),
+        );
+    }
     let words = response
         .response()
         .extensions()
@@ -107,11 +128,12 @@ pub async fn localize_errors(
     let Some(words) = words else {
         return Ok(response.map_into_left_body());
     };
-    // The body depends on the header: caches must not serve one language for another.
-    response.headers_mut().append(
-        header::VARY,
-        header::HeaderValue::from_static("accept-language"),
-    );
+    if !api {
+        response.headers_mut().append(
+            header::VARY,
+            header::HeaderValue::from_static("accept-language"),
+        );
+    }
     if locale == Locale::En {
         return Ok(response.map_into_left_body());
     }

@@ -158,8 +158,10 @@ pub async fn choose_template(
         }
     };
     let detail = match &chosen {
-        Some((_, name)) => format!("Feedback forms are filed with the template {name:?}"),
-        None => "Feedback forms are no longer offered".to_string(),
+        Some((_, name)) => {
+            msg(Text::AuditDetailLeverFeedbackTemplate).with("template", format!("{name:?}"))
+        }
+        None => msg(Text::AuditDetailLeverFeedbackNone),
     };
     setup::change_integration(
         state,

@@ -182,12 +182,9 @@ fn https_warning(public_url: &str) -> Option<String> {
         .get(..8)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
     (!https).then(|| {
-        format!(
-            "Lever sends webhooks only to https addresses with a certificate from a public \
-             authority, and this Stagepad's public URL is {public_url}. Put a TLS proxy in front \
-             of Stagepad and set STAGEPAD_PUBLIC_URL to its https address (see \"Behind a reverse \
-             proxy\" in the README); until then Lever's Verify and stage changes will not arrive."
-        )
+        crate::i18n::msg(crate::i18n::Text::LeverHttpsWarning)
+            .with("url", public_url)
+            .render(crate::i18n::request_locale())
     })
 }
 
@@ -570,7 +567,7 @@ pub(super) async fn change_integration(
     client: &ClientAddress,
     integration: &Integration,
     action: &'static str,
-    detail: String,
+    detail: crate::i18n::Message,
     change: impl FnOnce(&mut lever_integration::ActiveModel),
 ) -> ApiResult<()> {
     let txn = state.db.begin().await?;
@@ -583,8 +580,7 @@ pub(super) async fn change_integration(
         admin.org_id,
         admin.user().into(),
         action,
-        // Worded by each caller in English (setup.rs, feedback.rs): kept as it is, not translated.
-        crate::i18n::Message::Verbatim(detail),
+        detail,
         client,
     )
     .await?;
@@ -628,7 +624,7 @@ pub async fn save_stages(
         }
     }
     let names: Vec<&str> = chosen.iter().map(|s| s.name.as_str()).collect();
-    let detail = format!("Pads are now created at: {}", names.join(", "));
+    let detail = msg(Text::AuditDetailLeverStagesSaved).with("stages", names.join(", "));
     let known_ids =
         serde_json::to_string(&live.iter().map(|s| &s.id).collect::<Vec<_>>()).expect("json");
     let selected = serde_json::to_string(&chosen).expect("json");
@@ -670,7 +666,7 @@ pub async fn rotate_webhook(
     let sealed = state
         .keyring
         .seal(&key, &secret_context(admin.org_id, "webhook_key"));
-    let detail = "Replaced the Lever webhook URL; the old one no longer works".to_string();
+    let detail = msg(Text::AuditDetailLeverWebhookRotated);
     change_integration(
         state,
         admin,
@@ -720,10 +716,7 @@ pub async fn save_token(
     let sealed = state
         .keyring
         .seal(token, &secret_context(admin.org_id, "signature_token"));
-    let detail = format!(
-        "Saved the Lever webhook signature token; pads will be owned by {}",
-        owner.name
-    );
+    let detail = msg(Text::AuditDetailLeverTokenSaved).with("owner", &owner.name);
     change_integration(
         state,
         admin,
@@ -758,14 +751,17 @@ pub async fn save_options(
         ));
     }
     let integration = load_required(&state.db, admin.org_id).await?;
-    let notes = if request.notes_enabled { "on" } else { "off" };
-    let results = if request.results_notes_enabled {
-        "on"
-    } else {
-        "off"
+    let on_off = |on: bool| {
+        if on {
+            Text::AuditDetailOn
+        } else {
+            Text::AuditDetailOff
+        }
     };
-    let detail =
-        format!("Tag set to {tag:?}; notes on candidates {notes}; results notes {results}");
+    let detail = msg(Text::AuditDetailLeverOptionsSaved)
+        .with("tag", format!("{tag:?}"))
+        .with_text("notes", on_off(request.notes_enabled))
+        .with_text("results", on_off(request.results_notes_enabled));
     change_integration(
         state,
         admin,

@@ -33,6 +33,29 @@ async fn an_http_public_url_is_warned_about_at_step_3_without_blocking() {
     for words in ["https", "STAGEPAD_PUBLIC_URL", "Behind a reverse proxy"] {
         assert!(warning.contains(words), "{words:?} in {warning}");
     }
+    // In the language the console asks for, as its error messages are.
+    let french = admin
+        .client
+        .get(app.url("/api/lever/setup"))
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        french.headers().get_all("vary").iter().any(|v| v
+            .to_str()
+            .unwrap_or("")
+            .eq_ignore_ascii_case("accept-language")),
+        "{:?}",
+        french.headers()
+    );
+    let french: api::LeverSetup = expect_json(french, 200).await;
+    let warning = french.webhook.https_warning.expect("the warning in French");
+    assert!(
+        warning.starts_with("Lever n'envoie ses webhooks qu'à des adresses https"),
+        "{warning}"
+    );
+    assert!(warning.contains("STAGEPAD_PUBLIC_URL"), "{warning}");
 }
 
 #[tokio::test]
