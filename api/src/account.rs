@@ -11,14 +11,6 @@ text_enum! {
 }
 
 impl Plan {
-    pub fn label(self) -> &'static str {
-        match self {
-            Plan::Personal => "Personal",
-            Plan::Team => "Team",
-            Plan::Enterprise => "Enterprise",
-        }
-    }
-
     pub fn includes_lever(self) -> bool {
         self == Plan::Enterprise
     }
@@ -37,15 +29,6 @@ text_enum! {
     pub enum Role {
         Admin = "admin",
         Member = "member",
-    }
-}
-
-impl Role {
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Admin => "Admin",
-            Role::Member => "Member",
-        }
     }
 }
 

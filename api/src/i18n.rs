@@ -133,6 +133,32 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
+/// For the tests that keep a catalog free of texts nobody keeps up to date: the keys of the
+/// texts (each given as its variant's name and its key) that no `.rs` file under `src_dir`
+/// names as `Text::<variant>`.
+pub fn unused_texts<'a>(
+    src_dir: &std::path::Path,
+    texts: impl IntoIterator<Item = (String, &'a str)>,
+) -> Vec<&'a str> {
+    fn sources(dir: &std::path::Path, into: &mut String) {
+        for entry in std::fs::read_dir(dir).expect("a source folder") {
+            let path = entry.expect("a source file").path();
+            if path.is_dir() {
+                sources(&path, into);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                into.push_str(&std::fs::read_to_string(&path).expect("a readable source"));
+            }
+        }
+    }
+    let mut code = String::new();
+    sources(src_dir, &mut code);
+    texts
+        .into_iter()
+        .filter(|(variant, _)| !code.contains(&format!("Text::{variant}")))
+        .map(|(_, key)| key)
+        .collect()
+}
+
 /// What the web console says.
 pub mod console {
     include!(concat!(env!("OUT_DIR"), "/console.rs"));

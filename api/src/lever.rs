@@ -12,17 +12,6 @@ text_enum! {
     }
 }
 
-impl LeverEnvironment {
-    pub fn label(self) -> &'static str {
-        match self {
-            LeverEnvironment::Production => "Lever (production)",
-            LeverEnvironment::Sandbox => "Lever sandbox",
-            LeverEnvironment::Eu => "Lever EU",
-            LeverEnvironment::Custom => "Custom URL",
-        }
-    }
-}
-
 /// Step 1: `PUT /api/lever/credentials`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

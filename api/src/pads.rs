@@ -320,3 +320,23 @@ pub struct HistoryOperation {
     pub client_id: String,
     pub op: crate::ot::Operation,
 }
+
+/// The pad's limits: the server enforces them and the console names them when it words a
+/// refusal, so both read them from here.
+pub mod limits {
+    /// The longest display name, in characters: it is shown to everyone and goes into Lever
+    /// notes.
+    pub const MAX_NAME_CHARS: usize = 50;
+    /// Guests one pad records (members are not counted).
+    pub const MAX_PARTICIPANTS: usize = 50;
+    /// Edits a pad stores over its life.
+    pub const MAX_REVISIONS: usize = 100_000;
+    /// The longest text a pad holds, in characters.
+    pub const MAX_TEXT_CHARS: usize = 200_000;
+    /// Messages per second a participant may send (in bursts of up to three times as many).
+    pub const MAX_MESSAGES_A_SECOND: u32 = 40;
+    /// The program's input, at most, in bytes.
+    pub const MAX_STDIN_BYTES: usize = 64 * 1024;
+    /// Runs one pad keeps.
+    pub const MAX_RUNS_PER_PAD: u64 = 500;
+}

@@ -24,7 +24,7 @@ text_enum! {
         Stopped = "stopped",
         /// The server restarted while it ran.
         Interrupted = "interrupted",
-        /// The server could not run it (the sandbox failed to start); `message` says why.
+        /// The server could not run it (the sandbox failed to start); the server's log says why.
         Failed = "failed",
     }
 }
@@ -68,8 +68,8 @@ pub struct RunView {
     pub wall_ms: Option<u64>,
     /// Who stopped it, when `status` is `stopped`.
     pub stopped_by: Option<String>,
-    /// Why the server could not run it, when `status` is `failed`.
-    pub message: Option<String>,
+    /// The signal that ended the program, when one did (`exit_code` is then 128 + it).
+    pub signal: Option<i32>,
     /// The output so far (all of it once ended), at most the output limit.
     pub output: Vec<RunOutput>,
     /// The output was cut at the limit.

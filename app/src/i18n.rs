@@ -115,6 +115,9 @@ pub struct LanguageSaver {
     client: crate::api::Client,
     wanted: StoredValue<Option<Locale>, LocalStorage>,
     saving: StoredValue<bool, LocalStorage>,
+    /// Why the last save failed, until one succeeds: the picker says so (the choice stays in
+    /// this browser, and the account keeps its previous one).
+    failed: RwSignal<Option<String>>,
 }
 
 impl LanguageSaver {
@@ -123,6 +126,7 @@ impl LanguageSaver {
             client,
             wanted: StoredValue::new_local(None),
             saving: StoredValue::new_local(false),
+            failed: RwSignal::new(None),
         };
         provide_context(saver);
         saver
@@ -130,6 +134,11 @@ impl LanguageSaver {
 
     pub fn get_context() -> Self {
         expect_context::<LanguageSaver>()
+    }
+
+    /// Why the language could not be saved with the account, while it could not.
+    pub fn failure(self) -> Option<String> {
+        self.failed.get()
     }
 
     pub fn save(self, locale: Locale) {
@@ -140,8 +149,8 @@ impl LanguageSaver {
         self.saving.set_value(true);
         leptos::task::spawn_local(async move {
             while let Some(locale) = self.wanted.try_update_value(Option::take).flatten() {
-                // A failure leaves the choice in this browser; the account keeps its last one.
-                let _ = self.client.save_language(locale).await;
+                let saved = self.client.save_language(locale).await;
+                self.failed.set(saved.err().map(|failure| failure.message));
             }
             self.saving.set_value(false);
         });
@@ -184,30 +193,15 @@ fn set_document_language(locale: Locale) {
 mod tests {
     use super::*;
 
-    fn sources(dir: &std::path::Path, into: &mut String) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                sources(&path, into);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                into.push_str(&std::fs::read_to_string(&path).unwrap());
-            }
-        }
-    }
-
     /// A text no page uses is a text nobody keeps up to date: the catalogs hold only used ones.
     #[test]
     fn every_catalog_text_is_used_by_the_console() {
-        let mut code = String::new();
-        sources(
+        let unused = ::api::i18n::unused_texts(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &mut code,
+            Text::ALL
+                .iter()
+                .map(|text| (format!("{text:?}"), text.key())),
         );
-        let unused: Vec<&str> = Text::ALL
-            .iter()
-            .filter(|text| !code.contains(&format!("Text::{text:?}")))
-            .map(|text| text.key())
-            .collect();
         assert!(unused.is_empty(), "unused texts: {unused:?}");
     }
 

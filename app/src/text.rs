@@ -380,10 +380,11 @@ pub fn run_outcome(run: &RunView, ahead: Option<u32>) -> String {
         },
         RunStatus::Running => t(Text::RunRunning).into(),
         RunStatus::Exited => {
-            let code = run
-                .exit_code
-                .map(|code| tf(Text::RunExitedWith, &[("code", &code.to_string())]))
-                .unwrap_or_else(|| t(Text::RunExited).into());
+            let code = match (run.signal, run.exit_code) {
+                (Some(signal), _) => tf(Text::RunSignaled, &[("signal", &signal.to_string())]),
+                (None, Some(code)) => tf(Text::RunExitedWith, &[("code", &code.to_string())]),
+                (None, None) => t(Text::RunExited).into(),
+            };
             match run.wall_ms {
                 Some(ms) => tf(
                     Text::RunTook,
@@ -401,10 +402,7 @@ pub fn run_outcome(run: &RunView, ahead: Option<u32>) -> String {
         RunStatus::OutputLimit => return t(Text::RunOutputLimit).into(),
         RunStatus::CompileError => t(Text::RunCompileError).into(),
         RunStatus::Interrupted => t(Text::RunInterrupted).into(),
-        RunStatus::Failed => match &run.message {
-            Some(message) => tf(Text::RunFailedBecause, &[("message", message)]),
-            None => t(Text::RunFailed).into(),
-        },
+        RunStatus::Failed => t(Text::RunFailed).into(),
     };
     if run.truncated {
         tf(Text::RunTruncated, &[("outcome", &outcome)])
@@ -689,7 +687,7 @@ mod tests {
             exit_code: None,
             wall_ms: None,
             stopped_by: None,
-            message: None,
+            signal: None,
             output: Vec::new(),
             truncated: false,
             requested_at: OffsetDateTime::UNIX_EPOCH,
@@ -737,12 +735,15 @@ mod tests {
             run_outcome(&run(RunStatus::Interrupted), None),
             "Interrupted by a server restart"
         );
-        let mut failed = run(RunStatus::Failed);
-        failed.message = Some("the sandbox did not start".into());
         assert_eq!(
-            run_outcome(&failed, None),
-            "Could not run: the sandbox did not start"
+            run_outcome(&run(RunStatus::Failed), None),
+            "Could not run: the server could not start it (the problem is in its log)"
         );
+        let mut killed = run(RunStatus::Exited);
+        killed.exit_code = Some(137);
+        killed.signal = Some(9);
+        killed.wall_ms = None;
+        assert_eq!(run_outcome(&killed, None), "Ended by signal 9");
         assert_eq!(
             run_summary(&exited),
             "1970-01-01 00:00:00 UTC · Grace · Exited with code 1 in 2.3 s"

@@ -22,6 +22,8 @@ pub struct Model {
     pub pad_id: Option<PadId>,
     /// How many times its job ran.
     pub attempts: i32,
+    /// `detail` as a catalog message (JSON), worded in each reader's language.
+    pub detail_message: Option<String>,
 }
 
 pub use api::{DeliveryReason as Reason, DeliveryStatus as Status};

@@ -49,6 +49,10 @@ pub struct Model {
     pub feedback_sent_at: Option<TimeDateTimeWithTimeZone>,
     /// Lever's id of the results note posted when the interview ended.
     pub results_note_id: Option<String>,
+    /// `code_note_error` and `feedback_error` as catalog messages (JSON), worded in each
+    /// reader's language.
+    pub code_note_error_message: Option<String>,
+    pub feedback_error_message: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,8 @@ pub struct Model {
     pub requested_at: TimeDateTimeWithTimeZone,
     pub finished_at: Option<TimeDateTimeWithTimeZone>,
     pub heartbeat_at: TimeDateTimeWithTimeZone,
+    /// The signal that ended the program, when one did (`exit_code` is then 128 + it).
+    pub signal: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,7 @@ mod m20261203_000019_pad_runs;
 mod m20261203_000020_lever_write_sent;
 mod m20261203_000021_user_language;
 mod m20261203_000022_audit_detail_text;
+mod m20261203_000023_stored_failure_text;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_lever_write_sent::Migration),
             Box::new(m20261203_000021_user_language::Migration),
             Box::new(m20261203_000022_audit_detail_text::Migration),
+            Box::new(m20261203_000023_stored_failure_text::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use ::api::i18n::Locale;
 
 use crate::api::Client;
-use crate::i18n::{Language, LanguageSaver, Text, t};
+use crate::i18n::{Language, LanguageSaver, Text, t, tf};
 use crate::state::{Session, SessionState, nav_links};
 use crate::text::whoami;
 
@@ -142,5 +142,16 @@ fn LanguagePicker() -> impl IntoView {
                     .collect_view()}
             </select>
         </label>
+        {move || {
+            saver
+                .failure()
+                .map(|why| {
+                    view! {
+                        <span class="error" role="alert" data-testid="language-save-failed">
+                            {tf(Text::AppLanguageNotSaved, &[("why", &why)])}
+                        </span>
+                    }
+                })
+        }}
     }
 }

@@ -3,13 +3,13 @@
 //!
 //! A detail is a catalog [`Message`]: its English wording goes in `detail` (for older readers and
 //! whoever reads the database), its catalog key in `detail_key` and its values in
-//! `detail_values`, a JSON list of [`StoredValue`], so that `GET /api/audit` can word it in the
+//! `detail_values`, a JSON list of [`stored::StoredValue`], so that `GET /api/audit` can word it in the
 //! reader's language. Rows without a key (older ones, [`Message::Verbatim`] details), or whose key
 //! the catalog no longer knows, are shown with their stored English `detail`.
 
 pub mod routes;
 
-use api::i18n::{Locale, fill};
+use api::i18n::Locale;
 use api::{OrgId, UserId};
 use entity::InOrg;
 use entity::audit_event;
@@ -17,12 +17,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, QueryFilter, QueryOrder, QuerySelect,
     Set,
 };
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::ApiResult;
 use crate::extract::{AuthUser, ClientAddress};
-use crate::i18n::{Message, Text};
+use crate::i18n::{Message, Text, stored};
 use crate::paging::{Key, PageRequest};
 
 /// Who acted: a logged-in user, or someone identified only by the account they tried.
@@ -48,13 +47,10 @@ pub async fn record(
     detail: Message,
     client: &ClientAddress,
 ) -> Result<(), DbErr> {
-    let (detail_key, detail_values) = match stored(&detail) {
-        Some((key, values)) => (
-            Some(key.to_string()),
-            Some(serde_json::to_string(&values).expect("json")),
-        ),
-        None => (None, None),
-    };
+    let stored = detail.stored();
+    let detail_key = stored.as_ref().map(|stored| stored.key.clone());
+    let detail_values =
+        stored.map(|stored| serde_json::to_string(&stored.values).expect("stored values are JSON"));
     audit_event::ActiveModel {
         org_id: Set(org_id),
         actor_user_id: Set(actor.user_id),
@@ -128,137 +124,11 @@ pub fn lever_environment_name(environment: api::LeverEnvironment) -> Text {
     }
 }
 
-/// One placeholder's value in `detail_values`: `{"name": "plan", "value": "plan.team",
-/// "is_text": true}` is a catalog text (its key), worded in the reader's language;
-/// `is_text: false` is words quoted as they are (names, addresses, ids).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredValue {
-    pub name: String,
-    pub value: String,
-    pub is_text: bool,
-}
-
-/// A detail's key and values as stored; `None` for words with no catalog text (verbatim), or
-/// whose values cannot be stored as such (a catalog text that has values of its own).
-fn stored(detail: &Message) -> Option<(&'static str, Vec<StoredValue>)> {
-    let Message::Text(text, values) = detail else {
-        return None;
-    };
-    let values = values
-        .iter()
-        .map(|(name, value)| match value {
-            Message::Verbatim(words) => Some(StoredValue {
-                name: name.to_string(),
-                value: words.clone(),
-                is_text: false,
-            }),
-            Message::Text(inner, inner_values) if inner_values.is_empty() => Some(StoredValue {
-                name: name.to_string(),
-                value: inner.key().to_string(),
-                is_text: true,
-            }),
-            Message::Text(..) => None,
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some((text.key(), values))
-}
-
-fn text_of(key: &str) -> Option<Text> {
-    Text::ALL.iter().copied().find(|text| text.key() == key)
-}
-
-/// A row's detail in `locale`, when its key and every text value are still in the catalog and
-/// every placeholder has a value.
+/// A row's detail in `locale`, when its key and values can still be worded.
 fn worded(row: &audit_event::Model, locale: Locale) -> Option<String> {
-    let text = text_of(row.detail_key.as_deref()?)?;
-    let values: Vec<StoredValue> = match row.detail_values.as_deref() {
-        Some(json) => serde_json::from_str(json).ok()?,
-        None => Vec::new(),
-    };
-    let words = values
-        .iter()
-        .map(|v| {
-            let words = if v.is_text {
-                text_of(&v.value)?.get(locale).to_string()
-            } else {
-                v.value.clone()
-            };
-            Some((v.name.as_str(), words))
-        })
-        .collect::<Option<Vec<_>>>()?;
-    let template = text.get(locale);
-    // The catalog may have changed its placeholders since: then the English stays.
-    let names = placeholders(template);
-    if !names
-        .iter()
-        .all(|name| words.iter().any(|(n, _)| n == name))
-    {
-        return None;
-    }
-    let words: Vec<(&str, &str)> = words.iter().map(|(n, w)| (*n, w.as_str())).collect();
-    Some(fill(template, &words))
-}
-
-/// The `{name}`s of a catalog text.
-fn placeholders(template: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else { break };
-        names.push(&after[..close]);
-        rest = &after[close + 1..];
-    }
-    names
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::i18n::{msg, plan_name};
-
-    fn row(detail: &Message) -> audit_event::Model {
-        let (key, values) = stored(detail).unwrap();
-        audit_event::Model {
-            id: 1,
-            org_id: OrgId::random(),
-            actor_user_id: None,
-            actor_label: None,
-            action: "plan_changed".into(),
-            detail: detail.render(Locale::En),
-            detail_key: Some(key.into()),
-            detail_values: Some(serde_json::to_string(&values).unwrap()),
-            client_address: None,
-            created_at: OffsetDateTime::now_utc(),
-        }
-    }
-
-    #[test]
-    fn a_stored_detail_is_worded_in_each_language() {
-        let detail = msg(Text::AuditDetailPlanChanged)
-            .with_text("from", plan_name(api::Plan::Team))
-            .with_text("to", plan_name(api::Plan::Enterprise));
-        let row = row(&detail);
-        assert_eq!(row.detail, "Changed the plan from Team to Enterprise");
-        assert_eq!(worded(&row, Locale::En).unwrap(), row.detail);
-        assert_eq!(
-            worded(&row, Locale::Fr).unwrap(),
-            "Passage de l'offre Équipe à l'offre Entreprise"
-        );
-    }
-
-    #[test]
-    fn unknown_keys_and_missing_values_fall_back_to_the_english() {
-        let detail = msg(Text::AuditDetailMemberRemoved).with("member", "Ada");
-        let mut gone = row(&detail);
-        gone.detail_key = Some("audit.detail.no_longer_here".into());
-        assert_eq!(worded(&gone, Locale::Fr), None);
-        let mut missing = row(&detail);
-        missing.detail_values = Some("[]".into());
-        assert_eq!(worded(&missing, Locale::Fr), None);
-        let mut unreadable = row(&detail);
-        unreadable.detail_values = Some("not json".into());
-        assert_eq!(worded(&unreadable, Locale::Fr), None);
-        assert_eq!(stored(&Message::Verbatim("as is".into())), None);
-    }
+    stored::word_parts(
+        row.detail_key.as_deref()?,
+        row.detail_values.as_deref(),
+        locale,
+    )
 }

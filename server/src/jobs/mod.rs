@@ -11,6 +11,9 @@ use std::time::Duration;
 use entity::job;
 use tokio::sync::Notify;
 
+use api::i18n::Locale;
+
+use crate::i18n::{Message, Text, msg};
 use crate::lever::client::LeverError;
 use crate::state::AppState;
 
@@ -77,10 +80,14 @@ impl JobSignal {
     }
 }
 
-/// Why a job's run failed, and whether trying again later can help.
+/// The longest stored failure message, in bytes of JSON.
+const MAX_STORED_MESSAGE: usize = 4_000;
+
+/// Why a job's run failed, and whether trying again later can help. The message is shown where
+/// people look (a delivery, a pad's note status), so it is worded in each reader's language.
 #[derive(Debug, Clone)]
 pub struct JobError {
-    pub message: String,
+    pub message: Message,
     pub kind: JobErrorKind,
 }
 
@@ -95,14 +102,14 @@ pub enum JobErrorKind {
 }
 
 impl JobError {
-    pub fn permanent(message: impl Into<String>) -> Self {
+    pub fn permanent(message: impl Into<Message>) -> Self {
         Self {
             message: message.into(),
             kind: JobErrorKind::Permanent,
         }
     }
 
-    pub fn transient(message: impl Into<String>) -> Self {
+    pub fn transient(message: impl Into<Message>) -> Self {
         Self {
             message: message.into(),
             kind: JobErrorKind::Transient,
@@ -111,7 +118,7 @@ impl JobError {
 
     pub fn lost_lease() -> Self {
         Self {
-            message: "the job lost its lease to another run".into(),
+            message: msg(Text::JobsLostLease),
             kind: JobErrorKind::LostLease,
         }
     }
@@ -119,11 +126,24 @@ impl JobError {
     pub fn is_transient(&self) -> bool {
         self.kind == JobErrorKind::Transient
     }
+
+    /// The message as stored beside its English, to word it for each reader; none when it is
+    /// too long to keep whole (Lever's own words can be long), and the cut English shows.
+    pub fn stored_message(&self) -> Option<String> {
+        self.message
+            .stored_json()
+            .filter(|json| json.len() <= MAX_STORED_MESSAGE)
+    }
+
+    /// The message in English, for the log and the job's row.
+    pub fn english(&self) -> String {
+        self.message.render(Locale::En)
+    }
 }
 
 impl From<sea_orm::DbErr> for JobError {
     fn from(e: sea_orm::DbErr) -> Self {
-        Self::transient(format!("database: {e}"))
+        Self::transient(msg(Text::JobsDatabase).with("detail", e))
     }
 }
 
@@ -135,7 +155,7 @@ impl From<LeverError> for JobError {
             } else {
                 JobErrorKind::Permanent
             },
-            message: e.to_string(),
+            message: e.message(),
         }
     }
 }

@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::{JobError, JobErrorKind, queue};
+use crate::i18n::{Text, msg};
 use crate::state::AppState;
 use crate::{lever, pads};
 
@@ -134,11 +135,7 @@ async fn run_one(state: AppState, job: job::Model) {
     // past the limit means the last run never finished: the process died with it (or lost
     // it). A job that does that every time must not run again at every start.
     if job.attempts > limit {
-        let error = JobError::permanent(format!(
-            "Out of attempts after {limit} runs, the last of which never finished (the server \
-             stopped or lost the job while it ran); it is not run again unless an admin \
-             retries it."
-        ));
+        let error = JobError::permanent(msg(Text::JobsOutOfAttempts).with("limit", limit));
         tracing::error!(job_id = %job.id, org_id = %job.org_id, kind = %job.kind, "job buried: its runs never finished");
         // The delivery shows the runs made, not this claim.
         let shown = job::Model {
@@ -189,7 +186,7 @@ async fn run_one(state: AppState, job: job::Model) {
                 org_id = %job.org_id,
                 kind = %job.kind,
                 attempts = job.attempts,
-                error = %error.message,
+                error = %error.english(),
                 retry_in_ms = retry.map(|d| d.as_millis() as u64),
                 "job failed"
             );
@@ -214,7 +211,7 @@ async fn record_failure(
 ) {
     let recorded = async {
         let txn = state.db.begin().await?;
-        if queue::fail(&txn, job, &error.message, retry).await? {
+        if queue::fail(&txn, job, &error.english(), retry).await? {
             after_failure(&txn, shown, error, retry.is_some()).await?;
         } else {
             lost_claim(job);

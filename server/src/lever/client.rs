@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::budget::RequestBudget;
 use super::types::*;
+use crate::i18n::{Message, Text, msg};
 use crate::secrets::SecretString;
 
 /// Where to reach one organization's Lever account, and with which key.
@@ -56,6 +57,46 @@ pub enum LeverError {
 }
 
 impl LeverError {
+    /// What went wrong, in the reader's language (the same words as `Display` in English).
+    pub fn message(&self) -> Message {
+        match self {
+            LeverError::Unauthorized => msg(Text::LeverErrorUnauthorized),
+            LeverError::Forbidden { endpoint } => {
+                msg(Text::LeverErrorForbidden).with("endpoint", endpoint)
+            }
+            LeverError::NotFound { endpoint } => {
+                msg(Text::LeverErrorNotFound).with("endpoint", endpoint)
+            }
+            LeverError::RateLimited => msg(Text::LeverErrorRateLimited),
+            LeverError::Status {
+                status,
+                endpoint,
+                message,
+            } => msg(Text::LeverErrorStatus)
+                .with("status", status)
+                .with("endpoint", endpoint)
+                .with("message", message),
+            LeverError::Timeout => msg(Text::LeverErrorTimeout),
+            LeverError::Unreachable(detail) => {
+                msg(Text::LeverErrorUnreachable).with("detail", detail)
+            }
+            LeverError::TooLarge { endpoint } => {
+                msg(Text::LeverErrorTooLarge).with("endpoint", endpoint)
+            }
+            LeverError::Redirected {
+                status,
+                endpoint,
+                reason,
+            } => msg(Text::LeverErrorRedirected)
+                .with("status", status)
+                .with("endpoint", endpoint)
+                .with("reason", reason),
+            LeverError::Malformed { endpoint, detail } => msg(Text::LeverErrorMalformed)
+                .with("endpoint", endpoint)
+                .with("detail", detail),
+        }
+    }
+
     /// Worth trying again later: Lever was busy, down or slow, not refusing.
     pub fn is_transient(&self) -> bool {
         match self {
@@ -860,6 +901,45 @@ fn endpoint_url(base: &str, request: &LeverRequest<'_>) -> Result<reqwest::Url, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The catalog's English is the error's `Display`: the log and the stored English agree.
+    #[test]
+    fn every_lever_error_says_the_same_in_the_catalog_and_the_log() {
+        let errors = [
+            LeverError::Unauthorized,
+            LeverError::Forbidden {
+                endpoint: "GET /stages",
+            },
+            LeverError::NotFound {
+                endpoint: "GET /stages",
+            },
+            LeverError::RateLimited,
+            LeverError::Status {
+                status: 400,
+                endpoint: "POST /notes",
+                message: "bad".into(),
+            },
+            LeverError::Timeout,
+            LeverError::Unreachable("refused".into()),
+            LeverError::TooLarge {
+                endpoint: "GET /stages",
+            },
+            LeverError::Redirected {
+                status: 302,
+                endpoint: "GET /stages",
+                reason: "too many redirects",
+            },
+            LeverError::Malformed {
+                endpoint: "GET /stages",
+                detail: "EOF".into(),
+            },
+        ];
+        for error in errors {
+            let message = error.message();
+            assert_eq!(message.render(api::i18n::Locale::En), error.to_string());
+            assert_ne!(message.render(api::i18n::Locale::Fr), error.to_string());
+        }
+    }
 
     fn url_of(base: &str, path: &[&str]) -> Result<String, LeverError> {
         let request = LeverRequest {

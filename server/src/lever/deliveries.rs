@@ -16,7 +16,7 @@ use super::{integration, webhook};
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientAddress, EnterpriseAdmin};
-use crate::i18n::{Text, msg};
+use crate::i18n::{Text, msg, stored};
 use crate::jobs::queue;
 use crate::pads;
 use crate::paging::{self, PageRequest};
@@ -158,6 +158,7 @@ pub async fn retry_delivery(
     let mut row: lever_delivery::ActiveModel = delivery.into();
     row.status = Set(Status::Queued);
     row.detail = Set(None);
+    row.detail_message = Set(None);
     let delivery = row.update(&txn).await?;
     audit::record(
         &txn,
@@ -270,7 +271,8 @@ fn to_wire(
         stage_id: row.to_stage_id,
         stage_name,
         can_retry: failing,
-        error: row.detail.filter(|_| failing),
+        error: stored::in_request_language(row.detail, row.detail_message.as_deref())
+            .filter(|_| failing),
         attempts: row.attempts,
         pad_link: row.pad_id.map(|id| pads::link(state, &id)),
         lever_verify,

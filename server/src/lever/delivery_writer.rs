@@ -599,6 +599,7 @@ mod tests {
                 candidate_name: None,
                 pad_id: None,
                 attempts: 0,
+                detail_message: None,
             },
             token: (!tokenless).then(|| format!("token-{n}")),
             job_payload: n.is_multiple_of(3).then(|| format!("{{\"n\":{n}}}")),

@@ -202,25 +202,18 @@ pub async fn file_once(
     form: FeedbackForm<'_>,
 ) -> Result<(), JobError> {
     let Some(template_id) = integration.row.feedback_template_id.as_deref() else {
-        return Err(JobError::permanent(
-            "No feedback template is chosen in the Lever setup any more; an admin can pick one \
-             under Feedback forms.",
-        ));
+        return Err(JobError::permanent(Text::LeverJobNoTemplate));
     };
     let templates = state.lever.feedback_templates(credentials).await?;
     let Some(template) = templates.iter().find(|t| t.id == template_id) else {
-        return Err(JobError::permanent(
-            "The feedback template chosen in the Lever setup was deleted in Lever; an admin can \
-             pick another under Feedback forms.",
-        ));
+        return Err(JobError::permanent(Text::LeverJobTemplateDeleted));
     };
     let fill = fillable(template).map_err(|why| {
-        JobError::permanent(format!(
-            "The feedback template \"{}\" was changed in Lever and Stagepad cannot file it any \
-             more. {}",
-            template.text,
-            why.render(Locale::En)
-        ))
+        JobError::permanent(
+            msg(Text::LeverJobTemplateChanged)
+                .with("template", &template.text)
+                .with_message("why", why),
+        )
     })?;
     if job.attempts > 1 {
         match state
@@ -236,11 +229,7 @@ pub async fn file_once(
             // An earlier run's answer was lost: filing without looking would most likely make
             // a second form on the candidate.
             Err(LeverError::Forbidden { .. }) => {
-                return Err(JobError::permanent(
-                    "Lever's answer to the feedback form was lost, and the API key may not read \
-                     feedback (403) to check whether the form was filed: look at the \
-                     candidate's feedback in Lever before sending it again.",
-                ));
+                return Err(JobError::permanent(Text::LeverJobFeedbackLostUnverifiable));
             }
             // Whether the form is there is unknown: file nothing until Lever can tell.
             Err(e) => return Err(e.into()),
@@ -271,14 +260,12 @@ pub async fn file_once(
         .await;
     match filed {
         Ok(_) => Ok(()),
-        Err(LeverError::Forbidden { .. }) => Err(JobError::permanent(
-            "Lever refused the feedback form (403): the API key needs the \"Create feedback\" \
-             permission, or the candidate is confidential and the key was created without \
-             confidential access.",
+        Err(LeverError::Forbidden { .. }) => {
+            Err(JobError::permanent(Text::LeverJobFeedbackForbidden))
+        }
+        Err(e @ LeverError::Status { status: 400, .. }) => Err(JobError::permanent(
+            msg(Text::LeverJobFeedbackRefused).with_message("error", e.message()),
         )),
-        Err(e @ LeverError::Status { status: 400, .. }) => Err(JobError::permanent(format!(
-            "Lever refused the feedback form ({e})."
-        ))),
         Err(other) => Err(other.into()),
     }
 }

@@ -63,11 +63,21 @@ impl From<IntegrationError> for ApiError {
 
 impl From<IntegrationError> for JobError {
     fn from(e: IntegrationError) -> Self {
-        let message = crate::error::with_causes(&e);
         match e {
             // The database may answer on the next run; nothing else changes by itself.
-            IntegrationError::Database(_) => JobError::transient(message),
-            _ => JobError::permanent(message),
+            IntegrationError::Database(cause) => cause.into(),
+            IntegrationError::NotConnected => JobError::permanent(Text::LeverErrorNotConnected),
+            IntegrationError::CustomBaseUrlDisabled => {
+                JobError::permanent(Text::LeverErrorCustomBaseUrlDisabled)
+            }
+            IntegrationError::BaseUrl(detail) => {
+                JobError::permanent(msg(Text::LeverErrorBaseUrl).with("detail", detail))
+            }
+            IntegrationError::Sealed { field, cause } => JobError::permanent(
+                msg(Text::LeverErrorSealed)
+                    .with("field", field)
+                    .with("detail", crate::error::with_causes(&cause)),
+            ),
         }
     }
 }

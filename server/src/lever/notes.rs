@@ -9,6 +9,7 @@ use sea_orm::sea_query::Expr;
 
 use super::client::{LeverCredentials, LeverError, as_author};
 use super::integration::Integration;
+use crate::i18n::Text;
 use crate::jobs::{self, JobError};
 use crate::state::AppState;
 
@@ -104,7 +105,7 @@ pub async fn post_once(
     if matches!(created, Err(LeverError::Forbidden { .. }))
         && is_confidential_to(state, credentials, opportunity_id).await
     {
-        return Err(JobError::permanent(super::setup::CONFIDENTIAL_CANDIDATE));
+        return Err(JobError::permanent(Text::LeverJobConfidentialCandidate));
     }
     Ok(super::integration::watch_write(state, job.org_id, created).await?)
 }

@@ -16,9 +16,9 @@ use super::client::{LeverCredentials, LeverError, ProbeList, as_author};
 use super::integration::{self, Integration};
 use super::notes::{self, NoteKind};
 use super::rules::{self, Decision, Facts};
-use super::setup;
 use super::types::LeverOpportunity;
 use super::webhook::StageChange;
+use crate::i18n::{Text, msg};
 use crate::jobs::{self, JobError};
 use crate::state::AppState;
 use crate::{orgs, pads};
@@ -34,9 +34,9 @@ enum Outcome {
 }
 
 pub async fn process(state: &AppState, job: &job::Model) -> Result<(), JobError> {
-    let delivery_id = job
-        .delivery_id
-        .ok_or_else(|| JobError::permanent("the job names no delivery"))?;
+    let delivery_id = job.delivery_id.ok_or_else(|| {
+        JobError::permanent(msg(Text::JobsUnreadable).with("detail", "it names no delivery"))
+    })?;
     set_delivery(&state.db, delivery_id, |row| {
         row.attempts = Set(job.attempts);
     })
@@ -51,6 +51,7 @@ pub async fn process(state: &AppState, job: &job::Model) -> Result<(), JobError>
         row.reason = Set(reason);
         row.pad_id = Set(pad_id);
         row.detail = Set(None);
+        row.detail_message = Set(None);
     })
     .await?;
     Ok(())
@@ -238,7 +239,7 @@ async fn refused_read(
     if matches!(error, LeverError::Forbidden { .. })
         && state.lever.probe_list(credentials, list).await.is_ok()
     {
-        return JobError::permanent(setup::CONFIDENTIAL_CANDIDATE);
+        return JobError::permanent(Text::LeverJobConfidentialCandidate);
     }
     error.into()
 }
@@ -259,7 +260,8 @@ pub async fn record_failure(
         } else {
             Status::Dead
         });
-        row.detail = Set(Some(error.message.chars().take(1_000).collect()));
+        row.detail = Set(Some(error.english().chars().take(1_000).collect()));
+        row.detail_message = Set(error.stored_message());
         row.attempts = Set(job.attempts);
     })
     .await

@@ -324,14 +324,6 @@ async fn confidential_access(state: &AppState, credentials: &LeverCredentials) -
     }
 }
 
-/// A delivery's error when Lever refuses one candidate or job (403) to a key whose read
-/// permission works: the candidate is confidential.
-pub const CONFIDENTIAL_CANDIDATE: &str = "Confidential candidate: Lever refuses this API key \
-     access to the candidate or their job (403), as it does for confidential postings unless \
-     the key was created with \"Allow access to confidential data\". That cannot be added to \
-     an existing key: create a new API key with confidential access in Lever, save it in step \
-     1, then retry this delivery.";
-
 fn new_webhook_key() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }

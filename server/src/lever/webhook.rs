@@ -94,6 +94,7 @@ fn delivery_row(
         candidate_name: None,
         pad_id: None,
         attempts: 0,
+        detail_message: None,
     }
 }
 

@@ -21,6 +21,7 @@ use crate::state::AppState;
 pub(super) const FEEDBACK_COLUMNS: notes::RequestColumns = notes::RequestColumns {
     status: pad::Column::FeedbackStatus,
     error: pad::Column::FeedbackError,
+    error_message: pad::Column::FeedbackErrorMessage,
     sent_at: pad::Column::FeedbackSentAt,
     sent_by: pad::Column::FeedbackSentBy,
 };
@@ -73,15 +74,13 @@ pub async fn request_feedback(
 
 pub async fn send_feedback(state: &AppState, job: &job::Model) -> Result<(), JobError> {
     let payload: FeedbackJob = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::permanent(format!("unreadable job: {e}")))?;
+        .map_err(|e| JobError::permanent(msg(Text::JobsUnreadable).with("detail", e)))?;
     let (pad, integration, credentials) = notes::job_pad(state, job).await?;
     let member = user::Entity::find_in_org(job.org_id)
         .filter(user::Column::Id.eq(payload.user_id))
         .one(&state.db)
         .await?
-        .ok_or_else(|| {
-            JobError::permanent("The member who asked is no longer in the organization.")
-        })?;
+        .ok_or_else(|| JobError::permanent(Text::JobsMemberGone))?;
     let author = lever_user(state, &credentials, &member.email).await?;
     let code = notes::final_code(state, &pad.id).await?;
     let link = super::link(state, &pad.id);
@@ -134,10 +133,7 @@ async fn lever_user(
     {
         Ok(users) => users,
         Err(LeverError::Forbidden { .. }) => {
-            return Err(JobError::permanent(
-                "The API key may not read Lever users, so Stagepad cannot tell who you are in \
-                 Lever: give the key \"Read users\" in Lever, or send the code as a note.",
-            ));
+            return Err(JobError::permanent(Text::LeverJobUsersForbidden));
         }
         Err(e) => return Err(e.into()),
     };
@@ -155,23 +151,17 @@ async fn lever_user(
         [one] => return Ok(one.id.clone()),
         [] => {}
         several => {
-            return Err(JobError::permanent(format!(
-                "Lever has {} active users with your e-mail ({canonical}), so Stagepad cannot \
-                 tell which one you are. Ask a Lever admin to deactivate the extra ones, or send \
-                 the code as a note.",
-                several.len()
-            )));
+            return Err(JobError::permanent(
+                msg(Text::LeverJobSeveralUsers)
+                    .with("count", several.len())
+                    .with("email", &canonical),
+            ));
         }
     }
-    Err(JobError::permanent(if users.is_empty() {
-        format!(
-            "Lever has no user with your e-mail ({canonical}): a feedback form is filed as the \
-             interviewer who sends it. Ask a Lever admin to add you, or send the code as a note."
-        )
+    let why = if users.is_empty() {
+        Text::LeverJobNoUser
     } else {
-        format!(
-            "Your Lever user ({canonical}) is deactivated and cannot file feedback. Ask a \
-             Lever admin to reactivate it, or send the code as a note."
-        )
-    }))
+        Text::LeverJobUserDeactivated
+    };
+    Err(JobError::permanent(msg(why).with("email", canonical)))
 }

@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthUser;
-use crate::i18n::{Text, msg};
+use crate::i18n::{Text, msg, stored};
 use crate::jobs::queue;
 use crate::paging;
 use crate::state::AppState;
@@ -210,10 +210,18 @@ pub async fn view(
         member_name: member.map(|user| user.name.clone()),
         from_lever,
         code_note_status: pad.code_note_status.filter(|_| member.is_some()),
-        code_note_error: pad.code_note_error.filter(|_| member.is_some()),
+        code_note_error: stored::in_request_language(
+            pad.code_note_error,
+            pad.code_note_error_message.as_deref(),
+        )
+        .filter(|_| member.is_some()),
         feedback_available,
         feedback_status: pad.feedback_status.filter(|_| member.is_some()),
-        feedback_error: pad.feedback_error.filter(|_| member.is_some()),
+        feedback_error: stored::in_request_language(
+            pad.feedback_error,
+            pad.feedback_error_message.as_deref(),
+        )
+        .filter(|_| member.is_some()),
         code_note_sent,
         feedback_sent,
     })
@@ -315,8 +323,10 @@ pub fn new_pad(
         ended_at: Set(None),
         code_note_status: Set(None),
         code_note_error: Set(None),
+        code_note_error_message: Set(None),
         feedback_status: Set(None),
         feedback_error: Set(None),
+        feedback_error_message: Set(None),
         code_note_sent_by: Set(None),
         code_note_sent_at: Set(None),
         feedback_sent_by: Set(None),

@@ -104,7 +104,9 @@ pub(super) async fn ended_lever_pad(state: &AppState, member: &MemberPad) -> Api
 #[derive(Clone, Copy)]
 pub(super) struct RequestColumns {
     pub status: pad::Column,
+    /// The last failure in English, and as a catalog message worded for each reader.
     pub error: pad::Column,
+    pub error_message: pad::Column,
     /// When it last reached Lever, and who had asked.
     pub sent_at: pad::Column,
     pub sent_by: pad::Column,
@@ -141,6 +143,7 @@ pub(super) async fn queue_request(
     let RequestColumns {
         status,
         error,
+        error_message,
         sent_at,
         ..
     } = request.columns;
@@ -170,6 +173,7 @@ pub(super) async fn queue_request(
     pad::Entity::update_in_org(pad.org_id)
         .col_expr(status, Expr::value(Some(RequestStatus::Sending)))
         .col_expr(error, Expr::value(Option::<String>::None))
+        .col_expr(error_message, Expr::value(Option::<String>::None))
         .filter(pad::Column::Id.eq(&pad.id))
         .exec(&txn)
         .await?;
@@ -211,6 +215,7 @@ pub(super) async fn request_done(
     let updated = pad::Entity::update_in_org(job.org_id)
         .col_expr(columns.status, Expr::value(Some(RequestStatus::Sent)))
         .col_expr(columns.error, Expr::value(Option::<String>::None))
+        .col_expr(columns.error_message, Expr::value(Option::<String>::None))
         .col_expr(
             columns.sent_at,
             Expr::value(Some(OffsetDateTime::now_utc())),
@@ -229,6 +234,7 @@ pub(super) async fn request_done(
 pub(super) const CODE_NOTE_COLUMNS: RequestColumns = RequestColumns {
     status: pad::Column::CodeNoteStatus,
     error: pad::Column::CodeNoteError,
+    error_message: pad::Column::CodeNoteErrorMessage,
     sent_at: pad::Column::CodeNoteSentAt,
     sent_by: pad::Column::CodeNoteSentBy,
 };
@@ -239,22 +245,19 @@ pub(super) async fn job_pad(
     job: &job::Model,
 ) -> Result<(pad::Model, Integration, LeverCredentials), JobError> {
     let payload: PadJob = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::permanent(format!("unreadable job: {e}")))?;
+        .map_err(|e| JobError::permanent(msg(Text::JobsUnreadable).with("detail", e)))?;
     let pad = pad::Entity::find_in_org(job.org_id)
         .filter(pad::Column::Id.eq(&payload.pad_id))
         .one(&state.db)
         .await?
-        .ok_or_else(|| JobError::permanent("the pad is gone"))?;
+        .ok_or_else(|| JobError::permanent(Text::JobsPadGone))?;
     // The plan as it is now: a note queued before a downgrade is not sent.
     if !orgs::service::plan_includes_lever(&state.db, job.org_id).await? {
-        // Kept with the job, for every reader: in English.
-        return Err(JobError::permanent(
-            Text::PadsLeverPlanExcludesLever.get(api::i18n::Locale::En),
-        ));
+        return Err(JobError::permanent(Text::PadsLeverPlanExcludesLever));
     }
     let (integration, credentials) = integration::load_for_job(state, job.org_id)
         .await?
-        .ok_or_else(|| JobError::permanent("Lever is not connected"))?;
+        .ok_or_else(|| JobError::permanent(Text::LeverErrorNotConnected))?;
     Ok((pad, integration, credentials))
 }
 
@@ -291,8 +294,12 @@ pub(super) async fn final_code(state: &AppState, pad_id: &PadId) -> Result<Strin
     live::final_text(&state.db, pad_id)
         .await
         .map_err(|refusal| match refusal.code {
-            RefusalCode::StorageFailed => JobError::transient(refusal.message),
-            _ => JobError::permanent(refusal.message),
+            RefusalCode::StorageFailed => {
+                JobError::transient(msg(Text::JobsPadStorage).with("detail", refusal.message))
+            }
+            _ => JobError::permanent(
+                msg(Text::JobsPadHistoryUnreadable).with("detail", refusal.message),
+            ),
         })
 }
 
@@ -357,17 +364,20 @@ pub async fn record_failure(
     let Ok(payload) = serde_json::from_str::<PadJob>(&job.payload) else {
         return Ok(());
     };
-    let (status, message) = if will_retry {
-        (
-            RequestStatus::Sending,
-            format!("{} (trying again)", error.message),
-        )
+    let (status, error) = if will_retry {
+        let message = msg(Text::JobsTryingAgain).with_message("error", error.message.clone());
+        let again = JobError {
+            message,
+            ..error.clone()
+        };
+        (RequestStatus::Sending, again)
     } else {
-        (RequestStatus::Failed, error.message.clone())
+        (RequestStatus::Failed, error.clone())
     };
     pad::Entity::update_in_org(job.org_id)
         .col_expr(columns.status, Expr::value(Some(status)))
-        .col_expr(columns.error, Expr::value(Some(message)))
+        .col_expr(columns.error, Expr::value(Some(error.english())))
+        .col_expr(columns.error_message, Expr::value(error.stored_message()))
         .filter(pad::Column::Id.eq(&payload.pad_id))
         .exec(db)
         .await?;

@@ -26,8 +26,8 @@ pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Messages per second a participant may send, with bursts up to `BURST`. Fast typing makes
 /// about 15. Cursors are not counted: they have their own limit.
-const RATE: f64 = 40.0;
-const BURST: f64 = 120.0;
+const RATE: f64 = api::limits::MAX_MESSAGES_A_SECOND as f64;
+const BURST: f64 = 3.0 * RATE;
 /// A connection's cursors are relayed at most once in this time (20 a second, what the
 /// console sends at most). Those sent faster are not refused: each replaces the one waiting,
 /// so a flood costs one slot of memory, closes nothing and relays the newest.
@@ -425,8 +425,7 @@ fn parse_join(text: &str, member: Option<&AuthUser>) -> Result<Joiner, Refusal> 
     })
 }
 
-/// The most characters of a display name: it is shown to everyone and goes into Lever notes.
-pub const MAX_NAME_CHARS: usize = 50;
+pub use api::limits::MAX_NAME_CHARS;
 
 /// A guest's display name: trimmed, 1 to 50 characters, on one line.
 fn display_name(name: &str) -> Result<String, Refusal> {

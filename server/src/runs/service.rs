@@ -23,11 +23,9 @@ use crate::pads::log_ref;
 
 /// A pad may start a run once a second: one tab cannot hog the pool.
 const MIN_INTERVAL: Duration = Duration::from_secs(1);
-/// The program's input, at most.
-pub const MAX_STDIN_BYTES: usize = 64 * 1024;
-/// Runs one pad keeps: an hour of pressing Run every few seconds, and its playback stays
-/// a reasonable size (each run holds up to the output limit).
-pub const MAX_RUNS_PER_PAD: u64 = 500;
+/// Runs one pad keeps: an hour of pressing Run every few seconds, and its playback stays a
+/// reasonable size (each run holds up to the output limit).
+pub use api::limits::{MAX_RUNS_PER_PAD, MAX_STDIN_BYTES};
 /// How often an active run renews its row (and saves its output so far).
 const HEARTBEAT: Duration = Duration::from_secs(1);
 /// Output is passed on at least this often while a program prints…
@@ -544,19 +542,16 @@ impl RunTask {
     async fn finish(&mut self, outcome: Option<Outcome>) -> Ended {
         let stopped_by = self.stopped_by.lock().expect("run").clone();
         let mut view = self.view.lock().expect("run");
-        let (status, exit_code, wall, message) = match outcome {
+        let (status, exit_code, wall, signal) = match outcome {
             None => (RunStatus::Stopped, None, None, None),
             Some(outcome) => {
                 let wall = Some(outcome.wall.as_millis() as u64);
                 view.truncated |= outcome.truncated;
                 match outcome.ending {
                     Ending::Exited(code) => (RunStatus::Exited, Some(code), wall, None),
-                    Ending::Signaled(signal) => (
-                        RunStatus::Exited,
-                        Some(128 + signal),
-                        wall,
-                        Some(format!("Ended by signal {signal}.")),
-                    ),
+                    Ending::Signaled(signal) => {
+                        (RunStatus::Exited, Some(128 + signal), wall, Some(signal))
+                    }
                     Ending::CompileError(code) => (RunStatus::CompileError, Some(code), wall, None),
                     Ending::TimeLimit => (RunStatus::TimeLimit, None, wall, None),
                     Ending::MemoryLimit => (RunStatus::MemoryLimit, None, wall, None),
@@ -568,12 +563,7 @@ impl RunTask {
                     // The sandbox's own words (paths, pids) are for the log, not the pad.
                     Ending::Failed(why) => {
                         tracing::error!(pad = %log_ref(&self.ask.pad_id), language = %self.ask.language, error = %why, "a run could not start");
-                        (
-                            RunStatus::Failed,
-                            None,
-                            wall,
-                            Some("The server could not start this run; it has been logged.".into()),
-                        )
+                        (RunStatus::Failed, None, wall, None)
                     }
                 }
             }
@@ -588,7 +578,7 @@ impl RunTask {
         view.exit_code = exit_code;
         view.wall_ms = wall;
         view.stopped_by = stopped_by;
-        view.message = message;
+        view.signal = signal;
         view.finished_at = Some(OffsetDateTime::now_utc());
         Ended { view: view.clone() }
     }
@@ -605,7 +595,7 @@ impl Ended {
             exit_code: self.view.exit_code,
             wall_ms: self.view.wall_ms,
             stopped_by: self.view.stopped_by.as_deref(),
-            message: self.view.message.as_deref(),
+            signal: self.view.signal,
             output: &self.view.output,
             truncated: self.view.truncated,
         }

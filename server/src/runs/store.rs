@@ -43,6 +43,7 @@ pub async fn insert_waiting(
         stopped_by: Set(None),
         stop_requested_by: Set(None),
         message: Set(None),
+        signal: Set(None),
         output: Set("[]".into()),
         truncated: Set(false),
         requested_at: Set(now),
@@ -94,9 +95,23 @@ pub struct Finished<'a> {
     pub exit_code: Option<i32>,
     pub wall_ms: Option<u64>,
     pub stopped_by: Option<&'a str>,
-    pub message: Option<&'a str>,
+    pub signal: Option<i32>,
     pub output: &'a [RunOutput],
     pub truncated: bool,
+}
+
+impl Finished<'_> {
+    /// How it ended beyond its status, in English, for whoever reads the database (the
+    /// console words the status and signal itself).
+    fn english(&self) -> Option<String> {
+        match (self.status, self.signal) {
+            (RunStatus::Failed, _) => {
+                Some("The server could not start this run; it has been logged.".into())
+            }
+            (_, Some(signal)) => Some(format!("Ended by signal {signal}.")),
+            _ => None,
+        }
+    }
 }
 
 /// Writes the run's end, unless it already has one (the sweep marked it interrupted).
@@ -116,10 +131,8 @@ pub async fn finish(
             pad_run::Column::StoppedBy,
             Expr::value(finished.stopped_by.map(str::to_string)),
         )
-        .col_expr(
-            pad_run::Column::Message,
-            Expr::value(finished.message.map(str::to_string)),
-        )
+        .col_expr(pad_run::Column::Signal, Expr::value(finished.signal))
+        .col_expr(pad_run::Column::Message, Expr::value(finished.english()))
         .col_expr(
             pad_run::Column::Output,
             Expr::value(output_json(finished.output)),
@@ -232,7 +245,7 @@ pub fn view(row: pad_run::Model) -> RunView {
         exit_code: row.exit_code,
         wall_ms: row.wall_ms.map(|ms| u64::try_from(ms).unwrap_or(0)),
         stopped_by: row.stopped_by,
-        message: row.message,
+        signal: row.signal,
         // Written only by this module: unreadable output is shown as none rather than failing
         // the pad.
         output: serde_json::from_str(&row.output).unwrap_or_default(),

@@ -15,10 +15,13 @@ pub fn status_sentence(run: &RunView) -> String {
     match run.status {
         RunStatus::Waiting => "waiting to run".into(),
         RunStatus::Running => "still running".into(),
-        RunStatus::Exited => format!(
-            "exited with code {}{wall}",
-            run.exit_code.map_or("?".into(), |c| c.to_string())
-        ),
+        RunStatus::Exited => match run.signal {
+            Some(signal) => format!("ended by signal {signal}{wall}"),
+            None => format!(
+                "exited with code {}{wall}",
+                run.exit_code.map_or("?".into(), |c| c.to_string())
+            ),
+        },
         RunStatus::CompileError => "did not compile".into(),
         RunStatus::TimeLimit => format!("stopped at the time limit{wall}"),
         RunStatus::MemoryLimit => format!("stopped at the memory limit{wall}"),
@@ -28,10 +31,7 @@ pub fn status_sentence(run: &RunView) -> String {
             None => "stopped".into(),
         },
         RunStatus::Interrupted => "interrupted by a server restart".into(),
-        RunStatus::Failed => format!(
-            "could not run: {}",
-            run.message.as_deref().unwrap_or("the sandbox failed")
-        ),
+        RunStatus::Failed => "could not run: the server could not start it".into(),
     }
 }
 
@@ -84,7 +84,7 @@ mod tests {
             exit_code: Some(0),
             wall_ms: Some(42),
             stopped_by: None,
-            message: None,
+            signal: None,
             output: vec![RunOutput {
                 stream: RunStream::Stdout,
                 text: output.into(),

@@ -324,6 +324,24 @@ async fn a_member_lever_does_not_know_gets_a_clear_reason_and_no_form() {
         error.contains("no user with your e-mail") && error.contains("as a note"),
         "{error}"
     );
+    // Stored when it happened, worded when read: a French reader reads it in French.
+    let french: api::PadView = expect_json(
+        admin
+            .client
+            .get(app.url(&format!("/api/pads/{pad_id}")))
+            .header("accept-language", "fr")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let french = french.feedback_error.unwrap_or_default();
+    assert!(
+        french.starts_with("Lever n'a aucun utilisateur avec votre e-mail")
+            && french.contains(&admin.email.to_lowercase()),
+        "{french}"
+    );
 
     let gone = sim.create_user("Admin", &admin.email).await;
     sim.deactivate_user(&gone).await;

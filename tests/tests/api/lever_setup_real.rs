@@ -211,6 +211,29 @@ async fn a_confidential_candidates_delivery_says_to_create_a_key_with_confidenti
         "{error}"
     );
     assert!(app.pads(&admin).await.is_empty());
+
+    // Stored when it happened, worded when read: a French reader reads it in French.
+    let french: api::LeverDeliveriesResponse = expect_json(
+        admin
+            .client
+            .get(app.url("/api/lever/deliveries?limit=200"))
+            .header("accept-language", "fr-FR,fr;q=0.9")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let french = french
+        .deliveries
+        .into_iter()
+        .find(|d| d.id == delivery.id)
+        .and_then(|d| d.error)
+        .expect("the same error");
+    assert!(
+        french.starts_with("Candidat confidentiel") && french.contains("nouvelle clé d'API"),
+        "{french}"
+    );
 }
 
 #[tokio::test]

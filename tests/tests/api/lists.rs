@@ -168,6 +168,7 @@ async fn an_old_failed_delivery_is_found_and_retried() {
             candidate_name: Set(None),
             pad_id: Set(None),
             attempts: Set(8),
+            detail_message: Set(None),
         };
     // 260 dead deliveries and as many that made pads, the oldest dead one last of all.
     let mut rows = Vec::new();

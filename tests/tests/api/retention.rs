@@ -85,6 +85,7 @@ async fn the_sweep_deletes_old_deliveries_and_events_but_never_pending_work() {
         candidate_name: Set(None),
         pad_id: Set(None),
         attempts: Set(1),
+        detail_message: Set(None),
     };
     let old = Duration::days(100);
     let rows = [

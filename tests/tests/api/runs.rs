@@ -174,6 +174,23 @@ async fn stdin_reaches_the_program_and_other_languages_run() {
 }
 
 #[tokio::test]
+async fn a_program_ended_by_a_signal_says_which() {
+    let app = spawn_app_with(quick_runs).await;
+    let member = app.sign_up(Plan::Team).await;
+    let run = run_code(
+        &app,
+        &member,
+        "python",
+        "import os, signal\nprint('about to go', flush=True)\nos.kill(os.getpid(), signal.SIGTERM)\n",
+    )
+    .await;
+    assert_eq!(run.status, RunStatus::Exited, "{run:?}");
+    assert_eq!(run.signal, Some(15), "{run:?}");
+    assert_eq!(run.exit_code, Some(128 + 15), "{run:?}");
+    assert_eq!(output_of(&run), "about to go\n");
+}
+
+#[tokio::test]
 async fn stop_and_run_again_end_the_run_that_is_going() {
     let app = spawn_app_with(quick_runs).await;
     let member = app.sign_up(Plan::Team).await;
@@ -556,6 +573,7 @@ fn stored_run(
         stopped_by: Set(None),
         stop_requested_by: Set(None),
         message: Set(None),
+        signal: Set(None),
         output: Set(output.into()),
         truncated: Set(false),
         requested_at: Set(at),

@@ -240,3 +240,62 @@ async fn a_french_speaking_admin_signs_up_and_connects_lever_in_french() {
     assert_eq!(document_language(&elsewhere).await, "fr");
     elsewhere.close().await;
 }
+
+#[tokio::test]
+async fn a_language_the_account_could_not_save_says_so_and_a_later_save_clears_it() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let browser = Browser::logged_in(&app, &admin).await;
+    browser
+        .wait_for_text("[data-testid=nav]", &en(Text::NavMembers))
+        .await;
+
+    // The server is gone: the page still switches, and says the account did not keep it.
+    let stopped = app.stop().await;
+    browser
+        .element("[data-testid=ui-language] option[value=fr]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("[data-testid=nav]", &fr(Text::NavMembers))
+        .await;
+    browser
+        .wait_for_text(
+            "[data-testid=language-save-failed]",
+            &fr(Text::AppLanguageNotSaved),
+        )
+        .await;
+
+    // Back again: the next choice is saved, and the notice goes.
+    let app = stopped.start_on_same_port().await;
+    browser
+        .element("[data-testid=ui-language] option[value=en]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    tests::poll::wait_for(
+        "the notice to go once a save succeeds",
+        std::time::Duration::from_secs(10),
+        || async {
+            let gone = browser
+                .client
+                .find_all(Locator::Css("[data-testid=language-save-failed]"))
+                .await
+                .ok()?
+                .is_empty();
+            gone.then_some(())
+        },
+    )
+    .await;
+    let me: api::MeResponse = app
+        .get(&admin.client, "/api/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me.language, Some(Locale::En));
+    browser.close().await;
+}

@@ -264,6 +264,7 @@ async fn the_deliveries_filter_search_and_page_survive_reload_and_back() {
                 candidate_name: Set(Some(name)),
                 pad_id: Set(None),
                 attempts: Set(8),
+                detail_message: Set(None),
             }
         })
         .collect();

@@ -143,23 +143,19 @@ fn language_name(id: &str) -> &'static str {
     ::api::language_label(id).unwrap_or(t(Text::PadThisLanguage))
 }
 
-// The server's limits that its refusals name (server/src/pads/socket.rs, pads/live/mod.rs,
-// runs/service.rs): the page words the refusals itself, in the reader's language, so it needs
-// them too. The server checks them; a page with an outdated number only words it wrongly.
-/// The longest display name, in characters (the join form checks it before the server).
-const MAX_NAME_CHARS: usize = 50;
-const MAX_GUESTS: u64 = 50;
-const MAX_EDITS: u64 = 100_000;
-const MAX_TEXT_CHARS: u64 = 200_000;
-const MAX_MESSAGES_A_SECOND: u64 = 40;
-const MAX_STDIN_BYTES: u64 = 64 * 1024;
-const MAX_RUNS: u64 = 500;
+// The server's limits that its refusals name: the page words the refusals itself, in the
+// reader's language, from the same constants the server enforces. The join form checks the
+// name's length before the server does.
+use ::api::limits::{
+    MAX_MESSAGES_A_SECOND, MAX_NAME_CHARS, MAX_PARTICIPANTS, MAX_REVISIONS, MAX_RUNS_PER_PAD,
+    MAX_STDIN_BYTES, MAX_TEXT_CHARS,
+};
 
 /// Why the server refused something on the pad's connection, in the reader's language, from
 /// its code. `language` names the pad's language; `message` is the server's own sentence,
 /// shown only for a code this build does not know (a newer server's).
 fn refusal_text(code: RefusalCode, message: &str, language: &str) -> String {
-    let limit = |text: Text, max: u64| tf(text, &[("max", &number(max))]);
+    let limit = |text: Text, max: usize| tf(text, &[("max", &number(max as u64))]);
     let text = match code {
         RefusalCode::JoinTimeout => Text::PadRefusalJoinTimeout,
         RefusalCode::Lagging => Text::PadRefusalLagging,
@@ -169,11 +165,11 @@ fn refusal_text(code: RefusalCode, message: &str, language: &str) -> String {
         RefusalCode::OpenedElsewhere => Text::PadRefusalOpenedElsewhere,
         RefusalCode::PadEnded => Text::PadRefusalPadEnded,
         RefusalCode::TooManyParticipants => {
-            return limit(Text::PadRefusalTooManyParticipants, MAX_GUESTS);
+            return limit(Text::PadRefusalTooManyParticipants, MAX_PARTICIPANTS);
         }
-        RefusalCode::TooManyEdits => return limit(Text::PadRefusalTooManyEdits, MAX_EDITS),
+        RefusalCode::TooManyEdits => return limit(Text::PadRefusalTooManyEdits, MAX_REVISIONS),
         RefusalCode::NameRequired => {
-            return limit(Text::PadRefusalNameRequired, MAX_NAME_CHARS as u64);
+            return limit(Text::PadRefusalNameRequired, MAX_NAME_CHARS);
         }
         RefusalCode::MalformedMessage => Text::PadRefusalMalformedMessage,
         RefusalCode::JoinRequired => Text::PadRefusalJoinRequired,
@@ -181,7 +177,10 @@ fn refusal_text(code: RefusalCode, message: &str, language: &str) -> String {
         RefusalCode::TextOnly => Text::PadRefusalTextOnly,
         RefusalCode::ProtocolError => Text::PadRefusalProtocolError,
         RefusalCode::TooManyMessages => {
-            return limit(Text::PadRefusalTooManyMessages, MAX_MESSAGES_A_SECOND);
+            return limit(
+                Text::PadRefusalTooManyMessages,
+                MAX_MESSAGES_A_SECOND as usize,
+            );
         }
         RefusalCode::InvalidLanguage => Text::PadRefusalInvalidLanguage,
         // Edits out of step with the server's text: the page fetches it again at once.
@@ -202,7 +201,9 @@ fn refusal_text(code: RefusalCode, message: &str, language: &str) -> String {
         RefusalCode::RunsNotAvailable => Text::PadRefusalRunsNotAvailable,
         RefusalCode::NoRun => Text::PadRefusalNoRun,
         RefusalCode::StdinTooLarge => return limit(Text::PadRefusalStdinTooLarge, MAX_STDIN_BYTES),
-        RefusalCode::TooManyRuns => return limit(Text::PadRefusalTooManyRuns, MAX_RUNS),
+        RefusalCode::TooManyRuns => {
+            return limit(Text::PadRefusalTooManyRuns, MAX_RUNS_PER_PAD as usize);
+        }
         RefusalCode::Unknown => return message.to_string(),
     };
     t(text).to_string()

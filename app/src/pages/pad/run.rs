@@ -154,7 +154,7 @@ pub(crate) mod tests {
             exit_code: None,
             wall_ms: None,
             stopped_by: None,
-            message: None,
+            signal: None,
             output: Vec::new(),
             truncated: false,
             requested_at: datetime!(2026-11-26 14:00 UTC) + time::Duration::seconds(id as i64),

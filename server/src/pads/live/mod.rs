@@ -20,16 +20,13 @@ pub use room::{Credentials, Joined, Joiner};
 pub use store::{Replayed, final_text, newest_revision, replay, stored_participants};
 pub use timings::{EditTimings, Histogram};
 
-/// The longest text a pad holds, in characters.
-pub const MAX_TEXT_CHARS: usize = 200_000;
+pub use api::limits::{MAX_PARTICIPANTS, MAX_REVISIONS, MAX_TEXT_CHARS};
+
 /// Characters a pad may have inserted over its life: bounds its history, in memory and stored.
 pub const MAX_INSERTED_CHARS: usize = 2_000_000;
 /// How far behind an edit's revision may be; older ones are refused and the client resyncs.
 /// This bounds the transformation work one message can cause.
 pub const MAX_REVISIONS_BEHIND: u64 = 1_000;
-/// Edits a pad stores over its life: bounds its history however the typing is split. An hour
-/// of fast typing is about 20,000.
-pub const MAX_REVISIONS: usize = 100_000;
 /// A snapshot of the text is stored every this many edits: opening a room or reading history
 /// replays at most about this many more edits than it needs.
 pub const SNAPSHOT_EVERY: u64 = 1_000;
@@ -37,10 +34,6 @@ pub const SNAPSHOT_EVERY: u64 = 1_000;
 pub const MAX_CONNECTIONS_PER_PAD: usize = 25;
 /// Connections to one pad from one client address.
 pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 10;
-/// Guests one pad records: newcomers beyond it are refused, so no flood of joins grows the
-/// room, the participant list or the results note. Members are not counted: a flood of
-/// guests cannot lock the interviewers out.
-pub const MAX_PARTICIPANTS: usize = 50;
 
 /// Why an edit or a join was refused: a stable code and a sentence.
 #[derive(Debug, Clone)]
