@@ -51,6 +51,8 @@ pub struct Model {
     pub last_delivery_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
+    /// `permission_missing` as a catalog message (JSON), worded in each reader's language.
+    pub permission_missing_message: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -143,8 +143,10 @@ fn LanguagePicker() -> impl IntoView {
             </select>
         </label>
         {move || {
+            // A save is the logged-in user's: after log-out its failure is nobody's business.
             saver
                 .failure()
+                .filter(|_| session.logged_in() == Some(true))
                 .map(|why| {
                     view! {
                         <span class="error" role="alert" data-testid="language-save-failed">

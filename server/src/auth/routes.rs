@@ -110,7 +110,9 @@ async fn change_email(
     client: ClientAddress,
     request: web::Json<api::ChangeEmailRequest>,
 ) -> ApiResult<HttpResponse> {
-    // The session names the user, not the address: it goes on as it is.
     let signed_in = service::change_email(&state, &user, request.into_inner(), &client).await?;
-    Ok(HttpResponse::Ok().json(wire::me(&signed_in.user, &signed_in.organization)))
+    // This session goes on with the new token version; the others end.
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(&state, &signed_in)?)
+        .json(wire::me(&signed_in.user, &signed_in.organization)))
 }

@@ -370,8 +370,9 @@ fn email_in_use() -> ApiError {
     ApiError::conflict(ErrorCode::EmailTaken, msg(Text::AuthEmailInUse))
 }
 
-/// Changes the address the user logs in with, once their password confirms it is them. The
-/// sessions stay: they name the user, not the address.
+/// Changes the address the user logs in with, once their password confirms it is them. Like a
+/// new password, it ends the user's other sessions (someone who took over one could otherwise
+/// keep it after the owner moved the account to a new address); the caller's goes on.
 pub async fn change_email(
     state: &AppState,
     user: &AuthUser,
@@ -396,6 +397,7 @@ pub async fn change_email(
     let txn = state.db.begin().await?;
     let mut changed: user::ActiveModel = current.clone().into();
     changed.email = Set(email);
+    changed.token_version = Set(current.token_version + 1);
     let updated = changed
         .update(&txn)
         .await

@@ -77,11 +77,26 @@ impl StoredMessage {
 }
 
 /// A stored message (JSON, as [`Message::stored_json`] wrote it) in `locale`, or `english`
-/// when there is none or it can no longer be worded.
+/// when there is none, it can no longer be worded, or it is not the message of this English:
+/// an instance that predates the message column (a rolling deploy, a rollback) writes only the
+/// English and would leave an earlier failure's message beside it. English readers get the
+/// English as stored.
 pub fn worded_or(json: Option<&str>, english: String, locale: Locale) -> String {
-    json.and_then(|json| serde_json::from_str::<StoredMessage>(json).ok())
-        .and_then(|stored| stored.word(locale))
-        .unwrap_or(english)
+    if locale == Locale::En {
+        return english;
+    }
+    let Some(stored) = json.and_then(|json| serde_json::from_str::<StoredMessage>(json).ok())
+    else {
+        return english;
+    };
+    // The English may have been cut to fit its column.
+    let same = stored
+        .word(Locale::En)
+        .is_some_and(|words| !english.is_empty() && words.starts_with(&english));
+    match same.then(|| stored.word(locale)).flatten() {
+        Some(words) => words,
+        None => english,
+    }
 }
 
 /// A stored text (its English, and the message as JSON) in the language of the request being
@@ -153,10 +168,26 @@ mod tests {
         let json = detail.stored_json().unwrap();
         let english = detail.render(Locale::En);
         assert_eq!(english, "Changed the plan from Team to Enterprise");
-        assert_eq!(worded_or(Some(&json), "?".into(), Locale::En), english);
+        assert_eq!(worded_or(Some(&json), english.clone(), Locale::En), english);
         assert_eq!(
-            worded_or(Some(&json), "?".into(), Locale::Fr),
+            worded_or(Some(&json), english.clone(), Locale::Fr),
             "Passage de l'offre Équipe à l'offre Entreprise"
+        );
+        // Cut to fit its column, the English still names the same message.
+        let cut: String = english.chars().take(10).collect();
+        assert_eq!(
+            worded_or(Some(&json), cut, Locale::Fr),
+            "Passage de l'offre Équipe à l'offre Entreprise"
+        );
+    }
+
+    #[test]
+    fn a_message_left_beside_other_english_is_not_shown() {
+        let earlier = msg(Text::JobsPadGone).stored_json().unwrap();
+        let english = "Lever answered 503 to GET /stages: busy".to_string();
+        assert_eq!(
+            worded_or(Some(&earlier), english.clone(), Locale::Fr),
+            english
         );
     }
 
@@ -167,9 +198,10 @@ mod tests {
             .with("max", 100);
         let outer = msg(Text::JobsTryingAgain).with_message("error", inner);
         let json = outer.stored_json().unwrap();
+        let english = outer.render(Locale::En);
         for locale in [Locale::En, Locale::Fr] {
             assert_eq!(
-                worded_or(Some(&json), "?".into(), locale),
+                worded_or(Some(&json), english.clone(), locale),
                 outer.render(locale)
             );
         }

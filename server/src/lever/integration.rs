@@ -2,6 +2,7 @@
 //! webhook key's hash and the stored stages. The setup wizard writes it; the webhook, the
 //! pipeline, deliveries and pad notes read it from here.
 
+use api::i18n::Locale;
 use api::{ErrorCode, OrgId};
 use entity::InOrg;
 use entity::lever_integration;
@@ -249,15 +250,17 @@ pub async fn watch_write<T>(
     if let Err(LeverError::Forbidden { endpoint }) = &result
         && let Some((_, name)) = NEEDED.iter().find(|(needed, _)| needed == endpoint)
     {
-        let message = format!(
-            "Lever refused {endpoint} (403): the API key no longer has the \"{name}\" \
-             permission. In Lever (Settings → Integrations and API → API Credentials) give the \
-             key that permission again, then save the key here again."
-        );
+        let message = msg(Text::LeverPermissionRevoked)
+            .with("endpoint", endpoint)
+            .with("permission", name);
         let saved = lever_integration::Entity::update_in_org(org_id)
             .col_expr(
                 lever_integration::Column::PermissionMissing,
-                Expr::value(Some(message)),
+                Expr::value(Some(message.render(Locale::En))),
+            )
+            .col_expr(
+                lever_integration::Column::PermissionMissingMessage,
+                Expr::value(message.stored_json()),
             )
             .exec(&state.db)
             .await;

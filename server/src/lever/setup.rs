@@ -19,7 +19,7 @@ use super::webhook;
 use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminUser, ClientAddress, EnterpriseAdmin};
-use crate::i18n::{Text, msg};
+use crate::i18n::{Text, msg, request_locale, stored};
 use crate::secrets::SecretString;
 use crate::state::AppState;
 
@@ -109,10 +109,13 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             base_url: (row.environment == lever_integration::Environment::Custom)
                 .then(|| row.base_url.clone()),
             api_key_last4: row.api_key_last4.clone(),
-            permission_missing: row.permission_missing.clone(),
+            permission_missing: stored::in_request_language(
+                row.permission_missing.clone(),
+                row.permission_missing_message.as_deref(),
+            ),
             confidential_access: row.confidential_access,
             optional_permissions_missing: (row.api_key_sealed.is_some() && !row.notes_readable)
-                .then(|| READ_NOTES.to_string())
+                .then(|| msg(Text::LeverSetupReadNotesOptional).render(request_locale()))
                 .into_iter()
                 .collect(),
         },
@@ -219,15 +222,10 @@ pub fn explain(error: &LeverError, base_url: &str) -> ApiError {
         other => ApiError::new(
             actix_web::http::StatusCode::BAD_GATEWAY,
             ErrorCode::LeverError,
-            msg(Text::LeverAnswerUnexpected).with("detail", other),
+            msg(Text::LeverAnswerUnexpected).with_message("detail", other.message()),
         ),
     }
 }
-
-/// An optional permission: without it a note whose answer Lever lost may be posted twice.
-const READ_NOTES: &str = "Read notes (GET /opportunities/:id/notes): without it, Stagepad cannot \
-                          check whether a note whose answer from Lever was lost was stored, so \
-                          such a note may be posted twice";
 
 /// What step 1 learnt from Lever about a key that passed.
 struct Access {
@@ -402,6 +400,7 @@ pub async fn save_credentials(
     row.known_stage_ids = Set(Some(known_ids));
     // This key passed every check just now.
     row.permission_missing = Set(None);
+    row.permission_missing_message = Set(None);
     row.confidential_access = Set(confidential);
     row.notes_readable = Set(notes_readable);
     row.updated_at = Set(now);

@@ -255,6 +255,7 @@ async fn a_user_changes_their_name() {
 async fn a_user_changes_their_email_with_their_password_and_stays_logged_in() {
     let app = spawn_app().await;
     let admin = app.sign_up(Plan::Team).await;
+    let other_browser = app.log_in_as(&admin.email, PASSWORD).await;
     let elsewhere = app.sign_up(Plan::Team).await;
     let change = |password: &str, email: &str| api::ChangeEmailRequest {
         current_password: password.into(),
@@ -298,6 +299,9 @@ async fn a_user_changes_their_email_with_their_password_and_stays_logged_in() {
     assert_eq!(me.user.id, admin.id());
     let again: api::MeResponse = expect_json(app.me(&admin).await, 200).await;
     assert_eq!(again.user.email, new_email.to_lowercase());
+    // As with a new password, the other sessions end: whoever else was logged in as this
+    // user must log in again, with the new address.
+    expect_error(app.me(&other_browser).await, 401, ErrorCode::NotLoggedIn).await;
 
     // Log-in now takes the new address only.
     expect_error(

@@ -155,6 +155,23 @@ async fn a_key_that_loses_the_notes_permission_shows_it_after_the_first_refused_
         .expect("the refused note shows on the setup");
     assert!(missing.contains("Create notes"), "{missing}");
     assert!(setup.credentials.done, "the key itself still works");
+    // Stored when Lever refused, worded when read: in French for a French reader.
+    let french: api::LeverSetup = expect_json(
+        admin
+            .client
+            .get(app.url("/api/lever/setup"))
+            .header("accept-language", "fr")
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    let french = french.credentials.permission_missing.unwrap_or_default();
+    assert!(
+        french.starts_with("Lever a refusé") && french.contains("Create notes"),
+        "{french}"
+    );
 
     // Given back in Lever and saved again: the state clears.
     sim.set_key_permissions(&lever.api_key, &PERMISSIONS).await;
