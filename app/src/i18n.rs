@@ -6,6 +6,8 @@
 //! plain functions (and tests) need no reactive context.
 
 use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
 
 pub use ::api::i18n::console::Text;
 use ::api::i18n::{Locale, fill};
@@ -67,9 +69,21 @@ pub fn number(value: u64) -> String {
     locale().number(value)
 }
 
-/// The console's language, shared through context.
-#[derive(Debug, Clone, Copy)]
-pub struct Language(RwSignal<Locale>);
+/// Whether a page would lose work if it were built again now.
+type Busy = Rc<dyn Fn() -> bool>;
+
+/// The console's language, shared through context: the one chosen, and the one the views are
+/// built in, which follows it as soon as rebuilding the views loses nothing (see
+/// [`Language::hold_while`]).
+#[derive(Clone, Copy)]
+pub struct Language {
+    chosen: RwSignal<Locale>,
+    built: RwSignal<Locale>,
+    /// Says whether rebuilding the views now would lose work (a live pad's unacknowledged
+    /// edits), while such a page is open; with the hold's number.
+    busy: StoredValue<Option<(u64, Busy)>, LocalStorage>,
+    holds: StoredValue<u64, LocalStorage>,
+}
 
 impl Language {
     /// The language saved in this browser, else the browser's own preference.
@@ -77,7 +91,12 @@ impl Language {
         let initial = saved().unwrap_or_else(browser_preference);
         set_locale(initial);
         set_document_language(initial);
-        let language = Language(RwSignal::new(initial));
+        let language = Language {
+            chosen: RwSignal::new(initial),
+            built: RwSignal::new(initial),
+            busy: StoredValue::new_local(None),
+            holds: StoredValue::new_local(0),
+        };
         provide_context(language);
         language
     }
@@ -86,9 +105,35 @@ impl Language {
         expect_context::<Language>()
     }
 
-    /// The language, subscribing to its changes.
+    /// The language chosen, subscribing to its changes.
     pub fn get(self) -> Locale {
-        self.0.get()
+        self.chosen.get()
+    }
+
+    /// The language the views are built in, subscribing to its changes: the app builds its
+    /// views again when it changes.
+    pub fn built_in(self) -> Locale {
+        self.built.get()
+    }
+
+    /// While the page that calls this is open, the views wait for `busy` to say false before
+    /// they are built again in a newly chosen language (building them again closes and opens
+    /// that page anew). Until [`Language::release`] with the number returned.
+    pub fn hold_while(self, busy: impl Fn() -> bool + 'static) -> u64 {
+        let hold = self.holds.get_value() + 1;
+        self.holds.set_value(hold);
+        self.busy.set_value(Some((hold, Rc::new(busy))));
+        hold
+    }
+
+    /// Ends a hold, unless a newer page holds already (a page built anew may hold before the
+    /// old one is cleaned up).
+    pub fn release(self, hold: u64) {
+        self.busy.update_value(|busy| {
+            if busy.as_ref().is_some_and(|(current, _)| *current == hold) {
+                *busy = None;
+            }
+        });
     }
 
     /// Switches the console to `locale` and remembers it in this browser (the user's saved
@@ -98,12 +143,29 @@ impl Language {
         if let Some(storage) = local_storage() {
             let _ = storage.set_item(STORAGE_KEY, locale.as_str());
         }
-        if self.0.get_untracked() == locale {
+        if self.chosen.get_untracked() == locale {
+            return;
+        }
+        self.chosen.set(locale);
+        self.build_in(locale);
+    }
+
+    /// Builds the views in `locale` once nothing holds them back, unless another language was
+    /// chosen meanwhile.
+    fn build_in(self, locale: Locale) {
+        if self.chosen.get_untracked() != locale {
+            return;
+        }
+        let busy = self
+            .busy
+            .with_value(|busy| busy.as_ref().is_some_and(|(_, busy)| busy()));
+        if busy {
+            set_timeout(move || self.build_in(locale), Duration::from_millis(100));
             return;
         }
         set_locale(locale);
         set_document_language(locale);
-        self.0.set(locale);
+        self.built.set(locale);
     }
 }
 

@@ -47,7 +47,7 @@ pub fn App() -> impl IntoView {
         <Router>
             // Built again in the new language when it changes.
             {move || {
-                let _ = language.get();
+                let _ = language.built_in();
                 view! { <Pages to_login=to_login logged_in=logged_in/> }
             }}
         </Router>

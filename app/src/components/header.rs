@@ -22,10 +22,16 @@ pub fn Header() -> impl IntoView {
             </A>
             {move || match session.state() {
                 SessionState::Loading => view! { <nav class="site-nav"></nav> }.into_any(),
-                // A candidate on their pad is not a prospective customer: no Log in / Sign up.
-                // Nor a language picker: changing it builds the page again, which would close
-                // the pad's connection mid-interview. The browser's language holds there.
-                SessionState::LoggedOut if on_a_pad() => ().into_any(),
+                // A candidate on their pad is not a prospective customer: no Log in / Sign up,
+                // only their language.
+                SessionState::LoggedOut if on_a_pad() => {
+                    view! {
+                        <div class="session-links">
+                            <LanguagePicker/>
+                        </div>
+                    }
+                        .into_any()
+                }
                 SessionState::LoggedOut => {
                     view! {
                         <nav class="site-nav" data-testid="nav">
@@ -51,7 +57,7 @@ pub fn Header() -> impl IntoView {
                             <span class="whoami" data-testid="whoami">
                                 {whoami(&me)}
                             </span>
-                            {(!on_a_pad()).then(|| view! { <LanguagePicker/> })}
+                            <LanguagePicker/>
                             <LogOut/>
                         </div>
                     }

@@ -264,6 +264,71 @@ async fn typing_goes_on_while_the_server_restarts_and_nothing_is_lost() {
     watcher.close().await;
 }
 
+/// The candidate picks French in the header mid-interview: the page switches to French
+/// (built anew once what she typed has reached the server), rejoins as her, and nothing she
+/// typed is lost; typing goes on.
+#[tokio::test]
+async fn the_language_changes_mid_interview_and_nothing_typed_is_lost() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(api::Plan::Team).await;
+    let pad = manual_pad(&app, &admin, "Ada").await;
+    let candidate = join_as_guest(&pad.link, "Ada").await;
+    let watcher = join_as_guest(&pad.link, "Watcher").await;
+
+    let editor = candidate.element("[data-testid=editor]").await;
+    editor.send_keys("print(1)\n").await.unwrap();
+    // Picked while those keys may still be on their way.
+    candidate
+        .element("[data-testid=ui-language] option[value=fr]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    candidate
+        .wait_for_text(
+            "[data-testid=connection]",
+            api::i18n::console::Text::PadConnectionConnected.get(api::i18n::Locale::Fr),
+        )
+        .await;
+    wait_for_editor(&candidate, "print(1)\n").await;
+    wait_for_editor(&watcher, "print(1)\n").await;
+
+    let editor = candidate.element("[data-testid=editor]").await;
+    editor.send_keys("print(2)\n").await.unwrap();
+    wait_for_editor(&watcher, "print(1)\nprint(2)\n").await;
+    let history: api::PadHistory =
+        tests::expect_json(app.pad_history(&admin, &pad.id, "").await, 200).await;
+    assert_eq!(history.final_text, "print(1)\nprint(2)\n");
+    let names: Vec<&str> = history
+        .participants
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["Ada", "Watcher"], "she rejoined as herself");
+
+    // The server goes away while she types: her edits wait in the page, so the page is not
+    // built anew in English until they have reached the server, once it is back.
+    let stopped = app.stop().await;
+    let editor = candidate.element("[data-testid=editor]").await;
+    editor.send_keys("print(3)\n").await.unwrap();
+    candidate
+        .element("[data-testid=ui-language] option[value=en]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let app = stopped.start_on_same_port().await;
+    candidate
+        .wait_for_text("[data-testid=connection]", "Connected")
+        .await;
+    wait_for_editor(&watcher, "print(1)\nprint(2)\nprint(3)\n").await;
+    let history: api::PadHistory =
+        tests::expect_json(app.pad_history(&admin, &pad.id, "").await, 200).await;
+    assert_eq!(history.final_text, "print(1)\nprint(2)\nprint(3)\n");
+    candidate.close().await;
+    watcher.close().await;
+}
+
 async fn manual_pad(
     app: &tests::TestApp,
     admin: &tests::accounts::Account,

@@ -28,7 +28,7 @@ use super::highlight;
 use super::run::{RunPane, ShownRun, receive_piece, receive_run};
 use crate::api::{Answer, Client};
 use crate::components::guard::{error_note, failure_message};
-use crate::i18n::{Text, number, t, tf};
+use crate::i18n::{Language, Text, number, t, tf};
 use crate::text::{language_choice, not_runnable_note};
 
 /// What this tab keeps of one pad, so that a reload rejoins as the same participant: the id and
@@ -748,7 +748,19 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
     }));
     connect(&shared);
     let stored = StoredValue::new_local(shared);
+    // A newly chosen language builds the page again, with a new connection that would not know
+    // of edits or a run request still on their way: it waits until there are none.
+    let language = Language::get_context();
+    let hold = language.hold_while(move || {
+        stored
+            .try_with_value(|shared| {
+                let c = shared.borrow();
+                !c.doc.is_synchronized() || c.pending_run.is_some()
+            })
+            .unwrap_or(false)
+    });
     on_cleanup(move || {
+        language.release(hold);
         stored.try_with_value(|shared| {
             let mut c = shared.borrow_mut();
             c.closed = true;
