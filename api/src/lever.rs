@@ -203,9 +203,15 @@ pub struct PadOwner {
     pub name: String,
 }
 
-/// Whether Lever's Verify (or any signed delivery) reached Stagepad.
+/// Whether Lever's Verify (or any signed delivery) reached Stagepad. Read through
+/// [`ConnectionStateWire`]: serde's decoding of an internally tagged enum is several KB of the
+/// console's wasm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(
+    tag = "state",
+    rename_all = "snake_case",
+    try_from = "ConnectionStateWire"
+)]
 pub enum ConnectionState {
     /// Not all steps are done yet.
     NotConnected,
@@ -221,6 +227,29 @@ pub enum ConnectionState {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
+}
+
+/// [`ConnectionState`] as it reads: `{"state": "verified", "at": "…"}`.
+#[derive(Deserialize)]
+struct ConnectionStateWire {
+    state: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    at: Option<OffsetDateTime>,
+}
+
+impl TryFrom<ConnectionStateWire> for ConnectionState {
+    type Error = &'static str;
+
+    fn try_from(wire: ConnectionStateWire) -> Result<Self, Self::Error> {
+        let at = || wire.at.ok_or("missing field `at`");
+        Ok(match wire.state.as_str() {
+            "not_connected" => ConnectionState::NotConnected,
+            "waiting_for_verify" => ConnectionState::WaitingForVerify,
+            "verified" => ConnectionState::Verified { at: at()? },
+            "signature_mismatch" => ConnectionState::SignatureMismatch { at: at()? },
+            _ => return Err("unknown connection state"),
+        })
+    }
 }
 
 /// One request from Lever, as the console lists it (`GET /api/lever/deliveries`).
@@ -322,5 +351,42 @@ text_enum! {
         TriggeredInFuture = "triggered_in_future",
         /// Signed longer ago than a replay window allows.
         TooOld = "too_old",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_states_read_back_as_written() {
+        let at = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        for state in [
+            ConnectionState::NotConnected,
+            ConnectionState::WaitingForVerify,
+            ConnectionState::Verified { at },
+            ConnectionState::SignatureMismatch { at },
+        ] {
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(
+                serde_json::from_str::<ConnectionState>(&json).unwrap(),
+                state,
+                "{json}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&ConnectionState::Verified { at }).unwrap(),
+            r#"{"state":"verified","at":"2023-11-14T22:13:20Z"}"#
+        );
+        for bad in [
+            r#"{"state":"verified"}"#,
+            r#"{"state":"on_fire"}"#,
+            r#"{"at":"2023-11-14T22:13:20Z"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<ConnectionState>(bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -24,23 +24,23 @@ pub fn Header() -> impl IntoView {
                 SessionState::Loading => view! { <nav class="site-nav"></nav> }.into_any(),
                 // A candidate on their pad is not a prospective customer: no Log in / Sign up,
                 // only their language.
-                SessionState::LoggedOut if on_a_pad() => {
-                    view! {
-                        <div class="session-links">
-                            <LanguagePicker/>
-                        </div>
-                    }
-                        .into_any()
-                }
                 SessionState::LoggedOut => {
+                    let storefront = !on_a_pad();
                     view! {
                         <nav class="site-nav" data-testid="nav">
-                            <A href="/">{t(Text::NavHome)}</A>
+                            {storefront.then(|| view! { <A href="/">{t(Text::NavHome)}</A> })}
                         </nav>
                         <div class="session-links">
                             <LanguagePicker/>
-                            <A href="/login">{t(Text::NavLogIn)}</A>
-                            <A href="/signup" attr:class="button">{t(Text::NavSignUp)}</A>
+                            {storefront
+                                .then(|| {
+                                    view! {
+                                        <A href="/login">{t(Text::NavLogIn)}</A>
+                                        <A href="/signup" attr:class="button">
+                                            {t(Text::NavSignUp)}
+                                        </A>
+                                    }
+                                })}
                         </div>
                     }
                         .into_any()
