@@ -83,6 +83,8 @@ pub struct Language {
     /// edits), while such a page is open; with the hold's number.
     busy: StoredValue<Option<(u64, Busy)>, LocalStorage>,
     holds: StoredValue<u64, LocalStorage>,
+    /// A build waits for the hold to end.
+    waiting: StoredValue<bool, LocalStorage>,
 }
 
 impl Language {
@@ -96,6 +98,7 @@ impl Language {
             built: RwSignal::new(initial),
             busy: StoredValue::new_local(None),
             holds: StoredValue::new_local(0),
+            waiting: StoredValue::new_local(false),
         };
         provide_context(language);
         language
@@ -147,20 +150,31 @@ impl Language {
             return;
         }
         self.chosen.set(locale);
-        self.build_in(locale);
+        self.build_in();
     }
 
-    /// Builds the views in `locale` once nothing holds them back, unless another language was
-    /// chosen meanwhile.
-    fn build_in(self, locale: Locale) {
-        if self.chosen.get_untracked() != locale {
-            return;
+    /// Builds the views in the chosen language once nothing holds them back: at once, or by
+    /// one waiting loop that builds in whatever is chosen when the hold ends.
+    fn build_in(self) {
+        if self.waiting.get_value() {
+            return; // the loop on its way builds in the latest choice
         }
         let busy = self
             .busy
             .with_value(|busy| busy.as_ref().is_some_and(|(_, busy)| busy()));
         if busy {
-            set_timeout(move || self.build_in(locale), Duration::from_millis(100));
+            self.waiting.set_value(true);
+            set_timeout(
+                move || {
+                    self.waiting.set_value(false);
+                    self.build_in();
+                },
+                Duration::from_millis(100),
+            );
+            return;
+        }
+        let locale = self.chosen.get_untracked();
+        if self.built.get_untracked() == locale {
             return;
         }
         set_locale(locale);

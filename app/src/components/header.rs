@@ -27,9 +27,14 @@ pub fn Header() -> impl IntoView {
                 SessionState::LoggedOut => {
                     let storefront = !on_a_pad();
                     view! {
-                        <nav class="site-nav" data-testid="nav">
-                            {storefront.then(|| view! { <A href="/">{t(Text::NavHome)}</A> })}
-                        </nav>
+                        {storefront
+                            .then(|| {
+                                view! {
+                                    <nav class="site-nav" data-testid="nav">
+                                        <A href="/">{t(Text::NavHome)}</A>
+                                    </nav>
+                                }
+                            })}
                         <div class="session-links">
                             <LanguagePicker/>
                             {storefront

@@ -306,6 +306,21 @@ pub async fn bump_token_version(
     Ok(())
 }
 
+/// Ends every session of `user` and reads them back with their new token version (counted up
+/// in the database, so that a log-out everywhere at the same moment is not undone), for the
+/// caller to issue its own session anew.
+async fn with_sessions_ended(
+    db: &impl sea_orm::ConnectionTrait,
+    user: &user::Model,
+) -> ApiResult<user::Model> {
+    bump_token_version(db, user.org_id, user.id).await?;
+    user::Entity::find_in_org(user.org_id)
+        .filter(user::Column::Id.eq(user.id))
+        .one(db)
+        .await?
+        .ok_or_else(not_logged_in)
+}
+
 /// Changes the password and ends the user's other sessions; the caller re-issues this one.
 pub async fn change_password(
     state: &AppState,
@@ -320,8 +335,8 @@ pub async fn change_password(
     let txn = state.db.begin().await?;
     let mut changed: user::ActiveModel = current.clone().into();
     changed.password_hash = Set(hash);
-    changed.token_version = Set(current.token_version + 1);
-    let updated = changed.update(&txn).await?;
+    changed.update(&txn).await?;
+    let updated = with_sessions_ended(&txn, &current).await?;
     audit::record(
         &txn,
         user.org_id,
@@ -397,11 +412,11 @@ pub async fn change_email(
     let txn = state.db.begin().await?;
     let mut changed: user::ActiveModel = current.clone().into();
     changed.email = Set(email);
-    changed.token_version = Set(current.token_version + 1);
-    let updated = changed
+    changed
         .update(&txn)
         .await
         .map_err(|e| on_unique_violation(e, email_in_use))?;
+    let updated = with_sessions_ended(&txn, &current).await?;
     audit::record(
         &txn,
         user.org_id,

@@ -554,7 +554,10 @@ async fn account_and_settings_change_names_and_email_as_home_says() {
         .wait_for_text("[data-testid=home-organization]", "Acme Hiring")
         .await;
 
-    let me: api::MeResponse = tests::expect_json(app.me(&admin).await, 200).await;
+    // The e-mail change ended the user's other sessions, this API client's among them.
+    tests::expect_error(app.me(&admin).await, 401, api::ErrorCode::NotLoggedIn).await;
+    let again = app.log_in_as(&new_email, &admin.password).await;
+    let me: api::MeResponse = tests::expect_json(app.me(&again).await, 200).await;
     assert_eq!(
         (
             me.user.name.as_str(),

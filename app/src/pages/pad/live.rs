@@ -755,7 +755,8 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         stored
             .try_with_value(|shared| {
                 let c = shared.borrow();
-                !c.doc.is_synchronized() || c.pending_run.is_some()
+                // A connection refused for good never sends its edits: nothing to wait for.
+                !c.closed && (!c.doc.is_synchronized() || c.pending_run.is_some())
             })
             .unwrap_or(false)
     });
