@@ -11,6 +11,7 @@ pub mod lever_sim;
 pub mod logs;
 pub mod pad_client;
 pub mod poll;
+pub mod smtp_sink;
 
 pub use accounts::{Account, PASSWORD, expect_error, expect_json};
 pub use app::{TestApp, spawn_app, spawn_app_with};
