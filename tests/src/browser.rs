@@ -105,6 +105,15 @@ impl Browser {
         self.wait_for_path("/").await;
     }
 
+    /// Picks a language in the header's picker, as a person does (`"en"`, `"fr"`).
+    pub async fn pick_language(&self, code: &str) {
+        self.element(&format!("[data-testid=ui-language] option[value={code}]"))
+            .await
+            .click()
+            .await
+            .expect("pick a language");
+    }
+
     pub async fn goto(&self, url: &str) {
         self.client.goto(url).await.expect("navigate");
     }

@@ -189,22 +189,12 @@ async fn a_french_speaking_admin_signs_up_and_connects_lever_in_french() {
         .await;
 
     // The picker switches at once, and the choice is saved with the account.
-    browser
-        .element("[data-testid=ui-language] option[value=en]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.pick_language("en").await;
     browser
         .wait_for_text("[data-testid=nav]", &en(Text::NavMembers))
         .await;
     assert_eq!(document_language(&browser).await, "en");
-    browser
-        .element("[data-testid=ui-language] option[value=fr]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.pick_language("fr").await;
     browser
         .wait_for_text("[data-testid=nav]", &fr(Text::NavMembers))
         .await;
@@ -252,12 +242,7 @@ async fn a_language_the_account_could_not_save_says_so_and_a_later_save_clears_i
 
     // The server is gone: the page still switches, and says the account did not keep it.
     let stopped = app.stop().await;
-    browser
-        .element("[data-testid=ui-language] option[value=fr]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.pick_language("fr").await;
     browser
         .wait_for_text("[data-testid=nav]", &fr(Text::NavMembers))
         .await;
@@ -270,12 +255,7 @@ async fn a_language_the_account_could_not_save_says_so_and_a_later_save_clears_i
 
     // Back again: the next choice is saved, and the notice goes.
     let app = stopped.start_on_same_port().await;
-    browser
-        .element("[data-testid=ui-language] option[value=en]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.pick_language("en").await;
     tests::poll::wait_for(
         "the notice to go once a save succeeds",
         std::time::Duration::from_secs(10),

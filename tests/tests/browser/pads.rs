@@ -278,12 +278,7 @@ async fn the_language_changes_mid_interview_and_nothing_typed_is_lost() {
     let editor = candidate.element("[data-testid=editor]").await;
     editor.send_keys("print(1)\n").await.unwrap();
     // Picked while those keys may still be on their way.
-    candidate
-        .element("[data-testid=ui-language] option[value=fr]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    candidate.pick_language("fr").await;
     candidate
         .wait_for_text(
             "[data-testid=connection]",
@@ -311,12 +306,7 @@ async fn the_language_changes_mid_interview_and_nothing_typed_is_lost() {
     let stopped = app.stop().await;
     let editor = candidate.element("[data-testid=editor]").await;
     editor.send_keys("print(3)\n").await.unwrap();
-    candidate
-        .element("[data-testid=ui-language] option[value=en]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    candidate.pick_language("en").await;
     let app = stopped.start_on_same_port().await;
     candidate
         .wait_for_text("[data-testid=connection]", "Connected")
