@@ -371,7 +371,10 @@ async fn an_endless_loop_hits_the_time_limit() {
     )
     .await;
     assert_eq!(ran.outcome.ending, Ending::TimeLimit, "{ran:?}");
-    assert!(ran.outcome.wall >= Duration::from_secs(3));
+    // Not stopped early. The CPU limit (3 s) counts from the program's start, but the wall time
+    // from the moment the server reads the program's "started" line, which a machine busy with
+    // the other tests may read a little late (seen once under `make test`): hence 2 s.
+    assert!(ran.outcome.wall >= Duration::from_secs(2), "{ran:?}");
     // Stopped soon after the limit (with room for a busy machine), long before the program's
     // own 60 s.
     assert!(ran.outcome.wall < Duration::from_secs(15), "{ran:?}");
