@@ -10,6 +10,25 @@ use crate::app::{TestApp, new_client};
 /// A password that passes every rule.
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// `Accept-Language` as a French-speaking browser sends it.
+pub const FRENCH: &str = "fr-FR,fr;q=0.9";
+
+/// Asserts that an answer tells caches it depends on `Accept-Language`, so that they keep the
+/// languages apart.
+pub fn assert_varies_by_language(response: &Response) {
+    let vary: Vec<&str> = response
+        .headers()
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(
+        vary.iter()
+            .any(|v| v.eq_ignore_ascii_case("accept-language")),
+        "caches must keep the languages apart: {vary:?}"
+    );
+}
+
 /// A person with their own cookie jar, logged in.
 pub struct Account {
     pub client: Client,
@@ -55,6 +74,16 @@ pub async fn expect_error(response: Response, status: u16, code: ErrorCode) -> S
 impl TestApp {
     pub async fn get(&self, client: &Client, path: &str) -> Response {
         client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// A GET as a French-speaking reader's browser makes it ([`FRENCH`]).
+    pub async fn get_in_french(&self, client: &Client, path: &str) -> Response {
+        client
+            .get(self.url(path))
+            .header("accept-language", FRENCH)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post<B: Serialize>(&self, client: &Client, path: &str, body: &B) -> Response {

@@ -1,6 +1,7 @@
 //! The audit log records who did what, newest first, paginated, without secrets.
 
 use api::{MemberStatus, Plan, Role, UpdateMemberRequest};
+use tests::accounts::assert_varies_by_language;
 use tests::{PASSWORD, expect_json, spawn_app};
 
 #[tokio::test]
@@ -126,25 +127,9 @@ async fn the_audit_log_speaks_the_language_asked_for() {
         .send()
         .await
         .unwrap();
-    let french = admin
-        .client
-        .get(app.url("/api/audit"))
-        .header("accept-language", "fr-FR,fr;q=0.9")
-        .send()
-        .await
-        .unwrap();
+    let french = app.get_in_french(&admin.client, "/api/audit").await;
     for answer in [&english, &french] {
-        let vary: Vec<&str> = answer
-            .headers()
-            .get_all("vary")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        assert!(
-            vary.iter()
-                .any(|v| v.to_ascii_lowercase().contains("accept-language")),
-            "caches must keep the languages apart: {vary:?}"
-        );
+        assert_varies_by_language(answer);
     }
     let english: api::AuditPage = expect_json(english, 200).await;
     let french: api::AuditPage = expect_json(french, 200).await;

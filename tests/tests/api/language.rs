@@ -3,10 +3,8 @@
 
 use api::{ErrorCode, Plan, Role};
 use reqwest::RequestBuilder;
-use tests::accounts::unique_email;
+use tests::accounts::{FRENCH, assert_varies_by_language, unique_email};
 use tests::{expect_error, spawn_app};
-
-const FRENCH: &str = "fr-FR,fr;q=0.9";
 
 /// The same failing request without and with `Accept-Language: fr-FR,fr;q=0.9`: both get
 /// `status` and `code`; returns the English message and the French one.
@@ -22,17 +20,7 @@ async fn in_both_languages(
         .await
         .unwrap();
     for answer in [&english, &french] {
-        let vary: Vec<&str> = answer
-            .headers()
-            .get_all("vary")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        assert!(
-            vary.iter()
-                .any(|v| v.eq_ignore_ascii_case("accept-language")),
-            "caches must keep the languages apart: {vary:?}"
-        );
+        assert_varies_by_language(answer);
     }
     let english = expect_error(english, status, code).await;
     let french = expect_error(french, status, code).await;

@@ -326,13 +326,8 @@ async fn a_member_lever_does_not_know_gets_a_clear_reason_and_no_form() {
     );
     // Stored when it happened, worded when read: a French reader reads it in French.
     let french: api::PadView = expect_json(
-        admin
-            .client
-            .get(app.url(&format!("/api/pads/{pad_id}")))
-            .header("accept-language", "fr")
-            .send()
-            .await
-            .unwrap(),
+        app.get_in_french(&admin.client, &format!("/api/pads/{pad_id}"))
+            .await,
         200,
     )
     .await;

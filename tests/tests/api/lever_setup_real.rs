@@ -2,7 +2,7 @@
 //! that a 404 cannot fool, and confidential candidates.
 
 use api::{ErrorCode, Plan};
-use tests::accounts::{Account, expect_json};
+use tests::accounts::{Account, assert_varies_by_language, expect_json};
 use tests::lever::{save_key, setup_of};
 use tests::lever_sim::{LeverSim, NewOpportunity, PERMISSIONS};
 use tests::{TestApp, expect_error, spawn_app, spawn_app_with};
@@ -34,21 +34,8 @@ async fn an_http_public_url_is_warned_about_at_step_3_without_blocking() {
         assert!(warning.contains(words), "{words:?} in {warning}");
     }
     // In the language the console asks for, as its error messages are.
-    let french = admin
-        .client
-        .get(app.url("/api/lever/setup"))
-        .header("accept-language", "fr")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        french.headers().get_all("vary").iter().any(|v| v
-            .to_str()
-            .unwrap_or("")
-            .eq_ignore_ascii_case("accept-language")),
-        "{:?}",
-        french.headers()
-    );
+    let french = app.get_in_french(&admin.client, "/api/lever/setup").await;
+    assert_varies_by_language(&french);
     let french: api::LeverSetup = expect_json(french, 200).await;
     let warning = french.webhook.https_warning.expect("the warning in French");
     assert!(
@@ -157,13 +144,7 @@ async fn a_key_that_loses_the_notes_permission_shows_it_after_the_first_refused_
     assert!(setup.credentials.done, "the key itself still works");
     // Stored when Lever refused, worded when read: in French for a French reader.
     let french: api::LeverSetup = expect_json(
-        admin
-            .client
-            .get(app.url("/api/lever/setup"))
-            .header("accept-language", "fr")
-            .send()
-            .await
-            .unwrap(),
+        app.get_in_french(&admin.client, "/api/lever/setup").await,
         200,
     )
     .await;
@@ -231,13 +212,8 @@ async fn a_confidential_candidates_delivery_says_to_create_a_key_with_confidenti
 
     // Stored when it happened, worded when read: a French reader reads it in French.
     let french: api::LeverDeliveriesResponse = expect_json(
-        admin
-            .client
-            .get(app.url("/api/lever/deliveries?limit=200"))
-            .header("accept-language", "fr-FR,fr;q=0.9")
-            .send()
-            .await
-            .unwrap(),
+        app.get_in_french(&admin.client, "/api/lever/deliveries?limit=200")
+            .await,
         200,
     )
     .await;
