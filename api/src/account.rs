@@ -100,6 +100,10 @@ pub struct MeResponse {
     /// The console language the user chose, if they chose one (else the browser's is used).
     #[serde(default)]
     pub language: Option<crate::i18n::Locale>,
+    /// Whether this Stagepad sends e-mail (invitations, pad links); when not, links are copied
+    /// by hand.
+    #[serde(default)]
+    pub mail_configured: bool,
 }
 
 /// `PUT /api/me/language`: the console's language for this user, wherever they log in;

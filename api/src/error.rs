@@ -78,6 +78,15 @@ pub enum ErrorCode {
     InvitationNotFound,
     /// 403: the Lever integration needs the Enterprise plan.
     EnterpriseRequired,
+    /// 404: the password reset link was used, replaced or expired.
+    ResetLinkNotFound,
+
+    // E-mail.
+    /// 503: this Stagepad sends no e-mail (no SMTP server is configured); copy the link instead.
+    MailNotConfigured,
+    /// 422: the pad has no e-mail address to send its link to (Lever has none for the
+    /// candidate, or the address picked is not one of them).
+    NoMailRecipient,
 
     // Pads.
     /// 422: the pad's language is not one Stagepad knows.
@@ -182,6 +191,9 @@ impl ErrorCode {
             Self::LastAdmin => "last_admin",
             Self::InvitationNotFound => "invitation_not_found",
             Self::EnterpriseRequired => "enterprise_required",
+            Self::ResetLinkNotFound => "reset_link_not_found",
+            Self::MailNotConfigured => "mail_not_configured",
+            Self::NoMailRecipient => "no_mail_recipient",
             Self::InvalidLanguage => "invalid_language",
             Self::NotFromLever => "not_from_lever",
             Self::PadNotEnded => "pad_not_ended",
@@ -399,6 +411,9 @@ impl ErrorCode {
         Self::LastAdmin,
         Self::InvitationNotFound,
         Self::EnterpriseRequired,
+        Self::ResetLinkNotFound,
+        Self::MailNotConfigured,
+        Self::NoMailRecipient,
         Self::InvalidLanguage,
         Self::NotFromLever,
         Self::PadNotEnded,

@@ -94,6 +94,10 @@ uuid_id!(
     /// One run of a pad's code.
     RunId
 );
+uuid_id!(
+    /// One e-mail Stagepad sends.
+    MailId
+);
 
 /// A pad: 128 random bits in 22 URL-safe characters, the part of the link that opens it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -34,6 +34,10 @@ pub struct PendingInvitation {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// The invitation's latest e-mail; none when it was not e-mailed (no mail server, or
+    /// an older invitation).
+    #[serde(default)]
+    pub mail: Option<crate::MailView>,
 }
 
 /// `GET /api/members?q=&cursor=&limit=` (admins): one page of the organization's members,
@@ -64,7 +68,9 @@ pub struct CreateInvitationRequest {
     pub role: Role,
 }
 
-/// The answer to creating an invitation: the single-use link to hand to the invitee.
+/// The answer to creating (or resending, `POST /api/invitations/{id}/resend`) an invitation:
+/// the single-use link to hand to the invitee, also e-mailed to them when this Stagepad sends
+/// e-mail. A resend makes a new link; the old one stops working.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationCreated {
     pub invitation: PendingInvitation,

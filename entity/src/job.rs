@@ -18,6 +18,9 @@ pub enum Kind {
     /// A member's "Send as feedback".
     #[sea_orm(string_value = "pad_feedback")]
     Feedback,
+    /// An e-mail of the outbox (`mails`).
+    #[sea_orm(string_value = "mail")]
+    Mail,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

@@ -16,6 +16,7 @@ pub mod lever_delivery;
 pub mod lever_forged_count;
 pub mod lever_integration;
 pub mod lever_seen_token;
+pub mod mail;
 pub mod organization;
 pub mod pad;
 pub mod pad_operation;
@@ -23,6 +24,7 @@ pub mod pad_participant;
 pub mod pad_presence;
 pub mod pad_run;
 pub mod pad_snapshot;
+pub mod password_reset;
 pub mod user;
 
 pub use sea_orm;

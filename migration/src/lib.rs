@@ -27,6 +27,7 @@ mod m20261203_000020_lever_write_sent;
 mod m20261203_000021_user_language;
 mod m20261203_000022_audit_detail_text;
 mod m20261203_000023_stored_failure_text;
+mod m20261204_000024_mail;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_user_language::Migration),
             Box::new(m20261203_000022_audit_detail_text::Migration),
             Box::new(m20261203_000023_stored_failure_text::Migration),
+            Box::new(m20261204_000024_mail::Migration),
         ]
     }
 }

@@ -52,6 +52,10 @@ pub struct Settings {
     /// How long the webhook trusts what it keeps of an organization (not from the
     /// environment; changes are told at once anyway, and tests lengthen it to prove that).
     pub lever_webhook_cache_ttl: Duration,
+    /// E-mail (`STAGEPAD_SMTP_URL`, `STAGEPAD_MAIL_FROM`); none: links are copied by hand.
+    pub mail: Option<crate::mail::MailSettings>,
+    /// Mails an organization and a recipient may be sent an hour (not from the environment).
+    pub mail_limits: crate::mail::MailLimits,
 }
 
 /// `STAGEPAD_RUN_*`: the limits of one run of the pad's code, and how many run at once.
@@ -308,6 +312,7 @@ impl Settings {
             problem,
         })?;
         let runs = RunSettings::from_lookup(&lookup)?;
+        let mail = crate::mail::MailSettings::from_lookup(&lookup, &public_url)?;
         Ok(Settings {
             bind_address,
             public_url,
@@ -328,6 +333,8 @@ impl Settings {
             trusted_proxies,
             throttle: ThrottleLimits::default(),
             runs,
+            mail,
+            mail_limits: Default::default(),
         })
     }
 

@@ -13,6 +13,7 @@ pub mod health;
 pub mod i18n;
 pub mod jobs;
 pub mod lever;
+pub mod mail;
 pub mod notify;
 pub mod orgs;
 pub mod pads;

@@ -104,6 +104,10 @@ impl Application {
             job_signal: JobSignal::default(),
             pad_hub,
             runs: Arc::new(runs::Runs::for_settings(&settings)),
+            mailer: settings.mail.as_ref().map(|mail| {
+                Arc::new(crate::mail::SmtpMailer::new(mail.server.clone()))
+                    as Arc<dyn crate::mail::Mailer>
+            }),
         };
 
         let (stop_worker, stopped) = tokio::sync::watch::channel(false);
@@ -140,6 +144,7 @@ impl Application {
                     web::scope("/api")
                         .wrap(from_fn(csrf::protect_api))
                         .configure(auth::routes::routes)
+                        .configure(auth::reset::routes)
                         .configure(orgs::routes::routes)
                         .configure(lever::routes::routes)
                         .configure(pads::routes::routes)

@@ -31,6 +31,8 @@ pub struct AppState {
     /// What Lever's webhook needs of each organization, briefly kept; forget an organization
     /// after changing its integration or plan.
     pub webhooks: Arc<crate::lever::webhook_cache::WebhookCache>,
+    /// The mail server, when e-mail is configured (`settings.mail`).
+    pub mailer: Option<Arc<dyn crate::mail::Mailer>>,
     /// Stores Lever deliveries in batches (group commit).
     pub deliveries: crate::lever::delivery_writer::DeliveryWriter,
 }

@@ -55,7 +55,7 @@ pub fn organization(org: &organization::Model) -> api::OrganizationSummary {
     }
 }
 
-pub fn me(user: &user::Model, org: &organization::Model) -> api::MeResponse {
+pub fn me(user: &user::Model, org: &organization::Model, mail_configured: bool) -> api::MeResponse {
     api::MeResponse {
         user: api::UserSummary {
             id: user.id,
@@ -65,6 +65,7 @@ pub fn me(user: &user::Model, org: &organization::Model) -> api::MeResponse {
         organization: organization(org),
         role: role(user.role),
         language: user.language,
+        mail_configured,
     }
 }
 
@@ -87,5 +88,6 @@ pub fn pending_invitation(invitation: &invitation::Model) -> api::PendingInvitat
         invited_by: invitation.invited_by_name.clone(),
         created_at: invitation.created_at,
         expires_at: invitation.expires_at,
+        mail: None,
     }
 }

@@ -51,6 +51,101 @@ impl Received {
     }
 }
 
+impl Received {
+    /// The decoded body of the first part of this content type (`text/plain`, `text/html`):
+    /// what a mail reader shows.
+    pub fn part(&self, content_type: &str) -> Option<String> {
+        let boundary = self
+            .header("Content-Type")?
+            .split(';')
+            .find_map(|param| param.trim().strip_prefix("boundary="))?
+            .trim_matches('"')
+            .to_string();
+        let body = self.data.split_once("\r\n\r\n")?.1;
+        body.split(&format!("--{boundary}")).find_map(|part| {
+            let part = part.trim_start_matches("\r\n");
+            let (head, content) = part.split_once("\r\n\r\n")?;
+            let headers = Received {
+                from: String::new(),
+                to: Vec::new(),
+                data: format!("{head}\r\n\r\n"),
+            };
+            let kind = headers.header("Content-Type")?;
+            if !kind.to_ascii_lowercase().starts_with(content_type) {
+                return None;
+            }
+            let encoding = headers
+                .header("Content-Transfer-Encoding")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let content = content.trim_end_matches("\r\n");
+            Some(
+                match encoding.as_str() {
+                    "quoted-printable" => decode_quoted_printable(content),
+                    "base64" => {
+                        use base64::Engine;
+                        let joined: String = content.split_whitespace().collect();
+                        let bytes = base64::engine::general_purpose::STANDARD
+                            .decode(joined)
+                            .expect("a base64 part decodes");
+                        String::from_utf8(bytes).expect("a text part is UTF-8")
+                    }
+                    _ => content.to_string(),
+                }
+                .replace("\r\n", "\n"),
+            )
+        })
+    }
+
+    /// The plain-text part, decoded.
+    pub fn text(&self) -> String {
+        self.part("text/plain")
+            .expect("the message has a text/plain part")
+    }
+
+    /// The first address in the plain-text part that starts with `prefix`.
+    pub fn link_starting_with(&self, prefix: &str) -> Option<String> {
+        let text = self.text();
+        let start = text.find(prefix)?;
+        Some(
+            text[start..]
+                .split(|c: char| c.is_whitespace())
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    }
+}
+
+fn decode_quoted_printable(encoded: &str) -> String {
+    let mut bytes = Vec::with_capacity(encoded.len());
+    let raw = encoded.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'=' if raw[i + 1..].starts_with(b"\r\n") => i += 3,
+            b'=' if i + 2 < raw.len() => {
+                let hex = std::str::from_utf8(&raw[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(byte) => {
+                        bytes.push(byte);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        bytes.push(b'=');
+                        i += 1;
+                    }
+                }
+            }
+            byte => {
+                bytes.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(bytes).expect("a text part is UTF-8")
+}
+
 #[derive(Default)]
 struct Faults {
     /// Greets with 421 and hangs up, as a server that is down for maintenance does.
@@ -100,6 +195,20 @@ impl SmtpSink {
     /// `smtp://127.0.0.1:<port>`: plain SMTP, as `STAGEPAD_SMTP_URL` takes it.
     pub fn url(&self) -> String {
         format!("smtp://{}", self.address)
+    }
+
+    /// What `Settings` need to send their mail here.
+    pub fn settings(&self) -> impl Fn(&mut server::Settings) + Send + Sync + 'static {
+        let url = self.url();
+        move |settings| {
+            let lookup = |name: &str| match name {
+                "STAGEPAD_SMTP_URL" => Some(url.clone()),
+                "STAGEPAD_MAIL_FROM" => Some("Stagepad <pads@stagepad.test>".to_string()),
+                _ => None,
+            };
+            settings.mail = server::mail::MailSettings::from_lookup(&lookup, &settings.public_url)
+                .expect("the sink's mail settings parse");
+        }
     }
 
     /// Every message accepted so far, oldest first.

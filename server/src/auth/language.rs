@@ -20,5 +20,9 @@ pub async fn change_language(
     let mut row = signed_in.user.into_active_model();
     row.language = Set(Some(request.language));
     let updated: user::Model = row.update(&state.db).await?;
-    Ok(HttpResponse::Ok().json(wire::me(&updated, &signed_in.organization)))
+    Ok(HttpResponse::Ok().json(wire::me(
+        &updated,
+        &signed_in.organization,
+        state.mailer.is_some(),
+    )))
 }

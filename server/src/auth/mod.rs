@@ -2,6 +2,7 @@
 
 pub mod language;
 pub mod password;
+pub mod reset;
 pub mod routes;
 pub mod service;
 pub mod session;

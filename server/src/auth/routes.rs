@@ -42,9 +42,11 @@ pub fn session_response(
     signed_in: &SignedIn,
 ) -> ApiResult<HttpResponse> {
     let cookie = session_cookie(state, signed_in)?;
-    Ok(response
-        .cookie(cookie)
-        .json(wire::me(&signed_in.user, &signed_in.organization)))
+    Ok(response.cookie(cookie).json(wire::me(
+        &signed_in.user,
+        &signed_in.organization,
+        state.mailer.is_some(),
+    )))
 }
 
 async fn sign_up(
@@ -78,7 +80,11 @@ async fn log_out(
 
 async fn get_me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let signed_in = service::me(&state, &user).await?;
-    Ok(HttpResponse::Ok().json(wire::me(&signed_in.user, &signed_in.organization)))
+    Ok(HttpResponse::Ok().json(wire::me(
+        &signed_in.user,
+        &signed_in.organization,
+        state.mailer.is_some(),
+    )))
 }
 
 async fn change_password(
@@ -101,7 +107,11 @@ async fn change_name(
     request: web::Json<api::ChangeNameRequest>,
 ) -> ApiResult<HttpResponse> {
     let signed_in = service::change_name(&state, &user, request.into_inner(), &client).await?;
-    Ok(HttpResponse::Ok().json(wire::me(&signed_in.user, &signed_in.organization)))
+    Ok(HttpResponse::Ok().json(wire::me(
+        &signed_in.user,
+        &signed_in.organization,
+        state.mailer.is_some(),
+    )))
 }
 
 async fn change_email(
@@ -114,5 +124,9 @@ async fn change_email(
     // This session goes on with the new token version; the others end.
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&state, &signed_in)?)
-        .json(wire::me(&signed_in.user, &signed_in.organization)))
+        .json(wire::me(
+            &signed_in.user,
+            &signed_in.organization,
+            state.mailer.is_some(),
+        )))
 }

@@ -145,7 +145,7 @@ pub fn label(user: &user::Model) -> String {
 }
 
 /// Log-in is the one lookup that comes before any tenant is known: by email, across all.
-async fn find_by_email(db: &DatabaseConnection, email: &str) -> ApiResult<Option<user::Model>> {
+pub(super) async fn find_by_email(db: &DatabaseConnection, email: &str) -> ApiResult<Option<user::Model>> {
     Ok(user::Entity::find()
         .filter(user::Column::Email.eq(email))
         .one(db)
@@ -231,7 +231,7 @@ pub async fn log_in(
 }
 
 /// The user with their organization, for the answer that says who is logged in.
-async fn with_organization(db: &DatabaseConnection, user: user::Model) -> ApiResult<SignedIn> {
+pub(super) async fn with_organization(db: &DatabaseConnection, user: user::Model) -> ApiResult<SignedIn> {
     let organization = organization::Entity::find_by_id(user.org_id)
         .one(db)
         .await?
@@ -309,7 +309,7 @@ pub async fn bump_token_version(
 /// Ends every session of `user` and reads them back with their new token version (counted up
 /// in the database, so that a log-out everywhere at the same moment is not undone), for the
 /// caller to issue its own session anew.
-async fn with_sessions_ended(
+pub(super) async fn with_sessions_ended(
     db: &impl sea_orm::ConnectionTrait,
     user: &user::Model,
 ) -> ApiResult<user::Model> {

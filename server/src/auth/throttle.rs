@@ -42,6 +42,8 @@ pub struct ThrottleLimits {
     pub invitations_per_organization: Limit,
     /// E-mail changes one user asks for (each one tells whether the new address is taken).
     pub email_changes_per_user: Limit,
+    /// Password reset requests from one client address (each may send an e-mail).
+    pub password_resets_per_address: Limit,
     /// Windows kept at most; beyond it the oldest is forgotten.
     pub capacity: usize,
 }
@@ -56,6 +58,7 @@ impl Default for ThrottleLimits {
             sign_ups_per_address: Limit::new(10, 60 * MINUTE),
             invitations_per_organization: Limit::new(100, 60 * MINUTE),
             email_changes_per_user: Limit::new(5, 60 * MINUTE),
+            password_resets_per_address: Limit::new(10, 60 * MINUTE),
             capacity: 100_000,
         }
     }
@@ -69,6 +72,7 @@ enum Kind {
     SignUpAddress,
     Invitations,
     EmailChanges,
+    PasswordResets,
 }
 
 impl Kind {
@@ -79,6 +83,7 @@ impl Kind {
             Kind::SignUpAddress => 3,
             Kind::Invitations => 4,
             Kind::EmailChanges => 5,
+            Kind::PasswordResets => 6,
         }
     }
 }
@@ -208,6 +213,14 @@ impl Throttle {
         self.take(key, self.limits.email_changes_per_user)
     }
 
+    /// Counts a password reset request from `client`, or `Err(retry_after)` when its address
+    /// used them up. Counted by address, never by account: the answer must not tell whether
+    /// an account exists.
+    pub fn password_reset(&self, client: &ClientAddress) -> Result<(), Duration> {
+        let key = Key::new(Kind::PasswordResets, &address_bytes(client));
+        self.take(key, self.limits.password_resets_per_address)
+    }
+
     /// Check and count under one lock, so concurrent requests cannot all slip under the limit.
     fn take(&self, key: Key, limit: Limit) -> Result<(), Duration> {
         let now = Instant::now();
@@ -305,6 +318,7 @@ mod tests {
             sign_ups_per_address: Limit::new(2, MINUTE),
             invitations_per_organization: Limit::new(2, MINUTE),
             email_changes_per_user: Limit::new(2, MINUTE),
+            password_resets_per_address: Limit::new(2, MINUTE),
             capacity: 1000,
         }
     }

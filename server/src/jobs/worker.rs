@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use super::{JobError, JobErrorKind, queue};
 use crate::i18n::{Text, msg};
 use crate::state::AppState;
-use crate::{lever, pads};
+use crate::{lever, mail, pads};
 
 /// Runs until `stop` turns true, then gives running jobs `shutdown_grace` to finish.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
@@ -229,6 +229,7 @@ async fn perform(state: &AppState, job: &job::Model) -> Result<(), JobError> {
         job::Kind::CodeNote => pads::notes::send_code_note(state, job).await,
         job::Kind::ResultsNote => pads::notes::send_results_note(state, job).await,
         job::Kind::Feedback => pads::feedback::send_feedback(state, job).await,
+        job::Kind::Mail => mail::send::send_mail(state, job).await,
     }
 }
 
@@ -247,5 +248,6 @@ async fn after_failure(
         }
         // Automatic: the failure shows on the job (and in the log), not on the pad.
         job::Kind::ResultsNote => Ok(()),
+        job::Kind::Mail => mail::send::record_failure(db, job, error, will_retry).await,
     }
 }

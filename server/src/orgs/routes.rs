@@ -28,6 +28,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/invitations/{token}/accept",
             web::post().to(accept_invitation),
+        )
+        .route(
+            "/invitations/{id}/resend",
+            web::post().to(resend_invitation),
         );
 }
 
@@ -93,6 +97,16 @@ async fn create_invitation(
 ) -> ApiResult<HttpResponse> {
     let created = service::create_invitation(&state, &admin, request.into_inner(), &client).await?;
     Ok(HttpResponse::Created().json(created))
+}
+
+async fn resend_invitation(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    client: ClientAddress,
+    id: web::Path<InvitationId>,
+) -> ApiResult<HttpResponse> {
+    let resent = service::resend_invitation(&state, &admin, *id, &client).await?;
+    Ok(HttpResponse::Ok().json(resent))
 }
 
 async fn revoke_invitation(

@@ -21,6 +21,7 @@ use crate::auth::service::{SignedIn, label, new_user, on_unique_violation, too_m
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminUser, AuthUser, ClientAddress};
 use crate::i18n::{Text, msg, plan_name};
+use crate::mail::{self, compose};
 use crate::paging::{self, PageRequest};
 use crate::state::AppState;
 use crate::{validate, wire};
@@ -186,12 +187,25 @@ pub async fn members(
         .order_by_desc(invitation::Column::CreatedAt)
         .all(&state.db)
         .await?;
+    let open: Vec<&invitation::Model> = invitations.iter().filter(|i| i.is_open(now)).collect();
+    let mails = entity::mail::Entity::find_in_org(admin.org_id)
+        .filter(entity::mail::Column::InvitationId.is_in(open.iter().map(|i| i.id)))
+        .order_by_desc(entity::mail::Column::CreatedAt)
+        .all(&state.db)
+        .await?;
+    let locale = crate::i18n::request_locale();
     Ok(api::MembersResponse {
         members: users.iter().map(wire::member).collect(),
-        invitations: invitations
-            .iter()
-            .filter(|i| i.is_open(now))
-            .map(wire::pending_invitation)
+        invitations: open
+            .into_iter()
+            .map(|i| api::PendingInvitation {
+                // The newest first: the one its current link went out in.
+                mail: mails
+                    .iter()
+                    .find(|m| m.invitation_id == Some(i.id))
+                    .map(|m| mail::view(m, locale)),
+                ..wire::pending_invitation(i)
+            })
             .collect(),
         next_cursor,
     })
@@ -370,6 +384,86 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The mail limits for one more mail to `email`, as a 429 when they are reached.
+async fn mail_room(state: &AppState, org_id: OrgId, email: &str) -> ApiResult<()> {
+    let limits = state.settings.mail_limits;
+    mail::check_limits(&state.db, limits, org_id, email, OffsetDateTime::now_utc())
+        .await?
+        .map_err(|wait| too_many(Text::MailErrorTooMany, wait))
+}
+
+/// Queues the invitation's e-mail with its link, in the caller's transaction, when this
+/// Stagepad sends e-mail.
+async fn queue_invitation_mail(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    admin: &AdminUser,
+    org: &organization::Model,
+    invitation: &invitation::Model,
+    link: &str,
+) -> ApiResult<()> {
+    let Some(settings) = &state.settings.mail else {
+        return Ok(());
+    };
+    let locale = crate::i18n::request_locale();
+    let composed = compose::invitation(
+        locale,
+        &org.name,
+        &admin.name,
+        role_name(wire::role(invitation.role)),
+        link,
+        invitation.expires_at,
+    );
+    let draft = mail::Draft {
+        purpose: api::MailPurpose::Invitation,
+        recipient: invitation.email.clone(),
+        locale,
+        subject: composed.subject,
+        text: composed.text,
+        html: composed.html,
+        invitation_id: Some(invitation.id),
+        pad_id: None,
+        requested_by: Some(mail::RequestedBy {
+            user_id: admin.user_id,
+            name: admin.name.clone(),
+        }),
+    };
+    mail::queue(
+        txn,
+        &state.keyring,
+        org.id,
+        &settings.host,
+        draft,
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
+    Ok(())
+}
+
+fn invitation_link(state: &AppState, token: &str) -> String {
+    format!("{}/invite/{token}", state.settings.public_url)
+}
+
+/// The invitation with its latest mail, as the answer to creating or resending it.
+async fn invitation_created(
+    state: &AppState,
+    invitation: &invitation::Model,
+    link: String,
+) -> ApiResult<api::InvitationCreated> {
+    let latest = entity::mail::Entity::find_in_org(invitation.org_id)
+        .filter(entity::mail::Column::InvitationId.eq(invitation.id))
+        .order_by_desc(entity::mail::Column::CreatedAt)
+        .one(&state.db)
+        .await?;
+    Ok(api::InvitationCreated {
+        invitation: api::PendingInvitation {
+            mail: latest.map(|m| mail::view(&m, crate::i18n::request_locale())),
+            ..wire::pending_invitation(invitation)
+        },
+        link,
+    })
+}
+
 pub async fn create_invitation(
     state: &AppState,
     admin: &AdminUser,
@@ -379,6 +473,9 @@ pub async fn create_invitation(
     let email = validate::email(&request.email)?;
     let org = organization(state, admin.user()).await?;
     ensure_room_for_a_member(&state.db, &org, Asking::Admin).await?;
+    if state.settings.mail.is_some() {
+        mail_room(state, admin.org_id, &email).await?;
+    }
     state
         .throttle
         .invitation(admin.org_id)
@@ -394,7 +491,16 @@ pub async fn create_invitation(
     let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let now = OffsetDateTime::now_utc();
     let txn = state.db.begin().await?;
-    // A new invitation replaces any earlier one to the same address.
+    // A new invitation replaces any earlier one to the same address, and stops its mail.
+    let replaced = invitation::Entity::find_in_org(admin.org_id)
+        .filter(invitation::Column::Email.eq(&email))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .all(&txn)
+        .await?;
+    for earlier in &replaced {
+        mail::cancel_for_invitation(&txn, admin.org_id, earlier.id).await?;
+    }
     invitation::Entity::update_in_org(admin.org_id)
         .col_expr(
             invitation::Column::RevokedAt,
@@ -420,6 +526,8 @@ pub async fn create_invitation(
     }
     .insert(&txn)
     .await?;
+    let link = invitation_link(state, &token);
+    queue_invitation_mail(state, &txn, admin, &org, &created, &link).await?;
     audit::record(
         &txn,
         admin.org_id,
@@ -432,10 +540,72 @@ pub async fn create_invitation(
     )
     .await?;
     txn.commit().await?;
-    Ok(api::InvitationCreated {
-        invitation: wire::pending_invitation(&created),
-        link: format!("{}/invite/{token}", state.settings.public_url),
-    })
+    state.job_signal.wake();
+    invitation_created(state, &created, link).await
+}
+
+/// Sends an open invitation again with a new link (the old one stops working) and a new week.
+pub async fn resend_invitation(
+    state: &AppState,
+    admin: &AdminUser,
+    invitation_id: InvitationId,
+    client: &ClientAddress,
+) -> ApiResult<api::InvitationCreated> {
+    let org = organization(state, admin.user()).await?;
+    let now = OffsetDateTime::now_utc();
+    let found = invitation::Entity::find_in_org(admin.org_id)
+        .filter(invitation::Column::Id.eq(invitation_id))
+        .one(&state.db)
+        .await?
+        .filter(|i| i.is_open(now))
+        .ok_or_else(|| ApiError::not_found(msg(Text::OrgsNoSuchOpenInvitation)))?;
+    if state.settings.mail.is_some() {
+        mail_room(state, admin.org_id, &found.email).await?;
+    }
+    state
+        .throttle
+        .invitation(admin.org_id)
+        .map_err(|wait| too_many(Text::OrgsTooManyInvitations, wait))?;
+    let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let txn = state.db.begin().await?;
+    mail::cancel_for_invitation(&txn, admin.org_id, found.id).await?;
+    let renewed = invitation::Entity::update_in_org(admin.org_id)
+        .col_expr(
+            invitation::Column::TokenHash,
+            sea_orm::sea_query::Expr::value(token_hash(&token)),
+        )
+        .col_expr(
+            invitation::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(now + Duration::days(INVITATION_DAYS)),
+        )
+        .filter(invitation::Column::Id.eq(found.id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if renewed.rows_affected != 1 {
+        // Accepted or revoked since it was read.
+        return Err(ApiError::not_found(msg(Text::OrgsNoSuchOpenInvitation)));
+    }
+    let renewed = invitation::Model {
+        token_hash: token_hash(&token),
+        expires_at: now + Duration::days(INVITATION_DAYS),
+        ..found
+    };
+    let link = invitation_link(state, &token);
+    queue_invitation_mail(state, &txn, admin, &org, &renewed, &link).await?;
+    audit::record(
+        &txn,
+        admin.org_id,
+        admin.user().into(),
+        "invitation_resent",
+        msg(Text::AuditDetailInvitationResent).with("email", &renewed.email),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    state.job_signal.wake();
+    invitation_created(state, &renewed, link).await
 }
 
 pub async fn revoke_invitation(
@@ -452,6 +622,7 @@ pub async fn revoke_invitation(
         .filter(|i| i.is_open(OffsetDateTime::now_utc()))
         .ok_or_else(|| ApiError::not_found(msg(Text::OrgsNoSuchOpenInvitation)))?;
     let email = found.email.clone();
+    mail::cancel_for_invitation(&txn, admin.org_id, found.id).await?;
     let mut revoked: invitation::ActiveModel = found.into();
     revoked.revoked_at = Set(Some(OffsetDateTime::now_utc()));
     revoked.update(&txn).await?;

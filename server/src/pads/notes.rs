@@ -359,7 +359,7 @@ pub async fn record_failure(
     let columns = match job.kind {
         job::Kind::CodeNote => CODE_NOTE_COLUMNS,
         job::Kind::Feedback => super::feedback::FEEDBACK_COLUMNS,
-        job::Kind::LeverStageChange | job::Kind::ResultsNote => return Ok(()),
+        job::Kind::LeverStageChange | job::Kind::ResultsNote | job::Kind::Mail => return Ok(()),
     };
     let Ok(payload) = serde_json::from_str::<PadJob>(&job.payload) else {
         return Ok(());

@@ -19,6 +19,7 @@ mod lever_secrets;
 mod lever_setup;
 mod lever_setup_real;
 mod lists;
+mod mail;
 mod members;
 mod migrations;
 mod pads_concurrent;

@@ -1,0 +1,244 @@
+//! "Forgot password?": a link e-mailed to the account's address, single-use and short-lived,
+//! its token kept only as its SHA-256. Asking never tells whether an address has an account;
+//! using the link sets the password, ends every other session and logs in.
+
+use actix_web::{HttpResponse, web};
+use api::{ErrorCode, MailPurpose, MemberStatus};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::InOrg;
+use entity::{password_reset, user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+use super::password::check_new_password;
+use super::routes::session_response;
+use super::service::{SignedIn, find_by_email, too_many, with_organization, with_sessions_ended};
+use crate::audit::{self, Actor};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ClientAddress;
+use crate::i18n::{Text, msg};
+use crate::mail::{self, compose};
+use crate::state::AppState;
+use crate::validate;
+
+/// How long a reset link works.
+pub const RESET_MINUTES: i64 = 30;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/password-reset", web::post().to(ask)).service(
+        web::resource("/password-reset/{token}")
+            .route(web::get().to(preview))
+            .route(web::post().to(complete)),
+    );
+}
+
+async fn ask(
+    state: web::Data<AppState>,
+    client: ClientAddress,
+    request: web::Json<api::PasswordResetRequest>,
+) -> ApiResult<HttpResponse> {
+    request_reset(&state, request.into_inner(), &client).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+async fn preview(state: web::Data<AppState>, token: web::Path<String>) -> ApiResult<HttpResponse> {
+    let (reset, user) = open_reset(&state, &token).await?;
+    Ok(HttpResponse::Ok().json(api::PasswordResetPreview {
+        email: user.email,
+        expires_at: reset.expires_at,
+    }))
+}
+
+async fn complete(
+    state: web::Data<AppState>,
+    client: ClientAddress,
+    token: web::Path<String>,
+    request: web::Json<api::CompletePasswordResetRequest>,
+) -> ApiResult<HttpResponse> {
+    let signed_in = complete_reset(&state, &token, request.into_inner(), &client).await?;
+    session_response(&state, HttpResponse::Ok(), &signed_in)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn link_not_found() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        ErrorCode::ResetLinkNotFound,
+        msg(Text::MailResetNotFound),
+    )
+}
+
+pub fn mail_not_configured() -> ApiError {
+    ApiError::service_unavailable(
+        ErrorCode::MailNotConfigured,
+        msg(Text::MailErrorNotConfigured),
+    )
+}
+
+/// E-mails a reset link when the address is an active account's; says the same either way.
+pub async fn request_reset(
+    state: &AppState,
+    request: api::PasswordResetRequest,
+    client: &ClientAddress,
+) -> ApiResult<()> {
+    let Some(settings) = &state.settings.mail else {
+        return Err(mail_not_configured());
+    };
+    let email = validate::email(&request.email)?;
+    state
+        .throttle
+        .password_reset(client)
+        .map_err(|wait| too_many(Text::MailResetTooMany, wait))?;
+    let Some(user) = find_by_email(&state.db, &email).await? else {
+        return Ok(());
+    };
+    if user.status != MemberStatus::Active {
+        return Ok(());
+    }
+    let now = OffsetDateTime::now_utc();
+    if let Err(wait) = mail::check_limits(
+        &state.db,
+        state.settings.mail_limits,
+        user.org_id,
+        &email,
+        now,
+    )
+    .await?
+    {
+        // Said nowhere but the log: a 429 here would tell that the account exists.
+        tracing::info!(user_id = %user.id, wait_secs = wait.as_secs(), "password reset not e-mailed: the address had its mails for the hour");
+        return Ok(());
+    }
+    let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let locale = user.language.unwrap_or_else(crate::i18n::request_locale);
+    let link = format!("{}/reset-password/{token}", state.settings.public_url);
+    let composed = compose::password_reset(locale, &user.email, &link, RESET_MINUTES);
+    let txn = state.db.begin().await?;
+    // Only the newest link works.
+    password_reset::Entity::update_in_org(user.org_id)
+        .col_expr(password_reset::Column::UsedAt, Expr::value(now))
+        .filter(password_reset::Column::UserId.eq(user.id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    password_reset::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        user_id: Set(user.id),
+        org_id: Set(user.org_id),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::minutes(RESET_MINUTES)),
+        used_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let draft = mail::Draft {
+        purpose: MailPurpose::PasswordReset,
+        recipient: user.email.clone(),
+        locale,
+        subject: composed.subject,
+        text: composed.text,
+        html: composed.html,
+        invitation_id: None,
+        pad_id: None,
+        requested_by: None,
+    };
+    mail::queue(
+        &txn,
+        &state.keyring,
+        user.org_id,
+        &settings.host,
+        draft,
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        user.org_id,
+        actor(&user),
+        "password_reset_asked",
+        msg(Text::AuditDetailPasswordResetAsked),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    state.job_signal.wake();
+    Ok(())
+}
+
+fn actor(user: &user::Model) -> Actor {
+    Actor {
+        user_id: Some(user.id),
+        label: Some(super::service::label(user)),
+    }
+}
+
+/// The link's reset and its account, while the link works and the account may log in.
+async fn open_reset(
+    state: &AppState,
+    token: &str,
+) -> ApiResult<(password_reset::Model, user::Model)> {
+    let now = OffsetDateTime::now_utc();
+    let Some(reset) = password_reset::Entity::find_by_id(token_hash(token))
+        .one(&state.db)
+        .await?
+        .filter(|reset| reset.is_open(now))
+    else {
+        return Err(link_not_found());
+    };
+    let user = user::Entity::find_in_org(reset.org_id)
+        .filter(user::Column::Id.eq(reset.user_id))
+        .one(&state.db)
+        .await?
+        .filter(|user| user.status == MemberStatus::Active)
+        .ok_or_else(link_not_found)?;
+    Ok((reset, user))
+}
+
+pub async fn complete_reset(
+    state: &AppState,
+    token: &str,
+    request: api::CompletePasswordResetRequest,
+    client: &ClientAddress,
+) -> ApiResult<SignedIn> {
+    let (reset, user) = open_reset(state, token).await?;
+    check_new_password(&request.password, &user.email)?;
+    let hash = state.passwords.hash(request.password).await?;
+    let now = OffsetDateTime::now_utc();
+    let txn = state.db.begin().await?;
+    // Claimed once: of two uses at the same moment, one wins.
+    let claimed = password_reset::Entity::update_in_org(reset.org_id)
+        .col_expr(password_reset::Column::UsedAt, Expr::value(now))
+        .filter(password_reset::Column::TokenHash.eq(&reset.token_hash))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .filter(password_reset::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(link_not_found());
+    }
+    let mut changed: user::ActiveModel = user.clone().into();
+    changed.password_hash = Set(hash);
+    changed.update(&txn).await?;
+    let updated = with_sessions_ended(&txn, &user).await?;
+    audit::record(
+        &txn,
+        user.org_id,
+        actor(&user),
+        "password_reset",
+        msg(Text::AuditDetailPasswordReset),
+        client,
+    )
+    .await?;
+    txn.commit().await?;
+    // The log-in throttle forgets this account's failures: its owner just proved the mailbox.
+    state
+        .throttle
+        .log_in_succeeded(&super::throttle::LogInAttempt::new(&user.email, client));
+    with_organization(&state.db, updated).await
+}

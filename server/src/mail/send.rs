@@ -1,0 +1,265 @@
+//! The job that sends one queued mail: at most once. `sending` is recorded before the mail
+//! server is asked and `sent` after; a run that finds `sending` does not ask again.
+
+use api::{MailPurpose, MailStatus};
+use entity::InOrg;
+use entity::{job, mail};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, TransactionTrait};
+use time::OffsetDateTime;
+
+use super::{Bodies, MailJob, SendError, compose, seal_context};
+use crate::audit::{self, Actor};
+use crate::extract::ClientAddress;
+use crate::i18n::{Message, Text, msg};
+use crate::jobs::{JobError, hold_lease};
+use crate::state::AppState;
+
+pub fn purpose_name(purpose: MailPurpose) -> Text {
+    match purpose {
+        MailPurpose::Invitation => Text::MailPurposeInvitation,
+        MailPurpose::PasswordReset => Text::MailPurposePasswordReset,
+        MailPurpose::PadLink => Text::MailPurposePadLink,
+    }
+}
+
+fn system() -> Actor {
+    Actor {
+        user_id: None,
+        label: None,
+    }
+}
+
+fn payload(job: &job::Model) -> Result<MailJob, JobError> {
+    serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::permanent(msg(Text::JobsUnreadable).with("detail", e)))
+}
+
+/// Moves the mail from `from` to `to`, with what else changes; false when it was not in `from`.
+async fn advance(
+    db: &impl ConnectionTrait,
+    mail: &mail::Model,
+    from: &[MailStatus],
+    to: MailStatus,
+    error: Option<&Message>,
+) -> Result<bool, sea_orm::DbErr> {
+    let mut update = mail::Entity::update_in_org(mail.org_id)
+        .col_expr(mail::Column::Status, Expr::value(to.as_str()))
+        .col_expr(
+            mail::Column::Error,
+            Expr::value(error.map(|e| e.render(api::i18n::Locale::En))),
+        )
+        .col_expr(
+            mail::Column::ErrorMessage,
+            Expr::value(error.and_then(Message::stored_json)),
+        );
+    if to != MailStatus::Queued && to != MailStatus::Sending {
+        // Its links need not be kept once the mail server has answered for good.
+        update = update.col_expr(
+            mail::Column::BodySealed,
+            Expr::value(Option::<String>::None),
+        );
+    }
+    if to == MailStatus::Sent {
+        update = update.col_expr(mail::Column::SentAt, Expr::value(OffsetDateTime::now_utc()));
+    }
+    let done = update
+        .filter(mail::Column::Id.eq(mail.id))
+        .filter(mail::Column::Status.is_in(from.iter().map(|s| s.as_str())))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+async fn record(
+    state: &AppState,
+    mail: &mail::Model,
+    from: &[MailStatus],
+    to: MailStatus,
+    error: Option<&Message>,
+    detail: Option<Message>,
+) -> Result<bool, sea_orm::DbErr> {
+    let txn = state.db.begin().await?;
+    let moved = advance(&txn, mail, from, to, error).await?;
+    if let (true, Some(detail)) = (moved, detail) {
+        audit::record(
+            &txn,
+            mail.org_id,
+            system(),
+            audit_action(to),
+            detail,
+            &ClientAddress::unknown(),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(moved)
+}
+
+fn audit_action(status: MailStatus) -> &'static str {
+    match status {
+        MailStatus::Sent => "mail_sent",
+        MailStatus::Unconfirmed => "mail_unconfirmed",
+        _ => "mail_failed",
+    }
+}
+
+fn detail(text: Text, mail: &mail::Model) -> Message {
+    msg(text)
+        .with_text("purpose", purpose_name(mail.purpose))
+        .with("email", &mail.recipient)
+}
+
+pub async fn send_mail(state: &AppState, job: &job::Model) -> Result<(), JobError> {
+    let MailJob { mail_id } = payload(job)?;
+    let Some(mail) = mail::Entity::find_in_org(job.org_id)
+        .filter(mail::Column::Id.eq(mail_id))
+        .one(&state.db)
+        .await?
+    else {
+        // Its organization's data is gone: nothing to send.
+        return Ok(());
+    };
+    match mail.status {
+        MailStatus::Queued => {}
+        MailStatus::Sending => {
+            // An earlier run asked the mail server and never recorded the answer.
+            let why = msg(Text::MailErrorUnconfirmed).with("reason", "the sending run stopped");
+            record(
+                state,
+                &mail,
+                &[MailStatus::Sending],
+                MailStatus::Unconfirmed,
+                Some(&why),
+                Some(detail(Text::AuditDetailMailUnconfirmed, &mail)),
+            )
+            .await?;
+            return Ok(());
+        }
+        MailStatus::Sent | MailStatus::Unconfirmed | MailStatus::Failed | MailStatus::Canceled => {
+            return Ok(());
+        }
+    }
+    let (Some(mailer), Some(settings)) = (&state.mailer, &state.settings.mail) else {
+        return Err(JobError::transient(msg(Text::MailErrorServerOff)));
+    };
+    let bodies: Bodies = mail
+        .body_sealed
+        .as_deref()
+        .ok_or_else(|| "no body".to_string())
+        .and_then(|sealed| {
+            state
+                .keyring
+                .open(sealed, &seal_context(mail.id))
+                .map_err(|e| e.to_string())
+        })
+        .and_then(|opened| serde_json::from_str(opened.expose()).map_err(|e| e.to_string()))
+        .map_err(|reason| {
+            JobError::permanent(msg(Text::MailErrorUnreadable).with("reason", reason))
+        })?;
+    let message = compose::message(settings, &mail, bodies).map_err(|reason| {
+        JobError::permanent(msg(Text::MailErrorRefused).with("reason", reason))
+    })?;
+    hold_lease(state, job).await?;
+    if !advance(
+        &state.db,
+        &mail,
+        &[MailStatus::Queued],
+        MailStatus::Sending,
+        None,
+    )
+    .await?
+    {
+        // Canceled (or taken by another run) since it was read.
+        return Ok(());
+    }
+    match mailer.send(message.envelope(), &message.formatted()).await {
+        Ok(answer) => {
+            tracing::info!(mail_id = %mail.id, org_id = %mail.org_id, purpose = %mail.purpose.as_str(), %answer, "mail sent");
+            let sent = [MailStatus::Sending, MailStatus::Unconfirmed];
+            record(
+                state,
+                &mail,
+                &sent,
+                MailStatus::Sent,
+                None,
+                Some(detail(Text::AuditDetailMailSent, &mail)),
+            )
+            .await?;
+            Ok(())
+        }
+        Err(SendError::Unconfirmed { reason }) => {
+            let why = msg(Text::MailErrorUnconfirmed).with("reason", reason);
+            tracing::warn!(mail_id = %mail.id, org_id = %mail.org_id, error = %why.render(api::i18n::Locale::En), "mail unconfirmed; not sent again");
+            record(
+                state,
+                &mail,
+                &[MailStatus::Sending],
+                MailStatus::Unconfirmed,
+                Some(&why),
+                Some(detail(Text::AuditDetailMailUnconfirmed, &mail)),
+            )
+            .await?;
+            Ok(())
+        }
+        Err(SendError::NotSent { transient, reason }) => {
+            // Not taken: back to the queue, so that a retry sends it (or the job's failure
+            // marks it failed).
+            let why = if transient {
+                msg(Text::MailErrorNotSent).with("reason", reason)
+            } else {
+                msg(Text::MailErrorRefused).with("reason", reason)
+            };
+            advance(
+                &state.db,
+                &mail,
+                &[MailStatus::Sending],
+                MailStatus::Queued,
+                Some(&why),
+            )
+            .await?;
+            Err(if transient {
+                JobError::transient(why)
+            } else {
+                JobError::permanent(why)
+            })
+        }
+    }
+}
+
+/// After a failed run: a mail that will not be tried again is failed, with why.
+pub async fn record_failure(
+    db: &impl ConnectionTrait,
+    job: &job::Model,
+    error: &JobError,
+    will_retry: bool,
+) -> Result<(), sea_orm::DbErr> {
+    let Ok(MailJob { mail_id }) = payload(job) else {
+        return Ok(());
+    };
+    let Some(mail) = mail::Entity::find_in_org(job.org_id)
+        .filter(mail::Column::Id.eq(mail_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let to = if will_retry {
+        MailStatus::Queued
+    } else {
+        MailStatus::Failed
+    };
+    if advance(db, &mail, &[MailStatus::Queued], to, Some(&error.message)).await? && !will_retry {
+        audit::record(
+            db,
+            mail.org_id,
+            system(),
+            audit_action(to),
+            detail(Text::AuditDetailMailFailed, &mail)
+                .with_message("reason", error.message.clone()),
+            &ClientAddress::unknown(),
+        )
+        .await?;
+    }
+    Ok(())
+}

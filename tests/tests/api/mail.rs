@@ -1,0 +1,528 @@
+//! E-mail through a real SMTP server on loopback (the sink): invitations, password resets,
+//! outages, lost answers, limits, and header injection.
+
+use std::time::Duration;
+
+use api::{ErrorCode, MailStatus, Plan, Role};
+use tests::accounts::{FRENCH, unique_email};
+use tests::app::new_client;
+use tests::smtp_sink::{Received, SmtpSink};
+use tests::{PASSWORD, TestApp, expect_error, expect_json, spawn_app, spawn_app_with};
+
+const NEW_PASSWORD: &str = "a brand new passphrase, long enough";
+
+async fn pending(app: &TestApp, admin: &tests::accounts::Account) -> Vec<api::PendingInvitation> {
+    let members: api::MembersResponse = expect_json(app.members(admin, "").await, 200).await;
+    members.invitations
+}
+
+/// Waits until the invitation's latest mail is in `status`.
+async fn invitation_mail(
+    app: &TestApp,
+    admin: &tests::accounts::Account,
+    email: &str,
+    status: MailStatus,
+) -> api::MailView {
+    tests::poll::wait_for(
+        &format!("the invitation mail to {email} to be {status:?}"),
+        Duration::from_secs(20),
+        || async {
+            pending(app, admin)
+                .await
+                .into_iter()
+                .find(|i| i.email == email)
+                .and_then(|i| i.mail)
+                .filter(|m| m.status == status)
+        },
+    )
+    .await
+}
+
+fn to(message: &Received) -> &str {
+    message.to.first().map(String::as_str).unwrap_or_default()
+}
+
+async fn ask_reset(app: &TestApp, email: &str) -> reqwest::Response {
+    let request = api::PasswordResetRequest {
+        email: email.into(),
+    };
+    app.post(&new_client(), "/api/password-reset", &request)
+        .await
+}
+
+#[tokio::test]
+async fn without_a_mail_server_links_are_copied_and_the_console_is_told() {
+    let app = spawn_app().await;
+    let admin = app.sign_up(Plan::Team).await;
+    assert!(!admin.me.mail_configured);
+    let created = app
+        .invite(&admin, &unique_email("copied"), Role::Member)
+        .await;
+    assert!(created.link.contains("/invite/"));
+    assert_eq!(created.invitation.mail, None);
+    expect_error(
+        ask_reset(&app, &admin.email).await,
+        503,
+        ErrorCode::MailNotConfigured,
+    )
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM mails").await, 0);
+}
+
+#[tokio::test]
+async fn an_invitation_is_emailed_and_its_link_makes_an_account() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(sink.settings()).await;
+    let admin = app.sign_up(Plan::Team).await;
+    assert!(admin.me.mail_configured);
+    let email = unique_email("invitee");
+    let created = app.invite(&admin, &email, Role::Member).await;
+
+    let messages = sink.wait_for(1).await;
+    let message = &messages[0];
+    assert_eq!(message.to, vec![email.clone()]);
+    assert_eq!(message.from, "pads@stagepad.test");
+    assert_eq!(
+        message.header("Subject").as_deref(),
+        Some(
+            format!(
+                "Ada Admin invited you to {} on Stagepad",
+                admin.me.organization.name
+            )
+            .as_str()
+        )
+    );
+    let message_id = message.header("Message-ID").expect("a Message-ID");
+    assert!(message_id.ends_with("@127.0.0.1>"), "{message_id}");
+    let link = message
+        .link_starting_with(&format!("{}/invite/", app.address))
+        .expect("the link in the text part");
+    assert_eq!(
+        link, created.link,
+        "the mailed link is the one the console shows"
+    );
+    let html = message.part("text/html").expect("an HTML part");
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+    let mail = invitation_mail(&app, &admin, &email, MailStatus::Sent).await;
+    assert_eq!(mail.to, email);
+    assert_eq!(mail.requested_by.as_deref(), Some("Ada Admin"));
+    assert!(mail.sent_at.is_some() && mail.error.is_none());
+
+    let accept = api::AcceptInvitationRequest {
+        name: "Grace Hopper".into(),
+        password: PASSWORD.into(),
+    };
+    let token = TestApp::token_of(&link);
+    let me: api::MeResponse = expect_json(
+        app.accept_invitation(&new_client(), &token, &accept).await,
+        201,
+    )
+    .await;
+    assert_eq!(me.user.email, email);
+
+    let audit: api::AuditPage = expect_json(app.audit(&admin, "").await, 200).await;
+    assert!(
+        audit.events.iter().any(|e| e.action == "mail_sent"
+            && e.detail.contains(&email)
+            && e.detail.contains("invitation")),
+        "{:?}",
+        audit.events
+    );
+    // The link is a secret: once sent, the database keeps no readable copy of the message.
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM mails WHERE body_sealed IS NOT NULL")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_invitation_speaks_the_admins_language() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(sink.settings()).await;
+    let admin = app.sign_up(Plan::Team).await;
+    let request = api::CreateInvitationRequest {
+        email: unique_email("invitee"),
+        role: Role::Admin,
+    };
+    let response = admin
+        .client
+        .post(app.url("/api/invitations"))
+        .header("Accept-Language", FRENCH)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    let _: api::InvitationCreated = expect_json(response, 201).await;
+    let message = &sink.wait_for(1).await[0];
+    let subject = message.header("Subject").unwrap();
+    // Its words that are not ASCII are encoded as RFC 2047 says.
+    assert!(
+        subject.starts_with("Ada Admin vous invite ") && subject.contains("=?utf-8?"),
+        "{subject}"
+    );
+    let text = message.text();
+    assert!(text.contains("vous invite à rejoindre"), "{text}");
+}
+
+#[tokio::test]
+async fn a_resent_invitation_carries_a_new_link_and_the_old_one_stops_working() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(sink.settings()).await;
+    let admin = app.sign_up(Plan::Team).await;
+    let email = unique_email("invitee");
+    let first = app.invite(&admin, &email, Role::Member).await;
+    sink.wait_for(1).await;
+    let path = format!("/api/invitations/{}/resend", first.invitation.id);
+    let resent: api::InvitationCreated =
+        expect_json(app.post(&admin.client, &path, &()).await, 200).await;
+    assert_eq!(resent.invitation.id, first.invitation.id);
+    assert_ne!(resent.link, first.link);
+    let messages = sink.wait_for(2).await;
+    assert_eq!(
+        messages[1].link_starting_with(&format!("{}/invite/", app.address)),
+        Some(resent.link.clone())
+    );
+    expect_error(
+        app.preview_invitation(&new_client(), &TestApp::token_of(&first.link))
+            .await,
+        404,
+        ErrorCode::InvitationNotFound,
+    )
+    .await;
+    let preview: api::InvitationPreview = expect_json(
+        app.preview_invitation(&new_client(), &TestApp::token_of(&resent.link))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(preview.email, email);
+    // Members cannot resend.
+    let member = app.add_member(&admin, Role::Member).await;
+    expect_error(
+        app.post(&member.client, &path, &()).await,
+        403,
+        ErrorCode::AdminOnly,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_revoked_invitation_is_not_mailed_once_the_mail_server_is_back() {
+    let sink = SmtpSink::start().await;
+    let settings = sink.settings();
+    let app = spawn_app_with(move |s| {
+        settings(s);
+        s.jobs.max_attempts = 1_000;
+    })
+    .await;
+    let admin = app.sign_up(Plan::Team).await;
+    sink.set_serving(false);
+    let revoked = unique_email("revoked");
+    let created = app.invite(&admin, &revoked, Role::Member).await;
+    // The server is down: the mail waits, and says why.
+    let waiting =
+        tests::poll::wait_for("the mail to fail once", Duration::from_secs(20), || async {
+            pending(&app, &admin)
+                .await
+                .into_iter()
+                .find_map(|i| i.mail)
+                .filter(|m| m.status == MailStatus::Queued && m.error.is_some())
+        })
+        .await;
+    assert!(waiting.error.unwrap().contains("421"));
+    let response = app.revoke_invitation(&admin, created.invitation.id).await;
+    assert_eq!(response.status(), 204);
+    sink.set_serving(true);
+    let later = unique_email("later");
+    app.invite(&admin, &later, Role::Member).await;
+    let messages = sink.wait_for(1).await;
+    assert_eq!(to(&messages[0]), later);
+    invitation_mail(&app, &admin, &later, MailStatus::Sent).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM mails WHERE status = 'canceled'")
+            .await,
+        1
+    );
+    assert!(sink.messages().iter().all(|m| to(m) != revoked));
+}
+
+#[tokio::test]
+async fn a_password_reset_round_trip_sets_the_password_and_ends_other_sessions() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(sink.settings()).await;
+    let admin = app.sign_up(Plan::Team).await;
+    let elsewhere = app.log_in_as(&admin.email, PASSWORD).await;
+
+    // An address without an account gets the same answer, and no mail.
+    let nobody = ask_reset(&app, &unique_email("nobody")).await;
+    assert_eq!(nobody.status(), 202);
+    assert_eq!(
+        ask_reset(&app, &admin.email.to_uppercase()).await.status(),
+        202
+    );
+    let messages = sink.wait_for(1).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(to(&messages[0]), admin.email);
+    assert_eq!(
+        messages[0].header("Subject").as_deref(),
+        Some("Reset your Stagepad password")
+    );
+    let link = messages[0]
+        .link_starting_with(&format!("{}/reset-password/", app.address))
+        .expect("the reset link");
+    let token = TestApp::token_of(&link);
+    assert!(token.len() >= 43, "at least 256 bits");
+    // Only its hash is kept.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM password_resets WHERE token_hash = '{token}'"
+        ))
+        .await,
+        0
+    );
+
+    let path = format!("/api/password-reset/{token}");
+    let preview: api::PasswordResetPreview =
+        expect_json(app.get(&new_client(), &path).await, 200).await;
+    assert_eq!(preview.email, admin.email);
+    let weak = api::CompletePasswordResetRequest {
+        password: "short".into(),
+    };
+    expect_error(
+        app.post(&new_client(), &path, &weak).await,
+        422,
+        ErrorCode::WeakPassword,
+    )
+    .await;
+
+    let browser = new_client();
+    let good = api::CompletePasswordResetRequest {
+        password: NEW_PASSWORD.into(),
+    };
+    let me: api::MeResponse = expect_json(app.post(&browser, &path, &good).await, 200).await;
+    assert_eq!(me.user.email, admin.email);
+    let _: api::MeResponse = expect_json(app.me(&browser).await, 200).await;
+    // Every other session is over, the link is spent, and only the new password logs in.
+    expect_error(app.me(&elsewhere).await, 401, ErrorCode::NotLoggedIn).await;
+    expect_error(app.me(&admin.client).await, 401, ErrorCode::NotLoggedIn).await;
+    expect_error(
+        app.post(&new_client(), &path, &good).await,
+        404,
+        ErrorCode::ResetLinkNotFound,
+    )
+    .await;
+    assert_eq!(app.log_in(&admin.email, PASSWORD).await.status(), 401);
+    assert_eq!(app.log_in(&admin.email, NEW_PASSWORD).await.status(), 200);
+    let audit: api::AuditPage = expect_json(
+        app.audit(&app.log_in_as(&admin.email, NEW_PASSWORD).await, "")
+            .await,
+        200,
+    )
+    .await;
+    let actions: Vec<&str> = audit.events.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"password_reset_asked") && actions.contains(&"password_reset"),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_the_newest_reset_link_works() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(sink.settings()).await;
+    let admin = app.sign_up(Plan::Team).await;
+    assert_eq!(ask_reset(&app, &admin.email).await.status(), 202);
+    assert_eq!(ask_reset(&app, &admin.email).await.status(), 202);
+    let messages = sink.wait_for(2).await;
+    let prefix = format!("{}/reset-password/", app.address);
+    let tokens: Vec<String> = messages
+        .iter()
+        .map(|m| TestApp::token_of(&m.link_starting_with(&prefix).unwrap()))
+        .collect();
+    let (older, newer) = match (
+        app.get(&new_client(), &format!("/api/password-reset/{}", tokens[0]))
+            .await
+            .status()
+            .as_u16(),
+        app.get(&new_client(), &format!("/api/password-reset/{}", tokens[1]))
+            .await
+            .status()
+            .as_u16(),
+    ) {
+        (404, 200) => (&tokens[0], &tokens[1]),
+        (200, 404) => (&tokens[1], &tokens[0]),
+        other => panic!("one link works and one does not: {other:?}"),
+    };
+    let good = api::CompletePasswordResetRequest {
+        password: NEW_PASSWORD.into(),
+    };
+    expect_error(
+        app.post(
+            &new_client(),
+            &format!("/api/password-reset/{older}"),
+            &good,
+        )
+        .await,
+        404,
+        ErrorCode::ResetLinkNotFound,
+    )
+    .await;
+    let _: api::MeResponse = expect_json(
+        app.post(
+            &new_client(),
+            &format!("/api/password-reset/{newer}"),
+            &good,
+        )
+        .await,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_mail_waits_out_a_mail_server_outage_and_arrives_once() {
+    let sink = SmtpSink::start().await;
+    let settings = sink.settings();
+    let app = spawn_app_with(move |s| {
+        settings(s);
+        s.jobs.max_attempts = 1_000;
+    })
+    .await;
+    let admin = app.sign_up(Plan::Team).await;
+    sink.set_serving(false);
+    let email = unique_email("patient");
+    app.invite(&admin, &email, Role::Member).await;
+    invitation_mail(&app, &admin, &email, MailStatus::Queued).await;
+    tests::poll::wait_for(
+        "a few refused attempts",
+        Duration::from_secs(20),
+        || async {
+            let tried = app
+                .count("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'mail' AND attempts >= 2")
+                .await;
+            (tried == 1).then_some(())
+        },
+    )
+    .await;
+    assert!(sink.messages().is_empty());
+    sink.set_serving(true);
+    // A refusal for now (451) after the data: not taken, so sent again.
+    sink.refuse_next(1);
+    let messages = sink.wait_for(1).await;
+    assert_eq!(to(&messages[0]), email);
+    invitation_mail(&app, &admin, &email, MailStatus::Sent).await;
+    // A later mail arrives after it, and the first is still there once.
+    let other = unique_email("other");
+    app.invite(&admin, &other, Role::Member).await;
+    let messages = sink.wait_for(2).await;
+    assert_eq!(messages.iter().filter(|m| to(m) == email).count(), 1);
+}
+
+#[tokio::test]
+async fn a_message_whose_answer_is_lost_is_not_sent_twice() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(sink.settings()).await;
+    let admin = app.sign_up(Plan::Team).await;
+    sink.drop_next_answer(1);
+    let email = unique_email("unconfirmed");
+    app.invite(&admin, &email, Role::Member).await;
+    let mail = invitation_mail(&app, &admin, &email, MailStatus::Unconfirmed).await;
+    assert!(mail.error.is_some());
+    let other = unique_email("other");
+    app.invite(&admin, &other, Role::Member).await;
+    invitation_mail(&app, &admin, &other, MailStatus::Sent).await;
+    let messages = sink.messages();
+    assert_eq!(messages.iter().filter(|m| to(m) == email).count(), 1);
+    let audit: api::AuditPage = expect_json(app.audit(&admin, "").await, 200).await;
+    assert!(audit.events.iter().any(|e| e.action == "mail_unconfirmed"));
+}
+
+#[tokio::test]
+async fn a_recipient_and_an_organization_get_a_limited_number_of_mails() {
+    let sink = SmtpSink::start().await;
+    let settings = sink.settings();
+    let app = spawn_app_with(move |s| {
+        settings(s);
+        s.mail_limits.per_recipient = 2;
+        s.mail_limits.per_organization = 3;
+    })
+    .await;
+    let admin = app.sign_up(Plan::Team).await;
+    let email = unique_email("flooded");
+    let created = app.invite(&admin, &email, Role::Member).await;
+    let path = format!("/api/invitations/{}/resend", created.invitation.id);
+    let _: api::InvitationCreated =
+        expect_json(app.post(&admin.client, &path, &()).await, 200).await;
+    let refused = app.post(&admin.client, &path, &()).await;
+    assert!(refused.headers().get("retry-after").is_some());
+    expect_error(refused, 429, ErrorCode::TooManyRequests).await;
+    // A password reset past the recipient's limit says nothing different, and sends nothing.
+    let member = app.add_member(&admin, Role::Member).await;
+    sink.wait_for(3).await;
+    assert_eq!(ask_reset(&app, &member.email).await.status(), 202);
+    assert_eq!(ask_reset(&app, &member.email).await.status(), 202);
+    // The organization's limit (3) was reached by the three invitation mails.
+    expect_error(
+        app.create_invitation(
+            &admin,
+            &api::CreateInvitationRequest {
+                email: unique_email("one-more"),
+                role: Role::Member,
+            },
+        )
+        .await,
+        429,
+        ErrorCode::TooManyRequests,
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM mails").await,
+        3,
+        "no mail past the limits"
+    );
+}
+
+#[tokio::test]
+async fn line_breaks_cannot_add_recipients_or_headers() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(sink.settings()).await;
+    let admin = app.sign_up(Plan::Team).await;
+    for email in [
+        "victim@example.com\r\nBcc: attacker@evil.test",
+        "victim@example.com\nBcc: attacker@evil.test",
+        "victim@example.com, attacker@evil.test",
+    ] {
+        let request = api::CreateInvitationRequest {
+            email: email.into(),
+            role: Role::Member,
+        };
+        expect_error(
+            app.create_invitation(&admin, &request).await,
+            422,
+            ErrorCode::InvalidEmail,
+        )
+        .await;
+        expect_error(ask_reset(&app, email).await, 422, ErrorCode::InvalidEmail).await;
+    }
+    let rename = api::ChangeNameRequest {
+        name: "Ada\r\nBcc: attacker@evil.test".into(),
+    };
+    expect_error(
+        app.put(&admin.client, "/api/me/name", &rename).await,
+        422,
+        ErrorCode::InvalidField,
+    )
+    .await;
+    let org = api::RenameOrganizationRequest {
+        name: "Acme\r\nBcc: attacker@evil.test".into(),
+    };
+    expect_error(
+        app.put(&admin.client, "/api/organization/name", &org).await,
+        422,
+        ErrorCode::InvalidField,
+    )
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM mails").await, 0);
+    assert!(sink.messages().is_empty());
+}
