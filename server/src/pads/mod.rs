@@ -5,6 +5,7 @@
 pub mod cluster;
 pub mod feedback;
 pub mod live;
+pub mod mail;
 pub mod member;
 pub mod notes;
 pub mod routes;

@@ -24,6 +24,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/pads/{id}/lever-feedback",
             web::post().to(feedback_to_lever),
+        )
+        .service(
+            web::resource("/pads/{id}/mail")
+                .route(web::get().to(mail_options))
+                .route(web::post().to(mail_link)),
         );
 }
 
@@ -57,6 +62,20 @@ async fn view_pad(
     viewer: Viewer,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(super::view(&state, &id, viewer.user()).await?))
+}
+
+async fn mail_options(state: web::Data<AppState>, pad: MemberPad) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(super::mail::options(&state, &pad).await?))
+}
+
+async fn mail_link(
+    state: web::Data<AppState>,
+    pad: MemberPad,
+    client: crate::extract::ClientAddress,
+    request: web::Json<api::PadMailRequest>,
+) -> ApiResult<HttpResponse> {
+    let queued = super::mail::send(&state, &pad, request.into_inner(), &client).await?;
+    Ok(HttpResponse::Accepted().json(queued))
 }
 
 async fn end_pad(state: web::Data<AppState>, pad: MemberPad) -> ApiResult<HttpResponse> {

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use api::{ErrorCode, MailStatus, Plan, Role};
+use api::{ErrorCode, MailStatus, PadMailRecipient, Plan, Role};
 use tests::accounts::{FRENCH, unique_email};
 use tests::app::new_client;
+use tests::lever_sim::{LeverSim, NewCandidate};
 use tests::smtp_sink::{Received, SmtpSink};
 use tests::{PASSWORD, TestApp, expect_error, expect_json, spawn_app, spawn_app_with};
 
@@ -525,4 +526,152 @@ async fn line_breaks_cannot_add_recipients_or_headers() {
     .await;
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM mails").await, 0);
     assert!(sink.messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_pads_link_goes_to_the_candidates_lever_address_and_to_interviewers() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(sink.settings()).await;
+    let sim = LeverSim::start().await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let interviewer = app.add_member(&admin, Role::Member).await;
+    app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    // Lever's names are whatever was typed there: this one tries to add a header.
+    let eve = sim
+        .create_candidate(NewCandidate {
+            name: "Eve\r\nBcc: attacker@evil.test".into(),
+            email: "eve@example.com".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    sim.move_candidate(&eve, &sim.stage_id("Phone interview").await)
+        .await;
+    let link = app.outcome_for(&admin, &eve).await.pad_link.expect("a pad");
+    let pad_id = link.rsplit('/').next().unwrap().to_string();
+    let path = format!("/api/pads/{pad_id}/mail");
+
+    let options: api::PadMailOptions =
+        expect_json(app.get(&interviewer.client, &path).await, 200).await;
+    assert!(options.mail_configured);
+    assert_eq!(
+        options.candidate_emails,
+        vec!["eve@example.com".to_string()]
+    );
+    assert!(options.members.iter().any(|m| m.id == interviewer.id()));
+    assert!(options.sent.is_empty());
+
+    let request = |to: Vec<PadMailRecipient>, when: &str| api::PadMailRequest {
+        to,
+        message: Some("Looking forward to it.\nBring your questions.".into()),
+        when: Some(when.into()),
+    };
+    let candidate = PadMailRecipient::Candidate {
+        email: "Eve@Example.com".into(),
+    };
+    // Refused: a time with a line break, an address Lever does not have, nobody at all.
+    expect_error(
+        app.post(
+            &interviewer.client,
+            &path,
+            &request(vec![candidate.clone()], "Tue\r\nBcc: x@evil.test"),
+        )
+        .await,
+        422,
+        ErrorCode::InvalidField,
+    )
+    .await;
+    let stranger = PadMailRecipient::Candidate {
+        email: "attacker@evil.test".into(),
+    };
+    expect_error(
+        app.post(
+            &interviewer.client,
+            &path,
+            &request(vec![stranger], "Tuesday"),
+        )
+        .await,
+        422,
+        ErrorCode::NoMailRecipient,
+    )
+    .await;
+    expect_error(
+        app.post(&interviewer.client, &path, &request(vec![], "Tuesday"))
+            .await,
+        422,
+        ErrorCode::NoMailRecipient,
+    )
+    .await;
+
+    let to_admin = PadMailRecipient::Member {
+        user_id: admin.id(),
+    };
+    let queued: Vec<api::MailView> = expect_json(
+        app.post(
+            &interviewer.client,
+            &path,
+            &request(vec![candidate, to_admin], "Tuesday 3 pm CET"),
+        )
+        .await,
+        202,
+    )
+    .await;
+    assert_eq!(queued.len(), 2);
+    // The interviewer's invitation came first.
+    let messages = sink.wait_for(3).await;
+    assert_eq!(messages.len(), 3);
+    let to_eve = messages
+        .iter()
+        .find(|m| to(m) == "eve@example.com")
+        .unwrap();
+    assert_eq!(to_eve.to, vec!["eve@example.com".to_string()]);
+    assert_eq!(to_eve.header("Bcc"), None);
+    assert!(!to_eve.data.contains("\r\nBcc:"), "{}", to_eve.data);
+    let text = to_eve.text();
+    assert!(
+        text.contains("Hello Eve Bcc: attacker@evil.test,"),
+        "{text}"
+    );
+    assert!(text.contains("When: Tuesday 3 pm CET"), "{text}");
+    assert!(
+        text.contains("Looking forward to it.\nBring your questions."),
+        "{text}"
+    );
+    assert!(text.contains(&link), "{text}");
+    let to_admin = messages.iter().find(|m| to(m) == admin.email).unwrap();
+    assert!(
+        to_admin
+            .header("Subject")
+            .unwrap()
+            .starts_with("Interview pad: Eve Bcc:"),
+        "{:?}",
+        to_admin.header("Subject")
+    );
+    // Each sending is recorded on the pad.
+    let options = tests::poll::wait_for("both mails sent", Duration::from_secs(20), || async {
+        let options: api::PadMailOptions =
+            expect_json(app.get(&admin.client, &path).await, 200).await;
+        (options
+            .sent
+            .iter()
+            .filter(|m| m.status == MailStatus::Sent)
+            .count()
+            == 2)
+            .then_some(options)
+    })
+    .await;
+    assert!(
+        options
+            .sent
+            .iter()
+            .all(|m| m.requested_by.as_deref() == Some("Grace Member"))
+    );
+    // Another organization's member cannot reach the pad.
+    let outsider = app.sign_up(Plan::Enterprise).await;
+    expect_error(
+        app.get(&outsider.client, &path).await,
+        404,
+        ErrorCode::NotFound,
+    )
+    .await;
 }
