@@ -298,7 +298,8 @@ pub async fn next_due_at(
 }
 
 /// Finished jobs are history after two weeks; seen Lever tokens are kept 16 days (Lever
-/// reruns deliveries up to two weeks old, so a replay must still be recognised).
+/// reruns deliveries up to two weeks old, so a replay must still be recognised); password reset
+/// links a day after they expired.
 pub async fn prune(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
     let cutoff = OffsetDateTime::now_utc() - time::Duration::days(16);
     let txn = db.begin().await?;
@@ -309,6 +310,14 @@ pub async fn prune(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
     job::Entity::delete_many()
         .filter(job::Column::Status.eq(Done))
         .filter(job::Column::CreatedAt.lt(cutoff))
+        .exec(&txn)
+        .await?;
+    // A reset link is of no use a day after it expired.
+    entity::password_reset::Entity::delete_many()
+        .filter(
+            entity::password_reset::Column::ExpiresAt
+                .lt(OffsetDateTime::now_utc() - time::Duration::DAY),
+        )
         .exec(&txn)
         .await?;
     txn.commit().await
