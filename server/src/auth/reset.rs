@@ -171,6 +171,24 @@ pub async fn request_reset(
     Ok(())
 }
 
+/// Closes every open reset link of the user: its password or e-mail changed, so a link sent
+/// before (perhaps to the old address) must not work.
+pub async fn close_links(
+    db: &impl sea_orm::ConnectionTrait,
+    user: &user::Model,
+) -> Result<(), sea_orm::DbErr> {
+    password_reset::Entity::update_in_org(user.org_id)
+        .col_expr(
+            password_reset::Column::UsedAt,
+            Expr::value(OffsetDateTime::now_utc()),
+        )
+        .filter(password_reset::Column::UserId.eq(user.id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 fn actor(user: &user::Model) -> Actor {
     Actor {
         user_id: Some(user.id),
@@ -211,7 +229,8 @@ pub async fn complete_reset(
     let hash = state.passwords.hash(request.password).await?;
     let now = OffsetDateTime::now_utc();
     let txn = state.db.begin().await?;
-    // Claimed once: of two uses at the same moment, one wins.
+    // Claimed once: of two uses at the same moment, one wins; then every other open link of
+    // the account closes too.
     let claimed = password_reset::Entity::update_in_org(reset.org_id)
         .col_expr(password_reset::Column::UsedAt, Expr::value(now))
         .filter(password_reset::Column::TokenHash.eq(&reset.token_hash))
@@ -222,6 +241,7 @@ pub async fn complete_reset(
     if claimed.rows_affected != 1 {
         return Err(link_not_found());
     }
+    close_links(&txn, &user).await?;
     let mut changed: user::ActiveModel = user.clone().into();
     changed.password_hash = Set(hash);
     changed.update(&txn).await?;

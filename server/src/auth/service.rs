@@ -145,7 +145,10 @@ pub fn label(user: &user::Model) -> String {
 }
 
 /// Log-in is the one lookup that comes before any tenant is known: by email, across all.
-pub(super) async fn find_by_email(db: &DatabaseConnection, email: &str) -> ApiResult<Option<user::Model>> {
+pub(super) async fn find_by_email(
+    db: &DatabaseConnection,
+    email: &str,
+) -> ApiResult<Option<user::Model>> {
     Ok(user::Entity::find()
         .filter(user::Column::Email.eq(email))
         .one(db)
@@ -231,7 +234,10 @@ pub async fn log_in(
 }
 
 /// The user with their organization, for the answer that says who is logged in.
-pub(super) async fn with_organization(db: &DatabaseConnection, user: user::Model) -> ApiResult<SignedIn> {
+pub(super) async fn with_organization(
+    db: &DatabaseConnection,
+    user: user::Model,
+) -> ApiResult<SignedIn> {
     let organization = organization::Entity::find_by_id(user.org_id)
         .one(db)
         .await?
@@ -337,6 +343,7 @@ pub async fn change_password(
     changed.password_hash = Set(hash);
     changed.update(&txn).await?;
     let updated = with_sessions_ended(&txn, &current).await?;
+    super::reset::close_links(&txn, &current).await?;
     audit::record(
         &txn,
         user.org_id,
@@ -417,6 +424,7 @@ pub async fn change_email(
         .await
         .map_err(|e| on_unique_violation(e, email_in_use))?;
     let updated = with_sessions_ended(&txn, &current).await?;
+    super::reset::close_links(&txn, &current).await?;
     audit::record(
         &txn,
         user.org_id,

@@ -5,7 +5,7 @@ use api::{MailPurpose, MailStatus};
 use entity::InOrg;
 use entity::{job, mail};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, TransactionTrait};
 use time::OffsetDateTime;
 
 use super::{Bodies, MailJob, SendError, compose, seal_context};
@@ -110,6 +110,26 @@ fn detail(text: Text, mail: &mail::Model) -> Message {
         .with("email", &mail.recipient)
 }
 
+/// An invitation's mail goes out only while the invitation is open and this mail is its newest
+/// (a resend queues a newer one with the new link).
+async fn invitation_still_open(state: &AppState, mail: &mail::Model) -> Result<bool, JobError> {
+    let Some(invitation_id) = mail.invitation_id else {
+        return Ok(true);
+    };
+    let open = entity::invitation::Entity::find_in_org(mail.org_id)
+        .filter(entity::invitation::Column::Id.eq(invitation_id))
+        .one(&state.db)
+        .await?
+        .is_some_and(|invitation| invitation.is_open(OffsetDateTime::now_utc()));
+    let newest = mail::Entity::find_in_org(mail.org_id)
+        .filter(mail::Column::InvitationId.eq(invitation_id))
+        .order_by_desc(mail::Column::CreatedAt)
+        .one(&state.db)
+        .await?
+        .is_some_and(|newest| newest.id == mail.id);
+    Ok(open && newest)
+}
+
 pub async fn send_mail(state: &AppState, job: &job::Model) -> Result<(), JobError> {
     let MailJob { mail_id } = payload(job)?;
     let Some(mail) = mail::Entity::find_in_org(job.org_id)
@@ -160,6 +180,12 @@ pub async fn send_mail(state: &AppState, job: &job::Model) -> Result<(), JobErro
     let message = compose::message(settings, &mail, bodies).map_err(|reason| {
         JobError::permanent(msg(Text::MailErrorRefused).with("reason", reason))
     })?;
+    if !invitation_still_open(state, &mail).await? {
+        // Revoked, accepted or given a new link since it was queued: its link is dead.
+        let queued = [MailStatus::Queued];
+        advance(&state.db, &mail, &queued, MailStatus::Canceled, None).await?;
+        return Ok(());
+    }
     hold_lease(state, job).await?;
     if !advance(
         &state.db,
@@ -249,6 +275,31 @@ pub async fn record_failure(
     } else {
         MailStatus::Failed
     };
+    // A job buried while its mail says `sending` (its last run died mid-way): the mail may
+    // have gone out.
+    if !will_retry && mail.status == MailStatus::Sending {
+        let why = msg(Text::MailErrorUnconfirmed).with("reason", error.english());
+        if advance(
+            db,
+            &mail,
+            &[MailStatus::Sending],
+            MailStatus::Unconfirmed,
+            Some(&why),
+        )
+        .await?
+        {
+            audit::record(
+                db,
+                mail.org_id,
+                system(),
+                audit_action(MailStatus::Unconfirmed),
+                detail(Text::AuditDetailMailUnconfirmed, &mail),
+                &ClientAddress::unknown(),
+            )
+            .await?;
+        }
+        return Ok(());
+    }
     if advance(db, &mail, &[MailStatus::Queued], to, Some(&error.message)).await? && !will_retry {
         audit::record(
             db,

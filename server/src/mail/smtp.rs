@@ -13,8 +13,15 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
-/// How long one step of an SMTP session may take.
+/// How long one step of an SMTP session may take (lettre bounds only the TCP connect; a
+/// server that stops answering must not hold a job slot for ever).
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a goodbye may take once the message is taken or the session failed.
+const GOODBYE_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn timed_out(step: &str) -> String {
+    format!("the mail server did not answer {step} within {STEP_TIMEOUT:?}")
+}
 
 /// Why a message was not sent, or may not have been.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +119,14 @@ impl SmtpServer {
             (user, Some(password)) => Some((decode(user)?, decode(password)?)),
             (_, None) => return Err("names a user without a password".into()),
         };
+        let encrypted = matches!(security, Security::StartTls | Security::Wrapper);
+        let loopback =
+            host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if credentials.is_some() && !encrypted && !loopback {
+            return Err(
+                "sends a password, so it must use TLS: smtps://… or smtp://…?tls=required".into(),
+            );
+        }
         let hello = match hello.parse::<IpAddr>() {
             Ok(IpAddr::V4(ip)) => ClientId::Ipv4(ip),
             Ok(IpAddr::V6(ip)) => ClientId::Ipv6(ip),
@@ -144,8 +159,26 @@ impl SmtpMailer {
         Self { server }
     }
 
-    /// Connects, secures and logs in: every failure here leaves the message unsent.
+    /// Connects, secures and logs in, within a step's time: every failure here leaves the
+    /// message unsent, and may pass (a certificate or password being fixed), so it is tried
+    /// again.
     async fn open(&self) -> Result<AsyncSmtpConnection, SendError> {
+        match tokio::time::timeout(STEP_TIMEOUT * 3, self.open_unbounded()).await {
+            Ok(opened) => opened.map_err(|e| match e {
+                SendError::NotSent { reason, .. } => SendError::NotSent {
+                    transient: true,
+                    reason,
+                },
+                unconfirmed => unconfirmed,
+            }),
+            Err(_) => Err(SendError::NotSent {
+                transient: true,
+                reason: timed_out("the greeting, TLS or log-in"),
+            }),
+        }
+    }
+
+    async fn open_unbounded(&self) -> Result<AsyncSmtpConnection, SendError> {
         let server = &self.server;
         let wrapper = match server.security {
             Security::Wrapper => Some(server.tls()?),
@@ -183,6 +216,10 @@ impl SmtpMailer {
     }
 }
 
+async fn abort(connection: &mut AsyncSmtpConnection) {
+    let _ = tokio::time::timeout(GOODBYE_TIMEOUT, connection.abort()).await;
+}
+
 /// A failure before the message's last line: it was not taken.
 fn not_sent(e: lettre::transport::smtp::Error) -> SendError {
     SendError::NotSent {
@@ -205,7 +242,7 @@ impl Mailer for SmtpMailer {
             .any(|address| !AsRef::<str>::as_ref(address).is_ascii());
         if non_ascii {
             if !info.supports_feature(Extension::SmtpUtfEight) {
-                connection.abort().await;
+                abort(&mut connection).await;
                 return Err(SendError::NotSent {
                     transient: false,
                     reason: "the address is not ASCII and the mail server does not take \
@@ -227,26 +264,42 @@ impl Mailer for SmtpMailer {
             }
             connection.command(Data).await
         };
-        if let Err(e) = before_data.await {
-            connection.abort().await;
-            return Err(not_sent(e));
+        match tokio::time::timeout(STEP_TIMEOUT, before_data).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                abort(&mut connection).await;
+                return Err(not_sent(e));
+            }
+            Err(_) => {
+                abort(&mut connection).await;
+                return Err(SendError::NotSent {
+                    transient: true,
+                    reason: timed_out("MAIL, RCPT or DATA"),
+                });
+            }
         }
-        let answer = connection.message(message).await;
+        let answer = tokio::time::timeout(STEP_TIMEOUT, connection.message(message)).await;
         match answer {
-            Ok(response) => {
-                // The message is taken; a failed goodbye changes nothing.
-                let _ = connection.quit().await;
+            Ok(Ok(response)) => {
+                // The message is taken; a failed or slow goodbye changes nothing.
+                let _ = tokio::time::timeout(GOODBYE_TIMEOUT, connection.quit()).await;
                 Ok(response.message().collect::<Vec<_>>().join(" "))
             }
             // An answer, even a refusal, says the message was not taken.
-            Err(e) if e.status().is_some() => {
-                connection.abort().await;
+            Ok(Err(e)) if e.status().is_some() => {
+                abort(&mut connection).await;
                 Err(not_sent(e))
             }
-            Err(e) => {
-                connection.abort().await;
+            Ok(Err(e)) => {
+                abort(&mut connection).await;
                 Err(SendError::Unconfirmed {
                     reason: e.to_string(),
+                })
+            }
+            Err(_) => {
+                abort(&mut connection).await;
+                Err(SendError::Unconfirmed {
+                    reason: timed_out("the end of the message"),
                 })
             }
         }
@@ -279,6 +332,8 @@ mod tests {
             Some(("apikey".to_string(), "s@cret".to_string()))
         );
         let wrapper = SmtpServer::parse("smtps://u:p@mail.example.com", "127.0.0.1").unwrap();
+        // A password over plain text only to this machine.
+        assert!(SmtpServer::parse("smtp://u:p@127.0.0.1:2525", "h").is_ok());
         assert_eq!((wrapper.port, wrapper.security), (465, Security::Wrapper));
         assert_eq!(wrapper.hello, ClientId::Ipv4([127, 0, 0, 1].into()));
         let debug = format!("{starttls:?}");
@@ -296,6 +351,8 @@ mod tests {
             "smtp://mail.example.com?tls=maybe",
             "smtps://mail.example.com?tls=required",
             "smtp://user@mail.example.com",
+            "smtp://user:password@mail.example.com",
+            "smtp://user:password@mail.example.com?tls=opportunistic",
             "smtp://",
         ] {
             assert!(SmtpServer::parse(bad, "h").is_err(), "{bad}");

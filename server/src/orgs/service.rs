@@ -696,6 +696,9 @@ pub async fn accept_invitation(
             sea_orm::sea_query::Expr::value(now),
         )
         .filter(invitation::Column::Id.eq(invitation.id))
+        // The link as it is now: a resend since this link was opened makes it dead.
+        .filter(invitation::Column::TokenHash.eq(token_hash(token)))
+        .filter(invitation::Column::ExpiresAt.gt(now))
         .filter(invitation::Column::AcceptedAt.is_null())
         .filter(invitation::Column::RevokedAt.is_null())
         .exec(&txn)
@@ -703,6 +706,7 @@ pub async fn accept_invitation(
     if claimed.rows_affected != 1 {
         return Err(invitation_not_found());
     }
+    mail::cancel_for_invitation(&txn, invitation.org_id, invitation.id).await?;
     let user = new_user(
         invitation.org_id,
         invitation.email.clone(),

@@ -37,12 +37,15 @@ async fn candidate_emails(state: &AppState, pad: &pad::Model) -> ApiResult<Vec<S
         .opportunity(&credentials, opportunity_id)
         .await
         .map_err(|e| setup::explain(&e, &credentials.base_url))?;
-    let mut emails: Vec<String> = opportunity
-        .emails
-        .iter()
-        .filter_map(|email| crate::validate::email(email).ok())
-        .collect();
-    emails.dedup();
+    // Lever's order (its first is the primary address), each address once.
+    let mut emails: Vec<String> = Vec::new();
+    for email in &opportunity.emails {
+        if let Ok(email) = crate::validate::email(email)
+            && !emails.contains(&email)
+        {
+            emails.push(email);
+        }
+    }
     Ok(emails)
 }
 
@@ -174,14 +177,20 @@ pub async fn send(
                 .map(Recipient::Member)
                 .ok_or_else(|| no_recipient(msg(Text::MailErrorNoMember).with("name", user_id)))?,
         };
-        recipients.push(recipient);
+        // One mail an address, however often the request names it.
+        let email = match &recipient {
+            Recipient::Candidate(email) => email.clone(),
+            Recipient::Member(member) => member.email.clone(),
+        };
+        if !recipients
+            .iter()
+            .any(|(known, _): &(String, Recipient)| *known == email)
+        {
+            recipients.push((email, recipient));
+        }
     }
     let now = OffsetDateTime::now_utc();
-    for recipient in &recipients {
-        let email = match recipient {
-            Recipient::Candidate(email) => email,
-            Recipient::Member(member) => &member.email,
-        };
+    for (email, _) in &recipients {
         mail::check_limits(
             &state.db,
             state.settings.mail_limits,
@@ -209,7 +218,7 @@ pub async fn send(
     };
     let txn = state.db.begin().await?;
     let mut queued = Vec::new();
-    for recipient in recipients {
+    for (_, recipient) in recipients {
         // A member reads it in the language they chose; the candidate in the sender's.
         let (email, locale, composed) = match recipient {
             Recipient::Candidate(email) => (email, locale, words.to_candidate(locale)),
