@@ -289,6 +289,7 @@ mod tests {
             },
             role,
             language: None,
+            mail_configured: false,
         }
     }
 

@@ -499,6 +499,7 @@ mod tests {
             },
             role: Role::Admin,
             language: None,
+            mail_configured: false,
         };
         assert_eq!(whoami(&me), "Ada Lovelace · Acme · Admin");
     }
