@@ -46,6 +46,10 @@ pub struct LeverOptionsRequest {
     /// Post a results note (duration, language, participants, playback link) when a pad ends.
     #[serde(default = "yes")]
     pub results_notes_enabled: bool,
+    /// E-mail the pad's link to the candidate (Lever's first address for them) as soon as the
+    /// pad is made; off by default, and only where this Stagepad sends e-mail.
+    #[serde(default)]
+    pub email_candidate_link: bool,
 }
 
 fn yes() -> bool {
@@ -83,6 +87,8 @@ pub struct LeverSetup {
     pub tag: String,
     pub notes_enabled: bool,
     pub results_notes_enabled: bool,
+    #[serde(default)]
+    pub email_candidate_link: bool,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_delivery_at: Option<OffsetDateTime>,
     /// The Lever feedback template "Send as feedback" files; none until an admin picks one.

@@ -112,6 +112,9 @@ pub struct PadMailOptions {
     pub mail_configured: bool,
     /// The candidate's addresses in Lever (none for a pad not made for a Lever candidate).
     pub candidate_emails: Vec<String>,
+    /// Why Lever could not say them (it is down, or the key lost a permission).
+    #[serde(default)]
+    pub candidate_emails_error: Option<String>,
     pub members: Vec<MailableMember>,
     /// Every e-mail of this pad's link, newest first.
     pub sent: Vec<MailView>,

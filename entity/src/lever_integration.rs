@@ -46,6 +46,8 @@ pub struct Model {
     pub notes_enabled: bool,
     /// Post a results note (duration, language, participants, playback link) when a pad ends.
     pub results_notes_enabled: bool,
+    /// E-mail the pad's link to the candidate when Lever makes a pad (needs e-mail configured).
+    pub email_candidate_link: bool,
     pub verified_at: Option<TimeDateTimeWithTimeZone>,
     pub last_signature_failure_at: Option<TimeDateTimeWithTimeZone>,
     pub last_delivery_at: Option<TimeDateTimeWithTimeZone>,

@@ -1,11 +1,14 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::{add_columns, drop_columns};
+
 use crate::m20261126_000001_create_organizations::belongs_to_organization;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The e-mail outbox (`mails`: one row an e-mail, sent by a job) and password reset links.
+/// The e-mail outbox (`mails`: one row an e-mail, sent by a job), password reset links, and
+/// the Lever option that e-mails a new pad's link to the candidate.
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -81,10 +84,24 @@ impl MigrationTrait for Migration {
                     .col(PasswordResets::UserId)
                     .to_owned(),
             )
-            .await
+            .await?;
+        add_columns(
+            manager,
+            LeverIntegrations::Table,
+            [boolean(LeverIntegrations::EmailCandidateLink)
+                .default(false)
+                .to_owned()],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_columns(
+            manager,
+            LeverIntegrations::Table,
+            [LeverIntegrations::EmailCandidateLink],
+        )
+        .await?;
         for table in [
             PasswordResets::Table.into_table_ref(),
             Mails::Table.into_table_ref(),
@@ -134,4 +151,10 @@ enum PasswordResets {
 enum Users {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum LeverIntegrations {
+    Table,
+    EmailCandidateLink,
 }

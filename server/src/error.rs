@@ -101,6 +101,11 @@ impl ApiError {
     pub fn message(&self) -> String {
         self.message.render(Locale::En)
     }
+
+    /// The message in `locale`, for an answer that carries it as a field.
+    pub fn message_in(&self, locale: Locale) -> String {
+        self.message.render(locale)
+    }
 }
 
 impl fmt::Debug for ApiError {

@@ -9,7 +9,9 @@ use entity::InOrg;
 use entity::lever_delivery::Status;
 use entity::{job, lever_delivery, pad};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set, SqlErr, TransactionTrait,
+};
 use time::OffsetDateTime;
 
 use super::client::{LeverCredentials, LeverError, ProbeList, as_author};
@@ -203,9 +205,18 @@ async fn create_pad(
     new_pad.0.delivery_id = Set(Some(delivery_id));
     new_pad.0.stage_id = Set(Some(change.to_stage_id.clone()));
     new_pad.0.stage_name = Set(stage_name);
-    match new_pad.insert(&state.db).await {
+    // The pad and its e-mail to the candidate (when the option is on) are written together:
+    // a run that finds the pad made does not make either again.
+    let txn = state.db.begin().await?;
+    match new_pad.insert(&txn).await {
         Ok(pad) => {
-            tracing::info!(%org_id, pad = %pads::log_ref(&pad.id), "pad created for a Lever candidate");
+            let mailed = integration.row.email_candidate_link
+                && pads::mail::queue_on_creation(state, &txn, &pad, &opportunity).await?;
+            txn.commit().await?;
+            if mailed {
+                state.job_signal.wake();
+            }
+            tracing::info!(%org_id, pad = %pads::log_ref(&pad.id), mailed, "pad created for a Lever candidate");
             Ok(Ok((pad, opportunity)))
         }
         // Another delivery for the same candidate won the race.

@@ -62,6 +62,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
             tag: DEFAULT_TAG.into(),
             notes_enabled: true,
             results_notes_enabled: true,
+            email_candidate_link: false,
             last_delivery_at: None,
             feedback_template: None,
             last_refused: None,
@@ -141,6 +142,7 @@ pub async fn setup(state: &AppState, admin: &EnterpriseAdmin) -> ApiResult<api::
         tag: row.tag.clone(),
         notes_enabled: row.notes_enabled,
         results_notes_enabled: row.results_notes_enabled,
+        email_candidate_link: row.email_candidate_link,
         last_delivery_at: row.last_delivery_at,
         feedback_template: super::feedback::chosen(row),
         last_refused: last_refused(state, row).await?,
@@ -385,6 +387,7 @@ pub async fn save_credentials(
                 tag: Set(DEFAULT_TAG.into()),
                 notes_enabled: Set(true),
                 results_notes_enabled: Set(true),
+                email_candidate_link: Set(false),
                 verified_at: Set(None),
                 last_signature_failure_at: Set(None),
                 last_delivery_at: Set(None),
@@ -752,7 +755,8 @@ pub async fn save_options(
     let detail = msg(Text::AuditDetailLeverOptionsSaved)
         .with("tag", format!("{tag:?}"))
         .with_text("notes", on_off(request.notes_enabled))
-        .with_text("results", on_off(request.results_notes_enabled));
+        .with_text("results", on_off(request.results_notes_enabled))
+        .with_text("mail", on_off(request.email_candidate_link));
     change_integration(
         state,
         admin,
@@ -764,6 +768,7 @@ pub async fn save_options(
             row.tag = Set(tag.to_string());
             row.notes_enabled = Set(request.notes_enabled);
             row.results_notes_enabled = Set(request.results_notes_enabled);
+            row.email_candidate_link = Set(request.email_candidate_link);
         },
     )
     .await?;

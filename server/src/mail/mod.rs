@@ -25,7 +25,7 @@ use crate::config::ConfigError;
 use crate::i18n::stored;
 use crate::jobs::queue::new_job;
 use crate::secrets::Keyring;
-pub use smtp::{Mailer, SendError, SmtpMailer, SmtpServer};
+pub use smtp::{Mailer, SendError, SendGate, SmtpMailer, SmtpServer};
 
 /// `STAGEPAD_SMTP_URL` and `STAGEPAD_MAIL_FROM`: where mail goes and whom it is from.
 #[derive(Debug, Clone)]
@@ -134,36 +134,39 @@ pub(crate) fn seal_context(id: MailId) -> String {
     format!("mail:{id}:body")
 }
 
-/// `Err(wait)` when the organization or the recipient had as many mails in the last hour as
-/// they may; `wait` is until the oldest of them leaves the window.
+/// `Err(wait)` when the organization or the recipient (within the organization: tenants
+/// neither see nor spend each other's counts) had as many mails in the last hour as they may;
+/// `wait` is until the oldest of them leaves the window. Password resets, which anyone can ask
+/// for, count for their recipient only, so that they cannot use up an organization's mails.
 pub async fn check_limits(
     db: &impl ConnectionTrait,
     limits: MailLimits,
     org_id: OrgId,
     recipient: &str,
+    purpose: MailPurpose,
     now: OffsetDateTime,
 ) -> Result<Result<(), Duration>, DbErr> {
     let since = now - LIMIT_WINDOW;
-    for (column, value, max) in [
-        (
-            mail::Column::OrgId,
-            sea_orm::Value::from(org_id),
+    let recent = || {
+        mail::Entity::find()
+            .filter(mail::Column::OrgId.eq(org_id))
+            .filter(mail::Column::CreatedAt.gt(since))
+    };
+    let by_recipient = || recent().filter(mail::Column::Recipient.eq(recipient));
+    let by_organization =
+        || recent().filter(mail::Column::Purpose.ne(MailPurpose::PasswordReset.as_str()));
+    let mut windows = vec![(by_recipient(), by_recipient(), limits.per_recipient)];
+    if purpose != MailPurpose::PasswordReset {
+        windows.push((
+            by_organization(),
+            by_organization(),
             limits.per_organization,
-        ),
-        (
-            mail::Column::Recipient,
-            sea_orm::Value::from(recipient.to_string()),
-            limits.per_recipient,
-        ),
-    ] {
-        let recent = || {
-            mail::Entity::find()
-                .filter(column.eq(value.clone()))
-                .filter(mail::Column::CreatedAt.gt(since))
-        };
-        if recent().count(db).await? >= max {
+        ));
+    }
+    for (count, oldest, max) in windows {
+        if count.count(db).await? >= max {
             // The window frees up when the oldest mail of the last `max` leaves it.
-            let nth_newest = recent()
+            let nth_newest = oldest
                 .order_by_desc(mail::Column::CreatedAt)
                 .offset(max.saturating_sub(1))
                 .one(db)
@@ -176,6 +179,17 @@ pub async fn check_limits(
         }
     }
     Ok(Ok(()))
+}
+
+/// An address the mail server can be given (lettre's parser is stricter than the account
+/// rules: a few plausible addresses are not deliverable).
+pub fn deliverable(email: &str) -> Result<(), crate::error::ApiError> {
+    email.parse::<lettre::Address>().map(|_| ()).map_err(|_| {
+        crate::error::ApiError::unprocessable(
+            api::ErrorCode::InvalidEmail,
+            crate::i18n::msg(crate::i18n::Text::FieldsEmailInvalid),
+        )
+    })
 }
 
 /// Writes the mail and its job in the caller's transaction (wake the worker after commit).

@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, TransactionTrait};
 use time::OffsetDateTime;
 
-use super::{Bodies, MailJob, SendError, compose, seal_context};
+use super::{Bodies, MailJob, SendError, SendGate, compose, seal_context};
 use crate::audit::{self, Actor};
 use crate::extract::ClientAddress;
 use crate::i18n::{Message, Text, msg};
@@ -130,6 +130,59 @@ async fn invitation_still_open(state: &AppState, mail: &mail::Model) -> Result<b
     Ok(open && newest)
 }
 
+/// Records `sending` when the mail server is ready, with the lease renewed: the last moment
+/// before the message is handed over.
+struct Gate<'a> {
+    state: &'a AppState,
+    job: &'a job::Model,
+    mail: &'a mail::Model,
+    /// Why the gate stayed shut, when it was not a cancel.
+    refused: std::sync::Mutex<Option<JobError>>,
+}
+
+#[async_trait::async_trait]
+impl SendGate for Gate<'_> {
+    async fn opening(&self) -> bool {
+        let opened = async {
+            hold_lease(self.state, self.job).await?;
+            let queued = [MailStatus::Queued];
+            Ok::<_, JobError>(
+                advance(
+                    &self.state.db,
+                    self.mail,
+                    &queued,
+                    MailStatus::Sending,
+                    None,
+                )
+                .await?,
+            )
+        };
+        match opened.await {
+            Ok(opened) => opened,
+            Err(e) => {
+                *self.refused.lock().expect("gate") = Some(e);
+                false
+            }
+        }
+    }
+}
+
+impl Gate<'_> {
+    fn refusal(&self) -> Option<JobError> {
+        self.refused.lock().expect("gate").take()
+    }
+}
+
+/// The words tenants read for a send that failed: the reply code, never the server's text.
+fn tenant_words(transient: bool, code: Option<u16>) -> Message {
+    match (transient, code) {
+        (_, None) if transient => msg(Text::MailErrorUnreachable),
+        (_, None) => msg(Text::MailErrorCannotTake),
+        (true, Some(code)) => msg(Text::MailErrorNotSent).with("code", code),
+        (false, Some(code)) => msg(Text::MailErrorRefused).with("code", code),
+    }
+}
+
 pub async fn send_mail(state: &AppState, job: &job::Model) -> Result<(), JobError> {
     let MailJob { mail_id } = payload(job)?;
     let Some(mail) = mail::Entity::find_in_org(job.org_id)
@@ -143,8 +196,9 @@ pub async fn send_mail(state: &AppState, job: &job::Model) -> Result<(), JobErro
     match mail.status {
         MailStatus::Queued => {}
         MailStatus::Sending => {
-            // An earlier run asked the mail server and never recorded the answer.
-            let why = msg(Text::MailErrorUnconfirmed).with("reason", "the sending run stopped");
+            // An earlier run handed it over and never recorded the answer.
+            tracing::warn!(mail_id = %mail.id, "a mail's sending run stopped before the answer; not sent again");
+            let why = msg(Text::MailErrorUnconfirmed);
             record(
                 state,
                 &mail,
@@ -163,6 +217,12 @@ pub async fn send_mail(state: &AppState, job: &job::Model) -> Result<(), JobErro
     let (Some(mailer), Some(settings)) = (&state.mailer, &state.settings.mail) else {
         return Err(JobError::transient(msg(Text::MailErrorServerOff)));
     };
+    if !invitation_still_open(state, &mail).await? {
+        // Revoked, accepted or given a new link since it was queued: its link is dead.
+        let queued = [MailStatus::Queued];
+        advance(&state.db, &mail, &queued, MailStatus::Canceled, None).await?;
+        return Ok(());
+    }
     let bodies: Bodies = mail
         .body_sealed
         .as_deref()
@@ -178,28 +238,18 @@ pub async fn send_mail(state: &AppState, job: &job::Model) -> Result<(), JobErro
             JobError::permanent(msg(Text::MailErrorUnreadable).with("reason", reason))
         })?;
     let message = compose::message(settings, &mail, bodies).map_err(|reason| {
-        JobError::permanent(msg(Text::MailErrorRefused).with("reason", reason))
+        JobError::permanent(msg(Text::MailErrorUnbuildable).with("reason", reason))
     })?;
-    if !invitation_still_open(state, &mail).await? {
-        // Revoked, accepted or given a new link since it was queued: its link is dead.
-        let queued = [MailStatus::Queued];
-        advance(&state.db, &mail, &queued, MailStatus::Canceled, None).await?;
-        return Ok(());
-    }
-    hold_lease(state, job).await?;
-    if !advance(
-        &state.db,
-        &mail,
-        &[MailStatus::Queued],
-        MailStatus::Sending,
-        None,
-    )
-    .await?
-    {
-        // Canceled (or taken by another run) since it was read.
-        return Ok(());
-    }
-    match mailer.send(message.envelope(), &message.formatted()).await {
+    let gate = Gate {
+        state,
+        job,
+        mail: &mail,
+        refused: Default::default(),
+    };
+    let sent = mailer
+        .send(message.envelope(), &message.formatted(), &gate)
+        .await;
+    match sent {
         Ok(answer) => {
             tracing::info!(mail_id = %mail.id, org_id = %mail.org_id, purpose = %mail.purpose.as_str(), %answer, "mail sent");
             let sent = [MailStatus::Sending, MailStatus::Unconfirmed];
@@ -214,9 +264,11 @@ pub async fn send_mail(state: &AppState, job: &job::Model) -> Result<(), JobErro
             .await?;
             Ok(())
         }
-        Err(SendError::Unconfirmed { reason }) => {
-            let why = msg(Text::MailErrorUnconfirmed).with("reason", reason);
-            tracing::warn!(mail_id = %mail.id, org_id = %mail.org_id, error = %why.render(api::i18n::Locale::En), "mail unconfirmed; not sent again");
+        // Canceled or taken by another run since it was read, or the lease is lost.
+        Err(SendError::Stopped) => gate.refusal().map_or(Ok(()), Err),
+        Err(SendError::Unconfirmed { detail: why_not }) => {
+            tracing::warn!(mail_id = %mail.id, org_id = %mail.org_id, error = %why_not, "mail unconfirmed; not sent again");
+            let why = msg(Text::MailErrorUnconfirmed);
             record(
                 state,
                 &mail,
@@ -228,22 +280,17 @@ pub async fn send_mail(state: &AppState, job: &job::Model) -> Result<(), JobErro
             .await?;
             Ok(())
         }
-        Err(SendError::NotSent { transient, reason }) => {
-            // Not taken: back to the queue, so that a retry sends it (or the job's failure
-            // marks it failed).
-            let why = if transient {
-                msg(Text::MailErrorNotSent).with("reason", reason)
-            } else {
-                msg(Text::MailErrorRefused).with("reason", reason)
-            };
-            advance(
-                &state.db,
-                &mail,
-                &[MailStatus::Sending],
-                MailStatus::Queued,
-                Some(&why),
-            )
-            .await?;
+        Err(SendError::NotSent {
+            transient,
+            code,
+            detail: why_not,
+        }) => {
+            tracing::warn!(mail_id = %mail.id, org_id = %mail.org_id, transient, error = %why_not, "mail not sent");
+            // Not taken: back to the queue (with why), so that a retry sends it, or the job's
+            // failure marks it failed.
+            let why = tenant_words(transient, code);
+            let either = [MailStatus::Queued, MailStatus::Sending];
+            advance(&state.db, &mail, &either, MailStatus::Queued, Some(&why)).await?;
             Err(if transient {
                 JobError::transient(why)
             } else {
@@ -278,7 +325,7 @@ pub async fn record_failure(
     // A job buried while its mail says `sending` (its last run died mid-way): the mail may
     // have gone out.
     if !will_retry && mail.status == MailStatus::Sending {
-        let why = msg(Text::MailErrorUnconfirmed).with("reason", error.english());
+        let why = msg(Text::MailErrorUnconfirmed);
         if advance(
             db,
             &mail,

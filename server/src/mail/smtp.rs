@@ -23,22 +23,52 @@ fn timed_out(step: &str) -> String {
     format!("the mail server did not answer {step} within {STEP_TIMEOUT:?}")
 }
 
-/// Why a message was not sent, or may not have been.
+/// No answer: the server is down or slow, worth another try.
+fn unanswered(step: &str) -> SendError {
+    SendError::NotSent {
+        transient: true,
+        code: None,
+        detail: timed_out(step),
+    }
+}
+
+/// Why a message was not sent, or may not have been. `detail` is for the operator's log only:
+/// it may quote the mail server, which tenants must not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {
     /// The message was not taken. `transient`: the server is down, busy or refused it for now
-    /// (4xx); trying later can work. Otherwise it refused it for good (5xx), or Stagepad cannot
-    /// speak to it as configured.
-    NotSent { transient: bool, reason: String },
+    /// (4xx, or no answer); trying later can work. Otherwise it refused it for good (5xx), or
+    /// cannot take it at all. `code`: the server's reply code, when it answered.
+    NotSent {
+        transient: bool,
+        code: Option<u16>,
+        detail: String,
+    },
     /// The whole message went out but its answer never came: the server may have taken it.
-    Unconfirmed { reason: String },
+    Unconfirmed { detail: String },
+    /// The gate stayed shut: nothing was sent.
+    Stopped,
+}
+
+/// Asked once the mail server is connected and ready, just before the message is handed over:
+/// records that sending begins (as late as possible, so that a crash before it leaves the
+/// message plainly unsent). False: do not send.
+#[async_trait]
+pub trait SendGate: Send + Sync {
+    async fn opening(&self) -> bool;
 }
 
 /// Hands messages to a mail server.
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    /// Sends one formatted message to the envelope's recipients; the server's answer on success.
-    async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<String, SendError>;
+    /// Sends one formatted message to the envelope's recipients once `gate` opens; the
+    /// server's answer on success.
+    async fn send(
+        &self,
+        envelope: &Envelope,
+        message: &[u8],
+        gate: &dyn SendGate,
+    ) -> Result<String, SendError>;
 }
 
 /// How the connection is secured, as `STAGEPAD_SMTP_URL` says.
@@ -144,7 +174,8 @@ impl SmtpServer {
     fn tls(&self) -> Result<TlsParameters, SendError> {
         TlsParameters::new(self.host.clone()).map_err(|e| SendError::NotSent {
             transient: false,
-            reason: format!("TLS cannot be set up for {}: {e}", self.host),
+            code: None,
+            detail: format!("TLS cannot be set up for {}: {e}", self.host),
         })
     }
 }
@@ -165,16 +196,14 @@ impl SmtpMailer {
     async fn open(&self) -> Result<AsyncSmtpConnection, SendError> {
         match tokio::time::timeout(STEP_TIMEOUT * 3, self.open_unbounded()).await {
             Ok(opened) => opened.map_err(|e| match e {
-                SendError::NotSent { reason, .. } => SendError::NotSent {
+                SendError::NotSent { code, detail, .. } => SendError::NotSent {
                     transient: true,
-                    reason,
+                    code,
+                    detail,
                 },
-                unconfirmed => unconfirmed,
+                other => other,
             }),
-            Err(_) => Err(SendError::NotSent {
-                transient: true,
-                reason: timed_out("the greeting, TLS or log-in"),
-            }),
+            Err(_) => Err(unanswered("the greeting, TLS or log-in")),
         }
     }
 
@@ -225,13 +254,19 @@ fn not_sent(e: lettre::transport::smtp::Error) -> SendError {
     SendError::NotSent {
         // A 5xx answer, or a client-side impossibility, fails the same way next time.
         transient: !(e.is_permanent() || e.is_client() || e.is_tls()),
-        reason: e.to_string(),
+        code: e.status().and_then(|code| code.to_string().parse().ok()),
+        detail: e.to_string(),
     }
 }
 
 #[async_trait]
 impl Mailer for SmtpMailer {
-    async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<String, SendError> {
+    async fn send(
+        &self,
+        envelope: &Envelope,
+        message: &[u8],
+        gate: &dyn SendGate,
+    ) -> Result<String, SendError> {
         let mut connection = self.open().await?;
         let info = connection.server_info();
         let mut options = Vec::new();
@@ -245,7 +280,8 @@ impl Mailer for SmtpMailer {
                 abort(&mut connection).await;
                 return Err(SendError::NotSent {
                     transient: false,
-                    reason: "the address is not ASCII and the mail server does not take \
+                    code: None,
+                    detail: "the address is not ASCII and the mail server does not take \
                              such addresses (SMTPUTF8)"
                         .into(),
                 });
@@ -254,6 +290,10 @@ impl Mailer for SmtpMailer {
         }
         if !message.is_ascii() && info.supports_feature(Extension::EightBitMime) {
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        if !gate.opening().await {
+            abort(&mut connection).await;
+            return Err(SendError::Stopped);
         }
         let before_data = async {
             connection
@@ -272,10 +312,7 @@ impl Mailer for SmtpMailer {
             }
             Err(_) => {
                 abort(&mut connection).await;
-                return Err(SendError::NotSent {
-                    transient: true,
-                    reason: timed_out("MAIL, RCPT or DATA"),
-                });
+                return Err(unanswered("MAIL, RCPT or DATA"));
             }
         }
         let answer = tokio::time::timeout(STEP_TIMEOUT, connection.message(message)).await;
@@ -293,13 +330,13 @@ impl Mailer for SmtpMailer {
             Ok(Err(e)) => {
                 abort(&mut connection).await;
                 Err(SendError::Unconfirmed {
-                    reason: e.to_string(),
+                    detail: e.to_string(),
                 })
             }
             Err(_) => {
                 abort(&mut connection).await;
                 Err(SendError::Unconfirmed {
-                    reason: timed_out("the end of the message"),
+                    detail: timed_out("the end of the message"),
                 })
             }
         }

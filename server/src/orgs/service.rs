@@ -386,8 +386,11 @@ fn token_hash(token: &str) -> String {
 
 /// The mail limits for one more mail to `email`, as a 429 when they are reached.
 async fn mail_room(state: &AppState, org_id: OrgId, email: &str) -> ApiResult<()> {
+    mail::deliverable(email)?;
     let limits = state.settings.mail_limits;
-    mail::check_limits(&state.db, limits, org_id, email, OffsetDateTime::now_utc())
+    let purpose = api::MailPurpose::Invitation;
+    let now = OffsetDateTime::now_utc();
+    mail::check_limits(&state.db, limits, org_id, email, purpose, now)
         .await?
         .map_err(|wait| too_many(Text::MailErrorTooMany, wait))
 }

@@ -41,6 +41,7 @@ async fn candidate_emails(state: &AppState, pad: &pad::Model) -> ApiResult<Vec<S
     let mut emails: Vec<String> = Vec::new();
     for email in &opportunity.emails {
         if let Ok(email) = crate::validate::email(email)
+            && mail::deliverable(&email).is_ok()
             && !emails.contains(&email)
         {
             emails.push(email);
@@ -71,9 +72,15 @@ async fn sent(state: &AppState, pad: &pad::Model) -> ApiResult<Vec<api::MailView
 
 pub async fn options(state: &AppState, member: &MemberPad) -> ApiResult<api::PadMailOptions> {
     let pad = member.pad();
+    // Lever down or the key revoked: the members can still be e-mailed.
+    let (candidate_emails, candidate_emails_error) = match candidate_emails(state, pad).await {
+        Ok(emails) => (emails, None),
+        Err(e) => (Vec::new(), Some(e.message_in(request_locale()))),
+    };
     Ok(api::PadMailOptions {
         mail_configured: state.settings.mail.is_some(),
-        candidate_emails: candidate_emails(state, pad).await?,
+        candidate_emails,
+        candidate_emails_error,
         members: active_members(state, pad)
             .await?
             .into_iter()
@@ -196,6 +203,7 @@ pub async fn send(
             state.settings.mail_limits,
             pad.org_id,
             email,
+            MailPurpose::PadLink,
             now,
         )
         .await?
@@ -258,4 +266,89 @@ pub async fn send(
     txn.commit().await?;
     state.job_signal.wake();
     Ok(queued)
+}
+
+/// The Lever option "e-mail the link to the candidate": queues the new pad's link to Lever's
+/// first address for them, in the pad's own transaction. False when nothing was queued (no
+/// e-mail here, no usable address, or the limits reached: the pad is made all the same).
+pub async fn queue_on_creation(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    pad: &pad::Model,
+    opportunity: &crate::lever::types::LeverOpportunity,
+) -> Result<bool, sea_orm::DbErr> {
+    let Some(settings) = &state.settings.mail else {
+        return Ok(false);
+    };
+    let Some(email) = opportunity.emails.iter().find_map(|email| {
+        crate::validate::email(email)
+            .ok()
+            .filter(|email| mail::deliverable(email).is_ok())
+    }) else {
+        tracing::info!(pad = %super::log_ref(&pad.id), "no e-mail address in Lever for the candidate: the link is not e-mailed");
+        return Ok(false);
+    };
+    let now = OffsetDateTime::now_utc();
+    let limits = state.settings.mail_limits;
+    if let Err(wait) =
+        mail::check_limits(txn, limits, pad.org_id, &email, MailPurpose::PadLink, now).await?
+    {
+        tracing::warn!(pad = %super::log_ref(&pad.id), wait_secs = wait.as_secs(), "the mail limits are reached: the new pad's link is not e-mailed");
+        return Ok(false);
+    }
+    let Some(organization) = organization::Entity::find_by_id(pad.org_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    // The pad owner's language, as the one who set the option up.
+    let owner = match pad.owner_id {
+        Some(owner_id) => {
+            user::Entity::find_in_org(pad.org_id)
+                .filter(user::Column::Id.eq(owner_id))
+                .one(txn)
+                .await?
+        }
+        None => None,
+    };
+    let locale = owner.and_then(|owner| owner.language).unwrap_or_default();
+    let link = super::link(state, &pad.id);
+    let composed = compose::PadLink {
+        organization: &organization.name,
+        candidate: &pad.candidate_name,
+        job: pad.job_title.as_deref(),
+        link: &link,
+        sender: &organization.name,
+        message: None,
+        when: None,
+    }
+    .to_candidate(locale);
+    let draft = mail::Draft {
+        purpose: MailPurpose::PadLink,
+        recipient: email.clone(),
+        locale,
+        subject: composed.subject,
+        text: composed.text,
+        html: composed.html,
+        invitation_id: None,
+        pad_id: Some(pad.id.clone()),
+        requested_by: None,
+    };
+    mail::queue(txn, &state.keyring, pad.org_id, &settings.host, draft, now).await?;
+    audit::record(
+        txn,
+        pad.org_id,
+        audit::Actor {
+            user_id: None,
+            label: None,
+        },
+        "pad_link_mailed",
+        msg(Text::AuditDetailPadLinkMailed)
+            .with("pad", &pad.id)
+            .with("email", &email),
+        &ClientAddress::unknown(),
+    )
+    .await?;
+    Ok(true)
 }

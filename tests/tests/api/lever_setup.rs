@@ -279,6 +279,7 @@ async fn members_and_other_plans_are_refused() {
             tag: "x".into(),
             notes_enabled: false,
             results_notes_enabled: false,
+            email_candidate_link: false,
         };
         expect_error(app.save_lever_options(who, &options).await, 403, code).await;
     }
@@ -435,6 +436,7 @@ async fn the_tag_and_notes_option_are_editable() {
         tag: "  live-coding ".into(),
         notes_enabled: false,
         results_notes_enabled: false,
+        email_candidate_link: false,
     };
     let setup: api::LeverSetup =
         expect_json(app.save_lever_options(&admin, &request).await, 200).await;
@@ -445,6 +447,7 @@ async fn the_tag_and_notes_option_are_editable() {
         tag: "   ".into(),
         notes_enabled: true,
         results_notes_enabled: true,
+        email_candidate_link: false,
     };
     expect_error(
         app.save_lever_options(&admin, &empty).await,
