@@ -5,16 +5,18 @@
 
 use ::api::{
     AcceptInvitationRequest, AuditPage, ChangeEmailRequest, ChangeNameRequest,
-    ChangePasswordRequest, ChangePlanRequest, CreateInvitationRequest, DeliveryId, ErrorCode,
-    InvitationCreated, InvitationId, InvitationPreview, LanguagesResponse, LeverCredentialsRequest,
-    LeverDeliveriesResponse, LeverDelivery, LeverFeedbackTemplateRequest,
-    LeverFeedbackTemplatesResponse, LeverOptionsRequest, LeverSetup, LeverStagesRequest,
-    LeverStagesResponse, LeverTokenRequest, LeverWebhookResponse, LoginRequest, MeResponse, Member,
-    MembersResponse, NewPadRequest, OrganizationSummary, PadHistory, PadId, PadSummary, PadView,
-    PadsResponse, ReadinessResponse, RenameOrganizationRequest, SignupRequest, UpdateMemberRequest,
-    UserId,
+    ChangePasswordRequest, ChangePlanRequest, CompletePasswordResetRequest,
+    CreateInvitationRequest, DeliveryId, ErrorCode, InvitationCreated, InvitationId,
+    InvitationPreview, LanguagesResponse, LeverCredentialsRequest, LeverDeliveriesResponse,
+    LeverDelivery, LeverFeedbackTemplateRequest, LeverFeedbackTemplatesResponse,
+    LeverOptionsRequest, LeverSetup, LeverStagesRequest, LeverStagesResponse, LeverTokenRequest,
+    LeverWebhookResponse, LoginRequest, MeResponse, Member, MembersResponse, NewPadRequest,
+    OrganizationSummary, PadHistory, PadId, PadSummary, PadView, PadsResponse,
+    PasswordResetPreview, PasswordResetRequest, ReadinessResponse, RenameOrganizationRequest,
+    SignupRequest, UpdateMemberRequest, UserId,
 };
-use gloo_net::http::{Method, RequestBuilder, Response};
+use futures::future::LocalBoxFuture;
+use gloo_net::http::{Method, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -142,6 +144,27 @@ impl Client {
         self.call(Method::PUT, "/api/me/email", request).await
     }
 
+    /// E-mails a link to choose a new password, if the address has an account (no account
+    /// needed; the answer is the same either way).
+    pub async fn ask_password_reset(self, request: &PasswordResetRequest) -> Answer<()> {
+        self.call_empty(Method::POST, "/api/password-reset", request)
+            .await
+    }
+
+    /// The account a password reset link is for (no account needed).
+    pub async fn password_reset(self, token: &str) -> Answer<PasswordResetPreview> {
+        self.fetch(&reset_path(token)).await
+    }
+
+    /// Sets the new password and logs in.
+    pub async fn reset_password(
+        self,
+        token: &str,
+        request: &CompletePasswordResetRequest,
+    ) -> Answer<MeResponse> {
+        self.call(Method::POST, &reset_path(token), request).await
+    }
+
     // The organization and its people.
 
     pub async fn organization(self) -> Answer<OrganizationSummary> {
@@ -180,6 +203,12 @@ impl Client {
         request: &CreateInvitationRequest,
     ) -> Answer<InvitationCreated> {
         self.call(Method::POST, "/api/invitations", request).await
+    }
+
+    /// Sends an invitation again with a new link (the old one stops working).
+    pub async fn resend_invitation(self, id: InvitationId) -> Answer<InvitationCreated> {
+        let path = format!("{}/resend", invitation_path(&id.to_string()));
+        self.call(Method::POST, &path, &Empty {}).await
     }
 
     pub async fn revoke_invitation(self, id: InvitationId) -> Answer<()> {
@@ -334,8 +363,8 @@ impl Client {
 
     /// A `GET` and its JSON answer.
     async fn fetch<T: DeserializeOwned>(self, path: &str) -> Answer<T> {
-        let sent = send(Method::GET, path, None::<&Empty>).await;
-        self.observe(read_json(sent).await)
+        let answer = exchange(Method::GET, path, None).await;
+        self.observe(answer.and_then(|text| decode(&text)))
     }
 
     /// A state-changing call whose success is a JSON answer.
@@ -345,18 +374,14 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Answer<T> {
-        let sent = send(method, path, Some(body)).await;
-        self.observe(read_json(sent).await)
+        let answer = exchange(method, path, Some(encode(body)?)).await;
+        self.observe(answer.and_then(|text| decode(&text)))
     }
 
-    /// A state-changing call whose success is an empty answer (204).
+    /// A state-changing call whose success is an empty answer (204, 202).
     async fn call_empty<B: Serialize>(self, method: Method, path: &str, body: &B) -> Answer<()> {
-        let answer = match send(method, path, Some(body)).await {
-            Ok(response) if response.ok() => Ok(()),
-            Ok(response) => Err(failure_of(response).await),
-            Err(failure) => Err(failure),
-        };
-        self.observe(answer)
+        let answer = exchange(method, path, Some(encode(body)?)).await;
+        self.observe(answer.map(|_| ()))
     }
 
     /// Every answer passes the session: "not logged in" ends it here too.
@@ -374,43 +399,54 @@ fn invitation_path(id_or_token: &str) -> String {
     format!("/api/invitations/{id_or_token}")
 }
 
+fn reset_path(token: &str) -> String {
+    format!("/api/password-reset/{token}")
+}
+
 fn pad_path(id: &PadId, rest: &str) -> String {
     format!("/api/pads/{id}{rest}")
 }
 
-/// A `GET` carries no body; every state-changing request carries `Content-Type:
-/// application/json` and a JSON body (the server's CSRF rule).
-async fn send<B: Serialize>(
+fn encode<B: Serialize>(body: &B) -> Answer<String> {
+    serde_json::to_string(body).map_err(ApiFailure::network)
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> Answer<T> {
+    serde_json::from_str(text).map_err(ApiFailure::network)
+}
+
+/// Sends a request and reads its answer's text, a refusal becoming an [`ApiFailure`]: the one
+/// path every call takes, not generic (and boxed, so not inlined into each call), so that the
+/// wasm holds it once. A `GET` carries no body; every state-changing request carries
+/// `Content-Type: application/json` and a JSON body (the server's CSRF rule).
+fn exchange(
     method: Method,
     path: &str,
-    body: Option<&B>,
-) -> Result<Response, ApiFailure> {
-    // The server's messages come back in the console's language.
-    let builder = RequestBuilder::new(path)
-        .method(method)
-        .header("Accept-Language", crate::i18n::locale().as_str());
-    let request = match body {
-        None => builder.build(),
-        Some(body) => builder.json(body),
-    };
-    request
-        .map_err(ApiFailure::network)?
-        .send()
-        .await
-        .map_err(ApiFailure::network)
-}
-
-async fn read_json<T: DeserializeOwned>(sent: Result<Response, ApiFailure>) -> Answer<T> {
-    match sent {
-        Ok(response) if response.ok() => response.json::<T>().await.map_err(ApiFailure::network),
-        Ok(response) => Err(failure_of(response).await),
-        Err(failure) => Err(failure),
-    }
-}
-
-async fn failure_of(response: Response) -> ApiFailure {
-    let body = response.json::<::api::ErrorBody>().await.ok();
-    ApiFailure::from_answer(response.status(), body)
+    json: Option<String>,
+) -> LocalBoxFuture<'_, Answer<String>> {
+    Box::pin(async move {
+        // The server's messages come back in the console's language.
+        let builder = RequestBuilder::new(path)
+            .method(method)
+            .header("Accept-Language", crate::i18n::locale().as_str());
+        let request = match json {
+            None => builder.build(),
+            Some(json) => builder
+                .header("Content-Type", "application/json")
+                .body(json),
+        };
+        let response = request
+            .map_err(ApiFailure::network)?
+            .send()
+            .await
+            .map_err(ApiFailure::network)?;
+        if response.ok() {
+            return response.text().await.map_err(ApiFailure::network);
+        }
+        let body = response.text().await.ok();
+        let body = body.and_then(|text| serde_json::from_str::<::api::ErrorBody>(&text).ok());
+        Err(ApiFailure::from_answer(response.status(), body))
+    })
 }
 
 #[cfg(test)]
@@ -442,6 +478,7 @@ mod tests {
         let id = UserId::from_uuid(uuid::Uuid::from_u128(7));
         assert_eq!(member_path(id), format!("/api/members/{id}"));
         assert_eq!(invitation_path("tok"), "/api/invitations/tok");
+        assert_eq!(reset_path("tok"), "/api/password-reset/tok");
         assert_eq!(pad_path(&PadId::new("p1"), "/end"), "/api/pads/p1/end");
     }
 }

@@ -15,9 +15,20 @@ use leptos_router::path;
 use components::guard::BackToLoginWhenExpired;
 use components::header::Header;
 use pages::{
-    account::Account, audit::Audit, home::Home, invite::AcceptInvitation,
-    lever_deliveries::LeverDeliveries, lever_setup::LeverSetupPage, login::Login, members::Members,
-    not_found::NotFound, pad::Pad, pads::Pads, settings::Settings, signup::Signup,
+    account::Account,
+    audit::Audit,
+    home::Home,
+    invite::AcceptInvitation,
+    lever_deliveries::LeverDeliveries,
+    lever_setup::LeverSetupPage,
+    login::Login,
+    members::Members,
+    not_found::NotFound,
+    pad::Pad,
+    pads::Pads,
+    password_reset::{ForgotPassword, ResetPassword},
+    settings::Settings,
+    signup::Signup,
 };
 use state::Session;
 
@@ -69,6 +80,8 @@ fn Pages(
                     <Route path=path!("/signup") view=Signup/>
                     <Route path=path!("/login") view=Login/>
                     <Route path=path!("/invite/:token") view=AcceptInvitation/>
+                    <Route path=path!("/forgot-password") view=ForgotPassword/>
+                    <Route path=path!("/reset-password/:token") view=ResetPassword/>
                     <ProtectedRoute path=path!("/members") view=Members condition=logged_in redirect_path=to_login/>
                     <ProtectedRoute path=path!("/settings") view=Settings condition=logged_in redirect_path=to_login/>
                     <ProtectedRoute path=path!("/integrations/lever") view=LeverSetupPage condition=logged_in redirect_path=to_login/>

@@ -2,8 +2,8 @@
 //! ask the server (which checks everything again). Plain functions, tested natively.
 
 use ::api::{
-    DeliveryReason, DeliveryStatus, LeverDelivery, MeResponse, MemberStatus, PadStatus, Plan, Role,
-    RunStatus, RunView,
+    DeliveryReason, DeliveryStatus, LeverDelivery, MailStatus, MailView, MeResponse, MemberStatus,
+    PadStatus, Plan, Role, RunStatus, RunView,
 };
 use time::{OffsetDateTime, UtcOffset};
 
@@ -160,6 +160,12 @@ pub fn action_label(action: &str) -> String {
         "lever_feedback_template_saved" => Text::AuditActionLeverFeedbackTemplateSaved,
         "lever_disconnected" => Text::AuditActionLeverDisconnected,
         "lever.delivery_retried" => Text::AuditActionLeverDeliveryRetried,
+        "password_reset_asked" => Text::AuditActionPasswordResetAsked,
+        "password_reset" => Text::AuditActionPasswordReset,
+        "invitation_resent" => Text::AuditActionInvitationResent,
+        "mail_sent" => Text::AuditActionMailSent,
+        "mail_failed" => Text::AuditActionMailFailed,
+        "mail_unconfirmed" => Text::AuditActionMailUnconfirmed,
         "" => Text::AuditActionUnknown,
         _ => {
             let words = action.replace(['_', '.'], " ");
@@ -341,6 +347,24 @@ pub fn format_clock(at: OffsetDateTime) -> String {
             Text::TimeUtc,
             &[("date", &format_date(at)), ("clock", &clock)],
         )
+    }
+}
+
+/// Where an e-mail stands, in a few words: "E-mailed", "Not sent: <why>".
+pub fn mail_status(mail: &MailView) -> String {
+    let error = mail.error.as_deref();
+    let with_error = |text| {
+        let error = error.unwrap_or(t(Text::DeliveryOutcomeUnknownError));
+        tf(text, &[("error", error)])
+    };
+    match mail.status {
+        MailStatus::Queued if error.is_some() => with_error(Text::MailRetrying),
+        MailStatus::Queued => t(Text::MailQueued).into(),
+        MailStatus::Sending => t(Text::MailSending).into(),
+        MailStatus::Sent => t(Text::MailSent).into(),
+        MailStatus::Unconfirmed => t(Text::MailUnconfirmed).into(),
+        MailStatus::Failed => with_error(Text::MailFailed),
+        MailStatus::Canceled => t(Text::MailCanceled).into(),
     }
 }
 
@@ -770,5 +794,41 @@ mod tests {
         );
         assert_eq!(duration_ms(999), "999 ms");
         assert_eq!(duration_ms(10_050), "10.0 s");
+    }
+
+    #[test]
+    fn mail_statuses_read_as_words() {
+        let mail = |status: MailStatus, error: Option<&str>| MailView {
+            to: "grace@example.com".into(),
+            status,
+            requested_by: None,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            sent_at: None,
+            error: error.map(Into::into),
+        };
+        assert_eq!(mail_status(&mail(MailStatus::Sent, None)), "E-mailed");
+        assert_eq!(
+            mail_status(&mail(MailStatus::Queued, None)),
+            "Waiting to be sent"
+        );
+        assert_eq!(
+            mail_status(&mail(MailStatus::Queued, Some("no answer"))),
+            "Waiting to be sent again: no answer"
+        );
+        assert_eq!(
+            mail_status(&mail(MailStatus::Failed, Some("mailbox full"))),
+            "Not sent: mailbox full"
+        );
+        assert_eq!(
+            mail_status(&mail(MailStatus::Failed, None)),
+            "Not sent: unknown error"
+        );
+        assert_eq!(
+            mail_status(&mail(MailStatus::Unconfirmed, Some("reset"))),
+            "May not have arrived"
+        );
+        assert_eq!(mail_status(&mail(MailStatus::Sending, None)), "Sending…");
+        assert_eq!(mail_status(&mail(MailStatus::Canceled, None)), "Canceled");
+        assert_eq!(action_label("invitation_resent"), "Resent an invitation");
     }
 }

@@ -120,6 +120,9 @@ pub fn Login() -> impl IntoView {
                 </button>
             </form>
             <p>
+                <A href="/forgot-password">{t(Text::LoginForgotPassword)}</A>
+            </p>
+            <p>
                 {new_before} <A href="/signup">{t(Text::SignupTitle)}</A> {new_after}
             </p>
         </section>

@@ -1,5 +1,5 @@
 use ::api::{
-    CreateInvitationRequest, InvitationCreated, Member, MemberStatus, MembersResponse,
+    CreateInvitationRequest, InvitationCreated, MailStatus, Member, MemberStatus, MembersResponse,
     PendingInvitation, Role, UpdateMemberRequest,
 };
 use ::api::{InvitationId, UserId};
@@ -13,8 +13,8 @@ use crate::components::list::{DataTable, ListCard, Listing, SearchBox};
 use crate::i18n::{Text, t, tf};
 use crate::state::Session;
 use crate::text::{
-    ROLES, email_problem, format_date, role_from_value, role_label, role_summary, role_value,
-    status_label,
+    ROLES, email_problem, format_date, mail_status, role_from_value, role_label, role_summary,
+    role_value, status_label,
 };
 
 /// Something an admin does to the organization's people.
@@ -24,6 +24,8 @@ pub enum Change {
     Status(UserId, MemberStatus),
     Remove(UserId),
     Revoke(InvitationId),
+    /// Sends the invitation again with a new link.
+    Resend(InvitationId),
 }
 
 impl Change {
@@ -38,7 +40,7 @@ impl Change {
                 role: None,
                 status: Some(*status),
             }),
-            Change::Remove(_) | Change::Revoke(_) => None,
+            Change::Remove(_) | Change::Revoke(_) | Change::Resend(_) => None,
         }
     }
 
@@ -47,7 +49,12 @@ impl Change {
         matches!(self, Change::Role(id, _) | Change::Status(id, _) if *id == user_id)
     }
 
-    async fn send(self, client: Client) -> Result<(), ApiFailure> {
+    /// Sends the change; a resent invitation's new link goes to `resent`.
+    async fn send(
+        self,
+        client: Client,
+        resent: RwSignal<Option<InvitationCreated>>,
+    ) -> Result<(), ApiFailure> {
         match self {
             Change::Role(id, _) | Change::Status(id, _) => {
                 let update = self.update().expect("role and status changes are updates");
@@ -55,6 +62,11 @@ impl Change {
             }
             Change::Remove(id) => client.remove_member(id).await,
             Change::Revoke(id) => client.revoke_invitation(id).await,
+            Change::Resend(id) => {
+                let created = client.resend_invitation(id).await?;
+                resent.set(Some(created));
+                Ok(())
+            }
         }
     }
 }
@@ -69,6 +81,11 @@ pub fn status_toggle(status: MemberStatus) -> (&'static str, MemberStatus) {
 
 /// The action that sends a `Change`.
 type Changes = Action<Change, Result<(), ApiFailure>>;
+
+/// Whether this Stagepad sends e-mail (invitations are e-mailed; else their links are copied).
+fn mail_configured(session: Session) -> bool {
+    untrack(move || session.me()).is_some_and(|me| me.mail_configured)
+}
 
 #[component]
 pub fn Members() -> impl IntoView {
@@ -105,10 +122,11 @@ fn MembersAdmin() -> impl IntoView {
     let session = Session::get();
     let client = Client::get();
     let listing = Listing::new("/members", move |place| client.members(place));
+    let resent = RwSignal::new(None::<InvitationCreated>);
     let change = Action::new_local(move |change: &Change| {
         let change = *change;
         async move {
-            let answer = change.send(client).await;
+            let answer = change.send(client, resent).await;
             // Refetch even after a refusal, so that every control shows the server's truth.
             listing.refetch();
             if answer.is_ok()
@@ -121,6 +139,7 @@ fn MembersAdmin() -> impl IntoView {
             answer
         }
     });
+    let mailing = mail_configured(session);
     let busy = Signal::derive(move || change.pending().get());
     let confirm_remove = RwSignal::new(None::<UserId>);
     let show = move |page: MembersResponse| {
@@ -138,9 +157,10 @@ fn MembersAdmin() -> impl IntoView {
                 testid="invitations"
                 headers=invitation_headers()
                 items=page.invitations
-                row=move |invitation| invitation_row(invitation, change, busy)
+                row=move |invitation| invitation_row(invitation, change, mailing, busy)
                 empty=t(Text::MembersNoPendingInvitations)
             />
+            {move || resent.get().map(|created| view! { <InvitationLink created resent=true/> })}
         }
     };
 
@@ -150,6 +170,7 @@ fn MembersAdmin() -> impl IntoView {
             listing
             loading=t(Text::MembersLoading)
             problem=Signal::derive(move || failure_message(change.value().get()))
+            refresh=mailing
             show
         >
             <p class="muted">
@@ -265,16 +286,40 @@ fn member_row(
 fn invitation_row(
     invitation: PendingInvitation,
     change: Changes,
+    mailing: bool,
     busy: Signal<bool>,
 ) -> impl IntoView {
     let id = invitation.id;
+    let mail = invitation.mail.map(|mail| {
+        let class = match mail.status {
+            MailStatus::Sent => "badge ok",
+            MailStatus::Unconfirmed | MailStatus::Failed => "badge warn",
+            _ => "badge",
+        };
+        view! { " " <span class=class data-testid="invitation-mail">{mail_status(&mail)}</span> }
+    });
     view! {
         <tr data-testid="invitation-row">
-            <td>{invitation.email}</td>
+            <td>{invitation.email} {mail}</td>
             <td>{role_label(invitation.role)}</td>
             <td>{invitation.invited_by}</td>
             <td class="nowrap">{format_date(invitation.expires_at)}</td>
             <td class="actions">
+                {mailing
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="secondary"
+                                disabled=move || busy.get()
+                                on:click=move |_| {
+                                    change.dispatch_local(Change::Resend(id));
+                                }
+                            >
+                                {t(Text::MembersResend)}
+                            </button>
+                        }
+                    })}
                 <button
                     type="button"
                     class="danger"
@@ -293,6 +338,7 @@ fn invitation_row(
 #[component]
 fn InviteForm(listing: Listing<MembersResponse>) -> impl IntoView {
     let client = Client::get();
+    let mailing = mail_configured(Session::get());
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(role_value(Role::Member).to_string());
     let invite = Action::new_local(move |request: &CreateInvitationRequest| {
@@ -328,6 +374,14 @@ fn InviteForm(listing: Listing<MembersResponse>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>{t(Text::MembersInviteTitle)}</h2>
+            {(!mailing)
+                .then(|| {
+                    view! {
+                        <p class="muted" data-testid="mail-not-configured">
+                            {t(Text::MembersInviteNoMail)}
+                        </p>
+                    }
+                })}
             <form class="form" data-testid="invite-form" on:submit=on_submit novalidate>
                 <label>
                     {t(Text::MembersInviteEmail)}
@@ -366,23 +420,31 @@ fn InviteForm(listing: Listing<MembersResponse>) -> impl IntoView {
     }
 }
 
+/// A new invitation link (`resent`: replacing an invitation's earlier one), and whether it was
+/// e-mailed or is to be sent by hand.
 #[component]
-fn InvitationLink(created: InvitationCreated) -> impl IntoView {
+fn InvitationLink(created: InvitationCreated, #[prop(optional)] resent: bool) -> impl IntoView {
+    let invitation = &created.invitation;
+    let (said, email) = match &invitation.mail {
+        Some(mail) => (Text::MembersInviteMailed, &mail.to),
+        None => (Text::MembersInviteSendLink, &invitation.email),
+    };
+    let said = tf(
+        said,
+        &[("email", email), ("role", role_label(invitation.role))],
+    );
+    let testids = if resent {
+        ["invitation-resent", "resent-link"]
+    } else {
+        ["invitation-created", "invitation-link"]
+    };
     view! {
-        <div class="invitation-link" data-testid="invitation-created">
-            <p>
-                {tf(
-                    Text::MembersInviteSendLink,
-                    &[
-                        ("email", &created.invitation.email),
-                        ("role", role_label(created.invitation.role)),
-                    ],
-                )}
-            </p>
+        <div class="invitation-link" data-testid=testids[0]>
+            <p>{said} {resent.then(|| t(Text::MembersInviteOldLinkDead))}</p>
             <CopyRow
                 value=created.link
                 label=t(Text::MembersInviteLink)
-                testid="invitation-link"
+                testid=testids[1]
                 what=CopyWhat::Link
                 select_on_focus=true
             />
@@ -408,10 +470,9 @@ mod tests {
             r#"{"status":"deactivated"}"#
         );
         assert_eq!(Change::Remove(id).update(), None);
-        assert_eq!(
-            Change::Revoke(InvitationId::from_uuid(uuid::Uuid::from_u128(8))).update(),
-            None
-        );
+        let invitation = InvitationId::from_uuid(uuid::Uuid::from_u128(8));
+        assert_eq!(Change::Revoke(invitation).update(), None);
+        assert_eq!(Change::Resend(invitation).update(), None);
     }
 
     #[test]

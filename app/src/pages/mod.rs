@@ -10,6 +10,7 @@ pub mod members;
 pub mod not_found;
 pub mod pad;
 pub mod pads;
+pub mod password_reset;
 pub mod settings;
 pub mod signup;
 

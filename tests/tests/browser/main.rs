@@ -5,6 +5,7 @@ mod french;
 mod layout;
 mod lever;
 mod lists;
+mod mail;
 mod pads;
 mod session;
 mod shell;

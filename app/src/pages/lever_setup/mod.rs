@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use crate::api::{ApiFailure, Client};
 use crate::components::guard::{AdminOnly, error_note, failure_message};
 use crate::i18n::{Text, t, tf};
+use crate::state::Session;
 use crate::text::format_time;
 
 /// While waiting for Lever's Verify, the page asks the server this often.
@@ -326,6 +327,8 @@ fn Options() -> impl IntoView {
     let tag = RwSignal::new(String::new());
     let notes = RwSignal::new(true);
     let results = RwSignal::new(true);
+    let mail_link = RwSignal::new(false);
+    let mailing = Memo::new(move |_| Session::get().me().is_some_and(|me| me.mail_configured));
     // The page may open before step 1: the options turn usable, and show the server's values,
     // once the key is saved (the steps are built once, see above).
     let enabled = Memo::new(move |_| setup.get().is_some_and(|s| s.credentials.done));
@@ -338,6 +341,7 @@ fn Options() -> impl IntoView {
             tag.set(current.tag.clone());
             notes.set(current.notes_enabled);
             results.set(current.results_notes_enabled);
+            mail_link.set(current.email_candidate_link);
         }
         now
     });
@@ -354,6 +358,7 @@ fn Options() -> impl IntoView {
                 tag: tag.get_untracked(),
                 notes_enabled: notes.get_untracked(),
                 results_notes_enabled: results.get_untracked(),
+                email_candidate_link: mail_link.get_untracked(),
             });
         }
     };
@@ -373,6 +378,11 @@ fn Options() -> impl IntoView {
                     <input type="checkbox" name="results_notes_enabled" prop:checked=move || results.get() on:change=move |ev| results.set(event_target_checked(&ev)) disabled=move || !enabled.get()/>
                     <span>{t(Text::LeverOptionsResultsNotes)}</span>
                 </label>
+                <label class="choice">
+                    <input type="checkbox" name="email_candidate_link" prop:checked=move || mail_link.get() on:change=move |ev| mail_link.set(event_target_checked(&ev)) disabled=move || !enabled.get() || !mailing.get()/>
+                    <span>{t(Text::LeverOptionsEmailCandidateLink)}</span>
+                </label>
+                {move || (!mailing.get()).then(|| view! { <p class="hint">{t(Text::LeverOptionsEmailNotConfigured)}</p> })}
                 {move || error_note(problem.get().or_else(|| failure_message(save.value().get())))}
                 {move || {
                     (!save.pending().get() && save.value().get().is_some_and(|answer| answer.is_ok()))
@@ -461,6 +471,7 @@ mod tests {
             tag: "coderpad".into(),
             notes_enabled: true,
             results_notes_enabled: true,
+            email_candidate_link: false,
             last_delivery_at: None,
             feedback_template: None,
             last_refused: None,
