@@ -155,6 +155,9 @@ struct Faults {
     /// The next this many messages are kept but the connection drops before the answer, so
     /// the client cannot know they arrived.
     drop_next_answer: u32,
+    /// The next this many messages are kept and never answered: the connection stays open,
+    /// silent, until the client gives up (a server that hangs).
+    hang_next_answer: u32,
 }
 
 #[derive(Default)]
@@ -243,6 +246,11 @@ impl SmtpSink {
     pub fn drop_next_answer(&self, count: u32) {
         self.shared.faults.lock().expect("sink").drop_next_answer = count;
     }
+
+    /// The next `count` messages are kept and never answered, the connection left open.
+    pub fn hang_next_answer(&self, count: u32) {
+        self.shared.faults.lock().expect("sink").hang_next_answer = count;
+    }
 }
 
 impl Drop for SmtpSink {
@@ -256,6 +264,7 @@ enum Verdict {
     Accept,
     Refuse,
     AcceptSilently,
+    Hang,
 }
 
 async fn serve(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
@@ -317,6 +326,18 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
                         shared.messages.lock().expect("sink").push(message);
                         return Ok(());
                     }
+                    Verdict::Hang => {
+                        shared.messages.lock().expect("sink").push(message);
+                        // Silent until the client hangs up (or the idle bound ends the test's
+                        // connection anyway).
+                        let mut rest = Vec::new();
+                        let _ = tokio::time::timeout(
+                            IDLE,
+                            tokio::io::AsyncReadExt::read_to_end(&mut lines, &mut rest),
+                        )
+                        .await;
+                        return Ok(());
+                    }
                     Verdict::Accept => {
                         shared.messages.lock().expect("sink").push(message);
                         b"250 2.0.0 Queued\r\n"
@@ -347,6 +368,9 @@ fn verdict(shared: &Shared) -> Verdict {
     } else if faults.drop_next_answer > 0 {
         faults.drop_next_answer -= 1;
         Verdict::AcceptSilently
+    } else if faults.hang_next_answer > 0 {
+        faults.hang_next_answer -= 1;
+        Verdict::Hang
     } else {
         Verdict::Accept
     }

@@ -9,7 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::InOrg;
 use entity::{password_reset, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
@@ -138,7 +140,13 @@ async fn mail_reset_link(
     let link = format!("{}/reset-password/{token}", state.settings.public_url);
     let composed = compose::password_reset(locale, &user.email, &link, RESET_MINUTES);
     let txn = state.db.begin().await?;
-    // Only the newest link works.
+    // Only the newest link works: requests for one account take turns on its row, so two at
+    // once cannot both leave a link open.
+    user::Entity::find_in_org(user.org_id)
+        .filter(user::Column::Id.eq(user.id))
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
     password_reset::Entity::update_in_org(user.org_id)
         .col_expr(password_reset::Column::UsedAt, Expr::value(now))
         .filter(password_reset::Column::UserId.eq(user.id))

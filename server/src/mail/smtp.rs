@@ -13,22 +13,22 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
-/// How long one step of an SMTP session may take (lettre bounds only the TCP connect; a
-/// server that stops answering must not hold a job slot for ever).
+/// How long one step of an SMTP session may take by default (lettre bounds only the TCP
+/// connect; a server that stops answering must not hold a job slot for ever).
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a goodbye may take once the message is taken or the session failed.
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn timed_out(step: &str) -> String {
-    format!("the mail server did not answer {step} within {STEP_TIMEOUT:?}")
+fn timed_out(step: &str, limit: Duration) -> String {
+    format!("the mail server did not answer {step} within {limit:?}")
 }
 
 /// No answer: the server is down or slow, worth another try.
-fn unanswered(step: &str) -> SendError {
+fn unanswered(step: &str, limit: Duration) -> SendError {
     SendError::NotSent {
         transient: true,
         code: None,
-        detail: timed_out(step),
+        detail: timed_out(step, limit),
     }
 }
 
@@ -93,6 +93,8 @@ pub struct SmtpServer {
     credentials: Option<(String, String)>,
     /// The name Stagepad greets with (`EHLO`).
     hello: ClientId,
+    /// How long one step of a session may take (not from the environment; tests shorten it).
+    pub step_timeout: Duration,
 }
 
 impl fmt::Debug for SmtpServer {
@@ -168,6 +170,7 @@ impl SmtpServer {
             security,
             credentials,
             hello,
+            step_timeout: STEP_TIMEOUT,
         })
     }
 
@@ -194,7 +197,8 @@ impl SmtpMailer {
     /// message unsent, and may pass (a certificate or password being fixed), so it is tried
     /// again.
     async fn open(&self) -> Result<AsyncSmtpConnection, SendError> {
-        match tokio::time::timeout(STEP_TIMEOUT * 3, self.open_unbounded()).await {
+        let step = self.server.step_timeout;
+        match tokio::time::timeout(step * 3, self.open_unbounded()).await {
             Ok(opened) => opened.map_err(|e| match e {
                 SendError::NotSent { code, detail, .. } => SendError::NotSent {
                     transient: true,
@@ -203,7 +207,7 @@ impl SmtpMailer {
                 },
                 other => other,
             }),
-            Err(_) => Err(unanswered("the greeting, TLS or log-in")),
+            Err(_) => Err(unanswered("the greeting, TLS or log-in", step * 3)),
         }
     }
 
@@ -215,7 +219,7 @@ impl SmtpMailer {
         };
         let mut connection = AsyncSmtpConnection::connect_tokio1(
             (server.host.as_str(), server.port),
-            Some(STEP_TIMEOUT),
+            Some(server.step_timeout),
             &server.hello,
             wrapper,
             None,
@@ -304,7 +308,8 @@ impl Mailer for SmtpMailer {
             }
             connection.command(Data).await
         };
-        match tokio::time::timeout(STEP_TIMEOUT, before_data).await {
+        let step = self.server.step_timeout;
+        match tokio::time::timeout(step, before_data).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
                 abort(&mut connection).await;
@@ -312,10 +317,10 @@ impl Mailer for SmtpMailer {
             }
             Err(_) => {
                 abort(&mut connection).await;
-                return Err(unanswered("MAIL, RCPT or DATA"));
+                return Err(unanswered("MAIL, RCPT or DATA", step));
             }
         }
-        let answer = tokio::time::timeout(STEP_TIMEOUT, connection.message(message)).await;
+        let answer = tokio::time::timeout(step, connection.message(message)).await;
         match answer {
             Ok(Ok(response)) => {
                 // The message is taken; a failed or slow goodbye changes nothing.
@@ -336,7 +341,7 @@ impl Mailer for SmtpMailer {
             Err(_) => {
                 abort(&mut connection).await;
                 Err(SendError::Unconfirmed {
-                    detail: timed_out("the end of the message"),
+                    detail: timed_out("the end of the message", step),
                 })
             }
         }
