@@ -43,9 +43,10 @@ fn after(now: OffsetDateTime, wait: Duration) -> OffsetDateTime {
     now + time::Duration::try_from(wait).unwrap_or(time::Duration::DAY)
 }
 
-/// Queued and due, or claimed by a worker whose lease ran out.
-fn due(now: OffsetDateTime) -> Condition {
-    Condition::any()
+/// Queued and due, or claimed by a worker whose lease ran out; of a kind this instance runs
+/// (`skip`: kinds it cannot, such as mail without a mail server, left to other instances).
+fn due(now: OffsetDateTime, skip: &[job::Kind]) -> Condition {
+    let due = Condition::any()
         .add(
             Condition::all()
                 .add(job::Column::Status.eq(Queued))
@@ -55,7 +56,14 @@ fn due(now: OffsetDateTime) -> Condition {
             Condition::all()
                 .add(job::Column::Status.eq(Running))
                 .add(job::Column::LeaseUntil.lt(now)),
-        )
+        );
+    if skip.is_empty() {
+        due
+    } else {
+        Condition::all()
+            .add(due)
+            .add(job::Column::Kind.is_not_in(skip.iter().copied()))
+    }
 }
 
 /// Claims the oldest due job of the organization after `cursor` (round-robin), skipping
@@ -68,7 +76,7 @@ pub async fn claim_next(
     cursor: &mut Option<OrgId>,
     lease: Duration,
 ) -> Result<Option<job::Model>, sea_orm::DbErr> {
-    let claimed = claim_batch(db, running_per_org, per_org_limit, 1, cursor, lease).await?;
+    let claimed = claim_batch(db, running_per_org, per_org_limit, 1, cursor, lease, &[]).await?;
     Ok(claimed.into_iter().next())
 }
 
@@ -82,13 +90,14 @@ pub async fn claim_batch(
     slots: usize,
     cursor: &mut Option<OrgId>,
     lease: Duration,
+    skip: &[job::Kind],
 ) -> Result<Vec<job::Model>, sea_orm::DbErr> {
     let now = OffsetDateTime::now_utc();
     let mut orgs: Vec<OrgId> = job::Entity::find()
         .select_only()
         .column(job::Column::OrgId)
         .distinct()
-        .filter(due(now))
+        .filter(due(now, skip))
         .into_tuple()
         .all(db)
         .await?;
@@ -110,7 +119,7 @@ pub async fn claim_batch(
             if *running_here >= per_org_limit {
                 continue;
             }
-            match claim_in_org(db, org, now, lease).await {
+            match claim_in_org(db, org, now, lease, skip).await {
                 Ok(Some(job)) => {
                     *running_here += 1;
                     *cursor = Some(org);
@@ -137,6 +146,7 @@ async fn claim_in_org(
     org_id: OrgId,
     now: OffsetDateTime,
     lease: Duration,
+    skip: &[job::Kind],
 ) -> Result<Option<job::Model>, sea_orm::DbErr> {
     // PostgreSQL: SKIP LOCKED lets several instances claim side by side without waiting on
     // each other. SQLite ignores the lock clause; there one worker is the only claimer.
@@ -147,7 +157,7 @@ async fn claim_in_org(
         .select_only()
         .column(job::Column::Id)
         .filter(job::Column::OrgId.eq(org_id))
-        .filter(due(now))
+        .filter(due(now, skip))
         .order_by_asc(job::Column::RunAt)
         .limit(1)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
@@ -160,7 +170,7 @@ async fn claim_in_org(
         )
         .col_expr(job::Column::LeaseUntil, Expr::value(after(now, lease)))
         .filter(Expr::col(job::Column::Id).eq(Expr::from(oldest_due)))
-        .filter(due(now))
+        .filter(due(now, skip))
         .exec_with_returning(db)
         .await?;
     Ok(claimed.into_iter().next())
@@ -278,15 +288,23 @@ pub async fn requeue_orphans(db: &DatabaseConnection) -> Result<u64, sea_orm::Db
 /// When the next queued job or expiring lease falls due, if any.
 pub async fn next_due_at(
     db: &DatabaseConnection,
+    skip: &[job::Kind],
 ) -> Result<Option<OffsetDateTime>, sea_orm::DbErr> {
+    let runnable = || {
+        Condition::all().add_option(
+            (!skip.is_empty()).then(|| job::Column::Kind.is_not_in(skip.iter().copied())),
+        )
+    };
     let queued = job::Entity::find()
         .filter(job::Column::Status.eq(Queued))
+        .filter(runnable())
         .order_by_asc(job::Column::RunAt)
         .one(db)
         .await?
         .map(|job| job.run_at);
     let lease = job::Entity::find()
         .filter(job::Column::Status.eq(Running))
+        .filter(runnable())
         .order_by_asc(job::Column::LeaseUntil)
         .one(db)
         .await?

@@ -61,6 +61,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 settings.concurrency - tasks.len(),
                 &mut cursor,
                 settings.lease,
+                skipped_kinds(&state),
             )
             .await
             {
@@ -108,9 +109,20 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// The kinds of job this instance cannot run, left to the instances that can: mail, without
+/// a mail server (an instance of a shared PostgreSQL whose settings lack it must not spend a
+/// mail's attempts).
+fn skipped_kinds(state: &AppState) -> &'static [job::Kind] {
+    if state.mailer.is_some() {
+        &[]
+    } else {
+        &[job::Kind::Mail]
+    }
+}
+
 async fn time_until_due(state: &AppState) -> Duration {
     let poll = state.settings.jobs.poll_interval;
-    match queue::next_due_at(&state.db).await {
+    match queue::next_due_at(&state.db, skipped_kinds(state)).await {
         Ok(Some(at)) => {
             let until = at - OffsetDateTime::now_utc();
             // A job already due but not claimable (its organization is at its limit) waits

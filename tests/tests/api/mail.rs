@@ -933,3 +933,50 @@ async fn another_organization_cannot_mail_a_pad_or_be_mailed_from_it() {
     .await;
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM mails").await, 0);
 }
+
+#[tokio::test]
+async fn an_instance_without_a_mail_server_leaves_mail_to_one_that_has_one() {
+    let sink = SmtpSink::start().await;
+    let settings = sink.settings();
+    // First an instance that queues a mail and runs no job at all.
+    let app = spawn_app_with(move |s| {
+        settings(s);
+        s.jobs.concurrency = 0;
+    })
+    .await;
+    let admin = app.sign_up(Plan::Enterprise).await;
+    let email = unique_email("waiting");
+    app.invite(&admin, &email, Role::Member).await;
+    // Then the same data, served by an instance whose settings name no mail server.
+    let app = app
+        .restart_with(|s| {
+            s.mail = None;
+            s.jobs.concurrency = 8;
+        })
+        .await;
+    // Its worker runs the organization's other jobs (a Lever stage change, queued after the
+    // mail, which is due)...
+    let sim = LeverSim::start().await;
+    app.connect_lever(&admin, &sim, &["Phone interview"]).await;
+    let ada = sim
+        .create_candidate(NewCandidate {
+            name: "Ada".into(),
+            tags: vec!["coderpad".into()],
+            ..Default::default()
+        })
+        .await;
+    sim.move_candidate(&ada, &sim.stage_id("Phone interview").await)
+        .await;
+    app.outcome_for(&admin, &ada).await.pad_link.expect("a pad");
+    // ...but leaves the mail alone: it neither spends its attempts nor buries it.
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'mail' AND attempts = 0")
+            .await,
+        1
+    );
+    // An instance with the mail server sends it.
+    let app = app.restart_with(sink.settings()).await;
+    let messages = sink.wait_for(1).await;
+    assert_eq!(to(&messages[0]), email);
+    invitation_mail(&app, &admin, &email, MailStatus::Sent).await;
+}
