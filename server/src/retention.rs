@@ -1,7 +1,7 @@
-//! How long Lever deliveries and audit events are kept. The job worker sweeps once an hour;
+//! How long Lever deliveries, e-mails and audit events are kept. The job worker sweeps once an hour;
 //! without it both tables would grow for as long as Stagepad runs.
 
-use entity::{audit_event, job, lever_delivery};
+use entity::{audit_event, job, lever_delivery, mail};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
@@ -31,6 +31,8 @@ impl Default for RetentionSettings {
 pub struct Swept {
     pub deliveries: u64,
     pub audit_events: u64,
+    /// E-mails done with (sent, unconfirmed, failed, canceled), kept as long as deliveries.
+    pub mails: u64,
 }
 
 /// Rows deleted per statement: a long backlog goes in short transactions.
@@ -107,5 +109,19 @@ pub async fn sweep(
             break;
         }
     }
+    // Their addresses are personal data: gone with the deliveries' window. A mail still to
+    // send (queued, sending) stays whatever its age.
+    let done_with = [
+        api::MailStatus::Sent,
+        api::MailStatus::Unconfirmed,
+        api::MailStatus::Failed,
+        api::MailStatus::Canceled,
+    ];
+    swept.mails = mail::Entity::delete_many()
+        .filter(mail::Column::CreatedAt.lt(delivery_cutoff))
+        .filter(mail::Column::Status.is_in(done_with.iter().map(|s| s.as_str())))
+        .exec(db)
+        .await?
+        .rows_affected;
     Ok(swept)
 }

@@ -980,3 +980,40 @@ async fn an_instance_without_a_mail_server_leaves_mail_to_one_that_has_one() {
     assert_eq!(to(&messages[0]), email);
     invitation_mail(&app, &admin, &email, MailStatus::Sent).await;
 }
+
+#[tokio::test]
+async fn mails_done_with_leave_with_the_deliveries_retention_and_queued_ones_stay() {
+    use server::retention::{RetentionSettings, sweep};
+    let sink = SmtpSink::start().await;
+    let settings = sink.settings();
+    let app = spawn_app_with(move |s| {
+        settings(s);
+        s.jobs.max_attempts = 1_000;
+    })
+    .await;
+    let admin = app.sign_up(Plan::Team).await;
+    let sent = unique_email("sent");
+    app.invite(&admin, &sent, Role::Member).await;
+    invitation_mail(&app, &admin, &sent, MailStatus::Sent).await;
+    sink.set_serving(false);
+    let waiting = unique_email("waiting");
+    app.invite(&admin, &waiting, Role::Member).await;
+    invitation_mail(&app, &admin, &waiting, MailStatus::Queued).await;
+
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let retention = RetentionSettings::default();
+    assert_eq!(
+        sweep(&db, &retention, now).await.unwrap().mails,
+        0,
+        "too young"
+    );
+    let later = now + time::Duration::days(i64::from(retention.delivery_days) + 1);
+    assert_eq!(sweep(&db, &retention, later).await.unwrap().mails, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM mails WHERE status = 'queued'")
+            .await,
+        1,
+        "a mail still to send stays"
+    );
+}

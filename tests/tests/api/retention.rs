@@ -165,7 +165,8 @@ async fn the_sweep_deletes_old_deliveries_and_events_but_never_pending_work() {
         swept,
         Swept {
             deliveries: 2,
-            audit_events: 1
+            audit_events: 1,
+            mails: 0,
         }
     );
     assert_eq!(
@@ -191,7 +192,8 @@ async fn the_sweep_deletes_old_deliveries_and_events_but_never_pending_work() {
         swept,
         Swept {
             deliveries: 1,
-            audit_events: 1
+            audit_events: 1,
+            mails: 0,
         }
     );
     assert_eq!(
