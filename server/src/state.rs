@@ -38,6 +38,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Where mail is queued, when this Stagepad sends e-mail.
+    pub fn outbox(&self) -> Option<crate::mail::Outbox<'_>> {
+        self.settings.mail.as_ref().map(|mail| crate::mail::Outbox {
+            keyring: &self.keyring,
+            limits: self.settings.mail_limits,
+            host: &mail.host,
+        })
+    }
+
     /// Where runs announce themselves: the pads' rooms here and the other instances.
     pub fn run_audience(&self) -> crate::runs::service::Audience {
         crate::runs::service::Audience {

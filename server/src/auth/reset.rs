@@ -9,9 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::InOrg;
 use entity::{password_reset, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
@@ -116,7 +114,7 @@ async fn mail_reset_link(
     request_locale: api::i18n::Locale,
     client: &ClientAddress,
 ) -> ApiResult<()> {
-    let Some(settings) = &state.settings.mail else {
+    let Some(outbox) = state.outbox() else {
         return Ok(());
     };
     let Some(user) = find_by_email(&state.db, email).await? else {
@@ -126,27 +124,14 @@ async fn mail_reset_link(
         return Ok(());
     }
     let now = OffsetDateTime::now_utc();
-    let limits = state.settings.mail_limits;
-    let purpose = MailPurpose::PasswordReset;
-    if let Err(wait) =
-        mail::check_limits(&state.db, limits, user.org_id, email, purpose, now).await?
-    {
-        // Said nowhere but the log: a 429 would tell that the account exists.
-        tracing::info!(user_id = %user.id, wait_secs = wait.as_secs(), "password reset not e-mailed: the address had its mails for the hour");
-        return Ok(());
-    }
     let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let locale = user.language.unwrap_or(request_locale);
     let link = format!("{}/reset-password/{token}", state.settings.public_url);
     let composed = compose::password_reset(locale, &user.email, &link, RESET_MINUTES);
     let txn = state.db.begin().await?;
-    // Only the newest link works: requests for one account take turns on its row, so two at
-    // once cannot both leave a link open.
-    user::Entity::find_in_org(user.org_id)
-        .filter(user::Column::Id.eq(user.id))
-        .lock_exclusive()
-        .one(&txn)
-        .await?;
+    // Only the newest link works: requests take turns (the organization's mail turn), so two
+    // at once cannot both leave a link open.
+    mail::take_turn(&txn, user.org_id).await?;
     password_reset::Entity::update_in_org(user.org_id)
         .col_expr(password_reset::Column::UsedAt, Expr::value(now))
         .filter(password_reset::Column::UserId.eq(user.id))
@@ -174,15 +159,12 @@ async fn mail_reset_link(
         pad_id: None,
         requested_by: None,
     };
-    mail::queue(
-        &txn,
-        &state.keyring,
-        user.org_id,
-        &settings.host,
-        draft,
-        now,
-    )
-    .await?;
+    if let Err(wait) = mail::queue(&txn, &outbox, user.org_id, draft, now).await? {
+        // Said nowhere but the log (a 429 would tell that the account exists); the new link
+        // and the closing of the older ones go back with the transaction.
+        tracing::info!(user_id = %user.id, wait_secs = wait.as_secs(), "password reset not e-mailed: the address had its mails for the hour");
+        return Ok(());
+    }
     audit::record(
         &txn,
         user.org_id,

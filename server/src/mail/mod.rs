@@ -192,15 +192,55 @@ pub fn deliverable(email: &str) -> Result<(), crate::error::ApiError> {
     })
 }
 
-/// Writes the mail and its job in the caller's transaction (wake the worker after commit).
+/// Takes the organization's turn to queue mail: a no-op write on its row, held until the
+/// transaction ends. A transaction that also locks the organization's other rows takes it
+/// first, so that locks are always taken in the same order (no deadlock on PostgreSQL).
+pub async fn take_turn(db: &impl ConnectionTrait, org_id: OrgId) -> Result<(), DbErr> {
+    use entity::organization;
+    organization::Entity::update_many()
+        .col_expr(
+            organization::Column::Name,
+            sea_orm::sea_query::Expr::col(organization::Column::Name),
+        )
+        .filter(organization::Column::Id.eq(org_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Where a mail goes and under which limits.
+pub struct Outbox<'a> {
+    pub keyring: &'a Keyring,
+    pub limits: MailLimits,
+    /// The host of `Message-ID`s.
+    pub host: &'a str,
+}
+
+/// Writes the mail and its job in the caller's transaction (wake the worker after commit), or
+/// `Err(wait)` (writing nothing) when the limits are reached. The organization's mails are
+/// queued one transaction at a time (a no-op write on its row takes the turn, on SQLite and
+/// PostgreSQL alike), so two requests at once cannot both pass the limits.
 pub async fn queue(
     db: &impl ConnectionTrait,
-    keyring: &Keyring,
+    outbox: &Outbox<'_>,
     org_id: OrgId,
-    host: &str,
     draft: Draft,
     now: OffsetDateTime,
-) -> Result<mail::Model, DbErr> {
+) -> Result<Result<mail::Model, Duration>, DbErr> {
+    take_turn(db, org_id).await?;
+    let limited = check_limits(
+        db,
+        outbox.limits,
+        org_id,
+        &draft.recipient,
+        draft.purpose,
+        now,
+    );
+    if let Err(wait) = limited.await? {
+        return Ok(Err(wait));
+    }
+    let keyring = outbox.keyring;
+    let host = outbox.host;
     let id = MailId::random();
     let bodies = serde_json::to_string(&Bodies {
         text: draft.text,
@@ -232,7 +272,7 @@ pub async fn queue(
     new_job(org_id, job::Kind::Mail, None, payload, now)
         .insert(db)
         .await?;
-    Ok(created)
+    Ok(Ok(created))
 }
 
 /// Queued mails about this invitation that have not gone out stop (it was revoked or replaced).

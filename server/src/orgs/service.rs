@@ -405,7 +405,7 @@ async fn queue_invitation_mail(
     invitation: &invitation::Model,
     link: &str,
 ) -> ApiResult<()> {
-    let Some(settings) = &state.settings.mail else {
+    let Some(outbox) = state.outbox() else {
         return Ok(());
     };
     let locale = crate::i18n::request_locale();
@@ -431,16 +431,10 @@ async fn queue_invitation_mail(
             name: admin.name.clone(),
         }),
     };
-    mail::queue(
-        txn,
-        &state.keyring,
-        org.id,
-        &settings.host,
-        draft,
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
-    Ok(())
+    mail::queue(txn, &outbox, org.id, draft, OffsetDateTime::now_utc())
+        .await?
+        .map(|_| ())
+        .map_err(|wait| too_many(Text::MailErrorTooMany, wait))
 }
 
 fn invitation_link(state: &AppState, token: &str) -> String {
@@ -494,6 +488,7 @@ pub async fn create_invitation(
     let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let now = OffsetDateTime::now_utc();
     let txn = state.db.begin().await?;
+    mail::take_turn(&txn, admin.org_id).await?;
     // A new invitation replaces any earlier one to the same address, and stops its mail.
     let replaced = invitation::Entity::find_in_org(admin.org_id)
         .filter(invitation::Column::Email.eq(&email))
@@ -571,6 +566,7 @@ pub async fn resend_invitation(
         .map_err(|wait| too_many(Text::OrgsTooManyInvitations, wait))?;
     let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let txn = state.db.begin().await?;
+    mail::take_turn(&txn, admin.org_id).await?;
     mail::cancel_for_invitation(&txn, admin.org_id, found.id).await?;
     let renewed = invitation::Entity::update_in_org(admin.org_id)
         .col_expr(

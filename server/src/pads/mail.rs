@@ -130,7 +130,7 @@ pub async fn send(
     request: api::PadMailRequest,
     client: &ClientAddress,
 ) -> ApiResult<Vec<api::MailView>> {
-    let Some(settings) = &state.settings.mail else {
+    let Some(outbox) = state.outbox() else {
         return Err(mail_not_configured());
     };
     let pad = member.pad();
@@ -249,7 +249,9 @@ pub async fn send(
                 name: user.name.clone(),
             }),
         };
-        let row = mail::queue(&txn, &state.keyring, pad.org_id, &settings.host, draft, now).await?;
+        let row = mail::queue(&txn, &outbox, pad.org_id, draft, now)
+            .await?
+            .map_err(|wait| too_many(Text::MailErrorTooMany, wait))?;
         audit::record(
             &txn,
             pad.org_id,
@@ -277,7 +279,7 @@ pub async fn queue_on_creation(
     pad: &pad::Model,
     opportunity: &crate::lever::types::LeverOpportunity,
 ) -> Result<bool, sea_orm::DbErr> {
-    let Some(settings) = &state.settings.mail else {
+    let Some(outbox) = state.outbox() else {
         return Ok(false);
     };
     let Some(email) = opportunity.emails.iter().find_map(|email| {
@@ -289,13 +291,6 @@ pub async fn queue_on_creation(
         return Ok(false);
     };
     let now = OffsetDateTime::now_utc();
-    let limits = state.settings.mail_limits;
-    if let Err(wait) =
-        mail::check_limits(txn, limits, pad.org_id, &email, MailPurpose::PadLink, now).await?
-    {
-        tracing::warn!(pad = %super::log_ref(&pad.id), wait_secs = wait.as_secs(), "the mail limits are reached: the new pad's link is not e-mailed");
-        return Ok(false);
-    }
     let Some(organization) = organization::Entity::find_by_id(pad.org_id)
         .one(txn)
         .await?
@@ -335,7 +330,10 @@ pub async fn queue_on_creation(
         pad_id: Some(pad.id.clone()),
         requested_by: None,
     };
-    mail::queue(txn, &state.keyring, pad.org_id, &settings.host, draft, now).await?;
+    if let Err(wait) = mail::queue(txn, &outbox, pad.org_id, draft, now).await? {
+        tracing::warn!(pad = %super::log_ref(&pad.id), wait_secs = wait.as_secs(), "the mail limits are reached: the new pad's link is not e-mailed");
+        return Ok(false);
+    }
     audit::record(
         txn,
         pad.org_id,

@@ -1017,3 +1017,55 @@ async fn mails_done_with_leave_with_the_deliveries_retention_and_queued_ones_sta
         "a mail still to send stays"
     );
 }
+
+#[tokio::test]
+async fn requests_at_once_cannot_pass_the_limits_together() {
+    let sink = SmtpSink::start().await;
+    let settings = sink.settings();
+    let app = spawn_app_with(move |s| {
+        settings(s);
+        s.mail_limits.per_recipient = 2;
+    })
+    .await;
+    let admin = app.sign_up(Plan::Team).await;
+    let created: api::PadSummary = expect_json(
+        app.post(
+            &admin.client,
+            "/api/pads",
+            &api::NewPadRequest {
+                candidate_name: "Ada".into(),
+                job_title: None,
+                language: None,
+            },
+        )
+        .await,
+        201,
+    )
+    .await;
+    let path = format!("/api/pads/{}/mail", created.id);
+    let request = api::PadMailRequest {
+        to: vec![PadMailRecipient::Member {
+            user_id: admin.id(),
+        }],
+        message: None,
+        when: None,
+    };
+    let statuses = futures_util::future::join_all((0..20).map(|_| async {
+        app.post(&admin.client, &path, &request)
+            .await
+            .status()
+            .as_u16()
+    }))
+    .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 202).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        18,
+        "{statuses:?}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM mails").await, 2);
+}
