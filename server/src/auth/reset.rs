@@ -132,6 +132,16 @@ async fn mail_reset_link(
     // Only the newest link works: requests take turns (the organization's mail turn), so two
     // at once cannot both leave a link open.
     mail::take_turn(&txn, user.org_id).await?;
+    // The account as it is now, in turn: an e-mail change (which takes the turn too) may have
+    // closed the links since it was read, and this link must not go to the old address.
+    let still = user::Entity::find_in_org(user.org_id)
+        .filter(user::Column::Id.eq(user.id))
+        .one(&txn)
+        .await?
+        .is_some_and(|now| now.email == user.email && now.status == MemberStatus::Active);
+    if !still {
+        return Ok(());
+    }
     password_reset::Entity::update_in_org(user.org_id)
         .col_expr(password_reset::Column::UsedAt, Expr::value(now))
         .filter(password_reset::Column::UserId.eq(user.id))
@@ -237,6 +247,8 @@ pub async fn complete_reset(
     let hash = state.passwords.hash(request.password).await?;
     let now = OffsetDateTime::now_utc();
     let txn = state.db.begin().await?;
+    // Reset links are made and closed in the organization's mail turn: take it first.
+    mail::take_turn(&txn, reset.org_id).await?;
     // Claimed once: of two uses at the same moment, one wins; then every other open link of
     // the account closes too.
     let claimed = password_reset::Entity::update_in_org(reset.org_id)

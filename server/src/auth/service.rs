@@ -339,6 +339,8 @@ pub async fn change_password(
     check_new_password(&request.new_password, &current.email)?;
     let hash = state.passwords.hash(request.new_password).await?;
     let txn = state.db.begin().await?;
+    // Reset links are made and closed in the organization's mail turn: take it first.
+    crate::mail::take_turn(&txn, user.org_id).await?;
     let mut changed: user::ActiveModel = current.clone().into();
     changed.password_hash = Set(hash);
     changed.update(&txn).await?;
@@ -417,6 +419,8 @@ pub async fn change_email(
         return Err(email_in_use());
     }
     let txn = state.db.begin().await?;
+    // Reset links are made and closed in the organization's mail turn: take it first.
+    crate::mail::take_turn(&txn, user.org_id).await?;
     let mut changed: user::ActiveModel = current.clone().into();
     changed.email = Set(email);
     changed

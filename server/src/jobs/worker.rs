@@ -109,11 +109,11 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// The kinds of job this instance cannot run, left to the instances that can: mail, without
-/// a mail server (an instance of a shared PostgreSQL whose settings lack it must not spend a
-/// mail's attempts).
+/// The kinds of job this instance leaves to the instances that can run them: mail, without a
+/// mail server, on a shared PostgreSQL (another instance may have one). On SQLite this is the
+/// only instance: its mail fails and says why.
 fn skipped_kinds(state: &AppState) -> &'static [job::Kind] {
-    if state.mailer.is_some() {
+    if state.mailer.is_some() || state.settings.uses_sqlite() {
         &[]
     } else {
         &[job::Kind::Mail]

@@ -152,9 +152,18 @@ pub async fn check_limits(
             .filter(mail::Column::OrgId.eq(org_id))
             .filter(mail::Column::CreatedAt.gt(since))
     };
-    let by_recipient = || recent().filter(mail::Column::Recipient.eq(recipient));
-    let by_organization =
-        || recent().filter(mail::Column::Purpose.ne(MailPurpose::PasswordReset.as_str()));
+    // Resets, which anyone may ask for, have their own count: they cannot use up the
+    // invitations and pad links a member is sent.
+    let resets = MailPurpose::PasswordReset.as_str();
+    let by_recipient = || {
+        let recent = recent().filter(mail::Column::Recipient.eq(recipient));
+        if purpose == MailPurpose::PasswordReset {
+            recent.filter(mail::Column::Purpose.eq(resets))
+        } else {
+            recent.filter(mail::Column::Purpose.ne(resets))
+        }
+    };
+    let by_organization = || recent().filter(mail::Column::Purpose.ne(resets));
     let mut windows = vec![(by_recipient(), by_recipient(), limits.per_recipient)];
     if purpose != MailPurpose::PasswordReset {
         windows.push((

@@ -217,6 +217,15 @@ pub async fn send_mail(state: &AppState, job: &job::Model) -> Result<(), JobErro
     let (Some(mailer), Some(settings)) = (&state.mailer, &state.settings.mail) else {
         return Err(JobError::transient(msg(Text::MailErrorServerOff)));
     };
+    if mail.purpose == MailPurpose::PasswordReset
+        && mail.created_at + time::Duration::minutes(crate::auth::reset::RESET_MINUTES)
+            < OffsetDateTime::now_utc()
+    {
+        // Its link has expired: a late reset mail would only mislead.
+        let queued = [MailStatus::Queued];
+        advance(&state.db, &mail, &queued, MailStatus::Canceled, None).await?;
+        return Ok(());
+    }
     if !invitation_still_open(state, &mail).await? {
         // Revoked, accepted or given a new link since it was queued: its link is dead.
         let queued = [MailStatus::Queued];

@@ -614,6 +614,7 @@ pub async fn revoke_invitation(
     client: &ClientAddress,
 ) -> ApiResult<()> {
     let txn = state.db.begin().await?;
+    mail::take_turn(&txn, admin.org_id).await?;
     let found = invitation::Entity::find_in_org(admin.org_id)
         .filter(invitation::Column::Id.eq(invitation_id))
         .one(&txn)

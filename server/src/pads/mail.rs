@@ -177,12 +177,17 @@ pub async fn send(
                 }
                 Recipient::Candidate(email)
             }
-            PadMailRecipient::Member { user_id } => members
-                .iter()
-                .find(|m| m.id == *user_id)
-                .cloned()
-                .map(Recipient::Member)
-                .ok_or_else(|| no_recipient(msg(Text::MailErrorNoMember).with("name", user_id)))?,
+            PadMailRecipient::Member { user_id } => {
+                let member = members
+                    .iter()
+                    .find(|m| m.id == *user_id)
+                    .cloned()
+                    .ok_or_else(|| {
+                        no_recipient(msg(Text::MailErrorNoMember).with("name", user_id))
+                    })?;
+                mail::deliverable(&member.email)?;
+                Recipient::Member(member)
+            }
         };
         // One mail an address, however often the request names it.
         let email = match &recipient {
@@ -258,7 +263,7 @@ pub async fn send(
             user.into(),
             "pad_link_mailed",
             msg(Text::AuditDetailPadLinkMailed)
-                .with("pad", &pad.id)
+                .with("candidate", compose::one_line(&pad.candidate_name, 200))
                 .with("email", &email),
             client,
         )
@@ -280,6 +285,7 @@ pub async fn queue_on_creation(
     opportunity: &crate::lever::types::LeverOpportunity,
 ) -> Result<bool, sea_orm::DbErr> {
     let Some(outbox) = state.outbox() else {
+        tracing::warn!(pad = %super::log_ref(&pad.id), "the Lever option e-mails new pads' links, but this instance's settings name no mail server: the link is not e-mailed");
         return Ok(false);
     };
     let Some(email) = opportunity.emails.iter().find_map(|email| {
@@ -343,7 +349,7 @@ pub async fn queue_on_creation(
         },
         "pad_link_mailed",
         msg(Text::AuditDetailPadLinkMailed)
-            .with("pad", &pad.id)
+            .with("candidate", compose::one_line(&pad.candidate_name, 200))
             .with("email", &email),
         &ClientAddress::unknown(),
     )
