@@ -11,9 +11,9 @@ use ::api::{
     LeverDelivery, LeverFeedbackTemplateRequest, LeverFeedbackTemplatesResponse,
     LeverOptionsRequest, LeverSetup, LeverStagesRequest, LeverStagesResponse, LeverTokenRequest,
     LeverWebhookResponse, LoginRequest, MeResponse, Member, MembersResponse, NewPadRequest,
-    OrganizationSummary, PadHistory, PadId, PadSummary, PadView, PadsResponse,
-    PasswordResetPreview, PasswordResetRequest, ReadinessResponse, RenameOrganizationRequest,
-    SignupRequest, UpdateMemberRequest, UserId,
+    OrganizationSummary, PadHistory, PadId, PadMailOptions, PadMailRequest, PadSummary, PadView,
+    PadsResponse, PasswordResetPreview, PasswordResetRequest, ReadinessResponse,
+    RenameOrganizationRequest, SignupRequest, UpdateMemberRequest, UserId,
 };
 use futures::future::LocalBoxFuture;
 use gloo_net::http::{Method, RequestBuilder};
@@ -285,6 +285,18 @@ impl Client {
         let request = ::api::LeverWriteRequest { again_after };
         let path = pad_path(id, "/lever-feedback");
         self.call(Method::POST, &path, &request).await
+    }
+
+    /// Whom a pad's link can be e-mailed to, and every e-mail of it so far.
+    pub async fn pad_mail(self, id: &PadId) -> Answer<PadMailOptions> {
+        self.fetch(&pad_path(id, "/mail")).await
+    }
+
+    /// E-mails a pad's link. The server answers the e-mails queued; the console reads them
+    /// from [`Client::pad_mail`] instead (decoding the answer here would cost the wasm more).
+    pub async fn mail_pad_link(self, id: &PadId, request: &PadMailRequest) -> Answer<()> {
+        self.call_empty(Method::POST, &pad_path(id, "/mail"), request)
+            .await
     }
 
     /// Every language of the pad's selector, and whether this server can run it (no account

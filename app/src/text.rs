@@ -166,6 +166,7 @@ pub fn action_label(action: &str) -> String {
         "mail_sent" => Text::AuditActionMailSent,
         "mail_failed" => Text::AuditActionMailFailed,
         "mail_unconfirmed" => Text::AuditActionMailUnconfirmed,
+        "pad_link_mailed" => Text::AuditActionPadLinkMailed,
         "" => Text::AuditActionUnknown,
         _ => {
             let words = action.replace(['_', '.'], " ");
@@ -365,6 +366,15 @@ pub fn mail_status(mail: &MailView) -> String {
         MailStatus::Unconfirmed => t(Text::MailUnconfirmed).into(),
         MailStatus::Failed => with_error(Text::MailFailed),
         MailStatus::Canceled => t(Text::MailCanceled).into(),
+    }
+}
+
+/// The badge an e-mail's status wears: green once sent, orange when it may not arrive.
+pub fn mail_badge(status: MailStatus) -> &'static str {
+    match status {
+        MailStatus::Sent => "badge ok",
+        MailStatus::Unconfirmed | MailStatus::Failed => "badge warn",
+        MailStatus::Queued | MailStatus::Sending | MailStatus::Canceled => "badge",
     }
 }
 
@@ -830,5 +840,9 @@ mod tests {
         assert_eq!(mail_status(&mail(MailStatus::Sending, None)), "Sending…");
         assert_eq!(mail_status(&mail(MailStatus::Canceled, None)), "Canceled");
         assert_eq!(action_label("invitation_resent"), "Resent an invitation");
+        assert_eq!(action_label("pad_link_mailed"), "E-mailed a pad's link");
+        assert_eq!(mail_badge(MailStatus::Sent), "badge ok");
+        assert_eq!(mail_badge(MailStatus::Failed), "badge warn");
+        assert_eq!(mail_badge(MailStatus::Queued), "badge");
     }
 }

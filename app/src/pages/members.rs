@@ -1,5 +1,5 @@
 use ::api::{
-    CreateInvitationRequest, InvitationCreated, MailStatus, Member, MemberStatus, MembersResponse,
+    CreateInvitationRequest, InvitationCreated, Member, MemberStatus, MembersResponse,
     PendingInvitation, Role, UpdateMemberRequest,
 };
 use ::api::{InvitationId, UserId};
@@ -13,8 +13,8 @@ use crate::components::list::{DataTable, ListCard, Listing, SearchBox};
 use crate::i18n::{Text, t, tf};
 use crate::state::Session;
 use crate::text::{
-    ROLES, email_problem, format_date, mail_status, role_from_value, role_label, role_summary,
-    role_value, status_label,
+    ROLES, email_problem, format_date, mail_badge, mail_status, role_from_value, role_label,
+    role_summary, role_value, status_label,
 };
 
 /// Something an admin does to the organization's people.
@@ -291,11 +291,7 @@ fn invitation_row(
 ) -> impl IntoView {
     let id = invitation.id;
     let mail = invitation.mail.map(|mail| {
-        let class = match mail.status {
-            MailStatus::Sent => "badge ok",
-            MailStatus::Unconfirmed | MailStatus::Failed => "badge warn",
-            _ => "badge",
-        };
+        let class = mail_badge(mail.status);
         view! { " " <span class=class data-testid="invitation-mail">{mail_status(&mail)}</span> }
     });
     view! {

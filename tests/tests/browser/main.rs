@@ -6,6 +6,7 @@ mod layout;
 mod lever;
 mod lists;
 mod mail;
+mod pad_mail;
 mod pads;
 mod session;
 mod shell;

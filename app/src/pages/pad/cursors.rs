@@ -170,7 +170,9 @@ pub fn layer_html(text: &str, cursors: &[RemoteCursor], participants: &[Particip
     html
 }
 
-fn escape_into(html: &mut String, text: &str) {
+/// Appends `text` to `html` with the characters that mean markup escaped (every quote too, so
+/// that it is safe in an attribute value).
+pub(super) fn escape_into(html: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => html.push_str("&amp;"),

@@ -888,6 +888,7 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
         })
         .collect_view();
     let title = pad_title(&pad);
+    let mail_pad = pad.id.clone();
 
     view! {
         <section class="card wide pad">
@@ -927,7 +928,10 @@ fn Editor(pad: PadView, identity: TabIdentity, ended: RwSignal<bool>) -> impl In
                             .collect_view()
                     }}
                 </ul>
-                {pad.member.then(|| view! { <CopyCandidateLink/> })}
+                {pad.member.then(|| view! {
+                    <CopyCandidateLink/>
+                    <super::mail::MailLink pad_id=mail_pad/>
+                })}
                 {pad.member.then(|| view! {
                     {move || if confirm_end.get() {
                         view! {

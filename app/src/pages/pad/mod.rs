@@ -6,6 +6,7 @@ mod cursors;
 mod editing;
 mod highlight;
 mod live;
+mod mail;
 mod playback;
 mod run;
 
