@@ -803,6 +803,27 @@ async fn the_lever_option_mails_a_new_pads_link_to_the_candidate() {
     assert_eq!(options.sent[0].requested_by, None);
 }
 
+/// A pad not made from Lever, and the path that e-mails its link.
+async fn plain_pad_mail_path(app: &TestApp, admin: &tests::accounts::Account) -> String {
+    let request = api::NewPadRequest {
+        candidate_name: "Ada".into(),
+        job_title: None,
+        language: None,
+    };
+    let created: api::PadSummary =
+        expect_json(app.post(&admin.client, "/api/pads", &request).await, 201).await;
+    format!("/api/pads/{}/mail", created.id)
+}
+
+/// E-mail a pad's link to one member, with no message.
+fn to_member(user_id: api::UserId) -> api::PadMailRequest {
+    api::PadMailRequest {
+        to: vec![PadMailRecipient::Member { user_id }],
+        message: None,
+        when: None,
+    }
+}
+
 /// Mail settings for the sink with a short SMTP step time, for the tests of a silent server.
 fn impatient(sink: &SmtpSink) -> impl Fn(&mut server::Settings) + Send + Sync + 'static {
     let settings = sink.settings();
@@ -889,28 +910,8 @@ async fn another_organization_cannot_mail_a_pad_or_be_mailed_from_it() {
     let app = spawn_app_with(sink.settings()).await;
     let admin = app.sign_up(Plan::Team).await;
     let outsider = app.sign_up(Plan::Team).await;
-    let created: api::PadSummary = expect_json(
-        app.post(
-            &admin.client,
-            "/api/pads",
-            &api::NewPadRequest {
-                candidate_name: "Ada".into(),
-                job_title: None,
-                language: None,
-            },
-        )
-        .await,
-        201,
-    )
-    .await;
-    let path = format!("/api/pads/{}/mail", created.id);
-    let to_outsider = api::PadMailRequest {
-        to: vec![PadMailRecipient::Member {
-            user_id: outsider.id(),
-        }],
-        message: None,
-        when: None,
-    };
+    let path = plain_pad_mail_path(&app, &admin).await;
+    let to_outsider = to_member(outsider.id());
     // A member of another organization is nobody here.
     expect_error(
         app.post(&admin.client, &path, &to_outsider).await,
@@ -918,13 +919,7 @@ async fn another_organization_cannot_mail_a_pad_or_be_mailed_from_it() {
         ErrorCode::NoMailRecipient,
     )
     .await;
-    let to_admin = api::PadMailRequest {
-        to: vec![PadMailRecipient::Member {
-            user_id: admin.id(),
-        }],
-        message: None,
-        when: None,
-    };
+    let to_admin = to_member(admin.id());
     // And another organization's member cannot reach this pad at all.
     expect_error(
         app.post(&outsider.client, &path, &to_admin).await,
@@ -1058,28 +1053,8 @@ async fn requests_at_once_cannot_pass_the_limits_together() {
     })
     .await;
     let admin = app.sign_up(Plan::Team).await;
-    let created: api::PadSummary = expect_json(
-        app.post(
-            &admin.client,
-            "/api/pads",
-            &api::NewPadRequest {
-                candidate_name: "Ada".into(),
-                job_title: None,
-                language: None,
-            },
-        )
-        .await,
-        201,
-    )
-    .await;
-    let path = format!("/api/pads/{}/mail", created.id);
-    let request = api::PadMailRequest {
-        to: vec![PadMailRecipient::Member {
-            user_id: admin.id(),
-        }],
-        message: None,
-        when: None,
-    };
+    let path = plain_pad_mail_path(&app, &admin).await;
+    let request = to_member(admin.id());
     let statuses = futures_util::future::join_all((0..20).map(|_| async {
         app.post(&admin.client, &path, &request)
             .await
