@@ -15,6 +15,12 @@ use sha2::{Digest, Sha256};
 
 pub const MASTER_KEY_LEN: usize = 32;
 
+/// How a single-use link's token is stored (invitations, password resets): its SHA-256 in
+/// hex, so that the database never holds a usable link.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 /// 256 bits that never appear in `Debug`, `Display` or a log line.
 #[derive(Clone)]
 pub struct MasterKey([u8; MASTER_KEY_LEN]);

@@ -30,6 +30,16 @@ pub struct Actor {
     pub label: Option<String>,
 }
 
+impl Actor {
+    /// Stagepad itself, for work no one asked for then (a job's outcome, an automatic mail).
+    pub fn system() -> Self {
+        Actor {
+            user_id: None,
+            label: None,
+        }
+    }
+}
+
 impl From<&AuthUser> for Actor {
     fn from(user: &AuthUser) -> Self {
         Actor {

@@ -10,7 +10,6 @@ use entity::InOrg;
 use entity::{password_reset, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
-use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use super::password::check_new_password;
@@ -21,6 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ClientAddress;
 use crate::i18n::{Text, msg};
 use crate::mail::{self, compose};
+use crate::secrets::token_hash;
 use crate::state::AppState;
 use crate::validate;
 
@@ -60,10 +60,6 @@ async fn complete(
 ) -> ApiResult<HttpResponse> {
     let signed_in = complete_reset(&state, &token, request.into_inner(), &client).await?;
     session_response(&state, HttpResponse::Ok(), &signed_in)
-}
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn link_not_found() -> ApiError {

@@ -23,13 +23,6 @@ pub fn purpose_name(purpose: MailPurpose) -> Text {
     }
 }
 
-fn system() -> Actor {
-    Actor {
-        user_id: None,
-        label: None,
-    }
-}
-
 fn payload(job: &job::Model) -> Result<MailJob, JobError> {
     serde_json::from_str(&job.payload)
         .map_err(|e| JobError::permanent(msg(Text::JobsUnreadable).with("detail", e)))
@@ -71,6 +64,31 @@ async fn advance(
     Ok(done.rows_affected == 1)
 }
 
+/// [`advance`], and when the mail moved, `detail` in the audit log.
+async fn advance_audited(
+    db: &impl ConnectionTrait,
+    mail: &mail::Model,
+    from: &[MailStatus],
+    to: MailStatus,
+    error: Option<&Message>,
+    detail: Option<Message>,
+) -> Result<bool, sea_orm::DbErr> {
+    let moved = advance(db, mail, from, to, error).await?;
+    if let (true, Some(detail)) = (moved, detail) {
+        audit::record(
+            db,
+            mail.org_id,
+            Actor::system(),
+            audit_action(to),
+            detail,
+            &ClientAddress::unknown(),
+        )
+        .await?;
+    }
+    Ok(moved)
+}
+
+/// [`advance_audited`] in a transaction of its own.
 async fn record(
     state: &AppState,
     mail: &mail::Model,
@@ -80,18 +98,7 @@ async fn record(
     detail: Option<Message>,
 ) -> Result<bool, sea_orm::DbErr> {
     let txn = state.db.begin().await?;
-    let moved = advance(&txn, mail, from, to, error).await?;
-    if let (true, Some(detail)) = (moved, detail) {
-        audit::record(
-            &txn,
-            mail.org_id,
-            system(),
-            audit_action(to),
-            detail,
-            &ClientAddress::unknown(),
-        )
-        .await?;
-    }
+    let moved = advance_audited(&txn, mail, from, to, error, detail).await?;
     txn.commit().await?;
     Ok(moved)
 }
@@ -335,38 +342,24 @@ pub async fn record_failure(
     // have gone out.
     if !will_retry && mail.status == MailStatus::Sending {
         let why = msg(Text::MailErrorUnconfirmed);
-        if advance(
-            db,
-            &mail,
-            &[MailStatus::Sending],
-            MailStatus::Unconfirmed,
-            Some(&why),
-        )
-        .await?
-        {
-            audit::record(
-                db,
-                mail.org_id,
-                system(),
-                audit_action(MailStatus::Unconfirmed),
-                detail(Text::AuditDetailMailUnconfirmed, &mail),
-                &ClientAddress::unknown(),
-            )
-            .await?;
-        }
+        let detail = detail(Text::AuditDetailMailUnconfirmed, &mail);
+        let sending = [MailStatus::Sending];
+        let unconfirmed = MailStatus::Unconfirmed;
+        advance_audited(db, &mail, &sending, unconfirmed, Some(&why), Some(detail)).await?;
         return Ok(());
     }
-    if advance(db, &mail, &[MailStatus::Queued], to, Some(&error.message)).await? && !will_retry {
-        audit::record(
-            db,
-            mail.org_id,
-            system(),
-            audit_action(to),
-            detail(Text::AuditDetailMailFailed, &mail)
-                .with_message("reason", error.message.clone()),
-            &ClientAddress::unknown(),
-        )
-        .await?;
-    }
+    // Only the end of its tries goes in the audit log.
+    let failed = (!will_retry).then(|| {
+        detail(Text::AuditDetailMailFailed, &mail).with_message("reason", error.message.clone())
+    });
+    advance_audited(
+        db,
+        &mail,
+        &[MailStatus::Queued],
+        to,
+        Some(&error.message),
+        failed,
+    )
+    .await?;
     Ok(())
 }

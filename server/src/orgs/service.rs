@@ -11,7 +11,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -23,6 +22,7 @@ use crate::extract::{AdminUser, AuthUser, ClientAddress};
 use crate::i18n::{Text, msg, plan_name};
 use crate::mail::{self, compose};
 use crate::paging::{self, PageRequest};
+use crate::secrets::token_hash;
 use crate::state::AppState;
 use crate::{validate, wire};
 
@@ -378,10 +378,6 @@ async fn ensure_room_for_a_member(
         }
         _ => Ok(()),
     }
-}
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The mail limits for one more mail to `email`, as a 429 when they are reached.

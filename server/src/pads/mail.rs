@@ -202,18 +202,6 @@ pub async fn send(
         }
     }
     let now = OffsetDateTime::now_utc();
-    for (email, _) in &recipients {
-        mail::check_limits(
-            &state.db,
-            state.settings.mail_limits,
-            pad.org_id,
-            email,
-            MailPurpose::PadLink,
-            now,
-        )
-        .await?
-        .map_err(|wait| too_many(Text::MailErrorTooMany, wait))?;
-    }
     let organization = organization::Entity::find_by_id(pad.org_id)
         .one(&state.db)
         .await?
@@ -343,10 +331,7 @@ pub async fn queue_on_creation(
     audit::record(
         txn,
         pad.org_id,
-        audit::Actor {
-            user_id: None,
-            label: None,
-        },
+        audit::Actor::system(),
         "pad_link_mailed",
         msg(Text::AuditDetailPadLinkMailed)
             .with("candidate", compose::one_line(&pad.candidate_name, 200))
