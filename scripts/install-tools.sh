@@ -31,6 +31,10 @@ command -v sqlite3 >/dev/null || apt_packages+=(sqlite3)
 if $want_test_tools; then
   command -v chromium >/dev/null || apt_packages+=(chromium)
   command -v chromedriver >/dev/null || apt_packages+=(chromium-driver)
+  # The reverse proxy of the deployment test (deploy/nginx/stagepad.conf), and the certificate
+  # it is given. The test starts its own nginx; the package's service is not started (below).
+  [ -x /usr/sbin/nginx ] || apt_packages+=(nginx)
+  command -v openssl >/dev/null || apt_packages+=(openssl)
 fi
 if $want_bench_tools; then
   command -v wrk >/dev/null || apt_packages+=(wrk)
@@ -39,7 +43,19 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "installing Debian packages: ${apt_packages[*]}"
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+  # Packages such as nginx start their service when installed (nginx on port 80) unless a
+  # policy-rc.d says no: one that refuses every start is in place during the install, then
+  # removed (an existing one is left as it is).
+  added_policy=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo_cmd chmod 755 /usr/sbin/policy-rc.d
+    added_policy=true
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_packages[@]}" >/dev/null || status=$?
+  if $added_policy; then $sudo_cmd rm -f /usr/sbin/policy-rc.d; fi
+  [ "$status" -eq 0 ] || exit "$status"
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

@@ -34,6 +34,7 @@ text_enum! {
 
 /// `POST /api/signup`: creates the organization and its first admin, and logs them in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     pub org_name: String,
@@ -45,6 +46,7 @@ pub struct SignupRequest {
 
 /// `POST /api/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
@@ -53,6 +55,7 @@ pub struct LoginRequest {
 
 /// `PUT /api/me/password`: other sessions of this user end; this one continues.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
@@ -61,6 +64,7 @@ pub struct ChangePasswordRequest {
 
 /// `PUT /api/me/name`: the name others see; answers the new [`MeResponse`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangeNameRequest {
     pub name: String,
@@ -69,6 +73,7 @@ pub struct ChangeNameRequest {
 /// `PUT /api/me/email`: the address to log in with, confirmed by the current password (failures
 /// count with log-in's); answers the new [`MeResponse`]. The sessions stay open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangeEmailRequest {
     pub current_password: String,
@@ -76,6 +81,7 @@ pub struct ChangeEmailRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: crate::UserId,
     pub name: String,
@@ -83,6 +89,7 @@ pub struct UserSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganizationSummary {
     pub id: crate::OrgId,
     pub name: String,
@@ -93,6 +100,7 @@ pub struct OrganizationSummary {
 
 /// `GET /api/me` (and the answer to sign-up, log-in and joining): who is logged in, where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeResponse {
     pub user: UserSummary,
     pub organization: OrganizationSummary,
@@ -109,6 +117,7 @@ pub struct MeResponse {
 /// `PUT /api/me/language`: the console's language for this user, wherever they log in;
 /// answers the new [`MeResponse`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangeLanguageRequest {
     pub language: crate::i18n::Locale,
@@ -116,6 +125,7 @@ pub struct ChangeLanguageRequest {
 
 /// `PUT /api/organization/plan` (admins).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePlanRequest {
     pub plan: Plan,
@@ -123,6 +133,7 @@ pub struct ChangePlanRequest {
 
 /// `PUT /api/organization/name` (admins): answers the renamed [`OrganizationSummary`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RenameOrganizationRequest {
     pub name: String,

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 
 /// One recorded action. `detail` is a sentence for people; it never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     pub id: i64,
     #[serde(with = "time::serde::rfc3339")]
@@ -17,6 +18,7 @@ pub struct AuditEvent {
 
 /// `GET /api/audit?cursor=<next_cursor>&limit=<n>` (admins): newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub events: Vec<AuditEvent>,
     /// Pass as `cursor` to get the next (older) page; absent on the last page.

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// The body of every error answer: a stable snake_case `code` for programs and a `message`
 /// for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
@@ -11,6 +12,7 @@ pub struct ErrorBody {
 /// What went wrong with an HTTP request, for programs: the `code` of every [`ErrorBody`]. The
 /// wire text (snake_case, [`ErrorCode::as_str`]) is stable; clients outside Stagepad read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     // The request itself.
@@ -62,6 +64,10 @@ pub enum ErrorCode {
     /// 403: the account logging in has been deactivated. 401: a session of an account an admin
     /// has deactivated since (the session is over, like `not_logged_in`, and says why).
     AccountDeactivated,
+    /// 403: the organization was disabled by the people who run this Stagepad: its members
+    /// cannot log in (401 for a session of theirs), its pads' links and its Lever webhook
+    /// answer this too.
+    OrganizationDisabled,
     /// 403: changing the password, the current password given is wrong.
     WrongPassword,
     /// 422: the new password is too short, too long or too common.
@@ -183,6 +189,7 @@ impl ErrorCode {
             Self::NotLoggedIn => "not_logged_in",
             Self::InvalidCredentials => "invalid_credentials",
             Self::AccountDeactivated => "account_deactivated",
+            Self::OrganizationDisabled => "organization_disabled",
             Self::WrongPassword => "wrong_password",
             Self::WeakPassword => "weak_password",
             Self::InvalidEmail => "invalid_email",
@@ -237,6 +244,7 @@ impl std::fmt::Display for ErrorCode {
 /// [`ServerMessage::Error`](crate::ServerMessage::Error). A vocabulary of its own, apart from
 /// [`ErrorCode`]: after most refusals the server closes the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RefusalCode {
     // The connection and the server's side.
@@ -403,6 +411,7 @@ impl ErrorCode {
         Self::NotLoggedIn,
         Self::InvalidCredentials,
         Self::AccountDeactivated,
+        Self::OrganizationDisabled,
         Self::WrongPassword,
         Self::WeakPassword,
         Self::InvalidEmail,

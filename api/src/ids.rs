@@ -14,6 +14,7 @@ macro_rules! uuid_id {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         #[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType))]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub struct $name(Uuid);
 
         impl $name {
@@ -103,6 +104,7 @@ uuid_id!(
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 #[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PadId(String);
 
 impl PadId {

@@ -14,6 +14,7 @@ text_enum! {
 
 /// Step 1: `PUT /api/lever/credentials`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeverCredentialsRequest {
     pub environment: LeverEnvironment,
@@ -24,6 +25,7 @@ pub struct LeverCredentialsRequest {
 
 /// Step 2: `PUT /api/lever/stages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeverStagesRequest {
     pub stage_ids: Vec<String>,
@@ -31,6 +33,7 @@ pub struct LeverStagesRequest {
 
 /// Step 4: `PUT /api/lever/token`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeverTokenRequest {
     pub signature_token: String,
@@ -39,6 +42,7 @@ pub struct LeverTokenRequest {
 
 /// `PUT /api/lever/options`: the tag and what Stagepad writes back to Lever.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeverOptionsRequest {
     pub tag: String,
@@ -58,11 +62,13 @@ fn yes() -> bool {
 
 /// `GET /api/lever/stages`: Lever's stages, live, with which are selected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeverStagesResponse {
     pub stages: Vec<LeverStageChoice>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeverStageChoice {
     pub id: String,
     pub name: String,
@@ -71,6 +77,7 @@ pub struct LeverStageChoice {
 
 /// `GET /api/lever/webhook` and `POST /api/lever/webhook/rotate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeverWebhookResponse {
     /// Paste into Lever under Settings → Integrations and API → Webhooks → Candidate Stage Change.
     pub url: String,
@@ -78,6 +85,7 @@ pub struct LeverWebhookResponse {
 
 /// `GET /api/lever/setup`: every step's state; the server decides what is done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeverSetup {
     pub credentials: CredentialsStep,
     pub stages: StagesStep,
@@ -102,6 +110,7 @@ pub struct LeverSetup {
 
 /// A request from Lever that was refused, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefusedRequest {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -110,6 +119,7 @@ pub struct RefusedRequest {
 
 /// The feedback template an admin chose, as Lever named it then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChosenFeedbackTemplate {
     pub id: String,
     pub name: String,
@@ -117,11 +127,13 @@ pub struct ChosenFeedbackTemplate {
 
 /// `GET /api/lever/feedback-templates`: Lever's feedback templates, live, for the picker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeverFeedbackTemplatesResponse {
     pub templates: Vec<LeverFeedbackTemplateChoice>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeverFeedbackTemplateChoice {
     pub id: String,
     pub name: String,
@@ -137,12 +149,14 @@ pub struct LeverFeedbackTemplateChoice {
 
 /// `PUT /api/lever/feedback-template`: the template to file, or none to stop offering it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeverFeedbackTemplateRequest {
     pub template_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CredentialsStep {
     pub done: bool,
     pub environment: Option<LeverEnvironment>,
@@ -164,12 +178,14 @@ pub struct CredentialsStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StagesStep {
     pub done: bool,
     pub selected: Vec<SelectedStage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SelectedStage {
     pub id: String,
     /// The name Lever gave it when it was selected.
@@ -179,6 +195,7 @@ pub struct SelectedStage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookStep {
     pub done: bool,
     /// Absent until step 1 is done.
@@ -190,6 +207,7 @@ pub struct WebhookStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenStep {
     pub done: bool,
     pub pad_owner: Option<PadOwner>,
@@ -204,6 +222,7 @@ pub struct TokenStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PadOwner {
     pub id: crate::UserId,
     pub name: String,
@@ -213,6 +232,7 @@ pub struct PadOwner {
 /// [`ConnectionStateWire`]: serde's decoding of an internally tagged enum is several KB of the
 /// console's wasm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "state",
     rename_all = "snake_case",
@@ -260,6 +280,7 @@ impl TryFrom<ConnectionStateWire> for ConnectionState {
 
 /// One request from Lever, as the console lists it (`GET /api/lever/deliveries`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeverDelivery {
     pub id: crate::DeliveryId,
     #[serde(with = "time::serde::rfc3339")]
@@ -293,6 +314,7 @@ pub struct LeverDelivery {
 
 /// `GET /api/lever/deliveries?status=&q=&cursor=&limit=` (admins): newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeverDeliveriesResponse {
     pub deliveries: Vec<LeverDelivery>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.

@@ -35,6 +35,7 @@ text_enum! {
 
 /// One e-mail, as shown where it was asked for (an invitation, a pad).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MailView {
     pub to: String,
     pub status: MailStatus,
@@ -53,6 +54,7 @@ pub struct MailView {
 /// `POST /api/password-reset` (no login): e-mails a reset link if the address has an account.
 /// The answer is `202` either way: it never says whether an account exists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetRequest {
     pub email: String,
@@ -60,6 +62,7 @@ pub struct PasswordResetRequest {
 
 /// `GET /api/password-reset/{token}` (no login): the account a reset link is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordResetPreview {
     pub email: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -69,6 +72,7 @@ pub struct PasswordResetPreview {
 /// `POST /api/password-reset/{token}` (no login): sets the new password, ends every other
 /// session of the account and logs in; answers the [`crate::MeResponse`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CompletePasswordResetRequest {
     pub password: String,
@@ -76,6 +80,7 @@ pub struct CompletePasswordResetRequest {
 
 /// Who a pad's link is e-mailed to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PadMailRecipient {
     /// The candidate, at one of the addresses Lever has for them.
@@ -86,6 +91,7 @@ pub enum PadMailRecipient {
 
 /// `POST /api/pads/{id}/mail` (members): e-mails the pad's link; answers the e-mails queued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PadMailRequest {
     pub to: Vec<PadMailRecipient>,
@@ -99,6 +105,7 @@ pub struct PadMailRequest {
 
 /// A member the pad's link can be e-mailed to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MailableMember {
     pub id: crate::UserId,
     pub name: String,
@@ -107,6 +114,7 @@ pub struct MailableMember {
 
 /// `GET /api/pads/{id}/mail` (members): whom the pad's link can go to, and what was sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PadMailOptions {
     /// False when this Stagepad sends no e-mail: copy the link instead.
     pub mail_configured: bool,

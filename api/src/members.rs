@@ -13,6 +13,7 @@ text_enum! {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub id: crate::UserId,
     pub name: String,
@@ -25,6 +26,7 @@ pub struct Member {
 
 /// An invitation not yet accepted. Its link is shown only once, when it is created.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingInvitation {
     pub id: crate::InvitationId,
     pub email: String,
@@ -43,6 +45,7 @@ pub struct PendingInvitation {
 /// `GET /api/members?q=&cursor=&limit=` (admins): one page of the organization's members,
 /// oldest first, and every open invitation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MembersResponse {
     pub members: Vec<Member>,
     pub invitations: Vec<PendingInvitation>,
@@ -52,6 +55,7 @@ pub struct MembersResponse {
 
 /// `PATCH /api/members/{id}` (admins): change the role, or deactivate/reactivate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMemberRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +66,7 @@ pub struct UpdateMemberRequest {
 
 /// `POST /api/invitations` (admins).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitationRequest {
     pub email: String,
@@ -72,6 +77,7 @@ pub struct CreateInvitationRequest {
 /// the single-use link to hand to the invitee, also e-mailed to them when this Stagepad sends
 /// e-mail. A resend makes a new link; the old one stops working.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvitationCreated {
     pub invitation: PendingInvitation,
     /// `<public URL>/invite/<token>`; valid once, for 7 days.
@@ -80,6 +86,7 @@ pub struct InvitationCreated {
 
 /// `GET /api/invitations/{token}` (no login): what the invitee is joining.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvitationPreview {
     pub organization_name: String,
     pub email: String,
@@ -91,6 +98,7 @@ pub struct InvitationPreview {
 
 /// `POST /api/invitations/{token}/accept` (no login): joins and logs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
     pub name: String,

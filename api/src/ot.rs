@@ -332,6 +332,34 @@ impl Serialize for Operation {
     }
 }
 
+/// On the wire an operation is a JSON array (see the module's doc), which its schema says.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Operation {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let count = ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .description(Some(
+                "Positive: retain this many characters; negative: delete this many (never 0).",
+            ));
+        let insert = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .description(Some("Insert this text."));
+        ArrayBuilder::new()
+            .items(OneOfBuilder::new().item(count).item(insert))
+            .description(Some(
+                "A text operation walking the whole text at its base revision: e.g. \
+                 `[5, \"abc\", -2, 10]` keeps 5 characters, inserts `abc`, deletes 2 and keeps \
+                 10. Lengths count Unicode scalar values.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Operation {}
+
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum WireComponent {

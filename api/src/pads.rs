@@ -34,6 +34,7 @@ text_enum! {
 
 /// A pad as the console lists it (`GET /api/pads`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PadSummary {
     pub id: crate::PadId,
     /// `<public URL>/pad/<id>`: the link written on the candidate in Lever.
@@ -55,6 +56,7 @@ pub struct PadSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PadsResponse {
     pub pads: Vec<PadSummary>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
@@ -64,6 +66,7 @@ pub struct PadsResponse {
 /// What a pad's link shows (`GET /api/pads/<id>`). Once the interview has ended, people
 /// outside the organization learn only that.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PadView {
     pub id: crate::PadId,
     pub status: PadStatus,
@@ -107,6 +110,7 @@ pub struct PadView {
 
 /// A write of a pad's code that reached Lever.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeverWriteSent {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -117,6 +121,7 @@ pub struct LeverWriteSent {
 /// `POST /api/pads/<id>/lever-note` and `/lever-feedback` (the body may also be empty or
 /// `null`: a first sending).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeverWriteRequest {
     /// Send again, although the code reached Lever at this time (the `at` of `code_note_sent`
@@ -130,6 +135,7 @@ pub struct LeverWriteRequest {
 
 /// `POST /api/pads`: a pad for an interview that does not come from Lever.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewPadRequest {
     pub candidate_name: String,
     #[serde(default)]
@@ -168,6 +174,7 @@ pub const PARTICIPANT_COLORS: [&str; 8] = [
 
 /// Someone in the pad.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Participant {
     pub client_id: String,
     pub name: String,
@@ -178,6 +185,7 @@ pub struct Participant {
 
 /// What a browser sends over the pad's WebSocket (`GET /api/pads/<id>/socket`), as JSON text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// The first message. A guest's first join sends no `client_id`: the server issues one with
@@ -226,6 +234,7 @@ pub enum ClientMessage {
 
 /// What the server sends over the pad's WebSocket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// The answer to `join`. `text` is the whole text at `revision` unless the client asked
@@ -298,6 +307,7 @@ pub enum ServerMessage {
 /// `GET /api/pads/<id>/history?after=<revision>&limit=<edits>`: a page of what playback needs
 /// (members of the organization): the edits after `after` (at most 5,000).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PadHistory {
     pub language: String,
     pub participants: Vec<Participant>,
@@ -313,6 +323,7 @@ pub struct PadHistory {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryOperation {
     pub revision: u64,
     /// Milliseconds since the Unix epoch.

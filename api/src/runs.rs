@@ -47,6 +47,7 @@ text_enum! {
 
 /// A piece of a run's output, in the order it arrived.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunOutput {
     pub stream: RunStream,
     pub text: String,
@@ -54,6 +55,7 @@ pub struct RunOutput {
 
 /// A run as the pad shows it: who started it, on what, and (once ended) how it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunView {
     pub id: crate::RunId,
     /// The pad's revision whose text ran.
@@ -83,11 +85,13 @@ pub struct RunView {
 /// `GET /api/languages`: every language of the pad's selector, and whether this server can
 /// run it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LanguagesResponse {
     pub languages: Vec<LanguageInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LanguageInfo {
     pub id: String,
     pub label: String,

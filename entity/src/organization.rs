@@ -11,6 +11,15 @@ pub struct Model {
     pub name: String,
     pub plan: Plan,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// Set by an operator (`stagepad org disable`): members cannot log in or use their
+    /// sessions, the Lever webhook refuses deliveries and pad links stop working.
+    pub disabled_at: Option<TimeDateTimeWithTimeZone>,
+}
+
+impl Model {
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,7 @@ mod m20261203_000021_user_language;
 mod m20261203_000022_audit_detail_text;
 mod m20261203_000023_stored_failure_text;
 mod m20261204_000024_mail;
+mod m20261204_000025_organization_disabled;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000022_audit_detail_text::Migration),
             Box::new(m20261203_000023_stored_failure_text::Migration),
             Box::new(m20261204_000024_mail::Migration),
+            Box::new(m20261204_000025_organization_disabled::Migration),
         ]
     }
 }

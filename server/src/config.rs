@@ -56,6 +56,54 @@ pub struct Settings {
     pub mail: Option<crate::mail::MailSettings>,
     /// Mails an organization and a recipient may be sent an hour (not from the environment).
     pub mail_limits: crate::mail::MailLimits,
+    /// Where Prometheus scrapes `/metrics` (`STAGEPAD_METRICS_BIND`, `STAGEPAD_METRICS_TOKEN`).
+    pub metrics: MetricsSettings,
+}
+
+/// `/metrics` is served only where an operator asked: on its own address, or on the main port
+/// to a bearer of the token. Neither set: not served at all.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsSettings {
+    /// `STAGEPAD_METRICS_BIND`: an address of its own, e.g. `127.0.0.1:9100` (port 0: any).
+    pub bind: Option<SocketAddr>,
+    /// `STAGEPAD_METRICS_TOKEN`: `/metrics` on the main port with `Authorization: Bearer`.
+    pub token: Option<secrecy::SecretString>,
+}
+
+impl MetricsSettings {
+    /// A token shorter than this is guessable by anyone who can reach the public port.
+    const MIN_TOKEN_CHARS: usize = 16;
+
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let bind = lookup("STAGEPAD_METRICS_BIND")
+            .map(|raw| {
+                raw.trim().parse::<SocketAddr>().map_err(|_| ConfigError {
+                    name: "STAGEPAD_METRICS_BIND",
+                    problem: format!(
+                        "must be an address and port like 127.0.0.1:9100, not {raw:?}"
+                    ),
+                })
+            })
+            .transpose()?;
+        let token = lookup("STAGEPAD_METRICS_TOKEN")
+            .map(|raw| {
+                let token = raw.trim().to_owned();
+                if token.chars().count() < Self::MIN_TOKEN_CHARS
+                    || token.chars().any(|c| c.is_whitespace() || c.is_control())
+                {
+                    return Err(ConfigError {
+                        name: "STAGEPAD_METRICS_TOKEN",
+                        problem: format!(
+                            "must be at least {} characters without spaces (e.g. `openssl rand -hex 32`)",
+                            Self::MIN_TOKEN_CHARS
+                        ),
+                    });
+                }
+                Ok(secrecy::SecretString::from(token))
+            })
+            .transpose()?;
+        Ok(MetricsSettings { bind, token })
+    }
 }
 
 /// `STAGEPAD_RUN_*`: the limits of one run of the pad's code, and how many run at once.
@@ -313,6 +361,7 @@ impl Settings {
         })?;
         let runs = RunSettings::from_lookup(&lookup)?;
         let mail = crate::mail::MailSettings::from_lookup(&lookup, &public_url)?;
+        let metrics = MetricsSettings::from_lookup(&lookup)?;
         Ok(Settings {
             bind_address,
             public_url,
@@ -335,6 +384,7 @@ impl Settings {
             runs,
             mail,
             mail_limits: Default::default(),
+            metrics,
         })
     }
 
@@ -383,6 +433,27 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn metrics_are_off_unless_an_address_or_a_long_token_is_set() {
+        let none = settings(&[]).unwrap().metrics;
+        assert!(none.bind.is_none() && none.token.is_none());
+        let both = settings(&[
+            ("STAGEPAD_METRICS_BIND", "127.0.0.1:9100"),
+            ("STAGEPAD_METRICS_TOKEN", "0123456789abcdef0123"),
+        ])
+        .unwrap()
+        .metrics;
+        assert_eq!(both.bind, Some("127.0.0.1:9100".parse().unwrap()));
+        assert!(!format!("{both:?}").contains("0123456789abcdef0123"));
+        for (name, bad) in [
+            ("STAGEPAD_METRICS_BIND", "9100"),
+            ("STAGEPAD_METRICS_TOKEN", "short"),
+            ("STAGEPAD_METRICS_TOKEN", "0123456789 abcdef0123"),
+        ] {
+            assert_eq!(settings(&[(name, bad)]).unwrap_err().name, name, "{bad:?}");
+        }
     }
 
     #[test]

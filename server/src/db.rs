@@ -97,3 +97,94 @@ fn create_parent_dir(url: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The SQLite file of a `sqlite:` URL.
+pub fn sqlite_path(url: &str) -> anyhow::Result<std::path::PathBuf> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .get_filename()
+        .to_path_buf())
+}
+
+/// An exclusive lock on `<database>.lock` beside a SQLite database, held by a server for its
+/// whole life and by `stagepad restore` (and the embedded key rotation) while they work: one
+/// cannot replace the file under the other. Released when dropped (or when the process dies:
+/// the operating system drops it, so a crash leaves no stale lock).
+#[derive(Debug)]
+pub struct DatabaseLock {
+    _file: std::fs::File,
+    path: std::path::PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "another Stagepad process is using the database {database} (it holds {lock}); stop it \
+         first"
+    )]
+    Held {
+        database: std::path::PathBuf,
+        lock: std::path::PathBuf,
+    },
+    #[error("cannot open the lock file {lock}")]
+    Io {
+        lock: std::path::PathBuf,
+        #[source]
+        cause: std::io::Error,
+    },
+}
+
+impl DatabaseLock {
+    /// Takes the lock of the SQLite database at `database`, without waiting.
+    pub fn take(database: &std::path::Path) -> Result<Self, LockError> {
+        let mut name = database.as_os_str().to_owned();
+        name.push(".lock");
+        let path = std::path::PathBuf::from(name);
+        let io = |cause| LockError::Io {
+            lock: path.clone(),
+            cause,
+        };
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file, path }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(LockError::Held {
+                database: database.to_path_buf(),
+                lock: path,
+            }),
+            Err(std::fs::TryLockError::Error(cause)) => Err(io(cause)),
+        }
+    }
+
+    /// The lock file, for messages.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_lock_is_exclusive_and_released_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("stagepad.db");
+        let held = DatabaseLock::take(&database).unwrap();
+        assert_eq!(held.path(), dir.path().join("stagepad.db.lock"));
+        assert!(matches!(
+            DatabaseLock::take(&database),
+            Err(LockError::Held { .. })
+        ));
+        drop(held);
+        DatabaseLock::take(&database).expect("free again once dropped");
+    }
+}

@@ -119,6 +119,15 @@ impl ClientAddress {
     }
 }
 
+/// A genuine session of a member of an organization an operator has disabled since: over, and
+/// says why.
+fn organization_disabled() -> ApiError {
+    ApiError::unauthorized(
+        ErrorCode::OrganizationDisabled,
+        msg(Text::RequestOrganizationDisabled),
+    )
+}
+
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 fn not_logged_in() -> ApiError {
@@ -161,6 +170,9 @@ impl FromRequest for AuthUser {
             }
             if user.token_version != claims.ver {
                 return Err(not_logged_in());
+            }
+            if crate::orgs::service::is_disabled(&state.db, user.org_id).await? {
+                return Err(organization_disabled());
             }
             Ok(AuthUser {
                 user_id: user.id,
@@ -210,7 +222,9 @@ impl FromRequest for Viewer {
                 Err(e)
                     if matches!(
                         e.code(),
-                        ErrorCode::NotLoggedIn | ErrorCode::AccountDeactivated
+                        ErrorCode::NotLoggedIn
+                            | ErrorCode::AccountDeactivated
+                            | ErrorCode::OrganizationDisabled
                     ) =>
                 {
                     Ok(Viewer::Anonymous)

@@ -14,14 +14,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(get_readiness));
 }
 
-async fn get_health() -> HttpResponse {
+/// Liveness: the process is up and serving.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "Up.", body = api::HealthResponse)),
+)]
+pub async fn get_health() -> HttpResponse {
     HttpResponse::Ok().json(api::HealthResponse {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
     })
 }
 
-async fn get_readiness(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+/// Readiness: the process can do its work, i.e. its database answers.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready.", body = api::ReadinessResponse),
+        (status = 503, description = "`database_unavailable`: the database does not answer.", body = api::ErrorBody),
+    ),
+)]
+pub async fn get_readiness(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     state.db.execute_unprepared("SELECT 1").await.map_err(|e| {
         tracing::warn!(error = %e, "readiness check: database unreachable");
         ApiError::service_unavailable(

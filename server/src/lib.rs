@@ -1,6 +1,7 @@
 //! Stagepad's server as a library: `Application::build(settings)` wires everything, so `main`
 //! and the black-box tests start exactly the same server.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -14,7 +15,9 @@ pub mod i18n;
 pub mod jobs;
 pub mod lever;
 pub mod mail;
+pub mod metrics;
 pub mod notify;
+pub mod openapi;
 pub mod orgs;
 pub mod pads;
 pub mod paging;

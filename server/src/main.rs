@@ -1,20 +1,20 @@
-use server::config::LogFormat;
-use server::{Application, Settings, telemetry};
+//! `stagepad`: serves (with no command, or `stagepad serve`) or runs an operator's command;
+//! `stagepad --help` lists them. Everything is in [`server::admin`].
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::admin::{Cli, Command};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let settings = Settings::from_env()?;
-    let log_format = settings.log_format;
-    telemetry::init(log_format);
-    let application = Application::build(settings).await?;
-    tracing::info!(url = %application.public_url(), "Stagepad is serving");
-    if log_format == LogFormat::Text {
-        println!(
-            "\n  Stagepad is running: open {} in your browser.\n",
-            application.public_url()
-        );
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match server::admin::run(cli.command.unwrap_or(Command::Serve)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The whole chain, on one line: "what failed: why".
+            eprintln!("Error: {e:#}");
+            ExitCode::FAILURE
+        }
     }
-    application.run_until_stopped().await?;
-    tracing::info!("Stagepad stopped");
-    Ok(())
 }

@@ -156,6 +156,20 @@ impl Keyring {
         &self.current
     }
 
+    /// The earlier keys, which open what they sealed but seal nothing.
+    pub fn previous(&self) -> &[MasterKey] {
+        &self.previous
+    }
+
+    /// Whether `stored` was sealed with the current key (by the key id it names; nothing is
+    /// decrypted): a rotation leaves such values alone.
+    pub fn sealed_with_current(&self, stored: &str) -> bool {
+        stored
+            .strip_prefix("v1:")
+            .and_then(|rest| rest.split_once(':'))
+            .is_some_and(|(key_id, _)| key_id == self.current.id())
+    }
+
     pub fn seal(&self, plaintext: &str, context: &str) -> String {
         let cipher = cipher(&self.current);
         let nonce_bytes: [u8; 12] = rand::random();

@@ -23,28 +23,41 @@ use crate::lever::webhook_cache::WebhookCache;
 use crate::secrets::{Keyring, MasterKey};
 use crate::state::AppState;
 use crate::telemetry::log_request;
-use crate::{audit, auth, console, csrf, db, health, jobs, lever, orgs, pads, runs};
+use crate::{audit, auth, console, csrf, db, health, jobs, lever, openapi, orgs, pads, runs};
 
 /// JSON bodies of the API stay small; anything larger is refused with 413.
 const JSON_LIMIT_BYTES: usize = 64 * 1024;
 
 pub struct Application {
     port: u16,
+    /// Where `/metrics` is served on its own (`STAGEPAD_METRICS_BIND`).
+    metrics_port: Option<u16>,
     public_url: String,
     server: Server,
     state: AppState,
     worker: tokio::task::JoinHandle<()>,
     stop_worker: tokio::sync::watch::Sender<bool>,
     stop_handle: StopHandle,
+    /// SQLite: this server's hold on its database file, until it stops (see
+    /// [`db::DatabaseLock`]); `stagepad restore` refuses to replace the file meanwhile.
+    database_lock: Option<db::DatabaseLock>,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         crate::install_tls_provider();
+        crate::metrics::install();
         let keyring = Keyring::new(
             resolve_master_key(&settings)?,
             settings.previous_master_keys.clone(),
         );
+        let database_lock = if settings.uses_sqlite() {
+            Some(db::DatabaseLock::take(&db::sqlite_path(
+                &settings.database_url,
+            )?)?)
+        } else {
+            None
+        };
         let db = db::connect(&settings.database_url)
             .await
             .context("cannot open the database (STAGEPAD_DATABASE_URL)")?;
@@ -95,7 +108,7 @@ impl Application {
             webhooks,
             deliveries,
             db,
-            sessions: Sessions::new(keyring.current(), &public_url),
+            sessions: Sessions::new(keyring.current(), &public_url).accepting(keyring.previous()),
             passwords: Passwords::default(),
             throttle: Arc::new(Throttle::new(settings.throttle)),
             settings: settings.clone(),
@@ -122,8 +135,13 @@ impl Application {
             .clone()
             .spawn_listener(state.db.clone(), stopped.clone());
         let app_state = web::Data::new(state.clone());
+        let metrics_server = match settings.metrics.bind {
+            Some(address) => Some(serve_metrics(address, app_state.clone())?),
+            None => None,
+        };
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::metrics::record_request))
                 .wrap(from_fn(log_request))
                 // Outermost: every error answer is worded in the request's language, the CSRF
                 // check's refusals, the 404s of the fallback and the health probes' too.
@@ -137,20 +155,7 @@ impl Application {
                 )
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
-                // First: the busiest route, matched before the others are tried.
-                .configure(lever::webhook::routes)
-                .configure(health::routes)
-                .service(
-                    web::scope("/api")
-                        .wrap(from_fn(csrf::protect_api))
-                        .configure(auth::routes::routes)
-                        .configure(auth::reset::routes)
-                        .configure(orgs::routes::routes)
-                        .configure(lever::routes::routes)
-                        .configure(pads::routes::routes)
-                        .configure(audit::routes::routes),
-                )
-                .configure(console::routes)
+                .configure(routes)
                 .default_service(web::to(console::fallback))
         })
         .shutdown_timeout(10)
@@ -166,25 +171,41 @@ impl Application {
         // Runs left active by an instance that stopped are marked interrupted.
         runs::service::spawn_sweeper(state.run_audience(), stopped.clone());
         let worker = tokio::spawn(jobs::worker::run(state.clone(), stopped));
+        let (metrics_port, metrics_handle) = match metrics_server {
+            Some((port, metrics)) => {
+                let handle = metrics.handle();
+                tokio::spawn(metrics);
+                (Some(port), Some(handle))
+            }
+            None => (None, None),
+        };
         let stop_handle = StopHandle {
             server: server.handle(),
+            metrics: metrics_handle,
             pad_hub: state.pad_hub.clone(),
             runs: state.runs.clone(),
         };
         tokio::spawn(stop_on_signal(stop_handle.clone()));
         Ok(Self {
             port,
+            metrics_port,
             public_url,
             server,
             state,
             worker,
             stop_worker,
             stop_handle,
+            database_lock,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of `/metrics` on its own address, when `STAGEPAD_METRICS_BIND` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn public_url(&self) -> &str {
@@ -209,11 +230,57 @@ impl Application {
         if let Err(e) = self.worker.await {
             tracing::error!(error = %e, "the job worker ended abnormally");
         }
+        // Only now may another process replace the database (a restore).
+        drop(self.database_lock);
         served
     }
 }
 
-fn resolve_master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
+/// Every route the server answers. Routes are registered here and nowhere else: the OpenAPI
+/// test (tests/tests/api/openapi.rs) reads this table and fails for a route the document at
+/// `/api/openapi.json` lacks ([`crate::openapi::ApiDoc`]).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    // First: the busiest route, matched before the others are tried.
+    cfg.configure(lever::webhook::routes)
+        .configure(health::routes)
+        .route("/metrics", web::get().to(crate::metrics::scrape_with_token))
+        .service(
+            web::scope("/api")
+                .wrap(from_fn(csrf::protect_api))
+                .configure(auth::routes::routes)
+                .configure(auth::reset::routes)
+                .configure(orgs::routes::routes)
+                .configure(lever::routes::routes)
+                .configure(pads::routes::routes)
+                .configure(audit::routes::routes)
+                .configure(openapi::routes),
+        )
+        .configure(console::routes);
+}
+
+/// `/metrics` alone on the operator's address: one worker, no console, no API.
+fn serve_metrics(
+    address: std::net::SocketAddr,
+    state: web::Data<AppState>,
+) -> anyhow::Result<(u16, Server)> {
+    let listener = TcpListener::bind(address)
+        .with_context(|| format!("cannot listen on {address} (STAGEPAD_METRICS_BIND)"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(crate::metrics::scrape))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok((port, server))
+}
+
+/// The master key: `STAGEPAD_MASTER_KEY`, or (SQLite only) the one generated in the data
+/// folder. Also used by the admin commands.
+pub fn resolve_master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
     if let Some(key) = &settings.master_key {
         return Ok(key.clone());
     }
@@ -232,6 +299,7 @@ fn resolve_master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
 #[derive(Clone)]
 pub struct StopHandle {
     server: actix_web::dev::ServerHandle,
+    metrics: Option<actix_web::dev::ServerHandle>,
     pad_hub: Arc<pads::live::PadHub>,
     runs: Arc<runs::Runs>,
 }
@@ -243,6 +311,9 @@ impl StopHandle {
         self.runs.interrupt_all(Duration::from_secs(3)).await;
         self.pad_hub.close_all();
         self.server.stop(graceful).await;
+        if let Some(metrics) = &self.metrics {
+            metrics.stop(graceful).await;
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use reqwest::{Client, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::app::{TestApp, new_client};
+use crate::app::TestApp;
 
 /// A password that passes every rule.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -114,7 +114,11 @@ impl TestApp {
 
     /// Signs up a new organization on `plan`; returns its first admin.
     pub async fn sign_up(&self, plan: api::Plan) -> Account {
-        let client = new_client();
+        self.sign_up_with(self.new_client(), plan).await
+    }
+
+    /// Like [`TestApp::sign_up`], through `client` (a browser with settings of its own).
+    pub async fn sign_up_with(&self, client: Client, plan: api::Plan) -> Account {
         let email = unique_email("admin");
         let request = api::SignupRequest {
             org_name: format!("Org {}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
@@ -138,7 +142,7 @@ impl TestApp {
             email: email.into(),
             password: password.into(),
         };
-        self.login(&new_client(), &request).await
+        self.login(&self.new_client(), &request).await
     }
 
     /// A fresh session's `Cookie` header value, for clients without a cookie jar (sockets).
@@ -156,7 +160,7 @@ impl TestApp {
     }
 
     pub async fn log_in_as(&self, email: &str, password: &str) -> Client {
-        let client = new_client();
+        let client = self.new_client();
         let request = api::LoginRequest {
             email: email.into(),
             password: password.into(),
@@ -187,7 +191,7 @@ impl TestApp {
     pub async fn add_member(&self, admin: &Account, role: api::Role) -> Account {
         let email = unique_email("member");
         let created = self.invite(admin, &email, role).await;
-        let client = new_client();
+        let client = self.new_client();
         let token = Self::token_of(&created.link);
         let request = api::AcceptInvitationRequest {
             name: "Grace Member".into(),

@@ -19,6 +19,11 @@ pub struct TestApp {
     pub master_key: MasterKey,
     /// The server's live pads, for figures the benchmarks print.
     pub pad_hub: Arc<server::pads::live::PadHub>,
+    /// Where `/metrics` is served on its own, when the settings ask for it.
+    pub metrics_port: Option<u16>,
+    /// The certificate authority of the TLS proxy `address` points to, once the test put the
+    /// server behind one ([`TestApp::behind`]): the clients the harness makes trust it.
+    pub ca: Option<crate::proxy::TestCa>,
     handle: StopHandle,
     running: tokio::task::JoinHandle<std::io::Result<()>>,
     data_dir: tempfile::TempDir,
@@ -67,6 +72,33 @@ impl StoppedApp {
         .await
     }
 
+    /// Starts again under another master key (a rotation), with `configure` as well.
+    pub async fn start_with_key(
+        self,
+        master_key: MasterKey,
+        configure: impl Fn(&mut Settings) + Send + Sync + 'static,
+    ) -> TestApp {
+        let before = self.configure.clone();
+        let layered: Configure = Arc::new(move |settings| {
+            before(settings);
+            configure(settings);
+        });
+        start_on(self.database_url, master_key, self.data_dir, 0, layered).await
+    }
+
+    /// The database it ran on, for an operator's command to work on while it is stopped.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
+    pub fn master_key(&self) -> &MasterKey {
+        &self.master_key
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+
     pub async fn start_on_same_port(self) -> TestApp {
         start_on(
             self.database_url,
@@ -77,6 +109,17 @@ impl StoppedApp {
         )
         .await
     }
+}
+
+/// Starts the server on an existing database (one an operator restored, say) in `data_dir`.
+pub async fn start_on_database(
+    database_url: String,
+    master_key: MasterKey,
+    data_dir: tempfile::TempDir,
+) -> TestApp {
+    install_crypto_provider();
+    crate::logs::capture();
+    start_on(database_url, master_key, data_dir, 0, Arc::new(|_| {})).await
 }
 
 /// Where `make console` puts the built console.
@@ -93,13 +136,16 @@ pub fn install_crypto_provider() {
 
 /// A client with its own cookie jar: one per simulated person.
 pub fn new_client() -> reqwest::Client {
+    client_builder().build().expect("http client")
+}
+
+/// What [`new_client`] builds, to add to (a local address, a trusted certificate).
+pub fn client_builder() -> reqwest::ClientBuilder {
     install_crypto_provider();
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .expect("http client")
 }
 
 /// A client with its own cookie jar that sends `X-Forwarded-For: forwarded_for` on every
@@ -260,6 +306,29 @@ impl TestApp {
         n
     }
 
+    /// From now on the test reaches this server through `proxy`, as people and Lever would:
+    /// `address` (which every request helper and pad socket uses) is the proxy's https URL,
+    /// and the clients made from here on trust its certificate.
+    pub fn behind(&mut self, proxy: &crate::proxy::Nginx) {
+        self.address = proxy.url();
+        self.ca = Some(proxy.ca().clone());
+        self.client = self.new_client();
+    }
+
+    /// A client with its own cookie jar that can reach `address` (trusting the proxy's
+    /// certificate when the server is [`behind`](TestApp::behind) one).
+    pub fn new_client(&self) -> reqwest::Client {
+        self.client_builder().build().expect("http client")
+    }
+
+    /// What [`TestApp::new_client`] builds, to add to.
+    pub fn client_builder(&self) -> reqwest::ClientBuilder {
+        match &self.ca {
+            Some(ca) => client_builder().tls_certs_only([ca.certificate()]),
+            None => client_builder(),
+        }
+    }
+
     pub fn uses_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")
     }
@@ -318,6 +387,7 @@ async fn start_on(
     let address = format!("http://127.0.0.1:{port}");
     let handle = application.handle();
     let pad_hub = application.state().pad_hub.clone();
+    let metrics_port = application.metrics_port();
     let running = tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
@@ -326,6 +396,8 @@ async fn start_on(
         database_url,
         master_key,
         pad_hub,
+        metrics_port,
+        ca: None,
         handle,
         running,
         data_dir,

@@ -11,6 +11,7 @@ pub mod lever_sim;
 pub mod logs;
 pub mod pad_client;
 pub mod poll;
+pub mod proxy;
 pub mod smtp_sink;
 
 pub use accounts::{Account, PASSWORD, expect_error, expect_json};

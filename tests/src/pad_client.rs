@@ -15,18 +15,25 @@ use crate::app::TestApp;
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Opens the pad's socket, with the session cookie of `cookie_from` when given.
+/// Opens the pad's socket, with the session cookie of `cookie_from` when given: at the app's
+/// address (`wss://` through the TLS proxy a test put it [`behind`](TestApp::behind)).
 pub async fn open_socket(app: &TestApp, pad_id: &api::PadId, cookie: Option<&str>) -> Socket {
-    let url = format!("ws://127.0.0.1:{}/api/pads/{pad_id}/socket", app.port);
+    let root = app.address.replacen("http", "ws", 1);
+    let url = format!("{root}/api/pads/{pad_id}/socket");
     let mut request = url.into_client_request().expect("a websocket request");
     if let Some(cookie) = cookie {
         request
             .headers_mut()
             .insert("cookie", cookie.parse().expect("a cookie header"));
     }
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("the pad's socket opens");
+    let connector = app
+        .ca
+        .as_ref()
+        .map(|ca| tokio_tungstenite::Connector::Rustls(ca.rustls_config()));
+    let (socket, _) =
+        tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector)
+            .await
+            .expect("the pad's socket opens");
     socket
 }
 

@@ -11,14 +11,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit", web::get().to(list_audit_events));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct AuditQuery {
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Events per page: 1 to 200, 50 when absent.
     limit: Option<u64>,
 }
 
-async fn list_audit_events(
+/// One page of the organization's audit log, newest first (admins).
+#[utoipa::path(
+    get,
+    path = "/api/audit",
+    tag = "audit",
+    security(("session" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of events.", body = api::AuditPage),
+        (status = 400, description = "`invalid_cursor`, `invalid_limit`, `invalid_query`: the query does not fit.", body = api::ErrorBody),
+        (status = 403, description = "`admin_only`: only admins may read the audit log.", body = api::ErrorBody),
+    ),
+)]
+pub async fn list_audit_events(
     http: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,

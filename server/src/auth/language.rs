@@ -10,7 +10,15 @@ use crate::extract::AuthUser;
 use crate::state::AppState;
 use crate::wire;
 
-/// `PUT /api/me/language`: answers the new `MeResponse`.
+/// Sets the console's language for this user, wherever they log in.
+#[utoipa::path(
+    put,
+    path = "/api/me/language",
+    tag = "accounts",
+    security(("session" = [])),
+    request_body = api::ChangeLanguageRequest,
+    responses((status = 200, description = "Changed: the new `MeResponse`.", body = api::MeResponse)),
+)]
 pub async fn change_language(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -9,7 +9,7 @@ use api::ErrorCode;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::error::ApiError;
 use crate::i18n::{Text, msg};
@@ -65,6 +65,7 @@ impl Default for Passwords {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
+        crate::metrics::argon2_permits(cores);
         Self {
             permits: Arc::new(Semaphore::new(cores)),
         }
@@ -72,8 +73,14 @@ impl Default for Passwords {
 }
 
 impl Passwords {
+    /// A permit to hash, counted in the metrics while held.
+    async fn permit(&self) -> Result<(SemaphorePermit<'_>, crate::metrics::Argon2InUse), ApiError> {
+        let permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        Ok((permit, crate::metrics::Argon2InUse::taken()))
+    }
+
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let _permit = self.permit().await?;
         actix_web::web::block(move || {
             argon2()
                 .hash_password(password.as_bytes())
@@ -87,7 +94,7 @@ impl Passwords {
     /// True when `password` matches `stored`. Without a stored hash (unknown email) it still
     /// does the work of a real check, then answers false.
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let _permit = self.permit().await?;
         actix_web::web::block(move || {
             let known = stored.is_some();
             let hash = stored.unwrap_or_else(|| DUMMY_HASH.to_string());

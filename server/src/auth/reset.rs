@@ -35,7 +35,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn ask(
+/// Asks for a password reset link, e-mailed if the address has an account.
+///
+/// The answer is the same either way: it never says whether an account exists.
+#[utoipa::path(
+    post,
+    path = "/api/password-reset",
+    tag = "accounts",
+    request_body = api::PasswordResetRequest,
+    responses(
+        (status = 202, description = "Asked (a link is on its way if the address has an account)."),
+        (status = 422, description = "`invalid_email`: the address is not one.", body = api::ErrorBody),
+        (status = 429, description = "`too_many_requests`: too many requests from this address; `Retry-After` says how long to wait.", body = api::ErrorBody),
+        (status = 503, description = "`mail_not_configured`: this Stagepad sends no e-mail.", body = api::ErrorBody),
+    ),
+)]
+pub async fn ask(
     state: web::Data<AppState>,
     client: ClientAddress,
     request: web::Json<api::PasswordResetRequest>,
@@ -44,7 +59,21 @@ async fn ask(
     Ok(HttpResponse::Accepted().finish())
 }
 
-async fn preview(state: web::Data<AppState>, token: web::Path<String>) -> ApiResult<HttpResponse> {
+/// The account a password reset link is for.
+#[utoipa::path(
+    get,
+    path = "/api/password-reset/{token}",
+    tag = "accounts",
+    params(("token" = String, Path, description = "The token of the link e-mailed.")),
+    responses(
+        (status = 200, description = "The link works.", body = api::PasswordResetPreview),
+        (status = 404, description = "`reset_link_not_found`: the link was used, replaced or expired.", body = api::ErrorBody),
+    ),
+)]
+pub async fn preview(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let (reset, user) = open_reset(&state, &token).await?;
     Ok(HttpResponse::Ok().json(api::PasswordResetPreview {
         email: user.email,
@@ -52,7 +81,20 @@ async fn preview(state: web::Data<AppState>, token: web::Path<String>) -> ApiRes
     }))
 }
 
-async fn complete(
+/// Sets the new password with a reset link, ends every other session and logs in.
+#[utoipa::path(
+    post,
+    path = "/api/password-reset/{token}",
+    tag = "accounts",
+    params(("token" = String, Path, description = "The token of the link e-mailed.")),
+    request_body = api::CompletePasswordResetRequest,
+    responses(
+        (status = 200, description = "Set and logged in.", body = api::MeResponse, headers(("Set-Cookie" = String, description = "The new session cookie."))),
+        (status = 404, description = "`reset_link_not_found`: the link was used, replaced or expired.", body = api::ErrorBody),
+        (status = 422, description = "`weak_password`: the password is too short, too long or too common.", body = api::ErrorBody),
+    ),
+)]
+pub async fn complete(
     state: web::Data<AppState>,
     client: ClientAddress,
     token: web::Path<String>,

@@ -49,7 +49,20 @@ pub fn session_response(
     )))
 }
 
-async fn sign_up(
+/// Creates an organization and its first admin, and logs them in.
+#[utoipa::path(
+    post,
+    path = "/api/signup",
+    tag = "accounts",
+    request_body = api::SignupRequest,
+    responses(
+        (status = 201, description = "Signed up and logged in.", body = api::MeResponse, headers(("Set-Cookie" = String, description = "The new session cookie."))),
+        (status = 409, description = "`email_taken`: an account has this e-mail address.", body = api::ErrorBody),
+        (status = 422, description = "`weak_password`, `invalid_email`: the password or the address does not do.", body = api::ErrorBody),
+        (status = 429, description = "`too_many_requests`: too many sign-ups from this address; `Retry-After` says how long to wait.", body = api::ErrorBody),
+    ),
+)]
+pub async fn sign_up(
     state: web::Data<AppState>,
     client: ClientAddress,
     request: web::Json<api::SignupRequest>,
@@ -58,7 +71,20 @@ async fn sign_up(
     session_response(&state, HttpResponse::Created(), &signed_in)
 }
 
-async fn log_in(
+/// Logs in with an e-mail address and a password.
+#[utoipa::path(
+    post,
+    path = "/api/login",
+    tag = "accounts",
+    request_body = api::LoginRequest,
+    responses(
+        (status = 200, description = "Logged in.", body = api::MeResponse, headers(("Set-Cookie" = String, description = "The new session cookie."))),
+        (status = 401, description = "`invalid_credentials`: the e-mail address or the password is wrong.", body = api::ErrorBody),
+        (status = 403, description = "`account_deactivated`: an admin deactivated the account; `organization_disabled`: the organization is disabled.", body = api::ErrorBody),
+        (status = 429, description = "`too_many_requests`: too many failed log-ins for this account or address; `Retry-After` says how long to wait.", body = api::ErrorBody),
+    ),
+)]
+pub async fn log_in(
     state: web::Data<AppState>,
     client: ClientAddress,
     request: web::Json<api::LoginRequest>,
@@ -67,7 +93,19 @@ async fn log_in(
     session_response(&state, HttpResponse::Ok(), &signed_in)
 }
 
-async fn log_out(
+/// Logs out: this session ends and its cookie is cleared.
+///
+/// Sends no body (but `Content-Type: application/json`, the CSRF rule).
+#[utoipa::path(
+    post,
+    path = "/api/logout",
+    tag = "accounts",
+    security(("session" = [])),
+    responses(
+        (status = 204, description = "Logged out.", headers(("Set-Cookie" = String, description = "Clears the session cookie."))),
+    ),
+)]
+pub async fn log_out(
     state: web::Data<AppState>,
     user: AuthUser,
     client: ClientAddress,
@@ -78,7 +116,15 @@ async fn log_out(
         .finish())
 }
 
-async fn get_me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+/// Who is logged in, in which organization, with which role.
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    tag = "accounts",
+    security(("session" = [])),
+    responses((status = 200, description = "The session's account.", body = api::MeResponse)),
+)]
+pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let signed_in = service::me(&state, &user).await?;
     Ok(HttpResponse::Ok().json(wire::me(
         &signed_in.user,
@@ -87,7 +133,21 @@ async fn get_me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpRes
     )))
 }
 
-async fn change_password(
+/// Changes the password: every other session of the account ends, this one goes on.
+#[utoipa::path(
+    put,
+    path = "/api/me/password",
+    tag = "accounts",
+    security(("session" = [])),
+    request_body = api::ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed.", headers(("Set-Cookie" = String, description = "The new session cookie."))),
+        (status = 403, description = "`wrong_password`: the current password is wrong.", body = api::ErrorBody),
+        (status = 422, description = "`weak_password`: the new password is too short, too long or too common.", body = api::ErrorBody),
+        (status = 429, description = "`too_many_requests`: too many wrong passwords; `Retry-After` says how long to wait.", body = api::ErrorBody),
+    ),
+)]
+pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
     client: ClientAddress,
@@ -100,7 +160,16 @@ async fn change_password(
         .finish())
 }
 
-async fn change_name(
+/// Changes the name others see.
+#[utoipa::path(
+    put,
+    path = "/api/me/name",
+    tag = "accounts",
+    security(("session" = [])),
+    request_body = api::ChangeNameRequest,
+    responses((status = 200, description = "Changed.", body = api::MeResponse)),
+)]
+pub async fn change_name(
     state: web::Data<AppState>,
     user: AuthUser,
     client: ClientAddress,
@@ -114,7 +183,22 @@ async fn change_name(
     )))
 }
 
-async fn change_email(
+/// Changes the e-mail address to log in with, confirmed by the current password.
+#[utoipa::path(
+    put,
+    path = "/api/me/email",
+    tag = "accounts",
+    security(("session" = [])),
+    request_body = api::ChangeEmailRequest,
+    responses(
+        (status = 200, description = "Changed; the sessions stay open.", body = api::MeResponse, headers(("Set-Cookie" = String, description = "The new session cookie."))),
+        (status = 403, description = "`wrong_password`: the current password is wrong.", body = api::ErrorBody),
+        (status = 409, description = "`email_taken`: an account has this address.", body = api::ErrorBody),
+        (status = 422, description = "`invalid_email`: the address is not one.", body = api::ErrorBody),
+        (status = 429, description = "`too_many_requests`: too many wrong passwords; `Retry-After` says how long to wait.", body = api::ErrorBody),
+    ),
+)]
+pub async fn change_email(
     state: web::Data<AppState>,
     user: AuthUser,
     client: ClientAddress,

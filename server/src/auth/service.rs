@@ -86,6 +86,7 @@ pub async fn sign_up(
         name: Set(org_name),
         plan: Set(crate::wire::db_plan(request.plan)),
         created_at: Set(now),
+        disabled_at: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -218,6 +219,21 @@ pub async fn log_in(
         return Err(ApiError::forbidden(
             ErrorCode::AccountDeactivated,
             msg(Text::AuthAccountDeactivated),
+        ));
+    }
+    if crate::orgs::service::is_disabled(&state.db, user.org_id).await? {
+        audit::record(
+            &state.db,
+            user.org_id,
+            actor(),
+            "login_failed",
+            msg(Text::AuditDetailOrganizationIsDisabled),
+            client,
+        )
+        .await?;
+        return Err(ApiError::forbidden(
+            ErrorCode::OrganizationDisabled,
+            msg(Text::AuthOrganizationDisabled),
         ));
     }
     state.throttle.log_in_succeeded(&attempt);

@@ -29,6 +29,9 @@ pub struct Claims {
 pub struct Sessions {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Keys of earlier master keys (`STAGEPAD_MASTER_KEY_PREVIOUS`): sessions they signed stay
+    /// valid while a rotation is under way.
+    previous: Vec<DecodingKey>,
     validation: Validation,
     cookie_name: &'static str,
     secure: bool,
@@ -36,12 +39,7 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(master_key: &MasterKey, public_url: &str) -> Self {
-        // A key of its own, derived from the master key, so a session secret is never reused
-        // for encryption.
-        let signing_key = Sha256::new()
-            .chain_update(b"stagepad session signing key v1\0")
-            .chain_update(master_key.bytes())
-            .finalize();
+        let signing_key = signing_key(master_key);
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
@@ -51,6 +49,7 @@ impl Sessions {
         Self {
             encoding: EncodingKey::from_secret(&signing_key),
             decoding: DecodingKey::from_secret(&signing_key),
+            previous: Vec::new(),
             validation,
             // The __Host- prefix binds the cookie to this exact origin; browsers accept it only
             // on https with Secure and Path=/.
@@ -61,6 +60,16 @@ impl Sessions {
             },
             secure,
         }
+    }
+
+    /// Also accepts sessions signed under these earlier master keys (new ones are signed
+    /// under the current key only).
+    pub fn accepting(mut self, previous: &[MasterKey]) -> Self {
+        self.previous = previous
+            .iter()
+            .map(|key| DecodingKey::from_secret(&signing_key(key)))
+            .collect();
+        self
     }
 
     pub fn cookie_name(&self) -> &'static str {
@@ -93,8 +102,9 @@ impl Sessions {
 
     /// The claims of a genuine, unexpired token; `None` for anything else.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .ok()
+        std::iter::once(&self.decoding)
+            .chain(&self.previous)
+            .find_map(|key| jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok())
             .map(|data| data.claims)
     }
 
@@ -107,6 +117,16 @@ impl Sessions {
             .max_age(max_age)
             .finish()
     }
+}
+
+/// A key of its own, derived from the master key, so a session secret is never reused for
+/// encryption.
+fn signing_key(master_key: &MasterKey) -> Vec<u8> {
+    Sha256::new()
+        .chain_update(b"stagepad session signing key v1\0")
+        .chain_update(master_key.bytes())
+        .finalize()
+        .to_vec()
 }
 
 #[cfg(test)]
@@ -132,6 +152,29 @@ mod tests {
         let mut tampered = cookie.value().to_string();
         tampered.insert(tampered.len() - 2, 'x');
         assert!(sessions.verify(&tampered).is_none());
+    }
+
+    #[test]
+    fn sessions_of_a_previous_master_key_stay_valid_during_a_rotation() {
+        let (old, new) = (MasterKey::generate(), MasterKey::generate());
+        let before = Sessions::new(&old, "http://x");
+        let cookie = before.issue(UserId::random(), OrgId::random(), 0).unwrap();
+        assert!(
+            Sessions::new(&new, "http://x")
+                .verify(cookie.value())
+                .is_none()
+        );
+        let rotating = Sessions::new(&new, "http://x").accepting(std::slice::from_ref(&old));
+        assert!(rotating.verify(cookie.value()).is_some());
+        let fresh = rotating
+            .issue(UserId::random(), OrgId::random(), 0)
+            .unwrap();
+        assert!(
+            Sessions::new(&new, "http://x")
+                .verify(fresh.value())
+                .is_some(),
+            "new sessions are signed with the new key"
+        );
     }
 
     #[test]

@@ -154,6 +154,7 @@ async fn run_one(state: AppState, job: job::Model) {
             attempts: limit,
             ..job.clone()
         };
+        crate::metrics::job_attempt(job.kind, "dead");
         record_failure(&state, &job, &shown, &error, None).await;
         return;
     }
@@ -183,7 +184,7 @@ async fn run_one(state: AppState, job: job::Model) {
     };
     match outcome {
         Ok(()) => match queue::finish(&state.db, &job).await {
-            Ok(true) => {}
+            Ok(true) => crate::metrics::job_attempt(job.kind, "done"),
             Ok(false) => lost_claim(&job),
             Err(e) => {
                 tracing::error!(job_id = %job.id, error = %e, "cannot record a job's outcome; it runs again when its lease ends");
@@ -202,6 +203,7 @@ async fn run_one(state: AppState, job: job::Model) {
                 retry_in_ms = retry.map(|d| d.as_millis() as u64),
                 "job failed"
             );
+            crate::metrics::job_attempt(job.kind, if retry.is_some() { "retry" } else { "dead" });
             record_failure(&state, &job, &job, &error, retry).await;
         }
     }

@@ -289,9 +289,11 @@ impl ReqwestLever {
         let mut attempt = 0;
         let mut redirects = 0;
         loop {
+            let waiting = std::time::Instant::now();
             self.budget
                 .wait_for_turn(credentials.api_key.expose())
                 .await;
+            crate::metrics::lever_budget_waited(waiting.elapsed());
             let mut builder = self
                 .http
                 .request(request.method.clone(), url.clone())
@@ -300,7 +302,15 @@ impl ReqwestLever {
             if let Some(body) = &request.body {
                 builder = builder.json(body);
             }
-            let outcome = match builder.send().await {
+            let sending = std::time::Instant::now();
+            let sent = builder.send().await;
+            let status = match &sent {
+                Ok(response) => response.status().as_str().to_owned(),
+                Err(e) if e.is_timeout() => "timeout".to_owned(),
+                Err(_) => "unreachable".to_owned(),
+            };
+            crate::metrics::lever_request(request.endpoint, &status, sending.elapsed());
+            let outcome = match sent {
                 Ok(response) if response.status().is_redirection() => {
                     match redirect_target(&url, &response, request.endpoint) {
                         Ok(next) if redirects < MAX_REDIRECTS => {

@@ -22,18 +22,35 @@ use crate::pads;
 use crate::paging::{self, PageRequest};
 use crate::state::AppState;
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
+    /// Only deliveries with this status (a `DeliveryStatus`).
     status: Option<String>,
     /// Part of the opportunity id or the candidate's name, any case.
     q: Option<String>,
+    /// Rows per page: 1 to 200, 50 when absent.
     limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
-/// `GET /api/lever/deliveries?status=&q=&cursor=&limit=`: one page of the requests from Lever,
-/// newest first, and how many forged ones were only counted.
+/// One page of the requests from Lever, newest first (admins).
+///
+/// Also says how many forged requests were only counted, not listed.
+#[utoipa::path(
+    get,
+    path = "/api/lever/deliveries",
+    tag = "lever",
+    security(("session" = [])),
+    params(DeliveriesQuery),
+    responses(
+        (status = 200, description = "A page of deliveries.", body = api::LeverDeliveriesResponse),
+        (status = 400, description = "`invalid_status`, `invalid_cursor`, `invalid_limit`, `invalid_search`, `invalid_query`: the query does not fit.", body = api::ErrorBody),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+    ),
+)]
 pub async fn list_deliveries(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
@@ -125,7 +142,20 @@ pub async fn list_deliveries(
     }))
 }
 
-/// `POST /api/lever/deliveries/<id>/retry`: a failed or dead delivery's job runs again now.
+/// Runs a failed or dead delivery's job again, now (admins).
+#[utoipa::path(
+    post,
+    path = "/api/lever/deliveries/{id}/retry",
+    tag = "lever",
+    security(("session" = [])),
+    params(("id" = api::DeliveryId, Path, description = "The delivery's id.")),
+    responses(
+        (status = 200, description = "Queued again.", body = api::LeverDelivery),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+        (status = 404, description = "`not_found`: no such delivery in the organization.", body = api::ErrorBody),
+        (status = 409, description = "`not_retryable`: the delivery is not failed or dead, or is being processed.", body = api::ErrorBody),
+    ),
+)]
 pub async fn retry_delivery(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,

@@ -624,6 +624,7 @@ mod tests {
             name: "Acme".into(),
             plan: api::Plan::Enterprise,
             created_at: OffsetDateTime::now_utc(),
+            disabled_at: None,
         }
         .into_active_model()
         .insert(&db)

@@ -36,11 +36,40 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lever", web::delete().to(disconnect));
 }
 
-async fn get_setup(state: web::Data<AppState>, admin: EnterpriseAdmin) -> ApiResult<HttpResponse> {
+/// The Lever setup: every step's state, as the server decides it.
+#[utoipa::path(
+    get,
+    path = "/api/lever/setup",
+    tag = "lever",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The setup.", body = api::LeverSetup),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+    ),
+)]
+pub async fn get_setup(
+    state: web::Data<AppState>,
+    admin: EnterpriseAdmin,
+) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(setup::setup(&state, &admin).await?))
 }
 
-async fn save_credentials(
+/// Step 1: saves the Lever API key after checking it and its permissions with Lever.
+#[utoipa::path(
+    put,
+    path = "/api/lever/credentials",
+    tag = "lever",
+    security(("session" = [])),
+    request_body = api::LeverCredentialsRequest,
+    responses(
+        (status = 200, description = "Saved.", body = api::LeverSetup),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+        (status = 422, description = "`lever_key_rejected`, `lever_permissions_missing`, `custom_base_url_disabled`: Lever refused the key, the key lacks permissions, or a custom base URL is not allowed here.", body = api::ErrorBody),
+        (status = 502, description = "`lever_unreachable`, `lever_rate_limited`, `lever_error`: Lever cannot be reached, limits the key, or answered something unexpected.", body = api::ErrorBody),
+        (status = 504, description = "`lever_timeout`: Lever did not answer in time.", body = api::ErrorBody),
+    ),
+)]
+pub async fn save_credentials(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
     client: ClientAddress,
@@ -50,14 +79,44 @@ async fn save_credentials(
         .json(setup::save_credentials(&state, &admin, request.into_inner(), &client).await?))
 }
 
-async fn list_stages(
+/// Step 2: Lever's stages, live, with which are selected.
+#[utoipa::path(
+    get,
+    path = "/api/lever/stages",
+    tag = "lever",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The stages.", body = api::LeverStagesResponse),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+        (status = 409, description = "`step_incomplete`: no Lever API key is saved yet (step 1).", body = api::ErrorBody),
+        (status = 502, description = "`lever_unreachable`, `lever_rate_limited`, `lever_error`: Lever cannot be reached, limits the key, or answered something unexpected.", body = api::ErrorBody),
+        (status = 504, description = "`lever_timeout`: Lever did not answer in time.", body = api::ErrorBody),
+    ),
+)]
+pub async fn list_stages(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(setup::live_stages(&state, &admin).await?))
 }
 
-async fn save_stages(
+/// Step 2: selects the stages whose candidates get a pad.
+#[utoipa::path(
+    put,
+    path = "/api/lever/stages",
+    tag = "lever",
+    security(("session" = [])),
+    request_body = api::LeverStagesRequest,
+    responses(
+        (status = 200, description = "Saved.", body = api::LeverSetup),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+        (status = 409, description = "`step_incomplete`: no Lever API key is saved yet (step 1).", body = api::ErrorBody),
+        (status = 422, description = "`no_stages`, `unknown_stage`: none picked, or one that is not Lever's.", body = api::ErrorBody),
+        (status = 502, description = "`lever_unreachable`, `lever_rate_limited`, `lever_error`: Lever cannot be reached, limits the key, or answered something unexpected.", body = api::ErrorBody),
+        (status = 504, description = "`lever_timeout`: Lever did not answer in time.", body = api::ErrorBody),
+    ),
+)]
+pub async fn save_stages(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
     client: ClientAddress,
@@ -67,14 +126,38 @@ async fn save_stages(
         .json(setup::save_stages(&state, &admin, request.into_inner(), &client).await?))
 }
 
-async fn get_webhook(
+/// Step 3: the webhook URL to paste into Lever.
+#[utoipa::path(
+    get,
+    path = "/api/lever/webhook",
+    tag = "lever",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The URL.", body = api::LeverWebhookResponse),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+        (status = 409, description = "`step_incomplete`: no Lever API key is saved yet (step 1).", body = api::ErrorBody),
+    ),
+)]
+pub async fn get_webhook(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(setup::webhook(&state, &admin).await?))
 }
 
-async fn rotate_webhook(
+/// Step 3: a new webhook URL; the old one stops working.
+#[utoipa::path(
+    post,
+    path = "/api/lever/webhook/rotate",
+    tag = "lever",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The new URL.", body = api::LeverWebhookResponse),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+        (status = 409, description = "`step_incomplete`: no Lever API key is saved yet (step 1).", body = api::ErrorBody),
+    ),
+)]
+pub async fn rotate_webhook(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
     client: ClientAddress,
@@ -82,7 +165,21 @@ async fn rotate_webhook(
     Ok(HttpResponse::Ok().json(setup::rotate_webhook(&state, &admin, &client).await?))
 }
 
-async fn save_token(
+/// Step 4: saves Lever's signature token and the pads' owner.
+#[utoipa::path(
+    put,
+    path = "/api/lever/token",
+    tag = "lever",
+    security(("session" = [])),
+    request_body = api::LeverTokenRequest,
+    responses(
+        (status = 200, description = "Saved.", body = api::LeverSetup),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+        (status = 409, description = "`step_incomplete`: no Lever API key is saved yet (step 1).", body = api::ErrorBody),
+        (status = 422, description = "`invalid_pad_owner`: the owner is not an active member.", body = api::ErrorBody),
+    ),
+)]
+pub async fn save_token(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
     client: ClientAddress,
@@ -92,7 +189,20 @@ async fn save_token(
         .json(setup::save_token(&state, &admin, request.into_inner(), &client).await?))
 }
 
-async fn save_options(
+/// The tag and what Stagepad writes back to Lever.
+#[utoipa::path(
+    put,
+    path = "/api/lever/options",
+    tag = "lever",
+    security(("session" = [])),
+    request_body = api::LeverOptionsRequest,
+    responses(
+        (status = 200, description = "Saved.", body = api::LeverSetup),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+        (status = 409, description = "`step_incomplete`: no Lever API key is saved yet (step 1).", body = api::ErrorBody),
+    ),
+)]
+pub async fn save_options(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
     client: ClientAddress,
@@ -102,7 +212,21 @@ async fn save_options(
         .json(setup::save_options(&state, &admin, request.into_inner(), &client).await?))
 }
 
-async fn list_feedback_templates(
+/// Lever's feedback templates, live, for the picker.
+#[utoipa::path(
+    get,
+    path = "/api/lever/feedback-templates",
+    tag = "lever",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The templates.", body = api::LeverFeedbackTemplatesResponse),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+        (status = 409, description = "`step_incomplete`: no Lever API key is saved yet (step 1).", body = api::ErrorBody),
+        (status = 502, description = "`lever_unreachable`, `lever_rate_limited`, `lever_error`: Lever cannot be reached, limits the key, or answered something unexpected.", body = api::ErrorBody),
+        (status = 504, description = "`lever_timeout`: Lever did not answer in time.", body = api::ErrorBody),
+    ),
+)]
+pub async fn list_feedback_templates(
     request: HttpRequest,
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
@@ -111,7 +235,23 @@ async fn list_feedback_templates(
     Ok(HttpResponse::Ok().json(super::feedback::templates(&state, &admin, locale).await?))
 }
 
-async fn choose_feedback_template(
+/// Chooses the feedback template "Send as feedback" files, or none.
+#[utoipa::path(
+    put,
+    path = "/api/lever/feedback-template",
+    tag = "lever",
+    security(("session" = [])),
+    request_body = api::LeverFeedbackTemplateRequest,
+    responses(
+        (status = 200, description = "Chosen.", body = api::LeverSetup),
+        (status = 403, description = "`admin_only`: only admins may do this; `enterprise_required`: Lever needs the Enterprise plan.", body = api::ErrorBody),
+        (status = 409, description = "`step_incomplete`: no Lever API key is saved yet (step 1).", body = api::ErrorBody),
+        (status = 422, description = "`unknown_template`, `template_unusable`: not one of Lever's, or Stagepad cannot fill it.", body = api::ErrorBody),
+        (status = 502, description = "`lever_unreachable`, `lever_rate_limited`, `lever_error`: Lever cannot be reached, limits the key, or answered something unexpected.", body = api::ErrorBody),
+        (status = 504, description = "`lever_timeout`: Lever did not answer in time.", body = api::ErrorBody),
+    ),
+)]
+pub async fn choose_feedback_template(
     state: web::Data<AppState>,
     admin: EnterpriseAdmin,
     client: ClientAddress,
@@ -122,7 +262,18 @@ async fn choose_feedback_template(
     ))
 }
 
-async fn disconnect(
+/// Disconnects Lever: the saved key, stages and tokens are deleted (admins, any plan).
+#[utoipa::path(
+    delete,
+    path = "/api/lever",
+    tag = "lever",
+    security(("session" = [])),
+    responses(
+        (status = 204, description = "Disconnected."),
+        (status = 403, description = "`admin_only`: only admins may do this.", body = api::ErrorBody),
+    ),
+)]
+pub async fn disconnect(
     state: web::Data<AppState>,
     admin: AdminUser,
     client: ClientAddress,

@@ -267,16 +267,20 @@ pub struct LeverErrorBody {
 }
 
 /// A webhook delivery as Lever posts it. The body is not signed: only (token, triggeredAt).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LeverWebhook {
+    /// When Lever sent it, in milliseconds since the Unix epoch.
     pub triggered_at: i64,
+    /// `candidateStageChange` for a stage change (Verify sends another event).
     pub event: String,
+    /// The event's details; for a stage change `opportunityId` and `toStageId` among others.
     #[serde(default)]
     pub data: serde_json::Value,
     /// Present only when a signing token was generated for the entry in Lever.
     #[serde(default)]
     pub signature: Option<String>,
+    /// Unique per delivery: signed with `triggeredAt`, a replay repeats it.
     #[serde(default)]
     pub token: Option<String>,
 }

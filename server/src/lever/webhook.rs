@@ -98,15 +98,50 @@ fn delivery_row(
     }
 }
 
-async fn receive_lever_webhook(
+/// Where Lever delivers its webhooks (Candidate Stage Change, and Verify's sample).
+///
+/// The key in the URL names the organization; the `signature` in the body (HMAC-SHA256 of
+/// `token` and `triggeredAt` with the signature token saved in the Lever setup) proves Lever
+/// sent it. A valid delivery is stored and answered at once; a stage change to a selected stage
+/// makes its pad in the background.
+#[utoipa::path(
+    post,
+    path = "/webhooks/lever/{key}",
+    tag = "webhooks",
+    params(("key" = String, Path, description = "The organization's webhook key, from the URL the Lever setup shows.")),
+    request_body(content = super::types::LeverWebhook, description = "Lever's webhook body, as Lever sends it.", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored: what became of the delivery so far.", body = WebhookReceived),
+        (status = 400, description = "`malformed_json`: not a Lever webhook; `triggered_in_future`, `too_old`: its `triggeredAt` is out of time.", body = api::ErrorBody),
+        (status = 401, description = "`no_signature`, `invalid_signature`: no signature, or not one the saved signature token makes.", body = api::ErrorBody),
+        (status = 403, description = "`organization_disabled`: the organization is disabled.", body = api::ErrorBody),
+        (status = 404, description = "`not_found`: no organization has this key.", body = api::ErrorBody),
+        (status = 413, description = "`payload_too_large`: the body is larger than 64 KiB.", body = api::ErrorBody),
+    ),
+)]
+pub async fn receive_lever_webhook(
     state: web::Data<AppState>,
     key: web::Path<String>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let body = read_limited(payload, MAX_BODY_BYTES).await?;
-    let delivery = ingest(&state, &key, &body).await?;
-    let status = accept(&state, delivery).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": status })))
+    let outcome = async {
+        let body = read_limited(payload, MAX_BODY_BYTES).await?;
+        let delivery = ingest(&state, &key, &body).await?;
+        accept(&state, delivery).await
+    }
+    .await;
+    crate::metrics::webhook_delivery(match &outcome {
+        Ok(status) => status.as_str(),
+        Err(refusal) => refusal.code().as_str(),
+    });
+    Ok(HttpResponse::Ok().json(WebhookReceived { status: outcome? }))
+}
+
+/// The answer to a delivery Lever made.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookReceived {
+    /// `queued` (a stage change whose job will decide), `ignored` or `duplicate`.
+    pub status: api::DeliveryStatus,
 }
 
 /// A delivery proven to come from Lever for this organization: its signature matches the
@@ -193,6 +228,14 @@ pub async fn ingest(state: &AppState, key: &str, body: &[u8]) -> ApiResult<Verif
         return Err(ApiError::unauthorized(
             ErrorCode::InvalidSignature,
             msg(Text::LeverWebhookBadSignature),
+        ));
+    }
+    // Checked once the delivery is proven to be Lever's, so only Lever learns of it. A 403 is
+    // a failed delivery in Lever's webhook log; nothing is recorded here.
+    if target.organization_disabled {
+        return Err(ApiError::forbidden(
+            ErrorCode::OrganizationDisabled,
+            msg(Text::LeverWebhookOrganizationDisabled),
         ));
     }
     if let Some((reason, code, message)) = out_of_time(&delivery, now) {

@@ -14,13 +14,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use api::OrgId;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait};
 use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::integration::{self, Integration, IntegrationError};
 use crate::notify;
-use crate::orgs;
 use crate::secrets::SecretString;
 use crate::state::AppState;
 
@@ -36,6 +35,8 @@ pub struct WebhookTarget {
     pub integration: Integration,
     pub signature_token: Option<SecretString>,
     pub plan_includes_lever: bool,
+    /// An operator disabled the organization: deliveries are refused.
+    pub organization_disabled: bool,
     selected_stage_ids: Vec<String>,
     loaded_at: Instant,
 }
@@ -138,7 +139,13 @@ impl WebhookCache {
             return Ok(None);
         };
         let org_id = integration.row.org_id;
-        let plan_includes_lever = orgs::service::plan_includes_lever(&state.db, org_id).await?;
+        let organization = entity::organization::Entity::find_by_id(org_id)
+            .one(&state.db)
+            .await?;
+        let plan_includes_lever = organization
+            .as_ref()
+            .is_some_and(|org| org.plan == entity::organization::Plan::Enterprise);
+        let organization_disabled = organization.as_ref().is_some_and(|org| org.is_disabled());
         let target = Arc::new(WebhookTarget {
             signature_token: integration.signature_token(state),
             selected_stage_ids: integration
@@ -148,6 +155,7 @@ impl WebhookCache {
                 .collect(),
             integration,
             plan_includes_lever,
+            organization_disabled,
             loaded_at: Instant::now(),
         });
         let mut targets = self.targets.lock().expect("webhook cache");
@@ -171,6 +179,16 @@ impl WebhookCache {
             // They still read it anew within a second.
             tracing::warn!(%org_id, error = %e, "cannot tell other instances of a Lever integration change");
         }
+    }
+
+    /// For a process that is not a server (`stagepad org disable`): tells the running
+    /// instances (PostgreSQL) that the organization changed, at the commit of `db` when it is
+    /// a transaction. SQLite's single server reads it anew within [`TTL`].
+    pub async fn tell_instances(db: &impl ConnectionTrait, org_id: OrgId) -> Result<(), DbErr> {
+        if db.get_database_backend() == DbBackend::Postgres {
+            notify::tell(db, CHANNEL, org_id.to_string()).await?;
+        }
+        Ok(())
     }
 
     /// Drops what is known of the organization, so the next delivery reads it anew and

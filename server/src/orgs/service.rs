@@ -67,6 +67,16 @@ pub async fn plan_includes_lever(
         .is_some_and(|org| org.plan == organization::Plan::Enterprise))
 }
 
+/// Whether an operator disabled the organization (`stagepad org disable`). Asked on every
+/// request that a session, a pad link or the log-in form makes: enabling and disabling take
+/// effect at once.
+pub async fn is_disabled(db: &impl ConnectionTrait, org_id: OrgId) -> Result<bool, sea_orm::DbErr> {
+    Ok(organization::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .is_some_and(|org| org.is_disabled()))
+}
+
 pub async fn change_plan(
     state: &AppState,
     admin: &AdminUser,
@@ -142,12 +152,15 @@ pub async fn rename_organization(
     Ok(org)
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct MembersQuery {
     /// Part of the name or the email, any case.
     pub q: Option<String>,
+    /// Members per page: 1 to 200, 50 when absent.
     pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 

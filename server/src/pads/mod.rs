@@ -65,10 +65,19 @@ pub async fn find(state: &AppState, pad_id: &PadId) -> ApiResult<pad::Model> {
     if !looks_like_pad_id(pad_id.as_str()) {
         return Err(no_pad());
     }
-    pad::Entity::find_by_id(pad_id.clone())
+    let pad = pad::Entity::find_by_id(pad_id.clone())
         .one(&state.db)
         .await?
-        .ok_or_else(no_pad)
+        .ok_or_else(no_pad)?;
+    // Every use of a link (view, socket) comes through here: a disabled organization's links
+    // stop working at once, and start again when it is enabled.
+    if crate::orgs::service::is_disabled(&state.db, pad.org_id).await? {
+        return Err(ApiError::forbidden(
+            ErrorCode::OrganizationDisabled,
+            msg(Text::PadsOrganizationDisabled),
+        ));
+    }
+    Ok(pad)
 }
 
 /// A pad of the member's organization; another organization's pad does not exist for them.
@@ -84,13 +93,17 @@ pub async fn find_for_member(
     Ok(pad)
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PadFilter {
+    /// Only pads with this status (a `PadStatus`).
     pub status: Option<String>,
     /// Part of the candidate's name or of the job title, any case.
     pub q: Option<String>,
+    /// Pads per page: 1 to 200, 50 when absent.
     pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -425,10 +438,13 @@ pub async fn end(state: &AppState, member: &MemberPad) -> ApiResult<api::PadView
 pub const HISTORY_PAGE: u64 = 5_000;
 
 /// `?after=<revision>&limit=<edits>` of `GET /api/pads/<id>/history`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryPage {
+    /// The edits after this revision (0, the start, when absent).
     #[serde(default)]
     after: u64,
+    /// Edits in the page: at most 5,000.
     limit: Option<u64>,
 }
 

@@ -33,6 +33,32 @@ const BURST: f64 = 3.0 * RATE;
 /// so a flood costs one slot of memory, closes nothing and relays the newest.
 const CURSOR_INTERVAL: Duration = Duration::from_millis(50);
 
+/// The pad's live socket: a WebSocket of JSON messages (see the README's "The pad socket").
+///
+/// Anyone with the pad's link may connect: a member of the pad's organization joins by their
+/// session cookie, a candidate or guest by the name (and, rejoining, the participant id and
+/// secret) in the first message. The messages are the `ClientMessage` and `ServerMessage`
+/// schemas.
+#[utoipa::path(
+    get,
+    path = "/api/pads/{id}/socket",
+    tag = "pads",
+    security((), ("session" = [])),
+    params(
+        ("id" = api::PadId, Path, description = "The pad's id: the 22 characters of its link."),
+        ("Upgrade" = String, Header, description = "`websocket`"),
+        ("Connection" = String, Header, description = "`Upgrade`"),
+        ("Sec-WebSocket-Key" = String, Header, description = "The WebSocket handshake's key."),
+        ("Sec-WebSocket-Version" = String, Header, description = "`13`"),
+    ),
+    responses(
+        (status = 101, description = "Switching Protocols: the WebSocket is open. The client's first message is a `join` (`ClientMessage`); the server answers `welcome` (`ServerMessage`)."),
+        (status = 400, description = "`websocket_required`: not a WebSocket upgrade.", body = api::ErrorBody),
+        (status = 403, description = "`organization_disabled`: the pad's organization is disabled.", body = api::ErrorBody),
+        (status = 404, description = "`not_found`: no such pad.", body = api::ErrorBody),
+        (status = 429, description = "`too_many_connections`: the pad, or the client's address, has as many sockets open as it may.", body = api::ErrorBody),
+    ),
+)]
 pub async fn pad_socket(
     request: HttpRequest,
     body: web::Payload,

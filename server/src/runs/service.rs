@@ -574,6 +574,7 @@ impl RunTask {
             (RunStatus::Stopped, by) => (RunStatus::Stopped, by),
             (status, _) => (status, None),
         };
+        crate::metrics::run_finished(&self.ask.language, status, wall.map(Duration::from_millis));
         view.status = status;
         view.exit_code = exit_code;
         view.wall_ms = wall;

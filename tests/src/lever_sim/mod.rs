@@ -48,6 +48,8 @@ pub struct SimOptions {
     pub webhook_timeout: Duration,
     /// Whether 429 answers carry `Retry-After` (unknown for real Lever, so off by default).
     pub rate_limit_retry_after: bool,
+    /// Certificate authorities webhooks to https trust besides the system's (a test's proxy).
+    pub trusted_roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for SimOptions {
@@ -59,6 +61,7 @@ impl Default for SimOptions {
             webhook_retries: 5,
             webhook_timeout: Duration::from_secs(10),
             rate_limit_retry_after: false,
+            trusted_roots: Vec::new(),
         }
     }
 }

@@ -6,7 +6,7 @@
 //! `signature = hex(HMAC-SHA256(key = the entry's signature token, token + triggeredAt))`.
 //! Anything but 2xx (3xx too: redirects are not followed) is a failure.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
@@ -14,7 +14,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use super::state::{Webhook, now_ms, random_id, random_token};
-use super::{DeliveryKind, DeliveryState, Shared, SimAttempt, SimDelivery};
+use super::{DeliveryKind, DeliveryState, Shared, SimAttempt, SimDelivery, SimOptions};
 
 /// Lowercase hex HMAC-SHA256 keyed with the signature token, over token + triggeredAt (its
 /// decimal digits, no separator).
@@ -81,11 +81,12 @@ pub fn signed_body(signature_token: &str, event: &str, data: Value) -> Value {
     serde_json::from_str(&signed_text(signature_token, event, &data)).expect("JSON")
 }
 
-fn http_client(timeout: Duration) -> reqwest::Client {
+fn http_client(options: &SimOptions) -> reqwest::Client {
     crate::app::install_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
+        .timeout(options.webhook_timeout)
+        .tls_certs_merge(options.trusted_roots.iter().cloned())
         // A fresh connection each time: a receiver's idle keep-alive must not fail a retry.
         .pool_max_idle_per_host(0)
         .build()
@@ -207,7 +208,7 @@ pub fn queue_event(shared: &Shared, event: &str, data: &Value) -> Vec<String> {
 /// The first attempt at once, then after base, 2·base, 4·base, ... until a 2xx or the last
 /// retry. Every attempt is recorded. Retries resend the very same body.
 async fn deliver_with_retries(shared: Shared, delivery_id: String, url: String, body: String) {
-    let client = http_client(shared.options.webhook_timeout);
+    let client = http_client(&shared.options);
     let attempts = 1 + shared.options.webhook_retries;
     let mut wait = shared.options.webhook_retry_base;
     for n in 0..attempts {
@@ -234,7 +235,7 @@ pub async fn send_once(
     body: String,
 ) -> (String, u16) {
     let id = record(shared, kind, webhook_id, url, body.clone());
-    let client = http_client(shared.options.webhook_timeout);
+    let client = http_client(&shared.options);
     let at_ms = shared.lock().elapsed_ms();
     let result = attempt(&client, url, &body, at_ms).await;
     let status = result.status;

@@ -1,7 +1,9 @@
 //! Black-box API tests: each starts the real server with its own database.
 
 mod accounts;
+mod admin;
 mod audit;
+mod backup;
 mod bad_input;
 mod console;
 mod fuzz;
@@ -21,13 +23,16 @@ mod lever_setup_real;
 mod lists;
 mod mail;
 mod members;
+mod metrics;
 mod migrations;
+mod openapi;
 mod pads_concurrent;
 mod pads_cursors;
 mod pads_history;
 mod pads_lever;
 mod pads_live;
 mod pads_security;
+mod proxy;
 mod retention;
 mod runs;
 mod storage;

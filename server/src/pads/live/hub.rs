@@ -57,6 +57,7 @@ pub struct SocketSlot {
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
+        crate::metrics::pad_socket_closed();
         let mut sockets = self.sockets.lock().expect("pad sockets");
         if let Some(pad) = sockets.get_mut(&self.pad_id) {
             pad.total -= 1;
@@ -112,6 +113,7 @@ impl PadHub {
         }
         pad.total += 1;
         *pad.per_address.entry(address).or_default() += 1;
+        crate::metrics::pad_socket_opened();
         Ok(SocketSlot {
             sockets: self.sockets.clone(),
             pad_id: pad_id.clone(),
@@ -122,6 +124,7 @@ impl PadHub {
     /// The room of `pad`, opened if needed; counts a connection until [`PadHub::leave`].
     pub fn enter(&self, pad: &pad::Model) -> Arc<Room> {
         let mut rooms = self.rooms.lock().expect("rooms");
+        let open_before = rooms.len();
         let room = rooms
             .entry(pad.id.clone())
             .or_insert_with(|| {
@@ -134,13 +137,18 @@ impl PadHub {
             })
             .clone();
         room.connections.fetch_add(1, Ordering::SeqCst);
+        if rooms.len() > open_before {
+            crate::metrics::pad_rooms_changed(1.0);
+        }
         room
     }
 
     pub fn leave(&self, room: &Arc<Room>) {
         let mut rooms = self.rooms.lock().expect("rooms");
-        if room.connections.fetch_sub(1, Ordering::SeqCst) == 1 {
-            rooms.remove(&room.pad_id);
+        if room.connections.fetch_sub(1, Ordering::SeqCst) == 1
+            && rooms.remove(&room.pad_id).is_some()
+        {
+            crate::metrics::pad_rooms_changed(-1.0);
         }
     }
 
@@ -664,6 +672,7 @@ impl Room {
                     if let Some(txn) = locked.take() {
                         txn.commit().await?;
                     }
+                    crate::metrics::pad_edit_stored();
                     self.timings.storing.record_duration(storing.elapsed());
                     if let Some((status, language)) = seen {
                         self.catch_up_pad(&mut state, status, language);
