@@ -51,10 +51,13 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
     $sudo_cmd chmod 755 /usr/sbin/policy-rc.d
     added_policy=true
+    # Removed however the install ends (an interrupted one too): left behind, it would stop
+    # every later package from starting its service.
+    trap '$sudo_cmd rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   status=0
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_packages[@]}" >/dev/null || status=$?
-  if $added_policy; then $sudo_cmd rm -f /usr/sbin/policy-rc.d; fi
+  if $added_policy; then $sudo_cmd rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
   [ "$status" -eq 0 ] || exit "$status"
 fi
 

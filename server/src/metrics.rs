@@ -97,11 +97,12 @@ fn describe() {
     );
     describe_counter!(
         "stagepad_lever_requests_total",
-        "Calls to Lever's API, by endpoint and status (or timeout, unreachable)."
+        "Calls to Lever's API, by endpoint and status (Lever's documented statuses, others by \
+         class: 3xx, 4xx...; or timeout, unreachable)."
     );
     describe_histogram!(
         "stagepad_lever_request_duration_seconds",
-        "Time Lever took to answer, by endpoint."
+        "Time Lever took to answer (until the answer's headers), by endpoint."
     );
     describe_counter!(
         "stagepad_lever_rate_limited_total",
@@ -178,12 +179,53 @@ pub fn webhook_delivery(outcome: &'static str) {
     counter!("stagepad_lever_webhook_deliveries_total", "outcome" => outcome).increment(1);
 }
 
-/// One call to Lever's API: `status` is the HTTP status, or `timeout` / `unreachable`.
-pub fn lever_request(endpoint: &'static str, status: &str, took: Duration) {
-    if status == "429" {
+/// How a call to Lever ended: its HTTP status, or no answer at all.
+#[derive(Debug, Clone, Copy)]
+pub enum LeverAnswer {
+    Status(u16),
+    Timeout,
+    Unreachable,
+}
+
+impl LeverAnswer {
+    /// The statuses Lever documents, as they are; any other by its class. A custom base URL
+    /// (the simulator, or a tenant's server when allowed) must not mint label values.
+    fn label(self) -> &'static str {
+        match self {
+            LeverAnswer::Status(status) => match status {
+                200 => "200",
+                201 => "201",
+                204 => "204",
+                400 => "400",
+                401 => "401",
+                403 => "403",
+                404 => "404",
+                409 => "409",
+                422 => "422",
+                429 => "429",
+                500 => "500",
+                502 => "502",
+                503 => "503",
+                504 => "504",
+                100..=199 => "1xx",
+                200..=299 => "2xx",
+                300..=399 => "3xx",
+                400..=499 => "4xx",
+                500..=599 => "5xx",
+                _ => "other",
+            },
+            LeverAnswer::Timeout => "timeout",
+            LeverAnswer::Unreachable => "unreachable",
+        }
+    }
+}
+
+/// One call to Lever's API, timed until its answer's headers (or its failure).
+pub fn lever_request(endpoint: &'static str, answer: LeverAnswer, took: Duration) {
+    if matches!(answer, LeverAnswer::Status(429)) {
         counter!("stagepad_lever_rate_limited_total", "endpoint" => endpoint).increment(1);
     }
-    counter!("stagepad_lever_requests_total", "endpoint" => endpoint, "status" => status.to_owned())
+    counter!("stagepad_lever_requests_total", "endpoint" => endpoint, "status" => answer.label())
         .increment(1);
     histogram!("stagepad_lever_request_duration_seconds", "endpoint" => endpoint).record(took);
 }
@@ -333,4 +375,27 @@ fn text_response(body: String) -> HttpResponse {
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_status_a_lever_url_answers_is_one_of_a_few_labels() {
+        let labels: std::collections::BTreeSet<&str> = (0..=u16::MAX)
+            .map(|status| LeverAnswer::Status(status).label())
+            .collect();
+        assert!(labels.len() <= 20, "{labels:?}");
+        assert_eq!(LeverAnswer::Status(429).label(), "429");
+        assert_eq!(LeverAnswer::Status(418).label(), "4xx");
+        assert_eq!(LeverAnswer::Status(999).label(), "other");
+    }
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        let invented = Method::from_bytes(b"BREW").expect("a method");
+        assert_eq!(method_label(&invented), "other");
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+    }
 }

@@ -263,6 +263,9 @@ fn serve_metrics(
     address: std::net::SocketAddr,
     state: web::Data<AppState>,
 ) -> anyhow::Result<(u16, Server)> {
+    if !address.ip().is_loopback() {
+        tracing::warn!(%address, "STAGEPAD_METRICS_BIND asks for no credentials: make sure only Prometheus can reach this address");
+    }
     let listener = TcpListener::bind(address)
         .with_context(|| format!("cannot listen on {address} (STAGEPAD_METRICS_BIND)"))?;
     let port = listener.local_addr()?.port();

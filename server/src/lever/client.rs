@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::budget::RequestBudget;
 use super::types::*;
 use crate::i18n::{Message, Text, msg};
+use crate::metrics::LeverAnswer;
 use crate::secrets::SecretString;
 
 /// Where to reach one organization's Lever account, and with which key.
@@ -304,12 +305,12 @@ impl ReqwestLever {
             }
             let sending = std::time::Instant::now();
             let sent = builder.send().await;
-            let status = match &sent {
-                Ok(response) => response.status().as_str().to_owned(),
-                Err(e) if e.is_timeout() => "timeout".to_owned(),
-                Err(_) => "unreachable".to_owned(),
+            let answer = match &sent {
+                Ok(response) => LeverAnswer::Status(response.status().as_u16()),
+                Err(e) if e.is_timeout() => LeverAnswer::Timeout,
+                Err(_) => LeverAnswer::Unreachable,
             };
-            crate::metrics::lever_request(request.endpoint, &status, sending.elapsed());
+            crate::metrics::lever_request(request.endpoint, answer, sending.elapsed());
             let outcome = match sent {
                 Ok(response) if response.status().is_redirection() => {
                     match redirect_target(&url, &response, request.endpoint) {

@@ -23,7 +23,6 @@ mod lever_setup_real;
 mod lists;
 mod mail;
 mod members;
-mod metrics;
 mod migrations;
 mod openapi;
 mod pads_concurrent;

@@ -1,8 +1,9 @@
 //! Prometheus metrics, scraped as Prometheus would: not public unless asked for, counters that
 //! move with a Lever flow and a live pad, and labels that never name a tenant.
 //!
-//! Every app of this test process records into one recorder, and other tests run meanwhile:
-//! counters are compared before and after (they only grow), never to exact totals.
+//! The recorder is the process's, so these tests are a test binary of their own: no other
+//! test's Lever calls, sockets or runs move what is compared here. The second test opens no
+//! socket and calls no Lever, so what the Lever flow and the pad move is exact.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -99,6 +100,16 @@ async fn scrape(app: &TestApp) -> Scrape {
     Scrape::parse(answer.text().await.expect("a body"))
 }
 
+/// `after` is `before` plus exactly `by` for `name` with `labels`.
+fn exactly(before: &Scrape, after: &Scrape, name: &str, labels: &[(&str, &str)], by: f64) {
+    let (was, is) = (before.sum(name, labels), after.sum(name, labels));
+    assert!(
+        (is - was - by).abs() < 1e-9,
+        "{name}{labels:?} went {was} → {is}, not up by {by}; the scrape:\n{}",
+        after.text
+    );
+}
+
 /// `after` grew from `before` for `name` with `labels`.
 fn moved(before: &Scrape, after: &Scrape, name: &str, labels: &[(&str, &str)]) {
     let (was, is) = (before.sum(name, labels), after.sum(name, labels));
@@ -184,11 +195,12 @@ async fn a_lever_flow_and_a_live_pad_move_the_counters_and_no_label_names_a_tena
         "stagepad_http_request_duration_seconds_count",
         &[("route", "/api/pads/{id}/socket")],
     );
-    moved(
+    exactly(
         &before,
         &after,
         "stagepad_lever_webhook_deliveries_total",
         &[("outcome", "queued")],
+        1.0,
     );
     // Lever: each call by endpoint and status, its time, the 429 and the request budget.
     moved(
@@ -206,11 +218,12 @@ async fn a_lever_flow_and_a_live_pad_move_the_counters_and_no_label_names_a_tena
             ("status", "200"),
         ],
     );
-    moved(
+    exactly(
         &before,
         &after,
         "stagepad_lever_rate_limited_total",
         &[("endpoint", "GET /opportunities/:id")],
+        1.0,
     );
     moved(
         &before,
@@ -226,28 +239,18 @@ async fn a_lever_flow_and_a_live_pad_move_the_counters_and_no_label_names_a_tena
     );
     // The pad: edits stored, the run by language and status, and its duration.
     moved(&before, &after, "stagepad_pad_edits_stored_total", &[]);
-    moved(
-        &before,
-        &after,
-        "stagepad_runs_total",
-        &[("language", "python"), ("status", "exited")],
-    );
-    moved(
+    let python = [("language", "python"), ("status", "exited")];
+    exactly(&before, &after, "stagepad_runs_total", &python, 1.0);
+    exactly(
         &before,
         &after,
         "stagepad_run_duration_seconds_count",
-        &[("language", "python")],
+        &python[..1],
+        1.0,
     );
-    assert!(
-        after.sum("stagepad_pad_connections", &[]) >= 1.0,
-        "{}",
-        after.text
-    );
-    assert!(
-        after.sum("stagepad_pad_rooms", &[]) >= 1.0,
-        "{}",
-        after.text
-    );
+    // The candidate's socket and her pad's room, open now.
+    exactly(&before, &after, "stagepad_pad_connections", &[], 1.0);
+    exactly(&before, &after, "stagepad_pad_rooms", &[], 1.0);
     // The job queue, read from this app's database.
     for state in ["queued", "failed", "running", "dead"] {
         assert!(
@@ -258,14 +261,15 @@ async fn a_lever_flow_and_a_live_pad_move_the_counters_and_no_label_names_a_tena
     }
     assert!(after.has("stagepad_jobs_oldest_queued_seconds", &[]));
     assert!(after.has("stagepad_argon2_permits_in_use", &[]));
-    // An edit counted once stored; the candidate leaves and the live gauges go back down.
-    let connections = after.sum("stagepad_pad_connections", &[]);
+    // The candidate leaves: her socket and the room are counted closed.
     candidate.close().await;
     wait_for(
-        "the socket to be counted as closed",
+        "the socket and the room to close",
         Duration::from_secs(10),
         || async {
-            (scrape(&app).await.sum("stagepad_pad_connections", &[]) < connections).then_some(())
+            let now = scrape(&app).await;
+            let back = |name| now.sum(name, &[]) == before.sum(name, &[]);
+            (back("stagepad_pad_connections") && back("stagepad_pad_rooms")).then_some(())
         },
     )
     .await;
