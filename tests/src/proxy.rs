@@ -82,9 +82,13 @@ impl Nginx {
         // nginx's workers (user nobody when started as root) go through it to their temp files.
         set_mode(dir.path(), 0o755);
         let ca = make_certificates(dir.path());
+        let https_port = free_port();
+        let http_port = std::iter::repeat_with(free_port)
+            .find(|port| *port != https_port)
+            .expect("a second port");
         Nginx {
-            https_port: free_port(),
-            http_port: free_port(),
+            https_port,
+            http_port,
             ca,
             dir,
             process: None,
@@ -466,9 +470,15 @@ fn set_mode(path: &Path, mode: u32) {
         .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
 }
 
+/// A port nginx can take later: one below Linux's ephemeral range (32768 and up), where the
+/// port-0 listeners and outgoing connections of the tests running meanwhile never land, so
+/// none of them can take it between now and nginx's start.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    for _ in 0..200 {
+        let port = rand::random_range(20_000..32_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port from 20000 to 32000 on 127.0.0.1")
 }
