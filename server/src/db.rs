@@ -5,16 +5,100 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// Whether [`connect`] may create a SQLite database that does not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The server (and `stagepad migrate`): a first start makes the database.
+    Create,
+    /// The other commands: a database that is not there is an error, not a new empty file.
+    Refuse,
+}
 
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, Missing::Create).await
+}
+
+/// The operators' commands (but `migrate`): the database of `url`, which must exist and be
+/// migrated already; fails naming it otherwise.
+pub async fn connect_existing(url: &str) -> anyhow::Result<DatabaseConnection> {
+    if url.starts_with("sqlite:") {
+        let path = sqlite_path(url)?;
+        if !path.is_file() {
+            anyhow::bail!(
+                "there is no database at {} (STAGEPAD_DATABASE_URL, STAGEPAD_DATA_DIR): start the \
+                 server once or run `stagepad migrate` to create it",
+                shown_path(&path).display()
+            );
+        }
+    }
+    let db = connect_with(url, Missing::Refuse).await?;
+    let pending = Migrator::get_pending_migrations_read_only(&db)
+        .await
+        .map(|pending| pending.len());
+    match pending {
+        Ok(0) => Ok(db),
+        Ok(n) => {
+            db.close().await.ok();
+            anyhow::bail!(
+                "the database has {n} migration(s) not applied yet: run `stagepad migrate` first \
+                 (or start the server once with this version)"
+            )
+        }
+        Err(e) => {
+            db.close().await.ok();
+            Err(anyhow::Error::from(e).context(
+                "cannot read which migrations the database has (is it Stagepad's? run \
+                 `stagepad migrate`)",
+            ))
+        }
+    }
+}
+
+/// `path` made absolute (against the working folder), for messages.
+pub fn shown_path(path: &std::path::Path) -> std::path::PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// What the operators' commands say they act on: the absolute SQLite file, or the PostgreSQL
+/// server and database (no password).
+pub fn describe(url: &str) -> String {
+    match sqlite_path(url) {
+        Ok(path) if url.starts_with("sqlite:") => {
+            format!("the SQLite database {}", shown_path(&path).display())
+        }
+        _ => format!(
+            "the PostgreSQL database {}",
+            crate::admin::remove_url_password(url)
+        ),
+    }
+}
+
+/// A transaction that writes: on SQLite it takes the write lock at BEGIN (IMMEDIATE), so it
+/// waits (busy timeout) for a busy server instead of failing at its first write with
+/// SQLITE_BUSY_SNAPSHOT because its snapshot is out of date. Other databases: a plain BEGIN.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+async fn connect_with(url: &str, missing: Missing) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
-        create_parent_dir(url)?;
+        if missing == Missing::Create {
+            create_parent_dir(url)?;
+        }
         // One connection: SQLite has a single writer anyway, and deferred transactions on
         // several connections fail with "database is locked" instead of waiting.
         // FULL: in WAL mode, NORMAL may roll back the last commits on power loss or an OS
@@ -26,9 +110,10 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         options
             .max_connections(1)
             .test_before_acquire(false)
-            .map_sqlx_sqlite_opts(|sqlite| {
+            .map_sqlx_sqlite_opts(move |sqlite| {
                 sqlite
-                    .create_if_missing(true)
+                    // `mode=rwc` in the URL would say the same; this wins over it.
+                    .create_if_missing(missing == Missing::Create)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)

@@ -179,6 +179,24 @@ pub fn webhook_delivery(outcome: &'static str) {
     counter!("stagepad_lever_webhook_deliveries_total", "outcome" => outcome).increment(1);
 }
 
+/// The statuses Lever's documentation names, each a label of its own.
+const DOCUMENTED_STATUSES: [(u16, &str); 14] = [
+    (200, "200"),
+    (201, "201"),
+    (204, "204"),
+    (400, "400"),
+    (401, "401"),
+    (403, "403"),
+    (404, "404"),
+    (409, "409"),
+    (422, "422"),
+    (429, "429"),
+    (500, "500"),
+    (502, "502"),
+    (503, "503"),
+    (504, "504"),
+];
+
 /// How a call to Lever ended: its HTTP status, or no answer at all.
 #[derive(Debug, Clone, Copy)]
 pub enum LeverAnswer {
@@ -192,28 +210,20 @@ impl LeverAnswer {
     /// (the simulator, or a tenant's server when allowed) must not mint label values.
     fn label(self) -> &'static str {
         match self {
-            LeverAnswer::Status(status) => match status {
-                200 => "200",
-                201 => "201",
-                204 => "204",
-                400 => "400",
-                401 => "401",
-                403 => "403",
-                404 => "404",
-                409 => "409",
-                422 => "422",
-                429 => "429",
-                500 => "500",
-                502 => "502",
-                503 => "503",
-                504 => "504",
-                100..=199 => "1xx",
-                200..=299 => "2xx",
-                300..=399 => "3xx",
-                400..=499 => "4xx",
-                500..=599 => "5xx",
-                _ => "other",
-            },
+            LeverAnswer::Status(status) => DOCUMENTED_STATUSES
+                .iter()
+                .find(|(known, _)| *known == status)
+                .map_or_else(
+                    || match status {
+                        100..=199 => "1xx",
+                        200..=299 => "2xx",
+                        300..=399 => "3xx",
+                        400..=499 => "4xx",
+                        500..=599 => "5xx",
+                        _ => "other",
+                    },
+                    |(_, label)| label,
+                ),
             LeverAnswer::Timeout => "timeout",
             LeverAnswer::Unreachable => "unreachable",
         }

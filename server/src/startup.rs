@@ -47,10 +47,8 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         crate::install_tls_provider();
         crate::metrics::install();
-        let keyring = Keyring::new(
-            resolve_master_key(&settings)?,
-            settings.previous_master_keys.clone(),
-        );
+        // The lock first: an embedded key rotation holds it while it replaces the key file,
+        // which must not be read half-way.
         let database_lock = if settings.uses_sqlite() {
             Some(db::DatabaseLock::take(&db::sqlite_path(
                 &settings.database_url,
@@ -58,6 +56,10 @@ impl Application {
         } else {
             None
         };
+        let keyring = Keyring::new(
+            resolve_master_key(&settings)?,
+            settings.previous_master_keys.clone(),
+        );
         let db = db::connect(&settings.database_url)
             .await
             .context("cannot open the database (STAGEPAD_DATABASE_URL)")?;
@@ -292,6 +294,15 @@ pub fn resolve_master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
         "STAGEPAD_MASTER_KEY is required with PostgreSQL: every instance must decrypt the same \
          secrets (generate one with `openssl rand -base64 32`)"
     );
+    let next = settings.data_dir.join("master.key.next");
+    if next.exists() {
+        anyhow::bail!(
+            "a master key rotation was interrupted ({} exists): run `stagepad rotate-master-key` \
+             again to finish it before starting the server; with the old key, part of the \
+             stored secrets would not open",
+            next.display()
+        );
+    }
     let path = settings.data_dir.join("master.key");
     MasterKey::load_or_create(&path)
         .with_context(|| format!("cannot read or create the master key at {}", path.display()))

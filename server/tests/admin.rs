@@ -205,6 +205,43 @@ fn check_config_masks_secrets_and_names_a_bad_setting() {
 }
 
 #[test]
+fn commands_but_migrate_never_create_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = std::fs::canonicalize(dir.path())
+        .unwrap()
+        .join("data/stagepad.db");
+    let key = [(
+        "STAGEPAD_MASTER_KEY",
+        "Q0FOQVJZLW1hc3Rlci1rZXktMDEyMzQ1Njc4OWFiY2Q=",
+    )];
+    for (vars, command) in [
+        (&[][..], &["org", "list"][..]),
+        (
+            &[][..],
+            &["org", "disable", "00000000-0000-0000-0000-000000000000"][..],
+        ),
+        (&key[..], &["rotate-master-key"][..]),
+    ] {
+        let (ok, output, error) = run(dir.path(), vars, command);
+        assert!(!ok, "{command:?}: {output}");
+        assert!(
+            error.contains(&format!("no database at {}", database.display())),
+            "{command:?}: {error}"
+        );
+    }
+    assert!(!database.exists(), "an empty database was created");
+    let (ok, output, error) = run(dir.path(), &[], &["migrate"]);
+    assert!(ok, "{error}");
+    assert!(output.contains(&database.display().to_string()), "{output}");
+    let (ok, output, error) = run(dir.path(), &[], &["org", "list"]);
+    assert!(ok, "{error}");
+    assert!(
+        output.contains(&format!("the SQLite database {}", database.display())),
+        "{output}"
+    );
+}
+
+#[test]
 fn migrate_says_what_it_applied_then_that_nothing_is_left() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, output, error) = run(dir.path(), &[], &["migrate"]);
@@ -263,6 +300,14 @@ async fn backup_runs_beside_the_server_and_restore_waits_for_it_to_stop() {
     assert!(!ok, "{output}");
     assert!(error.contains("pg_dump --format=custom"), "{error}");
     assert!(!error.contains("pg-canary"), "{error}");
+    // No password in the line at all: libpq would try a masked one before PGPASSWORD.
+    assert!(error.contains("'postgres://u@127.0.0.1:1/x'"), "{error}");
+    let (ok, _, error) = run(dir.path(), &postgres, &["restore", "copy.db"]);
+    assert!(!ok);
+    assert!(
+        error.contains("--dbname='postgres://u@127.0.0.1:1/x'"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -322,12 +367,23 @@ async fn a_disabled_organization_cannot_log_in_and_the_embedded_key_rotates() {
     server.stop();
 
     // The embedded key: replaced, the old one kept, and the server starts with the new one.
+    // A rotation interrupted after it made its new key: the server refuses to start with the
+    // old one, and the rotation run again goes on with that new key.
     let key_file = dir.path().join("data/master.key");
     let before = std::fs::read_to_string(&key_file).unwrap();
+    let next = "TkVYVC1rZXktMDEyMzQ1Njc4OWFiY2RlZmdoaWprbG0=";
+    std::fs::write(dir.path().join("data/master.key.next"), next).unwrap();
+    let (ok, _, error) = run(dir.path(), &[("STAGEPAD_BIND", "127.0.0.1:0")], &["serve"]);
+    assert!(!ok);
+    assert!(
+        error.contains("run `stagepad rotate-master-key` again"),
+        "{error}"
+    );
     let (ok, output, error) = run(dir.path(), &[], &["rotate-master-key"]);
     assert!(ok, "{error}");
     let after = std::fs::read_to_string(&key_file).unwrap();
-    assert_ne!(before, after);
+    assert_eq!(after, next);
+    assert!(!dir.path().join("data/master.key.next").exists());
     assert!(
         !output.contains(before.trim()) && !output.contains(after.trim()),
         "{output}"

@@ -23,8 +23,9 @@ pub struct Backup {
 pub async fn run(settings: &Settings, file: &Path) -> anyhow::Result<()> {
     let backup = backup(settings, file).await?;
     say!(
-        "Backed up the database to {} ({} bytes, {} migrations applied).",
-        backup.file.display(),
+        "Backed up {} to {} ({} bytes, {} migrations applied).",
+        db::describe(&settings.database_url),
+        db::shown_path(&backup.file).display(),
         backup.bytes,
         backup.migrations
     );
@@ -41,17 +42,17 @@ pub async fn backup(settings: &Settings, file: &Path) -> anyhow::Result<Backup> 
     if !settings.uses_sqlite() {
         anyhow::bail!(
             "the database is PostgreSQL: back it up with PostgreSQL's own tool, e.g.\n  \
-             pg_dump --format=custom --file={} '{}'\n(the password is masked here: give it with \
+             pg_dump --format=custom --file={} '{}'\n(without the password: give it with \
              PGPASSWORD or ~/.pgpass), and keep STAGEPAD_MASTER_KEY apart from the dump",
             file.display(),
-            super::mask_url_password(&settings.database_url)
+            super::remove_url_password(&settings.database_url)
         );
     }
     let database = db::sqlite_path(&settings.database_url)?;
     if !database.is_file() {
         anyhow::bail!(
             "there is no database at {} to back up (STAGEPAD_DATABASE_URL, STAGEPAD_DATA_DIR)",
-            database.display()
+            db::shown_path(&database).display()
         );
     }
     if file.exists() {

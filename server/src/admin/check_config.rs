@@ -80,6 +80,17 @@ pub fn run() -> anyhow::Result<()> {
 /// `scheme://user:****@host/...`: the password of a URL (and a `password=` in its query)
 /// masked; the rest as it is.
 pub fn mask_url_password(url: &str) -> String {
+    replace_url_password(url, Some("****"))
+}
+
+/// The URL without its password (nor a `password=` in its query), for a command line to
+/// copy: libpq takes a password in the URI over PGPASSWORD and ~/.pgpass, so a masked one
+/// would be tried, and fail.
+pub fn remove_url_password(url: &str) -> String {
+    replace_url_password(url, None)
+}
+
+fn replace_url_password(url: &str, replacement: Option<&str>) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
         None => (url, None),
@@ -93,9 +104,10 @@ pub fn mask_url_password(url: &str) -> String {
                 .and_then(|user_end| Some((user_end, rest[..user_end].find(':')?)))
             {
                 Some((user_end, colon)) => format!(
-                    "{}{}:****{}",
+                    "{}{}{}{}",
                     &base[..start],
                     &rest[..colon],
+                    replacement.map(|r| format!(":{r}")).unwrap_or_default(),
                     &rest[user_end..]
                 ),
                 None => base.to_string(),
@@ -106,13 +118,17 @@ pub fn mask_url_password(url: &str) -> String {
     if let Some(query) = query {
         let pairs: Vec<String> = query
             .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=****"),
-                _ => pair.to_string(),
+            .filter_map(|pair| match pair.split_once('=') {
+                Some((name, _)) if name.eq_ignore_ascii_case("password") => {
+                    replacement.map(|r| format!("{name}={r}"))
+                }
+                _ => Some(pair.to_string()),
             })
             .collect();
-        masked.push('?');
-        masked.push_str(&pairs.join("&"));
+        if !pairs.is_empty() {
+            masked.push('?');
+            masked.push_str(&pairs.join("&"));
+        }
     }
     masked
 }
@@ -143,5 +159,22 @@ mod tests {
             mask_url_password("sqlite://data/stagepad.db?mode=rwc"),
             "sqlite://data/stagepad.db?mode=rwc"
         );
+    }
+
+    #[test]
+    fn passwords_are_removed_from_urls_given_to_pg_tools() {
+        assert_eq!(
+            remove_url_password("postgres://stagepad:s3cr%40t@db.internal:5432/stagepad"),
+            "postgres://stagepad@db.internal:5432/stagepad"
+        );
+        assert_eq!(
+            remove_url_password("postgres://u:pa/s@s@h/d?sslmode=require&password=hunter2"),
+            "postgres://u@h/d?sslmode=require"
+        );
+        assert_eq!(
+            remove_url_password("postgres://u@h/d?password=hunter2"),
+            "postgres://u@h/d"
+        );
+        assert_eq!(remove_url_password("postgres://h/d"), "postgres://h/d");
     }
 }

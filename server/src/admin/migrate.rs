@@ -9,6 +9,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     let db = db::connect(&settings.database_url)
         .await
         .context("cannot open the database (STAGEPAD_DATABASE_URL)")?;
+    say!("Database: {}.", db::describe(&settings.database_url));
     let pending: Vec<String> = Migrator::get_pending_migrations(&db)
         .await
         .context("cannot read which migrations were applied")?

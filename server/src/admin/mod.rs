@@ -27,7 +27,7 @@ use clap::{Parser, Subcommand};
 use crate::Settings;
 
 pub use backup::backup;
-pub use check_config::mask_url_password;
+pub use check_config::{mask_url_password, remove_url_password};
 pub use org::{OrgChange, set_disabled};
 pub use restore::restore;
 pub use rotate_master_key::{Rotated, rotate};

@@ -6,7 +6,7 @@ use api::OrgId;
 use entity::{organization, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -19,9 +19,10 @@ use crate::lever::webhook_cache::WebhookCache;
 use crate::{Settings, db};
 
 pub async fn run(settings: &Settings, command: OrgCommand) -> anyhow::Result<()> {
-    let db = db::connect(&settings.database_url)
+    let db = db::connect_existing(&settings.database_url)
         .await
         .context("cannot open the database (STAGEPAD_DATABASE_URL)")?;
+    say!("In {}:", db::describe(&settings.database_url));
     let result = match command {
         OrgCommand::List => list(&db).await,
         OrgCommand::Disable { id } => change(&db, &id, OrgChange::Disable).await,
@@ -156,7 +157,8 @@ pub async fn set_disabled(
     org_id: OrgId,
     change: OrgChange,
 ) -> anyhow::Result<(organization::Model, bool)> {
-    let txn = db.begin().await?;
+    // Immediate on SQLite: a busy server makes it wait, not fail.
+    let txn = db::begin_write(db).await?;
     let org = organization::Entity::find_by_id(org_id)
         .one(&txn)
         .await?

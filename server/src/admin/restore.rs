@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use sea_orm::sqlx::{Connection as _, Executor as _};
+use sea_orm::sqlx::Connection as _;
 
 use super::backup::{check, open, remove_with_journals, sibling, sync_parent};
 use crate::{Settings, db};
@@ -24,7 +24,7 @@ pub async fn run(settings: &Settings, file: &Path) -> anyhow::Result<()> {
     say!(
         "Restored {} into {} ({} migrations applied; the server applies newer ones at start).",
         file.display(),
-        restored.database.display(),
+        db::shown_path(&restored.database).display(),
         restored.migrations
     );
     if let Some(kept) = restored.kept {
@@ -43,8 +43,8 @@ pub async fn restore(settings: &Settings, file: &Path) -> anyhow::Result<Restore
         anyhow::bail!(
             "the database is PostgreSQL: restore a pg_dump with PostgreSQL's own tool, with every \
              instance stopped, e.g.\n  pg_restore --clean --if-exists --no-owner --dbname='{}' \
-             {}\n(the password is masked here: give it with PGPASSWORD or ~/.pgpass)",
-            super::mask_url_password(&settings.database_url),
+             {}\n(without the password: give it with PGPASSWORD or ~/.pgpass)",
+            super::remove_url_password(&settings.database_url),
             file.display()
         );
     }
@@ -83,11 +83,32 @@ pub async fn restore(settings: &Settings, file: &Path) -> anyhow::Result<Restore
         // What the stopped server left in its WAL goes into the file first, so the kept copy
         // is whole and no stale WAL is left to be applied to the restored file.
         let mut connection = open(&database).await?;
-        connection
-            .execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            .await
-            .with_context(|| format!("cannot checkpoint {}", database.display()))?;
+        // (busy, frames in the WAL, frames checkpointed): busy means the WAL could not all be
+        // copied, and then it still holds committed transactions; removing it would lose them.
+        let checkpoint: Result<(i64, i64, i64), _> =
+            sea_orm::sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&mut connection)
+                .await;
         connection.close().await.ok();
+        let (busy, _, _) = match checkpoint {
+            Ok(row) => row,
+            Err(e) => {
+                remove_with_journals(&incoming);
+                return Err(anyhow::Error::from(e).context(format!(
+                    "cannot checkpoint {}",
+                    db::shown_path(&database).display()
+                )));
+            }
+        };
+        if busy != 0 {
+            remove_with_journals(&incoming);
+            anyhow::bail!(
+                "cannot copy the write-ahead log of {} into it (a process still reads or writes \
+                 the database): nothing was replaced; stop every process using it and run this \
+                 again",
+                db::shown_path(&database).display()
+            );
+        }
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
         let kept = sibling(&database, &format!(".before-restore-{stamp}"))?;
         std::fs::hard_link(&database, &kept)

@@ -21,9 +21,7 @@ use anyhow::Context;
 use api::{MailId, OrgId};
 use entity::{InOrg, lever_integration, mail};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::lever::integration::secret_context;
 use crate::mail::seal_context;
@@ -39,7 +37,8 @@ pub struct Rotated {
     pub mail_bodies: u64,
     /// Sealed under the current key already: left alone.
     pub already_current: u64,
-    /// Rewritten by a server while the rotation ran (under the current key): left alone.
+    /// Rewritten by a server while the rotation ran, and found under the current key when read
+    /// again: left alone.
     pub changed_meanwhile: u64,
     /// What no configured key opens: where it is and why (never the value).
     pub unreadable: Vec<String>,
@@ -52,7 +51,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
             let db = connect(settings).await?;
             let rotated = rotate(&db, &keyring).await;
             db.close().await.ok();
-            let rotated = report(rotated?)?;
+            let rotated = rotated?;
+            report(&rotated);
             say!(
                 "Every stored secret is sealed with master key {} (from STAGEPAD_MASTER_KEY).",
                 current.id()
@@ -107,14 +107,11 @@ async fn rotate_key_file(settings: &Settings) -> anyhow::Result<()> {
     let db = connect(settings).await?;
     let rotated = rotate(&db, &keyring).await;
     db.close().await.ok();
-    report(rotated?)?;
+    report(&rotated?);
     let retired = settings
         .data_dir
         .join(format!("master.key.{}.retired", old.id()));
-    if !retired.exists() {
-        write_key_file(&retired, &old)
-            .with_context(|| format!("cannot keep the old key as {}", retired.display()))?;
-    }
+    keep_retired(&retired, &old)?;
     std::fs::rename(&next_file, &key_file).with_context(|| {
         format!(
             "cannot put the new key in place: move {} to {} by hand before starting the server",
@@ -135,40 +132,108 @@ async fn rotate_key_file(settings: &Settings) -> anyhow::Result<()> {
 }
 
 async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = db::connect(&settings.database_url)
+    let db = db::connect_existing(&settings.database_url)
         .await
         .context("cannot open the database (STAGEPAD_DATABASE_URL)")?;
-    db::migrate(&db)
-        .await
-        .context("database migrations failed")?;
+    say!("Rotating in {}.", db::describe(&settings.database_url));
     Ok(db)
 }
 
-/// Prints the counts; an error when some secret could not be opened.
-fn report(rotated: Rotated) -> anyhow::Result<Rotated> {
+/// Prints the counts.
+fn report(rotated: &Rotated) {
     say!(
         "Sealed anew: {} Lever secret(s), {} unsent mail body(ies); already under the current \
-         key: {}; changed by a server meanwhile (left as saved): {}.",
+         key: {}; changed by a server meanwhile (read again): {}.",
         rotated.lever_secrets,
         rotated.mail_bodies,
         rotated.already_current,
         rotated.changed_meanwhile
     );
-    if !rotated.unreadable.is_empty() {
-        anyhow::bail!(
-            "{} stored secret(s) could not be opened with STAGEPAD_MASTER_KEY or \
-             STAGEPAD_MASTER_KEY_PREVIOUS and were left as they are; add the key that sealed \
-             them to STAGEPAD_MASTER_KEY_PREVIOUS and run this again:\n  {}",
-            rotated.unreadable.len(),
-            rotated.unreadable.join("\n  ")
-        );
-    }
-    Ok(rotated)
 }
 
-/// Seals every stored secret again under `keyring`'s current key.
+/// How many times a row is read again when a server changed it between the read and the
+/// rewrite, and how many passes over everything are made before giving up on values that a
+/// server keeps sealing under an old key.
+const ROW_TRIES: usize = 5;
+const PASSES: usize = 3;
+
+/// Seals every stored secret again under `keyring`'s current key, then checks every sealed
+/// column: an error names each value still not under the current key (one no configured key
+/// opens, or one a server sealed under an old key meanwhile, over and over), so success means
+/// that nothing is left under an old key.
 pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring) -> anyhow::Result<Rotated> {
     let mut rotated = Rotated::default();
+    let mut left = Vec::new();
+    for pass in 0..PASSES {
+        // What no key opens is found again at each pass: the last pass's list is the answer.
+        rotated.unreadable.clear();
+        let first = pass == 0;
+        rotate_lever_secrets(db, keyring, first, &mut rotated).await?;
+        rotate_mail_bodies(db, keyring, first, &mut rotated).await?;
+        // Rows written after the listings above, and rows a server wrote under an old key
+        // after they were sealed anew, are found here.
+        left = not_under_current_key(db, keyring).await?;
+        if left.is_empty() {
+            return Ok(rotated);
+        }
+        if left.len() == rotated.unreadable.len() {
+            // Nothing another pass could do.
+            break;
+        }
+    }
+    let mut problem = format!(
+        "{} stored secret(s) are still not sealed with master key {} after the rotation \
+         (sealed anew: {} Lever secret(s), {} mail body(ies)):\n  {}",
+        left.len(),
+        keyring.current().id(),
+        rotated.lever_secrets,
+        rotated.mail_bodies,
+        left.join("\n  ")
+    );
+    if !rotated.unreadable.is_empty() {
+        problem.push_str(&format!(
+            "\n{} could not be opened with STAGEPAD_MASTER_KEY or STAGEPAD_MASTER_KEY_PREVIOUS: \
+             add the key that sealed them to STAGEPAD_MASTER_KEY_PREVIOUS and run this \
+             again:\n  {}",
+            rotated.unreadable.len(),
+            rotated.unreadable.join("\n  ")
+        ));
+    }
+    if left.len() > rotated.unreadable.len() {
+        problem.push_str(
+            "\nSome were sealed anew and then written again under an old key: a server still \
+             runs with an old STAGEPAD_MASTER_KEY. Give every instance the new key (the old one \
+             in STAGEPAD_MASTER_KEY_PREVIOUS), restart them, and run this again.",
+        );
+    }
+    anyhow::bail!(problem)
+}
+
+/// The Lever fields that hold a sealed secret: name (in the sealing context) and column.
+const LEVER_FIELDS: [(&str, lever_integration::Column); 3] = [
+    ("api_key", lever_integration::Column::ApiKeySealed),
+    ("webhook_key", lever_integration::Column::WebhookKeySealed),
+    (
+        "signature_token",
+        lever_integration::Column::SignatureTokenSealed,
+    ),
+];
+
+fn lever_field(row: &lever_integration::Model, column: lever_integration::Column) -> Option<&str> {
+    match column {
+        lever_integration::Column::ApiKeySealed => row.api_key_sealed.as_deref(),
+        lever_integration::Column::WebhookKeySealed => row.webhook_key_sealed.as_deref(),
+        lever_integration::Column::SignatureTokenSealed => row.signature_token_sealed.as_deref(),
+        _ => None,
+    }
+}
+
+async fn rotate_lever_secrets(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    first: bool,
+    rotated: &mut Rotated,
+) -> anyhow::Result<()> {
     let orgs: Vec<OrgId> = lever_integration::Entity::find()
         .select_only()
         .column(lever_integration::Column::OrgId)
@@ -176,54 +241,46 @@ pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring) -> anyhow::Resul
         .all(db)
         .await?;
     for org_id in orgs {
-        let txn = db.begin().await?;
-        let Some(row) = lever_integration::Entity::find_in_org(org_id)
-            .one(&txn)
-            .await?
-        else {
-            continue;
-        };
-        for (field, column, stored) in [
-            (
-                "api_key",
-                lever_integration::Column::ApiKeySealed,
-                row.api_key_sealed,
-            ),
-            (
-                "webhook_key",
-                lever_integration::Column::WebhookKeySealed,
-                row.webhook_key_sealed,
-            ),
-            (
-                "signature_token",
-                lever_integration::Column::SignatureTokenSealed,
-                row.signature_token_sealed,
-            ),
-        ] {
-            let Some(stored) = stored else { continue };
+        for (field, column) in LEVER_FIELDS {
             let place = || format!("the Lever {field} of organization {org_id}");
-            let Some(sealed) = reseal(
-                keyring,
-                &stored,
-                &secret_context(org_id, field),
-                place,
-                &mut rotated,
-            ) else {
-                continue;
-            };
-            let written = lever_integration::Entity::update_in_org(org_id)
-                .col_expr(column, Expr::value(sealed))
-                .filter(column.eq(stored))
-                .exec(&txn)
-                .await?;
-            if written.rows_affected == 1 {
-                rotated.lever_secrets += 1;
-            } else {
-                rotated.changed_meanwhile += 1;
+            let context = secret_context(org_id, field);
+            for attempt in 0..ROW_TRIES {
+                // Immediate on SQLite: the row cannot change between this read and the write.
+                let txn = db::begin_write(db).await?;
+                let row = lever_integration::Entity::find_in_org(org_id)
+                    .one(&txn)
+                    .await?;
+                let Some(stored) = row.as_ref().and_then(|row| lever_field(row, column)) else {
+                    break;
+                };
+                let step = reseal(keyring, stored, &context, place, first && attempt == 0);
+                let Reseal::Sealed(sealed) = step else {
+                    step.count(rotated, attempt > 0);
+                    break;
+                };
+                let written = lever_integration::Entity::update_in_org(org_id)
+                    .col_expr(column, Expr::value(sealed))
+                    .filter(column.eq(stored))
+                    .exec(&txn)
+                    .await?;
+                txn.commit().await?;
+                if written.rows_affected == 1 {
+                    rotated.lever_secrets += 1;
+                    break;
+                }
+                // A server saved it meanwhile: read it again (under which key was it saved?).
             }
         }
-        txn.commit().await?;
     }
+    Ok(())
+}
+
+async fn rotate_mail_bodies(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    first: bool,
+    rotated: &mut Rotated,
+) -> anyhow::Result<()> {
     let mails: Vec<(MailId, OrgId)> = mail::Entity::find()
         .select_only()
         .column(mail::Column::Id)
@@ -233,61 +290,184 @@ pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring) -> anyhow::Resul
         .all(db)
         .await?;
     for (mail_id, org_id) in mails {
-        let txn = db.begin().await?;
-        let stored = mail::Entity::find_in_org(org_id)
-            .filter(mail::Column::Id.eq(mail_id))
-            .one(&txn)
-            .await?
-            .and_then(|m| m.body_sealed);
-        if let Some(stored) = stored
-            && let Some(sealed) = reseal(
-                keyring,
-                &stored,
-                &seal_context(mail_id),
-                || format!("the body of mail {mail_id}"),
-                &mut rotated,
-            )
-        {
+        let place = || format!("the body of mail {mail_id}");
+        let context = seal_context(mail_id);
+        for attempt in 0..ROW_TRIES {
+            let txn = db::begin_write(db).await?;
+            let stored = mail::Entity::find_in_org(org_id)
+                .filter(mail::Column::Id.eq(mail_id))
+                .one(&txn)
+                .await?
+                .and_then(|m| m.body_sealed);
+            // Sent (and its body dropped) meanwhile: nothing left to seal.
+            let Some(stored) = stored else { break };
+            let step = reseal(keyring, &stored, &context, place, first && attempt == 0);
+            let Reseal::Sealed(sealed) = step else {
+                step.count(rotated, attempt > 0);
+                break;
+            };
             let written = mail::Entity::update_in_org(org_id)
                 .col_expr(mail::Column::BodySealed, Expr::value(Some(sealed)))
                 .filter(mail::Column::Id.eq(mail_id))
                 .filter(mail::Column::BodySealed.eq(stored))
                 .exec(&txn)
                 .await?;
+            txn.commit().await?;
             if written.rows_affected == 1 {
                 rotated.mail_bodies += 1;
-            } else {
-                rotated.changed_meanwhile += 1;
+                break;
             }
         }
-        txn.commit().await?;
     }
-    Ok(rotated)
+    Ok(())
 }
 
-/// The value sealed anew, or none when it needs nothing (under the current key already) or
-/// cannot be opened (noted in `rotated`).
+/// Every stored sealed value whose key is not `keyring`'s current one, by place and key.
+pub async fn not_under_current_key(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+) -> anyhow::Result<Vec<String>> {
+    // Key ids are hex: nothing in the pattern is a LIKE wildcard.
+    let current = format!("v1:{}:%", keyring.current().id());
+    let other_key = |column: lever_integration::Column| {
+        Condition::all()
+            .add(column.is_not_null())
+            .add(column.not_like(current.as_str()))
+    };
+    let mut left = Vec::new();
+    let rows = lever_integration::Entity::find()
+        .filter(
+            LEVER_FIELDS
+                .iter()
+                .fold(Condition::any(), |any, (_, column)| {
+                    any.add(other_key(*column))
+                }),
+        )
+        .all(db)
+        .await?;
+    for row in &rows {
+        for (field, column) in LEVER_FIELDS {
+            if let Some(stored) = lever_field(row, column)
+                && !keyring.sealed_with_current(stored)
+            {
+                left.push(format!(
+                    "the Lever {field} of organization {} (sealed with key {})",
+                    row.org_id,
+                    key_id_of(stored)
+                ));
+            }
+        }
+    }
+    let mails: Vec<(MailId, Option<String>)> = mail::Entity::find()
+        .select_only()
+        .column(mail::Column::Id)
+        .column(mail::Column::BodySealed)
+        .filter(
+            Condition::all()
+                .add(mail::Column::BodySealed.is_not_null())
+                .add(mail::Column::BodySealed.not_like(current.as_str())),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (mail_id, stored) in mails {
+        left.push(format!(
+            "the body of mail {mail_id} (sealed with key {})",
+            key_id_of(stored.as_deref().unwrap_or_default())
+        ));
+    }
+    Ok(left)
+}
+
+/// The key id a sealed value names (never any of its content), or "unknown".
+fn key_id_of(stored: &str) -> String {
+    stored
+        .strip_prefix("v1:")
+        .and_then(|rest| rest.split_once(':'))
+        .map(|(id, _)| id)
+        .filter(|id| id.len() <= 16 && id.chars().all(|c| c.is_ascii_hexdigit()))
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+/// What to do with one stored value.
+enum Reseal {
+    /// Sealed anew under the current key: to be written.
+    Sealed(String),
+    /// Under the current key already (`counted`: at the first read of the first pass).
+    Current { counted: bool },
+    /// No configured key opens it: where and why.
+    Unreadable(String),
+}
+
+impl Reseal {
+    /// Counts what was not written in `rotated`; `reread`: the value was read again after a
+    /// server changed it.
+    fn count(self, rotated: &mut Rotated, reread: bool) {
+        match self {
+            Reseal::Sealed(_) => {}
+            Reseal::Current { .. } if reread => rotated.changed_meanwhile += 1,
+            Reseal::Current { counted: true } => rotated.already_current += 1,
+            Reseal::Current { counted: false } => {}
+            Reseal::Unreadable(place) => rotated.unreadable.push(place),
+        }
+    }
+}
+
 fn reseal(
     keyring: &Keyring,
     stored: &str,
     context: &str,
     place: impl Fn() -> String,
-    rotated: &mut Rotated,
-) -> Option<String> {
+    count_current: bool,
+) -> Reseal {
     if keyring.sealed_with_current(stored) {
-        rotated.already_current += 1;
-        return None;
+        return Reseal::Current {
+            counted: count_current,
+        };
     }
     match keyring.open(stored, context) {
-        Ok(secret) => Some(keyring.seal(secret.expose(), context)),
-        Err(e) => {
-            rotated.unreadable.push(format!("{}: {e}", place()));
-            None
-        }
+        Ok(secret) => Reseal::Sealed(keyring.seal(secret.expose(), context)),
+        Err(e) => Reseal::Unreadable(format!("{}: {e}", place())),
     }
 }
 
-/// Writes a key file readable by its owner only; never replaces one.
+/// Keeps `old` in `retired`: written under a temporary name, flushed, then renamed, so the
+/// file is whole or absent. One there already (a rotation run again) must hold that key.
+fn keep_retired(retired: &Path, old: &MasterKey) -> anyhow::Result<()> {
+    match std::fs::read_to_string(retired) {
+        Ok(content) => {
+            let kept = MasterKey::from_base64(&content).ok();
+            if kept.is_some_and(|kept| kept.bytes() == old.bytes()) {
+                return Ok(());
+            }
+            anyhow::bail!(
+                "{} exists but does not hold the current master key {}: move it away (it may be \
+                 the only copy of a key that old backups need) and run this again",
+                retired.display(),
+                old.id()
+            );
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(
+                anyhow::Error::from(e).context(format!("cannot read {}", retired.display()))
+            );
+        }
+    }
+    let partial = super::backup::sibling(retired, ".partial")?;
+    let written = write_key_file(&partial, old)
+        .and_then(|()| std::fs::rename(&partial, retired))
+        .with_context(|| format!("cannot keep the old key as {}", retired.display()));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written?;
+    super::backup::sync_parent(retired);
+    Ok(())
+}
+
+/// Writes a key file readable by its owner only, flushed to disk; never replaces one.
 fn write_key_file(path: &Path, key: &MasterKey) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -296,4 +476,30 @@ fn write_key_file(path: &Path, key: &MasterKey) -> std::io::Result<()> {
     let mut file = options.open(path)?;
     file.write_all(key.to_base64().as_bytes())?;
     file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retired_key_is_written_whole_and_checked_when_there_already() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, other) = (MasterKey::generate(), MasterKey::generate());
+        let retired = dir.path().join(format!("master.key.{}.retired", old.id()));
+        keep_retired(&retired, &old).unwrap();
+        assert_eq!(std::fs::read_to_string(&retired).unwrap(), old.to_base64());
+        // Run again: the same key is fine, nothing else is left beside it.
+        keep_retired(&retired, &old).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // A file cut short by a crash, or another key, is not taken for the old key.
+        std::fs::write(&retired, &old.to_base64()[..10]).unwrap();
+        let error = keep_retired(&retired, &old).unwrap_err().to_string();
+        assert!(
+            error.contains("does not hold the current master key"),
+            "{error}"
+        );
+        std::fs::write(&retired, other.to_base64()).unwrap();
+        assert!(keep_retired(&retired, &old).is_err());
+    }
 }

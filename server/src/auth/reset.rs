@@ -161,6 +161,11 @@ async fn mail_reset_link(
     if user.status != MemberStatus::Active || mail::deliverable(email).is_err() {
         return Ok(());
     }
+    // A disabled organization's members get no link (the answer was the same 202 already:
+    // it tells nothing about the account).
+    if crate::orgs::service::is_disabled(&state.db, user.org_id).await? {
+        return Ok(());
+    }
     let now = OffsetDateTime::now_utc();
     let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let locale = user.language.unwrap_or(request_locale);
@@ -252,7 +257,8 @@ fn actor(user: &user::Model) -> Actor {
     }
 }
 
-/// The link's reset and its account, while the link works and the account may log in.
+/// The link's reset and its account, while the link works and the account may log in; a
+/// disabled organization's link is refused (not used up: it works again once enabled).
 async fn open_reset(
     state: &AppState,
     token: &str,
@@ -271,6 +277,9 @@ async fn open_reset(
         .await?
         .filter(|user| user.status == MemberStatus::Active)
         .ok_or_else(link_not_found)?;
+    if crate::orgs::service::is_disabled(&state.db, reset.org_id).await? {
+        return Err(crate::orgs::service::refused_while_disabled());
+    }
     Ok((reset, user))
 }
 

@@ -231,10 +231,7 @@ pub async fn log_in(
             client,
         )
         .await?;
-        return Err(ApiError::forbidden(
-            ErrorCode::OrganizationDisabled,
-            msg(Text::AuthOrganizationDisabled),
-        ));
+        return Err(crate::orgs::service::refused_while_disabled());
     }
     state.throttle.log_in_succeeded(&attempt);
     audit::record(

@@ -13,6 +13,8 @@ use crate::secrets::MasterKey;
 const ISSUER: &str = "stagepad";
 const AUDIENCE: &str = "stagepad-console";
 pub const SESSION_HOURS: i64 = 12;
+/// Clock differences between instances, for sessions signed under a previous key.
+const PREVIOUS_KEY_LEEWAY_SECS: i64 = 300;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -32,6 +34,9 @@ pub struct Sessions {
     /// Keys of earlier master keys (`STAGEPAD_MASTER_KEY_PREVIOUS`): sessions they signed stay
     /// valid while a rotation is under way.
     previous: Vec<DecodingKey>,
+    /// The latest expiry (Unix seconds) a session signed under a previous key may have: one
+    /// session lifetime after this process started (see [`Sessions::accepting`]).
+    previous_expire_by: i64,
     validation: Validation,
     cookie_name: &'static str,
     secure: bool,
@@ -50,6 +55,7 @@ impl Sessions {
             encoding: EncodingKey::from_secret(&signing_key),
             decoding: DecodingKey::from_secret(&signing_key),
             previous: Vec::new(),
+            previous_expire_by: 0,
             validation,
             // The __Host- prefix binds the cookie to this exact origin; browsers accept it only
             // on https with Secure and Path=/.
@@ -63,12 +69,19 @@ impl Sessions {
     }
 
     /// Also accepts sessions signed under these earlier master keys (new ones are signed
-    /// under the current key only).
-    pub fn accepting(mut self, previous: &[MasterKey]) -> Self {
+    /// under the current key only), but only those that expire within one session lifetime
+    /// of now (the server's start): every genuine one does, as it was issued before the
+    /// rotation; a token forged with a leaked old key to last longer does not.
+    pub fn accepting(self, previous: &[MasterKey]) -> Self {
+        self.accepting_at(previous, time::OffsetDateTime::now_utc().unix_timestamp())
+    }
+
+    fn accepting_at(mut self, previous: &[MasterKey], started: i64) -> Self {
         self.previous = previous
             .iter()
             .map(|key| DecodingKey::from_secret(&signing_key(key)))
             .collect();
+        self.previous_expire_by = started + SESSION_HOURS * 3600 + PREVIOUS_KEY_LEEWAY_SECS;
         self
     }
 
@@ -102,10 +115,15 @@ impl Sessions {
 
     /// The claims of a genuine, unexpired token; `None` for anything else.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        std::iter::once(&self.decoding)
-            .chain(&self.previous)
-            .find_map(|key| jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok())
+        let decode = |key| jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok();
+        if let Some(data) = decode(&self.decoding) {
+            return Some(data.claims);
+        }
+        self.previous
+            .iter()
+            .find_map(decode)
             .map(|data| data.claims)
+            .filter(|claims| claims.exp <= self.previous_expire_by)
     }
 
     fn cookie(&self, value: String, max_age: CookieDuration) -> Cookie<'static> {
@@ -175,6 +193,50 @@ mod tests {
                 .is_some(),
             "new sessions are signed with the new key"
         );
+    }
+
+    #[test]
+    fn a_previous_key_signs_no_session_longer_than_one_lifetime_from_the_start() {
+        let (old, new) = (MasterKey::generate(), MasterKey::generate());
+        let started = time::OffsetDateTime::now_utc().unix_timestamp();
+        let rotating =
+            Sessions::new(&new, "http://x").accepting_at(std::slice::from_ref(&old), started);
+        let old_sessions = Sessions::new(&old, "http://x");
+        let token = |exp: i64| {
+            let claims = Claims {
+                sub: UserId::random(),
+                org: OrgId::random(),
+                ver: 0,
+                iat: started,
+                exp,
+                iss: ISSUER.into(),
+                aud: AUDIENCE.into(),
+            };
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &old_sessions.encoding,
+            )
+            .unwrap()
+        };
+        // Genuine: issued before the start, so it ends within one lifetime.
+        let genuine = old_sessions
+            .issue(UserId::random(), OrgId::random(), 0)
+            .unwrap();
+        assert!(rotating.verify(genuine.value()).is_some());
+        assert!(rotating.verify(&token(started + 3600)).is_some());
+        // Forged with the leaked old key to last for a month: refused.
+        assert!(rotating.verify(&token(started + 30 * 24 * 3600)).is_none());
+        assert!(
+            rotating
+                .verify(&token(started + SESSION_HOURS * 3600 + 3600))
+                .is_none()
+        );
+        // The current key's sessions have no such bound but their own expiry.
+        let fresh = rotating
+            .issue(UserId::random(), OrgId::random(), 0)
+            .unwrap();
+        assert!(rotating.verify(fresh.value()).is_some());
     }
 
     #[test]

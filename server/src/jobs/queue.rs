@@ -5,8 +5,8 @@ use api::{DeliveryId, JobId, OrgId};
 use std::collections::HashMap;
 use std::time::Duration;
 
-use entity::job;
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use entity::{job, organization};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
@@ -43,8 +43,24 @@ fn after(now: OffsetDateTime, wait: Duration) -> OffsetDateTime {
     now + time::Duration::try_from(wait).unwrap_or(time::Duration::DAY)
 }
 
+/// Jobs of organizations that are not disabled. A disabled organization's jobs (Lever stage
+/// changes, notes, feedback, mail) wait, neither run nor buried, and run once it is enabled;
+/// left out of every claim and of [`next_due_at`], they never keep a worker busy.
+fn of_enabled_organization() -> Condition {
+    Condition::all().add(
+        job::Column::OrgId.in_subquery(
+            Query::select()
+                .column(organization::Column::Id)
+                .from(organization::Entity)
+                .and_where(organization::Column::DisabledAt.is_null())
+                .to_owned(),
+        ),
+    )
+}
+
 /// Queued and due, or claimed by a worker whose lease ran out; of a kind this instance runs
-/// (`skip`: kinds it cannot, such as mail without a mail server, left to other instances).
+/// (`skip`: kinds it cannot, such as mail without a mail server, left to other instances); of
+/// an organization that is not disabled.
 fn due(now: OffsetDateTime, skip: &[job::Kind]) -> Condition {
     let due = Condition::any()
         .add(
@@ -57,13 +73,10 @@ fn due(now: OffsetDateTime, skip: &[job::Kind]) -> Condition {
                 .add(job::Column::Status.eq(Running))
                 .add(job::Column::LeaseUntil.lt(now)),
         );
-    if skip.is_empty() {
-        due
-    } else {
-        Condition::all()
-            .add(due)
-            .add(job::Column::Kind.is_not_in(skip.iter().copied()))
-    }
+    Condition::all()
+        .add(due)
+        .add(of_enabled_organization())
+        .add_option((!skip.is_empty()).then(|| job::Column::Kind.is_not_in(skip.iter().copied())))
 }
 
 /// Claims the oldest due job of the organization after `cursor` (round-robin), skipping
@@ -291,7 +304,7 @@ pub async fn next_due_at(
     skip: &[job::Kind],
 ) -> Result<Option<OffsetDateTime>, sea_orm::DbErr> {
     let runnable = || {
-        Condition::all().add_option(
+        Condition::all().add(of_enabled_organization()).add_option(
             (!skip.is_empty()).then(|| job::Column::Kind.is_not_in(skip.iter().copied())),
         )
     };

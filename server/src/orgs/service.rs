@@ -70,6 +70,15 @@ pub async fn plan_includes_lever(
 /// Whether an operator disabled the organization (`stagepad org disable`). Asked on every
 /// request that a session, a pad link or the log-in form makes: enabling and disabling take
 /// effect at once.
+/// What a member of a disabled organization is told when they try to get in (log in, accept
+/// an invitation, use a password reset link).
+pub fn refused_while_disabled() -> ApiError {
+    ApiError::forbidden(
+        ErrorCode::OrganizationDisabled,
+        msg(Text::AuthOrganizationDisabled),
+    )
+}
+
 pub async fn is_disabled(db: &impl ConnectionTrait, org_id: OrgId) -> Result<bool, sea_orm::DbErr> {
     Ok(organization::Entity::find_by_id(org_id)
         .one(db)
@@ -689,7 +698,11 @@ pub async fn accept_invitation(
     client: &ClientAddress,
 ) -> ApiResult<SignedIn> {
     let name = validate::name("name", &request.name)?;
-    let (invitation, _) = open_invitation(&state.db, token).await?;
+    let (invitation, org) = open_invitation(&state.db, token).await?;
+    // Refused before the link is used up: it works again once the organization is enabled.
+    if org.is_disabled() {
+        return Err(refused_while_disabled());
+    }
     check_new_password(&request.password, &invitation.email)?;
     let password_hash = state.passwords.hash(request.password).await?;
     let now = OffsetDateTime::now_utc();
@@ -697,6 +710,9 @@ pub async fn accept_invitation(
     let txn = state.db.begin().await?;
     // The plan as it is now: the invitation may be older than a change to Personal.
     let org = lock_organization(&txn, invitation.org_id).await?;
+    if org.is_disabled() {
+        return Err(refused_while_disabled());
+    }
     ensure_room_for_a_member(&txn, &org, Asking::Invitee).await?;
     // Single use: only the request that flips accepted_at from empty goes on.
     let claimed = invitation::Entity::update_in_org(invitation.org_id)

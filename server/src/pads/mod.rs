@@ -60,15 +60,20 @@ fn no_pad() -> ApiError {
     ApiError::not_found(msg(Text::PadsNotFound))
 }
 
-/// Any pad by its link's id.
-pub async fn find(state: &AppState, pad_id: &PadId) -> ApiResult<pad::Model> {
+/// Any pad by its link's id, whether or not its organization is disabled.
+async fn find_any(state: &AppState, pad_id: &PadId) -> ApiResult<pad::Model> {
     if !looks_like_pad_id(pad_id.as_str()) {
         return Err(no_pad());
     }
-    let pad = pad::Entity::find_by_id(pad_id.clone())
+    pad::Entity::find_by_id(pad_id.clone())
         .one(&state.db)
         .await?
-        .ok_or_else(no_pad)?;
+        .ok_or_else(no_pad)
+}
+
+/// Any pad by its link's id.
+pub async fn find(state: &AppState, pad_id: &PadId) -> ApiResult<pad::Model> {
+    let pad = find_any(state, pad_id).await?;
     // Every use of a link (view, socket) comes through here: a disabled organization's links
     // stop working at once, and start again when it is enabled.
     if crate::orgs::service::is_disabled(&state.db, pad.org_id).await? {
@@ -80,13 +85,15 @@ pub async fn find(state: &AppState, pad_id: &PadId) -> ApiResult<pad::Model> {
     Ok(pad)
 }
 
-/// A pad of the member's organization; another organization's pad does not exist for them.
+/// A pad of the member's organization; another organization's pad does not exist for them
+/// (404, even when that organization is disabled: a 403 would tell that the pad exists). The
+/// member's own organization is not disabled: `AuthUser` made sure of it.
 pub async fn find_for_member(
     state: &AppState,
     user: &AuthUser,
     pad_id: &PadId,
 ) -> ApiResult<pad::Model> {
-    let pad = find(state, pad_id).await?;
+    let pad = find_any(state, pad_id).await?;
     if pad.org_id != user.org_id {
         return Err(no_pad());
     }

@@ -53,21 +53,27 @@ async fn a_backup_during_a_burst_restores_everything_acknowledged_before_it_bega
     };
     let pad: api::PadSummary = expect_json(app.create_pad(&admin, &request).await, 201).await;
     let stop = Arc::new(AtomicBool::new(false));
+    // The burst runs until stopped; these bounds only keep a broken test from running forever.
+    let give_up_at = Instant::now() + Duration::from_secs(120);
+    let going_on = {
+        let stop = stop.clone();
+        move || !stop.load(Ordering::SeqCst) && Instant::now() < give_up_at
+    };
 
     // Lever: four senders, each delivering one stage change after another.
     let sent: Sent = Arc::default();
     let mut senders = Vec::new();
     for sender in 0..4 {
-        let (sent, stop, url, token) = (
+        let (sent, going_on, url, token) = (
             sent.clone(),
-            stop.clone(),
+            going_on.clone(),
             lever.url.clone(),
             lever.signature_token.clone(),
         );
         let client = tests::app::new_client();
         senders.push(tokio::spawn(async move {
-            for n in 0..35 {
-                if stop.load(Ordering::SeqCst) {
+            for n in 0..5_000 {
+                if !going_on() {
                     break;
                 }
                 let opportunity = format!("opp-{sender}-{n}");
@@ -89,12 +95,12 @@ async fn a_backup_during_a_burst_restores_everything_acknowledged_before_it_bega
     // A candidate typing one line after another, each acknowledged before the next.
     let edits: Sent = Arc::default();
     let editor = {
-        let (edits, stop) = (edits.clone(), stop.clone());
+        let (edits, going_on) = (edits.clone(), going_on.clone());
         let mut candidate = PadClient::join(&app, &pad.id, "Ada", None).await;
         tokio::spawn(async move {
             let mut text = String::new();
-            for n in 0..400 {
-                if stop.load(Ordering::SeqCst) {
+            for n in 0..10_000 {
+                if !going_on() {
                     break;
                 }
                 text.push_str(&format!("line {n}\n"));
